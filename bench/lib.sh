@@ -1,0 +1,34 @@
+# Helpers shared by bench/compare.d/*.sh (sourced).
+
+# need PKG CMD: install Debian package PKG when CMD is missing.
+need() {
+  command -v "$2" >/dev/null 2>&1 && return 0
+  echo "installing $1 from Debian" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null; }
+}
+
+# timeit OUTFILE CMD...: run CMD with stdout to OUTFILE; print "seconds maxrss_kb".
+timeit() {
+  local out=$1; shift
+  /usr/bin/time -f '%e %M' -o "$BENCH_OUT/.time" "$@" >"$out"
+  cat "$BENCH_OUT/.time"
+}
+
+# best3 OUTFILE CMD...: fastest wall time of three runs, and its max RSS.
+best3() {
+  local out=$1; shift
+  local best="" rss=""
+  for _ in 1 2 3; do
+    read -r t m < <(timeit "$out" "$@")
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+
+# report NAME NETCALC_SECONDS NETCALC_RSS PEER PEER_SECONDS PEER_RSS
+report() {
+  awk -v n="$1" -v a="$2" -v ar="$3" -v p="$4" -v b="$5" -v br="$6" 'BEGIN{
+    r = (b > 0) ? a / b : 0
+    printf "%-40s netcalc %6.2fs %6.1f MB | %-12s %6.2fs %6.1f MB | ratio %.2f\n", n, a, ar/1024, p, b, br/1024, r }'
+}
