@@ -1,0 +1,241 @@
+package netcalc
+
+import (
+	"fmt"
+	"math/bits"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// MaskForm says how an input wrote its prefix length.
+type MaskForm string
+
+// The ways a prefix length can be written.
+const (
+	MaskImplicit MaskForm = "implicit" // bare address: /32 or /128
+	MaskLength   MaskForm = "length"   // "/24"
+	MaskNetmask  MaskForm = "netmask"  // "/255.255.255.0" or "ADDR 255.255.255.0"
+	MaskWildcard MaskForm = "wildcard" // Cisco inverse mask "0.0.0.255"
+)
+
+// Spec is a parsed address specification as a person writes it for a host
+// or interface: an address, the length of its network's prefix, the IPv6
+// zone if any, and how the length was written. The zero Spec is invalid.
+type Spec struct {
+	// Prefix holds the address with its host bits kept (192.168.1.10/24,
+	// not 192.168.1.0/24) and without zone.
+	Prefix netip.Prefix
+	// Zone is the IPv6 zone ("eth0" in fe80::1%eth0/64), or "".
+	Zone string
+	// Mask says how the length was written.
+	Mask MaskForm
+}
+
+// Addr returns the address with its zone.
+func (s Spec) Addr() netip.Addr { return s.Prefix.Addr().WithZone(s.Zone) }
+
+// IsValid reports whether s holds a parsed specification.
+func (s Spec) IsValid() bool { return s.Prefix.IsValid() }
+
+// String returns the address with zone and "/len".
+func (s Spec) String() string {
+	return s.Addr().String() + "/" + strconv.Itoa(s.Prefix.Bits())
+}
+
+// ParseAddr parses an IPv4 or IPv6 address strictly: IPv4 must be four
+// decimal octets 0-255 without leading zeros; IPv6 takes every RFC 4291 and
+// RFC 5952 text form, embedded IPv4 included, and an optional %zone.
+// Errors are *ParseError naming the token and what was expected.
+func ParseAddr(s string) (netip.Addr, error) {
+	return parseAddr(s, s)
+}
+
+func parseAddr(s, input string) (netip.Addr, error) {
+	if strings.TrimSpace(s) == "" {
+		if input == "" {
+			return netip.Addr{}, parseErr(input, ErrEmpty, "empty input, expected an IP address")
+		}
+		return netip.Addr{}, parseErr(input, ErrSyntax, "missing address, expected an IP address")
+	}
+	if strings.IndexByte(s, ':') >= 0 {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Addr{}, parseErr(input, ErrSyntax, "not an IPv6 address: "+netipReason(err))
+		}
+		return a, nil
+	}
+	if strings.IndexByte(s, '.') < 0 {
+		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q is not an IP address, expected IPv4 a.b.c.d or IPv6", s))
+	}
+	return parseIPv4(s, input)
+}
+
+// parseIPv4 parses a dotted quad, explaining the first thing wrong.
+func parseIPv4(s, input string) (netip.Addr, error) {
+	var b [4]byte
+	parts := strings.SplitN(s, ".", 5)
+	if len(parts) == 5 {
+		rest := s[len(strings.Join(parts[:4], ".")):]
+		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after the 4th octet of an IPv4 address", rest))
+	}
+	for i, oct := range parts {
+		n := i + 1
+		notDigit := strings.IndexFunc(oct, func(r rune) bool { return r < '0' || r > '9' })
+		switch {
+		case oct == "":
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is empty, expected a number 0-255", n))
+		case notDigit > 0 && i == len(parts)-1:
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after octet %d, expected a number 0-255", oct[notDigit:], n))
+		case notDigit >= 0:
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is %q, expected a number 0-255", n, oct))
+		case len(oct) > 1 && oct[0] == '0':
+			return netip.Addr{}, parseErr(input, ErrLeadingZero, fmt.Sprintf("octet %d is %q: a leading zero is ambiguous (octal or decimal?), write %s", n, oct, trimZeros(oct)))
+		}
+		v, err := strconv.ParseUint(oct, 10, 32)
+		if err != nil || v > 255 {
+			return netip.Addr{}, parseErr(input, ErrOctetRange, fmt.Sprintf("octet %d is %s, must be 0-255", n, oct))
+		}
+		b[i] = byte(v)
+	}
+	if len(parts) < 4 {
+		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q has %d octets, expected 4 (a.b.c.d)", s, len(parts)))
+	}
+	return netip.AddrFrom4(b), nil
+}
+
+// trimZeros drops leading zeros, keeping one digit.
+func trimZeros(s string) string {
+	t := strings.TrimLeft(s, "0")
+	if t == "" {
+		return "0"
+	}
+	return t
+}
+
+// netipReason strips net/netip's `ParseAddr("..."): ` prefix.
+func netipReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "): "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	return msg
+}
+
+// ParsePrefix parses "ADDR/LEN", "ADDR/NETMASK" (IPv4 dotted netmask or
+// wildcard mask) or a bare address (/32 or /128). Host bits are kept: call
+// Masked for the network. Zones are rejected; use ParseSpec for interface
+// addresses such as fe80::1%eth0/64.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	sp, err := ParseSpec(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if sp.Zone != "" {
+		return netip.Prefix{}, parseErr(s, ErrZone, "an IPv6 zone (%"+sp.Zone+") is not allowed in a prefix")
+	}
+	return sp.Prefix, nil
+}
+
+// MustParsePrefix is ParsePrefix that panics on error; for tests and
+// literals only.
+func MustParsePrefix(s string) netip.Prefix {
+	p, err := ParsePrefix(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// ParseSpec parses one token: "ADDR/LEN", "ADDR/MASK", "ADDR MASK" (one
+// space-separated string, as read from a line) or a bare ADDR. MASK may be a
+// dotted netmask (255.255.255.0) or a Cisco wildcard mask (0.0.0.255); the
+// Spec says which. A mask that reads both ways (0.0.0.0, 255.255.255.255) is
+// taken as a netmask.
+func ParseSpec(s string) (Spec, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return Spec{}, parseErr(s, ErrEmpty, "empty input, expected an address or prefix such as 192.168.1.10/24")
+	}
+	if f := strings.Fields(t); len(f) == 2 {
+		return parseSpec(f[0], f[1], s)
+	} else if len(f) > 2 {
+		return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after the mask, expected ADDR/LEN, ADDR/MASK or ADDR MASK", strings.Join(f[2:], " ")))
+	}
+	addr, length, ok := strings.Cut(t, "/")
+	if !ok {
+		return parseSpec(addr, "", s)
+	}
+	if length == "" {
+		return Spec{}, parseErr(s, ErrSyntax, "missing prefix length after \"/\"")
+	}
+	return parseSpec(addr, length, s)
+}
+
+// ParseSpecMask parses an address and a separate mask or length, as in the
+// two-argument form `netcalc cidr 192.168.1.10 255.255.255.0`. mask may be
+// "24", "/24", a netmask or a wildcard mask.
+func ParseSpecMask(addr, mask string) (Spec, error) {
+	return parseSpec(addr, strings.TrimPrefix(mask, "/"), addr+" "+mask)
+}
+
+func parseSpec(addrText, mask, input string) (Spec, error) {
+	a, err := parseAddr(addrText, input)
+	if err != nil {
+		return Spec{}, err
+	}
+	zone := a.Zone()
+	a = a.WithZone("")
+	maxBits := a.BitLen()
+	if mask == "" {
+		return Spec{Prefix: netip.PrefixFrom(a, maxBits), Zone: zone, Mask: MaskImplicit}, nil
+	}
+	if strings.IndexByte(mask, '.') >= 0 {
+		if !a.Is4() {
+			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("dotted mask %q needs an IPv4 address; write an IPv6 prefix length such as /64", mask))
+		}
+		m, err := parseIPv4(mask, input)
+		if err != nil {
+			return Spec{}, err
+		}
+		bitsLen, form, ok := maskLength(m)
+		if !ok {
+			return Spec{}, parseErr(input, ErrMask, fmt.Sprintf("mask %s is not contiguous: a netmask is ones then zeros (255.255.255.0), a wildcard mask zeros then ones (0.0.0.255)", mask))
+		}
+		return Spec{Prefix: netip.PrefixFrom(a, bitsLen), Zone: zone, Mask: form}, nil
+	}
+	for _, r := range mask {
+		if r < '0' || r > '9' {
+			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %q is not a number, expected 0-%d or a dotted mask", mask, maxBits))
+		}
+	}
+	if len(mask) > 1 && mask[0] == '0' {
+		return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %q has a leading zero, expected 0-%d", mask, maxBits))
+	}
+	n, err := strconv.Atoi(mask)
+	if err != nil || n > maxBits {
+		return Spec{}, parseErr(input, ErrPrefixLength, fmt.Sprintf("prefix length %s is out of range, must be 0-%d for IPv%d", mask, maxBits, family(a)))
+	}
+	return Spec{Prefix: netip.PrefixFrom(a, n), Zone: zone, Mask: MaskLength}, nil
+}
+
+// maskLength returns the prefix length a dotted mask stands for and whether
+// it is a netmask or a wildcard mask.
+func maskLength(m netip.Addr) (int, MaskForm, bool) {
+	b := m.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	if n := bits.LeadingZeros32(^v); v<<n == 0 { // ones then zeros
+		return n, MaskNetmask, true
+	}
+	if n := bits.LeadingZeros32(v); v == (1<<(32-n))-1 { // zeros then ones
+		return n, MaskWildcard, true
+	}
+	return 0, "", false
+}
+
+func family(a netip.Addr) int {
+	if a.Is4() {
+		return 4
+	}
+	return 6
+}
