@@ -1,0 +1,310 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newCidrCmd(env, nil) }) }
+
+type cidrOptions struct {
+	Args    []string
+	Explain bool
+}
+
+func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
+	opts := &cidrOptions{}
+	cmd := &cobra.Command{
+		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK]]...",
+		Short: "Describe an address and its network: mask, range, hosts, class, binary view",
+		Long: `Describe each address and the network it sits in: netmask, wildcard,
+network, broadcast, first and last usable host, exact address and host counts,
+legacy class, IANA special-purpose classification, PTR name and the binary
+view with the network|host split.
+
+Inputs: 192.168.1.10/24, 192.168.1.10/255.255.255.0, "192.168.1.10 255.255.255.0"
+(two arguments), a Cisco wildcard mask (192.168.1.10 0.0.0.255), a bare address
+(/32 or /128), and IPv6 in every text form (2001:db8::1/64, fe80::1%eth0/64,
+::ffff:10.0.0.1/120). With no arguments, or "-", one input per line is read
+from standard input.
+
+Host rules: IPv4 /0-/30 have network and broadcast addresses and 2^h-2 hosts;
+/31 is a point-to-point link with two hosts and no broadcast (RFC 3021); /32 is
+one host. IPv6 has no broadcast; up to /126 the first address is the
+Subnet-Router anycast address (RFC 4291 2.6.1), so 2^h-1 hosts; /127 has two
+(RFC 6164); /128 one.`,
+		Example: `  netcalc cidr 192.168.1.10/24
+  netcalc cidr 10.0.0.1 255.255.255.252 --explain
+  netcalc cidr 2001:db8::1/64 -o json
+  printf '10.0.0.0/8\n172.16.5.4/12\n' | netcalc cidr`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return cidrRun(env, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "add a step-by-step explanation of the computation")
+	return cmd
+}
+
+func cidrRun(env *Env, opts *cidrOptions) error {
+	var buf []byte
+	first := true
+	handle := func(in Input, sp netcalc.Spec, err error) {
+		if err != nil {
+			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			if env.JSON() {
+				buf = append(buf[:0], `{"input":`...)
+				buf = netcalc.AppendJSONString(buf, in.Text)
+				buf = append(buf, `,"error":`...)
+				buf = netcalc.AppendJSONString(buf, strings.TrimPrefix(err.Error(), "netcalc: "))
+				buf = append(buf, "}\n"...)
+				env.Out.Write(buf)
+			}
+			return
+		}
+		info := netcalc.DescribeSpec(sp)
+		if env.JSON() {
+			buf = append(buf[:0], `{"input":`...)
+			buf = netcalc.AppendJSONString(buf, in.Text)
+			buf = append(buf, ',')
+			buf = info.AppendJSON(buf)
+			buf = append(buf, "}\n"...)
+			env.Out.Write(buf)
+			return
+		}
+		if !first {
+			io.WriteString(env.Out, "\n")
+		}
+		first = false
+		writeCidrText(env, info, opts.Explain)
+	}
+	args := opts.Args
+	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
+		if len(args) == 0 && env.StdinTTY {
+			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line")
+		}
+		err := EachLine(env.Stdin, "stdin", true, func(in Input) error {
+			sp, err := netcalc.ParseSpec(in.Text)
+			handle(in, sp, err)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return env.Finish()
+	}
+	for i := 0; i < len(args); i++ {
+		in := Input{Text: args[i]}
+		if i+1 < len(args) && isMaskArg(args[i], args[i+1]) {
+			in.Text = args[i] + " " + args[i+1]
+			sp, err := netcalc.ParseSpecMask(args[i], args[i+1])
+			i++
+			handle(in, sp, err)
+			continue
+		}
+		sp, err := netcalc.ParseSpec(args[i])
+		handle(in, sp, err)
+	}
+	return env.Finish()
+}
+
+// isMaskArg reports whether next is the mask of addr in the two-argument
+// form: addr has no length and next is a dotted IPv4 mask (valid or not,
+// so that a bad mask is reported as such).
+func isMaskArg(addr, next string) bool {
+	if strings.ContainsAny(addr, "/:") || strings.Contains(next, "/") || strings.Count(next, ".") != 3 {
+		return false
+	}
+	a, err := netip.ParseAddr(next)
+	if err != nil {
+		return true // a broken dotted token after an address: report it as a mask
+	}
+	b := a.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	// a contiguous netmask (ones then zeros) or wildcard (zeros then ones)
+	return v&(v+1) == 0 || (^v)&((^v)+1) == 0 || isNonContiguousMask(v)
+}
+
+// isNonContiguousMask recognises things people mean as masks but got wrong,
+// such as 255.0.255.0: every octet is 0 or 255 or a mask octet.
+func isNonContiguousMask(v uint32) bool {
+	for i := 0; i < 4; i++ {
+		switch byte(v >> (8 * i)) {
+		case 0, 128, 192, 224, 240, 248, 252, 254, 255:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func writeCidrText(env *Env, in netcalc.Info, explain bool) {
+	v4 := in.Address.Is4()
+	maxBits := in.Address.BitLen()
+	h := maxBits - in.Bits
+	p := env.Paint
+	none := p(Dim, "none")
+
+	rows := [][]string{{"Address:", p(Bold, in.Address.String())}}
+	if in.Mask == netcalc.MaskWildcard {
+		rows = append(rows, []string{"Mask given:", in.Wildcard.String() + " is a Cisco wildcard (inverse) mask, read as /" + strconv.Itoa(in.Bits)})
+	}
+	rows = append(rows,
+		[]string{"Netmask:", in.Netmask.String() + " = /" + strconv.Itoa(in.Bits)},
+		[]string{"Wildcard:", in.Wildcard.String()},
+		[]string{"Network:", p(Cyan, in.Network.String())},
+	)
+	switch {
+	case in.Broadcast.IsValid():
+		rows = append(rows, []string{"Broadcast:", in.Broadcast.String()})
+	case v4:
+		rows = append(rows, []string{"Broadcast:", none + " (" + shortRule(in) + ")"})
+	default:
+		rows = append(rows, []string{"Broadcast:", none + " (IPv6 has no broadcast)"})
+	}
+	rows = append(rows,
+		[]string{"First host:", in.FirstHost.String()},
+		[]string{"Last host:", in.LastHost.String()},
+		[]string{"Addresses:", in.Addresses.String() + " (2^" + strconv.Itoa(h) + ")"},
+		[]string{"Usable hosts:", p(Green, in.UsableHosts.String()) + " (" + shortRule(in) + ")"},
+	)
+	if v4 {
+		rows = append(rows, []string{"Class:", in.Class + " (legacy classful, informational only)"})
+	} else {
+		rows = append(rows, []string{"Exploded:", in.Exploded})
+	}
+	rows = append(rows, []string{"Type:", describeRegistry(in.Registry, in.GloballyReachable)})
+	if in.Embedded != nil {
+		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, in.Embedded.GloballyReachable)})
+	}
+	rows = append(rows, []string{"PTR:", in.PTR})
+	io.WriteString(env.Out, Aligned(rows))
+
+	// Binary view: the AND that gives the network.
+	addr := in.Address.WithZone("")
+	fmt.Fprintf(env.Out, "Binary (network bits | host bits):\n")
+	brow := [][]string{
+		{"  address", paintBits(env, netcalc.Binary(addr, in.Bits)), addr.String()},
+		{"  netmask", paintBits(env, netcalc.Binary(in.Netmask, in.Bits)), "/" + strconv.Itoa(in.Bits)},
+		{"  AND", paintBits(env, netcalc.Binary(in.Network.Addr(), in.Bits)), in.Network.Addr().String() + " = network"},
+	}
+	io.WriteString(env.Out, Aligned(brow))
+	if addr != in.Network.Addr() || in.Bits < maxBits {
+		fmt.Fprintf(env.Out, "So: %s is address #%s of the block %s, which runs from %s to %s.\n",
+			in.Address, in.HostIndex(), in.Network, in.First, in.Last)
+	}
+	if explain {
+		writeCidrExplain(env, in)
+	}
+}
+
+// paintBits colours the network and host parts of a Binary rendering.
+func paintBits(env *Env, s string) string {
+	net, host, ok := strings.Cut(s, " | ")
+	if !ok {
+		return s
+	}
+	return env.Paint(Cyan, net) + " | " + env.Paint(Yellow, host)
+}
+
+func shortRule(in netcalc.Info) string {
+	h := in.Address.BitLen() - in.Bits
+	switch {
+	case in.Address.Is4() && h == 1:
+		return "point-to-point link, RFC 3021"
+	case h == 1:
+		return "point-to-point link, RFC 6164"
+	case h == 0:
+		return "single address"
+	case in.Address.Is4():
+		return "2^" + strconv.Itoa(h) + " - 2: network and broadcast are not hosts"
+	default:
+		return "2^" + strconv.Itoa(h) + " - 1: the Subnet-Router anycast address is not a host, RFC 4291 2.6.1"
+	}
+}
+
+func describeRegistry(es []netcalc.Entry, global bool) string {
+	reach := "globally reachable"
+	if !global {
+		reach = "not globally reachable"
+	}
+	if len(es) == 0 {
+		return "global unicast, " + reach
+	}
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = e.Name + " (" + e.Prefix.String() + ", " + e.RFC + ")"
+	}
+	return strings.Join(names, " inside ") + "; " + reach
+}
+
+func writeCidrExplain(env *Env, in netcalc.Info) {
+	v4 := in.Address.Is4()
+	maxBits := in.Address.BitLen()
+	h := maxBits - in.Bits
+	var b strings.Builder
+	b.WriteString("\nHow this was computed:\n")
+	step := 0
+	say := func(format string, args ...any) {
+		step++
+		fmt.Fprintf(&b, "  %d. ", step)
+		fmt.Fprintf(&b, format, args...)
+		b.WriteByte('\n')
+	}
+	if in.Mask == netcalc.MaskWildcard {
+		say("%s is a Cisco wildcard mask: its 1 bits mark the host part, so it is the inverse of netmask %s (/%d).",
+			in.Wildcard, in.Netmask, in.Bits)
+	}
+	say("/%d means the first %d of the %d bits are the network part; the other %s the host part.",
+		in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
+	say("The netmask has a 1 for every network bit: %s. The wildcard is its inverse: %s.", in.Netmask, in.Wildcard)
+	say("Address AND netmask keeps the network bits and clears the host bits: %s AND %s = %s, the network address.",
+		in.Address.WithZone(""), in.Netmask, in.Network.Addr())
+	say("Setting the host %s to 1 gives the last address of the block: %s.", plural(h, "bit", "bits"), in.Last)
+	say("%s give 2^%d = %s addresses, %s to %s.", plural(h, "host bit", "host bits"), h, in.Addresses, in.First, in.Last)
+	switch {
+	case v4 && h >= 2:
+		say("In IPv4 the first address names the network and the last (%s) is the broadcast; neither is given to a host, so 2^%d - 2 = %s usable hosts, %s to %s.",
+			in.Last, h, in.UsableHosts, in.FirstHost, in.LastHost)
+	case v4 && h == 1:
+		say("A /31 has only two addresses. RFC 3021 lets point-to-point links use both: there is no broadcast on a link with exactly two ends, so both %s and %s are hosts.",
+			in.First, in.Last)
+	case v4:
+		say("A /32 is a single address, a host route: no network or broadcast address to set aside.")
+	case h >= 2:
+		say("IPv6 has no broadcast (multicast does that job). The first address (%s) is the Subnet-Router anycast address (RFC 4291 2.6.1), so it is left out: 2^%d - 1 = %s usable hosts, %s to %s.",
+			in.First, h, in.UsableHosts, in.FirstHost, in.LastHost)
+	case h == 1:
+		say("A /127 is a point-to-point link (RFC 6164): both addresses are used by the two routers.")
+	default:
+		say("A /128 is a single address.")
+	}
+	if in.Address.WithZone("") != in.Network.Addr() {
+		say("%s is not the start of the block: it is one host inside %s. Writing it as %s/%d describes an interface, not a different network.",
+			in.Address, in.Network, in.Address, in.Bits)
+	}
+	if len(in.Registry) > 0 {
+		e := in.Registry[0]
+		say("The most specific IANA special-purpose entry containing the address is %s %s (%s); it decides whether the address is globally reachable.",
+			e.Prefix, e.Name, e.RFC)
+	}
+	io.WriteString(env.Out, b.String())
+}
+
+// plural returns "N one" or "N many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -1,0 +1,375 @@
+package netcalc
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go4.org/netipx"
+)
+
+// Info describes an address within its network: everything `netcalc cidr`
+// prints. Counts are exact. Fields that do not apply hold zero values:
+// Broadcast for IPv6, /31 and /32; Class for IPv6; IPv4Mapped and Embedded
+// unless the address carries an IPv4 address.
+type Info struct {
+	// Address is the address as given, zone included; its host bits are
+	// kept (192.168.1.10 in 192.168.1.10/24).
+	Address netip.Addr
+	// Bits is the prefix length.
+	Bits int
+	// Mask says how the prefix length was written (for DescribeSpec).
+	Mask MaskForm
+	// Netmask and Wildcard are the mask and its inverse (host mask), in
+	// the address's family.
+	Netmask, Wildcard netip.Addr
+	// Network is the prefix with the host bits cleared.
+	Network netip.Prefix
+	// Broadcast is the IPv4 broadcast address, invalid where there is none.
+	Broadcast netip.Addr
+	// FirstHost and LastHost bound the usable hosts (see UsableHosts).
+	FirstHost, LastHost netip.Addr
+	// First and Last bound the whole block.
+	First, Last netip.Addr
+	// Addresses is the block size; UsableHosts how many can be hosts.
+	Addresses, UsableHosts Count
+	// Class is the legacy classful class of an IPv4 address ("A" to "E"),
+	// informational only; "" for IPv6.
+	Class string
+	// Registry lists the special-purpose entries containing the address,
+	// most specific first.
+	Registry []Entry
+	// GloballyReachable follows the most specific registry entry (see
+	// Classify).
+	GloballyReachable bool
+	// PTR is the reverse-DNS name of the address (in-addr.arpa. or
+	// ip6.arpa.).
+	PTR string
+	// Exploded is the address with every IPv6 group written in full; for
+	// IPv4 the dotted quad.
+	Exploded string
+	// IPv4Mapped is the IPv4 address inside an IPv4-mapped IPv6 address
+	// (::ffff:a.b.c.d), else invalid.
+	IPv4Mapped netip.Addr
+	// Embedded describes an IPv4 address carried inside an IPv6 address
+	// (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16), or is nil.
+	Embedded *Embedded
+	// HostRule names the rule behind FirstHost, LastHost and UsableHosts,
+	// with its RFC where one applies.
+	HostRule string
+}
+
+// Embedded is an IPv4 address found inside an IPv6 address, with its own
+// classification: "is this public?" checks must look at it too.
+type Embedded struct {
+	Kind              string     `json:"kind"` // "ipv4-mapped", "nat64" or "6to4"
+	Address           netip.Addr `json:"address"`
+	Registry          []Entry    `json:"registry"`
+	GloballyReachable bool       `json:"globally_reachable"`
+}
+
+// Describe returns the facts of p, an address with its prefix length; the
+// host bits of p are kept as the Address. An invalid p gives the zero Info.
+func Describe(p netip.Prefix) Info {
+	if !p.IsValid() {
+		return Info{}
+	}
+	a := p.Addr()
+	bitLen := a.BitLen()
+	in := Info{Address: a, Bits: p.Bits(), Mask: MaskLength}
+	in.Network = p.Masked()
+	r := netipx.RangeOfPrefix(in.Network)
+	in.First, in.Last = r.From(), r.To()
+	in.Netmask = maskAddr(p.Bits(), bitLen, false)
+	in.Wildcard = maskAddr(p.Bits(), bitLen, true)
+	in.Broadcast, _ = Broadcast(p)
+	in.FirstHost, in.LastHost = HostRange(p)
+	in.Addresses = PowerOfTwo(bitLen - p.Bits())
+	in.UsableHosts = UsableHosts(p)
+	in.HostRule = hostRule(a.Is4(), bitLen-p.Bits())
+	in.Registry, in.GloballyReachable = Classify(a)
+	in.PTR = PTR(a)
+	if a.Is4() {
+		in.Class = class(a)
+		in.Exploded = a.String()
+	} else {
+		in.Exploded = a.StringExpanded()
+		in.Embedded = embedded(a)
+		if a.Is4In6() {
+			in.IPv4Mapped = a.Unmap()
+		}
+	}
+	return in
+}
+
+// DescribeSpec is Describe for a parsed Spec, keeping its zone and mask form.
+func DescribeSpec(s Spec) Info {
+	in := Describe(s.Prefix)
+	in.Address = s.Addr()
+	in.Mask = s.Mask
+	return in
+}
+
+// hostRule explains the usable-host rule for h host bits.
+func hostRule(v4 bool, h int) string {
+	switch {
+	case v4 && h == 1:
+		return "RFC 3021 point-to-point /31: no network or broadcast address, both addresses are hosts"
+	case v4 && h == 0:
+		return "/32 host route: one address, no broadcast"
+	case v4:
+		return "first address is the network, last is the broadcast: 2^h - 2 hosts"
+	case h == 1:
+		return "RFC 6164 point-to-point /127: both addresses are hosts"
+	case h == 0:
+		return "/128: one address"
+	default:
+		return "RFC 4291 Section 2.6.1: the first address is the Subnet-Router anycast, not a host; IPv6 has no broadcast: 2^h - 1 hosts"
+	}
+}
+
+// maskAddr returns the netmask of the given length, or its inverse.
+func maskAddr(ones, bitLen int, inverse bool) netip.Addr {
+	var b [16]byte
+	for i := 0; i < bitLen/8; i++ {
+		switch {
+		case ones >= (i+1)*8:
+			b[i] = 0xff
+		case ones > i*8:
+			b[i] = byte(0xff << (8 - (ones - i*8)))
+		}
+		if inverse {
+			b[i] = ^b[i]
+		}
+	}
+	if bitLen == 32 {
+		return netip.AddrFrom4([4]byte(b[:4]))
+	}
+	return netip.AddrFrom16(b)
+}
+
+// class returns the legacy class of an IPv4 address.
+func class(a netip.Addr) string {
+	switch o := a.As4()[0]; {
+	case o < 128:
+		return "A"
+	case o < 192:
+		return "B"
+	case o < 224:
+		return "C"
+	case o < 240:
+		return "D"
+	}
+	return "E"
+}
+
+// PTR returns the reverse-DNS name of a: the octets reversed under
+// in-addr.arpa. for IPv4, the 32 nibbles reversed under ip6.arpa. for IPv6
+// (IPv4-mapped addresses included). The zone is ignored.
+func PTR(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	if a.Is4() {
+		b := a.As4()
+		buf := make([]byte, 0, 29)
+		for i := 3; i >= 0; i-- {
+			buf = strconv.AppendUint(buf, uint64(b[i]), 10)
+			buf = append(buf, '.')
+		}
+		return string(append(buf, "in-addr.arpa."...))
+	}
+	const hex = "0123456789abcdef"
+	b := a.As16()
+	buf := make([]byte, 0, 73)
+	for i := 15; i >= 0; i-- {
+		buf = append(buf, hex[b[i]&0xf], '.', hex[b[i]>>4], '.')
+	}
+	return string(append(buf, "ip6.arpa."...))
+}
+
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour   = netip.MustParsePrefix("2002::/16")
+)
+
+// embedded finds an IPv4 address carried in an IPv6 address.
+func embedded(a netip.Addr) *Embedded {
+	b := a.WithZone("").As16()
+	var em Embedded
+	switch {
+	case a.Is4In6():
+		em.Kind, em.Address = "ipv4-mapped", a.Unmap()
+	case nat64Prefix.Contains(a.WithZone("")):
+		em.Kind, em.Address = "nat64", netip.AddrFrom4([4]byte(b[12:16]))
+	case sixToFour.Contains(a.WithZone("")):
+		em.Kind, em.Address = "6to4", netip.AddrFrom4([4]byte(b[2:6]))
+	default:
+		return nil
+	}
+	em.Registry, em.GloballyReachable = Classify(em.Address)
+	return &em
+}
+
+// Binary renders a's bits grouped by octet (IPv4, separated by '.') or by
+// 16-bit group (IPv6, separated by ':'), with " | " between the first split
+// bits and the rest. split outside 1..BitLen-1 draws no bar.
+func Binary(a netip.Addr, split int) string {
+	b := a.AsSlice()
+	group, sep := 8, byte('.')
+	if len(b) == 16 {
+		group, sep = 16, ':'
+	}
+	var sb strings.Builder
+	sb.Grow(len(b)*9 + 3)
+	for i := 0; i < len(b)*8; i++ {
+		switch {
+		case i == split && i > 0:
+			sb.WriteString(" | ")
+		case i > 0 && i%group == 0:
+			sb.WriteByte(sep)
+		}
+		if b[i/8]&(0x80>>(i%8)) != 0 {
+			sb.WriteByte('1')
+		} else {
+			sb.WriteByte('0')
+		}
+	}
+	return sb.String()
+}
+
+// HostIndex returns the position of the address inside its network
+// (0 for the network address itself), as a Count.
+func (in Info) HostIndex() Count {
+	return RangeCount(in.First, in.Address.WithZone("")).Sub(CountFromUint64(1))
+}
+
+// AppendJSON appends the JSON object's members (without braces) in the
+// `netcalc cidr -o json` contract: version, address, prefix_length,
+// netmask, wildcard, network, cidr, broadcast, first_host, last_host,
+// addresses, usable_hosts, class, registry, globally_reachable, ptr,
+// exploded, ipv4_mapped, then the additions mask_form, host_rule and
+// embedded_ipv4.
+func (in Info) AppendJSON(b []byte) []byte {
+	v := 6
+	if in.Address.Is4() {
+		v = 4
+	}
+	b = append(b, `"version":`...)
+	b = strconv.AppendInt(b, int64(v), 10)
+	b = appendStr(b, ",\"address\":", in.Address.String())
+	b = append(b, `,"prefix_length":`...)
+	b = strconv.AppendInt(b, int64(in.Bits), 10)
+	b = appendStr(b, ",\"netmask\":", in.Netmask.String())
+	b = appendStr(b, ",\"wildcard\":", in.Wildcard.String())
+	b = appendStr(b, ",\"network\":", in.Network.Addr().String())
+	b = appendStr(b, ",\"cidr\":", in.Network.String())
+	b = appendAddrOrNull(b, ",\"broadcast\":", in.Broadcast)
+	b = appendStr(b, ",\"first_host\":", in.FirstHost.String())
+	b = appendStr(b, ",\"last_host\":", in.LastHost.String())
+	b = append(b, `,"addresses":"`...)
+	b = in.Addresses.AppendTo(b)
+	b = append(b, `","usable_hosts":"`...)
+	b = in.UsableHosts.AppendTo(b)
+	b = append(b, '"')
+	if in.Class == "" {
+		b = append(b, `,"class":null`...)
+	} else {
+		b = appendStr(b, ",\"class\":", in.Class)
+	}
+	b = append(b, `,"registry":`...)
+	b = appendEntries(b, in.Registry)
+	b = append(b, `,"globally_reachable":`...)
+	b = strconv.AppendBool(b, in.GloballyReachable)
+	b = appendStr(b, ",\"ptr\":", in.PTR)
+	b = appendStr(b, ",\"exploded\":", in.Exploded)
+	b = appendAddrOrNull(b, ",\"ipv4_mapped\":", in.IPv4Mapped)
+	b = appendStr(b, ",\"mask_form\":", string(in.Mask))
+	b = appendStr(b, ",\"host_rule\":", in.HostRule)
+	b = append(b, `,"embedded_ipv4":`...)
+	if in.Embedded == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendStr(b, `{"kind":`, in.Embedded.Kind)
+		b = appendStr(b, `,"address":`, in.Embedded.Address.String())
+		b = append(b, `,"registry":`...)
+		b = appendEntries(b, in.Embedded.Registry)
+		b = append(b, `,"globally_reachable":`...)
+		b = strconv.AppendBool(b, in.Embedded.GloballyReachable)
+		b = append(b, '}')
+	}
+	return b
+}
+
+// MarshalJSON encodes in as the `netcalc cidr -o json` object without its
+// "input" member.
+func (in Info) MarshalJSON() ([]byte, error) {
+	b := append([]byte{'{'}, in.AppendJSON(nil)...)
+	return append(b, '}'), nil
+}
+
+func appendEntries(b []byte, es []Entry) []byte {
+	b = append(b, '[')
+	for i, en := range es {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendStr(b, `{"prefix":`, en.Prefix.String())
+		b = appendStr(b, `,"name":`, en.Name)
+		b = appendStr(b, `,"rfc":`, en.RFC)
+		b = append(b, `,"globally_reachable":`...)
+		if en.GloballyReachable == ReachNA {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendBool(b, en.GloballyReachable == ReachTrue)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendAddrOrNull(b []byte, key string, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(append(b, key...), "null"...)
+	}
+	return appendStr(b, key, a.String())
+}
+
+func appendStr(b []byte, key, s string) []byte {
+	b = append(b, key...)
+	return AppendJSONString(b, s)
+}
+
+// AppendJSONString appends s as a JSON string (quotes and escapes, no HTML
+// escaping).
+func AppendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c < 0x20 || c == 0x7f:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size - 1
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,183 @@
+package netcalc
+
+import (
+	"net/netip"
+	"sort"
+)
+
+// Reach is a special-purpose registry flag that may be absent: the IANA
+// registries give True, False or N/A.
+type Reach int8
+
+// The values of a registry flag.
+const (
+	ReachNA    Reach = iota // the registry gives no value ("N/A")
+	ReachFalse              // False
+	ReachTrue               // True
+)
+
+// String returns "true", "false" or "n/a".
+func (r Reach) String() string {
+	switch r {
+	case ReachTrue:
+		return "true"
+	case ReachFalse:
+		return "false"
+	}
+	return "n/a"
+}
+
+// MarshalJSON encodes true, false, or null for N/A.
+func (r Reach) MarshalJSON() ([]byte, error) {
+	if r == ReachNA {
+		return []byte("null"), nil
+	}
+	return []byte(r.String()), nil
+}
+
+// Entry is one row of the IANA IPv4 or IPv6 Special-Purpose Address
+// Registry (RFC 6890, updated by RFC 8190), or one of the multicast blocks
+// netcalc adds from the multicast registries.
+type Entry struct {
+	Prefix             netip.Prefix `json:"prefix"`
+	Name               string       `json:"name"`
+	RFC                string       `json:"rfc"`
+	Source             Reach        `json:"-"`
+	Destination        Reach        `json:"-"`
+	Forwardable        Reach        `json:"-"`
+	GloballyReachable  Reach        `json:"globally_reachable"`
+	ReservedByProtocol Reach        `json:"-"`
+}
+
+// RegistryDate is the date of the IANA registry contents netcalc ships.
+const RegistryDate = "2025-06 (IANA IPv4 and IPv6 Special-Purpose Address Registries; multicast from RFC 5771 and RFC 4291)"
+
+const (
+	yes = ReachTrue
+	no  = ReachFalse
+	na  = ReachNA
+)
+
+func entry(p, name, rfc string, src, dst, fwd, glob, res Reach) Entry {
+	return Entry{netip.MustParsePrefix(p), name, rfc, src, dst, fwd, glob, res}
+}
+
+// special holds both registries, most specific (longest prefix) first so
+// that a linear scan meets the most specific match first.
+var special = sortEntries([]Entry{
+	// IPv4 (iana-ipv4-special-registry)
+	entry("0.0.0.0/8", `"This network"`, "RFC 791, Section 3.2", yes, no, no, no, yes),
+	entry("0.0.0.0/32", `"This host on this network"`, "RFC 1122, Section 3.2.1.3", yes, no, no, no, yes),
+	entry("10.0.0.0/8", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+	entry("100.64.0.0/10", "Shared Address Space", "RFC 6598", yes, yes, yes, no, no),
+	entry("127.0.0.0/8", "Loopback", "RFC 1122, Section 3.2.1.3", no, no, no, no, yes),
+	entry("169.254.0.0/16", "Link Local", "RFC 3927", yes, yes, no, no, yes),
+	entry("172.16.0.0/12", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+	entry("192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890, Section 2.1", no, no, no, no, no),
+	entry("192.0.0.0/29", "IPv4 Service Continuity Prefix", "RFC 7335", yes, yes, yes, no, no),
+	entry("192.0.0.8/32", "IPv4 dummy address", "RFC 7600", yes, no, no, no, no),
+	entry("192.0.0.9/32", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
+	entry("192.0.0.10/32", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
+	entry("192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
+	entry("192.0.0.171/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
+	entry("192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737", no, no, no, no, no),
+	entry("192.31.196.0/24", "AS112-v4", "RFC 7535", yes, yes, yes, yes, no),
+	entry("192.52.193.0/24", "AMT", "RFC 7450", yes, yes, yes, yes, no),
+	entry("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526", na, na, na, na, na),
+	entry("192.88.99.2/32", "6a44-relay anycast address", "RFC 6751", yes, yes, yes, no, no),
+	entry("192.168.0.0/16", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+	entry("192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
+	entry("198.18.0.0/15", "Benchmarking", "RFC 2544", yes, yes, yes, no, no),
+	entry("198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737", no, no, no, no, no),
+	entry("203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737", no, no, no, no, no),
+	entry("240.0.0.0/4", "Reserved", "RFC 1112, Section 4", no, no, no, no, yes),
+	entry("255.255.255.255/32", "Limited Broadcast", "RFC 8190, RFC 919, Section 7", no, yes, no, no, yes),
+
+	// IPv6 (iana-ipv6-special-registry)
+	entry("::1/128", "Loopback Address", "RFC 4291", no, no, no, no, yes),
+	entry("::/128", "Unspecified Address", "RFC 4291", yes, no, no, no, yes),
+	entry("::ffff:0:0/96", "IPv4-mapped Address", "RFC 4291", no, no, no, no, yes),
+	entry("64:ff9b::/96", "IPv4-IPv6 Translation", "RFC 6052", yes, yes, yes, yes, no),
+	entry("64:ff9b:1::/48", "IPv4-IPv6 Translation (local use)", "RFC 8215", yes, yes, yes, no, no),
+	entry("100::/64", "Discard-Only Address Block", "RFC 6666", yes, yes, yes, no, no),
+	entry("100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780", yes, no, no, no, no),
+	entry("2001::/23", "IETF Protocol Assignments", "RFC 2928", no, no, no, no, no),
+	entry("2001::/32", "TEREDO", "RFC 4380, RFC 8190", yes, yes, yes, na, no),
+	entry("2001:1::1/128", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
+	entry("2001:1::2/128", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
+	entry("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665", yes, yes, yes, yes, no),
+	entry("2001:2::/48", "Benchmarking", "RFC 5180, RFC Errata 1752", yes, yes, yes, no, no),
+	entry("2001:3::/32", "AMT", "RFC 7450", yes, yes, yes, yes, no),
+	entry("2001:4:112::/48", "AS112-v6", "RFC 7535", yes, yes, yes, yes, no),
+	entry("2001:10::/28", "Deprecated (previously ORCHID)", "RFC 4843", na, na, na, na, na),
+	entry("2001:20::/28", "ORCHIDv2", "RFC 7343", yes, yes, yes, yes, no),
+	entry("2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix", "RFC 9374", yes, yes, yes, yes, no),
+	entry("2001:db8::/32", "Documentation", "RFC 3849", no, no, no, no, no),
+	entry("2002::/16", "6to4", "RFC 3056", yes, yes, yes, na, no),
+	entry("2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
+	entry("3fff::/20", "Documentation", "RFC 9637", no, no, no, no, no),
+	entry("5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602", yes, yes, yes, no, no),
+	entry("fc00::/7", "Unique-Local", "RFC 4193, RFC 8190", yes, yes, yes, no, no),
+	entry("fe80::/10", "Link-Local Unicast", "RFC 4291", yes, yes, no, no, yes),
+})
+
+// multicast blocks are classified apart from the special-purpose registries.
+var (
+	multicast4 = entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no)
+	multicast6 = entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no)
+)
+
+// IPv4 multicast blocks that are not globally reachable: Local Network
+// Control Block (RFC 5771), Administratively Scoped (RFC 2365) and
+// MCAST-TEST-NET documentation (RFC 6676).
+var (
+	mcastLocal4 = netip.MustParsePrefix("224.0.0.0/24")
+	mcastAdmin4 = netip.MustParsePrefix("239.0.0.0/8")
+	mcastDoc4   = netip.MustParsePrefix("233.252.0.0/24")
+)
+
+func sortEntries(es []Entry) []Entry {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Prefix.Bits() > es[j].Prefix.Bits() })
+	return es
+}
+
+// SpecialPurpose returns a copy of the shipped IANA special-purpose
+// registry rows, most specific first.
+func SpecialPurpose() []Entry { return append([]Entry(nil), special...) }
+
+// Classify returns the registry entries containing a, most specific first
+// (the multicast block included for multicast addresses), and whether a is
+// globally reachable: the most specific entry with a value decides; an
+// address in no entry is global unicast (reachable); an address whose
+// entries all say N/A is treated as not globally reachable. IPv6
+// multicast is globally reachable only with global scope (ffxe::); IPv4
+// multicast only outside the local (224.0.0.0/24), administratively scoped
+// (239.0.0.0/8) and documentation (233.252.0.0/24) blocks. IPv4-mapped
+// addresses are classified as IPv6 (::ffff:0:0/96); call Unmap for the
+// embedded address. The zone is ignored.
+func Classify(a netip.Addr) (entries []Entry, global bool) {
+	a = a.WithZone("")
+	for i := range special {
+		if special[i].Prefix.Contains(a) {
+			entries = append(entries, special[i])
+		}
+	}
+	switch {
+	case a.Is4() && multicast4.Prefix.Contains(a):
+		entries = append(entries, multicast4)
+		global = !mcastLocal4.Contains(a) && !mcastAdmin4.Contains(a) && !mcastDoc4.Contains(a)
+		return entries, global
+	case a.Is6() && multicast6.Prefix.Contains(a):
+		entries = append(entries, multicast6)
+		return entries, a.As16()[1]&0x0f == 0x0e
+	}
+	if len(entries) == 0 {
+		return nil, true
+	}
+	for _, en := range entries {
+		if en.GloballyReachable != ReachNA {
+			return entries, en.GloballyReachable == ReachTrue
+		}
+	}
+	return entries, false
+}
