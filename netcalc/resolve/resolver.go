@@ -1,0 +1,559 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxCNAMEHops is how many CNAME records a chain may have before
+// the lookup fails with ErrCNAMELoop (glibc allows about as many).
+const DefaultMaxCNAMEHops = 8
+
+// System file paths read by Default.
+const (
+	SystemResolvConf = "/etc/resolv.conf"
+	SystemHosts      = "/etc/hosts"
+	SystemNSSwitch   = "/etc/nsswitch.conf"
+)
+
+// Resolver looks names up the way the host does. Its configuration is a
+// plain struct; the zero Resolver has no hosts file, uses the order files
+// then dns, and asks the local machine (see Config). A Resolver is safe
+// for concurrent use once configured.
+type Resolver struct {
+	// Config is the DNS configuration (resolv.conf).
+	Config Config
+	// Hosts is the hosts file; nil means none.
+	Hosts *Hosts
+	// Order is the order of sources (nsswitch.conf "hosts:"). Default
+	// DefaultOrder(): files, then dns.
+	Order []Source
+	// MaxCNAMEHops limits CNAME chains. Default DefaultMaxCNAMEHops.
+	MaxCNAMEHops int
+	// Warnings are remarks from loading the configuration files.
+	Warnings []Warning
+
+	ex   exchanger     // nil: miekg/dns
+	next atomic.Uint32 // rotate offset
+}
+
+// Paths names the configuration files FromFiles reads. An empty path means
+// the system file; "-" for Hosts means no hosts file.
+type Paths struct {
+	ResolvConf string // default SystemResolvConf
+	Hosts      string // default SystemHosts
+	NSSwitch   string // default SystemNSSwitch
+	Env        ConfEnv
+}
+
+// FromFiles builds a Resolver from configuration files. Missing system
+// files fall back to glibc's defaults with a warning (see LoadResolvConf,
+// LoadNSSwitch); a missing hosts file means no hosts file.
+func FromFiles(f Paths) (*Resolver, error) {
+	r := &Resolver{}
+	if f.ResolvConf == "" {
+		f.ResolvConf = SystemResolvConf
+	}
+	if f.NSSwitch == "" {
+		f.NSSwitch = SystemNSSwitch
+	}
+	if f.Hosts == "" {
+		f.Hosts = SystemHosts
+	}
+	cfg, err := LoadResolvConf(f.ResolvConf, f.Env)
+	if err != nil {
+		return nil, err
+	}
+	r.Config = cfg
+	r.Warnings = append(r.Warnings, cfg.Warnings...)
+	order, warns, err := LoadNSSwitch(f.NSSwitch)
+	if err != nil {
+		return nil, err
+	}
+	r.Order = order
+	r.Warnings = append(r.Warnings, warns...)
+	if f.Hosts != "-" {
+		h, err := LoadHosts(f.Hosts)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		r.Hosts = h
+	}
+	return r, nil
+}
+
+// Default returns the host's own resolver: /etc/resolv.conf, /etc/hosts
+// and /etc/nsswitch.conf, with LOCALDOMAIN, RES_OPTIONS and the host name
+// from the process.
+func Default() (*Resolver, error) {
+	return FromFiles(Paths{Env: HostConfEnv()})
+}
+
+func (r *Resolver) order() []Source {
+	if len(r.Order) == 0 {
+		return DefaultOrder()
+	}
+	return r.Order
+}
+
+func (r *Resolver) exchanger() exchanger {
+	if r.ex == nil {
+		return miekgExchanger{}
+	}
+	return r.ex
+}
+
+func (r *Resolver) maxHops() int {
+	if r.MaxCNAMEHops <= 0 {
+		return DefaultMaxCNAMEHops
+	}
+	return r.MaxCNAMEHops
+}
+
+// Lookup resolves name and records how. With no types it asks for A and
+// AAAA, as getaddrinfo(AF_UNSPEC) does.
+//
+// An IP address as name is a reverse lookup: the hosts file, then PTR at
+// in-addr.arpa or ip6.arpa (no search list). Otherwise the sources are
+// tried in r.Order:
+//   - files: only when every type is A or AAAA; the name is matched
+//     case-insensitively and literally (no search list). A rooted name
+//     ("web.example.test.") skips the hosts file, as glibc does, because a
+//     trailing dot means "ask DNS for exactly this name" (Go's resolver
+//     differs). Any entry with an address of a requested type ends the
+//     lookup for every type (getent ahosts semantics).
+//   - dns: each candidate of Config.NameList in turn; the types are asked
+//     in parallel (one after the other with Config.SingleRequest); the
+//     first candidate with any answer wins. NXDOMAIN is final for that
+//     candidate; NODATA moves on too. Per query, timeouts, SERVFAIL,
+//     REFUSED, lame and mismatched replies move to the next server, for
+//     Config.Attempts rounds; a truncated UDP answer is retried once over
+//     TCP. CNAME chains are followed (the chain is part of the answers) up
+//     to MaxCNAMEHops. ".onion" names are never sent to DNS (RFC 7686) and
+//     ".local" names are left to multicast DNS (RFC 6762), with a warning.
+//
+// Each query waits at most Config.Timeout; ctx's deadline, when earlier,
+// wins, and cancelling ctx stops the lookup at once.
+//
+// Lookup always returns a Result with the queries sent. The error is a
+// *NameError for a name that cannot be looked up, a *LookupError (wrapping
+// ErrNotFound, ErrNoData, ErrServerFailure or ErrCNAMELoop) when nothing
+// answered, or ctx's error. When several candidates fail differently, the
+// error follows glibc: NODATA over server failure over NXDOMAIN.
+func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Result, error) {
+	res := &Result{Query: name}
+	if addr, err := netip.ParseAddr(name); err == nil {
+		return res, r.reverse(ctx, res, addr)
+	}
+	if len(types) == 0 {
+		types = []Type{TypeA, TypeAAAA}
+	}
+	res.Types = types
+	for _, t := range types {
+		if t == 0 {
+			return res, &NameError{Name: name, Msg: "record type 0 is not a valid type", Err: ErrBadType}
+		}
+	}
+	ascii, err := ToASCII(name)
+	if err != nil {
+		return res, err
+	}
+	rooted := strings.HasSuffix(ascii, ".")
+	addrOnly := true
+	for _, t := range types {
+		addrOnly = addrOnly && t.IsAddress()
+	}
+	var lastErr error
+	for _, src := range r.order() {
+		switch src {
+		case Files:
+			if !addrOnly || rooted {
+				continue
+			}
+			if r.fromHosts(res, name, ascii, types) {
+				return res, nil
+			}
+		case DNS:
+			if err := notDNS(name, ascii); err != nil {
+				if errors.Is(err, ErrNotDNS) && strings.HasSuffix(strings.TrimSuffix(strings.ToLower(ascii), "."), ".local") {
+					res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%q: .local names belong to multicast DNS (RFC 6762); not sent to unicast DNS", name)})
+				}
+				lastErr = err
+				continue
+			}
+			err := r.search(ctx, res, ascii, types)
+			if err == nil {
+				return res, nil
+			}
+			if ctx.Err() != nil {
+				return res, err
+			}
+			lastErr = err
+		}
+	}
+	if lastErr == nil {
+		lastErr = ErrNotFound
+	}
+	var ne *NameError
+	if errors.As(lastErr, &ne) {
+		return res, lastErr
+	}
+	return res, &LookupError{Name: name, Err: lastErr}
+}
+
+// notDNS returns a *NameError for names that must not go to unicast DNS.
+func notDNS(name, ascii string) error {
+	l := strings.TrimSuffix(strings.ToLower(ascii), ".")
+	switch {
+	case l == "onion" || strings.HasSuffix(l, ".onion"):
+		return &NameError{Name: name, Msg: ".onion names are never resolved through DNS (RFC 7686)", Err: ErrNotDNS}
+	case l == "local" || strings.HasSuffix(l, ".local"):
+		return &NameError{Name: name, Msg: ".local names belong to multicast DNS (RFC 6762), not unicast DNS", Err: ErrNotDNS}
+	}
+	return nil
+}
+
+// fromHosts fills res from the hosts file and reports whether it knew the
+// name.
+func (r *Resolver) fromHosts(res *Result, name, ascii string, types []Type) bool {
+	entries := r.Hosts.Lookup(name)
+	if len(entries) == 0 && ascii != name {
+		entries = r.Hosts.Lookup(ascii)
+	}
+	var answers []Answer
+	line := 0
+	canon := ""
+	for _, e := range entries {
+		t := TypeAAAA
+		if e.Addr.Is4() {
+			t = TypeA
+		}
+		if !hasType(types, t) {
+			continue
+		}
+		if line == 0 {
+			line, canon = e.Line, e.Names[0]
+		}
+		answers = append(answers, Answer{Name: e.Names[0], Type: t, Data: e.Addr.String()})
+	}
+	if len(answers) == 0 {
+		return false
+	}
+	res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, line
+	res.CanonicalName, res.Answers = canon, answers
+	return true
+}
+
+func hasType(ts []Type, t Type) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// reverse looks an address up: hosts file, then PTR.
+func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr) error {
+	res.Types = []Type{TypePTR}
+	arpa := ReverseName(addr)
+	var lastErr error
+	for _, src := range r.order() {
+		switch src {
+		case Files:
+			entries := r.Hosts.LookupAddr(addr)
+			if len(entries) == 0 {
+				continue
+			}
+			res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, entries[0].Line
+			res.CanonicalName = entries[0].Names[0]
+			for _, e := range entries {
+				for _, n := range e.Names {
+					res.Answers = append(res.Answers, Answer{Name: arpa, Type: TypePTR, Data: n})
+				}
+			}
+			return nil
+		case DNS:
+			res.Candidates = []string{arpa}
+			out := r.queryType(ctx, arpa, TypePTR)
+			res.Queries = append(res.Queries, out.queries...)
+			if len(out.answers) > 0 {
+				res.setDNS(arpa, 1, out)
+				res.Answers = out.answers
+				return nil
+			}
+			lastErr = out.failure()
+			if ctx.Err() != nil {
+				return lastErr
+			}
+		}
+	}
+	if lastErr == nil {
+		lastErr = ErrNotFound
+	}
+	return &LookupError{Name: res.Query, Err: lastErr}
+}
+
+// ReverseName returns the PTR name of addr: "d.c.b.a.in-addr.arpa." for
+// IPv4 (RFC 1035 §3.5) and 32 nibbles under "ip6.arpa." for IPv6 (RFC 3596
+// §2.5). A 4-in-6 address is reversed as IPv6; the zone is ignored.
+func ReverseName(addr netip.Addr) string {
+	var b strings.Builder
+	if addr.Is4() {
+		a := addr.As4()
+		fmt.Fprintf(&b, "%d.%d.%d.%d.in-addr.arpa.", a[3], a[2], a[1], a[0])
+		return b.String()
+	}
+	a := addr.As16()
+	const hex = "0123456789abcdef"
+	for i := 15; i >= 0; i-- {
+		b.WriteByte(hex[a[i]&15])
+		b.WriteByte('.')
+		b.WriteByte(hex[a[i]>>4])
+		b.WriteByte('.')
+	}
+	b.WriteString("ip6.arpa.")
+	return b.String()
+}
+
+// outcome is what asking one candidate for one type came to.
+type outcome struct {
+	answers   []Answer
+	canonical string
+	queries   []Query
+	server    netip.AddrPort
+	transport Transport
+	nxdomain  bool
+	nodata    bool
+	err       error // server failure, CNAME loop or ctx error
+}
+
+func (o outcome) failure() error {
+	switch {
+	case o.err != nil:
+		return o.err
+	case o.nodata:
+		return ErrNoData
+	}
+	return ErrNotFound
+}
+
+func (res *Result) setDNS(cand string, idx int, o outcome) {
+	res.Source, res.Name, res.Candidate = DNS, cand, idx
+	res.Server, res.Transport, res.CanonicalName = o.server, o.transport, o.canonical
+}
+
+// search walks the candidate names.
+func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types []Type) error {
+	cands := r.Config.NameList(ascii)
+	res.Candidates = cands
+	if len(cands) == 0 {
+		return &NameError{Name: res.Query, Msg: "every candidate name is longer than 253 characters", Err: ErrBadName}
+	}
+	var nodata, failed error
+	for i, cand := range cands {
+		outs := make([]outcome, len(types))
+		if len(types) == 1 || r.Config.SingleRequest {
+			for j, t := range types {
+				outs[j] = r.queryType(ctx, cand, t)
+			}
+		} else {
+			var wg sync.WaitGroup
+			for j, t := range types {
+				wg.Go(func() { outs[j] = r.queryType(ctx, cand, t) })
+			}
+			wg.Wait()
+		}
+		var answered *outcome
+		for j := range outs {
+			o := &outs[j]
+			res.Queries = append(res.Queries, o.queries...)
+			if len(o.answers) > 0 && answered == nil {
+				answered = o
+			}
+		}
+		if answered != nil {
+			res.setDNS(cand, i+1, *answered)
+			seen := map[Answer]bool{}
+			for _, o := range outs {
+				for _, a := range o.answers {
+					if !seen[a] {
+						seen[a] = true
+						res.Answers = append(res.Answers, a)
+					}
+				}
+			}
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for _, o := range outs {
+			switch {
+			case o.err != nil:
+				failed = o.err
+			case o.nodata:
+				nodata = ErrNoData
+			}
+		}
+	}
+	switch {
+	case nodata != nil:
+		return nodata
+	case failed != nil:
+		return failed
+	}
+	return ErrNotFound
+}
+
+// queryType asks for one type of one name, following CNAMEs.
+func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
+	var o outcome
+	target := name
+	seen := map[string]bool{strings.ToLower(name): true}
+	hops := 0
+	for {
+		rep, srv, tr, qs, err := r.tryServers(ctx, target, t)
+		o.queries = append(o.queries, qs...)
+		if err != nil {
+			o.err = err
+			return o
+		}
+		if !o.server.IsValid() {
+			o.server, o.transport = srv, tr
+		}
+		if rep.Rcode == RcodeNXDomain {
+			o.nxdomain = true
+			if hops > 0 {
+				o.answers = nil // a dangling chain answers nothing
+			}
+			return o
+		}
+		// Walk the chain inside this answer.
+		cur := target
+		var final []Answer
+		for {
+			var next string
+			for _, a := range rep.Answers {
+				if !strings.EqualFold(a.Name, cur) {
+					continue
+				}
+				switch {
+				case a.Type == t:
+					final = append(final, a)
+				case a.Type == TypeCNAME && next == "":
+					next = a.Data
+					o.answers = append(o.answers, a)
+				}
+			}
+			if len(final) > 0 || next == "" || t == TypeCNAME {
+				break
+			}
+			hops++
+			k := strings.ToLower(next)
+			if seen[k] || hops > r.maxHops() {
+				o.err = fmt.Errorf("%w (at %s)", ErrCNAMELoop, next)
+				o.answers = nil
+				return o
+			}
+			seen[k] = true
+			cur = next
+		}
+		if len(final) > 0 {
+			o.answers = append(o.answers, final...)
+			o.canonical = cur
+			return o
+		}
+		if cur == target || t == TypeCNAME {
+			// Nothing of the type and no chain to follow.
+			if len(o.answers) > 0 && t == TypeCNAME {
+				o.canonical = cur
+				return o
+			}
+			o.nodata = true
+			if hops > 0 {
+				o.answers = nil
+			}
+			return o
+		}
+		// The chain leaves this answer: ask for its end.
+		target = cur
+	}
+}
+
+// tryServers asks each server in turn, Config.Attempts times over, until
+// one gives a usable reply (an answer, NODATA or NXDOMAIN).
+func (r *Resolver) tryServers(ctx context.Context, name string, t Type) (wireReply, netip.AddrPort, Transport, []Query, error) {
+	servers := r.Config.servers()
+	off := 0
+	if r.Config.Rotate && len(servers) > 1 {
+		off = int(r.next.Add(1)-1) % len(servers)
+	}
+	tr := UDP
+	if r.Config.UseTCP {
+		tr = TCP
+	}
+	var queries []Query
+	var lastErr error
+	for a := 0; a < r.Config.attempts(); a++ {
+		for i := range servers {
+			s := servers[(off+i)%len(servers)]
+			if err := ctx.Err(); err != nil {
+				return wireReply{}, s, tr, queries, err
+			}
+			rep, q, err := r.exchangeOne(ctx, name, t, s, tr)
+			queries = append(queries, q)
+			used := tr
+			if err == nil && rep.TC && tr == UDP {
+				used = TCP
+				rep, q, err = r.exchangeOne(ctx, name, t, s, TCP)
+				queries = append(queries, q)
+				if err == nil && rep.TC {
+					err = ErrTruncated
+				}
+			}
+			if err != nil {
+				if cerr := ctx.Err(); cerr != nil {
+					return wireReply{}, s, used, queries, cerr
+				}
+				lastErr = fmt.Errorf("%s: %w", s, err)
+				continue
+			}
+			switch {
+			case rep.Rcode == RcodeNXDomain:
+				return rep, s, used, queries, nil
+			case rep.Rcode == RcodeSuccess && (len(rep.Answers) > 0 || rep.AA || rep.RA):
+				return rep, s, used, queries, nil
+			case rep.Rcode == RcodeSuccess:
+				lastErr = fmt.Errorf("%s: lame reply (not authoritative, no recursion, no answer)", s)
+			default:
+				lastErr = fmt.Errorf("%s: %s", s, rep.Rcode)
+			}
+		}
+	}
+	return wireReply{}, netip.AddrPort{}, tr, queries, fmt.Errorf("%w (last: %w)", ErrServerFailure, lastErr)
+}
+
+// exchangeOne sends one query and records it.
+func (r *Resolver) exchangeOne(ctx context.Context, name string, t Type, s netip.AddrPort, tr Transport) (wireReply, Query, error) {
+	qctx, cancel := context.WithTimeout(ctx, r.Config.timeout())
+	defer cancel()
+	start := time.Now()
+	rep, err := r.exchanger().exchange(qctx, wireQuery{Name: name, Type: t, AD: r.Config.TrustAD}, s, tr)
+	q := Query{Name: name, Type: t, Server: s, Transport: tr, RTT: rep.RTT, Err: err}
+	if q.RTT == 0 {
+		q.RTT = time.Since(start)
+	}
+	if err == nil {
+		q.Rcode, q.Answers, q.Truncated = rep.Rcode, len(rep.Answers), rep.TC
+		q.Authoritative, q.RecursionAvailable = rep.AA, rep.RA
+	}
+	return rep, q, err
+}
