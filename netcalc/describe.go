@@ -149,6 +149,17 @@ func maskAddr(ones, bitLen int, inverse bool) netip.Addr {
 	return netip.AddrFrom16(b)
 }
 
+// MaskString formats a netmask or wildcard mask. IPv6 masks are always in
+// hexadecimal groups: the wildcard of a /80 is ::ffff:ffff:ffff, which
+// net/netip would print as the IPv4-mapped ::ffff:255.255.255.255.
+func MaskString(m netip.Addr) string {
+	if !m.Is4In6() {
+		return m.String()
+	}
+	b := m.As16()
+	return "::ffff:" + strconv.FormatUint(uint64(b[12])<<8|uint64(b[13]), 16) + ":" + strconv.FormatUint(uint64(b[14])<<8|uint64(b[15]), 16)
+}
+
 // class returns the legacy class of an IPv4 address.
 func class(a netip.Addr) string {
 	switch o := a.As4()[0]; {
@@ -261,8 +272,8 @@ func (in Info) AppendJSON(b []byte) []byte {
 	b = appendStr(b, ",\"address\":", in.Address.String())
 	b = append(b, `,"prefix_length":`...)
 	b = strconv.AppendInt(b, int64(in.Bits), 10)
-	b = appendStr(b, ",\"netmask\":", in.Netmask.String())
-	b = appendStr(b, ",\"wildcard\":", in.Wildcard.String())
+	b = appendStr(b, ",\"netmask\":", MaskString(in.Netmask))
+	b = appendStr(b, ",\"wildcard\":", MaskString(in.Wildcard))
 	b = appendStr(b, ",\"network\":", in.Network.Addr().String())
 	b = appendStr(b, ",\"cidr\":", in.Network.String())
 	b = appendAddrOrNull(b, ",\"broadcast\":", in.Broadcast)

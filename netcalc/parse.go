@@ -63,6 +63,9 @@ func parseAddr(s, input string) (netip.Addr, error) {
 		if err != nil {
 			return netip.Addr{}, parseErr(input, ErrSyntax, "not an IPv6 address: "+netipReason(err))
 		}
+		if z := a.Zone(); strings.ContainsAny(z, "/% \t") {
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("zone %q is not an interface name", z))
+		}
 		return a, nil
 	}
 	if strings.IndexByte(s, '.') < 0 {
@@ -158,6 +161,9 @@ func ParseSpec(s string) (Spec, error) {
 		return Spec{}, parseErr(s, ErrEmpty, "empty input, expected an address or prefix such as 192.168.1.10/24")
 	}
 	if f := strings.Fields(t); len(f) == 2 {
+		if strings.Contains(f[0], "/") {
+			return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after %q, which already has a prefix length", f[1], f[0]))
+		}
 		return parseSpec(f[0], f[1], s)
 	} else if len(f) > 2 {
 		return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after the mask, expected ADDR/LEN, ADDR/MASK or ADDR MASK", strings.Join(f[2:], " ")))

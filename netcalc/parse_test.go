@@ -80,6 +80,9 @@ func TestParseSpecErrors(t *testing.T) {
 		{"bad v6", "2001:db8:::1/64", ErrSyntax, `netcalc: "2001:db8:::1/64": not an IPv6 address: each colon-separated field must have at least one digit (at ":1")`},
 		{"v6 dotted mask", "2001:db8::1/255.255.255.0", ErrSyntax, `netcalc: "2001:db8::1/255.255.255.0": dotted mask "255.255.255.0" needs an IPv4 address; write an IPv6 prefix length such as /64`},
 		{"v4 zone", "10.0.0.1%eth0", ErrSyntax, `netcalc: "10.0.0.1%eth0": unexpected "%eth0" after octet 4, expected a number 0-255`},
+		// found by FuzzParseSpec: a zone swallowed the "/" and the length became a mask field
+		{"zone with slash", "fe80::%21/ 0", ErrSyntax, `netcalc: "fe80::%21/ 0": unexpected "0" after "fe80::%21/", which already has a prefix length`},
+		{"zone with slash, no space", "fe80::%eth/0/64", ErrSyntax, `netcalc: "fe80::%eth/0/64": prefix length "0/64" is not a number, expected 0-128 or a dotted mask`},
 		{"mapped leading zero", "::ffff:010.0.0.1", ErrSyntax, `netcalc: "::ffff:010.0.0.1": not an IPv6 address: IPv4 field has octet with leading zero`},
 	}
 	for _, tt := range tests {

@@ -157,11 +157,11 @@ func writeCidrText(env *Env, in netcalc.Info, explain bool) {
 
 	rows := [][]string{{"Address:", p(Bold, in.Address.String())}}
 	if in.Mask == netcalc.MaskWildcard {
-		rows = append(rows, []string{"Mask given:", in.Wildcard.String() + " is a Cisco wildcard (inverse) mask, read as /" + strconv.Itoa(in.Bits)})
+		rows = append(rows, []string{"Mask given:", netcalc.MaskString(in.Wildcard) + " is a Cisco wildcard (inverse) mask, read as /" + strconv.Itoa(in.Bits)})
 	}
 	rows = append(rows,
-		[]string{"Netmask:", in.Netmask.String() + " = /" + strconv.Itoa(in.Bits)},
-		[]string{"Wildcard:", in.Wildcard.String()},
+		[]string{"Netmask:", netcalc.MaskString(in.Netmask) + " = /" + strconv.Itoa(in.Bits)},
+		[]string{"Wildcard:", netcalc.MaskString(in.Wildcard)},
 		[]string{"Network:", p(Cyan, in.Network.String())},
 	)
 	switch {
@@ -263,13 +263,13 @@ func writeCidrExplain(env *Env, in netcalc.Info) {
 	}
 	if in.Mask == netcalc.MaskWildcard {
 		say("%s is a Cisco wildcard mask: its 1 bits mark the host part, so it is the inverse of netmask %s (/%d).",
-			in.Wildcard, in.Netmask, in.Bits)
+			netcalc.MaskString(in.Wildcard), netcalc.MaskString(in.Netmask), in.Bits)
 	}
 	say("/%d means the first %d of the %d bits are the network part; the other %s the host part.",
 		in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
-	say("The netmask has a 1 for every network bit: %s. The wildcard is its inverse: %s.", in.Netmask, in.Wildcard)
+	say("The netmask has a 1 for every network bit: %s. The wildcard is its inverse: %s.", netcalc.MaskString(in.Netmask), netcalc.MaskString(in.Wildcard))
 	say("Address AND netmask keeps the network bits and clears the host bits: %s AND %s = %s, the network address.",
-		in.Address.WithZone(""), in.Netmask, in.Network.Addr())
+		in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
 	say("Setting the host %s to 1 gives the last address of the block: %s.", plural(h, "bit", "bits"), in.Last)
 	say("%s give 2^%d = %s addresses, %s to %s.", plural(h, "host bit", "host bits"), h, in.Addresses, in.First, in.Last)
 	switch {
