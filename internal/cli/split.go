@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }) }
+
+// planMapWidth is the number of cells in the partition bar.
+const planMapWidth = 64
+
+type splitOptions struct {
+	Parent string
+	Prefix string // --prefix: new prefix length, "20" or "/20"
+	Count  string // --count: at least this many subnets
+	Hosts  string // --hosts: each subnet holds this many hosts
+	Limit  uint64 // --limit: most subnets printed; 0 = no limit
+	Map    bool   // draw the partition bar
+	Tree   bool   // print the binary split tree instead of the list
+}
+
+func newSplitCmd(env *Env, runF func(*splitOptions) error) *cobra.Command {
+	opts := &splitOptions{}
+	cmd := &cobra.Command{
+		Use:   "split PREFIX (--prefix N | --count N | --hosts N)",
+		Short: "Cut a prefix into equal subnets by length, by count or by hosts",
+		Long: `Cut PREFIX into equal subnets, chosen one of three ways:
+
+  --prefix N   subnets of prefix length N (/N)
+  --count N    the fewest equal subnets that number at least N
+  --hosts N    the smallest equal subnets whose usable hosts hold N
+               (the /31, /32, /127 and /128 rules of 'netcalc cidr' apply)
+
+--count and --hosts say on standard error which length they chose and why.
+Subnets stream in address order, one CIDR per line when piped and as a table
+with the first and last address and the usable hosts on a terminal. A split
+into more than --limit subnets (default 65536; 0 lifts the limit) is refused,
+so a typo cannot print 2^64 lines; IPv6 splits into /64s are normal.
+
+On a terminal a one-line map of PREFIX follows the list (--map draws it in
+plain ASCII when piped too, --map=false turns it off); --tree prints the binary
+split tree instead of the list. With -o json each subnet is one JSON object:
+cidr, first, last, addresses, usable_hosts (counts as decimal strings).
+Host bits set in PREFIX are cleared, with a warning.`,
+		Example: `  netcalc split 10.0.0.0/16 --prefix 20
+  netcalc split 10.0.0.0/16 --count 9
+  netcalc split 10.0.0.0/16 --hosts 500 -o json
+  netcalc split 2001:db8:0:100::/56 --prefix 64
+  netcalc split 192.168.0.0/24 --prefix 26 --tree`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Parent = args[0]
+			if !cmd.Flags().Changed("map") {
+				opts.Map = env.StdoutTTY
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return splitRun(env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Prefix, "prefix", "", "split into subnets of this prefix length (e.g. 20 or /20)")
+	f.StringVar(&opts.Count, "count", "", "split into at least this many equal subnets")
+	f.StringVar(&opts.Hosts, "hosts", "", "split into the smallest subnets holding this many usable hosts")
+	f.Uint64Var(&opts.Limit, "limit", 65536, "refuse to print more subnets than this (0: no limit)")
+	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the prefix (default: on a terminal)")
+	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the list")
+	return cmd
+}
+
+func splitRun(env *Env, opts *splitOptions) error {
+	parent, err := planParseParent(env, opts.Parent)
+	if err != nil {
+		return err
+	}
+	set := 0
+	for _, v := range []string{opts.Prefix, opts.Count, opts.Hosts} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		return BadInputf("split: give exactly one of --prefix, --count or --hosts")
+	}
+
+	var s netcalc.Split
+	switch {
+	case opts.Prefix != "":
+		bits, err := planParseLength(opts.Prefix, parent)
+		if err != nil {
+			return err
+		}
+		s, err = netcalc.SplitPrefix(parent, bits)
+		if err != nil {
+			return planErr(err)
+		}
+	case opts.Count != "":
+		n, err := planParseCount("--count", opts.Count)
+		if err != nil {
+			return err
+		}
+		if s, err = netcalc.SplitByCount(parent, n); err != nil {
+			return planErr(err)
+		}
+		why := fmt.Sprintf("--count %s: /%d gives %s subnets of %s addresses", n, s.Bits, s.Count(), s.Size())
+		if s.Bits > parent.Bits() {
+			why += fmt.Sprintf("; /%d would give only %s", s.Bits-1, netcalc.PowerOfTwo(s.Bits-1-parent.Bits()))
+		}
+		env.Errorf("%s", why)
+	default:
+		n, err := planParseCount("--hosts", opts.Hosts)
+		if err != nil {
+			return err
+		}
+		if s, err = netcalc.SplitByHosts(parent, n); err != nil {
+			return planErr(err)
+		}
+		usable := netcalc.UsableHosts(netip.PrefixFrom(parent.Addr(), s.Bits))
+		why := fmt.Sprintf("--hosts %s: /%d holds %s usable hosts, %s subnets", n, s.Bits, usable, s.Count())
+		if s.Bits < parent.Addr().BitLen() {
+			why += fmt.Sprintf("; /%d would hold only %s", s.Bits+1, netcalc.UsableHosts(netip.PrefixFrom(parent.Addr(), s.Bits+1)))
+		}
+		env.Errorf("%s", why)
+	}
+
+	if opts.Limit > 0 && s.Count().Cmp(netcalc.CountFromUint64(opts.Limit)) > 0 {
+		return BadInputf("split: %s into /%d makes %s subnets, more than --limit %d; raise --limit (0 lifts it) to print them all",
+			s.Parent, s.Bits, s.Count(), opts.Limit)
+	}
+
+	if opts.Tree {
+		return planWriteTree(env, s.Tree())
+	}
+	if env.JSON() {
+		return splitWriteJSON(env, s)
+	}
+	if env.StdoutTTY {
+		splitWriteTable(env.Out, s)
+	} else {
+		var buf []byte
+		for p := range s.All() {
+			buf = p.AppendTo(buf[:0])
+			buf = append(buf, '\n')
+			if _, err := env.Out.Write(buf); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Map {
+		splitWriteMap(env, s)
+	}
+	return nil
+}
+
+// splitWriteJSON writes one object per subnet.
+func splitWriteJSON(env *Env, s netcalc.Split) error {
+	size := s.Size().String()
+	var buf []byte
+	for p := range s.All() {
+		buf = append(buf[:0], `{"cidr":"`...)
+		buf = p.AppendTo(buf)
+		buf = append(buf, `","first":"`...)
+		buf = p.Addr().AppendTo(buf)
+		buf = append(buf, `","last":"`...)
+		buf = netipx.PrefixLastIP(p).AppendTo(buf)
+		buf = append(buf, `","addresses":"`...)
+		buf = append(buf, size...)
+		buf = append(buf, `","usable_hosts":"`...)
+		buf = netcalc.UsableHosts(p).AppendTo(buf)
+		buf = append(buf, "\"}\n"...)
+		if _, err := env.Out.Write(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitWriteTable writes the terminal view: aligned columns with a header.
+// Widths come from the longest possible texts so rows stream without
+// buffering the whole split.
+func splitWriteTable(w io.Writer, s netcalc.Split) {
+	cw, aw := len("255.255.255.255/32"), len("255.255.255.255")
+	if !s.Parent.Addr().Is4() {
+		cw, aw = len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"), len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+		// Most IPv6 splits are far shorter: size by the parent's own texts.
+		last := netipx.PrefixLastIP(s.Parent).String()
+		aw = max(len(s.Parent.Addr().String()), len(last))
+		cw = aw + 4
+	}
+	row := func(c ...string) {
+		io.WriteString(w, padRight(c[0], cw)+"  "+padRight(c[1], aw)+"  "+padRight(c[2], aw)+"  "+c[3]+"\n")
+	}
+	row("CIDR", "FIRST", "LAST", "USABLE HOSTS")
+	usable := ""
+	for p := range s.All() {
+		if usable == "" {
+			usable = netcalc.UsableHosts(p).String()
+		}
+		row(p.String(), p.Addr().String(), netipx.PrefixLastIP(p).String(), usable)
+	}
+}
+
+func padRight(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+// splitWriteMap draws the parent with its subnets. Up to planMapWidth
+// subnets each get their own cells, labelled with their index in base 36
+// (cycling); beyond that each cell stands for a group of subnets.
+func splitWriteMap(env *Env, s netcalc.Split) {
+	g := s // the grouping drawn
+	caption := fmt.Sprintf("%s: %s subnets of /%d", s.Parent, s.Count(), s.Bits)
+	if s.Count().Cmp(netcalc.CountFromUint64(planMapWidth)) > 0 {
+		g, _ = netcalc.SplitPrefix(s.Parent, s.Parent.Bits()+6) // 64 groups
+		caption += fmt.Sprintf(", %s per cell", netcalc.PowerOfTwo(s.Bits-g.Bits))
+	}
+	var segs []netcalc.MapSegment
+	i := 0
+	for p := range g.All() {
+		label := "#"
+		if g == s {
+			label = string("0123456789abcdefghijklmnopqrstuvwxyz"[i%36])
+		}
+		segs = append(segs, netcalc.MapSegment{Prefix: p, Label: label})
+		i++
+	}
+	planWriteMap(env, netcalc.NewPartitionMap(s.Parent, segs, planMapWidth), caption)
+}
+
+// planWriteMap writes a partition map after a blank line: on a colour
+// terminal with coloured cells and '·' for free space, else the plain
+// ASCII of PartitionMap.String.
+func planWriteMap(env *Env, m netcalc.PartitionMap, caption string) {
+	var b strings.Builder
+	b.WriteString("\n" + caption + "\n")
+	if env.Color {
+		colours := []string{"7;34", "7;32", "7;33", "7;36", "7;35", "7;31"}
+		bar := m.Bar()
+		b.WriteByte('[')
+		for c := 0; c < len(m.Cells); {
+			i, e := m.Cells[c], c+1
+			for e < len(m.Cells) && m.Cells[e] == i {
+				e++
+			}
+			if m.Segments[i].Free() {
+				b.WriteString(env.Paint(Dim, strings.Repeat("·", e-c)))
+			} else {
+				b.WriteString(env.Paint(colours[i%len(colours)], bar[c:e]))
+			}
+			c = e
+		}
+		b.WriteString("]\n")
+		first, last := m.Parent.Addr().String(), netipx.PrefixLastIP(m.Parent).String()
+		b.WriteString(first + strings.Repeat(" ", max(1, len(m.Cells)+2-len(first)-len(last))) + last + "\n")
+	} else {
+		b.WriteString(m.String() + "\n")
+	}
+	io.WriteString(env.Out, b.String())
+}
+
+// planWriteTree prints a binary split tree: box-drawing characters on a
+// terminal, ASCII when piped, one object per node with -o json.
+func planWriteTree(env *Env, tree func(func(netcalc.TreeLine) bool)) error {
+	var buf []byte
+	for l := range tree {
+		if env.JSON() {
+			buf = append(buf[:0], `{"cidr":"`...)
+			buf = l.Prefix.AppendTo(buf)
+			buf = append(buf, `","depth":`...)
+			buf = strconv.AppendInt(buf, int64(l.Depth), 10)
+			buf = append(buf, `,"kind":"`...)
+			buf = append(buf, l.Kind...)
+			buf = append(buf, '"')
+			if l.Label != "" {
+				buf = append(buf, `,"label":`...)
+				buf = netcalc.AppendJSONString(buf, l.Label)
+			}
+			buf = append(buf, "}\n"...)
+		} else {
+			line := l.String()
+			if env.StdoutTTY {
+				line = planBoxTree.Replace(line)
+			}
+			buf = append(append(buf[:0], line...), '\n')
+		}
+		if _, err := env.Out.Write(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var planBoxTree = strings.NewReplacer("|   ", "│   ", "+-- ", "├── ", "`-- ", "└── ")
+
+// planParseParent parses the prefix to split or plan, masking host bits
+// with a warning.
+func planParseParent(env *Env, s string) (netip.Prefix, error) {
+	p, err := netcalc.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, BadInput(err)
+	}
+	if m := p.Masked(); m != p {
+		env.Warnf("%s has host bits set; using its network %s", p, m)
+		p = m
+	}
+	return p, nil
+}
+
+// planParseLength parses a --prefix value, "20" or "/20".
+func planParseLength(s string, parent netip.Prefix) (int, error) {
+	t := strings.TrimPrefix(s, "/")
+	n, err := strconv.Atoi(t)
+	if err != nil || t == "" || t[0] < '0' || t[0] > '9' {
+		return 0, BadInputf("--prefix: %q is not a prefix length, want a number %d-%d", s, parent.Bits(), parent.Addr().BitLen())
+	}
+	return n, nil
+}
+
+// planParseCount parses a count of subnets or hosts: decimal digits up to
+// 2^128.
+func planParseCount(flag, s string) (netcalc.Count, error) {
+	var n netcalc.Count
+	ok := s != ""
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			ok = false
+		}
+	}
+	if !ok || n.UnmarshalText([]byte(s)) != nil {
+		return n, BadInputf("%s: %q is not a whole number, want 1 or more (up to 2^128)", flag, s)
+	}
+	return n, nil
+}
+
+// planErr maps a planner error to an exit status: not enough room is a
+// failed operation (1), anything else bad input (2).
+func planErr(err error) error {
+	if errors.Is(err, netcalc.ErrNoRoom) {
+		return Failed(err)
+	}
+	return BadInput(err)
+}

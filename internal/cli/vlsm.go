@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }) }
+
+type vlsmOptions struct {
+	Parent   string
+	Requests []string // "50" or "NAME=50"
+	Map      bool     // draw the partition bar
+	Tree     bool     // print the binary split tree instead of the table
+}
+
+func newVlsmCmd(env *Env, runF func(*vlsmOptions) error) *cobra.Command {
+	opts := &vlsmOptions{}
+	cmd := &cobra.Command{
+		Use:   "vlsm PARENT HOSTS...",
+		Short: "Plan variable-length subnets for a list of host counts",
+		Long: `Divide PARENT among subnets that must hold the given numbers of hosts
+(variable-length subnet masking). Each request gets the smallest block whose
+usable hosts hold it, with the host rules of 'netcalc cidr': 2 hosts fit a /31
+(RFC 3021), 1 host a /32; IPv6 blocks lose the Subnet-Router anycast address,
+/127 holds 2. Blocks are placed largest request first and packed from the start
+of PARENT; the space left is printed as the minimal list of CIDRs. A request may
+carry a name: web=50. All arithmetic is exact integer math.
+
+The table is in address order; its # column is each request's position on the
+command line. When the requests do not fit, netcalc says how many addresses are
+missing and what parent size would hold them, and exits 1.
+
+On a terminal a one-line map of PARENT follows the table (--map draws it in
+plain ASCII when piped too, --map=false turns it off); --tree prints the binary
+split tree instead of the table. With -o json each allocation is one object
+(order, name, requested, cidr, usable_hosts, first_host, last_host; counts as
+decimal strings), then one {"unused": [...]} object.`,
+		Example: `  netcalc vlsm 192.168.1.0/24 50 20 10 2
+  netcalc vlsm 10.20.0.0/22 office=300 lab=120 dmz=25 link=2 --map
+  netcalc vlsm 2001:db8::/56 lan=1000 mgmt=50 -o json`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Parent, opts.Requests = args[0], args[1:]
+			if !cmd.Flags().Changed("map") {
+				opts.Map = env.StdoutTTY
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return vlsmRun(env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the parent (default: on a terminal)")
+	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the table")
+	return cmd
+}
+
+func vlsmRun(env *Env, opts *vlsmOptions) error {
+	parent, err := planParseParent(env, opts.Parent)
+	if err != nil {
+		return err
+	}
+	reqs := make([]netcalc.Request, len(opts.Requests))
+	named := false
+	for i, arg := range opts.Requests {
+		name, num, ok := strings.Cut(arg, "=")
+		if !ok {
+			name, num = "", arg
+		} else if name == "" {
+			return BadInputf("vlsm: request %q has an empty name, want NAME=HOSTS or HOSTS", arg)
+		}
+		n, err := planParseCount("vlsm: request "+strconv.Itoa(i+1), num)
+		if err != nil {
+			return err
+		}
+		reqs[i] = netcalc.Request{Name: name, Hosts: n}
+		named = named || name != ""
+	}
+	plan, err := netcalc.PlanVLSM(parent, reqs)
+	if err != nil {
+		var nf *netcalc.NoFitError
+		if errors.As(err, &nf) {
+			return Failed(fmt.Errorf("%w; blocks: %s", err, vlsmBlocks(parent, reqs)))
+		}
+		return planErr(err)
+	}
+
+	segs := make([]netcalc.MapSegment, len(plan.Allocations))
+	for i, a := range plan.Allocations {
+		segs[i] = netcalc.MapSegment{Prefix: a.Prefix, Label: vlsmLabel(a)}
+	}
+	if opts.Tree {
+		return planWriteTree(env, netcalc.PlanTree(plan.Parent, segs))
+	}
+	if env.JSON() {
+		return vlsmWriteJSON(env, plan)
+	}
+
+	t := env.NewTable()
+	header := []string{"#", "REQUESTED", "CIDR", "USABLE", "FIRST HOST", "LAST HOST"}
+	if named {
+		header = append(header, "NAME")
+	}
+	if env.StdoutTTY {
+		t.Row(header...)
+	}
+	for _, a := range plan.Allocations {
+		row := []string{strconv.Itoa(a.Order), a.Requested.String(), a.Prefix.String(), a.UsableHosts.String(),
+			a.FirstHost.String(), a.LastHost.String()}
+		if named {
+			row = append(row, a.Name)
+		}
+		t.Row(row...)
+	}
+	for _, u := range plan.Unused {
+		t.Row("-", "unused", u.String())
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	if opts.Map {
+		// Label cells with the request's position: 1-9, then a-z, A-Z.
+		for i, a := range plan.Allocations {
+			segs[i].Label = vlsmGlyph(a.Order)
+		}
+		used := netcalc.PrefixCount(plan.Parent).Sub(plan.UnusedCount())
+		caption := fmt.Sprintf("%s: %d subnets use %s of %s addresses, %s free",
+			plan.Parent, len(plan.Allocations), used, netcalc.PrefixCount(plan.Parent), plan.UnusedCount())
+		planWriteMap(env, netcalc.NewPartitionMap(plan.Parent, segs, planMapWidth), caption)
+	}
+	return nil
+}
+
+// vlsmWriteJSON writes one object per allocation, then {"unused": [...]}.
+func vlsmWriteJSON(env *Env, plan netcalc.Plan) error {
+	for _, a := range plan.Allocations {
+		if err := WriteJSON(env.Out, a); err != nil {
+			return err
+		}
+	}
+	unused := plan.Unused
+	if unused == nil {
+		unused = []netip.Prefix{}
+	}
+	return WriteJSON(env.Out, map[string]any{"unused": unused})
+}
+
+// vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (/26, 62 usable)".
+func vlsmLabel(a netcalc.Allocation) string {
+	s := "#" + strconv.Itoa(a.Order)
+	if a.Name != "" {
+		s += " " + a.Name
+	}
+	return s + ": " + a.Requested.String() + " hosts (" + a.UsableHosts.String() + " usable)"
+}
+
+// vlsmGlyph is the one-character map label of request number order.
+func vlsmGlyph(order int) string {
+	const glyphs = "123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	if order >= 1 && order <= len(glyphs) {
+		return glyphs[order-1 : order]
+	}
+	return "*"
+}
+
+// vlsmBlocks lists the block each request needs, for the no-fit message:
+// "50->/26 20->/27".
+func vlsmBlocks(parent netip.Prefix, reqs []netcalc.Request) string {
+	var parts []string
+	for _, r := range reqs {
+		l, ok := netcalc.BlockForHosts(parent.Addr().Is4(), r.Hosts)
+		b := "too large for any block"
+		if ok {
+			b = "/" + strconv.Itoa(l)
+		}
+		parts = append(parts, r.Hosts.String()+"->"+b)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,163 @@
+package netcalc
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"net/netip"
+	"strconv"
+
+	"go4.org/netipx"
+)
+
+// Errors of the subnet planners (Split, SplitByCount, SplitByHosts, PlanVLSM);
+// test for them with errors.Is.
+var (
+	// ErrSplitLength means a split asked for a prefix length shorter than
+	// the parent's or longer than the address family allows.
+	ErrSplitLength = errors.New("split length out of range")
+	// ErrNoRoom means the parent prefix is too small for what was asked:
+	// too many subnets, too many hosts, or VLSM requests that do not fit.
+	ErrNoRoom = errors.New("not enough address space")
+	// ErrZeroRequest means a subnet count or host count of zero was asked
+	// for; every request needs at least one.
+	ErrZeroRequest = errors.New("request of zero")
+)
+
+// Split is a parent prefix cut into equal subnets of one prefix length.
+// The zero Split is invalid and yields no subnets.
+type Split struct {
+	// Parent is the network being split, host bits cleared.
+	Parent netip.Prefix `json:"parent"`
+	// Bits is the prefix length of every subnet, Parent.Bits() or more.
+	Bits int `json:"bits"`
+}
+
+// SplitPrefix returns parent cut into subnets of prefix length bits. The
+// host bits of parent are cleared. bits must lie between parent.Bits()
+// and the family's length (32 or 128); otherwise the error wraps
+// ErrSplitLength.
+func SplitPrefix(parent netip.Prefix, bits int) (Split, error) {
+	if !parent.IsValid() {
+		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+	}
+	parent = parent.Masked()
+	if bits < parent.Bits() || bits > parent.Addr().BitLen() {
+		return Split{}, fmt.Errorf("netcalc: cannot split %s into /%d subnets: the new prefix length must be %d-%d: %w",
+			parent, bits, parent.Bits(), parent.Addr().BitLen(), ErrSplitLength)
+	}
+	return Split{Parent: parent, Bits: bits}, nil
+}
+
+// SplitByCount returns the split of parent into the fewest equal subnets
+// that number at least n: the shortest prefix length L with
+// 2^(L-parent.Bits()) >= n. n = 0 wraps ErrZeroRequest; an n above the
+// number of addresses in parent wraps ErrNoRoom.
+func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
+	if !parent.IsValid() {
+		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+	}
+	parent = parent.Masked()
+	if n.IsZero() {
+		return Split{}, fmt.Errorf("netcalc: cannot split %s into 0 subnets: ask for at least 1: %w", parent, ErrZeroRequest)
+	}
+	hostBits := parent.Addr().BitLen() - parent.Bits()
+	for k := 0; k <= hostBits; k++ {
+		if PowerOfTwo(k).Cmp(n) >= 0 {
+			return Split{Parent: parent, Bits: parent.Bits() + k}, nil
+		}
+	}
+	return Split{}, fmt.Errorf("netcalc: %s has room for at most %s subnets (its %s addresses as /%d), not %s: %w",
+		parent, PrefixCount(parent), PrefixCount(parent), parent.Addr().BitLen(), n, ErrNoRoom)
+}
+
+// SplitByHosts returns the split of parent into the smallest equal subnets
+// whose UsableHosts hold at least n hosts: the longest prefix length L with
+// UsableHosts(/L) >= n, so the /31, /32, /127 and /128 rules apply. n = 0
+// wraps ErrZeroRequest; n above UsableHosts(parent) wraps ErrNoRoom.
+func SplitByHosts(parent netip.Prefix, n Count) (Split, error) {
+	if !parent.IsValid() {
+		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+	}
+	parent = parent.Masked()
+	if n.IsZero() {
+		return Split{}, fmt.Errorf("netcalc: cannot split %s into subnets of 0 hosts: ask for at least 1: %w", parent, ErrZeroRequest)
+	}
+	l, ok := BlockForHosts(parent.Addr().Is4(), n)
+	if !ok || l < parent.Bits() {
+		return Split{}, fmt.Errorf("netcalc: %s holds at most %s usable hosts, not %s: %w",
+			parent, UsableHosts(parent), n, ErrNoRoom)
+	}
+	return Split{Parent: parent, Bits: l}, nil
+}
+
+// BlockForHosts returns the longest prefix length (the smallest block) of
+// the IPv4 (is4) or IPv6 family whose UsableHosts is at least n, and false
+// when even /0 holds fewer. n = 0 gives the full length (/32 or /128).
+func BlockForHosts(is4 bool, n Count) (bits int, ok bool) {
+	a := netip.IPv6Unspecified()
+	if is4 {
+		a = netip.IPv4Unspecified()
+	}
+	for l := a.BitLen(); l >= 0; l-- {
+		if UsableHosts(netip.PrefixFrom(a, l)).Cmp(n) >= 0 {
+			return l, true
+		}
+	}
+	return 0, false
+}
+
+// IsValid reports whether s is a split made by SplitPrefix, SplitByCount or
+// SplitByHosts.
+func (s Split) IsValid() bool {
+	return s.Parent.IsValid() && s.Bits >= s.Parent.Bits() && s.Bits <= s.Parent.Addr().BitLen()
+}
+
+// Count returns the number of subnets, 2^(Bits-Parent.Bits()) (exact up to
+// 2^128), or zero for an invalid Split.
+func (s Split) Count() Count {
+	if !s.IsValid() {
+		return Count{}
+	}
+	return PowerOfTwo(s.Bits - s.Parent.Bits())
+}
+
+// Size returns the number of addresses in each subnet.
+func (s Split) Size() Count {
+	if !s.IsValid() {
+		return Count{}
+	}
+	return PowerOfTwo(s.Parent.Addr().BitLen() - s.Bits)
+}
+
+// All returns an iterator over the subnets in address order. It computes
+// each subnet from the previous one and allocates nothing, so a split into
+// 2^64 subnets streams like a small one; stop ranging to stop early.
+func (s Split) All() iter.Seq[netip.Prefix] {
+	return func(yield func(netip.Prefix) bool) {
+		if !s.IsValid() {
+			return
+		}
+		last := netipx.PrefixLastIP(s.Parent)
+		a := s.Parent.Addr()
+		for {
+			p := netip.PrefixFrom(a, s.Bits)
+			if !yield(p) {
+				return
+			}
+			end := netipx.PrefixLastIP(p)
+			if end == last {
+				return
+			}
+			a = end.Next()
+		}
+	}
+}
+
+// String returns "PARENT/BITS" style text such as "10.0.0.0/16 -> /20".
+func (s Split) String() string {
+	if !s.IsValid() {
+		return "invalid Split"
+	}
+	return s.Parent.String() + " -> /" + strconv.Itoa(s.Bits)
+}

@@ -1,0 +1,206 @@
+package netcalc
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go4.org/netipx"
+)
+
+// Request is one subnet asked of a VLSM plan: how many hosts it must hold
+// and an optional name. The zero Request asks for zero hosts and is
+// refused by PlanVLSM.
+type Request struct {
+	Name  string // label shown next to the allocation; "" for none
+	Hosts Count  // usable hosts the subnet must hold, at least 1
+}
+
+// Allocation is the subnet a VLSM plan gives one Request.
+type Allocation struct {
+	// Order is the request's 1-based position in the caller's list.
+	Order int `json:"order"`
+	// Name is the request's name, if it had one.
+	Name string `json:"name,omitempty"`
+	// Requested is the number of hosts asked for.
+	Requested Count `json:"requested"`
+	// Prefix is the block given, the smallest whose UsableHosts hold
+	// Requested.
+	Prefix netip.Prefix `json:"cidr"`
+	// UsableHosts is UsableHosts(Prefix).
+	UsableHosts Count `json:"usable_hosts"`
+	// FirstHost and LastHost are HostRange(Prefix).
+	FirstHost netip.Addr `json:"first_host"`
+	LastHost  netip.Addr `json:"last_host"`
+}
+
+// Plan is the result of PlanVLSM: the allocations in address order (which
+// is also largest request first) and the space left over.
+type Plan struct {
+	// Parent is the network that was divided, host bits cleared.
+	Parent netip.Prefix `json:"parent"`
+	// Allocations holds one entry per request, in address order.
+	Allocations []Allocation `json:"allocations"`
+	// Unused is the rest of Parent as the minimal sorted list of prefixes.
+	Unused []netip.Prefix `json:"unused"`
+}
+
+// NoFitError is returned by PlanVLSM when the requests do not fit in the
+// parent. It wraps ErrNoRoom.
+type NoFitError struct {
+	Parent netip.Prefix
+	// Need is the number of addresses the requested blocks take together.
+	Need *big.Int
+	// Have is the number of addresses in Parent.
+	Have Count
+	// Missing is Need minus Have.
+	Missing *big.Int
+	// Fits is the longest prefix length whose block would hold all the
+	// requests, or -1 when no block of the family is large enough.
+	Fits int
+}
+
+// Error says how much space is missing and what size of parent would do.
+func (e *NoFitError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "netcalc: the requests need %s addresses but %s has %s: %s addresses missing",
+		e.Need, e.Parent, e.Have, e.Missing)
+	if e.Fits >= 0 {
+		fmt.Fprintf(&b, " (a /%d parent would hold them)", e.Fits)
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNoRoom.
+func (e *NoFitError) Unwrap() error { return ErrNoRoom }
+
+// PlanVLSM divides parent among requests by variable-length subnet
+// masking. Each request gets the smallest block whose UsableHosts hold it
+// (BlockForHosts: the /31, /32, /127 and /128 rules apply); blocks are
+// placed largest request first (ties keep the caller's order) and packed
+// from the start of parent. Because every block is a power of two placed
+// in decreasing size, each lands aligned and the plan fits exactly when
+// the block sizes sum to at most the size of parent. The rest of parent is
+// returned as Unused. All arithmetic is on integers.
+//
+// The host bits of parent are cleared. A request of zero hosts wraps
+// ErrZeroRequest; requests that do not fit return a *NoFitError.
+func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
+	if !parent.IsValid() {
+		return Plan{}, fmt.Errorf("netcalc: vlsm: invalid parent prefix: %w", ErrSplitLength)
+	}
+	parent = parent.Masked()
+	is4 := parent.Addr().Is4()
+	bitLen := parent.Addr().BitLen()
+
+	type sized struct {
+		order int
+		bits  int
+	}
+	blocks := make([]sized, len(requests))
+	need := new(big.Int)
+	tooBig := false
+	for i, r := range requests {
+		if r.Hosts.IsZero() {
+			return Plan{}, fmt.Errorf("netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1: %w", i+1, ErrZeroRequest)
+		}
+		l, ok := BlockForHosts(is4, r.Hosts)
+		if !ok {
+			// Larger than the whole family: count it as twice the space.
+			tooBig = true
+			l = -1
+			need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen+1)))
+		} else {
+			need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))
+		}
+		blocks[i] = sized{order: i, bits: l}
+	}
+	have := PrefixCount(parent)
+	if haveBig := have.Big(); tooBig || need.Cmp(haveBig) > 0 {
+		fits := -1
+		for l := bitLen; l >= 0 && !tooBig; l-- {
+			if new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)).Cmp(need) >= 0 {
+				fits = l
+				break
+			}
+		}
+		return Plan{}, &NoFitError{
+			Parent:  parent,
+			Need:    need,
+			Have:    have,
+			Missing: new(big.Int).Sub(need, haveBig),
+			Fits:    fits,
+		}
+	}
+
+	// Largest request first; equal requests keep the caller's order.
+	slices.SortStableFunc(blocks, func(a, b sized) int {
+		return requests[b.order].Hosts.Cmp(requests[a.order].Hosts)
+	})
+	plan := Plan{Parent: parent, Allocations: make([]Allocation, 0, len(blocks))}
+	next, full := parent.Addr(), false
+	for _, b := range blocks {
+		if full { // cannot happen once the sizes fit; guard the invariant
+			return Plan{}, fmt.Errorf("netcalc: vlsm: internal error: parent exhausted early")
+		}
+		p := netip.PrefixFrom(next, b.bits)
+		if p.Masked() != p {
+			return Plan{}, fmt.Errorf("netcalc: vlsm: internal error: %s is not aligned", p)
+		}
+		r := requests[b.order]
+		first, last := HostRange(p)
+		plan.Allocations = append(plan.Allocations, Allocation{
+			Order:       b.order + 1,
+			Name:        r.Name,
+			Requested:   r.Hosts,
+			Prefix:      p,
+			UsableHosts: UsableHosts(p),
+			FirstHost:   first,
+			LastHost:    last,
+		})
+		end := netipx.PrefixLastIP(p)
+		if end == netipx.PrefixLastIP(parent) {
+			full = true
+		} else {
+			next = end.Next()
+		}
+	}
+	if !full {
+		plan.Unused = netipx.IPRangeFrom(next, netipx.PrefixLastIP(parent)).Prefixes()
+	}
+	return plan, nil
+}
+
+// InOrder returns the allocations sorted by the caller's request order.
+func (p Plan) InOrder() []Allocation {
+	out := slices.Clone(p.Allocations)
+	slices.SortFunc(out, func(a, b Allocation) int { return cmp.Compare(a.Order, b.Order) })
+	return out
+}
+
+// UnusedCount returns the number of addresses in Unused.
+func (p Plan) UnusedCount() Count {
+	var n Count
+	for _, u := range p.Unused {
+		n = n.Add(PrefixCount(u))
+	}
+	return n
+}
+
+// String returns the plan as lines "ORDER REQUESTED CIDR" in address
+// order followed by one "unused CIDR..." line.
+func (p Plan) String() string {
+	var b strings.Builder
+	for _, a := range p.Allocations {
+		b.WriteString(strconv.Itoa(a.Order) + " " + a.Requested.String() + " " + a.Prefix.String() + "\n")
+	}
+	b.WriteString("unused")
+	for _, u := range p.Unused {
+		b.WriteString(" " + u.String())
+	}
+	return b.String()
+}
