@@ -1,0 +1,267 @@
+package kubeproxy
+
+import (
+	"sort"
+	"strings"
+)
+
+// config reads netcalc's own scenario format.
+func (p *parser) config(n node) error {
+	if err := n.fields("node", "nodeIPs", "clusterCIDR", "bridgeIP", "ipv6", "masqueradeAll", "masqueradeBit",
+		"localhostNodePorts", "nfacct", "randomFully", "services"); err != nil {
+		return err
+	}
+	c := p.cfg
+	var err error
+	if c.Node, err = n.get("node").str(); err != nil {
+		return err
+	}
+	if c.NodeIPs, err = n.get("nodeIPs").addrs(); err != nil {
+		return err
+	}
+	if c.ClusterCIDR, err = n.get("clusterCIDR").prefix(); err != nil {
+		return err
+	}
+	if c.BridgeIP, err = n.get("bridgeIP").addr(); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		key string
+		dst *bool
+	}{{"ipv6", &c.IPv6}, {"masqueradeAll", &c.MasqueradeAll}, {"localhostNodePorts", &c.LocalhostNodePorts}, {"nfacct", &c.NFAcct}, {"randomFully", &c.RandomFully}} {
+		if *f.dst, err = n.get(f.key).boolean(false); err != nil {
+			return err
+		}
+	}
+	if c.MasqueradeBit, err = n.get("masqueradeBit").integer(0, 31, "a mark bit"); err != nil {
+		return err
+	}
+	svcs, err := n.get("services").list()
+	if err != nil {
+		return err
+	}
+	for _, sn := range svcs {
+		s, err := p.service(sn)
+		if err != nil {
+			return err
+		}
+		c.Services = append(c.Services, s)
+	}
+	return nil
+}
+
+func (p *parser) service(n node) (Service, error) {
+	var s Service
+	if err := n.fields("namespace", "name", "type", "clusterIP", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
+		"sessionAffinity", "sessionAffinityTimeout", "externalTrafficPolicy", "internalTrafficPolicy", "healthCheckNodePort",
+		"ports", "endpoints"); err != nil {
+		return s, err
+	}
+	if err := p.serviceCommon(n, n, &s); err != nil {
+		return s, err
+	}
+	var err error
+	if s.SessionAffinityTimeout, err = n.get("sessionAffinityTimeout").integer(1, 86400, "a timeout in seconds"); err != nil {
+		return s, err
+	}
+	if s.LoadBalancerIPs, err = n.get("loadBalancerIPs").addrs(); err != nil {
+		return s, err
+	}
+	if len(s.LoadBalancerIPs) > 0 && s.Type != LoadBalancer {
+		return s, n.get("loadBalancerIPs").errf(ErrInvalid, "load-balancer IPs on a %s Service: want type LoadBalancer", s.Type)
+	}
+	eps, err := n.get("endpoints").list()
+	if err != nil {
+		return s, err
+	}
+	for _, en := range eps {
+		e, err := endpointOwn(en, &s)
+		if err != nil {
+			return s, err
+		}
+		s.Endpoints = append(s.Endpoints, e)
+	}
+	return s, nil
+}
+
+// serviceCommon reads the fields shared by netcalc's format (meta == spec
+// == the service node) and a Kubernetes Service (metadata, spec).
+func (p *parser) serviceCommon(meta, spec node, s *Service) error {
+	var err error
+	if s.Name, err = meta.get("name").str(); err != nil {
+		return err
+	}
+	if s.Name == "" {
+		return meta.errf(ErrInvalid, "Service without a name: want name: NAME")
+	}
+	if s.Namespace, err = meta.get("namespace").str(); err != nil {
+		return err
+	}
+	if s.Namespace == "" {
+		s.Namespace = "default"
+	}
+	t, err := spec.get("type").enum(string(ClusterIP), string(ClusterIP), string(NodePort), string(LoadBalancer), "ExternalName")
+	if err != nil {
+		return err
+	}
+	s.Type = ServiceType(t)
+	cip := spec.get("clusterIP")
+	if v, _ := cip.str(); v != "None" {
+		if s.ClusterIP, err = cip.addr(); err != nil {
+			return err
+		}
+	}
+	if s.ExternalIPs, err = spec.get("externalIPs").addrs(); err != nil {
+		return err
+	}
+	if s.LoadBalancerSourceRanges, err = spec.get("loadBalancerSourceRanges").prefixes(); err != nil {
+		return err
+	}
+	a, err := spec.get("sessionAffinity").enum(string(AffinityNone), string(AffinityNone), string(AffinityClientIP))
+	if err != nil {
+		return err
+	}
+	s.SessionAffinity = Affinity(a)
+	for _, f := range []struct {
+		key string
+		dst *TrafficPolicy
+	}{{"externalTrafficPolicy", &s.ExternalTrafficPolicy}, {"internalTrafficPolicy", &s.InternalTrafficPolicy}} {
+		v, err := spec.get(f.key).enum(string(PolicyCluster), string(PolicyCluster), string(PolicyLocal))
+		if err != nil {
+			return err
+		}
+		*f.dst = TrafficPolicy(v)
+	}
+	if s.HealthCheckNodePort, err = spec.get("healthCheckNodePort").port("a port"); err != nil {
+		return err
+	}
+	ports, err := spec.get("ports").list()
+	if err != nil {
+		return err
+	}
+	if len(ports) == 0 && s.Type != "ExternalName" {
+		return spec.errf(ErrInvalid, "Service %s/%s has no ports: want ports: [{port: 80}]", s.Namespace, s.Name)
+	}
+	names := map[string]bool{}
+	for _, pn := range ports {
+		sp, err := servicePort(pn, s.Type)
+		if err != nil {
+			return err
+		}
+		if names[sp.Name] {
+			return pn.get("name").errf(ErrDuplicate, "port name %q used twice: want unique names", sp.Name)
+		}
+		if len(ports) > 1 && sp.Name == "" {
+			return pn.errf(ErrInvalid, "unnamed port in a Service with %d ports: want a name on every port", len(ports))
+		}
+		names[sp.Name] = true
+		s.Ports = append(s.Ports, sp)
+	}
+	return nil
+}
+
+func servicePort(n node, t ServiceType) (ServicePort, error) {
+	var sp ServicePort
+	m, err := n.object()
+	if err != nil {
+		return sp, err
+	}
+	if sp.Name, err = n.get("name").str(); err != nil {
+		return sp, err
+	}
+	pr, err := n.get("protocol").enum(string(TCP), string(TCP), string(UDP), string(SCTP))
+	if err != nil {
+		return sp, err
+	}
+	sp.Protocol = Protocol(pr)
+	if m["port"] == nil {
+		return sp, n.errf(ErrInvalid, "port without a number: want port: 1-65535")
+	}
+	if sp.Port, err = n.get("port").port("a port"); err != nil {
+		return sp, err
+	}
+	if _, named := m["targetPort"].(string); !named { // a named targetPort resolves through the endpoints
+		if sp.TargetPort, err = n.get("targetPort").port("a port"); err != nil {
+			return sp, err
+		}
+	}
+	if sp.NodePort, err = n.get("nodePort").port("a port"); err != nil {
+		return sp, err
+	}
+	if sp.NodePort != 0 && t != NodePort && t != LoadBalancer {
+		return sp, n.get("nodePort").errf(ErrInvalid, "nodePort on a %s Service: want type NodePort or LoadBalancer", t)
+	}
+	return sp, nil
+}
+
+// endpointOwn reads an endpoint of netcalc's format and resolves its port
+// for every Service port: ports[NAME], else port, else the targetPort.
+func endpointOwn(n node, s *Service) (Endpoint, error) {
+	var e Endpoint
+	if err := n.fields("ip", "port", "ports", "node", "ready", "serving", "terminating"); err != nil {
+		return e, err
+	}
+	var err error
+	if e.IP, err = n.get("ip").addr(); err != nil {
+		return e, err
+	}
+	if !e.IP.IsValid() {
+		return e, n.errf(ErrInvalid, "endpoint without an address: want ip: ADDRESS")
+	}
+	port, err := n.get("port").port("a port")
+	if err != nil {
+		return e, err
+	}
+	byName := map[string]int{}
+	if pm := n.get("ports"); !pm.missing() {
+		m, err := pm.object()
+		if err != nil {
+			return e, err
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			known := false
+			var names []string
+			for _, sp := range s.Ports {
+				known = known || sp.Name == k
+				names = append(names, sp.Name)
+			}
+			if !known {
+				return e, pm.get(k).errf(ErrInvalid, "no Service port is named %q: want one of %s", k, strings.Join(names, ", "))
+			}
+			if byName[k], err = pm.get(k).port("a port"); err != nil {
+				return e, err
+			}
+		}
+	}
+	e.Ports = make(map[string]int, len(s.Ports))
+	for _, sp := range s.Ports {
+		switch {
+		case byName[sp.Name] != 0:
+			e.Ports[sp.Name] = byName[sp.Name]
+		case port != 0:
+			e.Ports[sp.Name] = port
+		case sp.TargetPort != 0:
+			e.Ports[sp.Name] = sp.TargetPort
+		default:
+			e.Ports[sp.Name] = sp.Port
+		}
+	}
+	if e.Node, err = n.get("node").str(); err != nil {
+		return e, err
+	}
+	if e.Ready, err = n.get("ready").boolean(true); err != nil {
+		return e, err
+	}
+	if e.Serving, err = n.get("serving").boolean(e.Ready); err != nil {
+		return e, err
+	}
+	if e.Terminating, err = n.get("terminating").boolean(false); err != nil {
+		return e, err
+	}
+	return e, nil
+}

@@ -1,0 +1,56 @@
+package kubeproxy
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Sentinel errors wrapped by ParseError; test for them with errors.Is.
+var (
+	// ErrSyntax means the input is not valid YAML.
+	ErrSyntax = errors.New("YAML syntax error")
+	// ErrUnknownField means a mapping has a key netcalc does not know,
+	// usually a typo.
+	ErrUnknownField = errors.New("unknown field")
+	// ErrInvalid means a value has the wrong type or is out of range.
+	ErrInvalid = errors.New("invalid value")
+	// ErrDuplicate means two Services share a namespace and name, or two
+	// ports of one Service share a name.
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// ParseError describes bad input: the file, the 1-based line (0 when
+// unknown), the path of the offending value (such as
+// "services[0].ports[1].port") and what was expected. Err is one of the
+// sentinels above.
+type ParseError struct {
+	File string
+	Line int
+	Path string
+	Msg  string
+	Err  error
+}
+
+// Error returns "kubeproxy: FILE:LINE: PATH: MSG".
+func (e *ParseError) Error() string {
+	s := "kubeproxy: "
+	if e.File != "" {
+		s += e.File + ":"
+	}
+	if e.Line > 0 {
+		if e.File == "" {
+			s += "line "
+		}
+		s += strconv.Itoa(e.Line) + ":"
+	}
+	if s != "kubeproxy: " {
+		s += " "
+	}
+	if e.Path != "" {
+		s += e.Path + ": "
+	}
+	return s + e.Msg
+}
+
+// Unwrap returns the sentinel error.
+func (e *ParseError) Unwrap() error { return e.Err }

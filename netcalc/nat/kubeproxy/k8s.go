@@ -1,0 +1,148 @@
+package kubeproxy
+
+// k8sSlice is an EndpointSlice waiting for its Service.
+type k8sSlice struct {
+	namespace, service string
+	endpoints          []Endpoint
+}
+
+// k8sService reads a v1 Service manifest.
+func (p *parser) k8sService(n node) error {
+	var s Service
+	meta, spec := n.get("metadata"), n.get("spec")
+	if _, err := meta.object(); err != nil {
+		return err
+	}
+	if !spec.missing() {
+		if _, err := spec.object(); err != nil {
+			return err
+		}
+	}
+	if err := p.serviceCommon(meta, spec, &s); err != nil {
+		return err
+	}
+	if s.Type == "ExternalName" {
+		return nil // not proxied
+	}
+	if t := spec.get("sessionAffinityConfig").get("clientIP").get("timeoutSeconds"); !t.missing() {
+		var err error
+		if s.SessionAffinityTimeout, err = t.integer(1, 86400, "a timeout in seconds"); err != nil {
+			return err
+		}
+	}
+	ingress, err := n.get("status").get("loadBalancer").get("ingress").list()
+	if err != nil {
+		return err
+	}
+	if s.Type == LoadBalancer {
+		for _, in := range ingress {
+			a, err := in.get("ip").addr()
+			if err != nil {
+				return err
+			}
+			if a.IsValid() {
+				s.LoadBalancerIPs = append(s.LoadBalancerIPs, a)
+			}
+		}
+	}
+	p.cfg.Services = append(p.cfg.Services, s)
+	return nil
+}
+
+// k8sEndpointSlice reads a discovery.k8s.io/v1 EndpointSlice. kube-proxy
+// uses each endpoint's first address; readiness defaults as the API says
+// (ready and serving when unset, not terminating).
+func (p *parser) k8sEndpointSlice(n node) error {
+	meta := n.get("metadata")
+	ns, err := meta.get("namespace").str()
+	if err != nil {
+		return err
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	svc, err := meta.get("labels").get("kubernetes.io/service-name").str()
+	if err != nil {
+		return err
+	}
+	if svc == "" {
+		return meta.errf(ErrInvalid, "EndpointSlice without the kubernetes.io/service-name label: want it to name its Service")
+	}
+	at, err := n.get("addressType").enum("IPv4", "IPv4", "IPv6", "FQDN")
+	if err != nil {
+		return err
+	}
+	if at == "FQDN" {
+		return nil
+	}
+	ports := map[string]int{}
+	pl, err := n.get("ports").list()
+	if err != nil {
+		return err
+	}
+	for _, pn := range pl {
+		name, err := pn.get("name").str()
+		if err != nil {
+			return err
+		}
+		port, err := pn.get("port").port("a port")
+		if err != nil {
+			return err
+		}
+		if port != 0 {
+			ports[name] = port
+		}
+	}
+	sl := k8sSlice{namespace: ns, service: svc}
+	el, err := n.get("endpoints").list()
+	if err != nil {
+		return err
+	}
+	for _, en := range el {
+		addrs, err := en.get("addresses").addrs()
+		if err != nil {
+			return err
+		}
+		if len(addrs) == 0 {
+			return en.errf(ErrInvalid, "endpoint without addresses: want addresses: [IP]")
+		}
+		e := Endpoint{IP: addrs[0], Ports: ports}
+		if e.Node, err = en.get("nodeName").str(); err != nil {
+			return err
+		}
+		cond := en.get("conditions")
+		if e.Ready, err = cond.get("ready").boolean(true); err != nil {
+			return err
+		}
+		if e.Serving, err = cond.get("serving").boolean(e.Ready); err != nil {
+			return err
+		}
+		if e.Terminating, err = cond.get("terminating").boolean(false); err != nil {
+			return err
+		}
+		sl.endpoints = append(sl.endpoints, e)
+	}
+	p.slices = append(p.slices, sl)
+	return nil
+}
+
+// finish attaches EndpointSlices to their Services and rejects duplicate
+// Services.
+func (p *parser) finish() error {
+	idx := map[string]int{}
+	for i, s := range p.cfg.Services {
+		k := s.NamespacedName()
+		if _, dup := idx[k]; dup {
+			return &ParseError{File: p.file, Msg: "Service " + k + " defined twice: want each Service once", Err: ErrDuplicate}
+		}
+		idx[k] = i
+	}
+	for _, sl := range p.slices {
+		i, ok := idx[sl.namespace+"/"+sl.service]
+		if !ok {
+			continue // kube-proxy ignores slices of unknown Services
+		}
+		p.cfg.Services[i].Endpoints = append(p.cfg.Services[i].Endpoints, sl.endpoints...)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// Protocol is a Service port protocol as Kubernetes spells it.
+type Protocol string
+
+// The protocols kube-proxy proxies.
+const (
+	TCP  Protocol = "TCP"
+	UDP  Protocol = "UDP"
+	SCTP Protocol = "SCTP"
+)
+
+// lower returns the protocol as iptables spells it ("tcp").
+func (p Protocol) lower() string {
+	switch p {
+	case UDP:
+		return "udp"
+	case SCTP:
+		return "sctp"
+	}
+	return "tcp"
+}
+
+// ServiceType is a Service's spec.type.
+type ServiceType string
+
+// The Service types that get rules. ExternalName Services are not proxied.
+const (
+	ClusterIP    ServiceType = "ClusterIP"
+	NodePort     ServiceType = "NodePort"
+	LoadBalancer ServiceType = "LoadBalancer"
+)
+
+// TrafficPolicy is an externalTrafficPolicy or internalTrafficPolicy value.
+type TrafficPolicy string
+
+// The traffic policies. The empty policy means Cluster.
+const (
+	PolicyCluster TrafficPolicy = "Cluster"
+	PolicyLocal   TrafficPolicy = "Local"
+)
+
+// Affinity is a Service's sessionAffinity.
+type Affinity string
+
+// The session affinities. The empty affinity means None.
+const (
+	AffinityNone     Affinity = "None"
+	AffinityClientIP Affinity = "ClientIP"
+)
+
+// DefaultAffinityTimeout is sessionAffinityConfig.clientIP.timeoutSeconds
+// when it is not set: 10800 s (3 h). The API allows 1 to 86400.
+const DefaultAffinityTimeout = 10800
+
+// DefaultMasqueradeBit is kube-proxy's --iptables-masquerade-bit default:
+// bit 14, the mark 0x4000.
+const DefaultMasqueradeBit = 14
+
+// Config is everything kube-proxy on one node knows: the node, the cluster
+// CIDR used to tell pod traffic from other traffic, its flags, and the
+// Services with their endpoints. The zero Config is an IPv4 node with no
+// name, no cluster CIDR (kube-proxy's "no local detector": no `! -s CIDR`
+// masquerade rule) and no Services.
+type Config struct {
+	// Node is the name of the simulated node; endpoints whose Node equals
+	// it are local. Default "".
+	Node string `json:"node"`
+	// NodeIPs are the node's addresses: destinations of type LOCAL for
+	// NodePorts, sources of node-originated traffic, and the address
+	// MASQUERADE picks. Loopback is always local. Default none.
+	NodeIPs []netip.Addr `json:"nodeIPs"`
+	// ClusterCIDR is the pod network (--cluster-cidr with
+	// --detect-local-mode=ClusterCIDR). Default none.
+	ClusterCIDR netip.Prefix `json:"clusterCIDR"`
+	// BridgeIP is the node's pod-bridge address (cni0), the source
+	// MASQUERADE picks for packets leaving towards a local pod. Default:
+	// the first node IP.
+	BridgeIP netip.Addr `json:"bridgeIP"`
+	// IPv6 selects the ip6tables rule set; Services, endpoints and
+	// addresses of the other family are ignored, as kube-proxy's
+	// single-family proxier ignores them. Default false (IPv4).
+	IPv6 bool `json:"ipv6"`
+	// MasqueradeAll is --masquerade-all: SNAT all ClusterIP traffic.
+	// Default false.
+	MasqueradeAll bool `json:"masqueradeAll"`
+	// MasqueradeBit is --iptables-masquerade-bit. Default 14 (0x4000).
+	MasqueradeBit int `json:"masqueradeBit"`
+	// LocalhostNodePorts is --iptables-localhost-nodeports (IPv4 only):
+	// NodePorts answer on 127.0.0.0/8 and the filter table gets the
+	// KUBE-FIREWALL martian guard. Default false here (kube-proxy's own
+	// default is true).
+	LocalhostNodePorts bool `json:"localhostNodePorts"`
+	// NFAcct reports whether the kernel has nfacct counters, which add
+	// `-m nfacct` matches to two rules. Default false.
+	NFAcct bool `json:"nfacct"`
+	// RandomFully reports whether iptables supports MASQUERADE
+	// --random-fully. Default false.
+	RandomFully bool `json:"randomFully"`
+	// Services are the Services to proxy.
+	Services []Service `json:"services"`
+}
+
+// Service is one Service with its endpoints.
+type Service struct {
+	Namespace string      `json:"namespace"`
+	Name      string      `json:"name"`
+	Type      ServiceType `json:"type"`
+	// ClusterIP is spec.clusterIP; an invalid (zero) address means a
+	// headless Service, which gets no rules.
+	ClusterIP                netip.Addr     `json:"clusterIP"`
+	ExternalIPs              []netip.Addr   `json:"externalIPs,omitempty"`
+	LoadBalancerIPs          []netip.Addr   `json:"loadBalancerIPs,omitempty"`
+	LoadBalancerSourceRanges []netip.Prefix `json:"loadBalancerSourceRanges,omitempty"`
+	SessionAffinity          Affinity       `json:"sessionAffinity"`
+	// SessionAffinityTimeout is in seconds; 0 means DefaultAffinityTimeout.
+	SessionAffinityTimeout int           `json:"sessionAffinityTimeout,omitempty"`
+	ExternalTrafficPolicy  TrafficPolicy `json:"externalTrafficPolicy"`
+	InternalTrafficPolicy  TrafficPolicy `json:"internalTrafficPolicy"`
+	HealthCheckNodePort    int           `json:"healthCheckNodePort,omitempty"`
+	Ports                  []ServicePort `json:"ports"`
+	Endpoints              []Endpoint    `json:"endpoints"`
+}
+
+// ServicePort is one entry of spec.ports.
+type ServicePort struct {
+	// Name is the port name; "" for a Service's single unnamed port.
+	Name     string   `json:"name"`
+	Protocol Protocol `json:"protocol"`
+	Port     int      `json:"port"`
+	// TargetPort is the endpoint port; 0 means Port.
+	TargetPort int `json:"targetPort,omitempty"`
+	NodePort   int `json:"nodePort,omitempty"`
+}
+
+// Endpoint is one backend address. Ports maps a Service port name to the
+// port this endpoint listens on for it; a Service port whose name is missing
+// from Ports does not use the endpoint (as with an EndpointSlice that lacks
+// that port).
+type Endpoint struct {
+	IP          netip.Addr     `json:"ip"`
+	Ports       map[string]int `json:"ports"`
+	Node        string         `json:"node,omitempty"`
+	Ready       bool           `json:"ready"`
+	Serving     bool           `json:"serving"`
+	Terminating bool           `json:"terminating"`
+}
+
+// NamespacedName returns "namespace/name".
+func (s *Service) NamespacedName() string { return s.Namespace + "/" + s.Name }
+
+// PortName returns kube-proxy's ServicePortName string for port p:
+// "namespace/name:portName", or "namespace/name" for an unnamed port.
+func (s *Service) PortName(p ServicePort) string {
+	if p.Name == "" {
+		return s.NamespacedName()
+	}
+	return s.NamespacedName() + ":" + p.Name
+}
+
+func (s *Service) affinityTimeout() int {
+	if s.SessionAffinityTimeout > 0 {
+		return s.SessionAffinityTimeout
+	}
+	return DefaultAffinityTimeout
+}
+
+// joinHostPort is net.JoinHostPort for an address and a port number:
+// "10.0.0.1:80", "[2001:db8::1]:80".
+func joinHostPort(a netip.Addr, port int) string {
+	if a.Is4() {
+		return a.String() + ":" + strconv.Itoa(port)
+	}
+	return "[" + a.String() + "]:" + strconv.Itoa(port)
+}

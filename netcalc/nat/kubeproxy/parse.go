@@ -1,0 +1,365 @@
+package kubeproxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Parse reads a kube-proxy scenario: one or more YAML documents separated by
+// "---" lines. A document without "kind" is netcalc's own format (node,
+// nodeIPs, clusterCIDR, flags and services with their endpoints); documents
+// of kind Service (v1), EndpointSlice (discovery.k8s.io/v1) and List are
+// read as Kubernetes manifests, EndpointSlices joining their Service through
+// the kubernetes.io/service-name label; other kinds are skipped. file names
+// the input in errors. Errors are *ParseError values naming the line.
+func Parse(data []byte, file string) (*Config, error) {
+	p := &parser{file: file, cfg: &Config{}}
+	docs := splitDocuments(data)
+	for _, d := range docs {
+		if err := p.document(d); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return p.cfg, nil
+}
+
+// doc is one YAML document and where it starts.
+type doc struct {
+	text    []byte
+	start   int // 1-based line of the document's first line
+	lines   []string
+	entries []yamlEntry
+}
+
+// splitDocuments splits data on lines that start with "---".
+func splitDocuments(data []byte) []*doc {
+	lines := strings.Split(string(data), "\n")
+	var docs []*doc
+	cur := &doc{start: 1}
+	flush := func(next int) {
+		cur.text = []byte(strings.Join(cur.lines, "\n"))
+		docs = append(docs, cur)
+		cur = &doc{start: next}
+	}
+	for i, l := range lines {
+		if l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t") || l == "---\r" {
+			flush(i + 2)
+			continue
+		}
+		cur.lines = append(cur.lines, l)
+	}
+	flush(0)
+	return docs
+}
+
+type parser struct {
+	file      string
+	cfg       *Config
+	sawConfig bool
+	slices    []k8sSlice
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func (p *parser) document(d *doc) error {
+	if len(bytes.TrimSpace(d.text)) == 0 {
+		return nil
+	}
+	js, err := yaml.YAMLToJSON(d.text)
+	if err != nil {
+		msg := err.Error()
+		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		line := d.start
+		if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+			n, _ := strconv.Atoi(msg[m[2]:m[3]])
+			line = d.start + n - 1
+			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+		}
+		return &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return &ParseError{File: p.file, Line: d.start, Msg: err.Error(), Err: ErrSyntax}
+	}
+	if v == nil {
+		return nil
+	}
+	d.entries = scanEntries(d.lines)
+	n := node{v: v, d: d, p: p}
+	m, err := n.object()
+	if err != nil {
+		return err
+	}
+	kind, _ := m["kind"].(string)
+	switch kind {
+	case "":
+		if p.sawConfig {
+			return n.errf(ErrDuplicate, "a second netcalc scenario document: want one, with every Service in it")
+		}
+		p.sawConfig = true
+		return p.config(n)
+	case "Service":
+		return p.k8sService(n)
+	case "EndpointSlice":
+		return p.k8sEndpointSlice(n)
+	case "List":
+		items, err := n.get("items").list()
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			im, err := it.object()
+			if err != nil {
+				return err
+			}
+			switch im["kind"] {
+			case "Service":
+				err = p.k8sService(it)
+			case "EndpointSlice":
+				err = p.k8sEndpointSlice(it)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// node is a decoded YAML value with its path, for errors that name the line.
+type node struct {
+	v    any
+	path []any
+	d    *doc
+	p    *parser
+}
+
+func (n node) get(key string) node {
+	m, _ := n.v.(map[string]any)
+	var v any
+	if m != nil {
+		v = m[key]
+	}
+	return node{v: v, path: append(append([]any(nil), n.path...), key), d: n.d, p: n.p}
+}
+
+func (n node) missing() bool { return n.v == nil }
+
+func (n node) pathString() string {
+	var b strings.Builder
+	for _, el := range n.path {
+		switch el := el.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(el)
+		case int:
+			fmt.Fprintf(&b, "[%d]", el)
+		}
+	}
+	return b.String()
+}
+
+func (n node) errf(sentinel error, format string, args ...any) error {
+	line := n.d.start
+	if n.d.entries != nil {
+		line = n.d.start + locate(n.d.entries, n.path)
+	}
+	return &ParseError{File: n.p.file, Line: line, Path: n.pathString(), Msg: fmt.Sprintf(format, args...), Err: sentinel}
+}
+
+func describe(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	case string:
+		return strconv.Quote(v)
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
+}
+
+func (n node) object() (map[string]any, error) {
+	m, ok := n.v.(map[string]any)
+	if !ok {
+		return nil, n.errf(ErrInvalid, "%s is not a mapping: want key: value lines", describe(n.v))
+	}
+	return m, nil
+}
+
+// fields checks that n is a mapping with only the allowed keys.
+func (n node) fields(allowed ...string) error {
+	m, err := n.object()
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ok := false
+		for _, a := range allowed {
+			if k == a {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return n.get(k).errf(ErrUnknownField, "unknown field %q: want one of %s", k, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+func (n node) list() ([]node, error) {
+	if n.missing() {
+		return nil, nil
+	}
+	l, ok := n.v.([]any)
+	if !ok {
+		return nil, n.errf(ErrInvalid, "%s is not a list: want \"- item\" lines", describe(n.v))
+	}
+	out := make([]node, len(l))
+	for i, v := range l {
+		out[i] = node{v: v, path: append(append([]any(nil), n.path...), i), d: n.d, p: n.p}
+	}
+	return out, nil
+}
+
+func (n node) str() (string, error) {
+	switch v := n.v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	}
+	return "", n.errf(ErrInvalid, "%s is not a string", describe(n.v))
+}
+
+func (n node) boolean(def bool) (bool, error) {
+	switch v := n.v.(type) {
+	case nil:
+		return def, nil
+	case bool:
+		return v, nil
+	}
+	return false, n.errf(ErrInvalid, "%s is not a boolean: want true or false", describe(n.v))
+}
+
+func (n node) integer(lo, hi int, what string) (int, error) {
+	if n.missing() {
+		return 0, nil
+	}
+	num, ok := n.v.(json.Number)
+	if !ok {
+		return 0, n.errf(ErrInvalid, "%s is not %s: want an integer %d-%d", describe(n.v), what, lo, hi)
+	}
+	v, err := strconv.Atoi(num.String())
+	if err != nil || v < lo || v > hi {
+		return 0, n.errf(ErrInvalid, "%s is not %s: want an integer %d-%d", num, what, lo, hi)
+	}
+	return v, nil
+}
+
+func (n node) port(what string) (int, error) { return n.integer(1, 65535, what) }
+
+func (n node) addr() (netip.Addr, error) {
+	s, err := n.str()
+	if err != nil || s == "" {
+		return netip.Addr{}, err
+	}
+	a, perr := netip.ParseAddr(s)
+	if perr != nil || a.Zone() != "" {
+		return netip.Addr{}, n.errf(ErrInvalid, "%q is not an IP address: want e.g. 10.96.0.10 or 2001:db8::a", s)
+	}
+	return a.Unmap(), nil
+}
+
+func (n node) addrs() ([]netip.Addr, error) {
+	l, err := n.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, it := range l {
+		a, err := it.addr()
+		if err != nil {
+			return nil, err
+		}
+		if !a.IsValid() {
+			return nil, it.errf(ErrInvalid, "empty address: want an IP address")
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (n node) prefix() (netip.Prefix, error) {
+	s, err := n.str()
+	if err != nil || s == "" {
+		return netip.Prefix{}, err
+	}
+	pf, perr := netip.ParsePrefix(strings.TrimSpace(s))
+	if perr != nil {
+		return netip.Prefix{}, n.errf(ErrInvalid, "%q is not a CIDR prefix: want e.g. 10.244.0.0/16", s)
+	}
+	return pf.Masked(), nil
+}
+
+func (n node) prefixes() ([]netip.Prefix, error) {
+	l, err := n.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, it := range l {
+		pf, err := it.prefix()
+		if err != nil {
+			return nil, err
+		}
+		if pf.IsValid() {
+			out = append(out, pf)
+		}
+	}
+	return out, nil
+}
+
+func (n node) enum(def string, allowed ...string) (string, error) {
+	s, err := n.str()
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return def, nil
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", n.errf(ErrInvalid, "%q is not allowed: want %s", s, strings.Join(allowed, " or "))
+}

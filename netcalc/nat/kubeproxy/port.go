@@ -1,0 +1,332 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"strconv"
+)
+
+// Reasons a rule marks a packet for masquerading.
+const (
+	masqOffCluster = "offcluster"
+	masqAll        = "all"
+	masqExternal   = "external"
+	masqLocalExt   = "localexternal"
+	masqHairpin    = "hairpin"
+)
+
+// renderPort writes the rules of one Service port, following kube-proxy's
+// syncProxyRules (pkg/proxy/iptables/proxier.go) step by step.
+func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endpoint, probs *probCache) PortChains {
+	cfg := rs.cfg
+	filter, nat := rs.Filter, rs.NAT
+	proto := p.Protocol.lower()
+	hash := PortProtoHash(name, proto)
+	clusterChain := PrefixService + hash
+	localChain := PrefixLocal + hash
+	extChain := PrefixExternal + hash
+	fwChain := PrefixFirewall + hash
+	pc := PortChains{Service: name, Protocol: proto}
+
+	sameFamily := func(a netip.Addr) bool { return a.IsValid() && a.Is6() == cfg.IPv6 }
+	var extIPs, lbIPs []netip.Addr
+	for _, a := range s.ExternalIPs {
+		if sameFamily(a) {
+			extIPs = append(extIPs, a)
+		}
+	}
+	if s.Type == LoadBalancer {
+		for _, a := range s.LoadBalancerIPs {
+			if sameFamily(a) {
+				lbIPs = append(lbIPs, a)
+			}
+		}
+	}
+	var srcRanges []netip.Prefix
+	for _, r := range s.LoadBalancerSourceRanges {
+		if r.IsValid() && r.Addr().Is6() == cfg.IPv6 {
+			srcRanges = append(srcRanges, r)
+		}
+	}
+	nodePort := 0
+	if s.Type == NodePort || s.Type == LoadBalancer {
+		nodePort = p.NodePort
+	}
+	externallyAccessible := nodePort != 0 || len(lbIPs) > 0 || len(extIPs) > 0
+	externalLocal := externallyAccessible && s.ExternalTrafficPolicy == PolicyLocal
+	internalLocal := s.InternalTrafficPolicy == PolicyLocal
+	usesCluster := !internalLocal || (externallyAccessible && !externalLocal)
+	usesLocal := internalLocal || externalLocal
+
+	// proxy.CategorizeEndpoints, without topology hints.
+	var clusterEps, localEps, reachable []endpoint
+	hasEndpoints := false
+	if usesCluster {
+		for _, e := range eps {
+			if e.ready {
+				clusterEps = append(clusterEps, e)
+			}
+		}
+		if len(clusterEps) == 0 {
+			for _, e := range eps {
+				if e.serving && e.terminating {
+					clusterEps = append(clusterEps, e)
+				}
+			}
+		}
+		hasEndpoints = len(clusterEps) > 0
+	}
+	if !usesLocal {
+		reachable = clusterEps
+	} else {
+		var localReady, localST bool
+		for _, e := range eps {
+			if e.ready {
+				hasEndpoints = true
+				localReady = localReady || e.local
+			} else if e.serving && e.terminating {
+				hasEndpoints = true
+				localST = localST || e.local
+			}
+		}
+		for _, e := range eps {
+			if e.local && ((localReady && e.ready) || (!localReady && localST && e.serving && e.terminating)) {
+				localEps = append(localEps, e)
+			}
+		}
+		if !usesCluster {
+			reachable = localEps
+		} else {
+			reachable = append(reachable, clusterEps...)
+			in := make(map[string]bool, len(clusterEps))
+			for _, e := range clusterEps {
+				in[e.str] = true
+			}
+			for _, e := range localEps {
+				if !in[e.str] {
+					reachable = append(reachable, e)
+				}
+			}
+		}
+	}
+	usesClusterChain := len(clusterEps) > 0 && usesCluster
+	usesLocalChain := len(localEps) > 0 && usesLocal
+
+	internalChain := clusterChain
+	hasInternal := hasEndpoints
+	if internalLocal {
+		internalChain = localChain
+		if len(localEps) == 0 {
+			hasInternal = false
+		}
+	}
+	externalPolicyChain := clusterChain
+	hasExternal := hasEndpoints
+	if externalLocal {
+		externalPolicyChain = localChain
+		if len(localEps) == 0 {
+			hasExternal = false
+		}
+	}
+	usesExtChain := hasEndpoints && externallyAccessible
+	lbChain := extChain
+	usesFW := hasEndpoints && len(lbIPs) > 0 && len(srcRanges) > 0
+	if usesFW {
+		lbChain = fwChain
+	}
+
+	var intTarget, intComment, extTarget, extComment string
+	if !hasEndpoints {
+		intTarget, intComment = "REJECT", name+" has no endpoints"
+		extTarget, extComment = intTarget, intComment
+		pc.NoEndpoints = "REJECT"
+	} else {
+		if !hasInternal {
+			intTarget, intComment = "DROP", name+" has no local endpoints"
+			pc.NoEndpoints = "DROP"
+		}
+		if !hasExternal {
+			extTarget, extComment = "DROP", name+" has no local endpoints"
+			pc.NoEndpoints = "DROP"
+		}
+	}
+
+	cip := s.ClusterIP.String()
+	cipPrefix := hostPrefix(s.ClusterIP)
+
+	// Capture the cluster IP.
+	if hasInternal {
+		nat.add(newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(internalChain))
+	} else {
+		filter.add(newRule(ChainServices).comment(intComment).proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(intTarget))
+	}
+	// External IPs.
+	for _, a := range extIPs {
+		if hasEndpoints {
+			nat.add(newRule(ChainServices).comment(name+" external IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extChain))
+		}
+		if !hasExternal {
+			filter.add(newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+		}
+	}
+	// Load-balancer ingress.
+	for _, a := range lbIPs {
+		if hasEndpoints {
+			nat.add(newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(lbChain))
+		}
+		if usesFW {
+			filter.add(newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump("DROP"))
+		}
+	}
+	if !hasExternal {
+		for _, a := range lbIPs {
+			filter.add(newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+		}
+	}
+	// NodePorts.
+	if nodePort != 0 {
+		if hasEndpoints {
+			if cfg.LocalhostNodePorts && !cfg.IPv6 && cfg.NFAcct {
+				loop := netip.MustParsePrefix("127.0.0.0/8")
+				nat.add(newRule(ChainNodePorts).comment(name).proto(proto).dst(loop, "127.0.0.0/8", false).dport(nodePort).
+					raw("-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts").jump(extChain))
+			}
+			nat.add(newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
+		}
+		if !hasExternal {
+			filter.add(newRule(ChainExternalServices).comment(extComment).dstTypeLocal().proto(proto).dport(nodePort).jump(extTarget))
+		}
+	}
+	// Health-check NodePort (the API sets one only for LoadBalancer
+	// Services with externalTrafficPolicy Local).
+	if s.HealthCheckNodePort != 0 && s.Type == LoadBalancer && s.ExternalTrafficPolicy == PolicyLocal {
+		filter.add(newRule(ChainNodePorts).comment(name + " health check node port").proto("tcp").dport(s.HealthCheckNodePort).jump("ACCEPT"))
+	}
+
+	// Internal traffic handling.
+	if hasInternal {
+		b := newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port)
+		switch {
+		case cfg.MasqueradeAll:
+			r := b.jump(ChainMarkMasq)
+			r.masqReason = masqAll
+			nat.add(r)
+		case cfg.ClusterCIDR.IsValid():
+			r := b.src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
+			r.masqReason = masqOffCluster
+			nat.add(r)
+		}
+	}
+	// External traffic handling.
+	if usesExtChain {
+		pc.External = extChain
+		nat.addChain(extChain)
+		if !externalLocal {
+			r := newRule(extChain).comment("masquerade traffic for " + name + " external destinations").jump(ChainMarkMasq)
+			r.masqReason = masqExternal
+			nat.add(r)
+		} else {
+			if cfg.ClusterCIDR.IsValid() {
+				nat.add(newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain))
+			}
+			r := newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
+			r.masqReason = masqLocalExt
+			nat.add(r)
+			nat.add(newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain))
+		}
+		if hasExternal {
+			nat.add(newRule(extChain).jump(externalPolicyChain))
+		}
+	}
+	// Firewall chain.
+	if usesFW {
+		pc.Firewall = fwChain
+		nat.addChain(fwChain)
+		allowFromNode := false
+		nodeIP := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
+		for _, r := range srcRanges {
+			nat.add(newRule(fwChain).comment(name+" loadbalancer IP").src(r, r.String(), false).jump(extChain))
+			if nodeIP.IsValid() && r.Contains(nodeIP) {
+				allowFromNode = true
+			}
+		}
+		if allowFromNode {
+			for _, a := range lbIPs {
+				nat.add(newRule(fwChain).comment(name+" loadbalancer IP").src(hostPrefix(a), a.String(), false).jump(extChain))
+			}
+		}
+		nat.add(newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
+	}
+	if usesClusterChain {
+		pc.Cluster = clusterChain
+		nat.addChain(clusterChain)
+		rs.endpointRules(s, name, proto, clusterChain, clusterEps, probs)
+	}
+	if usesLocalChain {
+		pc.Local = localChain
+		nat.addChain(localChain)
+		rs.endpointRules(s, name, proto, localChain, localEps, probs)
+	}
+	for _, e := range reachable {
+		nat.addChain(e.chain)
+		b := newRule(e.chain)
+		if !rs.large {
+			b.comment(name)
+		}
+		h := b.src(hostPrefix(e.ip), e.ip.String(), false).jump(ChainMarkMasq)
+		h.masqReason = masqHairpin
+		nat.add(h)
+		b = newRule(e.chain)
+		if !rs.large {
+			b.comment(name)
+		}
+		if s.SessionAffinity == AffinityClientIP {
+			b.raw("-m", "recent", "--name", e.chain, "--set")
+			b.r.recentName = e.chain
+		}
+		r := b.proto(proto).jump("DNAT", "--to-destination", e.str)
+		r.toDestination = netip.AddrPortFrom(e.ip, uint16(e.port))
+		nat.add(r)
+		pc.Endpoints = append(pc.Endpoints, PortEndpoint{Endpoint: e.str, Chain: e.chain, Local: e.local})
+	}
+	return pc
+}
+
+// endpointRules is kube-proxy's writeServiceToEndpointRules: affinity
+// checks first, then one statistic rule per endpoint but the last.
+func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []endpoint, probs *probCache) {
+	nat := rs.NAT
+	if s.SessionAffinity == AffinityClientIP {
+		for _, e := range eps {
+			b := newRule(chain)
+			if !rs.large {
+				b.comment(name + " -> " + e.str)
+			}
+			b.raw("-m", "recent", "--name", e.chain, "--rcheck", "--seconds", strconv.Itoa(s.affinityTimeout()), "--reap")
+			b.r.recentName, b.r.recentCheck = e.chain, true
+			nat.add(b.jump(e.chain))
+		}
+	}
+	n := len(eps)
+	for i, e := range eps {
+		b := newRule(chain)
+		if !rs.large {
+			b.comment(name + " -> " + e.str)
+		}
+		if i < n-1 {
+			b.raw("-m", "statistic", "--mode", "random", "--probability", probs.get(n-i))
+			b.r.probability = 1 / float64(n-i)
+		}
+		nat.add(b.jump(e.chain))
+	}
+}
+
+// firstOfFamily returns the first address of the family, kube-proxy's
+// single node IP.
+func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
+	for _, a := range addrs {
+		if a.Is6() == v6 {
+			return a
+		}
+	}
+	return netip.Addr{}
+}

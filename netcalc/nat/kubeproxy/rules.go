@@ -1,0 +1,429 @@
+package kubeproxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Fixed chain names.
+const (
+	ChainServices         = "KUBE-SERVICES"
+	ChainNodePorts        = "KUBE-NODEPORTS"
+	ChainPostrouting      = "KUBE-POSTROUTING"
+	ChainMarkMasq         = "KUBE-MARK-MASQ"
+	ChainExternalServices = "KUBE-EXTERNAL-SERVICES"
+	ChainForward          = "KUBE-FORWARD"
+	ChainProxyFirewall    = "KUBE-PROXY-FIREWALL"
+	ChainFirewall         = "KUBE-FIREWALL"
+)
+
+// LargeClusterEndpoints is kube-proxy's largeClusterEndpointsThreshold:
+// above this many endpoints in total, per-endpoint rules lose their
+// comments to keep iptables-restore fast.
+const LargeClusterEndpoints = 1000
+
+// Rule is one iptables rule as kube-proxy writes it, with the matches
+// parsed out so that a packet can be walked through it.
+type Rule struct {
+	Chain string `json:"chain"`
+	// Text is the rule as written to iptables-restore, starting "-A".
+	Text string `json:"rule"`
+	// Target is the -j target: a chain, DNAT, REJECT, DROP, ACCEPT, MARK,
+	// RETURN, MASQUERADE, or "" for a comment-only rule.
+	Target string `json:"target,omitempty"`
+
+	comment          string
+	proto            string
+	src, dst         netip.Prefix
+	srcNeg, dstNeg   bool
+	srcLocal         bool
+	dstLocal         bool
+	dport            int
+	probability      float64 // 0: no statistic match
+	recentName       string
+	recentCheck      bool
+	toDestination    netip.AddrPort
+	masqReason       string // why jumping to KUBE-MARK-MASQ
+	markCheck, nfacc bool
+}
+
+// Probability returns the rule's statistic probability, or 0 when the rule
+// has no statistic match.
+func (r *Rule) Probability() float64 { return r.probability }
+
+// Table is one iptables table: its chains in iptables-save order and the
+// rules of each.
+type Table struct {
+	Name     string
+	chains   []string
+	declared map[string]bool
+	rules    map[string][]*Rule
+}
+
+func newTable(name string) *Table {
+	return &Table{Name: name, rules: make(map[string][]*Rule), declared: make(map[string]bool)}
+}
+
+func (t *Table) addChain(c string) {
+	if t.declared[c] {
+		return
+	}
+	t.declared[c] = true
+	t.chains = append(t.chains, c)
+}
+
+func (t *Table) add(r *Rule) { t.rules[r.Chain] = append(t.rules[r.Chain], r) }
+
+// Chains returns the table's chains in output order: KUBE-NODEPORTS,
+// KUBE-SERVICES, then the others alphabetically (the order of kube-proxy's
+// own test fixtures, which sort kube-proxy's map-ordered output this way).
+func (t *Table) Chains() []string { return t.chains }
+
+// Rules returns the rules of chain c in order.
+func (t *Table) Rules(c string) []*Rule { return t.rules[c] }
+
+// NumRules returns the number of rules in the table.
+func (t *Table) NumRules() int {
+	n := 0
+	for _, rs := range t.rules {
+		n += len(rs)
+	}
+	return n
+}
+
+// WriteTo writes the table in iptables-save / iptables-restore format:
+// "*name", one ":CHAIN - [0:0]" line per chain, the rules chain by chain,
+// "COMMIT".
+func (t *Table) WriteTo(w io.Writer) (int64, error) {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var n int64
+	add := func(k int, _ error) { n += int64(k) }
+	add(bw.WriteString("*" + t.Name + "\n"))
+	for _, c := range t.chains {
+		add(bw.WriteString(":" + c + " - [0:0]\n"))
+	}
+	for _, c := range t.chains {
+		for _, r := range t.rules[c] {
+			add(bw.WriteString(r.Text))
+			add(bw.WriteString("\n"))
+		}
+	}
+	add(bw.WriteString("COMMIT\n"))
+	return n, bw.Flush()
+}
+
+// String returns the table as WriteTo writes it.
+func (t *Table) String() string {
+	var b strings.Builder
+	t.WriteTo(&b)
+	return b.String()
+}
+
+func (t *Table) sortChains() {
+	rank := func(c string) int {
+		switch {
+		case c == ChainNodePorts:
+			return 0
+		case c == ChainServices:
+			return 1
+		case strings.HasPrefix(c, "KUBE-"):
+			return 2
+		}
+		return 3
+	}
+	sort.Slice(t.chains, func(i, j int) bool {
+		a, b := t.chains[i], t.chains[j]
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra < rb
+		}
+		return a < b
+	})
+}
+
+// Ruleset is what kube-proxy loads with one iptables-restore call: the
+// filter table and the nat table.
+type Ruleset struct {
+	Filter *Table
+	NAT    *Table
+	// Ports describes each proxied Service port and its chains, in output
+	// order.
+	Ports []PortChains
+	cfg   *Config
+	large bool
+}
+
+// PortChains names the chains of one Service port.
+type PortChains struct {
+	Service  string `json:"service"` // "namespace/name:port"
+	Protocol string `json:"protocol"`
+	// Cluster, Local, External and Firewall are the KUBE-SVC-, KUBE-SVL-,
+	// KUBE-EXT- and KUBE-FW- chains; "" when kube-proxy does not create
+	// the chain.
+	Cluster   string         `json:"cluster,omitempty"`
+	Local     string         `json:"local,omitempty"`
+	External  string         `json:"external,omitempty"`
+	Firewall  string         `json:"firewall,omitempty"`
+	Endpoints []PortEndpoint `json:"endpoints"`
+	// NoEndpoints is the filter verdict for traffic kube-proxy cannot
+	// serve: "REJECT" (no endpoints at all), "DROP" (Local policy with
+	// none on this node) or "".
+	NoEndpoints string `json:"noEndpoints,omitempty"`
+}
+
+// PortEndpoint is one endpoint as it appears in the rules.
+type PortEndpoint struct {
+	Endpoint string `json:"endpoint"` // "IP:port"
+	Chain    string `json:"chain"`
+	Local    bool   `json:"local"`
+}
+
+// WriteTo writes the filter table then the nat table, as kube-proxy passes
+// them to iptables-restore.
+func (rs *Ruleset) WriteTo(w io.Writer) (int64, error) {
+	n1, err := rs.Filter.WriteTo(w)
+	if err != nil {
+		return n1, err
+	}
+	n2, err := rs.NAT.WriteTo(w)
+	return n1 + n2, err
+}
+
+// endpoint is an endpoint resolved for one Service port.
+type endpoint struct {
+	ip          netip.Addr
+	port        int
+	str         string // "IP:port"
+	chain       string
+	local       bool
+	ready       bool
+	serving     bool
+	terminating bool
+}
+
+// ruleBuilder accumulates kube-proxy's argument list and the parsed match.
+type ruleBuilder struct {
+	r    *Rule
+	args []string
+}
+
+func newRule(chain string) *ruleBuilder {
+	b := &ruleBuilder{r: &Rule{Chain: chain}}
+	b.args = append(make([]string, 0, 24), "-A", chain)
+	return b
+}
+
+func quoteComment(s string) string {
+	if strings.ContainsAny(s, " \t") {
+		return `"` + s + `"`
+	}
+	return s
+}
+
+func (b *ruleBuilder) comment(c string) *ruleBuilder {
+	b.r.comment = c
+	b.args = append(b.args, "-m", "comment", "--comment", quoteComment(c))
+	return b
+}
+
+func (b *ruleBuilder) proto(p string) *ruleBuilder {
+	b.r.proto = p
+	b.args = append(b.args, "-m", p, "-p", p)
+	return b
+}
+
+func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
+
+func (b *ruleBuilder) dst(p netip.Prefix, text string, neg bool) *ruleBuilder {
+	b.r.dst, b.r.dstNeg = p, neg
+	if neg {
+		b.args = append(b.args, "!")
+	}
+	b.args = append(b.args, "-d", text)
+	return b
+}
+
+func (b *ruleBuilder) src(p netip.Prefix, text string, neg bool) *ruleBuilder {
+	b.r.src, b.r.srcNeg = p, neg
+	if neg {
+		b.args = append(b.args, "!")
+	}
+	b.args = append(b.args, "-s", text)
+	return b
+}
+
+func (b *ruleBuilder) dport(n int) *ruleBuilder {
+	b.r.dport = n
+	b.args = append(b.args, "--dport", strconv.Itoa(n))
+	return b
+}
+
+func (b *ruleBuilder) dstTypeLocal() *ruleBuilder {
+	b.r.dstLocal = true
+	b.args = append(b.args, "-m", "addrtype", "--dst-type", "LOCAL")
+	return b
+}
+
+func (b *ruleBuilder) srcTypeLocal() *ruleBuilder {
+	b.r.srcLocal = true
+	b.args = append(b.args, "-m", "addrtype", "--src-type", "LOCAL")
+	return b
+}
+
+func (b *ruleBuilder) raw(args ...string) *ruleBuilder {
+	b.args = append(b.args, args...)
+	return b
+}
+
+func (b *ruleBuilder) jump(target string, extra ...string) *Rule {
+	b.r.Target = target
+	b.args = append(b.args, "-j", target)
+	b.args = append(b.args, extra...)
+	return b.done()
+}
+
+func (b *ruleBuilder) done() *Rule {
+	b.r.Text = strings.Join(b.args, " ")
+	return b.r
+}
+
+// probability strings, %0.10f as kube-proxy's computeProbability.
+type probCache []string
+
+func (pc *probCache) get(n int) string {
+	for len(*pc) <= n {
+		k := len(*pc)
+		s := "<bad value>"
+		if k > 0 {
+			s = fmt.Sprintf("%0.10f", 1.0/float64(k))
+		}
+		*pc = append(*pc, s)
+	}
+	return (*pc)[n]
+}
+
+// Render computes the rules kube-proxy's iptables mode writes for cfg on
+// cfg.Node. Services are processed in "namespace/name" order and ports in
+// spec order, so the output is deterministic (kube-proxy itself walks a Go
+// map; its tests sort the result the same way). Render does not validate
+// cfg beyond skipping what kube-proxy skips (headless Services, addresses
+// of the other IP family); use Parse for checked input.
+func Render(cfg *Config) *Ruleset {
+	rs := &Ruleset{Filter: newTable("filter"), NAT: newTable("nat"), cfg: cfg}
+	filter, nat := rs.Filter, rs.NAT
+	for _, c := range []string{ChainServices, ChainExternalServices, ChainForward, ChainNodePorts, ChainProxyFirewall} {
+		filter.addChain(c)
+	}
+	for _, c := range []string{ChainServices, ChainNodePorts, ChainPostrouting, ChainMarkMasq} {
+		nat.addChain(c)
+	}
+	bit := cfg.MasqueradeBit
+	if bit <= 0 || bit > 31 {
+		bit = DefaultMasqueradeBit
+	}
+	mark := fmt.Sprintf("%#x", uint32(1)<<bit)
+	nat.add(newRule(ChainPostrouting).raw("-m", "mark", "!", "--mark", mark+"/"+mark).jump("RETURN"))
+	nat.add(newRule(ChainPostrouting).jump("MARK", "--xor-mark", mark))
+	var rf []string
+	if cfg.RandomFully {
+		rf = []string{"--random-fully"}
+	}
+	nat.add(newRule(ChainPostrouting).comment("kubernetes service traffic requiring SNAT").jump("MASQUERADE", rf...))
+	nat.add(newRule(ChainMarkMasq).jump("MARK", "--or-mark", mark))
+
+	if !cfg.IPv6 && cfg.LocalhostNodePorts {
+		filter.addChain(ChainFirewall)
+		loop := netip.MustParsePrefix("127.0.0.0/8")
+		r := newRule(ChainFirewall).comment("block incoming localnet connections").
+			dst(loop, "127.0.0.0/8", false).src(loop, "127.0.0.0/8", true).
+			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP")
+		r.markCheck = true // only NEW, non-DNATed connections
+		filter.add(r)
+	}
+
+	svcs := make([]*Service, 0, len(cfg.Services))
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		if !s.ClusterIP.IsValid() || s.ClusterIP.Is6() != cfg.IPv6 {
+			continue
+		}
+		svcs = append(svcs, s)
+	}
+	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].NamespacedName() < svcs[j].NamespacedName() })
+
+	// Endpoints per Service port, sorted as kube-proxy's byEndpoint sort.
+	type svcPort struct {
+		svc  *Service
+		port ServicePort
+		name string
+		eps  []endpoint
+	}
+	var ports []svcPort
+	total := 0
+	for _, s := range svcs {
+		for _, p := range s.Ports {
+			name := s.PortName(p)
+			proto := p.Protocol.lower()
+			seen := make(map[string]bool)
+			var eps []endpoint
+			for _, e := range s.Endpoints {
+				port, ok := e.Ports[p.Name]
+				if !ok || !e.IP.IsValid() || e.IP.Is6() != cfg.IPv6 {
+					continue
+				}
+				str := joinHostPort(e.IP, port)
+				if seen[str] {
+					continue
+				}
+				seen[str] = true
+				eps = append(eps, endpoint{
+					ip: e.IP, port: port, str: str,
+					chain: EndpointChain(name, proto, str),
+					local: e.Node != "" && e.Node == cfg.Node,
+					ready: e.Ready, serving: e.Serving, terminating: e.Terminating,
+				})
+			}
+			sort.Slice(eps, func(i, j int) bool { return eps[i].str < eps[j].str })
+			total += len(eps)
+			ports = append(ports, svcPort{s, p, name, eps})
+		}
+	}
+	rs.large = total > LargeClusterEndpoints
+	var probs probCache
+
+	for _, sp := range ports {
+		rs.Ports = append(rs.Ports, rs.renderPort(sp.svc, sp.port, sp.name, sp.eps, &probs))
+	}
+
+	// The nodeports jump must be the last rule of KUBE-SERVICES.
+	last := newRule(ChainServices).comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain").dstTypeLocal()
+	switch {
+	case cfg.IPv6:
+		last.dst(netip.MustParsePrefix("::1/128"), "::1/128", true)
+	case !cfg.LocalhostNodePorts:
+		last.dst(netip.MustParsePrefix("127.0.0.0/8"), "127.0.0.0/8", true)
+	}
+	nat.add(last.jump(ChainNodePorts))
+
+	inv := newRule(ChainForward).raw("-m", "conntrack", "--ctstate", "INVALID")
+	if cfg.NFAcct {
+		inv.raw("-m", "nfacct", "--nfacct-name", "ct_state_invalid_dropped_pkts")
+	}
+	r := inv.jump("DROP")
+	r.markCheck = true
+	filter.add(r)
+	r = newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT")
+	r.markCheck = true
+	filter.add(r)
+	r = newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT")
+	r.markCheck = true
+	filter.add(r)
+
+	filter.sortChains()
+	nat.sortChains()
+	return rs
+}
