@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newMergeCmd(env, nil) }) }
+
+type mergeOptions struct {
+	Files   []string
+	Exclude []string
+	Ranges  bool
+	Count   bool
+}
+
+func newMergeCmd(env *Env, runF func(*mergeOptions) error) *cobra.Command {
+	opts := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:     "merge [FILE...]",
+		Aliases: []string{"summarize", "aggregate"},
+		Short:   "Merge address lists into the minimal sorted CIDR list",
+		Long: `Read address lists from the files (or standard input, also as "-") and print
+the minimal sorted list of CIDR prefixes that holds exactly the same
+addresses: IPv4 first, then IPv6.
+
+One entry per line: an address (10.0.0.1, 2001:db8::1), a prefix
+(10.0.0.0/24, 10.0.0.0/255.255.255.0) or an inclusive range
+(10.0.0.3-10.0.0.77). Families may be mixed; blank lines and "#" comments are
+skipped. A prefix with host bits set (10.0.0.1/24) counts as its network
+(10.0.0.0/24); one warning on standard error says so. IPv4-mapped IPv6
+addresses (::ffff:10.0.0.1) stay IPv6.
+
+--exclude X removes addresses before printing; X is a prefix, an address, a
+range or @FILE (a list in the same format). It can be repeated.
+
+Bad lines are reported with their file and line number, and nothing is
+printed: exit status 2.`,
+		Example: `  netcalc merge blocklist.txt
+  printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0-10.0.1.255\n' | netcalc merge
+  netcalc merge --exclude 10.0.0.0/24 --exclude @private.txt all.txt
+  echo 0.0.0.0/0 | netcalc merge --exclude 10.0.0.0/8      # WireGuard AllowedIPs
+  netcalc aggregate --count list.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if opts.Ranges && opts.Count {
+				return BadInputf("--ranges and --count cannot be used together")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return mergeRun(env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE list (repeatable)")
+	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
+	f.BoolVar(&opts.Count, "count", false, "print the number of addresses instead of CIDRs")
+	return cmd
+}
+
+func mergeRun(env *Env, opts *mergeOptions) error {
+	var b netcalc.SetBuilder
+	lr := newListLoader(env)
+	for _, name := range inputNames(opts.Files) {
+		lr.load(name, b.AddEntry)
+	}
+	for _, x := range opts.Exclude {
+		if name, ok := strings.CutPrefix(x, "@"); ok {
+			lr.load(name, b.RemoveEntry)
+			continue
+		}
+		e, err := netcalc.ParseEntry(x)
+		if err != nil {
+			lr.bad(BadInputf("--exclude: %s", strings.TrimPrefix(err.Error(), "netcalc: ")))
+			continue
+		}
+		b.RemoveEntry(e)
+	}
+	if err := lr.finish(); err != nil {
+		return err
+	}
+	return printSet(env, b.Set(), opts.Ranges, opts.Count)
+}
+
+// inputNames returns the files to read, "-" for standard input.
+func inputNames(files []string) []string {
+	if len(files) == 0 {
+		return []string{"-"}
+	}
+	return files
+}
+
+// listLoader reads address lists, reporting bad lines (up to a limit) and
+// remembering host-bit masking for one warning at the end.
+type listLoader struct {
+	env       *Env
+	nbad      int
+	masked    int
+	firstMask string
+	stdinUsed bool
+}
+
+const maxReportedErrors = 20
+
+func newListLoader(env *Env) *listLoader { return &listLoader{env: env} }
+
+func (l *listLoader) bad(err error) {
+	l.nbad++
+	if l.nbad <= maxReportedErrors {
+		l.env.Report(BadInput(err))
+	}
+}
+
+// load reads the list in the named file ("-" for standard input) and
+// passes each entry to add.
+func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
+	var r io.Reader
+	source := name
+	if name == "-" {
+		if l.stdinUsed {
+			l.bad(errors.New(`standard input ("-") can be read only once`))
+			return
+		}
+		l.stdinUsed = true
+		r, source = l.env.Stdin, "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			l.bad(errors.New(strings.TrimPrefix(err.Error(), "open ")))
+			return
+		}
+		defer f.Close()
+		r = f
+	}
+	lr := netcalc.NewListReader(r, source)
+	for {
+		e, err := lr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var le *netcalc.ListError
+			if !errors.As(err, &le) {
+				l.nbad++
+				l.env.Report(Failedf("reading %s: %v", source, err))
+				return
+			}
+			l.bad(err)
+			continue
+		}
+		if e.HostBits() {
+			if l.masked == 0 {
+				where := "line " + itoa(e.Line)
+				if source != "stdin" {
+					where = source + ":" + itoa(e.Line)
+				}
+				l.firstMask = where + ": " + e.Prefix.String() + " -> " + e.Prefix.Masked().String()
+			}
+			l.masked++
+		}
+		add(e)
+	}
+}
+
+// finish prints the host-bits warning and returns the error that stops
+// the command when any input was bad.
+func (l *listLoader) finish() error {
+	if l.masked > 0 {
+		more := ""
+		if l.masked > 1 {
+			more = " (and " + itoa(l.masked-1) + " more)"
+		}
+		l.env.Warnf("masked host bits of %d prefix(es), first %s%s", l.masked, l.firstMask, more)
+	}
+	if l.nbad > maxReportedErrors {
+		l.env.Errorf("%d more bad lines not shown", l.nbad-maxReportedErrors)
+	}
+	if l.nbad > 0 {
+		l.env.Errorf("no output: fix the input above")
+		return l.env.Finish()
+	}
+	return nil
+}
+
+// printSet writes s as CIDRs, ranges or a count, in text or JSON Lines.
+func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
+	var buf []byte
+	switch {
+	case count && env.JSON():
+		return WriteJSON(env.Out, struct {
+			Addresses netcalc.Count `json:"addresses"`
+			IPv4      netcalc.Count `json:"ipv4"`
+			IPv6      netcalc.Count `json:"ipv6"`
+			CIDRs     int           `json:"cidrs"`
+			Ranges    int           `json:"ranges"`
+		}{s.Count(), s.Count4(), s.Count6(), countPrefixes(s), s.NumRanges()})
+	case count:
+		buf = s.Count().AppendTo(buf)
+		_, err := env.Out.Write(append(buf, '\n'))
+		return err
+	case ranges:
+		for r := range s.AllRanges() {
+			if env.JSON() {
+				buf = appendRangeJSON(buf[:0], r)
+			} else {
+				buf = r.From().AppendTo(buf[:0])
+				buf = append(buf, '-')
+				buf = r.To().AppendTo(buf)
+			}
+			if _, err := env.Out.Write(append(buf, '\n')); err != nil {
+				return err
+			}
+		}
+	default:
+		for p := range s.AllPrefixes() {
+			if env.JSON() {
+				buf = appendPrefixJSON(buf[:0], p)
+			} else {
+				buf = p.AppendTo(buf[:0])
+			}
+			if _, err := env.Out.Write(append(buf, '\n')); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func countPrefixes(s *netcalc.Set) int {
+	n := 0
+	for range s.AllPrefixes() {
+		n++
+	}
+	return n
+}
+
+// appendPrefixJSON appends {"cidr","first","last","addresses"} for p.
+func appendPrefixJSON(b []byte, p netip.Prefix) []byte {
+	r := netipx.RangeOfPrefix(p)
+	b = append(b, `{"cidr":"`...)
+	b = p.AppendTo(b)
+	b = append(b, `","first":"`...)
+	b = r.From().AppendTo(b)
+	b = append(b, `","last":"`...)
+	b = r.To().AppendTo(b)
+	b = append(b, `","addresses":"`...)
+	b = netcalc.PrefixCount(p).AppendTo(b)
+	return append(b, `"}`...)
+}
+
+// appendRangeJSON appends {"first","last","addresses"} for r.
+func appendRangeJSON(b []byte, r netipx.IPRange) []byte {
+	b = append(b, `{"first":"`...)
+	b = r.From().AppendTo(b)
+	b = append(b, `","last":"`...)
+	b = r.To().AppendTo(b)
+	b = append(b, `","addresses":"`...)
+	b = netcalc.RangeCount(r.From(), r.To()).AppendTo(b)
+	return append(b, `"}`...)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,337 @@
+package netcalc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"go4.org/netipx"
+)
+
+// ErrRange means a range "FIRST-LAST" has addresses of two families or a
+// first address after its last one.
+var ErrRange = errors.New("bad range")
+
+// ErrLineTooLong means a list line is longer than MaxListLine bytes.
+var ErrLineTooLong = errors.New("line too long: more than 64 KiB, expected one address, prefix or range per line")
+
+// MaxListLine is the longest line a ListReader accepts, in bytes.
+const MaxListLine = 64 << 10
+
+// ListEntry is one entry of an address list: an address, a prefix or a
+// range. The zero ListEntry is invalid.
+type ListEntry struct {
+	// Range is the addresses the entry stands for; for a prefix with host
+	// bits set, the whole network (10.0.0.1/24 is 10.0.0.0-10.0.0.255).
+	Range netipx.IPRange
+	// Prefix is the prefix as written, host bits kept, when the entry was
+	// a prefix or a bare address (a /32 or /128); invalid for a range.
+	Prefix netip.Prefix
+	// Line is the 1-based line number for entries read by a ListReader,
+	// or 0.
+	Line int
+}
+
+// IsValid reports whether e holds a parsed entry.
+func (e ListEntry) IsValid() bool { return e.Range.IsValid() }
+
+// HostBits reports whether e was a prefix written with host bits set,
+// such as 10.0.0.1/24.
+func (e ListEntry) HostBits() bool { return e.Prefix.IsValid() && e.Prefix != e.Prefix.Masked() }
+
+// String returns the entry as a prefix ("10.0.0.0/24", host bits kept)
+// or a range ("10.0.0.3-10.0.0.77").
+func (e ListEntry) String() string {
+	switch {
+	case e.Prefix.IsValid():
+		return e.Prefix.String()
+	case e.Range.IsValid():
+		return e.Range.String()
+	}
+	return "invalid ListEntry"
+}
+
+// ParseEntry parses one list entry: an address (10.0.0.1, 2001:db8::1), a
+// prefix in any form ParsePrefix takes (10.0.0.0/24, 10.0.0.0/255.255.255.0,
+// 10.0.0.0 255.255.255.0), or an inclusive range FIRST-LAST of one family
+// (10.0.0.3-10.0.0.77, spaces around "-" allowed). Errors are *ParseError.
+func ParseEntry(s string) (ListEntry, error) {
+	if e, ok := parseEntry4([]byte(s)); ok {
+		return e, nil
+	}
+	return parseEntrySlow(s)
+}
+
+// MustParseEntry is ParseEntry that panics on error; for tests and
+// literals only.
+func MustParseEntry(s string) ListEntry {
+	e, err := ParseEntry(s)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func parseEntrySlow(s string) (ListEntry, error) {
+	t := strings.TrimSpace(s)
+	if first, last, ok := strings.Cut(t, "-"); ok {
+		first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+		if first == "" || last == "" {
+			return ListEntry{}, parseErr(s, ErrSyntax, "a range needs two addresses, expected FIRST-LAST such as 10.0.0.3-10.0.0.77")
+		}
+		a, err := parseAddr(first, s)
+		if err != nil {
+			return ListEntry{}, err
+		}
+		b, err := parseAddr(last, s)
+		if err != nil {
+			return ListEntry{}, err
+		}
+		if a.Zone() != "" || b.Zone() != "" {
+			return ListEntry{}, parseErr(s, ErrZone, "an IPv6 zone is not allowed in a range")
+		}
+		if a.Is4() != b.Is4() {
+			return ListEntry{}, parseErr(s, ErrRange, "a range cannot mix IPv4 and IPv6 addresses")
+		}
+		if b.Less(a) {
+			return ListEntry{}, parseErr(s, ErrRange, fmt.Sprintf("range is backwards: %s comes after %s, expected FIRST-LAST", a, b))
+		}
+		return ListEntry{Range: netipx.IPRangeFrom(a, b)}, nil
+	}
+	p, err := ParsePrefix(t)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Input != s {
+			pe.Input = s
+		}
+		return ListEntry{}, err
+	}
+	return ListEntry{Range: netipx.RangeOfPrefix(p.Masked()), Prefix: p}, nil
+}
+
+// parseEntry4 is the fast path for the common IPv4 forms a.b.c.d,
+// a.b.c.d/n and a.b.c.d-e.f.g.h, strictly (no leading zeros). It reports
+// false for anything else, errors included, which the slow path explains.
+func parseEntry4(s []byte) (ListEntry, bool) {
+	a, rest, ok := scan4(s)
+	if !ok {
+		return ListEntry{}, false
+	}
+	if len(rest) == 0 {
+		addr := a.addr()
+		return ListEntry{Range: netipx.IPRangeFrom(addr, addr), Prefix: netip.PrefixFrom(addr, 32)}, true
+	}
+	switch rest[0] {
+	case '/':
+		n, ok := scanLen(rest[1:])
+		if !ok {
+			return ListEntry{}, false
+		}
+		sp := prefixSpan4(a, n)
+		return ListEntry{Range: netipx.IPRangeFrom(sp.lo.addr(), sp.hi.addr()), Prefix: netip.PrefixFrom(a.addr(), n)}, true
+	case '-':
+		b, rest, ok := scan4(rest[1:])
+		if !ok || len(rest) != 0 || b < a {
+			return ListEntry{}, false
+		}
+		return ListEntry{Range: netipx.IPRangeFrom(a.addr(), b.addr())}, true
+	}
+	return ListEntry{}, false
+}
+
+// scan4 reads a strict dotted quad from the start of s.
+func scan4(s []byte) (a4, []byte, bool) {
+	var v uint32
+	i := 0
+	for oct := 0; oct < 4; oct++ {
+		if oct > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return 0, nil, false
+			}
+			i++
+		}
+		start := i
+		var n uint32
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
+			n = n*10 + uint32(s[i]-'0')
+			i++
+		}
+		d := i - start
+		if d == 0 || n > 255 || (d > 1 && s[start] == '0') || (i < len(s) && s[i] >= '0' && s[i] <= '9') {
+			return 0, nil, false
+		}
+		v = v<<8 | n
+	}
+	return a4(v), s[i:], true
+}
+
+// scanLen reads a prefix length 0-32 that is all of s.
+func scanLen(s []byte) (int, bool) {
+	switch {
+	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
+		return int(s[0] - '0'), true
+	case len(s) == 2 && s[0] >= '1' && s[0] <= '3' && s[1] >= '0' && s[1] <= '9':
+		n := int(s[0]-'0')*10 + int(s[1]-'0')
+		return n, n <= 32
+	}
+	return 0, false
+}
+
+// ListError is a parse error at one line of a list.
+type ListError struct {
+	Source string // file name, "stdin" or ""
+	Line   int    // 1-based
+	Err    error  // a *ParseError or ErrLineTooLong
+}
+
+// Error returns "netcalc: FILE:LINE: ..." ("line LINE: " for stdin or an
+// unnamed source).
+func (e *ListError) Error() string {
+	msg := strings.TrimPrefix(e.Err.Error(), "netcalc: ")
+	if e.Source == "" || e.Source == "stdin" {
+		return "netcalc: line " + strconv.Itoa(e.Line) + ": " + msg
+	}
+	return "netcalc: " + e.Source + ":" + strconv.Itoa(e.Line) + ": " + msg
+}
+
+// Unwrap returns the underlying error.
+func (e *ListError) Unwrap() error { return e.Err }
+
+// ListReader reads an address list: one entry per line (see ParseEntry),
+// mixed IPv4 and IPv6, blank lines skipped, "#" starting a comment that
+// runs to the end of the line, surrounding white space and CR ignored. It
+// reads in large blocks and parses plain IPv4 lines without allocating.
+type ListReader struct {
+	r      io.Reader
+	source string
+	buf    []byte
+	start  int // unread data is buf[start:end]
+	end    int
+	line   int
+	eof    bool
+	rerr   error
+}
+
+// NewListReader returns a ListReader over r; source names r in errors
+// (a file name, "stdin", or "").
+func NewListReader(r io.Reader, source string) *ListReader {
+	return &ListReader{r: r, source: source, buf: make([]byte, 256<<10)}
+}
+
+// Next returns the next entry. At the end of the input it returns io.EOF.
+// A line that does not parse gives a *ListError, and the following call
+// goes on with the next line; any other error is a read error and final.
+func (l *ListReader) Next() (ListEntry, error) {
+	for {
+		line, err := l.nextLine()
+		if err == ErrLineTooLong {
+			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: ErrLineTooLong}
+		}
+		if err != nil {
+			return ListEntry{}, err
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = trimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if len(line) > MaxListLine {
+			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: ErrLineTooLong}
+		}
+		if e, ok := parseEntry4(line); ok {
+			e.Line = l.line
+			return e, nil
+		}
+		e, err := parseEntrySlow(string(line))
+		if err != nil {
+			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: err}
+		}
+		e.Line = l.line
+		return e, nil
+	}
+}
+
+// nextLine returns the next raw line without its newline.
+func (l *ListReader) nextLine() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(l.buf[l.start:l.end], '\n'); i >= 0 {
+			line := l.buf[l.start : l.start+i]
+			l.start += i + 1
+			l.line++
+			return line, nil
+		}
+		if l.eof {
+			if l.start < l.end {
+				line := l.buf[l.start:l.end]
+				l.start = l.end
+				l.line++
+				return line, nil
+			}
+			if l.rerr != nil {
+				return nil, l.rerr
+			}
+			return nil, io.EOF
+		}
+		// make room: move the partial line to the front, grow if full
+		if l.start > 0 {
+			l.end = copy(l.buf, l.buf[l.start:l.end])
+			l.start = 0
+		}
+		if l.end == len(l.buf) {
+			// one line fills the whole buffer: far past MaxListLine
+			l.skipLongLine()
+			l.line++
+			return nil, ErrLineTooLong
+		}
+		n, err := l.r.Read(l.buf[l.end:])
+		l.end += n
+		if err != nil {
+			l.eof = true
+			if err != io.EOF {
+				l.rerr = err
+			}
+		}
+	}
+}
+
+// skipLongLine drops input up to and including the next newline.
+func (l *ListReader) skipLongLine() {
+	l.start, l.end = 0, 0
+	for !l.eof {
+		n, err := l.r.Read(l.buf)
+		if err != nil {
+			l.eof = true
+			if err != io.EOF {
+				l.rerr = err
+			}
+		}
+		if i := bytes.IndexByte(l.buf[:n], '\n'); i >= 0 {
+			l.start, l.end = i+1, n
+			return
+		}
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// AddEntry adds the addresses of e (the network for a prefix with host
+// bits set).
+func (b *SetBuilder) AddEntry(e ListEntry) { b.AddRange(e.Range) }
+
+// RemoveEntry removes the addresses of e. Removals apply after all
+// additions.
+func (b *SetBuilder) RemoveEntry(e ListEntry) { b.RemoveRange(e.Range) }
