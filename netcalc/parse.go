@@ -68,7 +68,7 @@ func parseAddr(s, input string) (netip.Addr, error) {
 		}
 		return a, nil
 	}
-	if strings.IndexByte(s, '.') < 0 {
+	if strings.IndexByte(s, '.') < 0 || s[0] < '0' || s[0] > '9' {
 		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q is not an IP address, expected IPv4 a.b.c.d or IPv6", s))
 	}
 	return parseIPv4(s, input)
