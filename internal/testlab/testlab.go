@@ -1,0 +1,191 @@
+// Package testlab builds throw-away network labs for tests: network
+// namespaces joined by veth pairs, bridges and routers, using iproute2.
+// Every namespace gets a name unique to the test process and is deleted
+// in t.Cleanup, also when the test fails. Labs use documentation prefixes
+// only (198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and never touch the
+// host's own interfaces: links are created directly inside namespaces.
+package testlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// Lab is a set of namespaces owned by one test.
+type Lab struct {
+	t      testing.TB
+	prefix string
+	names  []string
+}
+
+var seq atomic.Int64
+
+// Skip reports why namespace labs cannot run here, or "" when they can.
+func Skip() string {
+	if os.Geteuid() != 0 {
+		return "needs root to create network namespaces (CI runs as root)"
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return "needs iproute2's ip command"
+	}
+	return ""
+}
+
+// New returns an empty lab, or skips the test when not root or without
+// iproute2.
+func New(t testing.TB) *Lab {
+	t.Helper()
+	if why := Skip(); why != "" {
+		t.Skip("skipping namespace lab: " + why)
+	}
+	l := &Lab{t: t, prefix: fmt.Sprintf("nc%d-%d-", os.Getpid(), seq.Add(1))}
+	t.Cleanup(l.Close)
+	return l
+}
+
+// Close deletes every namespace of the lab (and so its links). It is
+// registered with t.Cleanup by New.
+func (l *Lab) Close() {
+	for _, n := range l.names {
+		if out, err := exec.Command("ip", "netns", "del", n).CombinedOutput(); err != nil {
+			l.t.Logf("testlab: deleting namespace %s: %v: %s", n, err, out)
+		}
+	}
+	l.names = nil
+}
+
+// NS creates a namespace with its loopback up and returns its full name
+// (short name prefixed with the lab's unique prefix).
+func (l *Lab) NS(short string) string {
+	l.t.Helper()
+	name := l.prefix + short
+	l.IP("netns", "add", name)
+	l.names = append(l.names, name)
+	l.IP("-n", name, "link", "set", "lo", "up")
+	return name
+}
+
+// IP runs `ip ARGS...` and fails the test on error.
+func (l *Lab) IP(args ...string) string {
+	l.t.Helper()
+	return l.Run("ip", args...)
+}
+
+// Run runs a command and fails the test on error, returning its output.
+func (l *Lab) Run(name string, args ...string) string {
+	l.t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("testlab: %s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// Exec runs `ip netns exec NS CMD ARGS...` and fails the test on error.
+func (l *Lab) Exec(ns, name string, args ...string) string {
+	l.t.Helper()
+	return l.Run("ip", append([]string{"netns", "exec", ns, name}, args...)...)
+}
+
+// Veth creates a veth pair with one end, devA, in nsA and the other, devB,
+// in nsB, both up. Nothing is created in the caller's namespace.
+func (l *Lab) Veth(nsA, devA, nsB, devB string) {
+	l.t.Helper()
+	l.IP("link", "add", devA, "netns", nsA, "type", "veth", "peer", "name", devB, "netns", nsB)
+	l.IP("-n", nsA, "link", "set", devA, "up")
+	l.IP("-n", nsB, "link", "set", devB, "up")
+}
+
+// Bridge creates bridge dev in ns, up.
+func (l *Lab) Bridge(ns, dev string) {
+	l.t.Helper()
+	l.IP("-n", ns, "link", "add", dev, "type", "bridge")
+	l.IP("-n", ns, "link", "set", dev, "up")
+}
+
+// Port makes dev (in ns) a port of bridge br (in ns).
+func (l *Lab) Port(ns, dev, br string) {
+	l.t.Helper()
+	l.IP("-n", ns, "link", "set", dev, "master", br)
+}
+
+// Addr adds an address (CIDR) to dev in ns; IPv6 addresses get nodad so
+// that they are usable at once.
+func (l *Lab) Addr(ns, dev, cidr string) {
+	l.t.Helper()
+	args := []string{"-n", ns, "addr", "add", cidr, "dev", dev}
+	if strings.Contains(cidr, ":") {
+		args = append(args, "nodad")
+	}
+	l.IP(args...)
+}
+
+// Route adds a route in ns: Route(ns, "default", "via", "198.51.100.1").
+func (l *Lab) Route(ns string, args ...string) {
+	l.t.Helper()
+	l.IP(append([]string{"-n", ns, "route", "add"}, args...)...)
+}
+
+// Forward turns on IPv4 and IPv6 forwarding in ns.
+func (l *Lab) Forward(ns string) {
+	l.t.Helper()
+	l.Exec(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+}
+
+// MAC returns dev's hardware address in ns as `ip link` prints it.
+func (l *Lab) MAC(ns, dev string) string {
+	l.t.Helper()
+	out := l.IP("-j", "-n", ns, "link", "show", "dev", dev)
+	var v []struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) != 1 {
+		l.t.Fatalf("testlab: parsing ip -j link show %s: %v: %s", dev, err, out)
+	}
+	return v[0].Address
+}
+
+// Topology is the standard lab (all names are full namespace names):
+//
+//	A (veth-a 203.0.113.1/24, 2001:db8::1/64)
+//	  ── veth ── B router (veth-b 203.0.113.2/24, 2001:db8::2/64 | veth-d 198.51.100.1/24)
+//	                └── bridge br0 in R ── C (veth-c 198.51.100.2/24, default via .1)
+//	                                    ├─ E (veth-e 198.51.100.3/24)
+//	                                    └─ F (veth-f 198.51.100.4/24)
+//
+// A routes 198.51.100.0/24 via B; B forwards. So from C the live hosts of
+// 198.51.100.0/24 are exactly .1, .3 and .4.
+type Topology struct {
+	A, B, R, C, E, F string
+}
+
+// Standard builds the standard topology.
+func (l *Lab) Standard() Topology {
+	l.t.Helper()
+	tp := Topology{A: l.NS("a"), B: l.NS("b"), R: l.NS("r"), C: l.NS("c"), E: l.NS("e"), F: l.NS("f")}
+	l.Veth(tp.A, "veth-a", tp.B, "veth-b")
+	l.Addr(tp.A, "veth-a", "203.0.113.1/24")
+	l.Addr(tp.B, "veth-b", "203.0.113.2/24")
+	l.Addr(tp.A, "veth-a", "2001:db8::1/64")
+	l.Addr(tp.B, "veth-b", "2001:db8::2/64")
+	l.Bridge(tp.R, "br0")
+	for _, x := range []struct{ ns, dev, port, addr string }{
+		{tp.B, "veth-d", "veth-dr", "198.51.100.1/24"},
+		{tp.C, "veth-c", "veth-cr", "198.51.100.2/24"},
+		{tp.E, "veth-e", "veth-er", "198.51.100.3/24"},
+		{tp.F, "veth-f", "veth-fr", "198.51.100.4/24"},
+	} {
+		l.Veth(x.ns, x.dev, tp.R, x.port)
+		l.Port(tp.R, x.port, "br0")
+		l.Addr(x.ns, x.dev, x.addr)
+	}
+	l.Forward(tp.B)
+	l.Route(tp.A, "198.51.100.0/24", "via", "203.0.113.2")
+	l.Route(tp.C, "default", "via", "198.51.100.1")
+	return tp
+}

@@ -1,0 +1,7 @@
+// Package link is netcalc's view of the link layer of one host or network
+// namespace: it lists interfaces, addresses, routes and neighbours through
+// Linux netlink, explains the kernel's route choice for a target, and asks
+// a neighbour for its hardware address with an active ARP (RFC 826) or
+// Neighbor Discovery (RFC 4861) probe on the egress interface; other
+// operating systems get ErrUnsupported.
+package link

@@ -1,0 +1,425 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// Open returns the view of the named network namespace, as `ip netns`
+// names it (a file in /run/netns), or of the caller's own namespace when
+// netns is "". Entering another namespace needs CAP_SYS_ADMIN. The error
+// wraps ErrNoNamespace when the name does not exist.
+func Open(name string) (*Host, error) {
+	s := &netlinkSystem{ns: netns.None()}
+	if name != "" {
+		if strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
+			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q is not a namespace name", name)}
+		}
+		ns, err := netns.GetFromName(name)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q (see `ip netns list`)", name)}
+			}
+			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q", name), Cause: err}
+		}
+		s.ns = ns
+		s.h, err = netlink.NewHandleAt(ns)
+		if err != nil {
+			ns.Close()
+			return nil, &Error{Op: "netns", Err: errors.New("entering namespace " + name), Cause: err}
+		}
+	} else {
+		var err error
+		s.h, err = netlink.NewHandle()
+		if err != nil {
+			return nil, &Error{Op: "open", Err: errors.New("opening netlink"), Cause: err}
+		}
+	}
+	return newHost(s, name), nil
+}
+
+// netlinkSystem implements system with vishvananda/netlink handles bound
+// to one namespace; raw sockets are opened on a thread switched into it.
+type netlinkSystem struct {
+	h  *netlink.Handle
+	ns netns.NsHandle // netns.None() for the caller's own
+}
+
+var _ system = (*netlinkSystem)(nil)
+
+func (s *netlinkSystem) close() error {
+	s.h.Close()
+	if s.ns.IsOpen() {
+		return s.ns.Close()
+	}
+	return nil
+}
+
+// inNamespace runs fn on an OS thread switched into the namespace, so
+// that sockets it creates belong there. Sockets keep their namespace
+// after the thread switches back.
+func (s *netlinkSystem) inNamespace(fn func() error) error {
+	if !s.ns.IsOpen() {
+		return fn()
+	}
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer orig.Close()
+	if err := netns.Set(s.ns); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	ferr := fn()
+	if err := netns.Set(orig); err == nil {
+		// Only a thread back in its own namespace may be reused; otherwise
+		// the runtime discards it when the goroutine ends.
+		runtime.UnlockOSThread()
+	}
+	return ferr
+}
+
+// retryDump repeats a netlink dump once when the kernel reports that it
+// was interrupted by a concurrent change, and accepts the second result.
+func retryDump[T any](f func() (T, error)) (T, error) {
+	v, err := f()
+	if errors.Is(err, netlink.ErrDumpInterrupted) {
+		v, err = f()
+		if errors.Is(err, netlink.ErrDumpInterrupted) {
+			err = nil
+		}
+	}
+	return v, err
+}
+
+func (s *netlinkSystem) links() ([]Interface, error) {
+	ls, err := retryDump(s.h.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int]string, len(ls))
+	for _, l := range ls {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	out := make([]Interface, 0, len(ls))
+	for _, l := range ls {
+		a := l.Attrs()
+		i := Interface{Index: a.Index, Name: a.Name, Kind: l.Type(), MTU: a.MTU, State: operState(a.OperState)}
+		i.MAC, i.HasMAC = MACFrom(a.HardwareAddr)
+		i.up = a.Flags&net.FlagUp != 0
+		i.loopback = a.Flags&net.FlagLoopback != 0
+		i.pointToPoint = a.Flags&net.FlagPointToPoint != 0
+		i.noARP = a.RawFlags&unix.IFF_NOARP != 0
+		if i.loopback {
+			i.HasMAC = false
+		}
+		i.Flags = linkFlags(a.RawFlags)
+		if a.MasterIndex != 0 {
+			i.Master = names[a.MasterIndex]
+			if i.Master == "" {
+				i.Master = fmt.Sprintf("ifindex %d", a.MasterIndex)
+			}
+		}
+		if _, ok := l.(*netlink.Veth); ok && a.ParentIndex != 0 {
+			// IFLA_LINK names the peer; with IFLA_LINK_NETNSID set it is an
+			// index in another namespace.
+			if n, ok := names[a.ParentIndex]; ok && a.NetNsID < 0 {
+				i.Peer = n
+			} else {
+				i.Peer = fmt.Sprintf("ifindex %d in another namespace", a.ParentIndex)
+			}
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func operState(s netlink.LinkOperState) string {
+	switch s {
+	case netlink.OperUp:
+		return "UP"
+	case netlink.OperDown:
+		return "DOWN"
+	case netlink.OperLowerLayerDown:
+		return "LOWERLAYERDOWN"
+	case netlink.OperDormant:
+		return "DORMANT"
+	case netlink.OperNotPresent:
+		return "NOTPRESENT"
+	case netlink.OperTesting:
+		return "TESTING"
+	}
+	return "UNKNOWN"
+}
+
+func linkFlags(f uint32) []string {
+	var out []string
+	for _, x := range []struct {
+		bit  uint32
+		name string
+	}{
+		{unix.IFF_LOOPBACK, "LOOPBACK"}, {unix.IFF_BROADCAST, "BROADCAST"}, {unix.IFF_POINTOPOINT, "POINTOPOINT"},
+		{unix.IFF_MULTICAST, "MULTICAST"}, {unix.IFF_NOARP, "NOARP"}, {unix.IFF_UP, "UP"}, {unix.IFF_LOWER_UP, "LOWER_UP"},
+	} {
+		if f&x.bit != 0 {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+func (s *netlinkSystem) addrs() ([]Address, error) {
+	ls, err := retryDump(s.h.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int]string, len(ls))
+	for _, l := range ls {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	as, err := retryDump(func() ([]netlink.Addr, error) { return s.h.AddrList(nil, netlink.FAMILY_ALL) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Address, 0, len(as))
+	for _, a := range as {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		bits, _ := a.Mask.Size()
+		if ip.Is6() && ip.IsLinkLocalUnicast() {
+			ip = ip.WithZone(names[a.LinkIndex])
+		}
+		out = append(out, Address{Interface: names[a.LinkIndex], Index: a.LinkIndex,
+			Prefix: netip.PrefixFrom(ip, bits), Scope: scopeName(a.Scope), Flags: addrFlags(a.Flags)})
+	}
+	return out, nil
+}
+
+func scopeName(s int) string {
+	switch s {
+	case unix.RT_SCOPE_UNIVERSE:
+		return "global"
+	case unix.RT_SCOPE_SITE:
+		return "site"
+	case unix.RT_SCOPE_LINK:
+		return "link"
+	case unix.RT_SCOPE_HOST:
+		return "host"
+	case unix.RT_SCOPE_NOWHERE:
+		return "nowhere"
+	}
+	return itoa(s)
+}
+
+func addrFlags(f int) []string {
+	var out []string
+	for _, x := range []struct {
+		bit  int
+		name string
+	}{
+		{unix.IFA_F_SECONDARY, "secondary"}, {unix.IFA_F_NODAD, "nodad"}, {unix.IFA_F_DADFAILED, "dadfailed"},
+		{unix.IFA_F_DEPRECATED, "deprecated"}, {unix.IFA_F_TENTATIVE, "tentative"}, {unix.IFA_F_PERMANENT, "permanent"},
+	} {
+		if f&x.bit != 0 {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+func family(f int) int {
+	switch f {
+	case 4:
+		return netlink.FAMILY_V4
+	case 6:
+		return netlink.FAMILY_V6
+	}
+	return netlink.FAMILY_ALL
+}
+
+func (s *netlinkSystem) routes(fam int) ([]Route, error) {
+	ls, err := retryDump(s.h.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int]string, len(ls))
+	for _, l := range ls {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	rs, err := retryDump(func() ([]netlink.Route, error) {
+		return s.h.RouteListFiltered(family(fam), &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Route, 0, len(rs))
+	for _, r := range rs {
+		if r.Family == unix.AF_INET6 && r.Dst != nil && r.Dst.IP.IsMulticast() {
+			continue // ff00::/8 multicast routes explain nothing here
+		}
+		rt := convertRoute(r, fam)
+		rt.Interface = names[rt.Index]
+		if len(r.MultiPath) > 0 && !rt.Gateway.IsValid() {
+			// Show the first nexthop; RouteGet tells which one is used.
+			rt.Gateway, _ = netip.AddrFromSlice(r.MultiPath[0].Gw)
+			rt.Gateway = rt.Gateway.Unmap()
+			rt.Index = r.MultiPath[0].LinkIndex
+			rt.Interface = names[rt.Index]
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+func convertRoute(r netlink.Route, fam int) Route {
+	rt := Route{Type: routeType(r.Type), Index: r.LinkIndex, Table: r.Table, Metric: r.Priority}
+	if r.Dst != nil {
+		ip, _ := netip.AddrFromSlice(r.Dst.IP)
+		bits, _ := r.Dst.Mask.Size()
+		rt.Dst = netip.PrefixFrom(ip.Unmap(), bits)
+	} else if fam == 6 || r.Family == unix.AF_INET6 {
+		rt.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+	} else {
+		rt.Dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	}
+	if ip, ok := netip.AddrFromSlice(r.Gw); ok {
+		rt.Gateway = ip.Unmap()
+	}
+	if ip, ok := netip.AddrFromSlice(r.Src); ok {
+		rt.Source = ip.Unmap()
+	}
+	return rt
+}
+
+func routeType(t int) RouteType {
+	switch t {
+	case unix.RTN_UNICAST:
+		return Unicast
+	case unix.RTN_LOCAL:
+		return Local
+	case unix.RTN_BROADCAST:
+		return Broadcast
+	case unix.RTN_ANYCAST:
+		return Anycast
+	case unix.RTN_MULTICAST:
+		return Multicast
+	case unix.RTN_BLACKHOLE:
+		return Blackhole
+	case unix.RTN_UNREACHABLE:
+		return Unreachable
+	case unix.RTN_PROHIBIT:
+		return Prohibit
+	case unix.RTN_THROW:
+		return Throw
+	}
+	return RouteType("type" + itoa(t))
+}
+
+func (s *netlinkSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
+	opts := &netlink.RouteGetOptions{OifIndex: oif}
+	if src.IsValid() {
+		opts.SrcAddr = net.IP(src.AsSlice())
+	}
+	rs, err := s.h.RouteGetWithOptions(net.IP(dst.AsSlice()), opts)
+	if err != nil {
+		return Route{}, err
+	}
+	if len(rs) == 0 {
+		return Route{}, unix.ENETUNREACH
+	}
+	fam := 4
+	if dst.Is6() {
+		fam = 6
+	}
+	rt := convertRoute(rs[0], fam)
+	if l, err := s.h.LinkByIndex(rt.Index); err == nil {
+		rt.Interface = l.Attrs().Name
+	}
+	return rt, nil
+}
+
+func (s *netlinkSystem) neighbors(fam int) ([]Neighbor, error) {
+	ls, err := retryDump(s.h.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int]string, len(ls))
+	for _, l := range ls {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	ns, err := retryDump(func() ([]netlink.Neigh, error) { return s.h.NeighList(0, family(fam)) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Neighbor, 0, len(ns))
+	for _, n := range ns {
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if ip.IsMulticast() {
+			continue
+		}
+		nb := Neighbor{Addr: ip, Interface: names[n.LinkIndex], Index: n.LinkIndex, State: nudState(n.State)}
+		nb.MAC, nb.HasMAC = MACFrom(n.HardwareAddr)
+		if n.State&(netlink.NUD_FAILED|netlink.NUD_INCOMPLETE) != 0 {
+			nb.HasMAC = false
+		}
+		out = append(out, nb)
+	}
+	return out, nil
+}
+
+func nudState(s int) NeighborState {
+	var names []string
+	for _, x := range []struct {
+		bit  int
+		name string
+	}{
+		{netlink.NUD_INCOMPLETE, "INCOMPLETE"}, {netlink.NUD_REACHABLE, "REACHABLE"}, {netlink.NUD_STALE, "STALE"},
+		{netlink.NUD_DELAY, "DELAY"}, {netlink.NUD_PROBE, "PROBE"}, {netlink.NUD_FAILED, "FAILED"},
+		{netlink.NUD_NOARP, "NOARP"}, {netlink.NUD_PERMANENT, "PERMANENT"},
+	} {
+		if s&x.bit != 0 {
+			names = append(names, x.name)
+		}
+	}
+	if len(names) == 0 {
+		return "NONE"
+	}
+	return NeighborState(strings.Join(names, ","))
+}
+
+func (s *netlinkSystem) dial(ifi Interface, src netip.Addr) (neighConn, error) {
+	var c neighConn
+	err := s.inNamespace(func() error {
+		var err error
+		if src.Is4() {
+			c, err = dialARP(ifi, src)
+		} else {
+			c, err = dialNDP(ifi, src)
+		}
+		return err
+	})
+	return c, err
+}
+
+func isUnreachable(err error) bool {
+	return errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH)
+}
