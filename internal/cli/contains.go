@@ -1,0 +1,272 @@
+package cli
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() {
+	register(func(env *Env) *cobra.Command { return newContainsCmd(env, nil) })
+	register(func(env *Env) *cobra.Command { return newOverlapsCmd(env, nil) })
+}
+
+type containsOptions struct {
+	Container string
+	Items     []string
+}
+
+func newContainsCmd(env *Env, runF func(*containsOptions) error) *cobra.Command {
+	opts := &containsOptions{}
+	cmd := &cobra.Command{
+		Use:   "contains CONTAINER [ITEM...]",
+		Short: "Say whether each address, prefix or range lies inside a container",
+		Long: `Print one line per item: the item and "yes" when all its addresses are inside
+CONTAINER, "partly" when only some are, "no" when none are.
+
+CONTAINER is a prefix, an address, a range, or @FILE: a whole address list
+(same format as "netcalc merge"), to ask "is this address in my allow list?".
+ITEMs are addresses, prefixes or ranges; with none, or "-", one per line is
+read from standard input. IPv4 and IPv6 never contain each other (an
+IPv4-mapped ::ffff:10.0.0.1 is not in 10.0.0.0/8).
+
+Exit status: 0 when every item is contained, 1 when any is not, 2 on bad
+input.`,
+		Example: `  netcalc contains 10.0.0.0/8 10.1.2.3 10.0.0.0/30 192.168.0.1
+  netcalc contains @allowlist.txt 198.51.100.7
+  netcalc contains -o json 2001:db8::/32 2001:db8::1`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Container, opts.Items = args[0], args[1:]
+			if runF != nil {
+				return runF(opts)
+			}
+			return containsRun(env, opts)
+		},
+	}
+	return cmd
+}
+
+func containsRun(env *Env, opts *containsOptions) error {
+	var container *netcalc.Set
+	if name, ok := strings.CutPrefix(opts.Container, "@"); ok {
+		var b netcalc.SetBuilder
+		lr := newListLoader(env)
+		lr.load(name, b.AddEntry)
+		if err := lr.finish(); err != nil {
+			return err
+		}
+		container = b.Set()
+	} else {
+		e, err := netcalc.ParseEntry(opts.Container)
+		if err != nil {
+			return BadInputf("container: %s", strings.TrimPrefix(err.Error(), "netcalc: "))
+		}
+		container = netcalc.SetOfRange(e.Range)
+	}
+	t := env.NewTable()
+	var buf []byte
+	err := env.EachInput(opts.Items, true, func(in Input) error {
+		e, err := netcalc.ParseEntry(stripComment(in))
+		if err != nil {
+			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			return nil
+		}
+		inside := container.ContainsRange(e.Range)
+		some := inside || container.OverlapsRange(e.Range)
+		if !inside {
+			env.Record(ExitFail)
+		}
+		if env.JSON() {
+			buf = append(buf[:0], `{"item":`...)
+			buf = netcalc.AppendJSONString(buf, in.Text)
+			buf = append(buf, `,"contained":`...)
+			buf = appendBool(buf, inside)
+			buf = append(buf, `,"overlaps":`...)
+			buf = appendBool(buf, some)
+			buf = append(buf, "}\n"...)
+			_, err := env.Out.Write(buf)
+			return err
+		}
+		var answer string
+		switch {
+		case inside:
+			answer = env.Paint(Green, "yes")
+		case some:
+			answer = env.Paint(Yellow, "partly")
+		default:
+			answer = env.Paint(Red, "no")
+		}
+		t.Row(in.Text, answer)
+		return nil
+	})
+	if ferr := t.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	return env.Finish()
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
+
+// stripComment returns the input text without a "#" comment when it came
+// from a stream.
+func stripComment(in Input) string {
+	if i := strings.IndexByte(in.Text, '#'); i >= 0 && in.Line > 0 {
+		return strings.TrimSpace(in.Text[:i])
+	}
+	return in.Text
+}
+
+type overlapsOptions struct {
+	Args []string
+}
+
+func newOverlapsCmd(env *Env, runF func(*overlapsOptions) error) *cobra.Command {
+	opts := &overlapsOptions{}
+	cmd := &cobra.Command{
+		Use:   "overlaps A B [C...]",
+		Short: "Print which pairs of prefixes or ranges overlap, and where",
+		Long: `Print each pair of inputs that share addresses, with the shared part as
+CIDRs. Inputs are prefixes, addresses or ranges (mixed families allowed); with
+no arguments, or "-", one per line is read from standard input. Pairs are
+found by a sort and sweep, so long lists are fine.
+
+Exit status: 0 when at least one pair overlaps, 1 when none does (so
+"! netcalc overlaps ..." checks a plan has no conflicts), 2 on bad input.`,
+		Example: `  netcalc overlaps 10.0.0.0/16 10.0.128.0/20 10.1.0.0/16
+  netcalc overlaps -o json < subnets.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return overlapsRun(env, opts)
+		},
+	}
+	return cmd
+}
+
+type overlapItem struct {
+	text string
+	r    netipx.IPRange
+	idx  int
+}
+
+func overlapsRun(env *Env, opts *overlapsOptions) error {
+	var items []overlapItem
+	err := env.EachInput(opts.Args, true, func(in Input) error {
+		e, err := netcalc.ParseEntry(stripComment(in))
+		if err != nil {
+			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			return nil
+		}
+		items = append(items, overlapItem{text: in.Text, r: e.Range, idx: len(items)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := env.Finish(); err != nil {
+		return err
+	}
+	if len(items) < 2 {
+		return BadInputf("need at least two prefixes or ranges to compare, got %d", len(items))
+	}
+	pairs := overlapPairs(items)
+	t := env.NewTable()
+	var buf []byte
+	for _, pr := range pairs {
+		a, b := items[pr[0]], items[pr[1]]
+		common := commonRange(a.r, b.r)
+		cidrs := netcalc.RangePrefixes(common)
+		if env.JSON() {
+			buf = append(buf[:0], `{"a":`...)
+			buf = netcalc.AppendJSONString(buf, a.text)
+			buf = append(buf, `,"b":`...)
+			buf = netcalc.AppendJSONString(buf, b.text)
+			buf = append(buf, `,"overlap":[`...)
+			for i, p := range cidrs {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = append(buf, '"')
+				buf = p.AppendTo(buf)
+				buf = append(buf, '"')
+			}
+			buf = append(buf, `],"addresses":"`...)
+			buf = netcalc.RangeCount(common.From(), common.To()).AppendTo(buf)
+			buf = append(buf, "\"}\n"...)
+			if _, err := env.Out.Write(buf); err != nil {
+				return err
+			}
+			continue
+		}
+		parts := make([]string, len(cidrs))
+		for i, p := range cidrs {
+			parts[i] = p.String()
+		}
+		t.Row(a.text, b.text, strings.Join(parts, ","))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	if len(pairs) == 0 {
+		if !env.JSON() {
+			env.Out.Write([]byte("no overlaps\n"))
+		}
+		env.Record(ExitFail)
+		return env.Finish()
+	}
+	return nil
+}
+
+// overlapPairs returns the index pairs (i < j) of items whose ranges
+// share an address, sorted, by sorting on the first address and sweeping.
+func overlapPairs(items []overlapItem) [][2]int {
+	sorted := slices.Clone(items)
+	slices.SortFunc(sorted, func(a, b overlapItem) int {
+		return cmp.Or(a.r.From().Compare(b.r.From()), cmp.Compare(a.idx, b.idx))
+	})
+	var pairs [][2]int
+	var active []overlapItem
+	for _, it := range sorted {
+		// drop ranges that end before this one starts (other families end
+		// before any address of a later family, as netip orders IPv4 first)
+		active = slices.DeleteFunc(active, func(a overlapItem) bool { return a.r.To().Less(it.r.From()) })
+		for _, a := range active {
+			i, j := a.idx, it.idx
+			if i > j {
+				i, j = j, i
+			}
+			pairs = append(pairs, [2]int{i, j})
+		}
+		active = append(active, it)
+	}
+	slices.SortFunc(pairs, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	return pairs
+}
+
+// commonRange returns the addresses in both overlapping ranges.
+func commonRange(a, b netipx.IPRange) netipx.IPRange {
+	from, to := a.From(), a.To()
+	if from.Less(b.From()) {
+		from = b.From()
+	}
+	if b.To().Less(to) {
+		to = b.To()
+	}
+	return netipx.IPRangeFrom(from, to)
+}
