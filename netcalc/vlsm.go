@@ -103,26 +103,22 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	}
 	blocks := make([]sized, len(requests))
 	need := new(big.Int)
-	tooBig := false
 	for i, r := range requests {
 		if r.Hosts.IsZero() {
 			return Plan{}, fmt.Errorf("netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1: %w", i+1, ErrZeroRequest)
 		}
 		l, ok := BlockForHosts(is4, r.Hosts)
 		if !ok {
-			// Larger than the whole family: count it as twice the space.
-			tooBig = true
-			l = -1
-			need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen+1)))
-		} else {
-			need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))
+			return Plan{}, fmt.Errorf("netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s): %w",
+				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)), ErrNoRoom)
 		}
+		need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))
 		blocks[i] = sized{order: i, bits: l}
 	}
 	have := PrefixCount(parent)
-	if haveBig := have.Big(); tooBig || need.Cmp(haveBig) > 0 {
+	if haveBig := have.Big(); need.Cmp(haveBig) > 0 {
 		fits := -1
-		for l := bitLen; l >= 0 && !tooBig; l-- {
+		for l := bitLen; l >= 0; l-- {
 			if new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)).Cmp(need) >= 0 {
 				fits = l
 				break
