@@ -226,12 +226,13 @@ func ParseResolvConf(r io.Reader, file string, env ConfEnv) (Config, error) {
 	return c, nil
 }
 
-// cleanSearch drops "." entries and trailing dots.
+// cleanSearch drops "." entries, invalid domains (empty or overlong
+// labels) and one trailing dot.
 func cleanSearch(ds []string) []string {
 	var out []string
 	for _, d := range ds {
 		d = strings.TrimSuffix(d, ".")
-		if d == "" {
+		if d == "" || strings.HasSuffix(d, ".") || checkName(d) != "" {
 			continue
 		}
 		out = append(out, d)
@@ -249,11 +250,11 @@ func (c *Config) applyOption(o string, warn func(string, ...any)) {
 			return 0, false
 		}
 		if n < lo {
-			warn("options %s: %d raised to %d", name, n, lo)
+			warn("options %s:%d raised to %d", name, n, lo)
 			n = lo
 		}
 		if n > hi {
-			warn("options %s: %d capped at %d, as glibc does", name, n, hi)
+			warn("options %s:%d capped at %d, as glibc does", name, n, hi)
 			n = hi
 		}
 		return n, true

@@ -469,12 +469,15 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 		if len(final) > 0 {
 			o.answers = append(o.answers, final...)
 			o.canonical = cur
+			if t == TypeCNAME {
+				o.canonical = final[len(final)-1].Data
+			}
 			return o
 		}
 		if cur == target || t == TypeCNAME {
 			// Nothing of the type and no chain to follow.
 			if len(o.answers) > 0 && t == TypeCNAME {
-				o.canonical = cur
+				o.canonical = o.answers[len(o.answers)-1].Data
 				return o
 			}
 			o.nodata = true

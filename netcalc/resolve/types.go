@@ -208,10 +208,10 @@ type Result struct {
 	CanonicalName string `json:"canonical_name"`
 	// Candidates is the search list expansion of Query, in query order;
 	// Candidate is the 1-based position of the one that answered.
-	Candidates []string `json:"candidates"`
-	Candidate  int      `json:"candidate,omitempty"`
-	Answers    []Answer `json:"answers"`
-	Queries    []Query  `json:"queries"`
+	Candidates []string  `json:"candidates"`
+	Candidate  int       `json:"candidate,omitempty"`
+	Answers    []Answer  `json:"answers"`
+	Queries    []Query   `json:"queries"`
 	Warnings   []Warning `json:"warnings,omitempty"`
 }
 

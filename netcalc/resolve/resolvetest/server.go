@@ -28,6 +28,7 @@ type Rule struct {
 	OnlyBad  bool          // over UDP, send only a reply with a wrong ID (the client times out)
 	WrongQ   bool          // reply with a different question name
 	Lame     bool          // NOERROR without AA, RA or records
+	NoChase  bool          // answer a CNAME without following it, as a server that does not know the target
 	Delay    time.Duration // wait this long before replying
 }
 
@@ -194,7 +195,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 	case network == "udp" && rule.Truncate, rule.AlwaysTC:
 		m.Truncated = true
 	default:
-		s.answer(m, name, q.Qtype)
+		s.answer(m, name, q.Qtype, !rule.NoChase)
 	}
 	if rule.WrongQ {
 		m.Question[0].Name = "wrong." + m.Question[0].Name
@@ -217,7 +218,7 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 
 // answer fills m from the zone, following CNAMEs inside it as an
 // authoritative server does.
-func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
+func (s *Server) answer(m *dns.Msg, name string, qtype uint16, chase bool) {
 	if !s.names[name] {
 		m.Rcode = dns.RcodeNameError
 		return
@@ -240,7 +241,7 @@ func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 				next = strings.ToLower(c.Target)
 			}
 		}
-		if found || next == "" || !s.names[next] {
+		if found || next == "" || !chase || !s.names[next] {
 			return
 		}
 		cur = next
