@@ -1,0 +1,445 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env, nil, nil) }) }
+
+// kubeProxyScenario holds the input file and the flags that override the
+// node settings in it (needed for plain Kubernetes manifests).
+type kubeProxyScenario struct {
+	File          string
+	Node          string
+	NodeIPs       []string
+	ClusterCIDR   string
+	BridgeIP      string
+	IPv6          bool
+	MasqueradeAll bool
+	LocalhostNP   bool
+	RandomFully   bool
+	changed       func(string) bool
+}
+
+type kubeProxyRulesOptions struct {
+	kubeProxyScenario
+	Table string
+}
+
+type kubeProxyTraceOptions struct {
+	kubeProxyScenario
+	Src, Dst    string
+	Proto       string
+	Connections int
+	Seed        uint64
+}
+
+func newKubeProxyCmd(env *Env, rulesF func(*kubeProxyRulesOptions) error, traceF func(*kubeProxyTraceOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kube-proxy",
+		Short: "Simulate kube-proxy's iptables mode: the rules a node holds and a packet's walk through them",
+		Long: `Simulate kube-proxy (iptables mode) on one node, offline.
+
+The input FILE is YAML: netcalc's own scenario format (node, nodeIPs,
+clusterCIDR, flags and services with their endpoints), or plain Kubernetes
+Service and EndpointSlice manifests (several documents separated by ---),
+or both. With manifests, give the node with --node, --node-ip and
+--cluster-cidr. "-" reads standard input.`,
+	}
+	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF))
+	return cmd
+}
+
+func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
+	f := cmd.Flags()
+	f.StringVar(&sc.Node, "node", "", "name of the simulated node (overrides the file)")
+	f.StringSliceVar(&sc.NodeIPs, "node-ip", nil, "node address, repeatable (overrides the file)")
+	f.StringVar(&sc.ClusterCIDR, "cluster-cidr", "", "pod network, kube-proxy --cluster-cidr (overrides the file)")
+	f.StringVar(&sc.BridgeIP, "bridge-ip", "", "address of the node's pod bridge, the MASQUERADE source towards local pods")
+	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
+	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
+	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", false, "kube-proxy --iptables-localhost-nodeports (kube-proxy's default is true)")
+	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully")
+	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+}
+
+func newKubeProxyRulesCmd(env *Env, runF func(*kubeProxyRulesOptions) error) *cobra.Command {
+	opts := &kubeProxyRulesOptions{}
+	cmd := &cobra.Command{
+		Use:   "rules FILE",
+		Short: "Print the iptables rules kube-proxy writes for these Services",
+		Long: `Print the rules kube-proxy's iptables mode loads with iptables-restore for
+the Services and endpoints in FILE, in iptables-save format: KUBE-SERVICES,
+KUBE-NODEPORTS, the per-port KUBE-SVC-/KUBE-SVL-/KUBE-EXT-/KUBE-FW- chains and
+the per-endpoint KUBE-SEP- chains (names from kube-proxy's sha256+base32
+hash), statistic probabilities 1/(n-i) printed %0.10f, endpoints sorted by
+"IP:port", ClientIP affinity "recent" rules, KUBE-MARK-MASQ and
+KUBE-POSTROUTING.
+
+--table nat (the default) prints the nat table, as iptables-save -t nat
+would. The REJECT for a Service without endpoints and the DROP for Local
+policy without local endpoints live in the filter table, as in real
+kube-proxy; the nat output then ends with "#" comment lines naming them
+(iptables-restore ignores comments), and --table filter or --table all
+prints them. Rules appear in the order of kube-proxy's own test fixtures:
+KUBE-NODEPORTS, KUBE-SERVICES, then the other chains alphabetically, Services
+by namespace/name.`,
+		Example: `  netcalc kube-proxy rules testdata/kubeproxy/cluster.yaml
+  netcalc kube-proxy rules --table all testdata/kubeproxy/cluster.yaml
+  netcalc kube-proxy rules manifests.yaml --node node-a --node-ip 198.51.100.10 --cluster-cidr 10.244.0.0/16`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return kubeProxyRulesRun(env, opts)
+		},
+	}
+	addScenarioFlags(cmd, &opts.kubeProxyScenario)
+	cmd.Flags().StringVar(&opts.Table, "table", "nat", "table to print: nat, filter or all (filter then nat, as kube-proxy restores them)")
+	return cmd
+}
+
+func newKubeProxyTraceCmd(env *Env, runF func(*kubeProxyTraceOptions) error) *cobra.Command {
+	opts := &kubeProxyTraceOptions{}
+	cmd := &cobra.Command{
+		Use:   "trace FILE --src IP[:PORT] --dst IP:PORT",
+		Short: "Walk a packet through kube-proxy's rules: DNAT choice, masquerade, conntrack entry",
+		Long: `Walk the first packet of a connection through the rules of "kube-proxy rules":
+nat PREROUTING (or OUTPUT when the source is the node itself) into
+KUBE-SERVICES and every chain it jumps to, the filter chains kube-proxy fills
+(REJECT/DROP/ACCEPT), then KUBE-POSTROUTING. The output shows each chain and
+matching rule, the endpoints the balancing chain can pick with their
+probability, the endpoint drawn (seeded), whether the packet is masqueraded
+and why (hairpin, off-cluster source "! -s clusterCIDR", external traffic
+under Cluster policy, node-originated traffic), and the conntrack entry the
+connection creates, in conntrack -L format.
+
+--connections N repeats the connection N times from the same client (next
+source port each time) and prints how many reached each endpoint against
+the share the rules promise; ClientIP affinity shows as every connection
+sticking to one endpoint.
+
+Exit status: 0 when the packet is DNATed, accepted or untouched by
+kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
+		Example: `  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 10.244.1.7 --dst 10.96.12.34:80
+  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 203.0.113.9:51000 --dst 198.51.100.10:30080
+  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 10.244.1.7 --dst 10.96.12.34:80 --connections 10000 --seed 3`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return kubeProxyTraceRun(env, opts)
+		},
+	}
+	addScenarioFlags(cmd, &opts.kubeProxyScenario)
+	f := cmd.Flags()
+	f.StringVar(&opts.Src, "src", "", "client address, IP or IP:PORT (port defaults to 40000)")
+	f.StringVar(&opts.Dst, "dst", "", "destination IP:PORT (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
+	f.StringVar(&opts.Proto, "proto", "tcp", "protocol: tcp, udp or sctp")
+	f.IntVar(&opts.Connections, "connections", 1, "number of connections to simulate; above 1, print the per-endpoint distribution")
+	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the statistic-match draws")
+	_ = cmd.MarkFlagRequired("src")
+	_ = cmd.MarkFlagRequired("dst")
+	return cmd
+}
+
+// loadScenario reads and parses the scenario, then applies flag overrides.
+func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
+	var data []byte
+	var err error
+	name := sc.File
+	if sc.File == "-" {
+		name = "stdin"
+		data, err = io.ReadAll(env.Stdin)
+	} else {
+		data, err = os.ReadFile(sc.File)
+	}
+	if err != nil {
+		return nil, BadInputf("reading %s: %v", name, err)
+	}
+	cfg, err := kubeproxy.Parse(data, name)
+	if err != nil {
+		return nil, BadInput(err)
+	}
+	changed := sc.changed
+	if changed == nil {
+		changed = func(string) bool { return false }
+	}
+	if changed("node") {
+		cfg.Node = sc.Node
+	}
+	if changed("node-ip") {
+		cfg.NodeIPs = nil
+		for _, s := range sc.NodeIPs {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, BadInputf("--node-ip: %q is not an IP address", s)
+			}
+			cfg.NodeIPs = append(cfg.NodeIPs, a)
+		}
+	}
+	if changed("cluster-cidr") {
+		p, err := netip.ParsePrefix(sc.ClusterCIDR)
+		if err != nil {
+			return nil, BadInputf("--cluster-cidr: %q is not a CIDR prefix: want e.g. 10.244.0.0/16", sc.ClusterCIDR)
+		}
+		cfg.ClusterCIDR = p.Masked()
+	}
+	if changed("bridge-ip") {
+		a, err := netip.ParseAddr(sc.BridgeIP)
+		if err != nil {
+			return nil, BadInputf("--bridge-ip: %q is not an IP address", sc.BridgeIP)
+		}
+		cfg.BridgeIP = a
+	}
+	if changed("ipv6") {
+		cfg.IPv6 = sc.IPv6
+	}
+	if changed("masquerade-all") {
+		cfg.MasqueradeAll = sc.MasqueradeAll
+	}
+	if changed("localhost-nodeports") {
+		cfg.LocalhostNodePorts = sc.LocalhostNP
+	}
+	if changed("random-fully") {
+		cfg.RandomFully = sc.RandomFully
+	}
+	return cfg, nil
+}
+
+type kubeProxyTableJSON struct {
+	Table  string            `json:"table"`
+	Chains []string          `json:"chains"`
+	Rules  []*kubeproxy.Rule `json:"rules"`
+}
+
+func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
+	var tables []string
+	switch opts.Table {
+	case "nat":
+		tables = []string{"nat"}
+	case "filter":
+		tables = []string{"filter"}
+	case "all":
+		tables = []string{"filter", "nat"}
+	default:
+		return BadInputf("--table: %q is not a table: want nat, filter or all", opts.Table)
+	}
+	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+	if err != nil {
+		return err
+	}
+	rs := kubeproxy.Render(cfg)
+	for _, name := range tables {
+		t := rs.NAT
+		if name == "filter" {
+			t = rs.Filter
+		}
+		if env.JSON() {
+			j := kubeProxyTableJSON{Table: t.Name, Chains: t.Chains(), Rules: []*kubeproxy.Rule{}}
+			for _, c := range t.Chains() {
+				j.Rules = append(j.Rules, t.Rules(c)...)
+			}
+			if err := WriteJSON(env.Out, j); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := t.WriteTo(env.Out); err != nil {
+			return err
+		}
+	}
+	if !env.JSON() && opts.Table == "nat" {
+		var notes []string
+		for _, c := range rs.Filter.Chains() {
+			for _, r := range rs.Filter.Rules(c) {
+				if r.Target == "REJECT" || (r.Target == "DROP" && strings.Contains(r.Text, "has no local endpoints")) {
+					notes = append(notes, "# filter: "+r.Text)
+				}
+			}
+		}
+		if len(notes) > 0 {
+			fmt.Fprintln(env.Out, "# Not in the nat table: kube-proxy rejects or drops these in the filter table (--table filter):")
+			for _, n := range notes {
+				fmt.Fprintln(env.Out, n)
+			}
+		}
+	}
+	return nil
+}
+
+func parseSrc(s string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.AddrPort{}, BadInputf("--src: %q is not an address: want IP or IP:PORT", s)
+	}
+	return netip.AddrPortFrom(a, 0), nil
+}
+
+func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
+	src, err := parseSrc(opts.Src)
+	if err != nil {
+		return err
+	}
+	dst, err := netip.ParseAddrPort(opts.Dst)
+	if err != nil || dst.Port() == 0 {
+		return BadInputf("--dst: %q is not a destination: want IP:PORT, e.g. 10.96.0.10:53 or [2001:db8::a]:80", opts.Dst)
+	}
+	var proto kubeproxy.Protocol
+	switch strings.ToLower(opts.Proto) {
+	case "tcp":
+		proto = kubeproxy.TCP
+	case "udp":
+		proto = kubeproxy.UDP
+	case "sctp":
+		proto = kubeproxy.SCTP
+	default:
+		return BadInputf("--proto: %q is not a protocol: want tcp, udp or sctp", opts.Proto)
+	}
+	if opts.Connections < 1 || opts.Connections > 10_000_000 {
+		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
+	}
+	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+	if err != nil {
+		return err
+	}
+	tr := kubeproxy.NewTracer(kubeproxy.Render(cfg), opts.Seed)
+	p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
+	if opts.Connections > 1 {
+		d := tr.Distribute(p, opts.Connections)
+		if env.JSON() {
+			return WriteJSON(env.Out, d)
+		}
+		return writeDistribution(env, p, d)
+	}
+	r := tr.Trace(p)
+	if env.JSON() {
+		if err := WriteJSON(env.Out, r); err != nil {
+			return err
+		}
+	} else {
+		writeTrace(env, r)
+	}
+	if r.Verdict == "REJECT" || r.Verdict == "DROP" {
+		env.Record(ExitFail)
+	}
+	return env.Finish()
+}
+
+func writeTrace(env *Env, r kubeproxy.Result) {
+	w := env.Out
+	p := r.Packet
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", strings.ToLower(string(p.Proto)), p.Src, p.Dst, r.Hook)
+	if r.Service != "" {
+		fmt.Fprintf(w, "service    %s\n", r.Service)
+	}
+	fmt.Fprintln(w)
+	table := ""
+	for _, s := range r.Steps {
+		if s.Table != table {
+			table = s.Table
+			fmt.Fprintln(w, env.Paint(Bold, "table "+table))
+		}
+		ind := strings.Repeat("  ", s.Depth+1)
+		switch s.Action {
+		case "enter":
+			fmt.Fprintf(w, "%s%s\n", ind, env.Paint(Cyan, s.Chain))
+		case "skip":
+			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, "("+s.Note+")"))
+		case "not-taken":
+			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Dim, "not taken:"), s.Rule)
+			fmt.Fprintf(w, "%s    %s\n", ind, env.Paint(Dim, s.Note))
+		default:
+			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, s.Action+":"), s.Rule)
+			if s.Note != "" {
+				fmt.Fprintf(w, "%s    %s\n", ind, s.Note)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	if len(r.Choices) > 0 {
+		fmt.Fprintf(w, "balanced by %s (%d endpoint(s), each new connection independently):\n", r.Chain, len(r.Choices))
+		rows := [][]string{{"  endpoint", "chain", "rule probability", "share", ""}}
+		for _, c := range r.Choices {
+			prob := c.RuleProbability
+			if prob == "" {
+				prob = "(last rule, always)"
+			}
+			mark := ""
+			if c.Endpoint == r.Endpoint.String() {
+				mark = "<- chosen"
+			}
+			rows = append(rows, []string{"  " + c.Endpoint, c.Chain, prob, fmt.Sprintf("%.2f%%", 100*c.Share), mark})
+		}
+		io.WriteString(w, Aligned(rows))
+		fmt.Fprintln(w)
+	}
+	switch r.Verdict {
+	case "DNAT":
+		v := "DNAT to " + r.Endpoint.String()
+		if r.Affinity {
+			v += " (ClientIP affinity)"
+		}
+		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Green, v))
+	case "NONE":
+		fmt.Fprintf(w, "verdict    %s\n", "no kube-proxy rule matches")
+	default:
+		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Red, r.Verdict))
+	}
+	if r.Verdict == "DNAT" {
+		m := "no"
+		if r.Masquerade {
+			m = "yes"
+			if r.SNAT.Addr().IsValid() {
+				m += ", source becomes " + r.SNAT.String()
+			} else {
+				m += ", source becomes the node address, port " + strconv.Itoa(int(r.SNAT.Port()))
+			}
+		}
+		fmt.Fprintf(w, "masquerade %s\n", m)
+	}
+	for _, why := range r.Reasons {
+		fmt.Fprintf(w, "  why: %s\n", why)
+	}
+	if r.Conntrack != nil {
+		fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
+	}
+}
+
+func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) error {
+	w := env.Out
+	svc := d.Service
+	if svc == "" {
+		svc = p.Dst.String()
+	}
+	fmt.Fprintf(w, "%s: %d connections from %s, seed %d\n", svc, d.Connections, p.Src.Addr(), d.Seed)
+	t := env.NewTable()
+	t.Row("target", "connections", "observed", "expected")
+	for _, s := range d.Shares {
+		t.Row(s.Target, strconv.Itoa(s.Count), fmt.Sprintf("%.2f%%", 100*s.Observed), fmt.Sprintf("%.2f%%", 100*s.Expected))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "masqueraded: %d of %d\n", d.Masqueraded, d.Connections)
+	if d.Affinity {
+		fmt.Fprintln(w, "sessionAffinity ClientIP: after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
+	}
+	return nil
+}

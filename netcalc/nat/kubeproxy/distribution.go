@@ -1,0 +1,83 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"sort"
+)
+
+// Share is one row of a Distribution: how many of the simulated
+// connections reached an endpoint (or ended with a verdict such as REJECT)
+// against the share the rules promise.
+type Share struct {
+	Target   string  `json:"target"` // "IP:port", or REJECT / DROP / ACCEPT / NONE
+	Count    int     `json:"count"`
+	Observed float64 `json:"observed"`
+	Expected float64 `json:"expected"`
+}
+
+// Distribution is the result of Distribute.
+type Distribution struct {
+	Connections int     `json:"connections"`
+	Seed        uint64  `json:"seed"`
+	Service     string  `json:"service,omitempty"`
+	Affinity    bool    `json:"affinity"` // some connections were pinned by ClientIP affinity
+	Masqueraded int     `json:"masqueraded"`
+	Shares      []Share `json:"shares"`
+}
+
+// Distribute traces n connections of p, each from the next source port
+// (the client address stays, so ClientIP affinity applies), and counts
+// where they went. Expected shares come from the balancing chain: 1/n per
+// endpoint. A Tracer built with the same seed gives the same counts.
+func (t *Tracer) Distribute(p Packet, n int) Distribution {
+	d := Distribution{Connections: n, Seed: t.seed}
+	counts := map[string]int{}
+	expected := map[string]float64{}
+	base := int(p.Src.Port())
+	if base == 0 {
+		base = DefaultSourcePort
+	}
+	for i := 0; i < n; i++ {
+		q := p
+		port := 1024 + (base-1024+i)%(65536-1024)
+		q.Src = netip.AddrPortFrom(p.Src.Addr(), uint16(port))
+		r := t.Trace(q)
+		if i == 0 {
+			d.Service = r.Service
+			for _, c := range r.Choices {
+				expected[c.Endpoint] += c.Share
+			}
+			if len(r.Choices) == 0 {
+				expected[verdictKey(r)] = 1
+			}
+		}
+		d.Affinity = d.Affinity || r.Affinity
+		if r.Masquerade {
+			d.Masqueraded++
+		}
+		counts[verdictKey(r)]++
+	}
+	keys := map[string]bool{}
+	for k := range counts {
+		keys[k] = true
+	}
+	for k := range expected {
+		keys[k] = true
+	}
+	for k := range keys {
+		s := Share{Target: k, Count: counts[k], Expected: expected[k]}
+		if n > 0 {
+			s.Observed = float64(s.Count) / float64(n)
+		}
+		d.Shares = append(d.Shares, s)
+	}
+	sort.Slice(d.Shares, func(i, j int) bool { return d.Shares[i].Target < d.Shares[j].Target })
+	return d
+}
+
+func verdictKey(r Result) string {
+	if r.Verdict == "DNAT" {
+		return r.Endpoint.String()
+	}
+	return r.Verdict
+}
