@@ -131,12 +131,25 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (R
 		}
 		return cmp.Compare(a.Metric, b.Metric)
 	})
-	// The kernel's answer carries the table it used; within that table the
-	// longest prefix of the same type and interface won.
+	// The kernel's answer carries the table it used (though for IPv4 local
+	// routes the header names main); within that table the longest prefix
+	// of the same type and interface won.
+	match := func(c Route) bool {
+		return c.Type == rt.Type && (rt.Index == 0 || c.Index == 0 || c.Index == rt.Index)
+	}
 	for i, c := range d.Candidates {
-		if c.Table == rt.Table && c.Type == rt.Type && (rt.Index == 0 || c.Index == 0 || c.Index == rt.Index) {
+		if c.Table == rt.Table && match(c) {
 			d.Winner = i
 			break
+		}
+	}
+	if d.Winner < 0 {
+		for i, c := range d.Candidates {
+			if match(c) {
+				d.Winner = i
+				d.Route.Table = c.Table
+				break
+			}
 		}
 	}
 	return d, nil

@@ -1,0 +1,348 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/link"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newArpCmd(env, nil) }) }
+
+type arpOptions struct {
+	Targets   []string
+	Interface string
+	Count     int
+	Timeout   time.Duration
+	Retries   int
+	Source    string
+	Cache     bool
+	Scan      string
+	Rate      float64
+	Netns     string
+}
+
+func newArpCmd(env *Env, runF func(*arpOptions) error) *cobra.Command {
+	opts := &arpOptions{}
+	cmd := &cobra.Command{
+		Use:   "arp TARGET... | --scan PREFIX",
+		Short: "Find a neighbour's MAC address with a real ARP or NDP exchange",
+		Long: `Ask the link layer who has an IP address, the way the host itself would:
+look up the kernel's route to TARGET (as 'ip route get' does), then send an
+ARP request (IPv4) or a Neighbor Solicitation (IPv6) out of that interface.
+An on-link target is asked directly; for an off-link target the next hop is
+the route's gateway, so the answer is the router's MAC, and netcalc says so.
+
+Each probe sends up to 1+retries requests, each waiting --timeout; -c sends
+several probes and prints each reply with its round-trip time, then a
+summary. The MAC's properties are shown: unicast or multicast, universally
+or locally administered (the U/L bit; veth and VM interfaces are local).
+
+Probing needs a raw socket: root or CAP_NET_RAW. Without it netcalc says so
+and answers from the kernel's neighbour table, labelled "cached" with the
+entry's state (REACHABLE, STALE, ...); --cache asks the table only. A probe
+does not add an entry to your neighbour table.
+
+--scan PREFIX probes every host of an on-link IPv4 prefix concurrently,
+rate-limited, with retries, and lists the hosts that answered, sorted.
+
+Exit status: 0 a reply (or cached answer), 1 no reply, no route or no cache
+entry, 2 bad usage, or no permission and no cached answer.`,
+		Example: `  sudo netcalc arp 192.168.1.1
+  sudo netcalc arp 2001:db8::2 -c 3
+  netcalc arp --cache 192.168.1.1 -o json
+  sudo netcalc arp --scan 198.51.100.0/24 -t 200ms
+  sudo netcalc arp --netns lab1 203.0.113.2`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Targets = args
+			switch {
+			case opts.Scan == "" && len(args) == 0:
+				return BadInputf("arp: give a TARGET address, or --scan PREFIX")
+			case opts.Scan != "" && len(args) > 0:
+				return BadInputf("arp: --scan takes no TARGET arguments (got %q)", args[0])
+			case opts.Count < 1:
+				return BadInputf("arp: -c/--count: %d is not a count, want 1 or more", opts.Count)
+			case opts.Retries < 0:
+				return BadInputf("arp: -r/--retries: %d is negative", opts.Retries)
+			case opts.Timeout <= 0:
+				return BadInputf("arp: -t/--timeout: %v is not a positive duration", opts.Timeout)
+			case opts.Rate <= 0:
+				return BadInputf("arp: --rate: %v is not a positive rate", opts.Rate)
+			case opts.Scan != "" && opts.Cache:
+				return BadInputf("arp: --scan sends probes; read the cache with --cache TARGET instead")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return arpRun(cmd.Context(), env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Interface, "interface", "i", "", "send on this interface (default: the one the route uses)")
+	f.IntVarP(&opts.Count, "count", "c", 1, "number of probes to send to each target")
+	opts.Timeout = time.Second
+	f.VarP(&durationValue{&opts.Timeout}, "timeout", "t", "how long each request waits for a reply (e.g. 500ms; a bare number is seconds)")
+	f.Lookup("timeout").DefValue = "1s"
+	f.IntVarP(&opts.Retries, "retries", "r", 2, "requests resent when one times out, per probe")
+	f.StringVar(&opts.Source, "source", "", "sender IP address of the requests (default: the route's preferred source)")
+	f.BoolVar(&opts.Cache, "cache", false, "answer from the kernel's neighbour table only; needs no privilege")
+	f.StringVar(&opts.Scan, "scan", "", "probe every host of this on-link IPv4 prefix and list those that answer")
+	f.Float64Var(&opts.Rate, "rate", 1000, "with --scan, the most requests per second")
+	addNetnsFlag(cmd, &opts.Netns)
+	return cmd
+}
+
+// durationValue is a flag accepting Go durations ("250ms") or plain
+// seconds ("0.5").
+type durationValue struct{ p *time.Duration }
+
+func (d *durationValue) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return d.p.String()
+}
+func (d *durationValue) Type() string { return "duration" }
+func (d *durationValue) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*d.p = time.Duration(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration, want e.g. 500ms, 2s or 0.5", s)
+	}
+	*d.p = v
+	return nil
+}
+
+const permissionAdvice = "needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netcalc)`"
+
+// arpJSON is the -o json object for one target.
+type arpJSON struct {
+	Target    string     `json:"target"`
+	NextHop   netip.Addr `json:"next_hop,omitzero"`
+	OnLink    bool       `json:"on_link"`
+	Interface string     `json:"interface,omitempty"`
+	Source    netip.Addr `json:"source,omitzero"`
+	MAC       *link.MAC  `json:"mac,omitempty"`
+	MACKind   string     `json:"mac_kind,omitempty"`
+	MACAdmin  string     `json:"mac_admin,omitempty"`
+	Protocol  string     `json:"protocol,omitempty"`
+	Cached    bool       `json:"cached"`
+	State     string     `json:"state,omitempty"`
+	Local     bool       `json:"local"`
+	Sent      int        `json:"probes"`
+	Received  int        `json:"replies"`
+	RTTs      []int64    `json:"rtt_ns"`
+	Error     string     `json:"error,omitempty"`
+	rtts      []time.Duration
+}
+
+func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
+	h, err := openHost(opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	r := &link.Resolver{Host: h, Interface: opts.Interface, Timeout: opts.Timeout, Attempts: opts.Retries + 1, CacheOnly: opts.Cache}
+	if opts.Source != "" {
+		src, err := netip.ParseAddr(opts.Source)
+		if err != nil {
+			return BadInputf("arp: --source: %q is not an IP address", opts.Source)
+		}
+		r.Source = src
+	}
+	if opts.Scan != "" {
+		return arpScan(ctx, env, r, opts)
+	}
+	for _, s := range opts.Targets {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			env.Report(BadInputf("arp: %q is not an IP address", s))
+			if env.JSON() {
+				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: err.Error()}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if r, err = arpTarget(ctx, env, r, a, opts.Count); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return Failed(ctx.Err())
+		}
+	}
+	return env.Finish()
+}
+
+// arpTarget probes one target count times, printing as it goes, and
+// records the exit status. It returns the resolver to use for the next
+// target (a cache-only one after a permission error); only output errors
+// are returned.
+func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Addr, count int) (*link.Resolver, error) {
+	v := arpJSON{Target: target.String(), RTTs: []int64{}}
+	var last link.Result
+	var lastErr error
+	for i := 0; i < count && ctx.Err() == nil; i++ {
+		if i > 0 && lastErr == nil && !last.Cached && !last.Local {
+			// Space probes like ping does, but never longer than needed.
+			t := time.NewTimer(min(time.Second, r.Timeout))
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		res, err := r.Resolve(ctx, target)
+		if errors.Is(err, link.ErrPermission) && !r.CacheOnly {
+			env.Errorf("arp: %s; answering from the kernel's neighbour table", permissionAdvice)
+			cr := *r
+			cr.CacheOnly = true
+			r = &cr
+			res, err = r.Resolve(ctx, target)
+			if err != nil && errors.Is(err, link.ErrNotCached) {
+				err = BadInput(err) // no permission and no cached answer
+			}
+		}
+		v.Sent++
+		lastErr = err
+		if err != nil {
+			if !errors.Is(err, link.ErrTimeout) {
+				env.Report(linkErr(err))
+				break
+			}
+			if !env.JSON() && count > 1 {
+				fmt.Fprintf(env.Out, "%s: no reply to probe %d\n", target, i+1)
+			}
+			continue
+		}
+		last = res
+		v.Received++
+		v.rtts = append(v.rtts, res.RTT)
+		v.RTTs = append(v.RTTs, res.RTT.Nanoseconds())
+		if !env.JSON() {
+			fmt.Fprintln(env.Out, arpLine(env, res))
+		}
+		if res.Cached || res.Local {
+			break // asking the table again says nothing new
+		}
+	}
+	if v.Received > 0 {
+		v.NextHop, v.OnLink, v.Interface, v.Source = last.NextHop, last.OnLink, last.Interface, last.Source
+		m := last.MAC
+		v.MAC, v.MACKind, v.MACAdmin = &m, m.Kind(), m.Admin()
+		v.Protocol, v.Cached, v.State, v.Local = last.Protocol, last.Cached, string(last.State), last.Local
+	} else if lastErr != nil {
+		v.Error = lastErr.Error()
+		if errors.Is(lastErr, link.ErrTimeout) {
+			env.Report(linkErr(lastErr))
+		}
+	}
+	if env.JSON() {
+		return r, WriteJSON(env.Out, v)
+	}
+	if v.Sent > 1 {
+		fmt.Fprintf(env.Out, "--- %s: %d probes, %d replies, %d%% lost", target, v.Sent, v.Received, 100*(v.Sent-v.Received)/v.Sent)
+		if len(v.rtts) > 0 {
+			lo, hi, sum := v.rtts[0], v.rtts[0], time.Duration(0)
+			for _, d := range v.rtts {
+				lo, hi, sum = min(lo, d), max(hi, d), sum+d
+			}
+			fmt.Fprintf(env.Out, ", rtt min/avg/max %s/%s/%s", fmtRTT(lo), fmtRTT(sum/time.Duration(len(v.rtts))), fmtRTT(hi))
+		}
+		fmt.Fprintln(env.Out, " ---")
+	}
+	return r, nil
+}
+
+// arpLine is the text answer for one reply.
+func arpLine(env *Env, res link.Result) string {
+	mac := env.Paint(Bold, res.MAC.String())
+	props := res.MAC.Kind() + ", " + res.MAC.Admin() + "ly administered"
+	how := "rtt " + fmtRTT(res.RTT)
+	if res.Cached {
+		how = "cached, " + string(res.State)
+	}
+	switch {
+	case res.Local:
+		return fmt.Sprintf("%s is a local address of %s, is-at %s (%s)", res.Target, res.Interface, mac, props)
+	case res.OnLink:
+		return fmt.Sprintf("%s is-at %s on %s (%s; %s)", res.Target, mac, res.Interface, how, props)
+	}
+	return fmt.Sprintf("%s is not on-link; next hop %s on %s is-at %s (%s; %s)", res.Target, res.NextHop, res.Interface, mac, how, props)
+}
+
+// fmtRTT prints a round-trip time with microsecond precision.
+func fmtRTT(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return strconv.FormatFloat(float64(d)/1e3, 'f', 1, 64) + "µs"
+	case d < time.Second:
+		return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + "ms"
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) error {
+	p, err := netip.ParsePrefix(opts.Scan)
+	if err != nil {
+		return BadInputf("arp: --scan: %q is not a prefix, want an IPv4 CIDR like 198.51.100.0/24", opts.Scan)
+	}
+	so := link.ScanOptions{Rate: opts.Rate}
+	progress := env.StderrTTY && !env.JSON()
+	if progress {
+		so.Progress = func(done, total int) {
+			const width = 30
+			n := width * done / max(total, 1)
+			fmt.Fprintf(env.Stderr, "\rscanning %s [%s%s] %d/%d", p, strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+		}
+	}
+	start := time.Now()
+	res, err := r.Scan(ctx, p, so)
+	if progress {
+		fmt.Fprint(env.Stderr, "\r\x1b[K")
+	}
+	if err != nil {
+		if errors.Is(err, link.ErrPermission) {
+			return BadInput(fmt.Errorf("%w; 'ip neigh' lists what the kernel already knows", err))
+		}
+		return linkErr(err)
+	}
+	if env.JSON() {
+		for _, x := range res {
+			m := x.MAC
+			v := arpJSON{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
+				MAC: &m, MACKind: m.Kind(), MACAdmin: m.Admin(), Protocol: x.Protocol, Sent: x.Attempt, Received: 1, RTTs: []int64{x.RTT.Nanoseconds()}}
+			if err := WriteJSON(env.Out, v); err != nil {
+				return err
+			}
+		}
+	} else {
+		t := env.NewTable()
+		if env.StdoutTTY {
+			t.Row("IP", "MAC", "RTT", "INTERFACE", "MAC KIND")
+		}
+		for _, x := range res {
+			t.Row(x.Target.String(), env.Paint(Bold, x.MAC.String()), fmtRTT(x.RTT), x.Interface, x.MAC.Kind()+", "+x.MAC.Admin())
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+	}
+	if env.StderrTTY {
+		fmt.Fprintf(env.Stderr, "%s: %d hosts answered in %s\n", p.Masked(), len(res), time.Since(start).Round(time.Millisecond))
+	}
+	if len(res) == 0 {
+		return Failedf("arp: --scan %s: no host answered", p.Masked())
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/link"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newLinkCmd(env, nil) }) }
+
+type linkOptions struct {
+	Netns string
+	Names []string
+}
+
+func newLinkCmd(env *Env, runF func(*linkOptions) error) *cobra.Command {
+	opts := &linkOptions{}
+	cmd := &cobra.Command{
+		Use:   "link [NAME]...",
+		Short: "List network interfaces: the data-link view (like ip -br link)",
+		Long: `List the network interfaces the kernel knows, as layer 2 sees them: index,
+name, kind (device, veth, bridge, ...), state, MAC address, MTU, flags, the
+bridge a port belongs to and a veth's peer. With names, list only those.
+
+--netns NAME shows the view from inside a network namespace created with
+'ip netns add NAME': its own interfaces, separate from the host's.`,
+		Example: `  netcalc link
+  netcalc link eth0 -o json
+  sudo netcalc link --netns lab1`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return linkRun(cmd, env, opts)
+		},
+	}
+	addNetnsFlag(cmd, &opts.Netns)
+	return cmd
+}
+
+// addNetnsFlag adds --netns to a link-layer command.
+func addNetnsFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "netns", "", "run inside the named network namespace (see 'ip netns list'; needs root)")
+}
+
+// openHost opens the link-layer view of the namespace, mapping failures to
+// exit codes.
+func openHost(netns string) (*link.Host, error) {
+	h, err := link.Open(netns)
+	if err != nil {
+		return nil, linkErr(err)
+	}
+	return h, nil
+}
+
+// linkErr maps a netcalc/link error to its exit status: no reply, no route
+// and no cache entry are failed operations (1); everything the user can fix
+// by asking differently, and missing privilege, is bad usage (2).
+func linkErr(err error) error {
+	var marked *exitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &marked):
+		return err
+	case errors.Is(err, link.ErrTimeout), errors.Is(err, link.ErrNoRoute), errors.Is(err, link.ErrNotCached):
+		return Failed(err)
+	case errors.Is(err, link.ErrInvalidTarget), errors.Is(err, link.ErrNotARPable), errors.Is(err, link.ErrNoInterface),
+		errors.Is(err, link.ErrNoNamespace), errors.Is(err, link.ErrNoSource), errors.Is(err, link.ErrPermission),
+		errors.Is(err, link.ErrUnsupported):
+		return BadInput(err)
+	}
+	return Failed(err)
+}
+
+func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
+	h, err := openHost(opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	ls, err := h.Links(cmd.Context())
+	if err != nil {
+		return linkErr(err)
+	}
+	if len(opts.Names) > 0 {
+		var sel []link.Interface
+		for _, n := range opts.Names {
+			found := false
+			for _, l := range ls {
+				if l.Name == n {
+					sel, found = append(sel, l), true
+				}
+			}
+			if !found {
+				env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
+			}
+		}
+		ls = sel
+	}
+	if env.JSON() {
+		for _, l := range ls {
+			if err := WriteJSON(env.Out, l); err != nil {
+				return err
+			}
+		}
+		return env.Finish()
+	}
+	t := env.NewTable()
+	if env.StdoutTTY {
+		t.Row("INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "FLAGS", "MASTER", "PEER")
+	}
+	for _, l := range ls {
+		mac := l.MAC.String()
+		if !l.HasMAC && !l.IsLoopback() {
+			mac = "-"
+		}
+		t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, paintLinkState(env, l.State), mac, strconv.Itoa(l.MTU),
+			"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	return env.Finish()
+}
+
+func paintLinkState(e *Env, s string) string {
+	switch s {
+	case "UP":
+		return e.Paint(Green, s)
+	case "DOWN", "LOWERLAYERDOWN":
+		return e.Paint(Red, s)
+	}
+	return s
+}
+
+func linkDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

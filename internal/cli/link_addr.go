@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc"
+	"github.com/netcalc/netcalc/netcalc/link"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newAddrCmd(env, nil) }) }
+
+type addrOptions struct {
+	Netns string
+	Names []string
+}
+
+func newAddrCmd(env *Env, runF func(*addrOptions) error) *cobra.Command {
+	opts := &addrOptions{}
+	cmd := &cobra.Command{
+		Use:   "addr [INTERFACE]...",
+		Short: "List interface addresses and the subnet each implies (like ip -br addr)",
+		Long: `List every address assigned to an interface, as the network layer sees it,
+with the subnet its prefix length implies, computed exactly: network,
+broadcast (IPv4), first and last usable host and the usable host count.
+With interface names, list only theirs.
+
+--netns NAME shows the addresses inside a network namespace.`,
+		Example: `  netcalc addr
+  netcalc addr eth0 -o json
+  sudo netcalc addr --netns lab1`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return addrRun(cmd, env, opts)
+		},
+	}
+	addNetnsFlag(cmd, &opts.Netns)
+	return cmd
+}
+
+// addrJSON is one address with its implied subnet.
+type addrJSON struct {
+	link.Address
+	Network     netip.Prefix  `json:"network"`
+	Broadcast   netip.Addr    `json:"broadcast,omitzero"`
+	FirstHost   netip.Addr    `json:"first_host,omitzero"`
+	LastHost    netip.Addr    `json:"last_host,omitzero"`
+	Addresses   netcalc.Count `json:"addresses"`
+	UsableHosts netcalc.Count `json:"usable_hosts"`
+}
+
+func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
+	h, err := openHost(opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	as, err := h.Addrs(cmd.Context())
+	if err != nil {
+		return linkErr(err)
+	}
+	if len(opts.Names) > 0 {
+		ls, err := h.Links(cmd.Context())
+		if err != nil {
+			return linkErr(err)
+		}
+		want := map[string]bool{}
+		for _, n := range opts.Names {
+			found := false
+			for _, l := range ls {
+				found = found || l.Name == n
+			}
+			if !found {
+				env.Report(BadInputf("addr: %q: no such interface (see 'netcalc link')", n))
+			}
+			want[n] = true
+		}
+		var sel []link.Address
+		for _, a := range as {
+			if want[a.Interface] {
+				sel = append(sel, a)
+			}
+		}
+		as = sel
+	}
+	t := env.NewTable()
+	if env.StdoutTTY && !env.JSON() {
+		t.Row("INTERFACE", "ADDRESS", "SCOPE", "NETWORK", "BROADCAST", "USABLE RANGE", "HOSTS", "FLAGS")
+	}
+	for _, a := range as {
+		in := netcalc.Describe(a.Prefix)
+		if env.JSON() {
+			v := addrJSON{Address: a, Network: in.Network, Broadcast: in.Broadcast, FirstHost: in.FirstHost,
+				LastHost: in.LastHost, Addresses: in.Addresses, UsableHosts: in.UsableHosts}
+			if err := WriteJSON(env.Out, v); err != nil {
+				return err
+			}
+			continue
+		}
+		bcast := "-"
+		if in.Broadcast.IsValid() {
+			bcast = in.Broadcast.String()
+		}
+		rng := "-"
+		if in.FirstHost.IsValid() {
+			rng = in.FirstHost.String() + "-" + in.LastHost.String()
+		}
+		flags := "-"
+		if len(a.Flags) > 0 {
+			flags = strings.Join(a.Flags, ",")
+		}
+		t.Row(a.Interface, env.Paint(Bold, a.Prefix.String()), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), flags)
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	return env.Finish()
+}
