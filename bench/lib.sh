@@ -32,3 +32,16 @@ report() {
     r = (b > 0) ? a / b : 0
     printf "%-40s netcalc %6.2fs %6.1f MB | %-12s %6.2fs %6.1f MB | ratio %.2f\n", n, a, ar/1024, p, b, br/1024, r }'
 }
+
+# best3_in INFILE OUTFILE CMD...: like best3, with INFILE as standard input of
+# every run (a redirect around best3 would feed only the first run).
+best3_in() {
+  local in=$1 out=$2; shift 2
+  local best="" rss="" t m
+  for _ in 1 2 3; do
+    /usr/bin/time -f '%e %M' -o "$BENCH_OUT/.time" "$@" <"$in" >"$out"
+    read -r t m <"$BENCH_OUT/.time"
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}

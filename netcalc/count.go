@@ -138,7 +138,33 @@ func (c Count) AppendTo(b []byte) []byte {
 	if !c.full && c.hi == 0 {
 		return strconv.AppendUint(b, c.lo, 10)
 	}
-	return c.Big().Append(b, 10)
+	if c.full {
+		return append(b, "340282366920938463463374607431768211456"...)
+	}
+	// Split into base-1e19 digits with 128/64-bit division.
+	const base = 1e19
+	var parts [3]uint64
+	hi, lo := c.hi, c.lo
+	n := 0
+	for hi != 0 || n == 0 {
+		qhi := hi / base
+		r := hi % base
+		qlo, rem := bits.Div64(r, lo, base)
+		parts[n] = rem
+		n++
+		hi, lo = qhi, qlo
+	}
+	b = strconv.AppendUint(b, lo, 10)
+	for i := n - 1; i >= 0; i-- {
+		var d [19]byte
+		v := parts[i]
+		for j := 18; j >= 0; j-- {
+			d[j] = byte('0' + v%10)
+			v /= 10
+		}
+		b = append(b, d[:]...)
+	}
+	return b
 }
 
 // MarshalText implements encoding.TextMarshaler: the decimal digits.

@@ -152,12 +152,17 @@ func maskAddr(ones, bitLen int, inverse bool) netip.Addr {
 // MaskString formats a netmask or wildcard mask. IPv6 masks are always in
 // hexadecimal groups: the wildcard of a /80 is ::ffff:ffff:ffff, which
 // net/netip would print as the IPv4-mapped ::ffff:255.255.255.255.
-func MaskString(m netip.Addr) string {
+func MaskString(m netip.Addr) string { return string(appendMask(nil, m)) }
+
+func appendMask(dst []byte, m netip.Addr) []byte {
 	if !m.Is4In6() {
-		return m.String()
+		return m.AppendTo(dst)
 	}
 	b := m.As16()
-	return "::ffff:" + strconv.FormatUint(uint64(b[12])<<8|uint64(b[13]), 16) + ":" + strconv.FormatUint(uint64(b[14])<<8|uint64(b[15]), 16)
+	dst = append(dst, "::ffff:"...)
+	dst = strconv.AppendUint(dst, uint64(b[12])<<8|uint64(b[13]), 16)
+	dst = append(dst, ':')
+	return strconv.AppendUint(dst, uint64(b[14])<<8|uint64(b[15]), 16)
 }
 
 // class returns the legacy class of an IPv4 address.
@@ -207,20 +212,23 @@ var (
 
 // embedded finds an IPv4 address carried in an IPv6 address.
 func embedded(a netip.Addr) *Embedded {
-	b := a.WithZone("").As16()
-	var em Embedded
+	a = a.WithZone("")
+	b := a.As16()
+	var kind string
+	var v4 netip.Addr
 	switch {
 	case a.Is4In6():
-		em.Kind, em.Address = "ipv4-mapped", a.Unmap()
-	case nat64Prefix.Contains(a.WithZone("")):
-		em.Kind, em.Address = "nat64", netip.AddrFrom4([4]byte(b[12:16]))
-	case sixToFour.Contains(a.WithZone("")):
-		em.Kind, em.Address = "6to4", netip.AddrFrom4([4]byte(b[2:6]))
+		kind, v4 = "ipv4-mapped", a.Unmap()
+	case nat64Prefix.Contains(a):
+		kind, v4 = "nat64", netip.AddrFrom4([4]byte(b[12:16]))
+	case sixToFour.Contains(a):
+		kind, v4 = "6to4", netip.AddrFrom4([4]byte(b[2:6]))
 	default:
 		return nil
 	}
-	em.Registry, em.GloballyReachable = Classify(em.Address)
-	return &em
+	em := &Embedded{Kind: kind, Address: v4}
+	em.Registry, em.GloballyReachable = Classify(v4)
+	return em
 }
 
 // Binary renders a's bits grouped by octet (IPv4, separated by '.') or by
@@ -269,16 +277,21 @@ func (in Info) AppendJSON(b []byte) []byte {
 	}
 	b = append(b, `"version":`...)
 	b = strconv.AppendInt(b, int64(v), 10)
-	b = appendStr(b, ",\"address\":", in.Address.String())
+	b = appendAddr(b, ",\"address\":", in.Address)
 	b = append(b, `,"prefix_length":`...)
 	b = strconv.AppendInt(b, int64(in.Bits), 10)
-	b = appendStr(b, ",\"netmask\":", MaskString(in.Netmask))
-	b = appendStr(b, ",\"wildcard\":", MaskString(in.Wildcard))
-	b = appendStr(b, ",\"network\":", in.Network.Addr().String())
-	b = appendStr(b, ",\"cidr\":", in.Network.String())
+	b = append(b, `,"netmask":"`...)
+	b = appendMask(b, in.Netmask)
+	b = append(b, `","wildcard":"`...)
+	b = appendMask(b, in.Wildcard)
+	b = append(b, '"')
+	b = appendAddr(b, ",\"network\":", in.Network.Addr())
+	b = append(b, `,"cidr":"`...)
+	b = in.Network.AppendTo(b)
+	b = append(b, '"')
 	b = appendAddrOrNull(b, ",\"broadcast\":", in.Broadcast)
-	b = appendStr(b, ",\"first_host\":", in.FirstHost.String())
-	b = appendStr(b, ",\"last_host\":", in.LastHost.String())
+	b = appendAddr(b, ",\"first_host\":", in.FirstHost)
+	b = appendAddr(b, ",\"last_host\":", in.LastHost)
 	b = append(b, `,"addresses":"`...)
 	b = in.Addresses.AppendTo(b)
 	b = append(b, `","usable_hosts":"`...)
@@ -344,7 +357,19 @@ func appendAddrOrNull(b []byte, key string, a netip.Addr) []byte {
 	if !a.IsValid() {
 		return append(append(b, key...), "null"...)
 	}
-	return appendStr(b, key, a.String())
+	return appendAddr(b, key, a)
+}
+
+// appendAddr appends key and the address as a JSON string; address text
+// never needs escaping (zones are checked at parse time, and escaped anyway).
+func appendAddr(b []byte, key string, a netip.Addr) []byte {
+	if a.Zone() != "" {
+		return appendStr(b, key, a.String())
+	}
+	b = append(b, key...)
+	b = append(b, '"')
+	b = a.AppendTo(b)
+	return append(b, '"')
 }
 
 func appendStr(b []byte, key, s string) []byte {
@@ -357,7 +382,12 @@ func appendStr(b []byte, key, s string) []byte {
 func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':

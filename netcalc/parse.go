@@ -77,32 +77,48 @@ func parseAddr(s, input string) (netip.Addr, error) {
 // parseIPv4 parses a dotted quad, explaining the first thing wrong.
 func parseIPv4(s, input string) (netip.Addr, error) {
 	var b [4]byte
-	parts := strings.SplitN(s, ".", 5)
-	if len(parts) == 5 {
-		rest := s[len(strings.Join(parts[:4], ".")):]
-		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after the 4th octet of an IPv4 address", rest))
-	}
-	for i, oct := range parts {
-		n := i + 1
-		notDigit := strings.IndexFunc(oct, func(r rune) bool { return r < '0' || r > '9' })
+	field := 0
+	for i := 0; ; field++ {
+		j := i
+		for j < len(s) && s[j] != '.' {
+			j++
+		}
+		if field == 4 {
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after the 4th octet of an IPv4 address", s[i-1:]))
+		}
+		oct, n, last := s[i:j], field+1, j == len(s)
+		v, ok := 0, true
+		for k := 0; k < len(oct); k++ {
+			c := oct[k]
+			if c < '0' || c > '9' {
+				ok = false
+				if k > 0 && last {
+					return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after octet %d, expected a number 0-255", oct[k:], n))
+				}
+				break
+			}
+			if v <= 255 {
+				v = v*10 + int(c-'0')
+			}
+		}
 		switch {
 		case oct == "":
 			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is empty, expected a number 0-255", n))
-		case notDigit > 0 && i == len(parts)-1:
-			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after octet %d, expected a number 0-255", oct[notDigit:], n))
-		case notDigit >= 0:
+		case !ok:
 			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is %q, expected a number 0-255", n, oct))
 		case len(oct) > 1 && oct[0] == '0':
 			return netip.Addr{}, parseErr(input, ErrLeadingZero, fmt.Sprintf("octet %d is %q: a leading zero is ambiguous (octal or decimal?), write %s", n, oct, trimZeros(oct)))
-		}
-		v, err := strconv.ParseUint(oct, 10, 32)
-		if err != nil || v > 255 {
+		case v > 255:
 			return netip.Addr{}, parseErr(input, ErrOctetRange, fmt.Sprintf("octet %d is %s, must be 0-255", n, oct))
 		}
-		b[i] = byte(v)
+		b[field] = byte(v)
+		if last {
+			break
+		}
+		i = j + 1
 	}
-	if len(parts) < 4 {
-		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q has %d octets, expected 4 (a.b.c.d)", s, len(parts)))
+	if field < 3 {
+		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q has %d octets, expected 4 (a.b.c.d)", s, field+1))
 	}
 	return netip.AddrFrom4(b), nil
 }
@@ -160,7 +176,9 @@ func ParseSpec(s string) (Spec, error) {
 	if t == "" {
 		return Spec{}, parseErr(s, ErrEmpty, "empty input, expected an address or prefix such as 192.168.1.10/24")
 	}
-	if f := strings.Fields(t); len(f) == 2 {
+	if !strings.ContainsAny(t, " \t\n\r\v\f") {
+		// the common case: one token, no allocation for splitting
+	} else if f := strings.Fields(t); len(f) == 2 {
 		if strings.Contains(f[0], "/") {
 			return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after %q, which already has a prefix length", f[1], f[0]))
 		}

@@ -127,6 +127,20 @@ var (
 	multicast6 = entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no)
 )
 
+// special4 and special6 split the registry by family for lookups.
+var special4, special6 = splitFamilies(special)
+
+func splitFamilies(es []Entry) (v4, v6 []Entry) {
+	for _, e := range es {
+		if e.Prefix.Addr().Is4() {
+			v4 = append(v4, e)
+		} else {
+			v6 = append(v6, e)
+		}
+	}
+	return v4, v6
+}
+
 // IPv4 multicast blocks that are not globally reachable: Local Network
 // Control Block (RFC 5771), Administratively Scoped (RFC 2365) and
 // MCAST-TEST-NET documentation (RFC 6676).
@@ -157,9 +171,13 @@ func SpecialPurpose() []Entry { return append([]Entry(nil), special...) }
 // embedded address. The zone is ignored.
 func Classify(a netip.Addr) (entries []Entry, global bool) {
 	a = a.WithZone("")
-	for i := range special {
-		if special[i].Prefix.Contains(a) {
-			entries = append(entries, special[i])
+	table := special6
+	if a.Is4() {
+		table = special4
+	}
+	for i := range table {
+		if table[i].Prefix.Contains(a) {
+			entries = append(entries, table[i])
 		}
 	}
 	switch {

@@ -57,65 +57,81 @@ Subnet-Router anycast address (RFC 4291 2.6.1), so 2^h-1 hosts; /127 has two
 }
 
 func cidrRun(env *Env, opts *cidrOptions) error {
-	var buf []byte
-	first := true
-	handle := func(in Input, sp netcalc.Spec, err error) {
-		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
-			if env.JSON() {
-				buf = append(buf[:0], `{"input":`...)
-				buf = netcalc.AppendJSONString(buf, in.Text)
-				buf = append(buf, `,"error":`...)
-				buf = netcalc.AppendJSONString(buf, strings.TrimPrefix(err.Error(), "netcalc: "))
-				buf = append(buf, "}\n"...)
-				env.Out.Write(buf)
-			}
-			return
-		}
-		info := netcalc.DescribeSpec(sp)
-		if env.JSON() {
-			buf = append(buf[:0], `{"input":`...)
-			buf = netcalc.AppendJSONString(buf, in.Text)
-			buf = append(buf, ',')
-			buf = info.AppendJSON(buf)
-			buf = append(buf, "}\n"...)
-			env.Out.Write(buf)
-			return
-		}
-		if !first {
-			io.WriteString(env.Out, "\n")
-		}
-		first = false
-		writeCidrText(env, info, opts.Explain)
-	}
 	args := opts.Args
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
 			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line")
 		}
-		err := EachLine(env.Stdin, "stdin", true, func(in Input) error {
+		err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
 			sp, err := netcalc.ParseSpec(in.Text)
-			handle(in, sp, err)
-			return nil
+			return cidrFormat(env, opts, in, sp, err, dst)
 		})
 		if err != nil {
 			return err
 		}
 		return env.Finish()
 	}
+	var buf []byte
+	wrote := false
 	for i := 0; i < len(args); i++ {
 		in := Input{Text: args[i]}
+		var sp netcalc.Spec
+		var err error
 		if i+1 < len(args) && isMaskArg(args[i], args[i+1]) {
 			in.Text = args[i] + " " + args[i+1]
-			sp, err := netcalc.ParseSpecMask(args[i], args[i+1])
+			sp, err = netcalc.ParseSpecMask(args[i], args[i+1])
 			i++
-			handle(in, sp, err)
-			continue
+		} else {
+			sp, err = netcalc.ParseSpec(args[i])
 		}
-		sp, err := netcalc.ParseSpec(args[i])
-		handle(in, sp, err)
+		out, err := cidrFormat(env, opts, in, sp, err, buf[:0])
+		if len(out) > 0 {
+			if wrote {
+				io.WriteString(env.Out, cidrSep(env))
+			}
+			env.Out.Write(out)
+			wrote = true
+		}
+		buf = out
+		env.Report(err)
 	}
 	return env.Finish()
+}
+
+// cidrSep separates two outputs: a blank line in text, nothing in JSON Lines.
+func cidrSep(env *Env) string {
+	if env.JSON() {
+		return ""
+	}
+	return "\n"
+}
+
+// cidrFormat appends the output for one input to dst. A parse error comes
+// back as a bad-input error to report; in JSON mode the input's
+// {"input": ..., "error": ...} line is appended to dst as well.
+func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr error, dst []byte) ([]byte, error) {
+	if perr != nil {
+		msg := strings.TrimPrefix(perr.Error(), "netcalc: ")
+		if env.JSON() {
+			dst = append(dst, `{"input":`...)
+			dst = netcalc.AppendJSONString(dst, in.Text)
+			dst = append(dst, `,"error":`...)
+			dst = netcalc.AppendJSONString(dst, msg)
+			dst = append(dst, "}\n"...)
+		}
+		return dst, BadInputf("%s%s", in.Where(), msg)
+	}
+	info := netcalc.DescribeSpec(sp)
+	if env.JSON() {
+		dst = append(dst, `{"input":`...)
+		dst = netcalc.AppendJSONString(dst, in.Text)
+		dst = append(dst, ',')
+		dst = info.AppendJSON(dst)
+		return append(dst, "}\n"...), nil
+	}
+	var sb strings.Builder
+	writeCidrText(env, &sb, info, opts.Explain)
+	return append(dst, sb.String()...), nil
 }
 
 // isMaskArg reports whether next is the mask of addr in the two-argument
@@ -148,7 +164,7 @@ func isNonContiguousMask(v uint32) bool {
 	return true
 }
 
-func writeCidrText(env *Env, in netcalc.Info, explain bool) {
+func writeCidrText(env *Env, w io.Writer, in netcalc.Info, explain bool) {
 	v4 := in.Address.Is4()
 	maxBits := in.Address.BitLen()
 	h := maxBits - in.Bits
@@ -188,23 +204,23 @@ func writeCidrText(env *Env, in netcalc.Info, explain bool) {
 		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, in.Embedded.GloballyReachable)})
 	}
 	rows = append(rows, []string{"PTR:", in.PTR})
-	io.WriteString(env.Out, Aligned(rows))
+	io.WriteString(w, Aligned(rows))
 
 	// Binary view: the AND that gives the network.
 	addr := in.Address.WithZone("")
-	fmt.Fprintf(env.Out, "Binary (network bits | host bits):\n")
+	fmt.Fprintf(w, "Binary (network bits | host bits):\n")
 	brow := [][]string{
 		{"  address", paintBits(env, netcalc.Binary(addr, in.Bits)), addr.String()},
 		{"  netmask", paintBits(env, netcalc.Binary(in.Netmask, in.Bits)), "/" + strconv.Itoa(in.Bits)},
 		{"  AND", paintBits(env, netcalc.Binary(in.Network.Addr(), in.Bits)), in.Network.Addr().String() + " = network"},
 	}
-	io.WriteString(env.Out, Aligned(brow))
+	io.WriteString(w, Aligned(brow))
 	if addr != in.Network.Addr() || in.Bits < maxBits {
-		fmt.Fprintf(env.Out, "So: %s is address #%s of the block %s, which runs from %s to %s.\n",
+		fmt.Fprintf(w, "So: %s is address #%s of the block %s, which runs from %s to %s.\n",
 			in.Address, in.HostIndex(), in.Network, in.First, in.Last)
 	}
 	if explain {
-		writeCidrExplain(env, in)
+		writeCidrExplain(env, w, in)
 	}
 }
 
@@ -248,7 +264,7 @@ func describeRegistry(es []netcalc.Entry, global bool) string {
 	return strings.Join(names, " inside ") + "; " + reach
 }
 
-func writeCidrExplain(env *Env, in netcalc.Info) {
+func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 	v4 := in.Address.Is4()
 	maxBits := in.Address.BitLen()
 	h := maxBits - in.Bits
@@ -298,7 +314,7 @@ func writeCidrExplain(env *Env, in netcalc.Info) {
 		say("The most specific IANA special-purpose entry containing the address is %s %s (%s); it decides whether the address is globally reachable.",
 			e.Prefix, e.Name, e.RFC)
 	}
-	io.WriteString(env.Out, b.String())
+	io.WriteString(w, b.String())
 }
 
 // plural returns "N one" or "N many".

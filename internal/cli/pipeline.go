@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"bufio"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// lineResult is what a worker made of one input line.
+type lineResult struct {
+	end int   // end offset of the line's output in the batch buffer
+	err error // reported, in order, after the output, when set
+}
+
+type lineBatch struct {
+	lines   []Input
+	out     []byte
+	results []lineResult
+	done    chan struct{}
+}
+
+// EachLineParallel streams the lines of r through fn on all CPUs and writes
+// the results to env.Out in input order, with memory bounded by a few
+// batches whatever the input size. fn appends the output for one line to
+// dst and returns it, with an error to report (env.Report) in order after
+// that output, or nil. sep is written between two non-empty outputs. Blank lines
+// and '#' comments are skipped.
+func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(in Input, dst []byte) ([]byte, error)) error {
+	const batchSize = 512
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *lineBatch, workers)
+	order := make(chan *lineBatch, workers*2)
+	var readErr error
+
+	go func() { // reader
+		defer close(work)
+		defer close(order)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		n := 0
+		b := &lineBatch{done: make(chan struct{})}
+		flush := func() {
+			work <- b
+			order <- b
+			b = &lineBatch{done: make(chan struct{})}
+		}
+		for sc.Scan() {
+			n++
+			text := strings.TrimSpace(sc.Text())
+			if text == "" || text[0] == '#' {
+				continue
+			}
+			b.lines = append(b.lines, Input{Text: text, Line: n, Source: source})
+			if len(b.lines) == batchSize {
+				flush()
+			}
+		}
+		if err := sc.Err(); err != nil {
+			readErr = Failedf("reading %s: line %d: %v", source, n+1, err)
+		}
+		if len(b.lines) > 0 {
+			flush()
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.results = make([]lineResult, len(b.lines))
+				for j, in := range b.lines {
+					var err error
+					b.out, err = fn(in, b.out)
+					b.results[j] = lineResult{end: len(b.out), err: err}
+				}
+				close(b.done)
+			}
+		}()
+	}
+
+	wrote := false
+	for b := range order {
+		<-b.done
+		start := 0
+		for _, res := range b.results {
+			if res.end > start {
+				if wrote && sep != "" {
+					io.WriteString(e.Out, sep)
+				}
+				e.Out.Write(b.out[start:res.end])
+				wrote = true
+			}
+			start = res.end
+			e.Report(res.err)
+		}
+	}
+	wg.Wait()
+	return readErr
+}
