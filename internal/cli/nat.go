@@ -1,0 +1,364 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/nat"
+)
+
+func init() { register(newNatCmd) }
+
+func newNatCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "nat",
+		Short: "Simulate NAT and conntrack: translation tables, mappings, filtering, port allocation",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newNatSimulateCmd(env, nil))
+	return cmd
+}
+
+type natSimulateOptions struct {
+	Scenario string // file name, "-" for stdin, "" for generator mode
+	Preset   string
+	Flows    int
+	Seed     uint64
+	Inside   string
+	Dest     string
+	External string
+	Ports    string
+	Proto    string
+	Interval time.Duration
+	flowsSet bool
+}
+
+func newNatSimulateCmd(env *Env, runF func(*natSimulateOptions) error) *cobra.Command {
+	opts := &natSimulateOptions{}
+	cmd := &cobra.Command{
+		Use:   "simulate [SCENARIO.yaml | --preset NAME --flows N]",
+		Short: "Run packets through a simulated NAT and print decisions and the conntrack table",
+		Long: `Run packets through a simulated Linux-style NAT with connection tracking
+on a virtual clock, and print each packet's decision (accepted and rewritten,
+or dropped with the reason: no-mapping, filtered, expired, port-exhausted,
+hairpin-disabled), then the table as conntrack -L lines and as a router's
+inside/outside local/global view.
+
+SCENARIO.yaml ("-" for standard input):
+
+  nat:
+    preset: linux              # linux, full-cone, restricted-cone,
+                               # port-restricted-cone, symmetric
+    kind: masquerade           # snat, masquerade, dnat, static
+    external: 203.0.113.7      # address, range A-B or prefix (snat pool)
+    ports: 1024-65535          # optional --to-ports range
+    mapping: eim               # eim, adm, apdm
+    filtering: apdf            # eif, adf, apdf
+    port-assignment: preserve  # preserve, random, random-fully
+    hairpin: false
+    seed: 1
+    timeouts: {udp: 30s, tcp-established: 432000}
+    forwards: [{proto: tcp, external: "203.0.113.7:8080", internal: "10.0.0.10:80"}]
+    static: [{inside: 10.0.0.20, outside: 203.0.113.20}]
+  events:
+    - {at: 0,   out: "tcp 10.0.0.5:40000 -> 198.51.100.7:443"}
+    - {at: 0.1, in:  "tcp 198.51.100.7:443 -> 203.0.113.7:40000"}
+    - {at: 5,   out: "icmp 10.0.0.5 -> 198.51.100.1 id=7"}
+  until: 60s                   # optional: list the table at this time
+
+Times are seconds or durations (1m30s). TCP packets may carry flags (syn,
+ack, fin, rst); without them each packet is what the connection expects next.
+Port preservation follows Linux's get_unique_tuple: keep the port if the
+reply tuple is free (unique over the full 5-tuple), reuse the source's
+existing mapping, else search the range from a seeded random offset.
+
+Without a scenario, --preset NAME --flows N --seed S generates N random
+outbound flows from --inside hosts to --dest hosts and prints a summary:
+ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
+		Example: `  netcalc nat simulate testdata/nat/linux.yaml
+  netcalc nat simulate scenario.yaml -o json
+  netcalc nat simulate --preset linux --flows 100000 --seed 1
+  netcalc nat simulate --preset symmetric --flows 5000 --inside 10.1.0.0/24 --ports 5000-5999`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Scenario = args[0]
+			}
+			opts.flowsSet = cmd.Flags().Changed("flows")
+			if runF != nil {
+				return runF(opts)
+			}
+			return natSimulateRun(env, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Preset, "preset", "linux", "generator: behaviour preset (linux, full-cone, restricted-cone, port-restricted-cone, symmetric)")
+	f.IntVar(&opts.Flows, "flows", 0, "generator: number of random outbound flows")
+	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed for flows and port search")
+	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet the flows come from")
+	f.StringVar(&opts.Dest, "dest", "198.51.100.0/24", "generator: subnet the flows go to")
+	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external address, range A-B or prefix (a pool makes the preset use snat)")
+	f.StringVar(&opts.Ports, "ports", "", "generator: external port range MIN-MAX (default Linux's ranges)")
+	f.StringVar(&opts.Proto, "proto", "tcp", "generator: tcp or udp")
+	f.DurationVar(&opts.Interval, "interval", 0, "generator: virtual time between flows")
+	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(
+		[]string{"linux", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func natSimulateRun(env *Env, opts *natSimulateOptions) error {
+	if opts.Scenario == "" {
+		if !opts.flowsSet {
+			return BadInputf("give a scenario file, or --flows N to generate flows (see --help)")
+		}
+		return natGenerate(env, opts)
+	}
+	if opts.flowsSet {
+		return BadInputf("--flows generates its own flows; give either a scenario file or --flows, not both")
+	}
+	var src []byte
+	var err error
+	if opts.Scenario == "-" {
+		src, err = io.ReadAll(env.Stdin)
+	} else {
+		src, err = os.ReadFile(opts.Scenario)
+	}
+	if err != nil {
+		return BadInput(err)
+	}
+	sc, err := nat.ParseScenario(src)
+	if err != nil {
+		return BadInputf("%s: %s", opts.Scenario, strings.TrimPrefix(err.Error(), "nat: scenario "))
+	}
+	t, err := nat.New(sc.Config)
+	if err != nil {
+		return BadInputf("%s: %v", opts.Scenario, err)
+	}
+	var results []nat.Result
+	for _, ev := range sc.Events {
+		r, err := t.Process(ev)
+		if err != nil && !errors.Is(err, nat.ErrPortExhausted) {
+			return BadInputf("%s: line %d: %v", opts.Scenario, ev.Line, err)
+		}
+		results = append(results, r)
+	}
+	if err := t.Advance(sc.Until); err != nil {
+		return BadInput(err)
+	}
+	if env.JSON() {
+		return natJSON(env, results, t)
+	}
+	return natText(env, results, t)
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
+
+func natText(env *Env, results []nat.Result, t *nat.Table) error {
+	w := env.Out
+	fmt.Fprintln(w, env.Paint(Bold, "# events"))
+	tb := env.NewTable()
+	tb.Row("TIME", "DIR", "PACKET", "VERDICT", "TRANSLATED", "NOTE")
+	for _, r := range results {
+		pkt := nat.FormatPacket(r.Packet)
+		if r.Flags != 0 {
+			pkt += " " + r.Flags.String()
+		}
+		verdict, out, note := string(r.Verdict), "-", r.Note
+		if r.Verdict == nat.Drop {
+			verdict = env.Paint(Red, "drop ("+string(r.Reason)+")")
+		} else {
+			verdict = env.Paint(Green, verdict)
+			out = nat.FormatPacket(r.Out)
+			if r.New {
+				note = "new: " + note
+			}
+		}
+		tb.Row(seconds(r.At), string(r.Dir), pkt, verdict, out, note)
+	}
+	if err := tb.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	trs := t.Translations()
+	fmt.Fprintln(w, env.Paint(Bold, fmt.Sprintf("# conntrack -L at %s: %d entries", seconds(t.Now()), len(trs))))
+	for _, tr := range trs {
+		fmt.Fprintln(w, tr.Conn.String())
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, env.Paint(Bold, "# translations (inside/outside, local/global)"))
+	tb = env.NewTable()
+	tb.Row("PRO", "INSIDE GLOBAL", "INSIDE LOCAL", "OUTSIDE LOCAL", "OUTSIDE GLOBAL", "STATE", "TIMEOUT")
+	for _, tr := range trs {
+		state := "-"
+		if tr.Proto == nat.TCP {
+			state = tr.Conn.State.String()
+		}
+		tb.Row(tr.Proto.String(), tr.InsideGlobal.String(), tr.InsideLocal.String(),
+			tr.OutsideLocal.String(), tr.OutsideGlobal.String(), state, strconv.Itoa(int(tr.Conn.Timeout)))
+	}
+	return tb.Flush()
+}
+
+type natEventJSON struct {
+	Type    string  `json:"type"`
+	At      float64 `json:"at"`
+	Line    int     `json:"line,omitempty"`
+	Dir     string  `json:"dir"`
+	Packet  string  `json:"packet"`
+	Flags   string  `json:"flags,omitempty"`
+	Verdict string  `json:"verdict"`
+	Reason  string  `json:"reason,omitempty"`
+	Out     string  `json:"out,omitempty"`
+	New     bool    `json:"new"`
+	Note    string  `json:"note,omitempty"`
+	Entry   string  `json:"conntrack,omitempty"`
+}
+
+type natEntryJSON struct {
+	Type string `json:"type"`
+	nat.Conn
+	InsideLocal   netip.AddrPort `json:"inside_local"`
+	InsideGlobal  netip.AddrPort `json:"inside_global"`
+	OutsideLocal  netip.AddrPort `json:"outside_local"`
+	OutsideGlobal netip.AddrPort `json:"outside_global"`
+	Line          string         `json:"conntrack"`
+}
+
+func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
+	for _, r := range results {
+		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
+			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
+			Reason: string(r.Reason), New: r.New, Note: r.Note}
+		if r.Verdict == nat.Accept {
+			j.Out = nat.FormatPacket(r.Out)
+			j.Entry = r.Conn.String()
+		}
+		if err := WriteJSON(env.Out, j); err != nil {
+			return err
+		}
+	}
+	for _, tr := range t.Translations() {
+		j := natEntryJSON{Type: "conn", Conn: tr.Conn, InsideLocal: tr.InsideLocal, InsideGlobal: tr.InsideGlobal,
+			OutsideLocal: tr.OutsideLocal, OutsideGlobal: tr.OutsideGlobal, Line: tr.Conn.String()}
+		if err := WriteJSON(env.Out, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func natGenerate(env *Env, opts *natSimulateOptions) error {
+	preset, err := nat.ParsePreset(opts.Preset)
+	if err != nil {
+		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
+	}
+	if opts.Flows < 0 || opts.Flows > 50_000_000 {
+		return BadInputf("--flows: %d is out of range, want 0 to 50000000", opts.Flows)
+	}
+	cfg, _ := preset.Config()
+	cfg.Seed = opts.Seed
+	cfg.SizeHint = opts.Flows
+	cfg.External, err = nat.ParseRange(opts.External)
+	if err != nil {
+		return BadInputf("--external: %q is not an address, range A-B or prefix", opts.External)
+	}
+	if cfg.External.From() != cfg.External.To() {
+		cfg.Kind = nat.SNAT
+	}
+	if opts.Ports != "" {
+		lo, hi, ok := strings.Cut(opts.Ports, "-")
+		if !ok {
+			hi = lo
+		}
+		a, err1 := strconv.ParseUint(lo, 10, 16)
+		b, err2 := strconv.ParseUint(hi, 10, 16)
+		if err1 != nil || err2 != nil || a == 0 || a > b {
+			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
+		}
+		cfg.PortMin, cfg.PortMax = uint16(a), uint16(b)
+	}
+	fl := nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}
+	if fl.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
+		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
+	}
+	if fl.Dest, err = netip.ParsePrefix(opts.Dest); err != nil {
+		return BadInputf("--dest: %q is not a prefix such as 198.51.100.0/24", opts.Dest)
+	}
+	if fl.Inside.Addr().Is4() != cfg.External.From().Is4() || fl.Dest.Addr().Is4() != fl.Inside.Addr().Is4() {
+		return BadInputf("--inside %s, --dest %s and --external %s must be of one address family", opts.Inside, opts.Dest, opts.External)
+	}
+	switch opts.Proto {
+	case "tcp":
+		fl.Proto = nat.TCP
+	case "udp":
+		fl.Proto = nat.UDP
+	default:
+		return BadInputf("--proto: %q, want tcp or udp", opts.Proto)
+	}
+	t, err := nat.New(cfg)
+	if err != nil {
+		return BadInput(err)
+	}
+	for ev := range fl.Events() {
+		if _, err := t.Process(ev); err != nil && !errors.Is(err, nat.ErrPortExhausted) {
+			return Failed(err)
+		}
+	}
+	s := t.Summary()
+	c := t.Config()
+	if env.JSON() {
+		return WriteJSON(env.Out, struct {
+			Type    string `json:"type"`
+			Preset  string `json:"preset"`
+			Kind    string `json:"kind"`
+			Mapping string `json:"mapping"`
+			Filter  string `json:"filtering"`
+			Ports   string `json:"port_assignment"`
+			Flows   int    `json:"flows"`
+			Seed    uint64 `json:"seed"`
+			nat.Summary
+		}{"summary", string(preset), string(c.Kind), string(c.Mapping), string(c.Filtering), string(c.Ports), opts.Flows, opts.Seed, s})
+	}
+	pct := func(n int) string {
+		if opts.Flows == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" (%.1f%%)", 100*float64(n)/float64(opts.Flows))
+	}
+	drops := []string{}
+	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff} {
+		if n := s.Drops[r]; n > 0 {
+			drops = append(drops, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	if len(drops) == 0 {
+		drops = append(drops, "none")
+	}
+	rows := [][]string{
+		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", preset, c.Kind, c.Mapping, c.Filtering, c.Ports)},
+		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", opts.Flows, opts.Proto, fl.Inside, fl.Dest, opts.Seed)},
+		{"external", c.External.String()},
+		{"accepted", fmt.Sprintf("%d%s", s.Accepted, pct(s.Accepted))},
+		{"port preserved", fmt.Sprintf("%d%s", s.Preserved, pct(s.Preserved))},
+		{"mapping reused", fmt.Sprintf("%d%s", s.Reused, pct(s.Reused))},
+		{"port moved", fmt.Sprintf("%d%s (collisions and random assignment)", s.Moved, pct(s.Moved))},
+		{"exhausted", fmt.Sprintf("%d%s", s.Exhausted, pct(s.Exhausted))},
+		{"drops", strings.Join(drops, ", ")},
+		{"live entries", strconv.Itoa(s.Live)},
+		{"inside hosts", strconv.Itoa(s.InsideHosts)},
+		{"external addrs", strconv.Itoa(s.ExternalAddrs)},
+		{"external ports", fmt.Sprintf("%d distinct address:port pairs, up to %d connections on one", s.ExternalPorts, s.MaxPerPort)},
+	}
+	_, err = io.WriteString(env.Out, Aligned(rows))
+	return err
+}

@@ -1,0 +1,116 @@
+package nat
+
+import (
+	"iter"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+)
+
+// Flows describes random outbound flows for a scale run: N new
+// connections from random hosts of Inside, with source ports from Linux's
+// default ephemeral range 32768-60999, to random hosts of Dest on DstPort,
+// one every Interval of virtual time.
+type Flows struct {
+	// Inside is the inside subnet; required.
+	Inside netip.Prefix
+	// Dest is the subnet of destinations; required, same family.
+	Dest netip.Prefix
+	// N is the number of flows.
+	N int
+	// Seed seeds the generator; the same seed gives the same flows.
+	Seed uint64
+	// Proto is TCP or UDP; default TCP.
+	Proto Proto
+	// DstPort is the destination port; default 443.
+	DstPort uint16
+	// Interval is the virtual time between flows; default 0 (all at once).
+	Interval time.Duration
+}
+
+// Events yields the flows as outbound events.
+func (f Flows) Events() iter.Seq[Event] {
+	return func(yield func(Event) bool) {
+		rng := rand.New(rand.NewPCG(f.Seed, 0x666c6f7773)) // "flows"
+		proto := f.Proto
+		if proto == 0 {
+			proto = TCP
+		}
+		dport := f.DstPort
+		if dport == 0 {
+			dport = 443
+		}
+		for i := 0; i < f.N; i++ {
+			p := Tuple{
+				Proto:   proto,
+				Src:     randomIn(rng, f.Inside),
+				Dst:     randomIn(rng, f.Dest),
+				SrcPort: uint16(32768 + rng.IntN(60999-32768+1)),
+				DstPort: dport,
+			}
+			if !yield(Event{At: time.Duration(i) * f.Interval, Dir: Outbound, Packet: p}) {
+				return
+			}
+		}
+	}
+}
+
+// randomIn returns a random address of p (any of its addresses, network
+// and broadcast included for prefixes shorter than /31, as a scale test
+// does not care).
+func randomIn(rng *rand.Rand, p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	b := a.As16()
+	host := a.BitLen() - p.Bits()
+	r := [2]uint64{rng.Uint64(), rng.Uint64()}
+	for i := 15; i >= 0 && host > 0; i-- {
+		n := min(host, 8)
+		mask := byte(1<<n - 1)
+		b[i] |= byte(r[i/8]>>(8*(i%8))) & mask
+		host -= n
+	}
+	out := netip.AddrFrom16(b)
+	if a.Is4() {
+		out = out.Unmap()
+	}
+	return out
+}
+
+// Summary describes a table after a scale run.
+type Summary struct {
+	Stats
+	// Live is the number of live connections.
+	Live int `json:"live"`
+	// InsideHosts is the number of distinct inside addresses with a live
+	// connection.
+	InsideHosts int `json:"inside_hosts"`
+	// ExternalAddrs is the number of external addresses in use.
+	ExternalAddrs int `json:"external_addrs"`
+	// ExternalPorts is the number of distinct external (address, port)
+	// pairs in use; below Live when ports are shared across destinations.
+	ExternalPorts int `json:"external_ports"`
+	// MaxPerPort is the most connections sharing one external endpoint.
+	MaxPerPort int `json:"max_per_port"`
+}
+
+// Summary counts the live table.
+func (t *Table) Summary() Summary {
+	s := Summary{Stats: t.Stats()}
+	hosts := map[netip.Addr]struct{}{}
+	addrs := map[netip.Addr]struct{}{}
+	ports := map[endpoint]int{}
+	for i := 1; i < len(t.ents); i++ {
+		e := &t.ents[i]
+		if e.seq == 0 || !t.alive(e) {
+			continue
+		}
+		s.Live++
+		hosts[e.internal().addr] = struct{}{}
+		x := e.external()
+		addrs[x.addr] = struct{}{}
+		ports[x]++
+		s.MaxPerPort = max(s.MaxPerPort, ports[x])
+	}
+	s.InsideHosts, s.ExternalAddrs, s.ExternalPorts = len(hosts), len(addrs), len(ports)
+	return s
+}

@@ -1,0 +1,835 @@
+package nat
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// rangeV is an inclusive address range.
+type rangeV struct{ from, to netip.Addr }
+
+func (r rangeV) contains(a netip.Addr) bool {
+	return r.from.IsValid() && a.BitLen() == r.from.BitLen() && r.from.Compare(a) <= 0 && a.Compare(r.to) <= 0
+}
+
+// Chains an entry is linked into, like the kernel's hash lists.
+const (
+	chOrig  = iota // by original tuple
+	chReply        // by reply tuple
+	chSrc          // by internal endpoint (nf_nat_bysource)
+	chExt          // by external endpoint
+	nChains
+)
+
+const (
+	fReplied uint8 = 1 << iota
+	fAssured
+	fInbound // created by an inbound packet (forward, static or filter)
+)
+
+// entry is one tracked connection. Entries live in Table.ents; index 0 is
+// the end-of-chain sentinel.
+type entry struct {
+	orig, reply    Tuple
+	start, expires time.Duration
+	seq            uint32
+	state          TCPState
+	flags          uint8
+	next           [nChains]uint32
+}
+
+// endpoint is a protocol, address and port (ICMP identifier).
+type endpoint struct {
+	proto Proto
+	addr  netip.Addr
+	port  uint16
+}
+
+func (p endpoint) addrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.port) }
+
+// dport is the port naming a tuple's destination: the ICMP identifier for
+// ICMP, whose tuples keep it in SrcPort.
+func (t Tuple) dport() uint16 {
+	if t.Proto.IsICMP() {
+		return t.SrcPort
+	}
+	return t.DstPort
+}
+
+// withSrc returns t with its source rewritten.
+func (t Tuple) withSrc(a netip.Addr, port uint16) Tuple {
+	t.Src, t.SrcPort = a, port
+	return t
+}
+
+// withDst returns t with its destination rewritten.
+func (t Tuple) withDst(a netip.Addr, port uint16) Tuple {
+	t.Dst = a
+	if t.Proto.IsICMP() {
+		t.SrcPort = port
+	} else {
+		t.DstPort = port
+	}
+	return t
+}
+
+func (e *entry) inbound() bool { return e.flags&fInbound != 0 }
+
+// internal is the inside host's own endpoint.
+func (e *entry) internal() endpoint {
+	if e.inbound() {
+		return endpoint{e.orig.Proto, e.reply.Src, e.reply.SrcPort}
+	}
+	return endpoint{e.orig.Proto, e.orig.Src, e.orig.SrcPort}
+}
+
+// external is the inside host's endpoint as the outside sees it.
+func (e *entry) external() endpoint {
+	if e.inbound() {
+		return endpoint{e.orig.Proto, e.orig.Dst, e.orig.dport()}
+	}
+	return endpoint{e.orig.Proto, e.reply.Dst, e.reply.dport()}
+}
+
+// remote is the outside endpoint.
+func (e *entry) remote() endpoint {
+	if e.inbound() {
+		return endpoint{e.orig.Proto, e.orig.Src, e.orig.SrcPort}
+	}
+	return endpoint{e.orig.Proto, e.orig.Dst, e.orig.dport()}
+}
+
+// Table is a NAT with its conntrack table and virtual clock. Feed it
+// events in time order with Process. A Table is not safe for concurrent
+// use.
+type Table struct {
+	cfg      Config
+	ext      rangeV
+	forwards map[endpoint]Forward
+	static   map[netip.Addr]netip.Addr // inside → outside
+	staticIn map[netip.Addr]netip.Addr // outside → inside
+	rng      *rand.Rand
+	now      time.Duration
+	seq      uint32
+
+	ents  []entry
+	free  []uint32
+	heads [nChains][]uint32
+	mask  uint64
+	live  int // entries in the chains, expired or not
+
+	stats Stats
+}
+
+// Stats counts what a Table did.
+type Stats struct {
+	Packets  int `json:"packets"`
+	Accepted int `json:"accepted"`
+	Dropped  int `json:"dropped"`
+	// New is the number of connections created.
+	New int `json:"new"`
+	// Preserved counts new source-NAT connections that kept their
+	// original port.
+	Preserved int `json:"preserved"`
+	// Reused counts new connections that reused an existing mapping of
+	// the same internal endpoint (EIM/ADM).
+	Reused int `json:"reused"`
+	// Moved counts new source-NAT connections whose port was taken, so
+	// the range was searched (collisions), plus random assignments.
+	Moved int `json:"moved"`
+	// Exhausted counts packets dropped because no port was free.
+	Exhausted int `json:"exhausted"`
+	// Drops counts dropped packets by reason.
+	Drops map[Reason]int `json:"drops,omitempty"`
+}
+
+// New returns an empty NAT table for cfg at virtual time 0.
+func New(cfg Config) (*Table, error) {
+	c, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{
+		cfg:      c,
+		ext:      rangeV{c.External.From(), c.External.To()},
+		forwards: map[endpoint]Forward{},
+		static:   map[netip.Addr]netip.Addr{},
+		staticIn: map[netip.Addr]netip.Addr{},
+		rng:      rand.New(rand.NewPCG(c.Seed, 0x6e657463616c63)), // "netcalc"
+		stats:    Stats{Drops: map[Reason]int{}},
+	}
+	for _, f := range c.Forwards {
+		t.forwards[endpoint{f.Proto, f.External.Addr(), f.External.Port()}] = f
+	}
+	for _, s := range c.Static {
+		t.static[s.Inside] = s.Outside
+		t.staticIn[s.Outside] = s.Inside
+	}
+	size := 64
+	for size < c.SizeHint {
+		size <<= 1
+	}
+	t.ents = make([]entry, 1, max(c.SizeHint, 16)+1)
+	t.rehash(size)
+	return t, nil
+}
+
+// Config returns the table's configuration with defaults filled in.
+func (t *Table) Config() Config { return t.cfg }
+
+// Now returns the virtual clock: the time of the last event, or the time
+// given to Advance.
+func (t *Table) Now() time.Duration { return t.now }
+
+// Advance moves the virtual clock forward to at, expiring entries as time
+// passes. Moving it backwards is an error wrapping ErrPacket.
+func (t *Table) Advance(at time.Duration) error {
+	if at < t.now {
+		return fmt.Errorf("%w: time %v is before the clock (%v); events must be in time order", ErrPacket, at, t.now)
+	}
+	t.now = at
+	return nil
+}
+
+// Stats returns the counters so far.
+func (t *Table) Stats() Stats {
+	s := t.stats
+	s.Drops = make(map[Reason]int, len(t.stats.Drops))
+	for k, v := range t.stats.Drops {
+		s.Drops[k] = v
+	}
+	return s
+}
+
+// Len returns the number of live (unexpired) connections.
+func (t *Table) Len() int {
+	n := 0
+	for i := 1; i < len(t.ents); i++ {
+		if t.ents[i].seq != 0 && t.ents[i].expires > t.now {
+			n++
+		}
+	}
+	return n
+}
+
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+func hashAddr(h uint64, a netip.Addr) uint64 {
+	b := a.As16()
+	lo := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	hi := uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 | uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15])
+	return mix64(h ^ lo ^ mix64(hi+0x9e3779b97f4a7c15))
+}
+
+func hashTuple(k Tuple) uint64 {
+	h := uint64(k.Proto)<<48 | uint64(k.SrcPort)<<32 | uint64(k.DstPort)<<16 | uint64(k.Type)<<8 | uint64(k.Code)
+	return hashAddr(hashAddr(h, k.Src), k.Dst)
+}
+
+func hashEP(p endpoint) uint64 {
+	return hashAddr(uint64(p.proto)<<16|uint64(p.port)|1<<60, p.addr)
+}
+
+func (t *Table) keyHash(c int, e *entry) uint64 {
+	switch c {
+	case chOrig:
+		return hashTuple(e.orig)
+	case chReply:
+		return hashTuple(e.reply)
+	case chSrc:
+		return hashEP(e.internal())
+	default:
+		return hashEP(e.external())
+	}
+}
+
+func (t *Table) rehash(size int) {
+	for c := range t.heads {
+		t.heads[c] = make([]uint32, size)
+	}
+	t.mask = uint64(size - 1)
+	for i := 1; i < len(t.ents); i++ {
+		if t.ents[i].seq != 0 {
+			t.link(uint32(i))
+		}
+	}
+}
+
+func (t *Table) link(i uint32) {
+	e := &t.ents[i]
+	for c := 0; c < nChains; c++ {
+		b := t.keyHash(c, e) & t.mask
+		e.next[c] = t.heads[c][b]
+		t.heads[c][b] = i
+	}
+}
+
+func (t *Table) unlink(i uint32) {
+	e := &t.ents[i]
+	for c := 0; c < nChains; c++ {
+		p := &t.heads[c][t.keyHash(c, e)&t.mask]
+		for *p != 0 && *p != i {
+			p = &t.ents[*p].next[c]
+		}
+		if *p == i {
+			*p = e.next[c]
+		}
+	}
+	*e = entry{}
+	t.free = append(t.free, i)
+	t.live--
+}
+
+func (t *Table) insert(e entry) uint32 {
+	// Drop dead entries holding the same keys, as the kernel's GC would
+	// have done by now.
+	for _, k := range [...]struct {
+		c   int
+		key Tuple
+	}{{chOrig, e.orig}, {chReply, e.reply}, {chOrig, e.reply}, {chReply, e.orig}} {
+		for {
+			i := t.find(k.c, k.key, false)
+			if i == 0 {
+				break
+			}
+			t.unlink(i)
+		}
+	}
+	if t.live+1 > len(t.heads[0]) {
+		t.rehash(2 * len(t.heads[0]))
+	}
+	t.seq++
+	e.seq = t.seq
+	var i uint32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.ents[i] = e
+	} else {
+		i = uint32(len(t.ents))
+		t.ents = append(t.ents, e)
+	}
+	t.live++
+	t.link(i)
+	return i
+}
+
+func (t *Table) alive(e *entry) bool { return e.expires > t.now }
+
+// find returns an entry whose chain-c key equals k: a live one when alive
+// is set, else a dead one; 0 if none.
+func (t *Table) find(c int, k Tuple, alive bool) uint32 {
+	for i := t.heads[c][hashTuple(k)&t.mask]; i != 0; i = t.ents[i].next[c] {
+		e := &t.ents[i]
+		var key Tuple
+		if c == chOrig {
+			key = e.orig
+		} else {
+			key = e.reply
+		}
+		if key == k && t.alive(e) == alive {
+			return i
+		}
+	}
+	return 0
+}
+
+// taken reports whether a live connection already uses tuple k in either
+// direction (nf_conntrack_tuple_taken).
+func (t *Table) taken(k Tuple) bool {
+	return t.find(chReply, k, true) != 0 || t.find(chOrig, k, true) != 0
+}
+
+// sameMapping reports whether a connection e belongs to the mapping the
+// new connection from in toward rem would use.
+func (t *Table) sameMapping(e *entry, in, rem endpoint) bool {
+	if e.internal() != in {
+		return false
+	}
+	switch t.cfg.Mapping {
+	case ADM:
+		return e.remote().addr == rem.addr
+	case APDM:
+		return e.remote() == rem
+	}
+	return true
+}
+
+// extUsed reports whether the external endpoint x may not serve the new
+// connection o → its reply tuple is taken, or, outside APDF, x belongs to
+// another mapping or a port forward.
+func (t *Table) extUsed(o Tuple, x endpoint) bool {
+	if t.taken(o.withSrc(x.addr, x.port).Reverse()) {
+		return true
+	}
+	if t.cfg.Filtering == APDF {
+		return false
+	}
+	if _, ok := t.forwards[x]; ok {
+		return true
+	}
+	in := endpoint{o.Proto, o.Src, o.SrcPort}
+	rem := endpoint{o.Proto, o.Dst, o.dport()}
+	for i := t.heads[chExt][hashEP(x)&t.mask]; i != 0; i = t.ents[i].next[chExt] {
+		e := &t.ents[i]
+		if t.alive(e) && e.external() == x && !t.sameMapping(e, in, rem) {
+			return true
+		}
+	}
+	return false
+}
+
+// portRange returns the source-NAT port range for an original port.
+func (t *Table) portRange(p Proto, port uint16) (lo, hi uint16, specified bool) {
+	if t.cfg.PortMax != 0 {
+		return t.cfg.PortMin, t.cfg.PortMax, true
+	}
+	switch {
+	case p.IsICMP():
+		return 0, 65535, false
+	case port < 512:
+		return 1, 511, false
+	case port < 1024:
+		return 600, 1023, false
+	}
+	return 1024, 65535, false
+}
+
+// how a source-NAT endpoint was chosen
+const (
+	howPreserved = "port preserved"
+	howKept      = "source already in range, kept"
+	howReused    = "reused mapping"
+	howMoved     = "port taken, searched the range"
+	howRandom    = "random port"
+)
+
+// allocSrc chooses the external endpoint for a new outbound connection o,
+// following nf_nat_core.c get_unique_tuple and nf_nat_l4proto_unique_tuple.
+func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
+	fully := t.cfg.Ports != Preserve
+	lo, hi, specified := t.portRange(o.Proto, o.SrcPort)
+	inPorts := func(p uint16) bool { return lo <= p && p <= hi }
+	if !fully {
+		// 1a: the original tuple is already in range and unique.
+		if t.ext.contains(o.Src) {
+			x := endpoint{o.Proto, o.Src, o.SrcPort}
+			if inPorts(o.SrcPort) && !t.extUsed(o, x) {
+				return x, howKept, nil
+			}
+		} else if t.cfg.Mapping != APDM {
+			// 1b: find_appropriate_src, by mapping behaviour.
+			in := endpoint{o.Proto, o.Src, o.SrcPort}
+			rem := endpoint{o.Proto, o.Dst, o.dport()}
+			for i := t.heads[chSrc][hashEP(in)&t.mask]; i != 0; i = t.ents[i].next[chSrc] {
+				e := &t.ents[i]
+				if !t.alive(e) || !t.sameMapping(e, in, rem) {
+					continue
+				}
+				x := e.external()
+				if t.ext.contains(x.addr) && inPorts(x.port) && !t.extUsed(o, x) {
+					return x, howReused, nil
+				}
+			}
+		}
+	}
+	// 2: the address, hashed from source (and destination).
+	ip := bestIP(t.ext, o.Src, o.Dst, t.cfg.Persistent)
+	// 3: keep the port if it is in range and unique.
+	if !fully && (!specified || inPorts(o.SrcPort)) {
+		if x := (endpoint{o.Proto, ip, o.SrcPort}); !t.extUsed(o, x) {
+			return x, howPreserved, nil
+		}
+	}
+	// 4: search from an offset with shrinking windows.
+	size := uint32(hi) - uint32(lo) + 1
+	var off uint16
+	switch t.cfg.Ports {
+	case Random:
+		off = uint16(hashAddr(hashAddr(t.cfg.Seed^uint64(o.dport()), o.Src), o.Dst))
+	default:
+		off = uint16(t.rng.Uint32())
+	}
+	attempts := min(size, 128)
+	tries := 0
+	for {
+		for i := uint32(0); i < attempts; i, off = i+1, off+1 {
+			tries++
+			x := endpoint{o.Proto, ip, uint16(uint32(lo) + uint32(off)%size)}
+			if !t.extUsed(o, x) {
+				if fully {
+					return x, howRandom, nil
+				}
+				return x, howMoved, nil
+			}
+		}
+		if attempts >= size || attempts < 16 {
+			return endpoint{}, "", &ExhaustedError{Packet: o, Addr: ip, Min: lo, Max: hi, Tries: tries}
+		}
+		attempts /= 2
+		off = uint16(t.rng.Uint32())
+	}
+}
+
+// isOurs reports whether a is an external address of the NAT.
+func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
+	if t.ext.contains(a) {
+		return true
+	}
+	if _, ok := t.staticIn[a]; ok {
+		return true
+	}
+	_, ok := t.forwards[endpoint{p, a, port}]
+	return ok
+}
+
+// resolveIn finds the inside endpoint for a new inbound packet q: port
+// forward, static entry, or a mapping that the filtering lets q through.
+func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
+	if f, ok := t.forwards[endpoint{q.Proto, q.Dst, q.dport()}]; ok {
+		port := f.Internal.Port()
+		if port == 0 {
+			port = q.dport()
+		}
+		return endpoint{q.Proto, f.Internal.Addr(), port}, "port forward to " + netip.AddrPortFrom(f.Internal.Addr(), port).String(), ""
+	}
+	if in, ok := t.staticIn[q.Dst]; ok {
+		return endpoint{q.Proto, in, q.dport()}, "static " + q.Dst.String() + " <-> " + in.String(), ""
+	}
+	x := endpoint{q.Proto, q.Dst, q.dport()}
+	var mapped, dead bool
+	for i := t.heads[chExt][hashEP(x)&t.mask]; i != 0; i = t.ents[i].next[chExt] {
+		e := &t.ents[i]
+		if e.external() != x {
+			continue
+		}
+		if !t.alive(e) {
+			dead = true
+			continue
+		}
+		mapped = true
+		switch t.cfg.Filtering {
+		case EIF:
+			return e.internal(), "eif: mapping of " + e.internal().addrPort().String(), ""
+		case ADF:
+			if e.remote().addr == q.Src {
+				return e.internal(), "adf: " + e.internal().addrPort().String() + " sent to " + q.Src.String(), ""
+			}
+		}
+	}
+	switch {
+	case mapped:
+		return endpoint{}, fmt.Sprintf("%s: %v is not a peer of %v", t.cfg.Filtering, remoteName(q, t.cfg.Filtering), x.addrPort()), Filtered
+	case dead:
+		return endpoint{}, "mapping of " + x.addrPort().String() + " timed out", Expired
+	}
+	return endpoint{}, "nothing maps " + x.addrPort().String(), NoMapping
+}
+
+func remoteName(q Tuple, f Filtering) string {
+	if f == ADF {
+		return q.Src.String()
+	}
+	return q.SrcAddrPort().String()
+}
+
+// Process runs one packet through the NAT at ev.At and returns the
+// decision. The clock first advances to ev.At (an earlier time is an
+// ErrPacket error). A packet that cannot get an external port is dropped
+// with Reason PortExhausted and the error is an *ExhaustedError; other
+// drops are decisions, not errors.
+func (t *Table) Process(ev Event) (Result, error) {
+	r := Result{Event: ev}
+	p := ev.Packet
+	if err := t.check(ev); err != nil {
+		return r, err
+	}
+	t.now = ev.At
+	t.stats.Packets++
+
+	// An existing connection, in either direction.
+	var deadExact bool
+	for _, c := range [2]int{chOrig, chReply} {
+		if ev.Dir == Inbound {
+			c = chOrig + chReply - c // replies first
+		}
+		if i := t.find(c, p, true); i != 0 {
+			return t.established(r, i, c == chReply), nil
+		}
+		if t.find(c, p, false) != 0 {
+			deadExact = true
+		}
+	}
+
+	if ev.Dir == Inbound {
+		in, note, reason := t.resolveIn(p)
+		if reason != "" {
+			if reason == NoMapping && deadExact {
+				reason, note = Expired, "connection timed out"
+			}
+			return t.drop(r, reason, note), nil
+		}
+		e := entry{orig: p, reply: p.withDst(in.addr, in.port).Reverse(), flags: fInbound}
+		return t.created(r, e, note), nil
+	}
+
+	// A new outbound connection.
+	hairpin := t.isOurs(p.Proto, p.Dst, p.dport())
+	if hairpin && !t.cfg.Hairpin {
+		return t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address"), nil
+	}
+	src := endpoint{p.Proto, p.Src, p.SrcPort}
+	how := "not translated"
+	switch out, ok := t.static[p.Src]; {
+	case ok:
+		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
+	case t.cfg.Kind == Static:
+		return t.drop(r, NoMapping, "no static entry for "+p.Src.String()), nil
+	case t.cfg.Kind == SNAT || t.cfg.Kind == Masquerade:
+		if p.Src.BitLen() != t.ext.from.BitLen() {
+			return r, fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
+		}
+		x, h, err := t.allocSrc(p)
+		if err != nil {
+			t.stats.Exhausted++
+			r = t.drop(r, PortExhausted, err.Error())
+			return r, err
+		}
+		src, how = x, h
+		switch h {
+		case howPreserved, howKept:
+			t.stats.Preserved++
+		case howReused:
+			t.stats.Reused++
+		default:
+			t.stats.Moved++
+		}
+	}
+	translated := p.withSrc(src.addr, src.port)
+	dst := endpoint{p.Proto, p.Dst, p.dport()}
+	if hairpin {
+		in, note, reason := t.resolveIn(translated)
+		if reason != "" {
+			return t.drop(r, reason, "hairpin: "+note), nil
+		}
+		dst = in
+		how = "hairpin: " + note + ", source " + src.addrPort().String()
+	}
+	e := entry{orig: p, reply: translated.withDst(dst.addr, dst.port).Reverse()}
+	return t.created(r, e, how), nil
+}
+
+func family(a netip.Addr) string {
+	if a.Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+func (t *Table) check(ev Event) error {
+	p := ev.Packet
+	switch {
+	case ev.At < t.now:
+		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.now)
+	case ev.Dir != Outbound && ev.Dir != Inbound:
+		return fmt.Errorf("%w: direction %q, want out or in", ErrPacket, ev.Dir)
+	case p.Proto != TCP && p.Proto != UDP && !p.Proto.IsICMP():
+		return fmt.Errorf("%w: protocol %v, want tcp, udp, icmp or icmpv6", ErrPacket, p.Proto)
+	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
+		return fmt.Errorf("%w: %v: want source and destination of one address family", ErrPacket, p)
+	case p.Proto == ICMP && !p.Src.Is4(), p.Proto == ICMPv6 && p.Src.Is4():
+		return fmt.Errorf("%w: %v over %s", ErrPacket, p.Proto, family(p.Src))
+	case p.Src.Zone() != "" || p.Dst.Zone() != "":
+		return fmt.Errorf("%w: %v: addresses with zones are not simulated", ErrPacket, p)
+	}
+	return nil
+}
+
+func (t *Table) drop(r Result, reason Reason, note string) Result {
+	r.Verdict, r.Reason, r.Note = Drop, reason, note
+	t.stats.Dropped++
+	t.stats.Drops[reason]++
+	return r
+}
+
+func (t *Table) created(r Result, e entry, note string) Result {
+	e.start = t.now
+	i := t.insert(e)
+	t.stats.New++
+	r.New = true
+	return t.accepted(r, i, false, note)
+}
+
+func (t *Table) established(r Result, i uint32, reply bool) Result {
+	note := "established"
+	if reply {
+		note = "reply"
+	}
+	return t.accepted(r, i, reply, note)
+}
+
+func (t *Table) accepted(r Result, i uint32, reply bool, note string) Result {
+	e := &t.ents[i]
+	t.update(e, reply, r.Flags, r.New)
+	if reply {
+		r.Out = e.orig.Reverse()
+	} else {
+		r.Out = e.reply.Reverse()
+	}
+	r.Verdict, r.Note, r.Conn = Accept, note, t.conn(e)
+	t.stats.Accepted++
+	return r
+}
+
+// update runs conntrack's per-protocol state machine for one packet and
+// refreshes the timeout.
+func (t *Table) update(e *entry, reply bool, f TCPFlags, isNew bool) {
+	to := &t.cfg.Timeouts
+	if reply {
+		e.flags |= fReplied
+	}
+	var d time.Duration
+	switch e.orig.Proto {
+	case TCP:
+		if f == 0 {
+			switch {
+			case isNew:
+				f = SYN
+			case reply && e.state == SynSent:
+				f = SYN | ACK
+			default:
+				f = ACK
+			}
+		}
+		s := e.state
+		switch {
+		case f&RST != 0:
+			s = Close
+		case isNew && f&SYN != 0:
+			s = SynSent
+		case isNew:
+			s = Established // picked up mid-stream (nf_conntrack_tcp_loose)
+		case f&SYN != 0 && f&ACK != 0 && reply && s == SynSent:
+			s = SynRecv
+		case f&FIN != 0:
+			switch s {
+			case Established, SynRecv:
+				s = FinWait
+			case FinWait, CloseWait:
+				s = LastAck
+			}
+		case f&ACK != 0:
+			switch s {
+			case SynRecv:
+				if !reply {
+					s = Established
+				}
+			case FinWait:
+				s = CloseWait
+			case LastAck:
+				s = TimeWait
+			}
+		}
+		e.state = s
+		if s == Established && e.flags&fReplied != 0 {
+			e.flags |= fAssured
+		}
+		d = to.tcp(s)
+	case UDP:
+		d = to.UDP
+		if e.flags&fReplied != 0 && t.now > e.start+2*time.Second {
+			d = to.UDPStream
+			e.flags |= fAssured
+		}
+	default:
+		d = to.ICMP
+	}
+	e.expires = t.now + d
+}
+
+func (t *Table) conn(e *entry) Conn {
+	left := (e.expires - t.now) / time.Second
+	if left < 0 {
+		left = 0
+	}
+	c := Conn{Orig: e.orig, Reply: e.reply, Timeout: uint32(left),
+		Unreplied: e.flags&fReplied == 0, Assured: e.flags&fAssured != 0}
+	if e.orig.Proto == TCP {
+		c.State = e.state
+	}
+	return c
+}
+
+// Conns returns the live connections in creation order, as `conntrack -L`
+// would list them at the current virtual time.
+func (t *Table) Conns() []Conn {
+	idx := t.liveIndexes()
+	out := make([]Conn, len(idx))
+	for k, i := range idx {
+		out[k] = t.conn(&t.ents[i])
+	}
+	return out
+}
+
+func (t *Table) liveIndexes() []uint32 {
+	var idx []uint32
+	for i := 1; i < len(t.ents); i++ {
+		if e := &t.ents[i]; e.seq != 0 && t.alive(e) {
+			idx = append(idx, uint32(i))
+		}
+	}
+	slices.SortFunc(idx, func(a, b uint32) int { return cmp.Compare(t.ents[a].seq, t.ents[b].seq) })
+	return idx
+}
+
+// Translation is one live connection in the router view (Cisco "show ip
+// nat translations"): inside local is the inside host's own endpoint,
+// inside global the endpoint the outside sees, outside global the remote
+// endpoint, and outside local the remote endpoint as the inside host
+// addresses it (different only for hairpinned connections, where it is
+// the external endpoint the inside host sent to).
+type Translation struct {
+	Proto         Proto          `json:"proto"`
+	InsideLocal   netip.AddrPort `json:"inside_local"`
+	InsideGlobal  netip.AddrPort `json:"inside_global"`
+	OutsideLocal  netip.AddrPort `json:"outside_local"`
+	OutsideGlobal netip.AddrPort `json:"outside_global"`
+	Conn          Conn           `json:"conn"`
+}
+
+// Translations returns the live connections in the router view, in
+// creation order.
+func (t *Table) Translations() []Translation {
+	idx := t.liveIndexes()
+	out := make([]Translation, len(idx))
+	for k, i := range idx {
+		e := &t.ents[i]
+		og := e.remote().addrPort()
+		ol := og
+		if !e.inbound() && e.reply.Src != e.orig.Dst {
+			// hairpin or DNAT on the way out: the remote is really the
+			// reply's source.
+			og = netip.AddrPortFrom(e.reply.Src, e.reply.SrcPort)
+		}
+		out[k] = Translation{
+			Proto:         e.orig.Proto,
+			InsideLocal:   e.internal().addrPort(),
+			InsideGlobal:  e.external().addrPort(),
+			OutsideLocal:  ol,
+			OutsideGlobal: og,
+			Conn:          t.conn(e),
+		}
+	}
+	return out
+}
