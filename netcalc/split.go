@@ -39,12 +39,11 @@ type Split struct {
 // ErrSplitLength.
 func SplitPrefix(parent netip.Prefix, bits int) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if bits < parent.Bits() || bits > parent.Addr().BitLen() {
-		return Split{}, fmt.Errorf("netcalc: cannot split %s into /%d subnets: the new prefix length must be %d-%d: %w",
-			parent, bits, parent.Bits(), parent.Addr().BitLen(), ErrSplitLength)
+		return Split{}, planErrorf(ErrSplitLength, "netcalc: cannot split %s into /%d subnets: the new prefix length must be %d-%d", parent, bits, parent.Bits(), parent.Addr().BitLen())
 	}
 	return Split{Parent: parent, Bits: bits}, nil
 }
@@ -55,11 +54,11 @@ func SplitPrefix(parent netip.Prefix, bits int) (Split, error) {
 // number of addresses in parent wraps ErrNoRoom.
 func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if n.IsZero() {
-		return Split{}, fmt.Errorf("netcalc: cannot split %s into 0 subnets: ask for at least 1: %w", parent, ErrZeroRequest)
+		return Split{}, planErrorf(ErrZeroRequest, "netcalc: cannot split %s into 0 subnets: ask for at least 1", parent)
 	}
 	hostBits := parent.Addr().BitLen() - parent.Bits()
 	for k := 0; k <= hostBits; k++ {
@@ -67,8 +66,7 @@ func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 			return Split{Parent: parent, Bits: parent.Bits() + k}, nil
 		}
 	}
-	return Split{}, fmt.Errorf("netcalc: %s has room for at most %s subnets (its %s addresses as /%d), not %s: %w",
-		parent, PrefixCount(parent), PrefixCount(parent), parent.Addr().BitLen(), n, ErrNoRoom)
+	return Split{}, planErrorf(ErrNoRoom, "netcalc: %s has room for at most %s subnets (its %s addresses as /%d), not %s", parent, PrefixCount(parent), PrefixCount(parent), parent.Addr().BitLen(), n)
 }
 
 // SplitByHosts returns the split of parent into the smallest equal subnets
@@ -77,16 +75,15 @@ func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 // wraps ErrZeroRequest; n above UsableHosts(parent) wraps ErrNoRoom.
 func SplitByHosts(parent netip.Prefix, n Count) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, fmt.Errorf("netcalc: split: invalid parent prefix: %w", ErrSplitLength)
+		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if n.IsZero() {
-		return Split{}, fmt.Errorf("netcalc: cannot split %s into subnets of 0 hosts: ask for at least 1: %w", parent, ErrZeroRequest)
+		return Split{}, planErrorf(ErrZeroRequest, "netcalc: cannot split %s into subnets of 0 hosts: ask for at least 1", parent)
 	}
 	l, ok := BlockForHosts(parent.Addr().Is4(), n)
 	if !ok || l < parent.Bits() {
-		return Split{}, fmt.Errorf("netcalc: %s holds at most %s usable hosts, not %s: %w",
-			parent, UsableHosts(parent), n, ErrNoRoom)
+		return Split{}, planErrorf(ErrNoRoom, "netcalc: %s holds at most %s usable hosts, not %s", parent, UsableHosts(parent), n)
 	}
 	return Split{Parent: parent, Bits: l}, nil
 }
@@ -160,4 +157,18 @@ func (s Split) String() string {
 		return "invalid Split"
 	}
 	return s.Parent.String() + " -> /" + strconv.Itoa(s.Bits)
+}
+
+// planError is an error of the planners: its message says what was wrong
+// without repeating the sentinel it wraps.
+type planError struct {
+	msg string
+	err error
+}
+
+func (e *planError) Error() string { return e.msg }
+func (e *planError) Unwrap() error { return e.err }
+
+func planErrorf(sentinel error, format string, args ...any) error {
+	return &planError{msg: fmt.Sprintf(format, args...), err: sentinel}
 }

@@ -91,7 +91,7 @@ func (e *NoFitError) Unwrap() error { return ErrNoRoom }
 // ErrZeroRequest; requests that do not fit return a *NoFitError.
 func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	if !parent.IsValid() {
-		return Plan{}, fmt.Errorf("netcalc: vlsm: invalid parent prefix: %w", ErrSplitLength)
+		return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	is4 := parent.Addr().Is4()
@@ -105,12 +105,12 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	need := new(big.Int)
 	for i, r := range requests {
 		if r.Hosts.IsZero() {
-			return Plan{}, fmt.Errorf("netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1: %w", i+1, ErrZeroRequest)
+			return Plan{}, planErrorf(ErrZeroRequest, "netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
 		}
 		l, ok := BlockForHosts(is4, r.Hosts)
 		if !ok {
-			return Plan{}, fmt.Errorf("netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s): %w",
-				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)), ErrNoRoom)
+			return Plan{}, planErrorf(ErrNoRoom, "netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
+				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)))
 		}
 		need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))
 		blocks[i] = sized{order: i, bits: l}
