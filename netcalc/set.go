@@ -330,8 +330,9 @@ func (s *Set) Overlaps(o *Set) bool {
 	return !s.Intersect(o).IsEmpty()
 }
 
-// Count returns the exact number of addresses in s (IPv4 and IPv6
-// together; at most 2^32 + 2^128).
+// Count returns the exact number of addresses in s, IPv4 and IPv6
+// together. Like Count.Add it saturates at 2^128, which only a set holding
+// all of IPv6 and some IPv4 reaches; Count4 and Count6 are always exact.
 func (s *Set) Count() Count {
 	return s.Count4().Add(s.Count6())
 }
