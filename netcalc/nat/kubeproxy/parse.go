@@ -87,6 +87,12 @@ func (p *parser) document(d *doc) error {
 			line = d.start + n - 1
 			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
 		}
+		if i := line - d.start; i >= 0 && i < len(d.lines) {
+			l := d.lines[i]
+			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
+				msg += " (a tab in the indentation: YAML indents with spaces only)"
+			}
+		}
 		return &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))

@@ -155,31 +155,31 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 	// Capture the cluster IP.
 	if hasInternal {
-		nat.add(newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(internalChain))
+		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(internalChain))
 	} else {
-		filter.add(newRule(ChainServices).comment(intComment).proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(intTarget))
+		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(intTarget))
 	}
 	// External IPs.
 	for _, a := range extIPs {
 		if hasEndpoints {
-			nat.add(newRule(ChainServices).comment(name+" external IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extChain))
 		}
 		if !hasExternal {
-			filter.add(newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// Load-balancer ingress.
 	for _, a := range lbIPs {
 		if hasEndpoints {
-			nat.add(newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(lbChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(lbChain))
 		}
 		if usesFW {
-			filter.add(newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump("DROP"))
+			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump("DROP"))
 		}
 	}
 	if !hasExternal {
 		for _, a := range lbIPs {
-			filter.add(newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// NodePorts.
@@ -187,24 +187,24 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		if hasEndpoints {
 			if cfg.LocalhostNodePorts && !cfg.IPv6 && cfg.NFAcct {
 				loop := netip.MustParsePrefix("127.0.0.0/8")
-				nat.add(newRule(ChainNodePorts).comment(name).proto(proto).dst(loop, "127.0.0.0/8", false).dport(nodePort).
+				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst(loop, "127.0.0.0/8", false).dport(nodePort).
 					raw("-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts").jump(extChain))
 			}
-			nat.add(newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
+			nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
 		}
 		if !hasExternal {
-			filter.add(newRule(ChainExternalServices).comment(extComment).dstTypeLocal().proto(proto).dport(nodePort).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).dstTypeLocal().proto(proto).dport(nodePort).jump(extTarget))
 		}
 	}
 	// Health-check NodePort (the API sets one only for LoadBalancer
 	// Services with externalTrafficPolicy Local).
 	if s.HealthCheckNodePort != 0 && s.Type == LoadBalancer && s.ExternalTrafficPolicy == PolicyLocal {
-		filter.add(newRule(ChainNodePorts).comment(name + " health check node port").proto("tcp").dport(s.HealthCheckNodePort).jump("ACCEPT"))
+		filter.add(rs.newRule(ChainNodePorts).comment(name + " health check node port").proto("tcp").dport(s.HealthCheckNodePort).jump("ACCEPT"))
 	}
 
 	// Internal traffic handling.
 	if hasInternal {
-		b := newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port)
+		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port)
 		switch {
 		case cfg.MasqueradeAll:
 			r := b.jump(ChainMarkMasq)
@@ -221,20 +221,20 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		pc.External = extChain
 		nat.addChain(extChain)
 		if !externalLocal {
-			r := newRule(extChain).comment("masquerade traffic for " + name + " external destinations").jump(ChainMarkMasq)
+			r := rs.newRule(extChain).comment("masquerade traffic for " + name + " external destinations").jump(ChainMarkMasq)
 			r.masqReason = masqExternal
 			nat.add(r)
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
-				nat.add(newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain))
+				nat.add(rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain))
 			}
-			r := newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
+			r := rs.newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
 			r.masqReason = masqLocalExt
 			nat.add(r)
-			nat.add(newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain))
+			nat.add(rs.newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain))
 		}
 		if hasExternal {
-			nat.add(newRule(extChain).jump(externalPolicyChain))
+			nat.add(rs.newRule(extChain).jump(externalPolicyChain))
 		}
 	}
 	// Firewall chain.
@@ -244,17 +244,17 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		allowFromNode := false
 		nodeIP := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
 		for _, r := range srcRanges {
-			nat.add(newRule(fwChain).comment(name+" loadbalancer IP").src(r, r.String(), false).jump(extChain))
+			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r, r.String(), false).jump(extChain))
 			if nodeIP.IsValid() && r.Contains(nodeIP) {
 				allowFromNode = true
 			}
 		}
 		if allowFromNode {
 			for _, a := range lbIPs {
-				nat.add(newRule(fwChain).comment(name+" loadbalancer IP").src(hostPrefix(a), a.String(), false).jump(extChain))
+				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(hostPrefix(a), a.String(), false).jump(extChain))
 			}
 		}
-		nat.add(newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
+		nat.add(rs.newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
 	}
 	if usesClusterChain {
 		pc.Cluster = clusterChain
@@ -268,14 +268,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	}
 	for _, e := range reachable {
 		nat.addChain(e.chain)
-		b := newRule(e.chain)
+		b := rs.newRule(e.chain)
 		if !rs.large {
 			b.comment(name)
 		}
 		h := b.src(hostPrefix(e.ip), e.ip.String(), false).jump(ChainMarkMasq)
 		h.masqReason = masqHairpin
 		nat.add(h)
-		b = newRule(e.chain)
+		b = rs.newRule(e.chain)
 		if !rs.large {
 			b.comment(name)
 		}
@@ -297,7 +297,7 @@ func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []en
 	nat := rs.NAT
 	if s.SessionAffinity == AffinityClientIP {
 		for _, e := range eps {
-			b := newRule(chain)
+			b := rs.newRule(chain)
 			if !rs.large {
 				b.comment(name + " -> " + e.str)
 			}
@@ -308,7 +308,7 @@ func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []en
 	}
 	n := len(eps)
 	for i, e := range eps {
-		b := newRule(chain)
+		b := rs.newRule(chain)
 		if !rs.large {
 			b.comment(name + " -> " + e.str)
 		}

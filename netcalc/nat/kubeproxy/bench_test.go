@@ -1,0 +1,63 @@
+package kubeproxy
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"testing"
+)
+
+// bigConfig builds nSvc ClusterIP Services with nEp ready endpoints each,
+// spread over 50 nodes.
+func bigConfig(nSvc, nEp int) *Config {
+	cfg := &Config{Node: "node-0", NodeIPs: []netip.Addr{netip.MustParseAddr("198.51.100.10")},
+		ClusterCIDR: netip.MustParsePrefix("10.0.0.0/8")}
+	cfg.Services = make([]Service, nSvc)
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		*s = Service{Namespace: fmt.Sprintf("ns%d", i%100), Name: fmt.Sprintf("svc%d", i), Type: ClusterIP,
+			ClusterIP: netip.AddrFrom4([4]byte{172, 30, byte(i >> 8), byte(i)}),
+			Ports:     []ServicePort{{Name: "http", Protocol: TCP, Port: 80, TargetPort: 8080}}}
+		s.Endpoints = make([]Endpoint, nEp)
+		ports := map[string]int{"http": 8080}
+		for j := range s.Endpoints {
+			k := i*nEp + j
+			s.Endpoints[j] = Endpoint{IP: netip.AddrFrom4([4]byte{10, byte(k >> 16), byte(k >> 8), byte(k)}), Ports: ports,
+				Node: fmt.Sprintf("node-%d", k%50), Ready: true, Serving: true}
+		}
+	}
+	return cfg
+}
+
+// BenchmarkRender10kServices renders and writes the rules for 10,000
+// Services × 10 endpoints (100,000 endpoints: kube-proxy's large-cluster
+// mode, no per-endpoint comments). The target is under 2 s per op.
+func BenchmarkRender10kServices(b *testing.B) {
+	cfg := bigConfig(10000, 10)
+	b.ReportAllocs()
+	rules := 0
+	for b.Loop() {
+		rs := Render(cfg)
+		if _, err := rs.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		rules = rs.NAT.NumRules() + rs.Filter.NumRules()
+	}
+	b.ReportMetric(float64(rules), "rules")
+}
+
+func TestRenderLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large render skipped in -short mode")
+	}
+	rs := Render(bigConfig(200, 10)) // 2000 endpoints: large-cluster mode
+	for _, r := range rs.NAT.Rules(ServiceChain("ns0/svc0:http", "tcp")) {
+		if r.Target != ChainMarkMasq && r.comment != "" {
+			t.Errorf("large-cluster rule keeps its comment: %s", r.Text)
+		}
+	}
+	small := Render(bigConfig(100, 10)) // exactly 1000: not large
+	if rs := small.NAT.Rules(ServiceChain("ns0/svc0:http", "tcp")); rs[len(rs)-1].comment == "" {
+		t.Errorf("1000 endpoints lost comments; want large-cluster mode only above 1000")
+	}
+}
