@@ -122,12 +122,12 @@ func (b *SetBuilder) RemoveSet(s *Set) {
 // resets b to empty. It sorts the packed IPv4 ranges and merges them in one
 // sweep: O(n log n) time, and memory close to 8 bytes per IPv4 entry.
 func (b *SetBuilder) Set() *Set {
-	s := &Set{v4: sweep4(b.add4), v6: normalize(b.add6)}
+	s := &Set{v4: sweep4(b.add4), v6: normalize6(b.add6)}
 	if len(b.rm4) > 0 {
 		s.v4 = subtract(s.v4, sweep4(b.rm4))
 	}
 	if len(b.rm6) > 0 {
-		s.v6 = subtract(s.v6, normalize(b.rm6))
+		s.v6 = subtract(s.v6, normalize6(b.rm6))
 	}
 	*b = SetBuilder{}
 	return s

@@ -1,6 +1,7 @@
 package netcalc
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 )
@@ -38,20 +39,23 @@ func (c *coalescer[T]) done() []span[T] {
 	return c.out
 }
 
-// normalize sorts rs and merges it in place.
-func normalize[T addrNum[T]](rs []span[T]) []span[T] {
+// normalize6 sorts rs and merges it in place. The comparison is written
+// out for a6: through the generic less method it is twice as slow.
+func normalize6(rs []span6) []span6 {
 	if len(rs) == 0 {
 		return nil
 	}
-	slices.SortFunc(rs, func(a, b span[T]) int {
-		switch {
-		case a.lo.less(b.lo):
-			return -1
-		case b.lo.less(a.lo):
-			return 1
+	slices.SortFunc(rs, func(a, b span6) int {
+		if c := cmp.Compare(a.lo.hi, b.lo.hi); c != 0 {
+			return c
 		}
-		return 0
+		return cmp.Compare(a.lo.lo, b.lo.lo)
 	})
+	return coalesceSorted(rs)
+}
+
+// coalesceSorted merges a list sorted by lo in place.
+func coalesceSorted[T addrNum[T]](rs []span[T]) []span[T] {
 	c := coalescer[T]{out: rs[:0]}
 	for _, s := range rs {
 		c.push(s)
