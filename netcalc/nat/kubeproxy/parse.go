@@ -87,6 +87,9 @@ func (p *parser) document(d *doc) error {
 			line = d.start + n - 1
 			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
 		}
+		if last := d.start + len(d.lines) - 1; line > last { // the parser reports end of input one line late
+			line = last
+		}
 		if i := line - d.start; i >= 0 && i < len(d.lines) {
 			l := d.lines[i]
 			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
