@@ -448,3 +448,41 @@ func TestPartitionMapProperties(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSplitAll(b *testing.B) {
+	for _, bc := range []struct{ parent, name string }{
+		{"10.0.0.0/8", "v4 /8 into /24"},
+		{"2001:db8::/32", "v6 /32 into /48"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := SplitPrefix(MustParsePrefix(bc.parent), MustParsePrefix(bc.parent).Bits()+16)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				for p := range s.All() {
+					buf = p.AppendTo(buf[:0])
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/65536, "ns/subnet")
+		})
+	}
+}
+
+func BenchmarkPartitionMap(b *testing.B) {
+	parent := MustParsePrefix("10.0.0.0/16")
+	var used []MapSegment
+	s, _ := SplitPrefix(parent, 22)
+	for p := range s.All() {
+		used = append(used, MapSegment{Prefix: p, Label: "x"})
+		if len(used) == 40 {
+			break
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		NewPartitionMap(parent, used, 64)
+	}
+}

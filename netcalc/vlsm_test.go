@@ -323,3 +323,66 @@ func TestPlanInOrder(t *testing.T) {
 		t.Errorf("UnusedCount() = %s; want 48", got)
 	}
 }
+
+func BenchmarkPlanVLSM(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	reqs := make([]Request, 1000)
+	for i := range reqs {
+		reqs[i] = Request{Hosts: CountFromUint64(1 + r.Uint64N(2000))}
+	}
+	parent := MustParsePrefix("10.0.0.0/8")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := PlanVLSM(parent, reqs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzPlanVLSM plans random requests in random parents and checks every
+// plan with planCheck; a plan that fails must need more addresses than
+// the parent has.
+func FuzzPlanVLSM(f *testing.F) {
+	// The example: 50 20 10 2 in a /24.
+	f.Add([]byte{192, 168, 1, 0}, uint8(24), []byte{0, 50, 0, 20, 0, 10, 0, 2})
+	// An exact fit: 126+62+30+14+6+2+1+1 fill a /24 but for a /30.
+	f.Add([]byte{10, 0, 0, 0}, uint8(24), []byte{0, 126, 0, 62, 0, 30, 0, 14, 0, 6, 0, 2, 0, 1, 0, 1})
+	// The top of the IPv4 space, where the next address wraps.
+	f.Add([]byte{255, 255, 255, 255}, uint8(30), []byte{0, 1, 0, 1, 0, 2})
+	// IPv6 with the /127 and anycast rules.
+	f.Add([]byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(112), []byte{0, 2, 0, 3, 0xff, 0xff})
+	// A zero request, refused.
+	f.Add([]byte{10, 0, 0, 0}, uint8(8), []byte{0, 0})
+	f.Fuzz(func(t *testing.T, addr []byte, bits uint8, raw []byte) {
+		a, ok := netip.AddrFromSlice(addr)
+		if !ok || len(raw) < 2 || len(raw) > 64 {
+			return
+		}
+		parent := netip.PrefixFrom(a, int(bits)%(a.BitLen()+1))
+		reqs := make([]Request, len(raw)/2)
+		zero := false
+		for i := range reqs {
+			n := uint64(raw[2*i])<<8 | uint64(raw[2*i+1])
+			zero = zero || n == 0
+			reqs[i] = Request{Hosts: CountFromUint64(n)}
+		}
+		plan, err := PlanVLSM(parent, reqs)
+		if zero {
+			if !errors.Is(err, ErrZeroRequest) {
+				t.Fatalf("PlanVLSM(%s) with a zero request: %v", parent, err)
+			}
+			return
+		}
+		if err != nil {
+			var nf *NoFitError
+			if !errors.As(err, &nf) {
+				t.Fatalf("PlanVLSM(%s, %v): unexpected error %v", parent, reqs, err)
+			}
+			if nf.Need.Cmp(PrefixCount(parent.Masked()).Big()) <= 0 || nf.Missing.Sign() <= 0 {
+				t.Fatalf("PlanVLSM(%s): NoFitError with need %s, missing %s", parent, nf.Need, nf.Missing)
+			}
+			return
+		}
+		planCheck(t, plan, reqs)
+	})
+}
