@@ -100,6 +100,13 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (R
 	if err := ctx.Err(); err != nil {
 		return RouteDecision{}, err
 	}
+	if oif == 0 && target.Zone() != "" {
+		ifi, err := h.findLink(0, target.Zone())
+		if err != nil {
+			return RouteDecision{}, err
+		}
+		oif = ifi.Index
+	}
 	rt, err := h.sys.routeGet(target, src, oif)
 	if err != nil {
 		return RouteDecision{}, routeError(target, err)
@@ -118,7 +125,7 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (R
 	}
 	d := RouteDecision{Target: target, Route: rt, Winner: -1}
 	for _, r := range all {
-		if r.Dst.Contains(target) {
+		if r.Dst.Contains(target.WithZone("")) {
 			d.Candidates = append(d.Candidates, r)
 		}
 	}

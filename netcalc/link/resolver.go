@@ -143,8 +143,12 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 		return p, nil, &Error{Op: op, Target: target, Err: ErrNoSource, Detail: "source " + r.Source.String() + " is not of the target's family"}
 	}
 	oif := 0
-	if r.Interface != "" {
-		ifi, err := h.findLink(0, r.Interface)
+	ifname := r.Interface
+	if ifname == "" && target.Zone() != "" {
+		ifname = target.Zone() // fe80::1%eth0 names its interface
+	}
+	if ifname != "" {
+		ifi, err := h.findLink(0, ifname)
 		if err != nil {
 			return p, nil, err
 		}
