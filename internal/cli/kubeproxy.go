@@ -151,8 +151,6 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	f.StringVar(&opts.Proto, "proto", "tcp", "protocol: tcp, udp or sctp")
 	f.IntVar(&opts.Connections, "connections", 1, "number of connections to simulate; above 1, print the per-endpoint distribution")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the statistic-match draws")
-	_ = cmd.MarkFlagRequired("src")
-	_ = cmd.MarkFlagRequired("dst")
 	return cmd
 }
 
@@ -293,6 +291,9 @@ func parseSrc(s string) (netip.AddrPort, error) {
 }
 
 func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
+	if opts.Src == "" || opts.Dst == "" {
+		return BadInputf("--src and --dst are required: want e.g. --src 10.244.1.7 --dst 10.96.0.10:53")
+	}
 	src, err := parseSrc(opts.Src)
 	if err != nil {
 		return err
@@ -387,7 +388,9 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 			}
 			rows = append(rows, []string{"  " + c.Endpoint, c.Chain, prob, fmt.Sprintf("%.2f%%", 100*c.Share), mark})
 		}
-		io.WriteString(w, Aligned(rows))
+		for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
+			fmt.Fprintln(w, strings.TrimRight(l, " "))
+		}
 		fmt.Fprintln(w)
 	}
 	switch r.Verdict {
