@@ -78,7 +78,7 @@ func MustParseEntry(s string) ListEntry {
 
 func parseEntrySlow(s string) (ListEntry, error) {
 	t := strings.TrimSpace(s)
-	if first, last, ok := strings.Cut(t, "-"); ok {
+	if first, last, ok := strings.Cut(t, "-"); ok && !strings.Contains(t, "/") {
 		first, last = strings.TrimSpace(first), strings.TrimSpace(last)
 		if first == "" || last == "" {
 			return ListEntry{}, parseErr(s, ErrSyntax, "a range needs two addresses, expected FIRST-LAST such as 10.0.0.3-10.0.0.77")

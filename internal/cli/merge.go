@@ -103,11 +103,12 @@ func inputNames(files []string) []string {
 // listLoader reads address lists, reporting bad lines (up to a limit) and
 // remembering host-bit masking for one warning at the end.
 type listLoader struct {
-	env       *Env
-	nbad      int
-	masked    int
-	firstMask string
-	stdinUsed bool
+	env         *Env
+	nbad        int
+	masked      int
+	firstMask   string // "FILE:LINE: PREFIX" of the first prefix with host bits
+	firstMasked string
+	stdinUsed   bool
 }
 
 const maxReportedErrors = 20
@@ -164,7 +165,8 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
 				if source != "stdin" {
 					where = source + ":" + itoa(e.Line)
 				}
-				l.firstMask = where + ": " + e.Prefix.String() + " -> " + e.Prefix.Masked().String()
+				l.firstMask = where + ": " + e.Prefix.String()
+				l.firstMasked = e.Prefix.Masked().String()
 			}
 			l.masked++
 		}
@@ -175,12 +177,11 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
 // finish prints the host-bits warning and returns the error that stops
 // the command when any input was bad.
 func (l *listLoader) finish() error {
-	if l.masked > 0 {
-		more := ""
-		if l.masked > 1 {
-			more = " (and " + itoa(l.masked-1) + " more)"
-		}
-		l.env.Warnf("masked host bits of %d prefix(es), first %s%s", l.masked, l.firstMask, more)
+	switch {
+	case l.masked == 1:
+		l.env.Warnf("%s has host bits set; masked to %s", l.firstMask, l.firstMasked)
+	case l.masked > 1:
+		l.env.Warnf("%d prefixes have host bits set and were masked; the first: %s to %s", l.masked, l.firstMask, l.firstMasked)
 	}
 	if l.nbad > maxReportedErrors {
 		l.env.Errorf("%d more bad lines not shown", l.nbad-maxReportedErrors)
