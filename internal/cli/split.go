@@ -113,7 +113,7 @@ func splitRun(env *Env, opts *splitOptions) error {
 		if s, err = netcalc.SplitByCount(parent, n); err != nil {
 			return planErr(err)
 		}
-		why := fmt.Sprintf("--count %s: /%d gives %s subnets of %s addresses", n, s.Bits, s.Count(), s.Size())
+		why := fmt.Sprintf("--count %s: /%d gives %s of %s addresses", n, s.Bits, planPlural(s.Count(), "subnet"), s.Size())
 		if s.Bits > parent.Bits() {
 			why += fmt.Sprintf("; /%d would give only %s", s.Bits-1, netcalc.PowerOfTwo(s.Bits-1-parent.Bits()))
 		}
@@ -127,7 +127,8 @@ func splitRun(env *Env, opts *splitOptions) error {
 			return planErr(err)
 		}
 		usable := netcalc.UsableHosts(netip.PrefixFrom(parent.Addr(), s.Bits))
-		why := fmt.Sprintf("--hosts %s: /%d holds %s usable hosts, %s subnets", n, s.Bits, usable, s.Count())
+		why := fmt.Sprintf("--hosts %s: /%d holds %s, %s", n, s.Bits,
+			planPlural(usable, "usable host"), planPlural(s.Count(), "subnet"))
 		if s.Bits < parent.Addr().BitLen() {
 			why += fmt.Sprintf("; /%d would hold only %s", s.Bits+1, netcalc.UsableHosts(netip.PrefixFrom(parent.Addr(), s.Bits+1)))
 		}
@@ -223,7 +224,7 @@ func padRight(s string, n int) string {
 // (cycling); beyond that each cell stands for a group of subnets.
 func splitWriteMap(env *Env, s netcalc.Split) {
 	g := s // the grouping drawn
-	caption := fmt.Sprintf("%s: %s subnets of /%d", s.Parent, s.Count(), s.Bits)
+	caption := fmt.Sprintf("%s: %s of /%d", s.Parent, planPlural(s.Count(), "subnet"), s.Bits)
 	if s.Count().Cmp(netcalc.CountFromUint64(planMapWidth)) > 0 {
 		g, _ = netcalc.SplitPrefix(s.Parent, s.Parent.Bits()+6) // 64 groups
 		caption += fmt.Sprintf(", %s per cell", netcalc.PowerOfTwo(s.Bits-g.Bits))
@@ -353,4 +354,12 @@ func planErr(err error) error {
 		return Failed(err)
 	}
 	return BadInput(err)
+}
+
+// planPlural returns "1 subnet" or "N subnets".
+func planPlural(n netcalc.Count, noun string) string {
+	if n == netcalc.CountFromUint64(1) {
+		return "1 " + noun
+	}
+	return n.String() + " " + noun + "s"
 }

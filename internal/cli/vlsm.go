@@ -133,8 +133,9 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 			segs[i].Label = vlsmGlyph(a.Order)
 		}
 		used := netcalc.PrefixCount(plan.Parent).Sub(plan.UnusedCount())
-		caption := fmt.Sprintf("%s: %d subnets use %s of %s addresses, %s free",
-			plan.Parent, len(plan.Allocations), used, netcalc.PrefixCount(plan.Parent), plan.UnusedCount())
+		caption := fmt.Sprintf("%s: %s, %s of %s addresses used, %s free",
+			plan.Parent, planPlural(netcalc.CountFromUint64(uint64(len(plan.Allocations))), "subnet"),
+			used, netcalc.PrefixCount(plan.Parent), plan.UnusedCount())
 		planWriteMap(env, netcalc.NewPartitionMap(plan.Parent, segs, planMapWidth), caption)
 	}
 	return nil
