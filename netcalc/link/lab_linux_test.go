@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,4 +101,122 @@ func TestLab(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("ndp link-local", func(t *testing.T) {
+		ll := linkLocal(t, l, tp.B, "veth-b")
+		r := &link.Resolver{Host: hA, Timeout: time.Second, Attempts: 2}
+		res, err := r.Resolve(ctx, ll.WithZone("veth-a"))
+		if err != nil {
+			t.Fatalf("Resolve(%s%%veth-a): %v", ll, err)
+		}
+		if res.MAC != macB || res.Protocol != "ndp" || res.Interface != "veth-a" {
+			t.Errorf("Resolve(%s) = %+v; want %s by ndp on veth-a", ll, res, macB)
+		}
+	})
+
+	t.Run("route get", func(t *testing.T) {
+		d, err := hA.RouteGet(ctx, netip.MustParseAddr("198.51.100.2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Route.Gateway != netip.MustParseAddr("203.0.113.2") || d.Route.Interface != "veth-a" || d.Route.Source != netip.MustParseAddr("203.0.113.1") {
+			t.Errorf("RouteGet(198.51.100.2) = %+v; want via 203.0.113.2 dev veth-a src 203.0.113.1", d.Route)
+		}
+		if d.Winner < 0 || d.Candidates[d.Winner].Dst != netip.MustParsePrefix("198.51.100.0/24") {
+			t.Errorf("RouteGet(198.51.100.2) winner %d of %+v; want 198.51.100.0/24", d.Winner, d.Candidates)
+		}
+		d, err = hA.RouteGet(ctx, netip.MustParseAddr("203.0.113.2"))
+		if err != nil || d.Route.Gateway.IsValid() || d.Route.Interface != "veth-a" || d.Route.Source != netip.MustParseAddr("203.0.113.1") {
+			t.Errorf("RouteGet(on-link) = %+v, %v; want dev veth-a, no gateway, src 203.0.113.1", d.Route, err)
+		}
+		d, err = hA.RouteGet(ctx, netip.MustParseAddr("127.0.0.1"))
+		if err != nil || d.Route.Type != link.Local {
+			t.Errorf("RouteGet(127.0.0.1) = %+v, %v; want a local route", d.Route, err)
+		}
+		_, err = hA.RouteGet(ctx, netip.MustParseAddr("10.0.0.1"))
+		if !errors.Is(err, link.ErrNoRoute) {
+			t.Errorf("RouteGet(10.0.0.1) in a namespace without default route: error = %v; want ErrNoRoute", err)
+		}
+		r := &link.Resolver{Host: hA}
+		if _, err := r.Resolve(ctx, netip.MustParseAddr("10.0.0.1")); !errors.Is(err, link.ErrNoRoute) {
+			t.Errorf("Resolve(10.0.0.1) error = %v; want ErrNoRoute", err)
+		}
+		if _, err := (&link.Resolver{Host: hA, Interface: "lo"}).Resolve(ctx, netip.MustParseAddr("127.0.0.1")); !errors.Is(err, link.ErrNotARPable) {
+			t.Errorf("Resolve(-i lo 127.0.0.1) error = %v; want ErrNotARPable", err)
+		}
+	})
+
+	t.Run("namespace views", func(t *testing.T) {
+		hR := open(t, tp.R)
+		ls, err := hR.Links(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]link.Interface{}
+		for _, x := range ls {
+			got[x.Name] = x
+		}
+		if len(got) != 6 { // lo, br0 and four ports
+			t.Errorf("Links in %s = %d interfaces; want 6 (lo, br0, 4 bridge ports): %+v", tp.R, len(got), ls)
+		}
+		if got["br0"].Kind != "bridge" || got["veth-cr"].Master != "br0" || got["veth-cr"].Kind != "veth" {
+			t.Errorf("br0 = %+v, veth-cr = %+v; want a bridge and its veth port", got["br0"], got["veth-cr"])
+		}
+		if !strings.Contains(got["veth-cr"].Peer, "another namespace") {
+			t.Errorf("veth-cr peer = %q; want its peer in another namespace", got["veth-cr"].Peer)
+		}
+		if got["veth-cr"].MAC != link.MustParseMAC(l.MAC(tp.R, "veth-cr")) {
+			t.Errorf("veth-cr MAC = %s; want %s", got["veth-cr"].MAC, l.MAC(tp.R, "veth-cr"))
+		}
+		as, err := hA.Addrs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pfx []string
+		for _, a := range as {
+			if a.Interface == "veth-a" && a.Scope == "global" {
+				pfx = append(pfx, a.Prefix.String())
+			}
+		}
+		if strings.Join(pfx, " ") != "203.0.113.1/24 2001:db8::1/64" {
+			t.Errorf("global addresses of veth-a = %q; want 203.0.113.1/24 2001:db8::1/64", pfx)
+		}
+	})
+
+	t.Run("cache", func(t *testing.T) {
+		// A probe from B to A makes A's kernel learn B (STALE); A's own
+		// probes never fill A's table.
+		if _, err := (&link.Resolver{Host: hB}).Resolve(ctx, netip.MustParseAddr("203.0.113.1")); err != nil {
+			t.Fatal(err)
+		}
+		r := &link.Resolver{Host: hA, CacheOnly: true}
+		res, err := r.Resolve(ctx, netip.MustParseAddr("203.0.113.2"))
+		if err != nil {
+			t.Fatalf("cached Resolve: %v", err)
+		}
+		if !res.Cached || res.MAC != macB || res.State == "" {
+			t.Errorf("cached Resolve = %+v; want Cached with %s and a state", res, macB)
+		}
+		if _, err := r.Resolve(ctx, netip.MustParseAddr("203.0.113.77")); !errors.Is(err, link.ErrNotCached) {
+			t.Errorf("cached Resolve(absent) error = %v; want ErrNotCached", err)
+		}
+	})
+
+	t.Run("unknown namespace", func(t *testing.T) {
+		if _, err := link.Open("netcalc-no-such-ns-" + tp.A); !errors.Is(err, link.ErrNoNamespace) {
+			t.Errorf("Open(missing) error = %v; want ErrNoNamespace", err)
+		}
+	})
+}
+
+// linkLocal returns dev's IPv6 link-local address in ns.
+func linkLocal(t *testing.T, l *testlab.Lab, ns, dev string) netip.Addr {
+	t.Helper()
+	for _, f := range strings.Fields(l.IP("-n", ns, "-6", "-br", "addr", "show", "dev", dev)) {
+		if p, err := netip.ParsePrefix(f); err == nil && p.Addr().IsLinkLocalUnicast() {
+			return p.Addr()
+		}
+	}
+	t.Fatalf("no link-local address on %s in %s", dev, ns)
+	return netip.Addr{}
 }
