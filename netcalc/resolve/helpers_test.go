@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,39 +23,13 @@ func readFixture(t *testing.T, name string) string {
 }
 
 // testZone is the zone the in-process server answers from.
-var testZone = `
-web.example.test.        60 IN A     198.51.100.10
-web.example.test.        60 IN AAAA  2001:db8::10
-db.example.test.         60 IN A     198.51.100.20
-www.example.test.        60 IN CNAME web.example.test.
-alias.example.test.      60 IN CNAME www.example.test.
-outside.example.test.    60 IN CNAME api.corp.test.
-dangling.example.test.   60 IN CNAME nowhere.example.test.
-loop1.example.test.      60 IN CNAME loop2.example.test.
-loop2.example.test.      60 IN CNAME loop1.example.test.
-example.test.            60 IN MX    10 mail.example.test.
-example.test.            60 IN TXT   "v=spf1 -all"
-mail.example.test.       60 IN A     198.51.100.25
-_http._tcp.example.test. 60 IN SRV   0 5 80 web.example.test.
-api.corp.test.           60 IN A     198.51.100.40
-kubernetes.default.svc.cluster.local. 60 IN A 203.0.113.1
-svc.ns1.svc.cluster.local.            60 IN A 203.0.113.11
-xn--bcher-kva.example.test. 60 IN A  198.51.100.30
-filehost.example.test.   60 IN A     198.51.100.199
-10.100.51.198.in-addr.arpa. 60 IN PTR web.example.test.
-0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. 60 IN PTR web.example.test.
-` + bigTXT()
-
-// bigTXT returns six 230-character strings for big.example.test: about
-// 1.4 kB, more than the 1232-byte EDNS0 buffer, so UDP truncates.
-func bigTXT() string {
-	var b strings.Builder
-	b.WriteString("big.example.test. 60 IN TXT")
-	for i := 0; i < 6; i++ {
-		b.WriteString(` "` + strings.Repeat(string(rune('a'+i)), 230) + `"`)
+var testZone = func() string {
+	b, err := os.ReadFile(fixture("zone.txt"))
+	if err != nil {
+		panic(err)
 	}
-	return b.String()
-}
+	return string(b)
+}()
 
 // newTestResolver returns a resolver asking only the given servers, with
 // the test hosts file, a short timeout and one attempt.

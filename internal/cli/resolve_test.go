@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/resolve/resolvetest"
+)
+
+// The -update flag may already be defined by another test file of this
+// package; define it only when it is not.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func resolveFixture(name string) string {
+	return filepath.Join("..", "..", "testdata", "resolve", name)
+}
+
+var (
+	rttRE     = regexp.MustCompile(`\d+\.\d+ms`)
+	rttJSONRE = regexp.MustCompile(`"rtt_ms":[0-9.]+`)
+)
+
+// TestResolveCLI runs `netcalc resolve` in-process against in-process DNS
+// servers and compares stdout, stderr and the exit status with golden
+// files in testdata/resolve/golden (ports and RTTs normalised).
+func TestResolveCLI(t *testing.T) {
+	zone, err := os.ReadFile(resolveFixture("zone.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := resolvetest.Start(t, string(zone))
+	bad := resolvetest.Start(t, string(zone)) // misbehaves as each case says
+	files := []string{
+		"--hosts", resolveFixture("hosts"),
+		"--nsswitch", resolveFixture("nsswitch-dns-first.conf"),
+	}
+	k8s := append([]string{"--resolv-conf", resolveFixture("k8s.conf"), "--server", srv.Addr.String()}, files...)
+	basic := append([]string{"--resolv-conf", resolveFixture("basic.conf"), "--server", srv.Addr.String()}, files...)
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		badRule *resolvetest.Rule // when set, bad is asked first with this rule
+		onlyBad bool              // ask only bad
+		wantLog []string          // queries srv must see, in order (nil: not checked)
+	}{
+		{name: "k8s-ndots5-explain", args: append([]string{"api.corp.test", "--explain"}, k8s...)},
+		{name: "k8s-ndots5-json", args: append([]string{"-o", "json", "api.corp.test", "-t", "A"}, k8s...),
+			wantLog: []string{"udp A api.corp.test.ns1.svc.cluster.local.", "udp A api.corp.test.svc.cluster.local.",
+				"udp A api.corp.test.cluster.local.", "udp A api.corp.test.example.test.", "udp A api.corp.test."}},
+		{name: "k8s-rooted", args: append([]string{"api.corp.test.", "-t", "A", "--explain"}, k8s...),
+			wantLog: []string{"udp A api.corp.test."}},
+		{name: "search-flags", args: append([]string{"web", "-t", "A", "--search", "nope.test", "--search", "example.test", "--ndots", "1", "--explain"}, basic...),
+			wantLog: []string{"udp A web.nope.test.", "udp A web.example.test."}},
+		{name: "no-search", args: append([]string{"web", "-t", "A", "--no-search"}, basic...),
+			wantLog: []string{"udp A web."}},
+		{name: "nxdomain", args: append([]string{"nope.example.test", "-t", "A"}, basic...)},
+		{name: "nodata", args: append([]string{"db.example.test", "-t", "AAAA"}, basic...)},
+		{name: "types", args: append([]string{"example.test", "-t", "MX", "-t", "TXT"}, basic...)},
+		{name: "srv-short", args: append([]string{"_http._tcp.example.test", "-t", "SRV", "--short"}, basic...)},
+		{name: "cname-chain", args: append([]string{"alias.example.test", "-t", "A", "--explain"}, basic...)},
+		{name: "cname-loop", args: append([]string{"loop1.example.test", "-t", "A"}, basic...)},
+		{name: "idn", args: append([]string{"bücher.example.test", "-t", "A", "--explain"}, basic...),
+			wantLog: []string{"udp A xn--bcher-kva.example.test."}},
+		{name: "reverse", args: append([]string{"198.51.100.10", "2001:db8::10", "198.51.100.99", "--explain"}, basic...)},
+		{name: "truncated-tcp", args: append([]string{"big.example.test", "-t", "TXT", "-o", "json"}, basic...),
+			wantLog: []string{"udp TXT big.example.test.", "tcp TXT big.example.test."}},
+		{name: "tcp-flag", args: append([]string{"web.example.test", "-t", "A", "--tcp", "--short"}, basic...),
+			wantLog: []string{"tcp A web.example.test."}},
+		{name: "servfail-failover", badRule: &resolvetest.Rule{Rcode: 2}, args: []string{"web.example.test", "-t", "A", "--explain"}},
+		{name: "timeout-failover", badRule: &resolvetest.Rule{Drop: true}, args: []string{"web.example.test", "-t", "A", "--explain", "--timeout", "100ms"}},
+		{name: "mismatch-failover", badRule: &resolvetest.Rule{WrongQ: true}, args: []string{"web.example.test", "-t", "A", "--explain"}},
+		{name: "dns-refused-then-files", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"web.example.test", "-t", "A", "--attempts", "2", "--explain"}},
+		{name: "all-fail", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"db.example.test.", "--attempts", "2"}},
+		{name: "hosts-first", args: []string{"filehost", "--server", srv.Addr.String(), "--resolv-conf", resolveFixture("basic.conf"),
+			"--hosts", resolveFixture("hosts"), "--nsswitch", resolveFixture("nsswitch.conf"), "--explain"}},
+		{name: "batch-stdin", args: append([]string{"--file", "-", "--short", "-t", "A", "--concurrency", "4"}, basic...),
+			stdin: "web\nnope\n# comment\nwww\n\ndb\nmail.example.test.\na..b\napi.corp.test.\n"},
+		{name: "batch-json", args: append([]string{"--file", "-", "-t", "A", "-o", "json"}, basic...),
+			stdin: "web\ndb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"resolve"}, tt.args...)
+			if tt.badRule != nil {
+				bad.SetRule("*", *tt.badRule)
+				args = append(args, "--server", bad.Addr.String())
+				if !tt.onlyBad {
+					args = append(args, "--server", srv.Addr.String())
+				}
+				args = append(args, "--resolv-conf", resolveFixture("basic.conf"))
+				args = append(args, files...)
+			}
+			srv.Reset()
+			bad.Reset()
+			var stdout, stderr bytes.Buffer
+			env := NewEnv(strings.NewReader(tt.stdin), &stdout, &stderr, func(string) string { return "" })
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			code := Run(ctx, env, args)
+			got := fmt.Sprintf("# netcalc %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(tt.args, " "), code, stdout.String(), stderr.String())
+			got = normaliseResolve(got, srv.Addr.String(), bad.Addr.String())
+			golden := resolveFixture(filepath.Join("golden", tt.name+".txt"))
+			if updateGolden() {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("netcalc %s mismatch (-want +got):\n%s", strings.Join(args, " "), diff)
+			}
+			if tt.wantLog != nil {
+				if diff := cmp.Diff(tt.wantLog, srv.Log()); diff != "" {
+					t.Errorf("server query log mismatch (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// normaliseResolve replaces the servers' random ports, the fixture
+// directory and RTTs, which change from run to run.
+func normaliseResolve(s, srv, bad string) string {
+	s = strings.ReplaceAll(s, srv, "127.0.0.1:SERVER")
+	s = strings.ReplaceAll(s, bad, "127.0.0.1:BAD")
+	s = strings.ReplaceAll(s, resolveFixture("")+string(filepath.Separator), "FIXTURES/")
+	s = rttRE.ReplaceAllString(s, "RTTms")
+	s = rttJSONRE.ReplaceAllString(s, `"rtt_ms":RTT`)
+	return s
+}
+
+// TestResolveBatchOrder checks that a large batch keeps the input order
+// whatever the concurrency, and that every query reached the server once.
+func TestResolveBatchOrder(t *testing.T) {
+	var zone strings.Builder
+	var names strings.Builder
+	var want strings.Builder
+	const n = 500
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&zone, "h%d.example.test. 60 IN A 198.51.100.%d\n", i, i%250+1)
+		fmt.Fprintf(&names, "h%d.example.test.\n", i)
+		fmt.Fprintf(&want, "198.51.100.%d\n", i%250+1)
+	}
+	srv := resolvetest.Start(t, zone.String())
+	for _, conc := range []string{"1", "7", "64"} {
+		t.Run("concurrency="+conc, func(t *testing.T) {
+			srv.Reset()
+			var stdout, stderr bytes.Buffer
+			env := NewEnv(strings.NewReader(names.String()), &stdout, &stderr, nil)
+			code := Run(context.Background(), env, []string{"resolve", "--file", "-", "--short", "-t", "A",
+				"--server", srv.Addr.String(), "--no-hosts", "--resolv-conf", resolveFixture("basic.conf"),
+				"--nsswitch", resolveFixture("nsswitch-dns-first.conf"), "--concurrency", conc})
+			if code != 0 || stderr.Len() > 0 {
+				t.Fatalf("exit %d, stderr %q", code, stderr.String())
+			}
+			if stdout.String() != want.String() {
+				t.Errorf("answers out of input order")
+			}
+			if got := len(srv.Queries()); got != n {
+				t.Errorf("server saw %d queries; want %d", got, n)
+			}
+		})
+	}
+}
