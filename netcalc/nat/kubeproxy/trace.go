@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/nat"
 )
 
 // Packet is the first packet of a connection, the one kube-proxy's rules
@@ -65,8 +67,11 @@ type Result struct {
 	Masquerade bool     `json:"masquerade"`
 	Reasons    []string `json:"reasons"`
 	// SNAT is the source after MASQUERADE; invalid when not masqueraded.
-	SNAT      netip.AddrPort `json:"snat,omitzero"`
-	Conntrack *Conntrack     `json:"conntrack,omitempty"`
+	SNAT netip.AddrPort `json:"snat,omitzero"`
+	// Conntrack is the entry the connection creates (DNAT only).
+	Conntrack *nat.Conn `json:"conntrack,omitempty"`
+	// ConntrackLine is Conntrack as `conntrack -L` prints it.
+	ConntrackLine string `json:"conntrackLine,omitempty"`
 }
 
 // Tracer walks packets through a Ruleset. It keeps the state of the
@@ -341,8 +346,17 @@ func (t *Tracer) Trace(p Packet) Result {
 		}
 		res.Reasons = w.reasons
 		res.SNAT = t.masqueradeSource(p.Src, res.Endpoint)
+		if !firstOfFamily(t.rs.cfg.NodeIPs, t.rs.cfg.IPv6).IsValid() && !res.SNAT.Addr().IsValid() {
+			unspec := netip.IPv4Unspecified()
+			if t.rs.cfg.IPv6 {
+				unspec = netip.IPv6Unspecified()
+			}
+			res.SNAT = netip.AddrPortFrom(unspec, res.SNAT.Port())
+			res.Reasons = append(res.Reasons, "MASQUERADE source: "+conntrackUnknown)
+		}
 	}
 	res.Conntrack = newConntrack(p, res.Endpoint, res.SNAT)
+	res.ConntrackLine = res.Conntrack.String()
 	return res
 }
 
@@ -377,9 +391,6 @@ func (t *Tracer) masqueradeSource(src, ep netip.AddrPort) netip.AddrPort {
 	port := src.Port()
 	if cfg.RandomFully {
 		port = uint16(1024 + t.rng.IntN(65536-1024))
-	}
-	if !a.IsValid() {
-		return netip.AddrPortFrom(netip.Addr{}, port)
 	}
 	return netip.AddrPortFrom(a, port)
 }
