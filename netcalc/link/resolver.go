@@ -304,12 +304,8 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 	if !res.OnLink {
 		detail = "asked the gateway " + p.nextHop.String() + ", " + detail
 	}
-	return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrTimeout, Detail: detail, Cause: timeoutCause}
+	return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrTimeout, Detail: detail}
 }
-
-// timeoutCause makes ErrTimeout errors match os.ErrDeadlineExceeded and
-// net.Error timeouts for callers that test for those.
-var timeoutCause error = os.ErrDeadlineExceeded
 
 // cached answers from the neighbour table.
 func (r *Resolver) cached(res Result, p plan) (Result, error) {

@@ -1,0 +1,237 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netcalc/netcalc/internal/cli"
+	"github.com/netcalc/netcalc/internal/testlab"
+)
+
+// runCLI runs one netcalc command line in-process and returns its output
+// and exit status.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := cli.NewEnv(strings.NewReader(""), &out, &errb, func(string) string { return "" })
+	code = cli.Run(context.Background(), env, args)
+	return out.String(), errb.String(), code
+}
+
+// TestLinkLabChild is not a test: the lab tests run the test binary as a
+// child process (with dropped credentials) and this function turns it into
+// netcalc when NETCALC_LAB_CHILD holds the arguments as a JSON array.
+func TestLinkLabChild(t *testing.T) {
+	args := os.Getenv("NETCALC_LAB_CHILD")
+	if args == "" {
+		t.Skip("helper process for TestLinkLab")
+	}
+	var argv []string
+	if err := json.Unmarshal([]byte(args), &argv); err != nil {
+		t.Fatalf("NETCALC_LAB_CHILD: %v", err)
+	}
+	os.Exit(cli.Main(argv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// TestLinkLab runs arp, link, addr and route get end to end inside a lab
+// of network namespaces (veth pair, router, bridge with three hosts).
+func TestLinkLab(t *testing.T) {
+	l := testlab.New(t)
+	tp := l.Standard()
+	macB := l.MAC(tp.B, "veth-b")
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string // regexp the whole stdout must match
+		err  string // regexp stderr must match ("" = empty)
+	}{
+		{"on-link", []string{"arp", "--netns", tp.A, "203.0.113.2"}, 0,
+			`^203\.0\.113\.2 is-at ` + macB + ` on veth-a \(rtt [0-9.]+(µs|ms); unicast, locally administered\)\n$`, ""},
+		{"off-link names the gateway", []string{"arp", "--netns", tp.A, "198.51.100.2"}, 0,
+			`^198\.51\.100\.2 is not on-link; next hop 203\.0\.113\.2 on veth-a is-at ` + macB + ` \(rtt [^;]+; unicast, locally administered\)\n$`, ""},
+		{"across the bridge", []string{"arp", "--netns", tp.B, "198.51.100.3"}, 0,
+			`^198\.51\.100\.3 is-at ` + l.MAC(tp.E, "veth-e") + ` on veth-d \(rtt `, ""},
+		{"ndp", []string{"arp", "--netns", tp.A, "2001:db8::2"}, 0,
+			`^2001:db8::2 is-at ` + macB + ` on veth-a \(rtt `, ""},
+		{"count and summary", []string{"arp", "--netns", tp.A, "-c", "3", "-t", "0.5", "203.0.113.2"}, 0,
+			`^(203\.0\.113\.2 is-at ` + macB + ` on veth-a \(rtt [^\n]+\n){3}--- 203\.0\.113\.2: 3 probes, 3 replies, 0% lost, rtt min/avg/max \S+/\S+/\S+ ---\n$`, ""},
+		{"absent host", []string{"arp", "--netns", tp.A, "-t", "200ms", "-r", "1", "203.0.113.99"}, 1,
+			`^$`, `^netcalc: link: arp 203\.0\.113\.99 on veth-a: no reply \(2 × 200ms\)\n$`},
+		{"no route", []string{"arp", "--netns", tp.A, "10.0.0.1"}, 1,
+			`^$`, `^netcalc: link: route 10\.0\.0\.1: no route \(network is unreachable\)\n$`},
+		{"loopback refused", []string{"arp", "--netns", tp.A, "-i", "lo", "203.0.113.2"}, 2,
+			`^$`, `loopback: there is no link layer to ask`},
+		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "-t", "200ms", "-r", "1", "--rate", "5000"}, 0,
+			`^198\.51\.100\.1\t` + l.MAC(tp.B, "veth-d") + `\t[^\n]+\tveth-c\tunicast, local\n` +
+				`198\.51\.100\.3\t` + l.MAC(tp.E, "veth-e") + `\t[^\n]+\n` +
+				`198\.51\.100\.4\t` + l.MAC(tp.F, "veth-f") + `\t[^\n]+\n$`, ""},
+		{"scan off-link refused", []string{"arp", "--netns", tp.A, "--scan", "198.51.100.0/24"}, 2,
+			`^$`, `198\.51\.100\.0/24 is not on-link: the route goes via 203\.0\.113\.2`},
+		{"route get", []string{"route", "get", "--netns", tp.A, "198.51.100.2"}, 0,
+			`^198\.51\.100\.2 via 203\.0\.113\.2 dev veth-a src 203\.0\.113\.1 table main\n` +
+				`why: [^\n]+\n \*  198\.51\.100\.0/24  via 203\.0\.113\.2 dev veth-a  table main  metric 0  /24  <- chosen\n$`, ""},
+		{"addr", []string{"addr", "--netns", tp.A, "veth-a"}, 0,
+			`^veth-a\t203\.0\.113\.1/24\tglobal\t203\.0\.113\.0/24\t203\.0\.113\.255\t203\.0\.113\.1-203\.0\.113\.254\t254\tpermanent\n` +
+				`veth-a\t2001:db8::1/64\tglobal\t2001:db8::/64\t-\t2001:db8::1-2001:db8::ffff:ffff:ffff:ffff\t18446744073709551615\tnodad,permanent\n` +
+				`veth-a\tfe80::[^\n]+\n$`, ""},
+		{"link shows the bridge", []string{"link", "--netns", tp.R, "br0", "veth-cr"}, 0,
+			`^\d+\tbr0\tbridge\tUP\t[0-9a-f:]{17}\t1500\t<[A-Z_,]+>\t-\t-\n\d+\tveth-cr\tveth\tUP\t` + l.MAC(tp.R, "veth-cr") + `\t1500\t<[A-Z_,]+>\tbr0\tifindex \d+ in another namespace\n$`, ""},
+		{"unknown namespace", []string{"link", "--netns", "netcalc-missing-" + tp.A}, 2,
+			`^$`, `no such network namespace`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			out, errOut, code := runCLI(t, tt.args...)
+			el := time.Since(start)
+			if code != tt.code {
+				t.Errorf("netcalc %s: exit %d; want %d\nstdout: %s\nstderr: %s", strings.Join(tt.args, " "), code, tt.code, out, errOut)
+			}
+			if !regexp.MustCompile(tt.out).MatchString(out) {
+				t.Errorf("netcalc %s: stdout\n%s\nwant match for %q", strings.Join(tt.args, " "), out, tt.out)
+			}
+			if (tt.err == "" && errOut != "") || (tt.err != "" && !regexp.MustCompile(tt.err).MatchString(errOut)) {
+				t.Errorf("netcalc %s: stderr %q; want match for %q", strings.Join(tt.args, " "), errOut, tt.err)
+			}
+			if tt.name == "absent host" && (el < 400*time.Millisecond || el > 1500*time.Millisecond) {
+				t.Errorf("absent host took %v; want about 2 × 200ms", el)
+			}
+		})
+	}
+
+	t.Run("json matches iproute2", func(t *testing.T) {
+		out, _, code := runCLI(t, "-o", "json", "link", "--netns", tp.R)
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var v struct{ IfName, Address string }
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Fatalf("bad JSON line %q: %v", line, err)
+			}
+			got = append(got, v.IfName+" "+v.Address)
+		}
+		var ip []struct{ IfName, Address string }
+		if err := json.Unmarshal([]byte(l.IP("-j", "-n", tp.R, "link")), &ip); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, v := range ip {
+			want = append(want, v.IfName+" "+v.Address)
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("netcalc link -o json = %q; ip -j link = %q", got, want)
+		}
+
+		out, _, _ = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "2001:db8::2")
+		var a struct {
+			MAC, Protocol, Interface, MACAdmin string
+			Replies                            int
+		}
+		if err := json.Unmarshal([]byte(out), &a); err != nil || a.MAC != macB || a.Protocol != "ndp" || a.Replies != 1 {
+			t.Errorf("arp -o json 2001:db8::2 = %s (%v); want mac %s by ndp", out, err, macB)
+		}
+	})
+
+	t.Run("without CAP_NET_RAW", func(t *testing.T) {
+		if _, err := exec.LookPath("setpriv"); err != nil {
+			t.Skip("needs setpriv (util-linux) to drop privileges")
+		}
+		bin := childBinary(t)
+		child := func(args ...string) (string, string, int) {
+			cmd := exec.Command("ip", "netns", "exec", tp.A, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.run=^TestLinkLabChild$")
+			argv, _ := json.Marshal(args)
+			cmd.Env = append(os.Environ(), "NETCALC_LAB_CHILD="+string(argv))
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			return out.String(), errb.String(), code
+		}
+		const msg = "netcalc: arp: needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netcalc)`; answering from the kernel's neighbour table\n"
+
+		// Nothing cached yet: the message, then no answer: exit 2.
+		out, errOut, code := child("arp", "203.0.113.2")
+		if code != 2 || out != "" || !strings.HasPrefix(errOut, msg) || !strings.Contains(errOut, "not in the neighbour table") {
+			t.Errorf("unprivileged arp, empty cache: exit %d, stdout %q, stderr %q; want exit 2 and the CAP_NET_RAW message", code, out, errOut)
+		}
+		// B probes A, so A's kernel learns B's MAC (a STALE entry).
+		if _, _, code := runCLI(t, "arp", "--netns", tp.B, "203.0.113.1"); code != 0 {
+			t.Fatalf("seeding probe from B failed: exit %d", code)
+		}
+		out, errOut, code = child("arp", "203.0.113.2", "198.51.100.9")
+		want := regexp.MustCompile(`^203\.0\.113\.2 is-at ` + macB + ` on veth-a \(cached, [A-Z]+; unicast, locally administered\)\n` +
+			`198\.51\.100\.9 is not on-link; next hop 203\.0\.113\.2 on veth-a is-at ` + macB + ` \(cached, [A-Z]+; `)
+		if code != 0 || errOut != msg || !want.MatchString(out) {
+			t.Errorf("unprivileged arp, cached: exit %d\nstdout %q\nstderr %q\nwant exit 0, cached answers and the message once", code, out, errOut)
+		}
+		out, errOut, code = child("arp", "--cache", "-o", "json", "203.0.113.2")
+		if code != 0 || errOut != "" || !strings.Contains(out, `"cached":true`) || !strings.Contains(out, `"mac":"`+macB+`"`) {
+			t.Errorf("unprivileged arp --cache -o json: exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+		// Scans cannot fall back: exit 2 with the message.
+		_, errOut, code = child("arp", "--scan", "203.0.113.0/28")
+		if code != 2 || !strings.Contains(errOut, "needs CAP_NET_RAW") {
+			t.Errorf("unprivileged scan: exit %d, stderr %q; want 2 and the CAP_NET_RAW message", code, errOut)
+		}
+		// Netlink queries need no privilege.
+		out, _, code = child("route", "get", "198.51.100.2")
+		if code != 0 || !strings.HasPrefix(out, "198.51.100.2 via 203.0.113.2 dev veth-a src 203.0.113.1") {
+			t.Errorf("unprivileged route get: exit %d, stdout %q", code, out)
+		}
+	})
+}
+
+// childBinary copies the running test binary where uid 65534 can execute it.
+func childBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "netcalc-lab-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	bin := filepath.Join(dir, "cli.test")
+	dst, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
