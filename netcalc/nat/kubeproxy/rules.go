@@ -37,19 +37,19 @@ type Rule struct {
 	// RETURN, MASQUERADE, or "" for a comment-only rule.
 	Target string `json:"target,omitempty"`
 
-	comment          string
-	proto            string
-	src, dst         netip.Prefix
-	srcNeg, dstNeg   bool
-	srcLocal         bool
-	dstLocal         bool
-	dport            int
-	probability      float64 // 0: no statistic match
-	recentName       string
-	recentCheck      bool
-	toDestination    netip.AddrPort
-	masqReason       string // why jumping to KUBE-MARK-MASQ
-	markCheck, nfacc bool
+	comment        string
+	proto          string
+	src, dst       netip.Prefix
+	srcNeg, dstNeg bool
+	srcLocal       bool
+	dstLocal       bool
+	dport          int
+	probability    float64 // 0: no statistic match
+	recentName     string
+	recentCheck    bool
+	toDestination  netip.AddrPort
+	masqReason     string // why jumping to KUBE-MARK-MASQ
+	markCheck      bool   // matches on ctstate or mark: never true for a new packet
 }
 
 // Probability returns the rule's statistic probability, or 0 when the rule
