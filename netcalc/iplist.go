@@ -330,7 +330,17 @@ func trimSpace(b []byte) []byte {
 
 // AddEntry adds the addresses of e (the network for a prefix with host
 // bits set).
-func (b *SetBuilder) AddEntry(e ListEntry) { b.AddRange(e.Range) }
+func (b *SetBuilder) AddEntry(e ListEntry) {
+	// Entries from ParseEntry and ListReader are valid ranges: skip
+	// AddRange's checks, which cost a tenth of a million-line merge.
+	switch from := e.Range.From(); {
+	case !from.IsValid():
+	case from.Is4():
+		b.add4 = append(b.add4, pack4(span4{toA4(from), toA4(e.Range.To())}))
+	default:
+		b.AddRange(e.Range)
+	}
+}
 
 // RemoveEntry removes the addresses of e. Removals apply after all
 // additions.
