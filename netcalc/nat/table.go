@@ -2,6 +2,7 @@ package nat
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -16,13 +17,15 @@ func (r rangeV) contains(a netip.Addr) bool {
 	return r.from.IsValid() && a.BitLen() == r.from.BitLen() && r.from.Compare(a) <= 0 && a.Compare(r.to) <= 0
 }
 
-// Chains an entry is linked into, like the kernel's hash lists.
+// Hash tables an entry is linked into, like the kernel's: one table holds
+// both directions' tuples (nf_conntrack_hash), one the internal endpoints
+// (nf_nat_bysource), one the external endpoints.
 const (
-	chOrig  = iota // by original tuple
-	chReply        // by reply tuple
-	chSrc          // by internal endpoint (nf_nat_bysource)
-	chExt          // by external endpoint
-	nChains
+	lnOrig  = iota // link of the original tuple in the tuple table
+	lnReply        // link of the reply tuple in the tuple table
+	lnSrc          // link in the internal-endpoint table
+	lnExt          // link in the external-endpoint table
+	nLinks
 )
 
 const (
@@ -31,15 +34,60 @@ const (
 	fInbound // created by an inbound packet (forward, static or filter)
 )
 
+// ktuple is a Tuple without pointers, so that a million entries cost the
+// garbage collector nothing to scan, and compared in five words.
+type ktuple struct {
+	s0, s1, d0, d1 uint64 // source and destination, 16 bytes each, big-endian
+	meta           uint64 // sport | dport<<16 | proto<<32 | type<<40 | code<<48 | v4<<56
+}
+
+func addrWords(a netip.Addr) (uint64, uint64) {
+	b := a.As16()
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+}
+
+func pack(t Tuple) ktuple {
+	var k ktuple
+	k.s0, k.s1 = addrWords(t.Src)
+	k.d0, k.d1 = addrWords(t.Dst)
+	k.meta = uint64(t.SrcPort) | uint64(t.DstPort)<<16 | uint64(t.Proto)<<32 | uint64(t.Type)<<40 | uint64(t.Code)<<48
+	if t.Src.Is4() {
+		k.meta |= 1 << 56
+	}
+	return k
+}
+
+func unpackAddr(w0, w1 uint64, v4 bool) netip.Addr {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], w0)
+	binary.BigEndian.PutUint64(b[8:], w1)
+	a := netip.AddrFrom16(b)
+	if v4 {
+		return a.Unmap()
+	}
+	return a
+}
+
+func (k *ktuple) v4() bool        { return k.meta>>56&1 != 0 }
+func (k *ktuple) sport() uint16   { return uint16(k.meta) }
+func (k *ktuple) proto() Proto    { return Proto(k.meta >> 32) }
+func (k *ktuple) src() netip.Addr { return unpackAddr(k.s0, k.s1, k.v4()) }
+func (k *ktuple) dst() netip.Addr { return unpackAddr(k.d0, k.d1, k.v4()) }
+
+func (k *ktuple) unpack() Tuple {
+	return Tuple{Proto: k.proto(), Src: k.src(), Dst: k.dst(), SrcPort: k.sport(),
+		DstPort: uint16(k.meta >> 16), Type: uint8(k.meta >> 40), Code: uint8(k.meta >> 48)}
+}
+
 // entry is one tracked connection. Entries live in Table.ents; index 0 is
-// the end-of-chain sentinel.
+// unused so that 0 can end a chain.
 type entry struct {
-	orig, reply    Tuple
+	orig, reply    ktuple
 	start, expires time.Duration
-	seq            uint32
+	seq            uint32 // creation order; 0 for a free slot
 	state          TCPState
 	flags          uint8
-	next           [nChains]uint32
+	next           [nLinks]uint64
 }
 
 // endpoint is a protocol, address and port (ICMP identifier).
@@ -58,6 +106,13 @@ func (t Tuple) dport() uint16 {
 		return t.SrcPort
 	}
 	return t.DstPort
+}
+
+func (k *ktuple) dstPort() uint16 {
+	if k.proto().IsICMP() {
+		return k.sport()
+	}
+	return uint16(k.meta >> 16)
 }
 
 // withSrc returns t with its source rewritten.
@@ -82,25 +137,25 @@ func (e *entry) inbound() bool { return e.flags&fInbound != 0 }
 // internal is the inside host's own endpoint.
 func (e *entry) internal() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.Proto, e.reply.Src, e.reply.SrcPort}
+		return endpoint{e.orig.proto(), e.reply.src(), e.reply.sport()}
 	}
-	return endpoint{e.orig.Proto, e.orig.Src, e.orig.SrcPort}
+	return endpoint{e.orig.proto(), e.orig.src(), e.orig.sport()}
 }
 
 // external is the inside host's endpoint as the outside sees it.
 func (e *entry) external() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.Proto, e.orig.Dst, e.orig.dport()}
+		return endpoint{e.orig.proto(), e.orig.dst(), e.orig.dstPort()}
 	}
-	return endpoint{e.orig.Proto, e.reply.Dst, e.reply.dport()}
+	return endpoint{e.orig.proto(), e.reply.dst(), e.reply.dstPort()}
 }
 
 // remote is the outside endpoint.
 func (e *entry) remote() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.Proto, e.orig.Src, e.orig.SrcPort}
+		return endpoint{e.orig.proto(), e.orig.src(), e.orig.sport()}
 	}
-	return endpoint{e.orig.Proto, e.orig.Dst, e.orig.dport()}
+	return endpoint{e.orig.proto(), e.orig.dst(), e.orig.dstPort()}
 }
 
 // Table is a NAT with its conntrack table and virtual clock. Feed it
@@ -118,9 +173,9 @@ type Table struct {
 
 	ents  []entry
 	free  []uint32
-	heads [nChains][]uint32
+	heads [3][]uint64 // tuple, internal endpoint, external endpoint; see link
 	mask  uint64
-	live  int // entries in the chains, expired or not
+	live  int // entries in the tables, expired or not
 
 	stats Stats
 }
@@ -170,7 +225,7 @@ func New(cfg Config) (*Table, error) {
 		t.staticIn[s.Outside] = s.Inside
 	}
 	size := 64
-	for size < c.SizeHint {
+	for size < 2*c.SizeHint {
 		size <<= 1
 	}
 	t.ents = make([]entry, 1, max(c.SizeHint, 16)+1)
@@ -226,37 +281,79 @@ func mix64(x uint64) uint64 {
 }
 
 func hashAddr(h uint64, a netip.Addr) uint64 {
-	b := a.As16()
-	lo := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
-	hi := uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 | uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15])
-	return mix64(h ^ lo ^ mix64(hi+0x9e3779b97f4a7c15))
+	w0, w1 := addrWords(a)
+	return mix64(h ^ w1 ^ mix64(w0+0x9e3779b97f4a7c15))
 }
 
-func hashTuple(k Tuple) uint64 {
-	h := uint64(k.Proto)<<48 | uint64(k.SrcPort)<<32 | uint64(k.DstPort)<<16 | uint64(k.Type)<<8 | uint64(k.Code)
-	return hashAddr(hashAddr(h, k.Src), k.Dst)
+func hashK(k *ktuple) uint64 {
+	h := mix64(k.meta ^ k.s1 ^ mix64(k.s0+0x9e3779b97f4a7c15))
+	return mix64(h ^ k.d1 ^ mix64(k.d0^h))
 }
 
 func hashEP(p endpoint) uint64 {
-	return hashAddr(uint64(p.proto)<<16|uint64(p.port)|1<<60, p.addr)
+	w0, w1 := addrWords(p.addr)
+	return hashEPw(p.proto, w0, w1, p.port)
 }
 
-func (t *Table) keyHash(c int, e *entry) uint64 {
-	switch c {
-	case chOrig:
-		return hashTuple(e.orig)
-	case chReply:
-		return hashTuple(e.reply)
-	case chSrc:
-		return hashEP(e.internal())
-	default:
-		return hashEP(e.external())
+func hashEPw(proto Proto, w0, w1 uint64, port uint16) uint64 {
+	return mix64(uint64(proto)<<16 | uint64(port) | 1<<60 ^ w1 ^ mix64(w0+0x9e3779b97f4a7c15))
+}
+
+// internalHash and externalHash are hashEP(e.internal()) and
+// hashEP(e.external()) without building addresses.
+func (e *entry) internalHash() uint64 {
+	if e.inbound() {
+		return hashEPw(e.orig.proto(), e.reply.s0, e.reply.s1, e.reply.sport())
 	}
+	return hashEPw(e.orig.proto(), e.orig.s0, e.orig.s1, e.orig.sport())
+}
+
+func (e *entry) externalHash() uint64 {
+	if e.inbound() {
+		return hashEPw(e.orig.proto(), e.orig.d0, e.orig.d1, e.orig.dstPort())
+	}
+	return hashEPw(e.orig.proto(), e.reply.d0, e.reply.d1, e.reply.dstPort())
+}
+
+// hashOf returns the hash entry e is filed under for link l.
+func (e *entry) hashOf(l int) uint64 {
+	switch l {
+	case lnOrig:
+		return hashK(&e.orig)
+	case lnReply:
+		return hashK(&e.reply)
+	case lnSrc:
+		return e.internalHash()
+	}
+	return e.externalHash()
+}
+
+// A link (a chain head or an entry's next pointer) packs the entry it
+// points to with the upper half of that entry's hash, so that walking a
+// chain only touches entries whose hash matches: bits 0-31 hold the index
+// (in the tuple table index<<1 | lnOrig or lnReply), bits 32-63 the hash
+// tag. 0 ends a chain.
+func mkLink(i uint32, h uint64) uint64 { return uint64(i) | h&^0xffffffff }
+
+func tagOf(h uint64) uint64 { return h &^ 0xffffffff }
+
+func (t *Table) table(l int) []uint64 {
+	if l <= lnReply {
+		return t.heads[0]
+	}
+	return t.heads[l-1]
+}
+
+func linkVal(i uint32, l int) uint32 {
+	if l <= lnReply {
+		return i<<1 | uint32(l)
+	}
+	return i
 }
 
 func (t *Table) rehash(size int) {
 	for c := range t.heads {
-		t.heads[c] = make([]uint32, size)
+		t.heads[c] = make([]uint64, size)
 	}
 	t.mask = uint64(size - 1)
 	for i := 1; i < len(t.ents); i++ {
@@ -268,22 +365,32 @@ func (t *Table) rehash(size int) {
 
 func (t *Table) link(i uint32) {
 	e := &t.ents[i]
-	for c := 0; c < nChains; c++ {
-		b := t.keyHash(c, e) & t.mask
-		e.next[c] = t.heads[c][b]
-		t.heads[c][b] = i
+	for l := 0; l < nLinks; l++ {
+		h := e.hashOf(l)
+		p := &t.table(l)[h&t.mask]
+		e.next[l] = *p
+		*p = mkLink(linkVal(i, l), h)
 	}
+}
+
+// nextOf returns the next pointer that follows link v in chain l.
+func (t *Table) nextOf(v uint64, l int) *uint64 {
+	if l <= lnReply {
+		return &t.ents[uint32(v)>>1].next[uint32(v)&1]
+	}
+	return &t.ents[uint32(v)].next[l]
 }
 
 func (t *Table) unlink(i uint32) {
 	e := &t.ents[i]
-	for c := 0; c < nChains; c++ {
-		p := &t.heads[c][t.keyHash(c, e)&t.mask]
-		for *p != 0 && *p != i {
-			p = &t.ents[*p].next[c]
+	for l := 0; l < nLinks; l++ {
+		want := linkVal(i, l)
+		p := &t.table(l)[e.hashOf(l)&t.mask]
+		for *p != 0 && uint32(*p) != want {
+			p = t.nextOf(*p, l)
 		}
-		if *p == i {
-			*p = e.next[c]
+		if *p != 0 {
+			*p = e.next[l]
 		}
 	}
 	*e = entry{}
@@ -291,23 +398,22 @@ func (t *Table) unlink(i uint32) {
 	t.live--
 }
 
-func (t *Table) insert(e entry) uint32 {
-	// Drop dead entries holding the same keys, as the kernel's GC would
-	// have done by now.
-	for _, k := range [...]struct {
-		c   int
-		key Tuple
-	}{{chOrig, e.orig}, {chReply, e.reply}, {chOrig, e.reply}, {chReply, e.orig}} {
-		for {
-			i := t.find(k.c, k.key, false)
-			if i == 0 {
-				break
-			}
-			t.unlink(i)
+// sweep drops expired entries, as the kernel's conntrack GC does; it runs
+// before the tables grow.
+func (t *Table) sweep() {
+	for i := 1; i < len(t.ents); i++ {
+		if e := &t.ents[i]; e.seq != 0 && !t.alive(e) {
+			t.unlink(uint32(i))
 		}
 	}
-	if t.live+1 > len(t.heads[0]) {
-		t.rehash(2 * len(t.heads[0]))
+}
+
+func (t *Table) insert(e entry) uint32 {
+	if 2*(t.live+1) > len(t.heads[0]) {
+		t.sweep()
+		if 2*(t.live+1) > len(t.heads[0]) {
+			t.rehash(2 * len(t.heads[0]))
+		}
 	}
 	t.seq++
 	e.seq = t.seq
@@ -327,28 +433,38 @@ func (t *Table) insert(e entry) uint32 {
 
 func (t *Table) alive(e *entry) bool { return e.expires > t.now }
 
-// find returns an entry whose chain-c key equals k: a live one when alive
-// is set, else a dead one; 0 if none.
-func (t *Table) find(c int, k Tuple, alive bool) uint32 {
-	for i := t.heads[c][hashTuple(k)&t.mask]; i != 0; i = t.ents[i].next[c] {
-		e := &t.ents[i]
-		var key Tuple
-		if c == chOrig {
-			key = e.orig
-		} else {
-			key = e.reply
+// find looks k up in the tuple table, in both directions. It returns the
+// live entry's index and whether k is its reply tuple, and reports whether
+// an expired entry matched too.
+func (t *Table) find(k *ktuple) (i uint32, reply, dead bool) {
+	h := hashK(k)
+	tag := tagOf(h)
+	for v := t.heads[0][h&t.mask]; v != 0; {
+		idx, dir := uint32(v)>>1, uint32(v)&1
+		e := &t.ents[idx]
+		if tagOf(v) == tag {
+			key := &e.orig
+			if dir == lnReply {
+				key = &e.reply
+			}
+			if key.s0 == k.s0 && key.s1 == k.s1 && key.d0 == k.d0 && key.d1 == k.d1 && key.meta == k.meta {
+				if t.alive(e) {
+					return idx, dir == lnReply, dead
+				}
+				dead = true
+			}
 		}
-		if key == k && t.alive(e) == alive {
-			return i
-		}
+		v = e.next[dir]
 	}
-	return 0
+	return 0, false, dead
 }
 
 // taken reports whether a live connection already uses tuple k in either
 // direction (nf_conntrack_tuple_taken).
 func (t *Table) taken(k Tuple) bool {
-	return t.find(chReply, k, true) != 0 || t.find(chOrig, k, true) != 0
+	kk := pack(k)
+	i, _, _ := t.find(&kk)
+	return i != 0
 }
 
 // sameMapping reports whether a connection e belongs to the mapping the
@@ -381,8 +497,12 @@ func (t *Table) extUsed(o Tuple, x endpoint) bool {
 	}
 	in := endpoint{o.Proto, o.Src, o.SrcPort}
 	rem := endpoint{o.Proto, o.Dst, o.dport()}
-	for i := t.heads[chExt][hashEP(x)&t.mask]; i != 0; i = t.ents[i].next[chExt] {
-		e := &t.ents[i]
+	h := hashEP(x)
+	for v := t.heads[2][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnExt] {
+		if tagOf(v) != tagOf(h) {
+			continue
+		}
+		e := &t.ents[uint32(v)]
 		if t.alive(e) && e.external() == x && !t.sameMapping(e, in, rem) {
 			return true
 		}
@@ -432,8 +552,12 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 			// 1b: find_appropriate_src, by mapping behaviour.
 			in := endpoint{o.Proto, o.Src, o.SrcPort}
 			rem := endpoint{o.Proto, o.Dst, o.dport()}
-			for i := t.heads[chSrc][hashEP(in)&t.mask]; i != 0; i = t.ents[i].next[chSrc] {
-				e := &t.ents[i]
+			h := hashEP(in)
+			for v := t.heads[1][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnSrc] {
+				if tagOf(v) != tagOf(h) {
+					continue
+				}
+				e := &t.ents[uint32(v)]
 				if !t.alive(e) || !t.sameMapping(e, in, rem) {
 					continue
 				}
@@ -509,9 +633,10 @@ func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
 	}
 	x := endpoint{q.Proto, q.Dst, q.dport()}
 	var mapped, dead bool
-	for i := t.heads[chExt][hashEP(x)&t.mask]; i != 0; i = t.ents[i].next[chExt] {
-		e := &t.ents[i]
-		if e.external() != x {
+	h := hashEP(x)
+	for v := t.heads[2][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnExt] {
+		e := &t.ents[uint32(v)]
+		if tagOf(v) != tagOf(h) || e.external() != x {
 			continue
 		}
 		if !t.alive(e) {
@@ -559,17 +684,10 @@ func (t *Table) Process(ev Event) (Result, error) {
 	t.stats.Packets++
 
 	// An existing connection, in either direction.
-	var deadExact bool
-	for _, c := range [2]int{chOrig, chReply} {
-		if ev.Dir == Inbound {
-			c = chOrig + chReply - c // replies first
-		}
-		if i := t.find(c, p, true); i != 0 {
-			return t.established(r, i, c == chReply), nil
-		}
-		if t.find(c, p, false) != 0 {
-			deadExact = true
-		}
+	kp := pack(p)
+	i, reply, deadExact := t.find(&kp)
+	if i != 0 {
+		return t.established(r, i, reply), nil
 	}
 
 	if ev.Dir == Inbound {
@@ -580,7 +698,7 @@ func (t *Table) Process(ev Event) (Result, error) {
 			}
 			return t.drop(r, reason, note), nil
 		}
-		e := entry{orig: p, reply: p.withDst(in.addr, in.port).Reverse(), flags: fInbound}
+		e := entry{orig: kp, reply: pack(p.withDst(in.addr, in.port).Reverse()), flags: fInbound}
 		return t.created(r, e, note), nil
 	}
 
@@ -626,7 +744,7 @@ func (t *Table) Process(ev Event) (Result, error) {
 		dst = in
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
-	e := entry{orig: p, reply: translated.withDst(dst.addr, dst.port).Reverse()}
+	e := entry{orig: kp, reply: pack(translated.withDst(dst.addr, dst.port).Reverse())}
 	return t.created(r, e, how), nil
 }
 
@@ -683,9 +801,9 @@ func (t *Table) accepted(r Result, i uint32, reply bool, note string) Result {
 	e := &t.ents[i]
 	t.update(e, reply, r.Flags, r.New)
 	if reply {
-		r.Out = e.orig.Reverse()
+		r.Out = e.orig.unpack().Reverse()
 	} else {
-		r.Out = e.reply.Reverse()
+		r.Out = e.reply.unpack().Reverse()
 	}
 	r.Verdict, r.Note, r.Conn = Accept, note, t.conn(e)
 	t.stats.Accepted++
@@ -700,7 +818,7 @@ func (t *Table) update(e *entry, reply bool, f TCPFlags, isNew bool) {
 		e.flags |= fReplied
 	}
 	var d time.Duration
-	switch e.orig.Proto {
+	switch e.orig.proto() {
 	case TCP:
 		if f == 0 {
 			switch {
@@ -763,9 +881,9 @@ func (t *Table) conn(e *entry) Conn {
 	if left < 0 {
 		left = 0
 	}
-	c := Conn{Orig: e.orig, Reply: e.reply, Timeout: uint32(left),
+	c := Conn{Orig: e.orig.unpack(), Reply: e.reply.unpack(), Timeout: uint32(left),
 		Unreplied: e.flags&fReplied == 0, Assured: e.flags&fAssured != 0}
-	if e.orig.Proto == TCP {
+	if e.orig.proto() == TCP {
 		c.State = e.state
 	}
 	return c
@@ -817,13 +935,12 @@ func (t *Table) Translations() []Translation {
 		e := &t.ents[i]
 		og := e.remote().addrPort()
 		ol := og
-		if !e.inbound() && e.reply.Src != e.orig.Dst {
-			// hairpin or DNAT on the way out: the remote is really the
-			// reply's source.
-			og = netip.AddrPortFrom(e.reply.Src, e.reply.SrcPort)
+		if !e.inbound() && (e.reply.s0 != e.orig.d0 || e.reply.s1 != e.orig.d1) {
+			// hairpin: the remote is really the reply's source.
+			og = netip.AddrPortFrom(e.reply.src(), e.reply.sport())
 		}
 		out[k] = Translation{
-			Proto:         e.orig.Proto,
+			Proto:         e.orig.proto(),
 			InsideLocal:   e.internal().addrPort(),
 			InsideGlobal:  e.external().addrPort(),
 			OutsideLocal:  ol,
