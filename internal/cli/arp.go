@@ -166,9 +166,10 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 	for _, s := range opts.Targets {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			env.Report(BadInputf("arp: %q is not an IP address", s))
+			perr := linkParseErr("arp", s, err)
+			env.Report(BadInput(perr))
 			if env.JSON() {
-				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: err.Error()}); err != nil {
+				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
 					return err
 				}
 			}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -144,4 +145,14 @@ func linkDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// linkParseErr explains why s is not an IP address, keeping net/netip's
+// reason without its ParseAddr("...") prefix.
+func linkParseErr(cmd, s string, err error) error {
+	why := err.Error()
+	if i := strings.LastIndex(why, "): "); i >= 0 {
+		why = why[i+3:]
+	}
+	return fmt.Errorf("%s: %q is not an IP address (%s)", cmd, s, why)
 }

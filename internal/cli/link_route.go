@@ -71,7 +71,7 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	for i, s := range opts.Targets {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			env.Report(BadInputf("route get: %q is not an IP address", s))
+			env.Report(BadInput(linkParseErr("route get", s, err)))
 			continue
 		}
 		d, err := h.RouteGet(cmd.Context(), a)
