@@ -34,6 +34,12 @@ func ServiceChain(servicePortName, protocol string) string {
 // servicePortName + protocol + endpoint, where endpoint is "IP:port" as
 // net.JoinHostPort writes it ("[2001:db8::1]:80" for IPv6).
 func EndpointChain(servicePortName, protocol, endpoint string) string {
-	sum := sha256.Sum256([]byte(servicePortName + protocol + endpoint))
-	return PrefixEndpoint + base32.StdEncoding.EncodeToString(sum[:])[:16]
+	h := sha256.New()
+	h.Write([]byte(servicePortName))
+	h.Write([]byte(protocol))
+	h.Write([]byte(endpoint))
+	var sum [sha256.Size]byte
+	var enc [56]byte // base32 of 32 bytes
+	base32.StdEncoding.Encode(enc[:], h.Sum(sum[:0]))
+	return string(append([]byte(PrefixEndpoint), enc[:16]...))
 }
