@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,49 @@ func TestResolveBatchOrder(t *testing.T) {
 				t.Errorf("server saw %d queries; want %d", got, n)
 			}
 		})
+	}
+}
+
+// TestResolveDnsmasqBatchMatchesDig runs a --file batch against a real
+// dnsmasq on loopback and compares the output with `dig -f` on the same
+// names. Skipped without dnsmasq or dig (CI installs both).
+func TestResolveDnsmasqBatchMatchesDig(t *testing.T) {
+	dig, err := exec.LookPath("dig")
+	if err != nil {
+		t.Skip("dig not installed (Debian: apt-get install bind9-dnsutils); skipping the integration test")
+	}
+	d := resolvetest.StartDnsmasq(t, resolveFixture("dnsmasq.conf"))
+	names := []string{"web.example.test.", "www.example.test.", "db.example.test.", "nope.example.test.",
+		"api.corp.test.", "mail.example.test.", "kubernetes.default.svc.cluster.local.", "xn--bcher-kva.example.test."}
+	var digIn strings.Builder
+	for _, n := range names {
+		digIn.WriteString(n + " A\n")
+	}
+	dir := t.TempDir()
+	namesFile := filepath.Join(dir, "names.txt")
+	digFile := filepath.Join(dir, "dig.txt")
+	if err := os.WriteFile(namesFile, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(digFile, []byte(digIn.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := exec.Command(dig, "@127.0.0.1", "-p", strconv.Itoa(int(d.Addr.Port())), "+short", "+time=2", "+tries=1", "-f", digFile).Output()
+	if err != nil {
+		t.Fatalf("dig -f: %v", err)
+	}
+	var stdout, stderr bytes.Buffer
+	env := NewEnv(strings.NewReader(""), &stdout, &stderr, nil)
+	code := Run(context.Background(), env, []string{"resolve", "--file", namesFile, "--short", "-t", "A",
+		"--server", d.Addr.String(), "--no-hosts", "--no-search", "--resolv-conf", resolveFixture("basic.conf"),
+		"--nsswitch", resolveFixture("nsswitch-dns-first.conf")})
+	if code != 1 {
+		t.Errorf("exit %d; want 1 (nope.example.test. does not exist)", code)
+	}
+	if diff := cmp.Diff(string(want), stdout.String()); diff != "" {
+		t.Errorf("netcalc --short vs dig -f +short (-dig +netcalc):\n%s", diff)
+	}
+	if !strings.Contains(stderr.String(), "names.txt:4: resolve: nope.example.test.: no such host") {
+		t.Errorf("stderr %q; want the NXDOMAIN of line 4", stderr.String())
 	}
 }

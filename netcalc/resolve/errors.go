@@ -29,8 +29,7 @@ var (
 	// ErrBadName means the name is not a valid domain name: an empty label,
 	// a label over 63 octets, a name over 253 octets, or an invalid IDN.
 	ErrBadName = errors.New("invalid domain name")
-	// ErrNotDNS means the name is never sent to unicast DNS: ".onion"
-	// (RFC 7686) or ".local" (multicast DNS, RFC 6762).
+	// ErrNotDNS means the name is never sent to DNS: ".onion" (RFC 7686).
 	ErrNotDNS = errors.New("name is not resolved through unicast DNS")
 	// ErrBadType means a record type name is not known.
 	ErrBadType = errors.New("unknown record type")

@@ -136,8 +136,10 @@ func (r *Resolver) maxHops() int {
 //     REFUSED, lame and mismatched replies move to the next server, for
 //     Config.Attempts rounds; a truncated UDP answer is retried once over
 //     TCP. CNAME chains are followed (the chain is part of the answers) up
-//     to MaxCNAMEHops. ".onion" names are never sent to DNS (RFC 7686) and
-//     ".local" names are left to multicast DNS (RFC 6762), with a warning.
+//     to MaxCNAMEHops. ".onion" names are never sent to DNS (RFC 7686);
+//     "host.local" names (multicast DNS, RFC 6762) are sent with a warning
+//     in Result.Warnings; longer ".local" names, such as Kubernetes'
+//     "svc.cluster.local", are sent without one.
 //
 // Each query waits at most Config.Timeout; ctx's deadline, when earlier,
 // wins, and cancelling ctx stops the lookup at once.
@@ -182,11 +184,11 @@ func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Res
 			}
 		case DNS:
 			if err := notDNS(name, ascii); err != nil {
-				if errors.Is(err, ErrNotDNS) && strings.HasSuffix(strings.TrimSuffix(strings.ToLower(ascii), "."), ".local") {
-					res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%q: .local names belong to multicast DNS (RFC 6762); not sent to unicast DNS", name)})
-				}
 				lastErr = err
 				continue
+			}
+			if l := strings.TrimSuffix(strings.ToLower(ascii), "."); l == "local" || (strings.HasSuffix(l, ".local") && strings.Count(l, ".") == 1) {
+				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%q: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", name)})
 			}
 			err := r.search(ctx, res, ascii, types)
 			if err == nil {
@@ -214,8 +216,6 @@ func notDNS(name, ascii string) error {
 	switch {
 	case l == "onion" || strings.HasSuffix(l, ".onion"):
 		return &NameError{Name: name, Msg: ".onion names are never resolved through DNS (RFC 7686)", Err: ErrNotDNS}
-	case l == "local" || strings.HasSuffix(l, ".local"):
-		return &NameError{Name: name, Msg: ".local names belong to multicast DNS (RFC 6762), not unicast DNS", Err: ErrNotDNS}
 	}
 	return nil
 }
