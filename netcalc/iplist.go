@@ -55,6 +55,30 @@ func (e ListEntry) String() string {
 	return "invalid ListEntry"
 }
 
+// MarshalText implements encoding.TextMarshaler with the String form; the
+// zero ListEntry marshals as "".
+func (e ListEntry) MarshalText() ([]byte, error) {
+	if !e.IsValid() {
+		return []byte{}, nil
+	}
+	return []byte(e.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseEntry; ""
+// gives the zero ListEntry. Line is set to 0.
+func (e *ListEntry) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		*e = ListEntry{}
+		return nil
+	}
+	v, err := ParseEntry(string(text))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
 // ParseEntry parses one list entry: an address (10.0.0.1, 2001:db8::1), a
 // prefix in any form ParsePrefix takes (10.0.0.0/24, 10.0.0.0/255.255.255.0,
 // 10.0.0.0 255.255.255.0), or an inclusive range FIRST-LAST of one family

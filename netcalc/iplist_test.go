@@ -53,10 +53,19 @@ func TestParseEntry(t *testing.T) {
 			if got := e.HostBits(); got != tt.hostBits {
 				t.Errorf("ParseEntry(%q).HostBits() = %v; want %v", tt.in, got, tt.hostBits)
 			}
-			// round trip: String parses back to the same entry
+			// round trips: String parses back to the same entry, and
+			// MarshalText agrees with String
 			back, err := ParseEntry(e.String())
 			if err != nil || back != e {
 				t.Errorf("ParseEntry(%q) = %v, %v; want %v", e.String(), back, err, e)
+			}
+			text, _ := e.MarshalText()
+			if string(text) != e.String() {
+				t.Errorf("MarshalText() = %q; String() = %q", text, e.String())
+			}
+			var u ListEntry
+			if err := u.UnmarshalText(text); err != nil || u != e {
+				t.Errorf("UnmarshalText(%q) = %v, %v; want %v", text, u, err, e)
 			}
 		})
 	}
@@ -96,6 +105,23 @@ func TestParseEntryErrors(t *testing.T) {
 				t.Errorf("ParseEntry(%q) error is not a *ParseError with the input: %#v", tt.in, err)
 			}
 		})
+	}
+}
+
+func TestListEntryZero(t *testing.T) {
+	var e ListEntry
+	if text, err := e.MarshalText(); err != nil || len(text) != 0 {
+		t.Errorf("zero ListEntry MarshalText() = %q, %v; want empty", text, err)
+	}
+	if e.IsValid() || e.HostBits() || e.String() != "invalid ListEntry" {
+		t.Errorf("zero ListEntry: IsValid %v, HostBits %v, String %q", e.IsValid(), e.HostBits(), e.String())
+	}
+	u := MustParseEntry("10.0.0.1")
+	if err := u.UnmarshalText(nil); err != nil || u.IsValid() {
+		t.Errorf("UnmarshalText(nil) = %v, %v; want the zero entry", u, err)
+	}
+	if err := u.UnmarshalText([]byte("10.0.0.256")); !errors.Is(err, ErrOctetRange) {
+		t.Errorf("UnmarshalText(10.0.0.256) error = %v; want ErrOctetRange", err)
 	}
 }
 
