@@ -226,12 +226,16 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 			nat.add(r)
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
-				nat.add(rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain))
+				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain)
+				r.note = "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
+				nat.add(r)
 			}
 			r := rs.newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
 			r.masqReason = masqLocalExt
 			nat.add(r)
-			nat.add(rs.newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain))
+			r = rs.newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain)
+			r.note = "the node itself uses all endpoints of the Service"
+			nat.add(r)
 		}
 		if hasExternal {
 			nat.add(rs.newRule(extChain).jump(externalPolicyChain))

@@ -50,6 +50,7 @@ type Rule struct {
 	toDestination  netip.AddrPort
 	masqReason     string // why jumping to KUBE-MARK-MASQ
 	markCheck      bool   // matches on ctstate or mark: never true for a new packet
+	note           string // explanation shown when a trace matches the rule
 }
 
 // Probability returns the rule's statistic probability, or 0 when the rule

@@ -193,6 +193,8 @@ func (w *walk) run(tb *Table, c string, depth int) bool {
 		case r.recentCheck:
 			note = "ClientIP affinity: this client used this endpoint recently"
 			w.res.Affinity = true
+		case r.note != "":
+			note = r.note
 		}
 		w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "match", Rule: r.Text, Note: note})
 		if w.res.Service == "" && r.comment != "" && (r.Target == "REJECT" || r.Target == "DROP" || isServiceChain(r.Target)) {

@@ -124,3 +124,73 @@ func TestDistribution(t *testing.T) {
 		t.Errorf("affinity distribution = %+v; want all on one endpoint", da)
 	}
 }
+
+func TestTraceCluster(t *testing.T) {
+	rs := Render(mustParseFile(t, "cluster.yaml"))
+	tests := []struct {
+		name, src, dst, verdict string
+		masq                    bool
+		reason                  string
+	}{
+		{name: "internalTrafficPolicy Local without a local endpoint", src: "10.244.1.7", dst: "10.96.40.4:6379", verdict: "DROP"},
+		{name: "LoadBalancer Local keeps the client address", src: "203.0.113.9", dst: "203.0.113.50:80", verdict: "DNAT", reason: "client address 203.0.113.9"},
+		{name: "node to its own Local NodePort is masqueraded", src: "198.51.100.10", dst: "198.51.100.10:31080", verdict: "DNAT", masq: true, reason: "--src-type LOCAL"},
+		{name: "pod to a LoadBalancer IP short-circuits", src: "10.244.1.7", dst: "203.0.113.50:80", verdict: "DNAT", reason: "inside the cluster CIDR"},
+		{name: "not-ready endpoint never chosen", src: "10.244.1.7", dst: "10.96.12.34:80", verdict: "DNAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for seed := uint64(0); seed < 20; seed++ {
+				r := NewTracer(rs, seed).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+				if r.Verdict != tt.verdict || (r.Verdict == "DNAT" && r.Masquerade != tt.masq) {
+					t.Fatalf("seed %d: verdict %s masquerade %v; want %s %v\n%s", seed, r.Verdict, r.Masquerade, tt.verdict, tt.masq, dumpSteps(r))
+				}
+				if r.Endpoint.Addr() == netip.MustParseAddr("10.244.1.9") {
+					t.Fatalf("seed %d: DNAT to the not-ready endpoint 10.244.1.9", seed)
+				}
+				if tt.reason != "" && !strings.Contains(strings.Join(r.Reasons, "\n"), tt.reason) {
+					t.Fatalf("seed %d: reasons %q; want one containing %q", seed, r.Reasons, tt.reason)
+				}
+			}
+		})
+	}
+}
+
+// TestAffinitySticks checks ClientIP affinity over three endpoints: the
+// first connection draws, every later one from the same client matches the
+// recent rule of that endpoint; another client draws independently.
+func TestAffinitySticks(t *testing.T) {
+	rs := Render(mustParseFile(t, "cluster.yaml"))
+	tr := NewTracer(rs, 11)
+	dst := netip.MustParseAddrPort("10.96.20.5:80") // shop/api ClusterIP, 3 endpoints
+	first := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst})
+	if first.Affinity {
+		t.Fatal("first connection reported affinity")
+	}
+	for i := 1; i < 50; i++ {
+		r := tr.Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr("10.244.1.7"), uint16(1000+i)), Dst: dst})
+		if !r.Affinity || r.Endpoint != first.Endpoint {
+			t.Fatalf("connection %d went to %s (affinity %v); want %s by affinity", i, r.Endpoint, r.Affinity, first.Endpoint)
+		}
+	}
+	other := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.2.8:1000"), Dst: dst})
+	if other.Affinity {
+		t.Error("another client inherited the first client's affinity")
+	}
+	d := NewTracer(rs, 3).Distribute(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst}, 200)
+	if len(d.Shares) != 3 || !d.Affinity {
+		t.Fatalf("Distribute = %+v; want 3 shares with affinity", d)
+	}
+	n := 0
+	for _, s := range d.Shares {
+		if s.Count == 200 {
+			n++
+		}
+		if d := s.Expected - 1.0/3; d > 1e-9 || d < -1e-9 {
+			t.Errorf("expected share %v; want 1/3", s.Expected)
+		}
+	}
+	if n != 1 {
+		t.Errorf("Distribute with affinity = %+v; want all 200 on one endpoint", d.Shares)
+	}
+}
