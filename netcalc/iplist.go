@@ -55,6 +55,21 @@ func (e ListEntry) String() string {
 	return "invalid ListEntry"
 }
 
+// Unmap returns e with IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) turned
+// into IPv4: ::ffff:10.0.0.0/120 becomes 10.0.0.0/24. Entries that are not
+// wholly inside ::ffff:0:0/96 are returned unchanged.
+func (e ListEntry) Unmap() ListEntry {
+	from, to := e.Range.From(), e.Range.To()
+	if !from.Is4In6() || !to.Is4In6() {
+		return e
+	}
+	e.Range = netipx.IPRangeFrom(from.Unmap(), to.Unmap())
+	if e.Prefix.IsValid() {
+		e.Prefix = netip.PrefixFrom(e.Prefix.Addr().Unmap(), e.Prefix.Bits()-96)
+	}
+	return e
+}
+
 // MarshalText implements encoding.TextMarshaler with the String form; the
 // zero ListEntry marshals as "".
 func (e ListEntry) MarshalText() ([]byte, error) {

@@ -125,6 +125,25 @@ func TestListEntryZero(t *testing.T) {
 	}
 }
 
+func TestListEntryUnmap(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"::ffff:10.0.0.1", "10.0.0.1/32"},
+		{"::ffff:10.0.0.0/120", "10.0.0.0/24"},
+		{"::ffff:10.0.0.1/120", "10.0.0.1/24"}, // host bits kept as written
+		{"::ffff:10.0.0.1-::ffff:10.0.0.9", "10.0.0.1-10.0.0.9"},
+		{"::ffff:0:0/96", "0.0.0.0/0"},
+		{"::ffff:0:0/95", "::ffff:0.0.0.0/95"}, // wider than the mapped block
+		{"::fffe:0:0-::ffff:0:5", "::fffe:0:0-::ffff:0.0.0.5"},
+		{"2001:db8::1", "2001:db8::1/128"},
+		{"10.0.0.1", "10.0.0.1/32"},
+	}
+	for _, tt := range tests {
+		if got := MustParseEntry(tt.in).Unmap().String(); got != tt.want {
+			t.Errorf("ParseEntry(%q).Unmap() = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
 func readAll(t *testing.T, r io.Reader, source string) (entries []ListEntry, errs []string) {
 	t.Helper()
 	lr := NewListReader(r, source)

@@ -19,6 +19,7 @@ func init() {
 type containsOptions struct {
 	Container string
 	Items     []string
+	Unmap     bool
 }
 
 func newContainsCmd(env *Env, runF func(*containsOptions) error) *cobra.Command {
@@ -33,7 +34,7 @@ CONTAINER is a prefix, an address, a range, or @FILE: a whole address list
 (same format as "netcalc merge"), to ask "is this address in my allow list?".
 ITEMs are addresses, prefixes or ranges; with none, or "-", one per line is
 read from standard input. IPv4 and IPv6 never contain each other (an
-IPv4-mapped ::ffff:10.0.0.1 is not in 10.0.0.0/8).
+IPv4-mapped ::ffff:10.0.0.1 is not in 10.0.0.0/8) unless --unmap is given.
 
 Exit status: 0 when every item is contained, 1 when any is not, 2 on bad
 input.`,
@@ -49,6 +50,7 @@ input.`,
 			return containsRun(env, opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) as IPv4")
 	return cmd
 }
 
@@ -57,6 +59,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 	if name, ok := strings.CutPrefix(opts.Container, "@"); ok {
 		var b netcalc.SetBuilder
 		lr := newListLoader(env)
+		lr.unmap = opts.Unmap
 		lr.load(name, b.AddEntry)
 		if err := lr.finish(); err != nil {
 			return err
@@ -67,6 +70,9 @@ func containsRun(env *Env, opts *containsOptions) error {
 		if err != nil {
 			return BadInputf("container: %s", strings.TrimPrefix(err.Error(), "netcalc: "))
 		}
+		if opts.Unmap {
+			e = e.Unmap()
+		}
 		container = netcalc.SetOfRange(e.Range)
 	}
 	t := env.NewTable()
@@ -76,6 +82,9 @@ func containsRun(env *Env, opts *containsOptions) error {
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
+		}
+		if opts.Unmap {
+			e = e.Unmap()
 		}
 		inside := container.ContainsRange(e.Range)
 		some := inside || container.OverlapsRange(e.Range)

@@ -12,6 +12,7 @@ type intersectOptions struct {
 	Files  []string
 	Ranges bool
 	Count  bool
+	Unmap  bool
 }
 
 func newIntersectCmd(env *Env, runF func(*intersectOptions) error) *cobra.Command {
@@ -40,11 +41,13 @@ prints nothing and exits 1.`,
 	f := cmd.Flags()
 	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
 	f.BoolVar(&opts.Count, "count", false, "print the number of addresses instead of CIDRs")
+	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
 	return cmd
 }
 
 func intersectRun(env *Env, opts *intersectOptions) error {
 	lr := newListLoader(env)
+	lr.unmap = opts.Unmap
 	var acc *netcalc.Set
 	for i, name := range opts.Files {
 		var b netcalc.SetBuilder

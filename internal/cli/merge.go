@@ -21,6 +21,7 @@ type mergeOptions struct {
 	Exclude []string
 	Ranges  bool
 	Count   bool
+	Unmap   bool
 }
 
 func newMergeCmd(env *Env, runF func(*mergeOptions) error) *cobra.Command {
@@ -38,7 +39,7 @@ One entry per line: an address (10.0.0.1, 2001:db8::1), a prefix
 (10.0.0.3-10.0.0.77). Families may be mixed; blank lines and "#" comments are
 skipped. A prefix with host bits set (10.0.0.1/24) counts as its network
 (10.0.0.0/24); one warning on standard error says so. IPv4-mapped IPv6
-addresses (::ffff:10.0.0.1) stay IPv6.
+addresses (::ffff:10.0.0.1) stay IPv6 unless --unmap is given.
 
 --exclude X removes addresses before printing; X is a prefix, an address, a
 range or @FILE (a list in the same format). It can be repeated.
@@ -65,12 +66,14 @@ printed: exit status 2.`,
 	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE list (repeatable)")
 	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
 	f.BoolVar(&opts.Count, "count", false, "print the number of addresses instead of CIDRs")
+	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
 	return cmd
 }
 
 func mergeRun(env *Env, opts *mergeOptions) error {
 	var b netcalc.SetBuilder
 	lr := newListLoader(env)
+	lr.unmap = opts.Unmap
 	for _, name := range inputNames(opts.Files) {
 		lr.load(name, b.AddEntry)
 	}
@@ -83,6 +86,9 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 		if err != nil {
 			lr.bad(BadInputf("--exclude: %s", strings.TrimPrefix(err.Error(), "netcalc: ")))
 			continue
+		}
+		if opts.Unmap {
+			e = e.Unmap()
 		}
 		b.RemoveEntry(e)
 	}
@@ -109,6 +115,7 @@ type listLoader struct {
 	firstMask   string // "FILE:LINE: PREFIX" of the first prefix with host bits
 	firstMasked string
 	stdinUsed   bool
+	unmap       bool // turn IPv4-mapped IPv6 entries into IPv4
 }
 
 const maxReportedErrors = 20
@@ -158,6 +165,9 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
 			}
 			l.bad(err)
 			continue
+		}
+		if l.unmap {
+			e = e.Unmap()
 		}
 		if e.HostBits() {
 			if l.masked == 0 {
