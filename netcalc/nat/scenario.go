@@ -107,6 +107,18 @@ type rawEvent struct {
 	In  string    `json:"in"`
 }
 
+// eventError names the event an error is about.
+type eventError struct {
+	n   int
+	err error
+}
+
+func (e *eventError) Error() string {
+	return fmt.Sprintf("event %d: %s", e.n, strings.TrimPrefix(e.err.Error(), "nat: "))
+}
+
+func (e *eventError) Unwrap() error { return e.err }
+
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // ParseScenario reads a scenario file:
@@ -161,7 +173,7 @@ func ParseScenario(src []byte) (*Scenario, error) {
 	for i, re := range raw.Events {
 		line := lines.event(i)
 		evErr := func(err error) error {
-			return &ScenarioError{Line: line, Err: fmt.Errorf("event %d: %w", i+1, err)}
+			return &ScenarioError{Line: line, Err: &eventError{n: i + 1, err: err}}
 		}
 		var ev Event
 		ev.Line = line
@@ -217,7 +229,7 @@ func yamlError(src []byte, err error) error {
 		line = lines.key(field)
 	} else if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
 		field := m[1][strings.LastIndexByte(m[1], '.')+1:]
-		msg = fmt.Sprintf("unknown field %q (want nat:, events: and until:; see netcalc nat simulate --help)", m[1])
+		msg = fmt.Sprintf("unknown field %q (see netcalc nat simulate --help for the fields)", m[1])
 		line = lines.key(field)
 	}
 	return &ScenarioError{Line: line, Err: errors.New(msg)}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -532,6 +533,7 @@ const (
 	howKept      = "source already in range, kept"
 	howReused    = "reused mapping"
 	howMoved     = "port taken, searched the range"
+	howOutside   = "port outside the range, searched it"
 	howRandom    = "random port"
 )
 
@@ -592,8 +594,11 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 			tries++
 			x := endpoint{o.Proto, ip, uint16(uint32(lo) + uint32(off)%size)}
 			if !t.extUsed(o, x) {
-				if fully {
+				switch {
+				case fully:
 					return x, howRandom, nil
+				case !inPorts(o.SrcPort):
+					return x, howOutside, nil
 				}
 				return x, howMoved, nil
 			}
@@ -725,6 +730,9 @@ func (t *Table) Process(ev Event) (Result, error) {
 			return r, err
 		}
 		src, how = x, h
+		if p.Proto.IsICMP() {
+			how = strings.Replace(how, "port", "id", 1)
+		}
 		switch h {
 		case howPreserved, howKept:
 			t.stats.Preserved++
