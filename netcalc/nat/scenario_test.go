@@ -101,14 +101,14 @@ func TestParseScenarioErrors(t *testing.T) {
 // FuzzParseScenario checks that no input makes the scenario parser or the
 // simulation panic, and that accepted scenarios run.
 func FuzzParseScenario(f *testing.F) {
-	f.Add([]byte("nat:\n  external: 203.0.113.7\nevents:\n  - {at: 0, out: \"tcp 10.0.0.5:1 -> 198.51.100.7:443\"}\n")) // minimal valid
-	f.Add([]byte("nat: {preset: full-cone, external: 203.0.113.7, hairpin: true}\nevents: [{out: \"udp 10.0.0.5:1 -> 203.0.113.7:1\"}]\n")) // hairpin to self
+	f.Add([]byte("nat:\n  external: 203.0.113.7\nevents:\n  - {at: 0, out: \"tcp 10.0.0.5:1 -> 198.51.100.7:443\"}\n"))                                     // minimal valid
+	f.Add([]byte("nat: {preset: full-cone, external: 203.0.113.7, hairpin: true}\nevents: [{out: \"udp 10.0.0.5:1 -> 203.0.113.7:1\"}]\n"))                 // hairpin to self
 	f.Add([]byte("nat:\n  kind: snat\n  external: 2001:db8::/126\n  ports: 1-1\nevents:\n  - {out: \"icmpv6 2001:db8:1::1 -> 2001:db8:2::1 id=65535\"}\n")) // IPv6 pool, one port
-	f.Add([]byte("nat:\n  external: 203.0.113.7\n  timeouts: {udp: 1e-9}\nevents:\n  - {at: 1e9, out: \"udp 10.0.0.5:1 -> 198.51.100.7:2\"}\n")) // extreme times
-	f.Add([]byte("nat: &a {external: 203.0.113.7}\nx: *a\n"))                                                                  // anchors and aliases
-	f.Add([]byte("nat:\n  external: [1, 2]\n"))                                                                                  // wrong types
-	f.Add([]byte("events:\n- out: tcp 10.0.0.1:1 -> 203.0.113.7:1\n"))                                                           // no nat section
-	f.Add([]byte("\xff\xfe"))                                                                                                    // not UTF-8
+	f.Add([]byte("nat:\n  external: 203.0.113.7\n  timeouts: {udp: 1e-9}\nevents:\n  - {at: 1e9, out: \"udp 10.0.0.5:1 -> 198.51.100.7:2\"}\n"))            // extreme times
+	f.Add([]byte("nat: &a {external: 203.0.113.7}\nx: *a\n"))                                                                                               // anchors and aliases
+	f.Add([]byte("nat:\n  external: [1, 2]\n"))                                                                                                             // wrong types
+	f.Add([]byte("events:\n- out: tcp 10.0.0.1:1 -> 203.0.113.7:1\n"))                                                                                      // no nat section
+	f.Add([]byte("\xff\xfe"))                                                                                                                               // not UTF-8
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 4096 {
 			return
