@@ -1,0 +1,57 @@
+. "$(dirname "$0")/../lib.sh"
+# DNS: netcalc resolve vs dig against the same local dnsmasq (loopback only,
+# no upstream). One process (100 runs in a row, so that the 10 ms resolution
+# of time(1) does not hide the difference) and a batch of 10,000 names
+# (--file vs dig -f), with the same answers.
+set -euo pipefail
+need dnsmasq-base dnsmasq
+need bind9-dnsutils dig
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir="$BENCH_OUT/dns"
+mkdir -p "$dir"
+
+# 10,000 names n0..n9999.bench.test with fixed documentation addresses.
+if [ ! -s "$dir/names.txt" ]; then
+  awk 'BEGIN{for(i=0;i<10000;i++){
+      a = (i%2) ? "198.51.100." (i%254+1) : "203.0.113." (i%254+1)
+      printf "host-record=n%d.bench.test,%s\n", i, a > "'"$dir"'/records.conf"
+      printf "n%d.bench.test.\n", i > "'"$dir"'/names.txt"
+      printf "n%d.bench.test. A\n", i > "'"$dir"'/dig.txt" }}'
+fi
+{ cat "$root/testdata/resolve/dnsmasq.conf"; echo "local=/bench.test/"; cat "$dir/records.conf"; } >"$dir/dnsmasq.conf"
+
+user=()
+[ "$(id -u)" = 0 ] && user=(--user=root --group=root)
+pid=""
+for port in 25353 25354 25355 25356 25357; do
+  dnsmasq -k -C "$dir/dnsmasq.conf" --port="$port" --listen-address=127.0.0.1 --bind-interfaces \
+    --no-resolv --no-hosts --pid-file="$dir/dnsmasq.pid" --cache-size=0 "${user[@]}" 2>"$dir/dnsmasq.log" &
+  pid=$!
+  for _ in $(seq 50); do
+    if dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 web.example.test A >/dev/null 2>&1; then break 2; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
+done
+[ -n "$pid" ] || { echo "dnsmasq did not start"; cat "$dir/dnsmasq.log"; exit 1; }
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+
+# netcalc reads no host file here, like dig: explicit empty configuration.
+nc_flags=(--server "127.0.0.1:$port" --no-hosts --no-search --resolv-conf /dev/null --nsswitch /dev/null -t A --short)
+dig_flags=(@127.0.0.1 -p "$port" +short +time=2 +tries=1)
+
+# One process, 100 times.
+"$NETCALC" resolve web.example.test. "${nc_flags[@]}" >"$dir/one.netcalc"
+dig "${dig_flags[@]}" web.example.test. A >"$dir/one.dig"
+cmp -s "$dir/one.netcalc" "$dir/one.dig" || { echo "single answers differ"; diff "$dir/one.netcalc" "$dir/one.dig"; exit 1; }
+read -r t1 m1 < <(best3 /dev/null bash -c 'for i in $(seq 100); do "$NETCALC" resolve web.example.test. "$@" >/dev/null; done' _ "${nc_flags[@]}")
+read -r t2 m2 < <(best3 /dev/null bash -c 'for i in $(seq 100); do dig "$@" web.example.test. A >/dev/null; done' _ "${dig_flags[@]}")
+report "dns: 100 x one lookup (process each)" "$t1" "$m1" "dig" "$t2" "$m2"
+
+# 10,000 names in one process.
+read -r t1 m1 < <(best3 "$dir/batch.netcalc" "$NETCALC" resolve --file "$dir/names.txt" --concurrency 64 "${nc_flags[@]}")
+read -r t2 m2 < <(best3 "$dir/batch.dig" dig "${dig_flags[@]}" -f "$dir/dig.txt")
+cmp -s "$dir/batch.netcalc" "$dir/batch.dig" || { echo "batch answers differ"; diff "$dir/batch.netcalc" "$dir/batch.dig" | head; exit 1; }
+echo "batch answers identical: $(wc -l <"$dir/batch.netcalc") lines"
+report "dns: 10,000 names (--file vs dig -f)" "$t1" "$m1" "dig -f" "$t2" "$m2"
