@@ -445,3 +445,22 @@ func BenchmarkAllPrefixes(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListReader parses 100k IPv4 and 100k IPv6 lines: the parsing
+// half of a merge.
+func BenchmarkListReader(b *testing.B) {
+	for _, kind := range []string{"v4", "v6"} {
+		data := string(benchList(100000, kind))
+		b.Run(kind, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				lr := NewListReader(strings.NewReader(data), "")
+				for {
+					if _, err := lr.Next(); err != nil {
+						break
+					}
+				}
+			}
+		})
+	}
+}
