@@ -250,11 +250,21 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 	for _, tr := range t.Translations() {
 		j := natEntryJSON{Type: "conn", Conn: tr.Conn, InsideLocal: tr.InsideLocal, InsideGlobal: tr.InsideGlobal,
 			OutsideLocal: tr.OutsideLocal, OutsideGlobal: tr.OutsideGlobal, Line: tr.Conn.String()}
+		if j.Use == 0 {
+			j.Use = 1 // as the line prints it
+		}
 		if err := WriteJSON(env.Out, j); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func natRange(c nat.Config) string {
+	if c.External.From() == c.External.To() {
+		return c.External.From().String()
+	}
+	return c.External.String()
 }
 
 func natGenerate(env *Env, opts *natSimulateOptions) error {
@@ -347,7 +357,7 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	rows := [][]string{
 		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", preset, c.Kind, c.Mapping, c.Filtering, c.Ports)},
 		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", opts.Flows, opts.Proto, fl.Inside, fl.Dest, opts.Seed)},
-		{"external", c.External.String()},
+		{"external", natRange(c)},
 		{"accepted", fmt.Sprintf("%d%s", s.Accepted, pct(s.Accepted))},
 		{"port preserved", fmt.Sprintf("%d%s", s.Preserved, pct(s.Preserved))},
 		{"mapping reused", fmt.Sprintf("%d%s", s.Reused, pct(s.Reused))},
