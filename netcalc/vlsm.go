@@ -12,12 +12,16 @@ import (
 	"go4.org/netipx"
 )
 
-// Request is one subnet asked of a VLSM plan: how many hosts it must hold
-// and an optional name. The zero Request asks for zero hosts and is
-// refused by PlanVLSM.
+// Request is one subnet asked of a VLSM plan: how many hosts it must hold,
+// an optional name and an optional cap on the prefix length. The zero
+// Request asks for zero hosts and is refused by PlanVLSM.
 type Request struct {
 	Name  string // label shown next to the allocation; "" for none
 	Hosts Count  // usable hosts the subnet must hold, at least 1
+	// MaxBits is the longest prefix length the block may have, for
+	// example 64 so that an IPv6 subnet can use SLAAC, or 30 to avoid
+	// point-to-point /31s. 0 means no cap (the family's full length).
+	MaxBits int
 }
 
 // Allocation is the subnet a VLSM plan gives one Request.
@@ -80,15 +84,17 @@ func (e *NoFitError) Unwrap() error { return ErrNoRoom }
 
 // PlanVLSM divides parent among requests by variable-length subnet
 // masking. Each request gets the smallest block whose UsableHosts hold it
-// (BlockForHosts: the /31, /32, /127 and /128 rules apply); blocks are
-// placed largest request first (ties keep the caller's order) and packed
+// (BlockForHosts: the /31, /32, /127 and /128 rules apply), or the block
+// of length MaxBits when that is larger; blocks are placed largest first
+// (equal blocks by larger request, then in the caller's order) and packed
 // from the start of parent. Because every block is a power of two placed
 // in decreasing size, each lands aligned and the plan fits exactly when
 // the block sizes sum to at most the size of parent. The rest of parent is
 // returned as Unused. All arithmetic is on integers.
 //
 // The host bits of parent are cleared. A request of zero hosts wraps
-// ErrZeroRequest; requests that do not fit return a *NoFitError.
+// ErrZeroRequest, a MaxBits outside 0 to the family's length wraps
+// ErrSplitLength; requests that do not fit return a *NoFitError.
 func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	if !parent.IsValid() {
 		return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: invalid parent prefix")
@@ -107,7 +113,14 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 		if r.Hosts.IsZero() {
 			return Plan{}, planErrorf(ErrZeroRequest, "netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
 		}
+		if r.MaxBits < 0 || r.MaxBits > bitLen {
+			return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
+				i+1, r.MaxBits, bitLen)
+		}
 		l, ok := BlockForHosts(is4, r.Hosts)
+		if ok && r.MaxBits > 0 {
+			l = min(l, r.MaxBits)
+		}
 		if !ok {
 			return Plan{}, planErrorf(ErrNoRoom, "netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
 				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)))
@@ -133,8 +146,11 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 		}
 	}
 
-	// Largest request first; equal requests keep the caller's order.
+	// Largest block first, then largest request; otherwise the caller's order.
 	slices.SortStableFunc(blocks, func(a, b sized) int {
+		if a.bits != b.bits {
+			return a.bits - b.bits
+		}
 		return requests[b.order].Hosts.Cmp(requests[a.order].Hosts)
 	})
 	plan := Plan{Parent: parent, Allocations: make([]Allocation, 0, len(blocks))}

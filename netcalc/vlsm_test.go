@@ -27,10 +27,11 @@ func planRequests(t *testing.T, hosts ...string) []Request {
 
 func TestPlanVLSM(t *testing.T) {
 	tests := []struct {
-		name   string
-		parent string
-		hosts  []string
-		want   string // Plan.String
+		name    string
+		parent  string
+		hosts   []string
+		maxBits int
+		want    string // Plan.String
 	}{
 		{
 			name: "issue example", parent: "192.168.1.0/24", hosts: []string{"50", "20", "10", "2"},
@@ -84,20 +85,32 @@ func TestPlanVLSM(t *testing.T) {
 				"2001:db8:0:1:4000::/66 2001:db8:0:1:8000::/65 2001:db8:0:2::/63",
 		},
 		{
+			name: "IPv6 capped at /64 for SLAAC", parent: "2001:db8::/62", hosts: []string{"lan=1000", "mgmt=50", "p2p=2"}, maxBits: 64,
+			want: "1 1000 2001:db8::/64\n2 50 2001:db8:0:1::/64\n3 2 2001:db8:0:2::/64\nunused 2001:db8:0:3::/64",
+		},
+		{
+			name: "IPv4 capped at /30: no /31 or /32", parent: "10.0.0.0/28", hosts: []string{"2", "1", "6"}, maxBits: 30,
+			want: "3 6 10.0.0.0/29\n1 2 10.0.0.8/30\n2 1 10.0.0.12/30\nunused",
+		},
+		{
 			name: "the last block of the address space", parent: "255.255.255.0/24", hosts: []string{"126", "126"},
 			want: "1 126 255.255.255.0/25\n2 126 255.255.255.128/25\nunused",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan, err := PlanVLSM(MustParsePrefix(tt.parent), planRequests(t, tt.hosts...))
+			reqs := planRequests(t, tt.hosts...)
+			for i := range reqs {
+				reqs[i].MaxBits = tt.maxBits
+			}
+			plan, err := PlanVLSM(MustParsePrefix(tt.parent), reqs)
 			if err != nil {
 				t.Fatalf("PlanVLSM(%s, %v): %v", tt.parent, tt.hosts, err)
 			}
 			if diff := cmp.Diff(tt.want, plan.String()); diff != "" {
 				t.Errorf("PlanVLSM(%s, %v) (-want +got):\n%s", tt.parent, tt.hosts, diff)
 			}
-			planCheck(t, plan, planRequests(t, tt.hosts...))
+			planCheck(t, plan, reqs)
 		})
 	}
 }
@@ -170,13 +183,21 @@ func planCheck(t *testing.T, plan Plan, reqs []Request) {
 		if a.Requested != r.Hosts || a.Name != r.Name {
 			t.Errorf("allocation %d: requested %s %q; want %s %q", i, a.Requested, a.Name, r.Hosts, r.Name)
 		}
-		if i > 0 && plan.Allocations[i-1].Requested.Cmp(a.Requested) < 0 {
-			t.Errorf("allocation %d (%s) placed after a smaller request", i, a.Requested)
+		if i > 0 {
+			prev := plan.Allocations[i-1]
+			if prev.Prefix.Bits() > a.Prefix.Bits() ||
+				(prev.Prefix.Bits() == a.Prefix.Bits() && prev.Requested.Cmp(a.Requested) < 0) {
+				t.Errorf("allocation %d (%s for %s) placed after a smaller one (%s for %s)", i, a.Prefix, a.Requested, prev.Prefix, prev.Requested)
+			}
 		}
 		h := bitLen - a.Prefix.Bits()
 		need := r.Hosts.Big()
-		if planModelUsable(is4, h).Cmp(need) < 0 || (h > 0 && planModelUsable(is4, h-1).Cmp(need) >= 0) {
-			t.Errorf("allocation %s for %s hosts is not the smallest block holding them", a.Prefix, r.Hosts)
+		minH := r.MaxBits // the cap, as host bits
+		if minH > 0 {
+			minH = bitLen - minH
+		}
+		if planModelUsable(is4, h).Cmp(need) < 0 || (h > minH && planModelUsable(is4, h-1).Cmp(need) >= 0) || h < minH {
+			t.Errorf("allocation %s for %s hosts (longest /%d) is not the smallest block holding them", a.Prefix, r.Hosts, r.MaxBits)
 		}
 		if a.Prefix.Masked() != a.Prefix || !parent.Contains(a.Prefix.Addr()) || a.Prefix.Bits() < parent.Bits() {
 			t.Errorf("allocation %s is not an aligned block inside %s", a.Prefix, parent)
@@ -216,7 +237,7 @@ func planStrings(ps []netip.Prefix) []string {
 // request, disjoint, each holding its request under the model host rules.
 // It returns the lowest possible end of the used space (the highest used
 // offset + 1), or -1 when no placement exists.
-func planBrute(is4 bool, hostBits int, reqs []uint64) int {
+func planBrute(is4 bool, hostBits int, reqs []uint64, minH []int) int {
 	size := 1 << hostBits
 	best := -1
 	var place func(i int, used uint64, end int)
@@ -228,7 +249,7 @@ func planBrute(is4 bool, hostBits int, reqs []uint64) int {
 			best = end
 			return
 		}
-		for h := 0; h <= hostBits; h++ {
+		for h := minH[i]; h <= hostBits; h++ {
 			if planModelUsable(is4, h).Cmp(new(big.Int).SetUint64(reqs[i])) < 0 {
 				continue
 			}
@@ -267,12 +288,17 @@ func TestPlanVLSMBruteForce(t *testing.T) {
 		}
 		n := 1 + r.IntN(4)
 		hosts := make([]uint64, n)
+		minH := make([]int, n)
 		reqs := make([]Request, n)
 		for i := range hosts {
 			hosts[i] = 1 + r.Uint64N(uint64(max(1, (1<<hostBits)/2)))
 			reqs[i] = Request{Hosts: CountFromUint64(hosts[i])}
+			if r.IntN(3) == 0 { // a cap on the prefix length: blocks of at least 2^minH
+				minH[i] = r.IntN(hostBits + 1)
+				reqs[i].MaxBits = parent.Addr().BitLen() - minH[i]
+			}
 		}
-		best := planBrute(is4, hostBits, hosts)
+		best := planBrute(is4, hostBits, hosts, minH)
 		plan, err := PlanVLSM(parent, reqs)
 		if best < 0 {
 			var nf *NoFitError
@@ -280,8 +306,8 @@ func TestPlanVLSMBruteForce(t *testing.T) {
 				t.Fatalf("PlanVLSM(%s, %v) = %v, %v; brute force finds no placement", parent, hosts, plan, err)
 			}
 			sum := 0
-			for _, h := range hosts {
-				b := 0
+			for i, h := range hosts {
+				b := minH[i]
 				for planModelUsable(is4, b).Cmp(new(big.Int).SetUint64(h)) < 0 {
 					b++
 				}

@@ -17,6 +17,7 @@ func init() { register(func(env *Env) *cobra.Command { return newVlsmCmd(env, ni
 type vlsmOptions struct {
 	Parent   string
 	Requests []string // "50" or "NAME=50"
+	MaxBits  string   // --max-prefix: longest prefix length of any block, "" for none
 	Map      bool     // draw the partition bar
 	Tree     bool     // print the binary split tree instead of the table
 }
@@ -32,7 +33,9 @@ usable hosts hold it, with the host rules of 'netcalc cidr': 2 hosts fit a /31
 (RFC 3021), 1 host a /32; IPv6 blocks lose the Subnet-Router anycast address,
 /127 holds 2. Blocks are placed largest request first and packed from the start
 of PARENT; the space left is printed as the minimal list of CIDRs. A request may
-carry a name: web=50. All arithmetic is exact integer math.
+carry a name: web=50. --max-prefix N makes every block /N or larger: 64 for IPv6
+subnets that use SLAAC, 30 to avoid /31 and /32. All arithmetic is exact
+integer math.
 
 The table is in address order; its # column is each request's position on the
 command line. When the requests do not fit, netcalc says how many addresses are
@@ -45,7 +48,7 @@ split tree instead of the table. With -o json each allocation is one object
 decimal strings), then one {"unused": [...]} object.`,
 		Example: `  netcalc vlsm 192.168.1.0/24 50 20 10 2
   netcalc vlsm 10.20.0.0/22 office=300 lab=120 dmz=25 link=2 --map
-  netcalc vlsm 2001:db8::/56 lan=1000 mgmt=50 -o json`,
+  netcalc vlsm 2001:db8::/56 lan=1000 mgmt=50 --max-prefix 64 -o json`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Parent, opts.Requests = args[0], args[1:]
@@ -59,6 +62,7 @@ decimal strings), then one {"unused": [...]} object.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&opts.MaxBits, "max-prefix", "", "longest prefix length of any block (e.g. 64 for IPv6 SLAAC, 30 to avoid /31 and /32)")
 	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the parent (default: on a terminal)")
 	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the table")
 	return cmd
@@ -68,6 +72,16 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 	parent, err := planParseParent(env, opts.Parent)
 	if err != nil {
 		return err
+	}
+	maxBits := 0
+	if opts.MaxBits != "" {
+		t := strings.TrimPrefix(opts.MaxBits, "/")
+		n, err := strconv.Atoi(t)
+		if err != nil || t == "" || t[0] < '0' || t[0] > '9' || n < parent.Bits() || n > parent.Addr().BitLen() {
+			return BadInputf("--max-prefix: %q is not a prefix length for %s, want a number %d-%d",
+				opts.MaxBits, parent, parent.Bits(), parent.Addr().BitLen())
+		}
+		maxBits = n
 	}
 	reqs := make([]netcalc.Request, len(opts.Requests))
 	named := false
@@ -82,7 +96,7 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		if err != nil {
 			return err
 		}
-		reqs[i] = netcalc.Request{Name: name, Hosts: n}
+		reqs[i] = netcalc.Request{Name: name, Hosts: n, MaxBits: maxBits}
 		named = named || name != ""
 	}
 	plan, err := netcalc.PlanVLSM(parent, reqs)
@@ -179,6 +193,9 @@ func vlsmBlocks(parent netip.Prefix, reqs []netcalc.Request) string {
 	var parts []string
 	for _, r := range reqs {
 		l, ok := netcalc.BlockForHosts(parent.Addr().Is4(), r.Hosts)
+		if ok && r.MaxBits > 0 {
+			l = min(l, r.MaxBits)
+		}
 		b := "too large for any block"
 		if ok {
 			b = "/" + strconv.Itoa(l)
