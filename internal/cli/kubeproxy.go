@@ -55,7 +55,7 @@ Service and EndpointSlice manifests (several documents separated by ---),
 or both. With manifests, give the node with --node, --node-ip and
 --cluster-cidr. "-" reads standard input.`,
 	}
-	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF))
+	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF), newKubeProxyChainNameCmd(env, nil))
 	return cmd
 }
 
@@ -445,4 +445,79 @@ func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) e
 		fmt.Fprintln(w, "sessionAffinity ClientIP: after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
 	}
 	return nil
+}
+
+type kubeProxyChainName struct {
+	ServicePort string `json:"servicePort"`
+	Protocol    string `json:"protocol"`
+	Endpoint    string `json:"endpoint,omitempty"`
+	Cluster     string `json:"cluster"`
+	Local       string `json:"local"`
+	External    string `json:"external"`
+	Firewall    string `json:"firewall"`
+	EndpointCh  string `json:"endpointChain,omitempty"`
+}
+
+type kubeProxyChainNameOptions struct {
+	Name, Proto, Endpoint string
+}
+
+func newKubeProxyChainNameCmd(env *Env, runF func(*kubeProxyChainNameOptions) error) *cobra.Command {
+	opts := &kubeProxyChainNameOptions{}
+	return &cobra.Command{
+		Use:   "chain-name NAMESPACE/NAME[:PORT] PROTOCOL [ENDPOINT-IP:PORT]",
+		Short: "Compute kube-proxy's chain names for a Service port (and an endpoint)",
+		Long: `Compute the iptables chain names kube-proxy gives a Service port: the first
+16 characters of base32(sha256(servicePortName + protocol)) after KUBE-SVC-,
+KUBE-SVL-, KUBE-EXT- and KUBE-FW-, and with an endpoint the KUBE-SEP- chain,
+base32(sha256(servicePortName + protocol + "IP:port")). servicePortName is
+"namespace/name:port", or "namespace/name" for an unnamed port; the protocol
+is tcp, udp or sctp. An IPv6 endpoint is written [addr]:port.`,
+		Example: `  netcalc kube-proxy chain-name default/kubernetes:https tcp
+  netcalc kube-proxy chain-name kube-system/kube-dns:dns udp 10.244.0.5:53`,
+		Args: cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name, opts.Proto = args[0], args[1]
+			if len(args) == 3 {
+				opts.Endpoint = args[2]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return kubeProxyChainNameRun(env, opts)
+		},
+	}
+}
+
+func kubeProxyChainNameRun(env *Env, opts *kubeProxyChainNameOptions) error {
+	name, proto := opts.Name, strings.ToLower(opts.Proto)
+	ns, rest, ok := strings.Cut(name, "/")
+	if !ok || ns == "" || rest == "" || strings.HasPrefix(rest, ":") || strings.HasSuffix(rest, ":") {
+		return BadInputf("%q is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", name)
+	}
+	if proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return BadInputf("%q is not a protocol: want tcp, udp or sctp", opts.Proto)
+	}
+	h := kubeproxy.PortProtoHash(name, proto)
+	out := kubeProxyChainName{ServicePort: name, Protocol: proto,
+		Cluster: kubeproxy.PrefixService + h, Local: kubeproxy.PrefixLocal + h,
+		External: kubeproxy.PrefixExternal + h, Firewall: kubeproxy.PrefixFirewall + h}
+	if opts.Endpoint != "" {
+		ap, err := netip.ParseAddrPort(opts.Endpoint)
+		if err != nil {
+			return BadInputf("%q is not an endpoint: want IP:PORT, [IPv6]:PORT", opts.Endpoint)
+		}
+		out.Endpoint = ap.String() // net.JoinHostPort form
+		out.EndpointCh = kubeproxy.EndpointChain(name, proto, out.Endpoint)
+	}
+	if env.JSON() {
+		return WriteJSON(env.Out, out)
+	}
+	rows := [][]string{{"service port", name + " (" + proto + ")"}, {"cluster (KUBE-SVC)", out.Cluster},
+		{"local (KUBE-SVL)", out.Local}, {"external (KUBE-EXT)", out.External}, {"firewall (KUBE-FW)", out.Firewall}}
+	if out.Endpoint != "" {
+		rows = append(rows, []string{"endpoint " + out.Endpoint, out.EndpointCh})
+	}
+	_, err := io.WriteString(env.Out, Aligned(rows))
+	return err
 }

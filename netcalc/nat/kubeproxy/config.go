@@ -45,6 +45,9 @@ func (p *parser) config(n node) error {
 		if err != nil {
 			return err
 		}
+		if s.Type == "ExternalName" {
+			continue // a DNS alias: kube-proxy writes no rules for it
+		}
 		c.Services = append(c.Services, s)
 	}
 	return nil
