@@ -151,7 +151,8 @@ func (s Split) All() iter.Seq[netip.Prefix] {
 	}
 }
 
-// String returns "PARENT/BITS" style text such as "10.0.0.0/16 -> /20".
+// String returns the parent and the subnets' length, such as
+// "10.0.0.0/16 -> /20".
 func (s Split) String() string {
 	if !s.IsValid() {
 		return "invalid Split"

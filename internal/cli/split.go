@@ -50,7 +50,8 @@ so a typo cannot print 2^64 lines; IPv6 splits into /64s are normal.
 On a terminal a one-line map of PREFIX follows the list (--map draws it in
 plain ASCII when piped too, --map=false turns it off); --tree prints the binary
 split tree instead of the list. With -o json each subnet is one JSON object:
-cidr, first, last, addresses, usable_hosts (counts as decimal strings).
+cidr, first, last, addresses, usable_hosts (counts as decimal strings); with
+--tree, each tree node is one object: cidr, depth, kind (branch or leaf).
 Host bits set in PREFIX are cleared, with a warning.`,
 		Example: `  netcalc split 10.0.0.0/16 --prefix 20
   netcalc split 10.0.0.0/16 --count 9

@@ -45,7 +45,8 @@ On a terminal a one-line map of PARENT follows the table (--map draws it in
 plain ASCII when piped too, --map=false turns it off); --tree prints the binary
 split tree instead of the table. With -o json each allocation is one object
 (order, name, requested, cidr, usable_hosts, first_host, last_host; counts as
-decimal strings), then one {"unused": [...]} object.`,
+decimal strings), then one {"unused": [...]} object; with --tree, each tree
+node is one object: cidr, depth, kind (branch, leaf or free), label.`,
 		Example: `  netcalc vlsm 192.168.1.0/24 50 20 10 2
   netcalc vlsm 10.20.0.0/22 office=300 lab=120 dmz=25 link=2 --map
   netcalc vlsm 2001:db8::/56 lan=1000 mgmt=50 --max-prefix 64 -o json`,
