@@ -444,7 +444,7 @@ func resolveSource(res *resolve.Result) string {
 		return fmt.Sprintf("from hosts file %s, line %d", res.HostsFile, res.HostsLine)
 	}
 	s := fmt.Sprintf("from DNS %s (%s)", res.Server, strings.ToUpper(string(res.Transport)))
-	if res.Name != "" && len(res.Candidates) > 1 {
+	if res.Name != "" && !strings.EqualFold(strings.TrimSuffix(res.Name, "."), strings.TrimSuffix(res.Query, ".")) {
 		s += " for " + res.Name
 	}
 	switch n := res.Candidate - 1; n {

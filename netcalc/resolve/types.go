@@ -166,8 +166,10 @@ type Query struct {
 	Err error `json:"-"`
 }
 
-// Outcome summarises the query's result in a word: the rcode, "NODATA"
-// for NOERROR with no answers, "TIMEOUT", or "ERROR".
+// Outcome summarises the query's result in a word: "TIMEOUT", "MISMATCH"
+// (reply ID or question differ) or "ERROR" when no usable reply came,
+// "TRUNCATED" for a reply with the TC bit (retried over TCP), "NODATA" for
+// NOERROR with no answers, else the rcode ("NOERROR", "NXDOMAIN", ...).
 func (q Query) Outcome() string {
 	switch {
 	case q.Err != nil && errors.Is(q.Err, ErrTimeout):
@@ -176,7 +178,7 @@ func (q Query) Outcome() string {
 		return "MISMATCH"
 	case q.Err != nil:
 		return "ERROR"
-	case q.Truncated && q.Answers == 0:
+	case q.Truncated:
 		return "TRUNCATED"
 	case q.Rcode == RcodeSuccess && q.Answers == 0:
 		return "NODATA"
