@@ -365,21 +365,26 @@ func BenchmarkPlanVLSM(b *testing.B) {
 	}
 }
 
-// FuzzPlanVLSM plans random requests in random parents and checks every
+// FuzzPlanVLSM plans random requests (with a random cap on the prefix
+// length, 0 for none) in random parents and checks every
 // plan with planCheck; a plan that fails must need more addresses than
 // the parent has.
 func FuzzPlanVLSM(f *testing.F) {
 	// The example: 50 20 10 2 in a /24.
-	f.Add([]byte{192, 168, 1, 0}, uint8(24), []byte{0, 50, 0, 20, 0, 10, 0, 2})
+	f.Add([]byte{192, 168, 1, 0}, uint8(24), []byte{0, 50, 0, 20, 0, 10, 0, 2}, uint8(0))
 	// An exact fit: 126+62+30+14+6+2+1+1 fill a /24 but for a /30.
-	f.Add([]byte{10, 0, 0, 0}, uint8(24), []byte{0, 126, 0, 62, 0, 30, 0, 14, 0, 6, 0, 2, 0, 1, 0, 1})
+	f.Add([]byte{10, 0, 0, 0}, uint8(24), []byte{0, 126, 0, 62, 0, 30, 0, 14, 0, 6, 0, 2, 0, 1, 0, 1}, uint8(0))
+	// Capped at /30: no /31 or /32 blocks.
+	f.Add([]byte{10, 0, 0, 0}, uint8(28), []byte{0, 2, 0, 1, 0, 6}, uint8(30))
 	// The top of the IPv4 space, where the next address wraps.
-	f.Add([]byte{255, 255, 255, 255}, uint8(30), []byte{0, 1, 0, 1, 0, 2})
+	f.Add([]byte{255, 255, 255, 255}, uint8(30), []byte{0, 1, 0, 1, 0, 2}, uint8(0))
 	// IPv6 with the /127 and anycast rules.
-	f.Add([]byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(112), []byte{0, 2, 0, 3, 0xff, 0xff})
+	f.Add([]byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(112), []byte{0, 2, 0, 3, 0xff, 0xff}, uint8(0))
+	// A cap shorter than the parent: every block is larger than the parent.
+	f.Add([]byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, uint8(64), []byte{0, 1}, uint8(48))
 	// A zero request, refused.
-	f.Add([]byte{10, 0, 0, 0}, uint8(8), []byte{0, 0})
-	f.Fuzz(func(t *testing.T, addr []byte, bits uint8, raw []byte) {
+	f.Add([]byte{10, 0, 0, 0}, uint8(8), []byte{0, 0}, uint8(0))
+	f.Fuzz(func(t *testing.T, addr []byte, bits uint8, raw []byte, maxBits uint8) {
 		a, ok := netip.AddrFromSlice(addr)
 		if !ok || len(raw) < 2 || len(raw) > 64 {
 			return
@@ -390,7 +395,7 @@ func FuzzPlanVLSM(f *testing.F) {
 		for i := range reqs {
 			n := uint64(raw[2*i])<<8 | uint64(raw[2*i+1])
 			zero = zero || n == 0
-			reqs[i] = Request{Hosts: CountFromUint64(n)}
+			reqs[i] = Request{Hosts: CountFromUint64(n), MaxBits: int(maxBits) % (a.BitLen() + 1)}
 		}
 		plan, err := PlanVLSM(parent, reqs)
 		if zero {
