@@ -59,6 +59,9 @@ func pack(t Tuple) ktuple {
 }
 
 func unpackAddr(w0, w1 uint64, v4 bool) netip.Addr {
+	if v4 {
+		return netip.AddrFrom4([4]byte{byte(w1 >> 24), byte(w1 >> 16), byte(w1 >> 8), byte(w1)})
+	}
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], w0)
 	binary.BigEndian.PutUint64(b[8:], w1)
@@ -487,7 +490,17 @@ func (t *Table) sameMapping(e *entry, in, rem endpoint) bool {
 // connection o → its reply tuple is taken, or, outside APDF, x belongs to
 // another mapping or a port forward.
 func (t *Table) extUsed(o Tuple, x endpoint) bool {
-	if t.taken(o.withSrc(x.addr, x.port).Reverse()) {
+	var rk ktuple
+	if o.Proto.IsICMP() {
+		rk = pack(o.withSrc(x.addr, x.port).Reverse())
+	} else {
+		// the reply of o translated to x, built without netip
+		ow := pack(o)
+		rk.s0, rk.s1 = ow.d0, ow.d1
+		rk.d0, rk.d1 = addrWords(x.addr)
+		rk.meta = uint64(o.DstPort) | uint64(x.port)<<16 | ow.meta&^0xffffffff
+	}
+	if i, _, _ := t.find(&rk); i != 0 {
 		return true
 	}
 	if t.cfg.Filtering == APDF {
@@ -808,12 +821,13 @@ func (t *Table) established(r Result, i uint32, reply bool) Result {
 func (t *Table) accepted(r Result, i uint32, reply bool, note string) Result {
 	e := &t.ents[i]
 	t.update(e, reply, r.Flags, r.New)
+	r.Conn = t.conn(e)
 	if reply {
-		r.Out = e.orig.unpack().Reverse()
+		r.Out = r.Conn.Orig.Reverse()
 	} else {
-		r.Out = e.reply.unpack().Reverse()
+		r.Out = r.Conn.Reply.Reverse()
 	}
-	r.Verdict, r.Note, r.Conn = Accept, note, t.conn(e)
+	r.Verdict, r.Note = Accept, note
 	t.stats.Accepted++
 	return r
 }
