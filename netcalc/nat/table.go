@@ -463,14 +463,6 @@ func (t *Table) find(k *ktuple) (i uint32, reply, dead bool) {
 	return 0, false, dead
 }
 
-// taken reports whether a live connection already uses tuple k in either
-// direction (nf_conntrack_tuple_taken).
-func (t *Table) taken(k Tuple) bool {
-	kk := pack(k)
-	i, _, _ := t.find(&kk)
-	return i != 0
-}
-
 // sameMapping reports whether a connection e belongs to the mapping the
 // new connection from in toward rem would use.
 func (t *Table) sameMapping(e *entry, in, rem endpoint) bool {
