@@ -1,0 +1,196 @@
+//go:build linux
+
+package kubeproxy
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// kernelScenario is a node with one remote endpoint per TCP Service (so the
+// DNAT choice is deterministic), a UDP Service with three endpoints for the
+// statistic draws, and a Service without endpoints.
+const kernelScenario = `
+node: node-a
+nodeIPs: [198.51.100.10]
+clusterCIDR: 10.244.0.0/16
+services:
+- namespace: shop
+  name: web
+  type: NodePort
+  clusterIP: 10.96.12.34
+  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
+  endpoints:
+  - {ip: 10.244.2.11, node: node-b}
+- namespace: kube-system
+  name: dns
+  clusterIP: 10.96.0.10
+  ports: [{name: dns, protocol: UDP, port: 53}]
+  endpoints:
+  - {ip: 10.244.2.5, node: node-b}
+  - {ip: 10.244.3.5, node: node-c}
+  - {ip: 10.244.4.5, node: node-d}
+- namespace: shop
+  name: legacy
+  clusterIP: 10.96.30.3
+  ports: [{port: 5432}]
+`
+
+// TestKernelAgrees runs real connections through the rendered rules in the
+// Linux kernel and compares with Trace. The test builds a "node" network
+// namespace whose only interface is a veth to a second, silent namespace
+// (so every packet it sends is lost: nothing leaves the test), loads the
+// rules plus kube-proxy's jumps from the built-in chains, and from the
+// node itself (the OUTPUT path) opens connections with bash's /dev/tcp and
+// /dev/udp. conntrack -L then shows what the kernel decided: the DNAT
+// target, the masquerade address and port. It needs root, ip, iptables,
+// conntrack and bash, and skips without them.
+func TestKernelAgrees(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces (CI runs as root)")
+	}
+	for _, tool := range []string{"ip", "iptables-restore", "iptables", "iptables-save", "conntrack", "bash", "timeout"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (Debian packages iproute2, iptables, conntrack)", tool)
+		}
+	}
+	node, wire := fmt.Sprintf("netcalc-kpn-%d", os.Getpid()), fmt.Sprintf("netcalc-kpw-%d", os.Getpid())
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if out, err := exec.Command("ip", "netns", "add", node).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", node).Run() })
+	run("ip", "netns", "add", wire)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", wire).Run() })
+	run("ip", "-n", node, "link", "set", "lo", "up")
+	run("ip", "-n", node, "link", "add", "kp0", "type", "veth", "peer", "name", "kp1", "netns", wire)
+	run("ip", "-n", node, "addr", "add", "198.51.100.10/24", "dev", "kp0")
+	run("ip", "-n", node, "link", "set", "kp0", "up")
+	run("ip", "-n", wire, "link", "set", "kp1", "up")
+	run("ip", "-n", node, "route", "add", "default", "dev", "kp0")
+
+	cfg, err := Parse([]byte(kernelScenario), "kernel.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := Render(cfg)
+	var in strings.Builder
+	rs.WriteTo(&in)
+	cmd := exec.Command("ip", "netns", "exec", node, "iptables-restore", "-w", "5")
+	cmd.Stdin = strings.NewReader(in.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("iptables-restore: %v\n%s", err, out)
+	}
+	// The jumps kube-proxy installs in the built-in chains (EnsureRule).
+	for _, j := range [][]string{
+		{"-t", "nat", "-A", "OUTPUT", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"},
+		{"-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "kubernetes postrouting rules", "-j", "KUBE-POSTROUTING"},
+		{"-t", "filter", "-A", "OUTPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"},
+	} {
+		run(append([]string{"ip", "netns", "exec", node, "iptables", "-w", "5"}, j...)...)
+	}
+
+	// TCP: one SYN each to a ClusterIP and to the NodePort on the node's
+	// own address; the SYN is lost, the connect times out after 1 s.
+	for _, dst := range []string{"10.96.12.34/80", "198.51.100.10/30080"} {
+		exec.Command("ip", "netns", "exec", node, "timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/"+dst).Run()
+	}
+	// UDP: 300 datagrams, each from a new socket (a new source port).
+	exec.Command("ip", "netns", "exec", node, "bash", "-c", "for i in $(seq 300); do echo q >/dev/udp/10.96.0.10/53; done").Run()
+	// No endpoints: REJECTed in the filter table.
+	exec.Command("ip", "netns", "exec", node, "timeout", "1", "bash", "-c", "exec 3<>/dev/tcp/10.96.30.3/5432").Run()
+
+	ct := run("ip", "netns", "exec", node, "conntrack", "-L")
+	line := regexp.MustCompile(`^(\w+)\s+(\d+) (\d+) (.*) use=\d+$`)
+	entry := regexp.MustCompile(`src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)`)
+	tr := NewTracer(rs, 1)
+	udp := map[string]int{}
+	var expected []Choice
+	tcpSeen := 0
+	for _, l := range strings.Split(strings.TrimSpace(ct), "\n") {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		tuples := entry.FindAllStringSubmatch(m[4], -1)
+		if len(tuples) != 2 {
+			t.Fatalf("cannot read conntrack line %q", l)
+		}
+		sport, _ := strconv.Atoi(tuples[0][3])
+		dport, _ := strconv.Atoi(tuples[0][4])
+		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
+			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Proto: TCP}
+		switch m[1] {
+		case "udp":
+			p.Proto = UDP
+			r := tr.Trace(p)
+			expected = r.Choices
+			udp[tuples[1][1]+":"+tuples[1][3]]++
+			if !r.Masquerade || r.SNAT.Addr().String() != tuples[1][2] {
+				t.Errorf("kernel masqueraded UDP to %s; Trace: masquerade %v to %s", tuples[1][2], r.Masquerade, r.SNAT)
+			}
+		case "tcp":
+			tcpSeen++
+			r := tr.Trace(p)
+			if r.Verdict != "DNAT" {
+				t.Errorf("kernel DNATed %s; Trace says %s", l, r.Verdict)
+				continue
+			}
+			// Compare everything but the seconds left and the use count.
+			want := strings.Fields(r.ConntrackLine)
+			got := strings.Fields(l)
+			want[2], got[2] = "T", "T"
+			want[len(want)-1], got[len(got)-1] = "use", "use"
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("kernel conntrack:\n  %s\nTrace:\n  %s", l, r.ConntrackLine)
+			}
+		}
+	}
+	if tcpSeen != 2 {
+		t.Errorf("kernel has %d TCP entries; want 2 (ClusterIP and NodePort)\n%s", tcpSeen, ct)
+	}
+	// The statistic rules: each of the three endpoints gets about 1/3 of
+	// the flows. (bash may reuse a source port, folding two datagrams into
+	// one flow, so count flows, not datagrams; binomial sd ≈ 8 of 300.)
+	if len(expected) != 3 {
+		t.Fatalf("Trace choices %+v; want 3", expected)
+	}
+	total := 0
+	for _, n := range udp {
+		total += n
+	}
+	if total < 250 {
+		t.Fatalf("kernel tracked %d UDP flows to the Service (%v); want about 300", total, udp)
+	}
+	for _, c := range expected {
+		got := float64(udp[c.Endpoint]) / float64(total)
+		if got < c.Share-0.15 || got > c.Share+0.15 {
+			t.Errorf("kernel sent %.3f of %d flows to %s; rules promise %.4f", got, total, c.Endpoint, c.Share)
+		}
+	}
+	if len(udp) != 3 {
+		t.Errorf("kernel DNAT targets %v; want the three endpoints", udp)
+	}
+	// The REJECT rule counted the SYN, and Trace agrees.
+	save := run("ip", "netns", "exec", node, "iptables-save", "-c", "-t", "filter")
+	rej := regexp.MustCompile(`(?m)^\[(\d+):\d+\] .*shop/legacy has no endpoints.*-j REJECT`).FindStringSubmatch(save)
+	if rej == nil || rej[1] == "0" {
+		t.Errorf("filter REJECT for shop/legacy did not count a packet:\n%s", save)
+	}
+	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("10.96.30.3:5432")}); r.Verdict != "REJECT" {
+		t.Errorf("Trace to shop/legacy = %s; want REJECT", r.Verdict)
+	}
+}
