@@ -162,24 +162,29 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 		})
 	}()
 
-	// Up to Concurrency lookups run at once; results are printed in input
-	// order through the ordered channel.
+	// Concurrency workers look names up; the results are printed in input
+	// order through the ordered channel, which also bounds the memory.
+	work := make(chan *resolveJob)
 	ordered := make(chan *resolveJob, opts.Concurrency)
-	sem := make(chan struct{}, opts.Concurrency)
-	var wg sync.WaitGroup
 	go func() {
+		defer close(work)
 		defer close(ordered)
 		for j := range jobs {
 			j.done = make(chan struct{})
-			sem <- struct{}{}
 			ordered <- &j
-			wg.Go(func() {
-				defer func() { <-sem; close(j.done) }()
-				j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
-				j.out = formatResolve(env, opts, j.in, j.res, j.err)
-			})
+			work <- &j
 		}
 	}()
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Concurrency; i++ {
+		wg.Go(func() {
+			for j := range work {
+				j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
+				j.out = formatResolve(env, opts, j.in, j.res, j.err)
+				close(j.done)
+			}
+		})
+	}
 
 	prog := newProgress(env, opts.File != "")
 	wrote := false
