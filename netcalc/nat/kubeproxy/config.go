@@ -1,6 +1,7 @@
 package kubeproxy
 
 import (
+	"net/netip"
 	"sort"
 	"strings"
 )
@@ -55,7 +56,7 @@ func (p *parser) config(n node) error {
 
 func (p *parser) service(n node) (Service, error) {
 	var s Service
-	if err := n.fields("namespace", "name", "type", "clusterIP", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
+	if err := n.fields("namespace", "name", "type", "clusterIP", "clusterIPs", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
 		"sessionAffinity", "sessionAffinityTimeout", "externalTrafficPolicy", "internalTrafficPolicy", "healthCheckNodePort",
 		"ports", "endpoints"); err != nil {
 		return s, err
@@ -113,6 +114,12 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 		if s.ClusterIP, err = cip.addr(); err != nil {
 			return err
 		}
+	}
+	if s.ClusterIPs, err = clusterIPs(spec.get("clusterIPs")); err != nil {
+		return err
+	}
+	if v, _ := cip.str(); v == "" && len(s.ClusterIPs) > 0 {
+		s.ClusterIP = s.ClusterIPs[0] // spec.clusterIP is spec.clusterIPs[0]
 	}
 	if s.ExternalIPs, err = spec.get("externalIPs").addrs(); err != nil {
 		return err
@@ -267,4 +274,26 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 		return e, err
 	}
 	return e, nil
+}
+
+// clusterIPs reads spec.clusterIPs; "None" (headless) gives none.
+func clusterIPs(n node) ([]netip.Addr, error) {
+	l, err := n.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, it := range l {
+		if v, _ := it.str(); v == "None" {
+			continue
+		}
+		a, err := it.addr()
+		if err != nil {
+			return nil, err
+		}
+		if a.IsValid() {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }

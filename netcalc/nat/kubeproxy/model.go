@@ -113,7 +113,10 @@ type Service struct {
 	Type      ServiceType `json:"type"`
 	// ClusterIP is spec.clusterIP; an invalid (zero) address means a
 	// headless Service, which gets no rules.
-	ClusterIP                netip.Addr     `json:"clusterIP"`
+	ClusterIP netip.Addr `json:"clusterIP"`
+	// ClusterIPs is spec.clusterIPs of a dual-stack Service: the IPv6
+	// proxier uses its IPv6 address, the IPv4 proxier its IPv4 one.
+	ClusterIPs               []netip.Addr   `json:"clusterIPs,omitempty"`
 	ExternalIPs              []netip.Addr   `json:"externalIPs,omitempty"`
 	LoadBalancerIPs          []netip.Addr   `json:"loadBalancerIPs,omitempty"`
 	LoadBalancerSourceRanges []netip.Prefix `json:"loadBalancerSourceRanges,omitempty"`
@@ -149,6 +152,24 @@ type Endpoint struct {
 	Ready       bool           `json:"ready"`
 	Serving     bool           `json:"serving"`
 	Terminating bool           `json:"terminating"`
+}
+
+// clusterIPFor returns the Service's cluster IP of the family, or an invalid
+// Addr when it has none (single-stack Service of the other family, or
+// headless).
+func (s *Service) clusterIPFor(v6 bool) netip.Addr {
+	if s.ClusterIP.IsValid() && s.ClusterIP.Is6() == v6 {
+		return s.ClusterIP
+	}
+	if !s.ClusterIP.IsValid() {
+		return netip.Addr{} // headless: no rules whatever clusterIPs says
+	}
+	for _, a := range s.ClusterIPs {
+		if a.Is6() == v6 {
+			return a
+		}
+	}
+	return netip.Addr{}
 }
 
 // NamespacedName returns "namespace/name".

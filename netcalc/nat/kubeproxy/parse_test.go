@@ -116,3 +116,52 @@ func TestParseManifestsMatchOwnFormat(t *testing.T) {
 		t.Errorf("manifests vs own format (-own +manifests):\n%s", diff)
 	}
 }
+
+// TestDualStack renders one dual-stack Service (clusterIPs, an IPv4 and an
+// IPv6 EndpointSlice) for each family, as kube-proxy's two proxiers do.
+func TestDualStack(t *testing.T) {
+	cfg, err := Parse([]byte(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  clusterIP: 10.96.0.7
+  clusterIPs: [10.96.0.7, "fd00:10:96::7"]
+  ipFamilies: [IPv4, IPv6]
+  ports: [{name: http, port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-4, namespace: shop, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: [10.244.1.5]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-6, namespace: shop, labels: {kubernetes.io/service-name: web}}
+addressType: IPv6
+ports: [{name: http, port: 8080}]
+endpoints: [{addresses: ["fd00:10:244:1::5"]}]
+`), "ds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v6 := range []bool{false, true} {
+		cfg.IPv6 = v6
+		nat := Render(cfg).NAT.String()
+		want := []string{"-d 10.96.0.7 --dport 80", "--to-destination 10.244.1.5:8080"}
+		bad := "fd00"
+		if v6 {
+			want = []string{"-d fd00:10:96::7 --dport 80", "--to-destination [fd00:10:244:1::5]:8080"}
+			bad = "10.244.1.5"
+		}
+		for _, w := range want {
+			if !strings.Contains(nat, w) {
+				t.Errorf("IPv6=%v: rules lack %q:\n%s", v6, w, nat)
+			}
+		}
+		if strings.Contains(nat, bad) {
+			t.Errorf("IPv6=%v: rules mention the other family (%s):\n%s", v6, bad, nat)
+		}
+	}
+}

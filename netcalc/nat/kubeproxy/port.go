@@ -150,8 +150,9 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		}
 	}
 
-	cip := s.ClusterIP.String()
-	cipPrefix := hostPrefix(s.ClusterIP)
+	clusterIP := s.clusterIPFor(cfg.IPv6)
+	cip := clusterIP.String()
+	cipPrefix := hostPrefix(clusterIP)
 
 	// Capture the cluster IP.
 	if hasInternal {

@@ -354,7 +354,7 @@ func Render(cfg *Config) *Ruleset {
 	svcs := make([]*Service, 0, len(cfg.Services))
 	for i := range cfg.Services {
 		s := &cfg.Services[i]
-		if !s.ClusterIP.IsValid() || s.ClusterIP.Is6() != cfg.IPv6 {
+		if !s.clusterIPFor(cfg.IPv6).IsValid() {
 			continue
 		}
 		svcs = append(svcs, s)
