@@ -89,10 +89,11 @@ func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 // wraps ErrNoRoute when the kernel has no route and ErrInvalidTarget for
 // the zero Addr.
 func (h *Host) RouteGet(ctx context.Context, target netip.Addr) (RouteDecision, error) {
-	return h.routeGet(ctx, target, netip.Addr{}, 0)
+	return h.routeGet(ctx, target, netip.Addr{}, 0, true)
 }
 
-func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (RouteDecision, error) {
+// routeGet asks the kernel; with explain it also lists the candidates.
+func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, explain bool) (RouteDecision, error) {
 	target = target.Unmap()
 	if !target.IsValid() {
 		return RouteDecision{}, &Error{Op: "route", Err: ErrInvalidTarget, Detail: "no address given"}
@@ -115,6 +116,10 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (R
 	case Unreachable, Blackhole, Prohibit, Throw:
 		return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: "the route is of type " + string(rt.Type)}
 	}
+	d := RouteDecision{Target: target, Route: rt, Winner: -1}
+	if !explain {
+		return d, nil
+	}
 	fam := 4
 	if target.Is6() {
 		fam = 6
@@ -123,7 +128,6 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int) (R
 	if err != nil {
 		return RouteDecision{}, &Error{Op: "route", Target: target, Err: errors.New("listing routes"), Cause: err}
 	}
-	d := RouteDecision{Target: target, Route: rt, Winner: -1}
 	for _, r := range all {
 		if r.Dst.Contains(target.WithZone("")) {
 			d.Candidates = append(d.Candidates, r)

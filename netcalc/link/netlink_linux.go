@@ -32,14 +32,14 @@ func Open(name string) (*Host, error) {
 			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q", name), Cause: err}
 		}
 		s.ns = ns
-		s.h, err = netlink.NewHandleAt(ns)
+		s.h, err = netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 		if err != nil {
 			ns.Close()
 			return nil, &Error{Op: "netns", Err: errors.New("entering namespace " + name), Cause: err}
 		}
 	} else {
 		var err error
-		s.h, err = netlink.NewHandle()
+		s.h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
 			return nil, &Error{Op: "open", Err: errors.New("opening netlink"), Cause: err}
 		}

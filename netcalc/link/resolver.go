@@ -157,7 +157,7 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 		}
 		oif = ifi.Index
 	}
-	d, err := h.routeGet(ctx, target, r.Source.Unmap(), oif)
+	d, err := h.routeGet(ctx, target, r.Source.Unmap(), oif, false)
 	if err != nil {
 		return p, nil, err
 	}
