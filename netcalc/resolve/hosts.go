@@ -87,12 +87,26 @@ func (h *Hosts) index() {
 	}
 }
 
-// hostsKey folds a name for hosts matching: ASCII case-insensitive, as
-// glibc's strcasecmp.
-func hostsKey(name string) string { return strings.ToLower(name) }
+// hostsKey folds a name for hosts matching: ASCII letters only, as
+// glibc's strcasecmp in the C locale and Go's resolver do ("BÜCHER" does
+// not match "bücher").
+func hostsKey(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}
 
 // Lookup returns the entries naming name (as canonical name or alias),
-// case-insensitively, in file order. The name is matched literally: no
+// ASCII-case-insensitively, in file order. The name is matched literally: no
 // search list, and a trailing dot is not removed (glibc does not find
 // "web.example.test." in the hosts file; see Resolver.Lookup).
 func (h *Hosts) Lookup(name string) []HostsEntry {

@@ -32,6 +32,7 @@ func TestParseHosts(t *testing.T) {
 		{"rooted name is literal", "filehost.example.test.", nil},
 		{"comment text is not a name", "inline", nil},
 		{"U-label as written", "bücher.example.test", []string{"203.0.113.200@13"}},
+		{"only ASCII letters fold (glibc C locale, Go)", "BÜCHER.Example.Test", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
