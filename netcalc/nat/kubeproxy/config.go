@@ -14,28 +14,41 @@ func (p *parser) config(n node) error {
 	}
 	c := p.cfg
 	var err error
-	if c.Node, err = n.get("node").str(); err != nil {
-		return err
+	// Several scenario documents merge: each sets only the keys it has.
+	if v := n.get("node"); !v.missing() {
+		if c.Node, err = v.str(); err != nil {
+			return err
+		}
 	}
-	if c.NodeIPs, err = n.get("nodeIPs").addrs(); err != nil {
-		return err
+	if v := n.get("nodeIPs"); !v.missing() {
+		if c.NodeIPs, err = v.addrs(); err != nil {
+			return err
+		}
 	}
-	if c.ClusterCIDR, err = n.get("clusterCIDR").prefix(); err != nil {
-		return err
+	if v := n.get("clusterCIDR"); !v.missing() {
+		if c.ClusterCIDR, err = v.prefix(); err != nil {
+			return err
+		}
 	}
-	if c.BridgeIP, err = n.get("bridgeIP").addr(); err != nil {
-		return err
+	if v := n.get("bridgeIP"); !v.missing() {
+		if c.BridgeIP, err = v.addr(); err != nil {
+			return err
+		}
 	}
 	for _, f := range []struct {
 		key string
 		dst *bool
 	}{{"ipv6", &c.IPv6}, {"masqueradeAll", &c.MasqueradeAll}, {"localhostNodePorts", &c.LocalhostNodePorts}, {"nfacct", &c.NFAcct}, {"randomFully", &c.RandomFully}} {
-		if *f.dst, err = n.get(f.key).boolean(false); err != nil {
-			return err
+		if v := n.get(f.key); !v.missing() {
+			if *f.dst, err = v.boolean(false); err != nil {
+				return err
+			}
 		}
 	}
-	if c.MasqueradeBit, err = n.get("masqueradeBit").integer(0, 31, "a mark bit"); err != nil {
-		return err
+	if v := n.get("masqueradeBit"); !v.missing() {
+		if c.MasqueradeBit, err = v.integer(0, 31, "a mark bit"); err != nil {
+			return err
+		}
 	}
 	svcs, err := n.get("services").list()
 	if err != nil {

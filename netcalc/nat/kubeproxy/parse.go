@@ -15,7 +15,8 @@ import (
 
 // Parse reads a kube-proxy scenario: one or more YAML documents separated by
 // "---" lines. A document without "kind" is netcalc's own format (node,
-// nodeIPs, clusterCIDR, flags and services with their endpoints); documents
+// nodeIPs, clusterCIDR, flags and services with their endpoints; several
+// such documents merge, later keys winning, Services adding up); documents
 // of kind Service (v1), EndpointSlice (discovery.k8s.io/v1) and List are
 // read as Kubernetes manifests, EndpointSlices joining their Service through
 // the kubernetes.io/service-name label; other kinds are skipped. file names
@@ -64,10 +65,9 @@ func splitDocuments(data []byte) []*doc {
 }
 
 type parser struct {
-	file      string
-	cfg       *Config
-	sawConfig bool
-	slices    []k8sSlice
+	file   string
+	cfg    *Config
+	slices []k8sSlice
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -116,10 +116,6 @@ func (p *parser) document(d *doc) error {
 	kind, _ := m["kind"].(string)
 	switch kind {
 	case "":
-		if p.sawConfig {
-			return n.errf(ErrDuplicate, "a second netcalc scenario document: want one, with every Service in it")
-		}
-		p.sawConfig = true
 		return p.config(n)
 	case "Service":
 		return p.k8sService(n)

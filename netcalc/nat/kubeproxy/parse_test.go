@@ -165,3 +165,14 @@ endpoints: [{addresses: ["fd00:10:244:1::5"]}]
 		}
 	}
 }
+
+// TestParseMerge: scenario documents merge, later keys winning.
+func TestParseMerge(t *testing.T) {
+	cfg, err := Parse([]byte("node: a\nclusterCIDR: 10.0.0.0/8\n---\nnode: b\nservices:\n- {name: web, clusterIP: 10.96.0.1, ports: [{port: 80}]}\n---\nservices:\n- {name: api, clusterIP: 10.96.0.2, ports: [{port: 80}]}\n"), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Node != "b" || cfg.ClusterCIDR != netip.MustParsePrefix("10.0.0.0/8") || len(cfg.Services) != 2 {
+		t.Errorf("merged config = node %q, CIDR %v, %d services; want b, 10.0.0.0/8, 2", cfg.Node, cfg.ClusterCIDR, len(cfg.Services))
+	}
+}
