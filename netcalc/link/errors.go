@@ -2,7 +2,6 @@ package link
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 )
 
@@ -85,8 +84,4 @@ func (e *Error) Unwrap() []error {
 		return []error{e.Err}
 	}
 	return []error{e.Err, e.Cause}
-}
-
-func errorf(op string, target netip.Addr, iface string, sentinel, cause error, format string, args ...any) *Error {
-	return &Error{Op: op, Target: target, Iface: iface, Err: sentinel, Cause: cause, Detail: fmt.Sprintf(format, args...)}
 }
