@@ -234,3 +234,35 @@ func TestResolveDnsmasqBatchMatchesDig(t *testing.T) {
 		t.Errorf("stderr %q; want the NXDOMAIN of line 4", stderr.String())
 	}
 }
+
+// TestResolveProgress checks the progress count on a terminal's standard
+// error in batch mode, and its absence when standard error is a pipe.
+func TestResolveProgress(t *testing.T) {
+	zone, err := os.ReadFile(resolveFixture("zone.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := resolvetest.Start(t, string(zone))
+	args := []string{"resolve", "--file", "-", "--short", "-t", "A", "--server", srv.Addr.String(), "--no-hosts",
+		"--resolv-conf", resolveFixture("basic.conf"), "--nsswitch", resolveFixture("nsswitch-dns-first.conf")}
+	for _, tty := range []bool{true, false} {
+		var stdout, stderr bytes.Buffer
+		getenv := func(k string) string {
+			if k == "NETCALC_FORCE_TTY" && tty {
+				return "1"
+			}
+			return ""
+		}
+		env := NewEnv(strings.NewReader("web\ndb\nmail\n"), &stdout, &stderr, getenv)
+		if code := Run(context.Background(), env, args); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if got, want := stdout.String(), "198.51.100.10\n198.51.100.20\n198.51.100.25\n"; got != want {
+			t.Errorf("tty=%v: stdout %q; want %q", tty, got, want)
+		}
+		has := strings.HasSuffix(stderr.String(), "\rresolved 3 names\n")
+		if has != tty {
+			t.Errorf("tty=%v: stderr %q; want a progress count only on a terminal", tty, stderr.String())
+		}
+	}
+}
