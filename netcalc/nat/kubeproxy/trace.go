@@ -84,7 +84,8 @@ type Tracer struct {
 	rng    *rand.Rand
 	recent map[string]map[netip.Addr]bool
 	local  map[netip.Addr]bool
-	seps   map[string]*Rule // KUBE-SEP chain → its DNAT rule
+	seps   map[string]*Rule        // KUBE-SEP chain → its DNAT rule
+	onNode map[netip.AddrPort]bool // endpoints on this node
 }
 
 // NewTracer returns a Tracer over rs whose random draws come from seed.
@@ -95,6 +96,14 @@ func NewTracer(rs *Ruleset, seed uint64) *Tracer {
 	t.local[netip.IPv6Loopback()] = true
 	for _, a := range rs.cfg.NodeIPs {
 		t.local[a] = true
+	}
+	t.onNode = map[netip.AddrPort]bool{}
+	for _, pc := range rs.Ports {
+		for _, e := range pc.Endpoints {
+			if ap, err := netip.ParseAddrPort(e.Endpoint); err == nil && e.Local {
+				t.onNode[ap] = true
+			}
+		}
 	}
 	for _, c := range rs.NAT.chains {
 		if strings.HasPrefix(c, PrefixEndpoint) {
@@ -379,15 +388,7 @@ func onlyEnterSkip(steps []Step) bool {
 func (t *Tracer) masqueradeSource(src, ep netip.AddrPort) netip.AddrPort {
 	cfg := t.rs.cfg
 	a := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
-	local := false
-	for _, pc := range t.rs.Ports {
-		for _, e := range pc.Endpoints {
-			if e.Endpoint == ep.String() && e.Local {
-				local = true
-			}
-		}
-	}
-	if local && cfg.BridgeIP.IsValid() {
+	if t.onNode[ep] && cfg.BridgeIP.IsValid() {
 		a = cfg.BridgeIP
 	}
 	port := src.Port()
