@@ -178,10 +178,12 @@ type Table struct {
 	ents  []entry
 	free  []uint32
 	heads [3][]uint64 // tuple, internal endpoint, external endpoint; see link
-	mask  uint64
+	mask  uint64 // of the endpoint tables
+	mask0 uint64 // of the tuple table, four times as large: two links per entry at load 1/2
 	live  int // entries in the tables, expired or not
 
 	stats Stats
+	sink  uint64 // keeps prefetch loads alive
 }
 
 // Stats counts what a Table did.
@@ -229,7 +231,7 @@ func New(cfg Config) (*Table, error) {
 		t.staticIn[s.Outside] = s.Inside
 	}
 	size := 64
-	for size < 2*c.SizeHint {
+	for size < c.SizeHint {
 		size <<= 1
 	}
 	t.ents = make([]entry, 1, max(c.SizeHint, 16)+1)
@@ -348,6 +350,13 @@ func (t *Table) table(l int) []uint64 {
 	return t.heads[l-1]
 }
 
+func (t *Table) maskOf(l int) uint64 {
+	if l <= lnReply {
+		return t.mask0
+	}
+	return t.mask
+}
+
 func linkVal(i uint32, l int) uint32 {
 	if l <= lnReply {
 		return i<<1 | uint32(l)
@@ -356,10 +365,10 @@ func linkVal(i uint32, l int) uint32 {
 }
 
 func (t *Table) rehash(size int) {
-	for c := range t.heads {
-		t.heads[c] = make([]uint64, size)
-	}
-	t.mask = uint64(size - 1)
+	t.heads[0] = make([]uint64, 4*size)
+	t.heads[1] = make([]uint64, size)
+	t.heads[2] = make([]uint64, size)
+	t.mask, t.mask0 = uint64(size-1), uint64(4*size-1)
 	for i := 1; i < len(t.ents); i++ {
 		if t.ents[i].seq != 0 {
 			t.link(uint32(i))
@@ -371,7 +380,7 @@ func (t *Table) link(i uint32) {
 	e := &t.ents[i]
 	for l := 0; l < nLinks; l++ {
 		h := e.hashOf(l)
-		p := &t.table(l)[h&t.mask]
+		p := &t.table(l)[h&t.maskOf(l)]
 		e.next[l] = *p
 		*p = mkLink(linkVal(i, l), h)
 	}
@@ -389,7 +398,7 @@ func (t *Table) unlink(i uint32) {
 	e := &t.ents[i]
 	for l := 0; l < nLinks; l++ {
 		want := linkVal(i, l)
-		p := &t.table(l)[e.hashOf(l)&t.mask]
+		p := &t.table(l)[e.hashOf(l)&t.maskOf(l)]
 		for *p != 0 && uint32(*p) != want {
 			p = t.nextOf(*p, l)
 		}
@@ -413,10 +422,10 @@ func (t *Table) sweep() {
 }
 
 func (t *Table) insert(e entry) uint32 {
-	if 2*(t.live+1) > len(t.heads[0]) {
+	if t.live+1 > len(t.heads[1]) {
 		t.sweep()
-		if 2*(t.live+1) > len(t.heads[0]) {
-			t.rehash(2 * len(t.heads[0]))
+		if t.live+1 > len(t.heads[1]) {
+			t.rehash(2 * len(t.heads[1]))
 		}
 	}
 	t.seq++
@@ -443,7 +452,7 @@ func (t *Table) alive(e *entry) bool { return e.expires > t.now }
 func (t *Table) find(k *ktuple) (i uint32, reply, dead bool) {
 	h := hashK(k)
 	tag := tagOf(h)
-	for v := t.heads[0][h&t.mask]; v != 0; {
+	for v := t.heads[0][h&t.mask0]; v != 0; {
 		idx, dir := uint32(v)>>1, uint32(v)&1
 		e := &t.ents[idx]
 		if tagOf(v) == tag {
@@ -481,13 +490,12 @@ func (t *Table) sameMapping(e *entry, in, rem endpoint) bool {
 // extUsed reports whether the external endpoint x may not serve the new
 // connection o → its reply tuple is taken, or, outside APDF, x belongs to
 // another mapping or a port forward.
-func (t *Table) extUsed(o Tuple, x endpoint) bool {
+func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
 	var rk ktuple
 	if o.Proto.IsICMP() {
 		rk = pack(o.withSrc(x.addr, x.port).Reverse())
 	} else {
 		// the reply of o translated to x, built without netip
-		ow := pack(o)
 		rk.s0, rk.s1 = ow.d0, ow.d1
 		rk.d0, rk.d1 = addrWords(x.addr)
 		rk.meta = uint64(o.DstPort) | uint64(x.port)<<16 | ow.meta&^0xffffffff
@@ -544,7 +552,7 @@ const (
 
 // allocSrc chooses the external endpoint for a new outbound connection o,
 // following nf_nat_core.c get_unique_tuple and nf_nat_l4proto_unique_tuple.
-func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
+func (t *Table) allocSrc(o Tuple, ow *ktuple) (endpoint, string, error) {
 	fully := t.cfg.Ports != Preserve
 	lo, hi, specified := t.portRange(o.Proto, o.SrcPort)
 	inPorts := func(p uint16) bool { return lo <= p && p <= hi }
@@ -552,7 +560,7 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 		// 1a: the original tuple is already in range and unique.
 		if t.ext.contains(o.Src) {
 			x := endpoint{o.Proto, o.Src, o.SrcPort}
-			if inPorts(o.SrcPort) && !t.extUsed(o, x) {
+			if inPorts(o.SrcPort) && !t.extUsed(o, ow, x) {
 				return x, howKept, nil
 			}
 		} else if t.cfg.Mapping != APDM {
@@ -569,7 +577,7 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 					continue
 				}
 				x := e.external()
-				if t.ext.contains(x.addr) && inPorts(x.port) && !t.extUsed(o, x) {
+				if t.ext.contains(x.addr) && inPorts(x.port) && !t.extUsed(o, ow, x) {
 					return x, howReused, nil
 				}
 			}
@@ -579,7 +587,7 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 	ip := bestIP(t.ext, o.Src, o.Dst, t.cfg.Persistent)
 	// 3: keep the port if it is in range and unique.
 	if !fully && (!specified || inPorts(o.SrcPort)) {
-		if x := (endpoint{o.Proto, ip, o.SrcPort}); !t.extUsed(o, x) {
+		if x := (endpoint{o.Proto, ip, o.SrcPort}); !t.extUsed(o, ow, x) {
 			return x, howPreserved, nil
 		}
 	}
@@ -598,7 +606,7 @@ func (t *Table) allocSrc(o Tuple) (endpoint, string, error) {
 		for i := uint32(0); i < attempts; i, off = i+1, off+1 {
 			tries++
 			x := endpoint{o.Proto, ip, uint16(uint32(lo) + uint32(off)%size)}
-			if !t.extUsed(o, x) {
+			if !t.extUsed(o, ow, x) {
 				switch {
 				case fully:
 					return x, howRandom, nil
@@ -626,6 +634,27 @@ func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
 	}
 	_, ok := t.forwards[endpoint{p, a, port}]
 	return ok
+}
+
+// prefetch loads, back to back, the chain heads a new outbound
+// connection will read and write: its original tuple, its internal
+// endpoint, and the reply tuple and external endpoint it gets if its port
+// is preserved on the (first) external address. The loads are independent,
+// so the processor overlaps their cache misses instead of paying them one
+// after the other when allocSrc and link reach them.
+func (t *Table) prefetch(kp *ktuple) {
+	if kp.proto().IsICMP() || !t.ext.from.IsValid() || kp.v4() != t.ext.from.Is4() {
+		return
+	}
+	proto, sport := kp.proto(), kp.sport()
+	x0, x1 := addrWords(t.ext.from)
+	rk := ktuple{s0: kp.d0, s1: kp.d1, d0: x0, d1: x1,
+		meta: uint64(uint16(kp.meta>>16)) | uint64(sport)<<16 | kp.meta&^0xffffffff}
+	m, m0 := t.mask, t.mask0
+	a, b := t.heads[0][hashK(kp)&m0], t.heads[1][hashEPw(proto, kp.s0, kp.s1, sport)&m]
+	c, d := t.heads[0][hashK(&rk)&m0], t.heads[2][hashEPw(proto, x0, x1, sport)&m]
+	// then the first entry of each chain the lookups will walk
+	t.sink += t.ents[uint32(a)>>1].next[0] ^ t.ents[uint32(b)].next[0] ^ t.ents[uint32(c)>>1].next[0] ^ d
 }
 
 // resolveIn finds the inside endpoint for a new inbound packet q: port
@@ -685,19 +714,29 @@ func remoteName(q Tuple, f Filtering) string {
 // with Reason PortExhausted and the error is an *ExhaustedError; other
 // drops are decisions, not errors.
 func (t *Table) Process(ev Event) (Result, error) {
-	r := Result{Event: ev}
+	var r Result
+	err := t.process(&r, ev)
+	return r, err
+}
+
+func (t *Table) process(r *Result, ev Event) error {
+	r.Event = ev
 	p := ev.Packet
 	if err := t.check(ev); err != nil {
-		return r, err
+		return err
 	}
 	t.now = ev.At
 	t.stats.Packets++
 
 	// An existing connection, in either direction.
 	kp := pack(p)
+	if ev.Dir == Outbound {
+		t.prefetch(&kp)
+	}
 	i, reply, deadExact := t.find(&kp)
 	if i != 0 {
-		return t.established(r, i, reply), nil
+		t.established(r, i, reply)
+			return nil
 	}
 
 	if ev.Dir == Inbound {
@@ -706,16 +745,19 @@ func (t *Table) Process(ev Event) (Result, error) {
 			if reason == NoMapping && deadExact {
 				reason, note = Expired, "connection timed out"
 			}
-			return t.drop(r, reason, note), nil
+			t.drop(r, reason, note)
+			return nil
 		}
 		e := entry{orig: kp, reply: pack(p.withDst(in.addr, in.port).Reverse()), flags: fInbound}
-		return t.created(r, e, note), nil
+		t.created(r, e, note)
+			return nil
 	}
 
 	// A new outbound connection.
 	hairpin := t.isOurs(p.Proto, p.Dst, p.dport())
 	if hairpin && !t.cfg.Hairpin {
-		return t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address"), nil
+		t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address")
+			return nil
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
 	how := "not translated"
@@ -723,16 +765,17 @@ func (t *Table) Process(ev Event) (Result, error) {
 	case ok:
 		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
 	case t.cfg.Kind == Static:
-		return t.drop(r, NoMapping, "no static entry for "+p.Src.String()), nil
+		t.drop(r, NoMapping, "no static entry for "+p.Src.String())
+			return nil
 	case t.cfg.Kind == SNAT || t.cfg.Kind == Masquerade:
 		if p.Src.BitLen() != t.ext.from.BitLen() {
-			return r, fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
+			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
 		}
-		x, h, err := t.allocSrc(p)
+		x, h, err := t.allocSrc(p, &kp)
 		if err != nil {
 			t.stats.Exhausted++
-			r = t.drop(r, PortExhausted, err.Error())
-			return r, err
+			t.drop(r, PortExhausted, err.Error())
+			return err
 		}
 		src, how = x, h
 		if p.Proto.IsICMP() {
@@ -752,13 +795,15 @@ func (t *Table) Process(ev Event) (Result, error) {
 	if hairpin {
 		in, note, reason := t.resolveIn(translated)
 		if reason != "" {
-			return t.drop(r, reason, "hairpin: "+note), nil
+			t.drop(r, reason, "hairpin: "+note)
+			return nil
 		}
 		dst = in
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
 	e := entry{orig: kp, reply: pack(translated.withDst(dst.addr, dst.port).Reverse())}
-	return t.created(r, e, how), nil
+	t.created(r, e, how)
+			return nil
 }
 
 func family(a netip.Addr) string {
@@ -787,30 +832,29 @@ func (t *Table) check(ev Event) error {
 	return nil
 }
 
-func (t *Table) drop(r Result, reason Reason, note string) Result {
+func (t *Table) drop(r *Result, reason Reason, note string) {
 	r.Verdict, r.Reason, r.Note = Drop, reason, note
 	t.stats.Dropped++
 	t.stats.Drops[reason]++
-	return r
 }
 
-func (t *Table) created(r Result, e entry, note string) Result {
+func (t *Table) created(r *Result, e entry, note string) {
 	e.start = t.now
 	i := t.insert(e)
 	t.stats.New++
 	r.New = true
-	return t.accepted(r, i, false, note)
+	t.accepted(r, i, false, note)
 }
 
-func (t *Table) established(r Result, i uint32, reply bool) Result {
+func (t *Table) established(r *Result, i uint32, reply bool) {
 	note := "established"
 	if reply {
 		note = "reply"
 	}
-	return t.accepted(r, i, reply, note)
+	t.accepted(r, i, reply, note)
 }
 
-func (t *Table) accepted(r Result, i uint32, reply bool, note string) Result {
+func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
 	e := &t.ents[i]
 	t.update(e, reply, r.Flags, r.New)
 	r.Conn = t.conn(e)
@@ -821,7 +865,6 @@ func (t *Table) accepted(r Result, i uint32, reply bool, note string) Result {
 	}
 	r.Verdict, r.Note = Accept, note
 	t.stats.Accepted++
-	return r
 }
 
 // update runs conntrack's per-protocol state machine for one packet and
