@@ -178,9 +178,9 @@ type Table struct {
 	ents  []entry
 	free  []uint32
 	heads [3][]uint64 // tuple, internal endpoint, external endpoint; see link
-	mask  uint64 // of the endpoint tables
-	mask0 uint64 // of the tuple table, four times as large: two links per entry at load 1/2
-	live  int // entries in the tables, expired or not
+	mask  uint64      // of the endpoint tables
+	mask0 uint64      // of the tuple table, four times as large: two links per entry at load 1/2
+	live  int         // entries in the tables, expired or not
 
 	stats Stats
 	sink  uint64 // keeps prefetch loads alive
@@ -736,7 +736,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	i, reply, deadExact := t.find(&kp)
 	if i != 0 {
 		t.established(r, i, reply)
-			return nil
+		return nil
 	}
 
 	if ev.Dir == Inbound {
@@ -750,14 +750,14 @@ func (t *Table) process(r *Result, ev Event) error {
 		}
 		e := entry{orig: kp, reply: pack(p.withDst(in.addr, in.port).Reverse()), flags: fInbound}
 		t.created(r, e, note)
-			return nil
+		return nil
 	}
 
 	// A new outbound connection.
 	hairpin := t.isOurs(p.Proto, p.Dst, p.dport())
 	if hairpin && !t.cfg.Hairpin {
 		t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address")
-			return nil
+		return nil
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
 	how := "not translated"
@@ -766,7 +766,7 @@ func (t *Table) process(r *Result, ev Event) error {
 		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
 	case t.cfg.Kind == Static:
 		t.drop(r, NoMapping, "no static entry for "+p.Src.String())
-			return nil
+		return nil
 	case t.cfg.Kind == SNAT || t.cfg.Kind == Masquerade:
 		if p.Src.BitLen() != t.ext.from.BitLen() {
 			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
@@ -803,7 +803,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 	e := entry{orig: kp, reply: pack(translated.withDst(dst.addr, dst.port).Reverse())}
 	t.created(r, e, how)
-			return nil
+	return nil
 }
 
 func family(a netip.Addr) string {
