@@ -301,10 +301,16 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 	so := link.ScanOptions{Rate: opts.Rate}
 	progress := env.StderrTTY && !env.JSON()
 	if progress {
+		last := -1
 		so.Progress = func(done, total int) {
 			const width = 30
+			pct := 100 * done / max(total, 1)
+			if pct == last {
+				return // redraw only when the percentage moves
+			}
+			last = pct
 			n := width * done / max(total, 1)
-			fmt.Fprintf(env.Stderr, "\rscanning %s [%s%s] %d/%d", p, strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+			fmt.Fprintf(env.Stderr, "\rscanning %s [%s%s] %3d%%", p, strings.Repeat("#", n), strings.Repeat(".", width-n), pct)
 		}
 	}
 	start := time.Now()
@@ -333,7 +339,7 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 			t.Row("IP", "MAC", "RTT", "INTERFACE", "MAC KIND")
 		}
 		for _, x := range res {
-			t.Row(x.Target.String(), env.Paint(Bold, x.MAC.String()), fmtRTT(x.RTT), x.Interface, x.MAC.Kind()+", "+x.MAC.Admin())
+			t.Row(x.Target.String(), x.MAC.String(), fmtRTT(x.RTT), x.Interface, x.MAC.Kind()+", "+x.MAC.Admin())
 		}
 		if err := t.Flush(); err != nil {
 			return err

@@ -121,23 +121,13 @@ func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
 		if !l.HasMAC && !l.IsLoopback() {
 			mac = "-"
 		}
-		t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, paintLinkState(env, l.State), mac, strconv.Itoa(l.MTU),
+		t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, l.State, mac, strconv.Itoa(l.MTU),
 			"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
 	}
 	if err := t.Flush(); err != nil {
 		return err
 	}
 	return env.Finish()
-}
-
-func paintLinkState(e *Env, s string) string {
-	switch s {
-	case "UP":
-		return e.Paint(Green, s)
-	case "DOWN", "LOWERLAYERDOWN":
-		return e.Paint(Red, s)
-	}
-	return s
 }
 
 func linkDash(s string) string {

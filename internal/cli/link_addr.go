@@ -114,7 +114,7 @@ func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
 		if len(a.Flags) > 0 {
 			flags = strings.Join(a.Flags, ",")
 		}
-		t.Row(a.Interface, env.Paint(Bold, a.Prefix.String()), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), flags)
+		t.Row(a.Interface, a.Prefix.String(), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), flags)
 	}
 	if err := t.Flush(); err != nil {
 		return err

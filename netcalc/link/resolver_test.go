@@ -235,8 +235,8 @@ func TestScan(t *testing.T) {
 			t.Errorf("Scan asked %s (own, network or broadcast address)", a)
 		}
 	}
-	if last != [2]int{253, 253} {
-		t.Errorf("last progress = %v; want [253 253]", last)
+	if last != [2]int{506, 506} {
+		t.Errorf("last progress = %v; want [506 506] (253 hosts × 2 attempts)", last)
 	}
 	if dl := f.dialed; len(dl) != 1 || dl[0] != "eth0 203.0.113.1" {
 		t.Errorf("Scan dialed %q; want [eth0 203.0.113.1]", dl)

@@ -17,9 +17,10 @@ import (
 type ScanOptions struct {
 	// Rate is the most requests sent per second. Default 1000.
 	Rate float64
-	// Progress, if set, is called after each request with the number of
-	// hosts settled (answered, or given up on) and the total.
-	Progress func(settled, total int)
+	// Progress, if set, is called after each request, and once at the end,
+	// with the work done and the total work, in requests: every host
+	// counts Attempts, and a host that answered counts as fully done.
+	Progress func(done, total int)
 }
 
 // MaxScanHosts is the largest number of addresses Scan probes: a /16.
@@ -112,7 +113,7 @@ type scanner struct {
 	mu       sync.Mutex
 	state    map[netip.Addr]*hostState
 	answered int
-	settled  int
+	done     int // requests sent, plus the attempts answered hosts no longer need
 	allDone  chan struct{}
 }
 
@@ -124,6 +125,10 @@ func (s *scanner) run(ctx context.Context, hosts []netip.Addr) ([]Result, error)
 	defer stop()
 
 	sendErr := s.send(ctx, hosts)
+	if s.opts.Progress != nil && sendErr == nil && ctx.Err() == nil {
+		n := len(hosts) * s.r.attempts()
+		s.opts.Progress(n, n)
+	}
 	s.closing.Store(true)
 	s.c.close()
 	rerr := <-readerDone
@@ -164,9 +169,7 @@ func (s *scanner) read() error {
 			st.res = Result{Target: from, NextHop: from, OnLink: true, Interface: s.ifi.Name, Source: s.src,
 				MAC: mac, Protocol: "arp", RTT: now.Sub(st.lastSent), Attempt: st.sent}
 			s.answered++
-			if st.sent < s.r.attempts() {
-				s.settled++
-			}
+			s.done += s.r.attempts() - st.sent
 			if s.answered == len(s.state) {
 				close(s.allDone)
 			}
@@ -191,7 +194,7 @@ func (s *scanner) send(ctx context.Context, hosts []netip.Addr) error {
 	attempts, timeout := s.r.attempts(), s.r.timeout()
 	var queue []retry
 	next := 0
-	total := len(hosts)
+	total := len(hosts) * attempts
 	var last time.Time
 	wait := func(d time.Duration) bool {
 		if d <= 0 {
@@ -241,10 +244,8 @@ func (s *scanner) send(ctx context.Context, hosts []netip.Addr) error {
 		st.sent++
 		st.lastSent = s.r.now()
 		last = st.lastSent
-		if st.sent >= attempts {
-			s.settled++
-		}
-		settled := s.settled
+		s.done++
+		done := s.done
 		s.mu.Unlock()
 		if err := s.c.request(target); err != nil {
 			if ctx.Err() != nil {
@@ -256,7 +257,7 @@ func (s *scanner) send(ctx context.Context, hosts []netip.Addr) error {
 			queue = append(queue, retry{target, last.Add(timeout)})
 		}
 		if s.opts.Progress != nil {
-			s.opts.Progress(settled, total)
+			s.opts.Progress(done, total)
 		}
 	}
 }
