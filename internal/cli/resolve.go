@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -123,6 +124,8 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for _, w := range r.Warnings {
 		env.Warnf("%s", w)
 	}
@@ -188,13 +191,21 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 
 	prog := newProgress(env, opts.File != "")
 	wrote := false
+	var writeErr error
 	for j := range ordered {
 		<-j.done
+		if writeErr != nil {
+			continue // output is gone (netcalc resolve --file big | head): drain
+		}
 		if len(j.out) > 0 {
 			if wrote && !env.JSON() && !opts.Short {
 				io.WriteString(env.Out, "\n")
 			}
-			env.Out.Write(j.out)
+			if _, err := env.Out.Write(j.out); err != nil {
+				writeErr = err
+				cancel() // stop looking names up
+				continue
+			}
 			wrote = true
 		}
 		for _, w := range j.res.Warnings {
@@ -207,6 +218,12 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	}
 	wg.Wait()
 	prog.done()
+	if writeErr != nil {
+		if errors.Is(writeErr, syscall.EPIPE) {
+			return env.Finish()
+		}
+		return Failed(writeErr)
+	}
 	if readErr != nil {
 		return readErr
 	}
@@ -317,11 +334,7 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 			return nil, Failed(err)
 		}
 		r.Order = o
-		// The host's own nsswitch.conf commonly names mdns and myhostname;
-		// say so only when asked to explain.
-		if opts.Explain {
-			r.Warnings = append(r.Warnings, w...)
-		}
+		r.Warnings = append(r.Warnings, w...)
 	}
 
 	switch {
