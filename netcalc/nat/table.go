@@ -184,6 +184,10 @@ type Table struct {
 
 	stats Stats
 	sink  uint64 // keeps prefetch loads alive
+
+	// hashes computed while deciding, reused when linking
+	memo  [2]ktuple
+	memoH [2]uint64
 }
 
 // Stats counts what a Table did.
@@ -379,7 +383,15 @@ func (t *Table) rehash(size int) {
 func (t *Table) link(i uint32) {
 	e := &t.ents[i]
 	for l := 0; l < nLinks; l++ {
-		h := e.hashOf(l)
+		var h uint64
+		switch {
+		case l == lnOrig && e.orig == t.memo[0]:
+			h = t.memoH[0]
+		case l == lnReply && e.reply == t.memo[1]:
+			h = t.memoH[1]
+		default:
+			h = e.hashOf(l)
+		}
 		p := &t.table(l)[h&t.maskOf(l)]
 		e.next[l] = *p
 		*p = mkLink(linkVal(i, l), h)
@@ -424,8 +436,8 @@ func (t *Table) sweep() {
 func (t *Table) insert(e entry) uint32 {
 	if t.live+1 > len(t.heads[1]) {
 		t.sweep()
-		if t.live+1 > len(t.heads[1]) {
-			t.rehash(2 * len(t.heads[1]))
+		if t.live+1 > len(t.heads[1])*3/4 { // keep room, or churn would sweep on every insert
+			t.rehash(4 * len(t.heads[1])) // 4x: fewer rehashes of a growing table
 		}
 	}
 	t.seq++
@@ -437,6 +449,12 @@ func (t *Table) insert(e entry) uint32 {
 		t.ents[i] = e
 	} else {
 		i = uint32(len(t.ents))
+		if len(t.ents) == cap(t.ents) {
+			// double: append's 1.25x growth copies a large table too often
+			grown := make([]entry, len(t.ents), 2*cap(t.ents))
+			copy(grown, t.ents)
+			t.ents = grown
+		}
 		t.ents = append(t.ents, e)
 	}
 	t.live++
@@ -450,7 +468,11 @@ func (t *Table) alive(e *entry) bool { return e.expires > t.now }
 // live entry's index and whether k is its reply tuple, and reports whether
 // an expired entry matched too.
 func (t *Table) find(k *ktuple) (i uint32, reply, dead bool) {
-	h := hashK(k)
+	return t.findH(k, hashK(k))
+}
+
+// findH is find with k's hash already computed.
+func (t *Table) findH(k *ktuple, h uint64) (i uint32, reply, dead bool) {
 	tag := tagOf(h)
 	for v := t.heads[0][h&t.mask0]; v != 0; {
 		idx, dir := uint32(v)>>1, uint32(v)&1
@@ -500,7 +522,9 @@ func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
 		rk.d0, rk.d1 = addrWords(x.addr)
 		rk.meta = uint64(o.DstPort) | uint64(x.port)<<16 | ow.meta&^0xffffffff
 	}
-	if i, _, _ := t.find(&rk); i != 0 {
+	h := hashK(&rk)
+	t.memo[1], t.memoH[1] = rk, h
+	if i, _, _ := t.findH(&rk, h); i != 0 {
 		return true
 	}
 	if t.cfg.Filtering == APDF {
@@ -511,7 +535,7 @@ func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
 	}
 	in := endpoint{o.Proto, o.Src, o.SrcPort}
 	rem := endpoint{o.Proto, o.Dst, o.dport()}
-	h := hashEP(x)
+	h = hashEP(x)
 	for v := t.heads[2][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnExt] {
 		if tagOf(v) != tagOf(h) {
 			continue
@@ -642,7 +666,7 @@ func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
 // is preserved on the (first) external address. The loads are independent,
 // so the processor overlaps their cache misses instead of paying them one
 // after the other when allocSrc and link reach them.
-func (t *Table) prefetch(kp *ktuple) {
+func (t *Table) prefetch(kp *ktuple, hk uint64) {
 	if kp.proto().IsICMP() || !t.ext.from.IsValid() || kp.v4() != t.ext.from.Is4() {
 		return
 	}
@@ -651,7 +675,7 @@ func (t *Table) prefetch(kp *ktuple) {
 	rk := ktuple{s0: kp.d0, s1: kp.d1, d0: x0, d1: x1,
 		meta: uint64(uint16(kp.meta>>16)) | uint64(sport)<<16 | kp.meta&^0xffffffff}
 	m, m0 := t.mask, t.mask0
-	a, b := t.heads[0][hashK(kp)&m0], t.heads[1][hashEPw(proto, kp.s0, kp.s1, sport)&m]
+	a, b := t.heads[0][hk&m0], t.heads[1][hashEPw(proto, kp.s0, kp.s1, sport)&m]
 	c, d := t.heads[0][hashK(&rk)&m0], t.heads[2][hashEPw(proto, x0, x1, sport)&m]
 	// then the first entry of each chain the lookups will walk
 	t.sink += t.ents[uint32(a)>>1].next[0] ^ t.ents[uint32(b)].next[0] ^ t.ents[uint32(c)>>1].next[0] ^ d
@@ -730,10 +754,12 @@ func (t *Table) process(r *Result, ev Event) error {
 
 	// An existing connection, in either direction.
 	kp := pack(p)
+	hk := hashK(&kp)
+	t.memo[0], t.memoH[0] = kp, hk
 	if ev.Dir == Outbound {
-		t.prefetch(&kp)
+		t.prefetch(&kp, hk)
 	}
-	i, reply, deadExact := t.find(&kp)
+	i, reply, deadExact := t.findH(&kp, hk)
 	if i != 0 {
 		t.established(r, i, reply)
 		return nil
