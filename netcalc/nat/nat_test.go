@@ -569,3 +569,36 @@ func TestSummary(t *testing.T) {
 		t.Errorf("summary %+v; want <= 100 live, >= 50 exhausted, one port per live flow", s)
 	}
 }
+
+func TestGrowAndSweep(t *testing.T) {
+	// 20000 UDP flows, one every 10 ms: each lives 30 s, so about 3000 are
+	// live at any time; the table must reuse expired slots instead of
+	// growing, and survive rehashes.
+	cfg := preset(t, PresetLinux, "203.0.113.7")
+	tb, _ := New(cfg)
+	fl := Flows{Inside: netip.MustParsePrefix("10.0.0.0/16"), Dest: netip.MustParsePrefix("198.51.100.0/24"),
+		N: 20000, Seed: 5, Proto: UDP, Interval: 10 * time.Millisecond}
+	var last []Result
+	for e := range fl.Events() {
+		r, err := tb.Process(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = append(last, r)
+	}
+	if n := tb.Len(); n < 2990 || n > 3000 {
+		t.Errorf("Len = %d; want about 3000 live flows (30 s of 10 ms flows)", n)
+	}
+	if len(tb.ents) > 3*4096 {
+		t.Errorf("%d entry slots for ~3000 live flows; expired slots are not reused", len(tb.ents))
+	}
+	// A reply to the newest flow is de-NATed, one to the oldest is not.
+	for i, want := range map[int]Verdict{len(last) - 1: Accept, 0: Drop} {
+		out := last[i].Out
+		in := Event{At: tb.Now(), Dir: Inbound, Packet: out.Reverse()}
+		r, err := tb.Process(in)
+		if err != nil || r.Verdict != want {
+			t.Errorf("reply to flow %d: %v %v (%s); want %v", i, r.Verdict, err, r.Note, want)
+		}
+	}
+}
