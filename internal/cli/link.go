@@ -72,7 +72,7 @@ func linkErr(err error) error {
 	case errors.Is(err, link.ErrTimeout), errors.Is(err, link.ErrNoRoute), errors.Is(err, link.ErrNotCached):
 		return Failed(err)
 	case errors.Is(err, link.ErrInvalidTarget), errors.Is(err, link.ErrNotARPable), errors.Is(err, link.ErrNoInterface),
-		errors.Is(err, link.ErrNoNamespace), errors.Is(err, link.ErrNoSource), errors.Is(err, link.ErrPermission),
+		errors.Is(err, link.ErrNoNamespace), errors.Is(err, link.ErrNetnsPermission), errors.Is(err, link.ErrNoSource), errors.Is(err, link.ErrPermission),
 		errors.Is(err, link.ErrUnsupported):
 		return BadInput(err)
 	}

@@ -194,6 +194,11 @@ func TestLinkLab(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, "needs CAP_NET_RAW") {
 			t.Errorf("unprivileged scan: exit %d, stderr %q; want 2 and the CAP_NET_RAW message", code, errOut)
 		}
+		// Entering another namespace does.
+		_, errOut, code = child("link", "--netns", tp.B)
+		if code != 2 || !strings.Contains(errOut, "entering another network namespace needs root (CAP_SYS_ADMIN)") {
+			t.Errorf("unprivileged link --netns: exit %d, stderr %q; want 2 and the CAP_SYS_ADMIN message", code, errOut)
+		}
 		// Netlink queries need no privilege.
 		out, _, code = child("route", "get", "198.51.100.2")
 		if code != 0 || !strings.HasPrefix(out, "198.51.100.2 via 203.0.113.2 dev veth-a src 203.0.113.1") {

@@ -41,6 +41,10 @@ var ErrNoInterface = errors.New("no such interface")
 // `ip netns list`).
 var ErrNoNamespace = errors.New("no such network namespace")
 
+// ErrNetnsPermission means that entering another network namespace was
+// refused: it needs root (CAP_SYS_ADMIN).
+var ErrNetnsPermission = errors.New("entering another network namespace needs root (CAP_SYS_ADMIN)")
+
 // ErrInvalidTarget means that the target is not an address a neighbour can
 // own: the zero Addr, unspecified, multicast or the IPv4 broadcast address.
 var ErrInvalidTarget = errors.New("not a unicast address")

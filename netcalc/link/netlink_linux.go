@@ -32,6 +32,15 @@ func Open(name string) (*Host, error) {
 			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q", name), Cause: err}
 		}
 		s.ns = ns
+		// Try setns(2) first: its EPERM is a real errno, which
+		// netlink.NewHandleAt would only report as text.
+		if err := s.inNamespace(func() error { return nil }); err != nil {
+			ns.Close()
+			if isPermission(err) {
+				return nil, &Error{Op: "netns", Err: ErrNetnsPermission, Detail: fmt.Sprintf("%q", name)}
+			}
+			return nil, &Error{Op: "netns", Err: errors.New("entering namespace " + name), Cause: err}
+		}
 		s.h, err = netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 		if err != nil {
 			ns.Close()
