@@ -89,7 +89,7 @@ func TestResolveCLI(t *testing.T) {
 		{name: "tcp-flag", args: append([]string{"web.example.test", "-t", "A", "--tcp", "--short"}, basic...),
 			wantLog: []string{"tcp A web.example.test."}},
 		{name: "servfail-failover", badRule: &resolvetest.Rule{Rcode: 2}, args: []string{"web.example.test", "-t", "A", "--explain"}},
-		{name: "timeout-failover", badRule: &resolvetest.Rule{Drop: true}, args: []string{"web.example.test", "-t", "A", "--explain", "--timeout", "100ms"}},
+		{name: "timeout-failover", badRule: &resolvetest.Rule{Drop: true}, args: []string{"web.example.test", "-t", "A", "--explain", "--timeout", "500ms"}},
 		{name: "mismatch-failover", badRule: &resolvetest.Rule{WrongQ: true}, args: []string{"web.example.test", "-t", "A", "--explain"}},
 		{name: "dns-refused-then-files", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"web.example.test", "-t", "A", "--attempts", "2", "--explain"}},
 		{name: "all-fail", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"db.example.test.", "--attempts", "2"}},

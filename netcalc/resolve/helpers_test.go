@@ -41,7 +41,7 @@ func newTestResolver(t *testing.T, servers ...*resolvetest.Server) *Resolver {
 	}
 	r := &Resolver{Hosts: h}
 	r.Config = DefaultConfig()
-	r.Config.Timeout = 300 * time.Millisecond
+	r.Config.Timeout = 2 * time.Second
 	r.Config.Attempts = 1
 	for _, s := range servers {
 		r.Config.Servers = append(r.Config.Servers, s.Addr)

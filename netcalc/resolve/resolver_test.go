@@ -260,7 +260,7 @@ func TestFailover(t *testing.T) {
 			good := resolvetest.Start(t, testZone)
 			bad.SetRule("*", tt.rule)
 			r := newTestResolver(t, bad, good)
-			r.Config.Timeout = 200 * time.Millisecond
+			r.Config.Timeout = 500 * time.Millisecond
 			res, err := r.Lookup(context.Background(), name, TypeA)
 			if !errors.Is(err, tt.wantErr) && !(err == nil && tt.wantErr == nil) {
 				t.Fatalf("Lookup error = %v; want %v", err, tt.wantErr)
@@ -293,7 +293,7 @@ func TestAttemptsRotateAndAllFail(t *testing.T) {
 	b.SetRule("*", resolvetest.Rule{Drop: true})
 	r := newTestResolver(t, a, b)
 	r.Config.Attempts = 2
-	r.Config.Timeout = 100 * time.Millisecond
+	r.Config.Timeout = 400 * time.Millisecond
 	res, err := r.Lookup(context.Background(), "web.example.test.", TypeA)
 	if !errors.Is(err, ErrServerFailure) {
 		t.Fatalf("error = %v; want ErrServerFailure", err)
