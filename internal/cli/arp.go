@@ -216,6 +216,9 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 		}
 		v.Sent++
 		lastErr = err
+		if v.Received == 0 && res.NextHop.IsValid() {
+			last = res // names the next hop and interface even without a reply
+		}
 		if err != nil {
 			if !errors.Is(err, link.ErrTimeout) {
 				env.Report(linkErr(err))
@@ -237,11 +240,11 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 			break // asking the table again says nothing new
 		}
 	}
+	v.NextHop, v.OnLink, v.Interface, v.Source, v.Protocol = last.NextHop, last.OnLink, last.Interface, last.Source, last.Protocol
 	if v.Received > 0 {
-		v.NextHop, v.OnLink, v.Interface, v.Source = last.NextHop, last.OnLink, last.Interface, last.Source
 		m := last.MAC
 		v.MAC, v.MACKind, v.MACAdmin = &m, m.Kind(), m.Admin()
-		v.Protocol, v.Cached, v.State, v.Local = last.Protocol, last.Cached, string(last.State), last.Local
+		v.Cached, v.State, v.Local = last.Cached, string(last.State), last.Local
 	} else if lastErr != nil {
 		v.Error = lastErr.Error()
 		if errors.Is(lastErr, link.ErrTimeout) {

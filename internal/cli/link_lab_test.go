@@ -148,6 +148,18 @@ func TestLinkLab(t *testing.T) {
 		}
 	})
 
+	t.Run("json for a silent host names the next hop", func(t *testing.T) {
+		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "198.51.100.99")
+		// 198.51.100.99 is off-link from A; the gateway answers for it.
+		if code != 0 || !strings.Contains(out, `"next_hop":"203.0.113.2","on_link":false,"interface":"veth-a"`) {
+			t.Errorf("arp -o json 198.51.100.99: exit %d, %s; want the gateway's answer", code, out)
+		}
+		out, _, code = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "203.0.113.99")
+		if code != 1 || !strings.Contains(out, `"next_hop":"203.0.113.99","on_link":true,"interface":"veth-a"`) || !strings.Contains(out, `"replies":0`) || !strings.Contains(out, `"error":"link: arp 203.0.113.99 on veth-a: no reply (1 × 100ms)"`) {
+			t.Errorf("arp -o json 203.0.113.99: exit %d, %s; want exit 1, the next hop, 0 replies and the error", code, out)
+		}
+	})
+
 	t.Run("without CAP_NET_RAW", func(t *testing.T) {
 		if _, err := exec.LookPath("setpriv"); err != nil {
 			t.Skip("needs setpriv (util-linux) to drop privileges")

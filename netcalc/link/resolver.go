@@ -232,6 +232,10 @@ func (r *Resolver) firstAddr(index int, v4 bool) netip.Addr {
 // one of the host's own addresses is answered with its interface's MAC
 // (Result.Local).
 //
+// With ErrTimeout and ErrNotCached the Result still names the target, next
+// hop, interface and protocol (its MAC is zero); with other errors it is
+// the zero Result.
+//
 // Errors are *Error values wrapping ErrTimeout (no reply), ErrNoRoute,
 // ErrPermission (no CAP_NET_RAW: retry with CacheOnly), ErrNotCached,
 // ErrNotARPable (loopback, NOARP, point-to-point or down interface),
@@ -304,7 +308,7 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 	if !res.OnLink {
 		detail = "asked the gateway " + p.nextHop.String() + ", " + detail
 	}
-	return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrTimeout, Detail: detail}
+	return res, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrTimeout, Detail: detail}
 }
 
 // cached answers from the neighbour table.
@@ -326,5 +330,5 @@ func (r *Resolver) cached(res Result, p plan) (Result, error) {
 		}
 	}
 	detail := "no entry with a MAC for " + p.nextHop.String()
-	return Result{}, &Error{Op: res.Protocol, Target: res.Target, Iface: p.ifi.Name, Err: ErrNotCached, Detail: detail}
+	return res, &Error{Op: res.Protocol, Target: res.Target, Iface: p.ifi.Name, Err: ErrNotCached, Detail: detail}
 }

@@ -102,14 +102,25 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) {
 				f.ns = []Neighbor{{Addr: addr("203.0.113.2"), Interface: "eth0", Index: 2, State: "FAILED"}}
 			},
+			want:    Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Protocol: "arp"},
 			wantErr: ErrNotCached,
 		},
 		{
 			name:     "absent host times out after every attempt",
 			target:   "203.0.113.99",
 			opts:     Resolver{Timeout: 10 * time.Millisecond, Attempts: 2},
+			want:     Result{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
 			wantErr:  ErrTimeout,
 			requests: []string{"203.0.113.99", "203.0.113.99"},
+		},
+		{
+			name:     "off-link timeout names the gateway",
+			target:   "198.51.100.7",
+			opts:     Resolver{Timeout: 10 * time.Millisecond, Attempts: 1},
+			setup:    func(f *fakeSystem) { delete(f.live, addr("203.0.113.254")) },
+			want:     Result{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
+			wantErr:  ErrTimeout,
+			requests: []string{"203.0.113.254"},
 		},
 		{name: "no route", target: "192.0.0.9", setup: func(f *fakeSystem) { f.rs = f.rs[1:] }, wantErr: ErrNoRoute},
 		{name: "loopback refused", target: "127.0.0.1", wantErr: ErrNotARPable},
