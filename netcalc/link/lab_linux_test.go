@@ -202,6 +202,21 @@ func TestLab(t *testing.T) {
 		}
 	})
 
+	t.Run("source address", func(t *testing.T) {
+		// The request's sender IP is Source: B's kernel learns the
+		// secondary address 203.0.113.5 with veth-a's MAC.
+		l.Addr(tp.A, "veth-a", "203.0.113.5/24")
+		r := &link.Resolver{Host: hA, Source: netip.MustParseAddr("203.0.113.5")}
+		res, err := r.Resolve(ctx, netip.MustParseAddr("203.0.113.2"))
+		if err != nil || res.Source != netip.MustParseAddr("203.0.113.5") || res.MAC != macB {
+			t.Fatalf("Resolve with Source = %+v, %v", res, err)
+		}
+		out := l.IP("-n", tp.B, "neigh", "show", "203.0.113.5", "dev", "veth-b")
+		if !strings.Contains(out, "lladdr "+l.MAC(tp.A, "veth-a")) {
+			t.Errorf("B's neighbour table after a request from 203.0.113.5: %q; want veth-a's MAC %s", out, l.MAC(tp.A, "veth-a"))
+		}
+	})
+
 	t.Run("unknown namespace", func(t *testing.T) {
 		if _, err := link.Open("netcalc-no-such-ns-" + tp.A); !errors.Is(err, link.ErrNoNamespace) {
 			t.Errorf("Open(missing) error = %v; want ErrNoNamespace", err)
