@@ -179,7 +179,7 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 			return err
 		}
 		if ctx.Err() != nil {
-			return Failed(ctx.Err())
+			return Failedf("arp: interrupted")
 		}
 	}
 	return env.Finish()
@@ -220,6 +220,10 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 			last = res // names the next hop and interface even without a reply
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				lastErr = nil // interrupted: arpRun says so once
+				break
+			}
 			if !errors.Is(err, link.ErrTimeout) {
 				env.Report(linkErr(err))
 				break
@@ -322,6 +326,9 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return Failedf("arp: --scan interrupted")
+		}
 		if errors.Is(err, link.ErrPermission) {
 			return BadInput(fmt.Errorf("%w; 'ip neigh' lists what the kernel already knows", err))
 		}
