@@ -7,7 +7,7 @@ import (
 
 // ErrUnsupported is returned by every query on an operating system other
 // than Linux, where netcalc has no netlink or raw-socket support.
-var ErrUnsupported = errors.New("link: not supported on this OS (Linux only)")
+var ErrUnsupported = errors.New("not supported on this OS (Linux only)")
 
 // ErrPermission means that an active probe needs a raw socket and the
 // process has neither root nor CAP_NET_RAW. Reading the kernel's neighbour

@@ -338,7 +338,7 @@ func TestErrorString(t *testing.T) {
 	}{
 		{"full", &Error{Op: "arp", Target: netip.MustParseAddr("203.0.113.9"), Iface: "eth0", Err: ErrTimeout, Detail: "3 × 1s", Cause: os.ErrDeadlineExceeded},
 			"link: arp 203.0.113.9 on eth0: no reply (3 × 1s): i/o timeout"},
-		{"bare", &Error{Op: "open", Err: ErrUnsupported}, "link: open: link: not supported on this OS (Linux only)"},
+		{"bare", &Error{Op: "open", Err: ErrUnsupported}, "link: open: not supported on this OS (Linux only)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
