@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netns"
 )
@@ -24,52 +26,7 @@ import (
 // here, so for those only the reuse pattern must agree. Packets never
 // leave the namespaces, which are deleted even on failure.
 func TestKernelMasquerade(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces and masquerade rules")
-	}
-	for _, bin := range []string{"ip", "iptables", "conntrack"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("needs %s (Debian packages iproute2, iptables, conntrack)", bin)
-		}
-	}
-	id := fmt.Sprintf("%d", os.Getpid()%100000)
-	nsI, nsR, nsO := "ncnat-i"+id, "ncnat-r"+id, "ncnat-o"+id
-	vI, vRI, vO, vRO := "nni"+id, "nnri"+id, "nno"+id, "nnro"+id
-	sh := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	t.Cleanup(func() {
-		for _, ns := range []string{nsI, nsR, nsO} {
-			_ = exec.Command("ip", "netns", "del", ns).Run()
-		}
-	})
-	for _, ns := range []string{nsI, nsR, nsO} {
-		sh("ip", "netns", "add", ns)
-	}
-	sh("ip", "link", "add", vI, "netns", nsI, "type", "veth", "peer", "name", vRI, "netns", nsR)
-	sh("ip", "link", "add", vO, "netns", nsO, "type", "veth", "peer", "name", vRO, "netns", nsR)
-	for _, c := range [][]string{
-		{nsI, "addr", "add", "10.0.0.5/24", "dev", vI},
-		{nsI, "addr", "add", "10.0.0.6/24", "dev", vI},
-		{nsI, "link", "set", vI, "up"},
-		{nsI, "route", "add", "default", "via", "10.0.0.1"},
-		{nsR, "addr", "add", "10.0.0.1/24", "dev", vRI},
-		{nsR, "addr", "add", "203.0.113.7/24", "dev", vRO},
-		{nsR, "link", "set", vRI, "up"},
-		{nsR, "link", "set", vRO, "up"},
-		{nsR, "route", "add", "198.51.100.0/24", "via", "203.0.113.2"},
-		{nsO, "addr", "add", "203.0.113.2/24", "dev", vO},
-		{nsO, "link", "set", vO, "up"},
-	} {
-		sh(append([]string{"ip", "-n"}, c...)...)
-	}
-	sh("ip", "netns", "exec", nsR, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-	sh("ip", "netns", "exec", nsR, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", vRO, "-j", "MASQUERADE")
-	// The outside namespace neither routes back nor answers: every entry
-	// stays [UNREPLIED], which is all this test needs.
+	nsI, nsR, _ := kernelLab(t)
 
 	flows := []string{
 		"udp 10.0.0.5:40000 -> 198.51.100.7:443", // port preserved
@@ -79,6 +36,8 @@ func TestKernelMasquerade(t *testing.T) {
 		"udp 10.0.0.5:123 -> 198.51.100.7:123",   // low port preserved
 		"udp 10.0.0.6:123 -> 198.51.100.7:123",   // moved, into 1-511
 	}
+	// The outside namespace does not answer these destinations: every
+	// entry stays [UNREPLIED].
 	sendFrom(t, nsI, flows)
 
 	out, err := exec.Command("ip", "netns", "exec", nsR, "conntrack", "-L", "-p", "udp").Output()
@@ -139,8 +98,91 @@ func TestKernelMasquerade(t *testing.T) {
 	}
 }
 
+// kernelLab builds the namespaces of the kernel tests: inside (10.0.0.5,
+// 10.0.0.6), a router masquerading to 203.0.113.7, and an outside namespace
+// holding 198.51.100.53 and 198.51.100.80 on its loopback (other
+// 198.51.100.0/24 addresses are silently dropped there). They are deleted
+// when the test ends, even on failure. It skips the test without root or
+// the tools.
+func kernelLab(t *testing.T) (nsI, nsR, nsO string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces and masquerade rules")
+	}
+	for _, bin := range []string{"ip", "iptables", "conntrack"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("needs %s (Debian packages iproute2, iptables, conntrack)", bin)
+		}
+	}
+	labSeq++
+	id := fmt.Sprintf("%d%d", os.Getpid()%10000, labSeq)
+	nsI, nsR, nsO = "ncnat-i"+id, "ncnat-r"+id, "ncnat-o"+id
+	vI, vRI, vO, vRO := "nni"+id, "nnri"+id, "nno"+id, "nnro"+id
+	sh := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	t.Cleanup(func() {
+		for _, ns := range []string{nsI, nsR, nsO} {
+			_ = exec.Command("ip", "netns", "del", ns).Run()
+		}
+	})
+	for _, ns := range []string{nsI, nsR, nsO} {
+		sh("ip", "netns", "add", ns)
+	}
+	sh("ip", "link", "add", vI, "netns", nsI, "type", "veth", "peer", "name", vRI, "netns", nsR)
+	sh("ip", "link", "add", vO, "netns", nsO, "type", "veth", "peer", "name", vRO, "netns", nsR)
+	for _, c := range [][]string{
+		{nsI, "addr", "add", "10.0.0.5/24", "dev", vI},
+		{nsI, "addr", "add", "10.0.0.6/24", "dev", vI},
+		{nsI, "link", "set", vI, "up"},
+		{nsI, "route", "add", "default", "via", "10.0.0.1"},
+		{nsR, "addr", "add", "10.0.0.1/24", "dev", vRI},
+		{nsR, "addr", "add", "203.0.113.7/24", "dev", vRO},
+		{nsR, "link", "set", vRI, "up"},
+		{nsR, "link", "set", vRO, "up"},
+		{nsR, "route", "add", "198.51.100.0/24", "via", "203.0.113.2"},
+		{nsO, "addr", "add", "203.0.113.2/24", "dev", vO},
+		{nsO, "link", "set", vO, "up"},
+		{nsO, "link", "set", "lo", "up"},
+		{nsO, "addr", "add", "198.51.100.53/32", "dev", "lo"},
+		{nsO, "addr", "add", "198.51.100.80/32", "dev", "lo"},
+	} {
+		sh(append([]string{"ip", "-n"}, c...)...)
+	}
+	sh("ip", "netns", "exec", nsR, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	sh("ip", "netns", "exec", nsR, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", vRO, "-j", "MASQUERADE")
+	return nsI, nsR, nsO
+}
+
+var labSeq int
+
 // sendFrom sends one UDP datagram per flow from inside namespace ns.
 func sendFrom(t *testing.T, ns string, flows []string) {
+	t.Helper()
+	inNS(t, ns, func() {
+		for _, f := range flows {
+			p, _, err := ParsePacket(f, Outbound)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(p.SrcAddrPort()), net.UDPAddrFromAddrPort(p.DstAddrPort()))
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if _, err := c.Write(bytes.Repeat([]byte{'x'}, 8)); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			c.Close()
+		}
+	})
+}
+
+// inNS runs f on a thread inside network namespace ns; sockets f opens
+// stay in ns after it returns.
+func inNS(t *testing.T, ns string, f func()) {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -162,18 +204,103 @@ func sendFrom(t *testing.T, ns string, flows []string) {
 			panic("cannot return to the test's network namespace: " + err.Error())
 		}
 	}()
-	for _, f := range flows {
-		p, _, err := ParsePacket(f, Outbound)
+	f()
+}
+
+// TestKernelReplies checks the states and timers of answered connections
+// against the kernel: a UDP query with its answer (replied, not yet
+// ASSURED: younger than 2 s, 30 s left) and a completed TCP handshake
+// (ESTABLISHED, ASSURED, about 432000 s left).
+func TestKernelReplies(t *testing.T) {
+	nsI, nsR, nsO := kernelLab(t)
+	var tl net.Listener
+	var uc *net.UDPConn
+	inNS(t, nsO, func() {
+		var err error
+		if tl, err = net.Listen("tcp", "198.51.100.80:80"); err != nil {
+			t.Fatal(err)
+		}
+		if uc, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.51.100.53:53"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	defer tl.Close()
+	defer uc.Close()
+	go func() { // the DNS server: echo one datagram
+		buf := make([]byte, 64)
+		n, from, err := uc.ReadFromUDPAddrPort(buf)
+		if err == nil {
+			_, _ = uc.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := tl.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	var tc net.Conn
+	inNS(t, nsI, func() {
+		u, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:5353")),
+			net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.51.100.53:53")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(p.SrcAddrPort()), net.UDPAddrFromAddrPort(p.DstAddrPort()))
+		defer u.Close()
+		if _, err := u.Write([]byte("query")); err != nil {
+			t.Fatal(err)
+		}
+		_ = u.SetReadDeadline(time.Now().Add(3 * time.Second))
+		if _, err := u.Read(make([]byte, 64)); err != nil {
+			t.Fatalf("no UDP answer through the NAT: %v", err)
+		}
+		d := net.Dialer{Timeout: 3 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:41000"))}
+		if tc, err = d.Dial("tcp", "198.51.100.80:80"); err != nil {
+			t.Fatalf("TCP through the NAT: %v", err)
+		}
+	})
+	defer tc.Close()
+	if c, ok := <-accepted; ok {
+		defer c.Close()
+	}
+	out, err := exec.Command("ip", "netns", "exec", nsR, "conntrack", "-L").Output()
+	if err != nil {
+		t.Fatalf("conntrack -L: %v", err)
+	}
+	t.Logf("router conntrack -L:\n%s", out)
+	kernel := map[Tuple]Conn{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		c, err := ParseConn(line)
 		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("ParseConn(%q) on real conntrack output: %v", line, err)
 		}
-		if _, err := c.Write(bytes.Repeat([]byte{'x'}, 8)); err != nil {
-			t.Fatalf("%s: %v", f, err)
+		kernel[c.Orig] = c
+	}
+	_, tb := run(t, preset(t, PresetLinux, "203.0.113.7"),
+		"0 out udp 10.0.0.5:5353 -> 198.51.100.53:53",
+		"0.001 in udp 198.51.100.53:53 -> 203.0.113.7:5353",
+		"0.002 out tcp 10.0.0.5:41000 -> 198.51.100.80:80 syn",
+		"0.003 in tcp 198.51.100.80:80 -> 203.0.113.7:41000 syn,ack",
+		"0.004 out tcp 10.0.0.5:41000 -> 198.51.100.80:80 ack",
+	)
+	sim := tb.Conns()
+	if len(sim) != 2 {
+		t.Fatalf("simulation has %d entries; want 2", len(sim))
+	}
+	for _, s := range sim {
+		k, ok := kernel[s.Orig]
+		if !ok {
+			t.Errorf("kernel has no entry for %v", s.Orig)
+			continue
 		}
-		c.Close()
+		if d := int64(s.Timeout) - int64(k.Timeout); d < 0 || d > 2 {
+			t.Errorf("timeout: kernel %d, simulation %d", k.Timeout, s.Timeout)
+		}
+		k.Timeout, s.Timeout = 0, 0
+		if k.String() != s.String() {
+			t.Errorf("entries differ:\nkernel     %s\nsimulation %s", k, s)
+		}
 	}
 }
