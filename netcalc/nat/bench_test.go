@@ -18,11 +18,10 @@ func BenchmarkMasquerade1MGrow(b *testing.B) { benchMasquerade(b, false) }
 
 func benchMasquerade(b *testing.B, hint bool) {
 	const n = 1_000_000
+	// The flows are generated as they are fed, so the timed loop includes
+	// drawing the random hosts and ports (about 5% of the time) but not a
+	// garbage collector scanning 10^6 stored events.
 	fl := Flows{Inside: netip.MustParsePrefix("10.0.0.0/8"), Dest: netip.MustParsePrefix("198.51.100.0/24"), N: n, Seed: 1}
-	evs := make([]Event, 0, n)
-	for ev := range fl.Events() {
-		evs = append(evs, ev)
-	}
 	cfg, _ := PresetLinux.Config()
 	cfg.External = mustRange("203.0.113.7")
 	if hint {
@@ -40,7 +39,7 @@ func benchMasquerade(b *testing.B, hint bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, ev := range evs {
+		for ev := range fl.Events() {
 			if _, err := t.Process(ev); err != nil {
 				b.Fatal(err)
 			}

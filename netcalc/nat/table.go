@@ -175,12 +175,14 @@ type Table struct {
 	now      time.Duration
 	seq      uint32
 
-	ents  []entry
-	free  []uint32
-	heads [3][]uint64 // tuple, internal endpoint, external endpoint; see link
-	mask  uint64      // of the endpoint tables
-	mask0 uint64      // of the tuple table, four times as large: two links per entry at load 1/2
-	live  int         // entries in the tables, expired or not
+	ents     []entry
+	free     []uint32
+	heads    [3][]uint64 // tuple, internal endpoint, external endpoint; see link
+	mask     uint64      // of the endpoint tables: 1 bucket per entry of capacity
+	mask0    uint64      // of the tuple table: 4 buckets per entry (two links each)
+	capacity int         // entries the tables hold before they grow
+	extW     [2]uint64   // t.ext.from as words
+	live     int         // entries in the tables, expired or not
 
 	stats Stats
 	sink  uint64 // keeps prefetch loads alive
@@ -226,6 +228,9 @@ func New(cfg Config) (*Table, error) {
 		staticIn: map[netip.Addr]netip.Addr{},
 		rng:      rand.New(rand.NewPCG(c.Seed, 0x6e657463616c63)), // "netcalc"
 		stats:    Stats{Drops: map[Reason]int{}},
+	}
+	if t.ext.from.IsValid() {
+		t.extW[0], t.extW[1] = addrWords(t.ext.from)
 	}
 	for _, f := range c.Forwards {
 		t.forwards[endpoint{f.Proto, f.External.Addr(), f.External.Port()}] = f
@@ -373,6 +378,7 @@ func (t *Table) rehash(size int) {
 	t.heads[1] = make([]uint64, size)
 	t.heads[2] = make([]uint64, size)
 	t.mask, t.mask0 = uint64(size-1), uint64(4*size-1)
+	t.capacity = size
 	for i := 1; i < len(t.ents); i++ {
 		if t.ents[i].seq != 0 {
 			t.link(uint32(i))
@@ -434,10 +440,10 @@ func (t *Table) sweep() {
 }
 
 func (t *Table) insert(e entry) uint32 {
-	if t.live+1 > len(t.heads[1]) {
+	if t.live+1 > t.capacity {
 		t.sweep()
-		if t.live+1 > len(t.heads[1])*3/4 { // keep room, or churn would sweep on every insert
-			t.rehash(4 * len(t.heads[1])) // 4x: fewer rehashes of a growing table
+		if t.live+1 > t.capacity*3/4 { // keep room, or churn would sweep on every insert
+			t.rehash(4 * t.capacity) // 4x: fewer rehashes of a growing table
 		}
 	}
 	t.seq++
@@ -519,7 +525,11 @@ func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
 	} else {
 		// the reply of o translated to x, built without netip
 		rk.s0, rk.s1 = ow.d0, ow.d1
-		rk.d0, rk.d1 = addrWords(x.addr)
+		if x.addr == t.ext.from {
+			rk.d0, rk.d1 = t.extW[0], t.extW[1]
+		} else {
+			rk.d0, rk.d1 = addrWords(x.addr)
+		}
 		rk.meta = uint64(o.DstPort) | uint64(x.port)<<16 | ow.meta&^0xffffffff
 	}
 	h := hashK(&rk)
@@ -591,7 +601,7 @@ func (t *Table) allocSrc(o Tuple, ow *ktuple) (endpoint, string, error) {
 			// 1b: find_appropriate_src, by mapping behaviour.
 			in := endpoint{o.Proto, o.Src, o.SrcPort}
 			rem := endpoint{o.Proto, o.Dst, o.dport()}
-			h := hashEP(in)
+			h := hashEPw(o.Proto, ow.s0, ow.s1, o.SrcPort) // hashEP(in)
 			for v := t.heads[1][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnSrc] {
 				if tagOf(v) != tagOf(h) {
 					continue
@@ -663,21 +673,21 @@ func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
 // prefetch loads, back to back, the chain heads a new outbound
 // connection will read and write: its original tuple, its internal
 // endpoint, and the reply tuple and external endpoint it gets if its port
-// is preserved on the (first) external address. The loads are independent,
-// so the processor overlaps their cache misses instead of paying them one
-// after the other when allocSrc and link reach them.
+// is preserved on the (first) external address; then the first entry of
+// each chain. The loads of each round are independent, so the processor
+// overlaps their cache misses instead of paying them one after the other
+// when allocSrc and link reach them.
 func (t *Table) prefetch(kp *ktuple, hk uint64) {
 	if kp.proto().IsICMP() || !t.ext.from.IsValid() || kp.v4() != t.ext.from.Is4() {
 		return
 	}
 	proto, sport := kp.proto(), kp.sport()
-	x0, x1 := addrWords(t.ext.from)
+	x0, x1 := t.extW[0], t.extW[1]
 	rk := ktuple{s0: kp.d0, s1: kp.d1, d0: x0, d1: x1,
 		meta: uint64(uint16(kp.meta>>16)) | uint64(sport)<<16 | kp.meta&^0xffffffff}
 	m, m0 := t.mask, t.mask0
 	a, b := t.heads[0][hk&m0], t.heads[1][hashEPw(proto, kp.s0, kp.s1, sport)&m]
 	c, d := t.heads[0][hashK(&rk)&m0], t.heads[2][hashEPw(proto, x0, x1, sport)&m]
-	// then the first entry of each chain the lookups will walk
 	t.sink += t.ents[uint32(a)>>1].next[0] ^ t.ents[uint32(b)].next[0] ^ t.ents[uint32(c)>>1].next[0] ^ d
 }
 
