@@ -456,8 +456,9 @@ func (t *Table) insert(e entry) uint32 {
 	} else {
 		i = uint32(len(t.ents))
 		if len(t.ents) == cap(t.ents) {
-			// double: append's 1.25x growth copies a large table too often
-			grown := make([]entry, len(t.ents), 2*cap(t.ents))
+			// grow with the hash tables (4x), at least double: append's
+			// 1.25x growth copies a large table too often
+			grown := make([]entry, len(t.ents), max(2*cap(t.ents), t.capacity+1))
 			copy(grown, t.ents)
 			t.ents = grown
 		}
