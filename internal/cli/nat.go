@@ -136,7 +136,15 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 	}
 	sc, err := nat.ParseScenario(src)
 	if err != nil {
-		return BadInputf("%s: %s", opts.Scenario, strings.TrimPrefix(err.Error(), "nat: scenario "))
+		var se *nat.ScenarioError
+		if errors.As(err, &se) {
+			msg := strings.TrimPrefix(se.Err.Error(), "nat: ")
+			if se.Line > 0 {
+				return BadInputf("%s: line %d: %s", opts.Scenario, se.Line, msg)
+			}
+			return BadInputf("%s: %s", opts.Scenario, msg)
+		}
+		return BadInputf("%s: %v", opts.Scenario, err)
 	}
 	t, err := nat.New(sc.Config)
 	if err != nil {
