@@ -471,14 +471,9 @@ func (t *Table) insert(e entry) uint32 {
 
 func (t *Table) alive(e *entry) bool { return e.expires > t.now }
 
-// find looks k up in the tuple table, in both directions. It returns the
-// live entry's index and whether k is its reply tuple, and reports whether
-// an expired entry matched too.
-func (t *Table) find(k *ktuple) (i uint32, reply, dead bool) {
-	return t.findH(k, hashK(k))
-}
-
-// findH is find with k's hash already computed.
+// findH looks k, whose hash is h, up in the tuple table, in both
+// directions. It returns the live entry's index and whether k is its reply
+// tuple, and reports whether an expired entry matched too.
 func (t *Table) findH(k *ktuple, h uint64) (i uint32, reply, dead bool) {
 	tag := tagOf(h)
 	for v := t.heads[0][h&t.mask0]; v != 0; {
@@ -798,6 +793,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
 	how := "not translated"
+	allocated := "" // how allocSrc chose the source, if it did
 	switch out, ok := t.static[p.Src]; {
 	case ok:
 		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
@@ -814,17 +810,9 @@ func (t *Table) process(r *Result, ev Event) error {
 			t.drop(r, PortExhausted, err.Error())
 			return err
 		}
-		src, how = x, h
+		src, how, allocated = x, h, h
 		if p.Proto.IsICMP() {
 			how = strings.Replace(how, "port", "id", 1)
-		}
-		switch h {
-		case howPreserved, howKept:
-			t.stats.Preserved++
-		case howReused:
-			t.stats.Reused++
-		default:
-			t.stats.Moved++
 		}
 	}
 	translated := p.withSrc(src.addr, src.port)
@@ -839,6 +827,15 @@ func (t *Table) process(r *Result, ev Event) error {
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
 	e := entry{orig: kp, reply: pack(translated.withDst(dst.addr, dst.port).Reverse())}
+	switch allocated { // counted only once the connection exists
+	case "":
+	case howPreserved, howKept:
+		t.stats.Preserved++
+	case howReused:
+		t.stats.Reused++
+	default:
+		t.stats.Moved++
+	}
 	t.created(r, e, how)
 	return nil
 }
