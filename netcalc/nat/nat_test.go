@@ -3,10 +3,13 @@ package nat
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // ev parses "SECONDS DIR PACKET", e.g. "0 out tcp 10.0.0.5:40000 -> 198.51.100.7:443".
@@ -600,5 +603,72 @@ func TestGrowAndSweep(t *testing.T) {
 		if err != nil || r.Verdict != want {
 			t.Errorf("reply to flow %d: %v %v (%s); want %v", i, r.Verdict, err, r.Note, want)
 		}
+	}
+}
+
+func TestPortAssignments(t *testing.T) {
+	flows := []string{
+		"0 out udp 10.0.0.5:5000 -> 198.51.100.7:53",
+		"0 out udp 10.0.0.5:5000 -> 198.51.100.7:54",
+		"0 out udp 10.0.0.5:5001 -> 198.51.100.7:53",
+	}
+	ports := func(pa PortAssignment, seed uint64) []uint16 {
+		cfg := preset(t, PresetPortRestrictedCone, "203.0.113.7")
+		cfg.Mapping, cfg.Ports, cfg.Seed = APDM, pa, seed
+		res, _ := run(t, cfg, flows...)
+		var out []uint16
+		for _, r := range res {
+			if r.Verdict != Accept {
+				t.Fatalf("%v dropped: %s", r.Packet, r.Reason)
+			}
+			out = append(out, r.Out.SrcPort)
+		}
+		return out
+	}
+	// preserve under APDM+APDF: the 5-tuples differ, so every port is kept
+	if got := ports(Preserve, 1); got[0] != 5000 || got[1] != 5000 || got[2] != 5001 {
+		t.Errorf("preserve: ports %v; want [5000 5000 5001]", got)
+	}
+	for _, pa := range []PortAssignment{Random, RandomFully} {
+		a, b := ports(pa, 1), ports(pa, 1)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: seed 1 gave %v then %v", pa, a, b)
+		}
+		for _, p := range a {
+			if p == 5000 || p == 5001 || p < 1024 {
+				t.Errorf("%s: port %d; want a random port in 1024-65535", pa, p)
+			}
+		}
+		if other := ports(pa, 2); slices.Equal(a, other) {
+			t.Errorf("%s: seeds 1 and 2 both gave %v", pa, a)
+		}
+	}
+	// random starts from a hash of source address, destination address and
+	// destination port: the two flows to :53 start at the same offset, so
+	// the second gets the next port; random-fully draws each anew.
+	if r := ports(Random, 1); r[2] != r[0]+1 {
+		t.Errorf("random: ports %v; want the third one after the first", r)
+	}
+	if r := ports(RandomFully, 1); r[2] == r[0]+1 {
+		t.Errorf("random-fully: ports %v; want independent draws", r)
+	}
+}
+
+func TestStats(t *testing.T) {
+	cfg := preset(t, PresetLinux, "203.0.113.7")
+	cfg.PortMin, cfg.PortMax = 40000, 40001
+	_, tb := run(t, cfg,
+		"0 out tcp 10.0.0.5:40000 -> 198.51.100.7:443", // preserved
+		"0 out tcp 10.0.0.6:40000 -> 198.51.100.7:443", // moved to 40001
+		"0 out tcp 10.0.0.6:40000 -> 198.51.100.8:443", // reused
+		"0 out tcp 10.0.0.7:40000 -> 198.51.100.7:443", // exhausted
+		"1 in tcp 198.51.100.9:1 -> 203.0.113.7:40000", // filtered
+		"1 out tcp 10.0.0.5:40000 -> 203.0.113.7:1",    // hairpin off
+	)
+	s := tb.Stats()
+	want := Stats{Packets: 6, Accepted: 3, Dropped: 3, New: 3, Preserved: 1, Reused: 1, Moved: 1, Exhausted: 1,
+		Drops: map[Reason]int{PortExhausted: 1, Filtered: 1, HairpinOff: 1}}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("Stats mismatch (-want +got):\n%s", diff)
 	}
 }
