@@ -274,6 +274,20 @@ func TestBehaviours(t *testing.T) {
 			},
 			want: []string{"accept icmp 203.0.113.7 -> 198.51.100.1 id=7 request", "accept icmp 198.51.100.1 -> 10.0.0.5 id=7 reply", "drop no-mapping"},
 		},
+		{
+			name:   "icmp identifier collision moves the id and the reply follows it",
+			preset: PresetLinux,
+			modify: func(c *Config) { c.PortMin, c.PortMax = 7, 8 },
+			events: []string{
+				"0 out icmp 10.0.0.5 -> 198.51.100.1 id=7",
+				"0 out icmp 10.0.0.6 -> 198.51.100.1 id=7",
+				"0.01 in icmp 198.51.100.1 -> 203.0.113.7 id=8",
+				"0.02 in icmp 198.51.100.1 -> 203.0.113.7 id=7",
+				"1 out icmp 10.0.0.6 -> 203.0.113.7 id=9",
+			},
+			want: []string{"accept icmp 203.0.113.7 -> 198.51.100.1 id=7 request", "accept icmp 203.0.113.7 -> 198.51.100.1 id=8 request",
+				"accept icmp 198.51.100.1 -> 10.0.0.6 id=7 reply", "accept icmp 198.51.100.1 -> 10.0.0.5 id=7 reply", "drop no-mapping"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

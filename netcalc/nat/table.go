@@ -787,6 +787,11 @@ func (t *Table) process(r *Result, ev Event) error {
 
 	// A new outbound connection.
 	hairpin := t.isOurs(p.Proto, p.Dst, p.dport())
+	if hairpin && p.Proto.IsICMP() {
+		// an echo has one identifier for both ends: nothing to hairpin to
+		t.drop(r, NoMapping, "the NAT itself answers a ping to "+p.Dst.String())
+		return nil
+	}
 	if hairpin && !t.cfg.Hairpin {
 		t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address")
 		return nil
@@ -816,17 +821,16 @@ func (t *Table) process(r *Result, ev Event) error {
 		}
 	}
 	translated := p.withSrc(src.addr, src.port)
-	dst := endpoint{p.Proto, p.Dst, p.dport()}
 	if hairpin {
 		in, note, reason := t.resolveIn(translated)
 		if reason != "" {
 			t.drop(r, reason, "hairpin: "+note)
 			return nil
 		}
-		dst = in
+		translated = translated.withDst(in.addr, in.port)
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
-	e := entry{orig: kp, reply: pack(translated.withDst(dst.addr, dst.port).Reverse())}
+	e := entry{orig: kp, reply: pack(translated.Reverse())}
 	switch allocated { // counted only once the connection exists
 	case "":
 	case howPreserved, howKept:

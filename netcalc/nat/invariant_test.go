@@ -1,0 +1,115 @@
+package nat
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// checkInvariants verifies the table against a brute-force scan: every
+// live entry is found by its original and its reply tuple, no two live
+// entries share a tuple, and outside APDF an external endpoint belongs to
+// one mapping.
+func checkInvariants(t *testing.T, tb *Table) {
+	t.Helper()
+	seen := map[ktuple]uint32{}
+	owner := map[endpoint]endpoint{}
+	live := 0
+	for i := 1; i < len(tb.ents); i++ {
+		e := &tb.ents[i]
+		if e.seq == 0 || !tb.alive(e) {
+			continue
+		}
+		live++
+		for _, k := range []ktuple{e.orig, e.reply} {
+			if j, dup := seen[k]; dup && !(j == uint32(i) && e.orig == e.reply) {
+				t.Fatalf("entries %d and %d share tuple %v", j, i, k.unpack())
+			}
+			seen[k] = uint32(i)
+			got, _, _ := tb.findH(&k, hashK(&k))
+			if got != uint32(i) {
+				t.Fatalf("entry %d (%v) not found by tuple %v: got %d (%v)", i, tb.conn(e), k.unpack(), got, tb.conn(&tb.ents[got]))
+			}
+		}
+		if tb.cfg.Filtering != APDF && !e.inbound() && e.internal() != e.external() {
+			x, in := e.external(), e.internal()
+			if prev, ok := owner[x]; ok && prev != in && tb.cfg.Mapping == EIM {
+				t.Fatalf("external %v serves %v and %v under %s", x.addrPort(), prev.addrPort(), in.addrPort(), tb.cfg.Filtering)
+			}
+			owner[x] = in
+		}
+	}
+	if n := tb.Len(); n != live {
+		t.Fatalf("Len = %d; scan found %d", n, live)
+	}
+}
+
+// TestInvariants runs random traffic through every preset with a small
+// address and port space, so that collisions, reuse, hairpins, expiry,
+// sweeps and rehashes all happen, and checks the table as it goes.
+func TestInvariants(t *testing.T) {
+	for _, p := range Presets() {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%s/%d", p, seed), func(t *testing.T) {
+				cfg := preset(t, p, "203.0.113.7")
+				cfg.Seed = seed
+				cfg.PortMin, cfg.PortMax = 1024, 1279 // 256 ports
+				cfg.Forwards = []Forward{{Proto: TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.9:80")}}
+				tb, err := New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rng := rand.New(rand.NewPCG(seed, 99))
+				var at time.Duration
+				var recent []Tuple // translated packets, to answer
+				for i := 0; i < 4000; i++ {
+					at += time.Duration(rng.IntN(60)) * time.Millisecond
+					var ev Event
+					switch k := rng.IntN(10); {
+					case k < 6: // outbound from a few hosts and ports
+						proto := []Proto{TCP, UDP, ICMP}[rng.IntN(3)]
+						ev = Event{Dir: Outbound, Packet: Tuple{Proto: proto,
+							Src: netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + rng.IntN(8))}), SrcPort: uint16(1000 + rng.IntN(300)),
+							Dst: netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + rng.IntN(4))}), DstPort: uint16(53 + rng.IntN(2))}}
+						if rng.IntN(10) == 0 { // hairpin attempt
+							ev.Packet.Dst, ev.Packet.DstPort = netip.MustParseAddr("203.0.113.7"), uint16(1024+rng.IntN(256))
+						}
+						if proto == ICMP {
+							ev.Packet.DstPort, ev.Packet.Type = 0, 8
+						}
+					case k < 9 && len(recent) > 0: // an answer, or a stranger
+						q := recent[rng.IntN(len(recent))].Reverse()
+						if rng.IntN(3) == 0 {
+							q.Src = netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + rng.IntN(4))})
+						}
+						ev = Event{Dir: Inbound, Packet: q}
+					default: // unsolicited
+						ev = Event{Dir: Inbound, Packet: Tuple{Proto: TCP, Src: netip.MustParseAddr("198.51.100.99"), SrcPort: 5555,
+							Dst: netip.MustParseAddr("203.0.113.7"), DstPort: []uint16{8080, 1100}[rng.IntN(2)]}}
+					}
+					ev.At = at
+					r, err := tb.Process(ev)
+					if err != nil && !errors.Is(err, ErrPortExhausted) {
+						t.Fatalf("event %d %v: %v", i, ev, err)
+					}
+					if r.Verdict == Accept && ev.Dir == Outbound {
+						recent = append(recent, r.Out)
+						if len(recent) > 50 {
+							recent = recent[1:]
+						}
+					}
+					if i%200 == 0 {
+						checkInvariants(t, tb)
+					}
+				}
+				checkInvariants(t, tb)
+				if s := tb.Stats(); s.New == 0 || s.Accepted+s.Dropped != s.Packets {
+					t.Errorf("stats %+v", s)
+				}
+			})
+		}
+	}
+}
