@@ -49,7 +49,7 @@ func newNatSimulateCmd(env *Env, runF func(*natSimulateOptions) error) *cobra.Co
 		Long: `Run packets through a simulated Linux-style NAT with connection tracking
 on a virtual clock, and print each packet's decision (accepted and rewritten,
 or dropped with the reason: no-mapping, filtered, expired, port-exhausted,
-hairpin-disabled), then the table as conntrack -L lines and as a router's
+hairpin-disabled, clash), then the table as conntrack -L lines and as a router's
 inside/outside local/global view.
 
 SCENARIO.yaml ("-" for standard input):
@@ -354,7 +354,7 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 		return fmt.Sprintf(" (%.1f%%)", 100*float64(n)/float64(opts.Flows))
 	}
 	drops := []string{}
-	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff} {
+	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
 		if n := s.Drops[r]; n > 0 {
 			drops = append(drops, fmt.Sprintf("%s %d", r, n))
 		}

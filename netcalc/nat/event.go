@@ -118,6 +118,9 @@ const (
 	// HairpinOff: an inside host addressed an external endpoint of the
 	// NAT and hairpinning is off.
 	HairpinOff Reason = "hairpin-disabled"
+	// Clash: the translated packet would duplicate the tuple of another
+	// live connection, so conntrack refuses the new entry.
+	Clash Reason = "clash"
 )
 
 // Result is the NAT's decision for one Event.

@@ -51,11 +51,34 @@ func checkInvariants(t *testing.T, tb *Table) {
 // address and port space, so that collisions, reuse, hairpins, expiry,
 // sweeps and rehashes all happen, and checks the table as it goes.
 func TestInvariants(t *testing.T) {
+	type variant struct {
+		name   string
+		preset Preset
+		modify func(*Config)
+	}
+	var variants []variant
 	for _, p := range Presets() {
+		variants = append(variants, variant{string(p), p, nil})
+	}
+	variants = append(variants,
+		variant{"adm-adf", PresetRestrictedCone, func(c *Config) { c.Mapping = ADM }},
+		variant{"apdm-eif-random", PresetFullCone, func(c *Config) { c.Mapping, c.Ports = APDM, Random }},
+		variant{"snat-pool-static", PresetLinux, func(c *Config) {
+			c.Kind, c.External = SNAT, mustRange("203.0.113.4-203.0.113.7")
+			c.Static = []StaticNAT{{Inside: netip.MustParseAddr("10.0.0.8"), Outside: netip.MustParseAddr("203.0.113.20")}}
+		}},
+		variant{"snat-pool-persistent-hairpin", PresetFullCone, func(c *Config) {
+			c.Kind, c.External, c.Persistent = SNAT, mustRange("203.0.113.4-203.0.113.7"), true
+		}},
+	)
+	for _, v := range variants {
 		for seed := uint64(1); seed <= 3; seed++ {
-			t.Run(fmt.Sprintf("%s/%d", p, seed), func(t *testing.T) {
-				cfg := preset(t, p, "203.0.113.7")
+			t.Run(fmt.Sprintf("%s/%d", v.name, seed), func(t *testing.T) {
+				cfg := preset(t, v.preset, "203.0.113.7")
 				cfg.Seed = seed
+				if v.modify != nil {
+					v.modify(&cfg)
+				}
 				cfg.PortMin, cfg.PortMax = 1024, 1279 // 256 ports
 				cfg.Forwards = []Forward{{Proto: TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.9:80")}}
 				tb, err := New(cfg)

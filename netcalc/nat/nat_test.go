@@ -308,6 +308,29 @@ func TestBehaviours(t *testing.T) {
 	}
 }
 
+func TestClash(t *testing.T) {
+	// APDM with EIF: 10.0.0.5:5000 has one mapping per destination; the
+	// first server writing to the second mapping's port would, de-NATed,
+	// duplicate the first connection, so conntrack refuses it.
+	cfg := preset(t, PresetFullCone, "203.0.113.7")
+	cfg.Mapping = APDM
+	res, tb := run(t, cfg,
+		"0 out udp 10.0.0.5:5000 -> 198.51.100.7:53",
+		"0 out udp 10.0.0.5:5000 -> 198.51.100.8:53",
+	)
+	second := res[1].Out.SrcPort
+	if second == 5000 {
+		t.Fatalf("APDM+EIF gave both destinations port 5000")
+	}
+	r, err := tb.Process(ev(t, "1 in udp 198.51.100.7:53 -> 203.0.113.7:"+strconv.Itoa(int(second))))
+	if err != nil || r.Reason != Clash {
+		t.Errorf("Process = %v, %v (%s); want a clash drop", r.Verdict, err, r.Note)
+	}
+	if n := tb.Len(); n != 2 {
+		t.Errorf("Len = %d; want 2", n)
+	}
+}
+
 func TestCollisionMovesPortDeterministically(t *testing.T) {
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	evs := []string{

@@ -781,6 +781,9 @@ func (t *Table) process(r *Result, ev Event) error {
 			return nil
 		}
 		e := entry{orig: kp, reply: pack(p.withDst(in.addr, in.port).Reverse()), flags: fInbound}
+		if t.clash(r, &e) {
+			return nil
+		}
 		t.created(r, e, note)
 		return nil
 	}
@@ -831,6 +834,9 @@ func (t *Table) process(r *Result, ev Event) error {
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
 	e := entry{orig: kp, reply: pack(translated.Reverse())}
+	if (allocated == "" || hairpin) && t.clash(r, &e) {
+		return nil // allocSrc already made a plain source NAT's reply unique
+	}
 	switch allocated { // counted only once the connection exists
 	case "":
 	case howPreserved, howKept:
@@ -842,6 +848,21 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 	t.created(r, e, how)
 	return nil
+}
+
+// clash drops the packet when the new entry's reply tuple is already
+// used by a live connection, as conntrack refuses to confirm a clashing
+// entry (the kernel counts it as insert_failed). It happens when a
+// filtering behaviour lets in a packet that, de-NATed, would look like
+// another connection of the same inside endpoint (APDM with EIF), or with
+// static and untranslated connections.
+func (t *Table) clash(r *Result, e *entry) bool {
+	i, _, _ := t.findH(&e.reply, hashK(&e.reply))
+	if i == 0 {
+		return false
+	}
+	t.drop(r, Clash, "would duplicate "+t.ents[i].orig.unpack().String())
+	return true
 }
 
 func family(a netip.Addr) string {
