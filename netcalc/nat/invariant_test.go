@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -47,6 +49,14 @@ func checkInvariants(t *testing.T, tb *Table) {
 	}
 }
 
+// invariantSeeds is 3, or $NAT_INVARIANT_SEEDS for a longer hunt.
+func invariantSeeds() uint64 {
+	if n, err := strconv.ParseUint(os.Getenv("NAT_INVARIANT_SEEDS"), 10, 32); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}
+
 // TestInvariants runs random traffic through every preset with a small
 // address and port space, so that collisions, reuse, hairpins, expiry,
 // sweeps and rehashes all happen, and checks the table as it goes.
@@ -72,7 +82,7 @@ func TestInvariants(t *testing.T) {
 		}},
 	)
 	for _, v := range variants {
-		for seed := uint64(1); seed <= 3; seed++ {
+		for seed := uint64(1); seed <= invariantSeeds(); seed++ {
 			t.Run(fmt.Sprintf("%s/%d", v.name, seed), func(t *testing.T) {
 				cfg := preset(t, v.preset, "203.0.113.7")
 				cfg.Seed = seed
@@ -90,6 +100,9 @@ func TestInvariants(t *testing.T) {
 				var recent []Tuple // translated packets, to answer
 				for i := 0; i < 4000; i++ {
 					at += time.Duration(rng.IntN(60)) * time.Millisecond
+					if rng.IntN(200) == 0 { // a quiet spell: most entries expire
+						at += 200 * time.Second
+					}
 					var ev Event
 					switch k := rng.IntN(10); {
 					case k < 6: // outbound from a few hosts and ports
@@ -114,6 +127,9 @@ func TestInvariants(t *testing.T) {
 							Dst: netip.MustParseAddr("203.0.113.7"), DstPort: []uint16{8080, 1100}[rng.IntN(2)]}}
 					}
 					ev.At = at
+					if ev.Packet.Proto == TCP {
+						ev.Flags = []TCPFlags{0, 0, 0, SYN, ACK, FIN | ACK, RST}[rng.IntN(7)]
+					}
 					r, err := tb.Process(ev)
 					if err != nil && !errors.Is(err, ErrPortExhausted) {
 						t.Fatalf("event %d %v: %v", i, ev, err)
