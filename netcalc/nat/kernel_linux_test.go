@@ -364,3 +364,98 @@ func TestKernelICMPIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelSNATPool checks the external address the kernel picks from an
+// SNAT pool against the simulation, for 8 clients each talking to 4
+// servers: a client's first connection gets the address of
+// find_best_ips_proto (a jhash2 of the source address seeded with the
+// destination: bestIP), later ones reuse that mapping
+// (find_appropriate_src), and ports are kept or moved alike.
+func TestKernelSNATPool(t *testing.T) {
+	nsI, nsR, _ := kernelLab(t)
+	var flows []string
+	for h := 20; h < 28; h++ {
+		src := fmt.Sprintf("10.0.0.%d", h)
+		if out, err := exec.Command("ip", "-n", nsI, "addr", "add", src+"/24", "dev", nicOf(t, nsI)).CombinedOutput(); err != nil {
+			t.Fatalf("ip addr add %s: %v\n%s", src, err, out)
+		}
+		for d := 1; d <= 4; d++ {
+			flows = append(flows, fmt.Sprintf("udp %s:5000 -> 198.51.100.%d:53", src, d))
+		}
+	}
+	for _, args := range [][]string{
+		{"iptables", "-t", "nat", "-F", "POSTROUTING"},
+		{"iptables", "-t", "nat", "-A", "POSTROUTING", "-o", nicOf(t, nsR), "-j", "SNAT", "--to-source", "203.0.113.4-203.0.113.7"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", nsR}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	sendFrom(t, nsI, flows)
+	out, err := exec.Command("ip", "netns", "exec", nsR, "conntrack", "-L", "-p", "udp").Output()
+	if err != nil {
+		t.Fatalf("conntrack -L: %v", err)
+	}
+	kernel := map[Tuple]Conn{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		c, err := ParseConn(line)
+		if err != nil {
+			t.Fatalf("ParseConn(%q): %v", line, err)
+		}
+		kernel[c.Orig] = c
+	}
+	cfg := preset(t, PresetLinux, "203.0.113.7")
+	cfg.Kind, cfg.External = SNAT, mustRange("203.0.113.4-203.0.113.7")
+	var evs []string
+	for _, f := range flows {
+		evs = append(evs, "0 out "+f)
+	}
+	_, tb := run(t, cfg, evs...)
+	sim := tb.Conns()
+	if len(sim) != len(kernel) {
+		t.Fatalf("kernel %d entries, simulation %d\n%s", len(kernel), len(sim), out)
+	}
+	used := map[netip.Addr]bool{}
+	moved := map[netip.AddrPort]netip.AddrPort{} // simulated -> kernel external endpoint
+	for _, s := range sim {
+		k, ok := kernel[s.Orig]
+		if !ok {
+			t.Fatalf("kernel has no entry for %v", s.Orig)
+		}
+		used[k.Reply.Dst] = true
+		if k.Reply.Dst != s.Reply.Dst {
+			t.Errorf("%v -> %v: kernel chose %v, simulation %v", s.Orig.Src, s.Orig.Dst, k.Reply.Dst, s.Reply.Dst)
+		}
+		kp, sp := k.Reply.DstAddrPort(), s.Reply.DstAddrPort()
+		if (kp.Port() == 5000) != (sp.Port() == 5000) {
+			t.Errorf("%v: kernel port %d, simulation %d: want both kept or both moved", s.Orig, kp.Port(), sp.Port())
+		}
+		if sp.Port() != 5000 {
+			if prev, ok := moved[sp]; ok && prev != kp {
+				t.Errorf("%v: simulation reuses %v, the kernel used %v then %v", s.Orig, sp, prev, kp)
+			}
+			moved[sp] = kp
+		}
+	}
+	if len(used) < 2 {
+		t.Errorf("%d pool addresses used; want a spread\n%s", len(used), out)
+	}
+	t.Logf("router conntrack -L -p udp:\n%s", out)
+}
+
+// nicOf returns the name of the veth interface in namespace ns.
+func nicOf(t *testing.T, ns string) string {
+	t.Helper()
+	out, err := exec.Command("ip", "-n", ns, "-o", "link", "show", "type", "veth").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasPrefix(f[1], "nn") && (strings.HasPrefix(f[1], "nnro") || !strings.HasPrefix(f[1], "nnr")) {
+			return strings.SplitN(strings.TrimSuffix(f[1], ":"), "@", 2)[0]
+		}
+	}
+	t.Fatalf("no veth in %s:\n%s", ns, out)
+	return ""
+}
