@@ -459,3 +459,65 @@ func nicOf(t *testing.T, ns string) string {
 	t.Fatalf("no veth in %s:\n%s", ns, out)
 	return ""
 }
+
+// TestKernelExhaustion checks port exhaustion against the kernel: with
+// MASQUERADE --to-ports 5000-5001, two hosts get the two ports toward one
+// server, a third host's packet is dropped (no entry), and toward another
+// server the ports serve again.
+func TestKernelExhaustion(t *testing.T) {
+	nsI, nsR, _ := kernelLab(t)
+	if out, err := exec.Command("ip", "-n", nsI, "addr", "add", "10.0.0.7/24", "dev", nicOf(t, nsI)).CombinedOutput(); err != nil {
+		t.Fatalf("ip addr add: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"iptables", "-t", "nat", "-F", "POSTROUTING"},
+		{"iptables", "-t", "nat", "-A", "POSTROUTING", "-o", nicOf(t, nsR), "-p", "udp", "-j", "MASQUERADE", "--to-ports", "5000-5001"},
+	} {
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", nsR}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	flows := []string{
+		"udp 10.0.0.5:40000 -> 198.51.100.7:53",
+		"udp 10.0.0.6:40000 -> 198.51.100.7:53",
+		"udp 10.0.0.7:40000 -> 198.51.100.7:53", // no port left toward .7:53
+		"udp 10.0.0.7:40001 -> 198.51.100.8:53", // the same ports toward another server
+	}
+	sendFrom(t, nsI, flows)
+	out, err := exec.Command("ip", "netns", "exec", nsR, "conntrack", "-L", "-p", "udp").Output()
+	if err != nil {
+		t.Fatalf("conntrack -L: %v", err)
+	}
+	t.Logf("router conntrack -L -p udp:\n%s", out)
+	kernel := map[Tuple]Conn{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		c, err := ParseConn(line)
+		if err != nil {
+			t.Fatalf("ParseConn(%q): %v", line, err)
+		}
+		kernel[c.Orig] = c
+	}
+	cfg := preset(t, PresetLinux, "203.0.113.7")
+	cfg.PortMin, cfg.PortMax = 5000, 5001
+	var evs []string
+	for _, f := range flows {
+		evs = append(evs, "0 out "+f)
+	}
+	res, tb := run(t, cfg, evs...)
+	if res[2].Reason != PortExhausted {
+		t.Fatalf("simulation: third flow %v %s; want port-exhausted", res[2].Verdict, res[2].Reason)
+	}
+	sim := tb.Conns()
+	if len(kernel) != len(sim) {
+		t.Fatalf("kernel %d entries, simulation %d; want the exhausted flow absent from both\n%s", len(kernel), len(sim), out)
+	}
+	for _, s := range sim {
+		k, ok := kernel[s.Orig]
+		if !ok {
+			t.Fatalf("kernel has no entry for %v", s.Orig)
+		}
+		if p := k.Reply.DstPort; p != 5000 && p != 5001 {
+			t.Errorf("kernel gave %v port %d; want 5000 or 5001", s.Orig, p)
+		}
+	}
+}
