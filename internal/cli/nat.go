@@ -280,8 +280,12 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if err != nil {
 		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
 	}
-	if opts.Flows < 0 || opts.Flows > 50_000_000 {
-		return BadInputf("--flows: %d is out of range, want 0 to 50000000", opts.Flows)
+	if opts.Flows < 0 || opts.Flows > 5_000_000 {
+		// about 200 bytes of table per flow: 5e6 flows is 1 GB
+		return BadInputf("--flows: %d is out of range, want 0 to 5000000", opts.Flows)
+	}
+	if opts.Interval < 0 {
+		return BadInputf("--interval: %v is negative, want a duration such as 10ms", opts.Interval)
 	}
 	cfg, _ := preset.Config()
 	cfg.Seed = opts.Seed
