@@ -65,8 +65,8 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	x, err := time.ParseDuration(s)
-	if err != nil || x < 0 {
-		return fmt.Errorf("time %q: want seconds (30, 0.5) or a duration (1m30s, 250ms)", s)
+	if err != nil || x < 0 || x > 1e9*time.Second {
+		return fmt.Errorf("time %q: want seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s", s)
 	}
 	*d = duration(x)
 	return nil
@@ -232,6 +232,9 @@ func yamlError(src []byte, err error) error {
 		msg = fmt.Sprintf("unknown field %q (see netcalc nat simulate --help for the fields)", m[1])
 		line = lines.key(field)
 	}
+	if m := regexp.MustCompile(`time "([^"]+)"`).FindStringSubmatch(msg); line == 0 && m != nil {
+		line = lines.contains(m[1])
+	}
 	return &ScenarioError{Line: line, Err: errors.New(msg)}
 }
 
@@ -388,6 +391,16 @@ func (li lineIndex) key(k string) int {
 	for i, l := range li.lines {
 		t := strings.TrimLeft(strings.TrimSpace(l), "- ")
 		if strings.HasPrefix(t, k+":") || strings.HasPrefix(t, `"`+k+`":`) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// contains returns the first line containing s, or 0.
+func (li lineIndex) contains(s string) int {
+	for i, l := range li.lines {
+		if strings.Contains(l, s) {
 			return i + 1
 		}
 	}
