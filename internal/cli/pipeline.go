@@ -30,8 +30,15 @@ type lineBatch struct {
 func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(in Input, dst []byte) ([]byte, error)) error {
 	const batchSize = 512
 	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *lineBatch, workers)
-	order := make(chan *lineBatch, workers*2)
+	inFlight := workers * 3
+	work := make(chan *lineBatch, inFlight)
+	order := make(chan *lineBatch, inFlight)
+	// Batches are recycled through free, which also bounds memory: the
+	// reader waits for the writer when inFlight batches are out.
+	free := make(chan *lineBatch, inFlight)
+	for i := 0; i < inFlight; i++ {
+		free <- &lineBatch{lines: make([]Input, 0, batchSize), results: make([]lineResult, 0, batchSize), out: make([]byte, 0, 64<<10)}
+	}
 	var readErr error
 
 	go func() { // reader
@@ -40,11 +47,17 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		n := 0
-		b := &lineBatch{done: make(chan struct{})}
+		next := func() *lineBatch {
+			b := <-free
+			b.lines, b.results, b.out = b.lines[:0], b.results[:0], b.out[:0]
+			b.done = make(chan struct{})
+			return b
+		}
+		b := next()
 		flush := func() {
 			work <- b
 			order <- b
-			b = &lineBatch{done: make(chan struct{})}
+			b = next()
 		}
 		for sc.Scan() {
 			n++
@@ -71,11 +84,10 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				b.results = make([]lineResult, len(b.lines))
-				for j, in := range b.lines {
+				for _, in := range b.lines {
 					var err error
 					b.out, err = fn(in, b.out)
-					b.results[j] = lineResult{end: len(b.out), err: err}
+					b.results = append(b.results, lineResult{end: len(b.out), err: err})
 				}
 				close(b.done)
 			}
@@ -97,6 +109,7 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 			start = res.end
 			e.Report(res.err)
 		}
+		free <- b
 	}
 	wg.Wait()
 	return readErr
