@@ -37,7 +37,7 @@ for src, line in zip(open(sys.argv[1]), open(sys.argv[2])):
 print("python ipaddress: %d of %d lines agree (cidr, first/last host, usable hosts)" % (n - bad, n))
 sys.exit(1 if bad else 0)
 PY
-report "cidr -o json, $N mixed v4/v6 lines" "$nt" "$nr" "(no peer)" 0 0
+awk -v a="$nt" -v r="$nr" -v n="$N" 'BEGIN{printf "%-40s netcalc %6.2fs %6.1f MB | target < 2 s, < 50 MB\n", "cidr -o json, " n " mixed v4/v6 lines", a, r/1024}' 
 
 read -r nt nr < <(best3_in "$in4" "$BENCH_OUT/cidr4.netcalc.jsonl" "$NETCALC" cidr -o json -)
 read -r st sr < <(best3_in "$in4" "$BENCH_OUT/cidr4.sipcalc.txt" sipcalc -)
