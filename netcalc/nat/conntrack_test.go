@@ -27,10 +27,10 @@ var conntrackLines = []struct {
 	},
 	{
 		name: "udp replied",
-		line: "udp      17 29 src=192.168.0.42 dst=1.1.1.1 sport=51000 dport=53 src=1.1.1.1 dst=192.168.0.42 sport=53 dport=51000 mark=0 use=1",
+		line: "udp      17 29 src=192.168.0.42 dst=203.0.113.53 sport=51000 dport=53 src=203.0.113.53 dst=192.168.0.42 sport=53 dport=51000 mark=0 use=1",
 		want: Conn{
-			Orig:    Tuple{Proto: UDP, Src: netip.MustParseAddr("192.168.0.42"), Dst: netip.MustParseAddr("1.1.1.1"), SrcPort: 51000, DstPort: 53},
-			Reply:   Tuple{Proto: UDP, Src: netip.MustParseAddr("1.1.1.1"), Dst: netip.MustParseAddr("192.168.0.42"), SrcPort: 53, DstPort: 51000},
+			Orig:    Tuple{Proto: UDP, Src: netip.MustParseAddr("192.168.0.42"), Dst: netip.MustParseAddr("203.0.113.53"), SrcPort: 51000, DstPort: 53},
+			Reply:   Tuple{Proto: UDP, Src: netip.MustParseAddr("203.0.113.53"), Dst: netip.MustParseAddr("192.168.0.42"), SrcPort: 53, DstPort: 51000},
 			Timeout: 29,
 		},
 	},

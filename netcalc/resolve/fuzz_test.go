@@ -105,7 +105,7 @@ func slowHostsLookup(text, name string) int {
 func FuzzParseResolvConf(f *testing.F) {
 	seeds := []string{
 		"nameserver 127.0.0.1\n", // one server
-		"nameserver 1.1.1.1\nnameserver ::1\nnameserver 2.2.2.2\nnameserver 3.3.3.3\n", // a fourth server is ignored
+		"nameserver 203.0.113.1\nnameserver ::1\nnameserver 2.2.2.2\nnameserver 3.3.3.3\n", // a fourth server is ignored
 		"search . a.test. # comment\n",                          // root entry, rooted domain, inline comment
 		"domain a.test\nsearch b.test c.test\ndomain d.test\n",  // last of search/domain wins
 		"options ndots:99 timeout:0 attempts:100\n",             // out-of-range values are capped
