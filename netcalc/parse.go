@@ -196,6 +196,47 @@ func ParseSpec(s string) (Spec, error) {
 	return parseSpec(addr, length, s)
 }
 
+// MustParseSpec is ParseSpec that panics on error; for tests and literals
+// only.
+func MustParseSpec(s string) Spec {
+	sp, err := ParseSpec(s)
+	if err != nil {
+		panic(err)
+	}
+	return sp
+}
+
+// SpecFrom returns the Spec of address a (its zone kept) with prefix length
+// bits, written as a length. It does not validate bits: an out-of-range
+// length gives an invalid Spec, as netip.PrefixFrom does.
+func SpecFrom(a netip.Addr, bits int) Spec {
+	return Spec{Prefix: netip.PrefixFrom(a, bits), Zone: a.Zone(), Mask: MaskLength}
+}
+
+// MarshalText implements encoding.TextMarshaler with String's form; the
+// zero Spec gives empty text.
+func (s Spec) MarshalText() ([]byte, error) {
+	if !s.IsValid() {
+		return []byte{}, nil
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseSpec; empty
+// text gives the zero Spec.
+func (s *Spec) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		*s = Spec{}
+		return nil
+	}
+	sp, err := ParseSpec(string(text))
+	if err != nil {
+		return err
+	}
+	*s = sp
+	return nil
+}
+
 // ParseSpecMask parses an address and a separate mask or length, as in the
 // two-argument form `netcalc cidr 192.168.1.10 255.255.255.0`. mask may be
 // "24", "/24", a netmask or a wildcard mask.

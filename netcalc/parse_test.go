@@ -47,6 +47,15 @@ func TestParseSpec(t *testing.T) {
 			if err != nil || again.Prefix != got.Prefix || again.Zone != got.Zone {
 				t.Errorf("round trip of %s = %v, %v", got, again, err)
 			}
+			// MarshalText agrees with String, and UnmarshalText inverts it.
+			text, err := got.MarshalText()
+			if err != nil || string(text) != got.String() {
+				t.Errorf("MarshalText(%s) = %q, %v; want String's %q", got, text, err, got.String())
+			}
+			var back Spec
+			if err := back.UnmarshalText(text); err != nil || back.Prefix != got.Prefix || back.Zone != got.Zone {
+				t.Errorf("UnmarshalText(%q) = %v, %v; want %v", text, back, err, got)
+			}
 		})
 	}
 }
@@ -112,6 +121,28 @@ func TestParsePrefixRejectsZone(t *testing.T) {
 	if p := MustParsePrefix("10.1.2.3/8"); p != netip.MustParsePrefix("10.1.2.3/8") {
 		t.Errorf("MustParsePrefix kept %v; want host bits kept", p)
 	}
+}
+
+func TestSpecConstructors(t *testing.T) {
+	if got := SpecFrom(netip.MustParseAddr("fe80::1%eth0"), 64); got != MustParseSpec("fe80::1%eth0/64") {
+		t.Errorf("SpecFrom = %+v; want %+v", got, MustParseSpec("fe80::1%eth0/64"))
+	}
+	if SpecFrom(netip.MustParseAddr("10.0.0.1"), 33).IsValid() {
+		t.Error("SpecFrom with /33 is valid")
+	}
+	var zero Spec
+	if text, _ := zero.MarshalText(); len(text) != 0 {
+		t.Errorf("zero Spec MarshalText = %q; want empty", text)
+	}
+	if err := zero.UnmarshalText([]byte("10.0.0.1/40")); err == nil {
+		t.Error("UnmarshalText accepted /40")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MustParseSpec did not panic on bad input")
+		}
+	}()
+	MustParseSpec("010.0.0.1")
 }
 
 func TestParseSpecMask(t *testing.T) {
