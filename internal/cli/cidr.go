@@ -62,12 +62,15 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 		if len(args) == 0 && env.StdinTTY {
 			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line")
 		}
-		err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
+		n, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
 			sp, err := netcalc.ParseSpec(in.Text)
 			return cidrFormat(env, opts, in, sp, err, dst)
 		})
 		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return BadInputf("no input on stdin: expected one address or prefix per line, such as 192.168.1.10/24")
 		}
 		return env.Finish()
 	}

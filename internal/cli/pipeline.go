@@ -26,8 +26,8 @@ type lineBatch struct {
 // batches whatever the input size. fn appends the output for one line to
 // dst and returns it, with an error to report (env.Report) in order after
 // that output, or nil. sep is written between two non-empty outputs. Blank lines
-// and '#' comments are skipped.
-func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(in Input, dst []byte) ([]byte, error)) error {
+// and '#' comments are skipped. It returns how many inputs fn saw.
+func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(in Input, dst []byte) ([]byte, error)) (int, error) {
 	const batchSize = 512
 	workers := runtime.GOMAXPROCS(0)
 	inFlight := workers * 3
@@ -94,8 +94,9 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 		}()
 	}
 
-	wrote := false
+	wrote, inputs := false, 0
 	for b := range order {
+		inputs += len(b.lines)
 		<-b.done
 		start := 0
 		for _, res := range b.results {
@@ -112,5 +113,5 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 		free <- b
 	}
 	wg.Wait()
-	return readErr
+	return inputs, readErr
 }
