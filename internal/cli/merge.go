@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"io"
+	"math/big"
 	"net/netip"
 	"os"
 	"strconv"
@@ -209,15 +210,14 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 	switch {
 	case count && env.JSON():
 		return WriteJSON(env.Out, struct {
-			Addresses netcalc.Count `json:"addresses"`
+			Addresses string        `json:"addresses"`
 			IPv4      netcalc.Count `json:"ipv4"`
 			IPv6      netcalc.Count `json:"ipv6"`
 			CIDRs     int           `json:"cidrs"`
 			Ranges    int           `json:"ranges"`
-		}{s.Count(), s.Count4(), s.Count6(), countPrefixes(s), s.NumRanges()})
+		}{totalCount(s), s.Count4(), s.Count6(), countPrefixes(s), s.NumRanges()})
 	case count:
-		buf = s.Count().AppendTo(buf)
-		_, err := env.Out.Write(append(buf, '\n'))
+		_, err := env.Out.Write([]byte(totalCount(s) + "\n"))
 		return err
 	case ranges:
 		for r := range s.AllRanges() {
@@ -245,6 +245,17 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 		}
 	}
 	return nil
+}
+
+// totalCount returns the number of addresses in s in decimal. Set.Count
+// saturates at 2^128, so a set holding all of IPv6 and some IPv4 (up to
+// 2^128+2^32 addresses) is summed with math/big.
+func totalCount(s *netcalc.Set) string {
+	v4, v6 := s.Count4(), s.Count6()
+	if sum := v4.Add(v6); sum.Cmp(netcalc.PowerOfTwo(128)) < 0 {
+		return sum.String()
+	}
+	return new(big.Int).Add(v4.Big(), v6.Big()).String()
 }
 
 func countPrefixes(s *netcalc.Set) int {
