@@ -114,7 +114,11 @@ func splitRun(env *Env, opts *splitOptions) error {
 		if s, err = netcalc.SplitByCount(parent, n); err != nil {
 			return planErr(err)
 		}
-		why := fmt.Sprintf("--count %s: /%d gives %s of %s addresses", n, s.Bits, planPlural(s.Count(), "subnet"), s.Size())
+		size := "1 address"
+		if s.Size() != netcalc.CountFromUint64(1) {
+			size = s.Size().String() + " addresses"
+		}
+		why := fmt.Sprintf("--count %s: /%d gives %s of %s", n, s.Bits, planPlural(s.Count(), "subnet"), size)
 		if s.Bits > parent.Bits() {
 			why += fmt.Sprintf("; /%d would give only %s", s.Bits-1, netcalc.PowerOfTwo(s.Bits-1-parent.Bits()))
 		}
