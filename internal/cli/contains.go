@@ -78,7 +78,8 @@ func containsRun(env *Env, opts *containsOptions) error {
 	t := env.NewTable()
 	var buf []byte
 	err := env.EachInput(opts.Items, true, func(in Input) error {
-		e, err := netcalc.ParseEntry(stripComment(in))
+		text := stripComment(in)
+		e, err := netcalc.ParseEntry(text)
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
@@ -93,7 +94,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 		}
 		if env.JSON() {
 			buf = append(buf[:0], `{"item":`...)
-			buf = netcalc.AppendJSONString(buf, in.Text)
+			buf = netcalc.AppendJSONString(buf, text)
 			buf = append(buf, `,"contained":`...)
 			buf = appendBool(buf, inside)
 			buf = append(buf, `,"overlaps":`...)
@@ -111,7 +112,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 		default:
 			answer = env.Paint(Red, "no")
 		}
-		t.Row(in.Text, answer)
+		t.Row(text, answer)
 		return nil
 	})
 	if ferr := t.Flush(); err == nil {
@@ -131,7 +132,7 @@ func appendBool(b []byte, v bool) []byte {
 }
 
 // stripComment returns the input text without a "#" comment when it came
-// from a stream.
+// from a stream (the entry that commands parse and echo back).
 func stripComment(in Input) string {
 	if i := strings.IndexByte(in.Text, '#'); i >= 0 && in.Line > 0 {
 		return strings.TrimSpace(in.Text[:i])
@@ -177,12 +178,13 @@ type overlapItem struct {
 func overlapsRun(env *Env, opts *overlapsOptions) error {
 	var items []overlapItem
 	err := env.EachInput(opts.Args, true, func(in Input) error {
-		e, err := netcalc.ParseEntry(stripComment(in))
+		text := stripComment(in)
+		e, err := netcalc.ParseEntry(text)
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
-		items = append(items, overlapItem{text: in.Text, r: e.Range, idx: len(items)})
+		items = append(items, overlapItem{text: text, r: e.Range, idx: len(items)})
 		return nil
 	})
 	if err != nil {

@@ -45,11 +45,7 @@ reported and the others still printed, with exit status 2.`,
 func rangeRun(env *Env, opts *rangeOptions) error {
 	var buf []byte
 	err := env.EachInput(opts.Args, true, func(in Input) error {
-		text := in.Text
-		if i := strings.IndexByte(text, '#'); i >= 0 && in.Line > 0 {
-			text = strings.TrimSpace(text[:i])
-		}
-		e, err := netcalc.ParseEntry(text)
+		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil

@@ -43,11 +43,7 @@ func supernetRun(env *Env, opts *supernetOptions) error {
 	var b netcalc.SetBuilder
 	n := 0
 	err := env.EachInput(opts.Args, true, func(in Input) error {
-		text := in.Text
-		if i := strings.IndexByte(text, '#'); i >= 0 && in.Line > 0 {
-			text = strings.TrimSpace(text[:i])
-		}
-		e, err := netcalc.ParseEntry(text)
+		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
