@@ -73,7 +73,7 @@ func TestLinkLab(t *testing.T) {
 			`^$`, `^netcalc: link: route 10\.0\.0\.1: no route \(network is unreachable\)\n$`},
 		{"loopback refused", []string{"arp", "--netns", tp.A, "-i", "lo", "203.0.113.2"}, 2,
 			`^$`, `loopback: there is no link layer to ask`},
-		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "-t", "200ms", "-r", "1", "--rate", "5000"}, 0,
+		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "-t", "500ms", "-r", "1", "--rate", "5000"}, 0,
 			`^198\.51\.100\.1\t` + l.MAC(tp.B, "veth-d") + `\t[^\n]+\tveth-c\tunicast, local\n` +
 				`198\.51\.100\.3\t` + l.MAC(tp.E, "veth-e") + `\t[^\n]+\n` +
 				`198\.51\.100\.4\t` + l.MAC(tp.F, "veth-f") + `\t[^\n]+\n$`, ""},

@@ -1,12 +1,16 @@
 // Package testlab builds throw-away network labs for tests: network
 // namespaces joined by veth pairs, bridges and routers, using iproute2.
-// Every namespace gets a name unique to the test process and is deleted
-// in t.Cleanup, also when the test fails. Labs use documentation prefixes
+// Every namespace gets a name unique to the lab ("ncl" + process id +
+// random tag + sequence number, so that labs of test binaries running in
+// parallel, and leftovers of a killed run whose process id is reused,
+// never clash) and is deleted in t.Cleanup, also when the test fails. Labs use documentation prefixes
 // only (198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and never touch the
 // host's own interfaces: links are created directly inside namespaces.
 package testlab
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -23,7 +27,16 @@ type Lab struct {
 	names  []string
 }
 
-var seq atomic.Int64
+var (
+	seq atomic.Int64
+	// tag tells this process's labs from those of an earlier process that
+	// had the same id and was killed before its cleanup ran.
+	tag = func() string {
+		b := make([]byte, 3)
+		rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+		return hex.EncodeToString(b)
+	}()
+)
 
 // Skip reports why namespace labs cannot run here, or "" when they can.
 func Skip() string {
@@ -43,7 +56,7 @@ func New(t testing.TB) *Lab {
 	if why := Skip(); why != "" {
 		t.Skip("skipping namespace lab: " + why)
 	}
-	l := &Lab{t: t, prefix: fmt.Sprintf("nc%d-%d-", os.Getpid(), seq.Add(1))}
+	l := &Lab{t: t, prefix: fmt.Sprintf("ncl%d%s-%d-", os.Getpid(), tag, seq.Add(1))}
 	t.Cleanup(l.Close)
 	return l
 }
@@ -60,13 +73,16 @@ func (l *Lab) Close() {
 }
 
 // NS creates a namespace with its loopback up and returns its full name
-// (short name prefixed with the lab's unique prefix).
+// (short name prefixed with the lab's unique prefix). IPv6 duplicate
+// address detection is off in it, so that link-local addresses are usable
+// as soon as a link is up instead of after a second or two of DAD.
 func (l *Lab) NS(short string) string {
 	l.t.Helper()
 	name := l.prefix + short
 	l.IP("netns", "add", name)
 	l.names = append(l.names, name)
 	l.IP("-n", name, "link", "set", "lo", "up")
+	l.Exec(name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
 	return name
 }
 
