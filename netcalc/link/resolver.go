@@ -142,6 +142,16 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 	if r.Source.IsValid() && r.Source.Unmap().Is4() != target.Is4() {
 		return p, nil, &Error{Op: op, Target: target, Err: ErrNoSource, Detail: "source " + r.Source.String() + " is not of the target's family"}
 	}
+	if r.Source.IsValid() {
+		// The kernel would only say "network is unreachable".
+		ours, err := r.isLocal(r.Source.Unmap())
+		if err != nil {
+			return p, nil, err
+		}
+		if !ours {
+			return p, nil, &Error{Op: op, Target: target, Err: ErrNoSource, Detail: r.Source.String() + " is not an address of this host; see `netcalc addr`"}
+		}
+	}
 	oif := 0
 	ifname := r.Interface
 	if ifname == "" && target.Zone() != "" {
@@ -209,6 +219,20 @@ func (r *Resolver) owner(a netip.Addr) (Interface, error) {
 	}
 	// 127.0.0.2 and the like are local through a route on lo.
 	return r.Host.findLink(0, "lo")
+}
+
+// isLocal reports whether a is one of the host's addresses.
+func (r *Resolver) isLocal(a netip.Addr) (bool, error) {
+	as, err := r.Host.sys.addrs()
+	if err != nil {
+		return false, &Error{Op: "addrs", Err: errors.New("listing addresses"), Cause: err}
+	}
+	for _, x := range as {
+		if x.Prefix.Addr().WithZone("") == a.WithZone("") {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (r *Resolver) firstAddr(index int, v4 bool) netip.Addr {

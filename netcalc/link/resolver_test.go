@@ -66,9 +66,12 @@ func TestResolve(t *testing.T) {
 			requests: []string{"203.0.113.2", "203.0.113.2", "203.0.113.2"},
 		},
 		{
-			name:     "explicit source",
-			target:   "203.0.113.2",
-			opts:     Resolver{Source: addr("203.0.113.9")},
+			name:   "explicit source",
+			target: "203.0.113.2",
+			opts:   Resolver{Source: addr("203.0.113.9")},
+			setup: func(f *fakeSystem) { // a secondary address
+				f.as = append(f.as, Address{Interface: "eth0", Index: 2, Prefix: netip.MustParsePrefix("203.0.113.9/24"), Scope: "global"})
+			},
 			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.9"), MAC: macPeer, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.2"},
 		},
@@ -131,6 +134,7 @@ func TestResolve(t *testing.T) {
 		{name: "multicast", target: "224.0.0.1", wantErr: ErrInvalidTarget},
 		{name: "unspecified", target: "::", wantErr: ErrInvalidTarget},
 		{name: "broadcast", target: "255.255.255.255", wantErr: ErrInvalidTarget},
+		{name: "source not ours", target: "203.0.113.2", opts: Resolver{Source: addr("198.51.100.200")}, wantErr: ErrNoSource},
 		{name: "source of the wrong family", target: "203.0.113.2", opts: Resolver{Source: addr("2001:db8::1")}, wantErr: ErrNoSource},
 		{
 			name:   "no permission",
