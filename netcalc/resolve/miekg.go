@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -44,12 +45,13 @@ type exchanger interface {
 	exchange(ctx context.Context, q wireQuery, server netip.AddrPort, tr Transport) (wireReply, error)
 }
 
-// miekgExchanger is the production exchanger.
-type miekgExchanger struct{}
+// miekgExchanger is the production exchanger. pool keeps UDP sockets to
+// loopback servers between queries; nil means a fresh socket every time.
+type miekgExchanger struct{ pool *connPool }
 
 var _ exchanger = miekgExchanger{}
 
-func (miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.AddrPort, tr Transport) (wireReply, error) {
+func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.AddrPort, tr Transport) (wireReply, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(q.Name, uint16(q.Type))
 	m.RecursionDesired = true
@@ -57,27 +59,44 @@ func (miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.Ad
 	m.SetEdns0(ednsSize, false)
 
 	c := &dns.Client{Net: string(tr), UDPSize: ednsSize}
-	// server.String() brackets IPv6 and keeps zones ("[fe80::1%eth0]:53").
-	co, err := c.DialContext(ctx, server.String())
-	if err != nil {
-		return wireReply{}, classify(ctx, err)
+	reuse := x.pool != nil && reusable(server, tr)
+	var co *dns.Conn
+	if reuse {
+		co = x.pool.get(server)
 	}
-	defer co.Close()
+	if co == nil {
+		// server.String() brackets IPv6 and keeps zones ("[fe80::1%eth0]:53").
+		var err error
+		if co, err = c.DialContext(ctx, server.String()); err != nil {
+			return wireReply{}, classify(ctx, err)
+		}
+	}
 	// The client only honours deadlines; close the connection when ctx is
 	// cancelled so that an interrupt ends the read at once.
 	stop := context.AfterFunc(ctx, func() { co.Close() })
-	defer stop()
 	r, rtt, err := c.ExchangeWithConnContext(ctx, m, co)
-	if err != nil {
-		return wireReply{RTT: rtt}, classify(ctx, err)
+	if !stop() {
+		reuse = false // ctx ended: the socket is closed or about to be
 	}
-	if len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Name) ||
-		r.Question[0].Qtype != uint16(q.Type) || r.Question[0].Qclass != dns.ClassINET {
+	if err == nil && (len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Name) ||
+		r.Question[0].Qtype != uint16(q.Type) || r.Question[0].Qclass != dns.ClassINET) {
 		got := "no question"
 		if len(r.Question) > 0 {
 			got = fmt.Sprintf("%s %s", r.Question[0].Name, Type(r.Question[0].Qtype))
 		}
+		co.Close()
 		return wireReply{RTT: rtt}, fmt.Errorf("%w: asked %s %s, reply is for %s", ErrMismatch, q.Name, q.Type, got)
+	}
+	if err != nil {
+		// A socket that timed out may still receive the late reply: never
+		// reuse it.
+		co.Close()
+		return wireReply{RTT: rtt}, classify(ctx, err)
+	}
+	if reuse {
+		x.pool.put(server, co)
+	} else {
+		co.Close()
 	}
 	rep := wireReply{
 		Rcode: Rcode(r.Rcode),
@@ -96,6 +115,79 @@ func (miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.Ad
 		})
 	}
 	return rep, nil
+}
+
+// connPool keeps idle connected UDP sockets to loopback servers, so that a
+// batch does not pay socket, connect and close for every query (they were
+// half of netcalc's system calls per name). Only loopback servers qualify:
+// RFC 5452's defence against forged replies is an unpredictable ID and
+// source port per query, and a reused socket keeps its port. Over loopback
+// the port protects nothing: Linux drops packets from outside whose source
+// is 127.0.0.0/8 or ::1 (martians), so no off-path attacker can reach the
+// socket, and a process on the host can read the port from /proc/net/udp.
+// Every socket still gets a kernel-chosen random port when it is opened,
+// and each query a random ID. A socket goes back to the pool only after a
+// clean exchange (a matching reply); after a timeout, a mismatch or a
+// cancellation it is closed, so that a late reply cannot meet a later
+// query. The zero connPool is empty and ready.
+type connPool struct {
+	mu   sync.Mutex
+	idle map[netip.AddrPort][]*dns.Conn
+}
+
+// reusable reports whether a socket to server over tr may serve several
+// queries: UDP to 127.0.0.0/8 or ::1 only (not ::ffff:127.0.0.1, which a
+// packet from outside could carry).
+func reusable(server netip.AddrPort, tr Transport) bool {
+	return tr == UDP && server.Addr().IsLoopback() && !server.Addr().Is4In6()
+}
+
+// maxIdlePerServer bounds the idle sockets kept per server (--concurrency
+// is at most 1024 names with two types each; beyond this the extra sockets
+// are closed).
+const maxIdlePerServer = 256
+
+func (p *connPool) get(server netip.AddrPort) *dns.Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := p.idle[server]
+	if len(l) == 0 {
+		return nil
+	}
+	co := l[len(l)-1]
+	p.idle[server] = l[:len(l)-1]
+	return co
+}
+
+func (p *connPool) put(server netip.AddrPort, co *dns.Conn) {
+	p.mu.Lock()
+	if len(p.idle[server]) < maxIdlePerServer {
+		if p.idle == nil {
+			p.idle = map[netip.AddrPort][]*dns.Conn{}
+		}
+		p.idle[server] = append(p.idle[server], co)
+		co = nil
+	}
+	p.mu.Unlock()
+	if co != nil {
+		co.Close()
+	}
+}
+
+// closeIdle closes every idle socket and reports how many there were.
+func (p *connPool) closeIdle() int {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	n := 0
+	for _, l := range idle {
+		for _, co := range l {
+			co.Close()
+			n++
+		}
+	}
+	return n
 }
 
 // classify maps transport errors to netcalc's sentinels.

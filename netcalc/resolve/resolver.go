@@ -40,8 +40,9 @@ type Resolver struct {
 	// Warnings are remarks from loading the configuration files.
 	Warnings []Warning
 
-	ex   exchanger     // nil: miekg/dns
-	next atomic.Uint32 // rotate offset
+	ex    exchanger     // nil: miekg/dns
+	next  atomic.Uint32 // rotate offset
+	conns connPool      // idle UDP sockets to loopback servers
 }
 
 // Paths names the configuration files FromFiles reads. An empty path means
@@ -105,10 +106,15 @@ func (r *Resolver) order() []Source {
 
 func (r *Resolver) exchanger() exchanger {
 	if r.ex == nil {
-		return miekgExchanger{}
+		return miekgExchanger{pool: &r.conns}
 	}
 	return r.ex
 }
+
+// CloseIdle closes the UDP sockets the Resolver keeps open between queries
+// to loopback servers (see Lookup) and returns how many it closed. The
+// Resolver stays usable; a later query opens a new socket.
+func (r *Resolver) CloseIdle() int { return r.conns.closeIdle() }
 
 func (r *Resolver) maxHops() int {
 	if r.MaxCNAMEHops <= 0 {
@@ -142,7 +148,11 @@ func (r *Resolver) maxHops() int {
 //     "svc.cluster.local", are sent without one.
 //
 // Each query waits at most Config.Timeout; ctx's deadline, when earlier,
-// wins, and cancelling ctx stops the lookup at once.
+// wins, and cancelling ctx stops the lookup at once. Every query has a
+// random ID; over UDP to a non-loopback server each has a fresh socket with
+// a random source port (RFC 5452). UDP sockets to loopback servers are kept
+// and reused after a clean exchange, because forged replies cannot reach
+// them (see CloseIdle).
 //
 // Lookup always returns a Result with the queries sent. The error is a
 // *NameError for a name that cannot be looked up, a *LookupError (wrapping

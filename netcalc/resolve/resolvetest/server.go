@@ -34,9 +34,10 @@ type Rule struct {
 
 // Query is one query the server received.
 type Query struct {
-	Net  string // "udp" or "tcp"
-	Name string // as received, fully qualified
-	Type string // mnemonic, "A"
+	Net  string         // "udp" or "tcp"
+	Name string         // as received, fully qualified
+	Type string         // mnemonic, "A"
+	From netip.AddrPort // the client's address and source port
 }
 
 // String returns "NET TYPE NAME".
@@ -163,7 +164,8 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 	network := w.LocalAddr().Network()
 	name := strings.ToLower(q.Name)
 	s.mu.Lock()
-	s.log = append(s.log, Query{Net: network, Name: q.Name, Type: dns.TypeToString[q.Qtype]})
+	from, _ := netip.ParseAddrPort(w.RemoteAddr().String())
+	s.log = append(s.log, Query{Net: network, Name: q.Name, Type: dns.TypeToString[q.Qtype], From: from})
 	rule, ok := s.rules[name]
 	if !ok {
 		rule = s.rules["*"]
