@@ -2,7 +2,9 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"math/big"
 	"net/netip"
 	"os"
@@ -149,6 +151,10 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
 			return
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			l.bad(fmt.Errorf("%q is a directory, expected a file of addresses, prefixes or ranges", name))
+			return
+		}
 		r = f
 	}
 	lr := netcalc.NewListReader(r, source)
@@ -160,6 +166,10 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
 		if err != nil {
 			var le *netcalc.ListError
 			if !errors.As(err, &le) {
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err // the message names the source already
+				}
 				l.nbad++
 				l.env.Report(Failedf("reading %s: %v", source, err))
 				return
