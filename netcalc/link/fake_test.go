@@ -96,6 +96,12 @@ func (c *fakeConn) request(target netip.Addr) error {
 		return net.ErrClosed
 	default:
 	}
+	c.mu.Lock()
+	d := c.deadline
+	c.mu.Unlock()
+	if !d.IsZero() && !time.Now().Before(d) { // as a real socket's write
+		return &net.OpError{Op: "write", Err: os.ErrDeadlineExceeded}
+	}
 	f := c.sys
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -291,11 +291,12 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 	defer stop()
 
 	for attempt := 1; attempt <= r.attempts(); attempt++ {
-		deadline := r.now().Add(r.timeout())
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-			deadline = d
-		}
-		if err := c.setDeadline(deadline); err != nil {
+		// The deadline covers the wait for a reply, not the send: a
+		// deadline set before the write (or left from the previous
+		// attempt) would fail the write itself with "i/o timeout" when the
+		// timeout is tiny. A cancelled ctx still ends a stuck write by
+		// closing the socket.
+		if err := c.setDeadline(time.Time{}); err != nil {
 			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
 		}
 		start := r.now()
@@ -304,6 +305,13 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 				return Result{}, ctx.Err()
 			}
 			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("sending the request"), Cause: err}
+		}
+		deadline := start.Add(r.timeout())
+		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+		if err := c.setDeadline(deadline); err != nil {
+			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
 		}
 		for {
 			from, mac, err := c.read()

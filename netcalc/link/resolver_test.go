@@ -117,6 +117,16 @@ func TestResolve(t *testing.T) {
 			requests: []string{"203.0.113.99", "203.0.113.99"},
 		},
 		{
+			// The deadline is set after the send: a tiny timeout (or the
+			// previous attempt's expired deadline) must not fail the write.
+			name:     "tiny timeout still sends every attempt",
+			target:   "203.0.113.99",
+			opts:     Resolver{Timeout: time.Nanosecond, Attempts: 3},
+			want:     Result{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
+			wantErr:  ErrTimeout,
+			requests: []string{"203.0.113.99", "203.0.113.99", "203.0.113.99"},
+		},
+		{
 			name:     "off-link timeout names the gateway",
 			target:   "198.51.100.7",
 			opts:     Resolver{Timeout: 10 * time.Millisecond, Attempts: 1},
