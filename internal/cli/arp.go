@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -111,13 +112,18 @@ func (d *durationValue) String() string {
 }
 func (d *durationValue) Type() string { return "duration" }
 func (d *durationValue) Set(s string) error {
+	bad := fmt.Errorf("%q is not a duration, want e.g. 500ms, 2s or 0.5", s)
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		// Beyond ±292 years (and NaN) the conversion would wrap around.
+		if !(math.Abs(f) < math.MaxInt64/float64(time.Second)) {
+			return bad
+		}
 		*d.p = time.Duration(f * float64(time.Second))
 		return nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration, want e.g. 500ms, 2s or 0.5", s)
+		return bad
 	}
 	*d.p = v
 	return nil
