@@ -70,6 +70,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 		if err != nil {
 			return BadInputf("container: %s", strings.TrimPrefix(err.Error(), "netcalc: "))
 		}
+		(&maskNote{env: env}).check(Input{}, e)
 		if opts.Unmap {
 			e = e.Unmap()
 		}
@@ -77,6 +78,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 	}
 	t := env.NewTable()
 	var buf []byte
+	note := maskNote{env: env}
 	err := env.EachInput(opts.Items, true, func(in Input) error {
 		text := stripComment(in)
 		e, err := netcalc.ParseEntry(text)
@@ -84,6 +86,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
+		note.check(in, e)
 		if opts.Unmap {
 			e = e.Unmap()
 		}
@@ -129,6 +132,21 @@ func appendBool(b []byte, v bool) []byte {
 		return append(b, "true"...)
 	}
 	return append(b, "false"...)
+}
+
+// maskNote says once per run, on standard error, that a prefix written
+// with host bits set (10.0.0.1/24) stands for its network, as merge and
+// split do.
+type maskNote struct {
+	env  *Env
+	said bool
+}
+
+func (m *maskNote) check(in Input, e netcalc.ListEntry) {
+	if e.HostBits() && !m.said {
+		m.said = true
+		m.env.Warnf("%s%s has host bits set; using its network %s", in.Where(), e.Prefix, e.Prefix.Masked())
+	}
 }
 
 // stripComment returns the input text without a "#" comment when it came
@@ -177,6 +195,7 @@ type overlapItem struct {
 
 func overlapsRun(env *Env, opts *overlapsOptions) error {
 	var items []overlapItem
+	note := maskNote{env: env}
 	err := env.EachInput(opts.Args, true, func(in Input) error {
 		text := stripComment(in)
 		e, err := netcalc.ParseEntry(text)
@@ -184,6 +203,7 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
+		note.check(in, e)
 		items = append(items, overlapItem{text: text, r: e.Range, idx: len(items)})
 		return nil
 	})

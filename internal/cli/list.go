@@ -47,12 +47,14 @@ standard input.`,
 
 func listRun(env *Env, opts *listOptions) error {
 	w := &listWriter{env: env, buf: make([]byte, 0, 64<<10)}
+	note := maskNote{env: env}
 	err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
+		note.check(in, e)
 		first, last := e.Range.From(), e.Range.To()
 		if opts.Hosts && e.Prefix.IsValid() {
 			first, last = netcalc.HostRange(e.Prefix)

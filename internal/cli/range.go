@@ -44,12 +44,14 @@ reported and the others still printed, with exit status 2.`,
 
 func rangeRun(env *Env, opts *rangeOptions) error {
 	var buf []byte
+	note := maskNote{env: env}
 	err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
+		note.check(in, e)
 		for _, p := range netcalc.RangePrefixes(e.Range) {
 			if env.JSON() {
 				buf = append(buf[:0], `{"range":"`...)

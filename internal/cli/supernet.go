@@ -41,6 +41,7 @@ standard input. For the exact minimal list instead, use "netcalc merge".`,
 
 func supernetRun(env *Env, opts *supernetOptions) error {
 	var b netcalc.SetBuilder
+	note := maskNote{env: env}
 	n := 0
 	err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
@@ -48,6 +49,7 @@ func supernetRun(env *Env, opts *supernetOptions) error {
 			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
 			return nil
 		}
+		note.check(in, e)
 		b.AddEntry(e)
 		n++
 		return nil
