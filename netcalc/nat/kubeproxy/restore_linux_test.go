@@ -6,33 +6,27 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/internal/testlab"
 )
 
 // TestIPTablesRestore is the kernel's opinion of the rendered text: it
 // loads each scenario with iptables-restore (ip6tables-restore for IPv6)
-// into a network namespace the test creates and deletes, reads it back with
-// iptables-save and checks that every chain exists and holds the same
-// number of rules per jump target. It needs root, `ip` and iptables; it
-// sends no packets.
+// into a network namespace the test creates and deletes (its name unique
+// to the run: internal/testlab), reads it back with iptables-save and
+// checks that every chain exists and holds the same number of rules per
+// jump target. It needs root, `ip` and iptables; it sends no packets.
 func TestIPTablesRestore(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace (CI runs as root)")
-	}
 	for _, tool := range []string{"ip", "iptables-restore", "iptables-save", "ip6tables-restore", "ip6tables-save"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed (Debian package iptables / iproute2)", tool)
 		}
 	}
-	ns := fmt.Sprintf("netcalc-kp-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ns := testlab.New(t).NS("restore")
 
 	tests := []struct {
 		name string
