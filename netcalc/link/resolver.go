@@ -144,7 +144,7 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 	}
 	if r.Source.IsValid() {
 		// The kernel would only say "network is unreachable".
-		ours, err := r.isLocal(r.Source.Unmap())
+		_, ours, err := r.localAddr(r.Source.Unmap())
 		if err != nil {
 			return p, nil, err
 		}
@@ -208,31 +208,30 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 
 // owner returns the interface that holds the local address a.
 func (r *Resolver) owner(a netip.Addr) (Interface, error) {
-	as, err := r.Host.sys.addrs()
+	x, ok, err := r.localAddr(a)
 	if err != nil {
-		return Interface{}, &Error{Op: "addrs", Err: errors.New("listing addresses"), Cause: err}
+		return Interface{}, err
 	}
-	for _, x := range as {
-		if x.Prefix.Addr().WithZone("") == a.WithZone("") {
-			return r.Host.findLink(x.Index, "")
-		}
+	if ok {
+		return r.Host.findLink(x.Index, "")
 	}
 	// 127.0.0.2 and the like are local through a route on lo.
 	return r.Host.findLink(0, "lo")
 }
 
-// isLocal reports whether a is one of the host's addresses.
-func (r *Resolver) isLocal(a netip.Addr) (bool, error) {
+// localAddr returns the host's address entry for a, if a is one of the
+// host's addresses.
+func (r *Resolver) localAddr(a netip.Addr) (Address, bool, error) {
 	as, err := r.Host.sys.addrs()
 	if err != nil {
-		return false, &Error{Op: "addrs", Err: errors.New("listing addresses"), Cause: err}
+		return Address{}, false, &Error{Op: "addrs", Err: errors.New("listing addresses"), Cause: err}
 	}
 	for _, x := range as {
 		if x.Prefix.Addr().WithZone("") == a.WithZone("") {
-			return true, nil
+			return x, true, nil
 		}
 	}
-	return false, nil
+	return Address{}, false, nil
 }
 
 func (r *Resolver) firstAddr(index int, v4 bool) netip.Addr {
