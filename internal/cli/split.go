@@ -346,8 +346,11 @@ func planParseCount(flag, s string) (netcalc.Count, error) {
 			ok = false
 		}
 	}
-	if !ok || n.UnmarshalText([]byte(s)) != nil {
+	if !ok {
 		return n, BadInputf("%s: %q is not a whole number, want 1 or more (up to 2^128)", flag, s)
+	}
+	if n.UnmarshalText([]byte(s)) != nil {
+		return n, BadInputf("%s: %s is more than 2^128, the whole IPv6 space; want 1 to 2^128", flag, s)
 	}
 	return n, nil
 }
