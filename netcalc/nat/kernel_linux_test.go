@@ -8,13 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/vishvananda/netns"
+	"github.com/netcalc/netcalc/netcalc/nat/internal/nstest"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 )
@@ -182,7 +181,7 @@ func (l *lab) await(t *testing.T, orig Tuple, tracked bool) {
 // simulation's results for the flows, in order.
 func (l *lab) send(t *testing.T, flows []string, res []Result) {
 	t.Helper()
-	inNS(t, l.in, func() {
+	nstest.In(t, l.in, func() {
 		for i, f := range flows {
 			p, _, err := ParsePacket(f, Outbound)
 			if err != nil {
@@ -199,33 +198,6 @@ func (l *lab) send(t *testing.T, flows []string, res []Result) {
 			l.await(t, p, res[i].New)
 		}
 	})
-}
-
-// inNS runs f on a thread inside network namespace ns; sockets f opens
-// stay in ns after it returns.
-func inNS(t *testing.T, ns string, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic("cannot return to the test's network namespace: " + err.Error())
-		}
-	}()
-	f()
 }
 
 // outbound returns the flows as events at time 0.
@@ -253,7 +225,7 @@ func TestKernelReplies(t *testing.T) {
 	l := kernelLab(t)
 	var tl net.Listener
 	var uc *net.UDPConn
-	inNS(t, l.out, func() {
+	nstest.In(t, l.out, func() {
 		var err error
 		if tl, err = net.Listen("tcp", "198.51.100.80:80"); err != nil {
 			t.Fatal(err)
@@ -281,7 +253,7 @@ func TestKernelReplies(t *testing.T) {
 	}()
 	start := time.Now()
 	var tc net.Conn
-	inNS(t, l.in, func() {
+	nstest.In(t, l.in, func() {
 		u, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:5353")),
 			net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.51.100.53:53")))
 		if err != nil {
@@ -350,7 +322,7 @@ func TestKernelICMPIdentifiers(t *testing.T) {
 	l := kernelLab(t)
 	pings := []string{"icmp 10.0.0.5 -> 198.51.100.7 id=7", "icmp 10.0.0.6 -> 198.51.100.7 id=7"}
 	res, tb := run(t, preset(t, PresetLinux, "203.0.113.7"), outbound(pings)...)
-	inNS(t, l.in, func() {
+	nstest.In(t, l.in, func() {
 		for i, src := range []string{"10.0.0.5", "10.0.0.6"} {
 			c, err := icmp.ListenPacket("ip4:icmp", src)
 			if err != nil {

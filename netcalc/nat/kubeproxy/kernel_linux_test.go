@@ -7,14 +7,13 @@ import (
 	"net/netip"
 	"os/exec"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/vishvananda/netns"
+	"github.com/netcalc/netcalc/netcalc/nat/internal/nstest"
 )
 
 // kernelScenario is a node with one remote endpoint per TCP Service (so the
@@ -94,7 +93,7 @@ func TestKernelAgrees(t *testing.T) {
 		run(append([]string{"ip", "netns", "exec", node, "iptables", "-w", "5"}, j...)...)
 	}
 
-	inNS(t, node, func() {
+	nstest.In(t, node, func() {
 		// TCP: one SYN each to a ClusterIP and to the NodePort on the
 		// node's own address. connect(2) sends the SYN (and so makes the
 		// conntrack entry) at once; the SYN is lost and the dial gives
@@ -205,31 +204,4 @@ func TestKernelAgrees(t *testing.T) {
 	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("10.96.30.3:5432")}); r.Verdict != "REJECT" {
 		t.Errorf("Trace to shop/legacy = %s; want REJECT", r.Verdict)
 	}
-}
-
-// inNS runs f on a thread inside network namespace ns; sockets f opens
-// stay in ns after it returns.
-func inNS(t *testing.T, ns string, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic("cannot return to the test's network namespace: " + err.Error())
-		}
-	}()
-	f()
 }
