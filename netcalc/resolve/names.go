@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -70,18 +71,18 @@ func checkName(n string) string {
 		return "empty name, want a host name or an IP address"
 	}
 	if len(n) > MaxNameLen {
-		return "name longer than 253 characters"
+		return "name of " + strconv.Itoa(len(n)) + " characters, want at most 253"
 	}
 	for _, l := range strings.Split(n, ".") {
 		if l == "" {
-			return "empty label (two dots in a row or a leading dot)"
+			return "empty label (two dots in a row or a leading dot), want 1-63 characters between dots"
 		}
 		if len(l) > MaxLabelLen {
-			return "label \"" + l[:10] + "...\" longer than 63 characters"
+			return "label \"" + l[:10] + "...\" of " + strconv.Itoa(len(l)) + " characters, want at most 63"
 		}
 		for i := 0; i < len(l); i++ {
 			if c := l[i]; c <= ' ' || c == 0x7f || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '@' || c == '$' {
-				return "character " + quoteByte(c) + " is not allowed in a domain name"
+				return "character " + quoteByte(c) + " is not allowed in a domain name (no blanks, control characters or \\ \" ( ) ; @ $)"
 			}
 		}
 	}
