@@ -82,8 +82,26 @@ func (l *Lab) NS(short string) string {
 	l.IP("netns", "add", name)
 	l.names = append(l.names, name)
 	l.IP("-n", name, "link", "set", "lo", "up")
-	l.Exec(name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	if l.ipv6() {
+		l.Sysctl(name, "net.ipv6.conf.all.accept_dad", "0")
+		l.Sysctl(name, "net.ipv6.conf.default.accept_dad", "0")
+	}
 	return name
+}
+
+// ipv6 reports whether the kernel has IPv6 (/proc/sys/net/ipv6 is absent
+// when it was disabled at boot with ipv6.disable=1).
+func (l *Lab) ipv6() bool {
+	_, err := os.Stat("/proc/sys/net/ipv6")
+	return err == nil
+}
+
+// Sysctl sets the kernel parameter key (dotted, as sysctl(8) names it) to
+// value inside ns. It writes /proc/sys from a shell in the namespace, so
+// it needs no procps; /proc/sys/net shows the writer's namespace.
+func (l *Lab) Sysctl(ns, key, value string) {
+	l.t.Helper()
+	l.Exec(ns, "sh", "-c", `echo "$1" >"/proc/sys/$2"`, "sh", value, strings.ReplaceAll(key, ".", "/"))
 }
 
 // IP runs `ip ARGS...` and fails the test on error.
@@ -147,10 +165,14 @@ func (l *Lab) Route(ns string, args ...string) {
 	l.IP(append([]string{"-n", ns, "route", "add"}, args...)...)
 }
 
-// Forward turns on IPv4 and IPv6 forwarding in ns.
+// Forward turns on IPv4 forwarding in ns, and IPv6 forwarding when the
+// kernel has IPv6.
 func (l *Lab) Forward(ns string) {
 	l.t.Helper()
-	l.Exec(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+	l.Sysctl(ns, "net.ipv4.ip_forward", "1")
+	if l.ipv6() {
+		l.Sysctl(ns, "net.ipv6.conf.all.forwarding", "1")
+	}
 }
 
 // MAC returns dev's hardware address in ns as `ip link` prints it.
