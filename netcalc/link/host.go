@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"slices"
@@ -110,6 +111,9 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, ex
 	}
 	rt, err := h.sys.routeGet(target, src, oif)
 	if err != nil {
+		if rerr := h.refusedBy(target); rerr != nil {
+			return RouteDecision{}, rerr
+		}
 		return RouteDecision{}, routeError(target, err)
 	}
 	switch rt.Type {
@@ -146,7 +150,9 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, ex
 	// routes the header names main); within that table the longest prefix
 	// of the same type and interface won.
 	match := func(c Route) bool {
-		return c.Type == rt.Type && (rt.Index == 0 || c.Index == 0 || c.Index == rt.Index)
+		// A local route sits on the interface holding the address, but
+		// the kernel's answer names lo as the device.
+		return c.Type == rt.Type && (rt.Type == Local || rt.Index == 0 || c.Index == 0 || c.Index == rt.Index)
 	}
 	for i, c := range d.Candidates {
 		if c.Table == rt.Table && match(c) {
@@ -164,6 +170,35 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, ex
 		}
 	}
 	return d, nil
+}
+
+// refusedBy explains a failed lookup when the most specific route
+// containing target refuses traffic (blackhole, unreachable, prohibit,
+// throw): the kernel answers those with a bare EINVAL, EHOSTUNREACH or
+// EACCES. It returns nil when no such route is found.
+func (h *Host) refusedBy(target netip.Addr) error {
+	fam := 4
+	if target.Is6() {
+		fam = 6
+	}
+	all, err := h.sys.routes(fam)
+	if err != nil {
+		return nil
+	}
+	best := -1
+	for i, r := range all {
+		if r.Dst.Contains(target.WithZone("")) && r.Type != Local && (best < 0 || r.Dst.Bits() > all[best].Dst.Bits()) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	switch r := all[best]; r.Type {
+	case Unreachable, Blackhole, Prohibit, Throw:
+		return &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: fmt.Sprintf("%s is a %s route in table %s", r.Dst, r.Type, r.TableName())}
+	}
+	return nil
 }
 
 // tableOrder sorts the local table first, as the kernel's default policy

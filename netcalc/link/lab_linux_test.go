@@ -137,6 +137,17 @@ func TestLab(t *testing.T) {
 		if err != nil || d.Route.Type != link.Local {
 			t.Errorf("RouteGet(127.0.0.1) = %+v, %v; want a local route", d.Route, err)
 		}
+		// The kernel answers "local ... dev lo"; the winner is still the
+		// local route on veth-a.
+		d, err = hA.RouteGet(ctx, netip.MustParseAddr("203.0.113.1"))
+		if err != nil || d.Route.Type != link.Local || d.Winner < 0 || d.Candidates[d.Winner].Dst != netip.MustParsePrefix("203.0.113.1/32") {
+			t.Errorf("RouteGet(own address) = %+v, %v; want the local route 203.0.113.1/32 chosen", d, err)
+		}
+		// The kernel refuses a blackholed address with a bare EINVAL.
+		l.Route(tp.A, "blackhole", "198.51.100.128/25")
+		if _, err := hA.RouteGet(ctx, netip.MustParseAddr("198.51.100.130")); !errors.Is(err, link.ErrNoRoute) || !strings.Contains(err.Error(), "blackhole") {
+			t.Errorf("RouteGet(blackholed) error = %v; want ErrNoRoute naming the blackhole route", err)
+		}
 		_, err = hA.RouteGet(ctx, netip.MustParseAddr("10.0.0.1"))
 		if !errors.Is(err, link.ErrNoRoute) {
 			t.Errorf("RouteGet(10.0.0.1) in a namespace without default route: error = %v; want ErrNoRoute", err)

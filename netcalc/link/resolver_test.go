@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -341,6 +343,37 @@ func TestRouteGet(t *testing.T) {
 	}
 	if _, err := h.RouteGet(context.Background(), netip.Addr{}); !errors.Is(err, ErrInvalidTarget) {
 		t.Errorf("RouteGet(zero) error = %v; want ErrInvalidTarget", err)
+	}
+}
+
+// TestRouteGetKernelQuirks covers two ways the kernel's answer differs from
+// the route table: a local address is answered "dev lo" although its local
+// route is on the interface holding it, and a blackhole route is answered
+// with a bare EINVAL.
+func TestRouteGetKernelQuirks(t *testing.T) {
+	f := newFake()
+	f.rs = append(f.rs, Route{Dst: netip.MustParsePrefix("198.51.100.128/25"), Type: Blackhole, Table: 254})
+	get := f.get
+	f.get = func(dst, src netip.Addr, oif int) (Route, error) {
+		switch dst {
+		case netip.MustParseAddr("203.0.113.1"):
+			return Route{Dst: netip.MustParsePrefix("203.0.113.1/32"), Type: Local, Interface: "lo", Index: 1, Source: dst, Table: 255}, nil
+		case netip.MustParseAddr("198.51.100.130"):
+			return Route{}, syscall.EINVAL
+		}
+		return get(dst, src, oif)
+	}
+	h := newHost(f, "")
+	d, err := h.RouteGet(context.Background(), netip.MustParseAddr("203.0.113.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Winner < 0 || d.Candidates[d.Winner].Dst != netip.MustParsePrefix("203.0.113.1/32") {
+		t.Errorf("RouteGet(own address) winner %d of %+v; want the local 203.0.113.1/32", d.Winner, d.Candidates)
+	}
+	_, err = h.RouteGet(context.Background(), netip.MustParseAddr("198.51.100.130"))
+	if !errors.Is(err, ErrNoRoute) || !strings.Contains(err.Error(), "198.51.100.128/25 is a blackhole route in table main") {
+		t.Errorf("RouteGet(blackholed) error = %v; want ErrNoRoute naming the blackhole route", err)
 	}
 }
 
