@@ -68,7 +68,8 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 		return err
 	}
 	defer h.Close()
-	for i, s := range opts.Targets {
+	printed := false // a blank line separates answers, not errors
+	for _, s := range opts.Targets {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
 			env.Report(BadInput(linkParseErr("route get", s, err)))
@@ -85,9 +86,10 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			}
 			continue
 		}
-		if i > 0 {
+		if printed {
 			fmt.Fprintln(env.Out)
 		}
+		printed = true
 		fmt.Fprintln(env.Out, routeLine(d.Target, d.Route))
 		if len(d.Candidates) == 0 {
 			continue
