@@ -242,7 +242,8 @@ func (e *ListError) Unwrap() error { return e.Err }
 
 // ListReader reads an address list: one entry per line (see ParseEntry),
 // mixed IPv4 and IPv6, blank lines skipped, "#" starting a comment that
-// runs to the end of the line, surrounding white space and CR ignored. It
+// runs to the end of the line, surrounding white space and CR ignored, as
+// is a UTF-8 byte order mark at the start (lists saved on Windows). It
 // reads in large blocks and parses plain IPv4 lines without allocating.
 type ListReader struct {
 	r      io.Reader
@@ -272,6 +273,9 @@ func (l *ListReader) Next() (ListEntry, error) {
 		}
 		if err != nil {
 			return ListEntry{}, err
+		}
+		if l.line == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
 		}
 		if i := bytes.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
@@ -356,6 +360,9 @@ func (l *ListReader) skipLongLine() {
 		}
 	}
 }
+
+// utf8BOM is the byte order mark some Windows editors put first in a file.
+var utf8BOM = []byte("\ufeff")
 
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {

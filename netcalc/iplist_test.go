@@ -191,6 +191,11 @@ func TestListReader(t *testing.T) {
 	if strings.Join(errs, "\n") != strings.Join(wantErrs, "\n") {
 		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(errs, "\n"), strings.Join(wantErrs, "\n"))
 	}
+	// a UTF-8 byte order mark (Windows editors) starts line 1 only
+	entries, errs = readAll(t, strings.NewReader("\ufeff10.0.0.1\r\n\ufeff10.0.0.2\r\n"), "bom.txt")
+	if len(entries) != 1 || entries[0].String() != "10.0.0.1/32" || len(errs) != 1 || !strings.HasPrefix(errs[0], "netcalc: bom.txt:2: ") {
+		t.Errorf("with a byte order mark: entries %v, errors %q; want 10.0.0.1/32 and an error on line 2", entries, errs)
+	}
 	_, errs = readAll(t, strings.NewReader("\n\nfoo\n"), "stdin")
 	if len(errs) != 1 || !strings.HasPrefix(errs[0], "netcalc: line 3: ") {
 		t.Errorf("stdin errors = %q; want one starting with \"netcalc: line 3: \"", errs)
@@ -302,6 +307,7 @@ func FuzzParseList(f *testing.F) {
 		"2001:db8::/32\n10.0.0.300\n",      // mixed family and an error
 		"\n\n\n",                           // only blank lines
 		"10.0.0.1-10.0.0.5\n\x00\n",        // NUL byte
+		"\ufeff10.0.0.1\n\ufeff10.0.0.2\n", // byte order mark: skipped on line 1 only
 	} {
 		f.Add(s)
 	}
@@ -330,6 +336,9 @@ func FuzzParseList(f *testing.F) {
 				t.Fatalf("line %d out of range 1-%d in %q", line, len(lines), s)
 			}
 			text := lines[line-1]
+			if line == 1 {
+				text = strings.TrimPrefix(text, "\ufeff")
+			}
 			if i := strings.IndexByte(text, '#'); i >= 0 {
 				text = text[:i]
 			}
