@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -111,7 +112,7 @@ func (h *Host) findLink(index int, name string) (Interface, error) {
 	if index != 0 {
 		return Interface{}, &Error{Op: "links", Err: ErrNoInterface, Detail: fmt.Sprintf("ifindex %d", index)}
 	}
-	return Interface{}, &Error{Op: "links", Iface: name, Err: ErrNoInterface, Detail: "see `netcalc link` for the names"}
+	return Interface{}, &Error{Op: "interface " + strconv.Quote(name), Err: ErrNoInterface, Detail: "see `netcalc link` for the names"}
 }
 
 // checkARPable refuses interfaces without link-layer address resolution.
