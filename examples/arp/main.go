@@ -18,22 +18,26 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func main() {
-	if len(os.Args) < 2 {
+func main() { os.Exit(run(os.Args[1:])) }
+
+// run resolves each address and returns the exit status; it returns
+// rather than exits so that its deferred Close and cancel run.
+func run(args []string) int {
+	if len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "usage: arp ADDRESS...")
-		os.Exit(2)
+		return 2
 	}
 	h, err := link.Open("")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	defer h.Close()
 	r := &link.Resolver{Host: h, Timeout: time.Second, Attempts: 3}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	status := 0
-	for _, s := range os.Args[1:] {
+	for _, s := range args {
 		target, err := netip.ParseAddr(s)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "arp: %q is not an IP address\n", s)
@@ -59,5 +63,5 @@ func main() {
 		fmt.Printf("%s next hop %s on %s is-at %s (%s, %s %s)\n",
 			res.Target, res.NextHop, res.Interface, res.MAC, how, res.MAC.Kind(), res.MAC.Admin())
 	}
-	os.Exit(status)
+	return status
 }
