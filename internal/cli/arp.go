@@ -241,8 +241,10 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 		}
 		last = res
 		v.Received++
-		v.rtts = append(v.rtts, res.RTT)
-		v.RTTs = append(v.RTTs, res.RTT.Nanoseconds())
+		if !res.Cached && !res.Local { // no exchange, no round trip
+			v.rtts = append(v.rtts, res.RTT)
+			v.RTTs = append(v.RTTs, res.RTT.Nanoseconds())
+		}
 		if !env.JSON() {
 			fmt.Fprintln(env.Out, arpLine(env, res))
 		}

@@ -148,6 +148,13 @@ func TestLinkLab(t *testing.T) {
 		}
 	})
 
+	t.Run("json for a local address has no rtt", func(t *testing.T) {
+		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "203.0.113.1")
+		if code != 0 || !strings.Contains(out, `"mac":"`+l.MAC(tp.A, "veth-a")+`"`) || !strings.Contains(out, `"local":true`) || !strings.Contains(out, `"rtt_ns":[]`) {
+			t.Errorf("arp -o json 203.0.113.1 (own address): exit %d, %s; want veth-a's MAC, local, no RTT", code, out)
+		}
+	})
+
 	t.Run("json for a silent host names the next hop", func(t *testing.T) {
 		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "198.51.100.99")
 		// 198.51.100.99 is off-link from A; the gateway answers for it.
@@ -198,7 +205,7 @@ func TestLinkLab(t *testing.T) {
 			t.Errorf("unprivileged arp, cached: exit %d\nstdout %q\nstderr %q\nwant exit 0, cached answers and the message once", code, out, errOut)
 		}
 		out, errOut, code = child("arp", "--cache", "-o", "json", "203.0.113.2")
-		if code != 0 || errOut != "" || !strings.Contains(out, `"cached":true`) || !strings.Contains(out, `"mac":"`+macB+`"`) {
+		if code != 0 || errOut != "" || !strings.Contains(out, `"cached":true`) || !strings.Contains(out, `"mac":"`+macB+`"`) || !strings.Contains(out, `"rtt_ns":[]`) {
 			t.Errorf("unprivileged arp --cache -o json: exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
 		// Scans cannot fall back: exit 2 with the message.
