@@ -351,12 +351,7 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 			nat.Summary
 		}{"summary", string(preset), string(c.Kind), string(c.Mapping), string(c.Filtering), string(c.Ports), opts.Flows, opts.Seed, s})
 	}
-	pct := func(n int) string {
-		if opts.Flows == 0 {
-			return ""
-		}
-		return fmt.Sprintf(" (%.1f%%)", 100*float64(n)/float64(opts.Flows))
-	}
+	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
 	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
 		if n := s.Drops[r]; n > 0 {
@@ -379,8 +374,25 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 		{"live entries", strconv.Itoa(s.Live)},
 		{"inside hosts", strconv.Itoa(s.InsideHosts)},
 		{"external addrs", strconv.Itoa(s.ExternalAddrs)},
-		{"external ports", fmt.Sprintf("%d distinct address:port pairs, up to %d connections on one", s.ExternalPorts, s.MaxPerPort)},
+		{"external ports", fmt.Sprintf("%d distinct address:port pairs, up to %s on one", s.ExternalPorts, plural(s.MaxPerPort, "connection", "connections"))},
 	}
 	_, err = io.WriteString(env.Out, Aligned(rows))
 	return err
+}
+
+// natShare prints n of total as " (12.3%)", "" when total is 0. A share
+// that is neither none nor all never rounds to 0.0% or 100.0%: 9996 of
+// 10000 is " (>99.9%)", 1 of 10000 " (<0.1%)".
+func natShare(n, total int) string {
+	if total == 0 {
+		return ""
+	}
+	p := fmt.Sprintf("%.1f", 100*float64(n)/float64(total))
+	switch {
+	case n > 0 && p == "0.0":
+		p = "<0.1"
+	case n < total && p == "100.0":
+		p = ">99.9"
+	}
+	return " (" + p + "%)"
 }
