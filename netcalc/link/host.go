@@ -196,7 +196,7 @@ func (h *Host) refusedBy(target netip.Addr) error {
 	}
 	switch r := all[best]; r.Type {
 	case Unreachable, Blackhole, Prohibit, Throw:
-		return &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: fmt.Sprintf("%s is a %s route in table %s", r.Dst, r.Type, r.TableName())}
+		return &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: fmt.Sprintf("%s route %s in table %s", r.Type, r.Dst, r.TableName())}
 	}
 	return nil
 }

@@ -372,7 +372,7 @@ func TestRouteGetKernelQuirks(t *testing.T) {
 		t.Errorf("RouteGet(own address) winner %d of %+v; want the local 203.0.113.1/32", d.Winner, d.Candidates)
 	}
 	_, err = h.RouteGet(context.Background(), netip.MustParseAddr("198.51.100.130"))
-	if !errors.Is(err, ErrNoRoute) || !strings.Contains(err.Error(), "198.51.100.128/25 is a blackhole route in table main") {
+	if !errors.Is(err, ErrNoRoute) || !strings.Contains(err.Error(), "blackhole route 198.51.100.128/25 in table main") {
 		t.Errorf("RouteGet(blackholed) error = %v; want ErrNoRoute naming the blackhole route", err)
 	}
 }
