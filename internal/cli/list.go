@@ -27,8 +27,9 @@ streams: "netcalc list 2001:db8::/64 | head" is fine.
 an IPv4 /0-/30 loses its network and broadcast addresses, an IPv6 /0-/126
 its Subnet-Router anycast address (the first); /31, /32, /127 and /128 keep
 all. A range (FIRST-LAST) has no network or broadcast address, so --hosts
-lists all of it. With no arguments, or "-", one input per line is read from
-standard input.`,
+lists all of it. A prefix with host bits set (10.0.0.1/30) lists its
+network, with a warning. With no arguments, or "-", one input per line is
+read from standard input.`,
 		Example: `  netcalc list 10.0.0.0/30
   netcalc list --hosts 192.168.1.0/29
   netcalc list 10.0.0.250-10.0.1.5
