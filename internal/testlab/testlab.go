@@ -56,7 +56,7 @@ func New(t testing.TB) *Lab {
 	if why := Skip(); why != "" {
 		t.Skip("skipping namespace lab: " + why)
 	}
-	l := &Lab{t: t, prefix: fmt.Sprintf("ncl%d%s-%d-", os.Getpid(), tag, seq.Add(1))}
+	l := &Lab{t: t, prefix: fmt.Sprintf("ncl%d-%s-%d-", os.Getpid(), tag, seq.Add(1))}
 	t.Cleanup(l.Close)
 	return l
 }
