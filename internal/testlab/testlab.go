@@ -1,11 +1,13 @@
 // Package testlab builds throw-away network labs for tests: network
 // namespaces joined by veth pairs, bridges and routers, using iproute2.
 // Every namespace gets a name unique to the lab ("ncl" + process id +
-// random tag + sequence number, so that labs of test binaries running in
-// parallel, and leftovers of a killed run whose process id is reused,
-// never clash) and is deleted in t.Cleanup, also when the test fails. Labs use documentation prefixes
-// only (198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and never touch the
-// host's own interfaces: links are created directly inside namespaces.
+// random tag + sequence number), so that labs of test binaries running in
+// parallel, and leftovers of a killed run whose process id is reused, never
+// clash; each is deleted in t.Cleanup, also when the test fails. Links are
+// created directly inside namespaces, so the host's own interfaces are never
+// touched. The Standard topology uses documentation prefixes only
+// (198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32); callers building their
+// own should too.
 package testlab
 
 import (
