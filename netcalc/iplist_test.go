@@ -82,7 +82,7 @@ func TestParseEntryErrors(t *testing.T) {
 		{"octet range", "10.0.0.300", ErrOctetRange, `netcalc: "10.0.0.300": octet 4 is 300, must be 0-255`},
 		{"leading zero", "010.0.0.1", ErrLeadingZero, `octet 1 is "010": a leading zero is ambiguous`},
 		{"length", "10.0.0.0/33", ErrPrefixLength, `prefix length 33 is out of range, must be 0-32 for IPv4`},
-		{"word", "example.com", ErrSyntax, `"example.com": "example.com" is not an IP address`},
+		{"word", "example.com", ErrSyntax, `"example.com": not an IP address`},
 		{"backwards range", "10.0.0.9-10.0.0.1", ErrRange, `"10.0.0.9-10.0.0.1": range is backwards: 10.0.0.9 comes after 10.0.0.1`},
 		{"mixed range", "10.0.0.1-2001:db8::1", ErrRange, "cannot mix IPv4 and IPv6"},
 		{"half range", "10.0.0.1-", ErrSyntax, "a range needs two addresses"},
@@ -186,7 +186,7 @@ func TestListReader(t *testing.T) {
 	}
 	wantErrs := []string{
 		`netcalc: list.txt:6: "10.0.0.300": octet 4 is 300, must be 0-255`,
-		`netcalc: list.txt:9: "bogus": "bogus" is not an IP address, expected IPv4 a.b.c.d or IPv6`,
+		`netcalc: list.txt:9: "bogus": not an IP address, expected IPv4 a.b.c.d or IPv6`,
 	}
 	if strings.Join(errs, "\n") != strings.Join(wantErrs, "\n") {
 		t.Errorf("errors =\n%s\nwant\n%s", strings.Join(errs, "\n"), strings.Join(wantErrs, "\n"))

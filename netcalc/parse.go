@@ -68,8 +68,11 @@ func parseAddr(s, input string) (netip.Addr, error) {
 		}
 		return a, nil
 	}
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		return netip.Addr{}, parseErr(input, ErrSyntax, "unexpected \",\": give one address per argument or line")
+	}
 	if strings.IndexByte(s, '.') < 0 || s[0] < '0' || s[0] > '9' {
-		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q is not an IP address, expected IPv4 a.b.c.d or IPv6", s))
+		return netip.Addr{}, parseErr(input, ErrSyntax, quoteIfPart(s, input)+"not an IP address, expected IPv4 a.b.c.d or IPv6")
 	}
 	return parseIPv4(s, input)
 }
@@ -118,9 +121,19 @@ func parseIPv4(s, input string) (netip.Addr, error) {
 		i = j + 1
 	}
 	if field < 3 {
-		return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("%q has %d octets, expected 4 (a.b.c.d)", s, field+1))
+		return netip.Addr{}, parseErr(input, ErrSyntax, strings.TrimPrefix(fmt.Sprintf("%shas %d octets, expected 4 (a.b.c.d)", quoteIfPart(s, input), field+1), "has "))
 	}
 	return netip.AddrFrom4(b), nil
+}
+
+// quoteIfPart returns `"s" ` when s is only part of the input, so that
+// messages name the part; "" when s is the whole input, already quoted by
+// ParseError.
+func quoteIfPart(s, input string) string {
+	if s == input {
+		return ""
+	}
+	return strconv.Quote(s) + " "
 }
 
 // trimZeros drops leading zeros, keeping one digit.
@@ -175,6 +188,9 @@ func ParseSpec(s string) (Spec, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return Spec{}, parseErr(s, ErrEmpty, "empty input, expected an address or prefix such as 192.168.1.10/24")
+	}
+	if strings.IndexByte(t, ',') >= 0 {
+		return Spec{}, parseErr(s, ErrSyntax, "unexpected \",\": give one address or prefix per argument or line")
 	}
 	if !strings.ContainsAny(t, " \t\n\r\v\f") {
 		// the common case: one token, no allocation for splitting
