@@ -11,6 +11,7 @@
 package testlab
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -75,13 +76,21 @@ func (l *Lab) Close() {
 }
 
 // NS creates a namespace with its loopback up and returns its full name
-// (short name prefixed with the lab's unique prefix). IPv6 duplicate
+// (short name prefixed with the lab's unique prefix). It skips the test
+// when the kernel refuses to create namespaces (root without
+// CAP_SYS_ADMIN, as in an unprivileged container). IPv6 duplicate
 // address detection is off in it, so that link-local addresses are usable
 // as soon as a link is up instead of after a second or two of DAD.
 func (l *Lab) NS(short string) string {
 	l.t.Helper()
 	name := l.prefix + short
-	l.IP("netns", "add", name)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		if bytes.Contains(out, []byte("Operation not permitted")) || bytes.Contains(out, []byte("Permission denied")) {
+			// Root without CAP_SYS_ADMIN, as in an unprivileged container.
+			l.t.Skipf("skipping namespace lab: cannot create a network namespace here: %s", bytes.TrimSpace(out))
+		}
+		l.t.Fatalf("testlab: ip netns add %s: %v\n%s", name, err, out)
+	}
 	l.names = append(l.names, name)
 	l.IP("-n", name, "link", "set", "lo", "up")
 	if l.ipv6() {
