@@ -320,11 +320,13 @@ func (t *Tracer) Trace(p Packet) Result {
 			break
 		}
 		before := len(res.Steps)
+		hook, jump := filterJump(c, t.local[w.src], t.local[w.dst.Addr()])
+		w.step(Step{Table: "filter", Chain: hook, Action: "match", Rule: jump})
 		if w.run(filter, c, 1) {
 			break
 		}
 		// Keep the filter walk short: drop chains that matched nothing.
-		if onlyEnterSkip(res.Steps[before:]) {
+		if onlyEnterSkip(res.Steps[before+1:]) {
 			res.Steps = res.Steps[:before]
 		}
 	}
@@ -369,6 +371,40 @@ func (t *Tracer) Trace(p Packet) Result {
 	res.Conntrack = newConntrack(p, res.Endpoint, res.SNAT)
 	res.ConntrackLine = res.Conntrack.String()
 	return res
+}
+
+// filterJump returns the built-in filter chain from which kube-proxy's
+// jump (iptablesJumpChains in pkg/proxy/iptables/proxier.go) brings a
+// packet to chain c, and that jump rule as iptables-save prints it. A
+// packet the node sends passes OUTPUT, and INPUT too when it is for the
+// node itself; one the node receives passes INPUT when it is for the node,
+// else FORWARD.
+func filterJump(c string, srcLocal, dstLocal bool) (hook, rule string) {
+	hook = "FORWARD"
+	newOnly, comment := "-m conntrack --ctstate NEW ", ""
+	switch c {
+	case ChainServices:
+		comment = "kubernetes service portals"
+		if srcLocal {
+			hook = "OUTPUT"
+		}
+	case ChainExternalServices:
+		comment = "kubernetes externally-visible service portals"
+		if dstLocal {
+			hook = "INPUT"
+		}
+	case ChainNodePorts:
+		hook, newOnly, comment = "INPUT", "", "kubernetes health check service ports"
+	case ChainProxyFirewall:
+		comment = "kubernetes load balancer firewall"
+		switch {
+		case srcLocal:
+			hook = "OUTPUT"
+		case dstLocal:
+			hook = "INPUT"
+		}
+	}
+	return hook, "-A " + hook + " " + newOnly + `-m comment --comment "` + comment + `" -j ` + c
 }
 
 func onlyEnterSkip(steps []Step) bool {

@@ -194,3 +194,48 @@ func TestAffinitySticks(t *testing.T) {
 		t.Errorf("Distribute with affinity = %+v; want all 200 on one endpoint", d.Shares)
 	}
 }
+
+// TestTraceFilterHook checks that a trace into kube-proxy's filter chains
+// starts at the built-in chain the kernel passes (iptablesJumpChains): a
+// pod's packet is forwarded, the node's own goes out through OUTPUT, and a
+// packet for a NodePort on the node comes in through INPUT.
+func TestTraceFilterHook(t *testing.T) {
+	cfg, err := Parse([]byte(`
+node: node-a
+nodeIPs: [198.51.100.10]
+clusterCIDR: 10.244.0.0/16
+services:
+- {namespace: shop, name: gone, type: NodePort, clusterIP: 10.96.40.4, ports: [{port: 80, nodePort: 30090}]}
+`), "gone.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := Render(cfg)
+	tests := []struct {
+		name, src, dst, want string
+	}{
+		{name: "pod to cluster IP", src: "10.244.1.7", dst: "10.96.40.4:80",
+			want: `-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`},
+		{name: "node to cluster IP", src: "198.51.100.10", dst: "10.96.40.4:80",
+			want: `-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`},
+		{name: "client to NodePort", src: "203.0.113.9", dst: "198.51.100.10:30090",
+			want: `-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+			if r.Verdict != "REJECT" {
+				t.Fatalf("Trace(%s → %s).Verdict = %s; want REJECT", tt.src, tt.dst, r.Verdict)
+			}
+			var got []string
+			for _, s := range r.Steps {
+				if s.Table == "filter" && s.Depth == 0 {
+					got = append(got, s.Rule)
+				}
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("Trace(%s → %s) filter jumps = %q; want [%q]", tt.src, tt.dst, got, tt.want)
+			}
+		})
+	}
+}
