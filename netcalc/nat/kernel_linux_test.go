@@ -22,8 +22,8 @@ import (
 )
 
 // TestKernelMasquerade checks the simulator against the kernel. It builds
-// three throw-away network namespaces — inside hosts 10.0.0.5 and
-// 10.0.0.6, a router masquerading to 203.0.113.7, and an outside namespace
+// three throw-away network namespaces — inside hosts 203.0.113.133 and
+// 203.0.113.134, a router masquerading to 203.0.113.7, and an outside namespace
 // answering nothing — sends UDP flows through the router, and compares
 // the router's `conntrack -L` with the simulated table: same lines, except
 // that a port the kernel had to search for is random there and seeded
@@ -33,12 +33,12 @@ func TestKernelMasquerade(t *testing.T) {
 	l := kernelLab(t)
 
 	flows := []string{
-		"udp 10.0.0.5:40000 -> 198.51.100.7:443", // port preserved
-		"udp 10.0.0.6:40000 -> 198.51.100.7:443", // same 5-tuple after NAT: moved
-		"udp 10.0.0.6:40000 -> 198.51.100.8:443", // find_appropriate_src: reuses the moved port
-		"udp 10.0.0.5:40000 -> 198.51.100.8:443", // its own mapping: 40000 again
-		"udp 10.0.0.5:123 -> 198.51.100.7:123",   // low port preserved
-		"udp 10.0.0.6:123 -> 198.51.100.7:123",   // moved, into 1-511
+		"udp 203.0.113.133:40000 -> 198.51.100.7:443", // port preserved
+		"udp 203.0.113.134:40000 -> 198.51.100.7:443", // same 5-tuple after NAT: moved
+		"udp 203.0.113.134:40000 -> 198.51.100.8:443", // find_appropriate_src: reuses the moved port
+		"udp 203.0.113.133:40000 -> 198.51.100.8:443", // its own mapping: 40000 again
+		"udp 203.0.113.133:123 -> 198.51.100.7:123",   // low port preserved
+		"udp 203.0.113.134:123 -> 198.51.100.7:123",   // moved, into 1-511
 	}
 	res, tb := run(t, preset(t, PresetLinux, "203.0.113.7"), outbound(flows)...)
 	sim := tb.Conns()
@@ -88,8 +88,8 @@ func TestKernelMasquerade(t *testing.T) {
 	}
 }
 
-// lab is the namespaces of the kernel tests: inside hosts 10.0.0.5 and
-// 10.0.0.6 on veth "in0", a router masquerading from "rin" to "rout"
+// lab is the namespaces of the kernel tests: inside hosts 203.0.113.133 and
+// 203.0.113.134 on veth "in0", a router masquerading from "rin" to "rout"
 // (203.0.113.7), and an outside namespace holding 198.51.100.53 and
 // 198.51.100.80 on its loopback (other 198.51.100.0/24 addresses are
 // silently dropped there). The namespace names are unique to the lab
@@ -114,10 +114,10 @@ func kernelLab(t *testing.T) *lab {
 	l := &lab{Lab: tl, in: tl.NS("in"), rtr: tl.NS("rtr"), out: tl.NS("out")}
 	l.Veth(l.in, "in0", l.rtr, "rin")
 	l.Veth(l.out, "out0", l.rtr, "rout")
-	l.Addr(l.in, "in0", "10.0.0.5/24")
-	l.Addr(l.in, "in0", "10.0.0.6/24")
-	l.Route(l.in, "default", "via", "10.0.0.1")
-	l.Addr(l.rtr, "rin", "10.0.0.1/24")
+	l.Addr(l.in, "in0", "203.0.113.133/25")
+	l.Addr(l.in, "in0", "203.0.113.134/25")
+	l.Route(l.in, "default", "via", "203.0.113.129")
+	l.Addr(l.rtr, "rin", "203.0.113.129/25")
 	l.Addr(l.rtr, "rout", "203.0.113.7/24")
 	l.Route(l.rtr, "198.51.100.0/24", "via", "203.0.113.2")
 	l.Addr(l.out, "out0", "203.0.113.2/24")
@@ -279,7 +279,7 @@ func TestKernelReplies(t *testing.T) {
 	start := time.Now()
 	var tc net.Conn
 	nstest.In(t, l.in, func() {
-		u, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:5353")),
+		u, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("203.0.113.133:5353")),
 			net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.51.100.53:53")))
 		if err != nil {
 			t.Fatal(err)
@@ -292,7 +292,7 @@ func TestKernelReplies(t *testing.T) {
 		if _, err := u.Read(make([]byte, 64)); err != nil {
 			t.Fatalf("no UDP answer through the NAT: %v", err)
 		}
-		d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:41000"))}
+		d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: net.TCPAddrFromAddrPort(netip.MustParseAddrPort("203.0.113.133:41000"))}
 		if tc, err = d.Dial("tcp", "198.51.100.80:80"); err != nil {
 			t.Fatalf("TCP through the NAT: %v", err)
 		}
@@ -311,11 +311,11 @@ func TestKernelReplies(t *testing.T) {
 	late := secondsSince(start)
 	t.Logf("router conntrack -L:\n%s", out)
 	_, tb := run(t, preset(t, PresetLinux, "203.0.113.7"),
-		"0 out udp 10.0.0.5:5353 -> 198.51.100.53:53",
+		"0 out udp 203.0.113.133:5353 -> 198.51.100.53:53",
 		"0.001 in udp 198.51.100.53:53 -> 203.0.113.7:5353",
-		"0.002 out tcp 10.0.0.5:41000 -> 198.51.100.80:80 syn",
+		"0.002 out tcp 203.0.113.133:41000 -> 198.51.100.80:80 syn",
 		"0.003 in tcp 198.51.100.80:80 -> 203.0.113.7:41000 syn,ack",
-		"0.004 out tcp 10.0.0.5:41000 -> 198.51.100.80:80 ack",
+		"0.004 out tcp 203.0.113.133:41000 -> 198.51.100.80:80 ack",
 	)
 	sim := tb.Conns()
 	if len(sim) != 2 {
@@ -345,10 +345,10 @@ func TestKernelReplies(t *testing.T) {
 // simulation does.
 func TestKernelICMPIdentifiers(t *testing.T) {
 	l := kernelLab(t)
-	pings := []string{"icmp 10.0.0.5 -> 198.51.100.7 id=7", "icmp 10.0.0.6 -> 198.51.100.7 id=7"}
+	pings := []string{"icmp 203.0.113.133 -> 198.51.100.7 id=7", "icmp 203.0.113.134 -> 198.51.100.7 id=7"}
 	res, tb := run(t, preset(t, PresetLinux, "203.0.113.7"), outbound(pings)...)
 	nstest.In(t, l.in, func() {
-		for i, src := range []string{"10.0.0.5", "10.0.0.6"} {
+		for i, src := range []string{"203.0.113.133", "203.0.113.134"} {
 			c, err := icmp.ListenPacket("ip4:icmp", src)
 			if err != nil {
 				t.Skipf("raw ICMP socket: %v", err)
@@ -395,8 +395,8 @@ func TestKernelSNATPool(t *testing.T) {
 	l := kernelLab(t)
 	var flows []string
 	for h := 20; h < 28; h++ {
-		src := fmt.Sprintf("10.0.0.%d", h)
-		l.Addr(l.in, "in0", src+"/24")
+		src := fmt.Sprintf("203.0.113.%d", 128+h)
+		l.Addr(l.in, "in0", src+"/25")
 		for d := 1; d <= 4; d++ {
 			flows = append(flows, fmt.Sprintf("udp %s:5000 -> 198.51.100.%d:53", src, d))
 		}
@@ -446,14 +446,14 @@ func TestKernelSNATPool(t *testing.T) {
 // server the ports serve again.
 func TestKernelExhaustion(t *testing.T) {
 	l := kernelLab(t)
-	l.Addr(l.in, "in0", "10.0.0.7/24")
+	l.Addr(l.in, "in0", "203.0.113.135/25")
 	l.nat("-F", "POSTROUTING")
 	l.nat("-A", "POSTROUTING", "-o", "rout", "-p", "udp", "-j", "MASQUERADE", "--to-ports", "5000-5001")
 	flows := []string{
-		"udp 10.0.0.5:40000 -> 198.51.100.7:53",
-		"udp 10.0.0.6:40000 -> 198.51.100.7:53",
-		"udp 10.0.0.7:40000 -> 198.51.100.7:53", // no port left toward .7:53
-		"udp 10.0.0.7:40001 -> 198.51.100.8:53", // the same ports toward another server
+		"udp 203.0.113.133:40000 -> 198.51.100.7:53",
+		"udp 203.0.113.134:40000 -> 198.51.100.7:53",
+		"udp 203.0.113.135:40000 -> 198.51.100.7:53", // no port left toward .7:53
+		"udp 203.0.113.135:40001 -> 198.51.100.8:53", // the same ports toward another server
 	}
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	cfg.PortMin, cfg.PortMax = 5000, 5001
