@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -170,9 +171,9 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 		return arpScan(ctx, env, r, opts)
 	}
 	for _, s := range opts.Targets {
-		a, err := netip.ParseAddr(s)
+		a, err := netcalc.ParseAddr(s)
 		if err != nil {
-			perr := linkParseErr("arp", s, err)
+			perr := linkParseErr("arp", err)
 			env.Report(BadInput(perr))
 			if env.JSON() {
 				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {

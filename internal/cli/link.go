@@ -137,12 +137,9 @@ func linkDash(s string) string {
 	return s
 }
 
-// linkParseErr explains why s is not an IP address, keeping net/netip's
-// reason without its ParseAddr("...") prefix.
-func linkParseErr(cmd, s string, err error) error {
-	why := err.Error()
-	if i := strings.LastIndex(why, "): "); i >= 0 {
-		why = why[i+3:]
-	}
-	return fmt.Errorf("%s: %q is not an IP address (%s)", cmd, s, why)
+// linkParseErr prefixes the parse error of a target (from
+// netcalc.ParseAddr, which names the token and what was wrong) with the
+// command.
+func linkParseErr(cmd string, err error) error {
+	return fmt.Errorf("%s: %s", cmd, strings.TrimPrefix(err.Error(), "netcalc: "))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -70,9 +71,9 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	defer h.Close()
 	printed := false // a blank line separates answers, not errors
 	for _, s := range opts.Targets {
-		a, err := netip.ParseAddr(s)
+		a, err := netcalc.ParseAddr(s)
 		if err != nil {
-			env.Report(BadInput(linkParseErr("route get", s, err)))
+			env.Report(BadInput(linkParseErr("route get", err)))
 			continue
 		}
 		d, err := h.RouteGet(cmd.Context(), a)
