@@ -22,26 +22,26 @@ import (
 const kernelScenario = `
 node: node-a
 nodeIPs: [198.51.100.10]
-clusterCIDR: 10.244.0.0/16
+clusterCIDR: 203.0.113.0/25
 services:
 - namespace: shop
   name: web
   type: NodePort
-  clusterIP: 10.96.12.34
+  clusterIP: 203.0.113.200
   ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
   endpoints:
-  - {ip: 10.244.2.11, node: node-b}
+  - {ip: 203.0.113.21, node: node-b}
 - namespace: kube-system
   name: dns
-  clusterIP: 10.96.0.10
+  clusterIP: 203.0.113.210
   ports: [{name: dns, protocol: UDP, port: 53}]
   endpoints:
-  - {ip: 10.244.2.5, node: node-b}
-  - {ip: 10.244.3.5, node: node-c}
-  - {ip: 10.244.4.5, node: node-d}
+  - {ip: 203.0.113.25, node: node-b}
+  - {ip: 203.0.113.35, node: node-c}
+  - {ip: 203.0.113.45, node: node-d}
 - namespace: shop
   name: legacy
-  clusterIP: 10.96.30.3
+  clusterIP: 203.0.113.230
   ports: [{port: 5432}]
 `
 
@@ -96,22 +96,22 @@ func TestKernelAgrees(t *testing.T) {
 	nstest.In(t, node, func() {
 		// TCP: one SYN each to a ClusterIP and to the NodePort on the
 		// node's own address. The SYN is lost.
-		for _, dst := range []string{"10.96.12.34:80", "198.51.100.10:30080"} {
+		for _, dst := range []string{"203.0.113.200:80", "198.51.100.10:30080"} {
 			syn(t, dst)
 		}
 		// UDP: 300 datagrams, each from a new socket (a new source port).
 		for range 300 {
-			c, err := net.Dial("udp", "10.96.0.10:53")
+			c, err := net.Dial("udp", "203.0.113.210:53")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c.Write([]byte("q")); err != nil {
-				t.Errorf("send to 10.96.0.10:53: %v", err)
+				t.Errorf("send to 203.0.113.210:53: %v", err)
 			}
 			c.Close()
 		}
 		// No endpoints: REJECTed in the filter table (counted below).
-		syn(t, "10.96.30.3:5432")
+		syn(t, "203.0.113.230:5432")
 	})
 
 	ct := run("ip", "netns", "exec", node, "conntrack", "-L")
@@ -192,7 +192,7 @@ func TestKernelAgrees(t *testing.T) {
 	if rej == nil || rej[1] == "0" {
 		t.Errorf("filter REJECT for shop/legacy did not count a packet:\n%s", save)
 	}
-	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("10.96.30.3:5432")}); r.Verdict != "REJECT" {
+	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("203.0.113.230:5432")}); r.Verdict != "REJECT" {
 		t.Errorf("Trace to shop/legacy = %s; want REJECT", r.Verdict)
 	}
 }
