@@ -113,14 +113,24 @@ func retryDump[T any](f func() (T, error)) (T, error) {
 	return v, err
 }
 
-func (s *netlinkSystem) links() ([]Interface, error) {
+// linkNames dumps the links and maps each index to its name, for the
+// views that show an interface by name.
+func (s *netlinkSystem) linkNames() ([]netlink.Link, map[int]string, error) {
 	ls, err := retryDump(s.h.LinkList)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	names := make(map[int]string, len(ls))
 	for _, l := range ls {
 		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	return ls, names, nil
+}
+
+func (s *netlinkSystem) links() ([]Interface, error) {
+	ls, names, err := s.linkNames()
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Interface, 0, len(ls))
 	for _, l := range ls {
@@ -190,13 +200,9 @@ func linkFlags(f uint32) []string {
 }
 
 func (s *netlinkSystem) addrs() ([]Address, error) {
-	ls, err := retryDump(s.h.LinkList)
+	_, names, err := s.linkNames()
 	if err != nil {
 		return nil, err
-	}
-	names := make(map[int]string, len(ls))
-	for _, l := range ls {
-		names[l.Attrs().Index] = l.Attrs().Name
 	}
 	as, err := retryDump(func() ([]netlink.Addr, error) { return s.h.AddrList(nil, netlink.FAMILY_ALL) })
 	if err != nil {
@@ -262,13 +268,9 @@ func family(f int) int {
 }
 
 func (s *netlinkSystem) routes(fam int) ([]Route, error) {
-	ls, err := retryDump(s.h.LinkList)
+	_, names, err := s.linkNames()
 	if err != nil {
 		return nil, err
-	}
-	names := make(map[int]string, len(ls))
-	for _, l := range ls {
-		names[l.Attrs().Index] = l.Attrs().Name
 	}
 	rs, err := retryDump(func() ([]netlink.Route, error) {
 		return s.h.RouteListFiltered(family(fam), &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
@@ -363,13 +365,9 @@ func (s *netlinkSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
 }
 
 func (s *netlinkSystem) neighbors(fam int) ([]Neighbor, error) {
-	ls, err := retryDump(s.h.LinkList)
+	_, names, err := s.linkNames()
 	if err != nil {
 		return nil, err
-	}
-	names := make(map[int]string, len(ls))
-	for _, l := range ls {
-		names[l.Attrs().Index] = l.Attrs().Name
 	}
 	ns, err := retryDump(func() ([]netlink.Neigh, error) { return s.h.NeighList(0, family(fam)) })
 	if err != nil {
