@@ -179,3 +179,34 @@ func TestAppendJSONString(t *testing.T) {
 		}
 	}
 }
+
+func TestSpecialPurposeTable(t *testing.T) {
+	rows := SpecialPurpose()
+	if len(rows) < 50 {
+		t.Fatalf("SpecialPurpose() has %d rows; want both registries (over 50)", len(rows))
+	}
+	for i := 1; i < len(rows); i++ {
+		if rows[i].Prefix.Bits() > rows[i-1].Prefix.Bits() {
+			t.Fatalf("row %d (%v) is more specific than row %d (%v): want most specific first", i, rows[i].Prefix, i-1, rows[i-1].Prefix)
+		}
+	}
+	for _, r := range rows {
+		if r.Prefix != r.Prefix.Masked() || r.Name == "" || !strings.HasPrefix(r.RFC, "RFC ") {
+			t.Errorf("malformed registry row %+v", r)
+		}
+		// Every row classifies its own first address, at the head of the list
+		// unless a more specific row covers that address too.
+		es, _ := Classify(r.Prefix.Addr())
+		found := false
+		for _, e := range es {
+			found = found || e.Prefix == r.Prefix
+		}
+		if !found {
+			t.Errorf("Classify(%v) misses its own row %v", r.Prefix.Addr(), r.Prefix)
+		}
+	}
+	rows[0].Name = "changed"
+	if SpecialPurpose()[0].Name == "changed" {
+		t.Error("SpecialPurpose returns the shared table, not a copy")
+	}
+}

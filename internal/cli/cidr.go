@@ -39,7 +39,9 @@ Host rules: IPv4 /0-/30 have network and broadcast addresses and 2^h-2 hosts;
 /31 is a point-to-point link with two hosts and no broadcast (RFC 3021); /32 is
 one host. IPv6 has no broadcast; up to /126 the first address is the
 Subnet-Router anycast address (RFC 4291 2.6.1), so 2^h-1 hosts; /127 has two
-(RFC 6164); /128 one.`,
+(RFC 6164); /128 one.
+
+Special-purpose classification: ` + netcalc.RegistryDate + `.`,
 		Example: `  netcalc cidr 192.168.1.10/24
   netcalc cidr 10.0.0.1 255.255.255.252 --explain
   netcalc cidr 2001:db8::1/64 -o json
