@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +71,7 @@ func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	f.StringVar(&sc.BridgeIP, "bridge-ip", "", "address of the node's pod bridge, the MASQUERADE source towards local pods")
 	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
 	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
-	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", false, "kube-proxy --iptables-localhost-nodeports (kube-proxy's default is true)")
+	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
 	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully")
 	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
 }
@@ -149,8 +153,9 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	f.StringVar(&opts.Src, "src", "", "client address, IP or IP:PORT (port defaults to 40000)")
 	f.StringVar(&opts.Dst, "dst", "", "destination IP:PORT (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
 	f.StringVar(&opts.Proto, "proto", "tcp", "protocol: tcp, udp or sctp")
-	f.IntVar(&opts.Connections, "connections", 1, "number of connections to simulate; above 1, print the per-endpoint distribution")
-	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the statistic-match draws")
+	opts.Connections, opts.Seed = 1, 1
+	f.Var((*connectionsValue)(&opts.Connections), "connections", "number of connections to simulate, 1-10000000; above 1, print the per-endpoint distribution")
+	f.Var((*seedValue)(&opts.Seed), "seed", "seed of the statistic-match draws")
 	return cmd
 }
 
@@ -166,10 +171,14 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 		data, err = os.ReadFile(sc.File)
 	}
 	if err != nil {
-		return nil, BadInputf("reading %s: %v", name, err)
+		return nil, BadInput(readError(name, err))
 	}
 	cfg, err := kubeproxy.Parse(data, name)
 	if err != nil {
+		var pe *kubeproxy.ParseError
+		if errors.As(err, &pe) {
+			return nil, BadInput(errors.New(pe.Message())) // FILE:LINE: ..., no package prefix
+		}
 		return nil, BadInput(err)
 	}
 	changed := sc.changed
@@ -215,7 +224,69 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	if changed("random-fully") {
 		cfg.RandomFully = sc.RandomFully
 	}
+	scenarioNotes(env, name, cfg)
 	return cfg, nil
+}
+
+// readError says why the scenario file could not be read, in the user's
+// words: no doubled "open FILE" and no Go error types.
+func readError(name string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such file", quoteToken(name))
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied", quoteToken(name))
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("%s: is a directory, want a YAML file of Services", quoteToken(name))
+	case errors.As(err, &pe):
+		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
+	}
+	return fmt.Errorf("reading %s: %v", quoteToken(name), err)
+}
+
+// scenarioNotes tells on standard error what the simulation filled in or
+// left out without being asked: nodePorts Parse allocated, Services and
+// endpoints of the other IP family (one note), and a file without Services.
+func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
+	for _, n := range cfg.Notes {
+		env.Errorf("note: %s", n)
+	}
+	svcs, eps := cfg.SkippedFamily()
+	if len(svcs)+len(eps) > 0 {
+		fam, other, hint := "IPv4", "IPv6", "use --ipv6 for them"
+		if cfg.IPv6 {
+			fam, other, hint = "IPv6", "IPv4", "run without --ipv6 (--ipv6=false) for them"
+		}
+		var counts, lists []string
+		if len(svcs) > 0 {
+			counts = append(counts, countNoun(len(svcs), other+" Service"))
+			lists = append(lists, listSome(svcs))
+		}
+		if len(eps) > 0 {
+			counts = append(counts, countNoun(len(eps), other+" endpoint"))
+			lists = append(lists, "endpoints "+listSome(eps))
+		}
+		env.Errorf("note: %s skipped in an %s run (%s); %s", strings.Join(counts, " and "), fam, strings.Join(lists, "; "), hint)
+	}
+	if len(cfg.Services) == 0 {
+		env.Warnf("%s has no Services: only kube-proxy's fixed chains and rules follow", name)
+	}
+}
+
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// listSome joins up to four names, then "...".
+func listSome(names []string) string {
+	if len(names) > 4 {
+		return strings.Join(names[:4], ", ") + ", ..."
+	}
+	return strings.Join(names, ", ")
 }
 
 type kubeProxyTableJSON struct {
@@ -279,45 +350,114 @@ func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
 	return nil
 }
 
-func parseSrc(s string) (netip.AddrPort, error) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap, nil
+// parseAddrPort reads the value of --src or --dst: IP:PORT, [IPv6]:PORT,
+// or (when the port is optional) a bare IP. An out-of-range port says the
+// range.
+func parseAddrPort(flag, s string, portRequired bool) (netip.AddrPort, error) {
+	want := "want IP:PORT, e.g. 10.96.0.10:53 or [2001:db8::a]:80"
+	if !portRequired {
+		want = "want IP or IP:PORT, e.g. 10.244.1.7 or 10.244.1.7:40000"
 	}
-	a, err := netip.ParseAddr(s)
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		if portRequired {
+			return netip.AddrPort{}, BadInputf("%s: %s has no port: %s", flag, quoteToken(s), want)
+		}
+		return netip.AddrPortFrom(a.Unmap(), 0), nil
+	}
+	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return netip.AddrPort{}, BadInputf("--src: %q is not an address: want IP or IP:PORT", s)
+		return netip.AddrPort{}, BadInputf("%s: %s is not an address: %s", flag, quoteToken(s), want)
 	}
-	return netip.AddrPortFrom(a, 0), nil
+	a, err := netip.ParseAddr(host)
+	if err != nil || a.Zone() != "" {
+		return netip.AddrPort{}, BadInputf("%s: %s in %s is not an IP address: %s", flag, quoteToken(host), quoteToken(s), want)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return netip.AddrPort{}, BadInputf("%s: port %s in %s is out of range: want a port 1-65535", flag, quoteToken(port), quoteToken(s))
+	}
+	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
+}
+
+// checkFamily refuses an address of the other family than the run: the
+// single-family simulator has no rule for it, and "routed unchanged" would
+// be a wrong answer.
+func checkFamily(flag, s string, a netip.Addr, v6 bool) error {
+	switch {
+	case a.Is6() && !v6:
+		return BadInputf("%s: %s is an IPv6 address but this is an IPv4 run: add --ipv6 to trace the IPv6 Services", flag, quoteToken(s))
+	case a.Is4() && v6:
+		return BadInputf("%s: %s is an IPv4 address but this is an IPv6 run (--ipv6 or ipv6: true in the file): run with --ipv6=false to trace the IPv4 Services", flag, quoteToken(s))
+	}
+	return nil
+}
+
+// seedValue is --seed: a uint64 whose bad values are said in the user's
+// words, not strconv's.
+type seedValue uint64
+
+func (v *seedValue) String() string { return strconv.FormatUint(uint64(*v), 10) }
+func (v *seedValue) Type() string   { return "uint" }
+func (v *seedValue) Set(s string) error {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a whole number 0-18446744073709551615")
+	}
+	*v = seedValue(n)
+	return nil
+}
+
+// connectionsValue is --connections, 1-10000000.
+type connectionsValue int
+
+func (v *connectionsValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *connectionsValue) Type() string   { return "int" }
+func (v *connectionsValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 10_000_000 {
+		return fmt.Errorf("want a number of connections 1-10000000")
+	}
+	*v = connectionsValue(n)
+	return nil
 }
 
 func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 	if opts.Src == "" || opts.Dst == "" {
 		return BadInputf("--src and --dst are required: want e.g. --src 10.244.1.7 --dst 10.96.0.10:53")
 	}
-	src, err := parseSrc(opts.Src)
+	src, err := parseAddrPort("--src", opts.Src, false)
 	if err != nil {
 		return err
 	}
-	dst, err := netip.ParseAddrPort(opts.Dst)
-	if err != nil || dst.Port() == 0 {
-		return BadInputf("--dst: %q is not a destination: want IP:PORT, e.g. 10.96.0.10:53 or [2001:db8::a]:80", opts.Dst)
+	dst, err := parseAddrPort("--dst", opts.Dst, true)
+	if err != nil {
+		return err
 	}
 	var proto kubeproxy.Protocol
 	switch strings.ToLower(opts.Proto) {
-	case "tcp":
+	case "tcp", "6":
 		proto = kubeproxy.TCP
-	case "udp":
+	case "udp", "17":
 		proto = kubeproxy.UDP
-	case "sctp":
+	case "sctp", "132":
 		proto = kubeproxy.SCTP
 	default:
-		return BadInputf("--proto: %q is not a protocol: want tcp, udp or sctp", opts.Proto)
+		if n, err := strconv.Atoi(opts.Proto); err == nil && (n < 0 || n > 255) {
+			return BadInputf("--proto: %s is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", quoteToken(opts.Proto))
+		}
+		return BadInputf("--proto: %s is not a protocol kube-proxy proxies: want tcp, udp or sctp", quoteToken(opts.Proto))
 	}
 	if opts.Connections < 1 || opts.Connections > 10_000_000 {
 		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
 	}
 	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
 	if err != nil {
+		return err
+	}
+	if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+		return err
+	}
+	if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
 		return err
 	}
 	tr := kubeproxy.NewTracer(kubeproxy.Render(cfg), opts.Seed)
@@ -448,14 +588,14 @@ func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) e
 }
 
 type kubeProxyChainName struct {
-	ServicePort string `json:"servicePort"`
+	ServicePort string `json:"service_port"`
 	Protocol    string `json:"protocol"`
 	Endpoint    string `json:"endpoint,omitempty"`
 	Cluster     string `json:"cluster"`
 	Local       string `json:"local"`
 	External    string `json:"external"`
 	Firewall    string `json:"firewall"`
-	EndpointCh  string `json:"endpointChain,omitempty"`
+	EndpointCh  string `json:"endpoint_chain,omitempty"`
 }
 
 type kubeProxyChainNameOptions struct {
@@ -493,19 +633,19 @@ func kubeProxyChainNameRun(env *Env, opts *kubeProxyChainNameOptions) error {
 	name, proto := opts.Name, strings.ToLower(opts.Proto)
 	ns, rest, ok := strings.Cut(name, "/")
 	if !ok || ns == "" || rest == "" || strings.HasPrefix(rest, ":") || strings.HasSuffix(rest, ":") {
-		return BadInputf("%q is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", name)
+		return BadInputf("%s is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", quoteToken(name))
 	}
 	if proto != "tcp" && proto != "udp" && proto != "sctp" {
-		return BadInputf("%q is not a protocol: want tcp, udp or sctp", opts.Proto)
+		return BadInputf("%s is not a protocol: want tcp, udp or sctp", quoteToken(opts.Proto))
 	}
 	h := kubeproxy.PortProtoHash(name, proto)
 	out := kubeProxyChainName{ServicePort: name, Protocol: proto,
 		Cluster: kubeproxy.PrefixService + h, Local: kubeproxy.PrefixLocal + h,
 		External: kubeproxy.PrefixExternal + h, Firewall: kubeproxy.PrefixFirewall + h}
 	if opts.Endpoint != "" {
-		ap, err := netip.ParseAddrPort(opts.Endpoint)
+		ap, err := parseAddrPort("endpoint", opts.Endpoint, true)
 		if err != nil {
-			return BadInputf("%q is not an endpoint: want IP:PORT, [IPv6]:PORT", opts.Endpoint)
+			return err
 		}
 		out.Endpoint = ap.String() // net.JoinHostPort form
 		out.EndpointCh = kubeproxy.EndpointChain(name, proto, out.Endpoint)

@@ -1,6 +1,7 @@
 package kubeproxy
 
 import (
+	"encoding/json"
 	"net/netip"
 	"sort"
 	"strings"
@@ -167,9 +168,15 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 	}
 	names := map[string]bool{}
 	for _, pn := range ports {
-		sp, err := servicePort(pn, s.Type)
+		sp, noneWanted, err := servicePort(pn, s.Type)
 		if err != nil {
 			return err
+		}
+		if noneWanted {
+			if p.noNodePort == nil {
+				p.noNodePort = map[string]bool{}
+			}
+			p.noNodePort[s.PortName(sp)+"/"+sp.Protocol.lower()] = true
 		}
 		if names[sp.Name] {
 			return pn.get("name").errf(ErrDuplicate, "port name %q used twice: want unique names", sp.Name)
@@ -183,38 +190,44 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 	return nil
 }
 
-func servicePort(n node, t ServiceType) (ServicePort, error) {
-	var sp ServicePort
+// servicePort reads one entry of spec.ports. noneWanted reports an
+// explicit "nodePort: 0": no NodePort at all, as kube-proxy's own test
+// fixtures feed it, where a missing nodePort gets one allocated (see
+// allocateNodePorts).
+func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err error) {
 	m, err := n.object()
 	if err != nil {
-		return sp, err
+		return sp, false, err
 	}
 	if sp.Name, err = n.get("name").str(); err != nil {
-		return sp, err
+		return sp, false, err
 	}
 	pr, err := n.get("protocol").enum(string(TCP), string(TCP), string(UDP), string(SCTP))
 	if err != nil {
-		return sp, err
+		return sp, false, err
 	}
 	sp.Protocol = Protocol(pr)
 	if m["port"] == nil {
-		return sp, n.errf(ErrInvalid, "port without a number: want port: 1-65535")
+		return sp, false, n.errf(ErrInvalid, "port without a number: want port: 1-65535")
 	}
 	if sp.Port, err = n.get("port").port("a port"); err != nil {
-		return sp, err
+		return sp, false, err
 	}
 	if _, named := m["targetPort"].(string); !named { // a named targetPort resolves through the endpoints
 		if sp.TargetPort, err = n.get("targetPort").port("a port"); err != nil {
-			return sp, err
+			return sp, false, err
 		}
 	}
-	if sp.NodePort, err = n.get("nodePort").port("a port"); err != nil {
-		return sp, err
+	np := n.get("nodePort")
+	if num, ok := np.v.(json.Number); ok && num.String() == "0" {
+		noneWanted = true
+	} else if sp.NodePort, err = np.port("a port"); err != nil {
+		return sp, false, err
 	}
-	if sp.NodePort != 0 && t != NodePort && t != LoadBalancer {
-		return sp, n.get("nodePort").errf(ErrInvalid, "nodePort on a %s Service: want type NodePort or LoadBalancer", t)
+	if (sp.NodePort != 0 || noneWanted) && t != NodePort && t != LoadBalancer {
+		return sp, false, np.errf(ErrInvalid, "nodePort on a %s Service: want type NodePort or LoadBalancer", t)
 	}
-	return sp, nil
+	return sp, noneWanted, nil
 }
 
 // endpointOwn reads an endpoint of netcalc's format and resolves its port

@@ -28,6 +28,7 @@ func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
 		Orig:      nat.Tuple{Proto: proto, Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()},
 		Reply:     nat.Tuple{Proto: proto, Src: ep.Addr(), Dst: p.Src.Addr(), SrcPort: ep.Port(), DstPort: p.Src.Port()},
 		Unreplied: true,
+		Use:       1, // a listed entry holds one reference, as conntrack -L prints it
 	}
 	if snat.Port() != 0 || snat.Addr().IsValid() {
 		c.Reply.Dst, c.Reply.DstPort = snat.Addr(), snat.Port()

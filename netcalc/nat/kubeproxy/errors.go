@@ -32,8 +32,13 @@ type ParseError struct {
 }
 
 // Error returns "kubeproxy: FILE:LINE: PATH: MSG".
-func (e *ParseError) Error() string {
-	s := "kubeproxy: "
+func (e *ParseError) Error() string { return "kubeproxy: " + e.Message() }
+
+// Message returns the error in the user's terms, without the package
+// prefix: "FILE:LINE: PATH: MSG" ("line LINE: ..." when the file has no
+// name). netcalc's CLI prints it after "netcalc: ".
+func (e *ParseError) Message() string {
+	s := ""
 	if e.File != "" {
 		s += e.File + ":"
 	}
@@ -43,7 +48,7 @@ func (e *ParseError) Error() string {
 		}
 		s += strconv.Itoa(e.Line) + ":"
 	}
-	if s != "kubeproxy: " {
+	if s != "" {
 		s += " "
 	}
 	if e.Path != "" {

@@ -1,5 +1,11 @@
 package kubeproxy
 
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+)
+
 // k8sSlice is an EndpointSlice waiting for its Service.
 type k8sSlice struct {
 	namespace, service string
@@ -143,6 +149,73 @@ func (p *parser) finish() error {
 			continue // kube-proxy ignores slices of unknown Services
 		}
 		p.cfg.Services[i].Endpoints = append(p.cfg.Services[i].Endpoints, sl.endpoints...)
+	}
+	return p.allocateNodePorts()
+}
+
+// Node ports are allocated from the apiserver's default
+// --service-node-port-range.
+const (
+	NodePortMin = 30000
+	NodePortMax = 32767
+)
+
+// allocateNodePorts gives every port of a NodePort or LoadBalancer Service
+// that has no nodePort one from NodePortMin-NodePortMax, as the apiserver
+// would. The apiserver picks at random; netcalc picks deterministically so
+// that the same file always gives the same rules: the port
+// NodePortMin + FNV-1a-32("namespace/name:port/protocol") mod 2768, or the
+// next free one (wrapping) when that one is taken. Ports that are set in
+// the file (nodePort and healthCheckNodePort) are reserved first, then
+// Services are served in namespace/name order, ports in spec order. Each
+// allocation is recorded in Config.Notes.
+func (p *parser) allocateNodePorts() error {
+	used := map[int]bool{}
+	for _, s := range p.cfg.Services {
+		for _, sp := range s.Ports {
+			if sp.NodePort != 0 {
+				used[sp.NodePort] = true
+			}
+		}
+		if s.HealthCheckNodePort != 0 {
+			used[s.HealthCheckNodePort] = true
+		}
+	}
+	order := make([]int, len(p.cfg.Services))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return p.cfg.Services[order[a]].NamespacedName() < p.cfg.Services[order[b]].NamespacedName()
+	})
+	const size = NodePortMax - NodePortMin + 1
+	for _, i := range order {
+		s := &p.cfg.Services[i]
+		if s.Type != NodePort && s.Type != LoadBalancer {
+			continue
+		}
+		for j := range s.Ports {
+			sp := &s.Ports[j]
+			key := s.PortName(*sp) + "/" + sp.Protocol.lower()
+			if sp.NodePort != 0 || p.noNodePort[key] {
+				continue
+			}
+			h := fnv.New32a()
+			h.Write([]byte(key))
+			start := int(h.Sum32() % size)
+			for k := 0; k < size && sp.NodePort == 0; k++ {
+				if c := NodePortMin + (start+k)%size; !used[c] {
+					sp.NodePort = c
+				}
+			}
+			if sp.NodePort == 0 {
+				return &ParseError{File: p.file, Msg: fmt.Sprintf("Service port %s (%s) has no nodePort and all of %d-%d are taken: want a nodePort in the file",
+					s.PortName(*sp), sp.Protocol.lower(), NodePortMin, NodePortMax), Err: ErrInvalid}
+			}
+			used[sp.NodePort] = true
+			p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("%s Service %s port %d/%s has no nodePort: allocated %d (deterministic: %d + FNV-1a of %q mod %d, next free)",
+				s.Type, s.NamespacedName(), sp.Port, sp.Protocol.lower(), sp.NodePort, NodePortMin, key, size))
+		}
 	}
 	return nil
 }

@@ -151,12 +151,12 @@ func TestKernelAgrees(t *testing.T) {
 				continue
 			}
 			// Compare everything but the seconds left and the use count.
-			want := strings.Fields(r.ConntrackLine)
+			want := strings.Fields(r.ConntrackLine())
 			got := strings.Fields(l)
 			want[2], got[2] = "T", "T"
 			want[len(want)-1], got[len(got)-1] = "use", "use"
 			if strings.Join(got, " ") != strings.Join(want, " ") {
-				t.Errorf("kernel conntrack:\n  %s\nTrace:\n  %s", l, r.ConntrackLine)
+				t.Errorf("kernel conntrack:\n  %s\nTrace:\n  %s", l, r.ConntrackLine())
 			}
 		}
 	}

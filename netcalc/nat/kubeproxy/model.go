@@ -1,8 +1,11 @@
 package kubeproxy
 
 import (
+	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // Protocol is a Service port protocol as Kubernetes spells it.
@@ -14,6 +17,25 @@ const (
 	UDP  Protocol = "UDP"
 	SCTP Protocol = "SCTP"
 )
+
+// MarshalText writes the protocol lower-case ("tcp"), as netcalc's JSON
+// spells every protocol.
+func (p Protocol) MarshalText() ([]byte, error) { return []byte(p.lower()), nil }
+
+// UnmarshalText reads a protocol in any case ("tcp", "TCP").
+func (p *Protocol) UnmarshalText(b []byte) error {
+	switch strings.ToUpper(string(b)) {
+	case "TCP":
+		*p = TCP
+	case "UDP":
+		*p = UDP
+	case "SCTP":
+		*p = SCTP
+	default:
+		return fmt.Errorf("%q is not a protocol: want tcp, udp or sctp", b)
+	}
+	return nil
+}
 
 // lower returns the protocol as iptables spells it ("tcp").
 func (p Protocol) lower() string {
@@ -74,36 +96,70 @@ type Config struct {
 	// NodeIPs are the node's addresses: destinations of type LOCAL for
 	// NodePorts, sources of node-originated traffic, and the address
 	// MASQUERADE picks. Loopback is always local. Default none.
-	NodeIPs []netip.Addr `json:"nodeIPs"`
+	NodeIPs []netip.Addr `json:"node_ips"`
 	// ClusterCIDR is the pod network (--cluster-cidr with
 	// --detect-local-mode=ClusterCIDR). Default none.
-	ClusterCIDR netip.Prefix `json:"clusterCIDR"`
+	ClusterCIDR netip.Prefix `json:"cluster_cidr"`
 	// BridgeIP is the node's pod-bridge address (cni0), the source
 	// MASQUERADE picks for packets leaving towards a local pod. Default:
 	// the first node IP.
-	BridgeIP netip.Addr `json:"bridgeIP"`
+	BridgeIP netip.Addr `json:"bridge_ip"`
 	// IPv6 selects the ip6tables rule set; Services, endpoints and
 	// addresses of the other family are ignored, as kube-proxy's
 	// single-family proxier ignores them. Default false (IPv4).
 	IPv6 bool `json:"ipv6"`
 	// MasqueradeAll is --masquerade-all: SNAT all ClusterIP traffic.
 	// Default false.
-	MasqueradeAll bool `json:"masqueradeAll"`
+	MasqueradeAll bool `json:"masquerade_all"`
 	// MasqueradeBit is --iptables-masquerade-bit. Default 14 (0x4000).
-	MasqueradeBit int `json:"masqueradeBit"`
+	MasqueradeBit int `json:"masquerade_bit"`
 	// LocalhostNodePorts is --iptables-localhost-nodeports (IPv4 only):
 	// NodePorts answer on 127.0.0.0/8 and the filter table gets the
-	// KUBE-FIREWALL martian guard. Default false here (kube-proxy's own
-	// default is true).
-	LocalhostNodePorts bool `json:"localhostNodePorts"`
+	// KUBE-FIREWALL martian guard. Parse sets it true unless the file says
+	// localhostNodePorts: false, as kube-proxy's own default is true; the
+	// zero Config has it false.
+	LocalhostNodePorts bool `json:"localhost_node_ports"`
 	// NFAcct reports whether the kernel has nfacct counters, which add
 	// `-m nfacct` matches to two rules. Default false.
 	NFAcct bool `json:"nfacct"`
 	// RandomFully reports whether iptables supports MASQUERADE
 	// --random-fully. Default false.
-	RandomFully bool `json:"randomFully"`
+	RandomFully bool `json:"random_fully"`
 	// Services are the Services to proxy.
 	Services []Service `json:"services"`
+	// Notes are what Parse filled in that the user should hear about, one
+	// sentence each, such as a nodePort it allocated.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// SkippedFamily names what Render leaves out because it is of the other IP
+// family than the run (Config.IPv6), as kube-proxy's single-family proxier
+// ignores it: single-stack Services of the other family ("namespace/name"),
+// and endpoints of the other family ("namespace/name IP") of Services that
+// have no cluster IP of that family (a dual-stack Service's other-family
+// endpoints belong to the other proxier and are not listed).
+func (c *Config) SkippedFamily() (services, endpoints []string) {
+	for i := range c.Services {
+		s := &c.Services[i]
+		if !s.ClusterIP.IsValid() {
+			continue // headless: no rules in either family
+		}
+		if !s.clusterIPFor(c.IPv6).IsValid() {
+			services = append(services, s.NamespacedName())
+			continue
+		}
+		if s.clusterIPFor(!c.IPv6).IsValid() {
+			continue
+		}
+		for _, e := range s.Endpoints {
+			if e.IP.IsValid() && e.IP.Is6() != c.IPv6 {
+				endpoints = append(endpoints, s.NamespacedName()+" "+e.IP.String())
+			}
+		}
+	}
+	sort.Strings(services)
+	sort.Strings(endpoints)
+	return services, endpoints
 }
 
 // Service is one Service with its endpoints.
@@ -113,19 +169,19 @@ type Service struct {
 	Type      ServiceType `json:"type"`
 	// ClusterIP is spec.clusterIP; an invalid (zero) address means a
 	// headless Service, which gets no rules.
-	ClusterIP netip.Addr `json:"clusterIP"`
+	ClusterIP netip.Addr `json:"cluster_ip"`
 	// ClusterIPs is spec.clusterIPs of a dual-stack Service: the IPv6
 	// proxier uses its IPv6 address, the IPv4 proxier its IPv4 one.
-	ClusterIPs               []netip.Addr   `json:"clusterIPs,omitempty"`
-	ExternalIPs              []netip.Addr   `json:"externalIPs,omitempty"`
-	LoadBalancerIPs          []netip.Addr   `json:"loadBalancerIPs,omitempty"`
-	LoadBalancerSourceRanges []netip.Prefix `json:"loadBalancerSourceRanges,omitempty"`
-	SessionAffinity          Affinity       `json:"sessionAffinity"`
+	ClusterIPs               []netip.Addr   `json:"cluster_ips,omitempty"`
+	ExternalIPs              []netip.Addr   `json:"external_ips,omitempty"`
+	LoadBalancerIPs          []netip.Addr   `json:"load_balancer_ips,omitempty"`
+	LoadBalancerSourceRanges []netip.Prefix `json:"load_balancer_source_ranges,omitempty"`
+	SessionAffinity          Affinity       `json:"session_affinity"`
 	// SessionAffinityTimeout is in seconds; 0 means DefaultAffinityTimeout.
-	SessionAffinityTimeout int           `json:"sessionAffinityTimeout,omitempty"`
-	ExternalTrafficPolicy  TrafficPolicy `json:"externalTrafficPolicy"`
-	InternalTrafficPolicy  TrafficPolicy `json:"internalTrafficPolicy"`
-	HealthCheckNodePort    int           `json:"healthCheckNodePort,omitempty"`
+	SessionAffinityTimeout int           `json:"session_affinity_timeout,omitempty"`
+	ExternalTrafficPolicy  TrafficPolicy `json:"external_traffic_policy"`
+	InternalTrafficPolicy  TrafficPolicy `json:"internal_traffic_policy"`
+	HealthCheckNodePort    int           `json:"health_check_node_port,omitempty"`
 	Ports                  []ServicePort `json:"ports"`
 	Endpoints              []Endpoint    `json:"endpoints"`
 }
@@ -137,8 +193,8 @@ type ServicePort struct {
 	Protocol Protocol `json:"protocol"`
 	Port     int      `json:"port"`
 	// TargetPort is the endpoint port; 0 means Port.
-	TargetPort int `json:"targetPort,omitempty"`
-	NodePort   int `json:"nodePort,omitempty"`
+	TargetPort int `json:"target_port,omitempty"`
+	NodePort   int `json:"node_port,omitempty"`
 }
 
 // Endpoint is one backend address. Ports maps a Service port name to the

@@ -22,7 +22,9 @@ import (
 // the kubernetes.io/service-name label; other kinds are skipped. file names
 // the input in errors. Errors are *ParseError values naming the line.
 func Parse(data []byte, file string) (*Config, error) {
-	p := &parser{file: file, cfg: &Config{}}
+	// localhostNodePorts defaults to true, as kube-proxy's
+	// --iptables-localhost-nodeports does.
+	p := &parser{file: file, cfg: &Config{LocalhostNodePorts: true}}
 	docs := splitDocuments(data)
 	for _, d := range docs {
 		if err := p.document(d); err != nil {
@@ -68,6 +70,9 @@ type parser struct {
 	file   string
 	cfg    *Config
 	slices []k8sSlice
+	// noNodePort holds the Service ports ("ns/name:port/proto") whose
+	// nodePort is an explicit 0: none wanted, none allocated.
+	noNodePort map[string]bool
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -175,7 +175,7 @@ type PortChains struct {
 	// NoEndpoints is the filter verdict for traffic kube-proxy cannot
 	// serve: "REJECT" (no endpoints at all), "DROP" (Local policy with
 	// none on this node) or "".
-	NoEndpoints string `json:"noEndpoints,omitempty"`
+	NoEndpoints string `json:"no_endpoints,omitempty"`
 }
 
 // PortEndpoint is one endpoint as it appears in the rules.

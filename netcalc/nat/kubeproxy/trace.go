@@ -1,6 +1,7 @@
 package kubeproxy
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -41,7 +42,7 @@ type Choice struct {
 	Share    float64 `json:"share"`
 	// RuleProbability is the --probability of the endpoint's rule as
 	// kube-proxy prints it; "" for the last rule, which always matches.
-	RuleProbability string `json:"ruleProbability,omitempty"`
+	RuleProbability string `json:"rule_probability,omitempty"`
 }
 
 // Result is what happens to a packet.
@@ -55,7 +56,7 @@ type Result struct {
 	Steps   []Step `json:"steps"`
 	// Chain is the KUBE-SVC-/KUBE-SVL- chain that balanced the packet and
 	// Choices its endpoints.
-	Chain   string   `json:"balancedBy,omitempty"`
+	Chain   string   `json:"balanced_by,omitempty"`
 	Choices []Choice `json:"choices,omitempty"`
 	// Verdict is DNAT, REJECT, DROP or ACCEPT, or NONE when no kube-proxy
 	// rule applies.
@@ -68,10 +69,29 @@ type Result struct {
 	Reasons    []string `json:"reasons"`
 	// SNAT is the source after MASQUERADE; invalid when not masqueraded.
 	SNAT netip.AddrPort `json:"snat,omitzero"`
-	// Conntrack is the entry the connection creates (DNAT only).
+	// Conntrack is the entry the connection creates (DNAT only). Its
+	// `conntrack -L` line is ConntrackLine, rendered from this struct, so
+	// the JSON "conntrack" object and "conntrack_line" always agree.
 	Conntrack *nat.Conn `json:"conntrack,omitempty"`
-	// ConntrackLine is Conntrack as `conntrack -L` prints it.
-	ConntrackLine string `json:"conntrackLine,omitempty"`
+}
+
+// ConntrackLine returns Conntrack as `conntrack -L` prints it, or "" when
+// the packet created no entry.
+func (r Result) ConntrackLine() string {
+	if r.Conntrack == nil {
+		return ""
+	}
+	return r.Conntrack.String()
+}
+
+// MarshalJSON writes the Result's fields plus "conntrack_line", rendered
+// from the same Conntrack value that is marshalled as "conntrack".
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	return json.Marshal(struct {
+		plain
+		ConntrackLine string `json:"conntrack_line,omitempty"`
+	}{plain(r), r.ConntrackLine()})
 }
 
 // Tracer walks packets through a Ruleset. It keeps the state of the
@@ -369,7 +389,6 @@ func (t *Tracer) Trace(p Packet) Result {
 		}
 	}
 	res.Conntrack = newConntrack(p, res.Endpoint, res.SNAT)
-	res.ConntrackLine = res.Conntrack.String()
 	return res
 }
 
