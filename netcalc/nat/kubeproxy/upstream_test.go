@@ -46,4 +46,21 @@ func TestUpstreamOverall(t *testing.T) {
 	if diff := cmp.Diff(string(want), b.String()); diff != "" {
 		t.Errorf("Render(upstream-overall) mismatch (-upstream +netcalc):\n%s", diff)
 	}
+	// netcalc's default for localhostNodePorts is kube-proxy's (true), the
+	// value upstream's NewFakeProxier sets: without the line, same rules.
+	data, err := os.ReadFile(fixture("upstream-overall.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg2, err := Parse([]byte(strings.Replace(string(data), "\nlocalhostNodePorts: true\n", "\n", 1)), "upstream-overall.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b2 strings.Builder
+	if _, err := Render(cfg2).WriteTo(&b2); err != nil {
+		t.Fatal(err)
+	}
+	if got := b2.String(); got != b.String() {
+		t.Errorf("without localhostNodePorts: true the rules differ from upstream's:\n%s", cmp.Diff(string(want), got))
+	}
 }
