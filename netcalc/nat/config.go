@@ -296,8 +296,12 @@ type ConfigError struct {
 	Msg   string
 }
 
-// Error returns `nat: FIELD "VALUE": MSG`.
+// Error returns `nat: FIELD "VALUE": MSG`, or `nat: FIELD: MSG` when the
+// field has no value.
 func (e *ConfigError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("nat: %s: %s", e.Field, e.Msg)
+	}
 	return fmt.Sprintf("nat: %s %q: %s", e.Field, e.Value, e.Msg)
 }
 
@@ -341,7 +345,7 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.Kind == SNAT || c.Kind == Masquerade {
 		if !c.External.IsValid() {
-			return c, &ConfigError{Field: "external", Value: c.External.String(), Msg: "want the external address (or range) for " + string(c.Kind)}
+			return c, &ConfigError{Field: "external", Msg: "missing: want the external address (or range) for " + string(c.Kind)}
 		}
 	}
 	if c.External.IsValid() {
