@@ -57,7 +57,15 @@ The input FILE is YAML: netcalc's own scenario format (node, nodeIPs,
 clusterCIDR, flags and services with their endpoints), or plain Kubernetes
 Service and EndpointSlice manifests (several documents separated by ---),
 or both. With manifests, give the node with --node, --node-ip and
---cluster-cidr. "-" reads standard input.`,
+--cluster-cidr. "-" reads standard input.
+
+As in kube-proxy, localhost NodePorts are on (--localhost-nodeports=false
+turns them off). A NodePort or LoadBalancer Service port without nodePort
+gets one from 30000-32767, deterministically: 30000 + FNV-1a-32 of
+"namespace/name:portname/protocol" mod 2768, or the next free port; a note on
+standard error says which ("nodePort: 0" means none). One IP family per run
+(--ipv6 for IPv6): Services and endpoints of the other family are skipped
+with one note, and a --src or --dst of the other family is bad input.`,
 	}
 	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF), newKubeProxyChainNameCmd(env, nil))
 	return cmd

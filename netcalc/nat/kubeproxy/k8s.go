@@ -164,7 +164,8 @@ const (
 // that has no nodePort one from NodePortMin-NodePortMax, as the apiserver
 // would. The apiserver picks at random; netcalc picks deterministically so
 // that the same file always gives the same rules: the port
-// NodePortMin + FNV-1a-32("namespace/name:port/protocol") mod 2768, or the
+// NodePortMin + FNV-1a-32("namespace/name:portname/protocol", the
+// unnamed port being "namespace/name/protocol") mod 2768, or the
 // next free one (wrapping) when that one is taken. Ports that are set in
 // the file (nodePort and healthCheckNodePort) are reserved first, then
 // Services are served in namespace/name order, ports in spec order. Each
