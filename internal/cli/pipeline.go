@@ -144,13 +144,18 @@ func (e *Env) appendBadLine(dst []byte, in Input, err error) ([]byte, error) {
 }
 
 // appendInputError appends {"input": TEXT, "line": N, "error": MSG} and a
-// newline; "line" is left out for a command-line argument.
+// newline; "line" is left out for a command-line argument, and "file":
+// NAME follows "line" for a line of a list file (not standard input).
 func appendInputError(dst []byte, in Input, msg string) []byte {
 	dst = append(dst, `{"input":`...)
 	dst = netcalc.AppendJSONString(dst, in.Text)
 	if in.Line > 0 {
 		dst = append(dst, `,"line":`...)
 		dst = append(dst, itoa(in.Line)...)
+		if in.Source != "" && in.Source != "stdin" {
+			dst = append(dst, `,"file":`...)
+			dst = netcalc.AppendJSONString(dst, in.Source)
+		}
 	}
 	dst = append(dst, `,"error":`...)
 	dst = netcalc.AppendJSONString(dst, msg)
