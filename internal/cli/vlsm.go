@@ -200,13 +200,14 @@ func vlsmWriteJSON(env *Env, plan netcalc.Plan) error {
 	}{"unused", unused})
 }
 
-// vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (/26, 62 usable)".
+// vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (62 usable)",
+// "#4: 1 host (1 usable)".
 func vlsmLabel(a netcalc.Allocation) string {
 	s := "#" + strconv.Itoa(a.Order)
 	if a.Name != "" {
 		s += " " + a.Name
 	}
-	return s + ": " + a.Requested.String() + " hosts (" + a.UsableHosts.String() + " usable)"
+	return s + ": " + planPlural(a.Requested, "host") + " (" + a.UsableHosts.String() + " usable)"
 }
 
 // vlsmGlyph is the one-character map label of request number order.
