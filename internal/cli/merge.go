@@ -98,7 +98,7 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 		}
 		e, err := netcalc.ParseEntry(x)
 		if err != nil {
-			lr.bad(BadInputf("--exclude: %s", strings.TrimPrefix(err.Error(), "netcalc: ")))
+			lr.bad(BadInputf("--exclude: %s", inputMessage(err)))
 			continue
 		}
 		if opts.Unmap {

@@ -78,7 +78,11 @@ func TestLongLineJSON(t *testing.T) {
 // characters, not echoed whole.
 func TestLongToken(t *testing.T) {
 	tok := strings.Repeat("z", 60_000)
-	for _, args := range [][]string{{"list"}, {"contains", "10.0.0.0/8"}, {"merge"}, {"list", tok}} {
+	for _, args := range [][]string{
+		{"list"}, {"contains", "10.0.0.0/8"}, {"merge"}, {"list", tok}, {"merge", "10.0.0.0/8", "--exclude", tok},
+		{"split", tok, "--prefix", "3"}, {"split", "10.0.0.0/8", "--subnets", tok},
+		{"vlsm", "10.0.0.0/8", "--max-prefix", tok, "4"}, {"vlsm", "10.0.0.0/8", "web=" + tok},
+	} {
 		_, stderr, code := runCLI(t, tok+"\n", args...)
 		if code != ExitUsage || len(stderr) > 300 || !strings.Contains(stderr, strings.Repeat("z", 80)+`…"`) {
 			t.Errorf("%s: exit %d, stderr %.300q (%d bytes); want exit 2 and the token cut to 80 characters", args[0], code, stderr, len(stderr))

@@ -323,7 +323,7 @@ var planBoxTree = strings.NewReplacer("|   ", "│   ", "+-- ", "├── ", "`
 func planParseParent(env *Env, s string) (netip.Prefix, error) {
 	p, err := netcalc.ParsePrefix(s)
 	if err != nil {
-		return netip.Prefix{}, BadInput(err)
+		return netip.Prefix{}, BadInputf("%s", inputMessage(err))
 	}
 	if m := p.Masked(); m != p {
 		env.Warnf("%s has host bits set; using its network %s", p, m)
@@ -337,7 +337,7 @@ func planParseLength(s string, parent netip.Prefix) (int, error) {
 	t := strings.TrimPrefix(s, "/")
 	n, err := strconv.Atoi(t)
 	if err != nil || t == "" || t[0] < '0' || t[0] > '9' {
-		return 0, BadInputf("--prefix: %q is not a prefix length, want a number %d-%d", s, parent.Bits(), parent.Addr().BitLen())
+		return 0, BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(s), parent.Bits(), parent.Addr().BitLen())
 	}
 	return n, nil
 }
@@ -353,7 +353,7 @@ func planParseCount(flag, s string) (netcalc.Count, error) {
 		}
 	}
 	if !ok {
-		return n, BadInputf("%s: %q is not a whole number, want 1 or more (up to 2^128)", flag, s)
+		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
 	}
 	if n.UnmarshalText([]byte(s)) != nil {
 		return n, BadInputf("%s: %s is more than 2^128, the whole IPv6 space; want 1 to 2^128", flag, s)

@@ -91,8 +91,8 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		t := strings.TrimPrefix(opts.MaxBits, "/")
 		n, err := strconv.Atoi(t)
 		if err != nil || t == "" || t[0] < '0' || t[0] > '9' || n < parent.Bits() || n > parent.Addr().BitLen() {
-			return BadInputf("--max-prefix: %q is not a prefix length for %s, want a number %d-%d",
-				opts.MaxBits, parent, parent.Bits(), parent.Addr().BitLen())
+			return BadInputf("--max-prefix: %s is not a prefix length for %s, want a number %d-%d",
+				quoteToken(opts.MaxBits), parent, parent.Bits(), parent.Addr().BitLen())
 		}
 		maxBits = n
 	}
@@ -108,7 +108,7 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		if !ok {
 			name, num = "", arg
 		} else if name == "" {
-			return BadInputf("vlsm: request %q has an empty name, want NAME=HOSTS or HOSTS", arg)
+			return BadInputf("vlsm: request %s has an empty name, want NAME=HOSTS or HOSTS", quoteToken(arg))
 		}
 		n, err := planParseCount("vlsm: request "+strconv.Itoa(i+1), num)
 		if err != nil {
