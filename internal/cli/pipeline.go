@@ -227,7 +227,7 @@ func listArgs(args, files []string) []string {
 
 // addFileFlag defines the --file flag of a list-reading command.
 func addFileFlag(fs *pflag.FlagSet, files *[]string) {
-	fs.StringArrayVar(files, "file", nil, `read a list from FILE, one item per line ("-" is standard input; repeatable; same as @FILE)`)
+	fs.StringArrayVar(files, "file", nil, "read a list from `FILE`, one item per line (\"-\" is standard input; repeatable; same as @FILE)")
 }
 
 // waitsOnTerminal returns a usage error when a command would read its

@@ -76,11 +76,11 @@ Host bits set in PREFIX are cleared, with a warning.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Prefix, "prefix", "", "split into subnets of this prefix length (e.g. 20 or /20)")
-	f.StringVar(&opts.Count, "subnets", "", "split into at least this many equal subnets")
+	f.StringVar(&opts.Prefix, "prefix", "", "split into subnets of prefix length `N` (e.g. 20 or /20)")
+	f.StringVar(&opts.Count, "subnets", "", "split into at least `N` equal subnets")
 	aliasFlag(env, f, "count", "subnets")
-	f.StringVar(&opts.Hosts, "hosts", "", "split into the smallest subnets holding this many usable hosts")
-	f.Uint64Var(&opts.Limit, "limit", 65536, "refuse to print more subnets than this (0: no limit)")
+	f.StringVar(&opts.Hosts, "hosts", "", "split into the smallest subnets holding `N` usable hosts")
+	f.Uint64Var(&opts.Limit, "limit", 65536, "refuse to print more than `N` subnets (0: no limit)")
 	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the prefix (default: on a terminal)")
 	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the list")
 	return cmd

@@ -39,8 +39,9 @@ avoid /31 and /32. All arithmetic is exact integer math.
 IPv6 subnets are /64 or larger by default, however few their hosts: SLAAC,
 privacy addresses and much else need a 64-bit interface identifier (RFC 7421),
 and a note on standard error says when a request got a /64 instead of a
-smaller block. --max-prefix 128 (or any length) lifts it, for point-to-point
-links such as /127 (RFC 6164). A parent longer than /64 is planned without it.
+smaller block. Any --max-prefix replaces this default: --max-prefix 128 lifts
+it, for point-to-point links such as /127 (RFC 6164). A parent longer than /64
+is planned without it.
 
 The table is in address order, with its header line on a terminal and when
 piped (tab-separated then); its # column is each request's position on the
@@ -75,7 +76,7 @@ depth, kind (branch, leaf or free), label.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.MaxBits, "max-prefix", "", "longest prefix length of any block, e.g. 30 to avoid /31 and /32 (default: 64 for IPv6, RFC 7421; none for IPv4)")
+	f.StringVar(&opts.MaxBits, "max-prefix", "", "longest prefix length `N` of any block, e.g. 30 to avoid /31 and /32 (default: 64 for IPv6, RFC 7421; none for IPv4)")
 	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the parent (default: on a terminal)")
 	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the table")
 	return cmd
