@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go4.org/netipx"
 )
@@ -16,8 +17,10 @@ import (
 // first address after its last one.
 var ErrRange = errors.New("bad range")
 
-// ErrLineTooLong means a list line is longer than MaxListLine bytes.
-var ErrLineTooLong = errors.New("line too long: more than 64 KiB, expected one address, prefix or range per line")
+// ErrLineTooLong means a list line is longer than MaxListLine bytes. Its
+// message, "longer than 65536 bytes", follows the line number in a
+// ListError.
+var ErrLineTooLong = errors.New("longer than " + strconv.Itoa(MaxListLine) + " bytes")
 
 // MaxListLine is the longest line a ListReader accepts, in bytes.
 const MaxListLine = 64 << 10
@@ -224,7 +227,10 @@ func scanLen(s []byte) (int, bool) {
 type ListError struct {
 	Source string // file name, "stdin" or ""
 	Line   int    // 1-based
-	Err    error  // a *ParseError or ErrLineTooLong
+	// Input is the line's text, trimmed; for a line longer than
+	// MaxListLine only its first 80 characters and "…".
+	Input string
+	Err   error // a *ParseError or ErrLineTooLong
 }
 
 // Error returns "netcalc: FILE:LINE: ..." ("line LINE: " for stdin or an
@@ -240,12 +246,15 @@ func (e *ListError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ListError) Unwrap() error { return e.Err }
 
-// ListReader reads an address list: one entry per line (see ParseEntry),
-// mixed IPv4 and IPv6, blank lines skipped, "#" starting a comment that
-// runs to the end of the line, surrounding white space and CR ignored, as
-// is a UTF-8 byte order mark at the start (lists saved on Windows). It
-// reads in large blocks and parses plain IPv4 lines without allocating.
-type ListReader struct {
+// LineReader reads a list one line at a time, for any kind of item: it
+// skips a UTF-8 byte order mark at the start (lists saved on Windows),
+// trims surrounding white space and CR, and refuses lines longer than
+// MaxListLine bytes with a *ListError wrapping ErrLineTooLong, then goes
+// on with the next line, so that one bad line neither stops a stream nor
+// fills memory. Blank lines and comments are returned as they are; the
+// caller decides what to skip. It reads in large blocks and does not
+// allocate per line.
+type LineReader struct {
 	r      io.Reader
 	source string
 	buf    []byte
@@ -254,12 +263,52 @@ type ListReader struct {
 	line   int
 	eof    bool
 	rerr   error
+	head   string // the start of the last line too long for buf
+}
+
+// NewLineReader returns a LineReader over r; source names r in errors
+// (a file name, "stdin", or "").
+func NewLineReader(r io.Reader, source string) *LineReader {
+	return &LineReader{r: r, source: source, buf: make([]byte, 256<<10)}
+}
+
+// Next returns the next line, trimmed, and its 1-based number. The
+// returned slice is valid until the following call. At the end of the
+// input it returns io.EOF; a line longer than MaxListLine gives a
+// *ListError and the following call goes on with the next line; any
+// other error is a read error and final.
+func (l *LineReader) Next() ([]byte, int, error) {
+	line, err := l.nextLine()
+	if err == ErrLineTooLong {
+		return nil, l.line, &ListError{Source: l.source, Line: l.line, Input: l.head, Err: ErrLineTooLong}
+	}
+	if err != nil {
+		return nil, l.line, err
+	}
+	if l.line == 1 {
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
+	line = trimSpace(line)
+	if len(line) > MaxListLine {
+		return nil, l.line, &ListError{Source: l.source, Line: l.line, Input: cutToken(line), Err: ErrLineTooLong}
+	}
+	return line, l.line, nil
+}
+
+// ListReader reads an address list: one entry per line (see ParseEntry),
+// mixed IPv4 and IPv6, blank lines skipped, "#" starting a comment that
+// runs to the end of the line, surrounding white space and CR ignored, as
+// is a UTF-8 byte order mark at the start (lists saved on Windows). Lines
+// are read by a LineReader, so a line longer than MaxListLine is an error
+// for that line only. It parses plain IPv4 lines without allocating.
+type ListReader struct {
+	lines *LineReader
 }
 
 // NewListReader returns a ListReader over r; source names r in errors
 // (a file name, "stdin", or "").
 func NewListReader(r io.Reader, source string) *ListReader {
-	return &ListReader{r: r, source: source, buf: make([]byte, 256<<10)}
+	return &ListReader{lines: NewLineReader(r, source)}
 }
 
 // Next returns the next entry. At the end of the input it returns io.EOF.
@@ -267,41 +316,31 @@ func NewListReader(r io.Reader, source string) *ListReader {
 // goes on with the next line; any other error is a read error and final.
 func (l *ListReader) Next() (ListEntry, error) {
 	for {
-		line, err := l.nextLine()
-		if err == ErrLineTooLong {
-			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: ErrLineTooLong}
-		}
+		line, n, err := l.lines.Next()
 		if err != nil {
 			return ListEntry{}, err
 		}
-		if l.line == 1 {
-			line = bytes.TrimPrefix(line, utf8BOM)
-		}
 		if i := bytes.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
+			line = trimSpace(line[:i])
 		}
-		line = trimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
-		if len(line) > MaxListLine {
-			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: ErrLineTooLong}
-		}
 		if e, ok := parseEntry4(line); ok {
-			e.Line = l.line
+			e.Line = n
 			return e, nil
 		}
 		e, err := parseEntrySlow(string(line))
 		if err != nil {
-			return ListEntry{}, &ListError{Source: l.source, Line: l.line, Err: err}
+			return ListEntry{}, &ListError{Source: l.lines.source, Line: n, Input: string(line), Err: err}
 		}
-		e.Line = l.line
+		e.Line = n
 		return e, nil
 	}
 }
 
 // nextLine returns the next raw line without its newline.
-func (l *ListReader) nextLine() ([]byte, error) {
+func (l *LineReader) nextLine() ([]byte, error) {
 	for {
 		if i := bytes.IndexByte(l.buf[l.start:l.end], '\n'); i >= 0 {
 			line := l.buf[l.start : l.start+i]
@@ -328,6 +367,7 @@ func (l *ListReader) nextLine() ([]byte, error) {
 		}
 		if l.end == len(l.buf) {
 			// one line fills the whole buffer: far past MaxListLine
+			l.head = cutToken(trimSpace(l.buf))
 			l.skipLongLine()
 			l.line++
 			return nil, ErrLineTooLong
@@ -344,7 +384,7 @@ func (l *ListReader) nextLine() ([]byte, error) {
 }
 
 // skipLongLine drops input up to and including the next newline.
-func (l *ListReader) skipLongLine() {
+func (l *LineReader) skipLongLine() {
 	l.start, l.end = 0, 0
 	for !l.eof {
 		n, err := l.r.Read(l.buf)
@@ -359,6 +399,23 @@ func (l *ListReader) skipLongLine() {
 			return
 		}
 	}
+}
+
+// maxCut is how many characters of a line too long to read a ListError
+// keeps as its Input.
+const maxCut = 80
+
+// cutToken returns the first maxCut characters of b, with "…" when it
+// cut; a cut never splits a UTF-8 sequence.
+func cutToken(b []byte) string {
+	n := 0
+	for i := range string(b[:min(len(b), maxCut*utf8.UTFMax)]) {
+		if n == maxCut {
+			return string(b[:i]) + "…"
+		}
+		n++
+	}
+	return string(b)
 }
 
 // utf8BOM is the byte order mark some Windows editors put first in a file.

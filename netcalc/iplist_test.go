@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/google/go-cmp/cmp"
 	"go4.org/netipx"
 )
 
@@ -208,8 +209,48 @@ func TestListReaderLongLine(t *testing.T) {
 	if len(entries) != 3 || entries[2].Line != 5 {
 		t.Errorf("entries = %v; want 10.0.0.1, 10.0.0.2 and 10.0.0.3 on line 5", entries)
 	}
-	if len(errs) != 2 || !strings.Contains(errs[0], "big:2: line too long") || !strings.Contains(errs[1], "big:4: line too long") {
-		t.Errorf("errors = %q; want line too long on lines 2 and 4", errs)
+	if len(errs) != 2 || errs[0] != "netcalc: big:2: longer than 65536 bytes" || errs[1] != "netcalc: big:4: longer than 65536 bytes" {
+		t.Errorf("errors = %q; want longer than 65536 bytes on lines 2 and 4", errs)
+	}
+}
+
+func TestLineReader(t *testing.T) {
+	long := "  " + strings.Repeat("é", 200<<10) + "\n"
+	in := "\ufeff a.example \r\n\n# note\n" + long + "b.example\n" + strings.Repeat("x", MaxListLine+1) + "\nc"
+	lr := NewLineReader(strings.NewReader(in), "names.txt")
+	type line struct {
+		text  string
+		n     int
+		err   string
+		input string
+	}
+	var got []line
+	for {
+		b, n, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		l := line{text: string(b), n: n}
+		if err != nil {
+			var le *ListError
+			if !errors.As(err, &le) || !errors.Is(err, ErrLineTooLong) {
+				t.Fatalf("line %d: error %v; want a *ListError wrapping ErrLineTooLong", n, err)
+			}
+			l.err, l.input = err.Error(), le.Input
+		}
+		got = append(got, l)
+	}
+	want := []line{
+		{text: "a.example", n: 1},
+		{text: "", n: 2},
+		{text: "# note", n: 3},
+		{n: 4, err: "netcalc: names.txt:4: longer than 65536 bytes", input: strings.Repeat("é", 80) + "…"},
+		{text: "b.example", n: 5},
+		{n: 6, err: "netcalc: names.txt:6: longer than 65536 bytes", input: strings.Repeat("x", 80) + "…"},
+		{text: "c", n: 7},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(line{})); diff != "" {
+		t.Errorf("LineReader lines (-want +got):\n%s", diff)
 	}
 }
 

@@ -19,13 +19,14 @@ func init() {
 type containsOptions struct {
 	Container string
 	Items     []string
+	Files     []string // --file: more items
 	Unmap     bool
 }
 
 func newContainsCmd(env *Env, runF func(*containsOptions) error) *cobra.Command {
 	opts := &containsOptions{}
 	cmd := &cobra.Command{
-		Use:   "contains CONTAINER [ITEM...]",
+		Use:   "contains CONTAINER [ITEM|@FILE|-]...",
 		Short: "Say whether each address, prefix or range lies inside a container",
 		Long: `Print one line per item: the item and "yes" when all its addresses are inside
 CONTAINER, "partly" when only some are, "no" when none are.
@@ -33,28 +34,69 @@ CONTAINER, "partly" when only some are, "no" when none are.
 CONTAINER is a prefix, an address, a range, or @FILE: a whole address list
 (same format as "netcalc merge"), to ask "is this address in my allow list?".
 ITEMs are addresses, prefixes or ranges; with none, or "-", one per line is
-read from standard input. IPv4 and IPv6 never contain each other (an
-IPv4-mapped ::ffff:10.0.0.1 is not in 10.0.0.0/8) unless --unmap is given.
+read from standard input; @FILE or --file FILE reads them from a list file.
+IPv4 and IPv6 never contain each other (an IPv4-mapped ::ffff:10.0.0.1 is not
+in 10.0.0.0/8) unless --unmap is given.
+
+The container comes first. "netcalc contains 10.1.2.3 10.0.0.0/8" (a single
+address first, then a prefix or range of more addresses, which one address
+can never contain) is refused with exit status 2 and the command meant.
 
 Exit status: 0 when every item is contained, 1 when any is not, 2 on bad
-input.`,
+input or no item at all (there is no "yes" about nothing).`,
 		Example: `  netcalc contains 10.0.0.0/8 10.1.2.3 10.0.0.0/30 192.168.0.1
   netcalc contains @allowlist.txt 198.51.100.7
+  netcalc contains 10.0.0.0/8 --file addresses.txt
   netcalc contains -o json 2001:db8::/32 2001:db8::1`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Container, opts.Items = args[0], args[1:]
+			if len(args) == 0 {
+				return env.usageError("contains", "no container: give the prefix, range or @FILE list to look in, then the items")
+			}
+			if err := containsOrder(env, args); err != nil {
+				return err
+			}
+			opts.Container, opts.Items = args[0], listArgs(args[1:], opts.Files)
 			if runF != nil {
 				return runF(opts)
 			}
 			return containsRun(env, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) as IPv4")
+	f := cmd.Flags()
+	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 addresses (::ffff:10.0.0.1) as IPv4")
+	addFileFlag(f, &opts.Files)
 	return cmd
 }
 
+// containsOrder refuses "contains ADDRESS PREFIX": a single address
+// written without a length, then a prefix or range of more than one
+// address. One address never contains more, so the question is always the
+// other way round; answering "no" would mislead a script, and swapping
+// silently would guess.
+func containsOrder(env *Env, args []string) error {
+	if len(args) < 2 || strings.ContainsAny(args[0], "/-@ ") {
+		return nil
+	}
+	a, err := netcalc.ParseEntry(args[0])
+	if err != nil || a.Range.From() != a.Range.To() {
+		return nil
+	}
+	b, err := netcalc.ParseEntry(args[1])
+	if err != nil || b.Range.From() == b.Range.To() {
+		return nil
+	}
+	meant := "netcalc contains " + args[1] + " " + args[0]
+	if len(args) > 2 {
+		meant += " ..."
+	}
+	return env.usageError("contains", "the container comes first (contains CONTAINER ITEM...): %s is one address, which cannot contain %s; did you mean '%s'?",
+		quoteToken(args[0]), quoteToken(args[1]), meant)
+}
+
 func containsRun(env *Env, opts *containsOptions) error {
+	if err := env.waitsOnTerminal("contains", opts.Items, "the addresses, prefixes or ranges to look for"); err != nil {
+		return err
+	}
 	var container *netcalc.Set
 	if name, ok := strings.CutPrefix(opts.Container, "@"); ok {
 		var b netcalc.SetBuilder
@@ -68,7 +110,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 	} else {
 		e, err := netcalc.ParseEntry(opts.Container)
 		if err != nil {
-			return BadInputf("container: %s", strings.TrimPrefix(err.Error(), "netcalc: "))
+			return BadInputf("container: %s", inputMessage(err))
 		}
 		(&maskNote{env: env}).check(Input{}, e)
 		if opts.Unmap {
@@ -79,11 +121,11 @@ func containsRun(env *Env, opts *containsOptions) error {
 	t := env.NewTable()
 	var buf []byte
 	note := maskNote{env: env}
-	err := env.EachInput(opts.Items, true, func(in Input) error {
+	n, err := env.EachInput(opts.Items, true, func(in Input) error {
 		text := stripComment(in)
 		e, err := netcalc.ParseEntry(text)
 		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			env.BadLine(in, err)
 			return nil
 		}
 		note.check(in, e)
@@ -124,6 +166,9 @@ func containsRun(env *Env, opts *containsOptions) error {
 	if err != nil {
 		return err
 	}
+	if n == 0 && env.code == 0 {
+		env.Report(BadInputf("no input: contains wants at least one address, prefix or range to look for in %s", quoteToken(opts.Container)))
+	}
 	return env.Finish()
 }
 
@@ -159,31 +204,36 @@ func stripComment(in Input) string {
 }
 
 type overlapsOptions struct {
-	Args []string
+	Args  []string
+	Files []string // --file
 }
 
 func newOverlapsCmd(env *Env, runF func(*overlapsOptions) error) *cobra.Command {
 	opts := &overlapsOptions{}
 	cmd := &cobra.Command{
-		Use:   "overlaps A B [C...]",
+		Use:   "overlaps [A B C...|@FILE|-]",
 		Short: "Print which pairs of prefixes or ranges overlap, and where",
 		Long: `Print each pair of inputs that share addresses, with the shared part as
 CIDRs. Inputs are prefixes, addresses or ranges (mixed families allowed); with
-no arguments, or "-", one per line is read from standard input. Pairs are
-found by a sort and sweep, so long lists are fine.
+no arguments, or "-", one per line is read from standard input; @FILE or
+--file FILE reads a list file. Pairs are found by a sort and sweep, so long
+lists are fine.
 
 Exit status: 0 when at least one pair overlaps, 1 when none does (so
-"! netcalc overlaps ..." checks a plan has no conflicts), 2 on bad input.`,
+"! netcalc overlaps ..." checks a plan has no conflicts), 2 on bad input or
+fewer than two inputs.`,
 		Example: `  netcalc overlaps 10.0.0.0/16 10.0.128.0/20 10.1.0.0/16
-  netcalc overlaps -o json < subnets.txt`,
+  netcalc overlaps -o json < subnets.txt
+  netcalc overlaps --file plan.txt 10.9.0.0/16`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Args = listArgs(args, opts.Files)
 			if runF != nil {
 				return runF(opts)
 			}
 			return overlapsRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -194,13 +244,16 @@ type overlapItem struct {
 }
 
 func overlapsRun(env *Env, opts *overlapsOptions) error {
+	if err := env.waitsOnTerminal("overlaps", opts.Args, "prefixes or ranges"); err != nil {
+		return err
+	}
 	var items []overlapItem
 	note := maskNote{env: env}
-	err := env.EachInput(opts.Args, true, func(in Input) error {
+	_, err := env.EachInput(opts.Args, true, func(in Input) error {
 		text := stripComment(in)
 		e, err := netcalc.ParseEntry(text)
 		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			env.BadLine(in, err)
 			return nil
 		}
 		note.check(in, e)
@@ -213,8 +266,11 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 	if err := env.Finish(); err != nil {
 		return err
 	}
-	if len(items) < 2 {
-		return BadInputf("need at least two prefixes or ranges to compare, got %d", len(items))
+	switch len(items) {
+	case 0:
+		return BadInputf("no input: overlaps wants at least two prefixes or ranges to compare")
+	case 1:
+		return BadInputf("overlaps wants at least two prefixes or ranges to compare, got one: %s", quoteToken(items[0].text))
 	}
 	pairs := overlapPairs(items)
 	t := env.NewTable()

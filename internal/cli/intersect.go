@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
@@ -9,28 +12,35 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newIntersectCmd(env, nil) }) }
 
 type intersectOptions struct {
-	Files  []string
+	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Files  []string // --file
 	Ranges bool
-	Count  bool
+	Total  bool
 	Unmap  bool
 }
 
 func newIntersectCmd(env *Env, runF func(*intersectOptions) error) *cobra.Command {
 	opts := &intersectOptions{}
 	cmd := &cobra.Command{
-		Use:   "intersect FILE FILE...",
+		Use:   "intersect A B [C...]",
 		Short: "Print the addresses common to all lists, as minimal CIDRs",
-		Long: `Read two or more address lists (same format as "netcalc merge"; "-" is
-standard input, usable once) and print the addresses present in every one of
-them as the minimal sorted CIDR list, IPv4 first. An empty intersection
-prints nothing and exits 1.`,
-		Example: `  netcalc intersect allowed.txt seen.txt
-  netcalc intersect --count a.txt b.txt c.txt`,
-		Args: cobra.MinimumNArgs(2),
+		Long: `Print the addresses present in every operand as the minimal sorted CIDR
+list, IPv4 first. An operand is an address list, as @FILE, --file FILE, "-"
+(standard input, usable once) or a bare file name (same format as "netcalc
+merge"), or a single prefix, address or range. Give at least two.
+
+An empty intersection prints nothing and exits 1. An operand with no entries
+(an empty file) is bad input, exit 2: there is nothing to intersect.`,
+		Example: `  netcalc intersect @allowed.txt @seen.txt
+  netcalc intersect --total a.txt b.txt c.txt
+  netcalc intersect 10.0.0.0/8 --file seen.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			if opts.Ranges && opts.Count {
-				return BadInputf("--ranges and --count cannot be used together")
+			opts.Args = listArgs(args, opts.Files)
+			if len(opts.Args) < 2 {
+				return env.usageError("intersect", "intersect wants at least two lists or prefixes, got %d", len(opts.Args))
+			}
+			if opts.Ranges && opts.Total {
+				return BadInputf("--ranges and --total cannot be used together")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -40,8 +50,10 @@ prints nothing and exits 1.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
-	f.BoolVar(&opts.Count, "count", false, "print the number of addresses instead of CIDRs")
+	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
+	aliasFlag(env, f, "count", "total")
 	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
+	addFileFlag(f, &opts.Files)
 	return cmd
 }
 
@@ -49,9 +61,16 @@ func intersectRun(env *Env, opts *intersectOptions) error {
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
 	var acc *netcalc.Set
-	for i, name := range opts.Files {
+	for i, arg := range opts.Args {
 		var b netcalc.SetBuilder
-		lr.load(name, b.AddEntry)
+		before := lr.nbad
+		if lr.operand(arg, b.AddEntry) == 0 && lr.nbad == before {
+			name := quoteToken(strings.TrimPrefix(arg, "@"))
+			if arg == "-" || arg == "@-" {
+				name = "standard input"
+			}
+			lr.bad(fmt.Errorf("no input: %s has no entries; intersect wants at least one address, prefix or range in each list", name))
+		}
 		s := b.Set()
 		if i == 0 {
 			acc = s
@@ -62,10 +81,10 @@ func intersectRun(env *Env, opts *intersectOptions) error {
 	if err := lr.finish(); err != nil {
 		return err
 	}
-	if err := printSet(env, acc, opts.Ranges, opts.Count); err != nil {
+	if err := printSet(env, acc, opts.Ranges, opts.Total); err != nil {
 		return err
 	}
-	if acc.IsEmpty() && !opts.Count {
+	if acc.IsEmpty() && !opts.Total {
 		return Failedf("the lists have no address in common")
 	}
 	return nil

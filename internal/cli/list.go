@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
@@ -11,64 +9,81 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newListCmd(env, nil) }) }
 
 type listOptions struct {
-	Args  []string
-	Hosts bool
+	Args   []string
+	Files  []string // --file
+	Usable bool
 }
 
 func newListCmd(env *Env, runF func(*listOptions) error) *cobra.Command {
 	opts := &listOptions{}
 	cmd := &cobra.Command{
-		Use:   "list PREFIX|RANGE...",
+		Use:   "list [PREFIX|RANGE|@FILE|-]...",
 		Short: "Print every address of prefixes or ranges, streaming",
 		Long: `Print every address of each prefix or range, one per line, in order. Output
 streams: "netcalc list 2001:db8::/64 | head" is fine.
 
---hosts prints only usable host addresses, by the rules of "netcalc cidr":
+--usable prints only usable host addresses, by the rules of "netcalc cidr":
 an IPv4 /0-/30 loses its network and broadcast addresses, an IPv6 /0-/126
 its Subnet-Router anycast address (the first); /31, /32, /127 and /128 keep
-all. A range (FIRST-LAST) has no network or broadcast address, so --hosts
+all. A range (FIRST-LAST) has no network or broadcast address, so --usable
 lists all of it. A prefix with host bits set (10.0.0.1/30) lists its
-network, with a warning. With no arguments, or "-", one input per line is
-read from standard input.`,
+network, with a warning.
+
+Inputs are arguments; with none, or "-", one per line is read from standard
+input; @FILE or --file FILE reads a list file ("#" comments and blank lines
+skipped). No input prints nothing (exit 0). A bad input is reported on
+standard error (and as {"input","line","error"} with -o json), the others
+are still listed, and the exit status is 2.`,
 		Example: `  netcalc list 10.0.0.0/30
-  netcalc list --hosts 192.168.1.0/29
+  netcalc list --usable 192.168.1.0/29
   netcalc list 10.0.0.250-10.0.1.5
   netcalc list -o json 2001:db8::/126`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Args = listArgs(args, opts.Files)
 			if runF != nil {
 				return runF(opts)
 			}
 			return listRun(env, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Hosts, "hosts", false, "skip network and broadcast (IPv4) or Subnet-Router anycast (IPv6) addresses")
+	f := cmd.Flags()
+	f.BoolVar(&opts.Usable, "usable", false, "only usable host addresses: skip network and broadcast (IPv4) or Subnet-Router anycast (IPv6)")
+	aliasFlag(env, f, "hosts", "usable")
+	addFileFlag(f, &opts.Files)
 	return cmd
 }
 
 func listRun(env *Env, opts *listOptions) error {
+	if err := env.waitsOnTerminal("list", opts.Args, "prefixes or ranges"); err != nil {
+		return err
+	}
 	w := &listWriter{env: env, buf: make([]byte, 0, 64<<10)}
 	note := maskNote{env: env}
-	err := env.EachInput(opts.Args, true, func(in Input) error {
+	_, err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			env.BadLine(in, err)
 			return nil
 		}
 		note.check(in, e)
 		first, last := e.Range.From(), e.Range.To()
-		if opts.Hosts && e.Prefix.IsValid() {
+		if opts.Usable && e.Prefix.IsValid() {
 			first, last = netcalc.HostRange(e.Prefix)
 		}
+		// Each input's addresses are flushed to env.Out before the next
+		// input is read, so that a bad line's report keeps its place.
 		if first.Is4() {
-			return w.list4(first.As4(), last.As4())
+			if err := w.list4(first.As4(), last.As4()); err != nil {
+				return err
+			}
+			return w.flush()
 		}
 		for a := first; ; a = a.Next() {
 			if err := w.addr(a.AppendTo); err != nil {
 				return err
 			}
 			if a == last {
-				return nil
+				return w.flush()
 			}
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/big"
 	"net/netip"
 	"os"
@@ -20,22 +19,27 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newMergeCmd(env, nil) }) }
 
 type mergeOptions struct {
-	Files   []string
+	Args    []string // prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Files   []string // --file
 	Exclude []string
 	Ranges  bool
-	Count   bool
+	Total   bool
 	Unmap   bool
 }
 
 func newMergeCmd(env *Env, runF func(*mergeOptions) error) *cobra.Command {
 	opts := &mergeOptions{}
 	cmd := &cobra.Command{
-		Use:     "merge [FILE...]",
+		Use:     "merge [PREFIX|RANGE|@FILE|FILE|-]...",
 		Aliases: []string{"summarize", "aggregate"},
 		Short:   "Merge address lists into the minimal sorted CIDR list",
-		Long: `Read address lists from the files (or standard input, also as "-") and print
-the minimal sorted list of CIDR prefixes that holds exactly the same
-addresses: IPv4 first, then IPv6.
+		Long: `Read addresses, prefixes and ranges and print the minimal sorted list of
+CIDR prefixes that holds exactly the same addresses: IPv4 first, then IPv6.
+
+Inputs are arguments; with none, or "-", a list is read from standard input;
+@FILE or --file FILE reads a list file. An argument that is not an address,
+prefix or range but names a file is read as a list too (merge list.txt).
+No input prints nothing (exit 0).
 
 One entry per line: an address (10.0.0.1, 2001:db8::1), a prefix
 (10.0.0.0/24, 10.0.0.0/255.255.255.0) or an inclusive range
@@ -47,17 +51,19 @@ addresses (::ffff:10.0.0.1) stay IPv6 unless --unmap is given.
 --exclude X removes addresses before printing; X is a prefix, an address, a
 range or @FILE (a list in the same format). It can be repeated.
 
-Bad lines are reported with their file and line number, and nothing is
+Bad lines are reported with their file and line number (with -o json also as
+{"input","line","error"} objects on standard output), and nothing else is
 printed: exit status 2.`,
 		Example: `  netcalc merge blocklist.txt
   printf '10.0.0.0/25\n10.0.0.128/25\n10.0.1.0-10.0.1.255\n' | netcalc merge
   netcalc merge --exclude 10.0.0.0/24 --exclude @private.txt all.txt
   echo 0.0.0.0/0 | netcalc merge --exclude 10.0.0.0/8      # WireGuard AllowedIPs
-  netcalc aggregate --count list.txt`,
+  netcalc merge 10.0.0.0/25 10.0.0.128/25 --file more.txt
+  netcalc aggregate --total @list.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Files = args
-			if opts.Ranges && opts.Count {
-				return BadInputf("--ranges and --count cannot be used together")
+			opts.Args = listArgs(args, opts.Files)
+			if opts.Ranges && opts.Total {
+				return BadInputf("--ranges and --total cannot be used together")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -68,17 +74,22 @@ printed: exit status 2.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE list (repeatable)")
 	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
-	f.BoolVar(&opts.Count, "count", false, "print the number of addresses instead of CIDRs")
+	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
+	aliasFlag(env, f, "count", "total")
 	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
+	addFileFlag(f, &opts.Files)
 	return cmd
 }
 
 func mergeRun(env *Env, opts *mergeOptions) error {
+	if err := env.waitsOnTerminal("merge", opts.Args, "prefixes, ranges or lists"); err != nil {
+		return err
+	}
 	var b netcalc.SetBuilder
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
-	for _, name := range inputNames(opts.Files) {
-		lr.load(name, b.AddEntry)
+	for _, arg := range inputNames(opts.Args) {
+		lr.operand(arg, b.AddEntry)
 	}
 	for _, x := range opts.Exclude {
 		if name, ok := strings.CutPrefix(x, "@"); ok {
@@ -87,7 +98,7 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 		}
 		e, err := netcalc.ParseEntry(x)
 		if err != nil {
-			lr.bad(BadInputf("--exclude: %s", strings.TrimPrefix(err.Error(), "netcalc: ")))
+			lr.bad(BadInputf("--exclude: %s", inputMessage(err)))
 			continue
 		}
 		if opts.Unmap {
@@ -98,10 +109,10 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 	if err := lr.finish(); err != nil {
 		return err
 	}
-	return printSet(env, b.Set(), opts.Ranges, opts.Count)
+	return printSet(env, b.Set(), opts.Ranges, opts.Total)
 }
 
-// inputNames returns the files to read, "-" for standard input.
+// inputNames returns the operands to read, "-" (standard input) for none.
 func inputNames(files []string) []string {
 	if len(files) == 0 {
 		return []string{"-"}
@@ -129,69 +140,109 @@ func (l *listLoader) bad(err error) {
 	l.nbad++
 	if l.nbad <= maxReportedErrors {
 		l.env.Report(BadInput(err))
+	} else {
+		l.env.Record(ExitUsage)
 	}
 }
 
-// load reads the list in the named file ("-" for standard input) and
-// passes each entry to add.
-func (l *listLoader) load(name string, add func(netcalc.ListEntry)) {
-	var r io.Reader
-	source := name
+// operand passes to add the entries of one command-line operand of merge
+// or intersect: "-" or "@-" is standard input, "@FILE" a list file, an
+// address, prefix or range itself, and any other argument that names a
+// file a list file (merge list.txt, as before @FILE). It returns how many
+// items the operand held, bad ones included.
+func (l *listLoader) operand(arg string, add func(netcalc.ListEntry)) int {
+	if arg == "-" {
+		return l.load("-", add)
+	}
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		return l.load(name, add)
+	}
+	e, err := netcalc.ParseEntry(arg)
+	if err == nil {
+		l.entry(e, Input{Text: arg}, add)
+		return 1
+	}
+	if _, serr := os.Stat(arg); serr == nil {
+		return l.load(arg, add)
+	}
+	if strings.Trim(arg, "0123456789abcdefABCDEF.:/-% ") != "" {
+		// not an attempt at an address: most likely a file name
+		err = fmt.Errorf("%s: no such file, and not an address, prefix or range", quoteToken(arg))
+	}
+	l.badInput(Input{Text: arg}, err)
+	return 1
+}
+
+// load reads the list in the named file ("-" for standard input), passes
+// each entry to add and returns how many lines held an item, bad ones
+// included.
+func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
 	if name == "-" {
 		if l.stdinUsed {
 			l.bad(errors.New(`standard input ("-") can be read only once`))
-			return
+			return 0
 		}
 		l.stdinUsed = true
-		r, source = l.env.Stdin, "stdin"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			l.bad(errors.New(strings.TrimPrefix(err.Error(), "open ")))
-			return
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.IsDir() {
-			l.bad(fmt.Errorf("%q is a directory, expected a file of addresses, prefixes or ranges", name))
-			return
-		}
-		r = f
 	}
+	r, source, err := l.env.openList(name)
+	if err != nil {
+		l.bad(err)
+		return 0
+	}
+	defer r.Close()
 	lr := netcalc.NewListReader(r, source)
+	n := 0
 	for {
 		e, err := lr.Next()
 		if err == io.EOF {
-			return
+			return n
 		}
 		if err != nil {
 			var le *netcalc.ListError
 			if !errors.As(err, &le) {
-				var pe *fs.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err // the message names the source already
-				}
 				l.nbad++
-				l.env.Report(Failedf("reading %s: %v", source, err))
-				return
+				l.env.Report(readError(source, n+1, err))
+				return n
 			}
-			l.bad(err)
+			n++
+			l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
 			continue
 		}
-		if l.unmap {
-			e = e.Unmap()
-		}
-		if e.HostBits() {
-			if l.masked == 0 {
-				where := "line " + itoa(e.Line)
-				if source != "stdin" {
-					where = source + ":" + itoa(e.Line)
-				}
-				l.firstMask = where + ": " + e.Prefix.String()
-				l.firstMasked = e.Prefix.Masked().String()
+		n++
+		l.entry(e, Input{Line: e.Line, Source: source}, add)
+	}
+}
+
+// entry adds e, read from in, after --unmap and noting host bits.
+func (l *listLoader) entry(e netcalc.ListEntry, in Input, add func(netcalc.ListEntry)) {
+	if l.unmap {
+		e = e.Unmap()
+	}
+	if e.HostBits() {
+		if l.masked == 0 {
+			l.firstMask = strings.TrimSuffix(in.Where(), " ") + " " + e.Prefix.String()
+			if in.Line == 0 {
+				l.firstMask = e.Prefix.String()
 			}
-			l.masked++
+			l.firstMasked = e.Prefix.Masked().String()
 		}
-		add(e)
+		l.masked++
+	}
+	add(e)
+}
+
+// badInput reports a bad item as BadLine does (every one as a JSON object
+// with -o json; on standard error up to maxReportedErrors).
+func (l *listLoader) badInput(in Input, err error) {
+	l.nbad++
+	out, err := l.env.appendBadLine(nil, in, err)
+	if len(out) > 0 {
+		l.env.Out.Write(out)
+	}
+	if l.nbad <= maxReportedErrors {
+		l.env.Report(err)
+	} else {
+		l.env.Record(ExitUsage)
 	}
 }
 

@@ -1,13 +1,15 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/netcalc/netcalc/netcalc"
 )
 
 // WriteJSON writes v as one line of JSON (JSON Lines), without HTML escaping.
@@ -88,6 +90,11 @@ type Input struct {
 	Text   string
 	Line   int    // line number in Source, or 0 for a command-line argument
 	Source string // "stdin" or a file name; "" for an argument
+
+	// err is set for a line that could not be read (longer than
+	// netcalc.MaxListLine); Text then holds its start. The readers report
+	// such lines themselves: a command's fn never sees one.
+	err error
 }
 
 // Where names the input's position for error messages: "" for an argument,
@@ -103,39 +110,101 @@ func (in Input) Where() string {
 	}
 }
 
-// EachInput calls fn for each argument, or, when args is empty or just "-",
-// for each line of standard input, streaming. Lines are trimmed of
-// surrounding space; empty lines and lines starting with '#' are skipped
-// when skipBlank is set. fn's error stops the iteration.
-func (e *Env) EachInput(args []string, skipBlank bool, fn func(Input) error) error {
-	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
-		return EachLine(e.Stdin, "stdin", skipBlank, fn)
+// EachInput calls fn for each input item, streaming: each argument as it
+// is; for "-" (or no argument at all) each line of standard input; for
+// "@FILE" each line of FILE ("@-" is standard input too). Lines are trimmed
+// of surrounding space and a leading UTF-8 byte order mark; blank lines and
+// lines starting with '#' are skipped when skipBlank is set. A line longer
+// than netcalc.MaxListLine, a file that cannot be opened and a second
+// reading of standard input are reported with BadLine or Report (exit
+// status 2) and skipped. fn's error stops the iteration. It returns how
+// many items there were, bad ones included.
+//
+// Commands add "--file FILE" by appending "@FILE" to args (listFiles).
+func (e *Env) EachInput(args []string, skipBlank bool, fn func(Input) error) (int, error) {
+	if len(args) == 0 {
+		args = []string{"-"}
 	}
+	n, stdinUsed := 0, false
 	for _, a := range args {
-		if err := fn(Input{Text: a}); err != nil {
-			return err
+		name, isList := strings.CutPrefix(a, "@")
+		if a == "-" {
+			name, isList = "-", true
 		}
-	}
-	return nil
-}
-
-// EachLine calls fn for each line of r, streaming, with its 1-based number.
-func EachLine(r io.Reader, source string, skipBlank bool, fn func(Input) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		text := strings.TrimSpace(sc.Text())
-		if skipBlank && (text == "" || text[0] == '#') {
+		if !isList {
+			n++
+			if err := fn(Input{Text: a}); err != nil {
+				return n, err
+			}
 			continue
 		}
-		if err := fn(Input{Text: text, Line: n, Source: source}); err != nil {
+		if name == "-" {
+			if stdinUsed {
+				e.Report(BadInputf(`standard input ("-") can be read only once`))
+				continue
+			}
+			stdinUsed = true
+		}
+		r, source, err := e.openList(name)
+		if err != nil {
+			e.Report(err)
+			continue
+		}
+		err = eachLine(r, source, skipBlank, func(in Input) error {
+			n++
+			if in.err != nil {
+				e.BadLine(in, in.err)
+				return nil
+			}
+			return fn(in)
+		})
+		r.Close()
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// EachLine calls fn for each line of r, streaming, with its 1-based number;
+// lines are trimmed of surrounding space and a leading UTF-8 byte order
+// mark, and blank lines and lines starting with '#' are skipped when
+// skipBlank is set. A line longer than netcalc.MaxListLine stops it with a
+// bad-input error (exit status 2) naming the line and the limit; fn's
+// error stops it too.
+func EachLine(r io.Reader, source string, skipBlank bool, fn func(Input) error) error {
+	return eachLine(r, source, skipBlank, func(in Input) error {
+		if in.err != nil {
+			return BadInput(fmt.Errorf("%s%w", in.Where(), in.err))
+		}
+		return fn(in)
+	})
+}
+
+// eachLine is EachLine that passes lines too long to read to fn, with
+// Input.err set.
+func eachLine(r io.Reader, source string, skipBlank bool, fn func(Input) error) error {
+	lr := netcalc.NewLineReader(r, source)
+	for {
+		line, n, err := lr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			var le *netcalc.ListError
+			if !errors.As(err, &le) {
+				return readError(source, n+1, err)
+			}
+			if err := fn(Input{Text: le.Input, Line: n, Source: source, err: le.Err}); err != nil {
+				return err
+			}
+			continue
+		}
+		if skipBlank && (len(line) == 0 || line[0] == '#') {
+			continue
+		}
+		if err := fn(Input{Text: string(line), Line: n, Source: source}); err != nil {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return Failedf("reading %s: line %d: %v", source, n+1, err)
-	}
-	return nil
 }

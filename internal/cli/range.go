@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
@@ -11,13 +9,14 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newRangeCmd(env, nil) }) }
 
 type rangeOptions struct {
-	Args []string
+	Args  []string
+	Files []string // --file
 }
 
 func newRangeCmd(env *Env, runF func(*rangeOptions) error) *cobra.Command {
 	opts := &rangeOptions{}
 	cmd := &cobra.Command{
-		Use:   "range FIRST-LAST...",
+		Use:   "range [FIRST-LAST|@FILE|-]...",
 		Short: "Turn address ranges into the exact minimal list of CIDRs",
 		Long: `Print, for each range, the minimal sorted list of CIDR prefixes holding
 exactly its addresses: no address outside the range is taken in (for the
@@ -25,30 +24,38 @@ single smallest prefix covering a range, see "netcalc supernet").
 
 A range is FIRST-LAST with two addresses of one family (10.0.0.3-10.0.0.77,
 2001:db8::1-2001:db8::ff). An address or a prefix is also accepted and
-printed as its network. With no arguments, or "-", one range per line is read
-from standard input ("#" comments and blank lines skipped). Bad inputs are
-reported and the others still printed, with exit status 2.`,
+printed as its network.
+
+Inputs are arguments; with none, or "-", one per line is read from standard
+input; @FILE or --file FILE reads a list file ("#" comments and blank lines
+skipped). No input prints nothing (exit 0). Bad inputs are reported on
+standard error (and as {"input","line","error"} with -o json) and the others
+still printed, with exit status 2.`,
 		Example: `  netcalc range 10.0.0.3-10.0.0.77
   netcalc range 2001:db8::1-2001:db8::ff
   netcalc range -o json 198.51.100.10-198.51.100.20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Args = listArgs(args, opts.Files)
 			if runF != nil {
 				return runF(opts)
 			}
 			return rangeRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
 func rangeRun(env *Env, opts *rangeOptions) error {
+	if err := env.waitsOnTerminal("range", opts.Args, "ranges"); err != nil {
+		return err
+	}
 	var buf []byte
 	note := maskNote{env: env}
-	err := env.EachInput(opts.Args, true, func(in Input) error {
+	_, err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			env.BadLine(in, err)
 			return nil
 		}
 		note.check(in, e)

@@ -22,7 +22,7 @@ const planMapWidth = 64
 type splitOptions struct {
 	Parent string
 	Prefix string // --prefix: new prefix length, "20" or "/20"
-	Count  string // --count: at least this many subnets
+	Count  string // --subnets: at least this many subnets
 	Hosts  string // --hosts: each subnet holds this many hosts
 	Limit  uint64 // --limit: most subnets printed; 0 = no limit
 	Map    bool   // draw the partition bar
@@ -32,16 +32,16 @@ type splitOptions struct {
 func newSplitCmd(env *Env, runF func(*splitOptions) error) *cobra.Command {
 	opts := &splitOptions{}
 	cmd := &cobra.Command{
-		Use:   "split PREFIX (--prefix N | --count N | --hosts N)",
+		Use:   "split PREFIX (--prefix N | --subnets N | --hosts N)",
 		Short: "Cut a prefix into equal subnets by length, by count or by hosts",
 		Long: `Cut PREFIX into equal subnets, chosen one of three ways:
 
   --prefix N   subnets of prefix length N (/N)
-  --count N    the fewest equal subnets that number at least N
+  --subnets N  the fewest equal subnets that number at least N
   --hosts N    the smallest equal subnets whose usable hosts hold N
                (the /31, /32, /127 and /128 rules of 'netcalc cidr' apply)
 
---count and --hosts say on standard error which length they chose and why.
+--subnets and --hosts say on standard error which length they chose and why.
 Subnets stream in address order, one CIDR per line when piped and as a table
 with the first and last address and the usable hosts on a terminal. A split
 into more than --limit subnets (default 65536; 0 lifts the limit) is refused,
@@ -54,12 +54,17 @@ cidr, first, last, addresses, usable_hosts (counts as decimal strings); with
 --tree, each tree node is one object: cidr, depth, kind (branch or leaf).
 Host bits set in PREFIX are cleared, with a warning.`,
 		Example: `  netcalc split 10.0.0.0/16 --prefix 20
-  netcalc split 10.0.0.0/16 --count 9
+  netcalc split 10.0.0.0/16 --subnets 9
   netcalc split 10.0.0.0/16 --hosts 500 -o json
   netcalc split 2001:db8:0:100::/56 --prefix 64
   netcalc split 192.168.0.0/24 --prefix 26 --tree`,
-		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return env.usageError("split", "split wants the prefix to cut, such as 10.0.0.0/16")
+			case len(args) > 1:
+				return env.usageError("split", "split cuts one prefix, got %d arguments: %s", len(args), quoteToken(strings.Join(args, " ")))
+			}
 			opts.Parent = args[0]
 			if !cmd.Flags().Changed("map") {
 				opts.Map = env.StdoutTTY
@@ -71,10 +76,11 @@ Host bits set in PREFIX are cleared, with a warning.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Prefix, "prefix", "", "split into subnets of this prefix length (e.g. 20 or /20)")
-	f.StringVar(&opts.Count, "count", "", "split into at least this many equal subnets")
-	f.StringVar(&opts.Hosts, "hosts", "", "split into the smallest subnets holding this many usable hosts")
-	f.Uint64Var(&opts.Limit, "limit", 65536, "refuse to print more subnets than this (0: no limit)")
+	f.StringVar(&opts.Prefix, "prefix", "", "split into subnets of prefix length `N` (e.g. 20 or /20)")
+	f.StringVar(&opts.Count, "subnets", "", "split into at least `N` equal subnets")
+	aliasFlag(env, f, "count", "subnets")
+	f.StringVar(&opts.Hosts, "hosts", "", "split into the smallest subnets holding `N` usable hosts")
+	f.Uint64Var(&opts.Limit, "limit", 65536, "refuse to print more than `N` subnets (0: no limit)")
 	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the prefix (default: on a terminal)")
 	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the list")
 	return cmd
@@ -92,7 +98,7 @@ func splitRun(env *Env, opts *splitOptions) error {
 		}
 	}
 	if set != 1 {
-		return BadInputf("split: give exactly one of --prefix, --count or --hosts")
+		return BadInputf("split: give exactly one of --prefix, --subnets or --hosts")
 	}
 
 	var s netcalc.Split
@@ -107,7 +113,7 @@ func splitRun(env *Env, opts *splitOptions) error {
 			return planErr(err)
 		}
 	case opts.Count != "":
-		n, err := planParseCount("--count", opts.Count)
+		n, err := planParseCount("--subnets", opts.Count)
 		if err != nil {
 			return err
 		}
@@ -118,7 +124,7 @@ func splitRun(env *Env, opts *splitOptions) error {
 		if s.Size() != netcalc.CountFromUint64(1) {
 			size = s.Size().String() + " addresses"
 		}
-		why := fmt.Sprintf("--count %s: /%d gives %s of %s", n, s.Bits, planPlural(s.Count(), "subnet"), size)
+		why := fmt.Sprintf("--subnets %s: /%d gives %s of %s", n, s.Bits, planPlural(s.Count(), "subnet"), size)
 		if s.Bits > parent.Bits() {
 			why += fmt.Sprintf("; /%d would give only %s", s.Bits-1, netcalc.PowerOfTwo(s.Bits-1-parent.Bits()))
 		}
@@ -317,7 +323,7 @@ var planBoxTree = strings.NewReplacer("|   ", "│   ", "+-- ", "├── ", "`
 func planParseParent(env *Env, s string) (netip.Prefix, error) {
 	p, err := netcalc.ParsePrefix(s)
 	if err != nil {
-		return netip.Prefix{}, BadInput(err)
+		return netip.Prefix{}, BadInputf("%s", inputMessage(err))
 	}
 	if m := p.Masked(); m != p {
 		env.Warnf("%s has host bits set; using its network %s", p, m)
@@ -331,7 +337,7 @@ func planParseLength(s string, parent netip.Prefix) (int, error) {
 	t := strings.TrimPrefix(s, "/")
 	n, err := strconv.Atoi(t)
 	if err != nil || t == "" || t[0] < '0' || t[0] > '9' {
-		return 0, BadInputf("--prefix: %q is not a prefix length, want a number %d-%d", s, parent.Bits(), parent.Addr().BitLen())
+		return 0, BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(s), parent.Bits(), parent.Addr().BitLen())
 	}
 	return n, nil
 }
@@ -347,7 +353,7 @@ func planParseCount(flag, s string) (netcalc.Count, error) {
 		}
 	}
 	if !ok {
-		return n, BadInputf("%s: %q is not a whole number, want 1 or more (up to 2^128)", flag, s)
+		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
 	}
 	if n.UnmarshalText([]byte(s)) != nil {
 		return n, BadInputf("%s: %s is more than 2^128, the whole IPv6 space; want 1 to 2^128", flag, s)

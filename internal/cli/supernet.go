@@ -2,7 +2,6 @@ package cli
 
 import (
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"go4.org/netipx"
@@ -13,45 +12,52 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newSupernetCmd(env, nil) }) }
 
 type supernetOptions struct {
-	Args []string
+	Args  []string
+	Files []string // --file
 }
 
 func newSupernetCmd(env *Env, runF func(*supernetOptions) error) *cobra.Command {
 	opts := &supernetOptions{}
 	cmd := &cobra.Command{
-		Use:   "supernet PREFIX|ADDRESS|RANGE...",
+		Use:   "supernet [PREFIX|ADDRESS|RANGE|@FILE|-]...",
 		Short: "Print the smallest single prefix covering all inputs, and what it adds",
 		Long: `Print the smallest single CIDR prefix that holds every input address,
 prefix or range, with its size and how many addresses it takes in that no
 input holds (the price of one route instead of several). Inputs must all be
-IPv4 or all IPv6. With no arguments, or "-", one input per line is read from
-standard input. For the exact minimal list instead, use "netcalc merge".`,
+IPv4 or all IPv6. For the exact minimal list instead, use "netcalc merge".
+
+Inputs are arguments; with none, or "-", one per line is read from standard
+input; @FILE or --file FILE reads a list file ("#" comments and blank lines
+skipped). No input at all is bad input (exit 2): there is no supernet of
+nothing.`,
 		Example: `  netcalc supernet 10.0.0.0/24 10.0.3.0/24
   netcalc supernet -o json 2001:db8:1::/48 2001:db8:2::/48`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Args = listArgs(args, opts.Files)
 			if runF != nil {
 				return runF(opts)
 			}
 			return supernetRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
 func supernetRun(env *Env, opts *supernetOptions) error {
+	if err := env.waitsOnTerminal("supernet", opts.Args, "prefixes, addresses or ranges"); err != nil {
+		return err
+	}
 	var b netcalc.SetBuilder
 	note := maskNote{env: env}
-	n := 0
-	err := env.EachInput(opts.Args, true, func(in Input) error {
+	n, err := env.EachInput(opts.Args, true, func(in Input) error {
 		e, err := netcalc.ParseEntry(stripComment(in))
 		if err != nil {
-			env.Report(BadInputf("%s%s", in.Where(), strings.TrimPrefix(err.Error(), "netcalc: ")))
+			env.BadLine(in, err)
 			return nil
 		}
 		note.check(in, e)
 		b.AddEntry(e)
-		n++
 		return nil
 	})
 	if err != nil {
@@ -64,7 +70,7 @@ func supernetRun(env *Env, opts *supernetOptions) error {
 	p, ok := s.Supernet()
 	switch {
 	case n == 0:
-		return BadInputf("no input: give prefixes, addresses or ranges")
+		return BadInputf("no input: supernet wants at least one prefix, address or range")
 	case !ok:
 		return BadInputf("the inputs mix IPv4 and IPv6; no single prefix covers both families")
 	}

@@ -33,11 +33,18 @@ usable hosts hold it, with the host rules of 'netcalc cidr': 2 hosts fit a /31
 (RFC 3021), 1 host a /32; IPv6 blocks lose the Subnet-Router anycast address,
 /127 holds 2. Blocks are placed largest request first and packed from the start
 of PARENT; the space left is printed as the minimal list of CIDRs. A request may
-carry a name: web=50. --max-prefix N makes every block /N or larger: 64 for IPv6
-subnets that use SLAAC, 30 to avoid /31 and /32. All arithmetic is exact
-integer math.
+carry a name: web=50. --max-prefix N makes every block /N or larger: 30 to
+avoid /31 and /32. All arithmetic is exact integer math.
 
-The table is in address order; its # column is each request's position on the
+IPv6 subnets are /64 or larger by default, however few their hosts: SLAAC,
+privacy addresses and much else need a 64-bit interface identifier (RFC 7421),
+and a note on standard error says when a request got a /64 instead of a
+smaller block. Any --max-prefix replaces this default: --max-prefix 128 lifts
+it, for point-to-point links such as /127 (RFC 6164). A parent longer than /64
+is planned without it.
+
+The table is in address order, with its header line on a terminal and when
+piped (tab-separated then); its # column is each request's position on the
 command line. When the requests do not fit, netcalc says how many addresses are
 missing and what parent size would hold them, and exits 1.
 
@@ -45,13 +52,19 @@ On a terminal a one-line map of PARENT follows the table (--map draws it in
 plain ASCII when piped too, --map=false turns it off); --tree prints the binary
 split tree instead of the table. With -o json each allocation is one object
 (order, name, requested, cidr, usable_hosts, first_host, last_host; counts as
-decimal strings), then one {"unused": [...]} object; with --tree, each tree
-node is one object: cidr, depth, kind (branch, leaf or free), label.`,
+decimal strings) with "type": "allocation", then one {"type": "unused",
+"unused": [...]} object; with --tree, each tree node is one object: cidr,
+depth, kind (branch, leaf or free), label.`,
 		Example: `  netcalc vlsm 192.168.1.0/24 50 20 10 2
   netcalc vlsm 10.20.0.0/22 office=300 lab=120 dmz=25 link=2 --map
   netcalc vlsm 2001:db8::/56 lan=1000 mgmt=50 --max-prefix 64 -o json`,
-		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch len(args) {
+			case 0:
+				return env.usageError("vlsm", "vlsm wants the parent prefix, then the hosts each subnet must hold: vlsm 192.168.1.0/24 50 20")
+			case 1:
+				return env.usageError("vlsm", "vlsm wants the hosts each subnet of %s must hold after it, such as: vlsm %s 50 20", quoteToken(args[0]), args[0])
+			}
 			opts.Parent, opts.Requests = args[0], args[1:]
 			if !cmd.Flags().Changed("map") {
 				opts.Map = env.StdoutTTY
@@ -63,7 +76,7 @@ node is one object: cidr, depth, kind (branch, leaf or free), label.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.MaxBits, "max-prefix", "", "longest prefix length of any block (e.g. 64 for IPv6 SLAAC, 30 to avoid /31 and /32)")
+	f.StringVar(&opts.MaxBits, "max-prefix", "", "longest prefix length `N` of any block, e.g. 30 to avoid /31 and /32 (default: 64 for IPv6, RFC 7421; none for IPv4)")
 	f.BoolVar(&opts.Map, "map", false, "draw the one-line map of the parent (default: on a terminal)")
 	f.BoolVar(&opts.Tree, "tree", false, "print the binary split tree instead of the table")
 	return cmd
@@ -79,10 +92,15 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		t := strings.TrimPrefix(opts.MaxBits, "/")
 		n, err := strconv.Atoi(t)
 		if err != nil || t == "" || t[0] < '0' || t[0] > '9' || n < parent.Bits() || n > parent.Addr().BitLen() {
-			return BadInputf("--max-prefix: %q is not a prefix length for %s, want a number %d-%d",
-				opts.MaxBits, parent, parent.Bits(), parent.Addr().BitLen())
+			return BadInputf("--max-prefix: %s is not a prefix length for %s, want a number %d-%d",
+				quoteToken(opts.MaxBits), parent, parent.Bits(), parent.Addr().BitLen())
 		}
 		maxBits = n
+	}
+	// RFC 7421: IPv6 subnets are /64 unless the user says otherwise.
+	v6Floor := opts.MaxBits == "" && !parent.Addr().Is4() && parent.Bits() <= 64
+	if v6Floor {
+		maxBits = 64
 	}
 	reqs := make([]netcalc.Request, len(opts.Requests))
 	named := false
@@ -91,7 +109,7 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		if !ok {
 			name, num = "", arg
 		} else if name == "" {
-			return BadInputf("vlsm: request %q has an empty name, want NAME=HOSTS or HOSTS", arg)
+			return BadInputf("vlsm: request %s has an empty name, want NAME=HOSTS or HOSTS", quoteToken(arg))
 		}
 		n, err := planParseCount("vlsm: request "+strconv.Itoa(i+1), num)
 		if err != nil {
@@ -99,6 +117,14 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		}
 		reqs[i] = netcalc.Request{Name: name, Hosts: n, MaxBits: maxBits}
 		named = named || name != ""
+	}
+	if v6Floor {
+		for _, r := range reqs {
+			if l, ok := netcalc.BlockForHosts(false, r.Hosts); ok && l > 64 {
+				env.Errorf("IPv6 subnets are /64 or larger (RFC 7421): a request for %s got a /64, not a /%d; --max-prefix 128 lifts this", planPlural(r.Hosts, "host"), l)
+				break
+			}
+		}
 	}
 	plan, err := netcalc.PlanVLSM(parent, reqs)
 	if err != nil {
@@ -125,9 +151,7 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 	if named {
 		header = append(header, "NAME")
 	}
-	if env.StdoutTTY {
-		t.Row(header...)
-	}
+	t.Row(header...)
 	for _, a := range plan.Allocations {
 		row := []string{strconv.Itoa(a.Order), a.Requested.String(), a.Prefix.String(), a.UsableHosts.String(),
 			a.FirstHost.String(), a.LastHost.String()}
@@ -156,10 +180,14 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 	return nil
 }
 
-// vlsmWriteJSON writes one object per allocation, then {"unused": [...]}.
+// vlsmWriteJSON writes one {"type": "allocation", ...} object per
+// allocation, then {"type": "unused", "unused": [...]}.
 func vlsmWriteJSON(env *Env, plan netcalc.Plan) error {
 	for _, a := range plan.Allocations {
-		if err := WriteJSON(env.Out, a); err != nil {
+		if err := WriteJSON(env.Out, struct {
+			Type string `json:"type"`
+			netcalc.Allocation
+		}{"allocation", a}); err != nil {
 			return err
 		}
 	}
@@ -167,16 +195,20 @@ func vlsmWriteJSON(env *Env, plan netcalc.Plan) error {
 	if unused == nil {
 		unused = []netip.Prefix{}
 	}
-	return WriteJSON(env.Out, map[string]any{"unused": unused})
+	return WriteJSON(env.Out, struct {
+		Type   string         `json:"type"`
+		Unused []netip.Prefix `json:"unused"`
+	}{"unused", unused})
 }
 
-// vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (/26, 62 usable)".
+// vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (62 usable)",
+// "#4: 1 host (1 usable)".
 func vlsmLabel(a netcalc.Allocation) string {
 	s := "#" + strconv.Itoa(a.Order)
 	if a.Name != "" {
 		s += " " + a.Name
 	}
-	return s + ": " + a.Requested.String() + " hosts (" + a.UsableHosts.String() + " usable)"
+	return s + ": " + planPlural(a.Requested, "host") + " (" + a.UsableHosts.String() + " usable)"
 }
 
 // vlsmGlyph is the one-character map label of request number order.
