@@ -179,7 +179,7 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 		data, err = os.ReadFile(sc.File)
 	}
 	if err != nil {
-		return nil, BadInput(readError(name, err))
+		return nil, BadInput(scenarioReadError(name, err))
 	}
 	cfg, err := kubeproxy.Parse(data, name)
 	if err != nil {
@@ -236,9 +236,9 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	return cfg, nil
 }
 
-// readError says why the scenario file could not be read, in the user's
+// scenarioReadError says why the scenario file could not be read, in the user's
 // words: no doubled "open FILE" and no Go error types.
-func readError(name string, err error) error {
+func scenarioReadError(name string, err error) error {
 	var pe *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
