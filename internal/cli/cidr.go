@@ -204,9 +204,11 @@ func writeCidrText(env *Env, w io.Writer, in netcalc.Info, explain bool) {
 	} else {
 		rows = append(rows, []string{"Exploded:", in.Exploded})
 	}
-	rows = append(rows, []string{"Type:", describeRegistry(in.Registry, in.GloballyReachable)})
+	rows = append(rows,
+		[]string{"Type:", describeRegistry(in.Registry, in.AddressSpace, in.GloballyReachable)},
+		[]string{"Decided by:", describeDecision(in.DecidedBy)})
 	if in.Embedded != nil {
-		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, in.Embedded.GloballyReachable)})
+		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, netcalc.Entry{}, in.Embedded.GloballyReachable)})
 	}
 	rows = append(rows, []string{"PTR:", in.PTR})
 	writeKeyRows(w, rows)
@@ -254,19 +256,34 @@ func shortRule(in netcalc.Info) string {
 	}
 }
 
-func describeRegistry(es []netcalc.Entry, global bool) string {
+// describeRegistry names the special-purpose entries containing an
+// address, most specific first, then its IPv6 Address Space row (space,
+// zero for IPv4) unless an entry has the same prefix, and its reachability.
+func describeRegistry(es []netcalc.Entry, space netcalc.Entry, global bool) string {
 	reach := "globally reachable"
 	if !global {
 		reach = "not globally reachable"
 	}
-	if len(es) == 0 {
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name+" ("+e.Prefix.String()+", "+e.RFC+")")
+	}
+	if space.Prefix.IsValid() && (len(es) == 0 || es[len(es)-1].Prefix != space.Prefix) {
+		names = append(names, space.Name+" ("+space.Prefix.String()+", "+space.RFC+")")
+	}
+	if len(names) == 0 {
 		return "global unicast, " + reach
 	}
-	names := make([]string, len(es))
-	for i, e := range es {
-		names[i] = e.Name + " (" + e.Prefix.String() + ", " + e.RFC + ")"
-	}
 	return strings.Join(names, " inside ") + "; " + reach
+}
+
+// describeDecision says which registry row decided reachability, and how.
+func describeDecision(d netcalc.Decision) string {
+	s := netcalc.RegistryTitle(d.Registry)
+	if d.Entry.Prefix.IsValid() {
+		s += ", " + d.Entry.Prefix.String() + " (" + d.Entry.Name + ")"
+	}
+	return s + ": " + d.Rule
 }
 
 func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
@@ -314,11 +331,7 @@ func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 		say("%s is not the start of the block: it is one host inside %s. Writing it as %s/%d describes an interface, not a different network.",
 			in.Address, in.Network, in.Address, in.Bits)
 	}
-	if len(in.Registry) > 0 {
-		e := in.Registry[0]
-		say("The most specific IANA special-purpose entry containing the address is %s %s (%s); it decides whether the address is globally reachable.",
-			e.Prefix, e.Name, e.RFC)
-	}
+	say("Globally reachable or not is decided by the %s.", describeDecision(in.DecidedBy))
 	io.WriteString(w, b.String())
 }
 
