@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -22,7 +23,7 @@ type cidrOptions struct {
 func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
 	opts := &cidrOptions{}
 	cmd := &cobra.Command{
-		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK]]...",
+		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK|LEN]]...",
 		Short: "Describe an address and its network: mask, range, hosts, class, binary view",
 		Long: `Describe each address and the network it sits in: netmask, wildcard,
 network, broadcast, first and last usable host, exact address and host counts,
@@ -30,7 +31,8 @@ legacy class, IANA special-purpose classification, PTR name and the binary
 view with the network|host split.
 
 Inputs: 192.168.1.10/24, 192.168.1.10/255.255.255.0, "192.168.1.10 255.255.255.0"
-(two arguments), a Cisco wildcard mask (192.168.1.10 0.0.0.255), a bare address
+or "192.168.1.10 24" (two arguments, or one line of standard input, as ipcalc
+reads them), a Cisco wildcard mask (192.168.1.10 0.0.0.255), a bare address
 (/32 or /128), and IPv6 in every text form (2001:db8::1/64, fe80::1%eth0/64,
 ::ffff:10.0.0.1/120). With no arguments, or "-", one input per line is read
 from standard input.
@@ -62,17 +64,16 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 	args := opts.Args
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
-			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line")
+			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line; run 'netcalc cidr --help' for usage")
 		}
-		n, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
+		// No input at all prints nothing and succeeds: describing nothing is
+		// a transformation of nothing (the empty-input rule of the README).
+		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
 			sp, err := netcalc.ParseSpec(in.Text)
 			return cidrFormat(env, opts, in, sp, err, dst)
 		})
 		if err != nil {
 			return err
-		}
-		if n == 0 {
-			return BadInputf("no input on stdin: expected one address or prefix per line, such as 192.168.1.10/24")
 		}
 		return env.Finish()
 	}
@@ -82,11 +83,17 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 		in := Input{Text: args[i]}
 		var sp netcalc.Spec
 		var err error
-		if i+1 < len(args) && isMaskArg(args[i], args[i+1]) {
+		switch {
+		case i+1 < len(args) && isLengthArg(args[i], args[i+1]) && strings.Contains(args[i], "/"):
+			// "10.0.0.1/24 8": ParseSpec says the address already has a length
+			in.Text = args[i] + " " + args[i+1]
+			sp, err = netcalc.ParseSpec(in.Text)
+			i++
+		case i+1 < len(args) && (isMaskArg(args[i], args[i+1]) || isLengthArg(args[i], args[i+1])):
 			in.Text = args[i] + " " + args[i+1]
 			sp, err = netcalc.ParseSpecMask(args[i], args[i+1])
 			i++
-		} else {
+		default:
 			sp, err = netcalc.ParseSpec(args[i])
 		}
 		out, err := cidrFormat(env, opts, in, sp, err, buf[:0])
@@ -117,6 +124,10 @@ func cidrSep(env *Env) string {
 func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr error, dst []byte) ([]byte, error) {
 	if perr != nil {
 		msg := strings.TrimPrefix(perr.Error(), "netcalc: ")
+		var pe *netcalc.ParseError
+		if errors.As(perr, &pe) {
+			msg = quoteToken(pe.Input) + ": " + pe.Msg // at most ~80 characters of the token
+		}
 		if env.JSON() {
 			dst = append(dst, `{"input":`...)
 			dst = netcalc.AppendJSONString(dst, in.Text)
@@ -137,6 +148,27 @@ func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr err
 	var sb strings.Builder
 	writeCidrText(env, &sb, info, opts.Explain)
 	return append(dst, sb.String()...), nil
+}
+
+// isLengthArg reports whether next is a bare prefix length ("24" or "/24")
+// after the address argument addr, as ipcalc reads "ADDRESS LENGTH":
+// `netcalc cidr 192.168.1.10 24` is 192.168.1.10/24. Any run of digits
+// counts, so that "33" or "024" is reported as a bad length of addr rather
+// than as a bad address.
+func isLengthArg(addr, next string) bool {
+	if !strings.ContainsAny(addr, ".:") {
+		return false
+	}
+	t := strings.TrimPrefix(next, "/")
+	if t == "" {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isMaskArg reports whether next is the mask of addr in the two-argument
