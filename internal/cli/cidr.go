@@ -332,16 +332,41 @@ func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 		b.WriteByte('\n')
 	}
 	if in.Mask == netcalc.MaskWildcard {
-		say("%s is a Cisco wildcard mask: its 1 bits mark the host part, so it is the inverse of netmask %s (/%d).",
+		say("%s is a Cisco wildcard mask: its bits set to 1 mark the host part, so it is the inverse of netmask %s (/%d).",
 			netcalc.MaskString(in.Wildcard), netcalc.MaskString(in.Netmask), in.Bits)
 	}
-	say("/%d means the first %d of the %d bits are the network part; the other %s the host part.",
-		in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
+	switch in.Bits {
+	case 0:
+		say("/0 means no bit is the network part: all %d bits are the host part, so the block is the whole address space.", maxBits)
+	case maxBits:
+		say("/%d means all %d bits are the network part; no bit is left for hosts.", in.Bits, maxBits)
+	case 1:
+		say("/1 means the first bit of the %d is the network part; the other %d bits are the host part.", maxBits, h)
+	default:
+		say("/%d means the first %d bits of the %d are the network part; the other %s the host part.",
+			in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
+	}
 	say("The netmask has a 1 for every network bit: %s. The wildcard is its inverse: %s.", netcalc.MaskString(in.Netmask), netcalc.MaskString(in.Wildcard))
-	say("Address AND netmask keeps the network bits and clears the host bits: %s AND %s = %s, the network address.",
-		in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
-	say("Setting the host %s to 1 gives the last address of the block: %s.", plural(h, "bit", "bits"), in.Last)
-	say("%s give 2^%d = %s addresses, %s to %s.", plural(h, "host bit", "host bits"), h, in.Addresses, in.First, in.Last)
+	if h == 0 {
+		say("Address AND netmask keeps every bit, as there is no host bit to clear: %s AND %s = %s, the network address.",
+			in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
+	} else {
+		say("Address AND netmask keeps the network bits and clears the host %s: %s AND %s = %s, the network address.",
+			pluralWord(h, "bit", "bits"), in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
+	}
+	switch h {
+	case 0:
+		say("With no host bits, the block is the single address %s: 2^0 = 1 address.", in.First)
+	case 1:
+		say("Setting the one host bit to 1 gives the last address of the block: %s.", in.Last)
+		say("1 host bit gives 2^1 = 2 addresses, %s to %s.", in.First, in.Last)
+	case 2:
+		say("Setting both host bits to 1 gives the last address of the block: %s.", in.Last)
+		say("2 host bits give 2^2 = %s addresses, %s to %s.", in.Addresses, in.First, in.Last)
+	default:
+		say("Setting all %d host bits to 1 gives the last address of the block: %s.", h, in.Last)
+		say("%d host bits give 2^%d = %s addresses, %s to %s.", h, h, in.Addresses, in.First, in.Last)
+	}
 	switch {
 	case v4 && h >= 2:
 		say("In IPv4 the first address names the network and the last (%s) is the broadcast; neither is given to a host, so 2^%d - 2 = %s usable hosts, %s to %s.",
@@ -365,6 +390,14 @@ func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 	}
 	say("Globally reachable or not is decided by the %s.", describeDecision(in.DecidedBy))
 	io.WriteString(w, b.String())
+}
+
+// pluralWord returns one when n is 1, else many.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // plural returns "N one" or "N many".
