@@ -131,7 +131,8 @@ func cidrSep(env *Env) string {
 
 // cidrFormat appends the output for one input to dst. A parse error comes
 // back as a bad-input error to report; in JSON mode the input's
-// {"input": ..., "error": ...} line is appended to dst as well.
+// {"input": ..., "line": N, "error": ...} line is appended to dst as well
+// ("line" only for a line of a list, not for an argument).
 func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr error, dst []byte) ([]byte, error) {
 	if perr != nil {
 		msg := strings.TrimPrefix(perr.Error(), "netcalc: ")
@@ -142,6 +143,10 @@ func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr err
 		if env.JSON() {
 			dst = append(dst, `{"input":`...)
 			dst = netcalc.AppendJSONString(dst, in.Text)
+			if in.Line > 0 {
+				dst = append(dst, `,"line":`...)
+				dst = strconv.AppendInt(dst, int64(in.Line), 10)
+			}
 			dst = append(dst, `,"error":`...)
 			dst = netcalc.AppendJSONString(dst, msg)
 			dst = append(dst, "}\n"...)
