@@ -27,8 +27,8 @@ func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
 		Short: "Describe an address and its network: mask, range, hosts, class, binary view",
 		Long: `Describe each address and the network it sits in: netmask, wildcard,
 network, broadcast, first and last usable host, exact address and host counts,
-legacy class, IANA special-purpose classification, PTR name and the binary
-view with the network|host split.
+legacy class, IANA classification (special-purpose registries, IPv6 address
+space), PTR name and the binary view with the network|host split.
 
 Inputs: 192.168.1.10/24, 192.168.1.10/255.255.255.0, "192.168.1.10 255.255.255.0"
 or "192.168.1.10 24" (two arguments, or one line of standard input, as ipcalc
@@ -50,8 +50,10 @@ hosts, as ipcalc-ng counts them), then VERSION, CIDR, WILDCARD, TOTAL_ADDRESSES,
 GLOBALLY_REACHABLE, DECIDED_BY_REGISTRY, DECIDED_BY_PREFIX and PTR. Values are
 shell-quoted; a name with no value is printed empty.
 
-Classification: ` + netcalc.RegistryDate + `. The output
-says which registry entry decided whether the address is globally reachable.`,
+Classification, with the IANA registries of
+` + netcalc.RegistryDate + `:
+the output says which registry entry decided whether the address is globally
+reachable (IPv6 outside 2000::/3 is not global unicast).`,
 		Example: `  netcalc cidr 192.168.1.10/24
   netcalc cidr 192.168.1.10 24
   eval "$(netcalc cidr -o shell 10.0.0.1/30)"; echo "$NETWORK $BROADCAST"
