@@ -40,9 +40,15 @@ type Info struct {
 	// Registry lists the special-purpose entries containing the address,
 	// most specific first.
 	Registry []Entry
+	// AddressSpace is the IANA IPv6 Address Space row of an IPv6 address
+	// (2000::/3 Global Unicast, fec0::/10 Reserved by IETF, ...); the zero
+	// Entry for IPv4.
+	AddressSpace Entry
 	// GloballyReachable follows the most specific registry entry (see
-	// Classify).
+	// ClassifyAddr).
 	GloballyReachable bool
+	// DecidedBy names the registry entry that decided GloballyReachable.
+	DecidedBy Decision
 	// PTR is the reverse-DNS name of the address (in-addr.arpa. or
 	// ip6.arpa.).
 	PTR string
@@ -67,6 +73,7 @@ type Embedded struct {
 	Address           netip.Addr `json:"address"`
 	Registry          []Entry    `json:"registry"`
 	GloballyReachable bool       `json:"globally_reachable"`
+	DecidedBy         Decision   `json:"decided_by"`
 }
 
 // Describe returns the facts of p, an address with its prefix length; the
@@ -88,7 +95,8 @@ func Describe(p netip.Prefix) Info {
 	in.Addresses = PowerOfTwo(bitLen - p.Bits())
 	in.UsableHosts = UsableHosts(p)
 	in.HostRule = hostRule(a.Is4(), bitLen-p.Bits())
-	in.Registry, in.GloballyReachable = Classify(a)
+	c := ClassifyAddr(a)
+	in.Registry, in.AddressSpace, in.GloballyReachable, in.DecidedBy = c.Entries, c.AddressSpace, c.GloballyReachable, c.DecidedBy
 	in.PTR = PTR(a)
 	if a.Is4() {
 		in.Class = class(a)
@@ -227,7 +235,8 @@ func embedded(a netip.Addr) *Embedded {
 		return nil
 	}
 	em := &Embedded{Kind: kind, Address: v4}
-	em.Registry, em.GloballyReachable = Classify(v4)
+	c := ClassifyAddr(v4)
+	em.Registry, em.GloballyReachable, em.DecidedBy = c.Entries, c.GloballyReachable, c.DecidedBy
 	return em
 }
 
@@ -268,8 +277,8 @@ func (in Info) HostIndex() Count {
 // `netcalc cidr -o json` contract: version, address, prefix_length,
 // netmask, wildcard, network, cidr, broadcast, first_host, last_host,
 // addresses, usable_hosts, class, registry, globally_reachable, ptr,
-// exploded, ipv4_mapped, then the additions mask_form, host_rule and
-// embedded_ipv4.
+// exploded, ipv4_mapped, then the additions mask_form, host_rule,
+// embedded_ipv4, address_space and decided_by.
 func (in Info) AppendJSON(b []byte) []byte {
 	v := 6
 	if in.Address.Is4() {
@@ -321,9 +330,37 @@ func (in Info) AppendJSON(b []byte) []byte {
 		b = appendEntries(b, in.Embedded.Registry)
 		b = append(b, `,"globally_reachable":`...)
 		b = strconv.AppendBool(b, in.Embedded.GloballyReachable)
+		b = append(b, `,"decided_by":`...)
+		b = appendDecision(b, in.Embedded.DecidedBy)
 		b = append(b, '}')
 	}
-	return b
+	b = append(b, `,"address_space":`...)
+	if !in.AddressSpace.Prefix.IsValid() {
+		b = append(b, "null"...)
+	} else {
+		b = appendStr(b, `{"prefix":`, in.AddressSpace.Prefix.String())
+		b = appendStr(b, `,"name":`, in.AddressSpace.Name)
+		b = appendStr(b, `,"rfc":`, in.AddressSpace.RFC)
+		b = append(b, '}')
+	}
+	b = append(b, `,"decided_by":`...)
+	return appendDecision(b, in.DecidedBy)
+}
+
+// appendDecision appends {"registry", "prefix", "name", "rfc", "rule"};
+// prefix, name and rfc are null when no entry decided (an IPv4 address in
+// no special-purpose block).
+func appendDecision(b []byte, d Decision) []byte {
+	b = appendStr(b, `{"registry":`, d.Registry)
+	if d.Entry.Prefix.IsValid() {
+		b = appendStr(b, `,"prefix":`, d.Entry.Prefix.String())
+		b = appendStr(b, `,"name":`, d.Entry.Name)
+		b = appendStr(b, `,"rfc":`, d.Entry.RFC)
+	} else {
+		b = append(b, `,"prefix":null,"name":null,"rfc":null`...)
+	}
+	b = appendStr(b, `,"rule":`, d.Rule)
+	return append(b, '}')
 }
 
 // MarshalJSON encodes in as the `netcalc cidr -o json` object without its

@@ -88,6 +88,14 @@ func TestClassify(t *testing.T) {
 		{"fd00::1", []string{"Unique-Local"}, false},
 		{"fe80::1%eth0", []string{"Link-Local Unicast"}, false},
 		{"2606:4700::1111", nil, true},
+		// Outside 2000::/3 (issue 9, defect 4): reserved space is not
+		// global unicast and not globally reachable.
+		{"fec0::1", nil, false},
+		{"1::1", nil, false},
+		{"4000::1", nil, false},
+		{"::1.2.3.4", nil, false},
+		{"fe00::1", nil, false},
+		{"e000::1", nil, false},
 		{"ff02::1", []string{"Multicast"}, false},
 		{"ff0e::1", []string{"Multicast"}, true},
 	}
@@ -159,7 +167,7 @@ func TestInfoJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"version":4,"address":"10.0.0.1","prefix_length":31,"netmask":"255.255.255.254","wildcard":"0.0.0.1","network":"10.0.0.0","cidr":"10.0.0.0/31","broadcast":null,"first_host":"10.0.0.0","last_host":"10.0.0.1","addresses":"2","usable_hosts":"2","class":"A","registry":[{"prefix":"10.0.0.0/8","name":"Private-Use","rfc":"RFC 1918","globally_reachable":false}],"globally_reachable":false,"ptr":"1.0.0.10.in-addr.arpa.","exploded":"10.0.0.1","ipv4_mapped":null,"mask_form":"length","host_rule":"RFC 3021 point-to-point /31: no network or broadcast address, both addresses are hosts","embedded_ipv4":null}`
+	want := `{"version":4,"address":"10.0.0.1","prefix_length":31,"netmask":"255.255.255.254","wildcard":"0.0.0.1","network":"10.0.0.0","cidr":"10.0.0.0/31","broadcast":null,"first_host":"10.0.0.0","last_host":"10.0.0.1","addresses":"2","usable_hosts":"2","class":"A","registry":[{"prefix":"10.0.0.0/8","name":"Private-Use","rfc":"RFC 1918","globally_reachable":false}],"globally_reachable":false,"ptr":"1.0.0.10.in-addr.arpa.","exploded":"10.0.0.1","ipv4_mapped":null,"mask_form":"length","host_rule":"RFC 3021 point-to-point /31: no network or broadcast address, both addresses are hosts","embedded_ipv4":null,"address_space":null,"decided_by":{"registry":"iana-ipv4-special-registry","prefix":"10.0.0.0/8","name":"Private-Use","rfc":"RFC 1918","rule":"Globally Reachable = False, the most specific entry with a value"}}`
 	if string(b) != want {
 		t.Errorf("JSON =\n%s\nwant\n%s", b, want)
 	}

@@ -61,10 +61,10 @@ func parseAddr(s, input string) (netip.Addr, error) {
 	if strings.IndexByte(s, ':') >= 0 {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return netip.Addr{}, parseErr(input, ErrSyntax, "not an IPv6 address: "+netipReason(err))
+			return netip.Addr{}, parseErr(input, ErrSyntax, "not an IPv6 address: "+cut(netipReason(err)))
 		}
 		if z := a.Zone(); strings.ContainsAny(z, "/% \t") {
-			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("zone %q is not an interface name", z))
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("zone %s is not an interface name", quotePart(z)))
 		}
 		return a, nil
 	}
@@ -87,7 +87,7 @@ func parseIPv4(s, input string) (netip.Addr, error) {
 			j++
 		}
 		if field == 4 {
-			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after the 4th octet of an IPv4 address", s[i-1:]))
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %s after the 4th octet of an IPv4 address", quotePart(s[i-1:])))
 		}
 		oct, n, last := s[i:j], field+1, j == len(s)
 		v, ok := 0, true
@@ -96,7 +96,7 @@ func parseIPv4(s, input string) (netip.Addr, error) {
 			if c < '0' || c > '9' {
 				ok = false
 				if k > 0 && last {
-					return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %q after octet %d, expected a number 0-255", oct[k:], n))
+					return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("unexpected %s after octet %d, expected a number 0-255", quotePart(oct[k:]), n))
 				}
 				break
 			}
@@ -108,11 +108,11 @@ func parseIPv4(s, input string) (netip.Addr, error) {
 		case oct == "":
 			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is empty, expected a number 0-255", n))
 		case !ok:
-			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is %q, expected a number 0-255", n, oct))
+			return netip.Addr{}, parseErr(input, ErrSyntax, fmt.Sprintf("octet %d is %s, expected a number 0-255", n, quotePart(oct)))
 		case len(oct) > 1 && oct[0] == '0':
-			return netip.Addr{}, parseErr(input, ErrLeadingZero, fmt.Sprintf("octet %d is %q: a leading zero is ambiguous (octal or decimal?), write %s", n, oct, trimZeros(oct)))
+			return netip.Addr{}, parseErr(input, ErrLeadingZero, fmt.Sprintf("octet %d is %s: a leading zero is ambiguous (octal or decimal?), write %s", n, quotePart(oct), cut(trimZeros(oct))))
 		case v > 255:
-			return netip.Addr{}, parseErr(input, ErrOctetRange, fmt.Sprintf("octet %d is %s, must be 0-255", n, oct))
+			return netip.Addr{}, parseErr(input, ErrOctetRange, fmt.Sprintf("octet %d is %s, must be 0-255", n, cut(oct)))
 		}
 		b[field] = byte(v)
 		if last {
@@ -133,8 +133,28 @@ func quoteIfPart(s, input string) string {
 	if s == input {
 		return ""
 	}
-	return strconv.Quote(s) + " "
+	return quotePart(s) + " "
 }
+
+// maxPart is how many characters of a token part an error message quotes.
+const maxPart = 80
+
+// cut shortens s to maxPart characters (runes), adding "…" when it cut, so
+// that a 3 MB token does not become a 3 MB message.
+func cut(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxPart {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// quotePart quotes a part of a token for a message, cut to maxPart
+// characters.
+func quotePart(s string) string { return strconv.Quote(cut(s)) }
 
 // trimZeros drops leading zeros, keeping one digit.
 func trimZeros(s string) string {
@@ -164,7 +184,7 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	if sp.Zone != "" {
-		return netip.Prefix{}, parseErr(s, ErrZone, "an IPv6 zone (%"+sp.Zone+") is not allowed in a prefix")
+		return netip.Prefix{}, parseErr(s, ErrZone, "an IPv6 zone (%"+cut(sp.Zone)+") is not allowed in a prefix")
 	}
 	return sp.Prefix, nil
 }
@@ -179,8 +199,10 @@ func MustParsePrefix(s string) netip.Prefix {
 	return p
 }
 
-// ParseSpec parses one token: "ADDR/LEN", "ADDR/MASK", "ADDR MASK" (one
-// space-separated string, as read from a line) or a bare ADDR. MASK may be a
+// ParseSpec parses one token: "ADDR/LEN", "ADDR/MASK", "ADDR MASK" or
+// "ADDR LEN" (one space-separated string, as read from a line; a bare
+// number after the address is a prefix length, as ipcalc reads it) or a
+// bare ADDR. MASK may be a
 // dotted netmask (255.255.255.0) or a Cisco wildcard mask (0.0.0.255); the
 // Spec says which. A mask that reads both ways (0.0.0.0, 255.255.255.255) is
 // taken as a netmask.
@@ -196,11 +218,11 @@ func ParseSpec(s string) (Spec, error) {
 		// the common case: one token, no allocation for splitting
 	} else if f := strings.Fields(t); len(f) == 2 {
 		if strings.Contains(f[0], "/") {
-			return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after %q, which already has a prefix length", f[1], f[0]))
+			return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %s after %s, which already has a prefix length", quotePart(f[1]), quotePart(f[0])))
 		}
 		return parseSpec(f[0], f[1], s)
 	} else if len(f) > 2 {
-		return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %q after the mask, expected ADDR/LEN, ADDR/MASK or ADDR MASK", strings.Join(f[2:], " ")))
+		return Spec{}, parseErr(s, ErrSyntax, fmt.Sprintf("unexpected %s after the mask or length, expected ADDR/LEN, ADDR/MASK, ADDR MASK or ADDR LEN", quotePart(strings.Join(f[2:], " "))))
 	}
 	addr, length, ok := strings.Cut(t, "/")
 	if !ok {
@@ -273,7 +295,7 @@ func parseSpec(addrText, mask, input string) (Spec, error) {
 	}
 	if strings.IndexByte(mask, '.') >= 0 {
 		if !a.Is4() {
-			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("dotted mask %q needs an IPv4 address; write an IPv6 prefix length such as /64", mask))
+			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("dotted mask %s needs an IPv4 address; write an IPv6 prefix length such as /64", quotePart(mask)))
 		}
 		m, err := parseIPv4(mask, input)
 		if err != nil {
@@ -281,21 +303,21 @@ func parseSpec(addrText, mask, input string) (Spec, error) {
 		}
 		bitsLen, form, ok := maskLength(m)
 		if !ok {
-			return Spec{}, parseErr(input, ErrMask, fmt.Sprintf("mask %s is not contiguous: a netmask is ones then zeros (255.255.255.0), a wildcard mask zeros then ones (0.0.0.255)", mask))
+			return Spec{}, parseErr(input, ErrMask, fmt.Sprintf("mask %s is not contiguous: a netmask is ones then zeros (255.255.255.0), a wildcard mask zeros then ones (0.0.0.255)", cut(mask)))
 		}
 		return Spec{Prefix: netip.PrefixFrom(a, bitsLen), Zone: zone, Mask: form}, nil
 	}
 	for _, r := range mask {
 		if r < '0' || r > '9' {
-			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %q is not a number, expected 0-%d or a dotted mask", mask, maxBits))
+			return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %s is not a number, expected 0-%d or a dotted mask", quotePart(mask), maxBits))
 		}
 	}
 	if len(mask) > 1 && mask[0] == '0' {
-		return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %q has a leading zero, expected 0-%d", mask, maxBits))
+		return Spec{}, parseErr(input, ErrSyntax, fmt.Sprintf("prefix length %s has a leading zero, expected 0-%d", quotePart(mask), maxBits))
 	}
 	n, err := strconv.Atoi(mask)
 	if err != nil || n > maxBits {
-		return Spec{}, parseErr(input, ErrPrefixLength, fmt.Sprintf("prefix length %s is out of range, must be 0-%d for IPv%d", mask, maxBits, family(a)))
+		return Spec{}, parseErr(input, ErrPrefixLength, fmt.Sprintf("prefix length %s is out of range, must be 0-%d for IPv%d", cut(mask), maxBits, family(a)))
 	}
 	return Spec{Prefix: netip.PrefixFrom(a, n), Zone: zone, Mask: MaskLength}, nil
 }

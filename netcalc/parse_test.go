@@ -16,6 +16,10 @@ func TestParseSpec(t *testing.T) {
 		{"length", "192.168.1.10/24", "192.168.1.10/24", MaskLength},
 		{"netmask after slash", "192.168.1.10/255.255.255.0", "192.168.1.10/24", MaskNetmask},
 		{"netmask after space", "192.168.1.10 255.255.255.0", "192.168.1.10/24", MaskNetmask},
+		{"length after space (ipcalc)", "192.168.1.10 24", "192.168.1.10/24", MaskLength},
+		{"length after tab", "192.168.1.10\t30", "192.168.1.10/30", MaskLength},
+		{"v6 length after space", "2001:db8::1 64", "2001:db8::1/64", MaskLength},
+		{"length 0 after space", "10.0.0.1 0", "10.0.0.1/0", MaskLength},
 		{"wildcard", "192.168.1.10 0.0.0.255", "192.168.1.10/24", MaskWildcard},
 		{"wildcard /30", "10.0.0.1 0.0.0.3", "10.0.0.1/30", MaskWildcard},
 		{"netmask 0.0.0.0 is /0", "10.0.0.1 0.0.0.0", "10.0.0.1/0", MaskNetmask},
@@ -77,7 +81,13 @@ func TestParseSpecErrors(t *testing.T) {
 		{"non-contiguous", "10.0.0.1/255.0.255.0", ErrMask, `netcalc: "10.0.0.1/255.0.255.0": mask 255.0.255.0 is not contiguous: a netmask is ones then zeros (255.255.255.0), a wildcard mask zeros then ones (0.0.0.255)`},
 		{"trailing garbage", "10.0.0.1x", ErrSyntax, `netcalc: "10.0.0.1x": unexpected "x" after octet 4, expected a number 0-255`},
 		{"trailing garbage after length", "10.0.0.1/24x", ErrSyntax, `netcalc: "10.0.0.1/24x": prefix length "24x" is not a number, expected 0-32 or a dotted mask`},
-		{"trailing token", "10.0.0.1 255.255.255.0 junk", ErrSyntax, `netcalc: "10.0.0.1 255.255.255.0 junk": unexpected "junk" after the mask, expected ADDR/LEN, ADDR/MASK or ADDR MASK`},
+		{"trailing token", "10.0.0.1 255.255.255.0 junk", ErrSyntax, `netcalc: "10.0.0.1 255.255.255.0 junk": unexpected "junk" after the mask or length, expected ADDR/LEN, ADDR/MASK, ADDR MASK or ADDR LEN`},
+		// "ADDR LEN" (issue 9, defect 8): the bare number is a prefix length, checked as one
+		{"length after space too long v4", "192.168.1.10 33", ErrPrefixLength, `netcalc: "192.168.1.10 33": prefix length 33 is out of range, must be 0-32 for IPv4`},
+		{"length after space too long v6", "2001:db8::1 129", ErrPrefixLength, `netcalc: "2001:db8::1 129": prefix length 129 is out of range, must be 0-128 for IPv6`},
+		{"length after space leading zero", "10.0.0.1 08", ErrSyntax, `netcalc: "10.0.0.1 08": prefix length "08" has a leading zero, expected 0-32`},
+		{"length after space and slash", "10.0.0.1/24 8", ErrSyntax, `netcalc: "10.0.0.1/24 8": unexpected "8" after "10.0.0.1/24", which already has a prefix length`},
+		{"trailing token after length", "10.0.0.1 24 8", ErrSyntax, `netcalc: "10.0.0.1 24 8": unexpected "8" after the mask or length, expected ADDR/LEN, ADDR/MASK, ADDR MASK or ADDR LEN`},
 		{"fifth octet", "1.2.3.4.5", ErrSyntax, `netcalc: "1.2.3.4.5": unexpected ".5" after the 4th octet of an IPv4 address`},
 		{"three octets, bare", "10.0.0", ErrSyntax, `netcalc: "10.0.0": 3 octets, expected 4 (a.b.c.d)`},
 		{"comma list", "10.0.0.0/8,10.0.0.1", ErrSyntax, `netcalc: "10.0.0.0/8,10.0.0.1": unexpected ",": give one address or prefix per argument or line`},
@@ -147,6 +157,36 @@ func TestSpecConstructors(t *testing.T) {
 	MustParseSpec("010.0.0.1")
 }
 
+// TestParseErrorsQuoteAtMost80 checks that a huge token's parts are quoted
+// cut to 80 characters with "…" in the message (issue 9, defect 3).
+func TestParseErrorsQuoteAtMost80(t *testing.T) {
+	long := strings.Repeat("1", 3000000)
+	for _, in := range []string{
+		"10.0.0.1/" + long + "x",        // not a number
+		"10.0.0.1/" + long,              // out of range
+		"10.0.0.1 " + long + " " + long, // trailing token
+		"10.0.0." + long,                // octet out of range
+		"10.0.0.1" + strings.Repeat("x", 1000),
+		"fe80::1%" + strings.Repeat("e", 1000) + "/64 9",
+		"2001:db8::" + strings.Repeat("g", 1000),
+	} {
+		_, err := ParseSpec(in)
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("ParseSpec(%.20q...) = %v; want a *ParseError", in, err)
+		}
+		if len(pe.Msg) > 300 || (len(in) > 200 && !strings.Contains(pe.Msg, "…")) {
+			t.Errorf("ParseSpec(%.20q...) message is %d bytes: %.200s", in, len(pe.Msg), pe.Msg)
+		}
+	}
+	if got := cut(strings.Repeat("é", 81)); got != strings.Repeat("é", 80)+"…" {
+		t.Errorf("cut of 81 runes = %q", got)
+	}
+	if got := cut("short"); got != "short" {
+		t.Errorf("cut(short) = %q", got)
+	}
+}
+
 func TestParseSpecMask(t *testing.T) {
 	for _, tt := range []struct{ addr, mask, want string }{
 		{"192.168.1.10", "255.255.255.0", "192.168.1.10/24"},
@@ -193,6 +233,11 @@ func FuzzParseSpec(f *testing.F) {
 		"::%/0",                       // empty zone
 		"1.2.3.4  255.255.255.255  x", // extra field
 		"",                            // empty
+		"192.168.1.10 24",             // ADDR LEN, as ipcalc reads it
+		"2001:db8::1 64",              // ADDR LEN, IPv6
+		"10.0.0.1 33",                 // ADDR LEN out of range
+		"10.0.0.1/24 8",               // a length twice
+		"10.0.0.1 024",                // ADDR LEN with a leading zero
 	} {
 		f.Add(s)
 	}
@@ -215,6 +260,12 @@ func FuzzParseSpec(f *testing.F) {
 		if !strings.ContainsAny(s, "% \t") && strings.Count(s, "/") == 1 && !strings.Contains(s[strings.Index(s, "/"):], ".") {
 			if p, err := netip.ParsePrefix(strings.TrimSpace(s)); err == nil && p != sp.Prefix {
 				t.Fatalf("ParseSpec(%q) = %v; netip.ParsePrefix = %v", s, sp.Prefix, p)
+			}
+		}
+		// "ADDR LEN" means exactly "ADDR/LEN".
+		if f := strings.Fields(s); len(f) == 2 && !strings.Contains(f[0], "/") && f[1] != "" && strings.Trim(f[1], "0123456789") == "" {
+			if slash, err := ParseSpec(f[0] + "/" + f[1]); err != nil || slash.Prefix != sp.Prefix || slash.Zone != sp.Zone || sp.Mask != MaskLength {
+				t.Fatalf("ParseSpec(%q) = %v (%s); ParseSpec(%q) = %v, %v", s, sp, sp.Mask, f[0]+"/"+f[1], slash, err)
 			}
 		}
 		_ = DescribeSpec(sp) // must not panic for any accepted input

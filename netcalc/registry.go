@@ -1,6 +1,7 @@
 package netcalc
 
 import (
+	"fmt"
 	"net/netip"
 	"sort"
 )
@@ -50,7 +51,16 @@ type Entry struct {
 }
 
 // RegistryDate is the date of the IANA registry contents netcalc ships.
-const RegistryDate = "2025-06 (IANA IPv4 and IPv6 Special-Purpose Address Registries; multicast from RFC 5771 and RFC 4291)"
+const RegistryDate = "2025-06 (IANA IPv4 and IPv6 Special-Purpose Address Registries, IANA IPv6 Address Space; multicast from RFC 5771 and RFC 4291)"
+
+// The registries a Decision can name, by their IANA identifiers
+// (https://www.iana.org/assignments/ID).
+const (
+	RegistrySpecial4   = "iana-ipv4-special-registry" // IPv4 Special-Purpose Address Registry
+	RegistrySpecial6   = "iana-ipv6-special-registry" // IPv6 Special-Purpose Address Registry
+	RegistryAddrSpace6 = "ipv6-address-space"         // Internet Protocol Version 6 Address Space
+	RegistryMulticast4 = "multicast-addresses"        // IPv4 Multicast Address Space Registry
+)
 
 const (
 	yes = ReachTrue
@@ -159,43 +169,208 @@ func sortEntries(es []Entry) []Entry {
 // registry rows, most specific first.
 func SpecialPurpose() []Entry { return append([]Entry(nil), special...) }
 
+// addressSpace6 is the IANA "Internet Protocol Version 6 Address Space"
+// registry (ipv6-address-space): every IPv6 address is in exactly one row.
+// Only 2000::/3 is Global Unicast; "Reserved by IETF" space is neither
+// global unicast nor globally reachable. GloballyReachable here is what the
+// row implies when no special-purpose entry says otherwise: true for Global
+// Unicast, N/A for Multicast (its scope decides), false for the rest.
+var addressSpace6 = []Entry{
+	space6("::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("100::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("200::/7", "Reserved by IETF: formerly OSI NSAP-mapped, deprecated", "RFC 4048", no),
+	space6("400::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("800::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("1000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("2000::/3", "Global Unicast", "RFC 3513, RFC 4291", yes),
+	space6("4000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("6000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("8000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("a000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("c000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("e000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("f000::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("f800::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("fc00::/7", "Unique Local Unicast", "RFC 4193", no),
+	space6("fe00::/9", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+	space6("fe80::/10", "Link-Scoped Unicast", "RFC 3513, RFC 4291", no),
+	space6("fec0::/10", "Reserved by IETF: deprecated site-local", "RFC 3879", no),
+	space6("ff00::/8", "Multicast", "RFC 3513, RFC 4291", na),
+}
+
+func space6(p, name, rfc string, glob Reach) Entry {
+	return entry(p, name, rfc, na, na, na, glob, na)
+}
+
+// RegistryTitle returns the human name of a registry identifier
+// ("IPv6 Address Space registry" for RegistryAddrSpace6).
+func RegistryTitle(id string) string {
+	switch id {
+	case RegistrySpecial4:
+		return "IPv4 Special-Purpose registry"
+	case RegistrySpecial6:
+		return "IPv6 Special-Purpose registry"
+	case RegistryAddrSpace6:
+		return "IPv6 Address Space registry"
+	case RegistryMulticast4:
+		return "IPv4 Multicast registry"
+	}
+	return id
+}
+
+// AddressSpace6 returns a copy of the shipped IANA IPv6 Address Space
+// registry rows, in address order.
+func AddressSpace6() []Entry { return append([]Entry(nil), addressSpace6...) }
+
+// addressSpaceOf returns the IPv6 Address Space row containing a (an IPv6
+// address without zone).
+func addressSpaceOf(a netip.Addr) Entry {
+	for _, e := range addressSpace6 {
+		if e.Prefix.Contains(a) {
+			return e
+		}
+	}
+	panic("netcalc: the IPv6 address space table does not cover " + a.String())
+}
+
+// Classification is what the IANA registries say about one address.
+type Classification struct {
+	// Entries are the special-purpose registry entries containing the
+	// address, most specific first, followed by the multicast block for a
+	// multicast address (as Classify returns them).
+	Entries []Entry
+	// AddressSpace is the IANA IPv6 Address Space row containing an IPv6
+	// address (2000::/3 Global Unicast, fec0::/10 Reserved by IETF, ...);
+	// the zero Entry for IPv4.
+	AddressSpace Entry
+	// GloballyReachable is the answer to "is this address public?".
+	GloballyReachable bool
+	// DecidedBy names the registry entry that decided GloballyReachable.
+	DecidedBy Decision
+}
+
+// Decision names the registry row that decided whether an address is
+// globally reachable, and the rule applied to it.
+type Decision struct {
+	// Registry is the IANA registry's identifier: RegistrySpecial4,
+	// RegistrySpecial6, RegistryAddrSpace6 or RegistryMulticast4.
+	Registry string
+	// Entry is the deciding row; the zero Entry when an IPv4 address is in
+	// no special-purpose entry (absence decides: global unicast).
+	Entry Entry
+	// Rule says, in words, how the row decided.
+	Rule string
+}
+
 // Classify returns the registry entries containing a, most specific first
 // (the multicast block included for multicast addresses), and whether a is
-// globally reachable: the most specific entry with a value decides; an
-// address in no entry is global unicast (reachable); an address whose
-// entries all say N/A is treated as not globally reachable. IPv6
-// multicast is globally reachable only with global scope (ffxe::); IPv4
-// multicast only outside the local (224.0.0.0/24), administratively scoped
-// (239.0.0.0/8) and documentation (233.252.0.0/24) blocks. IPv4-mapped
-// addresses are classified as IPv6 (::ffff:0:0/96); call Unmap for the
-// embedded address. The zone is ignored.
+// globally reachable. See ClassifyAddr for the rules and for the deciding
+// entry; Classify is ClassifyAddr without the IPv6 Address Space row.
 func Classify(a netip.Addr) (entries []Entry, global bool) {
+	c := ClassifyAddr(a)
+	return c.Entries, c.GloballyReachable
+}
+
+// ClassifyAddr classifies a with the IANA special-purpose registries, the
+// IANA IPv6 Address Space registry and the multicast scopes, and says which
+// entry decided whether a is globally reachable:
+//
+//   - multicast: IPv6 multicast is globally reachable only with global
+//     scope (ffxe::); IPv4 multicast only outside the local (224.0.0.0/24),
+//     administratively scoped (239.0.0.0/8) and documentation
+//     (233.252.0.0/24) blocks;
+//   - otherwise the most specific special-purpose entry that gives a value
+//     (True or False) decides, so 192.0.0.9 is reachable inside the
+//     non-global 192.0.0.0/24, and 64:ff9b::/96 (True) wins over the
+//     reserved ::/8 around it;
+//   - special-purpose entries that all say N/A (6to4, the deprecated
+//     blocks) decide "not globally reachable": reachability depends on
+//     something the address alone does not say;
+//   - an IPv6 address in no special-purpose entry is decided by its IPv6
+//     Address Space row: only 2000::/3 Global Unicast is globally
+//     reachable; "Reserved by IETF" space (1::1, 4000::1, the deprecated
+//     site-local fec0::/10) is not;
+//   - an IPv4 address in no entry is global unicast, globally reachable.
+//
+// IPv4-mapped addresses are classified as IPv6 (::ffff:0:0/96); call
+// Unmap for the embedded address. The zone is ignored.
+func ClassifyAddr(a netip.Addr) Classification {
 	a = a.WithZone("")
+	var c Classification
 	table := special6
 	if a.Is4() {
 		table = special4
+	} else {
+		c.AddressSpace = addressSpaceOf(a)
 	}
 	for i := range table {
 		if table[i].Prefix.Contains(a) {
-			entries = append(entries, table[i])
+			c.Entries = append(c.Entries, table[i])
 		}
 	}
 	switch {
 	case a.Is4() && multicast4.Prefix.Contains(a):
-		entries = append(entries, multicast4)
-		global = !mcastLocal4.Contains(a) && !mcastAdmin4.Contains(a) && !mcastDoc4.Contains(a)
-		return entries, global
+		c.Entries = append(c.Entries, multicast4)
+		c.GloballyReachable = !mcastLocal4.Contains(a) && !mcastAdmin4.Contains(a) && !mcastDoc4.Contains(a)
+		rule := "outside the local, administratively scoped and documentation blocks, so globally reachable"
+		if !c.GloballyReachable {
+			rule = "local (224.0.0.0/24), administratively scoped (239.0.0.0/8) and documentation (233.252.0.0/24) multicast is not globally reachable"
+		}
+		c.DecidedBy = Decision{RegistryMulticast4, multicast4, rule}
+		return c
 	case a.Is6() && multicast6.Prefix.Contains(a):
-		entries = append(entries, multicast6)
-		return entries, a.As16()[1]&0x0f == 0x0e
+		c.Entries = append(c.Entries, multicast6)
+		scope := a.As16()[1] & 0x0f
+		c.GloballyReachable = scope == 0x0e
+		rule := "scope " + scopeName(scope) + "; only global scope (ffxe::) is globally reachable"
+		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, rule}
+		return c
 	}
-	if len(entries) == 0 {
-		return nil, true
+	special := RegistrySpecial6
+	if a.Is4() {
+		special = RegistrySpecial4
 	}
-	for _, en := range entries {
+	for _, en := range c.Entries {
 		if en.GloballyReachable != ReachNA {
-			return entries, en.GloballyReachable == ReachTrue
+			c.GloballyReachable = en.GloballyReachable == ReachTrue
+			c.DecidedBy = Decision{special, en, "Globally Reachable = " + titleBool(c.GloballyReachable) + ", the most specific entry with a value"}
+			return c
 		}
 	}
-	return entries, false
+	if len(c.Entries) > 0 {
+		c.DecidedBy = Decision{special, c.Entries[0], "Globally Reachable = N/A, so not called globally reachable"}
+		return c
+	}
+	if a.Is4() {
+		c.GloballyReachable = true
+		c.DecidedBy = Decision{RegistrySpecial4, Entry{}, "in no entry, so global unicast"}
+		return c
+	}
+	c.GloballyReachable = c.AddressSpace.GloballyReachable == ReachTrue
+	if c.GloballyReachable {
+		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, "global unicast, in no special-purpose entry"}
+	} else {
+		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, "outside 2000::/3, so not global unicast and not globally reachable"}
+	}
+	return c
 }
+
+// scopeName names an IPv6 multicast scope (RFC 7346, RFC 4291 2.7).
+func scopeName(s byte) string {
+	names := map[byte]string{1: "interface-local", 2: "link-local", 3: "realm-local", 4: "admin-local", 5: "site-local", 8: "organization-local", 0xe: "global"}
+	n, ok := names[s]
+	if !ok {
+		n = "reserved/unassigned"
+	}
+	return fmt.Sprintf("%x (%s)", s, n)
+}
+
+func titleBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// MarshalJSON encodes d as in `netcalc cidr -o json`'s "decided_by".
+func (d Decision) MarshalJSON() ([]byte, error) { return appendDecision(nil, d), nil }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -22,15 +23,16 @@ type cidrOptions struct {
 func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
 	opts := &cidrOptions{}
 	cmd := &cobra.Command{
-		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK]]...",
+		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK|LEN]]...",
 		Short: "Describe an address and its network: mask, range, hosts, class, binary view",
 		Long: `Describe each address and the network it sits in: netmask, wildcard,
 network, broadcast, first and last usable host, exact address and host counts,
-legacy class, IANA special-purpose classification, PTR name and the binary
-view with the network|host split.
+legacy class, IANA classification (special-purpose registries, IPv6 address
+space), PTR name and the binary view with the network|host split.
 
 Inputs: 192.168.1.10/24, 192.168.1.10/255.255.255.0, "192.168.1.10 255.255.255.0"
-(two arguments), a Cisco wildcard mask (192.168.1.10 0.0.0.255), a bare address
+or "192.168.1.10 24" (two arguments, or one line of standard input, as ipcalc
+reads them), a Cisco wildcard mask (192.168.1.10 0.0.0.255), a bare address
 (/32 or /128), and IPv6 in every text form (2001:db8::1/64, fe80::1%eth0/64,
 ::ffff:10.0.0.1/120). With no arguments, or "-", one input per line is read
 from standard input.
@@ -41,8 +43,20 @@ one host. IPv6 has no broadcast; up to /126 the first address is the
 Subnet-Router anycast address (RFC 4291 2.6.1), so 2^h-1 hosts; /127 has two
 (RFC 6164); /128 one.
 
-Special-purpose classification: ` + netcalc.RegistryDate + `.`,
+With -o shell, NAME=value lines for eval, one block per input separated by
+a blank line: ipcalc-ng's names ADDRESS, NETMASK, PREFIX, BROADCAST, NETWORK,
+MINADDR and MAXADDR (first and last usable host), ADDRSPACE, ADDRESSES (usable
+hosts, as ipcalc-ng counts them), then VERSION, CIDR, WILDCARD, TOTAL_ADDRESSES,
+GLOBALLY_REACHABLE, DECIDED_BY_REGISTRY, DECIDED_BY_PREFIX and PTR. Values are
+shell-quoted; a name with no value is printed empty.
+
+Classification, with the IANA registries of
+` + netcalc.RegistryDate + `:
+the output says which registry entry decided whether the address is globally
+reachable (IPv6 outside 2000::/3 is not global unicast).`,
 		Example: `  netcalc cidr 192.168.1.10/24
+  netcalc cidr 192.168.1.10 24
+  eval "$(netcalc cidr -o shell 10.0.0.1/30)"; echo "$NETWORK $BROADCAST"
   netcalc cidr 10.0.0.1 255.255.255.252 --explain
   netcalc cidr 2001:db8::1/64 -o json
   printf '10.0.0.0/8\n172.16.5.4/12\n' | netcalc cidr`,
@@ -62,17 +76,16 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 	args := opts.Args
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
-			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line")
+			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line; run 'netcalc cidr --help' for usage")
 		}
-		n, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
+		// No input at all prints nothing and succeeds: describing nothing is
+		// a transformation of nothing (the empty-input rule of the README).
+		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
 			sp, err := netcalc.ParseSpec(in.Text)
 			return cidrFormat(env, opts, in, sp, err, dst)
 		})
 		if err != nil {
 			return err
-		}
-		if n == 0 {
-			return BadInputf("no input on stdin: expected one address or prefix per line, such as 192.168.1.10/24")
 		}
 		return env.Finish()
 	}
@@ -82,11 +95,17 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 		in := Input{Text: args[i]}
 		var sp netcalc.Spec
 		var err error
-		if i+1 < len(args) && isMaskArg(args[i], args[i+1]) {
+		switch {
+		case i+1 < len(args) && isLengthArg(args[i], args[i+1]) && strings.Contains(args[i], "/"):
+			// "10.0.0.1/24 8": ParseSpec says the address already has a length
+			in.Text = args[i] + " " + args[i+1]
+			sp, err = netcalc.ParseSpec(in.Text)
+			i++
+		case i+1 < len(args) && (isMaskArg(args[i], args[i+1]) || isLengthArg(args[i], args[i+1])):
 			in.Text = args[i] + " " + args[i+1]
 			sp, err = netcalc.ParseSpecMask(args[i], args[i+1])
 			i++
-		} else {
+		default:
 			sp, err = netcalc.ParseSpec(args[i])
 		}
 		out, err := cidrFormat(env, opts, in, sp, err, buf[:0])
@@ -103,7 +122,8 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 	return env.Finish()
 }
 
-// cidrSep separates two outputs: a blank line in text, nothing in JSON Lines.
+// cidrSep separates two outputs: a blank line in text and shell output,
+// nothing in JSON Lines.
 func cidrSep(env *Env) string {
 	if env.JSON() {
 		return ""
@@ -113,13 +133,22 @@ func cidrSep(env *Env) string {
 
 // cidrFormat appends the output for one input to dst. A parse error comes
 // back as a bad-input error to report; in JSON mode the input's
-// {"input": ..., "error": ...} line is appended to dst as well.
+// {"input": ..., "line": N, "error": ...} line is appended to dst as well
+// ("line" only for a line of a list, not for an argument).
 func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr error, dst []byte) ([]byte, error) {
 	if perr != nil {
 		msg := strings.TrimPrefix(perr.Error(), "netcalc: ")
+		var pe *netcalc.ParseError
+		if errors.As(perr, &pe) {
+			msg = quoteToken(pe.Input) + ": " + pe.Msg // at most ~80 characters of the token
+		}
 		if env.JSON() {
 			dst = append(dst, `{"input":`...)
 			dst = netcalc.AppendJSONString(dst, in.Text)
+			if in.Line > 0 {
+				dst = append(dst, `,"line":`...)
+				dst = strconv.AppendInt(dst, int64(in.Line), 10)
+			}
 			dst = append(dst, `,"error":`...)
 			dst = netcalc.AppendJSONString(dst, msg)
 			dst = append(dst, "}\n"...)
@@ -134,9 +163,118 @@ func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr err
 		dst = info.AppendJSON(dst)
 		return append(dst, "}\n"...), nil
 	}
+	if cidrShell(env) {
+		return appendCidrShell(dst, info), nil
+	}
 	var sb strings.Builder
 	writeCidrText(env, &sb, info, opts.Explain)
 	return append(dst, sb.String()...), nil
+}
+
+// cidrShell reports whether -o shell was chosen.
+func cidrShell(env *Env) bool { return strings.EqualFold(env.Output, "shell") }
+
+// appendCidrShell appends NAME=value lines for one input, for
+// `eval "$(netcalc cidr -o shell ADDR)"`. Names that ipcalc-ng's shell
+// output has (ADDRESS, NETMASK, PREFIX, BROADCAST, NETWORK, MINADDR,
+// MAXADDR, ADDRSPACE, ADDRESSES) keep ipcalc-ng's meaning: MINADDR and
+// MAXADDR are the first and last usable host, ADDRESSES the number of
+// usable hosts. netcalc's own names follow its JSON fields. Every name is
+// printed for every input, empty where there is no value (BROADCAST of a
+// /31, /32 or IPv6 block), so that a value never leaks from a previous eval.
+func appendCidrShell(dst []byte, in netcalc.Info) []byte {
+	v := "6"
+	if in.Address.Is4() {
+		v = "4"
+	}
+	broadcast := ""
+	if in.Broadcast.IsValid() {
+		broadcast = in.Broadcast.String()
+	}
+	space := "Global Unicast" // an IPv4 address in no special-purpose entry
+	switch {
+	case len(in.Registry) > 0:
+		space = in.Registry[0].Name
+	case in.AddressSpace.Prefix.IsValid():
+		space = in.AddressSpace.Name
+	}
+	decidedPrefix := ""
+	if in.DecidedBy.Entry.Prefix.IsValid() {
+		decidedPrefix = in.DecidedBy.Entry.Prefix.String()
+	}
+	for _, kv := range [...][2]string{
+		{"ADDRESS", in.Address.String()},
+		{"NETMASK", netcalc.MaskString(in.Netmask)},
+		{"PREFIX", strconv.Itoa(in.Bits)},
+		{"BROADCAST", broadcast},
+		{"NETWORK", in.Network.Addr().String()},
+		{"MINADDR", in.FirstHost.String()},
+		{"MAXADDR", in.LastHost.String()},
+		{"ADDRSPACE", space},
+		{"ADDRESSES", in.UsableHosts.String()},
+		{"VERSION", v},
+		{"CIDR", in.Network.String()},
+		{"WILDCARD", netcalc.MaskString(in.Wildcard)},
+		{"TOTAL_ADDRESSES", in.Addresses.String()},
+		{"GLOBALLY_REACHABLE", strconv.FormatBool(in.GloballyReachable)},
+		{"DECIDED_BY_REGISTRY", in.DecidedBy.Registry},
+		{"DECIDED_BY_PREFIX", decidedPrefix},
+		{"PTR", in.PTR},
+	} {
+		dst = append(dst, kv[0]...)
+		dst = append(dst, '=')
+		dst = appendShellQuoted(dst, kv[1])
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+// appendShellQuoted appends s as one POSIX shell word: as is when it holds
+// only characters no shell treats specially, else in single quotes with
+// each single quote closing the quotes, escaped with a backslash and
+// reopening them. The empty string stays empty (NAME= sets "").
+func appendShellQuoted(dst []byte, s string) []byte {
+	safe := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.,:/%+@=-", c) >= 0) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return append(dst, s...)
+	}
+	dst = append(dst, '\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			dst = append(dst, `'\''`...)
+		} else {
+			dst = append(dst, s[i])
+		}
+	}
+	return append(dst, '\'')
+}
+
+// isLengthArg reports whether next is a bare prefix length ("24" or "/24")
+// after the address argument addr, as ipcalc reads "ADDRESS LENGTH":
+// `netcalc cidr 192.168.1.10 24` is 192.168.1.10/24. Any run of digits
+// counts, so that "33" or "024" is reported as a bad length of addr rather
+// than as a bad address.
+func isLengthArg(addr, next string) bool {
+	if !strings.ContainsAny(addr, ".:") {
+		return false
+	}
+	t := strings.TrimPrefix(next, "/")
+	if t == "" {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isMaskArg reports whether next is the mask of addr in the two-argument
@@ -204,9 +342,11 @@ func writeCidrText(env *Env, w io.Writer, in netcalc.Info, explain bool) {
 	} else {
 		rows = append(rows, []string{"Exploded:", in.Exploded})
 	}
-	rows = append(rows, []string{"Type:", describeRegistry(in.Registry, in.GloballyReachable)})
+	rows = append(rows,
+		[]string{"Type:", describeRegistry(in.Registry, in.AddressSpace, in.GloballyReachable)},
+		[]string{"Decided by:", describeDecision(in.DecidedBy)})
 	if in.Embedded != nil {
-		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, in.Embedded.GloballyReachable)})
+		rows = append(rows, []string{"Embedded IPv4:", in.Embedded.Address.String() + " (" + in.Embedded.Kind + "): " + describeRegistry(in.Embedded.Registry, netcalc.Entry{}, in.Embedded.GloballyReachable)})
 	}
 	rows = append(rows, []string{"PTR:", in.PTR})
 	writeKeyRows(w, rows)
@@ -254,19 +394,34 @@ func shortRule(in netcalc.Info) string {
 	}
 }
 
-func describeRegistry(es []netcalc.Entry, global bool) string {
+// describeRegistry names the special-purpose entries containing an
+// address, most specific first, then its IPv6 Address Space row (space,
+// zero for IPv4) unless an entry has the same prefix, and its reachability.
+func describeRegistry(es []netcalc.Entry, space netcalc.Entry, global bool) string {
 	reach := "globally reachable"
 	if !global {
 		reach = "not globally reachable"
 	}
-	if len(es) == 0 {
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name+" ("+e.Prefix.String()+", "+e.RFC+")")
+	}
+	if space.Prefix.IsValid() && (len(es) == 0 || es[len(es)-1].Prefix != space.Prefix) {
+		names = append(names, space.Name+" ("+space.Prefix.String()+", "+space.RFC+")")
+	}
+	if len(names) == 0 {
 		return "global unicast, " + reach
 	}
-	names := make([]string, len(es))
-	for i, e := range es {
-		names[i] = e.Name + " (" + e.Prefix.String() + ", " + e.RFC + ")"
-	}
 	return strings.Join(names, " inside ") + "; " + reach
+}
+
+// describeDecision says which registry row decided reachability, and how.
+func describeDecision(d netcalc.Decision) string {
+	s := netcalc.RegistryTitle(d.Registry)
+	if d.Entry.Prefix.IsValid() {
+		s += ", " + d.Entry.Prefix.String() + " (" + d.Entry.Name + ")"
+	}
+	return s + ": " + d.Rule
 }
 
 func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
@@ -283,16 +438,41 @@ func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 		b.WriteByte('\n')
 	}
 	if in.Mask == netcalc.MaskWildcard {
-		say("%s is a Cisco wildcard mask: its 1 bits mark the host part, so it is the inverse of netmask %s (/%d).",
+		say("%s is a Cisco wildcard mask: its bits set to 1 mark the host part, so it is the inverse of netmask %s (/%d).",
 			netcalc.MaskString(in.Wildcard), netcalc.MaskString(in.Netmask), in.Bits)
 	}
-	say("/%d means the first %d of the %d bits are the network part; the other %s the host part.",
-		in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
+	switch in.Bits {
+	case 0:
+		say("/0 means no bit is the network part: all %d bits are the host part, so the block is the whole address space.", maxBits)
+	case maxBits:
+		say("/%d means all %d bits are the network part; no bit is left for hosts.", in.Bits, maxBits)
+	case 1:
+		say("/1 means the first bit of the %d is the network part; the other %d bits are the host part.", maxBits, h)
+	default:
+		say("/%d means the first %d bits of the %d are the network part; the other %s the host part.",
+			in.Bits, in.Bits, maxBits, plural(h, "bit is", "bits are"))
+	}
 	say("The netmask has a 1 for every network bit: %s. The wildcard is its inverse: %s.", netcalc.MaskString(in.Netmask), netcalc.MaskString(in.Wildcard))
-	say("Address AND netmask keeps the network bits and clears the host bits: %s AND %s = %s, the network address.",
-		in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
-	say("Setting the host %s to 1 gives the last address of the block: %s.", plural(h, "bit", "bits"), in.Last)
-	say("%s give 2^%d = %s addresses, %s to %s.", plural(h, "host bit", "host bits"), h, in.Addresses, in.First, in.Last)
+	if h == 0 {
+		say("Address AND netmask keeps every bit, as there is no host bit to clear: %s AND %s = %s, the network address.",
+			in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
+	} else {
+		say("Address AND netmask keeps the network bits and clears the host %s: %s AND %s = %s, the network address.",
+			pluralWord(h, "bit", "bits"), in.Address.WithZone(""), netcalc.MaskString(in.Netmask), in.Network.Addr())
+	}
+	switch h {
+	case 0:
+		say("With no host bits, the block is the single address %s: 2^0 = 1 address.", in.First)
+	case 1:
+		say("Setting the one host bit to 1 gives the last address of the block: %s.", in.Last)
+		say("1 host bit gives 2^1 = 2 addresses, %s to %s.", in.First, in.Last)
+	case 2:
+		say("Setting both host bits to 1 gives the last address of the block: %s.", in.Last)
+		say("2 host bits give 2^2 = %s addresses, %s to %s.", in.Addresses, in.First, in.Last)
+	default:
+		say("Setting all %d host bits to 1 gives the last address of the block: %s.", h, in.Last)
+		say("%d host bits give 2^%d = %s addresses, %s to %s.", h, h, in.Addresses, in.First, in.Last)
+	}
 	switch {
 	case v4 && h >= 2:
 		say("In IPv4 the first address names the network and the last (%s) is the broadcast; neither is given to a host, so 2^%d - 2 = %s usable hosts, %s to %s.",
@@ -314,12 +494,16 @@ func writeCidrExplain(env *Env, w io.Writer, in netcalc.Info) {
 		say("%s is not the start of the block: it is one host inside %s. Writing it as %s/%d describes an interface, not a different network.",
 			in.Address, in.Network, in.Address, in.Bits)
 	}
-	if len(in.Registry) > 0 {
-		e := in.Registry[0]
-		say("The most specific IANA special-purpose entry containing the address is %s %s (%s); it decides whether the address is globally reachable.",
-			e.Prefix, e.Name, e.RFC)
-	}
+	say("Globally reachable or not is decided by the %s.", describeDecision(in.DecidedBy))
 	io.WriteString(w, b.String())
+}
+
+// pluralWord returns one when n is 1, else many.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // plural returns "N one" or "N many".
