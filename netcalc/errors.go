@@ -39,7 +39,7 @@ type ParseError struct {
 
 // Error returns `netcalc: "INPUT": MSG`.
 func (e *ParseError) Error() string {
-	return "netcalc: " + strconv.Quote(e.Input) + ": " + e.Msg
+	return "netcalc: " + strconv.Quote(cut(e.Input)) + ": " + e.Msg
 }
 
 // Unwrap returns the sentinel error.

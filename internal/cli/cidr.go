@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -17,6 +16,7 @@ func init() { register(func(env *Env) *cobra.Command { return newCidrCmd(env, ni
 
 type cidrOptions struct {
 	Args    []string
+	Files   []string // --file
 	Explain bool
 }
 
@@ -68,12 +68,13 @@ reachable (IPv6 outside 2000::/3 is not global unicast).`,
 			return cidrRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "add a step-by-step explanation of the computation")
 	return cmd
 }
 
 func cidrRun(env *Env, opts *cidrOptions) error {
-	args := opts.Args
+	args := listArgs(opts.Args, opts.Files)
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
 			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line; run 'netcalc cidr --help' for usage")
@@ -92,6 +93,29 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 	var buf []byte
 	wrote := false
 	for i := 0; i < len(args); i++ {
+		if name, ok := strings.CutPrefix(args[i], "@"); ok || args[i] == "-" {
+			if !ok {
+				name = "-"
+			}
+			r, source, err := env.openList(name)
+			if err != nil {
+				env.Report(err)
+				continue
+			}
+			if wrote {
+				io.WriteString(env.Out, cidrSep(env))
+			}
+			n, err := env.EachLineParallel(r, source, cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
+				sp, err := netcalc.ParseSpec(in.Text)
+				return cidrFormat(env, opts, in, sp, err, dst)
+			})
+			r.Close()
+			if err != nil {
+				env.Report(err)
+			}
+			wrote = wrote || n > 0
+			continue
+		}
 		in := Input{Text: args[i]}
 		var sp netcalc.Spec
 		var err error
@@ -137,23 +161,7 @@ func cidrSep(env *Env) string {
 // ("line" only for a line of a list, not for an argument).
 func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr error, dst []byte) ([]byte, error) {
 	if perr != nil {
-		msg := strings.TrimPrefix(perr.Error(), "netcalc: ")
-		var pe *netcalc.ParseError
-		if errors.As(perr, &pe) {
-			msg = quoteToken(pe.Input) + ": " + pe.Msg // at most ~80 characters of the token
-		}
-		if env.JSON() {
-			dst = append(dst, `{"input":`...)
-			dst = netcalc.AppendJSONString(dst, in.Text)
-			if in.Line > 0 {
-				dst = append(dst, `,"line":`...)
-				dst = strconv.AppendInt(dst, int64(in.Line), 10)
-			}
-			dst = append(dst, `,"error":`...)
-			dst = netcalc.AppendJSONString(dst, msg)
-			dst = append(dst, "}\n"...)
-		}
-		return dst, BadInputf("%s%s", in.Where(), msg)
+		return env.appendBadLine(dst, in, perr)
 	}
 	info := netcalc.DescribeSpec(sp)
 	if env.JSON() {

@@ -13,9 +13,9 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-// countNoun finds "N noun" in explain text: a number, an optional
+// explainCountNoun finds "N noun" in explain text: a number, an optional
 // "host"/"usable", and a countable noun with the verb after it.
-var countNoun = regexp.MustCompile(`\b(\d+) ((?:host |usable )?)(bits?|address(?:es)?|hosts?)\b( (?:is|are|gives?)\b)?`)
+var explainCountNoun = regexp.MustCompile(`\b(\d+) ((?:host |usable )?)(bits?|address(?:es)?|hosts?)\b( (?:is|are|gives?)\b)?`)
 
 // TestCidrExplainGrammar checks number agreement in every --explain text at
 // the edges where it used to go wrong ("1 host bit give", "2^0 = 1
@@ -39,7 +39,7 @@ func TestCidrExplainGrammar(t *testing.T) {
 		var b strings.Builder
 		writeCidrExplain(env, &b, netcalc.DescribeSpec(sp))
 		text := b.String()
-		for _, m := range countNoun.FindAllStringSubmatch(text, -1) {
+		for _, m := range explainCountNoun.FindAllStringSubmatch(text, -1) {
 			n, _ := strconv.Atoi(m[1])
 			noun, verb := m[3], strings.TrimSpace(m[4])
 			singularNoun := noun == "bit" || noun == "address" || noun == "host"
