@@ -25,9 +25,11 @@ type Env struct {
 	Out Flusher
 
 	// Set from the root command's persistent flags.
-	Output  string // "text" or "json"
+	Output  string // "text", "json" or "shell", lower-case
 	Color   bool   // ANSI colour allowed on Out
 	noColor bool
+
+	fields *fieldWriter // set under --field; Out writes through it
 
 	code int // worst status recorded by Report
 }
