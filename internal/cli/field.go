@@ -25,11 +25,14 @@ import (
 //     element of an array on the way.
 //
 // A record {"input": ..., "error": ...} (a bad input line) is not printed:
-// the command reports it on standard error as usual. In a stream that mixes
-// kinds of records (each has "type"), a record without one of the fields is
-// skipped; a field that no record has is bad usage (exit 2), as is a field
-// missing from a record of a single-kind stream. The message lists the
-// fields the record has.
+// the command reports it on standard error as usual. A record that lacks
+// one of the fields prints an empty line for it, so that every record
+// prints the same number of lines; in a stream that mixes kinds of records
+// (each has "type"), a record with none of the fields is another kind and
+// prints nothing. A field that no record has is bad usage (exit 2): the
+// message lists the fields the records have. Output is held back until
+// every field has been seen (or 1 MiB is held), so a misspelt field prints
+// nothing but the error.
 
 // setFields switches env to JSON output filtered by fields.
 func setFields(env *Env, cmd *cobra.Command, fields []string) error {
@@ -45,7 +48,7 @@ func setFields(env *Env, cmd *cobra.Command, fields []string) error {
 		}
 	}
 	env.Output = "json"
-	fw := &fieldWriter{dst: env.Out, fields: fields, cmd: cmd.CommandPath(), found: map[string]bool{}}
+	fw := newFieldWriter(env.Out, fields, cmd.CommandPath())
 	env.fields = fw
 	env.Out = fw
 	return nil
@@ -57,12 +60,26 @@ type fieldWriter struct {
 	fields []string
 	cmd    string
 
-	buf     []byte
-	err     error           // the first unknown field, then every write fails
-	records int             // records seen
-	found   map[string]bool // fields found in some record
-	kinds   []string        // "type" values seen, in order, for the error message
-	keys    map[string][]string
+	buf     []byte       // an incomplete line
+	held    bytes.Buffer // output held until every field was seen
+	holding bool
+	err     error
+
+	records int                 // records seen
+	found   map[string]bool     // fields found in some record
+	inside  map[string]string   // for a dotted field that broke inside a record: "registry has ..."
+	first   []string            // the fields of untyped records
+	kinds   []string            // "type" values seen, in order
+	keys    map[string][]string // each kind's fields
+}
+
+// maxHeld is how much output --field holds back while waiting to see
+// every field once.
+const maxHeld = 1 << 20
+
+func newFieldWriter(dst Flusher, fields []string, cmd string) *fieldWriter {
+	return &fieldWriter{dst: dst, fields: fields, cmd: cmd, holding: true,
+		found: map[string]bool{}, inside: map[string]string{}}
 }
 
 func (w *fieldWriter) Write(p []byte) (int, error) {
@@ -85,11 +102,11 @@ func (w *fieldWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Flush writes out what complete records produced.
+// Flush writes out what complete records produced, unless it is held.
 func (w *fieldWriter) Flush() error { return w.dst.Flush() }
 
 // finish handles a last line without a newline and reports a field that
-// no record of a mixed stream had. Run calls it when the command returns.
+// no record had. Run calls it when the command returns.
 func (w *fieldWriter) finish() error {
 	if w.err == nil && len(bytes.TrimSpace(w.buf)) > 0 {
 		w.err = w.line(w.buf)
@@ -98,18 +115,26 @@ func (w *fieldWriter) finish() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.records == 0 || w.keys == nil {
-		return nil
-	}
 	for _, f := range w.fields {
-		if w.found[f] {
+		if w.records == 0 || w.found[f] {
 			continue
 		}
-		var have []string
-		for _, k := range w.kinds {
-			have = append(have, fmt.Sprintf("%s records have %s", k, strings.Join(w.keys[k], ", ")))
+		have := w.inside[f]
+		if have == "" && len(w.kinds) > 0 {
+			var per []string
+			for _, k := range w.kinds {
+				per = append(per, fmt.Sprintf("%s records have %s", k, strings.Join(w.keys[k], ", ")))
+			}
+			have = strings.Join(per, "; ")
+		} else if have == "" {
+			have = "the records have " + strings.Join(w.first, ", ")
 		}
-		return Usagef("--field %s: no record of %s has that field; %s", quoteToken(f), w.cmd, strings.Join(have, "; "))
+		return Usagef("--field %s: no record of %s has that field; %s", quoteToken(f), w.cmd, have)
+	}
+	if w.holding {
+		_, err := w.dst.Write(w.held.Bytes())
+		w.holding = false
+		return err
 	}
 	return nil
 }
@@ -128,33 +153,49 @@ func (w *fieldWriter) line(line []byte) error {
 	}
 	w.records++
 	kind, typed := rec.vals["type"].(string)
+	if typed {
+		w.noteKind(kind, rec)
+	} else {
+		for _, k := range rec.keys {
+			if !slices.Contains(w.first, k) {
+				w.first = append(w.first, k)
+			}
+		}
+	}
 	var out bytes.Buffer
+	any := false
 	for _, f := range w.fields {
 		vals, missing, where := pick(rec, strings.Split(f, "."))
 		if missing != "" {
-			if typed {
-				w.noteKind(kind, rec)
-				return nil // a record of another kind
+			if where != nil && where != rec && w.inside[f] == "" {
+				w.inside[f] = fmt.Sprintf("%s has %s", strings.TrimSuffix(f, "."+missing), strings.Join(where.keys, ", "))
 			}
-			what := "the record"
-			if where != nil && where != rec {
-				what = strings.TrimSuffix(f, "."+missing)
-			}
-			var have []string
-			if where != nil {
-				have = where.keys
-			}
-			return Usagef("--field %s: %s of %s has no field %s; it has %s", quoteToken(f), what, w.cmd, quoteToken(missing), strings.Join(have, ", "))
+			out.WriteByte('\n')
+			continue
 		}
+		any = true
 		w.found[f] = true
 		for _, v := range vals {
 			writeBare(&out, v)
 		}
 	}
-	if typed {
-		w.noteKind(kind, rec)
+	if typed && !any {
+		return nil // a record of another kind
 	}
-	_, err = w.dst.Write(out.Bytes())
+	if !w.holding {
+		_, err = w.dst.Write(out.Bytes())
+		return err
+	}
+	w.held.Write(out.Bytes())
+	all := true
+	for _, f := range w.fields {
+		all = all && w.found[f]
+	}
+	if all || w.held.Len() > maxHeld {
+		w.holding = false
+		_, err = w.dst.Write(w.held.Bytes())
+		w.held.Reset()
+	}
 	return err
 }
 
@@ -162,10 +203,16 @@ func (w *fieldWriter) noteKind(kind string, rec *object) {
 	if w.keys == nil {
 		w.keys = map[string][]string{}
 	}
-	if _, ok := w.keys[kind]; !ok {
+	have, ok := w.keys[kind]
+	if !ok {
 		w.kinds = append(w.kinds, kind)
-		w.keys[kind] = rec.keys
 	}
+	for _, k := range rec.keys { // the union: optional fields appear in some records only
+		if !slices.Contains(have, k) {
+			have = append(have, k)
+		}
+	}
+	w.keys[kind] = have
 }
 
 // pick follows path from v. It returns the values found, or the first name

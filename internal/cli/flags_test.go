@@ -89,7 +89,7 @@ func TestArgsError(t *testing.T) {
 
 func TestFieldWriter(t *testing.T) {
 	var out bytes.Buffer
-	fw := &fieldWriter{dst: nopFlusher{&out}, fields: []string{"a", "b.c", "n", "list"}, cmd: "netcalc x", found: map[string]bool{}}
+	fw := newFieldWriter(nopFlusher{&out}, []string{"a", "b.c", "n", "list"}, "netcalc x")
 	// written in pieces, as a buffered encoder may
 	for _, p := range []string{`{"a":"x y","b":{"c":[1,{"d":true}]},`, `"n":null,"list":["p","q"]}` + "\n", `{"input":"z","error":"bad"}` + "\n"} {
 		if _, err := fw.Write([]byte(p)); err != nil {
@@ -128,5 +128,21 @@ func TestSetOutput(t *testing.T) {
 		case tt.wantErr == "" && (err != nil || env.Output != tt.want):
 			t.Errorf("-o %s on %s: %q, %v; want %q", tt.in, tt.cmd.Use, env.Output, err, tt.want)
 		}
+	}
+}
+
+func TestFieldWriterUnknown(t *testing.T) {
+	var out bytes.Buffer
+	fw := newFieldWriter(nopFlusher{&out}, []string{"a", "nope"}, "netcalc x")
+	if _, err := fw.Write([]byte("{\"a\":1,\"b\":2}\n{\"a\":3,\"c\":4}\n")); err != nil {
+		t.Fatal(err)
+	}
+	err := fw.finish()
+	want := `--field "nope": no record of netcalc x has that field; the records have a, b, c`
+	if err == nil || err.Error() != want || ExitCode(err, true) != ExitUsage {
+		t.Errorf("finish() = %v; want exit 2 and %s", err, want)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q before finding the field was unknown; want nothing", out.String())
 	}
 }
