@@ -100,16 +100,16 @@ ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Preset, "preset", "linux", "generator: behaviour preset (linux, full-cone, restricted-cone, port-restricted-cone, symmetric)")
-	f.IntVar(&opts.Flows, "flows", 0, "generator: number of random outbound flows")
-	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed for flows and port search")
-	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet the flows come from")
-	f.StringVar(&opts.Dst, "dst", "198.51.100.0/24", "generator: subnet the flows go to")
+	f.StringVar(&opts.Preset, "preset", "linux", "generator: behaviour preset `NAME` (linux, full-cone, restricted-cone, port-restricted-cone, symmetric)")
+	f.IntVar(&opts.Flows, "flows", 0, "generator: `N` random outbound flows")
+	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed `N` of the flows and the port search")
+	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet (`PREFIX`) the flows come from")
+	f.StringVar(&opts.Dst, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
 	aliasFlag(env, f, "dest", "dst")
-	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external address, range A-B or prefix (a pool makes the preset use snat)")
-	f.StringVar(&opts.Ports, "ports", "", "generator: external port range MIN-MAX (default Linux's ranges)")
-	f.StringVar(&opts.Proto, "proto", "tcp", "generator: tcp or udp (either case)")
-	f.DurationVar(&opts.Interval, "interval", 0, "generator: virtual time between flows")
+	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external `ADDRESS`, range A-B or prefix (a pool makes the preset use snat)")
+	f.StringVar(&opts.Ports, "ports", "", "generator: external port range `MIN-MAX` (default Linux's ranges)")
+	f.StringVar(&opts.Proto, "proto", "tcp", "generator: protocol `P`, tcp or udp (either case)")
+	f.DurationVar(&opts.Interval, "interval", 0, "generator: virtual time (`DURATION`) between flows")
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(
 		[]string{"linux", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

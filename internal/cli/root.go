@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
@@ -122,8 +123,8 @@ answer is "no", exit 2 bad usage or bad input.`,
 	root.SetVersionTemplate(versionLine())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&env.Output, "output", "o", "text", "output format: text, json (JSON Lines), or shell where a command has it (case-insensitive)")
-	pf.StringArrayVar(&fields, "field", nil, "print only this field of each record (a JSON field name, a.b for a nested one), one bare value per line; repeatable")
+	pf.StringVarP(&env.Output, "output", "o", "text", "output `FORMAT`: text, json (JSON Lines), or shell where a command has it (case-insensitive)")
+	pf.StringArrayVar(&fields, "field", nil, "print only the field `NAME` of each record (a JSON field name, a.b for a nested one), one bare value per line; repeatable")
 	pf.BoolVar(&env.noColor, "no-color", false, "never use colour (also off when NO_COLOR is set or output is not a terminal)")
 	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return outputsOf(cmd), cobra.ShellCompDirectiveNoFileComp
@@ -255,8 +256,18 @@ func implicitCidr(root *cobra.Command, args []string) []string {
 	if err != nil || cidr == root {
 		return args
 	}
-	fs := cidr.Flags()
-	fs.AddFlagSet(root.PersistentFlags())
+	lookup := func(name string, short bool) *pflag.Flag {
+		for _, fs := range []*pflag.FlagSet{cidr.Flags(), root.PersistentFlags()} {
+			if short {
+				if f := fs.ShorthandLookup(name); f != nil {
+					return f
+				}
+			} else if f := fs.Lookup(name); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -267,10 +278,7 @@ func implicitCidr(root *cobra.Command, args []string) []string {
 				continue
 			}
 			name := strings.TrimLeft(a, "-")
-			f := fs.Lookup(name)
-			if !strings.HasPrefix(a, "--") && len(name) == 1 {
-				f = fs.ShorthandLookup(name)
-			}
+			f := lookup(name, !strings.HasPrefix(a, "--") && len(name) == 1)
 			if f != nil && f.NoOptDefVal == "" && f.Value.Type() != "bool" {
 				i++ // the flag's value
 			}
