@@ -70,8 +70,13 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// JSON reports whether -o json was chosen.
+// JSON reports whether -o json was chosen (or implied by --field).
 func (e *Env) JSON() bool { return e.Output == "json" }
+
+// Shell reports whether -o shell was chosen. Only a command whose
+// "netcalc/output" annotation lists shell can see it: the root refuses -o
+// shell for the others.
+func (e *Env) Shell() bool { return e.Output == "shell" }
 
 // Errorf writes one "netcalc: ..." line to standard error.
 func (e *Env) Errorf(format string, args ...any) {

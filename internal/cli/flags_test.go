@@ -146,3 +146,35 @@ func TestFieldWriterUnknown(t *testing.T) {
 		t.Errorf("printed %q before finding the field was unknown; want nothing", out.String())
 	}
 }
+
+// TestEveryCommandWordsItsArgs runs every command's argument check with far
+// too many and with no arguments: whatever fails must say so in words,
+// never in cobra's "accepts 1 arg(s), received 2".
+func TestEveryCommandWordsItsArgs(t *testing.T) {
+	env := NewEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+	root, _ := newRootCmd(env)
+	many := strings.Fields(strings.Repeat("x ", 40))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Args == nil {
+			return
+		}
+		for _, args := range [][]string{many, nil} {
+			err := c.Args(c, args)
+			if err == nil {
+				continue
+			}
+			msg := err.Error()
+			if goInternal(msg) || strings.Contains(msg, "received") || strings.Contains(msg, "requires at least") {
+				t.Errorf("%s with %d arguments: %q", c.CommandPath(), len(args), msg)
+			}
+			if ExitCode(err, false) != ExitUsage || !isUsage(err) {
+				t.Errorf("%s with %d arguments: not a usage error: %v", c.CommandPath(), len(args), err)
+			}
+		}
+	}
+	walk(root)
+}
