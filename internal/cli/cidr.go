@@ -23,8 +23,9 @@ type cidrOptions struct {
 func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
 	opts := &cidrOptions{}
 	cmd := &cobra.Command{
-		Use:   "cidr [ADDRESS[/LEN|/MASK] [MASK|LEN]]...",
-		Short: "Describe an address and its network: mask, range, hosts, class, binary view",
+		Annotations: map[string]string{outputAnnotation: "text,json,shell"},
+		Use:         "cidr [ADDRESS[/LEN|/MASK] [MASK|LEN]]...",
+		Short:       "Describe an address and its network: mask, range, hosts, class, binary view",
 		Long: `Describe each address and the network it sits in: netmask, wildcard,
 network, broadcast, first and last usable host, exact address and host counts,
 legacy class, IANA classification (special-purpose registries, IPv6 address
@@ -180,7 +181,7 @@ func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr err
 }
 
 // cidrShell reports whether -o shell was chosen.
-func cidrShell(env *Env) bool { return strings.EqualFold(env.Output, "shell") }
+func cidrShell(env *Env) bool { return env.Shell() }
 
 // appendCidrShell appends NAME=value lines for one input, for
 // `eval "$(netcalc cidr -o shell ADDR)"`. Names that ipcalc-ng's shell

@@ -25,9 +25,11 @@ type Env struct {
 	Out Flusher
 
 	// Set from the root command's persistent flags.
-	Output  string // "text" or "json"
+	Output  string // "text", "json" or "shell", lower-case
 	Color   bool   // ANSI colour allowed on Out
 	noColor bool
+
+	fields *fieldWriter // set under --field; Out writes through it
 
 	code int // worst status recorded by Report
 }
@@ -68,8 +70,13 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// JSON reports whether -o json was chosen.
+// JSON reports whether -o json was chosen (or implied by --field).
 func (e *Env) JSON() bool { return e.Output == "json" }
+
+// Shell reports whether -o shell was chosen. Only a command whose
+// "netcalc/output" annotation lists shell can see it: the root refuses -o
+// shell for the others.
+func (e *Env) Shell() bool { return strings.EqualFold(e.Output, "shell") }
 
 // Errorf writes one "netcalc: ..." line to standard error.
 func (e *Env) Errorf(format string, args ...any) {

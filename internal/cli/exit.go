@@ -15,8 +15,9 @@ const (
 
 // exitError attaches an exit status to an error.
 type exitError struct {
-	code int
-	err  error
+	code  int
+	err   error
+	usage bool // a usage error: Run points at the command's --help
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -33,6 +34,26 @@ func BadInput(err error) error {
 // BadInputf is BadInput(fmt.Errorf(format, args...)).
 func BadInputf(format string, args ...any) error {
 	return BadInput(fmt.Errorf(format, args...))
+}
+
+// Usage marks err as bad usage of the command line (exit status 2): Run
+// follows its message with "run 'netcalc CMD --help' for usage".
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: ExitUsage, err: err, usage: true}
+}
+
+// Usagef is Usage(fmt.Errorf(format, args...)).
+func Usagef(format string, args ...any) error {
+	return Usage(fmt.Errorf(format, args...))
+}
+
+// isUsage reports whether err was marked with Usage.
+func isUsage(err error) bool {
+	var e *exitError
+	return errors.As(err, &e) && e.usage
 }
 
 // Failed marks err as a failed operation (exit status 1).

@@ -33,7 +33,7 @@ type natSimulateOptions struct {
 	Flows    int
 	Seed     uint64
 	Inside   string
-	Dest     string
+	Dst      string
 	External string
 	Ports    string
 	Proto    string
@@ -81,7 +81,7 @@ reply tuple is free (unique over the full 5-tuple), reuse the source's
 existing mapping, else search the range from a seeded random offset.
 
 Without a scenario, --preset NAME --flows N --seed S generates N random
-outbound flows from --inside hosts to --dest hosts and prints a summary:
+outbound flows from --inside hosts to --dst hosts and prints a summary:
 ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 		Example: `  netcalc nat simulate testdata/nat/linux.yaml
   netcalc nat simulate scenario.yaml -o json
@@ -100,15 +100,16 @@ ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Preset, "preset", "linux", "generator: behaviour preset (linux, full-cone, restricted-cone, port-restricted-cone, symmetric)")
-	f.IntVar(&opts.Flows, "flows", 0, "generator: number of random outbound flows")
-	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed for flows and port search")
-	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet the flows come from")
-	f.StringVar(&opts.Dest, "dest", "198.51.100.0/24", "generator: subnet the flows go to")
-	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external address, range A-B or prefix (a pool makes the preset use snat)")
-	f.StringVar(&opts.Ports, "ports", "", "generator: external port range MIN-MAX (default Linux's ranges)")
-	f.StringVar(&opts.Proto, "proto", "tcp", "generator: tcp or udp")
-	f.DurationVar(&opts.Interval, "interval", 0, "generator: virtual time between flows")
+	f.StringVar(&opts.Preset, "preset", "linux", "generator: behaviour preset `NAME` (linux, full-cone, restricted-cone, port-restricted-cone, symmetric)")
+	f.IntVar(&opts.Flows, "flows", 0, "generator: `N` random outbound flows")
+	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed `N` of the flows and the port search")
+	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet (`PREFIX`) the flows come from")
+	f.StringVar(&opts.Dst, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
+	aliasFlag(env, f, "dest", "dst")
+	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external `ADDRESS`, range A-B or prefix (a pool makes the preset use snat)")
+	f.StringVar(&opts.Ports, "ports", "", "generator: external port range `MIN-MAX` (default Linux's ranges)")
+	f.StringVar(&opts.Proto, "proto", "tcp", "generator: protocol `P`, tcp or udp (either case)")
+	f.DurationVar(&opts.Interval, "interval", 0, "generator: virtual time (`DURATION`) between flows")
 	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(
 		[]string{"linux", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -139,22 +140,19 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 		var se *nat.ScenarioError
 		if errors.As(err, &se) {
 			msg := strings.TrimPrefix(se.Err.Error(), "nat: ")
-			if se.Line > 0 {
-				return BadInputf("%s: line %d: %s", opts.Scenario, se.Line, msg)
-			}
-			return BadInputf("%s: %s", opts.Scenario, msg)
+			return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), msg)
 		}
 		return BadInputf("%s: %v", opts.Scenario, err)
 	}
 	t, err := nat.New(sc.Config)
 	if err != nil {
-		return BadInputf("%s: %v", opts.Scenario, err)
+		return BadInputf("%s%s", natWhere(opts.Scenario, 0), strings.TrimPrefix(err.Error(), "nat: "))
 	}
 	var results []nat.Result
 	for _, ev := range sc.Events {
 		r, err := t.Process(ev)
 		if err != nil && !errors.Is(err, nat.ErrPortExhausted) {
-			return BadInputf("%s: line %d: %v", opts.Scenario, ev.Line, err)
+			return BadInputf("%s%s", natWhere(opts.Scenario, ev.Line), strings.TrimPrefix(err.Error(), "nat: "))
 		}
 		results = append(results, r)
 	}
@@ -165,6 +163,19 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 		return natJSON(env, results, t)
 	}
 	return natText(env, results, t)
+}
+
+// natWhere is the position prefix of a scenario error: "FILE:N: " as
+// every list reader writes it, "line N: " for standard input, "FILE: "
+// when the line is not known.
+func natWhere(file string, line int) string {
+	if file == "-" {
+		file = "stdin"
+	}
+	if line == 0 {
+		return file + ": "
+	}
+	return Input{Source: file, Line: line}.Where()
 }
 
 func seconds(d time.Duration) string {
@@ -313,19 +324,20 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if fl.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
 		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
 	}
-	if fl.Dest, err = netip.ParsePrefix(opts.Dest); err != nil {
-		return BadInputf("--dest: %q is not a prefix such as 198.51.100.0/24", opts.Dest)
+	if fl.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
+		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
 	}
 	if fl.Inside.Addr().Is4() != cfg.External.From().Is4() || fl.Dest.Addr().Is4() != fl.Inside.Addr().Is4() {
-		return BadInputf("--inside %s, --dest %s and --external %s must be of one address family", opts.Inside, opts.Dest, opts.External)
+		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
 	}
+	opts.Proto = strings.ToLower(opts.Proto)
 	switch opts.Proto {
 	case "tcp":
 		fl.Proto = nat.TCP
 	case "udp":
 		fl.Proto = nat.UDP
 	default:
-		return BadInputf("--proto: %q, want tcp or udp", opts.Proto)
+		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(opts.Proto))
 	}
 	t, err := nat.New(cfg)
 	if err != nil {

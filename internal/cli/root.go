@@ -6,13 +6,19 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/netcalc/netcalc/netcalc"
 )
 
 // Version is set at build time with -ldflags "-X github.com/netcalc/netcalc/internal/cli.Version=v1.2.3";
@@ -25,6 +31,14 @@ var registry []func(*Env) *cobra.Command
 
 func register(newCmd func(*Env) *cobra.Command) { registry = append(registry, newCmd) }
 
+// outputAnnotation is the cobra annotation naming the output formats a
+// command prints, comma-separated, e.g. "text,json,shell". A command without
+// it prints text and json.
+const outputAnnotation = "netcalc/output"
+
+// defaultOutputs are the formats of a command without outputAnnotation.
+const defaultOutputs = "text,json"
+
 // Main runs netcalc with the process's arguments and streams and returns the
 // exit status. Interrupts cancel the command's context.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -36,8 +50,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // Run executes one netcalc command line in env and returns its exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
 	root, started := newRootCmd(env)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	root.SetArgs(implicitCidr(root, args))
+	cmd, err := root.ExecuteContextC(ctx)
+	if cmd == nil {
+		cmd = root
+	}
+	if fw := env.fields; fw != nil {
+		if ferr := fw.finish(); ferr != nil {
+			err = ferr // an unknown field, whatever the command made of the failed write
+		}
+	}
 	if ferr := env.Out.Flush(); ferr != nil && err == nil && !errors.Is(ferr, syscall.EPIPE) {
 		err = Failed(ferr)
 	}
@@ -45,8 +67,8 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		var s silentExit
 		if !errors.As(err, &s) {
 			env.Errorf("%s", err.Error())
-			if !*started {
-				env.Errorf("run 'netcalc --help' for usage")
+			if !*started || isUsage(err) {
+				env.Errorf("run '%s --help' for usage", cmd.CommandPath())
 			}
 		}
 	}
@@ -55,6 +77,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 
 func newRootCmd(env *Env) (*cobra.Command, *bool) {
 	started := new(bool)
+	var fields []string
 	root := &cobra.Command{
 		Use:   "netcalc",
 		Short: "Exact, explained IP networking: CIDR math, subnets, DNS, ARP, NAT",
@@ -62,18 +85,33 @@ func newRootCmd(env *Env) (*cobra.Command, *bool) {
 subnet plans, real DNS resolution the way the host does it, ARP/NDP lookups,
 and NAT / kube-proxy translation tables.
 
-Every command prints readable text, or JSON Lines with -o json.
-Exit status: 0 success, 1 the operation failed or the answer is "no",
-2 bad usage or bad input.`,
+Every command prints readable text, or JSON Lines with -o json; --field NAME
+prints just the named fields of each record, one value per line.
+An address or prefix without a command is described by cidr:
+netcalc 192.168.1.10/24 is netcalc cidr 192.168.1.10/24.
+Exit status: exit 0 success or "yes", exit 1 the operation failed or the
+answer is "no", exit 2 bad usage or bad input.`,
+		Example: `  netcalc 192.168.1.10/24
+  netcalc cidr 10.0.0.1/8 --field network --field broadcast
+  netcalc split 10.0.0.0/22 --prefix 24 -o json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       version(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			*started = true
-			switch env.Output {
-			case "text", "json":
-			default:
-				return BadInputf("-o/--output: %q is not an output format, want text or json", env.Output)
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return Usage(rewriteCobraError(err))
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return Usage(rewriteCobraError(err))
+			}
+			if err := setOutput(env, cmd); err != nil {
+				return err
+			}
+			if len(fields) > 0 {
+				if err := setFields(env, cmd, fields); err != nil {
+					return err
+				}
 			}
 			env.Color = env.StdoutTTY && !env.noColor && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"
 			return nil
@@ -82,18 +120,181 @@ Exit status: 0 success, 1 the operation failed or the answer is "no",
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Out)
 	root.SetErr(env.Stderr)
-	root.SetVersionTemplate("netcalc {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return BadInput(err) })
+	root.SetVersionTemplate(versionLine())
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&env.Output, "output", "o", "text", "output format: text or json (JSON Lines)")
+	pf.StringVarP(&env.Output, "output", "o", "text", "output `FORMAT`: text, json (JSON Lines), or shell where a command has it (case-insensitive)")
+	pf.StringArrayVar(&fields, "field", nil, "print only the field `NAME` of each record (a JSON field name, a.b for a nested one), one bare value per line; repeatable")
 	pf.BoolVar(&env.noColor, "no-color", false, "never use colour (also off when NO_COLOR is set or output is not a terminal)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return outputsOf(cmd), cobra.ShellCompDirectiveNoFileComp
+	})
 
 	root.AddCommand(newVersionCmd(env))
 	for _, newCmd := range registry {
 		root.AddCommand(newCmd(env))
 	}
+	root.Flags().BoolP("version", "v", false, "print netcalc's version (the same line as netcalc version)")
+	// cobra adds these when it executes; adding them now lets the walk below
+	// see them: they print text only, so -o json and --field refuse them.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			for _, sub := range append([]*cobra.Command{c}, c.Commands()...) {
+				sub.Annotations = map[string]string{outputAnnotation: "text"}
+			}
+		}
+	}
+	finishTree(root)
 	return root, started
+}
+
+// versionLine is what both "netcalc version" and "netcalc --version" print.
+func versionLine() string { return "netcalc " + version() + " (" + goVersion() + ")\n" }
+
+// setOutput checks -o against the formats cmd prints, case-insensitively.
+func setOutput(env *Env, cmd *cobra.Command) error {
+	want := strings.ToLower(strings.TrimSpace(env.Output))
+	outs := outputsOf(cmd)
+	if slices.Contains(outs, want) {
+		env.Output = want
+		return nil
+	}
+	if slices.Contains([]string{"text", "json", "shell"}, want) {
+		return Usagef("-o/--output: %s prints %s, not %s", cmd.CommandPath(), orList(outs), want)
+	}
+	return Usagef("-o/--output: %s is not an output format, want %s", quoteToken(env.Output), orList(outs))
+}
+
+// outputsOf returns the output formats cmd prints (outputAnnotation).
+func outputsOf(cmd *cobra.Command) []string {
+	s, ok := cmd.Annotations[outputAnnotation]
+	if !ok {
+		s = defaultOutputs
+	}
+	return strings.Split(s, ",")
+}
+
+// orList writes ["a","b","c"] as "a, b or c".
+func orList(items []string) string {
+	switch len(items) {
+	case 0:
+		return "nothing"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// finishTree walks the command tree once every command is registered:
+// each command's argument check is wrapped to say in words what the
+// command takes, a command that only groups subcommands says which
+// subcommand a stray word is not, and the run hook records which command
+// ran so that a usage error can point at that command's --help.
+func finishTree(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.SuggestionsMinimumDistance = 2
+		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return Usage(unknownCommand(cmd, args[0]))
+				}
+				return cmd.Help()
+			}
+		} else if c.Args != nil {
+			c.Args = explainArgs(c, c.Args)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// unknownCommand says that word is not a subcommand of cmd, with cobra's
+// spelling suggestions or the list of subcommands.
+func unknownCommand(cmd *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %s for %q", quoteToken(word), cmd.CommandPath())
+	if !cmd.HasParent() && word != "" && (strings.ContainsAny(word, ":/") || word[0] >= '0' && word[0] <= '9') {
+		// meant as an address for the implicit cidr?
+		if _, err := netcalc.ParseSpec(word); err != nil {
+			return fmt.Errorf("%s, nor an address cidr can describe: %s", msg, strings.TrimPrefix(err.Error(), "netcalc: "))
+		}
+	}
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		return fmt.Errorf("%s; did you mean %s?", msg, orList(quoteAll(s)))
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	if cmd.HasParent() && len(names) > 0 {
+		return fmt.Errorf("%s; %s has %s", msg, cmd.CommandPath(), strings.Join(names, ", "))
+	}
+	return errors.New(msg)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quoteToken(s)
+	}
+	return out
+}
+
+// implicitCidr turns "netcalc 192.168.1.10/24 ..." into "netcalc cidr
+// 192.168.1.10/24 ...", as ipcalc ADDR describes ADDR: when the first
+// argument that is not a flag is no command name but parses as an address
+// or prefix, "cidr" goes in front.
+func implicitCidr(root *cobra.Command, args []string) []string {
+	cidr, _, err := root.Find([]string{"cidr"})
+	if err != nil || cidr == root {
+		return args
+	}
+	lookup := func(name string, short bool) *pflag.Flag {
+		for _, fs := range []*pflag.FlagSet{cidr.Flags(), root.PersistentFlags()} {
+			if short {
+				if f := fs.ShorthandLookup(name); f != nil {
+					return f
+				}
+			} else if f := fs.Lookup(name); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if len(a) > 1 && a[0] == '-' {
+			if strings.Contains(a, "=") {
+				continue
+			}
+			name := strings.TrimLeft(a, "-")
+			f := lookup(name, !strings.HasPrefix(a, "--") && len(name) == 1)
+			if f != nil && f.NoOptDefVal == "" && f.Value.Type() != "bool" {
+				i++ // the flag's value
+			}
+			continue
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == a || slices.Contains(c.Aliases, a) {
+				return args
+			}
+		}
+		if _, err := netcalc.ParseSpec(a); err != nil {
+			return args
+		}
+		return append([]string{"cidr"}, args...)
+	}
+	return args
 }
 
 func version() string {
@@ -115,7 +316,7 @@ func newVersionCmd(env *Env) *cobra.Command {
 			if env.JSON() {
 				return WriteJSON(env.Out, map[string]string{"version": version(), "go": goVersion()})
 			}
-			_, err := io.WriteString(env.Out, "netcalc "+version()+" ("+goVersion()+")\n")
+			_, err := io.WriteString(env.Out, versionLine())
 			return err
 		},
 	}

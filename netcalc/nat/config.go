@@ -297,7 +297,7 @@ type ConfigError struct {
 }
 
 // Error returns `nat: FIELD "VALUE": MSG`, or `nat: FIELD: MSG` when the
-// field has no value.
+// field is missing (Value is empty).
 func (e *ConfigError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("nat: %s: %s", e.Field, e.Msg)
@@ -345,7 +345,7 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.Kind == SNAT || c.Kind == Masquerade {
 		if !c.External.IsValid() {
-			return c, &ConfigError{Field: "external", Msg: "missing: want the external address (or range) for " + string(c.Kind)}
+			return c, &ConfigError{Field: "external", Msg: "missing: kind " + string(c.Kind) + " needs the external address (or a range A-B, or a prefix)"}
 		}
 	}
 	if c.External.IsValid() {
@@ -360,7 +360,7 @@ func (c Config) normalize() (Config, error) {
 		return c, &ConfigError{Field: "ports", Value: fmt.Sprintf("%d-%d", c.PortMin, c.PortMax), Msg: "want both ends of the port range"}
 	}
 	if c.PortMax != 0 && c.PortMin > c.PortMax {
-		return c, &ConfigError{Field: "ports", Value: fmt.Sprintf("%d-%d", c.PortMin, c.PortMax), Msg: "want MIN-MAX with MIN <= MAX"}
+		return c, &ConfigError{Field: "ports", Value: fmt.Sprintf("%d-%d", c.PortMin, c.PortMax), Msg: "want MIN-MAX with 1 <= MIN <= MAX <= 65535"}
 	}
 	for _, f := range c.Forwards {
 		v := fmt.Sprintf("%v %v->%v", f.Proto, f.External, f.Internal)
@@ -372,7 +372,7 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	if c.Kind == DNAT && len(c.Forwards) == 0 {
-		return c, &ConfigError{Field: "forwards", Value: "", Msg: "kind dnat needs at least one forward"}
+		return c, &ConfigError{Field: "forwards", Msg: "missing: kind dnat needs at least one forward {proto, external, internal}"}
 	}
 	for _, s := range c.Static {
 		if !s.Inside.IsValid() || !s.Outside.IsValid() || s.Inside.Is4() != s.Outside.Is4() {
@@ -380,7 +380,7 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	if c.Kind == Static && len(c.Static) == 0 {
-		return c, &ConfigError{Field: "static", Value: "", Msg: "kind static needs at least one inside/outside pair"}
+		return c, &ConfigError{Field: "static", Msg: "missing: kind static needs at least one {inside, outside} pair"}
 	}
 	return c, nil
 }

@@ -189,7 +189,7 @@ func ParseScenario(src []byte) (*Scenario, error) {
 		}
 		ev.Packet, ev.Flags, err = ParsePacket(re.Out+re.In, ev.Dir)
 		if err != nil {
-			return nil, evErr(err)
+			return nil, evErr(portRange(err))
 		}
 		ev.At = last
 		if re.At != nil {
@@ -221,11 +221,20 @@ func yamlError(src []byte, err error) error {
 		line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, "yaml: line "+m[1]+": ", "yaml: ", 1)
 	}
+	if strings.HasPrefix(msg, "yaml: ") {
+		msg = "not valid yaml: " + strings.TrimPrefix(msg, "yaml: ")
+	}
 	lines := newLineIndex(src)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
-		msg = fmt.Sprintf("%s: got a %s, want a %s", te.Field, te.Value, jsonKind(te.Type.Kind().String()))
+		got := jsonValue(te.Value)
+		want := jsonKind(te.Type.Kind().String())
+		if te.Field == "" {
+			msg = fmt.Sprintf("the scenario is %s, want a mapping with nat: and events:", got)
+		} else {
+			msg = fmt.Sprintf("%q holds %s, want %s", te.Field, got, want)
+		}
 		line = lines.key(field)
 	} else if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
 		field := m[1][strings.LastIndexByte(m[1], '.')+1:]
@@ -238,16 +247,73 @@ func yamlError(src []byte, err error) error {
 	return &ScenarioError{Line: line, Err: errors.New(msg)}
 }
 
+// jsonKind says what a Go kind is in the scenario file's terms.
 func jsonKind(k string) string {
 	switch k {
 	case "struct", "map":
-		return "mapping"
-	case "slice":
-		return "list"
-	case "ptr":
-		return "value"
+		return "a mapping (key: value)"
+	case "slice", "array":
+		return "a list"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "text"
+	case "uint", "uint8", "uint16", "uint32", "uint64":
+		return "a whole number ≥ 0"
+	case "int", "int8", "int16", "int32", "int64":
+		return "a whole number"
+	case "float32", "float64":
+		return "a number"
 	}
-	return k
+	return "a value"
+}
+
+// jsonValue says what the YAML held, from encoding/json's description of
+// it ("string", "number -1", "object", "array", "bool").
+func jsonValue(v string) string {
+	switch {
+	case v == "string":
+		return "text"
+	case v == "object":
+		return "a mapping"
+	case v == "array":
+		return "a list"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number "):
+		return strings.TrimPrefix(v, "number ")
+	case v == "number":
+		return "a number"
+	}
+	return v
+}
+
+// portRange words a packet error about an ADDR:PORT whose port does not
+// fit in 16 bits as what it is: a port out of range.
+func portRange(err error) error {
+	var pe *PacketError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	i := strings.LastIndexByte(pe.Token, ':')
+	if i < 0 {
+		return err
+	}
+	if n, perr := strconv.ParseUint(pe.Token[i+1:], 10, 64); perr == nil && n > 65535 ||
+		errors.Is(perr, strconv.ErrRange) {
+		c := *pe
+		c.Msg = fmt.Sprintf("port %s is out of range, want 1-65535", shortNumber(pe.Token[i+1:]))
+		return &c
+	}
+	return err
+}
+
+// shortNumber cuts a long run of digits for a message.
+func shortNumber(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "…"
+	}
+	return s
 }
 
 func (rc rawConfig) config() (Config, error) {
