@@ -120,7 +120,9 @@ func TestCheckCommand(t *testing.T) {
 		{"wrong output", exampleCmd{Line: 12, Text: "netcalc range 10.0.0.0-10.0.0.3", Want: []string{"10.0.0.0/29"}},
 			[]string{"page.md:12: $ netcalc range", "-10.0.0.0/29", "+10.0.0.0/30"}},
 		{"wrong status", exampleCmd{Line: 14, Text: "echo x; exit 1", Want: []string{"x"}},
-			[]string{"page.md:14: $ echo x; exit 1", "+[exit 1]"}},
+			[]string{"page.md:14: $ echo x; exit 1", "+[exit 1]", "hint: the command exits 1; write [exit 1]"}},
+		{"missing program", exampleCmd{Line: 18, Text: "no-such-program-netcalc-test"}, []string{"[exit 127]", "hint: a program is missing"}},
+		{"missing file", exampleCmd{Line: 20, Text: "netcalc merge no-such-file.txt"}, []string{"page.md:20", "hint: the examples run in a copy of docs/examples"}},
 		{"env directive", exampleCmd{Line: 16, Text: "echo $NETCALC_X", Want: []string{""}}, []string{"+y"}},
 	}
 	for _, tt := range tests {

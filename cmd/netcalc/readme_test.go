@@ -281,8 +281,21 @@ func checkCommand(b exampleBlock, c exampleCmd, dir string) string {
 		return []byte(s)
 	}
 	where := fmt.Sprintf("%s:%d", b.File, c.Line)
-	return fmt.Sprintf("%s: $ %s\n%s", where, c.Text,
-		diff.Diff(where+" (shown)", show(c.Want, c.Exit), "netcalc (got)", show(got, code)))
+	return fmt.Sprintf("%s: $ %s\n%s%s", where, c.Text,
+		diff.Diff(where+" (shown)", show(c.Want, c.Exit), "netcalc (got)", show(got, code)), exampleHint(string(out), code, c.Exit))
+}
+
+// exampleHint names the likely cause of a common kind of mismatch.
+func exampleHint(out string, code, want int) string {
+	switch {
+	case code == 127:
+		return "hint: a program is missing; if a fresh machine lacks it too, mark the block <!-- example: skip needs PROGRAM -->\n"
+	case strings.Contains(strings.ToLower(out), "no such file"):
+		return "hint: the examples run in a copy of " + examplesDir + "; put the input file there (or a link to it) and name it without a directory\n"
+	case code != want && want == 0:
+		return fmt.Sprintf("hint: the command exits %d; write [exit %d] as the last line of its output\n", code, code)
+	}
+	return ""
 }
 
 // copyTree copies the directory src to dst, following symbolic links, so
