@@ -142,7 +142,9 @@ func (r *Resolver) maxHops() int {
 //     REFUSED, lame and mismatched replies move to the next server, for
 //     Config.Attempts rounds; a truncated UDP answer is retried once over
 //     TCP. CNAME chains are followed (the chain is part of the answers) up
-//     to MaxCNAMEHops. ".onion" names are never sent to DNS (RFC 7686);
+//     to MaxCNAMEHops. TypeANY keeps every record the server returned,
+//     whatever its type, including an RFC 8482 minimal answer (a single
+//     HINFO record), and follows no CNAME. ".onion" names are never sent to DNS (RFC 7686);
 //     "host.local" names (multicast DNS, RFC 6762) are sent with a warning
 //     in Result.Warnings; longer ".local" names, such as Kubernetes'
 //     "svc.cluster.local", are sent without one.
@@ -160,6 +162,26 @@ func (r *Resolver) maxHops() int {
 // answered, or ctx's error. When several candidates fail differently, the
 // error follows glibc: NODATA over server failure over NXDOMAIN.
 func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Result, error) {
+	res, err := r.lookup(ctx, name, types)
+	if err != nil {
+		res.Error = strings.TrimPrefix(err.Error(), "resolve: ")
+	}
+	// Empty lists, not nil: JSON shows [] rather than null.
+	res.Types = nonNil(res.Types)
+	res.Candidates = nonNil(res.Candidates)
+	res.Answers = nonNil(res.Answers)
+	res.Queries = nonNil(res.Queries)
+	return res, err
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Result, error) {
 	res := &Result{Query: name}
 	if addr, err := netip.ParseAddr(name); err == nil {
 		return res, r.reverse(ctx, res, addr)
@@ -238,7 +260,7 @@ func (r *Resolver) fromHosts(res *Result, name, ascii string, types []Type) bool
 		entries = r.Hosts.Lookup(ascii)
 	}
 	var answers []Answer
-	line := 0
+	var lines []int
 	canon := ""
 	for _, e := range entries {
 		t := TypeAAAA
@@ -248,15 +270,16 @@ func (r *Resolver) fromHosts(res *Result, name, ascii string, types []Type) bool
 		if !hasType(types, t) {
 			continue
 		}
-		if line == 0 {
-			line, canon = e.Line, e.Names[0]
+		if canon == "" {
+			canon = e.Names[0]
 		}
+		lines = append(lines, e.Line)
 		answers = append(answers, Answer{Name: e.Names[0], Type: t, Data: e.Addr.String()})
 	}
 	if len(answers) == 0 {
 		return false
 	}
-	res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, line
+	res.Source, res.HostsFile, res.HostsLines = Files, r.Hosts.File, lines
 	res.CanonicalName, res.Answers = canon, answers
 	return true
 }
@@ -282,9 +305,10 @@ func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr) er
 			if len(entries) == 0 {
 				continue
 			}
-			res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, entries[0].Line
+			res.Source, res.HostsFile = Files, r.Hosts.File
 			res.CanonicalName = entries[0].Names[0]
 			for _, e := range entries {
+				res.HostsLines = append(res.HostsLines, e.Line)
 				for _, n := range e.Names {
 					res.Answers = append(res.Answers, Answer{Name: arpa, Type: TypePTR, Data: n})
 				}
@@ -444,6 +468,16 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 			if hops > 0 {
 				o.answers = nil // a dangling chain answers nothing
 			}
+			return o
+		}
+		if t == TypeANY {
+			// ANY asks for whatever the server holds for the name: every
+			// record of the reply is the answer, whatever its type, a CNAME
+			// is not followed (it is one of the records), and a minimal
+			// RFC 8482 answer (one HINFO "RFC8482") counts as an answer.
+			o.answers = append(o.answers, rep.Answers...)
+			o.canonical = target
+			o.nodata = len(rep.Answers) == 0
 			return o
 		}
 		// Walk the chain inside this answer.
