@@ -490,7 +490,7 @@ func resolveTypes(names []string) ([]resolve.Type, error) {
 		for _, p := range strings.Split(n, ",") {
 			t, err := resolve.ParseType(p)
 			if err != nil {
-				return nil, BadInputf("-t/--type: %q is not a DNS record type, want A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA or another type name", p)
+				return nil, BadInputf("-t/--type: %s is not a DNS record type, want A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA, ANY or another type name", quoteToken(p))
 			}
 			out = append(out, t)
 		}

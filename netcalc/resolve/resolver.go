@@ -220,7 +220,7 @@ func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Resu
 				continue
 			}
 			if l := strings.TrimSuffix(strings.ToLower(ascii), "."); l == "local" || (strings.HasSuffix(l, ".local") && strings.Count(l, ".") == 1) {
-				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%q: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", name)})
+				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%s: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", quoteName(name))})
 			}
 			err := r.search(ctx, res, ascii, types)
 			if err == nil {
