@@ -113,6 +113,9 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 				case rest == "":
 					return BadInputf("%s: want @SERVER (an IP address, IP:PORT or [IPv6]:PORT) or @FILE (a list of names); run 'netcalc resolve --help' for usage", quoteToken(a))
 				default:
+					if _, err := os.Stat(rest); errors.Is(err, fs.ErrNotExist) {
+						return BadInputf("%s: no such file, and not a server address: want @IP, @IP:PORT or @[IPv6]:PORT (a name cannot be resolved before the resolver exists), or @FILE, a list of names", quoteToken(a))
+					}
 					opts.Files = append(opts.Files, rest)
 				}
 			}

@@ -333,3 +333,22 @@ func TestResolveTimeoutCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveNoNameOnTerminal checks that with no name and standard input
+// a terminal, resolve is a usage error instead of waiting for input; with
+// standard input a pipe it reads the names from it.
+func TestResolveNoNameOnTerminal(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		var stdout, stderr bytes.Buffer
+		env := NewEnv(strings.NewReader("localhost\n"), &stdout, &stderr, nil)
+		env.StdinTTY = tty
+		code := Run(context.Background(), env, []string{"resolve", "--short", "-t", "A", "--hosts-file", resolveFixture("hosts"),
+			"--nsswitch", resolveFixture("nsswitch.conf"), "--resolv-conf", resolveFixture("basic.conf")})
+		switch {
+		case tty && (code != 2 || !strings.Contains(stderr.String(), "netcalc: no name: give NAME..., --file FILE or names on standard input")):
+			t.Errorf("terminal: exit %d, stderr %q; want exit 2 and the no-name usage error", code, stderr.String())
+		case !tty && (code != 0 || stdout.String() != "127.0.0.1\n"):
+			t.Errorf("pipe: exit %d, stdout %q, stderr %q; want 127.0.0.1 from the hosts file", code, stdout.String(), stderr.String())
+		}
+	}
+}
