@@ -619,9 +619,16 @@ func loadExplicit[T any](path, flag string, parse func(*os.File) (T, error)) (T,
 	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		return zero, BadInputf("%s: %v", flag, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "no such file or directory", without Go's "open PATH:"
+		}
+		return zero, BadInputf("%s: %s: %v", flag, path, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return zero, BadInputf("%s: %s: is a directory, want a file", flag, path)
+	}
 	v, err := parse(f)
 	if err != nil {
 		return zero, Failed(err)
