@@ -149,14 +149,16 @@ func (r *Resolver) maxHops() int {
 //     in Result.Warnings; longer ".local" names, such as Kubernetes'
 //     "svc.cluster.local", are sent without one.
 //
-// Each query waits at most Config.Timeout; ctx's deadline, when earlier,
+// Each query waits exactly Config.Timeout for its reply (the whole budget of
+// dial, send and receive; miekg/dns's own 2 s default does not apply); ctx's deadline, when earlier,
 // wins, and cancelling ctx stops the lookup at once. Every query has a
 // random ID; over UDP to a non-loopback server each has a fresh socket with
 // a random source port (RFC 5452). UDP sockets to loopback servers are kept
 // and reused after a clean exchange, because forged replies cannot reach
 // them (see CloseIdle).
 //
-// Lookup always returns a Result with the queries sent. The error is a
+// Lookup always returns a Result with the queries sent (its lists empty,
+// not nil, and its Error set to the error's message). The error is a
 // *NameError for a name that cannot be looked up, a *LookupError (wrapping
 // ErrNotFound, ErrNoData, ErrServerFailure or ErrCNAMELoop) when nothing
 // answered, or ctx's error. When several candidates fail differently, the
