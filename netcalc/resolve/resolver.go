@@ -149,9 +149,10 @@ func (r *Resolver) maxHops() int {
 //     in Result.Warnings; longer ".local" names, such as Kubernetes'
 //     "svc.cluster.local", are sent without one.
 //
-// Each query waits exactly Config.Timeout for its reply (the whole budget of
-// dial, send and receive; miekg/dns's own 2 s default does not apply); ctx's deadline, when earlier,
-// wins, and cancelling ctx stops the lookup at once. Every query has a
+// Each query waits exactly Config.Timeout for its reply (the whole budget
+// of dial, send and receive; miekg/dns's own 2 s default does not apply);
+// ctx's deadline, when earlier, wins, and cancelling ctx stops the lookup
+// at once. Every query has a
 // random ID; over UDP to a non-loopback server each has a fresh socket with
 // a random source port (RFC 5452). UDP sockets to loopback servers are kept
 // and reused after a clean exchange, because forged replies cannot reach
