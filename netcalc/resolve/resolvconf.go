@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -149,8 +148,7 @@ func ParseResolvConf(r io.Reader, file string, env ConfEnv) (Config, error) {
 	warn := func(line int, format string, args ...any) {
 		c.Warnings = append(c.Warnings, Warning{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
