@@ -38,7 +38,9 @@ type Config struct {
 	// the search list (0-15). Default 0 in the zero Config; DefaultConfig
 	// and ParseResolvConf start from glibc's 1.
 	Ndots int
-	// Timeout is the time allowed for one query to one server. Default 5 s;
+	// Timeout is the time allowed for one query to one server, every server
+	// alike (glibc, with three servers, scales it to 2/3 and 4/3 for the
+	// second and third; netcalc does not). Default 5 s;
 	// a context deadline that comes earlier wins.
 	Timeout time.Duration
 	// Attempts is how many times the whole server list is tried. Default 2.
