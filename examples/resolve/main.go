@@ -41,7 +41,7 @@ func main() {
 			fmt.Printf("%s\t%s\t%d\t%s\n", a.Name, a.Type, a.TTL, a.Data)
 		}
 		if res.Source == resolve.Files {
-			fmt.Printf("from %s, line %d\n", res.HostsFile, res.HostsLine)
+			fmt.Printf("from %s, lines %v\n", res.HostsFile, res.HostsLines)
 		} else {
 			fmt.Printf("from DNS %s (%s), candidate %d of %d\n", res.Server, res.Transport, res.Candidate, len(res.Candidates))
 		}

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
@@ -24,8 +28,8 @@ func init() { register(func(env *Env) *cobra.Command { return newResolveCmd(env,
 type resolveOptions struct {
 	Names       []string
 	Types       []string
-	Servers     []string
-	Hosts       string
+	Servers     []resolveServerArg // --server and positional @SERVER, in order
+	HostsFile   string
 	ResolvConf  string
 	NSSwitch    string
 	Search      []string
@@ -37,17 +41,22 @@ type resolveOptions struct {
 	Attempts    int
 	Short       bool
 	Explain     bool
-	File        string
+	Files       []string // --file and positional @FILE or "-"; "-" is standard input
 	Concurrency int
 
 	// set reports whether a flag was given on the command line.
 	set func(name string) bool
 }
 
+// resolveServerArg is a server as the user wrote it, and where: "--server"
+// or "@" (dig's positional form).
+type resolveServerArg struct{ text, how string }
+
 func newResolveCmd(env *Env, runF func(*resolveOptions) error) *cobra.Command {
 	opts := &resolveOptions{}
+	var servers, files []string
 	cmd := &cobra.Command{
-		Use:   "resolve NAME... [-t TYPE]... | --file FILE",
+		Use:   "resolve [@SERVER] NAME... [-t TYPE]... | --file FILE",
 		Short: "Resolve names the way this host does (hosts file, search list, DNS) and show every step",
 		Long: `Resolve each NAME the way the host's own resolver does, for real, and show
 where the answer came from and every query it took.
@@ -61,26 +70,55 @@ skips the hosts file (as glibc does) and the search list.
 DNS follows resolv.conf with glibc's rules: names with at least ndots dots
 are tried as-is first, others after the search domains; NXDOMAIN and NODATA
 move on to the next candidate; timeouts, SERVFAIL, REFUSED and lame answers
-move on to the next server, attempts x servers times. Queries carry EDNS0
-(1232 bytes); a truncated UDP answer is retried over TCP; replies must match
-the query's ID and question; IDN names go out as A-labels; CNAME chains are
-followed and shown. An IP address as NAME is a reverse lookup (hosts file,
-then PTR).
+move on to the next server, attempts x servers times. Each query waits
+exactly the timeout (--timeout, else resolv.conf's "options timeout:N",
+else 5 s) for its reply. Queries carry EDNS0 (1232 bytes); a truncated UDP
+answer is retried over TCP; replies must match the query's ID and question;
+IDN names go out as A-labels; CNAME chains are followed and shown; -t ANY
+keeps whatever the server returned (an RFC 8482 minimal HINFO answer too).
+An IP address as NAME is a reverse lookup (hosts file, then PTR).
+
+@SERVER, as in dig, is the same as --server SERVER: @127.0.0.1,
+@127.0.0.1:5300, @::1, @[::1]:5300. Names come from the arguments, from
+--file FILE or @FILE (one per line, blank lines and # comments skipped), or
+from standard input when there is no NAME or NAME is "-". Empty input
+prints nothing and exits 0.
 
 Without -t, A and AAAA are asked (the hosts file answers only these). The
 defaults read the host's own /etc/nsswitch.conf, /etc/hosts and
 /etc/resolv.conf (with LOCALDOMAIN and RES_OPTIONS); the flags override them.
 
 Exit status: 0 when every name resolved, 1 when any did not (NXDOMAIN,
-NODATA, timeout), 2 on bad usage or an invalid name.`,
+NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 		Example: `  netcalc resolve localhost
   netcalc resolve kubernetes.default --explain
-  netcalc resolve example.test -t MX -t TXT --server 127.0.0.1:5353
+  netcalc resolve @127.0.0.1:5300 example.test -t MX -t TXT
   netcalc resolve 2001:db8::10 --short
   netcalc resolve api.corp.test --resolv-conf pod-resolv.conf --no-hosts -o json
   netcalc resolve --file names.txt --concurrency 64 --short`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Names = args
+			for _, sv := range servers {
+				opts.Servers = append(opts.Servers, resolveServerArg{sv, "--server"})
+			}
+			opts.Files = append(opts.Files, files...)
+			for _, a := range args {
+				rest, ok := strings.CutPrefix(a, "@")
+				switch {
+				case a == "-":
+					opts.Files = append(opts.Files, "-")
+				case !ok:
+					opts.Names = append(opts.Names, a)
+				case resolveLooksLikeServer(rest):
+					opts.Servers = append(opts.Servers, resolveServerArg{rest, "@"})
+				case rest == "":
+					return BadInputf("%s: want @SERVER (an IP address, IP:PORT or [IPv6]:PORT) or @FILE (a list of names); run 'netcalc resolve --help' for usage", quoteToken(a))
+				default:
+					if _, err := os.Stat(rest); errors.Is(err, fs.ErrNotExist) {
+						return BadInputf("%s: no such file, and not a server address: want @IP, @IP:PORT or @[IPv6]:PORT (a name cannot be resolved before the resolver exists), or @FILE, a list of names", quoteToken(a))
+					}
+					opts.Files = append(opts.Files, rest)
+				}
+			}
 			opts.set = cmd.Flags().Changed
 			if runF != nil {
 				return runF(opts)
@@ -89,29 +127,81 @@ NODATA, timeout), 2 on bad usage or an invalid name.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&opts.Types, "type", "t", nil, "record type to ask for: A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA or any type name (repeatable; default A and AAAA)")
-	f.StringArrayVar(&opts.Servers, "server", nil, "DNS server IP[:PORT] to ask instead of resolv.conf's (repeatable; [v6]:PORT)")
-	f.StringVar(&opts.Hosts, "hosts", resolve.SystemHosts, "hosts file")
+	f.StringArrayVarP(&opts.Types, "type", "t", nil, "record type to ask for: A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA, ANY or any type name (repeatable; default A and AAAA)")
+	f.StringArrayVar(&servers, "server", nil, "DNS server IP[:PORT] or [IPv6]:PORT to ask instead of resolv.conf's (repeatable; also @SERVER as an argument, as in dig)")
+	f.StringVar(&opts.HostsFile, "hosts-file", resolve.SystemHosts, "hosts(5) file")
+	aliasFlag(env, f, "hosts", "hosts-file")
 	f.StringVar(&opts.ResolvConf, "resolv-conf", resolve.SystemResolvConf, "resolv.conf file")
 	f.StringVar(&opts.NSSwitch, "nsswitch", resolve.SystemNSSwitch, "nsswitch.conf file (its hosts: line gives the order)")
 	f.StringArrayVar(&opts.Search, "search", nil, "search domain instead of resolv.conf's (repeatable)")
-	f.IntVar(&opts.Ndots, "ndots", resolve.DefaultNdots, "dots from which a name is tried as-is first (0-15; default from resolv.conf)")
+	// ndots, timeout and attempts have no flag default: unset means
+	// resolv.conf's value, which the usage states once.
+	f.IntVar(&opts.Ndots, "ndots", 0, "dots from which a name is tried as-is first, 0-15 (default: resolv.conf's ndots, else 1)")
 	f.BoolVar(&opts.NoSearch, "no-search", false, "query each name as given only, without the search list")
 	f.BoolVar(&opts.NoHosts, "no-hosts", false, "do not read the hosts file")
 	f.BoolVar(&opts.TCP, "tcp", false, "send queries over TCP (resolv.conf use-vc)")
-	f.DurationVar(&opts.Timeout, "timeout", resolve.DefaultTimeout, "time per query per server, 1ms-30s (default from resolv.conf)")
-	f.IntVar(&opts.Attempts, "attempts", resolve.DefaultAttempts, "rounds over the server list, 1-5 (default from resolv.conf)")
+	f.Var(resolveSeconds{&opts.Timeout}, "timeout", "how long one query waits for one server, 1ms-30s: 3s, 500ms, or a bare number of seconds (default: resolv.conf's timeout, else 5s)")
+	f.IntVar(&opts.Attempts, "attempts", 0, "rounds over the server list, 1-5 (default: resolv.conf's attempts, else 2)")
 	f.BoolVar(&opts.Short, "short", false, "print only the answers' data, one per line")
-	f.BoolVar(&opts.Explain, "explain", false, "also list every query sent: candidate name, type, server, transport, rcode, answers, RTT")
-	f.StringVar(&opts.File, "file", "", `read names from FILE, one per line ("-" for standard input); answers keep the input order`)
-	f.IntVar(&opts.Concurrency, "concurrency", 32, "names looked up at the same time (1-1024); each sends one query per type at once, and a local dnsmasq with the default 208 KiB socket buffer drops queries beyond about 200 in flight")
+	f.BoolVar(&opts.Explain, "explain", false, "also list every query sent (candidate name, type, server, transport, rcode, answers, RTT) and the timeout in force")
+	f.StringArrayVar(&files, "file", nil, `read names from FILE, one per line ("-" for standard input; repeatable; also @FILE as an argument); answers keep the input order`)
+	f.IntVar(&opts.Concurrency, "concurrency", 32, "names looked up at the same time, 1-1024; each sends one query per type at once, and a local dnsmasq with the default 208 KiB socket buffer drops queries beyond about 200 in flight")
 	return cmd
 }
 
+// resolveLooksLikeServer reports whether the text after a positional "@"
+// is meant as a server (an IP address, IP:PORT or [IPv6]:PORT, valid or
+// not) rather than a list file.
+func resolveLooksLikeServer(s string) bool {
+	if strings.HasPrefix(s, "[") {
+		return true
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	host, _, ok := strings.Cut(s, ":")
+	if _, err := netip.ParseAddr(host); ok && err == nil {
+		return true
+	}
+	return false
+}
+
+// resolveSeconds is the --timeout value: a Go duration ("3s", "500ms") or a
+// bare number of seconds ("3", "0.5"), as resolv.conf's timeout:N.
+type resolveSeconds struct{ d *time.Duration }
+
+func (v resolveSeconds) String() string {
+	if v.d == nil || *v.d == 0 {
+		return "" // no flag default: resolv.conf decides (see the usage)
+	}
+	return v.d.String()
+}
+
+func (v resolveSeconds) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		if f < 0 || f > float64(resolve.MaxTimeout/time.Second) {
+			return fmt.Errorf("%s is out of range, want 1ms-30s", quoteToken(s))
+		}
+		*v.d = time.Duration(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%s is not a duration, want 3s, 500ms or a number of seconds", quoteToken(s))
+	}
+	*v.d = d
+	return nil
+}
+
+func (v resolveSeconds) Type() string { return "duration" }
+
 // resolveRun resolves every name and prints the results in input order.
 func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
-	if len(opts.Names) == 0 && opts.File == "" {
-		return BadInputf("no name: give NAME... or --file FILE (one name per line, - for standard input)")
+	if len(opts.Names) == 0 && len(opts.Files) == 0 {
+		if env.StdinTTY {
+			return BadInputf("no name: give NAME..., --file FILE or names on standard input (one per line); run 'netcalc resolve --help' for usage")
+		}
+		opts.Files = []string{"-"}
 	}
 	if opts.Concurrency < 1 || opts.Concurrency > 1024 {
 		return BadInputf("--concurrency: %d is out of range, want 1-1024", opts.Concurrency)
@@ -124,6 +214,16 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	if err != nil {
 		return err
 	}
+	lists, err := resolveOpenLists(env, opts.Files)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, l := range lists {
+			l.Close()
+		}
+	}()
+	limits := resolveLimits(r, opts)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for _, w := range r.Warnings {
@@ -134,35 +234,24 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	var readErr error
 	go func() {
 		defer close(jobs)
-		for _, n := range opts.Names {
+		send := func(j resolveJob) error {
 			select {
-			case jobs <- resolveJob{in: Input{Text: n}}:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if opts.File == "" {
-			return
-		}
-		var rd io.Reader = env.Stdin
-		source := "stdin"
-		if opts.File != "-" {
-			fh, err := os.Open(opts.File)
-			if err != nil {
-				readErr = BadInputf("--file: %v", err)
-				return
-			}
-			defer fh.Close()
-			rd, source = fh, opts.File
-		}
-		readErr = EachLine(rd, source, true, func(in Input) error {
-			select {
-			case jobs <- resolveJob{in: in}:
+			case jobs <- j:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		})
+		}
+		for _, n := range opts.Names {
+			if send(resolveJob{in: Input{Text: n}}) != nil {
+				return
+			}
+		}
+		for _, l := range lists {
+			if readErr = resolveEachLine(l.r, l.name, send); readErr != nil {
+				return
+			}
+		}
 	}()
 
 	// Concurrency workers look names up; the results are printed in input
@@ -182,14 +271,20 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	for i := 0; i < opts.Concurrency; i++ {
 		wg.Go(func() {
 			for j := range work {
-				j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
-				j.out = formatResolve(env, opts, j.in, j.res, j.err)
+				if j.bad == "" {
+					j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
+					var ne *resolve.NameError
+					if errors.As(j.err, &ne) && !errors.Is(j.err, resolve.ErrNotDNS) {
+						j.bad = j.err.Error()
+					}
+				}
+				j.out = formatResolve(env, opts, limits, j)
 				close(j.done)
 			}
 		})
 	}
 
-	prog := newProgress(env, opts.File != "")
+	prog := newProgress(env, len(lists) > 0)
 	wrote := false
 	var writeErr error
 	for j := range ordered {
@@ -208,11 +303,16 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 			}
 			wrote = true
 		}
-		for _, w := range j.res.Warnings {
-			env.Warnf("%s", w)
+		if j.res != nil {
+			for _, w := range j.res.Warnings {
+				env.Warnf("%s", w)
+			}
 		}
-		if j.err != nil {
-			env.Report(resolveExit(j.in, j.err))
+		switch {
+		case j.bad != "":
+			env.Report(BadInputf("%s%s", j.in.Where(), j.bad))
+		case j.err != nil:
+			env.Report(Failedf("%s%v", j.in.Where(), j.err))
 		}
 		prog.tick()
 	}
@@ -224,7 +324,7 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 		}
 		return Failed(writeErr)
 	}
-	if readErr != nil {
+	if readErr != nil && ctx.Err() == nil {
 		return readErr
 	}
 	if err := ctx.Err(); err != nil {
@@ -235,20 +335,156 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 
 type resolveJob struct {
 	in   Input
+	bad  string // why the input is bad (exit 2), without its position; then nothing is looked up
 	res  *resolve.Result
 	err  error
 	out  []byte
 	done chan struct{}
 }
 
-// resolveExit maps a lookup error to its exit status: an invalid name is
-// bad input (2), anything else a failed lookup (1).
-func resolveExit(in Input, err error) error {
-	var ne *resolve.NameError
-	if errors.As(err, &ne) && !errors.Is(err, resolve.ErrNotDNS) {
-		return BadInputf("%s%v", in.Where(), err)
+// resolveList is one list of names: a file or standard input.
+type resolveList struct {
+	name string // "stdin" or the file name, for messages
+	r    io.Reader
+	f    *os.File // nil for standard input
+}
+
+func (l resolveList) Close() {
+	if l.f != nil {
+		l.f.Close()
 	}
-	return Failedf("%s%v", in.Where(), err)
+}
+
+// resolveOpenLists opens every list before any lookup, so that a missing
+// file or a directory is bad input (exit 2) before anything is printed.
+func resolveOpenLists(env *Env, paths []string) ([]resolveList, error) {
+	var out []resolveList
+	fail := func(err error) ([]resolveList, error) {
+		for _, l := range out {
+			l.Close()
+		}
+		return nil, err
+	}
+	stdin := false
+	for _, p := range paths {
+		if p == "-" {
+			if stdin {
+				continue // standard input read once
+			}
+			stdin = true
+			out = append(out, resolveList{name: "stdin", r: env.Stdin})
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return fail(BadInputf("%s: %v, want a list file of names", p, err))
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return fail(BadInputf("%s: is a directory, want a list file", p))
+		}
+		out = append(out, resolveList{name: p, r: f, f: f})
+	}
+	return out, nil
+}
+
+// resolveEachLine sends one job per name line of r: surrounding white
+// space trimmed, a UTF-8 byte order mark at the start skipped, blank and
+// "#" lines skipped. A line longer than netcalc.MaxListLine bytes becomes a
+// bad job (its start quoted) and reading goes on; a read error ends it.
+func resolveEachLine(r io.Reader, source string, send func(resolveJob) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		line, long, err := resolveReadLine(br)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return Failedf("reading %s: line %d: %v", source, n, err)
+		}
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		in := Input{Line: n, Source: source}
+		if long {
+			in.Text = shorten(string(line))
+			if err := send(resolveJob{in: in, bad: fmt.Sprintf("longer than %d bytes, want one name per line", netcalc.MaxListLine)}); err != nil {
+				return nil
+			}
+			continue
+		}
+		in.Text = strings.TrimSpace(string(line))
+		if in.Text == "" || in.Text[0] == '#' {
+			continue
+		}
+		if err := send(resolveJob{in: in}); err != nil {
+			return nil // cancelled: the caller reports why
+		}
+	}
+}
+
+// resolveReadLine returns the next line without its line ending. For a
+// line longer than netcalc.MaxListLine it reads on to the line's end but
+// keeps only the first bytes, and reports long. At the end of the input it
+// returns io.EOF.
+func resolveReadLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	read := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		read = read || len(chunk) > 0
+		if !long {
+			line = append(line, chunk...)
+			if len(bytes.TrimRight(line, "\r\n")) > netcalc.MaxListLine {
+				long = true
+				line = line[:4*maxQuoted] // enough to quote
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && !read:
+			return nil, false, io.EOF
+		case err != nil && err != io.EOF:
+			return nil, false, err
+		}
+		if !long {
+			line = bytes.TrimRight(line, "\r\n")
+		}
+		return line, long, nil
+	}
+}
+
+// resolveLimits is the --explain line that says how long each query waits
+// and how often the servers are tried.
+func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
+	timeout, from := r.Config.Timeout, "resolv.conf "+opts.ResolvConf
+	if timeout <= 0 {
+		timeout, from = resolve.DefaultTimeout, "glibc's default"
+	}
+	if opts.set != nil && opts.set("timeout") {
+		from = "--timeout"
+	}
+	attempts := r.Config.Attempts
+	if attempts <= 0 {
+		attempts = resolve.DefaultAttempts
+	}
+	servers := len(r.Config.Servers)
+	if servers == 0 {
+		servers = 2 // 127.0.0.1 and ::1
+	}
+	return fmt.Sprintf("; timeout %v per query (%s), %s over %s",
+		timeout, from, resolveCount(attempts, "attempt"), resolveCount(servers, "server"))
+}
+
+func resolveCount(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func resolveTypes(names []string) ([]resolve.Type, error) {
@@ -257,7 +493,7 @@ func resolveTypes(names []string) ([]resolve.Type, error) {
 		for _, p := range strings.Split(n, ",") {
 			t, err := resolve.ParseType(p)
 			if err != nil {
-				return nil, BadInputf("-t/--type: %q is not a DNS record type, want A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA or another type name", p)
+				return nil, BadInputf("-t/--type: %s is not a DNS record type, want A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA, ANY or another type name", quoteToken(p))
 			}
 			out = append(out, t)
 		}
@@ -274,7 +510,7 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	// Check every flag before reading any file.
 	var servers []netip.AddrPort
 	for _, sv := range opts.Servers {
-		ap, err := parseServer(sv)
+		ap, err := parseServer(sv.text, sv.how)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +520,7 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	for _, d := range opts.Search {
 		d = strings.TrimSuffix(d, ".")
 		if _, err := resolve.ToASCII(d); err != nil || d == "" {
-			return nil, BadInputf("--search: %q is not a domain name", d)
+			return nil, BadInputf("--search: %s is not a domain name", quoteToken(d))
 		}
 		search = append(search, d)
 	}
@@ -339,15 +575,15 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 
 	switch {
 	case opts.NoHosts:
-	case set("hosts"):
-		r.Hosts, err = loadExplicit(opts.Hosts, "--hosts", func(f *os.File) (*resolve.Hosts, error) {
-			return resolve.ParseHosts(f, opts.Hosts)
+	case set("hosts-file") || set("hosts"):
+		r.Hosts, err = loadExplicit(opts.HostsFile, "--hosts-file", func(f *os.File) (*resolve.Hosts, error) {
+			return resolve.ParseHosts(f, opts.HostsFile)
 		})
 		if err != nil {
 			return nil, err
 		}
 	default:
-		r.Hosts, err = resolve.LoadHosts(opts.Hosts)
+		r.Hosts, err = resolve.LoadHosts(opts.HostsFile)
 		if err != nil {
 			r.Hosts = nil // no hosts file: nothing to match
 		}
@@ -383,9 +619,16 @@ func loadExplicit[T any](path, flag string, parse func(*os.File) (T, error)) (T,
 	var zero T
 	f, err := os.Open(path)
 	if err != nil {
-		return zero, BadInputf("%s: %v", flag, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "no such file or directory", without Go's "open PATH:"
+		}
+		return zero, BadInputf("%s: %s: %v", flag, path, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return zero, BadInputf("%s: %s: is a directory, want a file", flag, path)
+	}
 	v, err := parse(f)
 	if err != nil {
 		return zero, Failed(err)
@@ -393,28 +636,72 @@ func loadExplicit[T any](path, flag string, parse func(*os.File) (T, error)) (T,
 	return v, nil
 }
 
-// parseServer reads IP, IP:PORT or [IPv6]:PORT; the port defaults to 53.
-func parseServer(s string) (netip.AddrPort, error) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		if ap.Port() == 0 {
-			return netip.AddrPort{}, BadInputf("--server: %q: port 0 is not a DNS port, want 1-65535", s)
+// parseServer reads IP, IP:PORT or [IPv6]:PORT (an IPv6 zone allowed);
+// the port defaults to 53. how names the source in errors: "--server" or
+// "@" (a positional @SERVER).
+func parseServer(s, how string) (netip.AddrPort, error) {
+	bad := func(format string, args ...any) error {
+		where := "--server: " + quoteToken(s)
+		if how == "@" {
+			where = quoteToken("@" + s)
 		}
-		return ap, nil
+		return BadInputf("%s: %s", where, fmt.Sprintf(format, args...))
 	}
-	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+	host, port, hasPort := s, "", false
+	switch {
+	case strings.HasPrefix(s, "["):
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return netip.AddrPort{}, bad("no closing ], want [IPv6]:PORT")
+		}
+		host = s[1:end]
+		if rest := s[end+1:]; rest != "" {
+			var ok bool
+			if port, ok = strings.CutPrefix(rest, ":"); !ok {
+				return netip.AddrPort{}, bad("%s after ], want :PORT", quoteToken(rest))
+			}
+			hasPort = true
+		}
+	case strings.Count(s, ":") == 1:
+		host, port, hasPort = strings.Cut(s, ":")
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.AddrPort{}, bad("not an IP address, want IP, IP:PORT or [IPv6]:PORT (a name cannot be resolved before the resolver exists)")
+	}
+	if !hasPort {
 		return netip.AddrPortFrom(a, 53), nil
 	}
-	return netip.AddrPort{}, BadInputf("--server: %q is not an IP address, want IP, IP:PORT or [IPv6]:PORT (a name cannot be resolved before the resolver exists)", s)
+	n, err := strconv.ParseUint(port, 10, 64)
+	switch {
+	case port == "" || strings.TrimLeft(port, "0123456789") != "":
+		return netip.AddrPort{}, bad("port %s is not a number, want 1-65535", quoteToken(port))
+	case err != nil || n > 65535:
+		return netip.AddrPort{}, bad("port %s is out of range, want 1-65535", shorten(port))
+	case n == 0:
+		return netip.AddrPort{}, bad("port 0 is not a DNS port, want 1-65535")
+	}
+	return netip.AddrPortFrom(a, uint16(n)), nil
 }
 
-// formatResolve renders one lookup. Errors are not printed here; the
-// caller reports them on standard error.
-func formatResolve(env *Env, opts *resolveOptions, in Input, res *resolve.Result, err error) []byte {
+// formatResolve renders one job. Errors are not printed here; the caller
+// reports them on standard error. In JSON mode a bad input is the object
+// {"input", "line", "error"}; a lookup is resolve.Result itself, the one
+// schema of the library and the CLI.
+func formatResolve(env *Env, opts *resolveOptions, limits string, j *resolveJob) []byte {
 	var b bytes.Buffer
 	if env.JSON() {
-		WriteJSON(&b, resolveJSONFrom(res, err))
+		if j.bad != "" {
+			WriteJSON(&b, resolveBadJSON{Input: shorten(j.in.Text), Line: j.in.Line, Error: strings.TrimPrefix(j.bad, "resolve: ")})
+		} else {
+			WriteJSON(&b, j.res)
+		}
 		return b.Bytes()
 	}
+	if j.bad != "" {
+		return nil // nothing was asked
+	}
+	res, err := j.res, j.err
 	if opts.Short {
 		for _, a := range res.Answers {
 			b.WriteString(a.Data)
@@ -446,6 +733,7 @@ func formatResolve(env *Env, opts *resolveOptions, in Input, res *resolve.Result
 		b.WriteString("; candidate names: " + strings.Join(res.Candidates, " ") + "\n")
 	}
 	if (opts.Explain || err != nil) && len(res.Queries) > 0 {
+		b.WriteString(limits + "\n")
 		t := sub.NewTable()
 		t.Row(env.Paint(Bold, "QUERY"), env.Paint(Bold, "TYPE"), env.Paint(Bold, "SERVER"), env.Paint(Bold, "TRANSPORT"), env.Paint(Bold, "RCODE"), env.Paint(Bold, "ANSWERS"), env.Paint(Bold, "RTT"))
 		for _, q := range res.Queries {
@@ -456,10 +744,24 @@ func formatResolve(env *Env, opts *resolveOptions, in Input, res *resolve.Result
 	return b.Bytes()
 }
 
+// resolveBadJSON is the JSON line of a bad input line or argument.
+type resolveBadJSON struct {
+	Input string `json:"input"`
+	Line  int    `json:"line,omitempty"` // 0 for a command-line argument
+	Error string `json:"error"`
+}
+
 // resolveSource says where the answer came from.
 func resolveSource(res *resolve.Result) string {
 	if res.Source == resolve.Files {
-		return fmt.Sprintf("from hosts file %s, line %d", res.HostsFile, res.HostsLine)
+		if len(res.HostsLines) == 1 {
+			return fmt.Sprintf("from hosts file %s, line %d", res.HostsFile, res.HostsLines[0])
+		}
+		lines := make([]string, len(res.HostsLines))
+		for i, n := range res.HostsLines {
+			lines[i] = strconv.Itoa(n)
+		}
+		return fmt.Sprintf("from hosts file %s, lines %s", res.HostsFile, strings.Join(lines, ", "))
 	}
 	s := fmt.Sprintf("from DNS %s (%s)", res.Server, strings.ToUpper(string(res.Transport)))
 	if res.Name != "" && !strings.EqualFold(strings.TrimSuffix(res.Name, "."), strings.TrimSuffix(res.Query, ".")) {
@@ -494,78 +796,6 @@ func resolveReason(err error) string {
 
 func formatRTT(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
-}
-
-type resolveAnswerJSON struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-	TTL  uint32 `json:"ttl"`
-	Data string `json:"data"`
-}
-
-type resolveQueryJSON struct {
-	Name      string  `json:"name"`
-	Type      string  `json:"type"`
-	Server    string  `json:"server"`
-	Transport string  `json:"transport"`
-	Rcode     *string `json:"rcode"`
-	Answers   int     `json:"answers"`
-	RTTms     float64 `json:"rtt_ms"`
-	Truncated bool    `json:"truncated"`
-	Error     *string `json:"error,omitempty"`
-}
-
-type resolveJSON struct {
-	Query         string              `json:"query"`
-	Source        *string             `json:"source"`
-	CanonicalName *string             `json:"canonical_name"`
-	Answers       []resolveAnswerJSON `json:"answers"`
-	Queries       []resolveQueryJSON  `json:"queries"`
-	Error         *string             `json:"error"`
-	Candidates    []string            `json:"candidates"`
-	Server        string              `json:"server,omitempty"`
-	Transport     string              `json:"transport,omitempty"`
-	HostsFile     string              `json:"hosts_file,omitempty"`
-	HostsLine     int                 `json:"hosts_line,omitempty"`
-}
-
-func resolveJSONFrom(res *resolve.Result, err error) resolveJSON {
-	j := resolveJSON{Query: res.Query, Answers: []resolveAnswerJSON{}, Queries: []resolveQueryJSON{}, Candidates: res.Candidates}
-	if j.Candidates == nil {
-		j.Candidates = []string{}
-	}
-	switch res.Source {
-	case resolve.Files:
-		s := "hosts"
-		j.Source, j.HostsFile, j.HostsLine = &s, res.HostsFile, res.HostsLine
-	case resolve.DNS:
-		s := "dns"
-		j.Source, j.Server, j.Transport = &s, res.Server.String(), string(res.Transport)
-	}
-	if res.CanonicalName != "" {
-		c := res.CanonicalName
-		j.CanonicalName = &c
-	}
-	for _, a := range res.Answers {
-		j.Answers = append(j.Answers, resolveAnswerJSON{Name: a.Name, Type: a.Type.String(), TTL: a.TTL, Data: a.Data})
-	}
-	for _, q := range res.Queries {
-		qj := resolveQueryJSON{Name: q.Name, Type: q.Type.String(), Server: q.Server.String(), Transport: string(q.Transport),
-			Answers: q.Answers, Truncated: q.Truncated, RTTms: float64(q.RTT.Microseconds()) / 1000}
-		if q.Err != nil {
-			e := q.Err.Error()
-			qj.Error = &e
-		} else {
-			rc := q.Rcode.String()
-			qj.Rcode = &rc
-		}
-		j.Queries = append(j.Queries, qj)
-	}
-	if err != nil {
-		e := strings.TrimPrefix(err.Error(), "resolve: ")
-		j.Error = &e
-	}
-	return j
 }
 
 // progress draws "resolved N names" on standard error when it is a

@@ -52,7 +52,7 @@ func TestResolveCLI(t *testing.T) {
 	srv := resolvetest.Start(t, string(zone))
 	bad := resolvetest.Start(t, string(zone)) // misbehaves as each case says
 	files := []string{
-		"--hosts", resolveFixture("hosts"),
+		"--hosts-file", resolveFixture("hosts"),
 		"--nsswitch", resolveFixture("nsswitch-dns-first.conf"),
 	}
 	k8s := append([]string{"--resolv-conf", resolveFixture("k8s.conf"), "--server", srv.Addr.String()}, files...)
@@ -94,11 +94,33 @@ func TestResolveCLI(t *testing.T) {
 		{name: "dns-refused-then-files", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"web.example.test", "-t", "A", "--attempts", "2", "--explain"}},
 		{name: "all-fail", badRule: &resolvetest.Rule{Rcode: 5}, onlyBad: true, args: []string{"db.example.test.", "--attempts", "2"}},
 		{name: "hosts-first", args: []string{"filehost", "--server", srv.Addr.String(), "--resolv-conf", resolveFixture("basic.conf"),
-			"--hosts", resolveFixture("hosts"), "--nsswitch", resolveFixture("nsswitch.conf"), "--explain"}},
+			"--hosts-file", resolveFixture("hosts"), "--nsswitch", resolveFixture("nsswitch.conf"), "--explain"}},
 		{name: "batch-stdin", args: append([]string{"--file", "-", "--short", "-t", "A", "--concurrency", "4"}, basic...),
 			stdin: "web\nnope\n# comment\nwww\n\ndb\nmail.example.test.\na..b\napi.corp.test.\n"},
 		{name: "batch-json", args: append([]string{"--file", "-", "-t", "A", "-o", "json"}, basic...),
 			stdin: "web\ndb\n"},
+		// -t ANY keeps every record the server returned (it used to drop them all).
+		{name: "any", args: append([]string{"example.test.", "-t", "ANY", "--explain"}, basic...),
+			wantLog: []string{"udp ANY example.test."}},
+		{name: "any-rfc8482", badRule: &resolvetest.Rule{MinimalANY: true}, onlyBad: true,
+			args: []string{"web.example.test.", "-t", "any"}},
+		{name: "any-json", args: append([]string{"www.example.test.", "-t", "ANY", "-o", "json"}, basic...)},
+		// @SERVER as in dig is --server.
+		{name: "at-server", args: []string{"@" + srv.Addr.String(), "web.example.test.", "-t", "A", "--explain",
+			"--resolv-conf", resolveFixture("basic.conf"), "--no-hosts", "--nsswitch", resolveFixture("nsswitch-dns-first.conf")},
+			wantLog: []string{"udp A web.example.test."}},
+		// A reverse lookup answered by three hosts-file lines names all three.
+		{name: "reverse-hosts-lines", args: []string{"203.0.113.50", "--resolv-conf", resolveFixture("basic.conf"),
+			"--hosts-file", resolveFixture("hosts"), "--nsswitch", resolveFixture("nsswitch.conf"), "--server", srv.Addr.String()}},
+		{name: "reverse-hosts-lines-json", args: []string{"-o", "json", "203.0.113.50", "--resolv-conf", resolveFixture("basic.conf"),
+			"--hosts-file", resolveFixture("hosts"), "--nsswitch", resolveFixture("nsswitch.conf"), "--server", srv.Addr.String()}},
+		// In -o json a bad line is {"input", "line", "error"} on stdout, in input order.
+		{name: "batch-json-bad-lines", args: append([]string{"--file", "-", "-t", "A", "-o", "json"}, basic...),
+			stdin: "web\na..b\n" + strings.Repeat("x", 70000) + "\ndb\n"},
+		{name: "batch-text-bad-lines", args: append([]string{"--file", "-", "-t", "A", "--short"}, basic...),
+			stdin: "\uFEFFweb\n" + strings.Repeat("x", 3000000) + "\n" + strings.Repeat("y", 200) + ".test\ndb\n"},
+		{name: "empty-stdin", args: append([]string{"--file", "-"}, basic...), stdin: ""},
+		{name: "empty-stdin-json", args: append([]string{"-o", "json"}, basic...), stdin: "# only a comment\n\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,6 +285,70 @@ func TestResolveProgress(t *testing.T) {
 		has := strings.HasSuffix(stderr.String(), "\rresolved 3 names\n")
 		if has != tty {
 			t.Errorf("tty=%v: stderr %q; want a progress count only on a terminal", tty, stderr.String())
+		}
+	}
+}
+
+// TestResolveTimeoutCLI proves that the per-attempt timeout is what
+// --timeout (a bare number is seconds) or resolv.conf's "options timeout:3"
+// says, against a loopback server that never answers: about 3 s, where
+// miekg/dns's default read deadline used to end every query after 2 s.
+func TestResolveTimeoutCLI(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := os.WriteFile(conf, []byte("nameserver 127.0.0.1\noptions timeout:3 attempts:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantLine string
+	}{
+		{"--timeout 3", []string{"--timeout", "3", "--attempts", "1", "--resolv-conf", resolveFixture("basic.conf")}, "; timeout 3s per query (--timeout), 1 attempt over 1 server"},
+		{"resolv.conf timeout:3", []string{"--resolv-conf", conf}, "; timeout 3s per query (resolv.conf " + conf + "), 1 attempt over 1 server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := resolvetest.Start(t, "")
+			srv.SetRule("*", resolvetest.Rule{Drop: true})
+			args := append([]string{"resolve", "web.example.test.", "-t", "A", "--explain", "--no-hosts",
+				"--nsswitch", resolveFixture("nsswitch-dns-first.conf"), "--server", srv.Addr.String()}, tt.args...)
+			var stdout, stderr bytes.Buffer
+			env := NewEnv(strings.NewReader(""), &stdout, &stderr, nil)
+			start := time.Now()
+			code := Run(context.Background(), env, args)
+			took := time.Since(start)
+			if code != 1 {
+				t.Errorf("exit %d; want 1 (stderr %q)", code, stderr.String())
+			}
+			if took < 2800*time.Millisecond || took > 4*time.Second {
+				t.Errorf("netcalc %s took %v; want about 3s (2.8-4 s)", strings.Join(args, " "), took)
+			}
+			if !strings.Contains(stdout.String(), tt.wantLine+"\n") {
+				t.Errorf("stdout %q; want the line %q", stdout.String(), tt.wantLine)
+			}
+			if !strings.Contains(stdout.String(), "TIMEOUT") {
+				t.Errorf("stdout %q; want a TIMEOUT query", stdout.String())
+			}
+		})
+	}
+}
+
+// TestResolveNoNameOnTerminal checks that with no name and standard input
+// a terminal, resolve is a usage error instead of waiting for input; with
+// standard input a pipe it reads the names from it.
+func TestResolveNoNameOnTerminal(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		var stdout, stderr bytes.Buffer
+		env := NewEnv(strings.NewReader("localhost\n"), &stdout, &stderr, nil)
+		env.StdinTTY = tty
+		code := Run(context.Background(), env, []string{"resolve", "--short", "-t", "A", "--hosts-file", resolveFixture("hosts"),
+			"--nsswitch", resolveFixture("nsswitch.conf"), "--resolv-conf", resolveFixture("basic.conf")})
+		switch {
+		case tty && (code != 2 || !strings.Contains(stderr.String(), "netcalc: no name: give NAME..., --file FILE or names on standard input")):
+			t.Errorf("terminal: exit %d, stderr %q; want exit 2 and the no-name usage error", code, stderr.String())
+		case !tty && (code != 0 || stdout.String() != "127.0.0.1\n"):
+			t.Errorf("pipe: exit %d, stdout %q, stderr %q; want 127.0.0.1 from the hosts file", code, stdout.String(), stderr.String())
 		}
 	}
 }

@@ -3,6 +3,7 @@ package resolve
 import (
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Sentinel errors wrapped by LookupError and NameError; test for them with
@@ -44,9 +45,28 @@ type NameError struct {
 	Err  error
 }
 
-// Error returns `resolve: "NAME": MSG`.
+// Error returns `resolve: "NAME": MSG`, NAME cut to 80 characters with
+// "…" when longer, so that a 60 kB line does not become a 60 kB message.
 func (e *NameError) Error() string {
-	return "resolve: " + strconv.Quote(e.Name) + ": " + e.Msg
+	return "resolve: " + quoteName(e.Name) + ": " + e.Msg
+}
+
+// maxQuoted is how many characters of a bad name an error message quotes.
+const maxQuoted = 80
+
+// quoteName quotes s for an error message, cut to maxQuoted characters.
+func quoteName(s string) string {
+	if utf8.RuneCountInString(s) > maxQuoted {
+		n := 0
+		for i := range s {
+			if n == maxQuoted {
+				s = s[:i] + "…"
+				break
+			}
+			n++
+		}
+	}
+	return strconv.Quote(s)
 }
 
 // Unwrap returns the sentinel error.

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -44,8 +43,7 @@ func LoadHosts(path string) (*Hosts, error) {
 // does. IPv6 zones are kept. It fails only when reading r fails.
 func ParseHosts(r io.Reader, file string) (*Hosts, error) {
 	h := &Hosts{File: file}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -58,7 +59,12 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 	m.AuthenticatedData = q.AD
 	m.SetEdns0(ednsSize, false)
 
-	c := &dns.Client{Net: string(tr), UDPSize: ednsSize}
+	// miekg/dns applies its own 2 s default to the dial, the write and the
+	// read unless Client.Timeout is set, and takes the earlier of that and
+	// ctx's deadline: without Timeout every query would end after 2 s
+	// whatever resolv.conf or --timeout said. The caller's deadline is the
+	// per-attempt timeout, so it is the whole budget of this exchange.
+	c := &dns.Client{Net: string(tr), UDPSize: ednsSize, Timeout: exchangeBudget(ctx)}
 	reuse := x.pool != nil && reusable(server, tr)
 	var co *dns.Conn
 	if reuse {
@@ -115,6 +121,17 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 		})
 	}
 	return rep, nil
+}
+
+// exchangeBudget is the time left before ctx's deadline (at least 1 ns,
+// so that an expired deadline still fails at once instead of meaning "no
+// limit"), or DefaultTimeout when ctx has no deadline.
+func exchangeBudget(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return DefaultTimeout
+	}
+	return max(time.Until(d), time.Nanosecond)
 }
 
 // connPool keeps idle connected UDP sockets to loopback servers, so that a
@@ -201,6 +218,11 @@ func classify(ctx context.Context, err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("%w", ErrTimeout)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		// "read udp [::1]:54850->[::1]:5300: read: connection refused"
+		// says the same with socket details the user did not ask for.
+		return errors.New("connection refused (nothing listens on that port)")
 	}
 	if errors.Is(err, dns.ErrId) {
 		return fmt.Errorf("%w: reply ID differs from the query's", ErrMismatch)

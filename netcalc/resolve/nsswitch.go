@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -39,8 +38,7 @@ func ParseNSSwitch(r io.Reader, file string) ([]Source, []Warning, error) {
 	var order []Source
 	var warns []Warning
 	found := false
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++

@@ -316,3 +316,31 @@ func TestReverseName(t *testing.T) {
 		}
 	}
 }
+
+// TestLongConfigLines checks that a configuration line longer than
+// bufio.Scanner's limit is one more line, as in glibc, not a read error
+// ("bufio.Scanner: token too long"), and that line numbers stay right.
+func TestLongConfigLines(t *testing.T) {
+	long := "# " + strings.Repeat("x", 3_000_000) + "\n"
+	h, err := ParseHosts(strings.NewReader(long+"198.51.100.7\tafter.example.test\r\n"), "hosts")
+	if err != nil {
+		t.Fatalf("ParseHosts with a 3 MB comment line: %v", err)
+	}
+	if e := h.Lookup("after.example.test"); len(e) != 1 || e[0].Line != 2 {
+		t.Errorf("ParseHosts: after.example.test = %+v; want one entry on line 2", e)
+	}
+	c, err := ParseResolvConf(strings.NewReader(long+"nameserver 198.51.100.53\n"), "resolv.conf", ConfEnv{})
+	if err != nil {
+		t.Fatalf("ParseResolvConf with a 3 MB comment line: %v", err)
+	}
+	if want := netip.MustParseAddrPort("198.51.100.53:53"); len(c.Servers) != 1 || c.Servers[0] != want {
+		t.Errorf("ParseResolvConf: servers %v; want [%v]", c.Servers, want)
+	}
+	o, _, err := ParseNSSwitch(strings.NewReader(long+"hosts: dns files\n"), "nsswitch.conf")
+	if err != nil {
+		t.Fatalf("ParseNSSwitch with a 3 MB comment line: %v", err)
+	}
+	if diff := cmp.Diff([]Source{DNS, Files}, o); diff != "" {
+		t.Errorf("ParseNSSwitch order (-want +got):\n%s", diff)
+	}
+}

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +38,9 @@ type Config struct {
 	// the search list (0-15). Default 0 in the zero Config; DefaultConfig
 	// and ParseResolvConf start from glibc's 1.
 	Ndots int
-	// Timeout is the time allowed for one query to one server. Default 5 s;
+	// Timeout is the time allowed for one query to one server, every server
+	// alike (glibc, with three servers, scales it to 2/3 and 4/3 for the
+	// second and third; netcalc does not). Default 5 s;
 	// a context deadline that comes earlier wins.
 	Timeout time.Duration
 	// Attempts is how many times the whole server list is tried. Default 2.
@@ -149,8 +150,7 @@ func ParseResolvConf(r io.Reader, file string, env ConfEnv) (Config, error) {
 	warn := func(line int, format string, args ...any) {
 		c.Warnings = append(c.Warnings, Warning{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -173,7 +173,7 @@ func ParseResolvConf(r io.Reader, file string, env ConfEnv) (Config, error) {
 			}
 			addr, err := netip.ParseAddr(f[1])
 			if err != nil {
-				warn(line, "nameserver %q: not an IP address (resolv.conf takes no host names or ports); ignored", f[1])
+				warn(line, "nameserver %s: not an IP address (resolv.conf takes no host names or ports); ignored", quoteName(f[1]))
 				continue
 			}
 			if len(c.Servers) >= MaxNameservers {
@@ -197,7 +197,7 @@ func ParseResolvConf(r io.Reader, file string, env ConfEnv) (Config, error) {
 		case "sortlist", "lookup", "family":
 			warn(line, "%s: not implemented by netcalc; ignored", f[0])
 		default:
-			warn(line, "%q: unknown keyword; ignored", f[0])
+			warn(line, "%s: unknown keyword; ignored", quoteName(f[0]))
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -246,7 +246,7 @@ func (c *Config) applyOption(o string, warn func(string, ...any)) {
 	num := func(lo, hi int) (int, bool) {
 		n, err := strconv.Atoi(val)
 		if !hasVal || err != nil || n < 0 {
-			warn("options %s: %q is not a number; ignored", name, val)
+			warn("options %s: %s is not a number; ignored", name, quoteName(val))
 			return 0, false
 		}
 		if n < lo {
@@ -287,7 +287,7 @@ func (c *Config) applyOption(o string, warn func(string, ...any)) {
 	case "inet6", "no-aaaa", "no-reload", "debug", "no-check-names", "no_check_names", "ip6-bytestring", "ip6-dotint", "no-ip6-dotint", "insecure1", "insecure2":
 		warn("options %s: not implemented by netcalc; ignored", name)
 	default:
-		warn("options %q: unknown option; ignored", o)
+		warn("options %s: unknown option; ignored", quoteName(o))
 	}
 }
 

@@ -142,24 +142,49 @@ func (r *Resolver) maxHops() int {
 //     REFUSED, lame and mismatched replies move to the next server, for
 //     Config.Attempts rounds; a truncated UDP answer is retried once over
 //     TCP. CNAME chains are followed (the chain is part of the answers) up
-//     to MaxCNAMEHops. ".onion" names are never sent to DNS (RFC 7686);
+//     to MaxCNAMEHops. TypeANY keeps every record the server returned,
+//     whatever its type, including an RFC 8482 minimal answer (a single
+//     HINFO record), and follows no CNAME. ".onion" names are never sent to DNS (RFC 7686);
 //     "host.local" names (multicast DNS, RFC 6762) are sent with a warning
 //     in Result.Warnings; longer ".local" names, such as Kubernetes'
 //     "svc.cluster.local", are sent without one.
 //
-// Each query waits at most Config.Timeout; ctx's deadline, when earlier,
-// wins, and cancelling ctx stops the lookup at once. Every query has a
+// Each query waits exactly Config.Timeout for its reply (the whole budget
+// of dial, send and receive; miekg/dns's own 2 s default does not apply);
+// ctx's deadline, when earlier, wins, and cancelling ctx stops the lookup
+// at once. Every query has a
 // random ID; over UDP to a non-loopback server each has a fresh socket with
 // a random source port (RFC 5452). UDP sockets to loopback servers are kept
 // and reused after a clean exchange, because forged replies cannot reach
 // them (see CloseIdle).
 //
-// Lookup always returns a Result with the queries sent. The error is a
+// Lookup always returns a Result with the queries sent (its lists empty,
+// not nil, and its Error set to the error's message). The error is a
 // *NameError for a name that cannot be looked up, a *LookupError (wrapping
 // ErrNotFound, ErrNoData, ErrServerFailure or ErrCNAMELoop) when nothing
 // answered, or ctx's error. When several candidates fail differently, the
 // error follows glibc: NODATA over server failure over NXDOMAIN.
 func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Result, error) {
+	res, err := r.lookup(ctx, name, types)
+	if err != nil {
+		res.Error = strings.TrimPrefix(err.Error(), "resolve: ")
+	}
+	// Empty lists, not nil: JSON shows [] rather than null.
+	res.Types = nonNil(res.Types)
+	res.Candidates = nonNil(res.Candidates)
+	res.Answers = nonNil(res.Answers)
+	res.Queries = nonNil(res.Queries)
+	return res, err
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Result, error) {
 	res := &Result{Query: name}
 	if addr, err := netip.ParseAddr(name); err == nil {
 		return res, r.reverse(ctx, res, addr)
@@ -198,7 +223,7 @@ func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Res
 				continue
 			}
 			if l := strings.TrimSuffix(strings.ToLower(ascii), "."); l == "local" || (strings.HasSuffix(l, ".local") && strings.Count(l, ".") == 1) {
-				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%q: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", name)})
+				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%s: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", quoteName(name))})
 			}
 			err := r.search(ctx, res, ascii, types)
 			if err == nil {
@@ -238,7 +263,7 @@ func (r *Resolver) fromHosts(res *Result, name, ascii string, types []Type) bool
 		entries = r.Hosts.Lookup(ascii)
 	}
 	var answers []Answer
-	line := 0
+	var lines []int
 	canon := ""
 	for _, e := range entries {
 		t := TypeAAAA
@@ -248,15 +273,16 @@ func (r *Resolver) fromHosts(res *Result, name, ascii string, types []Type) bool
 		if !hasType(types, t) {
 			continue
 		}
-		if line == 0 {
-			line, canon = e.Line, e.Names[0]
+		if canon == "" {
+			canon = e.Names[0]
 		}
+		lines = append(lines, e.Line)
 		answers = append(answers, Answer{Name: e.Names[0], Type: t, Data: e.Addr.String()})
 	}
 	if len(answers) == 0 {
 		return false
 	}
-	res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, line
+	res.Source, res.HostsFile, res.HostsLines = Files, r.Hosts.File, lines
 	res.CanonicalName, res.Answers = canon, answers
 	return true
 }
@@ -282,9 +308,10 @@ func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr) er
 			if len(entries) == 0 {
 				continue
 			}
-			res.Source, res.HostsFile, res.HostsLine = Files, r.Hosts.File, entries[0].Line
+			res.Source, res.HostsFile = Files, r.Hosts.File
 			res.CanonicalName = entries[0].Names[0]
 			for _, e := range entries {
+				res.HostsLines = append(res.HostsLines, e.Line)
 				for _, n := range e.Names {
 					res.Answers = append(res.Answers, Answer{Name: arpa, Type: TypePTR, Data: n})
 				}
@@ -444,6 +471,16 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 			if hops > 0 {
 				o.answers = nil // a dangling chain answers nothing
 			}
+			return o
+		}
+		if t == TypeANY {
+			// ANY asks for whatever the server holds for the name: every
+			// record of the reply is the answer, whatever its type, a CNAME
+			// is not followed (it is one of the records), and a minimal
+			// RFC 8482 answer (one HINFO "RFC8482") counts as an answer.
+			o.answers = append(o.answers, rep.Answers...)
+			o.canonical = target
+			o.nodata = len(rep.Answers) == 0
 			return o
 		}
 		// Walk the chain inside this answer.

@@ -2,8 +2,10 @@ package resolve
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,9 +206,9 @@ func TestLookupSequence(t *testing.T) {
 					t.Errorf("answer data mismatch (-want +got):\n%s", diff)
 				}
 			}
-			if res.Source != tt.wantSrc || res.HostsLine != tt.wantLine || res.Candidate != tt.wantCand || res.CanonicalName != tt.wantCanon {
+			if res.Source != tt.wantSrc || firstLine(res.HostsLines) != tt.wantLine || res.Candidate != tt.wantCand || res.CanonicalName != tt.wantCanon {
 				t.Errorf("source, line, candidate, canonical = %q, %d, %d, %q; want %q, %d, %d, %q",
-					res.Source, res.HostsLine, res.Candidate, res.CanonicalName, tt.wantSrc, tt.wantLine, tt.wantCand, tt.wantCanon)
+					res.Source, res.HostsLines, res.Candidate, res.CanonicalName, tt.wantSrc, tt.wantLine, tt.wantCand, tt.wantCanon)
 			}
 			if res.Source == DNS && res.Server != srv.Addr {
 				t.Errorf("Server = %v; want %v", res.Server, srv.Addr)
@@ -406,4 +408,190 @@ func (f *fakeExchanger) exchange(_ context.Context, q wireQuery, s netip.AddrPor
 	f.calls++
 	f.last, f.server = q, s
 	return f.reply, nil
+}
+
+// TestTimeoutIsPerAttempt checks that a query to a server that never
+// answers waits exactly the configured per-attempt timeout, from the
+// Config or from resolv.conf's "options timeout:3", over UDP and TCP.
+// miekg/dns's own 2 s default read deadline used to end every query after
+// 2 s whatever the configuration said.
+func TestTimeoutIsPerAttempt(t *testing.T) {
+	const want = 3 * time.Second
+	fromConf, err := ParseResolvConf(strings.NewReader("nameserver 127.0.0.1\noptions timeout:3 attempts:1\n"), "resolv.conf", ConfEnv{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		cfg  func(c *Config)
+	}{
+		{"Config.Timeout over UDP", func(c *Config) { c.Timeout, c.Attempts = want, 1 }},
+		{"Config.Timeout over TCP", func(c *Config) { c.Timeout, c.Attempts, c.UseTCP = want, 1, true }},
+		{"resolv.conf options timeout:3", func(c *Config) { c.Timeout, c.Attempts = fromConf.Timeout, fromConf.Attempts }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := resolvetest.Start(t, testZone)
+			srv.SetRule("*", resolvetest.Rule{Drop: true})
+			r := newTestResolver(t, srv)
+			tt.cfg(&r.Config)
+			start := time.Now()
+			res, err := r.Lookup(context.Background(), "web.example.test.", TypeA)
+			took := time.Since(start)
+			if !errors.Is(err, ErrServerFailure) {
+				t.Fatalf("Lookup error = %v; want ErrServerFailure", err)
+			}
+			if took < 2800*time.Millisecond || took > 4*time.Second {
+				t.Errorf("Lookup took %v; want about %v (2.8-4 s)", took, want)
+			}
+			if len(res.Queries) != 1 || res.Queries[0].Outcome() != "TIMEOUT" {
+				t.Fatalf("queries = %+v; want one TIMEOUT", res.Queries)
+			}
+			if q := res.Queries[0].RTT; q < 2800*time.Millisecond || q > 4*time.Second {
+				t.Errorf("query RTT %v; want about %v", q, want)
+			}
+		})
+	}
+}
+
+// TestLookupANY checks that -t ANY keeps every record the server returned,
+// whatever its type: a full answer, a CNAME (not followed) and an RFC 8482
+// minimal HINFO answer. ANY used to keep only records of type 255, which
+// no record has, and report "no records of the requested type".
+func TestLookupANY(t *testing.T) {
+	srv := resolvetest.Start(t, testZone)
+	minimal := resolvetest.Start(t, testZone)
+	minimal.SetRule("*", resolvetest.Rule{MinimalANY: true})
+	tests := []struct {
+		name     string
+		server   *resolvetest.Server
+		query    string
+		wantData []string
+		wantErr  error
+	}{
+		{name: "every type of the name", server: srv, query: "web.example.test.",
+			wantData: []string{"A 198.51.100.10", "AAAA 2001:db8::10"}},
+		{name: "MX and TXT at the apex", server: srv, query: "example.test.",
+			wantData: []string{"MX 10 mail.example.test.", `TXT "v=spf1 -all"`}},
+		{name: "a CNAME is one of the records, not followed", server: srv, query: "www.example.test.",
+			wantData: []string{"CNAME web.example.test."}},
+		{name: "RFC 8482 minimal answer", server: minimal, query: "web.example.test.",
+			wantData: []string{`HINFO "RFC8482" ""`}},
+		{name: "NXDOMAIN stays NXDOMAIN", server: srv, query: "nope.example.test.", wantErr: ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newTestResolver(t, tt.server)
+			res, err := r.Lookup(context.Background(), tt.query, TypeANY)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Lookup(%q, ANY) error = %v; want %v", tt.query, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Lookup(%q, ANY) error = %v", tt.query, err)
+			}
+			var got []string
+			for _, a := range res.Answers {
+				got = append(got, a.Type.String()+" "+a.Data)
+			}
+			if diff := cmp.Diff(tt.wantData, got); diff != "" {
+				t.Errorf("Lookup(%q, ANY) answers (-want +got):\n%s", tt.query, diff)
+			}
+			if res.Source != DNS || res.Name != tt.query {
+				t.Errorf("source %q name %q; want dns %q", res.Source, res.Name, tt.query)
+			}
+		})
+	}
+}
+
+func firstLine(lines []int) int {
+	if len(lines) == 0 {
+		return 0
+	}
+	return lines[0]
+}
+
+// TestHostsLinesAll checks that an answer from several hosts-file lines
+// cites every one of them, for a reverse and a forward lookup; only the
+// first line used to be named.
+func TestHostsLinesAll(t *testing.T) {
+	r := newTestResolver(t)
+	r.Order = []Source{Files}
+	tests := []struct {
+		name      string
+		query     string
+		wantLines []int
+		wantData  []string
+	}{
+		{"reverse from three lines", "203.0.113.50", []int{15, 16, 17},
+			[]string{"rev-a.example.test", "rev-a", "rev-b.example.test", "rev-c.example.test"}},
+		{"forward from two lines", "multi.example.test", []int{8, 9}, []string{"203.0.113.7", "2001:db8::7"}},
+		{"one line", "filehost", []int{5}, []string{"198.51.100.99"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := r.Lookup(context.Background(), tt.query)
+			if err != nil {
+				t.Fatalf("Lookup(%q) error = %v", tt.query, err)
+			}
+			if diff := cmp.Diff(tt.wantLines, res.HostsLines); diff != "" {
+				t.Errorf("Lookup(%q).HostsLines (-want +got):\n%s", tt.query, diff)
+			}
+			var got []string
+			for _, a := range res.Answers {
+				got = append(got, a.Data)
+			}
+			if diff := cmp.Diff(tt.wantData, got); diff != "" {
+				t.Errorf("Lookup(%q) answers (-want +got):\n%s", tt.query, diff)
+			}
+		})
+	}
+}
+
+// TestResultJSON checks the one JSON schema of a Result (the CLI marshals
+// this struct): snake_case names, "files"/"dns" sources, a query's rcode
+// null and its error set when no reply came.
+func TestResultJSON(t *testing.T) {
+	srv := resolvetest.Start(t, testZone)
+	r := newTestResolver(t, srv)
+	r.Order = []Source{Files, DNS}
+	tests := []struct {
+		name  string
+		query string
+		types []Type
+		drop  bool
+		want  string
+	}{
+		{name: "hosts file", query: "203.0.113.50",
+			want: `{"query":"203.0.113.50","types":["PTR"],"source":"files","hosts_file":"HOSTS","hosts_lines":[15,16,17],"canonical_name":"rev-a.example.test","candidates":[],"answers":[{"name":"50.113.0.203.in-addr.arpa.","type":"PTR","ttl":0,"data":"rev-a.example.test"},{"name":"50.113.0.203.in-addr.arpa.","type":"PTR","ttl":0,"data":"rev-a"},{"name":"50.113.0.203.in-addr.arpa.","type":"PTR","ttl":0,"data":"rev-b.example.test"},{"name":"50.113.0.203.in-addr.arpa.","type":"PTR","ttl":0,"data":"rev-c.example.test"}],"queries":[]}`},
+		{name: "dns", query: "db.example.test.", types: []Type{TypeA},
+			want: `{"query":"db.example.test.","types":["A"],"source":"dns","server":"SERVER","transport":"udp","name":"db.example.test.","canonical_name":"db.example.test.","candidates":["db.example.test."],"candidate":1,"answers":[{"name":"db.example.test.","type":"A","ttl":60,"data":"198.51.100.20"}],"queries":[{"name":"db.example.test.","type":"A","server":"SERVER","transport":"udp","rcode":"NOERROR","outcome":"NOERROR","answers":1,"rtt_ms":RTT,"truncated":false}]}`},
+		{name: "timeout", query: "db.example.test.", types: []Type{TypeA}, drop: true,
+			want: `{"query":"db.example.test.","types":["A"],"candidates":["db.example.test."],"answers":[],"queries":[{"name":"db.example.test.","type":"A","server":"SERVER","transport":"udp","rcode":null,"outcome":"TIMEOUT","answers":0,"rtt_ms":RTT,"truncated":false,"error":"timed out"}],"error":"db.example.test.: no server gave an answer (last: SERVER: timed out)"}`},
+	}
+	rtt := regexp.MustCompile(`"rtt_ms":[0-9.]+`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.Config.Timeout = 2 * time.Second
+			if tt.drop {
+				srv.SetRule("*", resolvetest.Rule{Drop: true})
+				defer srv.SetRule("*", resolvetest.Rule{})
+				r.Config.Timeout = 100 * time.Millisecond
+			}
+			res, _ := r.Lookup(context.Background(), tt.query, tt.types...)
+			b, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.ReplaceAll(string(b), srv.Addr.String(), "SERVER")
+			got = strings.ReplaceAll(got, r.Hosts.File, "HOSTS")
+			got = rtt.ReplaceAllString(got, `"rtt_ms":RTT`)
+			if got != tt.want {
+				t.Errorf("json.Marshal(Lookup(%q)) =\n%s\nwant\n%s", tt.query, got, tt.want)
+			}
+		})
+	}
 }

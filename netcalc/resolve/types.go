@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -25,6 +26,7 @@ const (
 	TypeTXT   Type = 16
 	TypeAAAA  Type = 28
 	TypeSRV   Type = 33
+	TypeANY   Type = 255 // a query for every type (RFC 1035 "*"); see Resolver.Lookup
 	TypeCAA   Type = 257
 )
 
@@ -147,23 +149,50 @@ func (a Answer) String() string {
 	return fmt.Sprintf("%s\t%d\tIN\t%s\t%s", a.Name, a.TTL, a.Type, a.Data)
 }
 
-// Query is one DNS query netcalc sent and what came of it.
+// Query is one DNS query netcalc sent and what came of it. It marshals to
+// JSON as {"name", "type", "server", "transport", "rcode" (null when no
+// usable reply came), "outcome" (see Outcome), "answers", "rtt_ms",
+// "truncated", "error" (only when Err is set)}.
 type Query struct {
-	Name      string         `json:"name"` // the candidate name, A-labels, fully qualified
-	Type      Type           `json:"type"`
-	Server    netip.AddrPort `json:"server"`
-	Transport Transport      `json:"transport"`
+	Name      string // the candidate name, A-labels, fully qualified
+	Type      Type
+	Server    netip.AddrPort
+	Transport Transport
 	// Rcode is the reply's response code; meaningless when Err is set.
-	Rcode     Rcode         `json:"rcode"`
-	Answers   int           `json:"answers"` // records in the answer section
-	RTT       time.Duration `json:"-"`
-	Truncated bool          `json:"truncated"`
+	Rcode     Rcode
+	Answers   int // records in the answer section
+	RTT       time.Duration
+	Truncated bool
 	// Authoritative and RecursionAvailable are the reply's AA and RA bits.
-	Authoritative      bool `json:"-"`
-	RecursionAvailable bool `json:"-"`
+	Authoritative      bool
+	RecursionAvailable bool
 	// Err is why no usable reply came (timeout, mismatched reply, network
 	// error), or nil.
-	Err error `json:"-"`
+	Err error
+}
+
+// MarshalJSON writes the query in the form given in Query's comment.
+func (q Query) MarshalJSON() ([]byte, error) {
+	j := struct {
+		Name      string         `json:"name"`
+		Type      Type           `json:"type"`
+		Server    netip.AddrPort `json:"server"`
+		Transport Transport      `json:"transport"`
+		Rcode     *Rcode         `json:"rcode"`
+		Outcome   string         `json:"outcome"`
+		Answers   int            `json:"answers"`
+		RTTms     float64        `json:"rtt_ms"`
+		Truncated bool           `json:"truncated"`
+		Error     string         `json:"error,omitempty"`
+	}{Name: q.Name, Type: q.Type, Server: q.Server, Transport: q.Transport, Outcome: q.Outcome(),
+		Answers: q.Answers, RTTms: float64(q.RTT.Microseconds()) / 1000, Truncated: q.Truncated}
+	if q.Err != nil {
+		j.Error = q.Err.Error()
+	} else {
+		rc := q.Rcode
+		j.Rcode = &rc
+	}
+	return json.Marshal(j)
 }
 
 // Outcome summarises the query's result in a word: "TIMEOUT", "MISMATCH"
@@ -194,20 +223,21 @@ type Result struct {
 	// Types are the record types asked for.
 	Types []Type `json:"types"`
 	// Source is where the answer came from: Files or DNS; "" when nothing
-	// answered.
-	Source Source `json:"source"`
-	// HostsFile and HostsLine locate the hosts-file line that answered
-	// (the first one when several did).
-	HostsFile string `json:"hosts_file,omitempty"`
-	HostsLine int    `json:"hosts_line,omitempty"`
+	// answered (then omitted from JSON).
+	Source Source `json:"source,omitempty"`
+	// HostsFile and HostsLines locate the hosts-file lines that answered,
+	// every one of them, in file order (a name or an address on several
+	// lines answers from all of them).
+	HostsFile  string `json:"hosts_file,omitempty"`
+	HostsLines []int  `json:"hosts_lines,omitempty"`
 	// Server and Transport say which DNS server answered, and how.
 	Server    netip.AddrPort `json:"server,omitzero"`
 	Transport Transport      `json:"transport,omitempty"`
 	// Name is the candidate name (A-labels, fully qualified) that answered.
 	Name string `json:"name,omitempty"`
 	// CanonicalName is the end of the CNAME chain (the hosts file's first
-	// name for a hosts answer).
-	CanonicalName string `json:"canonical_name"`
+	// name for a hosts answer); "" when nothing answered.
+	CanonicalName string `json:"canonical_name,omitempty"`
 	// Candidates is the search list expansion of Query, in query order;
 	// Candidate is the 1-based position of the one that answered.
 	Candidates []string  `json:"candidates"`
@@ -215,6 +245,9 @@ type Result struct {
 	Answers    []Answer  `json:"answers"`
 	Queries    []Query   `json:"queries"`
 	Warnings   []Warning `json:"warnings,omitempty"`
+	// Error is the message of the error Lookup returned, without the
+	// "resolve: " prefix ("nope: no such host"); "" after a success.
+	Error string `json:"error,omitempty"`
 }
 
 // Addrs returns the addresses among the answers, in answer order.

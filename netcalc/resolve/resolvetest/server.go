@@ -30,6 +30,10 @@ type Rule struct {
 	Lame     bool          // NOERROR without AA, RA or records
 	NoChase  bool          // answer a CNAME without following it, as a server that does not know the target
 	Delay    time.Duration // wait this long before replying
+	// MinimalANY answers an ANY query as RFC 8482 §4.2 allows (Cloudflare
+	// and BIND's minimal-any): one synthesised HINFO "RFC8482" "" record
+	// instead of every record of the name.
+	MinimalANY bool
 }
 
 // Query is one query the server received.
@@ -196,6 +200,11 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		m.Authoritative, m.RecursionAvailable = false, false
 	case network == "udp" && rule.Truncate, rule.AlwaysTC:
 		m.Truncated = true
+	case rule.MinimalANY && q.Qtype == dns.TypeANY:
+		m.Answer = append(m.Answer, &dns.HINFO{
+			Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeHINFO, Class: dns.ClassINET, Ttl: 3789},
+			Cpu: "RFC8482",
+		})
 	default:
 		s.answer(m, name, q.Qtype, !rule.NoChase)
 	}
