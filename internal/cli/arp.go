@@ -154,7 +154,7 @@ type arpJSON struct {
 }
 
 func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
-	h, err := openHost(opts.Netns)
+	h, err := openHost("arp", opts.Netns)
 	if err != nil {
 		return err
 	}

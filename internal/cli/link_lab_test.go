@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,9 @@ func TestLinkLab(t *testing.T) {
 			`^$`, `198\.51\.100\.0/24 is not on-link: the route goes via 203\.0\.113\.2`},
 		{"route get", []string{"route", "get", "--netns", tp.A, "198.51.100.2"}, 0,
 			`^198\.51\.100\.2 via 203\.0\.113\.2 dev veth-a src 203\.0\.113\.1 table main\n` +
-				`why: [^\n]+\n \*  198\.51\.100\.0/24  via 203\.0\.113\.2 dev veth-a  table main  metric 0  /24  <- chosen\n$`, ""},
+				`why: [^\n]+\n  0:      from all lookup local  matched \(all\): no route in table local, next rule\n` +
+				`  32766:  from all lookup main   matched \(all\): chosen\n` +
+				`the routes of table main [^\n]+\n \*  198\.51\.100\.0/24  via 203\.0\.113\.2 dev veth-a  table main  metric 0  /24  <- chosen\n$`, ""},
 		{"addr", []string{"addr", "--netns", tp.A, "veth-a"}, 0,
 			`^veth-a\t203\.0\.113\.1/24\tglobal\t203\.0\.113\.0/24\t203\.0\.113\.255\t203\.0\.113\.1-203\.0\.113\.254\t254\tpermanent\n` +
 				`veth-a\t2001:db8::1/64\tglobal\t2001:db8::/64\t-\t2001:db8::1-2001:db8::ffff:ffff:ffff:ffff\t18446744073709551615\tnodad,permanent\n` +
@@ -89,7 +92,7 @@ func TestLinkLab(t *testing.T) {
 		{"link shows the bridge", []string{"link", "--netns", tp.R, "br0", "veth-cr"}, 0,
 			`^\d+\tbr0\tbridge\tUP\t[0-9a-f:]{17}\t1500\t<[A-Z_,]+>\t-\t-\n\d+\tveth-cr\tveth\tUP\t` + l.MAC(tp.R, "veth-cr") + `\t1500\t<[A-Z_,]+>\tbr0\tifindex \d+ in another namespace\n$`, ""},
 		{"unknown namespace", []string{"link", "--netns", "netcalc-missing-" + tp.A}, 2,
-			`^$`, `no such network namespace`},
+			`^$`, `^netcalc: link: --netns "netcalc-missing-` + tp.A + `": no such network namespace; 'ip netns list' lists them\n$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,4 +261,151 @@ func childBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// TestRouteGetPolicyLab is the regression test of defect 7 of issue 9:
+// route get must follow the policy routing rules as the kernel does. In a
+// namespace with `ip rule add from 203.0.113.1 lookup 100` (and fwmark,
+// iif and unreachable rules, see testlab.PolicyRouting), netcalc's answer
+// and its rule walk are compared with `ip -j route get` in that namespace:
+// the kernel is the oracle. The old code read no rules and took no 'from',
+// so it named the main table's /26 for a packet from 203.0.113.1.
+func TestRouteGetPolicyLab(t *testing.T) {
+	l := testlab.New(t)
+	ns := l.PolicyRouting()
+	_, v6err := os.Stat("/proc/sys/net/ipv6")
+
+	tests := []struct {
+		args  []string // after the address: from, iif, mark
+		table string   // the table the kernel must use (a check on the lab itself)
+	}{
+		{[]string{"198.51.100.70"}, "main"},
+		{[]string{"198.51.100.70", "from", "203.0.113.1"}, "100"},
+		{[]string{"198.51.100.70", "from", "203.0.113.5"}, "main"},
+		{[]string{"198.51.100.70", "mark", "0x310"}, "200"},
+		{[]string{"198.51.100.70", "mark", "17"}, "main"},
+		{[]string{"198.51.100.70", "from", "203.0.113.1", "mark", "0x10"}, "100"},
+		{[]string{"198.51.100.70", "from", "203.0.113.5", "mark", "0x10"}, "200"},
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d1"}, "300"},
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d0"}, "main"},
+		{[]string{"198.51.100.66", "from", "203.0.113.1"}, "100"},
+		{[]string{"2001:db8:2::9", "from", "2001:db8:1::1"}, "100"},
+		{[]string{"2001:db8:2::9", "from", "2001:db8:1::5"}, "main"},
+	}
+	for _, tt := range tests {
+		name := strings.Join(tt.args, " ")
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(tt.args[0], ":") && v6err != nil {
+				t.Skip("the kernel has no IPv6")
+			}
+			var kernel []struct{ Gateway, Dev, Table string }
+			if err := json.Unmarshal([]byte(l.IP(append([]string{"-j", "-n", ns, "route", "get"}, tt.args...)...)), &kernel); err != nil || len(kernel) != 1 {
+				t.Fatalf("ip -j route get %s: %v %+v", name, err, kernel)
+			}
+			k := kernel[0]
+			if k.Table == "" {
+				k.Table = "main"
+			}
+			if k.Table != tt.table {
+				t.Fatalf("lab broken: the kernel uses table %s for %s; want %s", k.Table, name, tt.table)
+			}
+
+			out, errOut, code := runCLI(t, append([]string{"-o", "json", "route", "get", "--netns", ns}, tt.args...)...)
+			if code != 0 {
+				t.Fatalf("netcalc route get %s: exit %d, stderr %s", name, code, errOut)
+			}
+			var got struct {
+				Route struct {
+					Gateway, Dev string
+					Table        int
+				}
+				Rules []struct {
+					Rule struct {
+						Priority int
+						Table    int
+					}
+					Matched bool
+					Result  string
+				}
+				Candidates []struct{ Gateway, Dev string }
+				Winner     int
+				Note       string
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("netcalc -o json route get %s: %v\n%s", name, err, out)
+			}
+			tableName := func(n int) string {
+				if n == 254 {
+					return "main"
+				}
+				return strconv.Itoa(n)
+			}
+			// The kernel's answer as netcalc reports it.
+			if got.Route.Gateway != k.Gateway || got.Route.Dev != k.Dev || tableName(got.Route.Table) != k.Table {
+				t.Errorf("netcalc route get %s = via %s dev %s table %s; ip route get says via %s dev %s table %s",
+					name, got.Route.Gateway, got.Route.Dev, tableName(got.Route.Table), k.Gateway, k.Dev, k.Table)
+			}
+			// The rule walk: the last rule looked up the kernel's table, and
+			// its winner is the kernel's route.
+			if len(got.Rules) == 0 {
+				t.Fatalf("netcalc route get %s: no rule walk\n%s", name, out)
+			}
+			last := got.Rules[len(got.Rules)-1]
+			if !last.Matched || last.Result != "chosen" || tableName(last.Rule.Table) != k.Table {
+				t.Errorf("netcalc route get %s: the walk ended at rule %d (table %s, %q); the kernel used table %s\n%s",
+					name, last.Rule.Priority, tableName(last.Rule.Table), last.Result, k.Table, out)
+			}
+			if got.Winner < 0 || got.Winner >= len(got.Candidates) || got.Candidates[got.Winner].Gateway != k.Gateway {
+				t.Errorf("netcalc route get %s: winner %d of %+v; the kernel's route is via %s", name, got.Winner, got.Candidates, k.Gateway)
+			}
+			if got.Note != "" {
+				t.Errorf("netcalc route get %s: note %q; want the walk to agree with the kernel", name, got.Note)
+			}
+		})
+	}
+
+	t.Run("text names the rule and the table", func(t *testing.T) {
+		out, _, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "from", "203.0.113.1")
+		want := "198.51.100.70 from 203.0.113.1 via 203.0.113.253 dev d0 table 100\n" +
+			"why: the policy rules (ip rule) in priority order, up to the one whose table answered:\n" +
+			"  0:    from all lookup local        matched (all): no route in table local, next rule\n" +
+			"  100:  from 203.0.113.1 lookup 100  matched (from 203.0.113.1): chosen\n" +
+			"the routes of table 100 containing 198.51.100.70, most specific first; the longest prefix wins:\n" +
+			" *  198.51.100.64/27  via 203.0.113.253 dev d0  table 100  metric 0  /27  <- chosen\n"
+		if code != 0 || out != want {
+			t.Errorf("route get 198.51.100.70 from 203.0.113.1: exit %d\n%s\nwant\n%s", code, out, want)
+		}
+		// The same question by flags.
+		out2, _, _ := runCLI(t, "route", "get", "--netns", ns, "--src", "203.0.113.1", "198.51.100.70")
+		if out2 != want {
+			t.Errorf("route get --src 203.0.113.1 198.51.100.70:\n%s\nwant\n%s", out2, want)
+		}
+	})
+
+	t.Run("unreachable rule", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.200").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get 198.51.100.200 succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.200")
+		if code != 1 || errOut != "netcalc: link: route 198.51.100.200: no route (unreachable rule 400)\n" {
+			t.Errorf("route get 198.51.100.200: exit %d, stderr %q; want exit 1 naming unreachable rule 400", code, errOut)
+		}
+	})
+
+	t.Run("bad tokens are named", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"198.51.100.70", "iif", "nosuch"}, `^netcalc: route get: iif "nosuch": no such interface; the interfaces are lo, `},
+			{[]string{"198.51.100.70", "mark", "0xfoo"}, `^netcalc: route get: mark "0xfoo": not a firewall mark, expected a number 0-4294967295 \(decimal or 0x hex\)\n$`},
+			{[]string{"198.51.100.70", "from", "203.0.113"}, `^netcalc: route get: from: "203\.0\.113": `},
+			{[]string{"198.51.100.70", "from"}, `^netcalc: route get: "from" wants a value after it \(a source address\); run 'netcalc route get --help' for usage\n$`},
+		} {
+			_, errOut, code := runCLI(t, append([]string{"route", "get", "--netns", ns}, c.args...)...)
+			if code != 2 || !regexp.MustCompile(c.want).MatchString(errOut) {
+				t.Errorf("route get %s: exit %d, stderr %q; want exit 2 matching %q", strings.Join(c.args, " "), code, errOut, c.want)
+			}
+		}
+	})
 }
