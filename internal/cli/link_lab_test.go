@@ -66,15 +66,15 @@ func TestLinkLab(t *testing.T) {
 			`^198\.51\.100\.3 is-at ` + l.MAC(tp.E, "veth-e") + ` on veth-d \(rtt `, ""},
 		{"ndp", []string{"arp", "--netns", tp.A, "2001:db8::2"}, 0,
 			`^2001:db8::2 is-at ` + macB + ` on veth-a \(rtt `, ""},
-		{"count and summary", []string{"arp", "--netns", tp.A, "-c", "3", "-t", "0.5", "203.0.113.2"}, 0,
+		{"count and summary", []string{"arp", "--netns", tp.A, "-c", "3", "--timeout", "0.5", "203.0.113.2"}, 0,
 			`^(203\.0\.113\.2 is-at ` + macB + ` on veth-a \(rtt [^\n]+\n){3}--- 203\.0\.113\.2: 3 probes, 3 replies, 0% lost, rtt min/avg/max \S+/\S+/\S+ ---\n$`, ""},
-		{"absent host", []string{"arp", "--netns", tp.A, "-t", "200ms", "-r", "1", "203.0.113.99"}, 1,
+		{"absent host", []string{"arp", "--netns", tp.A, "--timeout", "200ms", "-r", "1", "203.0.113.99"}, 1,
 			`^$`, `^netcalc: link: arp 203\.0\.113\.99 on veth-a: no reply \(2 × 200ms\)\n$`},
 		{"no route", []string{"arp", "--netns", tp.A, "10.0.0.1"}, 1,
 			`^$`, `^netcalc: link: route 10\.0\.0\.1: no route \(network is unreachable\)\n$`},
 		{"loopback refused", []string{"arp", "--netns", tp.A, "-i", "lo", "203.0.113.2"}, 2,
 			`^$`, `loopback: there is no link layer to ask`},
-		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "-t", "500ms", "-r", "1", "--rate", "5000"}, 0,
+		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "--timeout", "500ms", "-r", "1", "--rate", "5000"}, 0,
 			`^198\.51\.100\.1\t` + l.MAC(tp.B, "veth-d") + `\t[^\n]+\tveth-c\tunicast, local\n` +
 				`198\.51\.100\.3\t` + l.MAC(tp.E, "veth-e") + `\t[^\n]+\n` +
 				`198\.51\.100\.4\t` + l.MAC(tp.F, "veth-f") + `\t[^\n]+\n$`, ""},
@@ -159,12 +159,12 @@ func TestLinkLab(t *testing.T) {
 	})
 
 	t.Run("json for a silent host names the next hop", func(t *testing.T) {
-		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "198.51.100.99")
+		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "--timeout", "100ms", "-r", "0", "198.51.100.99")
 		// 198.51.100.99 is off-link from A; the gateway answers for it.
 		if code != 0 || !strings.Contains(out, `"next_hop":"203.0.113.2","on_link":false,"interface":"veth-a"`) {
 			t.Errorf("arp -o json 198.51.100.99: exit %d, %s; want the gateway's answer", code, out)
 		}
-		out, _, code = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "203.0.113.99")
+		out, _, code = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "--timeout", "100ms", "-r", "0", "203.0.113.99")
 		if code != 1 || !strings.Contains(out, `"next_hop":"203.0.113.99","on_link":true,"interface":"veth-a"`) || !strings.Contains(out, `"replies":0`) || !strings.Contains(out, `"error":"link: arp 203.0.113.99 on veth-a: no reply (1 × 100ms)"`) {
 			t.Errorf("arp -o json 203.0.113.99: exit %d, %s; want exit 1, the next hop, 0 replies and the error", code, out)
 		}
