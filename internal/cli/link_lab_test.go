@@ -291,6 +291,7 @@ func TestRouteGetPolicyLab(t *testing.T) {
 		{[]string{"198.51.100.66", "from", "203.0.113.1"}, "100"},
 		{[]string{"2001:db8:2::9", "from", "2001:db8:1::1"}, "100"},
 		{[]string{"2001:db8:2::9", "from", "2001:db8:1::5"}, "main"},
+		{[]string{"2001:db8:2::9"}, "main"},
 	}
 	for _, tt := range tests {
 		name := strings.Join(tt.args, " ")
@@ -389,6 +390,16 @@ func TestRouteGetPolicyLab(t *testing.T) {
 		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.200")
 		if code != 1 || errOut != "netcalc: link: route 198.51.100.200: no route (unreachable rule 400)\n" {
 			t.Errorf("route get 198.51.100.200: exit %d, stderr %q; want exit 1 naming unreachable rule 400", code, errOut)
+		}
+	})
+
+	t.Run("from an address the host does not own", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.70", "from", "198.51.100.9").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get from a foreign address succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "from", "198.51.100.9")
+		if code != 1 || !strings.Contains(errOut, "from 198.51.100.9 is not an address of this host") || !strings.Contains(errOut, "give iif DEV") {
+			t.Errorf("route get from 198.51.100.9: exit %d, stderr %q; want exit 1 explaining that the source is not local", code, errOut)
 		}
 	})
 

@@ -157,6 +157,10 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		if w, werr := walk(); werr == nil && w.Refused != "" && w.Decided >= 0 {
 			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.Refused}
 		}
+		if q.Src.IsValid() && q.Iif == "" && isUnreachable(err) && !h.owns(q.Src) {
+			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute,
+				Detail: "from " + q.Src.String() + " is not an address of this host: a locally generated packet has one of its own (see `netcalc addr`); for a forwarded packet give iif DEV"}
+		}
 		return RouteDecision{}, routeError(target, err)
 	}
 	switch rt.Type {
@@ -192,6 +196,21 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		d.Note += fmt.Sprintf("; rules %v have selectors netcalc does not model", w.Unmodelled)
 	}
 	return d, nil
+}
+
+// owns reports whether a is one of the host's addresses (true when the
+// addresses cannot be listed, so that no wrong advice is given).
+func (h *Host) owns(a netip.Addr) bool {
+	as, err := h.sys.addrs()
+	if err != nil {
+		return true
+	}
+	for _, x := range as {
+		if x.Prefix.Addr().WithZone("") == a.WithZone("") {
+			return true
+		}
+	}
+	return false
 }
 
 // sameRoute reports whether the kernel's answer k came from table route c.

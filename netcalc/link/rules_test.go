@@ -1,6 +1,7 @@
 package link
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -119,5 +120,59 @@ func TestRuleString(t *testing.T) {
 	}
 	if got, want := DefaultRules(4)[1].String(), "from all lookup main"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
+// TestRouteGetQueryWalk checks that Host.RouteGetQuery reports the rule walk
+// and the deciding table's candidates, and says so when the kernel's answer
+// differs from the walk.
+func TestRouteGetQueryWalk(t *testing.T) {
+	f := newFake()
+	pfx, addr := netip.MustParsePrefix, netip.MustParseAddr
+	f.rs = append(f.rs, Route{Dst: pfx("198.51.100.0/24"), Type: Unicast, Gateway: addr("203.0.113.253"), Interface: "eth0", Index: 2, Table: 100})
+	rules := append([]Rule{{Priority: 100, From: pfx("203.0.113.1/32"), Action: ActionLookup, Table: 100, SuppressPrefixLength: -1, SuppressIfgroup: -1}}, DefaultRules(4)...)
+	for _, r := range rules {
+		f.rls = append(f.rls, famRule{4, r})
+	}
+	kernelTable := 100 // what the fake kernel answers for a packet from 203.0.113.1
+	f.get = func(dst, src netip.Addr, oif int) (Route, error) {
+		if src == addr("203.0.113.1") {
+			return Route{Dst: netip.PrefixFrom(dst, 32), Type: Unicast, Gateway: addr("203.0.113.253"), Interface: "eth0", Index: 2, Table: kernelTable}, nil
+		}
+		return Route{Dst: netip.PrefixFrom(dst, 32), Type: Unicast, Gateway: addr("203.0.113.254"), Interface: "eth0", Index: 2, Table: 254}, nil
+	}
+	h := newHost(f, "")
+	ctx := t.Context()
+
+	d, err := h.RouteGetQuery(ctx, RouteQuery{Dst: addr("198.51.100.7"), Src: addr("203.0.113.1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rules) != 2 || d.Rules[1].Rule.Priority != 100 || d.Rules[1].Result != "chosen" || d.Note != "" {
+		t.Errorf("from 203.0.113.1: rules %+v, note %q; want local then rule 100 chosen, no note", d.Rules, d.Note)
+	}
+	if d.Winner != 0 || len(d.Candidates) != 1 || d.Candidates[0].Table != 100 || d.From != addr("203.0.113.1") {
+		t.Errorf("from 203.0.113.1: candidates %+v winner %d; want table 100's /24", d.Candidates, d.Winner)
+	}
+
+	d, err = h.RouteGetQuery(ctx, RouteQuery{Dst: addr("198.51.100.7")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rules) != 3 || !strings.Contains(d.Rules[1].Why, "no source address given") || d.Candidates[d.Winner].Dst != pfx("0.0.0.0/0") {
+		t.Errorf("no source: rules %+v, candidates %+v; want rule 100 skipped and main's default route", d.Rules, d.Candidates)
+	}
+
+	kernelTable = 254 // a kernel that disagrees with the walk
+	d, err = h.RouteGetQuery(ctx, RouteQuery{Dst: addr("198.51.100.7"), Src: addr("203.0.113.1")})
+	if err != nil || !strings.Contains(d.Note, "differs from the rule walk") {
+		t.Errorf("disagreeing kernel: note %q, err %v; want a note", d.Note, err)
+	}
+
+	if _, err := h.RouteGetQuery(ctx, RouteQuery{Dst: addr("198.51.100.7"), Iif: "nosuch0"}); !errors.Is(err, ErrNoInterface) {
+		t.Errorf("iif nosuch0: error %v; want ErrNoInterface", err)
+	}
+	if _, err := h.RouteGetQuery(ctx, RouteQuery{Dst: addr("198.51.100.7"), Src: addr("2001:db8::1")}); !errors.Is(err, ErrInvalidTarget) {
+		t.Errorf("from of the other family: error %v; want ErrInvalidTarget", err)
 	}
 }
