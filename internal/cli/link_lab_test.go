@@ -299,69 +299,7 @@ func TestRouteGetPolicyLab(t *testing.T) {
 			if strings.Contains(tt.args[0], ":") && v6err != nil {
 				t.Skip("the kernel has no IPv6")
 			}
-			var kernel []struct{ Gateway, Dev, Table string }
-			if err := json.Unmarshal([]byte(l.IP(append([]string{"-j", "-n", ns, "route", "get"}, tt.args...)...)), &kernel); err != nil || len(kernel) != 1 {
-				t.Fatalf("ip -j route get %s: %v %+v", name, err, kernel)
-			}
-			k := kernel[0]
-			if k.Table == "" {
-				k.Table = "main"
-			}
-			if k.Table != tt.table {
-				t.Fatalf("lab broken: the kernel uses table %s for %s; want %s", k.Table, name, tt.table)
-			}
-
-			out, errOut, code := runCLI(t, append([]string{"-o", "json", "route", "get", "--netns", ns}, tt.args...)...)
-			if code != 0 {
-				t.Fatalf("netcalc route get %s: exit %d, stderr %s", name, code, errOut)
-			}
-			var got struct {
-				Route struct {
-					Gateway, Dev string
-					Table        int
-				}
-				Rules []struct {
-					Rule struct {
-						Priority int
-						Table    int
-					}
-					Matched bool
-					Result  string
-				}
-				Candidates []struct{ Gateway, Dev string }
-				Winner     int
-				Note       string
-			}
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatalf("netcalc -o json route get %s: %v\n%s", name, err, out)
-			}
-			tableName := func(n int) string {
-				if n == 254 {
-					return "main"
-				}
-				return strconv.Itoa(n)
-			}
-			// The kernel's answer as netcalc reports it.
-			if got.Route.Gateway != k.Gateway || got.Route.Dev != k.Dev || tableName(got.Route.Table) != k.Table {
-				t.Errorf("netcalc route get %s = via %s dev %s table %s; ip route get says via %s dev %s table %s",
-					name, got.Route.Gateway, got.Route.Dev, tableName(got.Route.Table), k.Gateway, k.Dev, k.Table)
-			}
-			// The rule walk: the last rule looked up the kernel's table, and
-			// its winner is the kernel's route.
-			if len(got.Rules) == 0 {
-				t.Fatalf("netcalc route get %s: no rule walk\n%s", name, out)
-			}
-			last := got.Rules[len(got.Rules)-1]
-			if !last.Matched || last.Result != "chosen" || tableName(last.Rule.Table) != k.Table {
-				t.Errorf("netcalc route get %s: the walk ended at rule %d (table %s, %q); the kernel used table %s\n%s",
-					name, last.Rule.Priority, tableName(last.Rule.Table), last.Result, k.Table, out)
-			}
-			if got.Winner < 0 || got.Winner >= len(got.Candidates) || got.Candidates[got.Winner].Gateway != k.Gateway {
-				t.Errorf("netcalc route get %s: winner %d of %+v; the kernel's route is via %s", name, got.Winner, got.Candidates, k.Gateway)
-			}
-			if got.Note != "" {
-				t.Errorf("netcalc route get %s: note %q; want the walk to agree with the kernel", name, got.Note)
-			}
+			compareRouteGet(t, l, ns, tt.args, tt.table)
 		})
 	}
 
@@ -417,6 +355,170 @@ func TestRouteGetPolicyLab(t *testing.T) {
 			if code != 2 || !regexp.MustCompile(c.want).MatchString(errOut) {
 				t.Errorf("route get %s: exit %d, stderr %q; want exit 2 matching %q", strings.Join(c.args, " "), code, errOut, c.want)
 			}
+		}
+	})
+}
+
+// compareRouteGet runs `ip -j route get ARGS` and `netcalc -o json route
+// get ARGS` in namespace ns and fails unless both name the same route and
+// table (want, as ip names it), and netcalc's rule walk ends at a rule
+// that looked up that table and chose that route.
+func compareRouteGet(t *testing.T, l *testlab.Lab, ns string, args []string, table string) {
+	t.Helper()
+	name := strings.Join(args, " ")
+	var kernel []struct{ Gateway, Dev, Table string }
+	if err := json.Unmarshal([]byte(l.IP(append([]string{"-j", "-n", ns, "route", "get"}, args...)...)), &kernel); err != nil || len(kernel) != 1 {
+		t.Fatalf("ip -j route get %s: %v %+v", name, err, kernel)
+	}
+	k := kernel[0]
+	if k.Table == "" {
+		k.Table = "main"
+	}
+	if k.Table != table {
+		t.Fatalf("lab broken: the kernel uses table %s for %s; want %s", k.Table, name, table)
+	}
+
+	out, errOut, code := runCLI(t, append([]string{"-o", "json", "route", "get", "--netns", ns}, args...)...)
+	if code != 0 {
+		t.Fatalf("netcalc route get %s: exit %d, stderr %s", name, code, errOut)
+	}
+	var got struct {
+		Route struct {
+			Gateway, Dev string
+			Table        int
+		}
+		Rules []struct {
+			Rule struct {
+				Priority int
+				Table    int
+			}
+			Matched bool
+			Result  string
+		}
+		Candidates []struct{ Gateway, Dev string }
+		Winner     int
+		Note       string
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("netcalc -o json route get %s: %v\n%s", name, err, out)
+	}
+	tableName := func(n int) string {
+		if n == 254 {
+			return "main"
+		}
+		return strconv.Itoa(n)
+	}
+	// The kernel's answer as netcalc reports it.
+	if got.Route.Gateway != k.Gateway || got.Route.Dev != k.Dev || tableName(got.Route.Table) != k.Table {
+		t.Errorf("netcalc route get %s = via %s dev %s table %s; ip route get says via %s dev %s table %s",
+			name, got.Route.Gateway, got.Route.Dev, tableName(got.Route.Table), k.Gateway, k.Dev, k.Table)
+	}
+	// The rule walk: the last rule looked up the kernel's table, and
+	// its winner is the kernel's route.
+	if len(got.Rules) == 0 {
+		t.Fatalf("netcalc route get %s: no rule walk\n%s", name, out)
+	}
+	last := got.Rules[len(got.Rules)-1]
+	if !last.Matched || last.Result != "chosen" || tableName(last.Rule.Table) != k.Table {
+		t.Errorf("netcalc route get %s: the walk ended at rule %d (table %s, %q); the kernel used table %s\n%s",
+			name, last.Rule.Priority, tableName(last.Rule.Table), last.Result, k.Table, out)
+	}
+	if got.Winner < 0 || got.Winner >= len(got.Candidates) || got.Candidates[got.Winner].Gateway != k.Gateway {
+		t.Errorf("netcalc route get %s: winner %d of %+v; the kernel's route is via %s", name, got.Winner, got.Candidates, k.Gateway)
+	}
+	if got.Note != "" {
+		t.Errorf("netcalc route get %s: note %q; want the walk to agree with the kernel", name, got.Note)
+	}
+}
+
+// TestRuleLab compares `netcalc rule` with `ip rule` (text and JSON) on a
+// namespace with every kind of rule, and route get's walk through them
+// (goto, nop, not, suppress_prefixlength, oif, prohibit) with the kernel's.
+func TestRuleLab(t *testing.T) {
+	l := testlab.New(t)
+	ns := l.PolicyRouting()
+	for _, r := range [][]string{
+		{"from", "203.0.113.0/24", "to", "198.51.100.0/24", "goto", "32766", "pref", "50"},
+		{"iif", "lo", "oif", "d0", "lookup", "100", "pref", "60"},
+		{"ipproto", "tcp", "dport", "80-90", "lookup", "100", "pref", "70"},
+		{"uidrange", "1000-2000", "blackhole", "pref", "80"},
+		{"fwmark", "5", "prohibit", "pref", "90"},
+		{"nop", "pref", "95"},
+		{"not", "fwmark", "0x20", "table", "500", "suppress_prefixlength", "0", "pref", "500"},
+	} {
+		l.IP(append([]string{"-n", ns, "rule", "add"}, r...)...)
+	}
+	l.Route(ns, "default", "via", "203.0.113.250", "table", "500")
+	l.Route(ns, "198.51.100.64/30", "via", "203.0.113.249", "table", "500")
+
+	t.Run("text is ip rule's", func(t *testing.T) {
+		for _, fam := range []string{"4", "6"} {
+			out, errOut, code := runCLI(t, "rule", "--netns", ns, "--ipv"+fam)
+			want := l.IP("-"+fam, "-n", ns, "rule")
+			if code != 0 || out != want {
+				t.Errorf("netcalc rule --ipv%s: exit %d, stderr %q\n%s\nip -%s rule:\n%s", fam, code, errOut, out, fam, want)
+			}
+		}
+		out, _, _ := runCLI(t, "rule", "--netns", ns)
+		if want := "IPv4:\n" + l.IP("-n", ns, "rule") + "\nIPv6:\n" + l.IP("-6", "-n", ns, "rule"); out != want {
+			t.Errorf("netcalc rule:\n%s\nwant\n%s", out, want)
+		}
+	})
+
+	t.Run("json has ip -j rule's fields", func(t *testing.T) {
+		out, _, code := runCLI(t, "-o", "json", "rule", "--netns", ns, "--ipv4")
+		var ip []map[string]any
+		if err := json.Unmarshal([]byte(l.IP("-j", "-n", ns, "rule")), &ip); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || len(lines) != len(ip) {
+			t.Fatalf("netcalc -o json rule: exit %d, %d lines; ip -j rule has %d rules\n%s", code, len(lines), len(ip), out)
+		}
+		for i, line := range lines {
+			var got map[string]any
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatalf("line %d: %v", i+1, err)
+			}
+			for k, v := range ip[i] {
+				g, ok := got[k]
+				// ip writes switches such as "not" and "nop" as null.
+				if !ok || (v != nil && g != v) || (v == nil && g != true) {
+					t.Errorf("rule %v: %s = %v; ip -j rule says %v\n%s", ip[i]["priority"], k, g, v, line)
+				}
+			}
+			for k := range got {
+				if _, ok := ip[i][k]; !ok && k != "family" {
+					t.Errorf("rule %v: field %s that ip -j rule does not have\n%s", ip[i]["priority"], k, line)
+				}
+			}
+		}
+	})
+
+	for _, c := range []struct {
+		args  []string
+		table string
+	}{
+		{[]string{"198.51.100.66"}, "500"},                                         // not fwmark 0x20: table 500's /30
+		{[]string{"198.51.100.70"}, "main"},                                        // table 500's default route suppressed
+		{[]string{"198.51.100.70", "from", "203.0.113.1"}, "main"},                 // goto 32766 skips rule 100
+		{[]string{"198.51.100.70", "mark", "0x20"}, "main"},                        // not fwmark 0x20 does not match
+		{[]string{"198.51.100.70", "oif", "d0"}, "100"},                            // iif lo oif d0
+		{[]string{"198.51.100.70", "from", "203.0.113.5", "mark", "0x10"}, "main"}, // goto 32766 first
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d1", "mark", "0x10"}, "200"},
+	} {
+		t.Run("route get "+strings.Join(c.args, " "), func(t *testing.T) {
+			compareRouteGet(t, l, ns, c.args, c.table)
+		})
+	}
+
+	t.Run("prohibit rule", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.70", "mark", "5").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get mark 5 succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "mark", "5")
+		if code != 1 || errOut != "netcalc: link: route 198.51.100.70: no route (prohibit rule 90)\n" {
+			t.Errorf("route get mark 5: exit %d, stderr %q; want exit 1 naming prohibit rule 90", code, errOut)
 		}
 	})
 }

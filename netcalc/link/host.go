@@ -290,3 +290,21 @@ func routeError(target netip.Addr, err error) error {
 
 // isPermission reports whether err is the kernel refusing a raw socket.
 func isPermission(err error) bool { return errors.Is(err, os.ErrPermission) }
+
+// Rules returns the policy routing rules (`ip rule`) of one family, 4 or
+// 6, in priority order (the order the kernel tries them). Reading them
+// needs no privilege.
+func (h *Host) Rules(ctx context.Context, fam int) ([]Rule, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 4 && fam != 6 {
+		return nil, &Error{Op: "rules", Err: ErrInvalidTarget, Detail: "family must be 4 or 6"}
+	}
+	rs, err := h.sys.rules(fam)
+	if err != nil {
+		return nil, &Error{Op: "rules", Err: errors.New("listing the policy rules"), Cause: err}
+	}
+	slices.SortStableFunc(rs, func(a, b Rule) int { return cmp.Compare(a.Priority, b.Priority) })
+	return rs, nil
+}

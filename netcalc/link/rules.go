@@ -126,7 +126,7 @@ func (r Rule) String() string {
 		b = append(b, fmt.Sprintf("uidrange %d-%d", r.UIDRange[0], r.UIDRange[1]))
 	}
 	if r.IPProto != 0 {
-		b = append(b, fmt.Sprintf("ipproto %d", r.IPProto))
+		b = append(b, "ipproto "+ProtoName(r.IPProto))
 	}
 	if r.Sport != nil {
 		b = append(b, portRange("sport", *r.Sport))
@@ -423,3 +423,25 @@ func selectorsMatch(r Rule, q RouteQuery) (bool, string) {
 	}
 	return true, strings.Join(ok, ", ")
 }
+
+// ProtoName names an IP protocol number as iproute2 does ("tcp", "udp",
+// "icmp", "ipv6-icmp", "sctp"), or gives the number.
+func ProtoName(p int) string {
+	switch p {
+	case 1:
+		return "icmp"
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	case 58:
+		return "ipv6-icmp"
+	case 132:
+		return "sctp"
+	}
+	return itoa(p)
+}
+
+// TableName names a routing table as iproute2 does: "local", "main",
+// "default" or the number.
+func TableName(t int) string { return tableName(t) }
