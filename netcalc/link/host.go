@@ -119,6 +119,9 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	if err := ctx.Err(); err != nil {
 		return RouteDecision{}, err
 	}
+	if q.Iif != "" {
+		q.UID = ^uint32(0) // the kernel's INVALID_UID: a forwarded packet has no user
+	}
 	req := routeRequest{dst: target, src: q.Src, mark: q.Mark}
 	if q.Oif == "" && target.Zone() != "" {
 		q.Oif = target.Zone()

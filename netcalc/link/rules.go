@@ -181,7 +181,8 @@ type RouteQuery struct {
 	Oif  string     `json:"oif,omitempty"`
 	Mark uint32     `json:"mark,omitempty"`
 	// UID is the user the lookup is made for (ip route get uses the
-	// caller's); it matters only for uidrange rules.
+	// caller's; Host.RouteGetQuery sets 0xffffffff, no user, when Iif is
+	// given); it matters only for uidrange rules.
 	UID uint32 `json:"-"`
 }
 
