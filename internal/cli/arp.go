@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
@@ -60,7 +61,7 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 		Example: `  sudo netcalc arp 192.168.1.1
   sudo netcalc arp 2001:db8::2 -c 3
   netcalc arp --cache 192.168.1.1 -o json
-  sudo netcalc arp --scan 198.51.100.0/24 -t 200ms
+  sudo netcalc arp --scan 198.51.100.0/24 --timeout 200ms
   sudo netcalc arp --netns lab1 203.0.113.2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
@@ -74,7 +75,7 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 			case opts.Retries < 0:
 				return BadInputf("arp: -r/--retries: %d is negative", opts.Retries)
 			case opts.Timeout <= 0:
-				return BadInputf("arp: -t/--timeout: %v is not a positive duration", opts.Timeout)
+				return BadInputf("arp: --timeout: %v is not a positive duration", opts.Timeout)
 			case opts.Rate <= 0:
 				return BadInputf("arp: --rate: %v is not a positive rate", opts.Rate)
 			case opts.Scan != "" && opts.Cache:
@@ -90,15 +91,52 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 	f.StringVarP(&opts.Interface, "interface", "i", "", "send on this interface (default: the one the route uses)")
 	f.IntVarP(&opts.Count, "count", "c", 1, "number of probes to send to each target")
 	opts.Timeout = time.Second
-	f.VarP(&durationValue{&opts.Timeout}, "timeout", "t", "how long each request waits for a reply (e.g. 500ms; a bare number is seconds)")
+	f.Var(&durationValue{&opts.Timeout}, "timeout", "how long each request waits for a reply (e.g. 500ms; a bare number is seconds)")
 	f.Lookup("timeout").DefValue = "1s"
+	deprecatedShorthand(env, f, "t", "timeout")
 	f.IntVarP(&opts.Retries, "retries", "r", 2, "requests resent when one times out, per probe")
-	f.StringVar(&opts.Source, "source", "", "sender IP address of the requests (default: the route's preferred source)")
+	f.StringVar(&opts.Source, "src", "", "sender IP address of the requests (default: the route's preferred source)")
+	aliasFlag(env, f, "source", "src")
 	f.BoolVar(&opts.Cache, "cache", false, "answer from the kernel's neighbour table only; needs no privilege")
 	f.StringVar(&opts.Scan, "scan", "", "probe every host of this on-link IPv4 prefix and list those that answer")
 	f.Float64Var(&opts.Rate, "rate", 1000, "with --scan, the most requests per second")
 	addNetnsFlag(cmd, &opts.Netns)
 	return cmd
+}
+
+// deprecatedShorthand keeps -short working as a hidden, deprecated spelling
+// of --long (netcalc's one grammar gives -t to resolve's --type): using it
+// writes one warning to env's standard error. The hidden flag's long name
+// is the letter itself, so it shows nowhere in --help.
+func deprecatedShorthand(env *Env, fs *pflag.FlagSet, short, long string) {
+	f := fs.Lookup(long)
+	if f == nil {
+		panic("deprecatedShorthand: no flag --" + long)
+	}
+	fs.AddFlag(&pflag.Flag{
+		Name:      short,
+		Shorthand: short,
+		Usage:     "deprecated shorthand of --" + long,
+		Value:     &deprecatedShort{Value: f.Value, env: env, short: short, long: long},
+		DefValue:  f.DefValue,
+		Hidden:    true,
+	})
+}
+
+// deprecatedShort forwards to the flag's value and warns once.
+type deprecatedShort struct {
+	pflag.Value
+	env         *Env
+	short, long string
+	warned      bool
+}
+
+func (d *deprecatedShort) Set(s string) error {
+	if !d.warned {
+		d.warned = true
+		d.env.Warnf("-%s is deprecated: use --%s", d.short, d.long)
+	}
+	return d.Value.Set(s)
 }
 
 // durationValue is a flag accepting Go durations ("250ms") or plain
@@ -154,7 +192,7 @@ type arpJSON struct {
 }
 
 func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
-	h, err := openHost(opts.Netns)
+	h, err := openHost("arp", opts.Netns)
 	if err != nil {
 		return err
 	}
@@ -163,7 +201,7 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 	if opts.Source != "" {
 		src, err := netip.ParseAddr(opts.Source)
 		if err != nil {
-			return BadInputf("arp: --source: %q is not an IP address", opts.Source)
+			return BadInputf("arp: --src: %s is not an IP address", quoteToken(opts.Source))
 		}
 		r.Source = src
 	}

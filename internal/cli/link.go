@@ -49,14 +49,22 @@ func addNetnsFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "netns", "", "run inside the named network namespace (see 'ip netns list'; needs root)")
 }
 
-// openHost opens the link-layer view of the namespace, mapping failures to
-// exit codes.
-func openHost(netns string) (*link.Host, error) {
+// openHost opens the link-layer view of the namespace for command cmd,
+// mapping failures to exit codes and a namespace problem to one sentence
+// that names the --netns value.
+func openHost(cmd, netns string) (*link.Host, error) {
 	h, err := link.Open(netns)
-	if err != nil {
-		return nil, linkErr(err)
+	switch {
+	case err == nil:
+		return h, nil
+	case errors.Is(err, link.ErrNoNamespace) && strings.ContainsAny(netns, "/\x00"):
+		return nil, BadInputf("%s: --netns %s: not a namespace name, expected a name that 'ip netns list' shows", cmd, quoteToken(netns))
+	case errors.Is(err, link.ErrNoNamespace):
+		return nil, BadInputf("%s: --netns %s: no such network namespace; 'ip netns list' lists them", cmd, quoteToken(netns))
+	case errors.Is(err, link.ErrNetnsPermission):
+		return nil, BadInputf("%s: --netns %s: entering another network namespace needs root (CAP_SYS_ADMIN)", cmd, quoteToken(netns))
 	}
-	return h, nil
+	return nil, linkErr(err)
 }
 
 // linkErr maps a netcalc/link error to its exit status: no reply, no route
@@ -80,7 +88,7 @@ func linkErr(err error) error {
 }
 
 func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
-	h, err := openHost(opts.Netns)
+	h, err := openHost("link", opts.Netns)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ type addrJSON struct {
 }
 
 func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
-	h, err := openHost(opts.Netns)
+	h, err := openHost("addr", opts.Netns)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,15 +66,15 @@ func TestLinkLab(t *testing.T) {
 			`^198\.51\.100\.3 is-at ` + l.MAC(tp.E, "veth-e") + ` on veth-d \(rtt `, ""},
 		{"ndp", []string{"arp", "--netns", tp.A, "2001:db8::2"}, 0,
 			`^2001:db8::2 is-at ` + macB + ` on veth-a \(rtt `, ""},
-		{"count and summary", []string{"arp", "--netns", tp.A, "-c", "3", "-t", "0.5", "203.0.113.2"}, 0,
+		{"count and summary", []string{"arp", "--netns", tp.A, "-c", "3", "--timeout", "0.5", "203.0.113.2"}, 0,
 			`^(203\.0\.113\.2 is-at ` + macB + ` on veth-a \(rtt [^\n]+\n){3}--- 203\.0\.113\.2: 3 probes, 3 replies, 0% lost, rtt min/avg/max \S+/\S+/\S+ ---\n$`, ""},
-		{"absent host", []string{"arp", "--netns", tp.A, "-t", "200ms", "-r", "1", "203.0.113.99"}, 1,
+		{"absent host", []string{"arp", "--netns", tp.A, "--timeout", "200ms", "-r", "1", "203.0.113.99"}, 1,
 			`^$`, `^netcalc: link: arp 203\.0\.113\.99 on veth-a: no reply \(2 × 200ms\)\n$`},
 		{"no route", []string{"arp", "--netns", tp.A, "10.0.0.1"}, 1,
 			`^$`, `^netcalc: link: route 10\.0\.0\.1: no route \(network is unreachable\)\n$`},
 		{"loopback refused", []string{"arp", "--netns", tp.A, "-i", "lo", "203.0.113.2"}, 2,
 			`^$`, `loopback: there is no link layer to ask`},
-		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "-t", "500ms", "-r", "1", "--rate", "5000"}, 0,
+		{"scan finds exactly the live hosts", []string{"arp", "--netns", tp.C, "--scan", "198.51.100.0/24", "--timeout", "500ms", "-r", "1", "--rate", "5000"}, 0,
 			`^198\.51\.100\.1\t` + l.MAC(tp.B, "veth-d") + `\t[^\n]+\tveth-c\tunicast, local\n` +
 				`198\.51\.100\.3\t` + l.MAC(tp.E, "veth-e") + `\t[^\n]+\n` +
 				`198\.51\.100\.4\t` + l.MAC(tp.F, "veth-f") + `\t[^\n]+\n$`, ""},
@@ -81,7 +82,9 @@ func TestLinkLab(t *testing.T) {
 			`^$`, `198\.51\.100\.0/24 is not on-link: the route goes via 203\.0\.113\.2`},
 		{"route get", []string{"route", "get", "--netns", tp.A, "198.51.100.2"}, 0,
 			`^198\.51\.100\.2 via 203\.0\.113\.2 dev veth-a src 203\.0\.113\.1 table main\n` +
-				`why: [^\n]+\n \*  198\.51\.100\.0/24  via 203\.0\.113\.2 dev veth-a  table main  metric 0  /24  <- chosen\n$`, ""},
+				`why: [^\n]+\n  0:      from all lookup local  matched \(all\): no route in table local, next rule\n` +
+				`  32766:  from all lookup main   matched \(all\): chosen\n` +
+				`the routes of table main [^\n]+\n \*  198\.51\.100\.0/24  via 203\.0\.113\.2 dev veth-a  table main  metric 0  /24  <- chosen\n$`, ""},
 		{"addr", []string{"addr", "--netns", tp.A, "veth-a"}, 0,
 			`^veth-a\t203\.0\.113\.1/24\tglobal\t203\.0\.113\.0/24\t203\.0\.113\.255\t203\.0\.113\.1-203\.0\.113\.254\t254\tpermanent\n` +
 				`veth-a\t2001:db8::1/64\tglobal\t2001:db8::/64\t-\t2001:db8::1-2001:db8::ffff:ffff:ffff:ffff\t18446744073709551615\tnodad,permanent\n` +
@@ -89,7 +92,7 @@ func TestLinkLab(t *testing.T) {
 		{"link shows the bridge", []string{"link", "--netns", tp.R, "br0", "veth-cr"}, 0,
 			`^\d+\tbr0\tbridge\tUP\t[0-9a-f:]{17}\t1500\t<[A-Z_,]+>\t-\t-\n\d+\tveth-cr\tveth\tUP\t` + l.MAC(tp.R, "veth-cr") + `\t1500\t<[A-Z_,]+>\tbr0\tifindex \d+ in another namespace\n$`, ""},
 		{"unknown namespace", []string{"link", "--netns", "netcalc-missing-" + tp.A}, 2,
-			`^$`, `no such network namespace`},
+			`^$`, `^netcalc: link: --netns "netcalc-missing-` + tp.A + `": no such network namespace; 'ip netns list' lists them\n$`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,12 +159,12 @@ func TestLinkLab(t *testing.T) {
 	})
 
 	t.Run("json for a silent host names the next hop", func(t *testing.T) {
-		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "198.51.100.99")
+		out, _, code := runCLI(t, "-o", "json", "arp", "--netns", tp.A, "--timeout", "100ms", "-r", "0", "198.51.100.99")
 		// 198.51.100.99 is off-link from A; the gateway answers for it.
 		if code != 0 || !strings.Contains(out, `"next_hop":"203.0.113.2","on_link":false,"interface":"veth-a"`) {
 			t.Errorf("arp -o json 198.51.100.99: exit %d, %s; want the gateway's answer", code, out)
 		}
-		out, _, code = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "-t", "100ms", "-r", "0", "203.0.113.99")
+		out, _, code = runCLI(t, "-o", "json", "arp", "--netns", tp.A, "--timeout", "100ms", "-r", "0", "203.0.113.99")
 		if code != 1 || !strings.Contains(out, `"next_hop":"203.0.113.99","on_link":true,"interface":"veth-a"`) || !strings.Contains(out, `"replies":0`) || !strings.Contains(out, `"error":"link: arp 203.0.113.99 on veth-a: no reply (1 × 100ms)"`) {
 			t.Errorf("arp -o json 203.0.113.99: exit %d, %s; want exit 1, the next hop, 0 replies and the error", code, out)
 		}
@@ -258,4 +261,264 @@ func childBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return bin
+}
+
+// TestRouteGetPolicyLab is the regression test of defect 7 of issue 9:
+// route get must follow the policy routing rules as the kernel does. In a
+// namespace with `ip rule add from 203.0.113.1 lookup 100` (and fwmark,
+// iif and unreachable rules, see testlab.PolicyRouting), netcalc's answer
+// and its rule walk are compared with `ip -j route get` in that namespace:
+// the kernel is the oracle. The old code read no rules and took no 'from',
+// so it named the main table's /26 for a packet from 203.0.113.1.
+func TestRouteGetPolicyLab(t *testing.T) {
+	l := testlab.New(t)
+	ns := l.PolicyRouting()
+	_, v6err := os.Stat("/proc/sys/net/ipv6")
+
+	tests := []struct {
+		args  []string // after the address: from, iif, mark
+		table string   // the table the kernel must use (a check on the lab itself)
+	}{
+		{[]string{"198.51.100.70"}, "main"},
+		{[]string{"198.51.100.70", "from", "203.0.113.1"}, "100"},
+		{[]string{"198.51.100.70", "from", "203.0.113.5"}, "main"},
+		{[]string{"198.51.100.70", "mark", "0x310"}, "200"},
+		{[]string{"198.51.100.70", "mark", "17"}, "main"},
+		{[]string{"198.51.100.70", "from", "203.0.113.1", "mark", "0x10"}, "100"},
+		{[]string{"198.51.100.70", "from", "203.0.113.5", "mark", "0x10"}, "200"},
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d1"}, "300"},
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d0"}, "main"},
+		{[]string{"198.51.100.66", "from", "203.0.113.1"}, "100"},
+		{[]string{"2001:db8:2::9", "from", "2001:db8:1::1"}, "100"},
+		{[]string{"2001:db8:2::9", "from", "2001:db8:1::5"}, "main"},
+		{[]string{"2001:db8:2::9"}, "main"},
+	}
+	for _, tt := range tests {
+		name := strings.Join(tt.args, " ")
+		t.Run(name, func(t *testing.T) {
+			if strings.Contains(tt.args[0], ":") && v6err != nil {
+				t.Skip("the kernel has no IPv6")
+			}
+			compareRouteGet(t, l, ns, tt.args, tt.table)
+		})
+	}
+
+	t.Run("text names the rule and the table", func(t *testing.T) {
+		out, _, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "from", "203.0.113.1")
+		want := "198.51.100.70 from 203.0.113.1 via 203.0.113.253 dev d0 table 100\n" +
+			"why: the policy rules (ip rule) in priority order, up to the one whose table answered:\n" +
+			"  0:    from all lookup local        matched (all): no route in table local, next rule\n" +
+			"  100:  from 203.0.113.1 lookup 100  matched (from 203.0.113.1): chosen\n" +
+			"the routes of table 100 containing 198.51.100.70, most specific first; the longest prefix wins:\n" +
+			" *  198.51.100.64/27  via 203.0.113.253 dev d0  table 100  metric 0  /27  <- chosen\n"
+		if code != 0 || out != want {
+			t.Errorf("route get 198.51.100.70 from 203.0.113.1: exit %d\n%s\nwant\n%s", code, out, want)
+		}
+		// The same question by flags.
+		out2, _, _ := runCLI(t, "route", "get", "--netns", ns, "--src", "203.0.113.1", "198.51.100.70")
+		if out2 != want {
+			t.Errorf("route get --src 203.0.113.1 198.51.100.70:\n%s\nwant\n%s", out2, want)
+		}
+	})
+
+	t.Run("unreachable rule", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.200").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get 198.51.100.200 succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.200")
+		if code != 1 || errOut != "netcalc: link: route 198.51.100.200: no route (unreachable rule 400)\n" {
+			t.Errorf("route get 198.51.100.200: exit %d, stderr %q; want exit 1 naming unreachable rule 400", code, errOut)
+		}
+	})
+
+	t.Run("from an address the host does not own", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.70", "from", "198.51.100.9").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get from a foreign address succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "from", "198.51.100.9")
+		if code != 1 || !strings.Contains(errOut, "from 198.51.100.9 is not an address of this host") || !strings.Contains(errOut, "give iif DEV") {
+			t.Errorf("route get from 198.51.100.9: exit %d, stderr %q; want exit 1 explaining that the source is not local", code, errOut)
+		}
+	})
+
+	t.Run("bad tokens are named", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"198.51.100.70", "iif", "nosuch"}, `^netcalc: route get: iif "nosuch": no such interface; the interfaces are lo, `},
+			{[]string{"198.51.100.70", "mark", "0xfoo"}, `^netcalc: route get: mark "0xfoo": not a firewall mark, expected a number 0-4294967295 \(decimal or 0x hex\)\n$`},
+			{[]string{"198.51.100.70", "from", "203.0.113"}, `^netcalc: route get: from: "203\.0\.113": `},
+			{[]string{"198.51.100.70", "from"}, `^netcalc: route get: "from" wants a value after it \(a source address\); run 'netcalc route get --help' for usage\n$`},
+		} {
+			_, errOut, code := runCLI(t, append([]string{"route", "get", "--netns", ns}, c.args...)...)
+			if code != 2 || !regexp.MustCompile(c.want).MatchString(errOut) {
+				t.Errorf("route get %s: exit %d, stderr %q; want exit 2 matching %q", strings.Join(c.args, " "), code, errOut, c.want)
+			}
+		}
+	})
+}
+
+// compareRouteGet runs `ip -j route get ARGS` and `netcalc -o json route
+// get ARGS` in namespace ns and fails unless both name the same route and
+// table (want, as ip names it), and netcalc's rule walk ends at a rule
+// that looked up that table and chose that route.
+func compareRouteGet(t *testing.T, l *testlab.Lab, ns string, args []string, table string) {
+	t.Helper()
+	name := strings.Join(args, " ")
+	var kernel []struct{ Gateway, Dev, Table string }
+	if err := json.Unmarshal([]byte(l.IP(append([]string{"-j", "-n", ns, "route", "get"}, args...)...)), &kernel); err != nil || len(kernel) != 1 {
+		t.Fatalf("ip -j route get %s: %v %+v", name, err, kernel)
+	}
+	k := kernel[0]
+	if k.Table == "" {
+		k.Table = "main"
+	}
+	if k.Table != table {
+		t.Fatalf("lab broken: the kernel uses table %s for %s; want %s", k.Table, name, table)
+	}
+
+	out, errOut, code := runCLI(t, append([]string{"-o", "json", "route", "get", "--netns", ns}, args...)...)
+	if code != 0 {
+		t.Fatalf("netcalc route get %s: exit %d, stderr %s", name, code, errOut)
+	}
+	var got struct {
+		Route struct {
+			Gateway, Dev string
+			Table        int
+		}
+		Rules []struct {
+			Rule struct {
+				Priority int
+				Table    int
+			}
+			Matched bool
+			Result  string
+		}
+		Candidates []struct{ Gateway, Dev string }
+		Winner     int
+		Note       string
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("netcalc -o json route get %s: %v\n%s", name, err, out)
+	}
+	tableName := func(n int) string {
+		if n == 254 {
+			return "main"
+		}
+		return strconv.Itoa(n)
+	}
+	// The kernel's answer as netcalc reports it.
+	if got.Route.Gateway != k.Gateway || got.Route.Dev != k.Dev || tableName(got.Route.Table) != k.Table {
+		t.Errorf("netcalc route get %s = via %s dev %s table %s; ip route get says via %s dev %s table %s",
+			name, got.Route.Gateway, got.Route.Dev, tableName(got.Route.Table), k.Gateway, k.Dev, k.Table)
+	}
+	// The rule walk: the last rule looked up the kernel's table, and
+	// its winner is the kernel's route.
+	if len(got.Rules) == 0 {
+		t.Fatalf("netcalc route get %s: no rule walk\n%s", name, out)
+	}
+	last := got.Rules[len(got.Rules)-1]
+	if !last.Matched || last.Result != "chosen" || tableName(last.Rule.Table) != k.Table {
+		t.Errorf("netcalc route get %s: the walk ended at rule %d (table %s, %q); the kernel used table %s\n%s",
+			name, last.Rule.Priority, tableName(last.Rule.Table), last.Result, k.Table, out)
+	}
+	if got.Winner < 0 || got.Winner >= len(got.Candidates) || got.Candidates[got.Winner].Gateway != k.Gateway {
+		t.Errorf("netcalc route get %s: winner %d of %+v; the kernel's route is via %s", name, got.Winner, got.Candidates, k.Gateway)
+	}
+	if got.Note != "" {
+		t.Errorf("netcalc route get %s: note %q; want the walk to agree with the kernel", name, got.Note)
+	}
+}
+
+// TestRuleLab compares `netcalc rule` with `ip rule` (text and JSON) on a
+// namespace with every kind of rule, and route get's walk through them
+// (goto, nop, not, suppress_prefixlength, oif, prohibit) with the kernel's.
+func TestRuleLab(t *testing.T) {
+	l := testlab.New(t)
+	ns := l.PolicyRouting()
+	for _, r := range [][]string{
+		{"from", "203.0.113.0/24", "to", "198.51.100.0/24", "goto", "32766", "pref", "50"},
+		{"iif", "lo", "oif", "d0", "lookup", "100", "pref", "60"},
+		{"ipproto", "tcp", "dport", "80-90", "lookup", "100", "pref", "70"},
+		{"uidrange", "1000-2000", "blackhole", "pref", "80"},
+		{"fwmark", "5", "prohibit", "pref", "90"},
+		{"nop", "pref", "95"},
+		{"not", "fwmark", "0x20", "table", "500", "suppress_prefixlength", "0", "pref", "500"},
+	} {
+		l.IP(append([]string{"-n", ns, "rule", "add"}, r...)...)
+	}
+	l.Route(ns, "default", "via", "203.0.113.250", "table", "500")
+	l.Route(ns, "198.51.100.64/30", "via", "203.0.113.249", "table", "500")
+
+	t.Run("text is ip rule's", func(t *testing.T) {
+		for _, fam := range []string{"4", "6"} {
+			out, errOut, code := runCLI(t, "rule", "--netns", ns, "--ipv"+fam)
+			want := l.IP("-"+fam, "-n", ns, "rule")
+			if code != 0 || out != want {
+				t.Errorf("netcalc rule --ipv%s: exit %d, stderr %q\n%s\nip -%s rule:\n%s", fam, code, errOut, out, fam, want)
+			}
+		}
+		out, _, _ := runCLI(t, "rule", "--netns", ns)
+		if want := "IPv4:\n" + l.IP("-n", ns, "rule") + "\nIPv6:\n" + l.IP("-6", "-n", ns, "rule"); out != want {
+			t.Errorf("netcalc rule:\n%s\nwant\n%s", out, want)
+		}
+	})
+
+	t.Run("json has ip -j rule's fields", func(t *testing.T) {
+		out, _, code := runCLI(t, "-o", "json", "rule", "--netns", ns, "--ipv4")
+		var ip []map[string]any
+		if err := json.Unmarshal([]byte(l.IP("-j", "-n", ns, "rule")), &ip); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || len(lines) != len(ip) {
+			t.Fatalf("netcalc -o json rule: exit %d, %d lines; ip -j rule has %d rules\n%s", code, len(lines), len(ip), out)
+		}
+		for i, line := range lines {
+			var got map[string]any
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatalf("line %d: %v", i+1, err)
+			}
+			for k, v := range ip[i] {
+				g, ok := got[k]
+				// ip writes switches such as "not" and "nop" as null.
+				if !ok || (v != nil && g != v) || (v == nil && g != true) {
+					t.Errorf("rule %v: %s = %v; ip -j rule says %v\n%s", ip[i]["priority"], k, g, v, line)
+				}
+			}
+			for k := range got {
+				if _, ok := ip[i][k]; !ok && k != "family" {
+					t.Errorf("rule %v: field %s that ip -j rule does not have\n%s", ip[i]["priority"], k, line)
+				}
+			}
+		}
+	})
+
+	for _, c := range []struct {
+		args  []string
+		table string
+	}{
+		{[]string{"198.51.100.66"}, "500"},                                         // not fwmark 0x20: table 500's /30
+		{[]string{"198.51.100.70"}, "main"},                                        // table 500's default route suppressed
+		{[]string{"198.51.100.70", "from", "203.0.113.1"}, "main"},                 // goto 32766 skips rule 100
+		{[]string{"198.51.100.70", "mark", "0x20"}, "main"},                        // not fwmark 0x20 does not match
+		{[]string{"198.51.100.70", "oif", "d0"}, "100"},                            // iif lo oif d0
+		{[]string{"198.51.100.70", "from", "203.0.113.5", "mark", "0x10"}, "main"}, // goto 32766 first
+		{[]string{"198.51.100.70", "from", "198.51.100.9", "iif", "d1", "mark", "0x10"}, "200"},
+	} {
+		t.Run("route get "+strings.Join(c.args, " "), func(t *testing.T) {
+			compareRouteGet(t, l, ns, c.args, c.table)
+		})
+	}
+
+	t.Run("prohibit rule", func(t *testing.T) {
+		if out, err := exec.Command("ip", "-n", ns, "route", "get", "198.51.100.70", "mark", "5").CombinedOutput(); err == nil {
+			t.Fatalf("lab broken: ip route get mark 5 succeeded: %s", out)
+		}
+		_, errOut, code := runCLI(t, "route", "get", "--netns", ns, "198.51.100.70", "mark", "5")
+		if code != 1 || errOut != "netcalc: link: route 198.51.100.70: no route (prohibit rule 90)\n" {
+			t.Errorf("route get mark 5: exit %d, stderr %q; want exit 1 naming prohibit rule 90", code, errOut)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,10 @@ func init() { register(func(env *Env) *cobra.Command { return newRouteCmd(env, n
 type routeOptions struct {
 	Netns   string
 	Targets []string
+	Src     string // from SRC / --src
+	Iif     string // iif DEV / --iif
+	Oif     string // oif DEV / --oif
+	Mark    string // mark N / --mark
 }
 
 func newRouteCmd(env *Env, runF func(*routeOptions) error) *cobra.Command {
@@ -30,22 +35,37 @@ func newRouteCmd(env *Env, runF func(*routeOptions) error) *cobra.Command {
 	}
 	opts := &routeOptions{}
 	get := &cobra.Command{
-		Use:   "get ADDRESS...",
+		Use:   "get ADDRESS... [from SRC] [iif DEV] [oif DEV] [mark N]",
 		Short: "Show the route the kernel picks for an address, and why (like ip route get)",
 		Long: `Ask the kernel which route it would use to send to each ADDRESS: the
 interface, the gateway (none when the address is on-link) and the preferred
-source address, as 'ip route get' prints them. Then explain the choice: every
-route, in every table, whose prefix contains the address, most specific first,
-with the longest-prefix match that won marked. The local table is consulted
-first, which is why your own addresses route via lo.
+source address, as 'ip route get' prints them. Then explain the choice as the
+kernel makes it: the policy routing rules ('ip rule') in priority order, which
+of them matched the packet and why, the table each matching rule looked up,
+and the routes of the table that answered, most specific first, with the
+longest-prefix match that won marked.
 
-Exit status 1 when there is no route to an address.`,
+The packet is described as 'ip route get' describes it, with keywords after
+the address (or the equivalent flags):
+  from SRC   its source address (--src); rules with a 'from' selector only
+             match a packet that has one
+  iif DEV    the interface it arrives on (--iif), for a forwarded packet;
+             without it the packet is locally generated (iif lo)
+  oif DEV    the interface it must leave by (--oif)
+  mark N     its firewall mark, decimal or 0x hex (--mark)
+
+Exit status 1 when there is no route to an address (the message names the
+rule or route that refused it), exit 2 for a bad address, device or mark.`,
 		Example: `  netcalc route get 198.51.100.7
-  netcalc route get 2001:db8::1 -o json
+  netcalc route get 198.51.100.7 from 203.0.113.1
+  netcalc route get 198.51.100.7 from 198.51.100.9 iif eth1
+  netcalc route get 198.51.100.7 mark 0x10 -o json
   sudo netcalc route get 203.0.113.9 --netns lab1`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Targets = args
+			if err := opts.parseArgs(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -53,8 +73,73 @@ Exit status 1 when there is no route to an address.`,
 		},
 	}
 	addNetnsFlag(get, &opts.Netns)
+	get.Flags().StringVar(&opts.Src, "src", "", "source address of the packet (like 'from SRC')")
+	get.Flags().StringVar(&opts.Iif, "iif", "", "interface the packet arrives on (like 'iif DEV'); default: locally generated")
+	get.Flags().StringVar(&opts.Oif, "oif", "", "interface the packet must leave by (like 'oif DEV')")
+	get.Flags().StringVar(&opts.Mark, "mark", "", "firewall mark of the packet, decimal or 0x hex (like 'mark N')")
 	route.AddCommand(get)
 	return route
+}
+
+// routeKeywords are the 'ip route get' keywords route get accepts after
+// the address, each followed by a value, and the flag each is the same as.
+var routeKeywords = map[string]string{"from": "src", "iif": "iif", "oif": "oif", "mark": "mark"}
+
+// parseArgs splits the positional arguments into addresses and the
+// keywords from, iif, oif and mark with their values.
+func (o *routeOptions) parseArgs(args []string) error {
+	o.Targets = nil
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		flag, ok := routeKeywords[a]
+		if !ok {
+			o.Targets = append(o.Targets, a)
+			continue
+		}
+		if i+1 >= len(args) {
+			return BadInputf("route get: %q wants a value after it (%s); run 'netcalc route get --help' for usage", a, routeKeywordWants(a))
+		}
+		i++
+		dst := map[string]*string{"src": &o.Src, "iif": &o.Iif, "oif": &o.Oif, "mark": &o.Mark}[flag]
+		if *dst != "" && *dst != args[i] {
+			return BadInputf("route get: %s given twice (%s and %s)", a, quoteToken(*dst), quoteToken(args[i]))
+		}
+		*dst = args[i]
+	}
+	if len(o.Targets) == 0 {
+		return BadInputf("route get: no address: want 'route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark N]'; run 'netcalc route get --help' for usage")
+	}
+	return nil
+}
+
+func routeKeywordWants(k string) string {
+	switch k {
+	case "from":
+		return "a source address"
+	case "mark":
+		return "a firewall mark"
+	}
+	return "an interface name"
+}
+
+// query builds the packet description shared by every target.
+func (o *routeOptions) query() (link.RouteQuery, error) {
+	q := link.RouteQuery{Iif: o.Iif, Oif: o.Oif, UID: uint32(os.Getuid())}
+	if o.Src != "" {
+		a, err := netcalc.ParseAddr(o.Src)
+		if err != nil {
+			return q, BadInput(linkParseErr("route get: from", err))
+		}
+		q.Src = a
+	}
+	if o.Mark != "" {
+		m, err := strconv.ParseUint(o.Mark, 0, 32)
+		if err != nil {
+			return q, BadInputf("route get: mark %s: not a firewall mark, expected a number 0-4294967295 (decimal or 0x hex)", quoteToken(o.Mark))
+		}
+		q.Mark = uint32(m)
+	}
+	return q, nil
 }
 
 // routeJSON is one route get answer.
@@ -64,11 +149,23 @@ type routeJSON struct {
 }
 
 func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
-	h, err := openHost(opts.Netns)
+	q, err := opts.query()
+	if err != nil {
+		return err
+	}
+	h, err := openHost("route get", opts.Netns)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	for _, dev := range []struct{ kw, name string }{{"iif", q.Iif}, {"oif", q.Oif}} {
+		if dev.name == "" {
+			continue
+		}
+		if err := checkDevice(cmd, h, dev.name); err != nil {
+			return BadInputf("route get: %s %s: %v", dev.kw, quoteToken(dev.name), err)
+		}
+	}
 	printed := false // a blank line separates answers, not errors
 	for _, s := range opts.Targets {
 		a, err := netcalc.ParseAddr(s)
@@ -76,12 +173,16 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			env.Report(BadInput(linkParseErr("route get", err)))
 			continue
 		}
-		d, err := h.RouteGet(cmd.Context(), a)
+		q.Dst = a
+		d, err := h.RouteGetQuery(cmd.Context(), q)
 		if err != nil {
 			env.Report(linkErr(err))
 			continue
 		}
 		if env.JSON() {
+			if d.Rules == nil {
+				d.Rules = []link.RuleStep{}
+			}
 			if err := WriteJSON(env.Out, routeJSON{d, d.NextHop()}); err != nil {
 				return err
 			}
@@ -91,11 +192,26 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			fmt.Fprintln(env.Out)
 		}
 		printed = true
-		fmt.Fprintln(env.Out, routeLine(d.Target, d.Route))
+		fmt.Fprintln(env.Out, routeLine(d))
+		if len(d.Rules) > 0 {
+			fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
+			rows := make([][]string, 0, len(d.Rules))
+			for _, st := range d.Rules {
+				outcome := "no match: " + st.Why
+				if st.Matched {
+					outcome = "matched (" + st.Why + "): " + st.Result
+				}
+				rows = append(rows, []string{"  " + strconv.Itoa(st.Rule.Priority) + ":", st.Rule.String(), outcome})
+			}
+			fmt.Fprint(env.Out, Aligned(rows))
+		}
+		if d.Note != "" {
+			fmt.Fprintln(env.Out, "note: "+d.Note)
+		}
 		if len(d.Candidates) == 0 {
 			continue
 		}
-		fmt.Fprintf(env.Out, "why: the routes containing %s, most specific first; the kernel used the longest prefix in table %s:\n", d.Target, d.Route.TableName())
+		fmt.Fprintf(env.Out, "the routes of table %s containing %s, most specific first; the longest prefix wins:\n", d.Candidates[0].TableName(), d.Target)
 		rows := make([][]string, 0, len(d.Candidates))
 		for j, c := range d.Candidates {
 			mark := " "
@@ -116,13 +232,34 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	return env.Finish()
 }
 
+// checkDevice reports an interface name that does not exist in the
+// namespace, so that 'iif eht0' is named before any lookup.
+func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
+	ls, err := h.Links(cmd.Context())
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, l := range ls {
+		if l.Name == name {
+			return nil
+		}
+		names = append(names, l.Name)
+	}
+	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
+}
+
 // routeLine formats the kernel's answer as ip route get does.
-func routeLine(target netip.Addr, r link.Route) string {
+func routeLine(d link.RouteDecision) string {
+	r := d.Route
 	var b strings.Builder
 	if r.Type != link.Unicast {
 		b.WriteString(string(r.Type) + " ")
 	}
-	b.WriteString(target.String())
+	b.WriteString(d.Target.String())
+	if d.From.IsValid() {
+		b.WriteString(" from " + d.From.String())
+	}
 	if r.Gateway.IsValid() {
 		b.WriteString(" via " + r.Gateway.String())
 	}
@@ -133,6 +270,12 @@ func routeLine(target netip.Addr, r link.Route) string {
 		b.WriteString(" src " + r.Source.String())
 	}
 	b.WriteString(" table " + r.TableName())
+	if d.Iif != "" {
+		b.WriteString(" iif " + d.Iif)
+	}
+	if d.Mark != 0 {
+		b.WriteString(fmt.Sprintf(" mark %#x", d.Mark))
+	}
 	return b.String()
 }
 
@@ -154,4 +297,165 @@ func routeVia(r link.Route) string {
 		parts = append(parts, "src "+r.Source.String())
 	}
 	return strings.Join(parts, " ")
+}
+
+func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env, nil) }) }
+
+type ruleOptions struct {
+	Netns      string
+	IPv4, IPv6 bool
+}
+
+func newRuleCmd(env *Env, runF func(*ruleOptions) error) *cobra.Command {
+	opts := &ruleOptions{}
+	cmd := &cobra.Command{
+		Use:   "rule",
+		Short: "List the policy routing rules (like ip rule)",
+		Long: `List the kernel's policy routing rules, as 'ip rule' does: each rule's
+priority, its selectors (from, to, fwmark, iif, oif, ...) and its action
+(the table it looks up, goto, or blackhole, unreachable, prohibit). The kernel
+tries them in priority order for every packet; 'netcalc route get ADDRESS from
+SRC' shows that walk for one packet.
+
+IPv4 rules then IPv6 rules; --ipv4 or --ipv6 lists one family only, in
+exactly the form of 'ip rule' or 'ip -6 rule'. -o json writes one object per
+rule with the field names of 'ip -j rule', plus "family".`,
+		Example: `  netcalc rule
+  netcalc rule --ipv6
+  netcalc rule -o json
+  sudo netcalc rule --netns lab1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.IPv4 && opts.IPv6 {
+				return BadInputf("rule: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return ruleRun(cmd, env, opts)
+		},
+	}
+	addNetnsFlag(cmd, &opts.Netns)
+	cmd.Flags().BoolVar(&opts.IPv4, "ipv4", false, "list only the IPv4 rules (ip rule)")
+	cmd.Flags().BoolVar(&opts.IPv6, "ipv6", false, "list only the IPv6 rules (ip -6 rule)")
+	return cmd
+}
+
+func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
+	h, err := openHost("rule", opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	fams := []int{4, 6}
+	if opts.IPv4 {
+		fams = []int{4}
+	} else if opts.IPv6 {
+		fams = []int{6}
+	}
+	for i, fam := range fams {
+		rs, err := h.Rules(cmd.Context(), fam)
+		if err != nil {
+			return linkErr(err)
+		}
+		if env.JSON() {
+			for _, r := range rs {
+				if err := WriteJSON(env.Out, ruleJSON(r, fam)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if len(fams) > 1 {
+			if i > 0 {
+				fmt.Fprintln(env.Out)
+			}
+			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
+		}
+		for _, r := range rs {
+			fmt.Fprintf(env.Out, "%d:\t%s\n", r.Priority, r)
+		}
+	}
+	return env.Finish()
+}
+
+// ruleJSON is one rule with the field names and value forms of
+// 'ip -j rule': addresses and their lengths apart, marks in hex, tables
+// by name, switches such as "not" as true.
+func ruleJSON(r link.Rule, fam int) map[string]any {
+	m := map[string]any{"priority": r.Priority, "family": map[int]string{4: "inet", 6: "inet6"}[fam]}
+	if r.Not {
+		m["not"] = true
+	}
+	m["src"] = "all"
+	if r.From.IsValid() && r.From.Bits() > 0 {
+		m["src"] = r.From.Addr().String()
+		if r.From.Bits() < r.From.Addr().BitLen() {
+			m["srclen"] = r.From.Bits()
+		}
+	}
+	if r.To.IsValid() && r.To.Bits() > 0 {
+		m["dst"] = r.To.Addr().String()
+		if r.To.Bits() < r.To.Addr().BitLen() {
+			m["dstlen"] = r.To.Bits()
+		}
+	}
+	if r.Tos != 0 {
+		m["tos"] = fmt.Sprintf("%#x", r.Tos)
+	}
+	if r.Mark != 0 || r.Mask != 0 {
+		m["fwmark"] = fmt.Sprintf("%#x", r.Mark)
+		if r.Mask != 0xffffffff {
+			m["fwmask"] = fmt.Sprintf("%#x", r.Mask)
+		}
+	}
+	if r.Iif != "" {
+		m["iif"] = r.Iif
+		if r.IifDetached {
+			m["iif_detached"] = true
+		}
+	}
+	if r.Oif != "" {
+		m["oif"] = r.Oif
+		if r.OifDetached {
+			m["oif_detached"] = true
+		}
+	}
+	if r.L3mdev {
+		m["l3mdev"] = true
+	}
+	if r.UIDRange != nil {
+		m["uid_start"], m["uid_end"] = r.UIDRange[0], r.UIDRange[1]
+	}
+	if r.IPProto != 0 {
+		m["ipproto"] = link.ProtoName(r.IPProto)
+	}
+	if r.Sport != nil {
+		m["sport_start"], m["sport_end"] = r.Sport[0], r.Sport[1]
+	}
+	if r.Dport != nil {
+		m["dport_start"], m["dport_end"] = r.Dport[0], r.Dport[1]
+	}
+	if r.TunID != 0 {
+		m["tun_id"] = r.TunID
+	}
+	switch r.Action {
+	case link.ActionLookup:
+		if !r.L3mdev {
+			m["table"] = link.TableName(r.Table)
+		}
+	case link.ActionGoto:
+		m["goto"] = r.Goto
+	case link.ActionNop:
+		m["nop"] = true
+	default:
+		m["action"] = string(r.Action)
+	}
+	if r.SuppressPrefixLength >= 0 {
+		m["suppress_prefixlen"] = r.SuppressPrefixLength
+	}
+	if r.SuppressIfgroup >= 0 {
+		m["suppress_ifgroup"] = r.SuppressIfgroup
+	}
+	return m
 }

@@ -238,3 +238,50 @@ func (l *Lab) Standard() Topology {
 	l.Route(tp.C, "default", "via", "198.51.100.1")
 	return tp
 }
+
+// PolicyRouting builds one namespace with policy routing rules and returns
+// its name. Interfaces: d0 (203.0.113.1/24 and 203.0.113.5/24,
+// 2001:db8:1::1/64 and 2001:db8:1::5/64) and d1 (198.51.100.1/26), each a
+// veth whose peer (d0p, d1p) stays in the namespace; IPv4 forwarding on.
+// Routes to 198.51.100.64/26, ever more specific per table:
+//
+//	main   198.51.100.64/26 via 203.0.113.254    2001:db8:2::/48 via 2001:db8:1::fe
+//	100    198.51.100.64/27 via 203.0.113.253    2001:db8:2::/64 via 2001:db8:1::fd
+//	200    198.51.100.64/28 via 203.0.113.252
+//	300    198.51.100.64/29 via 203.0.113.251
+//
+// Rules (priority: rule):
+//
+//	100: from 203.0.113.1 lookup 100      (IPv6: from 2001:db8:1::1 lookup 100)
+//	200: fwmark 0x10/0xff lookup 200
+//	300: iif d1 lookup 300
+//	400: to 198.51.100.200 unreachable
+func (l *Lab) PolicyRouting() string {
+	l.t.Helper()
+	ns := l.NS("policy")
+	for _, d := range []string{"d0", "d1"} {
+		l.IP("-n", ns, "link", "add", d, "type", "veth", "peer", "name", d+"p")
+		l.IP("-n", ns, "link", "set", d, "up")
+		l.IP("-n", ns, "link", "set", d+"p", "up")
+	}
+	l.Addr(ns, "d0", "203.0.113.1/24")
+	l.Addr(ns, "d0", "203.0.113.5/24")
+	l.Addr(ns, "d1", "198.51.100.1/26")
+	l.Sysctl(ns, "net.ipv4.ip_forward", "1")
+	l.Route(ns, "198.51.100.64/26", "via", "203.0.113.254")
+	l.Route(ns, "198.51.100.64/27", "via", "203.0.113.253", "table", "100")
+	l.Route(ns, "198.51.100.64/28", "via", "203.0.113.252", "table", "200")
+	l.Route(ns, "198.51.100.64/29", "via", "203.0.113.251", "table", "300")
+	l.IP("-n", ns, "rule", "add", "from", "203.0.113.1", "lookup", "100", "pref", "100")
+	l.IP("-n", ns, "rule", "add", "fwmark", "0x10/0xff", "lookup", "200", "pref", "200")
+	l.IP("-n", ns, "rule", "add", "iif", "d1", "lookup", "300", "pref", "300")
+	l.IP("-n", ns, "rule", "add", "to", "198.51.100.200", "unreachable", "pref", "400")
+	if l.ipv6() {
+		l.Addr(ns, "d0", "2001:db8:1::1/64")
+		l.Addr(ns, "d0", "2001:db8:1::5/64")
+		l.Route(ns, "2001:db8:2::/48", "via", "2001:db8:1::fe")
+		l.Route(ns, "2001:db8:2::/64", "via", "2001:db8:1::fd", "table", "100")
+		l.IP("-6", "-n", ns, "rule", "add", "from", "2001:db8:1::1", "lookup", "100", "pref", "100")
+	}
+	return ns
+}

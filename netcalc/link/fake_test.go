@@ -16,6 +16,7 @@ type fakeSystem struct {
 	as     []Address
 	rs     []Route
 	ns     []Neighbor
+	rls    []famRule // nil: the default rules
 	get    func(dst, src netip.Addr, oif int) (Route, error)
 	dialFn func(ifi Interface, src netip.Addr) error
 
@@ -31,6 +32,11 @@ var (
 	_ system    = (*fakeSystem)(nil)
 	_ neighConn = (*fakeConn)(nil)
 )
+
+type famRule struct {
+	fam int
+	Rule
+}
 
 type reply struct {
 	from netip.Addr
@@ -48,8 +54,22 @@ func (f *fakeSystem) routes(fam int) ([]Route, error) {
 	}
 	return out, nil
 }
-func (f *fakeSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
-	return f.get(dst, src, oif)
+func (f *fakeSystem) routeGet(req routeRequest) (Route, error) {
+	return f.get(req.dst, req.src, req.oif)
+}
+
+// rules returns the fake's rules of one family, or the default ones.
+func (f *fakeSystem) rules(fam int) ([]Rule, error) {
+	if f.rls == nil {
+		return DefaultRules(fam), nil
+	}
+	var out []Rule
+	for _, r := range f.rls {
+		if r.fam == fam {
+			out = append(out, r.Rule)
+		}
+	}
+	return out, nil
 }
 func (f *fakeSystem) neighbors(fam int) ([]Neighbor, error) {
 	var out []Neighbor

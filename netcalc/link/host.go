@@ -83,36 +83,86 @@ func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 	return ns, nil
 }
 
-// RouteGet asks the kernel which route it would use for target, as
-// `ip route get` does, and lists the candidate routes of every table whose
-// prefix contains target, most specific first, marking the one the answer
-// came from. An IPv4-mapped IPv6 target is treated as IPv4. The error
-// wraps ErrNoRoute when the kernel has no route and ErrInvalidTarget for
-// the zero Addr.
+// RouteGet asks the kernel which route it would use for a locally
+// generated packet to target, as `ip route get` does, and explains the
+// choice; see RouteGetQuery.
 func (h *Host) RouteGet(ctx context.Context, target netip.Addr) (RouteDecision, error) {
-	return h.routeGet(ctx, target, netip.Addr{}, 0, true)
+	return h.RouteGetQuery(ctx, RouteQuery{Dst: target})
 }
 
-// routeGet asks the kernel; with explain it also lists the candidates.
-func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, explain bool) (RouteDecision, error) {
-	target = target.Unmap()
+// RouteGetQuery asks the kernel which route it would use for the packet
+// q (`ip route get DST from SRC iif DEV oif DEV mark N`) and explains the
+// choice: it reads the policy routing rules and every table and walks the
+// rules as the kernel does (WalkRules), recording which rule chose which
+// table, that table's routes containing the destination and the winner.
+// Where the walk and the kernel disagree (a selector the walk does not
+// model), Note says so; the kernel's answer is the one returned. An
+// IPv4-mapped IPv6 address is treated as IPv4. The error wraps ErrNoRoute
+// when the kernel has no route (naming the rule or route that refused,
+// when the walk finds one), ErrInvalidTarget for the zero Addr and
+// ErrNoInterface for an unknown iif or oif.
+func (h *Host) RouteGetQuery(ctx context.Context, q RouteQuery) (RouteDecision, error) {
+	return h.routeGet(ctx, q, true)
+}
+
+// routeGet asks the kernel; with explain it also walks the rules.
+func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteDecision, error) {
+	target := q.Dst.Unmap()
+	q.Dst = target
+	q.Src = q.Src.Unmap()
 	if !target.IsValid() {
 		return RouteDecision{}, &Error{Op: "route", Err: ErrInvalidTarget, Detail: "no address given"}
+	}
+	if q.Src.IsValid() && q.Src.Is4() != target.Is4() {
+		return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrInvalidTarget, Detail: "from " + q.Src.String() + " is of the other address family"}
 	}
 	if err := ctx.Err(); err != nil {
 		return RouteDecision{}, err
 	}
-	if oif == 0 && target.Zone() != "" {
-		ifi, err := h.findLink(0, target.Zone())
+	if q.Iif != "" {
+		q.UID = ^uint32(0) // the kernel's INVALID_UID: a forwarded packet has no user
+	}
+	req := routeRequest{dst: target, src: q.Src, mark: q.Mark}
+	if q.Oif == "" && target.Zone() != "" {
+		q.Oif = target.Zone()
+	}
+	if q.Oif != "" {
+		ifi, err := h.findLink(0, q.Oif)
 		if err != nil {
 			return RouteDecision{}, err
 		}
-		oif = ifi.Index
+		req.oif = ifi.Index
 	}
-	rt, err := h.sys.routeGet(target, src, oif)
+	if q.Iif != "" {
+		ifi, err := h.findLink(0, q.Iif)
+		if err != nil {
+			return RouteDecision{}, err
+		}
+		req.iif = ifi.Index
+	}
+	fam := 4
+	if target.Is6() {
+		fam = 6
+	}
+	walk := func() (Walk, error) {
+		rules, err := h.sys.rules(fam)
+		if err != nil {
+			return Walk{}, &Error{Op: "route", Target: target, Err: errors.New("listing the policy rules"), Cause: err}
+		}
+		all, err := h.sys.routes(fam)
+		if err != nil {
+			return Walk{}, &Error{Op: "route", Target: target, Err: errors.New("listing routes"), Cause: err}
+		}
+		return WalkRules(rules, all, q), nil
+	}
+	rt, err := h.sys.routeGet(req)
 	if err != nil {
-		if rerr := h.refusedBy(target); rerr != nil {
-			return RouteDecision{}, rerr
+		if w, werr := walk(); werr == nil && w.Refused != "" && w.Decided >= 0 {
+			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.Refused}
+		}
+		if q.Src.IsValid() && q.Iif == "" && isUnreachable(err) && !h.owns(q.Src) {
+			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute,
+				Detail: "from " + q.Src.String() + " is not an address of this host: a locally generated packet has one of its own (see `netcalc addr`); for a forwarded packet give iif DEV"}
 		}
 		return RouteDecision{}, routeError(target, err)
 	}
@@ -120,85 +170,64 @@ func (h *Host) routeGet(ctx context.Context, target, src netip.Addr, oif int, ex
 	case Unreachable, Blackhole, Prohibit, Throw:
 		return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: "the route is of type " + string(rt.Type)}
 	}
-	d := RouteDecision{Target: target, Route: rt, Winner: -1}
+	d := RouteDecision{Target: target, From: q.Src, Iif: q.Iif, Oif: q.Oif, Mark: q.Mark, Route: rt, Winner: -1}
 	if !explain {
 		return d, nil
 	}
-	fam := 4
-	if target.Is6() {
-		fam = 6
-	}
-	all, err := h.sys.routes(fam)
+	w, err := walk()
 	if err != nil {
-		return RouteDecision{}, &Error{Op: "route", Target: target, Err: errors.New("listing routes"), Cause: err}
+		return RouteDecision{}, err
 	}
-	for _, r := range all {
-		if r.Dst.Contains(target.WithZone("")) {
-			d.Candidates = append(d.Candidates, r)
+	d.Rules = w.Steps
+	if w.Decided >= 0 && w.Refused == "" {
+		st := w.Steps[w.Decided]
+		d.Candidates, d.Winner = st.Candidates, st.Winner
+		c := w.Route
+		// A local (or broadcast) route sits on the interface holding the
+		// address, but the kernel's answer names lo as the device, and
+		// for IPv4 the table main.
+		if rt.Type == c.Type && (c.Type == Local || c.Type == Broadcast) {
+			d.Route.Table = c.Table
 		}
+		if !sameRoute(d.Route, c) {
+			d.Note = fmt.Sprintf("the kernel's answer (table %s) differs from the rule walk (%s in table %s)", d.Route.TableName(), c.Dst, c.TableName())
+		}
+	} else {
+		d.Note = "the rule walk found no route (" + w.Refused + ") but the kernel did"
 	}
-	slices.SortStableFunc(d.Candidates, func(a, b Route) int {
-		if c := cmp.Compare(b.Dst.Bits(), a.Dst.Bits()); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(tableOrder(a.Table), tableOrder(b.Table)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Metric, b.Metric)
-	})
-	// The kernel's answer carries the table it used (though for IPv4 local
-	// routes the header names main); within that table the longest prefix
-	// of the same type and interface won.
-	match := func(c Route) bool {
-		// A local route sits on the interface holding the address, but
-		// the kernel's answer names lo as the device.
-		return c.Type == rt.Type && (rt.Type == Local || rt.Index == 0 || c.Index == 0 || c.Index == rt.Index)
-	}
-	for i, c := range d.Candidates {
-		if c.Table == rt.Table && match(c) {
-			d.Winner = i
-			break
-		}
-	}
-	if d.Winner < 0 {
-		for i, c := range d.Candidates {
-			if match(c) {
-				d.Winner = i
-				d.Route.Table = c.Table
-				break
-			}
-		}
+	if len(w.Unmodelled) > 0 && d.Note != "" {
+		d.Note += fmt.Sprintf("; rules %v have selectors netcalc does not model", w.Unmodelled)
 	}
 	return d, nil
 }
 
-// refusedBy explains a failed lookup when the most specific route
-// containing target refuses traffic (blackhole, unreachable, prohibit,
-// throw): the kernel answers those with a bare EINVAL, EHOSTUNREACH or
-// EACCES. It returns nil when no such route is found.
-func (h *Host) refusedBy(target netip.Addr) error {
-	fam := 4
-	if target.Is6() {
-		fam = 6
-	}
-	all, err := h.sys.routes(fam)
+// owns reports whether a is one of the host's addresses (true when the
+// addresses cannot be listed, so that no wrong advice is given).
+func (h *Host) owns(a netip.Addr) bool {
+	as, err := h.sys.addrs()
 	if err != nil {
-		return nil
+		return true
 	}
-	best := -1
-	for i, r := range all {
-		if r.Dst.Contains(target.WithZone("")) && r.Type != Local && (best < 0 || r.Dst.Bits() > all[best].Dst.Bits()) {
-			best = i
+	for _, x := range as {
+		if x.Prefix.Addr().WithZone("") == a.WithZone("") {
+			return true
 		}
 	}
-	if best < 0 {
-		return nil
+	return false
+}
+
+// sameRoute reports whether the kernel's answer k came from table route c.
+func sameRoute(k, c Route) bool {
+	if k.Type != c.Type || k.Table != c.Table {
+		return false
 	}
-	switch r := all[best]; r.Type {
-	case Unreachable, Blackhole, Prohibit, Throw:
-		return &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: fmt.Sprintf("%s route %s in table %s", r.Type, r.Dst, r.TableName())}
+	if k.Type == Local || k.Type == Broadcast {
+		return true
 	}
-	return nil
+	if c.Gateway.IsValid() && k.Gateway != c.Gateway {
+		return false
+	}
+	return k.Index == 0 || c.Index == 0 || k.Index == c.Index
 }
 
 // tableOrder sorts the local table first, as the kernel's default policy
@@ -264,3 +293,21 @@ func routeError(target netip.Addr, err error) error {
 
 // isPermission reports whether err is the kernel refusing a raw socket.
 func isPermission(err error) bool { return errors.Is(err, os.ErrPermission) }
+
+// Rules returns the policy routing rules (`ip rule`) of one family, 4 or
+// 6, in priority order (the order the kernel tries them). Reading them
+// needs no privilege.
+func (h *Host) Rules(ctx context.Context, fam int) ([]Rule, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 4 && fam != 6 {
+		return nil, &Error{Op: "rules", Err: ErrInvalidTarget, Detail: "family must be 4 or 6"}
+	}
+	rs, err := h.sys.rules(fam)
+	if err != nil {
+		return nil, &Error{Op: "rules", Err: errors.New("listing the policy rules"), Cause: err}
+	}
+	slices.SortStableFunc(rs, func(a, b Rule) int { return cmp.Compare(a.Priority, b.Priority) })
+	return rs, nil
+}

@@ -233,8 +233,15 @@ func TestLab(t *testing.T) {
 	})
 
 	t.Run("unknown namespace", func(t *testing.T) {
-		if _, err := link.Open("netcalc-no-such-ns-" + tp.A); !errors.Is(err, link.ErrNoNamespace) {
+		name := "netcalc-no-such-ns-" + tp.A
+		_, err := link.Open(name)
+		if !errors.Is(err, link.ErrNoNamespace) {
 			t.Errorf("Open(missing) error = %v; want ErrNoNamespace", err)
+		}
+		// One sentence, the name quoted once (it used to nest parentheses:
+		// no such network namespace ("x" (see ...))).
+		if want := `link: netns "` + name + "\": no such network namespace (list them with `ip netns list`)"; err == nil || err.Error() != want {
+			t.Errorf("Open(missing) error = %v; want %s", err, want)
 		}
 	})
 }

@@ -1,15 +1,18 @@
 package link
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
@@ -21,15 +24,16 @@ import (
 func Open(name string) (*Host, error) {
 	s := &netlinkSystem{ns: netns.None()}
 	if name != "" {
+		op := "netns " + strconv.Quote(name)
 		if strings.ContainsAny(name, "/\x00") || name == "." || name == ".." {
-			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q is not a namespace name", name)}
+			return nil, &Error{Op: op, Err: ErrNoNamespace, Detail: "not a namespace name; list them with `ip netns list`"}
 		}
 		ns, err := netns.GetFromName(name)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q (see `ip netns list`)", name)}
+				return nil, &Error{Op: op, Err: ErrNoNamespace, Detail: "list them with `ip netns list`"}
 			}
-			return nil, &Error{Op: "netns", Err: ErrNoNamespace, Detail: fmt.Sprintf("%q", name), Cause: err}
+			return nil, &Error{Op: op, Err: ErrNoNamespace, Cause: err}
 		}
 		s.ns = ns
 		// Try setns(2) first: its EPERM is a real errno, which
@@ -37,14 +41,14 @@ func Open(name string) (*Host, error) {
 		if err := s.inNamespace(func() error { return nil }); err != nil {
 			ns.Close()
 			if isPermission(err) {
-				return nil, &Error{Op: "netns", Err: ErrNetnsPermission, Detail: fmt.Sprintf("%q", name)}
+				return nil, &Error{Op: op, Err: ErrNetnsPermission}
 			}
-			return nil, &Error{Op: "netns", Err: errors.New("entering namespace " + name), Cause: err}
+			return nil, &Error{Op: op, Err: errors.New("cannot enter the namespace"), Cause: err}
 		}
 		s.h, err = netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 		if err != nil {
 			ns.Close()
-			return nil, &Error{Op: "netns", Err: errors.New("entering namespace " + name), Cause: err}
+			return nil, &Error{Op: op, Err: errors.New("cannot open netlink in the namespace"), Cause: err}
 		}
 	} else {
 		var err error
@@ -341,12 +345,12 @@ func routeType(t int) RouteType {
 	return RouteType("type" + itoa(t))
 }
 
-func (s *netlinkSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
-	opts := &netlink.RouteGetOptions{OifIndex: oif}
-	if src.IsValid() {
-		opts.SrcAddr = net.IP(src.AsSlice())
+func (s *netlinkSystem) routeGet(req routeRequest) (Route, error) {
+	opts := &netlink.RouteGetOptions{OifIndex: req.oif, IifIndex: req.iif, Mark: req.mark}
+	if req.src.IsValid() {
+		opts.SrcAddr = net.IP(req.src.AsSlice())
 	}
-	rs, err := s.h.RouteGetWithOptions(net.IP(dst.AsSlice()), opts)
+	rs, err := s.h.RouteGetWithOptions(net.IP(req.dst.AsSlice()), opts)
 	if err != nil {
 		return Route{}, err
 	}
@@ -354,7 +358,7 @@ func (s *netlinkSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
 		return Route{}, unix.ENETUNREACH
 	}
 	fam := 4
-	if dst.Is6() {
+	if req.dst.Is6() {
 		fam = 6
 	}
 	rt := convertRoute(rs[0], fam)
@@ -362,6 +366,142 @@ func (s *netlinkSystem) routeGet(dst, src netip.Addr, oif int) (Route, error) {
 		rt.Interface = l.Attrs().Name
 	}
 	return rt, nil
+}
+
+// Rule message constants of linux/fib_rules.h that x/sys/unix lacks.
+const (
+	fibRuleInvert      = 0x2
+	fibRuleIifDetached = 0x8
+	fibRuleOifDetached = 0x10
+	fraL3mdev          = 19
+	frActToTbl         = 1
+	frActGoto          = 2
+	frActNop           = 3
+	frActBlackhole     = 6
+	frActUnreachable   = 7
+	frActProhibit      = 8
+)
+
+// rules dumps the policy routing rules of one family. netlink.RuleList
+// drops the action (the message type: blackhole, unreachable, ...) and
+// the detached flags, so the dump is decoded here; the request is made
+// from a thread inside the namespace.
+func (s *netlinkSystem) rules(fam int) ([]Rule, error) {
+	var msgs [][]byte
+	err := s.inNamespace(func() error {
+		var err error
+		msgs, err = retryDump(func() ([][]byte, error) {
+			req := nl.NewNetlinkRequest(unix.RTM_GETRULE, unix.NLM_F_DUMP|unix.NLM_F_REQUEST)
+			req.AddData(nl.NewIfInfomsg(family(fam))) // the kernel reads only the family
+			return req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWRULE)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Rule, 0, len(msgs))
+	for _, m := range msgs {
+		r, err := decodeRule(m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// decodeRule decodes one RTM_NEWRULE message (struct fib_rule_hdr, which
+// has the layout of struct rtmsg, then attributes).
+func decodeRule(m []byte) (Rule, error) {
+	h := nl.DeserializeRtMsg(m)
+	attrs, err := nl.ParseRouteAttr(m[h.Len():])
+	if err != nil {
+		return Rule{}, err
+	}
+	r := Rule{Table: int(h.Table), Not: h.Flags&fibRuleInvert != 0, Tos: int(h.Tos), SuppressPrefixLength: -1, SuppressIfgroup: -1,
+		IifDetached: h.Flags&fibRuleIifDetached != 0, OifDetached: h.Flags&fibRuleOifDetached != 0}
+	switch h.Type {
+	case frActToTbl:
+		r.Action = ActionLookup
+	case frActGoto:
+		r.Action = ActionGoto
+	case frActNop:
+		r.Action = ActionNop
+	case frActBlackhole:
+		r.Action = ActionBlackhole
+	case frActUnreachable:
+		r.Action = ActionUnreachable
+	case frActProhibit:
+		r.Action = ActionProhibit
+	default:
+		r.Action = RuleAction("action" + itoa(int(h.Type)))
+	}
+	u32 := func(b []byte) uint32 { return nl.NativeEndian().Uint32(b[:4]) }
+	prefix := func(b []byte, bits uint8) netip.Prefix {
+		a, _ := netip.AddrFromSlice(b)
+		return netip.PrefixFrom(a, int(bits))
+	}
+	for _, a := range attrs {
+		v := a.Value
+		switch a.Attr.Type {
+		case unix.FRA_TABLE:
+			r.Table = int(u32(v))
+		case unix.FRA_SRC:
+			r.From = prefix(v, h.Src_len)
+		case unix.FRA_DST:
+			r.To = prefix(v, h.Dst_len)
+		case unix.FRA_FWMARK:
+			r.Mark = u32(v)
+		case unix.FRA_FWMASK:
+			r.Mask = u32(v)
+		case unix.FRA_IIFNAME:
+			r.Iif = strings.TrimRight(string(v), "\x00")
+		case unix.FRA_OIFNAME:
+			r.Oif = strings.TrimRight(string(v), "\x00")
+		case unix.FRA_PRIORITY:
+			r.Priority = int(u32(v))
+		case unix.FRA_GOTO:
+			r.Goto = int(u32(v))
+		case unix.FRA_SUPPRESS_PREFIXLEN:
+			if x := u32(v); x != 0xffffffff {
+				r.SuppressPrefixLength = int(x)
+			}
+		case unix.FRA_SUPPRESS_IFGROUP:
+			if x := u32(v); x != 0xffffffff {
+				r.SuppressIfgroup = int(x)
+			}
+		case unix.FRA_TUN_ID:
+			if len(v) >= 8 {
+				r.TunID = binary.BigEndian.Uint64(v[:8])
+			}
+		case fraL3mdev:
+			r.L3mdev = len(v) > 0 && v[0] != 0
+		case unix.FRA_UID_RANGE:
+			if len(v) >= 8 {
+				ur := [2]uint32{u32(v), u32(v[4:])}
+				r.UIDRange = &ur
+			}
+		case unix.FRA_IP_PROTO:
+			if len(v) > 0 {
+				r.IPProto = int(v[0])
+			}
+		case unix.FRA_SPORT_RANGE:
+			if len(v) >= 4 {
+				pr := [2]uint16{nl.NativeEndian().Uint16(v), nl.NativeEndian().Uint16(v[2:])}
+				r.Sport = &pr
+			}
+		case unix.FRA_DPORT_RANGE:
+			if len(v) >= 4 {
+				pr := [2]uint16{nl.NativeEndian().Uint16(v), nl.NativeEndian().Uint16(v[2:])}
+				r.Dport = &pr
+			}
+		}
+	}
+	if r.Mark != 0 && r.Mask == 0 {
+		r.Mask = 0xffffffff
+	}
+	return r, nil
 }
 
 func (s *netlinkSystem) neighbors(fam int) ([]Neighbor, error) {

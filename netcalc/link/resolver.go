@@ -153,7 +153,6 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 			return p, nil, &Error{Op: op, Target: target, Err: ErrNoSource, Detail: r.Source.String() + " is not an address of this host; see `netcalc addr`"}
 		}
 	}
-	oif := 0
 	ifname := r.Interface
 	if ifname == "" && target.Zone() != "" {
 		ifname = target.Zone() // fe80::1%eth0 names its interface
@@ -166,9 +165,8 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 		if err := checkARPable(op, target, ifi); err != nil {
 			return p, nil, err
 		}
-		oif = ifi.Index
 	}
-	d, err := h.routeGet(ctx, target, r.Source.Unmap(), oif, false)
+	d, err := h.routeGet(ctx, RouteQuery{Dst: target, Src: r.Source.Unmap(), Oif: ifname}, false)
 	if err != nil {
 		return p, nil, err
 	}

@@ -18,9 +18,10 @@ type system interface {
 	addrs() ([]Address, error)
 	// routes lists the routes of every table for one family (4 or 6).
 	routes(family int) ([]Route, error)
-	// routeGet asks the kernel for the route to dst, optionally from src
-	// and out of interface oif (0 = any).
-	routeGet(dst, src netip.Addr, oif int) (Route, error)
+	// routeGet asks the kernel for the route of one packet.
+	routeGet(req routeRequest) (Route, error)
+	// rules lists the policy routing rules of one family (4 or 6).
+	rules(family int) ([]Rule, error)
 	// neighbors lists the neighbour table entries of one family (4 or 6,
 	// 0 for both).
 	neighbors(family int) ([]Neighbor, error)
@@ -28,6 +29,15 @@ type system interface {
 	// IPv4 src, NDP for IPv6).
 	dial(ifi Interface, src netip.Addr) (neighConn, error)
 	close() error
+}
+
+// routeRequest is one route lookup: to dst, optionally from src, in
+// through interface index iif (0 = locally generated), out of interface
+// index oif (0 = any), with firewall mark mark.
+type routeRequest struct {
+	dst, src netip.Addr
+	iif, oif int
+	mark     uint32
 }
 
 // neighConn sends address resolution requests and reads the replies on

@@ -84,16 +84,25 @@ func (r Route) TableName() string { return tableName(r.Table) }
 // (`ip route get`).
 type RouteDecision struct {
 	Target netip.Addr `json:"target"`
+	// From, Iif, Oif and Mark repeat the question's other selectors.
+	From netip.Addr `json:"from,omitzero"`
+	Iif  string     `json:"iif,omitempty"`
+	Oif  string     `json:"oif,omitempty"`
+	Mark uint32     `json:"mark,omitempty"`
 	// Route is the kernel's answer: interface, gateway (zero when the target
 	// is on-link) and preferred source. Its Dst is the target's host prefix.
 	Route Route `json:"route"`
-	// Candidates are the routes, in every table, whose prefix contains
-	// Target, most specific first.
+	// Rules is the policy rule walk: every rule consulted, in priority
+	// order, up to the one whose table gave the route.
+	Rules []RuleStep `json:"rules"`
+	// Candidates are the routes of the table that decided whose prefix
+	// contains Target, most specific first.
 	Candidates []Route `json:"candidates"`
-	// Winner indexes the candidate that the kernel's answer came from: the
-	// longest prefix in the table it used; -1 when none matches (policy
-	// routing to a table that was not listed, for example).
+	// Winner indexes the candidate that the lookup returned; -1 when the
+	// walk found none.
 	Winner int `json:"winner"`
+	// Note is set when the kernel's answer differs from the rule walk.
+	Note string `json:"note,omitempty"`
 }
 
 // NextHop returns the address whose hardware address a packet to the
