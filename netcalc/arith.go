@@ -33,11 +33,18 @@ func AddrAdd(a netip.Addr, n *big.Int) (netip.Addr, error) {
 	}
 	r, err := AddrFromInt(v.Add(v, n), a.Is6())
 	if err != nil {
-		dir := "above the last"
 		if n.Sign() < 0 {
-			dir = "below the first"
+			first := netip.IPv4Unspecified()
+			if a.Is6() {
+				first = netip.IPv6Unspecified()
+			}
+			return netip.Addr{}, fmt.Errorf("netcalc: %s: subtracting %s goes below %s, the first IPv%d address: %w", a, new(big.Int).Neg(n), first, family(a), ErrOutOfRange)
 		}
-		return netip.Addr{}, fmt.Errorf("netcalc: %s %+d is %s IPv%d address: %w", a, n, dir, family(a), ErrOutOfRange)
+		last := netip.AddrFrom4([4]byte{255, 255, 255, 255})
+		if a.Is6() {
+			last = netip.AddrFrom16([16]byte{255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255})
+		}
+		return netip.Addr{}, fmt.Errorf("netcalc: %s: adding %s goes past %s, the last IPv%d address: %w", a, n, last, family(a), ErrOutOfRange)
 	}
 	return r, nil
 }
@@ -65,11 +72,14 @@ func PrefixStep(p netip.Prefix, n *big.Int) (netip.Prefix, error) {
 	size := PrefixCount(p).Big()
 	a, err := AddrAdd(p.Addr(), new(big.Int).Mul(size, n))
 	if err != nil {
-		dir := "after"
+		dir, end := "after", "last"
 		if n.Sign() < 0 {
-			dir = "before"
+			dir, end = "before", "first"
 		}
-		return netip.Prefix{}, fmt.Errorf("netcalc: there is no /%d %d %s %s in the IPv%d address space: %w", p.Bits(), new(big.Int).Abs(n), dir, p, family(p.Addr()), ErrOutOfRange)
+		if m := new(big.Int).Abs(n); m.IsInt64() && m.Int64() == 1 {
+			return netip.Prefix{}, fmt.Errorf("netcalc: %s: it is the %s /%d of the IPv%d address space, none comes %s it: %w", p, end, p.Bits(), family(p.Addr()), dir, ErrOutOfRange)
+		}
+		return netip.Prefix{}, fmt.Errorf("netcalc: %s: fewer than %s /%d subnets come %s it in the IPv%d address space: %w", p, new(big.Int).Abs(n), p.Bits(), dir, family(p.Addr()), ErrOutOfRange)
 	}
 	return netip.PrefixFrom(a, p.Bits()), nil
 }
@@ -107,12 +117,12 @@ func NthSubnet(block netip.Prefix, bits int, i *big.Int) (netip.Prefix, error) {
 	block = block.Masked()
 	max := block.Addr().BitLen()
 	if bits < block.Bits() || bits > max {
-		return netip.Prefix{}, fmt.Errorf("netcalc: /%d subnets do not fit in %s: want a length from %d to %d: %w", bits, block, block.Bits(), max, ErrPrefixLength)
+		return netip.Prefix{}, fmt.Errorf("netcalc: %s: /%d subnets do not fit in it, want a length from %d to %d: %w", block, bits, block.Bits(), max, ErrPrefixLength)
 	}
 	count := PowerOfTwo(bits - block.Bits()).Big()
 	k, ok := nthIndex(i, count)
 	if !ok {
-		return netip.Prefix{}, fmt.Errorf("netcalc: %s has %s subnets of length /%d, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
+		return netip.Prefix{}, fmt.Errorf("netcalc: %s: it has %s subnets of length /%d, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
 			block, count, bits, new(big.Int).Sub(count, big.NewInt(1)), count, i, ErrOutOfRange)
 	}
 	a, err := AddrAdd(block.Addr(), k.Mul(k, PowerOfTwo(max-bits).Big()))
@@ -132,7 +142,7 @@ func NthAddr(block netip.Prefix, i *big.Int) (netip.Addr, error) {
 	if err != nil {
 		if errors.Is(err, ErrOutOfRange) {
 			count := PrefixCount(block.Masked()).Big()
-			return netip.Addr{}, fmt.Errorf("netcalc: %s has %s addresses, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
+			return netip.Addr{}, fmt.Errorf("netcalc: %s: it has %s addresses, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
 				block.Masked(), count, new(big.Int).Sub(count, big.NewInt(1)), count, i, ErrOutOfRange)
 		}
 		return netip.Addr{}, err

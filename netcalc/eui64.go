@@ -107,7 +107,7 @@ func LinkLocal(mac net.HardwareAddr) (netip.Addr, error) { return SLAAC(linkLoca
 // ff:fe (a privacy or manually set identifier).
 func MACFromEUI64(a netip.Addr) (net.HardwareAddr, error) {
 	if !a.Is6() || a.Is4In6() {
-		return nil, fmt.Errorf("netcalc: %s is not an IPv6 address with an interface identifier: %w", a, ErrNotEUI64)
+		return nil, fmt.Errorf("netcalc: %s: not an IPv6 address with an interface identifier: %w", a, ErrNotEUI64)
 	}
 	b := a.As16()
 	if b[11] != 0xff || b[12] != 0xfe {

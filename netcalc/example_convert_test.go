@@ -57,7 +57,7 @@ func ExampleAddrAdd() {
 	fmt.Println(d)
 	// Output:
 	// 10.0.1.4
-	// netcalc: 255.255.255.250 +10 is above the last IPv4 address: out of range
+	// netcalc: 255.255.255.250: adding 10 goes past 255.255.255.255, the last IPv4 address: out of range
 	// 65535
 }
 
