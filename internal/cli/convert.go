@@ -160,7 +160,7 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 					return err
 				}
 			}
-			env.Report(calcErr(err, "%s%s", in.Where(), msg))
+			env.Report(BadInputf("%s%s", in.Where(), msg))
 			return nil
 		}
 		if env.JSON() {
@@ -181,22 +181,6 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 		return err
 	}
 	return env.Finish()
-}
-
-// errFailed marks a library error as a failed operation (exit 1) rather
-// than bad input.
-type errFailed struct{ error }
-
-func (e errFailed) Unwrap() error { return e.error }
-
-// calcErr builds the error to report for one input: a failed operation
-// when err was marked with errFailed, else bad input.
-func calcErr(err error, format string, args ...any) error {
-	var f errFailed
-	if errors.As(err, &f) {
-		return Failedf(format, args...)
-	}
-	return BadInputf(format, args...)
 }
 
 // inputError words err for the user: a parse error already names its
