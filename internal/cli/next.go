@@ -20,19 +20,30 @@ type nextOptions struct {
 
 func newNextCmd(env *Env, verb string, runF func(*nextOptions) error) *cobra.Command {
 	opts := &nextOptions{Verb: verb}
-	where, ex := "after", "  netcalc next 10.0.0.0/24\n  netcalc next 2001:db8::/48 2001:db8:ffff::/48"
+	short := "Print the subnet of the same size right after each prefix"
+	long := `Print, for each prefix, the subnet of the same length right after it
+(10.0.0.0/24 -> 10.0.1.0/24, 2001:db8::/48 -> 2001:db8:1::/48). Host bits
+are ignored: the prefix's network is used. There is no subnet after the last
+one of the address space (255.255.255.0/24): that is an error (exit 2),
+never a wrap to the start.
+
+With no arguments, or "-", one prefix per line is read from standard input.`
+	ex := "  netcalc next 10.0.0.0/24\n  netcalc next 2001:db8::/48 198.51.100.128/25"
 	if verb == "prev" {
-		where, ex = "before", "  netcalc prev 10.0.1.0/24\n  netcalc prev 2001:db8:1::/48"
+		short = "Print the subnet of the same size right before each prefix"
+		long = `Print, for each prefix, the subnet of the same length right before it
+(10.0.1.0/24 -> 10.0.0.0/24, 10.0.0.0/24 -> 9.255.255.0/24). Host bits are
+ignored: the prefix's network is used. There is no subnet before the first
+one of the address space (0.0.0.0/24): that is an error (exit 2), never a
+wrap to the end.
+
+With no arguments, or "-", one prefix per line is read from standard input.`
+		ex = "  netcalc prev 10.0.1.0/24\n  netcalc prev 2001:db8:1::/48"
 	}
 	cmd := &cobra.Command{
-		Use:   verb + " PREFIX...",
-		Short: "Print the subnet of the same size right " + where + " each prefix",
-		Long: `Print, for each prefix, the subnet of the same length right ` + where + ` it
-(10.0.0.0/24 -> 10.0.` + map[string]string{"next": "1", "prev": "255"}[verb] + `.0/24` + map[string]string{"next": "", "prev": " for 10.0.1.0/24... and 9.255.255.0/24 for 10.0.0.0/24"}[verb] + `).
-Host bits are ignored (the prefix's network is used). There is no subnet
-` + where + ` the ` + map[string]string{"next": "last", "prev": "first"}[verb] + ` one of the address space: that is an error (exit 2),
-never a wrap. With no arguments, or "-", one prefix per line is read from
-standard input.`,
+		Use:     verb + " PREFIX...",
+		Short:   short,
+		Long:    long,
 		Example: ex,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
