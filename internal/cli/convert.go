@@ -217,7 +217,11 @@ func trimPkg(err error) string {
 func parseBig(s, what string) (*big.Int, error) {
 	t := s
 	neg := strings.HasPrefix(t, "-")
-	t = strings.TrimPrefix(strings.TrimPrefix(t, "-"), "+")
+	if neg {
+		t = t[1:]
+	} else {
+		t = strings.TrimPrefix(t, "+")
+	}
 	base := 10
 	if strings.HasPrefix(strings.ToLower(t), "0x") {
 		base, t = 16, t[2:]

@@ -61,11 +61,13 @@ func nextRun(env *Env, opts *nextOptions) error {
 	if opts.Verb == "prev" {
 		step.SetInt64(-1)
 	}
+	note := maskNote{env: env}
 	return eachCalc(env, opts.Args, opts.Verb, "a prefix such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
 			return calcOut{}, err
 		}
+		note.check(in, netcalc.ListEntry{Prefix: p})
 		r, err := netcalc.PrefixStep(p, step)
 		if err != nil {
 			return calcOut{}, err

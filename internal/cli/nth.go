@@ -65,11 +65,13 @@ func nthRun(env *Env, opts *nthOptions) error {
 		}
 		bits = n
 	}
+	note := maskNote{env: env}
 	return eachCalc(env, opts.Args, "nth", "a block such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
 			return calcOut{}, err
 		}
+		note.check(in, netcalc.ListEntry{Prefix: p})
 		if bits < 0 {
 			a, err := netcalc.NthAddr(p, i)
 			if err != nil {

@@ -50,15 +50,16 @@ per line is read from standard input.`,
 }
 
 func reverseRun(env *Env, opts *reverseOptions) error {
+	note := maskNote{env: env}
 	return eachCalc(env, opts.Args, "reverse", "a prefix such as 192.0.2.0/24", func(in Input, s string) (calcOut, error) {
 		sp, err := netcalc.ParseSpec(s)
 		if err != nil {
 			return calcOut{}, err
 		}
-		if sp.Zone != "" {
-			sp.Zone = ""
-		}
 		p := sp.Prefix
+		if sp.Mask != netcalc.MaskImplicit {
+			note.check(in, netcalc.ListEntry{Prefix: p})
+		}
 		type zoneJSON struct {
 			Type   string `json:"type"`
 			Input  string `json:"input"`
