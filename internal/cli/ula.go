@@ -1,0 +1,175 @@
+package cli
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"io"
+	"math/big"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newULACmd(env, nil) }) }
+
+type ulaOptions struct {
+	MAC    string
+	Time   string
+	Seed   string
+	Prefix string // length 48-64 of the prefix to print
+	// Now and Interfaces are injected by tests; nil means the clock and
+	// the host's interfaces.
+	Now        func() time.Time
+	Interfaces func() ([]net.Interface, error)
+}
+
+func newULACmd(env *Env, runF func(*ulaOptions) error) *cobra.Command {
+	opts := &ulaOptions{}
+	cmd := &cobra.Command{
+		Use:   "ula",
+		Short: "Generate a unique local IPv6 /48 (RFC 4193)",
+		Long: `Print a unique local IPv6 /48 made the way RFC 4193 section 3.2.2 says:
+the SHA-1 digest of the time (64-bit NTP format) followed by an EUI-64, whose
+last 40 bits become the Global ID after fd00::/8.
+
+The time is now unless --time gives one (RFC 3339, such as
+2026-01-02T15:04:05Z). The EUI-64 is made from --mac, else from the MAC of
+the first interface that has one, else from random bytes. With --seed N the
+time and EUI-64 are drawn from a pseudo-random generator seeded with N
+instead, so the same N always gives the same /48 (for tests and docs; a
+real network should use the default).
+
+--prefix LEN (49 to 64) prints a random /LEN inside that /48 instead, its
+subnet ID drawn from the same seed, or at random (like ipcalc-ng -6 -r 64).`,
+		Example: `  netcalc ula
+  netcalc ula --mac 52:54:00:12:34:56 --time 2026-01-02T15:04:05Z
+  netcalc ula --seed 1 -o json
+  netcalc ula --prefix 64`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return BadInputf("unexpected argument %s: ula takes only flags; run 'netcalc ula --help' for usage", quoteToken(args[0]))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return ulaRun(env, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.MAC, "mac", "", "MAC address to make the EUI-64 from (default: the first interface's)")
+	cmd.Flags().StringVar(&opts.Time, "time", "", "time to use, RFC 3339 (default: now)")
+	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed of the pseudo-random time and EUI-64, for a reproducible /48")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "48", "length of the prefix to print, 48 to 64 (a random subnet of the /48 when longer)")
+	return cmd
+}
+
+func ulaRun(env *Env, opts *ulaOptions) error {
+	t := strings.TrimPrefix(opts.Prefix, "/")
+	bits, err := strconv.Atoi(t)
+	if err != nil || !allDigitsCLI(t) || bits < 48 || bits > 64 {
+		return BadInputf("--prefix %s is not a unique local prefix length, expected 48 to 64 such as 48 or /64", quoteToken(opts.Prefix))
+	}
+	var ntp uint64
+	var eui [8]byte
+	var r *rand.Rand // draws the subnet ID after the /48 when seeded
+	source := "mac"
+	switch {
+	case opts.Seed != "":
+		if opts.MAC != "" || opts.Time != "" {
+			return BadInputf("--seed draws the time and the EUI-64: give it without --mac and --time")
+		}
+		seed, err := strconv.ParseUint(opts.Seed, 10, 64)
+		if err != nil {
+			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
+		}
+		r = rand.New(rand.NewPCG(seed, 0))
+		ntp = r.Uint64()
+		for i := range eui {
+			eui[i] = byte(r.Uint32())
+		}
+		source = "seed"
+	default:
+		now := time.Now
+		if opts.Now != nil {
+			now = opts.Now
+		}
+		t := now()
+		if opts.Time != "" {
+			var err error
+			if t, err = time.Parse(time.RFC3339Nano, opts.Time); err != nil {
+				return BadInputf("--time %s is not an RFC 3339 time such as 2026-01-02T15:04:05Z", quoteToken(opts.Time))
+			}
+		}
+		ntp = netcalc.NTPTime(t)
+		var mac net.HardwareAddr
+		if opts.MAC != "" {
+			m, err := netcalc.ParseMAC(opts.MAC)
+			if err != nil {
+				return BadInputf("--mac %s", trimPkg(err))
+			}
+			mac = m
+		} else {
+			ifaces := net.Interfaces
+			if opts.Interfaces != nil {
+				ifaces = opts.Interfaces
+			}
+			if list, err := ifaces(); err == nil {
+				for _, ifc := range list {
+					if len(ifc.HardwareAddr) == 6 || len(ifc.HardwareAddr) == 8 {
+						if nonZero(ifc.HardwareAddr) {
+							mac = ifc.HardwareAddr
+							break
+						}
+					}
+				}
+			}
+		}
+		if mac != nil {
+			eui, _ = netcalc.InterfaceID(mac)
+		} else {
+			if _, err := io.ReadFull(crand.Reader, eui[:]); err != nil {
+				return Failedf("reading random bytes: %v", err)
+			}
+			source = "random"
+		}
+	}
+	p := netcalc.ULA(ntp, eui)
+	if bits > 48 {
+		if r == nil {
+			var b [8]byte
+			if _, err := io.ReadFull(crand.Reader, b[:]); err != nil {
+				return Failedf("reading random bytes: %v", err)
+			}
+			r = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:]), 0))
+		}
+		sub, err := netcalc.NthSubnet(p, bits, new(big.Int).SetUint64(r.Uint64N(1<<(bits-48))))
+		if err != nil {
+			return Failed(err) // cannot happen: the index is below the count
+		}
+		p = sub
+	}
+	if env.JSON() {
+		return WriteJSON(env.Out, struct {
+			Prefix string `json:"prefix"`
+			NTP    string `json:"ntp_time"`
+			EUI64  string `json:"eui64"`
+			Source string `json:"eui64_source"`
+		}{p.String(), "0x" + strconv.FormatUint(ntp, 16), net.HardwareAddr(eui[:]).String(), source})
+	}
+	_, err = io.WriteString(env.Out, p.String()+"\n")
+	return err
+}
+
+func nonZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return true
+		}
+	}
+	return false
+}
