@@ -146,7 +146,7 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 		return BadInputf("no input: give %s, or pipe one per line; run 'netcalc %s --help' for usage", want, what)
 	}
 	wrote := false
-	err := env.EachInput(args, true, func(in Input) error {
+	_, err := env.EachInput(args, true, func(in Input) error {
 		out, err := fn(in, stripComment(in))
 		if err != nil {
 			msg := inputError(in, err)
