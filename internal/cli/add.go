@@ -15,9 +15,10 @@ func init() {
 }
 
 type addOptions struct {
-	Verb string // "add" or "sub"
-	N    string
-	Args []string
+	Files []string // --file
+	Verb  string   // "add" or "sub"
+	N     string
+	Args  []string
 }
 
 func newAddCmd(env *Env, verb string, runF func(*addOptions) error) *cobra.Command {
@@ -61,6 +62,7 @@ input.`,
 			return addRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -72,7 +74,7 @@ func addRun(env *Env, opts *addOptions) error {
 	if opts.Verb == "sub" {
 		n.Neg(n)
 	}
-	return eachCalc(env, opts.Args, opts.Verb, "an address", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), opts.Verb, "an address", func(in Input, s string) (calcOut, error) {
 		if strings.IndexByte(s, '/') >= 0 {
 			return calcOut{}, errors.New("is a prefix, expected an address (for the subnet after a prefix, use 'netcalc next')")
 		}

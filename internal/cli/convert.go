@@ -15,6 +15,7 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newConvertCmd(env, nil) }) }
 
 type convertOptions struct {
+	Files []string // --file
 	Args  []string
 	IPv6  bool
 	NAT64 string
@@ -53,6 +54,7 @@ and the others still printed, with exit status 2.`,
 	}
 	cmd.Flags().BoolVar(&opts.IPv6, "ipv6", false, "read integers as IPv6 addresses even when below 2^32")
 	cmd.Flags().StringVar(&opts.NAT64, "nat64", "64:ff9b::/96", "NAT64 prefix (RFC 6052: /32, /40, /48, /56, /64 or /96)")
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -83,7 +85,7 @@ func convertRun(env *Env, opts *convertOptions) error {
 	if err != nil {
 		return BadInputf("--nat64 %s: %s", quoteToken(opts.NAT64), trimPkg(err))
 	}
-	return eachCalc(env, opts.Args, "convert", "an address or an integer", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), "convert", "an address or an integer", func(in Input, s string) (calcOut, error) {
 		a, err := netcalc.ParseAddrAny(s, opts.IPv6)
 		if err != nil {
 			return calcOut{}, err
@@ -149,18 +151,7 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 	_, err := env.EachInput(args, true, func(in Input) error {
 		out, err := fn(in, stripComment(in))
 		if err != nil {
-			msg := inputError(in, err)
-			if env.JSON() {
-				rec := struct {
-					Input string `json:"input"`
-					Line  int    `json:"line,omitempty"`
-					Error string `json:"error"`
-				}{in.Text, in.Line, msg}
-				if err := WriteJSON(env.Out, rec); err != nil {
-					return err
-				}
-			}
-			env.Report(BadInputf("%s%s", in.Where(), msg))
+			env.BadLine(in, errors.New(inputError(in, err)))
 			return nil
 		}
 		if env.JSON() {

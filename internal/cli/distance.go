@@ -12,7 +12,8 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newDistanceCmd(env, nil) }) }
 
 type distanceOptions struct {
-	Args []string
+	Files []string // --file
+	Args  []string
 }
 
 func newDistanceCmd(env *Env, runF func(*distanceOptions) error) *cobra.Command {
@@ -36,6 +37,7 @@ standard input.`,
 			return distanceRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -44,7 +46,7 @@ func distanceRun(env *Env, opts *distanceOptions) error {
 	if len(args) == 2 && !strings.Contains(args[0], "-") && !strings.Contains(args[1], "-") {
 		args = []string{args[0] + " " + args[1]}
 	}
-	return eachCalc(env, args, "distance", "two addresses FROM TO or FROM-TO", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(args, opts.Files), "distance", "two addresses FROM TO or FROM-TO", func(in Input, s string) (calcOut, error) {
 		f := strings.Fields(s)
 		if len(f) == 1 {
 			f = strings.SplitN(s, "-", 2)

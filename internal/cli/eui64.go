@@ -13,6 +13,7 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newEUI64Cmd(env, nil) }) }
 
 type eui64Options struct {
+	Files   []string // --file
 	Args    []string
 	Network string
 }
@@ -45,6 +46,7 @@ With no arguments, or "-", one input per line is read from standard input.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Network, "network", "", "IPv6 /64 prefix to build the SLAAC address in")
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -68,7 +70,7 @@ func eui64Run(env *Env, opts *eui64Options) error {
 		}
 		network = p
 	}
-	return eachCalc(env, opts.Args, "eui64", "a MAC address or an IPv6 address", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), "eui64", "a MAC address or an IPv6 address", func(in Input, s string) (calcOut, error) {
 		mac, macErr := netcalc.ParseMAC(s)
 		if macErr != nil {
 			a, err := netcalc.ParseAddr(s)

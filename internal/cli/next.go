@@ -14,8 +14,9 @@ func init() {
 }
 
 type nextOptions struct {
-	Verb string // "next" or "prev"
-	Args []string
+	Files []string // --file
+	Verb  string   // "next" or "prev"
+	Args  []string
 }
 
 func newNextCmd(env *Env, verb string, runF func(*nextOptions) error) *cobra.Command {
@@ -53,6 +54,7 @@ With no arguments, or "-", one prefix per line is read from standard input.`
 			return nextRun(env, opts)
 		},
 	}
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -62,7 +64,7 @@ func nextRun(env *Env, opts *nextOptions) error {
 		step.SetInt64(-1)
 	}
 	note := maskNote{env: env}
-	return eachCalc(env, opts.Args, opts.Verb, "a prefix such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), opts.Verb, "a prefix such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
 			return calcOut{}, err

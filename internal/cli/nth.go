@@ -12,6 +12,7 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newNthCmd(env, nil) }) }
 
 type nthOptions struct {
+	Files  []string // --file
 	Index  string
 	Prefix string // length of the subnets, "" for addresses
 	Args   []string
@@ -48,6 +49,7 @@ input.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "print subnet INDEX of this prefix length (24 or /24) instead of an address")
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
@@ -66,7 +68,7 @@ func nthRun(env *Env, opts *nthOptions) error {
 		bits = n
 	}
 	note := maskNote{env: env}
-	return eachCalc(env, opts.Args, "nth", "a block such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), "nth", "a block such as 10.0.0.0/24", func(in Input, s string) (calcOut, error) {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
 			return calcOut{}, err

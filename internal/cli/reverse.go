@@ -11,6 +11,7 @@ import (
 func init() { register(func(env *Env) *cobra.Command { return newReverseCmd(env, nil) }) }
 
 type reverseOptions struct {
+	Files []string // --file
 	Args  []string
 	CNAME bool
 }
@@ -46,12 +47,13 @@ per line is read from standard input.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.CNAME, "cname", false, "print the RFC 2317 CNAME records of a /25-/31 for its parent zone")
+	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }
 
 func reverseRun(env *Env, opts *reverseOptions) error {
 	note := maskNote{env: env}
-	return eachCalc(env, opts.Args, "reverse", "a prefix such as 192.0.2.0/24", func(in Input, s string) (calcOut, error) {
+	return eachCalc(env, listArgs(opts.Args, opts.Files), "reverse", "a prefix such as 192.0.2.0/24", func(in Input, s string) (calcOut, error) {
 		sp, err := netcalc.ParseSpec(s)
 		if err != nil {
 			return calcOut{}, err
