@@ -73,10 +73,10 @@ with one note, and a --src or --dst of the other family is bad input.`,
 
 func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	f := cmd.Flags()
-	f.StringVar(&sc.Node, "node", "", "name of the simulated node (overrides the file)")
-	f.StringSliceVar(&sc.NodeIPs, "node-ip", nil, "node address, repeatable (overrides the file)")
-	f.StringVar(&sc.ClusterCIDR, "cluster-cidr", "", "pod network, kube-proxy --cluster-cidr (overrides the file)")
-	f.StringVar(&sc.BridgeIP, "bridge-ip", "", "address of the node's pod bridge, the MASQUERADE source towards local pods")
+	f.StringVar(&sc.Node, "node", "", "`NAME` of the simulated node (overrides the file)")
+	f.StringSliceVar(&sc.NodeIPs, "node-ip", nil, "node `ADDR`, repeatable (overrides the file)")
+	f.StringVar(&sc.ClusterCIDR, "cluster-cidr", "", "pod network `CIDR`, kube-proxy --cluster-cidr (overrides the file)")
+	f.StringVar(&sc.BridgeIP, "bridge-ip", "", "`ADDR` of the node's pod bridge, the MASQUERADE source towards local pods")
 	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
 	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
 	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
@@ -118,7 +118,7 @@ by namespace/name.`,
 		},
 	}
 	addScenarioFlags(cmd, &opts.kubeProxyScenario)
-	cmd.Flags().StringVar(&opts.Table, "table", "nat", "table to print: nat, filter or all (filter then nat, as kube-proxy restores them)")
+	cmd.Flags().StringVar(&opts.Table, "table", "nat", "`TABLE` to print: nat, filter or all (filter then nat, as kube-proxy restores them)")
 	return cmd
 }
 
@@ -158,12 +158,12 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	}
 	addScenarioFlags(cmd, &opts.kubeProxyScenario)
 	f := cmd.Flags()
-	f.StringVar(&opts.Src, "src", "", "client address, IP or IP:PORT (port defaults to 40000)")
-	f.StringVar(&opts.Dst, "dst", "", "destination IP:PORT (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
-	f.StringVar(&opts.Proto, "proto", "tcp", "protocol: tcp, udp or sctp")
+	f.StringVar(&opts.Src, "src", "", "client address, `IP[:PORT]` (port defaults to 40000)")
+	f.StringVar(&opts.Dst, "dst", "", "destination `IP:PORT` (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
+	f.StringVar(&opts.Proto, "proto", "tcp", "protocol `PROTO`: tcp, udp or sctp")
 	opts.Connections, opts.Seed = 1, 1
-	f.Var((*connectionsValue)(&opts.Connections), "connections", "number of connections to simulate, 1-10000000; above 1, print the per-endpoint distribution")
-	f.Var((*seedValue)(&opts.Seed), "seed", "seed of the statistic-match draws")
+	f.Var((*connectionsValue)(&opts.Connections), "connections", "number `N` of connections to simulate, 1-10000000; above 1, print the per-endpoint distribution")
+	f.Var((*seedValue)(&opts.Seed), "seed", "seed `N` of the statistic-match draws")
 	return cmd
 }
 

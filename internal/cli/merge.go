@@ -72,7 +72,7 @@ printed: exit status 2.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE list (repeatable)")
+	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE `LIST` (repeatable)")
 	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
 	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
 	aliasFlag(env, f, "count", "total")

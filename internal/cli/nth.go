@@ -48,7 +48,7 @@ input.`,
 			return nthRun(env, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "print subnet INDEX of this prefix length (24 or /24) instead of an address")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "", "print subnet INDEX of this prefix length `LEN` (24 or /24) instead of an address")
 	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }

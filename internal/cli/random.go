@@ -45,9 +45,9 @@ choice reproducible. For a random unique local IPv6 /48, use "netcalc ula".`,
 			return randomRun(env, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Prefix, "prefix", "24", "length of the subnet to pick (8-32, 24 or /24)")
-	cmd.Flags().StringSliceVar(&opts.Avoid, "avoid", nil, "prefix the subnet must not overlap (repeatable)")
-	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed of the random choice, for a reproducible one")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "24", "length `LEN` of the subnet to pick (8-32, 24 or /24)")
+	cmd.Flags().StringSliceVar(&opts.Avoid, "avoid", nil, "`PREFIX` the subnet must not overlap (repeatable)")
+	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed `N` of the random choice, for a reproducible one")
 	return cmd
 }
 

@@ -123,7 +123,7 @@ answer is "no", exit 2 bad usage or bad input.`,
 	root.SetVersionTemplate(versionLine())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&env.Output, "output", "o", "text", "output `FORMAT`: text, json (JSON Lines), or shell where a command has it (case-insensitive)")
+	pf.StringVarP(&env.Output, "output", "o", "text", "output `FORMAT`: text, json (JSON Lines), or a command's own (cidr: shell; any case)")
 	pf.StringArrayVar(&fields, "field", nil, "print only the field `NAME` of each record (a JSON field name, a.b for a nested one), one bare value per line; repeatable")
 	pf.BoolVar(&env.noColor, "no-color", false, "never use colour (also off when NO_COLOR is set or output is not a terminal)")
 	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -141,13 +141,48 @@ answer is "no", exit 2 bad usage or bad input.`,
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" || c.Name() == "completion" {
+			if c.Name() == "help" {
+				c.Short = "Print a command's help (netcalc help CMD is netcalc CMD --help)"
+			} else {
+				c.Short = "Print a shell completion script (bash, zsh, fish, powershell)"
+			}
 			for _, sub := range append([]*cobra.Command{c}, c.Commands()...) {
 				sub.Annotations = map[string]string{outputAnnotation: "text"}
 			}
 		}
 	}
+	groupCommands(root)
 	finishTree(root)
 	return root, started
+}
+
+// commandGroups orders "netcalc --help": each top-level command under the
+// heading of what it is for. A command missing here is listed under
+// "Other commands" by cobra, which TestEveryCommandHasAGroup forbids.
+var commandGroups = []struct {
+	id, title string
+	names     []string
+}{
+	{"addr", "Addresses and prefixes:", []string{"cidr", "convert", "add", "sub", "distance", "next", "prev", "nth", "eui64", "reverse", "ula", "random"}},
+	{"sets", "Address sets and subnet plans:", []string{"range", "list", "merge", "intersect", "contains", "overlaps", "supernet", "split", "vlsm"}},
+	{"lookup", "Real lookups on this host:", []string{"resolve", "arp", "link", "addr", "route", "rule", "neigh"}},
+	{"sim", "Simulators:", []string{"nat", "kube-proxy", "topo", "k8s"}},
+	{"misc", "netcalc itself:", []string{"version", "man", "completion", "help"}},
+}
+
+func groupCommands(root *cobra.Command) {
+	group := map[string]string{}
+	for _, g := range commandGroups {
+		root.AddGroup(&cobra.Group{ID: g.id, Title: g.title})
+		for _, n := range g.names {
+			group[n] = g.id
+		}
+	}
+	for _, c := range root.Commands() {
+		c.GroupID = group[c.Name()]
+	}
+	root.SetHelpCommandGroupID("misc")
+	root.SetCompletionCommandGroupID("misc")
 }
 
 // versionLine is what both "netcalc version" and "netcalc --version" print.

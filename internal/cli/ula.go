@@ -61,10 +61,10 @@ subnet ID drawn from the same seed, or at random (like ipcalc-ng -6 -r 64).`,
 			return ulaRun(env, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.MAC, "mac", "", "MAC address to make the EUI-64 from (default: the first interface's)")
-	cmd.Flags().StringVar(&opts.Time, "time", "", "time to use, RFC 3339 (default: now)")
-	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed of the pseudo-random time and EUI-64, for a reproducible /48")
-	cmd.Flags().StringVar(&opts.Prefix, "prefix", "48", "length of the prefix to print, 48 to 64 (a random subnet of the /48 when longer)")
+	cmd.Flags().StringVar(&opts.MAC, "mac", "", "`MAC` address to make the EUI-64 from (default: the first interface's)")
+	cmd.Flags().StringVar(&opts.Time, "time", "", "`TIME` to use, RFC 3339 (default: now)")
+	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed `N` of the pseudo-random time and EUI-64, for a reproducible /48")
+	cmd.Flags().StringVar(&opts.Prefix, "prefix", "48", "length `LEN` of the prefix to print, 48 to 64 (a random subnet of the /48 when longer)")
 	return cmd
 }
 
