@@ -44,11 +44,10 @@ for line in sys.stdin:
 `
 	r := rand.New(rand.NewPCG(9, 15))
 	type tc struct {
-		a, b  netip.Addr
-		n, i  *big.Int
-		p     netip.Prefix
-		sub   int
-		input string
+		a, b netip.Addr
+		n, i *big.Int
+		p    netip.Prefix
+		sub  int
 	}
 	var cases []tc
 	var in strings.Builder

@@ -524,10 +524,7 @@ func TestRandomPrivate(t *testing.T) {
 		t.Errorf("only %d distinct /24s in many draws: not random", len(seen))
 	}
 	// the only free /24 is the one left
-	var full []netip.Prefix
-	for _, p := range PrivateBlocks() {
-		full = append(full, p)
-	}
+	full := PrivateBlocks()
 	rest := SetOfPrefixes(full...).Subtract(SetOfPrefixes(netip.MustParsePrefix("172.20.5.0/24"))).Prefixes()
 	if p, err := RandomPrivate(r, 24, rest); err != nil || p.String() != "172.20.5.0/24" {
 		t.Errorf("RandomPrivate with one /24 left = %v, %v; want 172.20.5.0/24", p, err)
