@@ -76,8 +76,9 @@ longer.
 
 Overlaps are checked between every pair of ranges, the --avoid networks and
 Docker's 172.17.0.0/16 and the link-local ranges. With -o json each record
-is one object with a "type": range, pod_network, service_network, node,
-finding, then summary. Exit status 1 when there is an error finding.`,
+is one object with a "type": range, pod_network, service_network,
+node_cidrs, finding, then summary. Exit status 1 when there is an error
+finding.`,
 		Example: `  netcalc k8s plan --profile kubeadm --cluster-cidr 10.244.0.0/16 --nodes 300
   netcalc k8s plan --profile kind --cluster-cidr 10.244.0.0/16,fd00:10:244::/56 --service-cidr 10.96.0.0/16,fd00:10:96::/112
   netcalc k8s plan --profile eks --node-network 10.0.0.0/19 --instance-type m5.large --nodes 50
@@ -96,6 +97,12 @@ finding, then summary. Exit status 1 when there is an error finding.`,
 			return k8sPlanRun(env, opts)
 		},
 	}
+	addK8sPlanFlags(cmd, opts)
+	return cmd
+}
+
+// addK8sPlanFlags defines the flags plan and check share.
+func addK8sPlanFlags(cmd *cobra.Command, opts *k8sPlanOptions) {
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.ClusterCIDRs, "cluster-cidr", nil, "pod range `CIDR`, one per family (comma-separated or repeated)")
 	f.StringArrayVar(&opts.ServiceCIDRs, "service-cidr", nil, "Service range `CIDR`, one per family (comma-separated or repeated)")
@@ -110,7 +117,6 @@ finding, then summary. Exit status 1 when there is an error finding.`,
 	f.StringVar(&opts.InstanceType, "instance-type", "", "EKS: EC2 instance `TYPE` of the nodes, for the VPC CNI max pods formula")
 	f.BoolVar(&opts.PrefixDelegation, "prefix-delegation", false, "EKS: the VPC CNI assigns /28 prefixes (ENABLE_PREFIX_DELEGATION)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", cobra.FixedCompletions(k8sProfileNames(), cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func k8sProfileNames() []string {
@@ -256,7 +262,7 @@ func k8sWritePlan(env *Env, p *k8s.Plan) error {
 	t := env.NewTable()
 	t.Row("RANGE", "CIDR", "FIRST", "LAST", "SIZE", "FROM")
 	for _, r := range p.Ranges {
-		from := "flag"
+		from := "given"
 		if r.Default {
 			from = p.Profile.String() + " default"
 		}
@@ -381,7 +387,7 @@ func k8sWritePlanJSON(env *Env, p *k8s.Plan) error {
 		if err := WriteJSON(env.Out, struct {
 			Type string `json:"type"`
 			*k8s.NodeCIDRs
-		}{"node", p.Node}); err != nil {
+		}{"node_cidrs", p.Node}); err != nil {
 			return err
 		}
 	}

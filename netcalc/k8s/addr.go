@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"net/netip"
+	"strconv"
+	"unicode/utf8"
 
 	"go4.org/netipx"
 
@@ -85,4 +87,19 @@ func family(p netip.Prefix) string {
 		return "IPv4"
 	}
 	return "IPv6"
+}
+
+// quote quotes s for an error message, cut to 80 characters with "…".
+func quote(s string) string {
+	if utf8.RuneCountInString(s) > 80 {
+		n := 0
+		for i := range s {
+			if n == 80 {
+				s = s[:i] + "…"
+				break
+			}
+			n++
+		}
+	}
+	return strconv.Quote(s)
 }

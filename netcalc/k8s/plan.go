@@ -51,6 +51,9 @@ type Config struct {
 	// in kube-controller-manager's allocation order (0 is the first node).
 	ShowNode  bool
 	NodeIndex uint64
+	// NoDefaults leaves ranges that are not given unset instead of taking
+	// the profile's defaults (a node list says nothing about them).
+	NoDefaults bool
 }
 
 // Role is what a range is for.
@@ -209,7 +212,9 @@ func (pl *planner) defaults() error {
 		}
 		return f
 	}
-	if c.Profile == EKS {
+	if c.NoDefaults {
+		// Nothing to fill in.
+	} else if c.Profile == EKS {
 		if len(c.ClusterCIDRs) > 0 {
 			pl.add(Note, "eks-subnet-ips", c.ClusterCIDRs, "the VPC CNI takes pod addresses from the node subnets; --cluster-cidr is used as the pod subnets of custom networking")
 		}

@@ -106,6 +106,11 @@ var catalog = []Rule{
 	{"eks-service-range", "EKS API KubernetesNetworkConfigRequest.serviceIpv4Cidr: within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, between /24 and /12, not overlapping the VPC; default 10.100.0.0/16 or 172.20.0.0/16", Versions{}},
 	{"gke-pod-range", "GKE flexible pod CIDR: the node block holds at least twice max pods per node, node mask = 32 - ceil(log2(2 x maxPods)), max pods 8-256; nodes in the pod range 2^(node mask - range mask); GCP reserves 4 addresses in the node subnet", Versions{}},
 	{"aks-reserved", "AKS: 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24 may not be used for Service, pod or VNet ranges (docs.azure.cn azure-cni-overview); overlay gives each node a /24", Versions{}},
+	{"apiserver-advertise-family", "kube-apiserver validatePublicIPServiceClusterIPRangeIPFamilies: \"service IP family %q must match public address family %q\"", Versions{}},
+	{"node-pod-cidr-overlap", "two nodes with overlapping spec.podCIDRs route the same pod addresses to two places; kube-controller-manager never hands out one CIDR twice, so one was set by hand or by another allocator", Versions{}},
+	{"node-without-pod-cidr", "a node without spec.podCIDRs gets no pod network from CNIs that read it (flannel: \"failed to acquire lease: node %q pod cidr not assigned\"); kube-controller-manager leaves it empty when the cluster CIDR is full (CIDRNotAvailable) or --allocate-node-cidrs is false", Versions{}},
+	{"node-pod-cidr-outside", "a node's spec.podCIDRs outside --cluster-cidr: the cluster CIDR changed after allocation, or another allocator set it; kube-proxy's --cluster-cidr masquerade decisions and CNI routes then disagree", Versions{}},
+	{"node-address-overlap", "a node address inside the pod or Service range: pod routes or ClusterIP DNAT capture traffic to the node", Versions{}},
 	{"profile-default", "the profile's default, applied because the flag was not given (reference k8s-plan.md A4)", Versions{}},
 }
 
