@@ -575,7 +575,7 @@ func (pl *planner) eks() error {
 		}
 		pl.p.Pods = append(pl.p.Pods, pn)
 		if c.PrefixDelegation {
-			pl.add(Note, "eks-subnet-ips", []netip.Prefix{s}, "prefix delegation takes /28s: %s must keep free contiguous /28 blocks (fragmented subnets fail with \"InsufficientCidrBlocks\")", s)
+			pl.add(Note, "eks-subnet-ips", []netip.Prefix{s}, "prefix delegation takes /28s: %s must keep free contiguous /28 blocks (a fragmented subnet fails with \"no contiguous /28 block anywhere in the subnet\", amazon-vpc-cni-k8s#2749)", s)
 		}
 	}
 	if c.Nodes > 0 && len(subnets) > 0 {
