@@ -68,8 +68,9 @@ source and the Kubernetes versions where it holds.
 --cluster-cidr, --service-cidr and --node-cidr-mask take one or two values,
 one per IP family, comma-separated or repeated; the first is the primary
 family. Node masks go in --cluster-cidr order. Ranges not given come from
---profile: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke or eks
-(default: the upstream components alone). --kube-version X.Y picks the rules
+--profile: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke, eks,
+aks (Azure CNI Overlay), aks-kubenet or aks-azure-cni (default: the upstream
+components alone). --kube-version X.Y picks the rules
 of that release (default 1.37): the /12 and /108 Service range limits hold up
 to 1.33 and are lifted from 1.34, where IPv6 Service ranges must be /64 or
 longer.
@@ -111,7 +112,7 @@ func addK8sPlanFlags(cmd *cobra.Command, opts *k8sPlanOptions) {
 	f.StringVar(&opts.MaxPods, "max-pods", "", "kubelet max pods per node `N` (default 110; EKS: from --instance-type)")
 	f.StringArrayVar(&opts.NodeNetworks, "node-network", nil, "the nodes' own subnet or VPC `CIDR` (repeatable)")
 	f.StringArrayVar(&opts.Avoid, "avoid", nil, "a network `CIDR` the cluster must not overlap: peered VPC, VPN, on-premises (repeatable)")
-	f.StringVar(&opts.Profile, "profile", "", "defaults and extra rules of `NAME`: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke, eks")
+	f.StringVar(&opts.Profile, "profile", "", "defaults and extra rules of `NAME`: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke, eks, aks, aks-kubenet, aks-azure-cni")
 	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes release `X.Y` whose rules apply (default 1.37)")
 	f.StringVar(&opts.Node, "node", "", "print the pod CIDRs of node `N` (0 is the first node)")
 	f.StringVar(&opts.InstanceType, "instance-type", "", "EKS: EC2 instance `TYPE` of the nodes, for the VPC CNI max pods formula")
@@ -291,7 +292,7 @@ func k8sWritePlan(env *Env, p *k8s.Plan) error {
 			rows = append(rows, []string{"  " + label, maxNodes})
 		} else {
 			rows = append(rows, []string{"  addresses per node", fmt.Sprintf("%s at full density, for %s pod IPs", pn.AddressesPerNode, pn.PodIPsPerNode)},
-				[]string{"  max nodes", pn.MaxNodes.String() + " (AWS reserves 5 addresses)"})
+				[]string{"  max nodes", pn.MaxNodes.String() + " (the cloud reserves 5 addresses per subnet)"})
 		}
 		rows = append(rows, []string{"  max pods per node", strconv.FormatUint(pn.MaxPodsPerNode, 10)},
 			[]string{"  total pods", pn.TotalPods.String()})

@@ -58,7 +58,7 @@ func (pl *planner) overlaps(masks []int) {
 			switch {
 			case a.Role == RoleCluster && b.Role == RoleService:
 				pl.podService(a.CIDR, b.CIDR, in, n, masks)
-			case a.Role == RoleCluster && b.Role == RoleNodeNetwork && pl.cfg.Profile == EKS:
+			case a.Role == RoleCluster && b.Role == RoleNodeNetwork && (pl.cfg.Profile == EKS || pl.cfg.Profile == AKSAzureCNI):
 				// VPC CNI: pods are in the node subnets by design.
 			case b.Role == RoleAvoid:
 				pl.add(Error, "overlap-avoid", pair, "%s %s overlaps the avoided network %s: %s shared addresses (%s)", roleNames[a.Role], a.CIDR, b.CIDR, n, in)
@@ -109,7 +109,7 @@ func (pl *planner) podService(cl, svc, in netip.Prefix, n netcalc.Count, masks [
 			idx = i
 		}
 	}
-	if pl.spec.ipam != KCM && pl.spec.ipam != GKEAlias || idx < 0 {
+	if pl.spec.ipam != KCM || idx < 0 {
 		pl.add(Error, "overlap-pod-service", pair, "pod range %s overlaps Service range %s: %s shared addresses (%s); %s ignores the Service range, so a pod and a ClusterIP can get the same address", cl, svc, n, in, pl.spec.ipam)
 		return
 	}
@@ -133,7 +133,7 @@ func (pl *planner) scale() {
 	nodes := netcalc.CountFromUint64(c.Nodes)
 	for i := range pl.p.Pods {
 		p := &pl.p.Pods[i]
-		if p.IPAM == VPCCNI {
+		if p.IPAM == VPCCNI || p.IPAM == AzureVNet {
 			continue
 		}
 		avail := p.MaxNodes

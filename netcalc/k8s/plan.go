@@ -189,12 +189,18 @@ func NewPlan(cfg Config) (*Plan, error) {
 	}
 	pl.lists()
 	pl.services()
-	if cfg.Profile == EKS {
+	switch cfg.Profile {
+	case EKS:
 		if err := pl.eks(); err != nil {
 			return nil, err
 		}
-	} else {
+	case AKSAzureCNI:
+		pl.aksAzureCNI()
+	default:
 		pl.pods(masks)
+	}
+	if cfg.Profile == AKS || cfg.Profile == AKSKubenet || cfg.Profile == AKSAzureCNI {
+		pl.aksReserved()
 	}
 	pl.overlaps(masks)
 	pl.scale()
@@ -235,7 +241,7 @@ func (pl *planner) defaults() error {
 		if len(want) == 0 {
 			want = []bool{true}
 		}
-		if len(c.ClusterCIDRs) == 0 {
+		if len(c.ClusterCIDRs) == 0 && c.Profile != AKSAzureCNI {
 			for _, is4 := range want {
 				if p, ok := pl.spec.def(pl.spec.cluster, is4); ok {
 					c.ClusterCIDRs = append(c.ClusterCIDRs, p)
@@ -424,6 +430,14 @@ func (pl *planner) pods(masks []int) {
 				mask = want
 			}
 		}
+		if pl.spec.ipam == AzureOverlay {
+			if !is4 {
+				pl.add(Note, "aks-node-cidr", one, "IPv6 pod ranges of AKS are not modelled; planning %s as kube-controller-manager would", cl)
+			} else if mask != 24 {
+				pl.add(Warning, "aks-node-cidr", one, "AKS gives every node a /24 of the pod range, not /%d", mask)
+				mask = 24
+			}
+		}
 		pn := PodNetwork{CIDR: cl, IPAM: pl.spec.ipam, NodeMask: mask, MaxNodes: MaxNodes(cl, mask)}
 		if mask >= cl.Bits() {
 			pn.AddressesPerNode = netcalc.PowerOfTwo(cl.Addr().BitLen() - mask)
@@ -485,6 +499,70 @@ func (pl *planner) pods(masks []int) {
 			n.CIDRs = append(n.CIDRs, p)
 		}
 		pl.p.Node = n
+	}
+}
+
+// aksReserved checks every range against the addresses AKS forbids.
+func (pl *planner) aksReserved() {
+	for _, r := range pl.p.Ranges {
+		if r.Role == RoleAvoid {
+			continue
+		}
+		for _, f := range []string{"169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"} {
+			q := netip.MustParsePrefix(f)
+			if in, n, ok := shared(r.CIDR, q); ok {
+				pl.add(Error, "aks-reserved", []netip.Prefix{r.CIDR, q}, "%s %s overlaps %s, which AKS reserves: %s shared addresses (%s)", roleNames[r.Role], r.CIDR, q, n, in)
+			}
+		}
+	}
+	if pl.cfg.Profile == AKSKubenet && pl.cfg.Nodes > 400 {
+		pl.add(Warning, "aks-node-cidr", nil, "%d nodes: kubenet routes every node's /24 through one route table, which holds 400 routes [hedge]", pl.cfg.Nodes)
+	}
+}
+
+// aksAzureCNI plans Azure CNI in node-subnet mode: IPs are reserved up
+// front, one per node and maxPods per node, for the nodes, one surge node
+// and the scale-out asked for.
+func (pl *planner) aksAzureCNI() {
+	c := pl.cfg
+	maxPods := c.MaxPods
+	if maxPods == 0 {
+		maxPods = pl.spec.maxPods
+	}
+	if maxPods < 10 || maxPods > 250 {
+		pl.add(Error, "aks-subnet-ips", nil, "AKS Azure CNI max pods %d: want 10-250", maxPods)
+	}
+	perNode := uint64(maxPods) + 1
+	for _, s := range c.NodeNetworks {
+		s = s.Masked()
+		if !s.Addr().Is4() {
+			continue
+		}
+		n, _ := size(s).Uint64()
+		usable := uint64(0)
+		if n > 5 {
+			usable = n - 5
+		}
+		nodes := usable / perNode
+		if nodes > 0 {
+			nodes-- // the surge node of upgrades
+		}
+		pn := PodNetwork{CIDR: s, IPAM: AzureVNet, MaxNodes: netcalc.CountFromUint64(nodes), AddressesPerNode: netcalc.CountFromUint64(perNode),
+			PodIPsPerNode: netcalc.CountFromUint64(uint64(maxPods)), MaxPodsPerNode: uint64(maxPods), TotalPods: netcalc.CountFromUint64(nodes * uint64(maxPods))}
+		if c.Nodes > 0 && nodes >= c.Nodes {
+			free := netcalc.CountFromUint64(nodes - c.Nodes)
+			pn.FreeNodes = &free
+		}
+		pl.p.Pods = append(pl.p.Pods, pn)
+		if c.Nodes > 0 {
+			need := (c.Nodes + 1) * perNode
+			if need > usable {
+				pl.add(Error, "aks-subnet-ips", []netip.Prefix{s}, "(%d nodes + 1 surge node) x (1 + %d pods) = %d addresses, but %s holds %d (Azure reserves 5)", c.Nodes, maxPods, need, s, usable)
+			}
+		}
+	}
+	if len(c.NodeNetworks) == 0 {
+		pl.add(Note, "aks-subnet-ips", nil, "no node subnet given (--node-network): pod capacity not planned")
 	}
 }
 

@@ -273,6 +273,36 @@ func TestPlanFindings(t *testing.T) {
 			want:   []string{"error calico-block-size"},
 		},
 		{
+			name:   "AKS reserved ranges",
+			source: "A3 AKS: 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16, 192.0.2.0/24 forbidden (docs.azure.cn)",
+			cfg:    Config{Profile: AKS, NodeNetworks: pfx("172.31.0.0/20")},
+			want:   []string{"error aks-reserved"},
+		},
+		{
+			name:   "AKS overlay gives a /24 per node",
+			source: "A3 AKS overlay: \"Each node in your cluster is assigned a /24\"",
+			cfg:    Config{Profile: AKS, NodeMasks: []int{26}},
+			want:   []string{"warning aks-node-cidr"},
+		},
+		{
+			name:   "AKS Azure CNI: aksip -n 50 -s 10 needs 1891 addresses (+1 internal LB = 1892), more than a /22",
+			source: "A3 AKS: required = (nodes + 1 + scale) + (nodes + 1 + scale) x maxPods (carlos.mendible aksip)",
+			cfg:    Config{Profile: AKSAzureCNI, NodeNetworks: pfx("10.240.0.0/22"), Nodes: 60},
+			want:   []string{"error aks-subnet-ips"},
+		},
+		{
+			name:   "AKS Azure CNI: a /21 holds them",
+			source: "A3 AKS: aksip -n 50 -s 10 → /21",
+			cfg:    Config{Profile: AKSAzureCNI, NodeNetworks: pfx("10.240.0.0/21"), Nodes: 60},
+			not:    []string{"error aks-subnet-ips"},
+		},
+		{
+			name:   "MicroK8s defaults are clean",
+			source: "A4 MicroK8s 10.1.0.0/16 (Calico), 10.152.183.0/24",
+			cfg:    Config{Profile: MicroK8s, Nodes: 3},
+			not:    []string{"error calico-block-size", "error overlap-pod-service"},
+		},
+		{
 			name:   "GKE 110 pods need a /24",
 			source: "A3 GKE: nodeMask = 32 − ceil(log2(2 × maxPods))",
 			cfg:    Config{Profile: GKE, ClusterCIDRs: pfx("10.4.0.0/14"), NodeMasks: []int{25}},

@@ -23,11 +23,19 @@ const (
 	Cilium   Profile = "cilium"
 	GKE      Profile = "gke"
 	EKS      Profile = "eks"
+	// AKS is Azure CNI Overlay, AKS's default: a private pod range, a /24
+	// per node.
+	AKS Profile = "aks"
+	// AKSKubenet is AKS kubenet: a /24 per node, routes in a route table.
+	AKSKubenet Profile = "aks-kubenet"
+	// AKSAzureCNI is Azure CNI with pods in the node subnet: every pod a
+	// VNet address, reserved up front.
+	AKSAzureCNI Profile = "aks-azure-cni"
 )
 
 // Profiles lists the profile names ParseProfile accepts.
 func Profiles() []Profile {
-	return []Profile{Kubeadm, Kind, K3s, RKE2, MicroK8s, Calico, Cilium, GKE, EKS}
+	return []Profile{Kubeadm, Kind, K3s, RKE2, MicroK8s, Calico, Cilium, GKE, EKS, AKS, AKSKubenet, AKSAzureCNI}
 }
 
 // ParseProfile returns the profile named s (case-insensitive); "" and
@@ -76,6 +84,12 @@ const (
 	// GKEAlias is GKE VPC-native: each node gets an alias range from the
 	// subnet's secondary pod range.
 	GKEAlias IPAM = "gke-alias-ip"
+	// AzureOverlay is AKS Azure CNI Overlay (and kubenet): a /24 of the
+	// pod range per node.
+	AzureOverlay IPAM = "azure-cni-overlay"
+	// AzureVNet is AKS Azure CNI in node-subnet mode: pods take addresses
+	// of the node subnet, reserved per node up front.
+	AzureVNet IPAM = "azure-cni"
 )
 
 // profileSpec holds a profile's defaults: CIDRs per family (v4, v6), node
@@ -110,6 +124,12 @@ var profiles = map[Profile]profileSpec{
 		source: "Cilium values.yaml clusterPoolIPv4PodCIDRList 10.0.0.0/8 mask 24, clusterPoolIPv6PodCIDRList fd00::/104 mask 120; kubeadm Service default"},
 	GKE: {service: [2]string{"34.118.224.0/20", ""}, mask: [2]int{24, 0}, maxPods: 110, ipam: GKEAlias,
 		source: "GKE: Services from 34.118.224.0/20 when no secondary range is given; 110 pods per node on a /24"},
+	AKS: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 0}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
+		source: "AKS Service default 10.0.0.0/16 (cilium PR #31504 quoting AKS docs); overlay: a /24 per node; pod range 10.244.0.0/16 [hedge]"},
+	AKSKubenet: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 0}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
+		source: "AKS kubenet: pods NATed behind the node, max pods 110, pod range 10.244.0.0/16 [hedge]"},
+	AKSAzureCNI: {service: [2]string{"10.0.0.0/16", ""}, maxPods: 30, ipam: AzureVNet,
+		source: "AKS Azure CNI (node subnet): every pod a VNet address, max pods default 30 (10-250)"},
 	EKS: {service: [2]string{"10.100.0.0/16", ""}, maxPods: 0, ipam: VPCCNI,
 		source: "EKS API serviceIpv4Cidr default 10.100.0.0/16 or 172.20.0.0/16; pods from the VPC subnets"},
 }
