@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -29,6 +30,13 @@ type k8sPlanOptions struct {
 	Node             string
 	InstanceType     string
 	PrefixDelegation bool
+	Suggest          bool
+	MaxServices      string
+	Growth           string
+	IPFamily         string
+	// format is -o kubeadm, kind, k3s or flags (set by the k8s command's
+	// hook, which turns -o back to text for the root command).
+	format *string
 }
 
 func newK8sCmd(env *Env, planF func(*k8sPlanOptions) error, checkF func(*k8sCheckOptions) error) *cobra.Command {
@@ -47,12 +55,25 @@ Kubernetes versions where it holds.
 
 Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 	}
-	cmd.AddCommand(newK8sPlanCmd(env, planF), newK8sCheckCmd(env, checkF))
+	format := new(string)
+	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		switch f := strings.ToLower(env.Output); f {
+		case "kubeadm", "kind", "k3s", "flags":
+			*format, env.Output = f, "text"
+		case "text", "json":
+			env.Output = f // -o is case-insensitive
+		}
+		if root := c.Root(); root.PersistentPreRunE != nil {
+			return root.PersistentPreRunE(c, args)
+		}
+		return nil
+	}
+	cmd.AddCommand(newK8sPlanCmd(env, planF, format), newK8sCheckCmd(env, checkF, format))
 	return cmd
 }
 
-func newK8sPlanCmd(env *Env, runF func(*k8sPlanOptions) error) *cobra.Command {
-	opts := &k8sPlanOptions{}
+func newK8sPlanCmd(env *Env, runF func(*k8sPlanOptions) error, format *string) *cobra.Command {
+	opts := &k8sPlanOptions{format: format}
 	cmd := &cobra.Command{
 		Use:   "plan [flags]",
 		Short: "Print a cluster's ranges, capacities, reserved addresses and findings",
@@ -78,13 +99,27 @@ longer.
 Overlaps are checked between every pair of ranges, the --avoid networks and
 Docker's 172.17.0.0/16 and the link-local ranges. With -o json each record
 is one object with a "type": range, pod_network, service_network,
-node_cidrs, finding, then summary. Exit status 1 when there is an error
-finding.`,
+node_cidrs, finding, then summary. -o kubeadm, -o kind, -o k3s and -o flags
+print the plan as a kubeadm ClusterConfiguration and KubeletConfiguration, a
+kind Cluster config, k3s server flags or the kube-apiserver,
+kube-controller-manager, kubelet and kube-proxy flags; error and warning
+findings then go to standard error.
+
+--suggest turns the question around: for --nodes, --max-pods and
+--max-services (default 500) with --growth headroom (default 2x) it proposes
+the smallest plan of --ip-family (ipv4, ipv6 or dual) in private space
+(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16; fd00::/8 for IPv6) clear of
+--avoid, --node-network and docker0: node blocks that hold twice max pods
+(/24 for 110), a pod range of the node blocks needed, a Service range of
+at least a /27 (/112). Exit status 1 when nothing fits.
+
+Exit status 1 when there is an error finding.`,
 		Example: `  netcalc k8s plan --profile kubeadm --cluster-cidr 10.244.0.0/16 --nodes 300
   netcalc k8s plan --profile kind --cluster-cidr 10.244.0.0/16,fd00:10:244::/56 --service-cidr 10.96.0.0/16,fd00:10:96::/112
   netcalc k8s plan --profile eks --node-network 10.0.0.0/19 --instance-type m5.large --nodes 50
   netcalc k8s plan --service-cidr 10.96.0.0/8 --kube-version 1.33
-  netcalc k8s plan --profile k3s --node 5 --avoid 10.42.0.0/24`,
+  netcalc k8s plan --profile k3s --node 5 --avoid 10.42.0.0/24
+  netcalc -o kubeadm k8s plan --suggest --profile kubeadm --nodes 100 --avoid 10.0.0.0/16`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return env.usageError("k8s plan", "k8s plan takes flags only, got %s", quoteToken(strings.Join(args, " ")))
@@ -99,6 +134,11 @@ finding.`,
 		},
 	}
 	addK8sPlanFlags(cmd, opts)
+	f := cmd.Flags()
+	f.BoolVar(&opts.Suggest, "suggest", false, "propose the smallest plan in private space for --nodes, --max-pods and --max-services with --growth headroom")
+	f.StringVar(&opts.MaxServices, "max-services", "", "--suggest: Services `N` the cluster must hold (default 500)")
+	f.StringVar(&opts.Growth, "growth", "2x", "--suggest: headroom `FACTOR` for nodes and Services, such as 2x or 3")
+	f.StringVar(&opts.IPFamily, "ip-family", "ipv4", "--suggest: `FAMILY` of the plan: ipv4, ipv6 or dual")
 	return cmd
 }
 
@@ -133,11 +173,95 @@ func k8sPlanRun(env *Env, opts *k8sPlanOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Suggest {
+		if cfg, err = k8sSuggest(env, opts, cfg); err != nil {
+			return err
+		}
+	} else if opts.MaxServices != "" || opts.IPFamily != "ipv4" || opts.Growth != "2x" {
+		return BadInputf("--max-services, --growth and --ip-family go with --suggest")
+	}
 	plan, err := k8s.NewPlan(cfg)
 	if err != nil {
-		return BadInputf("k8s plan: %s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: "))
+		return BadInputf("k8s plan: %s", k8sErrText(err))
 	}
-	if err := k8sWritePlan(env, plan); err != nil {
+	return k8sOutput(env, opts, plan)
+}
+
+// k8sErrText strips the package prefixes of a k8s error.
+func k8sErrText(err error) string {
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: ")
+}
+
+// k8sSuggest turns the flags into a suggested Config, saying on standard
+// error what it was sized for.
+func k8sSuggest(env *Env, opts *k8sPlanOptions, cfg k8s.Config) (k8s.Config, error) {
+	if len(cfg.ClusterCIDRs) > 0 || len(cfg.ServiceCIDRs) > 0 || len(cfg.NodeMasks) > 0 {
+		return cfg, BadInputf("--suggest chooses the ranges: drop --cluster-cidr, --service-cidr and --node-cidr-mask")
+	}
+	if cfg.Nodes == 0 {
+		return cfg, BadInputf("--suggest wants --nodes N, the number of nodes to plan for")
+	}
+	req := k8s.Request{Profile: cfg.Profile, Version: cfg.Version, Nodes: cfg.Nodes, MaxPods: cfg.MaxPods,
+		NodeNetworks: cfg.NodeNetworks, Avoid: cfg.Avoid}
+	var err error
+	if opts.MaxServices != "" {
+		if req.Services, err = k8sParseCount("--max-services", opts.MaxServices, 1, 1<<40); err != nil {
+			return cfg, err
+		}
+	}
+	g := strings.TrimSuffix(strings.ToLower(opts.Growth), "x")
+	if req.Growth, err = strconv.ParseUint(g, 10, 64); err != nil || req.Growth < 1 || req.Growth > 1000 || g == "" || g[0] == '+' {
+		return cfg, BadInputf("--growth: %s is not a growth factor, want a whole number 1-1000 such as 2x", quoteToken(opts.Growth))
+	}
+	switch f := k8s.Family(strings.ToLower(opts.IPFamily)); f {
+	case k8s.IPv4, k8s.IPv6, k8s.Dual:
+		req.Family = f
+	default:
+		return cfg, BadInputf("--ip-family: %s is not an IP family, want ipv4, ipv6 or dual", quoteToken(opts.IPFamily))
+	}
+	out, err := k8s.Suggest(req)
+	if err != nil {
+		if errors.Is(err, k8s.ErrNoPlan) {
+			return cfg, Failedf("k8s plan --suggest: %s", k8sErrText(err))
+		}
+		return cfg, BadInputf("k8s plan --suggest: %s", k8sErrText(err))
+	}
+	services := req.Services
+	if services == 0 {
+		services = 500
+	}
+	env.Errorf("suggest: %d nodes and %d Services with %dx growth, in private space clear of %s", req.Nodes, services, req.Growth, k8sAvoidText(req))
+	out.ShowNode, out.NodeIndex = cfg.ShowNode, cfg.NodeIndex
+	return out, nil
+}
+
+func k8sAvoidText(r k8s.Request) string {
+	var l []string
+	for _, p := range append(append([]netip.Prefix{}, r.NodeNetworks...), r.Avoid...) {
+		l = append(l, p.String())
+	}
+	l = append(l, "172.17.0.0/16 (docker0)")
+	return strings.Join(l, ", ")
+}
+
+// k8sOutput writes a plan as -o asks: text, JSON Lines or a config format
+// (then the error and warning findings go to standard error). Exit status
+// 1 when a finding is an error.
+func k8sOutput(env *Env, opts *k8sPlanOptions, plan *k8s.Plan) error {
+	if opts.format != nil && *opts.format != "" {
+		text, err := plan.Render(k8s.Format(*opts.format))
+		if err != nil {
+			return BadInputf("-o: %s", k8sErrText(err))
+		}
+		if _, err := io.WriteString(env.Out, text); err != nil {
+			return err
+		}
+		for _, f := range plan.Findings {
+			if f.Severity != k8s.Note {
+				env.Errorf("%s %s: %s", f.Severity, f.Rule, f.Message)
+			}
+		}
+	} else if err := k8sWritePlan(env, plan); err != nil {
 		return err
 	}
 	if plan.HasErrors() {
@@ -264,8 +388,11 @@ func k8sWritePlan(env *Env, p *k8s.Plan) error {
 	t.Row("RANGE", "CIDR", "FIRST", "LAST", "SIZE", "FROM")
 	for _, r := range p.Ranges {
 		from := "given"
-		if r.Default {
+		switch {
+		case r.Default:
 			from = p.Profile.String() + " default"
+		case r.Suggested:
+			from = "suggested"
 		}
 		t.Row(string(r.Role), r.CIDR.String(), r.First.String(), r.Last.String(), r.Size.String(), from)
 	}

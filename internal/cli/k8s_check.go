@@ -19,8 +19,8 @@ type k8sCheckOptions struct {
 	File string
 }
 
-func newK8sCheckCmd(env *Env, runF func(*k8sCheckOptions) error) *cobra.Command {
-	opts := &k8sCheckOptions{}
+func newK8sCheckCmd(env *Env, runF func(*k8sCheckOptions) error, format *string) *cobra.Command {
+	opts := &k8sCheckOptions{k8sPlanOptions: k8sPlanOptions{format: format}}
 	cmd := &cobra.Command{
 		Use:   "check FILE [flags]",
 		Short: "Run the plan rules on a kubeadm, kind or k3s config or on 'kubectl get nodes -o yaml'",
@@ -112,7 +112,9 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 	if err != nil {
 		return BadInputf("k8s check: %s: %s", name, strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: "))
 	}
-	if env.JSON() {
+	if *opts.format != "" {
+		// A config format: only the plan, rendered.
+	} else if env.JSON() {
 		if err := WriteJSON(env.Out, struct {
 			Type   string   `json:"type"`
 			File   string   `json:"file"`
@@ -150,13 +152,7 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 		}
 		fmt.Fprintln(env.Out)
 	}
-	if err := k8sWritePlan(env, rep.Plan); err != nil {
-		return err
-	}
-	if rep.Plan.HasErrors() {
-		env.Record(ExitFail)
-	}
-	return env.Finish()
+	return k8sOutput(env, &opts.k8sPlanOptions, rep.Plan)
 }
 
 func k8sOrNone(s string) string {

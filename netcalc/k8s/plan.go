@@ -51,6 +51,8 @@ type Config struct {
 	// in kube-controller-manager's allocation order (0 is the first node).
 	ShowNode  bool
 	NodeIndex uint64
+	// Suggested marks the pod and Service ranges as chosen by Suggest.
+	Suggested bool
 	// NoDefaults leaves ranges that are not given unset instead of taking
 	// the profile's defaults (a node list says nothing about them).
 	NoDefaults bool
@@ -77,6 +79,8 @@ type Range struct {
 	// Default reports whether the range is the profile's default rather
 	// than given.
 	Default bool `json:"default"`
+	// Suggested reports whether Suggest chose the range.
+	Suggested bool `json:"suggested,omitempty"`
 }
 
 // PodNetwork is the capacity of one pod range.
@@ -279,7 +283,8 @@ func (pl *planner) defaults() error {
 	add := func(role Role, l []netip.Prefix, def bool) {
 		for _, p := range l {
 			m := p.Masked()
-			pl.p.Ranges = append(pl.p.Ranges, Range{Role: role, CIDR: m, First: m.Addr(), Last: lastAddr(m), Size: size(m), Default: def})
+			sug := c.Suggested && (role == RoleCluster || role == RoleService)
+			pl.p.Ranges = append(pl.p.Ranges, Range{Role: role, CIDR: m, First: m.Addr(), Last: lastAddr(m), Size: size(m), Default: def, Suggested: sug})
 		}
 	}
 	add(RoleCluster, c.ClusterCIDRs, clusterDefault)
