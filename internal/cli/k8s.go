@@ -62,6 +62,8 @@ Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 			*format, env.Output = f, "text"
 		case "text", "json":
 			env.Output = f // -o is case-insensitive
+		default:
+			return BadInputf("-o/--output: %s is not an output format, want text, json, kubeadm, kind, k3s or flags", quoteToken(env.Output))
 		}
 		if root := c.Root(); root.PersistentPreRunE != nil {
 			return root.PersistentPreRunE(c, args)

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
@@ -150,6 +151,9 @@ func (pl *planner) scale() {
 			what := "node CIDRs"
 			if p.IPAM == CalicoBlocks {
 				id, what = "calico-block-size", "blocks"
+			}
+			if avail == netcalc.CountFromUint64(1) {
+				what = strings.TrimSuffix(what, "s")
 			}
 			pl.add(Error, id, one, "%d nodes but %s holds %s %s of /%d: %s nodes get none (CIDRNotAvailable)", c.Nodes, p.CIDR, avail, what, p.NodeMask, nodes.Sub(avail))
 		} else {
