@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -323,7 +324,7 @@ func k8sPlanConfig(env *Env, opts *k8sPlanOptions) (k8s.Config, error) {
 		cfg.MaxPods = int(n)
 	}
 	if opts.Node != "" {
-		if cfg.NodeIndex, err = k8sParseCount("--node", opts.Node, 0, 1<<63); err != nil {
+		if cfg.NodeIndex, err = k8sParseCount("--node", opts.Node, 0, math.MaxUint64); err != nil {
 			return cfg, err
 		}
 		cfg.ShowNode = true

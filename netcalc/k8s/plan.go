@@ -363,7 +363,11 @@ func (pl *planner) services() {
 			pl.add(Error, "allocator-ipv6-min-prefix", one, "shortest allowed prefix length for service CIDR is 64, got %d", p.Bits())
 		}
 		if i == 0 && min(rangeSize(p), 1<<16) < 8 {
-			pl.add(Error, "apiserver-service-min-size", one, "the service cluster IP range must be at least 8 IP addresses (%s has %d)", p, rangeSize(p))
+			why := fmt.Sprintf("%s has %d", p, rangeSize(p))
+			if hb >= bl-1 {
+				why = fmt.Sprintf("k8s.io/utils RangeSize counts a /%d as 0 addresses", p.Bits())
+			}
+			pl.add(Error, "apiserver-service-min-size", one, "the service cluster IP range must be at least 8 IP addresses (%s)", why)
 		}
 		if !newAlloc && !p.Addr().Is4() && hb > 16 {
 			pl.add(Note, "bitmap-ipv6-cap", one, "the bitmap allocator of Kubernetes %s uses only the first 65536 addresses of %s (%s)", pl.v, p, netip.PrefixFrom(p.Addr(), 112))
@@ -384,10 +388,16 @@ func (pl *planner) services() {
 				pl.add(Note, "dns-in-dynamic-band", one, "%s has no 10th address for the conventional cluster DNS Service", p)
 			}
 		case pl.v.AtLeast(v126) && !s.DNSInStaticBand:
-			pl.add(Warning, "dns-in-dynamic-band", one, "%s has no static band (16 addresses or fewer): the DNS address %s is in the dynamic pool and a Service created first may take it", p, s.DNS)
+			why := "16 addresses or fewer"
+			if hb >= bl-1 {
+				why = fmt.Sprintf("RangeSize counts a /%d as 0 addresses", p.Bits())
+			}
+			pl.add(Warning, "dns-in-dynamic-band", one, "%s has no static band (%s): the DNS address %s is in the dynamic pool and a Service created first may take it", p, why, s.DNS)
 		}
 		if pl.cfg.Profile == EKS && p.Addr().Is4() {
 			pl.eksService(p)
+		} else if pl.cfg.Profile == EKS {
+			pl.add(Error, "eks-service-range", one, "%s: EKS takes no custom IPv6 Service range; IPv6 clusters get one from fc00::/7", p)
 		}
 	}
 }
@@ -493,6 +503,9 @@ func (pl *planner) pods(masks []int) {
 		}
 		pl.p.Pods = append(pl.p.Pods, pn)
 	}
+	if pl.spec.ipam == GKEAlias {
+		pl.gkeNodeSubnets()
+	}
 	if c.ShowNode && len(c.ClusterCIDRs) > 0 {
 		n := &NodeCIDRs{Index: c.NodeIndex}
 		for i, cl := range c.ClusterCIDRs[:min(2, len(c.ClusterCIDRs))] {
@@ -504,6 +517,33 @@ func (pl *planner) pods(masks []int) {
 			n.CIDRs = append(n.CIDRs, p)
 		}
 		pl.p.Node = n
+	}
+}
+
+// gkeNodeSubnets checks the nodes against the subnet's primary range, of
+// which GCP reserves 4 addresses (network, gateway, second-to-last,
+// broadcast).
+func (pl *planner) gkeNodeSubnets() {
+	var total uint64
+	var subnets []netip.Prefix
+	for _, s := range pl.cfg.NodeNetworks {
+		s = s.Masked()
+		if !s.Addr().Is4() {
+			continue
+		}
+		n, _ := size(s).Uint64()
+		if n > 4 {
+			total += n - 4
+		}
+		subnets = append(subnets, s)
+	}
+	if len(subnets) == 0 {
+		return
+	}
+	if pl.cfg.Nodes > total {
+		pl.add(Error, "gke-pod-range", subnets, "%d nodes but the primary range %s holds %d node addresses (GCP reserves 4 per subnet)", pl.cfg.Nodes, joinPrefixes(subnets), total)
+	} else {
+		pl.add(Note, "gke-pod-range", subnets, "the primary range %s holds %d nodes (GCP reserves 4 addresses per subnet)", joinPrefixes(subnets), total)
 	}
 }
 
@@ -616,6 +656,11 @@ func (pl *planner) eks() error {
 	subnets := c.ClusterCIDRs
 	if len(subnets) == 0 {
 		subnets = c.NodeNetworks
+	}
+	for _, s := range subnets {
+		if !s.Addr().Is4() {
+			pl.add(Note, "eks-subnet-ips", []netip.Prefix{s.Masked()}, "IPv6 subnet %s: IPv6 EKS clusters give each node a prefix of the subnet for its pods, so pods are limited by max pods, not addresses; Services come from fc00::/7, chosen by EKS [hedge]", s.Masked())
+		}
 	}
 	if len(subnets) == 0 {
 		pl.add(Note, "eks-subnet-ips", nil, "no node subnets given (--node-network): pod capacity not planned")

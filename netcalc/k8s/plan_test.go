@@ -261,6 +261,12 @@ func TestPlanFindings(t *testing.T) {
 			want:   []string{"error eks-service-range"},
 		},
 		{
+			name:   "EKS IPv6 Service range is not configurable",
+			source: "A3 EKS: IPv6 clusters: services from fc00::/7, no custom v6 service CIDR",
+			cfg:    Config{Profile: EKS, NodeNetworks: pfx("2001:db8:1::/56"), ServiceCIDRs: pfx("fd00::/108")},
+			want:   []string{"error eks-service-range", "note eks-subnet-ips"},
+		},
+		{
 			name:   "EKS subnet too small for the nodes",
 			source: "A3: pods take VPC subnet IPs; AWS reserves 5 per subnet",
 			cfg:    Config{Profile: EKS, NodeNetworks: pfx("10.0.0.0/24"), InstanceType: "m5.large", Nodes: 10},
@@ -301,6 +307,18 @@ func TestPlanFindings(t *testing.T) {
 			source: "A4 MicroK8s 10.1.0.0/16 (Calico), 10.152.183.0/24",
 			cfg:    Config{Profile: MicroK8s, Nodes: 3},
 			not:    []string{"error calico-block-size", "error overlap-pod-service"},
+		},
+		{
+			name:   "GKE nodes take primary-range addresses",
+			source: "A3 GKE: max nodes = 2^(32−N) − 4 (GCP reserves 4 addresses per subnet)",
+			cfg:    Config{Profile: GKE, ClusterCIDRs: pfx("10.4.0.0/14"), NodeNetworks: pfx("10.0.0.0/28"), Nodes: 13},
+			want:   []string{"error gke-pod-range"},
+		},
+		{
+			name:   "GKE: 12 nodes fit a /28",
+			source: "A3 GKE: 2^(32−28) − 4 = 12",
+			cfg:    Config{Profile: GKE, ClusterCIDRs: pfx("10.4.0.0/14"), NodeNetworks: pfx("10.0.0.0/28"), Nodes: 12},
+			not:    []string{"error gke-pod-range"},
 		},
 		{
 			name:   "GKE 110 pods need a /24",
