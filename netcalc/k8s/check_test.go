@@ -103,3 +103,32 @@ func TestReadFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadFile: any input gives an Input or an *InputError, never a panic,
+// and an Input always plans or fails with ErrConfig.
+func FuzzReadFile(f *testing.F) {
+	for _, name := range []string{"kubeadm-config.yaml", "kind-dual.yaml", "k3s-config.yaml", "nodes.yaml", "kubeadm-v1beta3-bad.yaml"} {
+		data, err := os.ReadFile("../../testdata/k8s/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data))
+	}
+	f.Add("---\n---\n")                                                                      // only separators: no document
+	f.Add("kind: List\nitems: [1, {kind: Node}]\n")                                          // items that are not objects
+	f.Add("cluster-cidr: [10.0.0.0/8, fd00::/8]\n")                                          // k3s list form
+	f.Add("apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nnetworking: 3\n") // wrong type
+	f.Fuzz(func(t *testing.T, s string) {
+		in, err := ReadFile(strings.NewReader(s), "f.yaml")
+		if err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an *InputError", err)
+			}
+			return
+		}
+		if _, err := Check(in, in.Merge(Config{})); err != nil && !errors.Is(err, ErrConfig) {
+			t.Fatalf("Check: %v", err)
+		}
+	})
+}

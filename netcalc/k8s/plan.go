@@ -228,7 +228,15 @@ func (pl *planner) defaults() error {
 		if len(c.ClusterCIDRs) > 0 {
 			pl.add(Note, "eks-subnet-ips", c.ClusterCIDRs, "the VPC CNI takes pod addresses from the node subnets; --cluster-cidr is used as the pod subnets of custom networking")
 		}
-		if len(c.ServiceCIDRs) == 0 {
+		v6only := len(c.NodeNetworks) > 0
+		for _, n := range c.NodeNetworks {
+			if n.Addr().Is4() {
+				v6only = false
+			}
+		}
+		if len(c.ServiceCIDRs) == 0 && v6only {
+			pl.add(Note, "eks-service-range", nil, "IPv6 EKS clusters get their Service range from fc00::/7, chosen by EKS: not planned")
+		} else if len(c.ServiceCIDRs) == 0 {
 			def := netip.MustParsePrefix("10.100.0.0/16")
 			ten := netip.MustParsePrefix("10.0.0.0/8")
 			for _, n := range c.NodeNetworks {
