@@ -394,6 +394,53 @@ func (in *Input) k3s(d *doc) error {
 	}
 	in.Kinds = append(in.Kinds, "k3s config")
 	c.Profile = K3s
+	// kube-controller-manager-arg and kubelet-arg: "name=value" strings,
+	// one or a list.
+	args := func(key string) map[string]string {
+		out := map[string]string{}
+		var l []any
+		switch v := d.m[key].(type) {
+		case string:
+			l = []any{v}
+		case []any:
+			l = v
+		}
+		for _, e := range l {
+			if n, v, ok := strings.Cut(strings.TrimPrefix(fmt.Sprint(e), "--"), "="); ok {
+				out[n] = v
+			}
+		}
+		return out
+	}
+	kcm := args("kube-controller-manager-arg")
+	var masks []int
+	for _, p := range c.ClusterCIDRs {
+		m := profiles[K3s].maskFor(p.Addr().Is4())
+		name := "node-cidr-mask-size-ipv6"
+		if p.Addr().Is4() {
+			name = "node-cidr-mask-size-ipv4"
+		}
+		for _, n := range []string{"node-cidr-mask-size", name} {
+			if v, ok := kcm[n]; ok {
+				x, err := strconv.Atoi(v)
+				if err != nil || x < 0 || x > p.Addr().BitLen() {
+					return d.bad("kube-controller-manager-arg "+n, v, "a prefix length")
+				}
+				m = x
+			}
+		}
+		masks = append(masks, m)
+	}
+	if len(kcm) > 0 && len(masks) > 0 {
+		c.NodeMasks = masks
+	}
+	if v, ok := args("kubelet-arg")["max-pods"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return d.bad("kubelet-arg max-pods", v, "a whole number 1 or more")
+		}
+		c.MaxPods = n
+	}
 	return nil
 }
 

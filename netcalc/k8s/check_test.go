@@ -58,7 +58,8 @@ func TestReadKindAndK3s(t *testing.T) {
 		t.Errorf("kind dual = %+v", c)
 	}
 	in = readTestFile(t, "k3s-config.yaml")
-	if in.Config.Profile != K3s || joinPrefixes(in.Config.ClusterCIDRs) != "10.42.0.0/16,2001:db8:42::/56" {
+	if in.Config.Profile != K3s || joinPrefixes(in.Config.ClusterCIDRs) != "10.42.0.0/16,2001:db8:42::/56" ||
+		!slices.Equal(in.Config.NodeMasks, []int{25, 64}) || in.Config.MaxPods != 100 {
 		t.Errorf("k3s = %+v", in.Config)
 	}
 }
