@@ -441,3 +441,47 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 }
+
+// Every profile plans its defaults and a suggestion in every family
+// without a structural error, and the suggestions have no error finding.
+func TestEveryProfileAndFamily(t *testing.T) {
+	for _, prof := range append([]Profile{Upstream}, Profiles()...) {
+		for _, fam := range []Family{IPv4, IPv6, Dual} {
+			t.Run(prof.String()+"/"+string(fam), func(t *testing.T) {
+				var cfg Config
+				switch fam {
+				case IPv4:
+					cfg = Config{Profile: prof, Nodes: 10, NodeNetworks: pfx("198.51.100.0/24")}
+				case IPv6:
+					cfg = Config{Profile: prof, Nodes: 10, ClusterCIDRs: pfx("fd00:1::/56"), ServiceCIDRs: pfx("fd00:2::/112"), NodeNetworks: pfx("2001:db8:1::/64")}
+				case Dual:
+					cfg = Config{Profile: prof, Nodes: 10, ClusterCIDRs: pfx("10.244.0.0/16", "fd00:1::/56"), ServiceCIDRs: pfx("10.96.0.0/16", "fd00:2::/112"), NodeNetworks: pfx("198.51.100.0/24", "2001:db8:1::/64")}
+				}
+				if prof == EKS || prof == AKSAzureCNI {
+					cfg.ClusterCIDRs = nil
+					if fam == IPv6 {
+						cfg.ServiceCIDRs = nil
+					}
+					cfg.NodeNetworks = pfx("10.0.0.0/20")
+					if fam == IPv6 {
+						cfg.NodeNetworks = pfx("2001:db8:1::/56")
+					}
+				}
+				if _, err := NewPlan(cfg); err != nil {
+					t.Fatalf("NewPlan: %v", err)
+				}
+				if prof == EKS || prof == AKSAzureCNI {
+					return
+				}
+				s, err := Suggest(Request{Profile: prof, Family: fam, Nodes: 50})
+				if err != nil {
+					t.Fatalf("Suggest: %v", err)
+				}
+				p, err := NewPlan(s)
+				if err != nil || p.HasErrors() {
+					t.Fatalf("suggestion %+v plans with %v %q", s, err, ids(p))
+				}
+			})
+		}
+	}
+}
