@@ -31,6 +31,7 @@ type k8sPlanOptions struct {
 	Node             string
 	InstanceType     string
 	PrefixDelegation bool
+	ClusterDNS       []string
 	Suggest          bool
 	MaxServices      string
 	Growth           string
@@ -158,6 +159,7 @@ func addK8sPlanFlags(cmd *cobra.Command, opts *k8sPlanOptions) {
 	f.StringVar(&opts.Profile, "profile", "", "defaults and extra rules of `NAME`: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke, eks, aks, aks-kubenet, aks-azure-cni")
 	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes release `X.Y` whose rules apply (default 1.37)")
 	f.StringVar(&opts.Node, "node", "", "print the pod CIDRs of node `N` (0 is the first node)")
+	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "the DNS Service `ADDRESS` (kubelet --cluster-dns; default the 10th address of each Service range)")
 	f.StringVar(&opts.InstanceType, "instance-type", "", "EKS: EC2 instance `TYPE` of the nodes, for the VPC CNI max pods formula")
 	f.BoolVar(&opts.PrefixDelegation, "prefix-delegation", false, "EKS: the VPC CNI assigns /28 prefixes (ENABLE_PREFIX_DELEGATION)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", cobra.FixedCompletions(k8sProfileNames(), cobra.ShellCompDirectiveNoFileComp))
@@ -302,6 +304,13 @@ func k8sPlanConfig(env *Env, opts *k8sPlanOptions) (k8s.Config, error) {
 			}
 			*l.out = append(*l.out, p)
 		}
+	}
+	for _, tok := range k8sSplitList(opts.ClusterDNS) {
+		a, err := netip.ParseAddr(tok)
+		if err != nil {
+			return cfg, BadInputf("--cluster-dns: %s is not an IP address, want one such as 10.96.0.10", quoteToken(tok))
+		}
+		cfg.ClusterDNS = append(cfg.ClusterDNS, a)
 	}
 	for _, tok := range k8sSplitList(opts.NodeMasks) {
 		t := strings.TrimPrefix(tok, "/")

@@ -159,6 +159,15 @@ func (in *Input) document(text, file string, start int) error {
 		return nil
 	case group == "kubelet.config.k8s.io" && kind == "KubeletConfiguration":
 		in.Kinds = append(in.Kinds, "KubeletConfiguration")
+		if l, ok := m["clusterDNS"].([]any); ok {
+			for _, e := range l {
+				a, err := netip.ParseAddr(fmt.Sprint(e))
+				if err != nil {
+					return d.bad("clusterDNS", fmt.Sprint(e), "an IP address")
+				}
+				in.Config.ClusterDNS = append(in.Config.ClusterDNS, a)
+			}
+		}
 		if n, ok := m["maxPods"].(json.Number); ok {
 			v, err := strconv.Atoi(n.String())
 			if err != nil || v < 1 {
@@ -411,6 +420,15 @@ func (in *Input) k3s(d *doc) error {
 			}
 		}
 		return out
+	}
+	if s, ok := d.str("cluster-dns"); ok && s != "" {
+		for _, t := range strings.Split(s, ",") {
+			a, err := netip.ParseAddr(strings.TrimSpace(t))
+			if err != nil {
+				return d.bad("cluster-dns", t, "an IP address")
+			}
+			c.ClusterDNS = append(c.ClusterDNS, a)
+		}
 	}
 	kcm := args("kube-controller-manager-arg")
 	var masks []int

@@ -38,6 +38,9 @@ type Config struct {
 	// MaxPods is kubelet's maxPods; 0 means the profile's (110; EKS from
 	// the instance type).
 	MaxPods int
+	// ClusterDNS are the DNS Service addresses (kubelet clusterDNS); none
+	// means the conventional 10th address of each Service range.
+	ClusterDNS []netip.Addr
 	// NodeNetworks are the nodes' own subnets (or the VPC).
 	NodeNetworks []netip.Prefix
 	// Avoid are networks the cluster must not overlap: peered VPCs, VPNs,
@@ -125,7 +128,9 @@ type Plan struct {
 	Pods     []PodNetwork     `json:"pods"`
 	Services []ServiceNetwork `json:"services"`
 	Node     *NodeCIDRs       `json:"node,omitempty"`
-	Findings []Finding        `json:"findings"`
+	// ClusterDNS is Config.ClusterDNS.
+	ClusterDNS []netip.Addr `json:"cluster_dns,omitempty"`
+	Findings   []Finding    `json:"findings"`
 }
 
 // HasErrors reports whether any finding is an error.
@@ -193,6 +198,8 @@ func NewPlan(cfg Config) (*Plan, error) {
 	}
 	pl.lists()
 	pl.services()
+	pl.clusterDNS()
+	pl.p.ClusterDNS = cfg.ClusterDNS
 	switch cfg.Profile {
 	case EKS:
 		if err := pl.eks(); err != nil {
@@ -406,6 +413,32 @@ func (pl *planner) services() {
 			pl.eksService(p)
 		} else if pl.cfg.Profile == EKS {
 			pl.add(Error, "eks-service-range", one, "%s: EKS takes no custom IPv6 Service range; IPv6 clusters get one from fc00::/7", p)
+		}
+	}
+}
+
+// clusterDNS checks the configured DNS addresses against the Service ranges
+// and their static bands.
+func (pl *planner) clusterDNS() {
+	for _, a := range pl.cfg.ClusterDNS {
+		found := false
+		for _, s := range pl.p.Services {
+			if !s.CIDR.Contains(a) {
+				continue
+			}
+			found = true
+			first, _ := indexedIP(s.CIDR, 1)
+			switch {
+			case a == s.CIDR.Addr() || a == lastAddr(s.CIDR) && a.Is4():
+				pl.add(Error, "dns-ip", []netip.Prefix{s.CIDR}, "cluster DNS %s is the network or broadcast address of %s, which no Service gets", a, s.CIDR)
+			case a == first:
+				pl.add(Error, "dns-ip", []netip.Prefix{s.CIDR}, "cluster DNS %s is the kubernetes Service's address", a)
+			case pl.v.AtLeast(v126) && (s.BandOffset == 0 || s.StaticLast.Less(a)):
+				pl.add(Warning, "dns-in-dynamic-band", []netip.Prefix{s.CIDR}, "cluster DNS %s is outside the static band of %s: a Service created first may take it", a, s.CIDR)
+			}
+		}
+		if !found && len(pl.p.Services) > 0 {
+			pl.add(Error, "dns-ip", nil, "the provided IP (%s) is not in the valid range. The range of valid IPs is %s", a, joinPrefixes(pl.cfg.ServiceCIDRs))
 		}
 	}
 }

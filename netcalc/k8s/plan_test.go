@@ -175,6 +175,25 @@ func TestPlanFindings(t *testing.T) {
 			want:   []string{"warning dns-in-dynamic-band"},
 		},
 		{
+			name:   "cluster DNS outside the Service range",
+			source: "ErrNotInRange: \"the provided IP (%v) is not in the valid range. The range of valid IPs is %s\"",
+			cfg:    Config{ServiceCIDRs: pfx("10.96.0.0/16"), ClusterDNS: []netip.Addr{netip.MustParseAddr("10.97.0.10")}},
+			want:   []string{"error dns-ip"},
+		},
+		{
+			name:   "cluster DNS in the dynamic band",
+			source: "A1.4: static band 10.96.0.1-10.96.0.16 of a /24",
+			cfg:    Config{ServiceCIDRs: pfx("10.96.0.0/24"), ClusterDNS: []netip.Addr{netip.MustParseAddr("10.96.0.53")}},
+			want:   []string{"warning dns-in-dynamic-band"},
+			not:    []string{"error dns-ip"},
+		},
+		{
+			name:   "cluster DNS at .10 is fine",
+			source: "A1.5 DefaultClusterDNSIP 10.96.0.10",
+			cfg:    Config{ServiceCIDRs: pfx("10.96.0.0/12"), ClusterDNS: []netip.Addr{netip.MustParseAddr("10.96.0.10")}},
+			not:    []string{"error dns-ip", "warning dns-in-dynamic-band"},
+		},
+		{
 			name:   "two IPv4 Service ranges",
 			source: "A1.1: \"--service-cluster-ip-range[0] and --service-cluster-ip-range[1] must be of different IP family\"",
 			cfg:    Config{ServiceCIDRs: pfx("10.96.0.0/16", "10.97.0.0/16")},

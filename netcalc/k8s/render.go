@@ -45,6 +45,12 @@ func (p *Plan) lists() (pods, svcs []netip.Prefix, masks map[bool]int, dns []str
 			dns = append(dns, s.DNS.String())
 		}
 	}
+	if len(p.ClusterDNS) > 0 {
+		dns = nil
+		for _, a := range p.ClusterDNS {
+			dns = append(dns, a.String())
+		}
+	}
 	return
 }
 

@@ -39,6 +39,9 @@ func (in *Input) Merge(flags Config) Config {
 	if flags.MaxPods > 0 {
 		c.MaxPods = flags.MaxPods
 	}
+	if len(flags.ClusterDNS) > 0 {
+		c.ClusterDNS = flags.ClusterDNS
+	}
 	c.NodeNetworks = append(c.NodeNetworks, flags.NodeNetworks...)
 	c.Avoid = append(c.Avoid, flags.Avoid...)
 	if flags.InstanceType != "" {

@@ -85,6 +85,7 @@ var catalog = []Rule{
 	// Reserved addresses.
 	{"service-band", "KEP-3070 calculateRangeOffset (pkg/registry/core/service/ipallocator): static band min(max(16, size/16), 256) addresses, none for ranges of 16 addresses or fewer; GA 1.26", Versions{From: v126}},
 	{"dns-in-dynamic-band", "KEP-3070 / website cluster-ip-allocation.md: kube-dns at the 10th address is a convention (\"has not been reserved\"); outside the static band a dynamically allocated Service may take it first", Versions{From: v126}},
+	{"dns-ip", "kube-apiserver ErrNotInRange: \"the provided IP (%v) is not in the valid range. The range of valid IPs is %s\" when the DNS Service asks for a ClusterIP outside the Service range; kubelet clusterDNS must be that ClusterIP", Versions{}},
 	// Node IPAM.
 	{"kcm-node-mask", "kube-controller-manager cidrset getMaxCIDRs: max nodes 2^(node mask - cluster mask); a node mask shorter than the cluster's leaves none: \"CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range\"", Versions{}},
 	{"kcm-ipv6-mask-diff", "kube-controller-manager pkg/controller/nodeipam/ipam/cidrset NewCIDRSet, clusterSubnetMaxDiff 16 (IPv6 only): \"New CIDR set failed; the node CIDR size is too big\"", Versions{}},
