@@ -310,6 +310,7 @@ func (in *Input) kubeadmCluster(d *doc) error {
 		c.Version = v
 	}
 	args := d.args("controllerManager")
+	c.NoNodeCIDRs = args["allocate-node-cidrs"] == "false"
 	if len(c.ClusterCIDRs) > 0 {
 		masks := make([]int, len(c.ClusterCIDRs))
 		set := false

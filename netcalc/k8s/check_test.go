@@ -133,3 +133,37 @@ func FuzzReadFile(f *testing.F) {
 		}
 	})
 }
+
+// kubeadm skips the node mask check when kube-controller-manager does not
+// allocate node CIDRs (ValidateNetworking: allocate-node-cidrs != "false").
+func TestKubeadmAllocateNodeCIDRsFalse(t *testing.T) {
+	const doc = `apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+networking:
+  podSubnet: 10.0.0.0/8
+controllerManager:
+  extraArgs:
+  - name: allocate-node-cidrs
+    value: "false"
+  - name: node-cidr-mask-size-ipv4
+    value: "28"
+`
+	in, err := ReadFile(strings.NewReader(doc), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Check(in, in.Merge(Config{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ids(r.Plan)
+	if slices.Contains(got, "error kubeadm-node-mask") || !slices.Contains(got, "note kcm-node-mask") {
+		t.Errorf("findings %q; want no kubeadm-node-mask error and the allocate-node-cidrs note", got)
+	}
+	// The same file with allocation on: /8 with /28 nodes is 20 bits, an error.
+	in, _ = ReadFile(strings.NewReader(strings.Replace(doc, `"false"`, `"true"`, 1)), "x.yaml")
+	r, _ = Check(in, in.Merge(Config{}))
+	if !slices.Contains(ids(r.Plan), "error kubeadm-node-mask") {
+		t.Errorf("findings %q; want error kubeadm-node-mask", ids(r.Plan))
+	}
+}

@@ -134,7 +134,7 @@ func (pl *planner) scale() {
 	nodes := netcalc.CountFromUint64(c.Nodes)
 	for i := range pl.p.Pods {
 		p := &pl.p.Pods[i]
-		if p.IPAM == VPCCNI || p.IPAM == AzureVNet {
+		if p.IPAM == VPCCNI || p.IPAM == AzureVNet || c.NoNodeCIDRs && p.IPAM == KCM {
 			continue
 		}
 		avail := p.MaxNodes

@@ -54,6 +54,10 @@ type Config struct {
 	// in kube-controller-manager's allocation order (0 is the first node).
 	ShowNode  bool
 	NodeIndex uint64
+	// NoNodeCIDRs is kube-controller-manager --allocate-node-cidrs=false:
+	// no node gets a pod CIDR, the CNI hands out pod addresses itself, and
+	// kubeadm skips its node mask check.
+	NoNodeCIDRs bool
 	// Suggested marks the pod and Service ranges as chosen by Suggest.
 	Suggested bool
 	// NoDefaults leaves ranges that are not given unset instead of taking
@@ -498,6 +502,13 @@ func (pl *planner) pods(masks []int) {
 		if mask >= cl.Bits() {
 			pn.AddressesPerNode = netcalc.PowerOfTwo(cl.Addr().BitLen() - mask)
 			pn.PodIPsPerNode = PodIPs(is4, mask)
+		}
+		if c.NoNodeCIDRs && pl.spec.ipam == KCM {
+			pl.add(Note, "kcm-node-mask", one, "--allocate-node-cidrs=false: nodes get no pod CIDR; the CNI must hand out addresses of %s itself", cl)
+			pn.AddressesPerNode, pn.PodIPsPerNode = netcalc.Count{}, netcalc.Count{}
+			pn.MaxPodsPerNode = uint64(maxPods)
+			pl.p.Pods = append(pl.p.Pods, pn)
+			continue
 		}
 		switch pl.spec.ipam {
 		case CalicoBlocks:
