@@ -758,7 +758,11 @@ func (pl *planner) eks() error {
 			pl.add(Note, "eks-subnet-ips", []netip.Prefix{s}, "prefix delegation takes /28s: %s must keep free contiguous /28 blocks (a fragmented subnet fails with \"no contiguous /28 block anywhere in the subnet\", amazon-vpc-cni-k8s#2749)", s)
 		}
 	}
-	if c.Nodes > 0 && len(subnets) > 0 {
+	v6 := false
+	for _, s := range subnets {
+		v6 = v6 || !s.Addr().Is4()
+	}
+	if c.Nodes > 0 && len(subnets) > 0 && !v6 {
 		need := c.Nodes * perNode
 		if c.Nodes > total {
 			pl.add(Error, "eks-subnet-ips", subnets, "%d nodes x %d addresses = %d addresses, but the node subnets hold %d nodes at full density (AWS reserves 5 addresses per subnet)", c.Nodes, perNode, need, total)

@@ -476,18 +476,31 @@ func TestEveryProfileAndFamily(t *testing.T) {
 				case Dual:
 					cfg = Config{Profile: prof, Nodes: 10, ClusterCIDRs: pfx("10.244.0.0/16", "fd00:1::/56"), ServiceCIDRs: pfx("10.96.0.0/16", "fd00:2::/112"), NodeNetworks: pfx("198.51.100.0/24", "2001:db8:1::/64")}
 				}
+				if prof == Cilium && fam != IPv4 {
+					// cluster-pool /120 nodes need a pool of /104 or longer.
+					cfg.ClusterCIDRs[len(cfg.ClusterCIDRs)-1] = netip.MustParsePrefix("fd00:1::/104")
+				}
 				if prof == EKS || prof == AKSAzureCNI {
 					cfg.ClusterCIDRs = nil
-					if fam == IPv6 {
+					switch fam {
+					case IPv6:
 						cfg.ServiceCIDRs = nil
+					case Dual:
+						cfg.ServiceCIDRs = cfg.ServiceCIDRs[:1] // no custom IPv6 Service range on EKS
 					}
 					cfg.NodeNetworks = pfx("10.0.0.0/20")
 					if fam == IPv6 {
 						cfg.NodeNetworks = pfx("2001:db8:1::/56")
 					}
 				}
-				if _, err := NewPlan(cfg); err != nil {
+				p, err := NewPlan(cfg)
+				if err != nil {
 					t.Fatalf("NewPlan: %v", err)
+				}
+				// Explicit, sane ranges plan without error in every profile
+				// (the IPv4 case takes the defaults, which may collide: Cilium).
+				if fam != IPv4 && p.HasErrors() {
+					t.Errorf("%+v plans with errors %q", cfg, ids(p))
 				}
 				if prof == EKS || prof == AKSAzureCNI {
 					return
@@ -496,7 +509,7 @@ func TestEveryProfileAndFamily(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Suggest: %v", err)
 				}
-				p, err := NewPlan(s)
+				p, err = NewPlan(s)
 				if err != nil || p.HasErrors() {
 					t.Fatalf("suggestion %+v plans with %v %q", s, err, ids(p))
 				}
