@@ -2,8 +2,10 @@
 // plans a kubeadm cluster with a pod range, a node count and the networks
 // it must not touch, prints the capacities and every finding with its rule
 // and source, and then asks which pod CIDR each of the first nodes gets.
+// It exits with status 1 when a finding is an error.
 //
-//	go run ./examples/k8splan 10.244.0.0/16 300
+//	go run ./examples/k8splan                    # 200 nodes in 10.244.0.0/16: fits
+//	go run ./examples/k8splan 10.244.0.0/16 300  # 300 do not: exit status 1
 package main
 
 import (
@@ -16,7 +18,7 @@ import (
 )
 
 func main() {
-	cluster, nodes := "10.244.0.0/16", uint64(300)
+	cluster, nodes := "10.244.0.0/16", uint64(200)
 	if len(os.Args) > 1 {
 		cluster = os.Args[1]
 	}
