@@ -58,21 +58,24 @@ Kubernetes versions where it holds.
 Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 	}
 	format := new(string)
+	// Root's hook checks -o against each subcommand's outputAnnotation; a
+	// config format then prints the plan as text in that format.
 	cmd.PersistentPreRunE = func(c *cobra.Command, args []string) error {
-		switch f := strings.ToLower(env.Output); f {
-		case "kubeadm", "kind", "k3s", "flags":
-			*format, env.Output = f, "text"
-		case "text", "json":
-			env.Output = f // -o is case-insensitive
-		default:
-			return BadInputf("-o/--output: %s is not an output format, want text, json, kubeadm, kind, k3s or flags", quoteToken(env.Output))
-		}
 		if root := c.Root(); root.PersistentPreRunE != nil {
-			return root.PersistentPreRunE(c, args)
+			if err := root.PersistentPreRunE(c, args); err != nil {
+				return err
+			}
+		}
+		switch env.Output {
+		case "kubeadm", "kind", "k3s", "flags":
+			*format, env.Output = env.Output, "text"
 		}
 		return nil
 	}
-	cmd.AddCommand(newK8sPlanCmd(env, planF, format), newK8sCheckCmd(env, checkF, format))
+	for _, sub := range []*cobra.Command{newK8sPlanCmd(env, planF, format), newK8sCheckCmd(env, checkF, format)} {
+		sub.Annotations = map[string]string{outputAnnotation: "text,json,kubeadm,kind,k3s,flags"}
+		cmd.AddCommand(sub)
+	}
 	return cmd
 }
 
