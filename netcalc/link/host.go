@@ -64,16 +64,18 @@ func (h *Host) Addrs(ctx context.Context) ([]Address, error) {
 	return as, nil
 }
 
-// Neighbors returns the kernel's neighbour table (ARP and NDP), sorted by
-// interface index and address. Reading it needs no privilege.
+// Neighbors returns the kernel's neighbour table (ARP and NDP) without its
+// multicast entries, sorted by interface index and address. Reading it
+// needs no privilege.
 func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ns, err := h.sys.neighbors(0)
+	ns, err := h.NeighborTable(ctx, 0)
 	if err != nil {
-		return nil, &Error{Op: "neighbors", Err: errors.New("listing the neighbour table"), Cause: err}
+		return nil, err
 	}
+	ns = slices.DeleteFunc(ns, func(n Neighbor) bool { return n.Addr.IsMulticast() })
 	slices.SortFunc(ns, func(a, b Neighbor) int {
 		if c := cmp.Compare(a.Index, b.Index); c != 0 {
 			return c
@@ -81,6 +83,44 @@ func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 		return a.Addr.Compare(b.Addr)
 	})
 	return ns, nil
+}
+
+// NeighborTable returns every entry of the kernel's neighbour table of one
+// family (4 or 6, 0 for both), multicast and NOARP entries included, in
+// the kernel's order, with their ages: what `ip -s neigh show nud all`
+// lists. Reading it needs no privilege.
+func (h *Host) NeighborTable(ctx context.Context, fam int) ([]Neighbor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 0 && fam != 4 && fam != 6 {
+		return nil, &Error{Op: "neighbors", Err: ErrInvalidTarget, Detail: "family must be 4, 6 or 0"}
+	}
+	ns, err := h.sys.neighbors(fam)
+	if err != nil {
+		return nil, &Error{Op: "neighbors", Err: errors.New("listing the neighbour table"), Cause: err}
+	}
+	return ns, nil
+}
+
+// Routes returns the routes of one family (4 or 6) in table (254 main,
+// 255 local, ...; 0 for every table), in the kernel's order, as
+// `ip route show table T` lists them. Reading them needs no privilege.
+func (h *Host) Routes(ctx context.Context, fam, table int) ([]Route, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 4 && fam != 6 {
+		return nil, &Error{Op: "routes", Err: ErrInvalidTarget, Detail: "family must be 4 or 6"}
+	}
+	rs, err := h.sys.routes(fam)
+	if err != nil {
+		return nil, &Error{Op: "routes", Err: errors.New("listing routes"), Cause: err}
+	}
+	if table != 0 {
+		rs = slices.DeleteFunc(rs, func(r Route) bool { return r.Table != table })
+	}
+	return rs, nil
 }
 
 // RouteGet asks the kernel which route it would use for a locally
@@ -153,6 +193,9 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		if err != nil {
 			return Walk{}, &Error{Op: "route", Target: target, Err: errors.New("listing routes"), Cause: err}
 		}
+		// IPv6 multicast routes (ff00::/8 in table local) explain nothing
+		// about a unicast lookup.
+		all = slices.DeleteFunc(all, func(r Route) bool { return r.Dst.Addr().Is6() && r.Dst.Addr().IsMulticast() })
 		return WalkRules(rules, all, q), nil
 	}
 	rt, err := h.sys.routeGet(req)

@@ -75,6 +75,33 @@ type Route struct {
 	Source    netip.Addr   `json:"prefsrc,omitzero"` // preferred source, may be zero
 	Table     int          `json:"table"`            // 254 main, 255 local
 	Metric    int          `json:"metric"`
+	// Protocol is who installed the route, named as `ip route` names it:
+	// "kernel", "boot" (ip route add), "static", "dhcp", "ra", ... or the
+	// number; "" when unknown (a fake or the kernel's route get answer).
+	Protocol string `json:"protocol,omitempty"`
+	// Scope is the route's scope: "global", "link", "host", ...; "" when
+	// unknown.
+	Scope string `json:"scope,omitempty"`
+	// Pref is an IPv6 route's router preference ("medium", "high", "low");
+	// "" for IPv4.
+	Pref string `json:"pref,omitempty"`
+	// Flags are the route's flags as `ip route` names them: "onlink",
+	// "linkdown", "dead", ...
+	Flags []string `json:"flags,omitempty"`
+	// Nexthops lists every nexthop of a multipath route (`ip route add
+	// ... nexthop via A nexthop via B`); nil for a single-path route. Gateway,
+	// Interface and Index then repeat the first nexthop.
+	Nexthops []Nexthop `json:"nexthops,omitempty"`
+}
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Gateway   netip.Addr `json:"gateway,omitzero"`
+	Interface string     `json:"dev,omitempty"`
+	Index     int        `json:"ifindex,omitempty"`
+	// Weight is the share of flows given to this path (1 to 256).
+	Weight int      `json:"weight"`
+	Flags  []string `json:"flags,omitempty"`
 }
 
 // TableName returns "main", "local", "default" or the table number.
@@ -127,6 +154,18 @@ type Neighbor struct {
 	Interface string        `json:"dev"`
 	Index     int           `json:"ifindex"`
 	State     NeighborState `json:"state"`
+	// Router reports whether the neighbour said it is a router (the R flag
+	// of an IPv6 Neighbor Advertisement; `ip neigh` prints "router").
+	Router bool `json:"router,omitempty"`
+	// Used, Confirmed and Updated are how long ago the entry was last used,
+	// last confirmed reachable and last changed state (`ip -s neigh`), to
+	// the kernel's clock tick (10ms).
+	Used      time.Duration `json:"used_ns"`
+	Confirmed time.Duration `json:"confirmed_ns"`
+	Updated   time.Duration `json:"updated_ns"`
+	// Probes is the number of probes sent since the entry was last
+	// confirmed.
+	Probes int `json:"probes"`
 }
 
 // Result is the answer to one address resolution.
