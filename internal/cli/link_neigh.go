@@ -44,7 +44,7 @@ the "#" ages); like 'ip neigh', NOARP entries are left out unless --all is
 given ('ip neigh show nud all'). --ipv4 or --ipv6 lists one family only, -i
 one interface. -o json writes one object per entry with the field names of
 'ip -j -s neigh' (dst, dev, lladdr, router, used, confirmed, updated in
-seconds, probes, state as a list), plus "family".
+seconds, refcnt, probes, state as a list), plus "family".
 
 'netcalc arp --cache' without a TARGET lists the same table.`,
 		Example: `  netcalc neigh
@@ -111,15 +111,18 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 			}
 			continue
 		}
-		fmt.Fprintln(env.Out, neighLine(n)+"  # "+neighAges(n))
+		fmt.Fprintln(env.Out, neighLine(n, opts.Interface == "")+"  # "+neighAges(n))
 	}
 	return env.Finish()
 }
 
 // neighLine formats an entry as ip neigh prints it (without its trailing
-// blank).
-func neighLine(n link.Neighbor) string {
-	b := []string{n.Addr.WithZone("").String(), "dev", n.Interface}
+// blank); like ip, it leaves the device out when the list is of one device.
+func neighLine(n link.Neighbor, dev bool) string {
+	b := []string{n.Addr.WithZone("").String()}
+	if dev {
+		b = append(b, "dev", n.Interface)
+	}
 	if n.HasMAC {
 		b = append(b, "lladdr", n.MAC.String())
 	}
@@ -155,6 +158,7 @@ type neighJSON struct {
 	Used      int64    `json:"used"`
 	Confirmed int64    `json:"confirmed"`
 	Updated   int64    `json:"updated"`
+	Refcnt    int      `json:"refcnt,omitempty"`
 	Probes    int      `json:"probes"`
 	State     []string `json:"state"`
 	Family    string   `json:"family"`
@@ -162,7 +166,7 @@ type neighJSON struct {
 
 func newNeighJSON(n link.Neighbor) neighJSON {
 	v := neighJSON{Dst: n.Addr.WithZone("").String(), Dev: n.Interface, Router: n.Router,
-		Used: secs(n.Used), Confirmed: secs(n.Confirmed), Updated: secs(n.Updated), Probes: n.Probes, State: []string{}, Family: "inet"}
+		Used: secs(n.Used), Confirmed: secs(n.Confirmed), Updated: secs(n.Updated), Refcnt: n.Refs, Probes: n.Probes, State: []string{}, Family: "inet"}
 	if n.HasMAC {
 		v.Lladdr = n.MAC.String()
 	}

@@ -757,6 +757,9 @@ func decodeNeighbor(m []byte, fam int) (nb Neighbor, ok bool, err error) {
 				nb.Used = ticks(nl.NativeEndian().Uint32(v[4:]))
 				nb.Updated = ticks(nl.NativeEndian().Uint32(v[8:]))
 			}
+			if len(v) >= 16 {
+				nb.Refs = int(nl.NativeEndian().Uint32(v[12:]))
+			}
 		case unix.NDA_PROBES:
 			if len(v) >= 4 {
 				nb.Probes = int(nl.NativeEndian().Uint32(v))

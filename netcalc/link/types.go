@@ -166,6 +166,9 @@ type Neighbor struct {
 	// Probes is the number of probes sent since the entry was last
 	// confirmed.
 	Probes int `json:"probes"`
+	// Refs is the kernel's reference count of the entry (`ip -s neigh`
+	// prints it as "ref N" when it is not 0): routes and sockets holding it.
+	Refs int `json:"refcnt,omitempty"`
 }
 
 // Result is the answer to one address resolution.
