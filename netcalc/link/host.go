@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+
+	"github.com/netcalc/netcalc/netcalc/fib"
 )
 
 // Host is the link-layer view of one network namespace: its interfaces,
@@ -273,32 +275,6 @@ func sameRoute(k, c Route) bool {
 	return k.Index == 0 || c.Index == 0 || k.Index == c.Index
 }
 
-// tableOrder sorts the local table first, as the kernel's default policy
-// rules consult it first (priority 0), then main, then default, then the rest.
-func tableOrder(t int) int {
-	switch t {
-	case 255:
-		return 0
-	case 254:
-		return 1
-	case 253:
-		return 2
-	}
-	return 3 + t
-}
-
-func tableName(t int) string {
-	switch t {
-	case 255:
-		return "local"
-	case 254:
-		return "main"
-	case 253:
-		return "default"
-	}
-	return itoa(t)
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"
@@ -353,4 +329,55 @@ func (h *Host) Rules(ctx context.Context, fam int) ([]Rule, error) {
 	}
 	slices.SortStableFunc(rs, func(a, b Rule) int { return cmp.Compare(a.Priority, b.Priority) })
 	return rs, nil
+}
+
+// Table reads the namespace's whole forwarding state into a fib.Table:
+// the interfaces with their addresses, the routes of every table and the
+// policy rules of both families, and the neighbour table. A simulator can
+// then make lookups (fib.Table.Lookup) without asking the kernel. Reading
+// it needs no privilege.
+func (h *Host) Table(ctx context.Context) (fib.Table, error) {
+	ls, err := h.Links(ctx)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	as, err := h.Addrs(ctx)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	t := fib.Table{Interfaces: make([]fib.Interface, 0, len(ls))}
+	for _, l := range ls {
+		fi := fib.Interface{Index: l.Index, Name: l.Name, MAC: l.MAC, HasMAC: l.HasMAC, MTU: l.MTU,
+			Up: l.up, Loopback: l.loopback, PointToPoint: l.pointToPoint, NoARP: l.noARP}
+		for _, a := range as {
+			if a.Index == l.Index {
+				fi.Addrs = append(fi.Addrs, netip.PrefixFrom(a.Prefix.Addr().WithZone(""), a.Prefix.Bits()))
+			}
+		}
+		t.Interfaces = append(t.Interfaces, fi)
+	}
+	for _, fam := range []int{4, 6} {
+		rs, err := h.Routes(ctx, fam, 0)
+		if err != nil {
+			return fib.Table{}, err
+		}
+		t.Routes = append(t.Routes, rs...)
+		rules, err := h.Rules(ctx, fam)
+		if err != nil {
+			return fib.Table{}, err
+		}
+		if rules == nil {
+			rules = []Rule{} // no rules at all, not the defaults
+		}
+		if fam == 4 {
+			t.Rules4 = rules
+		} else {
+			t.Rules6 = rules
+		}
+	}
+	t.Neighbors, err = h.NeighborTable(ctx, 0)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	return t, nil
 }

@@ -3,6 +3,8 @@ package link
 import (
 	"net/netip"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/fib"
 )
 
 // Interface is one network interface as the kernel reports it (`ip link`).
@@ -47,65 +49,29 @@ type Address struct {
 	Flags  []string     `json:"flags,omitempty"` // "permanent", "nodad", "tentative", ...
 }
 
-// RouteType is the rtnetlink route type as `ip route` names it.
-type RouteType string
+// RouteType is the rtnetlink route type as `ip route` names it (see
+// fib.RouteType).
+type RouteType = fib.RouteType
 
 // Route types.
 const (
-	Unicast     RouteType = "unicast"
-	Local       RouteType = "local"
-	Broadcast   RouteType = "broadcast"
-	Anycast     RouteType = "anycast"
-	Multicast   RouteType = "multicast"
-	Blackhole   RouteType = "blackhole"
-	Unreachable RouteType = "unreachable"
-	Prohibit    RouteType = "prohibit"
-	Throw       RouteType = "throw"
+	Unicast     = fib.Unicast
+	Local       = fib.Local
+	Broadcast   = fib.Broadcast
+	Anycast     = fib.Anycast
+	Multicast   = fib.Multicast
+	Blackhole   = fib.Blackhole
+	Unreachable = fib.Unreachable
+	Prohibit    = fib.Prohibit
+	Throw       = fib.Throw
 )
 
 // Route is one routing table entry, or the kernel's answer for one
-// destination.
-type Route struct {
-	// Dst is the destination prefix; 0.0.0.0/0 or ::/0 for a default route.
-	Dst       netip.Prefix `json:"dst"`
-	Type      RouteType    `json:"type"`
-	Gateway   netip.Addr   `json:"gateway,omitzero"` // zero for on-link routes
-	Interface string       `json:"dev,omitempty"`
-	Index     int          `json:"ifindex,omitempty"`
-	Source    netip.Addr   `json:"prefsrc,omitzero"` // preferred source, may be zero
-	Table     int          `json:"table"`            // 254 main, 255 local
-	Metric    int          `json:"metric"`
-	// Protocol is who installed the route, named as `ip route` names it:
-	// "kernel", "boot" (ip route add), "static", "dhcp", "ra", ... or the
-	// number; "" when unknown (a fake or the kernel's route get answer).
-	Protocol string `json:"protocol,omitempty"`
-	// Scope is the route's scope: "global", "link", "host", ...; "" when
-	// unknown.
-	Scope string `json:"scope,omitempty"`
-	// Pref is an IPv6 route's router preference ("medium", "high", "low");
-	// "" for IPv4.
-	Pref string `json:"pref,omitempty"`
-	// Flags are the route's flags as `ip route` names them: "onlink",
-	// "linkdown", "dead", ...
-	Flags []string `json:"flags,omitempty"`
-	// Nexthops lists every nexthop of a multipath route (`ip route add
-	// ... nexthop via A nexthop via B`); nil for a single-path route. Gateway,
-	// Interface and Index then repeat the first nexthop.
-	Nexthops []Nexthop `json:"nexthops,omitempty"`
-}
+// destination (see fib.Route).
+type Route = fib.Route
 
-// Nexthop is one path of a multipath route.
-type Nexthop struct {
-	Gateway   netip.Addr `json:"gateway,omitzero"`
-	Interface string     `json:"dev,omitempty"`
-	Index     int        `json:"ifindex,omitempty"`
-	// Weight is the share of flows given to this path (1 to 256).
-	Weight int      `json:"weight"`
-	Flags  []string `json:"flags,omitempty"`
-}
-
-// TableName returns "main", "local", "default" or the table number.
-func (r Route) TableName() string { return tableName(r.Table) }
+// Nexthop is one path of a multipath route (see fib.Nexthop).
+type Nexthop = fib.Nexthop
 
 // RouteDecision explains the kernel's choice of route for one target
 // (`ip route get`).
@@ -142,34 +108,12 @@ func (d RouteDecision) NextHop() netip.Addr {
 }
 
 // NeighborState is a neighbour table entry's NUD state, named as
-// `ip neigh` names it: REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE,
-// NOARP, PERMANENT (or NONE).
-type NeighborState string
+// `ip neigh` names it (see fib.NeighborState).
+type NeighborState = fib.NeighborState
 
-// Neighbor is one entry of the kernel's neighbour (ARP/NDP) table.
-type Neighbor struct {
-	Addr      netip.Addr    `json:"dst"`
-	MAC       MAC           `json:"lladdr"`
-	HasMAC    bool          `json:"-"` // false for FAILED and INCOMPLETE entries
-	Interface string        `json:"dev"`
-	Index     int           `json:"ifindex"`
-	State     NeighborState `json:"state"`
-	// Router reports whether the neighbour said it is a router (the R flag
-	// of an IPv6 Neighbor Advertisement; `ip neigh` prints "router").
-	Router bool `json:"router,omitempty"`
-	// Used, Confirmed and Updated are how long ago the entry was last used,
-	// last confirmed reachable and last changed state (`ip -s neigh`), to
-	// the kernel's clock tick (10ms).
-	Used      time.Duration `json:"used_ns"`
-	Confirmed time.Duration `json:"confirmed_ns"`
-	Updated   time.Duration `json:"updated_ns"`
-	// Probes is the number of probes sent since the entry was last
-	// confirmed.
-	Probes int `json:"probes"`
-	// Refs is the kernel's reference count of the entry (`ip -s neigh`
-	// prints it as "ref N" when it is not 0): routes and sockets holding it.
-	Refs int `json:"refcnt,omitempty"`
-}
+// Neighbor is one entry of the kernel's neighbour (ARP/NDP) table (see
+// fib.Neighbor).
+type Neighbor = fib.Neighbor
 
 // Result is the answer to one address resolution.
 type Result struct {
