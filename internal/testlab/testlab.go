@@ -18,9 +18,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/vishvananda/netns"
 )
 
 // Lab is a set of namespaces owned by one test.
@@ -345,4 +348,35 @@ func (l *Lab) Tables() string {
 		neigh("2001:db8:1::9", "dev", "d0", "lladdr", "02:00:00:00:00:19", "router", "nud", "stale")
 	}
 	return ns
+}
+
+// In runs f on an OS thread switched into network namespace ns (a name
+// under /run/netns, as NS returns) and switches the thread back before
+// returning. Sockets f opens stay in ns after In returns; goroutines f
+// starts do not run in ns. It fails the test when ns cannot be entered, and
+// panics when the thread cannot return to the test's namespace (the thread
+// would otherwise be reused by other goroutines in the wrong namespace).
+func In(t testing.TB, ns string, f func()) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := netns.Set(h); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := netns.Set(orig); err != nil {
+			panic("testlab: cannot return to the test's network namespace: " + err.Error())
+		}
+	}()
+	f()
 }
