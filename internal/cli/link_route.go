@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -447,6 +448,16 @@ func routeListLine(r link.Route, fam int, allTables bool, facts string) string {
 		b = append(b, "metric", strconv.Itoa(r.Metric))
 	}
 	b = append(b, r.Flags...)
+	if r.Expires > 0 {
+		b = append(b, fmt.Sprintf("expires %dsec", int64(r.Expires/time.Second)))
+	}
+	for _, m := range r.Metrics {
+		b = append(b, m.Name)
+		if m.Locked {
+			b = append(b, "lock")
+		}
+		b = append(b, metricText(m))
+	}
 	if r.Pref != "" {
 		b = append(b, "pref", r.Pref)
 	}
@@ -469,6 +480,26 @@ func routeListLine(r link.Route, fam int, allTables bool, facts string) string {
 	return line
 }
 
+// metricText writes a route metric's value as ip route does: times in ms
+// (or s from a second on), the congestion control algorithm by name.
+func metricText(m link.Metric) string {
+	switch m.Name {
+	case "congctl":
+		return m.Algo
+	case "rtt", "rttvar", "rto_min":
+		if m.Value >= 1000 {
+			return strconv.FormatFloat(float64(m.Value)/1e3, 'g', -1, 64) + "s"
+		}
+		return strconv.FormatUint(uint64(m.Value), 10) + "ms"
+	case "features":
+		if m.Value == 1 { // RTAX_FEATURE_ECN
+			return "ecn"
+		}
+		return fmt.Sprintf("%#x", m.Value)
+	}
+	return strconv.FormatUint(uint64(m.Value), 10)
+}
+
 // routeFacts describes a route's destination block: its size and first
 // and last address.
 func routeFacts(p netip.Prefix) string {
@@ -483,23 +514,25 @@ func routeFacts(p netip.Prefix) string {
 // 'ip -j route' (table and protocol by name, "default" for /0), plus the
 // table always, the family and the destination's subnet facts.
 type routeListJSON struct {
-	Type      string        `json:"type,omitempty"`
-	Dst       string        `json:"dst"`
-	Gateway   string        `json:"gateway,omitempty"`
-	Dev       string        `json:"dev,omitempty"`
-	Table     string        `json:"table"`
-	Protocol  string        `json:"protocol,omitempty"`
-	Scope     string        `json:"scope,omitempty"`
-	Prefsrc   string        `json:"prefsrc,omitempty"`
-	Metric    *int          `json:"metric,omitempty"`
-	Flags     []string      `json:"flags"`
-	Nexthops  []nexthopJSON `json:"nexthops,omitempty"`
-	Pref      string        `json:"pref,omitempty"`
-	Family    string        `json:"family"`
-	Prefix    netip.Prefix  `json:"prefix"`
-	Addresses netcalc.Count `json:"addresses"`
-	First     netip.Addr    `json:"first"`
-	Last      netip.Addr    `json:"last"`
+	Type      string           `json:"type,omitempty"`
+	Dst       string           `json:"dst"`
+	Gateway   string           `json:"gateway,omitempty"`
+	Dev       string           `json:"dev,omitempty"`
+	Table     string           `json:"table"`
+	Protocol  string           `json:"protocol,omitempty"`
+	Scope     string           `json:"scope,omitempty"`
+	Prefsrc   string           `json:"prefsrc,omitempty"`
+	Metric    *int             `json:"metric,omitempty"`
+	Flags     []string         `json:"flags"`
+	Nexthops  []nexthopJSON    `json:"nexthops,omitempty"`
+	Expires   int64            `json:"expires,omitempty"`
+	Metrics   []map[string]any `json:"metrics,omitempty"`
+	Pref      string           `json:"pref,omitempty"`
+	Family    string           `json:"family"`
+	Prefix    netip.Prefix     `json:"prefix"`
+	Addresses netcalc.Count    `json:"addresses"`
+	First     netip.Addr       `json:"first"`
+	Last      netip.Addr       `json:"last"`
 }
 
 type nexthopJSON struct {
@@ -546,6 +579,21 @@ func newRouteListJSON(r link.Route, fam int, allTables bool) routeListJSON {
 			}
 			v.Nexthops = append(v.Nexthops, n)
 		}
+	}
+	v.Expires = int64(r.Expires / time.Second)
+	if len(r.Metrics) > 0 {
+		m := map[string]any{}
+		for _, x := range r.Metrics {
+			switch {
+			case x.Name == "congctl":
+				m["congestion"] = x.Algo
+			case x.Name == "features" && x.Value == 1:
+				m["ecn"] = true // ip writes null
+			default:
+				m[x.Name] = x.Value
+			}
+		}
+		v.Metrics = []map[string]any{m}
 	}
 	in := netcalc.Describe(r.Dst)
 	v.Addresses, v.First, v.Last = in.Addresses, in.First, in.Last

@@ -13,13 +13,34 @@ import (
 	"github.com/netcalc/netcalc/internal/testlab"
 )
 
-// trimLines removes the blanks ip leaves at the end of its lines.
+// trimLines removes the blanks ip leaves at the end of its lines, and
+// blurs the seconds a route has left (they count down between two reads).
 func trimLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
+		lines[i] = expiresRE.ReplaceAllString(strings.TrimRight(l, " "), "expires Nsec")
 	}
 	return strings.Join(lines, "\n")
+}
+
+var expiresRE = regexp.MustCompile(`expires \d+sec`)
+
+// nullIsTrue turns the nulls by which ip -j writes switches ("ecn",
+// "router") into true, netcalc's form, inside v.
+func nullIsTrue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for k, e := range x {
+			x[k] = nullIsTrue(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = nullIsTrue(e)
+		}
+	}
+	return v
 }
 
 // factsRE matches the "  # facts" tail netcalc adds to a route's first line
@@ -65,6 +86,7 @@ func TestRouteListLab(t *testing.T) {
 					t.Fatalf("netcalc route --ipv%s --table %s: exit %d, stderr %q", fam, table, code, errOut)
 				}
 				got, tails := withoutFacts(out)
+				got = trimLines(got)
 				if got != want {
 					t.Errorf("netcalc route --ipv%s --table %s (without the # facts):\n%s\nip -%s route show table %s:\n%s", fam, table, got, fam, table, want)
 				}
@@ -75,6 +97,7 @@ func TestRouteListLab(t *testing.T) {
 	t.Run("default is main, both families", func(t *testing.T) {
 		out, _, code := runCLI(t, "route", "--netns", ns)
 		got, _ := withoutFacts(out)
+		got = trimLines(got)
 		want := "IPv4:\n" + trimLines(l.IP("-n", ns, "route"))
 		if hasIPv6() {
 			want += "\nIPv6:\n" + trimLines(l.IP("-6", "-n", ns, "route"))
@@ -85,7 +108,8 @@ func TestRouteListLab(t *testing.T) {
 	})
 	t.Run("the lab has every kind of route", func(t *testing.T) {
 		all := l.IP("-n", ns, "route", "show", "table", "all") + l.IP("-6", "-n", ns, "route", "show", "table", "all")
-		for _, kind := range []string{"blackhole ", "unreachable ", "prohibit ", "throw ", "local ", "broadcast ", "nexthop via", "onlink", "linkdown", "proto static", "scope link", " src "} {
+		for _, kind := range []string{"blackhole ", "unreachable ", "prohibit ", "throw ", "local ", "broadcast ", "nexthop via", "onlink", "linkdown",
+			"proto static", "scope link", " src ", "mtu lock 1400", "rtt 20ms", "rttvar 2s", "features ecn", "congctl reno", "pref high", "expires "} {
 			if !strings.Contains(all, kind) {
 				t.Errorf("lab broken: no %q route:\n%s", kind, all)
 			}
@@ -118,6 +142,14 @@ func compareRouteJSON(t *testing.T, l *testlab.Lab, ns, fam, table string, tails
 			t.Fatalf("line %d: %v", i+1, err)
 		}
 		for k, v := range ip[i] {
+			v = nullIsTrue(v)
+			if k == "expires" {
+				// Counting down: within two seconds of ip's reading.
+				if g, ok := got[k].(float64); !ok || g > v.(float64)+2 || g < v.(float64)-2 {
+					t.Errorf("route %v: expires = %v; ip -j route says %v", ip[i]["dst"], got[k], v)
+				}
+				continue
+			}
 			if g, ok := got[k]; !ok || !reflect.DeepEqual(g, v) {
 				t.Errorf("route %v: %s = %v; ip -j route says %v\n%s", ip[i]["dst"], k, g, v, line)
 			}

@@ -303,8 +303,12 @@ func (l *Lab) PolicyRouting() string {
 //	      2001:db8:4::/48 via 2001:db8:1::fe onlink, blackhole 2001:db8:5::/48
 //	100   unreachable 198.51.100.32/27, throw 198.51.100.16/28,
 //	      198.51.100.0/24 via 203.0.113.254 dev d0 onlink metric 7,
+//	      198.51.100.192/28 via 203.0.113.254 with every kind of metric
+//	      (mtu lock 1400, advmss, hoplimit, initcwnd, rtt, rttvar, rto_min,
+//	      features ecn, congctl reno),
 //	      unreachable 2001:db8:6::/48, prohibit 2001:db8:7::/48
-//	200   2001:db8:8::/48 via 2001:db8:1::fe proto dhcp pref high
+//	200   2001:db8:8::/48 via 2001:db8:1::fe proto dhcp pref high,
+//	      2001:db8:9::/48 via 2001:db8:1::fe expires 3000 mtu 1300
 //
 // Neighbours on d0: 203.0.113.9 PERMANENT, .10 NOARP, .11 INCOMPLETE,
 // .12 STALE, .13 REACHABLE, .14 DELAY, .15 PROBE, .16 FAILED, and
@@ -327,6 +331,8 @@ func (l *Lab) Tables() string {
 	l.Route(ns, "unreachable", "198.51.100.32/27", "table", "100")
 	l.Route(ns, "throw", "198.51.100.16/28", "table", "100")
 	l.Route(ns, "198.51.100.0/24", "via", "203.0.113.254", "dev", "d0", "onlink", "metric", "7", "table", "100")
+	l.Route(ns, "198.51.100.192/28", "via", "203.0.113.254", "mtu", "lock", "1400", "advmss", "1360", "hoplimit", "64", "initcwnd", "10",
+		"rtt", "20ms", "rttvar", "2s", "rto_min", "300ms", "features", "ecn", "congctl", "reno", "table", "100")
 	neigh := func(args ...string) { l.IP(append([]string{"-n", ns, "neigh", "add"}, args...)...) }
 	neigh("203.0.113.9", "dev", "d0", "lladdr", "02:00:00:00:00:09")
 	neigh("203.0.113.10", "dev", "d0", "lladdr", "02:00:00:00:00:0a", "nud", "noarp")
@@ -345,6 +351,7 @@ func (l *Lab) Tables() string {
 		l.Route(ns, "unreachable", "2001:db8:6::/48", "table", "100")
 		l.Route(ns, "prohibit", "2001:db8:7::/48", "table", "100")
 		l.Route(ns, "2001:db8:8::/48", "via", "2001:db8:1::fe", "proto", "dhcp", "pref", "high", "table", "200")
+		l.Route(ns, "2001:db8:9::/48", "via", "2001:db8:1::fe", "expires", "3000", "mtu", "1300", "table", "200")
 		neigh("2001:db8:1::9", "dev", "d0", "lladdr", "02:00:00:00:00:19", "router", "nud", "stale")
 	}
 	return ns

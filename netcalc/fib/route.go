@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Well-known routing table numbers.
@@ -63,6 +64,24 @@ type Route struct {
 	// ... nexthop via A nexthop via B`); nil for a single-path route. Gateway,
 	// Interface and Index then repeat the first nexthop.
 	Nexthops []Nexthop `json:"nexthops,omitempty"`
+	// Expires is how long the route has left (an IPv6 route learned from a
+	// router advertisement, or added with `expires`); zero for a route
+	// that does not expire.
+	Expires time.Duration `json:"expires_ns,omitempty"`
+	// Metrics are the route's TCP and path metrics (`ip route add ... mtu
+	// 1400 hoplimit 64`), in the kernel's order (RTAX_*).
+	Metrics []Metric `json:"metrics,omitempty"`
+}
+
+// Metric is one route metric: its `ip route` name ("mtu", "advmss",
+// "hoplimit", "initcwnd", "rtt", ..., "congctl"), its value (for rtt,
+// rttvar and rto_min in milliseconds, as ip shows them) or, for congctl,
+// the algorithm's name, and whether it is locked (`mtu lock 1400`).
+type Metric struct {
+	Name   string `json:"name"`
+	Value  uint32 `json:"value,omitempty"`
+	Algo   string `json:"algo,omitempty"`
+	Locked bool   `json:"locked,omitempty"`
 }
 
 // Nexthop is one path of a multipath route.

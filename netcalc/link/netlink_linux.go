@@ -363,6 +363,20 @@ func decodeRoute(m []byte, fam int) (rt Route, ok bool, err error) {
 			rt.Metric = int(u32(v))
 		case unix.RTA_TABLE:
 			rt.Table = int(u32(v))
+		case unix.RTA_CACHEINFO:
+			// struct rta_cacheinfo: clntref, lastuse, expires (USER_HZ
+			// ticks), ...
+			if len(v) >= 12 {
+				if e := int32(nl.NativeEndian().Uint32(v[8:])); e > 0 {
+					rt.Expires = ticks(uint32(e))
+				}
+			}
+		case unix.RTA_METRICS:
+			ms, err := decodeMetrics(v)
+			if err != nil {
+				return Route{}, false, err
+			}
+			rt.Metrics = ms
 		case unix.RTA_PREF:
 			if len(v) > 0 {
 				rt.Pref = routePref(v[0])
@@ -394,6 +408,51 @@ func decodeRoute(m []byte, fam int) (rt Route, ok bool, err error) {
 		}
 	}
 	return rt, true, nil
+}
+
+// metricNames are the `ip route` names of the RTAX_* route metrics,
+// indexed by number (RTAX_LOCK, 1, is the lock mask).
+var metricNames = [...]string{2: "mtu", 3: "window", 4: "rtt", 5: "rttvar", 6: "ssthresh", 7: "cwnd", 8: "advmss",
+	9: "reordering", 10: "hoplimit", 11: "initcwnd", 12: "features", 13: "rto_min", 14: "initrwnd", 15: "quickack",
+	16: "congctl", 17: "fastopen_no_cookie"}
+
+// decodeMetrics decodes the nested RTA_METRICS attributes in RTAX order,
+// with rtt and rttvar turned into milliseconds as ip shows them.
+func decodeMetrics(b []byte) ([]Metric, error) {
+	attrs, err := nl.ParseRouteAttr(b)
+	if err != nil {
+		return nil, err
+	}
+	vals := map[int][]byte{}
+	for _, a := range attrs {
+		vals[int(a.Attr.Type)] = a.Value
+	}
+	var lock uint32
+	if v := vals[unix.RTAX_LOCK]; len(v) >= 4 {
+		lock = nl.NativeEndian().Uint32(v)
+	}
+	var out []Metric
+	for i := 2; i < len(metricNames); i++ {
+		v, ok := vals[i]
+		if !ok {
+			continue
+		}
+		m := Metric{Name: metricNames[i], Locked: lock&(1<<i) != 0}
+		switch {
+		case i == unix.RTAX_CC_ALGO:
+			m.Algo = strings.TrimRight(string(v), "\x00")
+		case len(v) >= 4:
+			m.Value = nl.NativeEndian().Uint32(v)
+		}
+		switch i {
+		case unix.RTAX_RTT:
+			m.Value /= 8
+		case unix.RTAX_RTTVAR:
+			m.Value /= 4
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // convertRoute converts the kernel's route get answer.

@@ -73,6 +73,9 @@ type Route = fib.Route
 // Nexthop is one path of a multipath route (see fib.Nexthop).
 type Nexthop = fib.Nexthop
 
+// Metric is one route metric (see fib.Metric).
+type Metric = fib.Metric
+
 // RouteDecision explains the kernel's choice of route for one target
 // (`ip route get`).
 type RouteDecision struct {
