@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -323,11 +324,14 @@ func (s *netlinkSystem) routes(fam int) ([]Route, error) {
 // attributes); ok is false for a message of another family and for cached
 // clones, which `ip route` does not list either.
 func decodeRoute(m []byte, fam int) (rt Route, ok bool, err error) {
+	if len(m) < unix.SizeofRtMsg {
+		return Route{}, false, errors.New("short RTM_NEWROUTE message")
+	}
 	h := nl.DeserializeRtMsg(m)
 	if h.Flags&unix.RTM_F_CLONED != 0 || int(h.Family) != family(fam) {
 		return Route{}, false, nil
 	}
-	attrs, err := nl.ParseRouteAttr(m[h.Len():])
+	attrs, err := parseAttrs(m[h.Len():])
 	if err != nil {
 		return Route{}, false, err
 	}
@@ -389,7 +393,7 @@ func decodeRoute(m []byte, fam int) (rt Route, ok bool, err error) {
 					return Route{}, false, errors.New("malformed RTA_MULTIPATH")
 				}
 				hop := Nexthop{Index: int(nh.RtNexthop.Ifindex), Weight: int(nh.RtNexthop.Hops) + 1, Flags: routeFlags(uint32(nh.RtNexthop.Flags))}
-				sub, err := nl.ParseRouteAttr(v[unix.SizeofRtNexthop:n])
+				sub, err := parseAttrs(v[unix.SizeofRtNexthop:n])
 				if err != nil {
 					return Route{}, false, err
 				}
@@ -419,7 +423,7 @@ var metricNames = [...]string{2: "mtu", 3: "window", 4: "rtt", 5: "rttvar", 6: "
 // decodeMetrics decodes the nested RTA_METRICS attributes in RTAX order,
 // with rtt and rttvar turned into milliseconds as ip shows them.
 func decodeMetrics(b []byte) ([]Metric, error) {
-	attrs, err := nl.ParseRouteAttr(b)
+	attrs, err := parseAttrs(b)
 	if err != nil {
 		return nil, err
 	}
@@ -451,6 +455,27 @@ func decodeMetrics(b []byte) ([]Metric, error) {
 			m.Value /= 4
 		}
 		out = append(out, m)
+	}
+	return out, nil
+}
+
+// parseAttrs splits netlink attributes (struct rtattr, each padded to 4
+// bytes). Unlike nl.ParseRouteAttr it returns an error, never panics, on
+// a malformed message.
+func parseAttrs(b []byte) ([]syscall.NetlinkRouteAttr, error) {
+	var out []syscall.NetlinkRouteAttr
+	for len(b) >= unix.SizeofRtAttr {
+		n := int(nl.NativeEndian().Uint16(b))
+		if n < unix.SizeofRtAttr || n > len(b) {
+			return nil, errors.New("malformed netlink attribute")
+		}
+		typ := nl.NativeEndian().Uint16(b[2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+		out = append(out, syscall.NetlinkRouteAttr{Attr: syscall.RtAttr{Len: uint16(n), Type: typ}, Value: b[unix.SizeofRtAttr:n]})
+		n = (n + unix.RTA_ALIGNTO - 1) &^ (unix.RTA_ALIGNTO - 1)
+		if n >= len(b) {
+			break
+		}
+		b = b[n:]
 	}
 	return out, nil
 }
@@ -654,8 +679,11 @@ func (s *netlinkSystem) rules(fam int) ([]Rule, error) {
 // decodeRule decodes one RTM_NEWRULE message (struct fib_rule_hdr, which
 // has the layout of struct rtmsg, then attributes).
 func decodeRule(m []byte) (Rule, error) {
+	if len(m) < unix.SizeofRtMsg {
+		return Rule{}, errors.New("short RTM_NEWRULE message")
+	}
 	h := nl.DeserializeRtMsg(m)
-	attrs, err := nl.ParseRouteAttr(m[h.Len():])
+	attrs, err := parseAttrs(m[h.Len():])
 	if err != nil {
 		return Rule{}, err
 	}
@@ -792,7 +820,7 @@ func decodeNeighbor(m []byte, fam int) (nb Neighbor, ok bool, err error) {
 	if nf != unix.AF_INET && nf != unix.AF_INET6 || (fam != 0 && int(nf) != family(fam)) {
 		return Neighbor{}, false, nil
 	}
-	attrs, err := nl.ParseRouteAttr(m[ndmsgLen:])
+	attrs, err := parseAttrs(m[ndmsgLen:])
 	if err != nil {
 		return Neighbor{}, false, err
 	}
