@@ -62,3 +62,20 @@ func TestHostTables(t *testing.T) {
 		t.Errorf("Table.Lookup(198.51.100.7) = %s via %s; want the default route via 203.0.113.254", d.Outcome(), d.Route.Gateway)
 	}
 }
+
+// TestWalkRulesOutcome checks that the worded walk carries fib's outcome
+// and failed selector as data.
+func TestWalkRulesOutcome(t *testing.T) {
+	pfx, addr := netip.MustParsePrefix, netip.MustParseAddr
+	rules := append([]Rule{{Priority: 100, From: pfx("203.0.113.1/32"), Action: ActionLookup, Table: 100, SuppressPrefixLength: -1, SuppressIfgroup: -1}}, DefaultRules(4)...)
+	routes := []Route{{Dst: pfx("0.0.0.0/0"), Type: Unicast, Gateway: addr("203.0.113.254"), Table: 254}}
+	w := WalkRules(rules, routes, RouteQuery{Dst: addr("198.51.100.7")})
+	var got []string
+	for _, s := range w.Steps {
+		got = append(got, string(s.Outcome)+"/"+string(s.Failed))
+	}
+	want := []string{"no_route/", "next_rule/from", "chosen/"}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("WalkRules outcomes = %v; want %v", got, want)
+	}
+}

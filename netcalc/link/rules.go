@@ -63,6 +63,10 @@ type RuleStep struct {
 	// next rule", "suppressed ..., next rule", "unreachable: the lookup
 	// fails", "jump to priority 200".
 	Result string `json:"result"`
+	// Outcome is Result as data (fib.Chosen, fib.NoRoute, ...), and
+	// Failed the selector that did not hold ("" when all held).
+	Outcome fib.Outcome  `json:"outcome"`
+	Failed  fib.Selector `json:"failed,omitempty"`
 }
 
 // Walk is the kernel's policy routing decision for one packet, worked out
@@ -98,7 +102,7 @@ func explain(d fib.Decision) Walk {
 	w := Walk{Decided: d.Decided, Unmodelled: d.Unmodelled}
 	for _, st := range d.Steps {
 		w.Steps = append(w.Steps, RuleStep{Rule: st.Rule, Matched: st.Match.Matched, Why: why(st.Rule, d.Query, st.Match),
-			Table: st.Table, Candidates: st.Candidates, Winner: st.Winner, Result: result(st)})
+			Table: st.Table, Candidates: st.Candidates, Winner: st.Winner, Result: result(st), Outcome: st.Outcome, Failed: st.Match.Failed})
 	}
 	switch d.Outcome() {
 	case fib.Chosen:
