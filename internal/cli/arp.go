@@ -35,7 +35,7 @@ type arpOptions struct {
 func newArpCmd(env *Env, runF func(*arpOptions) error) *cobra.Command {
 	opts := &arpOptions{}
 	cmd := &cobra.Command{
-		Use:   "arp TARGET... | --scan PREFIX",
+		Use:   "arp TARGET... | --scan PREFIX | --cache",
 		Short: "Find a neighbour's MAC address with a real ARP or NDP exchange",
 		Long: `Ask the link layer who has an IP address, the way the host itself would:
 look up the kernel's route to TARGET (as 'ip route get' does), then send an
@@ -50,8 +50,9 @@ or locally administered (the U/L bit; veth and VM interfaces are local).
 
 Probing needs a raw socket: root or CAP_NET_RAW. Without it netcalc says so
 and answers from the kernel's neighbour table, labelled "cached" with the
-entry's state (REACHABLE, STALE, ...); --cache asks the table only. A probe
-does not add an entry to your neighbour table.
+entry's state (REACHABLE, STALE, ...); --cache asks the table only, and
+--cache without a TARGET lists the whole table as 'netcalc neigh' does. A
+probe does not add an entry to your neighbour table.
 
 --scan PREFIX probes every host of an on-link IPv4 prefix concurrently,
 rate-limited, with retries, and lists the hosts that answered, sorted.
@@ -61,13 +62,14 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 		Example: `  sudo netcalc arp 192.168.1.1
   sudo netcalc arp 2001:db8::2 -c 3
   netcalc arp --cache 192.168.1.1 -o json
+  netcalc arp --cache
   sudo netcalc arp --scan 198.51.100.0/24 --timeout 200ms
   sudo netcalc arp --netns lab1 203.0.113.2`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
 			switch {
-			case opts.Scan == "" && len(args) == 0:
-				return BadInputf("arp: give a TARGET address, or --scan PREFIX")
+			case opts.Scan == "" && len(args) == 0 && !opts.Cache:
+				return BadInputf("arp: give a TARGET address, --scan PREFIX, or --cache to list the neighbour table")
 			case opts.Scan != "" && len(args) > 0:
 				return BadInputf("arp: --scan takes no TARGET arguments (got %q)", args[0])
 			case opts.Count < 1:
@@ -83,6 +85,9 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Cache && len(args) == 0 {
+				return arpCacheList(cmd, env, opts)
 			}
 			return arpRun(cmd.Context(), env, opts)
 		},
@@ -189,6 +194,17 @@ type arpJSON struct {
 	RTTs      []int64    `json:"rtt_ns"`
 	Error     string     `json:"error,omitempty"`
 	rtts      []time.Duration
+}
+
+// arpCacheList lists the neighbour table, as netcalc neigh does (-i
+// selects one interface).
+func arpCacheList(cmd *cobra.Command, env *Env, opts *arpOptions) error {
+	h, err := openHost("arp", opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return neighList(cmd, env, h, "arp --cache", &neighOptions{Interface: opts.Interface})
 }
 
 func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {

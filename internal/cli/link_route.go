@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,9 @@ func init() { register(func(env *Env) *cobra.Command { return newRouteCmd(env, n
 
 type routeOptions struct {
 	Netns   string
+	Table   string // route (list): --table N|NAME|all
+	IPv4    bool   // route (list): --ipv4
+	IPv6    bool   // route (list): --ipv6
 	Targets []string
 	Src     string // from SRC / --src
 	Iif     string // iif DEV / --iif
@@ -25,15 +29,48 @@ type routeOptions struct {
 }
 
 func newRouteCmd(env *Env, runF func(*routeOptions) error) *cobra.Command {
+	opts := &routeOptions{}
+	list := &routeOptions{}
 	route := &cobra.Command{
-		Use:   "route",
-		Short: "Ask the kernel's routing table (route get)",
-		Args:  cobra.NoArgs,
+		Use:   "route [--table N|NAME|all] | route get ADDRESS...",
+		Short: "List the routing table (like ip route), or ask it for an address (route get)",
+		Long: `Without get, list the kernel's routes as 'ip route' does, one line each in
+its form (type, destination, gateway, device, protocol, scope, preferred
+source, metric, the nexthops of a multipath route), followed after "#" by the
+subnet facts of the destination: how many addresses it holds and the first
+and last of them.
+
+--table names the table: main (the default), local, default, a number, or
+all for every table ('ip route show table all'). IPv4 routes then IPv6 routes;
+--ipv4 or --ipv6 lists one family only, in exactly the form of 'ip route' or
+'ip -6 route' (up to the "#" facts). -o json writes one object per route with
+the field names of 'ip -j route' (dst, gateway, dev, protocol, scope, prefsrc,
+metric, flags, nexthops, pref), plus table, family and the facts (prefix,
+addresses, first, last).
+
+'netcalc route get ADDRESS' asks which route the kernel picks, and why.`,
+		Example: `  netcalc route
+  netcalc route --table all --ipv4
+  netcalc route --table local -o json
+  sudo netcalc route --netns lab1`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cmd.Help()
+			if list.IPv4 && list.IPv6 {
+				return BadInputf("route: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			}
+			if _, err := parseTable(list.Table); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(list)
+			}
+			return routeListRun(cmd, env, list)
 		},
 	}
-	opts := &routeOptions{}
+	addNetnsFlag(route, &list.Netns)
+	route.Flags().StringVar(&list.Table, "table", "main", "the table to list: main, local, default, a number 1-4294967295, or all")
+	route.Flags().BoolVar(&list.IPv4, "ipv4", false, "list only the IPv4 routes (ip route)")
+	route.Flags().BoolVar(&list.IPv6, "ipv6", false, "list only the IPv6 routes (ip -6 route)")
 	get := &cobra.Command{
 		Use:   "get ADDRESS... [from SRC] [iif DEV] [oif DEV] [mark N]",
 		Short: "Show the route the kernel picks for an address, and why (like ip route get)",
@@ -297,6 +334,270 @@ func routeVia(r link.Route) string {
 		parts = append(parts, "src "+r.Source.String())
 	}
 	return strings.Join(parts, " ")
+}
+
+// parseTable reads a --table value: a name iproute2 knows, a number, or
+// all (0).
+func parseTable(s string) (int, error) {
+	switch strings.ToLower(s) {
+	case "all", "0":
+		return 0, nil
+	case "main":
+		return 254, nil
+	case "local":
+		return 255, nil
+	case "default":
+		return 253, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0, BadInputf("route: --table %s: not a routing table, expected main, local, default, all or a number 1-4294967295", quoteToken(s))
+	}
+	return int(n), nil
+}
+
+func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
+	table, err := parseTable(opts.Table)
+	if err != nil {
+		return err
+	}
+	h, err := openHost("route", opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	fams := []int{4, 6}
+	if opts.IPv4 {
+		fams = []int{4}
+	} else if opts.IPv6 {
+		fams = []int{6}
+	}
+	for i, fam := range fams {
+		rs, err := h.Routes(cmd.Context(), fam, table)
+		if err != nil {
+			return linkErr(err)
+		}
+		if env.JSON() {
+			for _, r := range rs {
+				if err := WriteJSON(env.Out, newRouteListJSON(r, fam, table == 0)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if len(fams) > 1 {
+			if i > 0 {
+				fmt.Fprintln(env.Out)
+			}
+			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
+		}
+		for _, r := range rs {
+			fmt.Fprintln(env.Out, routeListLine(r, fam, table == 0, routeFacts(r.Dst)))
+		}
+	}
+	return env.Finish()
+}
+
+// routeDst writes a route's destination as ip route does: "default" for
+// /0, the bare address for a host route.
+func routeDst(p netip.Prefix) string {
+	switch {
+	case p.Bits() == 0:
+		return "default"
+	case p.Bits() == p.Addr().BitLen():
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+// routeMetricShown reports whether ip route shows the metric: the kernel
+// sends it for every IPv6 route, and for an IPv4 route only when it is not 0.
+func routeMetricShown(r link.Route, fam int) bool { return fam == 6 || r.Metric != 0 }
+
+// routeListLine formats one route as 'ip route' prints it (without its
+// trailing blanks), the nexthops of a multipath route on lines of their
+// own; the table is shown, as ip shows it, only when listing every table.
+// A non-empty facts ends the first line after "  # ".
+func routeListLine(r link.Route, fam int, allTables bool, facts string) string {
+	var b []string
+	if r.Type != link.Unicast {
+		b = append(b, string(r.Type))
+	}
+	b = append(b, routeDst(r.Dst))
+	if len(r.Nexthops) == 0 {
+		if r.Gateway.IsValid() {
+			b = append(b, "via", r.Gateway.String())
+		}
+		if r.Interface != "" {
+			b = append(b, "dev", r.Interface)
+		}
+	}
+	if allTables && r.Table != 254 {
+		b = append(b, "table", r.TableName())
+	}
+	if r.Protocol != "" && r.Protocol != "boot" {
+		b = append(b, "proto", r.Protocol)
+	}
+	if r.Scope != "" && r.Scope != "global" {
+		b = append(b, "scope", r.Scope)
+	}
+	if r.Source.IsValid() {
+		b = append(b, "src", r.Source.String())
+	}
+	if routeMetricShown(r, fam) {
+		b = append(b, "metric", strconv.Itoa(r.Metric))
+	}
+	b = append(b, r.Flags...)
+	if r.Expires > 0 {
+		b = append(b, fmt.Sprintf("expires %dsec", int64(r.Expires/time.Second)))
+	}
+	for _, m := range r.Metrics {
+		b = append(b, m.Name)
+		if m.Locked {
+			b = append(b, "lock")
+		}
+		b = append(b, metricText(m))
+	}
+	if r.Pref != "" {
+		b = append(b, "pref", r.Pref)
+	}
+	line := strings.Join(b, " ")
+	if facts != "" {
+		line += "  # " + facts
+	}
+	for _, nh := range r.Nexthops {
+		n := []string{"nexthop"}
+		if nh.Gateway.IsValid() {
+			n = append(n, "via", nh.Gateway.String())
+		}
+		if nh.Interface != "" {
+			n = append(n, "dev", nh.Interface)
+		}
+		n = append(n, "weight", strconv.Itoa(nh.Weight))
+		n = append(n, nh.Flags...)
+		line += "\n\t" + strings.Join(n, " ")
+	}
+	return line
+}
+
+// metricText writes a route metric's value as ip route does: times in ms
+// (or s from a second on), the congestion control algorithm by name.
+func metricText(m link.Metric) string {
+	switch m.Name {
+	case "congctl":
+		return m.Algo
+	case "rtt", "rttvar", "rto_min":
+		if m.Value >= 1000 {
+			return strconv.FormatFloat(float64(m.Value)/1e3, 'g', -1, 64) + "s"
+		}
+		return strconv.FormatUint(uint64(m.Value), 10) + "ms"
+	case "features":
+		if m.Value == 1 { // RTAX_FEATURE_ECN
+			return "ecn"
+		}
+		return fmt.Sprintf("%#x", m.Value)
+	}
+	return strconv.FormatUint(uint64(m.Value), 10)
+}
+
+// routeFacts describes a route's destination block: its size and first
+// and last address.
+func routeFacts(p netip.Prefix) string {
+	in := netcalc.Describe(p)
+	if in.Addresses == netcalc.CountFromUint64(1) {
+		return "1 address"
+	}
+	return in.Addresses.String() + " addresses, " + in.First.String() + " to " + in.Last.String()
+}
+
+// routeListJSON is one route with the field names and value forms of
+// 'ip -j route' (table and protocol by name, "default" for /0), plus the
+// table always, the family and the destination's subnet facts.
+type routeListJSON struct {
+	Type      string           `json:"type,omitempty"`
+	Dst       string           `json:"dst"`
+	Gateway   string           `json:"gateway,omitempty"`
+	Dev       string           `json:"dev,omitempty"`
+	Table     string           `json:"table"`
+	Protocol  string           `json:"protocol,omitempty"`
+	Scope     string           `json:"scope,omitempty"`
+	Prefsrc   string           `json:"prefsrc,omitempty"`
+	Metric    *int             `json:"metric,omitempty"`
+	Flags     []string         `json:"flags"`
+	Nexthops  []nexthopJSON    `json:"nexthops,omitempty"`
+	Expires   int64            `json:"expires,omitempty"`
+	Metrics   []map[string]any `json:"metrics,omitempty"`
+	Pref      string           `json:"pref,omitempty"`
+	Family    string           `json:"family"`
+	Prefix    netip.Prefix     `json:"prefix"`
+	Addresses netcalc.Count    `json:"addresses"`
+	First     netip.Addr       `json:"first"`
+	Last      netip.Addr       `json:"last"`
+}
+
+type nexthopJSON struct {
+	Gateway string   `json:"gateway,omitempty"`
+	Dev     string   `json:"dev,omitempty"`
+	Weight  int      `json:"weight"`
+	Flags   []string `json:"flags"`
+}
+
+func newRouteListJSON(r link.Route, fam int, allTables bool) routeListJSON {
+	v := routeListJSON{Dst: routeDst(r.Dst), Dev: r.Interface, Table: r.TableName(), Scope: r.Scope, Pref: r.Pref,
+		Flags: r.Flags, Family: map[int]string{4: "inet", 6: "inet6"}[fam], Prefix: r.Dst.Masked()}
+	if r.Type != link.Unicast {
+		v.Type = string(r.Type)
+	}
+	if r.Scope == "global" {
+		v.Scope = ""
+	}
+	if r.Protocol != "boot" {
+		v.Protocol = r.Protocol
+	}
+	if r.Gateway.IsValid() {
+		v.Gateway = r.Gateway.String()
+	}
+	if r.Source.IsValid() {
+		v.Prefsrc = r.Source.String()
+	}
+	if routeMetricShown(r, fam) {
+		m := r.Metric
+		v.Metric = &m
+	}
+	if v.Flags == nil {
+		v.Flags = []string{}
+	}
+	if len(r.Nexthops) > 0 {
+		v.Gateway, v.Dev = "", ""
+		for _, nh := range r.Nexthops {
+			n := nexthopJSON{Dev: nh.Interface, Weight: nh.Weight, Flags: nh.Flags}
+			if nh.Gateway.IsValid() {
+				n.Gateway = nh.Gateway.String()
+			}
+			if n.Flags == nil {
+				n.Flags = []string{}
+			}
+			v.Nexthops = append(v.Nexthops, n)
+		}
+	}
+	v.Expires = int64(r.Expires / time.Second)
+	if len(r.Metrics) > 0 {
+		m := map[string]any{}
+		for _, x := range r.Metrics {
+			switch {
+			case x.Name == "congctl":
+				m["congestion"] = x.Algo
+			case x.Name == "features" && x.Value == 1:
+				m["ecn"] = true // ip writes null
+			default:
+				m[x.Name] = x.Value
+			}
+		}
+		v.Metrics = []map[string]any{m}
+	}
+	in := netcalc.Describe(r.Dst)
+	v.Addresses, v.First, v.Last = in.Addresses, in.First, in.Last
+	return v
 }
 
 func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env, nil) }) }

@@ -18,9 +18,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/vishvananda/netns"
 )
 
 // Lab is a set of namespaces owned by one test.
@@ -284,4 +287,103 @@ func (l *Lab) PolicyRouting() string {
 		l.IP("-6", "-n", ns, "rule", "add", "from", "2001:db8:1::1", "lookup", "100", "pref", "100")
 	}
 	return ns
+}
+
+// Tables builds one namespace whose routing tables and neighbour cache
+// hold every kind of entry that `ip route` and `ip neigh` print, and
+// returns its name. Interfaces: d0 (203.0.113.1/24, 2001:db8:1::1/64) and
+// d1 (198.51.100.225/28, its peer down, so its routes are linkdown), each
+// a veth whose peer (d0p, d1p) stays in the namespace. Routes:
+//
+//	main  default: multipath via 203.0.113.250 (weight 1) and .251 (weight 2)
+//	      198.51.100.0/24 via 203.0.113.254 proto static metric 5
+//	      blackhole 198.51.100.128/25, prohibit 198.51.100.64/27
+//	      2001:db8:2::/48 via 2001:db8:1::fe
+//	      2001:db8:3::/48 multipath via 2001:db8:1::fa (1) and ::fb (3)
+//	      2001:db8:4::/48 via 2001:db8:1::fe onlink, blackhole 2001:db8:5::/48
+//	100   unreachable 198.51.100.32/27, throw 198.51.100.16/28,
+//	      198.51.100.0/24 via 203.0.113.254 dev d0 onlink metric 7,
+//	      198.51.100.192/28 via 203.0.113.254 with every kind of metric
+//	      (mtu lock 1400, advmss, hoplimit, initcwnd, rtt, rttvar, rto_min,
+//	      features ecn, congctl reno),
+//	      unreachable 2001:db8:6::/48, prohibit 2001:db8:7::/48
+//	200   2001:db8:8::/48 via 2001:db8:1::fe proto dhcp pref high,
+//	      2001:db8:9::/48 via 2001:db8:1::fe expires 3000 mtu 1300
+//
+// Neighbours on d0: 203.0.113.9 PERMANENT, .10 NOARP, .11 INCOMPLETE,
+// .12 STALE, .13 REACHABLE, .14 DELAY, .15 PROBE, .16 FAILED, and
+// 2001:db8:1::9 STALE with the router flag. The transient states move on
+// (DELAY to PROBE to FAILED) within seconds, as on any host.
+func (l *Lab) Tables() string {
+	l.t.Helper()
+	ns := l.NS("tables")
+	for _, d := range []string{"d0", "d1"} {
+		l.IP("-n", ns, "link", "add", d, "type", "veth", "peer", "name", d+"p")
+		l.IP("-n", ns, "link", "set", d, "up")
+	}
+	l.IP("-n", ns, "link", "set", "d0p", "up")
+	l.Addr(ns, "d0", "203.0.113.1/24")
+	l.Addr(ns, "d1", "198.51.100.225/28")
+	l.Route(ns, "default", "nexthop", "via", "203.0.113.250", "weight", "1", "nexthop", "via", "203.0.113.251", "weight", "2")
+	l.Route(ns, "198.51.100.0/24", "via", "203.0.113.254", "proto", "static", "metric", "5")
+	l.Route(ns, "blackhole", "198.51.100.128/25")
+	l.Route(ns, "prohibit", "198.51.100.64/27")
+	l.Route(ns, "unreachable", "198.51.100.32/27", "table", "100")
+	l.Route(ns, "throw", "198.51.100.16/28", "table", "100")
+	l.Route(ns, "198.51.100.0/24", "via", "203.0.113.254", "dev", "d0", "onlink", "metric", "7", "table", "100")
+	l.Route(ns, "198.51.100.192/28", "via", "203.0.113.254", "mtu", "lock", "1400", "advmss", "1360", "hoplimit", "64", "initcwnd", "10",
+		"rtt", "20ms", "rttvar", "2s", "rto_min", "300ms", "features", "ecn", "congctl", "reno", "table", "100")
+	neigh := func(args ...string) { l.IP(append([]string{"-n", ns, "neigh", "add"}, args...)...) }
+	neigh("203.0.113.9", "dev", "d0", "lladdr", "02:00:00:00:00:09")
+	neigh("203.0.113.10", "dev", "d0", "lladdr", "02:00:00:00:00:0a", "nud", "noarp")
+	neigh("203.0.113.11", "dev", "d0", "nud", "incomplete")
+	neigh("203.0.113.12", "dev", "d0", "lladdr", "02:00:00:00:00:0c", "nud", "stale")
+	neigh("203.0.113.13", "dev", "d0", "lladdr", "02:00:00:00:00:0d", "nud", "reachable")
+	neigh("203.0.113.14", "dev", "d0", "lladdr", "02:00:00:00:00:0e", "nud", "delay")
+	neigh("203.0.113.15", "dev", "d0", "lladdr", "02:00:00:00:00:0f", "nud", "probe")
+	neigh("203.0.113.16", "dev", "d0", "nud", "failed")
+	if l.ipv6() {
+		l.Addr(ns, "d0", "2001:db8:1::1/64")
+		l.Route(ns, "2001:db8:2::/48", "via", "2001:db8:1::fe")
+		l.Route(ns, "2001:db8:3::/48", "nexthop", "via", "2001:db8:1::fa", "dev", "d0", "weight", "1", "nexthop", "via", "2001:db8:1::fb", "dev", "d0", "weight", "3")
+		l.Route(ns, "2001:db8:4::/48", "via", "2001:db8:1::fe", "dev", "d0", "onlink")
+		l.Route(ns, "blackhole", "2001:db8:5::/48")
+		l.Route(ns, "unreachable", "2001:db8:6::/48", "table", "100")
+		l.Route(ns, "prohibit", "2001:db8:7::/48", "table", "100")
+		l.Route(ns, "2001:db8:8::/48", "via", "2001:db8:1::fe", "proto", "dhcp", "pref", "high", "table", "200")
+		l.Route(ns, "2001:db8:9::/48", "via", "2001:db8:1::fe", "expires", "3000", "mtu", "1300", "table", "200")
+		neigh("2001:db8:1::9", "dev", "d0", "lladdr", "02:00:00:00:00:19", "router", "nud", "stale")
+	}
+	return ns
+}
+
+// In runs f on an OS thread switched into network namespace ns (a name
+// under /run/netns, as NS returns) and switches the thread back before
+// returning. Sockets f opens stay in ns after In returns; goroutines f
+// starts do not run in ns. It fails the test when ns cannot be entered, and
+// panics when the thread cannot return to the test's namespace (the thread
+// would otherwise be reused by other goroutines in the wrong namespace).
+func In(t testing.TB, ns string, f func()) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := netns.Set(h); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := netns.Set(orig); err != nil {
+			panic("testlab: cannot return to the test's network namespace: " + err.Error())
+		}
+	}()
+	f()
 }

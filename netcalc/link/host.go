@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+
+	"github.com/netcalc/netcalc/netcalc/fib"
 )
 
 // Host is the link-layer view of one network namespace: its interfaces,
@@ -64,16 +66,18 @@ func (h *Host) Addrs(ctx context.Context) ([]Address, error) {
 	return as, nil
 }
 
-// Neighbors returns the kernel's neighbour table (ARP and NDP), sorted by
-// interface index and address. Reading it needs no privilege.
+// Neighbors returns the kernel's neighbour table (ARP and NDP) without its
+// multicast entries, sorted by interface index and address. Reading it
+// needs no privilege.
 func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ns, err := h.sys.neighbors(0)
+	ns, err := h.NeighborTable(ctx, 0)
 	if err != nil {
-		return nil, &Error{Op: "neighbors", Err: errors.New("listing the neighbour table"), Cause: err}
+		return nil, err
 	}
+	ns = slices.DeleteFunc(ns, func(n Neighbor) bool { return n.Addr.IsMulticast() })
 	slices.SortFunc(ns, func(a, b Neighbor) int {
 		if c := cmp.Compare(a.Index, b.Index); c != 0 {
 			return c
@@ -81,6 +85,44 @@ func (h *Host) Neighbors(ctx context.Context) ([]Neighbor, error) {
 		return a.Addr.Compare(b.Addr)
 	})
 	return ns, nil
+}
+
+// NeighborTable returns every entry of the kernel's neighbour table of one
+// family (4 or 6, 0 for both), multicast and NOARP entries included, in
+// the kernel's order, with their ages: what `ip -s neigh show nud all`
+// lists. Reading it needs no privilege.
+func (h *Host) NeighborTable(ctx context.Context, fam int) ([]Neighbor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 0 && fam != 4 && fam != 6 {
+		return nil, &Error{Op: "neighbors", Err: ErrInvalidTarget, Detail: "family must be 4, 6 or 0"}
+	}
+	ns, err := h.sys.neighbors(fam)
+	if err != nil {
+		return nil, &Error{Op: "neighbors", Err: errors.New("listing the neighbour table"), Cause: err}
+	}
+	return ns, nil
+}
+
+// Routes returns the routes of one family (4 or 6) in table (254 main,
+// 255 local, ...; 0 for every table), in the kernel's order, as
+// `ip route show table T` lists them. Reading them needs no privilege.
+func (h *Host) Routes(ctx context.Context, fam, table int) ([]Route, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fam != 4 && fam != 6 {
+		return nil, &Error{Op: "routes", Err: ErrInvalidTarget, Detail: "family must be 4 or 6"}
+	}
+	rs, err := h.sys.routes(fam)
+	if err != nil {
+		return nil, &Error{Op: "routes", Err: errors.New("listing routes"), Cause: err}
+	}
+	if table != 0 {
+		rs = slices.DeleteFunc(rs, func(r Route) bool { return r.Table != table })
+	}
+	return rs, nil
 }
 
 // RouteGet asks the kernel which route it would use for a locally
@@ -153,6 +195,9 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		if err != nil {
 			return Walk{}, &Error{Op: "route", Target: target, Err: errors.New("listing routes"), Cause: err}
 		}
+		// IPv6 multicast routes (ff00::/8 in table local) explain nothing
+		// about a unicast lookup.
+		all = slices.DeleteFunc(all, func(r Route) bool { return r.Dst.Addr().Is6() && r.Dst.Addr().IsMulticast() })
 		return WalkRules(rules, all, q), nil
 	}
 	rt, err := h.sys.routeGet(req)
@@ -230,32 +275,6 @@ func sameRoute(k, c Route) bool {
 	return k.Index == 0 || c.Index == 0 || k.Index == c.Index
 }
 
-// tableOrder sorts the local table first, as the kernel's default policy
-// rules consult it first (priority 0), then main, then default, then the rest.
-func tableOrder(t int) int {
-	switch t {
-	case 255:
-		return 0
-	case 254:
-		return 1
-	case 253:
-		return 2
-	}
-	return 3 + t
-}
-
-func tableName(t int) string {
-	switch t {
-	case 255:
-		return "local"
-	case 254:
-		return "main"
-	case 253:
-		return "default"
-	}
-	return itoa(t)
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"
@@ -310,4 +329,55 @@ func (h *Host) Rules(ctx context.Context, fam int) ([]Rule, error) {
 	}
 	slices.SortStableFunc(rs, func(a, b Rule) int { return cmp.Compare(a.Priority, b.Priority) })
 	return rs, nil
+}
+
+// Table reads the namespace's whole forwarding state into a fib.Table:
+// the interfaces with their addresses, the routes of every table and the
+// policy rules of both families, and the neighbour table. A simulator can
+// then make lookups (fib.Table.Lookup) without asking the kernel. Reading
+// it needs no privilege.
+func (h *Host) Table(ctx context.Context) (fib.Table, error) {
+	ls, err := h.Links(ctx)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	as, err := h.Addrs(ctx)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	t := fib.Table{Interfaces: make([]fib.Interface, 0, len(ls))}
+	for _, l := range ls {
+		fi := fib.Interface{Index: l.Index, Name: l.Name, MAC: l.MAC, HasMAC: l.HasMAC, MTU: l.MTU,
+			Up: l.up, Loopback: l.loopback, PointToPoint: l.pointToPoint, NoARP: l.noARP}
+		for _, a := range as {
+			if a.Index == l.Index {
+				fi.Addrs = append(fi.Addrs, netip.PrefixFrom(a.Prefix.Addr().WithZone(""), a.Prefix.Bits()))
+			}
+		}
+		t.Interfaces = append(t.Interfaces, fi)
+	}
+	for _, fam := range []int{4, 6} {
+		rs, err := h.Routes(ctx, fam, 0)
+		if err != nil {
+			return fib.Table{}, err
+		}
+		t.Routes = append(t.Routes, rs...)
+		rules, err := h.Rules(ctx, fam)
+		if err != nil {
+			return fib.Table{}, err
+		}
+		if rules == nil {
+			rules = []Rule{} // no rules at all, not the defaults
+		}
+		if fam == 4 {
+			t.Rules4 = rules
+		} else {
+			t.Rules6 = rules
+		}
+	}
+	t.Neighbors, err = h.NeighborTable(ctx, 0)
+	if err != nil {
+		return fib.Table{}, err
+	}
+	return t, nil
 }

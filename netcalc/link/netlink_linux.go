@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -271,36 +273,214 @@ func family(f int) int {
 	return netlink.FAMILY_ALL
 }
 
+// routes dumps the routes of every table for one family (4 or 6), in the
+// kernel's order (the order of `ip route show table all`), skipping cached
+// clones. netlink.RouteList drops the IPv6 router preference, so the dump
+// is decoded here; the request is made from a thread inside the namespace.
 func (s *netlinkSystem) routes(fam int) ([]Route, error) {
 	_, names, err := s.linkNames()
 	if err != nil {
 		return nil, err
 	}
-	rs, err := retryDump(func() ([]netlink.Route, error) {
-		return s.h.RouteListFiltered(family(fam), &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	var msgs [][]byte
+	err = s.inNamespace(func() error {
+		var err error
+		msgs, err = retryDump(func() ([][]byte, error) {
+			req := nl.NewNetlinkRequest(unix.RTM_GETROUTE, unix.NLM_F_DUMP|unix.NLM_F_REQUEST)
+			m := &nl.RtMsg{}
+			m.Family = uint8(family(fam))
+			req.AddData(m)
+			return req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWROUTE)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Route, 0, len(rs))
-	for _, r := range rs {
-		if r.Family == unix.AF_INET6 && r.Dst != nil && r.Dst.IP.IsMulticast() {
-			continue // ff00::/8 multicast routes explain nothing here
+	out := make([]Route, 0, len(msgs))
+	for _, m := range msgs {
+		rt, ok, err := decodeRoute(m, fam)
+		if err != nil {
+			return nil, err
 		}
-		rt := convertRoute(r, fam)
+		if !ok {
+			continue
+		}
 		rt.Interface = names[rt.Index]
-		if len(r.MultiPath) > 0 && !rt.Gateway.IsValid() {
-			// Show the first nexthop; RouteGet tells which one is used.
-			rt.Gateway, _ = netip.AddrFromSlice(r.MultiPath[0].Gw)
-			rt.Gateway = rt.Gateway.Unmap()
-			rt.Index = r.MultiPath[0].LinkIndex
-			rt.Interface = names[rt.Index]
+		for i := range rt.Nexthops {
+			rt.Nexthops[i].Interface = names[rt.Nexthops[i].Index]
+		}
+		if len(rt.Nexthops) > 0 && !rt.Gateway.IsValid() {
+			// The first nexthop stands for the route; RouteGet tells which
+			// one is used.
+			rt.Gateway, rt.Index, rt.Interface = rt.Nexthops[0].Gateway, rt.Nexthops[0].Index, rt.Nexthops[0].Interface
 		}
 		out = append(out, rt)
 	}
 	return out, nil
 }
 
+// decodeRoute decodes one RTM_NEWROUTE message (struct rtmsg, then
+// attributes); ok is false for a message of another family and for cached
+// clones, which `ip route` does not list either.
+func decodeRoute(m []byte, fam int) (rt Route, ok bool, err error) {
+	if len(m) < unix.SizeofRtMsg {
+		return Route{}, false, errors.New("short RTM_NEWROUTE message")
+	}
+	h := nl.DeserializeRtMsg(m)
+	if h.Flags&unix.RTM_F_CLONED != 0 || int(h.Family) != family(fam) {
+		return Route{}, false, nil
+	}
+	attrs, err := parseAttrs(m[h.Len():])
+	if err != nil {
+		return Route{}, false, err
+	}
+	rt = Route{Type: routeType(int(h.Type)), Table: int(h.Table), Protocol: protocolName(int(h.Protocol)),
+		Scope: scopeName(int(h.Scope)), Flags: routeFlags(h.Flags)}
+	zero := netip.IPv4Unspecified()
+	if fam == 6 {
+		zero = netip.IPv6Unspecified()
+	}
+	rt.Dst = netip.PrefixFrom(zero, 0)
+	u32 := func(b []byte) uint32 {
+		if len(b) < 4 {
+			return 0
+		}
+		return nl.NativeEndian().Uint32(b[:4])
+	}
+	addr := func(b []byte) netip.Addr {
+		a, _ := netip.AddrFromSlice(b)
+		return a.Unmap()
+	}
+	for _, a := range attrs {
+		v := a.Value
+		switch a.Attr.Type {
+		case unix.RTA_DST:
+			rt.Dst = netip.PrefixFrom(addr(v), int(h.Dst_len))
+		case unix.RTA_GATEWAY:
+			rt.Gateway = addr(v)
+		case unix.RTA_OIF:
+			rt.Index = int(u32(v))
+		case unix.RTA_PREFSRC:
+			rt.Source = addr(v)
+		case unix.RTA_PRIORITY:
+			rt.Metric = int(u32(v))
+		case unix.RTA_TABLE:
+			rt.Table = int(u32(v))
+		case unix.RTA_CACHEINFO:
+			// struct rta_cacheinfo: clntref, lastuse, expires (USER_HZ
+			// ticks), ...
+			if len(v) >= 12 {
+				if e := int32(nl.NativeEndian().Uint32(v[8:])); e > 0 {
+					rt.Expires = ticks(uint32(e))
+				}
+			}
+		case unix.RTA_METRICS:
+			ms, err := decodeMetrics(v)
+			if err != nil {
+				return Route{}, false, err
+			}
+			rt.Metrics = ms
+		case unix.RTA_PREF:
+			if len(v) > 0 {
+				rt.Pref = routePref(v[0])
+			}
+		case unix.RTA_MULTIPATH:
+			for len(v) >= unix.SizeofRtNexthop {
+				nh := nl.DeserializeRtNexthop(v)
+				n := int(nh.RtNexthop.Len)
+				if n < unix.SizeofRtNexthop || n > len(v) {
+					return Route{}, false, errors.New("malformed RTA_MULTIPATH")
+				}
+				hop := Nexthop{Index: int(nh.RtNexthop.Ifindex), Weight: int(nh.RtNexthop.Hops) + 1, Flags: routeFlags(uint32(nh.RtNexthop.Flags))}
+				sub, err := parseAttrs(v[unix.SizeofRtNexthop:n])
+				if err != nil {
+					return Route{}, false, err
+				}
+				for _, sa := range sub {
+					if sa.Attr.Type == unix.RTA_GATEWAY {
+						hop.Gateway = addr(sa.Value)
+					}
+				}
+				rt.Nexthops = append(rt.Nexthops, hop)
+				n = (n + unix.RTA_ALIGNTO - 1) &^ (unix.RTA_ALIGNTO - 1)
+				if n > len(v) {
+					break
+				}
+				v = v[n:]
+			}
+		}
+	}
+	return rt, true, nil
+}
+
+// metricNames are the `ip route` names of the RTAX_* route metrics,
+// indexed by number (RTAX_LOCK, 1, is the lock mask).
+var metricNames = [...]string{2: "mtu", 3: "window", 4: "rtt", 5: "rttvar", 6: "ssthresh", 7: "cwnd", 8: "advmss",
+	9: "reordering", 10: "hoplimit", 11: "initcwnd", 12: "features", 13: "rto_min", 14: "initrwnd", 15: "quickack",
+	16: "congctl", 17: "fastopen_no_cookie"}
+
+// decodeMetrics decodes the nested RTA_METRICS attributes in RTAX order,
+// with rtt and rttvar turned into milliseconds as ip shows them.
+func decodeMetrics(b []byte) ([]Metric, error) {
+	attrs, err := parseAttrs(b)
+	if err != nil {
+		return nil, err
+	}
+	vals := map[int][]byte{}
+	for _, a := range attrs {
+		vals[int(a.Attr.Type)] = a.Value
+	}
+	var lock uint32
+	if v := vals[unix.RTAX_LOCK]; len(v) >= 4 {
+		lock = nl.NativeEndian().Uint32(v)
+	}
+	var out []Metric
+	for i := 2; i < len(metricNames); i++ {
+		v, ok := vals[i]
+		if !ok {
+			continue
+		}
+		m := Metric{Name: metricNames[i], Locked: lock&(1<<i) != 0}
+		switch {
+		case i == unix.RTAX_CC_ALGO:
+			m.Algo = strings.TrimRight(string(v), "\x00")
+		case len(v) >= 4:
+			m.Value = nl.NativeEndian().Uint32(v)
+		}
+		switch i {
+		case unix.RTAX_RTT:
+			m.Value /= 8
+		case unix.RTAX_RTTVAR:
+			m.Value /= 4
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// parseAttrs splits netlink attributes (struct rtattr, each padded to 4
+// bytes). Unlike nl.ParseRouteAttr it returns an error, never panics, on
+// a malformed message.
+func parseAttrs(b []byte) ([]syscall.NetlinkRouteAttr, error) {
+	var out []syscall.NetlinkRouteAttr
+	for len(b) >= unix.SizeofRtAttr {
+		n := int(nl.NativeEndian().Uint16(b))
+		if n < unix.SizeofRtAttr || n > len(b) {
+			return nil, errors.New("malformed netlink attribute")
+		}
+		typ := nl.NativeEndian().Uint16(b[2:]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+		out = append(out, syscall.NetlinkRouteAttr{Attr: syscall.RtAttr{Len: uint16(n), Type: typ}, Value: b[unix.SizeofRtAttr:n]})
+		n = (n + unix.RTA_ALIGNTO - 1) &^ (unix.RTA_ALIGNTO - 1)
+		if n >= len(b) {
+			break
+		}
+		b = b[n:]
+	}
+	return out, nil
+}
+
+// convertRoute converts the kernel's route get answer.
 func convertRoute(r netlink.Route, fam int) Route {
 	rt := Route{Type: routeType(r.Type), Index: r.LinkIndex, Table: r.Table, Metric: r.Priority}
 	if r.Dst != nil {
@@ -319,6 +499,91 @@ func convertRoute(r netlink.Route, fam int) Route {
 		rt.Source = ip.Unmap()
 	}
 	return rt
+}
+
+// protocolName names a route protocol as iproute2's built-in table does
+// (/etc/iproute2/rt_protos may add names; netcalc does not read it).
+func protocolName(p int) string {
+	switch p {
+	case 0:
+		return "unspec"
+	case 1:
+		return "redirect"
+	case 2:
+		return "kernel"
+	case 3:
+		return "boot"
+	case 4:
+		return "static"
+	case 8:
+		return "gated"
+	case 9:
+		return "ra"
+	case 10:
+		return "mrt"
+	case 11:
+		return "zebra"
+	case 12:
+		return "bird"
+	case 13:
+		return "dnrouted"
+	case 14:
+		return "xorp"
+	case 15:
+		return "ntk"
+	case 16:
+		return "dhcp"
+	case 18:
+		return "keepalived"
+	case 42:
+		return "babel"
+	case 99:
+		return "openr"
+	case 186:
+		return "bgp"
+	case 187:
+		return "isis"
+	case 188:
+		return "ospf"
+	case 189:
+		return "rip"
+	case 192:
+		return "eigrp"
+	}
+	return itoa(p)
+}
+
+// routePref names an IPv6 route preference (RFC 4191) as ip does.
+func routePref(p uint8) string {
+	switch p {
+	case 0:
+		return "medium"
+	case 1:
+		return "high"
+	case 3:
+		return "low"
+	}
+	return itoa(int(p))
+}
+
+// routeFlags names the flags of a route or nexthop in the order `ip route`
+// prints them.
+func routeFlags(f uint32) []string {
+	var out []string
+	for _, x := range []struct {
+		bit  uint32
+		name string
+	}{
+		{unix.RTNH_F_DEAD, "dead"}, {unix.RTNH_F_ONLINK, "onlink"}, {unix.RTNH_F_PERVASIVE, "pervasive"},
+		{unix.RTNH_F_OFFLOAD, "offload"}, {0x40, "trap"}, {unix.RTM_F_NOTIFY, "notify"},
+		{unix.RTNH_F_LINKDOWN, "linkdown"}, {unix.RTNH_F_UNRESOLVED, "unresolved"},
+		{0x2000, "rt_offload"}, {0x4000, "rt_trap"}, {0x8000, "rt_offload_failed"},
+	} {
+		if f&x.bit != 0 {
+			out = append(out, x.name)
+		}
+	}
+	return out
 }
 
 func routeType(t int) RouteType {
@@ -414,8 +679,11 @@ func (s *netlinkSystem) rules(fam int) ([]Rule, error) {
 // decodeRule decodes one RTM_NEWRULE message (struct fib_rule_hdr, which
 // has the layout of struct rtmsg, then attributes).
 func decodeRule(m []byte) (Rule, error) {
+	if len(m) < unix.SizeofRtMsg {
+		return Rule{}, errors.New("short RTM_NEWRULE message")
+	}
 	h := nl.DeserializeRtMsg(m)
-	attrs, err := nl.ParseRouteAttr(m[h.Len():])
+	attrs, err := parseAttrs(m[h.Len():])
 	if err != nil {
 		return Rule{}, err
 	}
@@ -504,34 +772,99 @@ func decodeRule(m []byte) (Rule, error) {
 	return r, nil
 }
 
+// neighbors dumps the neighbour table of one family (4 or 6, 0 for both)
+// in the kernel's order. netlink.NeighList drops the probe count, so the
+// dump is decoded here; the request is made from a thread inside the
+// namespace.
 func (s *netlinkSystem) neighbors(fam int) ([]Neighbor, error) {
 	_, names, err := s.linkNames()
 	if err != nil {
 		return nil, err
 	}
-	ns, err := retryDump(func() ([]netlink.Neigh, error) { return s.h.NeighList(0, family(fam)) })
+	var msgs [][]byte
+	err = s.inNamespace(func() error {
+		var err error
+		msgs, err = retryDump(func() ([][]byte, error) {
+			req := nl.NewNetlinkRequest(unix.RTM_GETNEIGH, unix.NLM_F_DUMP|unix.NLM_F_REQUEST)
+			req.AddData(&netlink.Ndmsg{Family: uint8(family(fam))})
+			return req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWNEIGH)
+		})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Neighbor, 0, len(ns))
-	for _, n := range ns {
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok {
-			continue
+	out := make([]Neighbor, 0, len(msgs))
+	for _, m := range msgs {
+		nb, ok, err := decodeNeighbor(m, fam)
+		if err != nil {
+			return nil, err
 		}
-		ip = ip.Unmap()
-		if ip.IsMulticast() {
-			continue
+		if ok {
+			nb.Interface = names[nb.Index]
+			out = append(out, nb)
 		}
-		nb := Neighbor{Addr: ip, Interface: names[n.LinkIndex], Index: n.LinkIndex, State: nudState(n.State)}
-		nb.MAC, nb.HasMAC = MACFrom(n.HardwareAddr)
-		if n.State&(netlink.NUD_FAILED|netlink.NUD_INCOMPLETE) != 0 {
-			nb.HasMAC = false
-		}
-		out = append(out, nb)
 	}
 	return out, nil
 }
+
+// decodeNeighbor decodes one RTM_NEWNEIGH message (struct ndmsg, then
+// attributes); ok is false for an entry of another family or without an
+// IP address (a bridge FDB entry).
+func decodeNeighbor(m []byte, fam int) (nb Neighbor, ok bool, err error) {
+	const ndmsgLen = 12 // family, pad, pad16, ifindex, state, flags, type
+	if len(m) < ndmsgLen {
+		return Neighbor{}, false, errors.New("short RTM_NEWNEIGH message")
+	}
+	nf, state, flags := m[0], int(nl.NativeEndian().Uint16(m[8:])), m[10]
+	if nf != unix.AF_INET && nf != unix.AF_INET6 || (fam != 0 && int(nf) != family(fam)) {
+		return Neighbor{}, false, nil
+	}
+	attrs, err := parseAttrs(m[ndmsgLen:])
+	if err != nil {
+		return Neighbor{}, false, err
+	}
+	nb = Neighbor{Index: int(int32(nl.NativeEndian().Uint32(m[4:]))), State: nudState(state), Router: flags&unix.NTF_ROUTER != 0}
+	for _, a := range attrs {
+		v := a.Value
+		switch a.Attr.Type {
+		case unix.NDA_DST:
+			ip, ok := netip.AddrFromSlice(v)
+			if !ok {
+				return Neighbor{}, false, nil
+			}
+			nb.Addr = ip.Unmap()
+		case unix.NDA_LLADDR:
+			nb.MAC, nb.HasMAC = MACFrom(net.HardwareAddr(v))
+		case unix.NDA_CACHEINFO:
+			// struct nda_cacheinfo: confirmed, used, updated, refcnt, in
+			// USER_HZ ticks.
+			if len(v) >= 12 {
+				nb.Confirmed = ticks(nl.NativeEndian().Uint32(v))
+				nb.Used = ticks(nl.NativeEndian().Uint32(v[4:]))
+				nb.Updated = ticks(nl.NativeEndian().Uint32(v[8:]))
+			}
+			if len(v) >= 16 {
+				nb.Refs = int(nl.NativeEndian().Uint32(v[12:]))
+			}
+		case unix.NDA_PROBES:
+			if len(v) >= 4 {
+				nb.Probes = int(nl.NativeEndian().Uint32(v))
+			}
+		}
+	}
+	if !nb.Addr.IsValid() {
+		return Neighbor{}, false, nil
+	}
+	if state&(netlink.NUD_FAILED|netlink.NUD_INCOMPLETE) != 0 {
+		nb.HasMAC = false
+	}
+	return nb, true, nil
+}
+
+// ticks converts a neighbour cache age in USER_HZ clock ticks (always 100
+// a second to user space on Linux) to a duration.
+func ticks(t uint32) time.Duration { return time.Duration(t) * 10 * time.Millisecond }
 
 func nudState(s int) NeighborState {
 	var names []string

@@ -3,6 +3,8 @@ package link
 import (
 	"net/netip"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/fib"
 )
 
 // Interface is one network interface as the kernel reports it (`ip link`).
@@ -47,38 +49,32 @@ type Address struct {
 	Flags  []string     `json:"flags,omitempty"` // "permanent", "nodad", "tentative", ...
 }
 
-// RouteType is the rtnetlink route type as `ip route` names it.
-type RouteType string
+// RouteType is the rtnetlink route type as `ip route` names it (see
+// fib.RouteType).
+type RouteType = fib.RouteType
 
 // Route types.
 const (
-	Unicast     RouteType = "unicast"
-	Local       RouteType = "local"
-	Broadcast   RouteType = "broadcast"
-	Anycast     RouteType = "anycast"
-	Multicast   RouteType = "multicast"
-	Blackhole   RouteType = "blackhole"
-	Unreachable RouteType = "unreachable"
-	Prohibit    RouteType = "prohibit"
-	Throw       RouteType = "throw"
+	Unicast     = fib.Unicast
+	Local       = fib.Local
+	Broadcast   = fib.Broadcast
+	Anycast     = fib.Anycast
+	Multicast   = fib.Multicast
+	Blackhole   = fib.Blackhole
+	Unreachable = fib.Unreachable
+	Prohibit    = fib.Prohibit
+	Throw       = fib.Throw
 )
 
 // Route is one routing table entry, or the kernel's answer for one
-// destination.
-type Route struct {
-	// Dst is the destination prefix; 0.0.0.0/0 or ::/0 for a default route.
-	Dst       netip.Prefix `json:"dst"`
-	Type      RouteType    `json:"type"`
-	Gateway   netip.Addr   `json:"gateway,omitzero"` // zero for on-link routes
-	Interface string       `json:"dev,omitempty"`
-	Index     int          `json:"ifindex,omitempty"`
-	Source    netip.Addr   `json:"prefsrc,omitzero"` // preferred source, may be zero
-	Table     int          `json:"table"`            // 254 main, 255 local
-	Metric    int          `json:"metric"`
-}
+// destination (see fib.Route).
+type Route = fib.Route
 
-// TableName returns "main", "local", "default" or the table number.
-func (r Route) TableName() string { return tableName(r.Table) }
+// Nexthop is one path of a multipath route (see fib.Nexthop).
+type Nexthop = fib.Nexthop
+
+// Metric is one route metric (see fib.Metric).
+type Metric = fib.Metric
 
 // RouteDecision explains the kernel's choice of route for one target
 // (`ip route get`).
@@ -115,19 +111,12 @@ func (d RouteDecision) NextHop() netip.Addr {
 }
 
 // NeighborState is a neighbour table entry's NUD state, named as
-// `ip neigh` names it: REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE,
-// NOARP, PERMANENT (or NONE).
-type NeighborState string
+// `ip neigh` names it (see fib.NeighborState).
+type NeighborState = fib.NeighborState
 
-// Neighbor is one entry of the kernel's neighbour (ARP/NDP) table.
-type Neighbor struct {
-	Addr      netip.Addr    `json:"dst"`
-	MAC       MAC           `json:"lladdr"`
-	HasMAC    bool          `json:"-"` // false for FAILED and INCOMPLETE entries
-	Interface string        `json:"dev"`
-	Index     int           `json:"ifindex"`
-	State     NeighborState `json:"state"`
-}
+// Neighbor is one entry of the kernel's neighbour (ARP/NDP) table (see
+// fib.Neighbor).
+type Neighbor = fib.Neighbor
 
 // Result is the answer to one address resolution.
 type Result struct {

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/link"
+)
+
+func init() { register(func(env *Env) *cobra.Command { return newNeighCmd(env, nil) }) }
+
+type neighOptions struct {
+	Netns      string
+	IPv4, IPv6 bool
+	All        bool   // NOARP entries too (ip neigh show nud all)
+	Interface  string // only this device (ip neigh show dev DEV)
+}
+
+func newNeighCmd(env *Env, runF func(*neighOptions) error) *cobra.Command {
+	opts := &neighOptions{}
+	cmd := &cobra.Command{
+		Use:   "neigh",
+		Short: "List the neighbour (ARP and NDP) cache (like ip neigh)",
+		Long: `List the kernel's neighbour table, as 'ip neigh' does: each address, the
+interface, the hardware address when it is known, "router" for an IPv6
+router, and the entry's state:
+  REACHABLE   confirmed recently
+  STALE       not confirmed lately; checked at the next use
+  DELAY       used while STALE, waiting for a confirmation before probing
+  PROBE       being probed
+  INCOMPLETE  first probe sent, no answer yet
+  FAILED      probing got no answer
+  PERMANENT   added by hand, never expires
+  NOARP       needs no resolution (multicast, loopback, NOARP links)
+After "#" come the entry's ages and probe count ('ip -s neigh'): how long
+ago it was last used, last confirmed and last updated, and how many probes
+were sent since the last confirmation.
+
+Entries come in the kernel's order, exactly as 'ip neigh' lists them (up to
+the "#" ages); like 'ip neigh', NOARP entries are left out unless --all is
+given ('ip neigh show nud all'). --ipv4 or --ipv6 lists one family only, -i
+one interface. -o json writes one object per entry with the field names of
+'ip -j -s neigh' (dst, dev, lladdr, router, used, confirmed, updated in
+seconds, refcnt, probes, state as a list), plus "family".
+
+'netcalc arp --cache' without a TARGET lists the same table.`,
+		Example: `  netcalc neigh
+  netcalc neigh --ipv6 -i eth0
+  netcalc neigh --all -o json
+  sudo netcalc neigh --netns lab1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.IPv4 && opts.IPv6 {
+				return BadInputf("neigh: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return neighRun(cmd, env, opts)
+		},
+	}
+	addNetnsFlag(cmd, &opts.Netns)
+	f := cmd.Flags()
+	f.BoolVar(&opts.IPv4, "ipv4", false, "list only the IPv4 (ARP) entries")
+	f.BoolVar(&opts.IPv6, "ipv6", false, "list only the IPv6 (NDP) entries")
+	f.BoolVar(&opts.All, "all", false, "list the NOARP entries too (ip neigh show nud all)")
+	f.StringVarP(&opts.Interface, "interface", "i", "", "list only the entries of this interface")
+	return cmd
+}
+
+func neighRun(cmd *cobra.Command, env *Env, opts *neighOptions) error {
+	h, err := openHost("neigh", opts.Netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return neighList(cmd, env, h, "neigh", opts)
+}
+
+// neighList prints the neighbour table of h for the command name cmdName
+// (neigh, or arp --cache).
+func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts *neighOptions) error {
+	if opts.Interface != "" {
+		if err := checkDevice(cmd, h, opts.Interface); err != nil {
+			return BadInputf("%s: -i %s: %v", cmdName, quoteToken(opts.Interface), err)
+		}
+	}
+	fam := 0
+	if opts.IPv4 {
+		fam = 4
+	} else if opts.IPv6 {
+		fam = 6
+	}
+	ns, err := h.NeighborTable(cmd.Context(), fam)
+	if err != nil {
+		return linkErr(err)
+	}
+	for _, n := range ns {
+		if opts.Interface != "" && n.Interface != opts.Interface {
+			continue
+		}
+		if !opts.All && (n.State == "NOARP" || n.State == "NONE") {
+			continue // as ip neigh: only entries with a resolution state
+		}
+		if env.JSON() {
+			if err := WriteJSON(env.Out, newNeighJSON(n)); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintln(env.Out, neighLine(n, opts.Interface == "")+"  # "+neighAges(n))
+	}
+	return env.Finish()
+}
+
+// neighLine formats an entry as ip neigh prints it (without its trailing
+// blank); like ip, it leaves the device out when the list is of one device.
+func neighLine(n link.Neighbor, dev bool) string {
+	b := []string{n.Addr.WithZone("").String()}
+	if dev {
+		b = append(b, "dev", n.Interface)
+	}
+	if n.HasMAC {
+		b = append(b, "lladdr", n.MAC.String())
+	}
+	if n.Router {
+		b = append(b, "router")
+	}
+	if n.State != "NONE" {
+		b = append(b, strings.ReplaceAll(string(n.State), ",", " "))
+	}
+	return strings.Join(b, " ")
+}
+
+// neighAges gives an entry's ages in whole seconds, as ip -s neigh does,
+// and its probe count.
+func neighAges(n link.Neighbor) string {
+	probes := fmt.Sprintf("%d probes", n.Probes)
+	if n.Probes == 1 {
+		probes = "1 probe"
+	}
+	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", secs(n.Used), secs(n.Confirmed), secs(n.Updated), probes)
+}
+
+func secs(d time.Duration) int64 { return int64(d / time.Second) }
+
+// neighJSON is one entry with the field names and value forms of
+// 'ip -j -s neigh' (ages in whole seconds, state as a list; "router" is
+// true where ip writes null), plus the family.
+type neighJSON struct {
+	Dst       string   `json:"dst"`
+	Dev       string   `json:"dev"`
+	Lladdr    string   `json:"lladdr,omitempty"`
+	Router    bool     `json:"router,omitempty"`
+	Used      int64    `json:"used"`
+	Confirmed int64    `json:"confirmed"`
+	Updated   int64    `json:"updated"`
+	Refcnt    int      `json:"refcnt,omitempty"`
+	Probes    int      `json:"probes"`
+	State     []string `json:"state"`
+	Family    string   `json:"family"`
+}
+
+func newNeighJSON(n link.Neighbor) neighJSON {
+	v := neighJSON{Dst: n.Addr.WithZone("").String(), Dev: n.Interface, Router: n.Router,
+		Used: secs(n.Used), Confirmed: secs(n.Confirmed), Updated: secs(n.Updated), Refcnt: n.Refs, Probes: n.Probes, State: []string{}, Family: "inet"}
+	if n.HasMAC {
+		v.Lladdr = n.MAC.String()
+	}
+	if n.State != "NONE" {
+		v.State = strings.Split(string(n.State), ",")
+	}
+	if n.Addr.Is6() {
+		v.Family = "inet6"
+	}
+	return v
+}

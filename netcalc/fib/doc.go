@@ -1,0 +1,9 @@
+// Package fib is netcalc's model of a Linux host's forwarding state, pure
+// data with no operating-system dependency: routes of every type in
+// numbered tables, the policy routing rules that choose a table, the
+// interfaces and the neighbour (ARP/NDP) cache, and the lookup the kernel
+// makes with them (fib_rules_lookup, then the longest-prefix match of
+// fib_table_lookup). netcalc/link fills a Table from netlink; simulators
+// build one from a description. Results are data (outcomes, the selector
+// that decided, candidates); the words are the printer's.
+package fib
