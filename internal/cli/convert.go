@@ -53,7 +53,7 @@ and the others still printed, with exit status 2.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.IPv6, "ipv6", false, "read integers as IPv6 addresses even when below 2^32")
-	cmd.Flags().StringVar(&opts.NAT64, "nat64", "64:ff9b::/96", "NAT64 `PREFIX` (RFC 6052: /32, /40, /48, /56, /64 or /96)")
+	cmd.Flags().StringVar(&opts.NAT64, "nat64", "64:ff9b::/96", "NAT64 `CIDR` (RFC 6052: /32, /40, /48, /56, /64 or /96)")
 	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }

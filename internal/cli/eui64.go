@@ -45,7 +45,7 @@ With no arguments, or "-", one input per line is read from standard input.`,
 			return eui64Run(env, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Network, "network", "", "IPv6 /64 `PREFIX` to build the SLAAC address in")
+	cmd.Flags().StringVar(&opts.Network, "network", "", "IPv6 /64 `CIDR` to build the SLAAC address in")
 	addFileFlag(cmd.Flags(), &opts.Files)
 	return cmd
 }

@@ -125,7 +125,7 @@ Exit status 1 when there is an error finding.`,
   netcalc k8s plan --profile kind --cluster-cidr 10.244.0.0/16,fd00:10:244::/56 --service-cidr 10.96.0.0/16,fd00:10:96::/112
   netcalc k8s plan --profile eks --node-network 10.0.0.0/19 --instance-type m5.large --nodes 50
   netcalc k8s plan --service-cidr 10.96.0.0/8 --kube-version 1.33
-  netcalc k8s plan --profile k3s --node 5 --avoid 10.42.0.0/24
+  netcalc k8s plan --profile k3s --node-index 5 --avoid 10.42.0.0/24
   netcalc -o kubeadm k8s plan --suggest --profile kubeadm --nodes 100 --avoid 10.0.0.0/16`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -140,7 +140,7 @@ Exit status 1 when there is an error finding.`,
 			return k8sPlanRun(env, opts)
 		},
 	}
-	addK8sPlanFlags(cmd, opts)
+	addK8sPlanFlags(env, cmd, opts)
 	f := cmd.Flags()
 	f.BoolVar(&opts.Suggest, "suggest", false, "propose the smallest plan in private space for --nodes, --max-pods and --max-services with --growth headroom")
 	f.StringVar(&opts.MaxServices, "max-services", "", "--suggest: Services `N` the cluster must hold (default 500)")
@@ -150,7 +150,7 @@ Exit status 1 when there is an error finding.`,
 }
 
 // addK8sPlanFlags defines the flags plan and check share.
-func addK8sPlanFlags(cmd *cobra.Command, opts *k8sPlanOptions) {
+func addK8sPlanFlags(env *Env, cmd *cobra.Command, opts *k8sPlanOptions) {
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.ClusterCIDRs, "cluster-cidr", nil, "pod range `CIDR`, one per family (comma-separated or repeated)")
 	f.StringArrayVar(&opts.ServiceCIDRs, "service-cidr", nil, "Service range `CIDR`, one per family (comma-separated or repeated)")
@@ -161,7 +161,8 @@ func addK8sPlanFlags(cmd *cobra.Command, opts *k8sPlanOptions) {
 	f.StringArrayVar(&opts.Avoid, "avoid", nil, "a network `CIDR` the cluster must not overlap: peered VPC, VPN, on-premises (repeatable)")
 	f.StringVar(&opts.Profile, "profile", "", "defaults and extra rules of `NAME`: kubeadm, kind, k3s, rke2, microk8s, calico, cilium, gke, eks, aks, aks-kubenet, aks-azure-cni")
 	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes release `X.Y` whose rules apply (default 1.37)")
-	f.StringVar(&opts.Node, "node", "", "print the pod CIDRs of node `N` (0 is the first node)")
+	f.StringVar(&opts.Node, "node-index", "", "print the pod CIDRs of node number `N` (0 is the first node)")
+	aliasFlag(env, f, "node", "node-index") // --node is a node NAME elsewhere (kube-proxy)
 	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "the DNS Service `ADDRESS` (kubelet --cluster-dns; default the 10th address of each Service range)")
 	f.StringVar(&opts.InstanceType, "instance-type", "", "EKS: EC2 instance `TYPE` of the nodes, for the VPC CNI max pods formula")
 	f.BoolVar(&opts.PrefixDelegation, "prefix-delegation", false, "EKS: the VPC CNI assigns /28 prefixes (ENABLE_PREFIX_DELEGATION)")

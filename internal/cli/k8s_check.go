@@ -69,7 +69,7 @@ Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 			return k8sCheckRun(env, opts)
 		},
 	}
-	addK8sPlanFlags(cmd, &opts.k8sPlanOptions)
+	addK8sPlanFlags(env, cmd, &opts.k8sPlanOptions)
 	return cmd
 }
 

@@ -46,7 +46,7 @@ choice reproducible. For a random unique local IPv6 /48, use "netcalc ula".`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Prefix, "prefix", "24", "length `LEN` of the subnet to pick (8-32, 24 or /24)")
-	cmd.Flags().StringSliceVar(&opts.Avoid, "avoid", nil, "`PREFIX` the subnet must not overlap (repeatable)")
+	cmd.Flags().StringSliceVar(&opts.Avoid, "avoid", nil, "`CIDR` the subnet must not overlap (repeatable)")
 	cmd.Flags().StringVar(&opts.Seed, "seed", "", "seed `N` of the random choice, for a reproducible one")
 	return cmd
 }
