@@ -1,0 +1,273 @@
+package resolve_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netcalc/netcalc/netcalc/resolve"
+	"github.com/netcalc/netcalc/netcalc/resolve/resolvetest"
+)
+
+// libcLab is the ground truth for `netcalc resolve --libc`: a real C
+// library's getaddrinfo (testdata/resolve/musl/gai.c) run in a private
+// mount namespace where /etc/resolv.conf, /etc/hosts and
+// /etc/nsswitch.conf are test files, against servers on loopback port 53
+// (a C library cannot ask another port): dnsmasq on 127.53.N.1 and the
+// in-process resolvetest server on 127.53.N.2 (SERVFAIL and truncation on
+// demand); 127.53.N.9 is a dead server. Nothing is ever sent to the
+// machine's resolver: every resolv.conf names only these addresses.
+type libcLab struct {
+	t       *testing.T
+	dir     string
+	net     string // "127.53.N."
+	dm      *resolvetest.Dnsmasq
+	srv     *resolvetest.Server
+	dmSeen  int
+	nsswich string
+}
+
+func newLibcLab(t *testing.T) *libcLab {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a private mount namespace (unshare -m, mount --bind) and port 53 on loopback; skipping the C library comparison")
+	}
+	for _, b := range []string{"unshare", "mount", "dnsmasq"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Skipf("%s not installed; skipping the C library comparison", b)
+		}
+	}
+	l := &libcLab{t: t, dir: t.TempDir()}
+	conf := filepath.Join("..", "..", "testdata", "resolve", "musl", "dnsmasq.conf")
+	for try := 0; try < 20 && l.dm == nil; try++ {
+		l.net = fmt.Sprintf("127.53.%d.", 1+rand.N(250))
+		l.dm = resolvetest.StartDnsmasqAt(t, conf, netip.MustParseAddrPort(l.net+"1:53"))
+	}
+	if l.dm == nil {
+		t.Fatal("no free 127.53.N.1:53 for dnsmasq after 20 tries")
+	}
+	var zone strings.Builder
+	zone.WriteString("web.example.test. 60 IN A 198.51.100.10\nweb.example.test. 60 IN AAAA 2001:db8::10\n")
+	zone.WriteString("api.shop.svc.cluster.local. 60 IN A 203.0.113.20\n")
+	zone.WriteString("api.shop.ns1.svc.cluster.local. 60 IN A 203.0.113.99\n") // answered with SERVFAIL below
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&zone, "many.example.test. 60 IN A 198.51.100.%d\n", i)
+	}
+	srv, err := resolvetest.ListenAt(zone.String(), l.net+"2:53")
+	if err != nil {
+		t.Fatalf("in-process server on %s2:53: %v", l.net, err)
+	}
+	t.Cleanup(srv.Close)
+	srv.SetRule("api.shop.ns1.svc.cluster.local.", resolvetest.Rule{Rcode: 2})
+	l.srv = srv
+	l.nsswich = l.write("nsswitch.conf", "hosts: files dns\n")
+	return l
+}
+
+func (l *libcLab) write(name, content string) string {
+	p := filepath.Join(l.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	return p
+}
+
+// conf replaces NS1, NS2 and DEAD in a resolv.conf template.
+func (l *libcLab) conf(tmpl string) string {
+	return strings.NewReplacer("NS1", l.net+"1", "NS2", l.net+"2", "DEAD", l.net+"9").Replace(tmpl)
+}
+
+// run runs argv in a private mount namespace with the test files bound
+// over /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf.
+func (l *libcLab) run(resolvConf, hosts string, argv ...string) string {
+	l.t.Helper()
+	script := `mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && mount --bind "$3" /etc/nsswitch.conf && shift 3 && exec "$@"`
+	cmd := exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", resolvConf, hosts, l.nsswich}, argv...)...)
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		l.t.Fatalf("%v: %v", argv, err)
+	}
+	if ee != nil && len(ee.Stderr) > 0 {
+		l.t.Logf("%v: stderr: %s", argv, ee.Stderr)
+	}
+	return string(out)
+}
+
+// queries returns the queries both servers logged since the last call,
+// each "SERVER TYPE NAME", sorted (A and AAAA go out together, and a
+// resend may overtake an answer).
+func (l *libcLab) queries() []string {
+	var out []string
+	all := l.dm.Queries()
+	for _, q := range all[l.dmSeen:] {
+		out = append(out, "dnsmasq "+q)
+	}
+	l.dmSeen = len(all)
+	for _, q := range l.srv.Queries() {
+		out = append(out, "resolvetest "+q.Type+" "+strings.TrimSuffix(q.Name, "."))
+	}
+	l.srv.Reset()
+	slices.Sort(out)
+	return out
+}
+
+// settle waits until both servers have logged what was sent (dnsmasq logs
+// asynchronously).
+func (l *libcLab) settle() {
+	time.Sleep(150 * time.Millisecond)
+}
+
+// gaiFormat prints a netcalc result as gai.c prints getaddrinfo's.
+func gaiFormat(res *resolve.Result, err error) string {
+	var b strings.Builder
+	if err != nil {
+		var ge *resolve.GaiError
+		if errors.As(err, &ge) {
+			fmt.Fprintf(&b, "error %d %s\n", ge.Code, ge.Msg)
+		} else {
+			fmt.Fprintf(&b, "error ? %v\n", err)
+		}
+		return b.String()
+	}
+	if res.CanonicalName != "" {
+		fmt.Fprintf(&b, "canon %s\n", strings.TrimSuffix(res.CanonicalName, "."))
+	}
+	for _, a := range res.Answers {
+		if a.Type.IsAddress() {
+			fmt.Fprintf(&b, "%s %s\n", a.Type, a.Data)
+		}
+	}
+	return b.String()
+}
+
+type libcCase struct {
+	name   string // subtest name
+	query  string
+	family string // "any", "4", "6"
+	conf   string // resolv.conf template (NS1, NS2, DEAD)
+	hosts  string
+	want   string // the C library's output, checked too so that a broken lab cannot pass
+}
+
+// TestMuslMatchesRealMusl runs each case through musl's getaddrinfo
+// (Debian's musl-tools, musl 1.2.3, static) and through netcalc's
+// Libc: Musl123 with the same files and servers, and compares the
+// answers (addresses, order, canonical name, EAI code) and the queries the
+// servers received.
+func TestMuslMatchesRealMusl(t *testing.T) {
+	musl, err := exec.LookPath("musl-gcc")
+	if err != nil {
+		t.Skip("musl-gcc not installed (Debian: apt-get install musl-tools); skipping the comparison with real musl")
+	}
+	l := newLibcLab(t)
+	gai := filepath.Join(l.dir, "gai-musl")
+	if out, err := exec.Command(musl, "-static", "-O2", "-o", gai, filepath.Join("..", "..", "testdata", "resolve", "musl", "gai.c")).CombinedOutput(); err != nil {
+		t.Fatalf("musl-gcc: %v\n%s", err, out)
+	}
+	const k8s = "nameserver NS1\nsearch ns1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:1\n"
+	const hosts = "127.0.0.1 localhost\n198.51.100.99 MixedCase.example.test mc # comment\n198.51.100.98 v4only.example.test\n"
+	cases := []libcCase{
+		{name: "search walk NXDOMAIN then answer", query: "kubernetes.default", conf: k8s,
+			want: "canon kubernetes.default.svc.cluster.local\nA 203.0.113.1\n"},
+		{name: "ndots dotted name asked as is only", query: "api.corp.test", conf: "nameserver NS1\nsearch svc.cluster.local cluster.local\n",
+			want: "canon api.corp.test\nA 198.51.100.40\n"},
+		{name: "all NXDOMAIN then REFUSED bare name", query: "nope.shop", conf: k8s,
+			want: "error -3 Try again\n"},
+		{name: "NODATA ends the walk", query: "api.cart", conf: "nameserver NS1\nsearch svc.cluster.local cluster.local svc.corp.test\noptions ndots:5\n",
+			want: "error -2 Name does not resolve\n"},
+		{name: "family 6 NODATA", query: "db.example.test", family: "6", conf: "nameserver NS1\n",
+			want: "error -2 Name does not resolve\n"},
+		{name: "rooted name", query: "web.example.test.", conf: k8s,
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "CNAME gives the canonical name", query: "www.example.test", conf: "nameserver NS1\n",
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "REFUSED is never accepted", query: "nothing.invalid", conf: "nameserver NS1\noptions timeout:1 attempts:1\n",
+			want: "error -3 Try again\n"},
+		{name: "dead first server", query: "web.example.test", conf: "nameserver DEAD\nnameserver NS1\noptions timeout:2\n",
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "SERVFAIL in the walk", query: "api.shop", conf: "nameserver NS2\nsearch ns1.svc.cluster.local svc.cluster.local\noptions ndots:5 timeout:1 attempts:1\n",
+			want: "error -3 Try again\n"},
+		{name: "truncated answer used as is", query: "many.example.test", family: "4", conf: "nameserver NS2\n"},
+		{name: "hosts exact case", query: "MixedCase.example.test", conf: "nameserver NS1\n", hosts: hosts,
+			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
+		{name: "hosts alias", query: "mc", conf: "nameserver NS1\n", hosts: hosts,
+			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
+		{name: "hosts other case goes to DNS", query: "mixedcase.example.test", conf: "nameserver NS1\n", hosts: hosts,
+			want: "error -2 Name does not resolve\n"},
+		{name: "hosts other family only", query: "v4only.example.test", family: "6", conf: "nameserver NS1\n", hosts: hosts,
+			want: "error -2 Name does not resolve\n"},
+		{name: "IP literal", query: "198.51.100.7", conf: "nameserver NS1\n",
+			want: "canon 198.51.100.7\nA 198.51.100.7\n"},
+		{name: "inet_aton short form", query: "127.1", conf: "nameserver NS1\n",
+			want: "canon 127.1\nA 127.0.0.1\n"},
+		{name: "search line with a comment word", query: "kubernetes", conf: "nameserver NS1\nsearch default.svc.cluster.local # k8s\noptions ndots:2 timeout:1 attempts:1\n",
+			want: "canon kubernetes.default.svc.cluster.local\nA 203.0.113.1\n"},
+		// "#" and "k8s" are search domains to musl: "nope.#" is REFUSED by
+		// dnsmasq, never accepted, and the walk ends there.
+		{name: "search comment words are domains", query: "nope", conf: "nameserver NS1\nsearch default.svc.cluster.local # k8s\noptions ndots:2 timeout:1 attempts:1\n",
+			want: "error -3 Try again\n"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			l.t = t
+			conf := l.write("resolv.conf", l.conf(tc.conf))
+			h := tc.hosts
+			if h == "" {
+				h = "127.0.0.1 localhost\n"
+			}
+			hostsFile := l.write("hosts", h)
+			fam := tc.family
+			if fam == "" {
+				fam = "any"
+			}
+			l.settle()
+			l.queries() // forget earlier traffic
+			cOut := l.run(conf, hostsFile, gai, tc.query, fam)
+			l.settle()
+			cQueries := l.queries()
+			t.Logf("real musl: %q, queries %q", cOut, cQueries)
+			if tc.want != "" && cOut != tc.want {
+				t.Errorf("real musl printed\n%s\nthe test expects\n%s", cOut, tc.want)
+			}
+
+			cfg, err := resolve.LoadMuslResolvConf(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs, err := resolve.LoadHosts(hostsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &resolve.Resolver{Libc: resolve.Musl123, Config: cfg, Hosts: hs}
+			var types []resolve.Type
+			switch fam {
+			case "4":
+				types = []resolve.Type{resolve.TypeA}
+			case "6":
+				types = []resolve.Type{resolve.TypeAAAA}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			res, err := r.Lookup(ctx, tc.query, types...)
+			got := gaiFormat(res, err)
+			l.settle()
+			nQueries := l.queries()
+			if got != cOut {
+				t.Errorf("answers differ:\nmusl 1.2.3:\n%s\nnetcalc --libc musl:\n%s\nsteps: %q", cOut, got, res.Steps)
+			}
+			if !slices.Equal(nQueries, cQueries) {
+				t.Errorf("queries differ:\nmusl 1.2.3:\n  %s\nnetcalc --libc musl:\n  %s", strings.Join(cQueries, "\n  "), strings.Join(nQueries, "\n  "))
+			}
+		})
+	}
+}
