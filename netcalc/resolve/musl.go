@@ -56,7 +56,7 @@ func (e *GaiError) Error() string {
 // Unwrap returns the sentinel.
 func (e *GaiError) Unwrap() error { return e.Err }
 
-func (r *Resolver) muslError(code int) error {
+func (r *Resolver) muslError(code int) *GaiError {
 	e := &GaiError{Libc: r.Libc, Code: code}
 	switch code {
 	case eaiAgain:
@@ -118,7 +118,13 @@ func (r *Resolver) muslLookup(ctx context.Context, name string, types []Type) (*
 		fam = famInet6
 	}
 	step := func(format string, args ...any) { res.Steps = append(res.Steps, fmt.Sprintf(format, args...)) }
-	fail := func(code int) (*Result, error) { return res, &LookupError{Name: name, Err: r.muslError(code)} }
+	fail := func(code int) (*Result, error) {
+		e := r.muslError(code)
+		if res.nodata {
+			e.Err = ErrNoData // 1.2.3 says EAI_NONAME for NODATA too
+		}
+		return res, &LookupError{Name: name, Err: e}
+	}
 	noFamily := eaiNoName
 	if lib != Musl123 {
 		noFamily = eaiNoData
@@ -131,6 +137,7 @@ func (r *Resolver) muslLookup(ctx context.Context, name string, types []Type) (*
 	// name_from_numeric
 	if a, ok := muslIPLiteral(name); ok {
 		if !fam.wants(a) {
+			res.nodata = true
 			step("%s: %s is an IP address of the other family: no lookup", lib, name)
 			return fail(noFamily)
 		}
@@ -161,6 +168,7 @@ func (r *Resolver) muslLookup(ctx context.Context, name string, types []Type) (*
 	}
 	if bad {
 		step("%s: the hosts file names %q only with the other address family: musl stops without asking DNS (glibc asks DNS)", lib, name)
+		res.nodata = true
 		return fail(noFamily)
 	}
 	if r.Hosts != nil {
@@ -190,11 +198,11 @@ func (r *Resolver) muslSearch(ctx context.Context, res *Result, name string, fam
 		step("%s: the name ends in a dot: only the name itself is asked", lib)
 	case dots >= r.Config.Ndots:
 		if len(search) > 0 {
-			step("%s: %d dots >= ndots %d: only the name itself is asked, never the search list (glibc would try the search domains after it)", lib, dots, r.Config.Ndots)
+			step("%s: %s >= ndots %d: only the name itself is asked, never the search list (glibc would try the search domains after it)", lib, plural(dots, "dot"), r.Config.Ndots)
 		}
 		search = nil
 	case len(search) > 0:
-		step("%s: %d dots < ndots %d: each search domain first, then the name itself; the walk goes on only after NXDOMAIN", lib, dots, r.Config.Ndots)
+		step("%s: %s < ndots %d: each search domain first, then the name itself; the walk goes on only after NXDOMAIN", lib, plural(dots, "dot"), r.Config.Ndots)
 	}
 	l := strings.TrimSuffix(name, ".")
 	if l == "" || strings.HasSuffix(l, ".") {
@@ -221,6 +229,13 @@ func (r *Resolver) muslSearch(ctx context.Context, res *Result, name string, fam
 		}
 	}
 	return eaiNoName, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // muslQuery is one of the (one or two) queries for a candidate.
@@ -295,6 +310,7 @@ func (r *Resolver) muslFromDNS(ctx context.Context, res *Result, cand string, id
 			code, what = eaiNoData, "EAI_NODATA"
 		}
 		step("%s: candidate %s: NOERROR without addresses (NODATA): the lookup ends with %s (glibc would try the next candidate)", lib, cand, what)
+		res.nodata = true
 		return code, nil
 	}
 	first := qs[0]

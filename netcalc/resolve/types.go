@@ -256,6 +256,8 @@ type Result struct {
 	// Error is the message of the error Lookup returned, without the
 	// "resolve: " prefix ("nope: no such host"); "" after a success.
 	Error string `json:"error,omitempty"`
+
+	nodata bool // musl: the lookup ended at a name without the family's addresses
 }
 
 // Addrs returns the addresses among the answers, in answer order.
