@@ -271,3 +271,110 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 		})
 	}
 }
+
+// getentFormat turns `getent ahosts` output into gaiFormat's: the STREAM
+// lines' addresses in order, the canonical name from the first one.
+func getentFormat(out string) string {
+	var b strings.Builder
+	first := true
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[1] != "STREAM" {
+			continue
+		}
+		if first && len(f) > 2 {
+			fmt.Fprintf(&b, "canon %s\n", f[2])
+		}
+		first = false
+		a, err := netip.ParseAddr(f[0])
+		t := "AAAA"
+		if err == nil && a.Is4() {
+			t = "A"
+		}
+		fmt.Fprintf(&b, "%s %s\n", t, f[0])
+	}
+	if b.Len() == 0 {
+		return "error\n"
+	}
+	return b.String()
+}
+
+// TestGlibcMatchesGetent runs each case through glibc's getaddrinfo
+// (`getent ahosts`, nsswitch "hosts: files dns") and through netcalc's
+// default resolver with the same files and servers, and compares the
+// addresses, their order, the canonical name, success or failure, and
+// the queries the servers received.
+func TestGlibcMatchesGetent(t *testing.T) {
+	getent, err := exec.LookPath("getent")
+	if err != nil {
+		t.Skip("getent not installed (Debian: libc-bin); skipping the comparison with glibc")
+	}
+	l := newLibcLab(t)
+	const k8s = "nameserver NS1\nsearch ns1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:1\n"
+	const hosts = "127.0.0.1 localhost\n198.51.100.99 MixedCase.example.test mc # comment\n"
+	cases := []libcCase{
+		{name: "search walk NXDOMAIN then answer", query: "kubernetes.default", conf: k8s,
+			want: "canon kubernetes.default.svc.cluster.local\nA 203.0.113.1\n"},
+		{name: "ndots dotted name as is first then search", query: "api.corp.test", conf: "nameserver NS1\nsearch svc.cluster.local cluster.local\n",
+			want: "canon api.corp.test\nA 198.51.100.40\n"},
+		// musl stops at the NODATA of api.cart.cluster.local; glibc goes on.
+		{name: "NODATA continues the walk", query: "api.cart", conf: "nameserver NS1\nsearch svc.cluster.local cluster.local svc.corp.test\noptions ndots:5\n",
+			want: "canon api.cart.svc.corp.test\nA 198.51.100.41\n"},
+		{name: "rooted name", query: "web.example.test.", conf: k8s,
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "CNAME gives the canonical name", query: "www.example.test", conf: "nameserver NS1\n",
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "all NXDOMAIN", query: "nope.example.test", conf: "nameserver NS1\nsearch svc.cluster.local\n",
+			want: "error\n"},
+		{name: "dead first server", query: "web.example.test", conf: "nameserver DEAD\nnameserver NS1\noptions timeout:1 attempts:1\n",
+			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
+		{name: "SERVFAIL in the walk", query: "api.shop", conf: "nameserver NS2\nsearch ns1.svc.cluster.local svc.cluster.local\noptions ndots:5 timeout:1 attempts:1\n",
+			want: "canon api.shop.svc.cluster.local\nA 203.0.113.20\n"},
+		{name: "REFUSED", query: "nothing.invalid", conf: "nameserver NS1\noptions timeout:1 attempts:2\n",
+			want: "error\n"},
+		{name: "hosts any case", query: "mixedcase.example.test", conf: "nameserver NS1\n", hosts: hosts,
+			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
+		{name: "hosts alias", query: "mc", conf: "nameserver NS1\n", hosts: hosts,
+			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			l.t = t
+			conf := l.write("resolv.conf", l.conf(tc.conf))
+			h := tc.hosts
+			if h == "" {
+				h = "127.0.0.1 localhost\n"
+			}
+			hostsFile := l.write("hosts", h)
+			l.settle()
+			l.queries()
+			cOut := getentFormat(l.run(conf, hostsFile, getent, "ahosts", tc.query))
+			l.settle()
+			cQueries := l.queries()
+			t.Logf("glibc: %q, queries %q", cOut, cQueries)
+			if cOut != tc.want {
+				t.Errorf("getent ahosts printed\n%s\nthe test expects\n%s", cOut, tc.want)
+			}
+
+			r, err := resolve.FromFiles(resolve.Paths{ResolvConf: conf, Hosts: hostsFile, NSSwitch: l.nsswich, Env: resolve.HostConfEnv()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			res, err := r.Lookup(ctx, tc.query)
+			got := "error\n"
+			if err == nil {
+				got = gaiFormat(res, nil)
+			}
+			l.settle()
+			nQueries := l.queries()
+			if got != cOut {
+				t.Errorf("answers differ:\nglibc (getent ahosts):\n%s\nnetcalc:\n%s", cOut, got)
+			}
+			if !slices.Equal(nQueries, cQueries) {
+				t.Errorf("queries differ:\nglibc:\n  %s\nnetcalc:\n  %s", strings.Join(cQueries, "\n  "), strings.Join(nQueries, "\n  "))
+			}
+		})
+	}
+}
