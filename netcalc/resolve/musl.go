@@ -314,6 +314,9 @@ func (r *Resolver) muslFromDNS(ctx context.Context, res *Result, cand string, id
 		return code, nil
 	}
 	first := qs[0]
+	if n := len(r.muslServers()); n > 1 {
+		step("%s: candidate %s: answers taken from the first server to reply (%s for %s) of %d asked at once; the others were not waited for", lib, cand, first.server, first.t, n)
+	}
 	res.Source, res.Name, res.Candidate = DNS, cand+".", idx
 	res.Server, res.Transport, res.CanonicalName = first.server, first.tr, canon
 	seen := map[Answer]bool{}
