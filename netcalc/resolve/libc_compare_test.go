@@ -157,6 +157,21 @@ type libcCase struct {
 	conf   string // resolv.conf template (NS1, NS2, DEAD)
 	hosts  string
 	want   string // the C library's output, checked too so that a broken lab cannot pass
+	// anyType compares the queries without their types: SERVFAIL resends
+	// share one budget (twice the number of queries), so how they split
+	// between A and AAAA depends on which reply arrives first.
+	anyType bool
+}
+
+// dropTypes turns "SERVER TYPE NAME" into "SERVER NAME", sorted.
+func dropTypes(qs []string) []string {
+	var out []string
+	for _, q := range qs {
+		f := strings.Fields(q)
+		out = append(out, f[0]+" "+f[len(f)-1])
+	}
+	slices.Sort(out)
+	return out
 }
 
 // TestMuslMatchesRealMusl runs each case through musl's getaddrinfo
@@ -196,7 +211,7 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 		{name: "dead first server", query: "web.example.test", conf: "nameserver DEAD\nnameserver NS1\noptions timeout:2\n",
 			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
 		{name: "SERVFAIL in the walk", query: "api.shop", conf: "nameserver NS2\nsearch ns1.svc.cluster.local svc.cluster.local\noptions ndots:5 timeout:1 attempts:1\n",
-			want: "error -3 Try again\n"},
+			want: "error -3 Try again\n", anyType: true},
 		{name: "truncated answer used as is", query: "many.example.test", family: "4", conf: "nameserver NS2\n"},
 		{name: "hosts exact case", query: "MixedCase.example.test", conf: "nameserver NS1\n", hosts: hosts,
 			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
@@ -264,6 +279,9 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 			nQueries := l.queries()
 			if got != cOut {
 				t.Errorf("answers differ:\nmusl 1.2.3:\n%s\nnetcalc --libc musl:\n%s\nsteps: %q", cOut, got, res.Steps)
+			}
+			if tc.anyType {
+				cQueries, nQueries = dropTypes(cQueries), dropTypes(nQueries)
 			}
 			if !slices.Equal(nQueries, cQueries) {
 				t.Errorf("queries differ:\nmusl 1.2.3:\n  %s\nnetcalc --libc musl:\n  %s", strings.Join(cQueries, "\n  "), strings.Join(nQueries, "\n  "))

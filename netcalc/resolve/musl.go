@@ -406,7 +406,9 @@ func (r *Resolver) muslSend(ctx context.Context, res *Result, cand string, qs []
 	if attempts <= 0 {
 		attempts = DefaultAttempts
 	}
-	interval := timeout / attempts
+	// musl's retry interval; at least 1 ms here, where musl (timeout
+	// shorter than attempts milliseconds) would resend in a busy loop.
+	interval := max(timeout/attempts, 1)
 	v6 := false
 	for _, s := range servers {
 		v6 = v6 || (s.Addr().Is6() && !s.Addr().Is4In6())
