@@ -68,6 +68,7 @@ func newLibcLab(t *testing.T) *libcLab {
 	}
 	t.Cleanup(srv.Close)
 	srv.SetRule("api.shop.ns1.svc.cluster.local.", resolvetest.Rule{Rcode: 2})
+	srv.SetRule("silent.example.test.", resolvetest.Rule{Drop: true})
 	l.srv = srv
 	l.nsswich = l.write("nsswitch.conf", "hosts: files dns\n")
 	return l
@@ -212,6 +213,10 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 			want: "canon web.example.test\nA 198.51.100.10\nAAAA 2001:db8::10\n"},
 		{name: "SERVFAIL in the walk", query: "api.shop", conf: "nameserver NS2\nsearch ns1.svc.cluster.local svc.cluster.local\noptions ndots:5 timeout:1 attempts:1\n",
 			want: "error -3 Try again\n", anyType: true},
+		// No reply: A and AAAA resent every timeout/attempts (1500 ms) until
+		// the 3 s timeout: sent at 0 and 1.5 s.
+		{name: "silent server resent every timeout over attempts", query: "silent.example.test", conf: "nameserver NS2\noptions timeout:3 attempts:2\n",
+			want: "error -3 Try again\n"},
 		{name: "truncated answer used as is", query: "many.example.test", family: "4", conf: "nameserver NS2\n"},
 		{name: "hosts exact case", query: "MixedCase.example.test", conf: "nameserver NS1\n", hosts: hosts,
 			want: "canon MixedCase.example.test\nA 198.51.100.99\n"},
@@ -248,6 +253,17 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 			l.settle()
 			l.queries() // forget earlier traffic
 			cOut := l.run(conf, hostsFile, gai, tc.query, fam)
+			cDur := time.Duration(-1)
+			if i := strings.LastIndex(cOut, "ms "); i >= 0 {
+				var ms int
+				if _, err := fmt.Sscanf(cOut[i:], "ms %d", &ms); err == nil {
+					cDur = time.Duration(ms) * time.Millisecond
+					cOut = cOut[:i]
+				}
+			}
+			if cDur < 0 {
+				t.Fatalf("gai printed no time: %q", cOut)
+			}
 			l.settle()
 			cQueries := l.queries()
 			t.Logf("real musl: %q, queries %q", cOut, cQueries)
@@ -273,8 +289,14 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
+			nStart := time.Now()
 			res, err := r.Lookup(ctx, tc.query, types...)
+			nDur := time.Since(nStart)
 			got := gaiFormat(res, err)
+			// Waiting is behaviour too: musl's timeout is per candidate, in all.
+			if d := nDur - cDur; d > 700*time.Millisecond || d < -700*time.Millisecond {
+				t.Errorf("netcalc took %v, real musl %v", nDur.Round(time.Millisecond), cDur.Round(time.Millisecond))
+			}
 			l.settle()
 			nQueries := l.queries()
 			if got != cOut {

@@ -4,7 +4,8 @@
  * Usage: gai NAME [any|4|6]  (family: AF_UNSPEC, AF_INET, AF_INET6)
  * Prints "canon NAME" (ai_canonname, when set), then one line per address,
  * "A 198.51.100.10" or "AAAA 2001:db8::10", in getaddrinfo's order; or
- * "error CODE MESSAGE" and exit status 1. It reads /etc/resolv.conf and
+ * "error CODE MESSAGE" and exit status 1; last, "ms N", the milliseconds
+ * getaddrinfo took (monotonic clock). It reads /etc/resolv.conf and
  * /etc/hosts: run it where those are test files (a private mount
  * namespace), never against the machine's resolver. */
 #include <arpa/inet.h>
@@ -12,12 +13,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
 
 int main(int argc, char **argv)
 {
 	struct addrinfo hints, *res, *ai;
 	char buf[INET6_ADDRSTRLEN];
 	int rc;
+	long t0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: gai NAME [any|4|6]\n");
@@ -31,9 +41,11 @@ int main(int argc, char **argv)
 		hints.ai_family = AF_INET6;
 	hints.ai_socktype = SOCK_STREAM; /* one entry per address */
 	hints.ai_flags = AI_CANONNAME;
+	t0 = now_ms();
 	rc = getaddrinfo(argv[1], NULL, &hints, &res);
+	t0 = now_ms() - t0;
 	if (rc) {
-		printf("error %d %s\n", rc, gai_strerror(rc));
+		printf("error %d %s\nms %ld\n", rc, gai_strerror(rc), t0);
 		return 1;
 	}
 	if (res->ai_canonname)
@@ -48,5 +60,6 @@ int main(int argc, char **argv)
 		}
 	}
 	freeaddrinfo(res);
+	printf("ms %ld\n", t0);
 	return 0;
 }
