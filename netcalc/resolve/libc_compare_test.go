@@ -232,6 +232,14 @@ func TestMuslMatchesRealMusl(t *testing.T) {
 			want: "canon 127.1\nA 127.0.0.1\n"},
 		{name: "search line with a comment word", query: "kubernetes", conf: "nameserver NS1\nsearch default.svc.cluster.local # k8s\noptions ndots:2 timeout:1 attempts:1\n",
 			want: "canon kubernetes.default.svc.cluster.local\nA 203.0.113.1\n"},
+		// Only the first three nameservers count: the fourth, the live one,
+		// is never asked.
+		{name: "three nameservers at most", query: "web.example.test", conf: "nameserver DEAD\nnameserver DEAD\nnameserver DEAD\nnameserver NS1\noptions timeout:1 attempts:1\n",
+			want: "error -3 Try again\n"},
+		// A search line of 255 characters or more is skipped whole: no
+		// search list, the name alone is asked.
+		{name: "long search line skipped", query: "kubernetes.default.svc.cluster.local", conf: "nameserver NS1\nsearch " + strings.Repeat("a.example.test ", 20) + "\noptions ndots:15\n",
+			want: "canon kubernetes.default.svc.cluster.local\nA 203.0.113.1\n"},
 		// "#" and "k8s" are search domains to musl: "nope.#" is REFUSED by
 		// dnsmasq, never accepted, and the walk ends there.
 		{name: "search comment words are domains", query: "nope", conf: "nameserver NS1\nsearch default.svc.cluster.local # k8s\noptions ndots:2 timeout:1 attempts:1\n",
