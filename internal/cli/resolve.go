@@ -41,6 +41,7 @@ type resolveOptions struct {
 	Attempts    int
 	Short       bool
 	Explain     bool
+	Libc        string
 	Files       []string // --file and positional @FILE or "-"; "-" is standard input
 	Concurrency int
 
@@ -77,6 +78,15 @@ answer is retried over TCP; replies must match the query's ID and question;
 IDN names go out as A-labels; CNAME chains are followed and shown; -t ANY
 keeps whatever the server returned (an RFC 8482 minimal HINFO answer too).
 An IP address as NAME is a reverse lookup (hosts file, then PTR).
+
+--libc musl resolves as Alpine's musl getaddrinfo does instead (1.2.3 by
+default, the musl Debian's musl-tools ships; musl-1.2.4 and musl-1.2.5 add
+the TCP fallback): hosts file matched case-sensitively, no nsswitch.conf,
+search list only for names with fewer than ndots dots, every server asked at
+once and the first NOERROR/NXDOMAIN answer taken, A and AAAA together, the
+walk ending at the first NODATA, SERVFAIL, REFUSED or timeout, no EDNS0 and
+(1.2.3) no TCP: a truncated answer is used as is. Only A and AAAA. --explain
+lists musl's decisions; see docs/musl.md.
 
 @SERVER, as in dig, is the same as --server SERVER: @127.0.0.1,
 @127.0.0.1:5300, @::1, @[::1]:5300. Names come from the arguments, from
@@ -143,6 +153,7 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 	f.Var(resolveSeconds{&opts.Timeout}, "timeout", "how long one query waits for one server, 1ms-30s: 3s, 500ms, or a bare number of seconds (default: resolv.conf's timeout, else 5s)")
 	f.IntVar(&opts.Attempts, "attempts", 0, "rounds over the server list, 1-5 (default: resolv.conf's attempts, else 2)")
 	f.BoolVar(&opts.Short, "short", false, "print only the answers' data, one per line")
+	f.StringVar(&opts.Libc, "libc", "glibc", "C library whose getaddrinfo to reproduce: glibc, musl (1.2.3), musl-1.2.4 or musl-1.2.5")
 	f.BoolVar(&opts.Explain, "explain", false, "also list every query sent (candidate name, type, server, transport, rcode, answers, RTT) and the timeout in force")
 	f.StringArrayVar(&files, "file", nil, `read names from FILE, one per line ("-" for standard input; repeatable; also @FILE as an argument); answers keep the input order`)
 	f.IntVar(&opts.Concurrency, "concurrency", 32, "names looked up at the same time, 1-1024; each sends one query per type at once, and a local dnsmasq with the default 208 KiB socket buffer drops queries beyond about 200 in flight")
@@ -213,6 +224,13 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	r, err := newCLIResolver(env, opts)
 	if err != nil {
 		return err
+	}
+	if r.Libc.IsMusl() {
+		for _, t := range types {
+			if !t.IsAddress() {
+				return BadInputf("-t/--type: %s with --libc %s: musl's getaddrinfo asks only for A and AAAA; run 'netcalc resolve --help' for usage", quoteToken(t.String()), r.Libc)
+			}
+		}
 	}
 	lists, err := resolveOpenLists(env, opts.Files)
 	if err != nil {
@@ -461,6 +479,9 @@ func resolveReadLine(br *bufio.Reader) (line []byte, long bool, err error) {
 // resolveLimits is the --explain line that says how long each query waits
 // and how often the servers are tried.
 func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
+	if r.Libc.IsMusl() {
+		return resolveMuslLimits(r, opts)
+	}
 	timeout, from := r.Config.Timeout, "resolv.conf "+opts.ResolvConf
 	if timeout <= 0 {
 		timeout, from = resolve.DefaultTimeout, "glibc's default"
@@ -478,6 +499,23 @@ func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
 	}
 	return fmt.Sprintf("; timeout %v per query (%s), %s over %s",
 		timeout, from, resolveCount(attempts, "attempt"), resolveCount(servers, "server"))
+}
+
+// resolveMuslLimits is resolveLimits for musl: the timeout is the whole
+// wait for one candidate name, and queries are resent every
+// timeout/attempts to every server at once.
+func resolveMuslLimits(r *resolve.Resolver, opts *resolveOptions) string {
+	timeout, from := r.Config.Timeout, "resolv.conf "+opts.ResolvConf
+	if opts.set != nil && opts.set("timeout") {
+		from = "--timeout"
+	}
+	if timeout <= time.Nanosecond {
+		return fmt.Sprintf("; %s: timeout 0 (%s): no query is sent", r.Libc, from)
+	}
+	attempts := max(r.Config.Attempts, 1)
+	interval := time.Duration(timeout.Milliseconds()/int64(attempts)) * time.Millisecond
+	return fmt.Sprintf("; %s: timeout %v per candidate name in all (%s), queries resent every %v to %s at once",
+		r.Libc, timeout, from, interval, resolveCount(len(r.Config.Servers), "server"))
 }
 
 func resolveCount(n int, word string) string {
@@ -530,19 +568,36 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	if set("timeout") && (opts.Timeout < time.Millisecond || opts.Timeout > resolve.MaxTimeout) {
 		return nil, BadInputf("--timeout: %v is out of range, want 1ms-30s", opts.Timeout)
 	}
-	if set("attempts") && (opts.Attempts < 1 || opts.Attempts > resolve.MaxAttempts) {
-		return nil, BadInputf("--attempts: %d is out of range, want 1-%d", opts.Attempts, resolve.MaxAttempts)
+	libc, err := resolve.ParseLibc(opts.Libc)
+	if err != nil {
+		return nil, BadInputf("--libc: %s is not a C library netcalc reproduces, want glibc, musl (1.2.3), musl-1.2.4 or musl-1.2.5", quoteToken(opts.Libc))
+	}
+	maxAttempts := resolve.MaxAttempts
+	if libc.IsMusl() {
+		maxAttempts = 10 // musl's cap
+		if opts.TCP {
+			return nil, BadInputf("--tcp with --libc %s: musl has no use-vc option and always starts over UDP; run 'netcalc resolve --help' for usage", libc)
+		}
+	}
+	if set("attempts") && (opts.Attempts < 1 || opts.Attempts > maxAttempts) {
+		return nil, BadInputf("--attempts: %d is out of range, want 1-%d", opts.Attempts, maxAttempts)
 	}
 
-	r := &resolve.Resolver{}
+	r := &resolve.Resolver{Libc: libc}
 	hostname, _ := os.Hostname()
 	confEnv := resolve.ConfEnv{Getenv: env.Getenv, Hostname: hostname}
-	var err error
-	if set("resolv-conf") {
+	switch {
+	case libc.IsMusl() && set("resolv-conf"):
+		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
+			return resolve.ParseMuslResolvConf(f, opts.ResolvConf)
+		})
+	case libc.IsMusl():
+		r.Config, err = resolve.LoadMuslResolvConf(opts.ResolvConf)
+	case set("resolv-conf"):
 		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
 			return resolve.ParseResolvConf(f, opts.ResolvConf, confEnv)
 		})
-	} else {
+	default:
 		r.Config, err = resolve.LoadResolvConf(opts.ResolvConf, confEnv)
 	}
 	if err != nil {
@@ -550,7 +605,13 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	}
 	r.Warnings = append(r.Warnings, r.Config.Warnings...)
 
-	if set("nsswitch") {
+	switch {
+	case libc.IsMusl():
+		// musl reads no nsswitch.conf: hosts file, then DNS.
+		if set("nsswitch") {
+			r.Warnings = append(r.Warnings, resolve.Warning{File: opts.NSSwitch, Msg: fmt.Sprintf("--nsswitch ignored: %s reads no nsswitch.conf (hosts file, then DNS)", libc)})
+		}
+	case set("nsswitch"):
 		type ord struct {
 			o []resolve.Source
 			w []resolve.Warning
@@ -564,7 +625,7 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 		}
 		r.Order = o.o
 		r.Warnings = append(r.Warnings, o.w...)
-	} else {
+	default:
 		o, w, err := resolve.LoadNSSwitch(opts.NSSwitch)
 		if err != nil {
 			return nil, Failed(err)
@@ -729,6 +790,11 @@ func formatResolve(env *Env, opts *resolveOptions, limits string, j *resolveJob)
 	} else {
 		b.WriteString("; " + env.Paint(Red, "no answer for "+res.Query) + ": " + resolveReason(err) + "\n")
 	}
+	if opts.Explain || err != nil {
+		for _, st := range res.Steps {
+			b.WriteString("; " + st + "\n")
+		}
+	}
 	if (opts.Explain || err != nil) && len(res.Candidates) > 0 {
 		b.WriteString("; candidate names: " + strings.Join(res.Candidates, " ") + "\n")
 	}
@@ -753,6 +819,9 @@ type resolveBadJSON struct {
 
 // resolveSource says where the answer came from.
 func resolveSource(res *resolve.Result) string {
+	if res.Source == resolve.Numeric {
+		return fmt.Sprintf("an IP address: %s getaddrinfo returns it as is", res.Libc)
+	}
 	if res.Source == resolve.Files {
 		if len(res.HostsLines) == 1 {
 			return fmt.Sprintf("from hosts file %s, line %d", res.HostsFile, res.HostsLines[0])
@@ -779,6 +848,10 @@ func resolveSource(res *resolve.Result) string {
 
 // resolveReason is the short cause of a failure, for the text view.
 func resolveReason(err error) string {
+	var ge *resolve.GaiError
+	if errors.As(err, &ge) {
+		return resolveReason(ge.Err) + "; " + string(ge.Libc) + " getaddrinfo: " + ge.Name + " \"" + ge.Msg + "\""
+	}
 	switch {
 	case errors.Is(err, resolve.ErrNoData):
 		return "NODATA (the name exists, with no records of that type)"

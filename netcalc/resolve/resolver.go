@@ -39,6 +39,11 @@ type Resolver struct {
 	MaxCNAMEHops int
 	// Warnings are remarks from loading the configuration files.
 	Warnings []Warning
+	// Libc is whose getaddrinfo Lookup reproduces: "" or Glibc (the
+	// behaviour described at Lookup), or a musl version (see musl.go and
+	// docs/musl.md): Config should then come from ParseMuslResolvConf, and
+	// Order is ignored (musl reads the hosts file, then DNS).
+	Libc Libc
 
 	ex    exchanger     // nil: miekg/dns
 	next  atomic.Uint32 // rotate offset
@@ -185,6 +190,9 @@ func nonNil[T any](s []T) []T {
 }
 
 func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Result, error) {
+	if r.Libc.IsMusl() {
+		return r.muslLookup(ctx, name, types)
+	}
 	res := &Result{Query: name}
 	if addr, err := netip.ParseAddr(name); err == nil {
 		return res, r.reverse(ctx, res, addr)

@@ -196,7 +196,8 @@ func (q Query) MarshalJSON() ([]byte, error) {
 }
 
 // Outcome summarises the query's result in a word: "TIMEOUT", "MISMATCH"
-// (reply ID or question differ) or "ERROR" when no usable reply came,
+// (reply ID or question differ), "NOT-AWAITED" (musl took another
+// server's answer first) or "ERROR" when no usable reply came,
 // "TRUNCATED" for a reply with the TC bit (retried over TCP), "NODATA" for
 // NOERROR with no answers, else the rcode ("NOERROR", "NXDOMAIN", ...).
 func (q Query) Outcome() string {
@@ -205,6 +206,8 @@ func (q Query) Outcome() string {
 		return "TIMEOUT"
 	case q.Err != nil && errors.Is(q.Err, ErrMismatch):
 		return "MISMATCH"
+	case q.Err != nil && errors.Is(q.Err, ErrNotAwaited):
+		return "NOT-AWAITED"
 	case q.Err != nil:
 		return "ERROR"
 	case q.Truncated:
@@ -245,9 +248,16 @@ type Result struct {
 	Answers    []Answer  `json:"answers"`
 	Queries    []Query   `json:"queries"`
 	Warnings   []Warning `json:"warnings,omitempty"`
+	// Libc is the C library reproduced when it is not glibc ("musl-1.2.3").
+	Libc Libc `json:"libc,omitempty"`
+	// Steps are that library's decisions, in order, where they differ from
+	// glibc's (only for a Libc other than glibc).
+	Steps []string `json:"steps,omitempty"`
 	// Error is the message of the error Lookup returned, without the
 	// "resolve: " prefix ("nope: no such host"); "" after a success.
 	Error string `json:"error,omitempty"`
+
+	nodata bool // musl: the lookup ended at a name without the family's addresses
 }
 
 // Addrs returns the addresses among the answers, in answer order.

@@ -34,6 +34,30 @@ type Dnsmasq struct {
 // when dnsmasq is not installed (Debian package dnsmasq-base).
 func StartDnsmasq(t testing.TB, conf string) *Dnsmasq {
 	t.Helper()
+	d, _ := startDnsmasq(t, conf, func() netip.AddrPort {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(freePort(t)))
+	}, 10)
+	return d
+}
+
+// StartDnsmasqAt is StartDnsmasq listening on addr (a loopback address and
+// port, such as 127.53.7.1:53, for a C library that can only ask port 53)
+// with extra command-line options. It returns nil, without failing the
+// test, when the address is in use, so that the caller can pick another.
+func StartDnsmasqAt(t testing.TB, conf string, addr netip.AddrPort, extra ...string) *Dnsmasq {
+	t.Helper()
+	if !addr.Addr().IsLoopback() {
+		t.Fatalf("StartDnsmasqAt: %s is not a loopback address", addr)
+	}
+	d, inUse := startDnsmasq(t, conf, func() netip.AddrPort { return addr }, 1, extra...)
+	if inUse {
+		return nil
+	}
+	return d
+}
+
+func startDnsmasq(t testing.TB, conf string, pick func() netip.AddrPort, tries int, extra ...string) (*Dnsmasq, bool) {
+	t.Helper()
 	bin, err := exec.LookPath("dnsmasq")
 	if err != nil {
 		t.Skip("dnsmasq not installed (Debian: apt-get install dnsmasq-base); skipping the integration test")
@@ -43,21 +67,21 @@ func StartDnsmasq(t testing.TB, conf string) *Dnsmasq {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for try := 0; try < 10; try++ {
-		port := freePort(t)
-		d := &Dnsmasq{Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))}
+	for try := 0; try < tries; try++ {
+		d := &Dnsmasq{Addr: pick()}
 		args := []string{
 			"--keep-in-foreground",
 			"--conf-file=" + conf,
 			"--no-resolv", "--no-hosts", "--no-poll",
-			"--port=" + strconv.Itoa(port),
-			"--listen-address=127.0.0.1", "--bind-interfaces",
+			"--port=" + strconv.Itoa(int(d.Addr.Port())),
+			"--listen-address=" + d.Addr.Addr().String(), "--bind-interfaces",
 			"--pid-file=" + filepath.Join(dir, "dnsmasq.pid"),
 			"--log-queries", "--log-facility=-",
 		}
 		if os.Geteuid() == 0 {
 			args = append(args, "--user=root", "--group=root")
 		}
+		args = append(args, extra...)
 		cmd := exec.Command(bin, args...)
 		cmd.Stdout = &logWriter{d: d}
 		cmd.Stderr = cmd.Stdout
@@ -71,7 +95,7 @@ func StartDnsmasq(t testing.TB, conf string) *Dnsmasq {
 				cmd.Process.Kill()
 				<-exited
 			})
-			return d
+			return d, false
 		}
 		cmd.Process.Kill()
 		<-exited
@@ -79,8 +103,11 @@ func StartDnsmasq(t testing.TB, conf string) *Dnsmasq {
 			t.Fatalf("dnsmasq did not start:\n%s", d.Log())
 		}
 	}
-	t.Fatal("dnsmasq: no free port after 10 tries")
-	return nil
+	if tries == 1 {
+		return nil, true
+	}
+	t.Fatalf("dnsmasq: no free port after %d tries", tries)
+	return nil, true
 }
 
 type logWriter struct{ d *Dnsmasq }

@@ -76,7 +76,14 @@ func Start(t testing.TB, zone string) *Server {
 }
 
 // Listen starts a server like Start without a testing.TB; call Close.
-func Listen(zone string) (*Server, error) {
+func Listen(zone string) (*Server, error) { return ListenAt(zone, "127.0.0.1:0") }
+
+// ListenAt is Listen on addr, a loopback address and port ("127.53.7.2:53"
+// for a C library that asks only port 53; port 0 picks a free one).
+func ListenAt(zone, addr string) (*Server, error) {
+	if ap, err := netip.ParseAddrPort(addr); err != nil || !ap.Addr().IsLoopback() {
+		return nil, fmt.Errorf("ListenAt: %q is not a loopback address and port", addr)
+	}
 	s := &Server{names: map[string]bool{}, rules: map[string]Rule{}}
 	for i, line := range strings.Split(zone, "\n") {
 		line = strings.TrimSpace(line)
@@ -95,7 +102,7 @@ func Listen(zone string) (*Server, error) {
 	var l net.Listener
 	var err error
 	for try := 0; try < 20; try++ {
-		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err = net.ListenPacket("udp", addr)
 		if err != nil {
 			return nil, err
 		}
