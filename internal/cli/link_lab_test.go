@@ -388,9 +388,9 @@ func compareRouteGet(t *testing.T, l *testlab.Lab, ns string, args []string, tab
 			Table        int
 		}
 		Rules []struct {
-			Rule struct {
+			Rule struct { // as netcalc rule writes it: ip -j rule's names
 				Priority int
-				Table    int
+				Table    string
 			}
 			Matched bool
 			Result  string
@@ -419,9 +419,9 @@ func compareRouteGet(t *testing.T, l *testlab.Lab, ns string, args []string, tab
 		t.Fatalf("netcalc route get %s: no rule walk\n%s", name, out)
 	}
 	last := got.Rules[len(got.Rules)-1]
-	if !last.Matched || last.Result != "chosen" || tableName(last.Rule.Table) != k.Table {
+	if !last.Matched || last.Result != "chosen" || last.Rule.Table != k.Table {
 		t.Errorf("netcalc route get %s: the walk ended at rule %d (table %s, %q); the kernel used table %s\n%s",
-			name, last.Rule.Priority, tableName(last.Rule.Table), last.Result, k.Table, out)
+			name, last.Rule.Priority, last.Rule.Table, last.Result, k.Table, out)
 	}
 	if got.Winner < 0 || got.Winner >= len(got.Candidates) || got.Candidates[got.Winner].Gateway != k.Gateway {
 		t.Errorf("netcalc route get %s: winner %d of %+v; the kernel's route is via %s", name, got.Winner, got.Candidates, k.Gateway)

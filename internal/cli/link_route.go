@@ -182,7 +182,28 @@ func (o *routeOptions) query() (link.RouteQuery, error) {
 // routeJSON is one route get answer.
 type routeJSON struct {
 	link.RouteDecision
-	NextHop netip.Addr `json:"next_hop"`
+	Rules   []ruleStepJSON `json:"rules"`
+	NextHop netip.Addr     `json:"next_hop"`
+}
+
+// ruleStepJSON is a step of the rule walk whose rule is written as
+// 'netcalc rule -o json' writes it (ip -j rule's names), so one kind of
+// object has one schema.
+type ruleStepJSON struct {
+	link.RuleStep
+	Rule map[string]any `json:"rule"`
+}
+
+func newRouteJSON(d link.RouteDecision) routeJSON {
+	fam := 6
+	if d.Target.Unmap().Is4() {
+		fam = 4
+	}
+	steps := make([]ruleStepJSON, len(d.Rules))
+	for i, st := range d.Rules {
+		steps[i] = ruleStepJSON{st, ruleJSON(st.Rule, fam)}
+	}
+	return routeJSON{d, steps, d.NextHop()}
 }
 
 func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
@@ -217,10 +238,7 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			continue
 		}
 		if env.JSON() {
-			if d.Rules == nil {
-				d.Rules = []link.RuleStep{}
-			}
-			if err := WriteJSON(env.Out, routeJSON{d, d.NextHop()}); err != nil {
+			if err := WriteJSON(env.Out, newRouteJSON(d)); err != nil {
 				return err
 			}
 			continue
