@@ -63,7 +63,8 @@ type parser struct {
 	t         *Table // the open table, nil between tables
 	line      int
 	tableLine int
-	pending   []string // comment lines not yet given to a table
+	pending   []string       // comment lines not yet given to a table
+	chainIdx  map[string]int // the open table's chains by name
 }
 
 func (p *parser) errf(token, expected string) *ParseError {
@@ -99,6 +100,7 @@ func (p *parser) parseLine(s string) *ParseError {
 			return p.errf(s, "table appears twice: expected each table once")
 		}
 		p.t = &Table{Name: name, Comments: p.pending, layout: []line{}}
+		p.chainIdx = map[string]int{}
 		p.pending = nil
 		p.tableLine = p.line
 		return nil
@@ -132,7 +134,7 @@ func (p *parser) parseChain(s string) *ParseError {
 	if perr := p.checkChainName(f[0], name); perr != nil {
 		return perr
 	}
-	if p.t.Chain(name) != nil {
+	if _, dup := p.chainIdx[name]; dup {
 		return p.errf(f[0], "chain declared twice: expected each chain once per table")
 	}
 	if len(f) < 2 {
@@ -160,6 +162,7 @@ func (p *parser) parseChain(s string) *ParseError {
 		return p.errf(f[3], "expected the end of the chain line")
 	}
 	p.t.Chains = append(p.t.Chains, c)
+	p.chainIdx[name] = len(p.t.Chains) - 1
 	p.t.layout = append(p.t.layout, line{kind: lineChain, a: len(p.t.Chains) - 1})
 	return nil
 }
@@ -312,13 +315,14 @@ func (p *parser) parseRule(s string) *ParseError {
 	if perr := p.checkChainName(toks[1].raw, name); perr != nil {
 		return perr
 	}
-	ci := slices.IndexFunc(p.t.Chains, func(c *Chain) bool { return c.Name == name })
-	if ci < 0 {
+	ci, ok := p.chainIdx[name]
+	if !ok {
 		if !slices.Contains(builtinChains[p.t.Name], name) {
 			return p.errf(name, "chain is not declared in table "+quote(p.t.Name)+": expected a :"+name+" line before its rules")
 		}
 		p.t.Chains = append(p.t.Chains, &Chain{Name: name})
 		ci = len(p.t.Chains) - 1
+		p.chainIdx[name] = ci
 	}
 	if perr := p.parseOptions(&r, toks[2:]); perr != nil {
 		return perr

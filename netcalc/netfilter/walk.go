@@ -143,6 +143,54 @@ type Walker struct {
 	Recent *Recent
 	// Now is the clock of the recent match. Default nil: the zero time.
 	Now func() time.Time
+
+	// chains indexes each walked table's chains by name, built on the
+	// table's first walk and rebuilt when its number of chains changes.
+	chains map[*Table]chainIndex
+	// texts caches each walked rule's text, so that a rule walked again
+	// is not written again.
+	texts map[*Rule]string
+}
+
+// text returns the text of rule r of chain c, from the cache when the rule
+// was walked before. A rule changed in place after a walk keeps its old
+// text in this Walker.
+func (w *Walker) text(r *Rule, chain string) string {
+	if s, ok := w.texts[r]; ok {
+		return s
+	}
+	if w.texts == nil {
+		w.texts = make(map[*Rule]string)
+	}
+	s := r.Text(chain)
+	w.texts[r] = s
+	return s
+}
+
+type chainIndex struct {
+	n      int
+	byName map[string]*Chain
+}
+
+// chain returns the chain called name in t, or nil. The index makes a jump
+// cost the same in a table of 100,000 chains as in one of ten; a Walker
+// assumes that a table whose number of chains is unchanged still holds
+// the same chains (use a new Walker after replacing chains).
+func (w *Walker) chain(t *Table, name string) *Chain {
+	if w.chains == nil {
+		w.chains = make(map[*Table]chainIndex)
+	}
+	ix, ok := w.chains[t]
+	if !ok || ix.n != len(t.Chains) {
+		ix = chainIndex{n: len(t.Chains), byName: make(map[string]*Chain, len(t.Chains))}
+		for _, c := range t.Chains {
+			if _, dup := ix.byName[c.Name]; !dup {
+				ix.byName[c.Name] = c
+			}
+		}
+		w.chains[t] = ix
+	}
+	return ix.byName[name]
 }
 
 type frame struct {
@@ -174,7 +222,7 @@ func (w *Walker) Walk(table string, hook Hook, p Packet) (Result, error) {
 	}
 	var c *Chain
 	if t != nil {
-		c = t.Chain(string(hook))
+		c = w.chain(t, string(hook))
 	}
 	policy := func(chain string) {
 		pol := "ACCEPT"
@@ -217,7 +265,7 @@ func (w *Walker) Walk(table string, hook Hook, p Packet) (Result, error) {
 		i := cur.next
 		cur.next++
 		r := &cur.c.Rules[i]
-		st := Step{Table: table, Chain: cur.c.Name, Depth: cur.depth, Rule: i, Text: r.Text(cur.c.Name), Target: r.Target.Name}
+		st := Step{Table: table, Chain: cur.c.Name, Depth: cur.depth, Rule: i, Text: w.text(r, cur.c.Name), Target: r.Target.Name}
 		werr := func(what, detail string, err error) error {
 			return &WalkError{Table: table, Chain: cur.c.Name, Rule: i, What: what, Detail: detail, Err: err}
 		}
@@ -264,7 +312,7 @@ func (w *Walker) Walk(table string, hook Hook, p Packet) (Result, error) {
 			res.Verdict = v
 			return res, nil
 		default:
-			next := t.Chain(tg.Name)
+			next := w.chain(t, tg.Name)
 			if next == nil {
 				return res, werr(tg.Name, "neither a target the walker simulates nor a chain of table "+table, ErrUnknownTarget)
 			}
