@@ -186,6 +186,9 @@ func TestParseErrors(t *testing.T) {
 		{"builtin after target", "*filter\n-A INPUT -j ACCEPT -p tcp\nCOMMIT\n", 2, "-p", "cannot follow the target"},
 		{"negated target option", "*filter\n-A INPUT -j LOG ! --log-level 4\nCOMMIT\n", 2, "!", "cannot be negated"},
 		{"bad rule counters", "*filter\n[1] -A INPUT -j ACCEPT\nCOMMIT\n", 2, "[1]", "expected counters"},
+		// Found by FuzzParse (testdata/fuzz/FuzzParse/nul-byte-in-comment):
+		// a NUL in a comment was accepted and then could not be written.
+		{"NUL byte", "*nat\n# a\x00b\nCOMMIT\n", 2, "# a\x00b", "NUL byte at column 4"},
 		{"junk after COMMIT", "*filter\nCOMMIT\nfoo\n", 3, "foo", "expected a table line"},
 	}
 	for _, tt := range tests {

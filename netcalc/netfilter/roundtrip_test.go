@@ -73,3 +73,22 @@ func TestRoundTripScript(t *testing.T) {
 		t.Fatal("no iptables text found in kube-proxy-rules.txtar")
 	}
 }
+
+// TestRoundTripLayout checks restore input that iptables-save never
+// writes: comments and blank lines inside a table, rules of two chains
+// interleaved, chain lines without counters, a built-in chain with "-",
+// long option names, quotes where none are needed and tabs in comments.
+func TestRoundTripLayout(t *testing.T) {
+	in := "# header\n\n*filter\n# chains\n:INPUT -\n:B - [1:2]\n:A -\n-A B -j A\n\n-A INPUT --source 10.0.0.0/8 -j B\n" +
+		"#\tnote\n-A B -m comment --comment \"plain\" -j RETURN\n-A A --protocol tcp --dport 22 -j ACCEPT\nCOMMIT\n# trailer\n"
+	rs, err := ParseString(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.String(); got != in {
+		t.Errorf("String() differs (-want +got):\n%s", cmp.Diff(in, got))
+	}
+	if n := len(rs.Table("filter").Chain("B").Rules); n != 2 {
+		t.Errorf("chain B has %d rules; want 2", n)
+	}
+}
