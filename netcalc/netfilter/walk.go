@@ -36,8 +36,10 @@ const (
 	ActionVerdict // verdict
 	// ActionEnd is the end of a user-defined chain: back to the caller.
 	ActionEnd // end
-	// ActionPolicy is the end of the built-in chain, or a RETURN from it:
-	// the chain's policy is the verdict.
+	// ActionPolicy is the end of the built-in chain (also reached by a
+	// RETURN in it, or by the end of a chain it went to by goto): the
+	// chain's policy is the verdict. Its Step has Rule -1 and the policy
+	// as Target.
 	ActionPolicy // policy
 )
 
