@@ -152,9 +152,10 @@ type Walker struct {
 	// texts caches each walked rule's text, so that a rule walked again
 	// is not written again.
 	texts map[*Rule]string
-	// most is the largest number of steps of a walk so far: the next
-	// walk's steps are allocated that large at once.
-	most int
+	// most is the largest number of steps of a walk so far, by table
+	// and hook: the next such walk's steps are allocated that large at
+	// once.
+	most map[string]int
 }
 
 // text returns the text of rule r of chain c, from the cache when the rule
@@ -216,8 +217,16 @@ type frame struct {
 // simulate, a lookup the Walker lacks, a bad value) or a chain loop is a
 // *WalkError.
 func (w *Walker) Walk(table string, hook Hook, p Packet) (Result, error) {
-	res := Result{Packet: p, Steps: make([]Step, 0, max(w.most, 8))}
-	defer func() { w.most = max(w.most, len(res.Steps)) }()
+	key := table + " " + string(hook)
+	res := Result{Packet: p, Steps: make([]Step, 0, max(w.most[key], 8))}
+	defer func() {
+		if len(res.Steps) > w.most[key] {
+			if w.most == nil {
+				w.most = make(map[string]int)
+			}
+			w.most[key] = len(res.Steps)
+		}
+	}()
 	if !hasHook(table, hook) {
 		return res, &WalkError{Table: table, Chain: string(hook), Rule: -1, What: table, Err: ErrNoHook,
 			Detail: "table " + table + " has no " + string(hook) + " chain"}
