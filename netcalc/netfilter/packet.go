@@ -57,11 +57,12 @@ const (
 	CTDNAT
 )
 
+// ctNames are the states in the order iptables-save prints them.
 var ctNames = []struct {
 	s    CTState
 	name string
 }{
-	{CTInvalid, "INVALID"}, {CTNew, "NEW"}, {CTEstablished, "ESTABLISHED"}, {CTRelated, "RELATED"},
+	{CTInvalid, "INVALID"}, {CTNew, "NEW"}, {CTRelated, "RELATED"}, {CTEstablished, "ESTABLISHED"},
 	{CTUntracked, "UNTRACKED"}, {CTSNAT, "SNAT"}, {CTDNAT, "DNAT"},
 }
 
@@ -83,7 +84,9 @@ func ParseCTState(s string) (CTState, bool) {
 	return st, true
 }
 
-// String returns the states as a --ctstate list, "" for the empty set.
+// String returns the states as a --ctstate list in the order iptables-save
+// prints them (INVALID, NEW, RELATED, ESTABLISHED, UNTRACKED, SNAT, DNAT),
+// "" for the empty set.
 func (s CTState) String() string {
 	var parts []string
 	for _, c := range ctNames {
