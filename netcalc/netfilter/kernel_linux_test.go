@@ -25,16 +25,24 @@ import (
 // TestKernelRoundTrip loads rule sets with iptables-restore into a network
 // namespace the test creates and deletes (internal/testlab), reads them
 // back with iptables-save (plain and -c) and checks that Parse then WriteTo
-// reproduces what iptables-save printed byte for byte, and that the parsed
+// reproduces what iptables-save (ip6tables-save for IPv6 rules) printed
+// byte for byte, and that the parsed
 // rules are those that were loaded (same chains, same rule count per
 // chain). It needs root, iproute2 and iptables; it sends no packets.
 func TestKernelRoundTrip(t *testing.T) {
-	for _, tool := range []string{"ip", "iptables-restore", "iptables-save"} {
+	for _, tool := range []string{"ip", "iptables-restore", "iptables-save", "ip6tables-restore", "ip6tables-save"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed (Debian packages iproute2, iptables)", tool)
 		}
 	}
 	lab := testlab.New(t)
+	read := func(f string) string {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
 	upstream, err := os.ReadFile(shared("kubeproxy", "upstream-overall.iptables"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +54,13 @@ func TestKernelRoundTrip(t *testing.T) {
 	tests := []struct {
 		name  string
 		rules string
+		v6    bool
 	}{
-		{"lab", string(labRules)},
+		{name: "lab", rules: string(labRules)},
 		// nfacct objects do not exist in a fresh namespace.
-		{"kube-proxy upstream", regexp.MustCompile(` -m nfacct --nfacct-name \S+`).ReplaceAllString(string(upstream), "")},
+		{name: "kube-proxy upstream", rules: regexp.MustCompile(` -m nfacct --nfacct-name \S+`).ReplaceAllString(string(upstream), "")},
+		{name: "kube-proxy cluster", rules: read(shared("kubeproxy", "cluster.golden"))},
+		{name: "kube-proxy IPv6", rules: read(shared("kubeproxy", "ipv6.golden")), v6: true},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,13 +69,17 @@ func TestKernelRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(rules to load): %v", err)
 			}
-			cmd := exec.Command("ip", "netns", "exec", ns, "iptables-restore", "-w", "5")
+			restore, save := "iptables-restore", "iptables-save"
+			if tt.v6 {
+				restore, save = "ip6tables-restore", "ip6tables-save"
+			}
+			cmd := exec.Command("ip", "netns", "exec", ns, restore, "-w", "5")
 			cmd.Stdin = strings.NewReader(tt.rules)
 			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("iptables-restore: %v\n%s", err, out)
+				t.Fatalf("%s: %v\n%s", restore, err, out)
 			}
 			for _, args := range [][]string{nil, {"-c"}} {
-				out := lab.Exec(ns, "iptables-save", args...)
+				out := lab.Exec(ns, save, args...)
 				rs, err := ParseString(out)
 				if err != nil {
 					t.Fatalf("Parse(iptables-save %v): %v\n%s", args, err, out)
