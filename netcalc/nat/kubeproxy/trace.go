@@ -2,12 +2,14 @@ package kubeproxy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 )
 
 // Packet is the first packet of a connection, the one kube-proxy's rules
@@ -94,129 +96,229 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	}{plain(r), r.ConntrackLine()})
 }
 
-// Tracer walks packets through a Ruleset. It keeps the state of the
-// "recent" match (ClientIP affinity), so successive connections stick, and
-// draws statistic matches from a seeded generator: the same seed gives the
-// same walks.
+// Tracer walks packets through a Ruleset with netcalc/netfilter's walker:
+// the rules are rendered as iptables-restore text, parsed, completed with
+// the jumps kube-proxy adds to the built-in chains, and walked; the trace's
+// steps are the walker's steps with kube-proxy's annotations (why a rule
+// masquerades, what a statistic draw or an affinity check means). It keeps
+// the state of the "recent" match (ClientIP affinity), so successive
+// connections stick, and draws statistic matches from a seeded generator:
+// the same seed gives the same walks.
 type Tracer struct {
 	rs     *Ruleset
 	seed   uint64
 	rng    *rand.Rand
-	recent map[string]map[netip.Addr]bool
+	recent netfilter.Recent
 	local  map[netip.Addr]bool
-	seps   map[string]*Rule        // KUBE-SEP chain → its DNAT rule
 	onNode map[netip.AddrPort]bool // endpoints on this node
+
+	// nat is the nat table with kube-proxy's jumps from PREROUTING,
+	// OUTPUT and POSTROUTING; filter holds the filter table's chains, to
+	// which filterRuleset adds one jump from a built-in chain.
+	nat     *netfilter.Ruleset
+	filter  *netfilter.Table
+	filters map[string]*netfilter.Ruleset // by jump rule text
+	walkers map[*netfilter.Ruleset]*netfilter.Walker
+	err     error // rendering or parsing the rules failed
+
+	// What the Ports say about chains: the balancing chains (KUBE-SVC-,
+	// KUBE-SVL-), the Local-policy ones, every chain of a Service port,
+	// the firewall chains, and each endpoint chain's endpoint.
+	balancers, localChains, serviceChains, fwChains map[string]bool
+	seps                                            map[string]netip.AddrPort
 }
+
+// natJumps are the rules kube-proxy inserts into the nat table's built-in
+// chains (iptablesJumpChains in pkg/proxy/iptables/proxier.go).
+const natJumps = `*nat
+-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING
+COMMIT
+`
 
 // NewTracer returns a Tracer over rs whose random draws come from seed.
 func NewTracer(rs *Ruleset, seed uint64) *Tracer {
 	t := &Tracer{rs: rs, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		recent: map[string]map[netip.Addr]bool{}, local: map[netip.Addr]bool{}, seps: map[string]*Rule{}}
+		local: map[netip.Addr]bool{}, onNode: map[netip.AddrPort]bool{}, filters: map[string]*netfilter.Ruleset{},
+		walkers:   map[*netfilter.Ruleset]*netfilter.Walker{},
+		balancers: map[string]bool{}, localChains: map[string]bool{}, serviceChains: map[string]bool{},
+		fwChains: map[string]bool{}, seps: map[string]netip.AddrPort{}}
 	t.local[netip.MustParseAddr("127.0.0.1")] = true
 	t.local[netip.IPv6Loopback()] = true
 	for _, a := range rs.cfg.NodeIPs {
 		t.local[a] = true
 	}
-	t.onNode = map[netip.AddrPort]bool{}
 	for _, pc := range rs.Ports {
-		for _, e := range pc.Endpoints {
-			if ap, err := netip.ParseAddrPort(e.Endpoint); err == nil && e.Local {
-				t.onNode[ap] = true
+		for _, c := range []string{pc.Cluster, pc.Local} {
+			if c != "" {
+				t.balancers[c] = true
 			}
 		}
-	}
-	for _, c := range rs.NAT.chains {
-		if strings.HasPrefix(c, PrefixEndpoint) {
-			for _, r := range rs.NAT.rules[c] {
-				if r.Target == "DNAT" {
-					t.seps[c] = r
+		for _, c := range []string{pc.Cluster, pc.Local, pc.External, pc.Firewall} {
+			if c != "" {
+				t.serviceChains[c] = true
+			}
+		}
+		if pc.Local != "" {
+			t.localChains[pc.Local] = true
+		}
+		if pc.Firewall != "" {
+			t.fwChains[pc.Firewall] = true
+		}
+		for _, e := range pc.Endpoints {
+			if ap, err := netip.ParseAddrPort(e.Endpoint); err == nil {
+				t.seps[e.Chain] = ap
+				if e.Local {
+					t.onNode[ap] = true
 				}
 			}
 		}
 	}
+	t.nat, t.filter, t.err = parseRules(rs)
 	return t
+}
+
+// parseRules renders rs as iptables-restore text and parses it back: the
+// nat table completed with kube-proxy's jumps from the built-in chains,
+// and the filter table.
+func parseRules(rs *Ruleset) (*netfilter.Ruleset, *netfilter.Table, error) {
+	var b strings.Builder
+	if _, err := rs.WriteTo(&b); err != nil {
+		return nil, nil, err
+	}
+	parsed, err := netfilter.ParseString(b.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	jumps, err := netfilter.ParseString(natJumps)
+	if err != nil {
+		return nil, nil, err
+	}
+	nat, filter := parsed.Table("nat"), parsed.Table("filter")
+	if nat == nil || filter == nil {
+		return nil, nil, errors.New("kubeproxy: the rendered rules lack the nat or the filter table")
+	}
+	nat.Chains = append(nat.Chains, jumps.Tables[0].Chains...)
+	return &netfilter.Ruleset{Tables: []*netfilter.Table{nat}}, filter, nil
+}
+
+// filterRuleset returns the filter table with jump as the only rule of its
+// built-in chain.
+func (t *Tracer) filterRuleset(jump string) (*netfilter.Ruleset, error) {
+	if rs := t.filters[jump]; rs != nil {
+		return rs, nil
+	}
+	j, err := netfilter.ParseString("*filter\n" + jump + "\nCOMMIT\n")
+	if err != nil {
+		return nil, err
+	}
+	chains := append(append([]*netfilter.Chain(nil), j.Tables[0].Chains...), t.filter.Chains...)
+	rs := &netfilter.Ruleset{Tables: []*netfilter.Table{{Name: "filter", Chains: chains}}}
+	t.filters[jump] = rs
+	return rs, nil
+}
+
+// addrType is the addrtype match's view of the node: its node IPs and
+// loopback are LOCAL.
+func (t *Tracer) addrType(a netip.Addr) netfilter.AddrType {
+	if t.local[a] {
+		return netfilter.AddrLocal
+	}
+	return netfilter.AddrUnicast
 }
 
 type walk struct {
 	t        *Tracer
 	res      *Result
 	src      netip.Addr
-	dst      netip.AddrPort
-	proto    string
-	marked   bool
 	reasons  []string
 	sawLocal bool // went through a KUBE-SVL chain
 }
 
 func (w *walk) step(s Step) { w.res.Steps = append(w.res.Steps, s) }
 
-func (w *walk) matches(r *Rule) bool {
-	if r.markCheck || r.Target == "" {
-		return false
+// annotation returns kube-proxy's own rule behind step s of the walker, or
+// nil for the jumps from the built-in chains, which Render does not write.
+// The parsed chains hold Render's rules in Render's order.
+func (w *walk) annotation(s netfilter.Step) *Rule {
+	tb := w.t.rs.NAT
+	if s.Table == "filter" {
+		tb = w.t.rs.Filter
 	}
-	if r.proto != "" && r.proto != w.proto {
-		return false
+	if rules := tb.rules[s.Chain]; s.Rule >= 0 && s.Rule < len(rules) {
+		return rules[s.Rule]
 	}
-	if r.src.IsValid() && r.src.Contains(w.src) == r.srcNeg {
-		return false
-	}
-	if r.dst.IsValid() && r.dst.Contains(w.dst.Addr()) == r.dstNeg {
-		return false
-	}
-	if r.srcLocal && !w.t.local[w.src] {
-		return false
-	}
-	if r.dstLocal && !w.t.local[w.dst.Addr()] {
-		return false
-	}
-	if r.dport != 0 && r.dport != int(w.dst.Port()) {
-		return false
-	}
-	if r.recentCheck && !w.t.recent[r.recentName][w.src] {
-		return false
-	}
-	return true
+	return nil
 }
 
-// run walks chain c of table tb; it reports whether a terminal target
-// (DNAT, REJECT, DROP, ACCEPT) ended the walk.
-func (w *walk) run(tb *Table, c string, depth int) bool {
-	w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "enter"})
-	if (strings.HasPrefix(c, PrefixService) || strings.HasPrefix(c, PrefixLocal)) && w.res.Chain == "" {
-		w.res.Chain = c
-		w.res.Choices = w.t.choices(tb, c)
+// run walks table at hook with the netfilter walker and adds its steps to
+// the trace (see steps); it returns the walker's result.
+func (w *walk) run(rs *netfilter.Ruleset, table string, hook netfilter.Hook, p netfilter.Packet) (netfilter.Result, error) {
+	nw := w.t.walkers[rs]
+	if nw == nil {
+		nw = &netfilter.Walker{Rules: rs, AddrType: w.t.addrType, Random: w.t.rng.Float64, Recent: &w.t.recent}
+		w.t.walkers[rs] = nw
 	}
-	if strings.HasPrefix(c, PrefixLocal) {
-		w.sawLocal = true
-	}
-	skipped := 0
-	flush := func() {
-		if skipped > 0 {
-			w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "skip", Note: fmt.Sprintf("%d rule(s) did not match", skipped)})
-			skipped = 0
+	res, err := nw.Walk(table, hook, p)
+	w.steps(res.Steps)
+	return res, err
+}
+
+// steps turns the walker's steps into the trace's: a matched rule becomes
+// "match" (then "enter" for the chain it jumps to), a statistic rule whose
+// draw failed "not-taken", the comment-only rule of a firewall chain
+// "fall-through", and the rules that did not match a "skip" count per
+// chain. The jump into KUBE-MARK-MASQ is shown as the match that marks the
+// packet, with the reason, not as a chain of its own; KUBE-POSTROUTING
+// shows only the rules that matched; chain ends and policies are not shown.
+func (w *walk) steps(steps []netfilter.Step) {
+	skipped := map[int]int{} // by depth
+	flush := func(s netfilter.Step) {
+		if n := skipped[s.Depth]; n > 0 {
+			w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "skip", Note: fmt.Sprintf("%d rule(s) did not match", n)})
+			skipped[s.Depth] = 0
 		}
 	}
-	for _, r := range tb.rules[c] {
-		if r.Target == "" && strings.HasPrefix(c, PrefixFirewall) {
-			flush()
-			w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "fall-through", Rule: r.Text,
+	hide := -1 // steps deeper than this are inside KUBE-MARK-MASQ
+	for _, s := range steps {
+		if hide >= 0 {
+			if s.Depth > hide {
+				continue
+			}
+			hide = -1
+		}
+		switch {
+		case s.Action == netfilter.ActionPolicy && s.Rule < 0:
+			continue
+		case s.Action == netfilter.ActionEnd:
+			flush(s)
+			continue
+		}
+		r := w.annotation(s)
+		if !s.Matched || (s.Action == netfilter.ActionContinue && !w.t.fwChains[s.Chain]) {
+			switch {
+			case s.Chain == ChainPostrouting:
+			case s.Miss == "statistic" && r != nil:
+				flush(s)
+				w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "not-taken", Rule: s.Text,
+					Note: fmt.Sprintf("statistic: probability %.4g, not drawn", r.probability)})
+			default:
+				skipped[s.Depth]++
+			}
+			continue
+		}
+		flush(s)
+		if s.Action == netfilter.ActionContinue {
+			w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "fall-through", Rule: s.Text,
 				Note: "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"})
 			continue
 		}
-		if !w.matches(r) {
-			skipped++
-			continue
-		}
-		flush()
-		if r.probability > 0 {
-			if w.t.rng.Float64() >= r.probability {
-				w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "not-taken", Rule: r.Text,
-					Note: fmt.Sprintf("statistic: probability %.4g, not drawn", r.probability)})
-				continue
-			}
-		}
 		note := ""
 		switch {
+		case r == nil:
+		case s.Chain == ChainPostrouting && s.Action == netfilter.ActionReturn:
+			note = "not marked: no SNAT"
 		case r.probability > 0:
 			note = fmt.Sprintf("statistic: probability %.4g, drawn", r.probability)
 		case r.recentCheck:
@@ -225,37 +327,31 @@ func (w *walk) run(tb *Table, c string, depth int) bool {
 		case r.note != "":
 			note = r.note
 		}
-		w.step(Step{Table: tb.Name, Chain: c, Depth: depth, Action: "match", Rule: r.Text, Note: note})
-		if w.res.Service == "" && r.comment != "" && (r.Target == "REJECT" || r.Target == "DROP" || isServiceChain(r.Target)) {
+		w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "match", Rule: s.Text, Note: note})
+		if r != nil && w.res.Service == "" && r.comment != "" && (s.Target == "REJECT" || s.Target == "DROP" || w.t.serviceChains[s.Target]) {
 			w.res.Service, _, _ = strings.Cut(r.comment, " ")
 		}
-		switch r.Target {
-		case ChainMarkMasq:
-			w.marked = true
-			w.reasons = append(w.reasons, w.reason(r.masqReason))
-		case "DNAT":
-			if r.recentName != "" {
-				m := w.t.recent[r.recentName]
-				if m == nil {
-					m = map[netip.Addr]bool{}
-					w.t.recent[r.recentName] = m
-				}
-				m[w.src] = true
+		switch {
+		case s.Target == ChainMarkMasq && s.Action == netfilter.ActionJump:
+			if r != nil {
+				w.reasons = append(w.reasons, w.reason(r.masqReason))
 			}
-			w.res.Verdict = "DNAT"
-			w.res.Endpoint = r.toDestination
-			return true
-		case "REJECT", "DROP", "ACCEPT":
-			w.res.Verdict = r.Target
-			return true
-		default:
-			if tb.declared[r.Target] && w.run(tb, r.Target, depth+1) {
-				return true
+			hide = s.Depth
+		case s.Action == netfilter.ActionJump || s.Action == netfilter.ActionGoto:
+			depth := s.Depth
+			if s.Action == netfilter.ActionJump {
+				depth++
+			}
+			w.step(Step{Table: s.Table, Chain: s.Target, Depth: depth, Action: "enter"})
+			if w.t.balancers[s.Target] && w.res.Chain == "" {
+				w.res.Chain = s.Target
+				w.res.Choices = w.t.choices(w.t.rs.NAT, s.Target)
+			}
+			if w.t.localChains[s.Target] {
+				w.sawLocal = true
 			}
 		}
 	}
-	flush()
-	return false
 }
 
 func (w *walk) reason(kind string) string {
@@ -289,8 +385,8 @@ func (t *Tracer) choices(tb *Table, c string) []Choice {
 			ps = probText(r)
 		}
 		ch := Choice{Chain: r.Target, Share: remaining * p, RuleProbability: ps}
-		if d := t.seps[r.Target]; d != nil {
-			ch.Endpoint = d.toDestination.String()
+		if ep, ok := t.seps[r.Target]; ok {
+			ch.Endpoint = ep.String()
 		}
 		remaining *= 1 - p
 		out = append(out, ch)
@@ -313,9 +409,10 @@ func probText(r *Rule) string {
 
 // Trace walks p through the rules: nat PREROUTING (or OUTPUT for a packet
 // the node sends) → KUBE-SERVICES and the chains it jumps to, then the
-// filter chains kube-proxy fills, then nat POSTROUTING → KUBE-POSTROUTING.
-// Statistic matches draw from the Tracer's generator; affinity state is
-// remembered for later calls.
+// filter chains kube-proxy fills, each entered from the built-in chain
+// whose jump brings the packet there (filterJump), then nat POSTROUTING →
+// KUBE-POSTROUTING. Statistic matches draw from the Tracer's generator;
+// affinity state is remembered for later calls.
 func (t *Tracer) Trace(p Packet) Result {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
@@ -324,25 +421,48 @@ func (t *Tracer) Trace(p Packet) Result {
 		p.Proto = TCP
 	}
 	res := Result{Packet: p, Hook: "PREROUTING", Verdict: "NONE"}
-	w := &walk{t: t, res: &res, src: p.Src.Addr(), dst: p.Dst, proto: p.Proto.lower()}
+	w := &walk{t: t, res: &res, src: p.Src.Addr()}
 	if t.local[w.src] {
 		res.Hook = "OUTPUT"
 	}
-	nat, filter := t.rs.NAT, t.rs.Filter
-	w.step(Step{Table: "nat", Chain: res.Hook, Action: "match",
-		Rule: "-A " + res.Hook + ` -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`})
-	w.run(nat, ChainServices, 1)
-	if res.Verdict == "DNAT" {
-		w.dst = res.Endpoint
+	fail := func(err error) Result {
+		res.Reasons = append(res.Reasons, "cannot walk the rules: "+err.Error())
+		return res
+	}
+	if t.err != nil {
+		return fail(t.err)
+	}
+	proto, _ := netfilter.ProtoNumber(p.Proto.lower())
+	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: proto, SrcPort: p.Src.Port(),
+		DstPort: p.Dst.Port(), State: netfilter.CTNew}
+	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)
+	if err != nil {
+		return fail(err)
+	}
+	pkt.Mark = nr.Packet.Mark
+	if !nr.Verdict.Policy && nr.Verdict.Kind == netfilter.VerdictDNAT {
+		to := nr.Verdict.To
+		res.Verdict = "DNAT"
+		res.Endpoint = netip.AddrPortFrom(to.MinAddr, to.MinPort)
+		pkt.Dst, pkt.DstPort = to.MinAddr, to.MinPort
+		pkt.State |= netfilter.CTDNAT
 	}
 	for _, c := range []string{ChainServices, ChainExternalServices, ChainNodePorts, ChainProxyFirewall} {
 		if res.Verdict != "NONE" && res.Verdict != "DNAT" {
 			break
 		}
 		before := len(res.Steps)
-		hook, jump := filterJump(c, t.local[w.src], t.local[w.dst.Addr()])
-		w.step(Step{Table: "filter", Chain: hook, Action: "match", Rule: jump})
-		if w.run(filter, c, 1) {
+		hook, jump := filterJump(c, t.local[w.src], t.local[pkt.Dst])
+		frs, err := t.filterRuleset(jump)
+		if err != nil {
+			return fail(err)
+		}
+		fr, err := w.run(frs, "filter", netfilter.Hook(hook), pkt)
+		if err != nil {
+			return fail(err)
+		}
+		if !fr.Verdict.Policy {
+			res.Verdict = fr.Verdict.Kind.String()
 			break
 		}
 		// Keep the filter walk short: drop chains that matched nothing.
@@ -356,14 +476,12 @@ func (t *Tracer) Trace(p Packet) Result {
 		}
 		return res
 	}
-	// POSTROUTING.
-	w.step(Step{Table: "nat", Chain: "POSTROUTING", Action: "match",
-		Rule: `-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING`})
-	w.step(Step{Table: "nat", Chain: ChainPostrouting, Depth: 1, Action: "enter"})
-	pr := nat.rules[ChainPostrouting]
-	res.Masquerade = w.marked
-	if !w.marked {
-		w.step(Step{Table: "nat", Chain: ChainPostrouting, Depth: 1, Action: "match", Rule: pr[0].Text, Note: "not marked: no SNAT"})
+	pr, err := w.run(t.nat, "nat", netfilter.Postrouting, pkt)
+	if err != nil {
+		return fail(err)
+	}
+	res.Masquerade = !pr.Verdict.Policy && pr.Verdict.Kind == netfilter.VerdictMasquerade
+	if !res.Masquerade {
 		cfg := t.rs.cfg
 		switch {
 		case w.sawLocal:
@@ -374,9 +492,6 @@ func (t *Tracer) Trace(p Packet) Result {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", w.src))
 		}
 	} else {
-		for _, r := range pr[1:] {
-			w.step(Step{Table: "nat", Chain: ChainPostrouting, Depth: 1, Action: "match", Rule: r.Text})
-		}
 		res.Reasons = w.reasons
 		res.SNAT = t.masqueradeSource(p.Src, res.Endpoint)
 		if !firstOfFamily(t.rs.cfg.NodeIPs, t.rs.cfg.IPv6).IsValid() && !res.SNAT.Addr().IsValid() {
@@ -451,13 +566,4 @@ func (t *Tracer) masqueradeSource(src, ep netip.AddrPort) netip.AddrPort {
 		port = uint16(1024 + t.rng.IntN(65536-1024))
 	}
 	return netip.AddrPortFrom(a, port)
-}
-
-func isServiceChain(c string) bool {
-	for _, p := range []string{PrefixService, PrefixLocal, PrefixExternal, PrefixFirewall} {
-		if strings.HasPrefix(c, p) {
-			return true
-		}
-	}
-	return false
 }
