@@ -15,7 +15,7 @@ import (
 type ClusterDNSServeOptions struct {
 	// Listener, if set, also serves DNS over TCP on it. Default none.
 	Listener net.Listener
-	// OnQuery, if set, is called after each reply is written with the
+	// OnQuery, if set, is called for each query just before its reply is written with the
 	// client's address, the transport ("udp" or "tcp") and the answer.
 	// It may be called from several goroutines at once.
 	OnQuery func(from netip.AddrPort, transport string, a *ClusterDNSAnswer)
@@ -87,9 +87,9 @@ func (c *ClusterDNS) serveDNS(w dns.ResponseWriter, r *dns.Msg, onQuery func(net
 	} else {
 		m.Truncate(size)
 	}
-	_ = w.WriteMsg(m)
 	if onQuery != nil {
 		from, _ := netip.ParseAddrPort(w.RemoteAddr().String())
 		onQuery(from, transport, a)
 	}
+	_ = w.WriteMsg(m)
 }
