@@ -74,6 +74,9 @@ func TestK8sResolvConfCLIExplainJSON(t *testing.T) {
 			t.Errorf("--explain output lacks %q (exit %d):\n%s", want, code, out)
 		}
 	}
+	if strings.Contains(out, "%!") {
+		t.Errorf("--explain output has a formatting error:\n%s", out)
+	}
 	out, _, code = runCLI(t, "", "k8s", "resolv-conf", "--namespace", "shop", "--cluster-dns", "10.96.0.10", "-o", "json")
 	var j map[string]any
 	if err := json.Unmarshal([]byte(out), &j); err != nil || code != 0 {

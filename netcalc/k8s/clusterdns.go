@@ -121,7 +121,7 @@ type ClusterDNSAnswer struct {
 	Authority     []resolve.Answer `json:"authority"`
 	Additional    []resolve.Answer `json:"additional"`
 	// Why is the rule that decided the answer, one sentence each.
-	Why []string `json:"why"`
+	Why []string `json:"why,omitempty"`
 }
 
 // NoData reports whether the answer is NODATA: NOERROR without records.

@@ -325,10 +325,9 @@ func PodResolvConf(in PodResolvConfInput) (*PodResolvConfResult, error) {
 		}
 		if in.ClusterDomain != "" {
 			cluster := []string{in.Namespace + ".svc." + in.ClusterDomain, "svc." + in.ClusterDomain, in.ClusterDomain}
-			for i, s := range cluster {
-				why := [...]string{"namespace %q + \".svc.\" + --cluster-domain", "\"svc.\" + --cluster-domain", "--cluster-domain"}[i]
-				step("search", s, "add", why, in.Namespace)
-			}
+			step("search", cluster[0], "add", "namespace %q + \".svc.\" + --cluster-domain", in.Namespace)
+			step("search", cluster[1], "add", "\"svc.\" + --cluster-domain")
+			step("search", cluster[2], "add", "--cluster-domain")
 			all := append(cluster, node.searches...)
 			searches = omitDuplicates(all)
 			for _, s := range node.searches {
