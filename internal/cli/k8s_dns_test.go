@@ -1,12 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
 // Until the lead wires "netcalc k8s" (a parent with resolv-conf, dns and the
@@ -128,5 +136,42 @@ func TestK8sDNSCLI(t *testing.T) {
 	_, errOut, code = runCLI(t, "", "k8s", "dns", "x.cluster.local")
 	if code != 2 || !strings.Contains(errOut, "services") {
 		t.Errorf("no --services: exit %d, %q", code, errOut)
+	}
+}
+
+// TestK8sDNSServeCLI runs "k8s dns serve" on 127.0.0.1:0, asks it with
+// netcalc's resolver (explicit configuration, never the machine's), and
+// stops it by cancelling the context, as an interrupt does.
+func TestK8sDNSServeCLI(t *testing.T) {
+	pr, pw := io.Pipe()
+	var out bytes.Buffer
+	env := NewEnv(strings.NewReader(""), &out, pw, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, env, []string{"k8s", "dns", "serve", "--services", k8sTestdata + "cluster.yaml", "--listen", "127.0.0.1:0"})
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no ready line: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	m := regexp.MustCompile(`on (127\.0\.0\.1:\d+) \(udp, tcp\)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("ready line %q names no address", line)
+	}
+	cfg := resolve.Config{Servers: []netip.AddrPort{netip.MustParseAddrPort(m[1])}, Search: []string{"shop.svc.cluster.local", "svc.cluster.local", "cluster.local"}, Ndots: 5, Timeout: 2 * time.Second, Attempts: 1}
+	r := &resolve.Resolver{Config: cfg, Order: []resolve.Source{resolve.DNS}}
+	res, err := r.Lookup(context.Background(), "db", resolve.TypeA)
+	if err != nil || len(res.Addrs()) != 2 {
+		t.Errorf("Lookup(db) = %v, %v; want the two ready endpoints", res.Addrs(), err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit %d; want 0 after the interrupt", code)
+	}
+	if want := "udp\t127.0.0.1:"; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "db.shop.svc.cluster.local.\tA\tNOERROR\t2 answers") {
+		t.Errorf("serve printed %q; want one line per query", out.String())
 	}
 }
