@@ -497,7 +497,7 @@ func k8sDNSServeRun(ctx context.Context, env *Env, opts *k8sDNSOptions) error {
 			if a.NoData() {
 				status = "NODATA"
 			}
-			fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\t%s\t%d answers\n", tr, from, a.Name, a.Type, status, len(a.Answer))
+			fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", tr, from, a.Name, a.Type, status, countOf(len(a.Answer), "answer"))
 		}
 		_ = env.Out.Flush()
 	}
