@@ -515,3 +515,61 @@ func k8sNetErr(err error) error {
 	}
 	return err
 }
+
+// addK8sPodDNSFlags adds the pod's and the kubelet's flags of
+// "k8s resolv-conf" (without --explain) to another command, for
+// "netcalc resolve --pod FILE NAME": see k8sPodResolveConfig.
+func addK8sPodDNSFlags(cmd *cobra.Command, opts *k8sResolvConfOptions) {
+	f := cmd.Flags()
+	f.StringVar(&opts.Pod, "pod", "", "resolve as this pod would: a Pod manifest `FILE` (its resolv.conf as kubelet forms it; see netcalc k8s resolv-conf)")
+	f.StringVar(&opts.Namespace, "namespace", "default", "with the pod flags: the pod's namespace")
+	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "with the pod flags: the pod's dnsPolicy")
+	f.BoolVar(&opts.HostNetwork, "host-network", false, "with the pod flags: the pod uses the host's network")
+	f.StringVar(&opts.DNSConfig, "dns-config", "", "with the pod flags: the pod's dnsConfig `FILE`")
+	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "with the pod flags: kubelet --cluster-dns `IP`, repeatable")
+	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "with the pod flags: kubelet --cluster-domain")
+	f.StringVar(&opts.HostResolvConf, "host-resolv-conf", "", "with the pod flags: the node's resolv.conf `FILE` kubelet reads")
+	for _, fl := range []string{"namespace", "dns-policy", "host-network", "dns-config"} {
+		cmd.MarkFlagsMutuallyExclusive("pod", fl)
+	}
+	opts.changed = f.Changed
+}
+
+// k8sPodDNSFlagsSet reports whether any pod flag of addK8sPodDNSFlags was
+// given: then the pod's resolv.conf replaces the host's.
+func k8sPodDNSFlagsSet(cmd *cobra.Command) bool {
+	for _, fl := range []string{"pod", "namespace", "dns-policy", "host-network", "dns-config", "cluster-dns", "cluster-domain", "host-resolv-conf"} {
+		if cmd.Flags().Changed(fl) {
+			return true
+		}
+	}
+	return false
+}
+
+// k8sPodResolveConfig is the resolver configuration of the pod the flags
+// describe: kubelet's resolv.conf for it (its events as warnings on
+// standard error) read with glibc's rules, as the pod's C library reads it.
+// The file's nameservers are cluster addresses; "netcalc resolve" points
+// the queries elsewhere with --server (for instance at "netcalc k8s dns
+// serve").
+func k8sPodResolveConfig(env *Env, opts *k8sResolvConfOptions, confEnv resolve.ConfEnv) (resolve.Config, error) {
+	in, err := k8sResolvConfInput(env, opts)
+	if err != nil {
+		return resolve.Config{}, err
+	}
+	r, err := k8s.PodResolvConf(in)
+	if err != nil {
+		var pe *k8s.PodResolvConfError
+		if errors.As(err, &pe) {
+			return resolve.Config{}, BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
+		}
+		return resolve.Config{}, err
+	}
+	for _, e := range r.Events {
+		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
+	}
+	// The container has no LOCALDOMAIN or RES_OPTIONS of the host, and its
+	// hostname is the pod's.
+	confEnv.Getenv, confEnv.Hostname = nil, ""
+	return resolve.ParseResolvConf(strings.NewReader(r.File()), "kubelet's resolv.conf for the pod", confEnv)
+}

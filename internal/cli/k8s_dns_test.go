@@ -175,3 +175,33 @@ func TestK8sDNSServeCLI(t *testing.T) {
 		t.Errorf("serve printed %q; want one line per query", out.String())
 	}
 }
+
+// TestK8sPodResolveConfig is the helper "netcalc resolve --pod" uses: the
+// pod's resolv.conf read with glibc's rules.
+func TestK8sPodResolveConfig(t *testing.T) {
+	opts := &k8sResolvConfOptions{}
+	cmd := &cobra.Command{Use: "resolve", RunE: func(*cobra.Command, []string) error { return nil }}
+	addK8sPodDNSFlags(cmd, opts)
+	if err := cmd.ParseFlags([]string{"--pod", k8sTestdata + "pod.yaml", "--cluster-dns", "10.96.0.10", "--host-resolv-conf", k8sTestdata + "node-resolv.conf"}); err != nil {
+		t.Fatal(err)
+	}
+	if !k8sPodDNSFlagsSet(cmd) {
+		t.Fatal("k8sPodDNSFlagsSet = false after --pod")
+	}
+	var errb bytes.Buffer
+	env := NewEnv(strings.NewReader(""), &bytes.Buffer{}, &errb, nil)
+	cfg, err := k8sPodResolveConfig(env, opts, resolve.ConfEnv{Hostname: "host.corp.example", Getenv: func(string) string { return "other.example" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example", "my.domain"}
+	if strings.Join(cfg.Search, " ") != strings.Join(want, " ") || cfg.Ndots != 2 {
+		t.Errorf("search %q ndots %d; want %q and 2 (the pod's dnsConfig)", cfg.Search, cfg.Ndots, want)
+	}
+	if len(cfg.Servers) != 2 || cfg.Servers[0] != netip.MustParseAddrPort("10.96.0.10:53") || cfg.Servers[1] != netip.MustParseAddrPort("10.0.0.11:53") {
+		t.Errorf("servers %v; want 10.96.0.10:53 10.0.0.11:53", cfg.Servers)
+	}
+	if errb.Len() != 0 {
+		t.Errorf("stderr %q; want nothing", errb.String())
+	}
+}
