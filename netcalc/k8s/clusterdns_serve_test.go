@@ -103,3 +103,40 @@ func TestClusterDNSServe(t *testing.T) {
 		t.Errorf("reverse lookup: %v, %v; want db-0.db.shop.svc.cluster.local.", err, res.Answers)
 	}
 }
+
+// TestClusterDNSServeTruncated: a headless Service with 100 ready
+// endpoints does not fit a UDP reply; the server sets TC and netcalc's
+// resolver asks again over TCP, getting all 100.
+func TestClusterDNSServeTruncated(t *testing.T) {
+	svc := ClusterDNSService{Namespace: "shop", Name: "big", Type: "ClusterIP"}
+	for i := 0; i < 100; i++ {
+		svc.Endpoints = append(svc.Endpoints, ClusterDNSEndpoint{Addresses: []netip.Addr{netip.AddrFrom4([4]byte{10, 244, 1, byte(i + 1)})}, Ready: true})
+	}
+	c := &ClusterDNS{Services: []ClusterDNSService{svc}}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Serve(ctx, pc, ClusterDNSServeOptions{Listener: ln}) }()
+	defer func() { cancel(); <-done }()
+	r := &resolve.Resolver{Config: resolve.Config{Servers: []netip.AddrPort{netip.MustParseAddrPort(pc.LocalAddr().String())}, Timeout: 2 * time.Second, Attempts: 1},
+		Order: []resolve.Source{resolve.DNS}}
+	res, err := r.Lookup(context.Background(), "big.shop.svc.cluster.local.", resolve.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Addrs()) != 100 || res.Transport != resolve.TCP {
+		t.Errorf("%d addresses over %s; want 100 over tcp", len(res.Addrs()), res.Transport)
+	}
+	if len(res.Queries) < 2 || !res.Queries[0].Truncated {
+		t.Errorf("queries %+v; want a truncated UDP reply first", res.Queries)
+	}
+}
