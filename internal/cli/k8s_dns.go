@@ -362,6 +362,9 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 		return nil, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
 	}
 	c.Zone, c.TTL, c.Pods = opts.ClusterDomain, opts.TTL, mode
+	for _, n := range c.Notes {
+		env.Errorf("note: %s", n)
+	}
 	return c, nil
 }
 

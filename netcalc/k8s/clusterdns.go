@@ -105,6 +105,9 @@ type ClusterDNS struct {
 	Namespaces []string            `json:"namespaces,omitempty"`
 	Services   []ClusterDNSService `json:"services"`
 	PodList    []ClusterDNSPod     `json:"pod_list,omitempty"`
+	// Notes are what ClusterDNSParse could not take from the file, one
+	// sentence each.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ClusterDNSAnswer is the server's reply to one question, as a stub

@@ -30,7 +30,7 @@ func ClusterDNSParse(data []byte, file string) (*ClusterDNS, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &ClusterDNS{PodList: extra.pods}
+	c := &ClusterDNS{PodList: extra.pods, Notes: extra.notes}
 	for _, s := range cfg.Services {
 		c.Services = append(c.Services, clusterDNSFromKubeProxy(&s, extra.pods))
 	}
@@ -112,12 +112,17 @@ type clusterDNSObject struct {
 			IP string `json:"ip"`
 		} `json:"podIPs"`
 	} `json:"status"`
-	Items []clusterDNSObject `json:"items"`
+	Items     []clusterDNSObject `json:"items"`
+	Endpoints []struct {
+		Addresses []string `json:"addresses"`
+		Hostname  string   `json:"hostname"`
+	} `json:"endpoints"`
 }
 
 type clusterDNSExtra struct {
 	pods          []ClusterDNSPod
 	externalNames []ClusterDNSService
+	notes         []string
 }
 
 // clusterDNSExtras reads the Pods and ExternalName Services of the file.
@@ -155,6 +160,12 @@ func clusterDNSExtras(data []byte, file string) (*clusterDNSExtra, error) {
 				}
 			}
 			x.pods = append(x.pods, p)
+		case "EndpointSlice":
+			for _, e := range o.Endpoints {
+				if e.Hostname != "" {
+					x.notes = append(x.notes, fmt.Sprintf("EndpointSlice %s/%s: endpoint hostname %q is not read (kube-proxy's manifest parser drops it); the endpoint is named by its address unless a Pod in the file has spec.hostname %[3]q and spec.subdomain naming the Service", ns, o.Metadata.Name, e.Hostname))
+				}
+			}
 		case "Service":
 			if o.Spec.Type != "ExternalName" {
 				return nil

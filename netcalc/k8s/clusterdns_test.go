@@ -283,3 +283,36 @@ func TestClusterDNSParse(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterDNSParseHostnameNote: an EndpointSlice hostname, which
+// kube-proxy's parser drops, is named in a note instead of vanishing.
+func TestClusterDNSParseHostnameNote(t *testing.T) {
+	data := []byte(`apiVersion: v1
+kind: Service
+metadata: {name: hdls, namespace: shop}
+spec:
+  clusterIP: None
+  ports: [{name: web, port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: hdls-1
+  namespace: shop
+  labels: {kubernetes.io/service-name: hdls}
+addressType: IPv4
+endpoints:
+- addresses: [10.244.1.5]
+  hostname: web-0
+`)
+	c, err := ClusterDNSParse(data, "gap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], `endpoint hostname "web-0" is not read`) {
+		t.Errorf("notes %q; want one about web-0", c.Notes)
+	}
+	if a := c.Answer("10-244-1-5.hdls.shop.svc.cluster.local.", resolve.TypeA); len(a.Answer) != 1 {
+		t.Errorf("the endpoint by its dashed address: %s %v", a.Rcode, a.Answer)
+	}
+}
