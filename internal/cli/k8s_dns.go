@@ -549,30 +549,43 @@ func k8sPodDNSFlagsSet(cmd *cobra.Command) bool {
 	return false
 }
 
-// k8sPodResolveConfig is the resolver configuration of the pod the flags
-// describe: kubelet's resolv.conf for it (its events as warnings on
-// standard error) read with glibc's rules, as the pod's C library reads it.
-// The file's nameservers are cluster addresses; "netcalc resolve" points
-// the queries elsewhere with --server (for instance at "netcalc k8s dns
-// serve").
-func k8sPodResolveConfig(env *Env, opts *k8sResolvConfOptions, confEnv resolve.ConfEnv) (resolve.Config, error) {
+// k8sPodResolvConfFile is the resolv.conf kubelet writes for the pod the
+// flags describe; its events go to standard error as warnings.
+func k8sPodResolvConfFile(env *Env, opts *k8sResolvConfOptions) (string, error) {
 	in, err := k8sResolvConfInput(env, opts)
 	if err != nil {
-		return resolve.Config{}, err
+		return "", err
 	}
 	r, err := k8s.PodResolvConf(in)
 	if err != nil {
 		var pe *k8s.PodResolvConfError
 		if errors.As(err, &pe) {
-			return resolve.Config{}, BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
+			return "", BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
 		}
-		return resolve.Config{}, err
+		return "", err
 	}
 	for _, e := range r.Events {
 		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
 	}
+	return r.File(), nil
+}
+
+// k8sPodResolvConfName names the pod's file in resolver warnings.
+const k8sPodResolvConfName = "kubelet's resolv.conf for the pod"
+
+// k8sPodResolveConfig is the resolver configuration of the pod the flags
+// describe: kubelet's resolv.conf for it read with glibc's rules, as the
+// pod's C library reads it (for musl, read k8sPodResolvConfFile with
+// resolve.ParseMuslResolvConf). The file's nameservers are cluster
+// addresses; "netcalc resolve" points the queries elsewhere with --server
+// (for instance at "netcalc k8s dns serve").
+func k8sPodResolveConfig(env *Env, opts *k8sResolvConfOptions, confEnv resolve.ConfEnv) (resolve.Config, error) {
+	text, err := k8sPodResolvConfFile(env, opts)
+	if err != nil {
+		return resolve.Config{}, err
+	}
 	// The container has no LOCALDOMAIN or RES_OPTIONS of the host, and its
 	// hostname is the pod's.
 	confEnv.Getenv, confEnv.Hostname = nil, ""
-	return resolve.ParseResolvConf(strings.NewReader(r.File()), "kubelet's resolv.conf for the pod", confEnv)
+	return resolve.ParseResolvConf(strings.NewReader(text), k8sPodResolvConfName, confEnv)
 }
