@@ -257,7 +257,7 @@ func addK8sDNSFlags(cmd *cobra.Command, opts *k8sDNSOptions) {
 	f := cmd.Flags()
 	f.StringVar(&opts.Services, "services", "", "the cluster's Services, EndpointSlices and Pods, a YAML `FILE` as kube-proxy reads it (- for standard input)")
 	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS zone")
-	f.Uint32Var(&opts.TTL, "ttl", 30, "TTL of every record, 0-3600 (kubeadm's Corefile: 30)")
+	f.Uint32Var(&opts.TTL, "ttl", 30, "TTL of every record, 1-3600 (kubeadm's Corefile: 30)")
 	f.StringVar(&opts.Pods, "pods", "insecure", "pod records a-b-c-d.NS.pod.ZONE: insecure (kubeadm), verified (only Pods in the file) or disabled")
 	_ = cmd.MarkFlagRequired("services")
 }
@@ -340,8 +340,8 @@ client, the name, the type and the rcode), in JSON with -o json.`,
 
 // k8sLoadClusterDNS reads --services and applies the flags.
 func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
-	if opts.TTL > 3600 {
-		return nil, Usagef("--ttl: %d is out of range: want 0-3600 (CoreDNS's limit)", opts.TTL)
+	if opts.TTL < 1 || opts.TTL > 3600 {
+		return nil, Usagef("--ttl: %d is out of range: want 1-3600 (CoreDNS allows 0-3600; netcalc's zero TTL means its default, 30)", opts.TTL)
 	}
 	mode := k8s.ClusterDNSPodMode(strings.ToLower(opts.Pods))
 	switch mode {

@@ -149,6 +149,14 @@ func TestK8sDNSCLI(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, `"BOGUS" is not a DNS record type`) {
 		t.Errorf("bad type: exit %d, %q", code, errOut)
 	}
+	out, errOut, code = runCLI(t, "", "k8s", "dns", "--services", svc, "--ttl", "5", "api.shop.svc.cluster.local")
+	if code != 0 || !strings.Contains(out, "\tA\t5\t10.96.0.20") {
+		t.Errorf("--ttl 5: exit %d %q", code, out)
+	}
+	_, errOut, code = runCLI(t, "", "k8s", "dns", "--services", svc, "--ttl", "0", "api.shop.svc.cluster.local")
+	if code != 2 || !strings.Contains(errOut, "--ttl: 0 is out of range: want 1-3600") {
+		t.Errorf("--ttl 0: exit %d %q; want exit 2, not a silent 30", code, errOut)
+	}
 	_, errOut, code = runCLI(t, "", "k8s", "dns", "x.cluster.local")
 	if code != 2 || !strings.Contains(errOut, "services") {
 		t.Errorf("no --services: exit %d, %q", code, errOut)

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -22,7 +23,7 @@ type PodResolvConfPod struct {
 
 // ErrPodManifest is the sentinel of the errors PodResolvConfParsePod and
 // PodResolvConfParseDNSConfig return; test with errors.Is.
-var ErrPodManifest = fmt.Errorf("k8s: bad pod manifest")
+var ErrPodManifest = errors.New("k8s: bad pod manifest")
 
 // PodManifestError is a manifest that cannot be read, with the file it is
 // in and what was expected.
