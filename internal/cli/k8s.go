@@ -44,7 +44,7 @@ type k8sPlanOptions struct {
 func newK8sCmd(env *Env, planF func(*k8sPlanOptions) error, checkF func(*k8sCheckOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "k8s",
-		Short: "Size and validate a Kubernetes cluster's pod, service and node networks",
+		Short: "Kubernetes addressing: size and check a cluster's networks, a pod's resolv.conf, cluster DNS answers",
 		Long: `Plan or check the address ranges of a Kubernetes cluster against the rules of
 kube-apiserver, kube-controller-manager and kubeadm, the defaults of the
 distributions (kind, k3s, RKE2, MicroK8s), the CNIs' IPAM (Calico, Cilium)
@@ -55,7 +55,12 @@ Kubernetes versions where it holds.
   check   ranges from a kubeadm ClusterConfiguration, a kind Cluster config
           or 'kubectl get nodes -o yaml' output
 
-Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
+  resolv-conf  the resolv.conf kubelet writes for a pod (dnsPolicy, dnsConfig)
+  dns          what the cluster DNS answers for a name, from Service manifests;
+               'dns serve' answers on a loopback port
+
+Exit status: exit 0 no error finding, exit 1 at least one error finding (dns:
+no records), exit 2 bad input.`,
 	}
 	format := new(string)
 	// Root's hook checks -o against each subcommand's outputAnnotation; a
@@ -76,6 +81,7 @@ Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 		sub.Annotations = map[string]string{outputAnnotation: "text,json,kubeadm,kind,k3s,flags"}
 		cmd.AddCommand(sub)
 	}
+	cmd.AddCommand(newK8sResolvConfCmd(env), newK8sDNSCmd(env))
 	return cmd
 }
 
