@@ -525,12 +525,12 @@ func k8sNetErr(err error) error {
 func addK8sPodDNSFlags(cmd *cobra.Command, opts *k8sResolvConfOptions) {
 	f := cmd.Flags()
 	f.StringVar(&opts.Pod, "pod", "", "resolve as this pod would: a Pod manifest `FILE` (its resolv.conf as kubelet forms it; see netcalc k8s resolv-conf)")
-	f.StringVar(&opts.Namespace, "namespace", "default", "with the pod flags: the pod's namespace")
-	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "with the pod flags: the pod's dnsPolicy")
+	f.StringVar(&opts.Namespace, "namespace", "default", "with the pod flags: the pod's `NAMESPACE`")
+	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "with the pod flags: the pod's dnsPolicy `POLICY`")
 	f.BoolVar(&opts.HostNetwork, "host-network", false, "with the pod flags: the pod uses the host's network")
 	f.StringVar(&opts.DNSConfig, "dns-config", "", "with the pod flags: the pod's dnsConfig `FILE`")
 	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "with the pod flags: kubelet --cluster-dns `IP`, repeatable")
-	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "with the pod flags: kubelet --cluster-domain")
+	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "with the pod flags: kubelet --cluster-domain `DOMAIN`")
 	f.StringVar(&opts.HostResolvConf, "host-resolv-conf", "", "with the pod flags: the node's resolv.conf `FILE` kubelet reads")
 	for _, fl := range []string{"namespace", "dns-policy", "host-network", "dns-config"} {
 		cmd.MarkFlagsMutuallyExclusive("pod", fl)

@@ -17,39 +17,9 @@ import (
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
-// withK8sDNSCommands wires resolv-conf and dns under "netcalc k8s" for the
-// duration of one test, until the lead wires them for real: it adds them to
-// the registered k8s parent if there is one and it lacks them, else
-// registers a parent of its own. Once they are wired it changes nothing.
-// Only for sequential tests (the registry is global).
-func withK8sDNSCommands(t *testing.T) {
-	saved := append([]func(*Env) *cobra.Command(nil), registry...)
-	t.Cleanup(func() { registry = saved })
-	add := func(c *cobra.Command, env *Env) *cobra.Command {
-		if sub, _, err := c.Find([]string{"resolv-conf"}); err != nil || sub == c {
-			c.AddCommand(newK8sResolvConfCmd(env))
-		}
-		if sub, _, err := c.Find([]string{"dns"}); err != nil || sub == c {
-			c.AddCommand(newK8sDNSCmd(env))
-		}
-		return c
-	}
-	for i, newCmd := range registry {
-		if newCmd(NewEnv(nil, &bytes.Buffer{}, &bytes.Buffer{}, nil)).Name() == "k8s" {
-			registry = append([]func(*Env) *cobra.Command(nil), saved...)
-			registry[i] = func(env *Env) *cobra.Command { return add(newCmd(env), env) }
-			return
-		}
-	}
-	registry = append(append([]func(*Env) *cobra.Command(nil), saved...), func(env *Env) *cobra.Command {
-		return add(&cobra.Command{Use: "k8s", Short: "Kubernetes addressing and DNS (test-only parent)"}, env)
-	})
-}
-
 const k8sTestdata = "../../netcalc/k8s/testdata/dns/"
 
 func TestK8sResolvConfCLI(t *testing.T) {
-	withK8sDNSCommands(t)
 	tests := []struct {
 		name   string
 		args   []string
@@ -90,7 +60,6 @@ func TestK8sResolvConfCLI(t *testing.T) {
 }
 
 func TestK8sResolvConfCLIExplainJSON(t *testing.T) {
-	withK8sDNSCommands(t)
 	out, _, code := runCLI(t, "", "k8s", "resolv-conf", "--pod", k8sTestdata+"pod.yaml", "--cluster-dns", "10.96.0.10", "--host-resolv-conf", k8sTestdata+"node-resolv.conf", "--explain")
 	for _, want := range []string{"spec.dnsConfig.nameservers[0]", "kubelet --cluster-dns", "node file " + k8sTestdata + "node-resolv.conf line 2", "kubelet's order of the options varies"} {
 		if !strings.Contains(out, want) || code != 0 {
@@ -111,7 +80,6 @@ func TestK8sResolvConfCLIExplainJSON(t *testing.T) {
 }
 
 func TestK8sDNSCLI(t *testing.T) {
-	withK8sDNSCommands(t)
 	svc := k8sTestdata + "cluster.yaml"
 	tests := []struct {
 		name   string
@@ -167,7 +135,6 @@ func TestK8sDNSCLI(t *testing.T) {
 // netcalc's resolver (explicit configuration, never the machine's), and
 // stops it by cancelling the context, as an interrupt does.
 func TestK8sDNSServeCLI(t *testing.T) {
-	withK8sDNSCommands(t)
 	pr, pw := io.Pipe()
 	var out bytes.Buffer
 	env := NewEnv(strings.NewReader(""), &out, pw, nil)
@@ -191,6 +158,17 @@ func TestK8sDNSServeCLI(t *testing.T) {
 	res, err := r.Lookup(context.Background(), "db", resolve.TypeA)
 	if err != nil || len(res.Addrs()) != 2 {
 		t.Errorf("Lookup(db) = %v, %v; want the two ready endpoints", res.Addrs(), err)
+	}
+	// "netcalc resolve --pod" resolves as the pod would: kubelet's
+	// resolv.conf for it (search list, ndots:2 from its dnsConfig), the
+	// queries sent to the server named with --server.
+	var rout, rerr bytes.Buffer
+	renv := NewEnv(strings.NewReader(""), &rout, &rerr, nil)
+	code := Run(context.Background(), renv, []string{"resolve", "--pod", k8sTestdata + "pod.yaml", "--cluster-dns", "10.96.0.10",
+		"--server", m[1], "--nsswitch", "../../testdata/resolve/nsswitch-dns-first.conf", "--explain", "-t", "A", "db"})
+	if code != 0 || !strings.Contains(rout.String(), "db.shop.svc.cluster.local.\tA\t30\t") ||
+		!strings.Contains(rout.String(), "candidate names: db.shop.svc.cluster.local. db.svc.cluster.local. db.cluster.local. db.corp.example. db.my.domain. db.") {
+		t.Errorf("resolve --pod: exit %d, stdout:\n%s\nstderr:\n%s", code, rout.String(), rerr.String())
 	}
 	cancel()
 	if code := <-done; code != 0 {

@@ -44,9 +44,13 @@ type resolveOptions struct {
 	Libc        string
 	Files       []string // --file and positional @FILE or "-"; "-" is standard input
 	Concurrency int
+	Pod         k8sResolvConfOptions // --pod and the other pod flags: the pod's resolv.conf
 
 	// set reports whether a flag was given on the command line.
 	set func(name string) bool
+	// confFrom names where the resolver configuration came from, for
+	// --explain: "resolv.conf FILE", or the pod's file with --pod.
+	confFrom string
 }
 
 // resolveServerArg is a server as the user wrote it, and where: "--server"
@@ -137,26 +141,29 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&opts.Types, "type", "t", nil, "record type to ask for: A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA, ANY or any type name (repeatable; default A and AAAA)")
-	f.StringArrayVar(&servers, "server", nil, "DNS server IP[:PORT] or [IPv6]:PORT to ask instead of resolv.conf's (repeatable; also @SERVER as an argument, as in dig)")
-	f.StringVar(&opts.HostsFile, "hosts-file", resolve.SystemHosts, "hosts(5) file")
+	f.StringArrayVarP(&opts.Types, "type", "t", nil, "record `TYPE` to ask for: A, AAAA, CNAME, MX, TXT, NS, SOA, SRV, PTR, CAA, ANY or any type name (repeatable; default A and AAAA)")
+	f.StringArrayVar(&servers, "server", nil, "DNS server `ADDR[:PORT]` ([IPv6]:PORT) to ask instead of resolv.conf's (repeatable; also @SERVER as an argument, as in dig)")
+	f.StringVar(&opts.HostsFile, "hosts-file", resolve.SystemHosts, "hosts(5) `FILE`")
 	aliasFlag(env, f, "hosts", "hosts-file")
-	f.StringVar(&opts.ResolvConf, "resolv-conf", resolve.SystemResolvConf, "resolv.conf file")
-	f.StringVar(&opts.NSSwitch, "nsswitch", resolve.SystemNSSwitch, "nsswitch.conf file (its hosts: line gives the order)")
-	f.StringArrayVar(&opts.Search, "search", nil, "search domain instead of resolv.conf's (repeatable)")
+	f.StringVar(&opts.ResolvConf, "resolv-conf", resolve.SystemResolvConf, "resolv.conf `FILE`")
+	f.StringVar(&opts.NSSwitch, "nsswitch", resolve.SystemNSSwitch, "nsswitch.conf `FILE` (its hosts: line gives the order)")
+	f.StringArrayVar(&opts.Search, "search", nil, "search `DOMAIN` instead of resolv.conf's (repeatable)")
 	// ndots, timeout and attempts have no flag default: unset means
 	// resolv.conf's value, which the usage states once.
-	f.IntVar(&opts.Ndots, "ndots", 0, "dots from which a name is tried as-is first, 0-15 (default: resolv.conf's ndots, else 1)")
+	f.IntVar(&opts.Ndots, "ndots", 0, "`N` dots from which a name is tried as-is first, 0-15 (default: resolv.conf's ndots, else 1)")
 	f.BoolVar(&opts.NoSearch, "no-search", false, "query each name as given only, without the search list")
 	f.BoolVar(&opts.NoHosts, "no-hosts", false, "do not read the hosts file")
 	f.BoolVar(&opts.TCP, "tcp", false, "send queries over TCP (resolv.conf use-vc)")
-	f.Var(resolveSeconds{&opts.Timeout}, "timeout", "how long one query waits for one server, 1ms-30s: 3s, 500ms, or a bare number of seconds (default: resolv.conf's timeout, else 5s)")
-	f.IntVar(&opts.Attempts, "attempts", 0, "rounds over the server list, 1-5 (default: resolv.conf's attempts, else 2)")
+	f.Var(resolveSeconds{&opts.Timeout}, "timeout", "`DURATION` one query waits for one server, 1ms-30s: 3s, 500ms, or a bare number of seconds (default: resolv.conf's timeout, else 5s)")
+	f.IntVar(&opts.Attempts, "attempts", 0, "`N` rounds over the server list, 1-5 (default: resolv.conf's attempts, else 2)")
 	f.BoolVar(&opts.Short, "short", false, "print only the answers' data, one per line")
-	f.StringVar(&opts.Libc, "libc", "glibc", "C library whose getaddrinfo to reproduce: glibc, musl (1.2.3), musl-1.2.4 or musl-1.2.5")
+	f.StringVar(&opts.Libc, "libc", "glibc", "C `LIBRARY` whose getaddrinfo to reproduce: glibc, musl (1.2.3), musl-1.2.4 or musl-1.2.5")
 	f.BoolVar(&opts.Explain, "explain", false, "also list every query sent (candidate name, type, server, transport, rcode, answers, RTT) and the timeout in force")
-	f.StringArrayVar(&files, "file", nil, `read names from FILE, one per line ("-" for standard input; repeatable; also @FILE as an argument); answers keep the input order`)
-	f.IntVar(&opts.Concurrency, "concurrency", 32, "names looked up at the same time, 1-1024; each sends one query per type at once, and a local dnsmasq with the default 208 KiB socket buffer drops queries beyond about 200 in flight")
+	f.StringArrayVar(&files, "file", nil, "read a list from `FILE`, one name per line (\"-\" is standard input; repeatable; same as @FILE); answers keep the input order")
+	addK8sPodDNSFlags(cmd, &opts.Pod)
+	cmd.MarkFlagsMutuallyExclusive("pod", "resolv-conf")
+	cmd.MarkFlagsMutuallyExclusive("host-resolv-conf", "resolv-conf")
+	f.IntVar(&opts.Concurrency, "concurrency", 32, "`N` names looked up at the same time, 1-1024; each sends one query per type at once, and a local dnsmasq with the default 208 KiB socket buffer drops queries beyond about 200 in flight")
 	return cmd
 }
 
@@ -476,13 +483,21 @@ func resolveReadLine(br *bufio.Reader) (line []byte, long bool, err error) {
 	}
 }
 
+// confSource names the resolver configuration's origin for --explain.
+func (opts *resolveOptions) confSource() string {
+	if opts.confFrom != "" {
+		return opts.confFrom
+	}
+	return "resolv.conf " + opts.ResolvConf
+}
+
 // resolveLimits is the --explain line that says how long each query waits
 // and how often the servers are tried.
 func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
 	if r.Libc.IsMusl() {
 		return resolveMuslLimits(r, opts)
 	}
-	timeout, from := r.Config.Timeout, "resolv.conf "+opts.ResolvConf
+	timeout, from := r.Config.Timeout, opts.confSource()
 	if timeout <= 0 {
 		timeout, from = resolve.DefaultTimeout, "glibc's default"
 	}
@@ -505,7 +520,7 @@ func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
 // wait for one candidate name, and queries are resent every
 // timeout/attempts to every server at once.
 func resolveMuslLimits(r *resolve.Resolver, opts *resolveOptions) string {
-	timeout, from := r.Config.Timeout, "resolv.conf "+opts.ResolvConf
+	timeout, from := r.Config.Timeout, opts.confSource()
 	if opts.set != nil && opts.set("timeout") {
 		from = "--timeout"
 	}
@@ -586,7 +601,21 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	r := &resolve.Resolver{Libc: libc}
 	hostname, _ := os.Hostname()
 	confEnv := resolve.ConfEnv{Getenv: env.Getenv, Hostname: hostname}
+	podMode := false
+	for _, fl := range []string{"pod", "namespace", "dns-policy", "host-network", "dns-config", "cluster-dns", "cluster-domain", "host-resolv-conf"} {
+		podMode = podMode || set(fl)
+	}
 	switch {
+	case podMode && libc.IsMusl():
+		opts.confFrom = k8sPodResolvConfName
+		// The pod's file as kubelet forms it, read by musl's rules.
+		var text string
+		if text, err = k8sPodResolvConfFile(env, &opts.Pod); err == nil {
+			r.Config, err = resolve.ParseMuslResolvConf(strings.NewReader(text), k8sPodResolvConfName)
+		}
+	case podMode:
+		opts.confFrom = k8sPodResolvConfName
+		r.Config, err = k8sPodResolveConfig(env, &opts.Pod, confEnv)
 	case libc.IsMusl() && set("resolv-conf"):
 		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
 			return resolve.ParseMuslResolvConf(f, opts.ResolvConf)
@@ -625,6 +654,10 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 		}
 		r.Order = o.o
 		r.Warnings = append(r.Warnings, o.w...)
+	case podMode:
+		// The image's nsswitch.conf, not the node's: glibc's order when
+		// the file is missing, hosts file then DNS.
+		r.Order = []resolve.Source{resolve.Files, resolve.DNS}
 	default:
 		o, w, err := resolve.LoadNSSwitch(opts.NSSwitch)
 		if err != nil {
@@ -636,6 +669,9 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 
 	switch {
 	case opts.NoHosts:
+	case podMode && !set("hosts-file") && !set("hosts"):
+		// A pod's /etc/hosts is kubelet's own, not the node's: none unless
+		// --hosts-file names one.
 	case set("hosts-file") || set("hosts"):
 		r.Hosts, err = loadExplicit(opts.HostsFile, "--hosts-file", func(f *os.File) (*resolve.Hosts, error) {
 			return resolve.ParseHosts(f, opts.HostsFile)
