@@ -80,7 +80,7 @@ says so. -o json prints the file and its parts; --explain adds the steps.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Namespace, "namespace", "default", "the pod's namespace")
-	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", `kubelet --cluster-domain ("" for none)`)
+	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "kubelet --cluster-domain `DOMAIN` (\"\" for none)")
 	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "kubelet --cluster-dns `IP`, repeatable (none: cluster-type pods fall back to Default)")
 	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "the pod's dnsPolicy: ClusterFirst, ClusterFirstWithHostNet, Default or None")
 	f.BoolVar(&opts.HostNetwork, "host-network", false, "the pod uses the host's network (spec.hostNetwork)")
@@ -256,9 +256,9 @@ type k8sDNSOptions struct {
 func addK8sDNSFlags(cmd *cobra.Command, opts *k8sDNSOptions) {
 	f := cmd.Flags()
 	f.StringVar(&opts.Services, "services", "", "the cluster's Services, EndpointSlices and Pods, a YAML `FILE` as kube-proxy reads it (- for standard input)")
-	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS zone")
-	f.Uint32Var(&opts.TTL, "ttl", 30, "TTL of every record, 1-3600 (kubeadm's Corefile: 30)")
-	f.StringVar(&opts.Pods, "pods", "insecure", "pod records a-b-c-d.NS.pod.ZONE: insecure (kubeadm), verified (only Pods in the file) or disabled")
+	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS zone `DOMAIN`")
+	f.Uint32Var(&opts.TTL, "ttl", 30, "TTL of every record in `SECONDS`, 1-3600 (kubeadm's Corefile: 30)")
+	f.StringVar(&opts.Pods, "pods", "insecure", "pod records a-b-c-d.NS.pod.ZONE, `MODE`: insecure (kubeadm), verified (only Pods in the file) or disabled")
 	_ = cmd.MarkFlagRequired("services")
 }
 
@@ -295,7 +295,7 @@ which rule decided it.`,
 		Example: `  netcalc k8s dns api.shop.svc.cluster.local --services cluster.yaml
   netcalc k8s dns _postgres._tcp.db.shop.svc.cluster.local SRV --services cluster.yaml
   netcalc k8s dns 10.96.0.20 PTR --services cluster.yaml --explain
-  netcalc k8s dns serve --services cluster.yaml --listen 127.0.0.1:5353`,
+  netcalc k8s dns serve --services cluster.yaml --listen 127.0.0.1:5398`,
 		Args: explainArgs(nil, cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			typ, given := opts.Type, cmd.Flags().Changed("type") || len(args) == 2
@@ -321,20 +321,20 @@ func newK8sDNSServeCmd(env *Env) *cobra.Command {
 		Use:   "serve --services FILE [--listen ADDR:PORT]",
 		Short: "Serve the cluster's DNS answers on a local address (UDP and TCP) until interrupted",
 		Long: `Serve the answers of "netcalc k8s dns" over DNS (UDP and TCP) on --listen
-(default 127.0.0.1:5353; port 0 picks a free one) until interrupted, so that
+(default 127.0.0.1:5398; port 0 picks a free one) until interrupted, so that
 a resolver can ask it: for instance "netcalc resolve --resolv-conf POD-FILE
---server 127.0.0.1:5353 NAME", POD-FILE being what "netcalc k8s resolv-conf"
+--server 127.0.0.1:5398 NAME", POD-FILE being what "netcalc k8s resolv-conf"
 prints. The address is printed on standard error when the server is ready;
 every query is printed on standard output as it arrives (the transport, the
 client, the name, the type and the rcode), in JSON with -o json.`,
-		Example: `  netcalc k8s dns serve --services cluster.yaml --listen 127.0.0.1:5353`,
+		Example: `  netcalc k8s dns serve --services cluster.yaml --listen 127.0.0.1:5398`,
 		Args:    explainArgs(nil, cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return k8sDNSServeRun(cmd.Context(), env, opts)
 		},
 	}
 	addK8sDNSFlags(cmd, opts)
-	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:5353", "local `ADDR:PORT` to serve on (UDP and TCP)")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:5398", "local `ADDR:PORT` to serve on (UDP and TCP)")
 	return cmd
 }
 
@@ -474,7 +474,7 @@ func k8sDNSServeRun(ctx context.Context, env *Env, opts *k8sDNSOptions) error {
 	}
 	ap, err := netip.ParseAddrPort(opts.Listen)
 	if err != nil {
-		return Usagef("--listen: %s is not ADDR:PORT: want e.g. 127.0.0.1:5353", quoteToken(opts.Listen))
+		return Usagef("--listen: %s is not ADDR:PORT: want e.g. 127.0.0.1:5398", quoteToken(opts.Listen))
 	}
 	pc, err := net.ListenPacket("udp", ap.String())
 	if err != nil {
