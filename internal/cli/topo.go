@@ -124,7 +124,7 @@ rules" renders it, with the built-in chains' jump rules) plus the
 masquerade rules. Endpoints without a node are placed on the node of the pod
 that has their address. A file without a k8s: block prints as it is read,
 without what the kernel derives.`,
-		Example: `  netcalc topo expand examples/topo/k8s.yaml`,
+		Example:     `  netcalc topo expand examples/topo/k8s.yaml`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{outputAnnotation: "text"},
 		RunE:        topoRunE(env, opts, "expand", runF, topoExpandRun),
