@@ -259,7 +259,7 @@ func topoCheckRun(env *Env, opts *topoOptions) error {
 		return err
 	}
 	if !env.JSON() {
-		fmt.Fprintf(env.Out, "%s: %d nodes, %d links: %s, %s\n", opts.fileName(), len(t.Nodes), len(t.Links), countNoun(errs, "error"), countNoun(warns, "warning"))
+		fmt.Fprintf(env.Out, "%s: %s, %s: %s, %s\n", opts.fileName(), countNoun(len(t.Nodes), "node"), countNoun(len(t.Links), "link"), countNoun(errs, "error"), countNoun(warns, "warning"))
 	}
 	if errs > 0 {
 		return silentExit{ExitFail}

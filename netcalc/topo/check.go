@@ -260,17 +260,18 @@ func (t *Topology) checkSegments(seg map[string]int) []Finding {
 func (n *Node) linkRoute(gw netip.Addr, dev string) *Interface {
 	best := -1
 	var out *Interface
-	for _, r := range n.table {
+	n.each(func(r *Route) bool {
 		if r.Table != "main" || r.Type != Unicast || r.Via.IsValid() || r.Dev == "" || !r.Dst.Contains(gw) {
-			continue
+			return true
 		}
 		if dev != "" && r.Dev != dev {
-			continue
+			return true
 		}
 		if r.Dst.Bits() > best {
 			best, out = r.Dst.Bits(), n.ifByName[r.Dev]
 		}
-	}
+		return true
+	})
 	return out
 }
 
@@ -279,25 +280,26 @@ func (n *Node) linkRoute(gw netip.Addr, dev string) *Interface {
 func (n *Node) lookup(dst netip.Addr) (Route, bool) {
 	best := -1
 	var out Route
-	for _, r := range n.table {
+	n.each(func(r *Route) bool {
 		if r.Table != "main" || !r.Dst.Contains(dst) {
-			continue
+			return true
 		}
 		if r.Dst.Bits() > best || r.Dst.Bits() == best && r.Metric < out.Metric {
-			best, out = r.Dst.Bits(), r
+			best, out = r.Dst.Bits(), *r
 		}
-	}
+		return true
+	})
 	return out, best >= 0
 }
 
 // owns reports whether the node has address a (or a is loopback).
 func (n *Node) owns(a netip.Addr) bool {
-	for _, r := range n.table {
-		if r.Type == Local && r.Dst.Contains(a) {
-			return true
-		}
-	}
-	return false
+	found := false
+	n.each(func(r *Route) bool {
+		found = r.Type == Local && r.Dst.Contains(a)
+		return !found
+	})
+	return found
 }
 
 func (t *Topology) checkRoutes(seg map[string]int) []Finding {
@@ -455,12 +457,12 @@ func (x addrIndex) destinations(r Route) []*Node {
 
 // hasDefault reports whether the node has a default route of the family.
 func (n *Node) hasDefault(f int) bool {
-	for _, r := range n.table {
-		if r.Table == "main" && r.Dst.Bits() == 0 && fam(r.Dst.Addr()) == f && r.Type == Unicast {
-			return true
-		}
-	}
-	return false
+	found := false
+	n.each(func(r *Route) bool {
+		found = r.Table == "main" && r.Dst.Bits() == 0 && fam(r.Dst.Addr()) == f && r.Type == Unicast
+		return !found
+	})
+	return found
 }
 
 // SortFindings orders findings by line, then path.

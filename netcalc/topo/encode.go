@@ -132,28 +132,45 @@ func yqPrefix(p netip.Prefix) string {
 // yq returns s as a YAML scalar: plain when that reads back as the same
 // string, double-quoted otherwise.
 func yq(s string) string {
-	if s == "" {
-		return `""`
-	}
-	plain := true
-	for i, c := range s {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '.', c == '/':
-		case c >= '0' && c <= '9', c == '-':
-			if i == 0 {
-				plain = false
-			}
-		case c == ' ' && i > 0 && i < len(s)-1:
-		default:
-			plain = false
-		}
-	}
-	switch strings.ToLower(s) {
-	case "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~":
-		plain = false
-	}
-	if plain {
+	if plainOK(s) {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// plainOK reports whether s can be written as a plain YAML scalar and read
+// back as the same string: no leading indicator or space, no ": " or " #",
+// printable ASCII, and not a word YAML reads as a bool, null or number.
+func plainOK(s string) bool {
+	if s == "" || s[len(s)-1] == ' ' || s[len(s)-1] == ':' {
+		return false
+	}
+	if strings.IndexByte("-?:,[]{}#&*!|>'\"%@` ", s[0]) >= 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+		if c == ':' && i+1 < len(s) && s[i+1] == ' ' || c == '#' && s[i-1] == ' ' {
+			return false
+		}
+	}
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~", ".inf", ".nan":
+			return false
+		}
+	}
+	if strings.ContainsAny(s, " /") {
+		return true // not a number
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return false
+	}
+	if _, err := strconv.ParseInt(s, 0, 64); err == nil {
+		return false
+	}
+	return true
 }

@@ -430,6 +430,7 @@ func generate(t *Topology, k K8s) error {
 	if k.Services == nil {
 		base.LocalhostNodePorts = !v6
 	}
+	rc := &renderCache{m: map[string]*kubeproxy.Ruleset{}}
 	lan := &Node{Name: "lan", Kind: Router}
 	lanBr := &Interface{Name: "br0", Kind: Bridge, Addrs: []netip.Prefix{netip.PrefixFrom(gw, k.NodeNetwork.Bits())}}
 	lan.Interfaces = append(lan.Interfaces, lanBr)
@@ -444,6 +445,7 @@ func generate(t *Topology, k K8s) error {
 		lanBr.Ports = append(lanBr.Ports, port)
 		t.Links = append(t.Links, &Link{Endpoints: [2]Endpoint{{Node: name, Interface: "eth0"}, {Node: "lan", Interface: port}}})
 		gwPod := host(cidrs[i], 1)
+		n.Routes = make([]Route, 0, k.Nodes+len(pods[i]))
 		n.Routes = append(n.Routes, Route{Type: Unicast, Dst: netip.PrefixFrom(zero(v6), 0), Via: gw, Dev: "eth0", Scope: "global", Table: "main", Origin: Static, Metric: staticMetric(v6)})
 		for j := 0; j < k.Nodes; j++ {
 			if j != i {
@@ -485,7 +487,7 @@ func generate(t *Topology, k K8s) error {
 		cfg.Node = name
 		cfg.NodeIPs = []netip.Addr{nodeIPs[i]}
 		cfg.BridgeIP = gwPod
-		n.IPTables = nodeIPTables(&cfg, k, masq)
+		n.IPTables = rc.iptables(&cfg, k, masq)
 	}
 	return nil
 }
@@ -547,8 +549,8 @@ func bridgeMasq(pod string, ip netip.Addr, subnet netip.Prefix) []string {
 // kube-proxy's jump rules (in the order iptables-save shows them on a
 // kube-proxy node), kube-proxy's chains and rules as kubeproxy.Render
 // writes them, and the masquerade rules.
-func nodeIPTables(cfg *kubeproxy.Config, k K8s, masq []string) string {
-	rs := kubeproxy.Render(cfg)
+func (rc *renderCache) iptables(cfg *kubeproxy.Config, k K8s, masq []string) string {
+	rs := rc.render(cfg)
 	var b strings.Builder
 	has := func(t *kubeproxy.Table, c string) bool {
 		for _, x := range t.Chains() {
@@ -623,6 +625,40 @@ func nodeIPTables(cfg *kubeproxy.Config, k K8s, masq []string) string {
 	}
 	b.WriteString("COMMIT\n")
 	return b.String()
+}
+
+// renderCache shares kubeproxy.Render results between nodes whose rules
+// cannot differ: Render depends on the node only through which endpoints
+// are local (Endpoint.Node == Config.Node) and, for Services with
+// loadBalancerSourceRanges, the node's address; nodes agreeing on both get
+// the same rules. In a large cluster most nodes host no endpoint, so this
+// renders a few times instead of once per node.
+type renderCache struct {
+	m map[string]*kubeproxy.Ruleset
+}
+
+func (rc *renderCache) render(cfg *kubeproxy.Config) *kubeproxy.Ruleset {
+	var key []byte
+	for si := range cfg.Services {
+		s := &cfg.Services[si]
+		for ei := range s.Endpoints {
+			if s.Endpoints[ei].Node == cfg.Node && cfg.Node != "" {
+				key = strconv.AppendInt(append(key, 'e'), int64(si), 10)
+				key = strconv.AppendInt(append(key, '.'), int64(ei), 10)
+			}
+		}
+		if len(s.LoadBalancerSourceRanges) > 0 {
+			for _, a := range cfg.NodeIPs {
+				key = a.AppendTo(append(key, 'n'))
+			}
+		}
+	}
+	if rs, ok := rc.m[string(key)]; ok {
+		return rs
+	}
+	rs := kubeproxy.Render(cfg)
+	rc.m[string(key)] = rs
+	return rs
 }
 
 func writeRules(b *strings.Builder, t *kubeproxy.Table) {

@@ -65,7 +65,7 @@ type Node struct {
 	// nodes).
 	Line       int   `json:"line,omitempty"`
 	RouteLines []int `json:"-"`
-	table      []Route
+	derived    []Route // connected routes (main), then the local table
 	ifByName   map[string]*Interface
 }
 
@@ -95,7 +95,32 @@ func (n *Node) Forwarding(family int) bool {
 // for IPv6, none for a /32 or /128, fe80::/64 on every interface) and the
 // local table (local routes for each address and for lo, IPv4 broadcast
 // routes, IPv6 subnet-router anycast routes when IPv6 forwarding is on).
-func (n *Node) Table() []Route { return n.table }
+// Each call returns a new slice.
+func (n *Node) Table() []Route {
+	out := make([]Route, 0, len(n.Routes)+len(n.derived))
+	out = append(out, n.Routes...)
+	i := 0
+	for i < len(n.derived) && n.derived[i].Table == "main" {
+		i++
+	}
+	out = append(out, n.derived[:i]...)
+	return append(out, n.derived[i:]...)
+}
+
+// each calls f for every route of the table (static then derived) until f
+// returns false.
+func (n *Node) each(f func(r *Route) bool) {
+	for i := range n.Routes {
+		if !f(&n.Routes[i]) {
+			return
+		}
+	}
+	for i := range n.derived {
+		if !f(&n.derived[i]) {
+			return
+		}
+	}
+}
 
 // Interface is one device of a node.
 type Interface struct {
@@ -242,7 +267,7 @@ func (t *Topology) derive() {
 				ifc.LinkLocal = eui64LinkLocal(ifc.MAC)
 			}
 		}
-		n.table = n.deriveTable()
+		n.derived = n.deriveTable()
 	}
 }
 
@@ -259,8 +284,7 @@ var (
 )
 
 func (n *Node) deriveTable() []Route {
-	tab := make([]Route, 0, len(n.Routes)+4*len(n.Interfaces)+5)
-	tab = append(tab, n.Routes...)
+	tab := make([]Route, 0, 4*len(n.Interfaces)+5)
 	fwd6 := n.Forwarding(6)
 	conn := func(dev string, a netip.Prefix) {
 		if a.Addr().Is4() {
