@@ -144,7 +144,7 @@ func (t *Topology) Check() []Finding {
 			used[e.String()] = l.Path
 		}
 		a, b := t.endIface(l.Endpoints[0]), t.endIface(l.Endpoints[1])
-		if a != nil && b != nil && a.MTU != b.MTU {
+		if a != nil && b != nil && a.Kind != Bridge && b.Kind != Bridge && a.MTU != b.MTU {
 			add(SevWarning, CheckMTUMismatch, l.Path, l.Line, "%s has MTU %d but its peer %s has %d: the larger side's big packets are dropped at the smaller", l.Endpoints[0], a.MTU, l.Endpoints[1], b.MTU)
 		}
 	}

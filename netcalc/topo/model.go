@@ -63,8 +63,8 @@ type Node struct {
 	IPTables string `json:"iptables,omitempty"`
 	// Line is the line of the node's key in the file (0 for generated
 	// nodes).
-	Line       int   `json:"line,omitempty"`
-	RouteLines []int `json:"-"`
+	Line       int     `json:"line,omitempty"`
+	RouteLines []int   `json:"-"`
 	derived    []Route // connected routes (main), then the local table
 	ifByName   map[string]*Interface
 }
