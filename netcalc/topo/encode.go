@@ -22,6 +22,8 @@ func (t *Topology) WriteYAML(w io.Writer) error {
 	}
 	if len(t.Nodes) > 0 {
 		bw.WriteString("nodes:\n")
+	} else {
+		bw.WriteString("nodes: {}\n") // an empty file would not parse
 	}
 	for _, n := range t.Nodes {
 		bw.WriteString("  " + yq(n.Name) + ":\n")
@@ -72,11 +74,7 @@ func (t *Topology) WriteYAML(w io.Writer) error {
 			}
 		}
 		if n.IPTables != "" {
-			bw.WriteString("    iptables: |\n")
-			for _, l := range strings.SplitAfter(strings.TrimRight(n.IPTables, "\n"), "\n") {
-				bw.WriteString("      " + l)
-			}
-			bw.WriteString("\n")
+			writeBlock(bw, "    iptables: ", "      ", n.IPTables)
 		}
 	}
 	if len(t.Links) > 0 {
@@ -86,6 +84,44 @@ func (t *Topology) WriteYAML(w io.Writer) error {
 		bw.WriteString("  - endpoints: [" + strconv.Quote(l.Endpoints[0].String()) + ", " + strconv.Quote(l.Endpoints[1].String()) + "]\n")
 	}
 	return bw.Flush()
+}
+
+// writeBlock writes key and text as a literal block scalar ("|", or "|-"
+// for text without a final newline) when that reads back as the same text,
+// else as a double-quoted string.
+func writeBlock(bw *bufio.Writer, key, indent, text string) {
+	body, chomp := text, "|"
+	if strings.HasSuffix(body, "\n") {
+		body = body[:len(body)-1]
+	} else {
+		chomp = "|-"
+	}
+	ok := body != "" && body[0] != ' ' && body[0] != '\t' && !strings.HasSuffix(body, "\n")
+	for i := 0; ok && i < len(body); i++ {
+		c := body[i]
+		if c < ' ' && c != '\n' && c != '\t' || c == 0x7f || c >= 0x80 {
+			ok = false
+		}
+	}
+	if ok {
+		for _, l := range strings.Split(body, "\n") {
+			if strings.TrimSpace(l) == "" && l != "" || strings.HasPrefix(l, "\t") {
+				ok = false // blank lines with spaces or tab-led lines are not kept exactly
+			}
+		}
+	}
+	if !ok {
+		bw.WriteString(key + strconv.Quote(text) + "\n")
+		return
+	}
+	bw.WriteString(key + chomp + "\n")
+	for _, l := range strings.Split(body, "\n") {
+		if l == "" {
+			bw.WriteString("\n")
+			continue
+		}
+		bw.WriteString(indent + l + "\n")
+	}
 }
 
 // declared reports whether the interface must be written: it is not merely

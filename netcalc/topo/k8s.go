@@ -45,6 +45,14 @@ const (
 	MasqNone Masquerade = "none"
 )
 
+// MaxK8sNodes is the largest cluster the generator builds: every node holds
+// a route to every other node's pod CIDR, so the routes grow with the square
+// of the nodes (2,000 nodes: 4 million routes).
+const MaxK8sNodes = 2000
+
+// MaxK8sPods is the largest number of pods the generator builds.
+const MaxK8sPods = 200000
+
 // K8s is the generator block: a cluster of Nodes nodes named node-1 ..
 // node-N, each with eth0 on NodeNetwork, a pod CIDR from ClusterCIDR, its
 // pods and kube-proxy's rules for Services.
@@ -87,7 +95,7 @@ func (p *parser) k8s(t *Topology, v *yaml.Node) error {
 		var err error
 		switch key {
 		case "nodes":
-			k.Nodes, err = p.integer(vv, kp, 1, 100000, "a number of nodes from 1 to 100000")
+			k.Nodes, err = p.integer(vv, kp, 1, MaxK8sNodes, fmt.Sprintf("a number of nodes from 1 to %d", MaxK8sNodes))
 		case "node-network", "cluster-cidr", "service-cidr":
 			var s string
 			if s, err = p.str(vv, kp); err != nil {
@@ -367,6 +375,12 @@ func generate(t *Topology, k K8s) error {
 			return genErr("nodes", "node %s is also written under nodes", nodeName(i))
 		}
 		names[nodeName(i)] = true
+	}
+	if k.Nodes > MaxK8sNodes {
+		return genErr("nodes", "%d: at most %d nodes", k.Nodes, MaxK8sNodes)
+	}
+	if k.PodsPerNode*k.Nodes > MaxK8sPods {
+		return genErr("pods-per-node", "%d nodes with %d pods each is more than %d pods", k.Nodes, k.PodsPerNode, MaxK8sPods)
 	}
 	pods := make([][]string, k.Nodes)
 	for i := range pods {
