@@ -58,10 +58,26 @@ func (t *Topology) WriteDot(w io.Writer) error {
 		}
 		bw.WriteString("  }\n")
 	}
+	order := make(map[string]int, len(t.Nodes))
+	for i, n := range t.Nodes {
+		order[n.Name] = i
+	}
 	for _, n := range t.Nodes {
 		for _, ifc := range n.Interfaces {
 			if ifc.Master != "" {
 				fmt.Fprintf(bw, "  %s -- %s [style=dashed];\n", id(n.Name, ifc.Master), id(n.Name, ifc.Name))
+			}
+		}
+		// Lay a node's own uplinks before its bridges: left to right
+		// from the network to the pods.
+		for _, up := range n.Interfaces {
+			if up.Kind == Bridge || up.Master != "" {
+				continue
+			}
+			for _, br := range n.Interfaces {
+				if br.Kind == Bridge {
+					fmt.Fprintf(bw, "  %s -- %s [style=invis];\n", id(n.Name, up.Name), id(n.Name, br.Name))
+				}
 			}
 		}
 	}
@@ -69,6 +85,9 @@ func (t *Topology) WriteDot(w io.Writer) error {
 		a, b := l.Endpoints[0], l.Endpoints[1]
 		if t.endIface(a) == nil || t.endIface(b) == nil {
 			continue
+		}
+		if order[b.Node] < order[a.Node] {
+			a, b = b, a // the earlier node on the left
 		}
 		fmt.Fprintf(bw, "  %s -- %s;\n", id(a.Node, a.Interface), id(b.Node, b.Interface))
 	}
