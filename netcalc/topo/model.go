@@ -94,7 +94,10 @@ func (n *Node) Forwarding(family int) bool {
 // addresses: "NET/L dev D proto kernel scope link src A" for IPv4, metric 256
 // for IPv6, none for a /32 or /128, fe80::/64 on every interface) and the
 // local table (local routes for each address and for lo, IPv4 broadcast
-// routes, IPv6 subnet-router anycast routes when IPv6 forwarding is on).
+// routes, IPv6 subnet-router anycast routes when IPv6 forwarding is on,
+// "multicast ff00::/8" per interface). Addresses on bridge ports count too:
+// the kernel keeps their routes, although frames arriving on a port belong
+// to the bridge. lo is up, with 127.0.0.1/8 and ::1.
 // Each call returns a new slice.
 func (n *Node) Table() []Route {
 	out := make([]Route, 0, len(n.Routes)+len(n.derived))
@@ -128,8 +131,9 @@ type Interface struct {
 	Kind IfaceKind `json:"kind"`
 	// Addrs are the configured addresses with their prefix lengths.
 	Addrs []netip.Prefix `json:"addrs"`
-	// LinkLocal is the IPv6 link-local address the kernel adds (EUI-64 of
-	// the MAC), with prefix fe80::/64; bridge ports have none here.
+	// LinkLocal is the IPv6 link-local address the kernel adds when the
+	// interface comes up (EUI-64 of the MAC), with prefix fe80::/64; bridge
+	// ports have one too.
 	LinkLocal netip.Prefix `json:"link_local,omitzero"`
 	MAC       MAC          `json:"mac"`
 	MTU       int          `json:"mtu"`
@@ -263,8 +267,8 @@ func (t *Topology) derive() {
 			}
 		}
 		for _, ifc := range n.Interfaces {
-			if ifc.Master == "" {
-				ifc.LinkLocal = eui64LinkLocal(ifc.MAC)
+			if ifc.Kind != Dummy {
+				ifc.LinkLocal = eui64LinkLocal(ifc.MAC) // none without carrier
 			}
 		}
 		n.derived = n.deriveTable()
@@ -279,8 +283,9 @@ func (n *Node) index() {
 }
 
 var (
-	loopback4 = netip.MustParsePrefix("127.0.0.1/8")
-	loopback6 = netip.MustParsePrefix("::1/128")
+	multicast6 = netip.MustParsePrefix("ff00::/8")
+	loopback4  = netip.MustParsePrefix("127.0.0.1/8")
+	loopback6  = netip.MustParsePrefix("::1/128")
 )
 
 func (n *Node) deriveTable() []Route {
@@ -301,7 +306,7 @@ func (n *Node) deriveTable() []Route {
 			tab = append(tab, Route{Type: Unicast, Dst: a.Masked(), Dev: dev, Metric: 256, Scope: "link", Table: "main", Origin: Connected})
 		}
 		tab = append(tab, Route{Type: Local, Dst: netip.PrefixFrom(a.Addr(), 128), Dev: dev, Scope: "host", Table: "local", Origin: Connected})
-		if fwd6 && a.Bits() < 127 && !a.Addr().IsLinkLocalUnicast() {
+		if fwd6 && a.Bits() < 127 {
 			tab = append(tab, Route{Type: Anycast, Dst: netip.PrefixFrom(a.Masked().Addr(), 128), Dev: dev, Scope: "link", Table: "local", Origin: Connected})
 		}
 	}
@@ -309,18 +314,15 @@ func (n *Node) deriveTable() []Route {
 		Route{Type: Local, Dst: loopback4.Masked(), Dev: "lo", Src: loopback4.Addr(), Scope: "host", Table: "local", Origin: Connected},
 		Route{Type: Local, Dst: netip.PrefixFrom(loopback4.Addr(), 32), Dev: "lo", Src: loopback4.Addr(), Scope: "host", Table: "local", Origin: Connected},
 		Route{Type: Broadcast, Dst: netip.PrefixFrom(lastAddr(loopback4), 32), Dev: "lo", Src: loopback4.Addr(), Scope: "link", Table: "local", Origin: Connected},
-		Route{Type: Unicast, Dst: loopback6, Dev: "lo", Metric: 256, Scope: "link", Table: "main", Origin: Connected},
 		Route{Type: Local, Dst: loopback6, Dev: "lo", Scope: "host", Table: "local", Origin: Connected},
 	)
 	for _, ifc := range n.Interfaces {
-		if ifc.Master != "" {
-			continue // a bridge port's frames belong to the bridge
-		}
 		for _, a := range ifc.Addrs {
 			conn(ifc.Name, a)
 		}
 		if ifc.LinkLocal.IsValid() {
 			conn(ifc.Name, ifc.LinkLocal)
+			tab = append(tab, Route{Type: Multicast, Dst: multicast6, Dev: ifc.Name, Metric: 256, Scope: "global", Table: "local", Origin: Connected})
 		}
 	}
 	sort.SliceStable(tab, func(i, j int) bool { return tableOrder(tab[i]) < tableOrder(tab[j]) })

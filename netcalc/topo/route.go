@@ -21,6 +21,7 @@ const (
 	Local       RouteType = "local"       // the destination is an address of this node (table local)
 	Broadcast   RouteType = "broadcast"   // an IPv4 broadcast address of a local subnet (table local)
 	Anycast     RouteType = "anycast"     // an IPv6 subnet-router anycast address (table local)
+	Multicast   RouteType = "multicast"   // IPv6 multicast, ff00::/8 on every interface (table local)
 )
 
 // Origin says where a route came from.
@@ -119,7 +120,7 @@ func ParseRoute(s string) (Route, error) {
 	case Unicast, Blackhole, Unreachable, Prohibit:
 		r.Type = RouteType(f[0])
 		i++
-	case Local, Broadcast, Anycast:
+	case Local, Broadcast, Anycast, Multicast:
 		return bad(f[0], "the kernel adds %s routes itself from the addresses; want unicast, blackhole, unreachable or prohibit", f[0])
 	}
 	if i >= len(f) {
@@ -277,7 +278,7 @@ func ParseRoute(s string) (Route, error) {
 			r.Scope = "link"
 		}
 	} else if r.Via.IsValid() && r.Scope != "global" {
-		return bad("scope "+r.Scope, "a route with a gateway has scope global (the kernel refuses a gateway with scope %s)", r.Scope)
+		return bad("scope "+r.Scope, "a route with a gateway has scope global (the kernel refuses a gateway with scope %s: \"Nexthop has invalid gateway\")", r.Scope)
 	}
 	if !seen["metric"] && !seen["preference"] && !seen["priority"] && family == 6 {
 		r.Metric = 1024

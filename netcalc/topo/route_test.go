@@ -74,7 +74,7 @@ func TestParseRouteErrors(t *testing.T) {
 		{"long dev", "default dev abcdefghijklmnop", `"dev abcdefghijklmnop": not an interface name: want 1-15 characters, no '/', ':' or spaces`},
 		{"given twice", "default via 198.51.100.1 via 198.51.100.2", `"via": given twice`},
 		{"local is the kernel's", "local 198.51.100.1 dev eth0", `"local": the kernel adds local routes itself from the addresses; want unicast, blackhole, unreachable or prohibit`},
-		{"gateway scope link", "default via 198.51.100.1 scope link", `"scope link": a route with a gateway has scope global (the kernel refuses a gateway with scope link)`},
+		{"gateway scope link", "default via 198.51.100.1 scope link", `"scope link": a route with a gateway has scope global (the kernel refuses a gateway with scope link: "Nexthop has invalid gateway")`},
 		{"onlink without gateway", "10.0.0.0/8 dev eth0 onlink", `"onlink": onlink needs a gateway (via ADDR)`},
 		{"other table", "default via 198.51.100.1 table 100", `"table 100": only the main table is simulated`},
 		{"mapped gateway", "default via ::ffff:198.51.100.1", `"via ::ffff:198.51.100.1": an IPv4-mapped IPv6 address: write the IPv4 address`},
