@@ -51,6 +51,9 @@ func build(t *testing.T, lab *testlab.Lab, top *Topology) map[string]string {
 		for _, ifc := range n.Interfaces {
 			if ifc.Master != "" {
 				lab.IP("-n", ns[n.Name], "link", "set", ifc.Name, "master", ifc.Master)
+				if ifc.Hairpin {
+					lab.IP("-n", ns[n.Name], "link", "set", "dev", ifc.Name, "type", "bridge_slave", "hairpin", "on")
+				}
 			}
 		}
 		for _, ifc := range n.Interfaces {
@@ -285,4 +288,91 @@ links:
 			t.Errorf("ip route add %s: %v %q; want refused with %q", tt.route, err, out, tt.want)
 		}
 	}
+}
+
+// TestKernelK8s builds generated clusters (bridge and ptp, each masquerade
+// mode) in namespaces: every node's routing tables must match Table, and
+// every node's iptables text must load with iptables-restore and read
+// back from iptables-save with the same number of rules per chain.
+func TestKernelK8s(t *testing.T) {
+	if s := testlab.Skip(); s != "" {
+		t.Skip(s)
+	}
+	for _, tool := range []string{"iptables-restore", "iptables-save"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	services := `services:
+- {namespace: default, name: web, clusterIP: 10.96.0.80, ports: [{name: http, port: 80, targetPort: 8080}],
+   endpoints: [{ip: 10.244.1.2}, {ip: 10.244.1.3}]}
+`
+	for _, variant := range []string{"cni: bridge\n  masquerade: ip-masq-agent\n  hairpin: true", "cni: bridge\n  masquerade: bridge-ipmasq", "cni: ptp\n  masquerade: none"} {
+		t.Run(strings.ReplaceAll(strings.ReplaceAll(variant, "\n  ", ","), ": ", "="), func(t *testing.T) {
+			file := "k8s:\n  nodes: 2\n  node-network: 198.51.100.0/24\n  cluster-cidr: 10.244.0.0/16\n  " + variant +
+				"\n  pods: {node-1: [client], node-2: [web-1, web-2]}\n  services: s.yaml\n"
+			top, err := Parse(strings.NewReader(file), Options{ReadFile: func(string) ([]byte, error) { return []byte(services), nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lab := testlab.New(t)
+			ns := build(t, lab, top)
+			for _, n := range top.Nodes {
+				want := modelRoutes(n, false)
+				var got []string
+				for i := 0; i < 20; i++ {
+					got = kernelRoutes(t, lab.IP("-4", "-n", ns[n.Name], "route", "show", "table", "all"), false)
+					if strings.Join(got, "\n") == strings.Join(want, "\n") {
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("node %s: kernel:\n%s\nTable:\n%s", n.Name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				for _, ifc := range n.Interfaces {
+					if ifc.Master == "" {
+						continue
+					}
+					out := lab.IP("-d", "-n", ns[n.Name], "link", "show", "dev", ifc.Name)
+					if on := strings.Contains(out, "hairpin on"); on != ifc.Hairpin {
+						t.Errorf("node %s port %s: kernel hairpin %v, model %v", n.Name, ifc.Name, on, ifc.Hairpin)
+					}
+				}
+				if n.IPTables == "" {
+					continue
+				}
+				cmd := exec.Command("ip", "netns", "exec", ns[n.Name], "iptables-restore", "-w", "5")
+				cmd.Stdin = strings.NewReader(n.IPTables)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("node %s: iptables-restore: %v\n%s\n%s", n.Name, err, out, n.IPTables)
+				}
+				saved := lab.Exec(ns[n.Name], "iptables-save")
+				if g, w := chainCounts(saved), chainCounts(n.IPTables); g != w {
+					t.Errorf("node %s: iptables-save rules per chain:\n%s\nwant:\n%s", n.Name, g, w)
+				}
+			}
+		})
+	}
+}
+
+// chainCounts returns "table chain count" lines for the rules of an
+// iptables-save text.
+func chainCounts(text string) string {
+	table := ""
+	counts := map[string]int{}
+	for _, l := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(l, "*"):
+			table = l[1:]
+		case strings.HasPrefix(l, "-A "):
+			counts[table+" "+strings.Fields(l)[1]]++
+		}
+	}
+	var out []string
+	for k, v := range counts {
+		out = append(out, k+" "+strconv.Itoa(v))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
 }
