@@ -202,6 +202,9 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		}
 		return nil, BadInput(err)
 	}
+	for _, n := range t.Notes {
+		env.Errorf("note: %s", n)
+	}
 	return t, nil
 }
 

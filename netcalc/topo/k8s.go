@@ -214,6 +214,9 @@ func (p *parser) k8s(t *Topology, v *yaml.Node) error {
 			return p.errf(servicesNode, "k8s.services", ErrInvalid, "%s: %v", quote(s), err)
 		}
 		k.Services = cfg
+		for _, n := range cfg.Notes {
+			t.Notes = append(t.Notes, s+": "+n)
+		}
 	}
 	if err := generate(t, k); err != nil {
 		var ge *GenerateError
