@@ -44,8 +44,8 @@ type Topology struct {
 	// Notes are what Parse filled in that the user should hear about, one
 	// sentence each, such as a nodePort the Services file left to
 	// allocate.
-	Notes []string `json:"notes,omitempty"`
-	byName    map[string]*Node
+	Notes  []string `json:"notes,omitempty"`
+	byName map[string]*Node
 }
 
 // Node returns the node named name, or nil.
