@@ -47,3 +47,23 @@ func BenchmarkParse1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheck1000 lints the generated 1,000-node cluster.
+func BenchmarkCheck1000(b *testing.B) {
+	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := Parse(bytes.NewReader(data), Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
+		return os.ReadFile(filepath.Join("../../testdata/topo", n))
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if fs := t.Check(); len(fs) != 0 {
+			b.Fatalf("Check = %v", fs)
+		}
+	}
+}

@@ -224,8 +224,8 @@ func (t *Topology) checkSegments(seg map[string]int) []Finding {
 				nets[id] = map[int]map[netip.Prefix]owner{}
 			}
 			for _, a := range ifc.Addrs {
-				path, line := t.ifPath(n, ifc)
 				if prev, ok := addrs[id][a.Addr()]; ok {
+					path, line := t.ifPath(n, ifc)
 					fs = append(fs, Finding{SevError, CheckDuplicateAddress, path, line,
 						fmt.Sprintf("%s on %s:%s is also on %s:%s, on the same segment: ARP/NDP answers from both", a.Addr(), n.Name, ifc.Name, prev.n.Name, prev.ifc.Name)})
 					continue
@@ -243,6 +243,7 @@ func (t *Topology) checkSegments(seg map[string]int) []Finding {
 					continue
 				}
 				for other, o := range nets[id][f] {
+					path, line := t.ifPath(n, ifc)
 					fs = append(fs, Finding{SevWarning, CheckTwoSubnets, path, line,
 						fmt.Sprintf("%s:%s is in %s but %s:%s on the same segment is in %s: hosts of the two subnets cannot reach each other without a router", n.Name, ifc.Name, m, o.n.Name, o.ifc.Name, other)})
 					break
@@ -258,20 +259,25 @@ func (t *Topology) checkSegments(seg map[string]int) []Finding {
 // interface of the most specific link-scope route (connected or "dev X"
 // without gateway) covering gw, restricted to dev when given.
 func (n *Node) linkRoute(gw netip.Addr, dev string) *Interface {
+	if n.linkRoutes == nil {
+		n.linkRoutes = []*Route{}
+		n.each(func(r *Route) bool {
+			if r.Table == "main" && r.Type == Unicast && !r.Via.IsValid() && r.Dev != "" {
+				n.linkRoutes = append(n.linkRoutes, r)
+			}
+			return true
+		})
+	}
 	best := -1
 	var out *Interface
-	n.each(func(r *Route) bool {
-		if r.Table != "main" || r.Type != Unicast || r.Via.IsValid() || r.Dev == "" || !r.Dst.Contains(gw) {
-			return true
-		}
-		if dev != "" && r.Dev != dev {
-			return true
+	for _, r := range n.linkRoutes {
+		if !r.Dst.Contains(gw) || dev != "" && r.Dev != dev {
+			continue
 		}
 		if r.Dst.Bits() > best {
 			best, out = r.Dst.Bits(), n.ifByName[r.Dev]
 		}
-		return true
-	})
+	}
 	return out
 }
 
@@ -322,6 +328,11 @@ func (t *Topology) checkRoutes(seg map[string]int) []Finding {
 	}
 	reported := map[string]bool{}
 	idxAddrs := t.addrIndex()
+	type defKey struct {
+		n *Node
+		f int
+	}
+	hasDef := map[defKey]bool{}
 	for _, n := range t.Nodes {
 		for i, r := range n.Routes {
 			path, line := idx("nodes."+n.Name+".routes", i), 0
@@ -388,7 +399,16 @@ func (t *Topology) checkRoutes(seg map[string]int) []Finding {
 				continue
 			}
 			for _, dn := range idxAddrs.destinations(r) {
-				if dn == n || dn.hasDefault(f) {
+				if dn == n {
+					continue
+				}
+				k := defKey{dn, f}
+				has, ok := hasDef[k]
+				if !ok {
+					has = dn.hasDefault(f)
+					hasDef[k] = has
+				}
+				if has {
 					continue
 				}
 				if _, ok := dn.lookup(src); !ok {
@@ -445,12 +465,14 @@ func (x addrIndex) destinations(r Route) []*Node {
 	}
 	lo := sort.Search(len(x), func(i int) bool { return !x[i].a.Less(r.Dst.Addr()) })
 	var out []*Node
-	seen := map[*Node]bool{}
+next:
 	for i := lo; i < len(x) && r.Dst.Contains(x[i].a); i++ {
-		if !seen[x[i].n] {
-			seen[x[i].n] = true
-			out = append(out, x[i].n)
+		for _, n := range out {
+			if n == x[i].n {
+				continue next
+			}
 		}
+		out = append(out, x[i].n)
 	}
 	return out
 }

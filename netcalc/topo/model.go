@@ -67,9 +67,10 @@ type Node struct {
 	IPTables string `json:"iptables,omitempty"`
 	// Line is the line of the node's key in the file (0 for generated
 	// nodes).
-	Line       int     `json:"line,omitempty"`
-	RouteLines []int   `json:"-"`
-	derived    []Route // connected routes (main), then the local table
+	Line       int      `json:"line,omitempty"`
+	RouteLines []int    `json:"-"`
+	derived    []Route  // connected routes (main), then the local table
+	linkRoutes []*Route // main-table routes without gateway, for linkRoute
 	ifByName   map[string]*Interface
 }
 
