@@ -303,13 +303,29 @@ func TestKernelK8s(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	services := `services:
+	v4 := `services:
 - {namespace: default, name: web, clusterIP: 10.96.0.80, ports: [{name: http, port: 80, targetPort: 8080}],
    endpoints: [{ip: 10.244.1.2}, {ip: 10.244.1.3}]}
 `
-	for _, variant := range []string{"cni: bridge\n  masquerade: ip-masq-agent\n  hairpin: true", "cni: bridge\n  masquerade: bridge-ipmasq", "cni: ptp\n  masquerade: none"} {
+	v6 := `services:
+- {namespace: default, name: web, clusterIP: "fd00:10:96::80", ports: [{name: http, port: 80, targetPort: 8080}],
+   endpoints: [{ip: "2001:db8:100:1::2"}, {ip: "2001:db8:100:1::3"}]}
+`
+	for _, variant := range []string{"cni: bridge\n  masquerade: ip-masq-agent\n  hairpin: true", "cni: bridge\n  masquerade: bridge-ipmasq", "cni: ptp\n  masquerade: none",
+		"ipv6\n  cni: bridge\n  masquerade: ip-masq-agent", "ipv6\n  cni: ptp\n  masquerade: bridge-ipmasq"} {
 		t.Run(strings.ReplaceAll(strings.ReplaceAll(variant, "\n  ", ","), ": ", "="), func(t *testing.T) {
-			file := "k8s:\n  nodes: 2\n  node-network: 198.51.100.0/24\n  cluster-cidr: 10.244.0.0/16\n  " + variant +
+			is6 := strings.HasPrefix(variant, "ipv6\n  ")
+			nets, services, restore, save, fam := "node-network: 198.51.100.0/24\n  cluster-cidr: 10.244.0.0/16", v4, "iptables-restore", "iptables-save", "-4"
+			if is6 {
+				variant = strings.TrimPrefix(variant, "ipv6\n  ")
+				nets, services, restore, save, fam = "node-network: \"2001:db8:1::/64\"\n  cluster-cidr: \"2001:db8:100::/56\"", v6, "ip6tables-restore", "ip6tables-save", "-6"
+				for _, tool := range []string{restore, save} {
+					if _, err := exec.LookPath(tool); err != nil {
+						t.Skipf("%s not installed", tool)
+					}
+				}
+			}
+			file := "k8s:\n  nodes: 2\n  " + nets + "\n  " + variant +
 				"\n  pods: {node-1: [client], node-2: [web-1, web-2]}\n  services: s.yaml\n"
 			top, err := Parse(strings.NewReader(file), Options{ReadFile: func(string) ([]byte, error) { return []byte(services), nil }})
 			if err != nil {
@@ -318,10 +334,10 @@ func TestKernelK8s(t *testing.T) {
 			lab := testlab.New(t)
 			ns := build(t, lab, top)
 			for _, n := range top.Nodes {
-				want := modelRoutes(n, false)
+				want := modelRoutes(n, is6)
 				var got []string
 				for i := 0; i < 20; i++ {
-					got = kernelRoutes(t, lab.IP("-4", "-n", ns[n.Name], "route", "show", "table", "all"), false)
+					got = kernelRoutes(t, lab.IP(fam, "-n", ns[n.Name], "route", "show", "table", "all"), is6)
 					if strings.Join(got, "\n") == strings.Join(want, "\n") {
 						break
 					}
@@ -342,12 +358,12 @@ func TestKernelK8s(t *testing.T) {
 				if n.IPTables == "" {
 					continue
 				}
-				cmd := exec.Command("ip", "netns", "exec", ns[n.Name], "iptables-restore", "-w", "5")
+				cmd := exec.Command("ip", "netns", "exec", ns[n.Name], restore, "-w", "5")
 				cmd.Stdin = strings.NewReader(n.IPTables)
 				if out, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("node %s: iptables-restore: %v\n%s\n%s", n.Name, err, out, n.IPTables)
+					t.Fatalf("node %s: %s: %v\n%s\n%s", n.Name, restore, err, out, n.IPTables)
 				}
-				saved := lab.Exec(ns[n.Name], "iptables-save")
+				saved := lab.Exec(ns[n.Name], save)
 				if g, w := chainCounts(saved), chainCounts(n.IPTables); g != w {
 					t.Errorf("node %s: iptables-save rules per chain:\n%s\nwant:\n%s", n.Name, g, w)
 				}

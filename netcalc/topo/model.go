@@ -96,8 +96,8 @@ func (n *Node) Forwarding(family int) bool {
 
 // Table returns the node's routing table as the kernel holds it: the main
 // table (static routes, then the connected routes derived from the
-// addresses: "NET/L dev D proto kernel scope link src A" for IPv4, metric 256
-// for IPv6, none for a /32 or /128, fe80::/64 on every interface) and the
+// addresses: "NET/L dev D proto kernel scope link src A" for IPv4 (none for
+// a /32), metric 256 for IPv6 (a /128 too), fe80::/64 on every interface) and the
 // local table (local routes for each address and for lo, IPv4 broadcast
 // routes, IPv6 subnet-router anycast routes when IPv6 forwarding is on,
 // "multicast ff00::/8" per interface). Addresses on bridge ports count too:
@@ -307,9 +307,8 @@ func (n *Node) deriveTable() []Route {
 			}
 			return
 		}
-		if a.Bits() < 128 {
-			tab = append(tab, Route{Type: Unicast, Dst: a.Masked(), Dev: dev, Metric: 256, Scope: "link", Table: "main", Origin: Connected})
-		}
+		// IPv6 adds the prefix route even for a /128 (IPv4 adds none for a /32).
+		tab = append(tab, Route{Type: Unicast, Dst: a.Masked(), Dev: dev, Metric: 256, Scope: "link", Table: "main", Origin: Connected})
 		tab = append(tab, Route{Type: Local, Dst: netip.PrefixFrom(a.Addr(), 128), Dev: dev, Scope: "host", Table: "local", Origin: Connected})
 		if fwd6 && a.Bits() < 127 {
 			tab = append(tab, Route{Type: Anycast, Dst: netip.PrefixFrom(a.Masked().Addr(), 128), Dev: dev, Scope: "link", Table: "local", Origin: Connected})

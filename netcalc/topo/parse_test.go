@@ -153,3 +153,26 @@ nodes:
 		t.Errorf("forwarding h4=%v h6=%v r4=%v r6=%v; want true false true false", h.Forwarding(4), h.Forwarding(6), r.Forwarding(4), r.Forwarding(6))
 	}
 }
+
+// TestDeriveHostPrefixes: Linux adds a prefix route for an IPv6 /128 but
+// none for an IPv4 /32 (TestKernelK8s's ptp cluster checks it in the
+// kernel).
+func TestDeriveHostPrefixes(t *testing.T) {
+	top := parseString(t, `
+nodes:
+  a: {interfaces: {eth0: {addrs: [198.51.100.7/32, "2001:db8::7/128"]}}}
+  b: {}
+links:
+  - endpoints: ["a:eth0", "b:eth0"]
+`)
+	var main []string
+	for _, r := range top.Node("a").Table() {
+		if r.Table == "main" {
+			main = append(main, r.String())
+		}
+	}
+	want := "2001:db8::7 dev eth0 proto kernel metric 256; fe80::/64 dev eth0 proto kernel metric 256" // ip prints a host prefix bare
+	if got := strings.Join(main, "; "); got != want {
+		t.Errorf("main table = %s; want %s", got, want)
+	}
+}
