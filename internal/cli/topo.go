@@ -122,7 +122,8 @@ node routes every other node's pod CIDR via that node (host-gw) and carries
 kube-proxy's iptables-save text for the Services (as "netcalc kube-proxy
 rules" renders it, with the built-in chains' jump rules) plus the
 masquerade rules. Endpoints without a node are placed on the node of the pod
-that has their address. A file without a k8s: block prints as it is read,
+that has their address; the Services file's node, nodeIPs, clusterCIDR and
+bridgeIP are replaced by each generated node's own. A file without a k8s: block prints as it is read,
 without what the kernel derives.`,
 		Example:     `  netcalc topo expand examples/topo/k8s.yaml`,
 		Args:        cobra.ExactArgs(1),
