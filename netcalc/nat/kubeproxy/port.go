@@ -152,43 +152,41 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 	clusterIP := s.clusterIPFor(cfg.IPv6)
 	cip := clusterIP.String()
-	cipPrefix := hostPrefix(clusterIP)
 
 	// Capture the cluster IP.
 	if hasInternal {
-		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(internalChain))
+		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port).jump(internalChain))
 	} else {
-		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(intTarget))
+		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cip, false).dport(p.Port).jump(intTarget))
 	}
 	// External IPs.
 	for _, a := range extIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(extChain))
 		}
 		if !hasExternal {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// Load-balancer ingress.
 	for _, a := range lbIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(lbChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(lbChain))
 		}
 		if usesFW {
-			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump("DROP"))
+			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(a.String(), false).dport(p.Port).jump("DROP"))
 		}
 	}
 	if !hasExternal {
 		for _, a := range lbIPs {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// NodePorts.
 	if nodePort != 0 {
 		if hasEndpoints {
 			if cfg.LocalhostNodePorts && !cfg.IPv6 && cfg.NFAcct {
-				loop := netip.MustParsePrefix("127.0.0.0/8")
-				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst(loop, "127.0.0.0/8", false).dport(nodePort).
+				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst("127.0.0.0/8", false).dport(nodePort).
 					raw("-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts").jump(extChain))
 			}
 			nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
@@ -205,14 +203,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 	// Internal traffic handling.
 	if hasInternal {
-		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port)
+		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port)
 		switch {
 		case cfg.MasqueradeAll:
 			r := b.jump(ChainMarkMasq)
 			r.masqReason = masqAll
 			nat.add(r)
 		case cfg.ClusterCIDR.IsValid():
-			r := b.src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
+			r := b.src(cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
 			r.masqReason = masqOffCluster
 			nat.add(r)
 		}
@@ -227,7 +225,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 			nat.add(r)
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
-				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain)
+				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR.String(), false).jump(clusterChain)
 				r.note = "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
 				nat.add(r)
 			}
@@ -249,14 +247,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		allowFromNode := false
 		nodeIP := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
 		for _, r := range srcRanges {
-			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r, r.String(), false).jump(extChain))
+			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r.String(), false).jump(extChain))
 			if nodeIP.IsValid() && r.Contains(nodeIP) {
 				allowFromNode = true
 			}
 		}
 		if allowFromNode {
 			for _, a := range lbIPs {
-				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(hostPrefix(a), a.String(), false).jump(extChain))
+				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(a.String(), false).jump(extChain))
 			}
 		}
 		nat.add(rs.newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
@@ -277,7 +275,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		if !rs.large {
 			b.comment(name)
 		}
-		h := b.src(hostPrefix(e.ip), e.ip.String(), false).jump(ChainMarkMasq)
+		h := b.src(e.ip.String(), false).jump(ChainMarkMasq)
 		h.masqReason = masqHairpin
 		nat.add(h)
 		b = rs.newRule(e.chain)
@@ -286,11 +284,8 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		}
 		if s.SessionAffinity == AffinityClientIP {
 			b.raw("-m", "recent", "--name", e.chain, "--set")
-			b.r.recentName = e.chain
 		}
-		r := b.proto(proto).jump("DNAT", "--to-destination", e.str)
-		r.toDestination = netip.AddrPortFrom(e.ip, uint16(e.port))
-		nat.add(r)
+		nat.add(b.proto(proto).jump("DNAT", "--to-destination", e.str))
 		pc.Endpoints = append(pc.Endpoints, PortEndpoint{Endpoint: e.str, Chain: e.chain, Local: e.local})
 	}
 	return pc
@@ -307,7 +302,7 @@ func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []en
 				b.comment(name + " -> " + e.str)
 			}
 			b.raw("-m", "recent", "--name", e.chain, "--rcheck", "--seconds", strconv.Itoa(s.affinityTimeout()), "--reap")
-			b.r.recentName, b.r.recentCheck = e.chain, true
+			b.r.recentCheck = true
 			nat.add(b.jump(e.chain))
 		}
 	}

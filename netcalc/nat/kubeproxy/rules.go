@@ -37,20 +37,11 @@ type Rule struct {
 	// RETURN, MASQUERADE, or "" for a comment-only rule.
 	Target string `json:"target,omitempty"`
 
-	comment        string
-	proto          string
-	src, dst       netip.Prefix
-	srcNeg, dstNeg bool
-	srcLocal       bool
-	dstLocal       bool
-	dport          int
-	probability    float64 // 0: no statistic match
-	recentName     string
-	recentCheck    bool
-	toDestination  netip.AddrPort
-	masqReason     string // why jumping to KUBE-MARK-MASQ
-	markCheck      bool   // matches on ctstate or mark: never true for a new packet
-	note           string // explanation shown when a trace matches the rule
+	comment     string
+	probability float64 // 0: no statistic match
+	recentCheck bool
+	masqReason  string // why jumping to KUBE-MARK-MASQ
+	note        string // explanation shown when a trace matches the rule
 }
 
 // Probability returns the rule's statistic probability, or 0 when the rule
@@ -249,22 +240,18 @@ func (b *ruleBuilder) comment(c string) *ruleBuilder {
 }
 
 func (b *ruleBuilder) proto(p string) *ruleBuilder {
-	b.r.proto = p
 	return b.raw("-m", p, "-p", p)
 }
 
-func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
 
-func (b *ruleBuilder) dst(p netip.Prefix, text string, neg bool) *ruleBuilder {
-	b.r.dst, b.r.dstNeg = p, neg
+func (b *ruleBuilder) dst(text string, neg bool) *ruleBuilder {
 	if neg {
 		b.buf = append(b.buf, " !"...)
 	}
 	return b.raw("-d", text)
 }
 
-func (b *ruleBuilder) src(p netip.Prefix, text string, neg bool) *ruleBuilder {
-	b.r.src, b.r.srcNeg = p, neg
+func (b *ruleBuilder) src(text string, neg bool) *ruleBuilder {
 	if neg {
 		b.buf = append(b.buf, " !"...)
 	}
@@ -272,18 +259,15 @@ func (b *ruleBuilder) src(p netip.Prefix, text string, neg bool) *ruleBuilder {
 }
 
 func (b *ruleBuilder) dport(n int) *ruleBuilder {
-	b.r.dport = n
 	b.buf = strconv.AppendInt(append(b.buf, " --dport "...), int64(n), 10)
 	return b
 }
 
 func (b *ruleBuilder) dstTypeLocal() *ruleBuilder {
-	b.r.dstLocal = true
 	return b.raw("-m", "addrtype", "--dst-type", "LOCAL")
 }
 
 func (b *ruleBuilder) srcTypeLocal() *ruleBuilder {
-	b.r.srcLocal = true
 	return b.raw("-m", "addrtype", "--src-type", "LOCAL")
 }
 
@@ -343,12 +327,9 @@ func Render(cfg *Config) *Ruleset {
 
 	if !cfg.IPv6 && cfg.LocalhostNodePorts {
 		filter.addChain(ChainFirewall)
-		loop := netip.MustParsePrefix("127.0.0.0/8")
-		r := rs.newRule(ChainFirewall).comment("block incoming localnet connections").
-			dst(loop, "127.0.0.0/8", false).src(loop, "127.0.0.0/8", true).
-			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP")
-		r.markCheck = true // only NEW, non-DNATed connections
-		filter.add(r)
+		filter.add(rs.newRule(ChainFirewall).comment("block incoming localnet connections").
+			dst("127.0.0.0/8", false).src("127.0.0.0/8", true).
+			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP"))
 	}
 
 	svcs := make([]*Service, 0, len(cfg.Services))
@@ -409,9 +390,9 @@ func Render(cfg *Config) *Ruleset {
 	last := rs.newRule(ChainServices).comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain").dstTypeLocal()
 	switch {
 	case cfg.IPv6:
-		last.dst(netip.MustParsePrefix("::1/128"), "::1/128", true)
+		last.dst("::1/128", true)
 	case !cfg.LocalhostNodePorts:
-		last.dst(netip.MustParsePrefix("127.0.0.0/8"), "127.0.0.0/8", true)
+		last.dst("127.0.0.0/8", true)
 	}
 	nat.add(last.jump(ChainNodePorts))
 
@@ -419,15 +400,9 @@ func Render(cfg *Config) *Ruleset {
 	if cfg.NFAcct {
 		inv.raw("-m", "nfacct", "--nfacct-name", "ct_state_invalid_dropped_pkts")
 	}
-	r := inv.jump("DROP")
-	r.markCheck = true
-	filter.add(r)
-	r = rs.newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT")
-	r.markCheck = true
-	filter.add(r)
-	r = rs.newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT")
-	r.markCheck = true
-	filter.add(r)
+	filter.add(inv.jump("DROP"))
+	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT"))
+	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT"))
 
 	filter.sortChains()
 	nat.sortChains()
