@@ -243,7 +243,6 @@ func (b *ruleBuilder) proto(p string) *ruleBuilder {
 	return b.raw("-m", p, "-p", p)
 }
 
-
 func (b *ruleBuilder) dst(text string, neg bool) *ruleBuilder {
 	if neg {
 		b.buf = append(b.buf, " !"...)
