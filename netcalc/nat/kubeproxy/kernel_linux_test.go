@@ -20,6 +20,10 @@ import (
 // DNAT choice is deterministic), a UDP Service with three endpoints for the
 // statistic draws, and a Service without endpoints.
 const kernelScenario = `
+# kube-proxy 1.36 writes MASQUERADE without --random-fully (iptables
+# without support), so the kernel keeps the source port and the whole
+# conntrack line can be compared.
+kubeVersion: "1.36"
 node: node-a
 nodeIPs: [198.51.100.10]
 clusterCIDR: 203.0.113.0/25

@@ -2,6 +2,7 @@ package kubeproxy
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -35,7 +36,11 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		}
 	}
 	if s.Type == LoadBalancer {
-		for _, a := range s.LoadBalancerIPs {
+		vips := s.LoadBalancerIPs
+		if cfg.minor() < 30 { // LoadBalancerIPMode off: every ingress IP is a VIP
+			vips = append(append([]netip.Addr(nil), vips...), s.LoadBalancerProxyIPs...)
+		}
+		for _, a := range vips {
 			if sameFamily(a) {
 				lbIPs = append(lbIPs, a)
 			}
@@ -57,12 +62,15 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	usesCluster := !internalLocal || (externallyAccessible && !externalLocal)
 	usesLocal := internalLocal || externalLocal
 
-	// proxy.CategorizeEndpoints, without topology hints.
+	// proxy.CategorizeEndpoints (pkg/proxy/topology.go).
 	var clusterEps, localEps, reachable []endpoint
 	hasEndpoints := false
+	topology := false
 	if usesCluster {
+		avail := rs.topologyFilter(eps)
+		topology = avail != nil
 		for _, e := range eps {
-			if e.ready {
+			if e.ready && (avail == nil || avail(e)) {
 				clusterEps = append(clusterEps, e)
 			}
 		}
@@ -78,7 +86,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	if !usesLocal {
 		reachable = clusterEps
 	} else {
-		var localReady, localST bool
+		var localReady, localST, servingTerminating bool
 		for _, e := range eps {
 			if e.ready {
 				hasEndpoints = true
@@ -88,13 +96,16 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 				localST = localST || e.local
 			}
 		}
+		servingTerminating = !localReady && localST
 		for _, e := range eps {
-			if e.local && ((localReady && e.ready) || (!localReady && localST && e.serving && e.terminating)) {
+			if e.local && ((localReady && e.ready) || (servingTerminating && e.serving && e.terminating)) {
 				localEps = append(localEps, e)
 			}
 		}
 		if !usesCluster {
 			reachable = localEps
+		} else if !topology && !servingTerminating {
+			reachable = clusterEps
 		} else {
 			reachable = append(reachable, clusterEps...)
 			in := make(map[string]bool, len(clusterEps))
@@ -185,9 +196,9 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	// NodePorts.
 	if nodePort != 0 {
 		if hasEndpoints {
-			if cfg.LocalhostNodePorts && !cfg.IPv6 && cfg.NFAcct {
+			if cfg.LocalhostNodePorts && rs.npa.v4Loopback && !cfg.IPv6 && cfg.NFAcctLocalhost {
 				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst("127.0.0.0/8", false).dport(nodePort).
-					raw("-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts").jump(extChain))
+					raw("-m", "nfacct", "--nfacct-name", NFAcctLocalhostCounter).jump(extChain))
 			}
 			nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
 		}
@@ -329,4 +340,40 @@ func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
 		}
 	}
 	return netip.Addr{}
+}
+
+// topologyFilter is kube-proxy's topologyModeFromHints and
+// availableForTopology: nil when every ready endpoint may be used, else
+// the test an endpoint must pass. Node hints (PreferSameNode, 1.34 and
+// later) apply when every ready endpoint has one and one is for this
+// node; zone hints when every ready endpoint has one and one is for the
+// node's zone.
+func (rs *Ruleset) topologyFilter(eps []endpoint) func(endpoint) bool {
+	cfg := rs.cfg
+	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
+	for _, e := range eps {
+		if !e.ready {
+			continue
+		}
+		ready = true
+		if len(e.nodeHints) == 0 {
+			allNode = false
+		} else if slices.Contains(e.nodeHints, cfg.Node) {
+			forNode = true
+		}
+		if len(e.zoneHints) == 0 {
+			allZone = false
+		} else if slices.Contains(e.zoneHints, cfg.Zone) {
+			forZone = true
+		}
+	}
+	switch {
+	case !ready:
+		return nil
+	case cfg.minor() >= 34 && allNode && forNode:
+		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }
+	case allZone && forZone:
+		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }
+	}
+	return nil
 }

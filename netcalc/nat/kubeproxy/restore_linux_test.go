@@ -38,7 +38,7 @@ func TestIPTablesRestore(t *testing.T) {
 			c.Node, c.ClusterCIDR = "node-a", netip.MustParsePrefix("10.244.0.0/16")
 		}},
 		{name: "ipv6", file: "ipv6.yaml"},
-		{name: "upstream without nfacct", file: "upstream-overall.yaml", node: func(c *Config) { c.NFAcct = false }},
+		{name: "upstream without nfacct", file: "upstream-overall.yaml", node: func(c *Config) { c.NFAcctInvalid, c.NFAcctLocalhost = false, false }},
 		{name: "large cluster", node: nil},
 	}
 	for _, tt := range tests {
