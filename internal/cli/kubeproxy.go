@@ -31,6 +31,12 @@ type kubeProxyScenario struct {
 	MasqueradeAll bool
 	LocalhostNP   bool
 	RandomFully   bool
+	Mode          string
+	KubeVersion   string
+	NodePortAddrs []string
+	TCPBeLiberal  bool
+	NFAcct        []string
+	Zone          string
 	changed       func(string) bool
 }
 
@@ -65,7 +71,41 @@ gets one from 30000-32767, deterministically: 30000 + FNV-1a-32 of
 "namespace/name:portname/protocol" mod 2768, or the next free port; a note on
 standard error says which ("nodePort: 0" means none). One IP family per run
 (--ipv6 for IPv6): Services and endpoints of the other family are skipped
-with one note, and a --src or --dst of the other family is bad input.`,
+with one note, and a --src or --dst of the other family is bad input.
+
+Addresses with leading zeros in the file ("172.30.0.041", stored by API
+servers before 1.22) are read as kube-proxy reads them, as decimal numbers,
+and written in canonical form, with a note on standard error.
+
+Node settings (flags override the file's keys):
+  --kube-version X.Y         kubeVersion: the release simulated (default the
+                             newest). 1.37 always writes MASQUERADE
+                             --random-fully (earlier releases only with
+                             --random-fully); 1.30+ skip load-balancer IPs
+                             with ipMode Proxy; 1.34+ honour node hints.
+  --nodeport-addresses LIST  nodePortAddresses: CIDRs or "primary"; NodePorts
+                             answer only on the node addresses inside them
+                             (one "-d ADDR -j KUBE-NODEPORTS" rule each);
+                             localhost NodePorts need a CIDR holding 127.0.0.1.
+  --conntrack-tcp-be-liberal conntrackTCPBeLiberal: no INVALID drop rule.
+  --nfacct COUNTERS          nfacct: the nfacct counters the kernel has
+                             (kube-proxy creates them when it can), each
+                             independent: ct_state_invalid_dropped_pkts counts
+                             the INVALID drops in KUBE-FORWARD (metric
+                             kubeproxy_iptables_ct_state_invalid_dropped_packets_total),
+                             localhost_nps_accepted_pkts counts NodePort
+                             connections to 127.0.0.0/8 (metric
+                             kubeproxy_iptables_localhost_nodeports_accepted_packets_total).
+                             all, none, or a list; in the file true, false
+                             or a list. Default none.
+  --zone ZONE                zone: the node's topology.kubernetes.io/zone.
+                             Endpoints hinted for zones (EndpointSlice
+                             hints.forZones; in netcalc's format zoneHints, or
+                             set from each endpoint's zone by
+                             trafficDistribution: PreferClose) are filtered as
+                             kube-proxy does: when every ready endpoint has a
+                             hint and one is for this zone, only those serve
+                             cluster traffic.`,
 	}
 	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF), newKubeProxyChainNameCmd(env, nil))
 	return cmd
@@ -80,7 +120,13 @@ func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
 	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
 	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
-	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully")
+	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully (kube-proxy before 1.37; 1.37 always writes it)")
+	f.StringVar(&sc.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables")
+	f.StringVar(&sc.KubeVersion, "kube-version", "", fmt.Sprintf("kube-proxy release `X.Y` to simulate, 1.%d-1.%d (default the newest, 1.%d)", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor, kubeproxy.LatestKubeMinor))
+	f.StringSliceVar(&sc.NodePortAddrs, "nodeport-addresses", nil, "kube-proxy --nodeport-addresses: `CIDR`s or primary whose node addresses accept NodePorts, repeatable (default every local address)")
+	f.BoolVar(&sc.TCPBeLiberal, "conntrack-tcp-be-liberal", false, "nf_conntrack_tcp_be_liberal is on (kube-proxy --conntrack-tcp-be-liberal): no INVALID drop rule")
+	f.StringSliceVar(&sc.NFAcct, "nfacct", nil, "nfacct `COUNTER`s that exist: ct_state_invalid_dropped_pkts, localhost_nps_accepted_pkts, all or none (comma-separated)")
+	f.StringVar(&sc.Zone, "zone", "", "the node's topology.kubernetes.io/zone `ZONE`, for endpoint zone hints")
 	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
 }
 
@@ -167,8 +213,23 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	return cmd
 }
 
+// kubeProxyMode reads --mode: iptables, or nftables once this build has
+// kube-proxy's nftables mode.
+func kubeProxyMode(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case "iptables", "":
+		return "iptables", nil
+	case "nftables":
+		return "", BadInputf("nftables mode: not in this build yet")
+	}
+	return "", BadInputf("--mode: %s is not a kube-proxy mode: want iptables or nftables", quoteToken(s))
+}
+
 // loadScenario reads and parses the scenario, then applies flag overrides.
 func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
+	if _, err := kubeProxyMode(sc.Mode); err != nil {
+		return nil, err
+	}
 	var data []byte
 	var err error
 	name := sc.File
@@ -231,6 +292,47 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	}
 	if changed("random-fully") {
 		cfg.RandomFully = sc.RandomFully
+	}
+	if changed("kube-version") {
+		cfg.KubeVersion = sc.KubeVersion
+		if _, err := cfg.KubeMinor(); err != nil {
+			return nil, BadInputf("--kube-version: %s is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", quoteToken(sc.KubeVersion), kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor)
+		}
+	}
+	if changed("nodeport-addresses") {
+		cfg.NodePortAddresses = nil
+		for _, s := range sc.NodePortAddrs {
+			if s != "primary" {
+				p, err := netip.ParsePrefix(s)
+				if err != nil {
+					return nil, BadInputf("--nodeport-addresses: %s is not a CIDR prefix or primary: want e.g. 198.51.100.0/24 or primary", quoteToken(s))
+				}
+				s = p.Masked().String()
+			}
+			cfg.NodePortAddresses = append(cfg.NodePortAddresses, s)
+		}
+	}
+	if changed("conntrack-tcp-be-liberal") {
+		cfg.ConntrackTCPBeLiberal = sc.TCPBeLiberal
+	}
+	if changed("nfacct") {
+		cfg.NFAcctInvalid, cfg.NFAcctLocalhost = false, false
+		for _, s := range sc.NFAcct {
+			switch s {
+			case "all":
+				cfg.NFAcctInvalid, cfg.NFAcctLocalhost = true, true
+			case "none":
+			case kubeproxy.NFAcctInvalidCounter:
+				cfg.NFAcctInvalid = true
+			case kubeproxy.NFAcctLocalhostCounter:
+				cfg.NFAcctLocalhost = true
+			default:
+				return nil, BadInputf("--nfacct: %s is not a kube-proxy nfacct counter: want %s, %s, all or none", quoteToken(s), kubeproxy.NFAcctInvalidCounter, kubeproxy.NFAcctLocalhostCounter)
+			}
+		}
+	}
+	if changed("zone") {
+		cfg.Zone = sc.Zone
 	}
 	scenarioNotes(env, name, cfg)
 	return cfg, nil
