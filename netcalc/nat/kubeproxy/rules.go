@@ -2,7 +2,9 @@ package kubeproxy
 
 import (
 	"bufio"
+
 	"fmt"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 	"io"
 	"net/netip"
 	"sort"
@@ -148,6 +150,9 @@ type Ruleset struct {
 	cfg   *Config
 	large bool
 	npa   nodePortAddrs
+	// saved is the dump ReadIPTablesSave read: nat and filter tables with
+	// their built-in chains, walked as they are.
+	saved *netfilter.Ruleset
 	b     ruleBuilder
 	slab  []Rule
 }
