@@ -1,0 +1,255 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// upstreamMasqScenario is the setup of kube-proxy's
+// TestInternalExternalMasquerade (kubernetes v1.37.2
+// pkg/proxy/iptables/proxier_test.go): three LoadBalancer Services with a
+// local and a remote endpoint each, svc2 with externalTrafficPolicy Local,
+// svc3 with internalTrafficPolicy Local, on the fake proxier's node (its
+// addresses 192.168.0.2, 192.168.1.2, 192.168.99.11; cluster CIDR
+// 10.0.0.0/8 as its LocalTrafficDetector).
+const upstreamMasqScenario = `
+node: test-node
+nodeIPs: [192.168.0.2, 192.168.1.2, 192.168.99.11]
+clusterCIDR: 10.0.0.0/8
+nfacct: true
+services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30001,
+   ports: [{name: p80, port: 80, nodePort: 3001}], endpoints: [{ip: 10.180.0.1, node: test-node}, {ip: 10.180.1.1, node: remote}]}
+- {namespace: ns2, name: svc2, type: LoadBalancer, clusterIP: 172.30.0.42, loadBalancerIPs: [5.6.7.8], healthCheckNodePort: 30002,
+   externalTrafficPolicy: Local,
+   ports: [{name: p80, port: 80, nodePort: 3002}], endpoints: [{ip: 10.180.0.2, node: test-node}, {ip: 10.180.1.2, node: remote}]}
+- {namespace: ns3, name: svc3, type: LoadBalancer, clusterIP: 172.30.0.43, loadBalancerIPs: [9.10.11.12], healthCheckNodePort: 30003,
+   internalTrafficPolicy: Local,
+   ports: [{name: p80, port: 80, nodePort: 3003}], endpoints: [{ip: 10.180.0.3, node: test-node}, {ip: 10.180.1.3, node: remote}]}
+`
+
+// upstreamFlows are that test's flowTests: the endpoints a connection
+// can reach (in the balancing chain's order) and whether it is
+// masqueraded.
+var upstreamFlows = []struct {
+	name, src, dst string
+	port           int
+	output         string
+	masq           bool
+}{
+	{"pod to ClusterIP", "10.0.0.2", "172.30.0.41", 80, "10.180.0.1:80, 10.180.1.1:80", false},
+	{"pod to NodePort", "10.0.0.2", "192.168.0.2", 3001, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"pod to LB", "10.0.0.2", "1.2.3.4", 80, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"node to ClusterIP", "192.168.0.2", "172.30.0.41", 80, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"node to NodePort", "192.168.0.2", "192.168.0.2", 3001, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"localhost to NodePort", "127.0.0.1", "127.0.0.1", 3001, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"node to LB", "192.168.0.2", "1.2.3.4", 80, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"external to ClusterIP", "203.0.113.2", "172.30.0.41", 80, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"external to NodePort", "203.0.113.2", "192.168.0.2", 3001, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"pod to ClusterIP with eTP:Local", "10.0.0.2", "172.30.0.42", 80, "10.180.0.2:80, 10.180.1.2:80", false},
+	{"pod to NodePort with eTP:Local", "10.0.0.2", "192.168.0.2", 3002, "10.180.0.2:80, 10.180.1.2:80", false},
+	{"pod to LB with eTP:Local", "10.0.0.2", "5.6.7.8", 80, "10.180.0.2:80, 10.180.1.2:80", false},
+	{"node to ClusterIP with eTP:Local", "192.168.0.2", "172.30.0.42", 80, "10.180.0.2:80, 10.180.1.2:80", true},
+	{"node to NodePort with eTP:Local", "192.168.0.2", "192.168.0.2", 3001, "10.180.0.1:80, 10.180.1.1:80", true},
+	{"localhost to NodePort with eTP:Local", "127.0.0.1", "127.0.0.1", 3002, "10.180.0.2:80, 10.180.1.2:80", true},
+	{"node to LB with eTP:Local", "192.168.0.2", "5.6.7.8", 80, "10.180.0.2:80, 10.180.1.2:80", true},
+	{"external to ClusterIP with eTP:Local", "203.0.113.2", "172.30.0.42", 80, "10.180.0.2:80, 10.180.1.2:80", true},
+	{"external to NodePort with eTP:Local", "203.0.113.2", "192.168.0.2", 3002, "10.180.0.2:80", false},
+	{"external to LB with eTP:Local", "203.0.113.2", "5.6.7.8", 80, "10.180.0.2:80", false},
+	{"pod to ClusterIP with iTP:Local", "10.0.0.2", "172.30.0.43", 80, "10.180.0.3:80", false},
+	{"pod to NodePort with iTP:Local", "10.0.0.2", "192.168.0.2", 3003, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"pod to LB with iTP:Local", "10.0.0.2", "9.10.11.12", 80, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"node to ClusterIP with iTP:Local", "192.168.0.2", "172.30.0.43", 80, "10.180.0.3:80", true},
+	{"node to NodePort with iTP:Local", "192.168.0.2", "192.168.0.2", 3003, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"localhost to NodePort with iTP:Local", "127.0.0.1", "127.0.0.1", 3003, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"node to LB with iTP:Local", "192.168.0.2", "9.10.11.12", 80, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"external to ClusterIP with iTP:Local", "203.0.113.2", "172.30.0.43", 80, "10.180.0.3:80", true},
+	{"external to NodePort with iTP:Local", "203.0.113.2", "192.168.0.2", 3003, "10.180.0.3:80, 10.180.1.3:80", true},
+	{"external to LB with iTP:Local", "203.0.113.2", "9.10.11.12", 80, "10.180.0.3:80, 10.180.1.3:80", true},
+}
+
+// TestUpstreamInternalExternalMasquerade runs the packet flows of
+// kube-proxy's TestInternalExternalMasquerade through Trace, in its four
+// cases: base, no LocalTrafficDetector (no cluster CIDR), masqueradeAll,
+// and both; the overrides are upstream's.
+func TestUpstreamInternalExternalMasquerade(t *testing.T) {
+	type override struct {
+		output string
+		masq   *bool
+	}
+	yes, no := true, false
+	cases := []struct {
+		name          string
+		masqueradeAll bool
+		localDetector bool
+		overrides     map[string]override
+	}{
+		{"base", false, true, nil},
+		{"no LocalTrafficDetector", false, false, map[string]override{
+			"node to ClusterIP":                    {masq: &no},
+			"node to ClusterIP with eTP:Local":     {masq: &no},
+			"node to ClusterIP with iTP:Local":     {masq: &no},
+			"external to ClusterIP":                {masq: &no},
+			"external to ClusterIP with eTP:Local": {masq: &no},
+			"external to ClusterIP with iTP:Local": {masq: &no},
+			"pod to NodePort with eTP:Local":       {output: "10.180.0.2:80"},
+			"pod to LB with eTP:Local":             {output: "10.180.0.2:80"},
+		}},
+		{"masqueradeAll", true, true, map[string]override{
+			"pod to ClusterIP":                {masq: &yes},
+			"pod to ClusterIP with eTP:Local": {masq: &yes},
+			"pod to ClusterIP with iTP:Local": {masq: &yes},
+		}},
+		{"masqueradeAll, no LocalTrafficDetector", true, false, map[string]override{
+			"pod to ClusterIP":                {masq: &yes},
+			"pod to ClusterIP with eTP:Local": {masq: &yes},
+			"pod to ClusterIP with iTP:Local": {masq: &yes},
+			"pod to NodePort with eTP:Local":  {output: "10.180.0.2:80"},
+			"pod to LB with eTP:Local":        {output: "10.180.0.2:80"},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(upstreamMasqScenario), "upstream-masq.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.MasqueradeAll = tc.masqueradeAll
+			if !tc.localDetector {
+				cfg.ClusterCIDR = netip.Prefix{}
+			}
+			rs := Render(cfg)
+			for _, f := range upstreamFlows {
+				want, masq := f.output, f.masq
+				if o, ok := tc.overrides[f.name]; ok {
+					if o.output != "" {
+						want = o.output
+					}
+					if o.masq != nil {
+						masq = *o.masq
+					}
+				}
+				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0),
+					Dst: netip.MustParseAddrPort(f.dst + ":" + strconv.Itoa(f.port)), Proto: TCP}
+				r := NewTracer(rs, 1).Trace(p)
+				var eps []string
+				for _, c := range r.Choices {
+					eps = append(eps, c.Endpoint)
+				}
+				if got := strings.Join(eps, ", "); got != want || r.Masquerade != masq || r.Verdict != "DNAT" {
+					t.Errorf("%s: %s -> %s:%d = %s to [%s], masquerade %v; want DNAT to [%s], masquerade %v\n%s",
+						f.name, f.src, f.dst, f.port, r.Verdict, got, r.Masquerade, want, masq, dumpSteps(r))
+				}
+			}
+		})
+	}
+}
+
+// TestUpstreamNodePorts runs the cases of kube-proxy's TestNodePorts
+// (kubernetes v1.37.2 pkg/proxy/iptables/proxier_test.go): a NodePort
+// Service with two endpoints under --iptables-localhost-nodeports and
+// --nodeport-addresses, in both families; the packet flows and whether
+// the KUBE-FIREWALL localhost guard exists are upstream's.
+func TestUpstreamNodePorts(t *testing.T) {
+	cases := []struct {
+		name           string
+		ipv6           bool
+		localhost      bool
+		addrs          []string
+		allowAltNodeIP bool
+		expectFirewall bool
+	}{
+		{"ipv4, localhost-nodeports enabled", false, true, nil, true, true},
+		{"ipv4, localhost-nodeports disabled", false, false, nil, true, false},
+		{"ipv4, localhost-nodeports disabled, localhost in nodeport-addresses", false, false, []string{"192.168.0.0/24", "127.0.0.1/32"}, false, false},
+		{"ipv4, localhost-nodeports enabled, multiple nodeport-addresses", false, false, []string{"192.168.0.0/24", "192.168.1.0/24", "2001:db8::/64"}, true, false},
+		{"ipv6, localhost-nodeports enabled", true, true, nil, true, false},
+		{"ipv6, localhost-nodeports disabled", true, false, nil, true, false},
+		{"ipv6, localhost-nodeports disabled, multiple nodeport-addresses", true, false, []string{"192.168.0.0/24", "192.168.1.0/24", "2001:db8::/64"}, false, false},
+	}
+	const sc = `
+node: test-node
+nodeIPs: [192.168.0.2, 192.168.1.2, 192.168.99.11, "2001:db8::1", "2001:db8:1::2"]
+services:
+- {namespace: ns1, name: svc1, type: NodePort, clusterIP: CIP, ports: [{name: p80, port: 80, nodePort: 3001}],
+   endpoints: [{ip: "EP1"}, {ip: "EP2", node: test-node}]}
+`
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			svcIP, ep1, ep2, cidr := "172.30.0.41", "10.180.0.1", "10.180.2.1", "10.0.0.0/8"
+			pod, ext, node, alt, lo := "10.0.0.2", "203.0.113.2", "192.168.0.2", "192.168.1.2", "127.0.0.1"
+			if tc.ipv6 {
+				svcIP, ep1, ep2, cidr = "fd00:172:30::41", "fd00:10:180::1", "fd00:10:180::2:1", "fd00:10::/64"
+				pod, ext, node, alt, lo = "fd00:10::2", "2600:5200::1", "2001:db8::1", "2001:db8:1::2", "::1"
+			}
+			cfg, err := Parse([]byte(strings.NewReplacer("CIP", svcIP, "EP1", ep1, "EP2", ep2).Replace(sc)), "nodeports.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.IPv6, cfg.LocalhostNodePorts, cfg.NodePortAddresses = tc.ipv6, tc.localhost, tc.addrs
+			cfg.ClusterCIDR = netip.MustParsePrefix(cidr)
+			rs := Render(cfg)
+			join := func(a string) string { return netip.AddrPortFrom(netip.MustParseAddr(a), 80).String() }
+			output := join(ep1) + ", " + join(ep2)
+			flows := []struct {
+				name, src, dst string
+				port           int
+				output         string
+				masq           bool
+			}{
+				{"pod to cluster IP", pod, svcIP, 80, output, false},
+				{"external to nodePort", ext, node, 3001, output, true},
+				{"node to nodePort", node, node, 3001, output, true},
+			}
+			if !tc.ipv6 && tc.localhost {
+				flows = append(flows, struct {
+					name, src, dst string
+					port           int
+					output         string
+					masq           bool
+				}{"localhost to nodePort gets masqueraded", lo, lo, 3001, output, true})
+			} else {
+				flows = append(flows, struct {
+					name, src, dst string
+					port           int
+					output         string
+					masq           bool
+				}{"localhost to nodePort is ignored", lo, lo, 3001, "", false})
+			}
+			if tc.allowAltNodeIP {
+				flows = append(flows, struct {
+					name, src, dst string
+					port           int
+					output         string
+					masq           bool
+				}{"external to nodePort on secondary IP", ext, alt, 3001, output, true})
+			} else {
+				flows = append(flows, struct {
+					name, src, dst string
+					port           int
+					output         string
+					masq           bool
+				}{"secondary nodeIP ignores NodePorts", ext, alt, 3001, "", false})
+			}
+			for _, f := range flows {
+				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: TCP}
+				r := NewTracer(rs, 1).Trace(p)
+				var eps []string
+				for _, c := range r.Choices {
+					eps = append(eps, c.Endpoint)
+				}
+				if got := strings.Join(eps, ", "); got != f.output || r.Masquerade != f.masq {
+					t.Errorf("%s: %s -> %s:%d = %s to [%s], masquerade %v; want [%s], masquerade %v\n%s",
+						f.name, f.src, f.dst, f.port, r.Verdict, got, r.Masquerade, f.output, f.masq, dumpSteps(r))
+				}
+			}
+			fw := strings.Contains(rs.Filter.String(), "-A KUBE-FIREWALL")
+			if fw != tc.expectFirewall {
+				t.Errorf("KUBE-FIREWALL rule present = %v; want %v", fw, tc.expectFirewall)
+			}
+		})
+	}
+}
