@@ -2,8 +2,10 @@ package kubeproxy
 
 import (
 	"errors"
+	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,17 +20,24 @@ import (
 // iptables-save prints them on a node, with the built-in chains, other
 // software's rules and counters) and through the manifest, and checks
 // that both say the same: verdict, endpoint, choices, masquerade and
-// conntrack entry. (Shares agree to 1e-9: the dump holds the
-// probabilities as printed, %0.10f.)
+// conntrack entry. (Shares and probabilities agree to 1e-9:
+// the dump holds the probabilities as printed.)
 func TestIPTablesSaveAgreesWithManifest(t *testing.T) {
-	cfg := mustParseFile(t, "cluster.yaml")
 	f, err := os.Open(fixture("node-a.iptables-save"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	checkSavedAgrees(t, f)
+}
+
+// checkSavedAgrees reads a dump of cluster.yaml's rules on node-a and
+// compares traces through it with traces through the manifest.
+func checkSavedAgrees(t *testing.T, dump io.Reader) {
+	t.Helper()
+	cfg := mustParseFile(t, "cluster.yaml")
 	node := &Config{NodeIPs: cfg.NodeIPs, BridgeIP: cfg.BridgeIP}
-	saved, err := ReadIPTablesSave(f, node)
+	saved, err := ReadIPTablesSave(dump, node)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +62,25 @@ func TestIPTablesSaveAgreesWithManifest(t *testing.T) {
 			p := Packet{Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst), Proto: tt.proto}
 			want := NewTracer(Render(cfg), 7).Trace(p)
 			got := NewTracer(saved, 7).Trace(p)
+			type choice struct {
+				Endpoint, Chain   string
+				Share, Probabilty float64
+			}
 			type view struct {
 				Verdict, Service, Chain, Conntrack string
 				Endpoint, SNAT                     string
 				Masquerade                         bool
-				Choices                            []Choice
+				Choices                            []choice
 			}
 			v := func(r Result) view {
-				return view{r.Verdict, r.Service, r.Chain, r.ConntrackLine(), r.Endpoint.String(), r.SNAT.String(), r.Masquerade, r.Choices}
+				var cs []choice
+				for _, c := range r.Choices {
+					// The kernel stores a probability in 31 bits, so the real
+					// iptables-save prints 0.33333333349 for 0.3333333333.
+					p, _ := strconv.ParseFloat(c.RuleProbability, 64)
+					cs = append(cs, choice{c.Endpoint, c.Chain, c.Share, p})
+				}
+				return view{r.Verdict, r.Service, r.Chain, r.ConntrackLine(), r.Endpoint.String(), r.SNAT.String(), r.Masquerade, cs}
 			}
 			wv := v(want)
 			if want.SNAT.Addr() == cfg.BridgeIP {
