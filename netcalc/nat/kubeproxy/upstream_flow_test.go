@@ -253,3 +253,53 @@ services:
 		})
 	}
 }
+
+// TestUpstreamLargeClusterMode follows the full syncs of kube-proxy's
+// TestSyncProxyRulesLargeClusterMode (kubernetes v1.37.2, masqueradeAll
+// on): with 2×499 endpoints every DNAT rule keeps its comment; with 3
+// more (1001, above largeClusterEndpointsThreshold 1000) none does. The
+// expected rule lines are upstream's.
+func TestUpstreamLargeClusterMode(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("node: test-node\nnodeIPs: [192.168.0.2]\nclusterCIDR: 10.0.0.0/8\nmasqueradeAll: true\nservices:\n")
+	for _, s := range []struct{ ns, name, ip, port, net string }{
+		{"ns1", "svc1", "172.30.0.41", "p80:80", "10.0"}, {"ns2", "svc2", "172.30.0.42", "p8080:8080", "10.1"},
+	} {
+		name, port, _ := strings.Cut(s.port, ":")
+		b.WriteString("- {namespace: " + s.ns + ", name: " + s.name + ", clusterIP: " + s.ip + ", ports: [{name: " + name + ", port: " + port + "}], endpoints: [")
+		for i := 0; i < LargeClusterEndpoints/2-1; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("{ip: " + s.net + "." + strconv.Itoa(i%256) + "." + strconv.Itoa(i/256) + "}")
+		}
+		b.WriteString("]}\n")
+	}
+	svc3 := "- {namespace: ns3, name: svc3, clusterIP: 172.30.0.43, ports: [{name: p8081, port: 8081}], endpoints: [{ip: 203.0.113.4}, {ip: 203.0.113.8}, {ip: 203.0.113.12}]}\n"
+	count := func(yaml, match string) (first string, eps, comments int) {
+		for _, l := range renderLines(t, yaml, nil) {
+			if strings.HasPrefix(l, "-A KUBE-SEP-") && strings.Contains(l, "-j DNAT") {
+				eps++
+				if strings.Contains(l, "--comment") {
+					comments++
+				}
+				if strings.Contains(l, match) && first == "" {
+					first = l
+				}
+			}
+		}
+		return first, eps, comments
+	}
+	first, eps, comments := count(b.String(), "10.0.0.0")
+	if want := "-A KUBE-SEP-DKGQUZGBKLTPAR56 -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80"; first != want || eps != 998 || comments != 998 {
+		t.Errorf("998 endpoints: first %q, %d DNAT rules, %d with comments; want %q, 998, 998", first, eps, comments, want)
+	}
+	first, eps, comments = count(b.String()+svc3, "10.0.0.0")
+	if want := "-A KUBE-SEP-DKGQUZGBKLTPAR56 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80"; first != want || eps != 1001 || comments != 0 {
+		t.Errorf("1001 endpoints: first %q, %d DNAT rules, %d with comments; want %q, 1001, 0", first, eps, comments, want)
+	}
+	first, _, _ = count(b.String()+svc3, "203.0.113.4")
+	if want := "-A KUBE-SEP-RUVVH7YV3PHQBDOS -m tcp -p tcp -j DNAT --to-destination 203.0.113.4:8081"; first != want {
+		t.Errorf("svc3's first endpoint: %q; want %q", first, want)
+	}
+}
