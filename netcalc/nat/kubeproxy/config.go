@@ -64,7 +64,11 @@ func (p *parser) config(n node) error {
 		}
 	}
 	if _, err := c.KubeMinor(); err != nil {
-		return n.get("kubeVersion").errf(ErrInvalid, "%q is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
+		kv := n.get("kubeVersion")
+		if _, num := kv.v.(json.Number); num {
+			return kv.errf(ErrInvalid, "%s is a number to YAML (1.30 reads as 1.3): want the release quoted, e.g. kubeVersion: \"1.%d\"", c.KubeVersion, LatestKubeMinor)
+		}
+		return kv.errf(ErrInvalid, "%q is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
 	}
 	if v := n.get("nodePortAddresses"); !v.missing() {
 		l, err := v.list()

@@ -190,6 +190,12 @@ func TestKubeVersion(t *testing.T) {
 			t.Errorf("version %q randomFully %v: %q; want it to end %q", tt.version, tt.rf, got, tt.want)
 		}
 	}
+	if _, err := Parse([]byte("kubeVersion: 1.30\n"), "x.yaml"); err == nil || !strings.Contains(err.Error(), `want the release quoted, e.g. kubeVersion: "1.37"`) {
+		t.Errorf("Parse(kubeVersion: 1.30 unquoted) error = %v; want a hint to quote it", err)
+	}
+	if cfg, err := Parse([]byte("kubeVersion: 1.36\n"), "x.yaml"); err != nil || cfg.KubeVersion != "1.36" {
+		t.Errorf("Parse(kubeVersion: 1.36 unquoted) = %v, %v; want 1.36", cfg, err)
+	}
 	for _, v := range []string{"1.27", "1.38", "2.0", "x"} {
 		if _, err := Parse([]byte("kubeVersion: \""+v+"\"\n"), "x.yaml"); err == nil {
 			t.Errorf("Parse(kubeVersion %q) = nil error; want refused", v)
