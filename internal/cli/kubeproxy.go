@@ -480,6 +480,7 @@ func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
 		return err
 	}
 	rs := kubeproxy.Render(cfg)
+	renderNotes(env, rs)
 	for _, name := range tables {
 		t := rs.NAT
 		if name == "filter" {
@@ -670,7 +671,9 @@ func traceRules(env *Env, opts *kubeProxyTraceOptions) (*kubeproxy.Ruleset, bool
 			if err != nil {
 				return nil, false, err
 			}
-			return kubeproxy.Render(cfg), cfg.IPv6, nil
+			rs := kubeproxy.Render(cfg)
+			renderNotes(env, rs)
+			return rs, cfg.IPv6, nil
 		}
 		file = sc.File
 	} else {
@@ -711,6 +714,14 @@ func traceRules(env *Env, opts *kubeProxyTraceOptions) (*kubeproxy.Ruleset, bool
 		env.Errorf("note: no --node-ip: only loopback counts as the node's address (addrtype LOCAL, the MASQUERADE source)")
 	}
 	return rs, node.IPv6, nil
+}
+
+// renderNotes tells on standard error what Render decided that the rules
+// do not show (endpoints left out by topology hints).
+func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
+	for _, n := range rs.Notes {
+		env.Errorf("note: %s", n)
+	}
 }
 
 // isIPTablesSave reports whether data looks like iptables-save output: its

@@ -242,6 +242,14 @@ services:
 			}
 		})
 	}
+	cfg, err := Parse([]byte(sc), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Zone = "zone-b"
+	if n := Render(cfg).Notes; len(n) != 1 || n[0] != "ns/web: topology-aware routing: 1 of 3 ready endpoints serve cluster traffic on this node (hints for zone zone-b)" {
+		t.Errorf("Render notes = %q; want one on the topology filter", n)
+	}
 	// PreferSameNode: node hints, honoured from 1.34.
 	sn := strings.Replace(sc, "PreferClose", "PreferSameNode", 1)
 	if got := count(renderLines(t, sn, func(c *Config) { c.Zone = "zone-a" })); got != 1 {

@@ -1,6 +1,7 @@
 package kubeproxy
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -67,12 +68,19 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	hasEndpoints := false
 	topology := false
 	if usesCluster {
-		avail := rs.topologyFilter(eps)
+		avail, why := rs.topologyFilter(eps)
 		topology = avail != nil
+		ready := 0
 		for _, e := range eps {
+			if e.ready {
+				ready++
+			}
 			if e.ready && (avail == nil || avail(e)) {
 				clusterEps = append(clusterEps, e)
 			}
+		}
+		if topology {
+			rs.Notes = append(rs.Notes, fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (%s)", name, len(clusterEps), ready, why))
 		}
 		if len(clusterEps) == 0 {
 			for _, e := range eps {
@@ -344,11 +352,11 @@ func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
 
 // topologyFilter is kube-proxy's topologyModeFromHints and
 // availableForTopology: nil when every ready endpoint may be used, else
-// the test an endpoint must pass. Node hints (PreferSameNode, 1.34 and
+// the test an endpoint must pass and which hints it checks. Node hints (PreferSameNode, 1.34 and
 // later) apply when every ready endpoint has one and one is for this
 // node; zone hints when every ready endpoint has one and one is for the
 // node's zone.
-func (rs *Ruleset) topologyFilter(eps []endpoint) func(endpoint) bool {
+func (rs *Ruleset) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why string) {
 	cfg := rs.cfg
 	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
 	for _, e := range eps {
@@ -369,11 +377,11 @@ func (rs *Ruleset) topologyFilter(eps []endpoint) func(endpoint) bool {
 	}
 	switch {
 	case !ready:
-		return nil
+		return nil, ""
 	case cfg.minor() >= 34 && allNode && forNode:
-		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }
+		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }, "hints for node " + cfg.Node
 	case allZone && forZone:
-		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }
+		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
 	}
-	return nil
+	return nil, ""
 }
