@@ -303,3 +303,113 @@ func TestUpstreamLargeClusterMode(t *testing.T) {
 		t.Errorf("svc3's first endpoint: %q; want %q", first, want)
 	}
 }
+
+// flow is one packetFlowTest of kube-proxy's iptables proxier tests: the
+// endpoints the connection can reach, in the balancing chain's order
+// ("DROP" or "REJECT" when the filter table ends it, "" when no rule
+// applies), and whether it is masqueraded.
+type flow struct {
+	name, src, dst string
+	port           int
+	output         string
+	masq           bool
+}
+
+// checkFlows traces each flow through rs and compares with upstream's
+// expectation.
+func checkFlows(t *testing.T, rs *Ruleset, flows []flow) {
+	t.Helper()
+	for _, f := range flows {
+		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: TCP}
+		r := NewTracer(rs, 1).Trace(p)
+		var got string
+		switch r.Verdict {
+		case "DNAT":
+			var eps []string
+			for _, c := range r.Choices {
+				eps = append(eps, c.Endpoint)
+			}
+			got = strings.Join(eps, ", ")
+		case "NONE":
+		default:
+			got = r.Verdict
+		}
+		if got != f.output || r.Masquerade != f.masq {
+			t.Errorf("%s: %s -> %s:%d = %q, masquerade %v; want %q, masquerade %v\n%s",
+				f.name, f.src, f.dst, f.port, got, r.Masquerade, f.output, f.masq, dumpSteps(r))
+		}
+	}
+}
+
+// upstreamNode is NewFakeProxier's node: test-node with addresses
+// 192.168.0.2, 192.168.1.2 and 192.168.99.11 and cluster CIDR 10.0.0.0/8.
+const upstreamNode = "node: test-node\nnodeIPs: [192.168.0.2, 192.168.1.2, 192.168.99.11]\nclusterCIDR: 10.0.0.0/8\nnfacct: true\n"
+
+// TestUpstreamFlows runs the packet flows of kube-proxy's TestLoadBalancer
+// (loadBalancerSourceRanges, with a range written " 203.0.113.0/25" as
+// upstream does), TestExternalTrafficPolicyLocal and
+// TestExternalTrafficPolicyCluster (kubernetes v1.37.2
+// pkg/proxy/iptables/proxier_test.go) with upstream's expectations.
+func TestUpstreamFlows(t *testing.T) {
+	const ep1, ep2 = "10.180.0.1:80", "10.180.2.1:80"
+	both := ep1 + ", " + ep2
+	tests := []struct {
+		name, yaml string
+		flows      []flow
+	}{
+		{"TestLoadBalancer", `services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, loadBalancerIPs: [1.2.3.4, 5.6.7.8],
+   loadBalancerSourceRanges: [192.168.0.0/24, " 203.0.113.0/25"],
+   ports: [{name: p80, port: 80, nodePort: 3001}], endpoints: [{ip: 10.180.0.1}]}
+`, []flow{
+			{"pod to cluster IP", "10.0.0.2", "172.30.0.41", 80, ep1, false},
+			{"external to nodePort", "203.0.113.2", "192.168.0.2", 3001, ep1, true},
+			{"nodePort bypasses LoadBalancerSourceRanges", "203.0.113.130", "192.168.0.2", 3001, ep1, true},
+			{"accepted external to LB1", "203.0.113.2", "1.2.3.4", 80, ep1, true},
+			{"accepted external to LB2", "203.0.113.2", "5.6.7.8", 80, ep1, true},
+			{"blocked external to LB1", "203.0.113.130", "1.2.3.4", 80, "DROP", false},
+			{"blocked external to LB2", "203.0.113.130", "5.6.7.8", 80, "DROP", false},
+			{"pod to LB1 (blocked by LoadBalancerSourceRanges)", "10.0.0.2", "1.2.3.4", 80, "DROP", false},
+			{"pod to LB2 (blocked by LoadBalancerSourceRanges)", "10.0.0.2", "5.6.7.8", 80, "DROP", false},
+			{"node to LB1 (allowed by LoadBalancerSourceRanges)", "192.168.0.2", "1.2.3.4", 80, ep1, true},
+			{"node to LB2 (allowed by LoadBalancerSourceRanges)", "192.168.0.2", "5.6.7.8", 80, ep1, true},
+			{"same node to LB1, SNATted to LB1 (implicitly allowed)", "1.2.3.4", "1.2.3.4", 80, ep1, true},
+			{"same node to LB2, SNATted to LB2 (implicitly allowed)", "5.6.7.8", "5.6.7.8", 80, ep1, true},
+		}},
+		{"TestExternalTrafficPolicyLocal", `services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: Local, clusterIP: 172.30.0.41,
+   externalIPs: [192.168.99.11], loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30000,
+   ports: [{name: p80, port: 80, targetPort: 80, nodePort: 3001}], endpoints: [{ip: 10.180.0.1}, {ip: 10.180.2.1, node: test-node}]}
+`, []flow{
+			{"pod to cluster IP hits both endpoints, unmasqueraded", "10.0.0.2", "172.30.0.41", 80, both, false},
+			{"pod to external IP hits both endpoints, unmasqueraded", "10.0.0.2", "192.168.99.11", 80, both, false},
+			{"external to external IP hits only local endpoint, unmasqueraded", "203.0.113.2", "192.168.99.11", 80, ep2, false},
+			{"pod to LB IP hits only both endpoints, unmasqueraded", "10.0.0.2", "1.2.3.4", 80, both, false},
+			{"external to LB IP hits only local endpoint, unmasqueraded", "203.0.113.2", "1.2.3.4", 80, ep2, false},
+			{"pod to NodePort hits both endpoints, unmasqueraded", "10.0.0.2", "192.168.0.2", 3001, both, false},
+			{"external to NodePort hits only local endpoint, unmasqueraded", "203.0.113.2", "192.168.0.2", 3001, ep2, false},
+		}},
+		{"TestExternalTrafficPolicyCluster", `services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: Cluster, clusterIP: 172.30.0.41,
+   externalIPs: [192.168.99.11], loadBalancerIPs: [1.2.3.4],
+   ports: [{name: p80, port: 80, targetPort: 80, nodePort: 3001}], endpoints: [{ip: 10.180.0.1}, {ip: 10.180.2.1, node: test-node}]}
+`, []flow{
+			{"pod to cluster IP hits both endpoints, unmasqueraded", "10.0.0.2", "172.30.0.41", 80, both, false},
+			{"pod to external IP hits both endpoints, masqueraded", "10.0.0.2", "192.168.99.11", 80, both, true},
+			{"external to external IP hits both endpoints, masqueraded", "203.0.113.2", "192.168.99.11", 80, both, true},
+			{"pod to LB IP hits both endpoints, masqueraded", "10.0.0.2", "1.2.3.4", 80, both, true},
+			{"external to LB IP hits both endpoints, masqueraded", "203.0.113.2", "1.2.3.4", 80, both, true},
+			{"pod to NodePort hits both endpoints, masqueraded", "10.0.0.2", "192.168.0.2", 3001, both, true},
+			{"external to NodePort hits both endpoints, masqueraded", "203.0.113.2", "192.168.0.2", 3001, both, true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(upstreamNode+tt.yaml), tt.name+".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFlows(t, Render(cfg), tt.flows)
+		})
+	}
+}
