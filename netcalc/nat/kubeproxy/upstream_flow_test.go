@@ -413,3 +413,107 @@ func TestUpstreamFlows(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamInternalTrafficPolicy runs kube-proxy's
+// TestInternalTrafficPolicy (kubernetes v1.37.2): an unnamed port, three
+// endpoints on various nodes, internalTrafficPolicy Cluster or Local; then,
+// as upstream does after deleting the slice, the Service without
+// endpoints is rejected.
+func TestUpstreamInternalTrafficPolicy(t *testing.T) {
+	tests := []struct {
+		name, policy string
+		nodes        [3]string
+		output       string
+	}{
+		{"internalTrafficPolicy is cluster", "Cluster", [3]string{"test-node", "node1", "node2"}, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.3:80"},
+		{"internalTrafficPolicy is local and there is one local endpoint", "Local", [3]string{"test-node", "node1", "node2"}, "10.0.1.1:80"},
+		{"internalTrafficPolicy is local and there are multiple local endpoints", "Local", [3]string{"test-node", "test-node", "node2"}, "10.0.1.1:80, 10.0.1.2:80"},
+		{"internalTrafficPolicy is local and there are no local endpoints", "Local", [3]string{"node0", "node1", "node2"}, "DROP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := "services:\n- {namespace: ns1, name: svc1, clusterIP: 172.30.1.1, internalTrafficPolicy: " + tt.policy + ", ports: [{port: 80}]"
+			eps := ", endpoints: [{ip: 10.0.1.1, node: " + tt.nodes[0] + "}, {ip: 10.0.1.2, node: " + tt.nodes[1] + "}, {ip: 10.0.1.3, node: " + tt.nodes[2] + "}]}\n"
+			for _, c := range []struct {
+				yaml string
+				f    flow
+			}{
+				{svc + eps, flow{"pod to ClusterIP", "10.0.0.2", "172.30.1.1", 80, tt.output, false}},
+				{svc + "}\n", flow{"endpoints deleted", "10.0.0.2", "172.30.1.1", 80, "REJECT", false}},
+			} {
+				cfg, err := Parse([]byte(upstreamNode+c.yaml), "itp.yaml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkFlows(t, Render(cfg), []flow{c.f})
+			}
+		})
+	}
+}
+
+// TestUpstreamTerminatingEndpoints runs kube-proxy's
+// TestTerminatingEndpointsTrafficPolicyLocal and
+// TestTerminatingEndpointsTrafficPolicyCluster (kubernetes v1.37.2; the
+// cases generated from its source): a LoadBalancer Service (no NodePort,
+// ingress 1.2.3.4) whose endpoints are ready, serving-and-terminating or
+// neither, on this node or another; then, as upstream does after deleting
+// the slice, both flows are rejected.
+func TestUpstreamTerminatingEndpoints(t *testing.T) {
+	tests := []struct {
+		test, name, endpoints string
+		flows                 []flow
+	}{
+		{"TestTerminatingEndpointsTrafficPolicyLocal", "ready endpoints exist", "[{ip: 10.0.1.1, node: test-node, ready: true, serving: true, terminating: false}, {ip: 10.0.1.2, node: test-node, ready: true, serving: true, terminating: false}, {ip: 10.0.1.3, node: test-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.4, node: test-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: node-1, ready: true, serving: true, terminating: false}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.0.1.1:80, 10.0.1.2:80", false},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyLocal", "only terminating endpoints exist", "[{ip: 10.0.1.2, node: test-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.3, node: test-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.4, node: test-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: node-1, ready: true, serving: true, terminating: false}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.5:80", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.0.1.2:80, 10.0.1.3:80", false},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyLocal", "terminating endpoints on remote node", "[{ip: 10.0.1.5, node: node-1, ready: false, serving: true, terminating: true}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.5:80", false},
+			{"external to LB, no locally-usable endpoints", "203.0.113.2", "1.2.3.4", 80, "DROP", false},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyLocal", "no usable endpoints on any node", "[{ip: 10.0.1.5, node: test-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: node-1, ready: false, serving: false, terminating: true}]", []flow{
+			{"pod to clusterIP, no usable endpoints", "10.0.0.2", "172.30.1.1", 80, "REJECT", false},
+			{"external to LB, no usable endpoints", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyCluster", "ready endpoints exist", "[{ip: 10.0.1.1, node: test-node, ready: true, serving: true, terminating: false}, {ip: 10.0.1.2, node: test-node, ready: true, serving: true, terminating: false}, {ip: 10.0.1.3, node: another-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.4, node: another-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: another-node, ready: true, serving: true, terminating: false}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", true},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyCluster", "only terminating endpoints exist", "[{ip: 10.0.1.2, node: test-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.3, node: test-node, ready: false, serving: true, terminating: true}, {ip: 10.0.1.4, node: another-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: another-node, ready: false, serving: true, terminating: true}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.2:80, 10.0.1.3:80, 10.0.1.5:80", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.0.1.2:80, 10.0.1.3:80, 10.0.1.5:80", true},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyCluster", "terminating endpoints on remote node", "[{ip: 10.0.1.5, node: node-1, ready: false, serving: true, terminating: true}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "10.0.1.5:80", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "10.0.1.5:80", true},
+		}},
+		{"TestTerminatingEndpointsTrafficPolicyCluster", "no usable endpoints on any node", "[{ip: 10.0.1.5, node: test-node, ready: false, serving: false, terminating: true}, {ip: 10.0.1.5, node: node-1, ready: false, serving: false, terminating: true}]", []flow{
+			{"pod to clusterIP", "10.0.0.2", "172.30.1.1", 80, "REJECT", false},
+			{"external to LB", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.test+"/"+tt.name, func(t *testing.T) {
+			policy := strings.TrimPrefix(tt.test, "TestTerminatingEndpointsTrafficPolicy")
+			svc := "services:\n- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: " + policy +
+				", clusterIP: 172.30.1.1, loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30000, ports: [{port: 80, targetPort: 80, nodePort: 0}]"
+			cfg, err := Parse([]byte(upstreamNode+svc+", endpoints: "+tt.endpoints+"}\n"), "terminating.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFlows(t, Render(cfg), tt.flows)
+			cfg, err = Parse([]byte(upstreamNode+svc+"}\n"), "terminating.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFlows(t, Render(cfg), []flow{
+				{"pod to clusterIP after endpoints deleted", "10.0.0.2", "172.30.1.1", 80, "REJECT", false},
+				{"external to LB after endpoints deleted", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
+			})
+		})
+	}
+}
