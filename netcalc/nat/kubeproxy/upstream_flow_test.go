@@ -319,8 +319,19 @@ type flow struct {
 // expectation.
 func checkFlows(t *testing.T, rs *Ruleset, flows []flow) {
 	t.Helper()
-	for _, f := range flows {
-		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: TCP}
+	checkFlowsProto(t, rs, flows, nil)
+}
+
+// checkFlowsProto is checkFlows with each flow's protocol (TCP where
+// protos has none).
+func checkFlowsProto(t *testing.T, rs *Ruleset, flows []flow, protos []Protocol) {
+	t.Helper()
+	for i, f := range flows {
+		proto := TCP
+		if i < len(protos) && protos[i] != "" {
+			proto = protos[i]
+		}
+		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: proto}
 		r := NewTracer(rs, 1).Trace(p)
 		var got string
 		switch r.Verdict {
@@ -516,4 +527,58 @@ func TestUpstreamTerminatingEndpoints(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestUpstreamClusterIPGeneral and TestUpstreamNoEndpointsReject run the
+// packet flows of kube-proxy's TestClusterIPGeneral (hairpin, targetPort,
+// one port number in TCP, UDP and SCTP) and TestNoEndpointsReject
+// (kubernetes v1.37.2).
+func TestUpstreamClusterIPGeneral(t *testing.T) {
+	cfg, err := Parse([]byte(upstreamNode+`services:
+- {namespace: ns1, name: svc1, clusterIP: 172.30.0.41, ports: [{name: http, port: 80}], endpoints: [{ip: 10.180.0.1, node: test-node}]}
+- namespace: ns2
+  name: svc2
+  clusterIP: 172.30.0.42
+  ports:
+  - {name: http, port: 80}
+  - {name: https, port: 443, targetPort: 8443}
+  - {name: dns-udp, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, targetPort: 5353}
+  - {name: dns-sctp, port: 53, protocol: SCTP}
+  endpoints:
+  - {ip: 10.180.0.1, node: test-node, ports: {http: 80, https: 8443, dns-udp: 53, dns-tcp: 5353, dns-sctp: 53}}
+  - {ip: 10.180.2.1, node: node2, ports: {http: 80, https: 8443, dns-udp: 53, dns-tcp: 5353, dns-sctp: 53}}
+`), "general.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFlowsProto(t, Render(cfg), []flow{
+		{"simple clusterIP", "10.180.0.2", "172.30.0.41", 80, "10.180.0.1:80", false},
+		{"hairpin to cluster IP", "10.180.0.1", "172.30.0.41", 80, "10.180.0.1:80", true},
+		{"clusterIP with multiple endpoints", "10.180.0.2", "172.30.0.42", 80, "10.180.0.1:80, 10.180.2.1:80", false},
+		{"clusterIP with TargetPort", "10.180.0.2", "172.30.0.42", 443, "10.180.0.1:8443, 10.180.2.1:8443", false},
+		{"clusterIP with TCP, UDP, and SCTP on same port (TCP)", "10.180.0.2", "172.30.0.42", 53, "10.180.0.1:5353, 10.180.2.1:5353", false},
+		{"clusterIP with TCP, UDP, and SCTP on same port (UDP)", "10.180.0.2", "172.30.0.42", 53, "10.180.0.1:53, 10.180.2.1:53", false},
+		{"clusterIP with TCP, UDP, and SCTP on same port (SCTP)", "10.180.0.2", "172.30.0.42", 53, "10.180.0.1:53, 10.180.2.1:53", false},
+		{"TCP-only port does not match UDP traffic", "10.180.0.2", "172.30.0.42", 80, "", false},
+		{"svc1 does not accept svc2's ports", "10.180.0.2", "172.30.0.41", 443, "", false},
+	}, []Protocol{TCP, TCP, TCP, TCP, TCP, UDP, SCTP, UDP, TCP})
+}
+
+func TestUpstreamNoEndpointsReject(t *testing.T) {
+	cfg, err := Parse([]byte(upstreamNode+`services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, externalIPs: [192.168.99.11], loadBalancerIPs: [1.2.3.4],
+   ports: [{name: p80, port: 80, nodePort: 3001}]}
+`), "noendpoints.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFlows(t, Render(cfg), []flow{
+		{"pod to cluster IP with no endpoints", "10.0.0.2", "172.30.0.41", 80, "REJECT", false},
+		{"external to external IP with no endpoints", "203.0.113.2", "192.168.99.11", 80, "REJECT", false},
+		{"pod to NodePort with no endpoints", "10.0.0.2", "192.168.0.2", 3001, "REJECT", false},
+		{"external to NodePort with no endpoints", "203.0.113.2", "192.168.0.2", 3001, "REJECT", false},
+		{"pod to LoadBalancer IP with no endpoints", "10.0.0.2", "1.2.3.4", 80, "REJECT", false},
+		{"external to LoadBalancer IP with no endpoints", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
+	})
 }
