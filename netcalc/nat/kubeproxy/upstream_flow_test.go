@@ -582,3 +582,27 @@ func TestUpstreamNoEndpointsReject(t *testing.T) {
 		{"external to LoadBalancer IP with no endpoints", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
 	})
 }
+
+// TestUpstreamHealthCheckNodePort runs kube-proxy's TestHealthCheckNodePort
+// (kubernetes v1.37.2, --nodeport-addresses 127.0.0.0/8): the filter table
+// accepts the health-check port, and without the Service nothing matches.
+func TestUpstreamHealthCheckNodePort(t *testing.T) {
+	const svc = `services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: Local, clusterIP: 172.30.0.42, healthCheckNodePort: 30000,
+   ports: [{name: p80, port: 80, nodePort: 3001}]}
+`
+	for _, c := range []struct {
+		yaml string
+		f    flow
+	}{
+		{svc, flow{"firewall accepts HealthCheckNodePort", "1.2.3.4", "192.168.0.2", 30000, "ACCEPT", false}},
+		{"", flow{"HealthCheckNodePort no longer has any rule", "1.2.3.4", "192.168.0.2", 30000, "", false}},
+	} {
+		cfg, err := Parse([]byte(upstreamNode+c.yaml), "hc.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.NodePortAddresses = []string{"127.0.0.0/8"}
+		checkFlows(t, Render(cfg), []flow{c.f})
+	}
+}
