@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 )
 
 func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env, nil, nil) }) }
@@ -31,6 +33,12 @@ type kubeProxyScenario struct {
 	MasqueradeAll bool
 	LocalhostNP   bool
 	RandomFully   bool
+	Mode          string
+	KubeVersion   string
+	NodePortAddrs []string
+	TCPBeLiberal  bool
+	NFAcct        []string
+	Zone          string
 	changed       func(string) bool
 }
 
@@ -41,10 +49,11 @@ type kubeProxyRulesOptions struct {
 
 type kubeProxyTraceOptions struct {
 	kubeProxyScenario
-	Src, Dst    string
-	Proto       string
-	Connections int
-	Seed        uint64
+	IPTablesSave string
+	Src, Dst     string
+	Proto        string
+	Connections  int
+	Seed         uint64
 }
 
 func newKubeProxyCmd(env *Env, rulesF func(*kubeProxyRulesOptions) error, traceF func(*kubeProxyTraceOptions) error) *cobra.Command {
@@ -65,7 +74,41 @@ gets one from 30000-32767, deterministically: 30000 + FNV-1a-32 of
 "namespace/name:portname/protocol" mod 2768, or the next free port; a note on
 standard error says which ("nodePort: 0" means none). One IP family per run
 (--ipv6 for IPv6): Services and endpoints of the other family are skipped
-with one note, and a --src or --dst of the other family is bad input.`,
+with one note, and a --src or --dst of the other family is bad input.
+
+Addresses with leading zeros in the file ("172.30.0.041", stored by API
+servers before 1.22) are read as kube-proxy reads them, as decimal numbers,
+and written in canonical form, with a note on standard error.
+
+Node settings (flags override the file's keys):
+  --kube-version X.Y         kubeVersion: the release simulated (default the
+                             newest). 1.37 always writes MASQUERADE
+                             --random-fully (earlier releases only with
+                             --random-fully); 1.30+ skip load-balancer IPs
+                             with ipMode Proxy; 1.34+ honour node hints.
+  --nodeport-addresses LIST  nodePortAddresses: CIDRs or "primary"; NodePorts
+                             answer only on the node addresses inside them
+                             (one "-d ADDR -j KUBE-NODEPORTS" rule each);
+                             localhost NodePorts need a CIDR holding 127.0.0.1.
+  --conntrack-tcp-be-liberal conntrackTCPBeLiberal: no INVALID drop rule.
+  --nfacct COUNTERS          nfacct: the nfacct counters the kernel has
+                             (kube-proxy creates them when it can), each
+                             independent: ct_state_invalid_dropped_pkts counts
+                             the INVALID drops in KUBE-FORWARD (metric
+                             kubeproxy_iptables_ct_state_invalid_dropped_packets_total),
+                             localhost_nps_accepted_pkts counts NodePort
+                             connections to 127.0.0.0/8 (metric
+                             kubeproxy_iptables_localhost_nodeports_accepted_packets_total).
+                             all, none, or a list; in the file true, false
+                             or a list. Default none.
+  --zone ZONE                zone: the node's topology.kubernetes.io/zone.
+                             Endpoints hinted for zones (EndpointSlice
+                             hints.forZones; in netcalc's format zoneHints, or
+                             set from each endpoint's zone by
+                             trafficDistribution: PreferClose) are filtered as
+                             kube-proxy does: when every ready endpoint has a
+                             hint and one is for this zone, only those serve
+                             cluster traffic.`,
 	}
 	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF), newKubeProxyChainNameCmd(env, nil))
 	return cmd
@@ -80,7 +123,13 @@ func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
 	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
 	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
-	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully")
+	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully (kube-proxy before 1.37; 1.37 always writes it)")
+	f.StringVar(&sc.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables")
+	f.StringVar(&sc.KubeVersion, "kube-version", "", fmt.Sprintf("kube-proxy release `X.Y` to simulate, 1.%d-1.%d (default the newest, 1.%d)", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor, kubeproxy.LatestKubeMinor))
+	f.StringSliceVar(&sc.NodePortAddrs, "nodeport-addresses", nil, "kube-proxy --nodeport-addresses: `CIDR`s or primary whose node addresses accept NodePorts, repeatable (default every local address)")
+	f.BoolVar(&sc.TCPBeLiberal, "conntrack-tcp-be-liberal", false, "nf_conntrack_tcp_be_liberal is on (kube-proxy --conntrack-tcp-be-liberal): no INVALID drop rule")
+	f.StringSliceVar(&sc.NFAcct, "nfacct", nil, "nfacct `COUNTER`s that exist: ct_state_invalid_dropped_pkts, localhost_nps_accepted_pkts, all or none (comma-separated)")
+	f.StringVar(&sc.Zone, "zone", "", "the node's topology.kubernetes.io/zone `ZONE`, for endpoint zone hints")
 	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
 }
 
@@ -125,7 +174,7 @@ by namespace/name.`,
 func newKubeProxyTraceCmd(env *Env, runF func(*kubeProxyTraceOptions) error) *cobra.Command {
 	opts := &kubeProxyTraceOptions{}
 	cmd := &cobra.Command{
-		Use:   "trace FILE --src IP[:PORT] --dst IP:PORT",
+		Use:   "trace [FILE] --src IP[:PORT] --dst IP:PORT",
 		Short: "Walk a packet through kube-proxy's rules: DNAT choice, masquerade, conntrack entry",
 		Long: `Walk the first packet of a connection through the rules of "kube-proxy rules":
 nat PREROUTING (or OUTPUT when the source is the node itself) into
@@ -142,14 +191,35 @@ source port each time) and prints how many reached each endpoint against
 the share the rules promise; ClientIP affinity shows as every connection
 sticking to one endpoint.
 
+--iptables-save FILE (or FILE itself, when it is iptables-save output
+rather than YAML; "-" reads standard input) traces through the rules
+dumped on a real node, without any manifest: the nat and filter tables as
+they are, with every chain of other software, walked from the built-in
+chains. kube-proxy's annotations come from its chain names and comments;
+give the node's addresses with --node-ip (addrtype LOCAL, the MASQUERADE
+source) and --bridge-ip; the cluster CIDR is read from the "! -s CIDR"
+rules and MASQUERADE --random-fully from KUBE-POSTROUTING. An endpoint
+counts as on this node only when a KUBE-SVL- chain lists it.
+
+  iptables-save | netcalc kube-proxy trace - --node-ip 198.51.100.10 --src 10.244.1.7 --dst 10.96.0.10:53 --proto udp
+
 Exit status: 0 when the packet is DNATed, accepted or untouched by
 kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 		Example: `  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 10.244.1.7 --dst 10.96.12.34:80
   netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 203.0.113.9:51000 --dst 198.51.100.10:30080
-  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 10.244.1.7 --dst 10.96.12.34:80 --connections 10000 --seed 3`,
-		Args: cobra.ExactArgs(1),
+  netcalc kube-proxy trace testdata/kubeproxy/cluster.yaml --src 10.244.1.7 --dst 10.96.12.34:80 --connections 10000 --seed 3
+  netcalc kube-proxy trace --iptables-save testdata/kubeproxy/node-a.iptables-save --node-ip 198.51.100.10 --src 203.0.113.9 --dst 198.51.100.10:30080`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.File = args[0]
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
+			switch {
+			case opts.File == "" && opts.IPTablesSave == "":
+				return BadInputf("trace wants a FILE of Services or --iptables-save FILE: run 'netcalc kube-proxy trace --help' for usage")
+			case opts.File != "" && opts.IPTablesSave != "":
+				return BadInputf("trace takes a FILE or --iptables-save FILE, not both: run 'netcalc kube-proxy trace --help' for usage")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -158,6 +228,7 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	}
 	addScenarioFlags(cmd, &opts.kubeProxyScenario)
 	f := cmd.Flags()
+	f.StringVar(&opts.IPTablesSave, "iptables-save", "", "trace through a node's iptables-save output in `FILE` (\"-\": standard input) instead of Services")
 	f.StringVar(&opts.Src, "src", "", "client address, `IP[:PORT]` (port defaults to 40000)")
 	f.StringVar(&opts.Dst, "dst", "", "destination `IP:PORT` (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
 	f.StringVar(&opts.Proto, "proto", "tcp", "protocol `PROTO`: tcp, udp or sctp")
@@ -167,19 +238,53 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	return cmd
 }
 
+// kubeProxyMode reads --mode: iptables, or nftables once this build has
+// kube-proxy's nftables mode.
+func kubeProxyMode(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case "iptables", "":
+		return "iptables", nil
+	case "nftables":
+		return "", BadInputf("nftables mode: not in this build yet")
+	}
+	return "", BadInputf("--mode: %s is not a kube-proxy mode: want iptables or nftables", quoteToken(s))
+}
+
 // loadScenario reads and parses the scenario, then applies flag overrides.
 func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
+	if _, err := kubeProxyMode(sc.Mode); err != nil {
+		return nil, err
+	}
+	data, err := readScenario(env, sc.File)
+	if err != nil {
+		return nil, err
+	}
+	return parseScenario(env, sc, data)
+}
+
+// readScenario reads FILE, or standard input for "-".
+func readScenario(env *Env, file string) ([]byte, error) {
 	var data []byte
 	var err error
-	name := sc.File
-	if sc.File == "-" {
+	name := file
+	if file == "-" {
 		name = "stdin"
 		data, err = io.ReadAll(env.Stdin)
 	} else {
-		data, err = os.ReadFile(sc.File)
+		data, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return nil, BadInput(scenarioReadError(name, err))
+	}
+	return data, nil
+}
+
+// parseScenario parses a scenario read by readScenario and applies the
+// flag overrides.
+func parseScenario(env *Env, sc *kubeProxyScenario, data []byte) (*kubeproxy.Config, error) {
+	name := sc.File
+	if name == "-" {
+		name = "stdin"
 	}
 	cfg, err := kubeproxy.Parse(data, name)
 	if err != nil {
@@ -196,12 +301,21 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	if changed("node") {
 		cfg.Node = sc.Node
 	}
+	if err := nodeOverrides(sc, changed, cfg); err != nil {
+		return nil, err
+	}
+	return applyScenarioFlags(env, name, sc, changed, cfg)
+}
+
+// nodeOverrides applies the flags that describe the node itself: --node-ip,
+// --cluster-cidr, --bridge-ip, --ipv6.
+func nodeOverrides(sc *kubeProxyScenario, changed func(string) bool, cfg *kubeproxy.Config) error {
 	if changed("node-ip") {
 		cfg.NodeIPs = nil
 		for _, s := range sc.NodeIPs {
 			a, err := netip.ParseAddr(s)
 			if err != nil {
-				return nil, BadInputf("--node-ip: %q is not an IP address", s)
+				return BadInputf("--node-ip: %q is not an IP address", s)
 			}
 			cfg.NodeIPs = append(cfg.NodeIPs, a)
 		}
@@ -209,20 +323,25 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	if changed("cluster-cidr") {
 		p, err := netip.ParsePrefix(sc.ClusterCIDR)
 		if err != nil {
-			return nil, BadInputf("--cluster-cidr: %q is not a CIDR prefix: want e.g. 10.244.0.0/16", sc.ClusterCIDR)
+			return BadInputf("--cluster-cidr: %q is not a CIDR prefix: want e.g. 10.244.0.0/16", sc.ClusterCIDR)
 		}
 		cfg.ClusterCIDR = p.Masked()
 	}
 	if changed("bridge-ip") {
 		a, err := netip.ParseAddr(sc.BridgeIP)
 		if err != nil {
-			return nil, BadInputf("--bridge-ip: %q is not an IP address", sc.BridgeIP)
+			return BadInputf("--bridge-ip: %q is not an IP address", sc.BridgeIP)
 		}
 		cfg.BridgeIP = a
 	}
 	if changed("ipv6") {
 		cfg.IPv6 = sc.IPv6
 	}
+	return nil
+}
+
+// applyScenarioFlags applies the flags that change the rules.
+func applyScenarioFlags(env *Env, name string, sc *kubeProxyScenario, changed func(string) bool, cfg *kubeproxy.Config) (*kubeproxy.Config, error) {
 	if changed("masquerade-all") {
 		cfg.MasqueradeAll = sc.MasqueradeAll
 	}
@@ -231,6 +350,47 @@ func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
 	}
 	if changed("random-fully") {
 		cfg.RandomFully = sc.RandomFully
+	}
+	if changed("kube-version") {
+		cfg.KubeVersion = sc.KubeVersion
+		if _, err := cfg.KubeMinor(); err != nil {
+			return nil, BadInputf("--kube-version: %s is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", quoteToken(sc.KubeVersion), kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor)
+		}
+	}
+	if changed("nodeport-addresses") {
+		cfg.NodePortAddresses = nil
+		for _, s := range sc.NodePortAddrs {
+			if s != "primary" {
+				p, err := netip.ParsePrefix(s)
+				if err != nil {
+					return nil, BadInputf("--nodeport-addresses: %s is not a CIDR prefix or primary: want e.g. 198.51.100.0/24 or primary", quoteToken(s))
+				}
+				s = p.Masked().String()
+			}
+			cfg.NodePortAddresses = append(cfg.NodePortAddresses, s)
+		}
+	}
+	if changed("conntrack-tcp-be-liberal") {
+		cfg.ConntrackTCPBeLiberal = sc.TCPBeLiberal
+	}
+	if changed("nfacct") {
+		cfg.NFAcctInvalid, cfg.NFAcctLocalhost = false, false
+		for _, s := range sc.NFAcct {
+			switch s {
+			case "all":
+				cfg.NFAcctInvalid, cfg.NFAcctLocalhost = true, true
+			case "none":
+			case kubeproxy.NFAcctInvalidCounter:
+				cfg.NFAcctInvalid = true
+			case kubeproxy.NFAcctLocalhostCounter:
+				cfg.NFAcctLocalhost = true
+			default:
+				return nil, BadInputf("--nfacct: %s is not a kube-proxy nfacct counter: want %s, %s, all or none", quoteToken(s), kubeproxy.NFAcctInvalidCounter, kubeproxy.NFAcctLocalhostCounter)
+			}
+		}
+	}
+	if changed("zone") {
+		cfg.Zone = sc.Zone
 	}
 	scenarioNotes(env, name, cfg)
 	return cfg, nil
@@ -320,6 +480,7 @@ func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
 		return err
 	}
 	rs := kubeproxy.Render(cfg)
+	renderNotes(env, rs)
 	for _, name := range tables {
 		t := rs.NAT
 		if name == "filter" {
@@ -458,17 +619,17 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 	if opts.Connections < 1 || opts.Connections > 10_000_000 {
 		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
 	}
-	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+	rs, v6, err := traceRules(env, opts)
 	if err != nil {
 		return err
 	}
-	if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+	if err := checkFamily("--src", opts.Src, src.Addr(), v6); err != nil {
 		return err
 	}
-	if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
+	if err := checkFamily("--dst", opts.Dst, dst.Addr(), v6); err != nil {
 		return err
 	}
-	tr := kubeproxy.NewTracer(kubeproxy.Render(cfg), opts.Seed)
+	tr := kubeproxy.NewTracer(rs, opts.Seed)
 	p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
 	if opts.Connections > 1 {
 		d := tr.Distribute(p, opts.Connections)
@@ -489,6 +650,91 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 		env.Record(ExitFail)
 	}
 	return env.Finish()
+}
+
+// traceRules returns the rules to trace: Render of the scenario, or a
+// node's iptables-save dump (--iptables-save, or FILE when it is one).
+func traceRules(env *Env, opts *kubeProxyTraceOptions) (*kubeproxy.Ruleset, bool, error) {
+	sc := &opts.kubeProxyScenario
+	if _, err := kubeProxyMode(sc.Mode); err != nil {
+		return nil, false, err
+	}
+	file := opts.IPTablesSave
+	var data []byte
+	if file == "" {
+		var err error
+		if data, err = readScenario(env, sc.File); err != nil {
+			return nil, false, err
+		}
+		if !isIPTablesSave(data) {
+			cfg, err := parseScenario(env, sc, data)
+			if err != nil {
+				return nil, false, err
+			}
+			rs := kubeproxy.Render(cfg)
+			renderNotes(env, rs)
+			return rs, cfg.IPv6, nil
+		}
+		file = sc.File
+	} else {
+		var err error
+		if data, err = readScenario(env, file); err != nil {
+			return nil, false, err
+		}
+	}
+	name := file
+	if file == "-" {
+		name = "stdin"
+	}
+	changed := sc.changed
+	if changed == nil {
+		changed = func(string) bool { return false }
+	}
+	for _, f := range []string{"node", "masquerade-all", "localhost-nodeports", "random-fully", "kube-version", "nodeport-addresses", "conntrack-tcp-be-liberal", "nfacct", "zone"} {
+		if changed(f) {
+			return nil, false, BadInputf("--%s changes the rules kube-proxy writes; %s already holds a node's rules: drop --%s", f, quoteToken(name), f)
+		}
+	}
+	node := &kubeproxy.Config{IPv6: sc.IPv6}
+	if err := nodeOverrides(sc, changed, node); err != nil {
+		return nil, false, err
+	}
+	rs, err := kubeproxy.ReadIPTablesSave(bytes.NewReader(data), node)
+	if err != nil {
+		var pe *netfilter.ParseError
+		if errors.As(err, &pe) {
+			return nil, false, BadInputf("%s:%s", name, strings.TrimPrefix(pe.Message(), "line "))
+		}
+		if errors.Is(err, kubeproxy.ErrNoKubeProxyRules) {
+			return nil, false, BadInputf("%s: no nat table with KUBE-SERVICES: want iptables-save output of a node running kube-proxy in iptables mode", name)
+		}
+		return nil, false, BadInput(err)
+	}
+	if len(node.NodeIPs) == 0 {
+		env.Errorf("note: no --node-ip: only loopback counts as the node's address (addrtype LOCAL, the MASQUERADE source)")
+	}
+	return rs, node.IPv6, nil
+}
+
+// renderNotes tells on standard error what Render decided that the rules
+// do not show (endpoints left out by topology hints).
+func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
+	for _, n := range rs.Notes {
+		env.Errorf("note: %s", n)
+	}
+}
+
+// isIPTablesSave reports whether data looks like iptables-save output: its
+// first line that is neither blank nor a comment starts a table ("*nat").
+func isIPTablesSave(data []byte) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		return strings.HasPrefix(l, "*")
+	}
+	return false
 }
 
 func writeTrace(env *Env, r kubeproxy.Result) {

@@ -2,6 +2,7 @@ package kubeproxy
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
@@ -10,7 +11,8 @@ import (
 // config reads netcalc's own scenario format.
 func (p *parser) config(n node) error {
 	if err := n.fields("node", "nodeIPs", "clusterCIDR", "bridgeIP", "ipv6", "masqueradeAll", "masqueradeBit",
-		"localhostNodePorts", "nfacct", "randomFully", "services"); err != nil {
+		"localhostNodePorts", "nfacct", "randomFully", "kubeVersion", "conntrackTCPBeLiberal", "nodePortAddresses", "zone",
+		"services"); err != nil {
 		return err
 	}
 	c := p.cfg
@@ -39,11 +41,54 @@ func (p *parser) config(n node) error {
 	for _, f := range []struct {
 		key string
 		dst *bool
-	}{{"ipv6", &c.IPv6}, {"masqueradeAll", &c.MasqueradeAll}, {"localhostNodePorts", &c.LocalhostNodePorts}, {"nfacct", &c.NFAcct}, {"randomFully", &c.RandomFully}} {
+	}{{"ipv6", &c.IPv6}, {"masqueradeAll", &c.MasqueradeAll}, {"localhostNodePorts", &c.LocalhostNodePorts}, {"randomFully", &c.RandomFully}, {"conntrackTCPBeLiberal", &c.ConntrackTCPBeLiberal}} {
 		if v := n.get(f.key); !v.missing() {
 			if *f.dst, err = v.boolean(false); err != nil {
 				return err
 			}
+		}
+	}
+	if v := n.get("nfacct"); !v.missing() {
+		if c.NFAcctInvalid, c.NFAcctLocalhost, err = nfacctCounters(v); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"kubeVersion", &c.KubeVersion}, {"zone", &c.Zone}} {
+		if v := n.get(f.key); !v.missing() {
+			if *f.dst, err = v.str(); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := c.KubeMinor(); err != nil {
+		kv := n.get("kubeVersion")
+		if _, num := kv.v.(json.Number); num {
+			return kv.errf(ErrInvalid, "%s is a number to YAML (1.30 reads as 1.3): want the release quoted, e.g. kubeVersion: \"1.%d\"", c.KubeVersion, LatestKubeMinor)
+		}
+		return kv.errf(ErrInvalid, "%q is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
+	}
+	if v := n.get("nodePortAddresses"); !v.missing() {
+		l, err := v.list()
+		if err != nil {
+			return err
+		}
+		c.NodePortAddresses = nil
+		for _, it := range l {
+			str, err := it.str()
+			if err != nil {
+				return err
+			}
+			if str != "primary" {
+				pf, err := it.prefix()
+				if err != nil {
+					return err
+				}
+				str = pf.String()
+			}
+			c.NodePortAddresses = append(c.NodePortAddresses, str)
 		}
 	}
 	if v := n.get("masqueradeBit"); !v.missing() {
@@ -72,7 +117,7 @@ func (p *parser) service(n node) (Service, error) {
 	var s Service
 	if err := n.fields("namespace", "name", "type", "clusterIP", "clusterIPs", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
 		"sessionAffinity", "sessionAffinityTimeout", "externalTrafficPolicy", "internalTrafficPolicy", "healthCheckNodePort",
-		"ports", "endpoints"); err != nil {
+		"loadBalancerProxyIPs", "trafficDistribution", "ports", "endpoints"); err != nil {
 		return s, err
 	}
 	if err := p.serviceCommon(n, n, &s); err != nil {
@@ -85,7 +130,10 @@ func (p *parser) service(n node) (Service, error) {
 	if s.LoadBalancerIPs, err = n.get("loadBalancerIPs").addrs(); err != nil {
 		return s, err
 	}
-	if len(s.LoadBalancerIPs) > 0 && s.Type != LoadBalancer {
+	if s.LoadBalancerProxyIPs, err = n.get("loadBalancerProxyIPs").addrs(); err != nil {
+		return s, err
+	}
+	if len(s.LoadBalancerIPs)+len(s.LoadBalancerProxyIPs) > 0 && s.Type != LoadBalancer {
 		return s, n.get("loadBalancerIPs").errf(ErrInvalid, "load-balancer IPs on a %s Service: want type LoadBalancer", s.Type)
 	}
 	eps, err := n.get("endpoints").list()
@@ -99,8 +147,67 @@ func (p *parser) service(n node) (Service, error) {
 		}
 		s.Endpoints = append(s.Endpoints, e)
 	}
+	p.deriveHints(&s)
 	return s, nil
 }
+
+// deriveHints sets the hints the EndpointSlice controller writes for a
+// Service of netcalc's own format with a trafficDistribution:
+// PreferClose and PreferSameZone hint every endpoint that has a zone for
+// its own zone, PreferSameNode also for its own node. Endpoints that
+// carry hints of their own keep them.
+func (p *parser) deriveHints(s *Service) {
+	td := s.TrafficDistribution
+	if td != "PreferClose" && td != "PreferSameZone" && td != "PreferSameNode" {
+		return
+	}
+	n := 0
+	for i := range s.Endpoints {
+		e := &s.Endpoints[i]
+		if len(e.ZoneHints)+len(e.NodeHints) > 0 {
+			continue
+		}
+		if e.Zone != "" {
+			e.ZoneHints = []string{e.Zone}
+			n++
+		}
+		if td == "PreferSameNode" && e.Node != "" {
+			e.NodeHints = []string{e.Node}
+		}
+	}
+	if n > 0 {
+		p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("Service %s has trafficDistribution %s: %d endpoint(s) hinted for their own zone, as the EndpointSlice controller does (kube-proxy reads only the hints)", s.NamespacedName(), td, n))
+	}
+}
+
+// nfacctCounters reads the nfacct key: true or false for both of
+// kube-proxy's counters, or a list naming the ones that exist.
+func nfacctCounters(n node) (invalid, localhost bool, err error) {
+	if _, ok := n.v.([]any); !ok {
+		b, err := n.boolean(false)
+		return b, b, err
+	}
+	l, err := n.list()
+	if err != nil {
+		return false, false, err
+	}
+	for _, it := range l {
+		name, err := it.enum("", NFAcctInvalidCounter, NFAcctLocalhostCounter)
+		if err != nil {
+			return false, false, err
+		}
+		invalid = invalid || name == NFAcctInvalidCounter
+		localhost = localhost || name == NFAcctLocalhostCounter
+	}
+	return invalid, localhost, nil
+}
+
+// The nfacct counters kube-proxy's iptables rules count into
+// (pkg/proxy/metrics).
+const (
+	NFAcctInvalidCounter   = "ct_state_invalid_dropped_pkts"
+	NFAcctLocalhostCounter = "localhost_nps_accepted_pkts"
+)
 
 // serviceCommon reads the fields shared by netcalc's format (meta == spec
 // == the service node) and a Kubernetes Service (metadata, spec).
@@ -139,6 +246,9 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 		return err
 	}
 	if s.LoadBalancerSourceRanges, err = spec.get("loadBalancerSourceRanges").prefixes(); err != nil {
+		return err
+	}
+	if s.TrafficDistribution, err = spec.get("trafficDistribution").enum("", "PreferClose", "PreferSameZone", "PreferSameNode"); err != nil {
 		return err
 	}
 	a, err := spec.get("sessionAffinity").enum(string(AffinityNone), string(AffinityNone), string(AffinityClientIP))
@@ -234,7 +344,7 @@ func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err er
 // for every Service port: ports[NAME], else port, else the targetPort.
 func endpointOwn(n node, s *Service) (Endpoint, error) {
 	var e Endpoint
-	if err := n.fields("ip", "port", "ports", "node", "ready", "serving", "terminating"); err != nil {
+	if err := n.fields("ip", "port", "ports", "node", "zone", "zoneHints", "nodeHints", "ready", "serving", "terminating"); err != nil {
 		return e, err
 	}
 	var err error
@@ -288,6 +398,15 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 		}
 	}
 	if e.Node, err = n.get("node").str(); err != nil {
+		return e, err
+	}
+	if e.Zone, err = n.get("zone").str(); err != nil {
+		return e, err
+	}
+	if e.ZoneHints, err = n.get("zoneHints").strs(); err != nil {
+		return e, err
+	}
+	if e.NodeHints, err = n.get("nodeHints").strs(); err != nil {
 		return e, err
 	}
 	if e.Ready, err = n.get("ready").boolean(true); err != nil {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse: it must never panic, every
@@ -47,6 +49,42 @@ func FuzzParse(f *testing.F) {
 				if s.ClusterIP.IsValid() {
 					tr.Trace(Packet{Src: netip.AddrPortFrom(s.ClusterIP, 1), Dst: netip.AddrPortFrom(s.ClusterIP, uint16(p.Port)), Proto: p.Protocol})
 				}
+			}
+		}
+	})
+}
+
+// FuzzReadIPTablesSave feeds arbitrary bytes to ReadIPTablesSave: it must
+// never panic, an error is a *netfilter.ParseError or ErrNoKubeProxyRules,
+// and an accepted dump must trace (a packet to every -d address of
+// KUBE-SERVICES) without panicking.
+func FuzzReadIPTablesSave(f *testing.F) {
+	if data, err := os.ReadFile(fixture("node-a.iptables-save")); err == nil {
+		f.Add(data) // a whole node: foreign chains, policies, counters
+	}
+	f.Add([]byte("*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n"))                                                                                              // kube-proxy chain, no built-in chains
+	f.Add([]byte("*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\n-A KUBE-SERVICES -j KUBE-SERVICES\nCOMMIT\n")) // a loop
+	f.Add([]byte("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-X - [0:0]\n-A KUBE-SVC-X -m statistic --mode random --probability 2 -j KUBE-SEP-Y\nCOMMIT\n")) // jump to a missing chain, odd probability
+	f.Add([]byte("*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SEP-Y - [0:0]\n-A KUBE-SEP-Y -p tcp -j DNAT --to-destination\nCOMMIT\n"))                          // DNAT without an address
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ReadIPTablesSave(strings.NewReader(string(data)), &Config{NodeIPs: []netip.Addr{netip.MustParseAddr("198.51.100.10")}})
+		if err != nil {
+			var pe *netfilter.ParseError
+			if !errors.As(err, &pe) && !errors.Is(err, ErrNoKubeProxyRules) {
+				t.Fatalf("ReadIPTablesSave error %v (%T) is neither a *netfilter.ParseError nor ErrNoKubeProxyRules", err, err)
+			}
+			return
+		}
+		tr := NewTracer(rs, 1)
+		for _, r := range rs.NAT.Rules(ChainServices) {
+			_, rest, ok := strings.Cut(r.Text, " -d ")
+			if !ok {
+				continue
+			}
+			a, _, _ := strings.Cut(rest, " ")
+			a, _, _ = strings.Cut(a, "/")
+			if ip, err := netip.ParseAddr(a); err == nil {
+				tr.Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:40000"), Dst: netip.AddrPortFrom(ip, 80), Proto: TCP})
 			}
 		}
 	})

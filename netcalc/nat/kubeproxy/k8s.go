@@ -46,7 +46,15 @@ func (p *parser) k8sService(n node) error {
 			if err != nil {
 				return err
 			}
-			if a.IsValid() {
+			mode, err := in.get("ipMode").enum("VIP", "VIP", "Proxy")
+			if err != nil {
+				return err
+			}
+			switch {
+			case !a.IsValid():
+			case mode == "Proxy":
+				s.LoadBalancerProxyIPs = append(s.LoadBalancerProxyIPs, a)
+			default:
 				s.LoadBalancerIPs = append(s.LoadBalancerIPs, a)
 			}
 		}
@@ -115,6 +123,25 @@ func (p *parser) k8sEndpointSlice(n node) error {
 		e := Endpoint{IP: addrs[0], Ports: ports}
 		if e.Node, err = en.get("nodeName").str(); err != nil {
 			return err
+		}
+		if e.Zone, err = en.get("zone").str(); err != nil {
+			return err
+		}
+		for _, h := range []struct {
+			key string
+			dst *[]string
+		}{{"forZones", &e.ZoneHints}, {"forNodes", &e.NodeHints}} {
+			l, err := en.get("hints").get(h.key).list()
+			if err != nil {
+				return err
+			}
+			for _, it := range l {
+				name, err := it.get("name").str()
+				if err != nil {
+					return err
+				}
+				*h.dst = append(*h.dst, name)
+			}
 		}
 		cond := en.get("conditions")
 		if e.Ready, err = cond.get("ready").boolean(true); err != nil {

@@ -119,12 +119,42 @@ type Config struct {
 	// localhostNodePorts: false, as kube-proxy's own default is true; the
 	// zero Config has it false.
 	LocalhostNodePorts bool `json:"localhost_node_ports"`
-	// NFAcct reports whether the kernel has nfacct counters, which add
-	// `-m nfacct` matches to two rules. Default false.
-	NFAcct bool `json:"nfacct"`
+	// NFAcctInvalid reports whether the nfacct counter
+	// ct_state_invalid_dropped_pkts exists (kube-proxy creates it at start
+	// when the kernel has nfnetlink_acct): the INVALID drop rule of
+	// KUBE-FORWARD then counts into it with `-m nfacct --nfacct-name
+	// ct_state_invalid_dropped_pkts`, the source of kube-proxy's metric
+	// kubeproxy_iptables_ct_state_invalid_dropped_packets_total.
+	// Default false.
+	NFAcctInvalid bool `json:"nfacct_invalid"`
+	// NFAcctLocalhost reports whether the nfacct counter
+	// localhost_nps_accepted_pkts exists: each NodePort then gets a first
+	// rule for -d 127.0.0.0/8 counting into it (IPv4 with localhost
+	// NodePorts only), the source of the metric
+	// kubeproxy_iptables_localhost_nodeports_accepted_packets_total.
+	// Default false.
+	NFAcctLocalhost bool `json:"nfacct_localhost"`
 	// RandomFully reports whether iptables supports MASQUERADE
-	// --random-fully. Default false.
+	// --random-fully; it matters only before kube-proxy 1.37, which
+	// always writes it. Default false.
 	RandomFully bool `json:"random_fully"`
+	// KubeVersion is the kube-proxy release simulated, "1.N" with N from
+	// MinKubeMinor to LatestKubeMinor; "" means the newest. See
+	// KubeMinor for what changes between releases.
+	KubeVersion string `json:"kube_version,omitempty"`
+	// ConntrackTCPBeLiberal is the node's net.netfilter.nf_conntrack_tcp_be_liberal
+	// (kube-proxy's --conntrack-tcp-be-liberal sets it): when on,
+	// kube-proxy writes no KUBE-FORWARD rule dropping ctstate INVALID.
+	// Default false.
+	ConntrackTCPBeLiberal bool `json:"conntrack_tcp_be_liberal"`
+	// NodePortAddresses is --nodeport-addresses: CIDRs (or "primary", the
+	// node IPs) whose local addresses accept NodePorts. Entries of the
+	// other family are ignored; none (or a 0.0.0.0/0 or ::/0 entry) means
+	// every local address (-m addrtype --dst-type LOCAL). Default none.
+	NodePortAddresses []string `json:"nodeport_addresses,omitempty"`
+	// Zone is the node's topology.kubernetes.io/zone label, against which
+	// endpoints' zone hints are matched. Default "".
+	Zone string `json:"zone,omitempty"`
 	// Services are the Services to proxy.
 	Services []Service `json:"services"`
 	// Notes are what Parse filled in that the user should hear about, one
@@ -172,9 +202,18 @@ type Service struct {
 	ClusterIP netip.Addr `json:"cluster_ip"`
 	// ClusterIPs is spec.clusterIPs of a dual-stack Service: the IPv6
 	// proxier uses its IPv6 address, the IPv4 proxier its IPv4 one.
-	ClusterIPs               []netip.Addr   `json:"cluster_ips,omitempty"`
-	ExternalIPs              []netip.Addr   `json:"external_ips,omitempty"`
-	LoadBalancerIPs          []netip.Addr   `json:"load_balancer_ips,omitempty"`
+	ClusterIPs      []netip.Addr `json:"cluster_ips,omitempty"`
+	ExternalIPs     []netip.Addr `json:"external_ips,omitempty"`
+	LoadBalancerIPs []netip.Addr `json:"load_balancer_ips,omitempty"`
+	// LoadBalancerProxyIPs are load-balancer ingress IPs with ipMode
+	// Proxy: the load balancer proxies to the node, so kube-proxy (1.30
+	// and later) writes no rule for them.
+	LoadBalancerProxyIPs []netip.Addr `json:"load_balancer_proxy_ips,omitempty"`
+	// TrafficDistribution is spec.trafficDistribution (PreferClose,
+	// PreferSameZone, PreferSameNode) or "". kube-proxy itself reads only
+	// the endpoints' hints, which the EndpointSlice controller sets from
+	// it; in netcalc's own format Parse sets those hints the same way.
+	TrafficDistribution      string         `json:"traffic_distribution,omitempty"`
 	LoadBalancerSourceRanges []netip.Prefix `json:"load_balancer_source_ranges,omitempty"`
 	SessionAffinity          Affinity       `json:"session_affinity"`
 	// SessionAffinityTimeout is in seconds; 0 means DefaultAffinityTimeout.
@@ -202,12 +241,17 @@ type ServicePort struct {
 // from Ports does not use the endpoint (as with an EndpointSlice that lacks
 // that port).
 type Endpoint struct {
-	IP          netip.Addr     `json:"ip"`
-	Ports       map[string]int `json:"ports"`
-	Node        string         `json:"node,omitempty"`
-	Ready       bool           `json:"ready"`
-	Serving     bool           `json:"serving"`
-	Terminating bool           `json:"terminating"`
+	IP    netip.Addr     `json:"ip"`
+	Ports map[string]int `json:"ports"`
+	Node  string         `json:"node,omitempty"`
+	// Zone is the endpoint's zone; ZoneHints and NodeHints are the
+	// EndpointSlice hints forZones and forNodes.
+	Zone        string   `json:"zone,omitempty"`
+	ZoneHints   []string `json:"zone_hints,omitempty"`
+	NodeHints   []string `json:"node_hints,omitempty"`
+	Ready       bool     `json:"ready"`
+	Serving     bool     `json:"serving"`
+	Terminating bool     `json:"terminating"`
 }
 
 // clusterIPFor returns the Service's cluster IP of the family, or an invalid
@@ -254,4 +298,37 @@ func joinHostPort(a netip.Addr, port int) string {
 		return a.String() + ":" + strconv.Itoa(port)
 	}
 	return "[" + a.String() + "]:" + strconv.Itoa(port)
+}
+
+// The kube-proxy releases netcalc simulates.
+const (
+	MinKubeMinor    = 28
+	LatestKubeMinor = 37
+)
+
+// KubeMinor returns the minor release of c.KubeVersion (37 for "1.37"),
+// LatestKubeMinor when it is empty, or an error naming the value. What
+// differs between releases: 1.37 always writes MASQUERADE --random-fully
+// (before, only when iptables supports it: RandomFully); 1.30 and later
+// skip load-balancer IPs with ipMode Proxy (LoadBalancerIPMode beta);
+// 1.34 and later honour node hints (PreferSameTrafficDistribution beta).
+func (c *Config) KubeMinor() (int, error) {
+	if c.KubeVersion == "" {
+		return LatestKubeMinor, nil
+	}
+	v := strings.TrimPrefix(c.KubeVersion, "v")
+	maj, min, ok := strings.Cut(v, ".")
+	n, err := strconv.Atoi(min)
+	if !ok || maj != "1" || err != nil || n < MinKubeMinor || n > LatestKubeMinor {
+		return 0, fmt.Errorf("kubeproxy: kube-proxy version %q: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
+	}
+	return n, nil
+}
+
+func (c *Config) minor() int {
+	n, err := c.KubeMinor()
+	if err != nil {
+		return LatestKubeMinor
+	}
+	return n
 }

@@ -303,10 +303,65 @@ func (n node) addr() (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	a, perr := netip.ParseAddr(s)
+	if perr != nil {
+		if sa, ok := sloppyAddr(s); ok {
+			n.sloppy(s, sa.String())
+			return sa, nil
+		}
+	}
 	if perr != nil || a.Zone() != "" {
 		return netip.Addr{}, n.errf(ErrInvalid, "%q is not an IP address: want e.g. 10.96.0.10 or 2001:db8::a", s)
 	}
 	return a.Unmap(), nil
+}
+
+// strs reads a list of strings.
+func (n node) strs() ([]string, error) {
+	l, err := n.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, it := range l {
+		v, err := it.str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// sloppyAddr reads an IPv4 address whose parts have leading zeros
+// ("172.30.0.041") as kube-proxy's netutils.ParseIPSloppy does, as decimal
+// numbers. It reports false for anything else.
+func sloppyAddr(s string) (netip.Addr, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return netip.Addr{}, false
+	}
+	var b [4]byte
+	for i, p := range parts {
+		if p == "" || len(p) > 3 {
+			return netip.Addr{}, false
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n > 255 || strings.TrimLeft(p, "0123456789") != "" {
+			return netip.Addr{}, false
+		}
+		b[i] = byte(n)
+	}
+	return netip.AddrFrom4(b), true
+}
+
+// sloppy notes that a value with leading zeros was read as canonical.
+func (n node) sloppy(s, canonical string) {
+	line := n.d.start
+	if n.d.entries != nil {
+		line = n.d.start + locate(n.d.entries, n.path)
+	}
+	n.p.cfg.Notes = append(n.p.cfg.Notes, fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
+		n.p.file, line, n.pathString(), s, canonical))
 }
 
 func (n node) addrs() ([]netip.Addr, error) {
@@ -334,6 +389,17 @@ func (n node) prefix() (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	pf, perr := netip.ParsePrefix(strings.TrimSpace(s))
+	if perr != nil {
+		if a, bits, ok := strings.Cut(strings.TrimSpace(s), "/"); ok {
+			sa, aok := sloppyAddr(a)
+			nb, err := strconv.Atoi(bits)
+			if aok && err == nil && nb >= 0 && nb <= 32 && len(bits) <= 3 {
+				pf = netip.PrefixFrom(sa, nb).Masked()
+				n.sloppy(s, pf.String())
+				return pf, nil
+			}
+		}
+	}
 	if perr != nil {
 		return netip.Prefix{}, n.errf(ErrInvalid, "%q is not a CIDR prefix: want e.g. 10.244.0.0/16", s)
 	}

@@ -1,7 +1,9 @@
 package kubeproxy
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -35,7 +37,11 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		}
 	}
 	if s.Type == LoadBalancer {
-		for _, a := range s.LoadBalancerIPs {
+		vips := s.LoadBalancerIPs
+		if cfg.minor() < 30 { // LoadBalancerIPMode off: every ingress IP is a VIP
+			vips = append(append([]netip.Addr(nil), vips...), s.LoadBalancerProxyIPs...)
+		}
+		for _, a := range vips {
 			if sameFamily(a) {
 				lbIPs = append(lbIPs, a)
 			}
@@ -57,14 +63,24 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	usesCluster := !internalLocal || (externallyAccessible && !externalLocal)
 	usesLocal := internalLocal || externalLocal
 
-	// proxy.CategorizeEndpoints, without topology hints.
+	// proxy.CategorizeEndpoints (pkg/proxy/topology.go).
 	var clusterEps, localEps, reachable []endpoint
 	hasEndpoints := false
+	topology := false
 	if usesCluster {
+		avail, why := rs.topologyFilter(eps)
+		topology = avail != nil
+		ready := 0
 		for _, e := range eps {
 			if e.ready {
+				ready++
+			}
+			if e.ready && (avail == nil || avail(e)) {
 				clusterEps = append(clusterEps, e)
 			}
+		}
+		if topology {
+			rs.Notes = append(rs.Notes, fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (%s)", name, len(clusterEps), ready, why))
 		}
 		if len(clusterEps) == 0 {
 			for _, e := range eps {
@@ -78,7 +94,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	if !usesLocal {
 		reachable = clusterEps
 	} else {
-		var localReady, localST bool
+		var localReady, localST, servingTerminating bool
 		for _, e := range eps {
 			if e.ready {
 				hasEndpoints = true
@@ -88,13 +104,16 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 				localST = localST || e.local
 			}
 		}
+		servingTerminating = !localReady && localST
 		for _, e := range eps {
-			if e.local && ((localReady && e.ready) || (!localReady && localST && e.serving && e.terminating)) {
+			if e.local && ((localReady && e.ready) || (servingTerminating && e.serving && e.terminating)) {
 				localEps = append(localEps, e)
 			}
 		}
 		if !usesCluster {
 			reachable = localEps
+		} else if !topology && !servingTerminating {
+			reachable = clusterEps
 		} else {
 			reachable = append(reachable, clusterEps...)
 			in := make(map[string]bool, len(clusterEps))
@@ -152,44 +171,42 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 	clusterIP := s.clusterIPFor(cfg.IPv6)
 	cip := clusterIP.String()
-	cipPrefix := hostPrefix(clusterIP)
 
 	// Capture the cluster IP.
 	if hasInternal {
-		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(internalChain))
+		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port).jump(internalChain))
 	} else {
-		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cipPrefix, cip, false).dport(p.Port).jump(intTarget))
+		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cip, false).dport(p.Port).jump(intTarget))
 	}
 	// External IPs.
 	for _, a := range extIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(extChain))
 		}
 		if !hasExternal {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// Load-balancer ingress.
 	for _, a := range lbIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(lbChain))
+			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(lbChain))
 		}
 		if usesFW {
-			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump("DROP"))
+			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(a.String(), false).dport(p.Port).jump("DROP"))
 		}
 	}
 	if !hasExternal {
 		for _, a := range lbIPs {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(hostPrefix(a), a.String(), false).dport(p.Port).jump(extTarget))
+			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
 		}
 	}
 	// NodePorts.
 	if nodePort != 0 {
 		if hasEndpoints {
-			if cfg.LocalhostNodePorts && !cfg.IPv6 && cfg.NFAcct {
-				loop := netip.MustParsePrefix("127.0.0.0/8")
-				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst(loop, "127.0.0.0/8", false).dport(nodePort).
-					raw("-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts").jump(extChain))
+			if cfg.LocalhostNodePorts && rs.npa.v4Loopback && !cfg.IPv6 && cfg.NFAcctLocalhost {
+				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst("127.0.0.0/8", false).dport(nodePort).
+					raw("-m", "nfacct", "--nfacct-name", NFAcctLocalhostCounter).jump(extChain))
 			}
 			nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
 		}
@@ -205,14 +222,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 	// Internal traffic handling.
 	if hasInternal {
-		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cipPrefix, cip, false).dport(p.Port)
+		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port)
 		switch {
 		case cfg.MasqueradeAll:
 			r := b.jump(ChainMarkMasq)
 			r.masqReason = masqAll
 			nat.add(r)
 		case cfg.ClusterCIDR.IsValid():
-			r := b.src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
+			r := b.src(cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
 			r.masqReason = masqOffCluster
 			nat.add(r)
 		}
@@ -227,7 +244,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 			nat.add(r)
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
-				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR, cfg.ClusterCIDR.String(), false).jump(clusterChain)
+				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR.String(), false).jump(clusterChain)
 				r.note = "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
 				nat.add(r)
 			}
@@ -249,14 +266,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		allowFromNode := false
 		nodeIP := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
 		for _, r := range srcRanges {
-			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r, r.String(), false).jump(extChain))
+			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r.String(), false).jump(extChain))
 			if nodeIP.IsValid() && r.Contains(nodeIP) {
 				allowFromNode = true
 			}
 		}
 		if allowFromNode {
 			for _, a := range lbIPs {
-				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(hostPrefix(a), a.String(), false).jump(extChain))
+				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(a.String(), false).jump(extChain))
 			}
 		}
 		nat.add(rs.newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
@@ -277,7 +294,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		if !rs.large {
 			b.comment(name)
 		}
-		h := b.src(hostPrefix(e.ip), e.ip.String(), false).jump(ChainMarkMasq)
+		h := b.src(e.ip.String(), false).jump(ChainMarkMasq)
 		h.masqReason = masqHairpin
 		nat.add(h)
 		b = rs.newRule(e.chain)
@@ -286,11 +303,8 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		}
 		if s.SessionAffinity == AffinityClientIP {
 			b.raw("-m", "recent", "--name", e.chain, "--set")
-			b.r.recentName = e.chain
 		}
-		r := b.proto(proto).jump("DNAT", "--to-destination", e.str)
-		r.toDestination = netip.AddrPortFrom(e.ip, uint16(e.port))
-		nat.add(r)
+		nat.add(b.proto(proto).jump("DNAT", "--to-destination", e.str))
 		pc.Endpoints = append(pc.Endpoints, PortEndpoint{Endpoint: e.str, Chain: e.chain, Local: e.local})
 	}
 	return pc
@@ -307,7 +321,7 @@ func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []en
 				b.comment(name + " -> " + e.str)
 			}
 			b.raw("-m", "recent", "--name", e.chain, "--rcheck", "--seconds", strconv.Itoa(s.affinityTimeout()), "--reap")
-			b.r.recentName, b.r.recentCheck = e.chain, true
+			b.r.recentCheck = true
 			nat.add(b.jump(e.chain))
 		}
 	}
@@ -334,4 +348,40 @@ func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
 		}
 	}
 	return netip.Addr{}
+}
+
+// topologyFilter is kube-proxy's topologyModeFromHints and
+// availableForTopology: nil when every ready endpoint may be used, else
+// the test an endpoint must pass and which hints it checks. Node hints (PreferSameNode, 1.34 and
+// later) apply when every ready endpoint has one and one is for this
+// node; zone hints when every ready endpoint has one and one is for the
+// node's zone.
+func (rs *Ruleset) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why string) {
+	cfg := rs.cfg
+	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
+	for _, e := range eps {
+		if !e.ready {
+			continue
+		}
+		ready = true
+		if len(e.nodeHints) == 0 {
+			allNode = false
+		} else if slices.Contains(e.nodeHints, cfg.Node) {
+			forNode = true
+		}
+		if len(e.zoneHints) == 0 {
+			allZone = false
+		} else if slices.Contains(e.zoneHints, cfg.Zone) {
+			forZone = true
+		}
+	}
+	switch {
+	case !ready:
+		return nil, ""
+	case cfg.minor() >= 34 && allNode && forNode:
+		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }, "hints for node " + cfg.Node
+	case allZone && forZone:
+		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
+	}
+	return nil, ""
 }

@@ -38,7 +38,14 @@ func TestIPTablesRestore(t *testing.T) {
 			c.Node, c.ClusterCIDR = "node-a", netip.MustParsePrefix("10.244.0.0/16")
 		}},
 		{name: "ipv6", file: "ipv6.yaml"},
-		{name: "upstream without nfacct", file: "upstream-overall.yaml", node: func(c *Config) { c.NFAcct = false }},
+		{name: "upstream without nfacct", file: "upstream-overall.yaml", node: func(c *Config) { c.NFAcctInvalid, c.NFAcctLocalhost = false, false }},
+		{name: "upstream bad IPs without nfacct", file: "upstream-bad-ips.yaml", node: func(c *Config) { c.NFAcctInvalid, c.NFAcctLocalhost = false, false }},
+		{name: "nodeport addresses, tcp_be_liberal, 1.36", file: "cluster.yaml", node: func(c *Config) {
+			c.NodePortAddresses, c.ConntrackTCPBeLiberal, c.KubeVersion = []string{"primary", "127.0.0.0/8"}, true, "1.36"
+		}},
+		{name: "kubectl List with zone hints", file: "kubectl-list.yaml", node: func(c *Config) {
+			c.Node, c.Zone, c.ClusterCIDR = "node-a", "zone-a", netip.MustParsePrefix("10.244.0.0/16")
+		}},
 		{name: "large cluster", node: nil},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,9 @@ package kubeproxy
 
 import (
 	"bufio"
+
 	"fmt"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 	"io"
 	"net/netip"
 	"sort"
@@ -37,20 +39,11 @@ type Rule struct {
 	// RETURN, MASQUERADE, or "" for a comment-only rule.
 	Target string `json:"target,omitempty"`
 
-	comment        string
-	proto          string
-	src, dst       netip.Prefix
-	srcNeg, dstNeg bool
-	srcLocal       bool
-	dstLocal       bool
-	dport          int
-	probability    float64 // 0: no statistic match
-	recentName     string
-	recentCheck    bool
-	toDestination  netip.AddrPort
-	masqReason     string // why jumping to KUBE-MARK-MASQ
-	markCheck      bool   // matches on ctstate or mark: never true for a new packet
-	note           string // explanation shown when a trace matches the rule
+	comment     string
+	probability float64 // 0: no statistic match
+	recentCheck bool
+	masqReason  string // why jumping to KUBE-MARK-MASQ
+	note        string // explanation shown when a trace matches the rule
 }
 
 // Probability returns the rule's statistic probability, or 0 when the rule
@@ -154,8 +147,15 @@ type Ruleset struct {
 	// Ports describes each proxied Service port and its chains, in output
 	// order.
 	Ports []PortChains
+	// Notes are what Render decided that the rules do not show, one
+	// sentence each, such as endpoints left out by topology hints.
+	Notes []string
 	cfg   *Config
 	large bool
+	npa   nodePortAddrs
+	// saved is the dump ReadIPTablesSave read: nat and filter tables with
+	// their built-in chains, walked as they are.
+	saved *netfilter.Ruleset
 	b     ruleBuilder
 	slab  []Rule
 }
@@ -206,6 +206,8 @@ type endpoint struct {
 	ready       bool
 	serving     bool
 	terminating bool
+	zoneHints   []string
+	nodeHints   []string
 }
 
 // ruleBuilder accumulates the rule text exactly as kube-proxy writes its
@@ -249,22 +251,17 @@ func (b *ruleBuilder) comment(c string) *ruleBuilder {
 }
 
 func (b *ruleBuilder) proto(p string) *ruleBuilder {
-	b.r.proto = p
 	return b.raw("-m", p, "-p", p)
 }
 
-func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
-
-func (b *ruleBuilder) dst(p netip.Prefix, text string, neg bool) *ruleBuilder {
-	b.r.dst, b.r.dstNeg = p, neg
+func (b *ruleBuilder) dst(text string, neg bool) *ruleBuilder {
 	if neg {
 		b.buf = append(b.buf, " !"...)
 	}
 	return b.raw("-d", text)
 }
 
-func (b *ruleBuilder) src(p netip.Prefix, text string, neg bool) *ruleBuilder {
-	b.r.src, b.r.srcNeg = p, neg
+func (b *ruleBuilder) src(text string, neg bool) *ruleBuilder {
 	if neg {
 		b.buf = append(b.buf, " !"...)
 	}
@@ -272,18 +269,15 @@ func (b *ruleBuilder) src(p netip.Prefix, text string, neg bool) *ruleBuilder {
 }
 
 func (b *ruleBuilder) dport(n int) *ruleBuilder {
-	b.r.dport = n
 	b.buf = strconv.AppendInt(append(b.buf, " --dport "...), int64(n), 10)
 	return b
 }
 
 func (b *ruleBuilder) dstTypeLocal() *ruleBuilder {
-	b.r.dstLocal = true
 	return b.raw("-m", "addrtype", "--dst-type", "LOCAL")
 }
 
 func (b *ruleBuilder) srcTypeLocal() *ruleBuilder {
-	b.r.srcLocal = true
 	return b.raw("-m", "addrtype", "--src-type", "LOCAL")
 }
 
@@ -335,20 +329,20 @@ func Render(cfg *Config) *Ruleset {
 	nat.add(rs.newRule(ChainPostrouting).raw("-m", "mark", "!", "--mark", mark+"/"+mark).jump("RETURN"))
 	nat.add(rs.newRule(ChainPostrouting).jump("MARK", "--xor-mark", mark))
 	var rf []string
-	if cfg.RandomFully {
+	if cfg.RandomFully || cfg.minor() >= 37 {
 		rf = []string{"--random-fully"}
 	}
 	nat.add(rs.newRule(ChainPostrouting).comment("kubernetes service traffic requiring SNAT").jump("MASQUERADE", rf...))
 	nat.add(rs.newRule(ChainMarkMasq).jump("MARK", "--or-mark", mark))
 
-	if !cfg.IPv6 && cfg.LocalhostNodePorts {
+	npa := cfg.nodePortAddresses()
+	rs.npa = npa
+	localhostNP := cfg.LocalhostNodePorts && npa.v4Loopback
+	if !cfg.IPv6 && localhostNP {
 		filter.addChain(ChainFirewall)
-		loop := netip.MustParsePrefix("127.0.0.0/8")
-		r := rs.newRule(ChainFirewall).comment("block incoming localnet connections").
-			dst(loop, "127.0.0.0/8", false).src(loop, "127.0.0.0/8", true).
-			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP")
-		r.markCheck = true // only NEW, non-DNATed connections
-		filter.add(r)
+		filter.add(rs.newRule(ChainFirewall).comment("block incoming localnet connections").
+			dst("127.0.0.0/8", false).src("127.0.0.0/8", true).
+			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP"))
 	}
 
 	svcs := make([]*Service, 0, len(cfg.Services))
@@ -391,6 +385,7 @@ func Render(cfg *Config) *Ruleset {
 					chain: EndpointChain(name, proto, str),
 					local: e.Node != "" && e.Node == cfg.Node,
 					ready: e.Ready, serving: e.Serving, terminating: e.Terminating,
+					zoneHints: e.ZoneHints, nodeHints: e.NodeHints,
 				})
 			}
 			sort.Slice(eps, func(i, j int) bool { return eps[i].str < eps[j].str })
@@ -406,30 +401,100 @@ func Render(cfg *Config) *Ruleset {
 	}
 
 	// The nodeports jump must be the last rule of KUBE-SERVICES.
-	last := rs.newRule(ChainServices).comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain").dstTypeLocal()
-	switch {
-	case cfg.IPv6:
-		last.dst(netip.MustParsePrefix("::1/128"), "::1/128", true)
-	case !cfg.LocalhostNodePorts:
-		last.dst(netip.MustParsePrefix("127.0.0.0/8"), "127.0.0.0/8", true)
+	const lastComment = "kubernetes service nodeports; NOTE: this must be the last rule in this chain"
+	if npa.matchAll {
+		last := rs.newRule(ChainServices).comment(lastComment).dstTypeLocal()
+		switch {
+		case cfg.IPv6:
+			last.dst("::1/128", true)
+		case !localhostNP:
+			last.dst("127.0.0.0/8", true)
+		}
+		nat.add(last.jump(ChainNodePorts))
+	} else {
+		for _, a := range npa.ips {
+			if a.IsLoopback() && (cfg.IPv6 || !localhostNP) {
+				continue // kube-proxy logs an error and skips it
+			}
+			nat.add(rs.newRule(ChainServices).comment(lastComment).dst(a.String(), false).jump(ChainNodePorts))
+		}
 	}
-	nat.add(last.jump(ChainNodePorts))
 
-	inv := rs.newRule(ChainForward).raw("-m", "conntrack", "--ctstate", "INVALID")
-	if cfg.NFAcct {
-		inv.raw("-m", "nfacct", "--nfacct-name", "ct_state_invalid_dropped_pkts")
+	if !cfg.ConntrackTCPBeLiberal {
+		inv := rs.newRule(ChainForward).raw("-m", "conntrack", "--ctstate", "INVALID")
+		if cfg.NFAcctInvalid {
+			inv.raw("-m", "nfacct", "--nfacct-name", NFAcctInvalidCounter)
+		}
+		filter.add(inv.jump("DROP"))
 	}
-	r := inv.jump("DROP")
-	r.markCheck = true
-	filter.add(r)
-	r = rs.newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT")
-	r.markCheck = true
-	filter.add(r)
-	r = rs.newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT")
-	r.markCheck = true
-	filter.add(r)
+	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT"))
+	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT"))
 
 	filter.sortChains()
 	nat.sortChains()
 	return rs
+}
+
+// nodePortAddrs is kube-proxy's NodePortAddresses for the run's family.
+type nodePortAddrs struct {
+	matchAll   bool         // no CIDR, or a zero CIDR: every local address
+	v4Loopback bool         // a CIDR contains 127.0.0.0
+	ips        []netip.Addr // the node's addresses inside the CIDRs, sorted
+}
+
+// nodePortAddresses applies --nodeport-addresses to the node's addresses:
+// loopback (127.0.0.1 or ::1) and the node IPs of the run's family.
+// "primary" stands for the node IPs (kube-proxy's primary node IPs).
+func (c *Config) nodePortAddresses() nodePortAddrs {
+	var cidrs []netip.Prefix
+	for _, s := range c.NodePortAddresses {
+		if s == "primary" {
+			for _, a := range c.NodeIPs {
+				cidrs = append(cidrs, netip.PrefixFrom(a, a.BitLen()))
+			}
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			cidrs = append(cidrs, p.Masked())
+		}
+	}
+	var own []netip.Prefix
+	for _, p := range cidrs {
+		if p.Addr().Is6() == c.IPv6 {
+			own = append(own, p)
+		}
+	}
+	if len(own) == 0 {
+		return nodePortAddrs{matchAll: true, v4Loopback: !c.IPv6}
+	}
+	var npa nodePortAddrs
+	loop4 := netip.MustParseAddr("127.0.0.0")
+	for _, p := range own {
+		if p.Addr().Is4() && (p.Addr().IsLoopback() || p.Contains(loop4)) {
+			npa.v4Loopback = true
+		}
+		if p.Bits() == 0 {
+			return nodePortAddrs{matchAll: true, v4Loopback: npa.v4Loopback || p.Addr().Is4()}
+		}
+	}
+	local := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	if c.IPv6 {
+		local = []netip.Addr{netip.IPv6Loopback()}
+	}
+	for _, a := range c.NodeIPs {
+		if a.Is6() == c.IPv6 {
+			local = append(local, a)
+		}
+	}
+	seen := map[netip.Addr]bool{}
+	for _, p := range own {
+		for _, a := range local {
+			if p.Contains(a) && !seen[a] {
+				seen[a] = true
+				npa.ips = append(npa.ips, a)
+			}
+		}
+	}
+	sort.Slice(npa.ips, func(i, j int) bool { return npa.ips[i].Less(npa.ips[j]) })
+	return npa
 }

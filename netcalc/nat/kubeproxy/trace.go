@@ -183,6 +183,9 @@ func NewTracer(rs *Ruleset, seed uint64) *Tracer {
 // nat table completed with kube-proxy's jumps from the built-in chains,
 // and the filter table.
 func parseRules(rs *Ruleset) (*netfilter.Ruleset, *netfilter.Table, error) {
+	if rs.saved != nil {
+		return &netfilter.Ruleset{Tables: rs.saved.Tables[:1]}, rs.saved.Tables[1], nil
+	}
 	var b strings.Builder
 	if _, err := rs.WriteTo(&b); err != nil {
 		return nil, nil, err
@@ -447,8 +450,36 @@ func (t *Tracer) Trace(p Packet) Result {
 		pkt.Dst, pkt.DstPort = to.MinAddr, to.MinPort
 		pkt.State |= netfilter.CTDNAT
 	}
+	if t.rs.saved != nil {
+		// A node's dump: its filter table as it is, from the built-in
+		// chain the packet passes.
+		hook := netfilter.Forward
+		switch {
+		case t.local[w.src]:
+			hook = netfilter.Output
+		case t.local[pkt.Dst]:
+			hook = netfilter.Input
+		}
+		frs := &netfilter.Ruleset{Tables: []*netfilter.Table{t.filter}}
+		if t.filter.Chain(string(hook)) != nil {
+			before := len(res.Steps)
+			fr, err := w.run(frs, "filter", hook, pkt)
+			res.Steps = append(res.Steps[:before], pruneEmptyJumps(res.Steps[before:])...)
+			if err != nil {
+				return fail(err)
+			}
+			if k := fr.Verdict.Kind; !fr.Verdict.Policy || k == netfilter.VerdictDrop {
+				if k == netfilter.VerdictDrop || k == netfilter.VerdictReject {
+					res.Verdict = k.String()
+					if fr.Verdict.Policy {
+						res.Reasons = append(res.Reasons, "the filter "+string(hook)+" chain's policy is DROP")
+					}
+				}
+			}
+		}
+	}
 	for _, c := range []string{ChainServices, ChainExternalServices, ChainNodePorts, ChainProxyFirewall} {
-		if res.Verdict != "NONE" && res.Verdict != "DNAT" {
+		if t.rs.saved != nil || (res.Verdict != "NONE" && res.Verdict != "DNAT") {
 			break
 		}
 		before := len(res.Steps)
@@ -539,6 +570,28 @@ func filterJump(c string, srcLocal, dstLocal bool) (hook, rule string) {
 		}
 	}
 	return hook, "-A " + hook + " " + newOnly + `-m comment --comment "` + comment + `" -j ` + c
+}
+
+// pruneEmptyJumps drops the jumps into chains where nothing matched (the
+// match, the enter and the skip count), to keep a walk through a node's
+// whole filter table short.
+func pruneEmptyJumps(steps []Step) []Step {
+	var out []Step
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
+		if s.Action == "match" && i+1 < len(steps) && steps[i+1].Action == "enter" && steps[i+1].Depth == s.Depth+1 {
+			j := i + 2
+			for j < len(steps) && steps[j].Depth > s.Depth && steps[j].Action == "skip" {
+				j++
+			}
+			if j >= len(steps) || steps[j].Depth <= s.Depth {
+				i = j - 1
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func onlyEnterSkip(steps []Step) bool {

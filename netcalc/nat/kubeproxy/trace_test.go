@@ -329,7 +329,7 @@ func TestTraceWalkerMark(t *testing.T) {
 		}
 	}
 	want := []string{"-A KUBE-POSTROUTING -j MARK --xor-mark 0x400",
-		`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE`}
+		`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`}
 	if strings.Join(post, "\n") != strings.Join(want, "\n") {
 		t.Errorf("KUBE-POSTROUTING steps = %q; want %q", post, want)
 	}
