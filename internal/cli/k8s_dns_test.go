@@ -117,7 +117,7 @@ func TestK8sDNSCLI(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, `"BOGUS" is not a DNS record type`) {
 		t.Errorf("bad type: exit %d, %q", code, errOut)
 	}
-	out, errOut, code = runCLI(t, "", "k8s", "dns", "--services", svc, "--ttl", "5", "api.shop.svc.cluster.local")
+	out, _, code = runCLI(t, "", "k8s", "dns", "--services", svc, "--ttl", "5", "api.shop.svc.cluster.local")
 	if code != 0 || !strings.Contains(out, "\tA\t5\t10.96.0.20") {
 		t.Errorf("--ttl 5: exit %d %q", code, out)
 	}

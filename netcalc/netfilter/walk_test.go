@@ -51,7 +51,6 @@ func nat(rules ...string) string {
 var (
 	client = netip.MustParseAddr("203.0.113.7")
 	server = netip.MustParseAddr("198.51.100.2")
-	v6     = netip.MustParseAddr("2001:db8::7")
 )
 
 func tcp(dport uint16) Packet {

@@ -45,26 +45,12 @@ const (
 	CheckBridgePort       = "bridge-port"       // a port is in two bridges or has addresses
 )
 
-// segment is one layer-2 broadcast domain: interfaces joined by veth links
-// and bridges.
-type segment struct {
-	ifaces []ifRef
-}
-
-type ifRef struct {
-	node *Node
-	ifc  *Interface
-}
-
-func (r ifRef) key() string { return r.node.Name + ":" + r.ifc.Name }
-
 // Segments groups the interfaces into layer-2 segments (veth peers and the
 // ports of a bridge with the bridge itself). The result maps "node:iface" to
 // a segment number; interfaces without a link or bridge are alone.
 func (t *Topology) Segments() map[string]int {
 	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
+	find := func(x string) string {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
