@@ -43,7 +43,9 @@ func sortNFT(tx string) string {
 	return strings.Join(lines, "\n")
 }
 
-func nftFixture(name string) string { return filepath.Join("..", "..", "..", "testdata", "kubeproxy", "nft", name) }
+func nftFixture(name string) string {
+	return filepath.Join("..", "..", "..", "testdata", "kubeproxy", "nft", name)
+}
 
 func mustParseNFT(t testing.TB, name string) *Config {
 	t.Helper()
