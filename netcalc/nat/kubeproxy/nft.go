@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -75,13 +76,18 @@ func NFTPortChainBase(namespace, name, protocol, portName string) string {
 }
 
 // NFTEndpointChainBase returns kube-proxy's servicePortEndpointChainNameBase
-// for endpoint ep: ".../portName__IP/port", an IPv6 address with its
-// colons written as dots ("5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80"); the
-// endpoint- chain and the affinity- set of the endpoint append it to their
-// prefix.
-func NFTEndpointChainBase(namespace, name, protocol, portName string, ep netip.AddrPort) string {
-	ip := strings.ReplaceAll(ep.Addr().String(), ":", ".")
-	return nftHashAndTruncate(namespace + "/" + name + "/" + protocol + "/" + portName + "__" + ip + "/" + strconv.Itoa(int(ep.Port())))
+// for endpoint ep, "IP:port" as net.JoinHostPort writes it: the hash and
+// ".../portName__IP/port", an IPv6 address with its colons written as dots
+// ("5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80"). The address is used as
+// written, as kube-proxy uses the EndpointSlice's text. The endpoint-
+// chain and the affinity- set of the endpoint append it to their prefix.
+func NFTEndpointChainBase(namespace, name, protocol, portName, ep string) string {
+	ip, port, err := net.SplitHostPort(ep)
+	if err != nil {
+		ip, port = ep, ""
+	}
+	ip = strings.ReplaceAll(ip, ":", ".")
+	return nftHashAndTruncate(namespace + "/" + name + "/" + protocol + "/" + portName + "__" + ip + "/" + port)
 }
 
 // NFTOptions are the kube-proxy settings the nftables mode reads that the
@@ -600,7 +606,7 @@ func (rs *NFTRuleset) renderNFTPort(s *Service, p ServicePort, rejectLocalhost b
 		}
 		ready[ap] = e.Ready
 		serving[ap] = e.Serving && e.Terminating
-		eb := NFTEndpointChainBase(s.Namespace, s.Name, proto, p.Name, ap)
+		eb := NFTEndpointChainBase(s.Namespace, s.Name, proto, p.Name, ap.String())
 		eps = append(eps, NFTEndpoint{Endpoint: ap, Local: e.Node != "" && e.Node == cfg.Node, Chain: NFTPrefixEndpoint + eb, Affinity: NFTPrefixAffinity + eb})
 	}
 	sort.Slice(eps, func(i, j int) bool { return eps[i].Endpoint.String() < eps[j].Endpoint.String() })

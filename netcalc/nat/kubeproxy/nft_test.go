@@ -95,3 +95,65 @@ func TestUpstreamNFTOverall(t *testing.T) {
 		})
 	}
 }
+
+// TestNFTChainNames checks the chain-name bases against kube-proxy's
+// Test_servicePortChainNameBase and Test_servicePortEndpointChainNameBase
+// (v1.37.2), including the truncated 240-character names.
+func TestNFTChainNames(t *testing.T) {
+	const ns, svc, port = "very-long-namespace-name-abcdefghijklmnopqrstuvwxyz0123456789xx", "very-long-service-name-why-would-you-even-do-this-i-mean-really", "port-443-providing-the-hypertext-transmission-protocol-with-tls"
+	for _, tt := range []struct{ ns, name, proto, port, want string }{
+		{"testing", "service", "tcp", "http", "P4ZYZVCF-testing/service/tcp/http"},
+		{"testing", "service", "tcp", "https", "LZBRENCP-testing/service/tcp/https"},
+		{ns, svc, "sctp", port, "KR6NACJP-" + ns + "/" + svc + "/sctp/" + port},
+	} {
+		if got := NFTPortChainBase(tt.ns, tt.name, tt.proto, tt.port); got != tt.want {
+			t.Errorf("NFTPortChainBase(%s/%s %s %s) = %q; want %q", tt.ns, tt.name, tt.proto, tt.port, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ ns, name, proto, port, ep, want string }{
+		{"testing", "service", "tcp", "http", "10.180.0.1:80", "JO2XBXZR-testing/service/tcp/http__10.180.0.1/80"},
+		{"testing", "service", "tcp", "http", "10.180.0.2:80", "5S6H3H22-testing/service/tcp/http__10.180.0.2/80"},
+		{"testing", "service", "tcp", "http", "[fd80:abcd:12::a1b2:c3d4:e5f6:9999]:80", "U7E2ET36-testing/service/tcp/http__fd80.abcd.12..a1b2.c3d4.e5f6.9999/80"},
+		{ns, svc, "sctp", port, "[1234:5678:9abc:def0::abc:1234]:443", "5YS7AFEA-" + ns + "/" + svc + "/sctp/" + port + "__1234.5678.9abc.def0..abc.1234/443"},
+		{ns, svc, "sctp", port, "[1234:5678:9abc:def0::abcd:1234:5678]:443", "CI6C53Q3-" + ns + "/" + svc + "/sctp/" + port + "__1234.5678.9abc.def0..abcd.1234..."},
+		{ns, svc, "sctp", port, "[1234:5678:9abc:def0::abcd:1234:8765]:443", "2FLXFK6X-" + ns + "/" + svc + "/sctp/" + port + "__1234.5678.9abc.def0..abcd.1234..."},
+	} {
+		if got := NFTEndpointChainBase(tt.ns, tt.name, tt.proto, tt.port, tt.ep); got != tt.want {
+			t.Errorf("NFTEndpointChainBase(%s) = %q; want %q", tt.ep, got, tt.want)
+		}
+	}
+}
+
+// TestNFTEndpointDNATRules is kube-proxy's TestEndpointDNATRules (v1.37.2):
+// the one rule of the service- chain, a plain dnat for one endpoint and a
+// numgen map for several.
+func TestNFTEndpointDNATRules(t *testing.T) {
+	for _, tt := range []struct {
+		name, svcIP string
+		eps         []string
+		want        string
+	}{
+		{"ipv4 single endpoint", "172.30.0.41", []string{"10.180.0.1"}, "meta l4proto tcp dnat to 10.180.0.1:80"},
+		{"ipv6 single endpoint", "fd00:172:30::41", []string{"fd00:10:180::1"}, "meta l4proto tcp dnat to [fd00:10:180::1]:80"},
+		{"ipv4 multiple endpoints", "172.30.0.41", []string{"10.180.0.1", "10.180.0.2"}, "meta l4proto tcp dnat ip addr . port to numgen random mod 2 map { 0 : 10.180.0.1 . 80 , 1 : 10.180.0.2 . 80 }"},
+		{"ipv6 multiple endpoints", "fd00:172:30::41", []string{"fd00:10:180::1", "fd00:10:180::2"}, "meta l4proto tcp dnat ip6 addr . port to numgen random mod 2 map { 0 : fd00:10:180::1 . 80 , 1 : fd00:10:180::2 . 80 }"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ip := netip.MustParseAddr(tt.svcIP)
+			s := Service{Namespace: "ns1", Name: "svc1", Type: ClusterIP, ClusterIP: ip, Ports: []ServicePort{{Name: "p80", Protocol: TCP, Port: 80}}}
+			for _, e := range tt.eps {
+				s.Endpoints = append(s.Endpoints, Endpoint{IP: netip.MustParseAddr(e), Ports: map[string]int{"p80": 80}, Node: "test-node", Ready: true, Serving: true})
+			}
+			cfg := &Config{Node: "test-node", IPv6: ip.Is6(), Services: []Service{s}}
+			rs := RenderNFT(cfg, NFTOptions{})
+			const chain = "service-ULMVA6XW-ns1/svc1/tcp/p80"
+			rules := rs.rules[chain]
+			if len(rules) != 1 {
+				t.Fatalf("%d rules in %s; want 1:\n%s", len(rules), chain, rs)
+			}
+			if rules[0].text != tt.want {
+				t.Errorf("rule %q; want %q", rules[0].text, tt.want)
+			}
+		})
+	}
+}
