@@ -175,10 +175,11 @@ type NFTEndpoint struct {
 // nftSet is a set or a map with its elements (key → value; value "" in a
 // set), keys written as nft writes them ("172.30.0.41 . tcp . 80").
 type nftSet struct {
-	kind    string // set, map
-	decl    string
-	timeout int // affinity sets
-	elems   map[string]string
+	kind     string // set, map
+	decl     string
+	timeout  int // affinity sets
+	elems    map[string]string
+	comments map[string]string // element comments: the Service port
 }
 
 // Masquerade reasons: which kube-proxy rule marked a packet.
@@ -288,6 +289,12 @@ func (rs *NFTRuleset) element(name, key, value, comment string) {
 		return
 	}
 	s.elems[key] = value
+	if comment != "" {
+		if s.comments == nil {
+			s.comments = map[string]string{}
+		}
+		s.comments[key] = comment
+	}
 	t := rs.prefix("element") + name + " { " + key
 	if comment != "" {
 		t += ` comment "` + comment + `"`
@@ -758,7 +765,7 @@ func (rs *NFTRuleset) renderNFTPort(s *Service, p ServicePort, rejectLocalhost b
 	if usesFW {
 		var sources []string
 		allowFromNode := false
-		nodeIP := firstOfFamily(cfg.NodeIPs, v6)
+		nodeIP := nftFirstOfFamily(cfg.NodeIPs, v6)
 		for _, r := range srcRanges {
 			sources = append(sources, r.String())
 			allowFromNode = allowFromNode || (nodeIP.IsValid() && r.Contains(nodeIP))
@@ -819,4 +826,15 @@ func (rs *NFTRuleset) renderNFTPort(s *Service, p ServicePort, rejectLocalhost b
 		}
 	}
 	rs.Ports = append(rs.Ports, np)
+}
+
+// nftFirstOfFamily returns the first address of the family, or an invalid
+// Addr.
+func nftFirstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
+	for _, a := range addrs {
+		if a = a.Unmap(); a.Is6() == v6 {
+			return a
+		}
+	}
+	return netip.Addr{}
 }
