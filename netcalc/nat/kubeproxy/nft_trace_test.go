@@ -149,4 +149,3 @@ func TestNFTTraceAffinity(t *testing.T) {
 		t.Errorf("another client matched the affinity set")
 	}
 }
-
