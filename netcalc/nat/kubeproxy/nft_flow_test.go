@@ -1,0 +1,159 @@
+package kubeproxy
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// nftInternalExternalScenario is the setup of kube-proxy's
+// TestInternalExternalMasquerade (v1.37.2 pkg/proxy/nftables/proxier_test.go):
+// three LoadBalancer Services, plain, eTP:Local and iTP:Local, each with
+// a local and a remote endpoint, on the fake proxier's node.
+const nftInternalExternalScenario = `
+node: test-node
+nodeIPs: [192.168.0.2, 192.168.1.2, 192.168.99.11]
+services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30001,
+   ports: [{name: p80, port: 80, nodePort: 3001}],
+   endpoints: [{ip: 10.180.0.1, node: test-node}, {ip: 10.180.1.1, node: remote}]}
+- {namespace: ns2, name: svc2, type: LoadBalancer, clusterIP: 172.30.0.42, loadBalancerIPs: [5.6.7.8], healthCheckNodePort: 30002,
+   externalTrafficPolicy: Local, ports: [{name: p80, port: 80, nodePort: 3002}],
+   endpoints: [{ip: 10.180.0.2, node: test-node}, {ip: 10.180.1.2, node: remote}]}
+- {namespace: ns3, name: svc3, type: LoadBalancer, clusterIP: 172.30.0.43, loadBalancerIPs: [9.10.11.12], healthCheckNodePort: 30003,
+   internalTrafficPolicy: Local, ports: [{name: p80, port: 80, nodePort: 3003}],
+   endpoints: [{ip: 10.180.0.3, node: test-node}, {ip: 10.180.1.3, node: remote}]}
+`
+
+type nftFlow struct {
+	name, src, dst string
+	output         string // upstream's: the possible endpoints, or ACCEPT, DROP, REJECT
+	masq           bool
+}
+
+// checkNFTFlows traces each flow and compares with upstream's packet-flow
+// expectation: the set of endpoints the balancing map can pick (or the
+// single DNAT target) and whether the packet is masqueraded. Upstream's
+// tracer follows every numgen branch; NFTTracer draws one, which must be
+// among them.
+func checkNFTFlows(t *testing.T, rs *NFTRuleset, flows []nftFlow) {
+	t.Helper()
+	for _, f := range flows {
+		t.Run(f.name, func(t *testing.T) {
+			r := NewNFTTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Proto: TCP})
+			var got string
+			switch r.Verdict {
+			case "DNAT":
+				var eps []string
+				for _, c := range r.Choices {
+					eps = append(eps, c.Endpoint.String())
+				}
+				if len(eps) == 0 {
+					eps = []string{r.Endpoint.String()}
+				}
+				if !slices.Contains(eps, r.Endpoint.String()) {
+					t.Errorf("DNAT to %s, not one of the choices %v", r.Endpoint, eps)
+				}
+				got = strings.Join(eps, ", ")
+			case "NONE":
+				got = "ACCEPT"
+			default:
+				got = r.Verdict
+			}
+			if got != f.output || r.Masquerade != f.masq {
+				t.Errorf("Trace(%s -> %s) = %s, masquerade %v; upstream %s, masquerade %v", f.src, f.dst, got, r.Masquerade, f.output, f.masq)
+			}
+		})
+	}
+}
+
+// TestNFTInternalExternalMasquerade is kube-proxy's
+// TestInternalExternalMasquerade: all its flows in its four variants
+// (local detector on or off, --masquerade-all on or off).
+func TestNFTInternalExternalMasquerade(t *testing.T) {
+	const node, ext = "192.168.0.2", "203.0.113.2"
+	base := []nftFlow{
+		{"pod to ClusterIP", "10.0.0.2", "172.30.0.41:80", "10.180.0.1:80, 10.180.1.1:80", false},
+		{"pod to NodePort", "10.0.0.2", node + ":3001", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"pod to LB", "10.0.0.2", "1.2.3.4:80", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"node to ClusterIP", node, "172.30.0.41:80", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"node to NodePort", node, node + ":3001", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"node to LB", node, "1.2.3.4:80", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"external to ClusterIP", ext, "172.30.0.41:80", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"external to NodePort", ext, node + ":3001", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"external to LB", ext, "1.2.3.4:80", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"pod to ClusterIP with eTP:Local", "10.0.0.2", "172.30.0.42:80", "10.180.0.2:80, 10.180.1.2:80", false},
+		{"pod to NodePort with eTP:Local", "10.0.0.2", node + ":3002", "10.180.0.2:80, 10.180.1.2:80", false},
+		{"pod to LB with eTP:Local", "10.0.0.2", "5.6.7.8:80", "10.180.0.2:80, 10.180.1.2:80", false},
+		{"node to ClusterIP with eTP:Local", node, "172.30.0.42:80", "10.180.0.2:80, 10.180.1.2:80", true},
+		{"node to NodePort with eTP:Local", node, node + ":3001", "10.180.0.1:80, 10.180.1.1:80", true},
+		{"node to LB with eTP:Local", node, "5.6.7.8:80", "10.180.0.2:80, 10.180.1.2:80", true},
+		{"external to ClusterIP with eTP:Local", ext, "172.30.0.42:80", "10.180.0.2:80, 10.180.1.2:80", true},
+		{"external to NodePort with eTP:Local", ext, node + ":3002", "10.180.0.2:80", false},
+		{"external to LB with eTP:Local", ext, "5.6.7.8:80", "10.180.0.2:80", false},
+		{"pod to ClusterIP with iTP:Local", "10.0.0.2", "172.30.0.43:80", "10.180.0.3:80", false},
+		{"pod to NodePort with iTP:Local", "10.0.0.2", node + ":3003", "10.180.0.3:80, 10.180.1.3:80", true},
+		{"pod to LB with iTP:Local", "10.0.0.2", "9.10.11.12:80", "10.180.0.3:80, 10.180.1.3:80", true},
+		{"node to ClusterIP with iTP:Local", node, "172.30.0.43:80", "10.180.0.3:80", true},
+		{"node to NodePort with iTP:Local", node, node + ":3003", "10.180.0.3:80, 10.180.1.3:80", true},
+		{"node to LB with iTP:Local", node, "9.10.11.12:80", "10.180.0.3:80, 10.180.1.3:80", true},
+		{"external to ClusterIP with iTP:Local", ext, "172.30.0.43:80", "10.180.0.3:80", true},
+		{"external to NodePort with iTP:Local", ext, node + ":3003", "10.180.0.3:80, 10.180.1.3:80", true},
+		{"external to LB with iTP:Local", ext, "9.10.11.12:80", "10.180.0.3:80, 10.180.1.3:80", true},
+	}
+	type override struct {
+		output string
+		masq   *bool
+	}
+	no, yes := false, true
+	noDetector := map[string]override{
+		"node to ClusterIP": {masq: &no}, "node to ClusterIP with eTP:Local": {masq: &no}, "node to ClusterIP with iTP:Local": {masq: &no},
+		"external to ClusterIP": {masq: &no}, "external to ClusterIP with eTP:Local": {masq: &no}, "external to ClusterIP with iTP:Local": {masq: &no},
+		"pod to NodePort with eTP:Local": {output: "10.180.0.2:80"}, "pod to LB with eTP:Local": {output: "10.180.0.2:80"},
+	}
+	masqAll := map[string]override{"pod to ClusterIP": {masq: &yes}, "pod to ClusterIP with eTP:Local": {masq: &yes}, "pod to ClusterIP with iTP:Local": {masq: &yes}}
+	both := map[string]override{
+		"pod to ClusterIP": {masq: &yes}, "pod to ClusterIP with eTP:Local": {masq: &yes}, "pod to ClusterIP with iTP:Local": {masq: &yes},
+		"pod to NodePort with eTP:Local": {output: "10.180.0.2:80"}, "pod to LB with eTP:Local": {output: "10.180.0.2:80"},
+	}
+	for _, tc := range []struct {
+		name          string
+		masqueradeAll bool
+		detector      bool
+		overrides     map[string]override
+	}{
+		{"base", false, true, nil},
+		{"no LocalTrafficDetector", false, false, noDetector},
+		{"masqueradeAll", true, true, masqAll},
+		{"masqueradeAll, no LocalTrafficDetector", true, false, both},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(nftInternalExternalScenario), "internal-external.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.MasqueradeAll = tc.masqueradeAll
+			if tc.detector {
+				cfg.ClusterCIDR = netip.MustParsePrefix("10.0.0.0/8")
+			}
+			flows := slices.Clone(base)
+			applied := 0
+			for i := range flows {
+				if o, ok := tc.overrides[flows[i].name]; ok {
+					applied++
+					if o.output != "" {
+						flows[i].output = o.output
+					}
+					if o.masq != nil {
+						flows[i].masq = *o.masq
+					}
+				}
+			}
+			if applied != len(tc.overrides) {
+				t.Fatalf("%d overrides name no flow", len(tc.overrides)-applied)
+			}
+			checkNFTFlows(t, RenderNFT(cfg, upstreamNFTOptions(false)), flows)
+		})
+	}
+}
