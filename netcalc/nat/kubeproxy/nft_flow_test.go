@@ -157,3 +157,63 @@ func TestNFTInternalExternalMasquerade(t *testing.T) {
 		})
 	}
 }
+
+func mustRenderNFT(t *testing.T, scenario string) *NFTRuleset {
+	t.Helper()
+	cfg, err := Parse([]byte(scenario), "flow.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return RenderNFT(cfg, upstreamNFTOptions(false))
+}
+
+// nftFakeNode is upstream's NewFakeProxier node: its addresses and pod
+// CIDR.
+const nftFakeNode = `
+node: test-node
+nodeIPs: [192.168.0.2, 192.168.1.2, 192.168.99.11]
+clusterCIDR: 10.0.0.0/8
+`
+
+// TestNFTNoEndpointsReject is kube-proxy's TestNoEndpointsReject.
+func TestNFTNoEndpointsReject(t *testing.T) {
+	rs := mustRenderNFT(t, nftFakeNode+`services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, externalIPs: [192.168.99.11], loadBalancerIPs: [1.2.3.4],
+   ports: [{name: p80, port: 80, nodePort: 3001}]}
+`)
+	checkNFTFlows(t, rs, []nftFlow{
+		{"pod to cluster IP with no endpoints", "10.0.0.2", "172.30.0.41:80", "REJECT", false},
+		{"external to external IP with no endpoints", "203.0.113.2", "192.168.99.11:80", "REJECT", false},
+		{"pod to NodePort with no endpoints", "10.0.0.2", "192.168.0.2:3001", "REJECT", false},
+		{"external to NodePort with no endpoints", "203.0.113.2", "192.168.0.2:3001", "REJECT", false},
+		{"pod to LoadBalancer IP with no endpoints", "10.0.0.2", "1.2.3.4:80", "REJECT", false},
+		{"external to LoadBalancer IP with no endpoints", "203.0.113.2", "1.2.3.4:80", "REJECT", false},
+	})
+}
+
+// TestNFTLoadBalancer is kube-proxy's TestLoadBalancer:
+// loadBalancerSourceRanges, which NodePorts bypass and which let the node
+// (and its LB IPs) in when a range holds the node IP.
+func TestNFTLoadBalancer(t *testing.T) {
+	rs := mustRenderNFT(t, nftFakeNode+`services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, loadBalancerIPs: [1.2.3.4, 5.6.7.8],
+   loadBalancerSourceRanges: [192.168.0.0/24, 203.0.113.0/25],
+   ports: [{name: p80, port: 80, nodePort: 3001}], endpoints: [{ip: 10.180.0.1, node: test-node}]}
+`)
+	const ep = "10.180.0.1:80"
+	checkNFTFlows(t, rs, []nftFlow{
+		{"pod to cluster IP", "10.0.0.2", "172.30.0.41:80", ep, false},
+		{"external to nodePort", "203.0.113.2", "192.168.0.2:3001", ep, true},
+		{"nodePort bypasses LoadBalancerSourceRanges", "203.0.113.130", "192.168.0.2:3001", ep, true},
+		{"accepted external to LB1", "203.0.113.2", "1.2.3.4:80", ep, true},
+		{"accepted external to LB2", "203.0.113.2", "5.6.7.8:80", ep, true},
+		{"blocked external to LB1", "203.0.113.130", "1.2.3.4:80", "DROP", false},
+		{"blocked external to LB2", "203.0.113.130", "5.6.7.8:80", "DROP", false},
+		{"pod to LB1 (blocked by LoadBalancerSourceRanges)", "10.0.0.2", "1.2.3.4:80", "DROP", false},
+		{"pod to LB2 (blocked by LoadBalancerSourceRanges)", "10.0.0.2", "5.6.7.8:80", "DROP", false},
+		{"node to LB1 (allowed by LoadBalancerSourceRanges)", "192.168.0.2", "1.2.3.4:80", ep, true},
+		{"node to LB2 (allowed by LoadBalancerSourceRanges)", "192.168.0.2", "5.6.7.8:80", ep, true},
+		{"same node to LB1, SNATted to LB1 (implicitly allowed)", "1.2.3.4", "1.2.3.4:80", ep, true},
+		{"same node to LB2, SNATted to LB2 (implicitly allowed)", "5.6.7.8", "5.6.7.8:80", ep, true},
+	})
+}
