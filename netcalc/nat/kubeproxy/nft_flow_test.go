@@ -39,9 +39,15 @@ type nftFlow struct {
 // among them.
 func checkNFTFlows(t *testing.T, rs *NFTRuleset, flows []nftFlow) {
 	t.Helper()
+	checkNFTFlowsProto(t, rs, TCP, flows)
+}
+
+// checkNFTFlowsProto is checkNFTFlows for packets of protocol proto.
+func checkNFTFlowsProto(t *testing.T, rs *NFTRuleset, proto Protocol, flows []nftFlow) {
+	t.Helper()
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			r := NewNFTTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Proto: TCP})
+			r := NewNFTTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Proto: proto})
 			var got string
 			switch r.Verdict {
 			case "DNAT":
@@ -215,5 +221,42 @@ func TestNFTLoadBalancer(t *testing.T) {
 		{"node to LB2 (allowed by LoadBalancerSourceRanges)", "192.168.0.2", "5.6.7.8:80", ep, true},
 		{"same node to LB1, SNATted to LB1 (implicitly allowed)", "1.2.3.4", "1.2.3.4:80", ep, true},
 		{"same node to LB2, SNATted to LB2 (implicitly allowed)", "5.6.7.8", "5.6.7.8:80", ep, true},
+	})
+}
+
+// TestNFTClusterIPGeneral is kube-proxy's TestClusterIPGeneral: hairpin,
+// several endpoints, targetPort, one port number for three protocols,
+// unknown ports and an unallocated ClusterIP.
+func TestNFTClusterIPGeneral(t *testing.T) {
+	rs := mustRenderNFT(t, nftFakeNode+`services:
+- {namespace: ns1, name: svc1, clusterIP: 172.30.0.41, ports: [{name: http, port: 80}], endpoints: [{ip: 10.180.0.1, node: test-node}]}
+- namespace: ns2
+  name: svc2
+  clusterIP: 172.30.0.42
+  ports:
+  - {name: http, port: 80}
+  - {name: https, port: 443, targetPort: 8443}
+  - {name: dns-udp, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, targetPort: 5353}
+  - {name: dns-sctp, port: 53, protocol: SCTP}
+  endpoints:
+  - {ip: 10.180.0.1, node: test-node}
+  - {ip: 10.180.2.1, node: node2}
+`)
+	checkNFTFlows(t, rs, []nftFlow{
+		{"simple clusterIP", "10.180.0.2", "172.30.0.41:80", "10.180.0.1:80", false},
+		{"hairpin to cluster IP", "10.180.0.1", "172.30.0.41:80", "10.180.0.1:80", true},
+		{"clusterIP with multiple endpoints", "10.180.0.2", "172.30.0.42:80", "10.180.0.1:80, 10.180.2.1:80", false},
+		{"clusterIP with TargetPort", "10.180.0.2", "172.30.0.42:443", "10.180.0.1:8443, 10.180.2.1:8443", false},
+		{"clusterIP with TCP, UDP, and SCTP on same port (TCP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:5353, 10.180.2.1:5353", false},
+		{"svc1 does not accept svc2's ports", "10.180.0.2", "172.30.0.41:443", "REJECT", false},
+		{"packet to unallocated cluster ip", "10.180.0.2", "172.30.0.50:80", "DROP", false},
+	})
+	checkNFTFlowsProto(t, rs, UDP, []nftFlow{
+		{"clusterIP with TCP, UDP, and SCTP on same port (UDP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:53, 10.180.2.1:53", false},
+		{"TCP-only port does not match UDP traffic", "10.180.0.2", "172.30.0.42:80", "REJECT", false},
+	})
+	checkNFTFlowsProto(t, rs, SCTP, []nftFlow{
+		{"clusterIP with TCP, UDP, and SCTP on same port (SCTP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:53, 10.180.2.1:53", false},
 	})
 }
