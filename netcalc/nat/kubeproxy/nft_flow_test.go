@@ -28,7 +28,7 @@ services:
 
 type nftFlow struct {
 	name, src, dst string
-	output         string // upstream's: the possible endpoints, or ACCEPT, DROP, REJECT
+	output         string // upstream's: the possible endpoints, DROP, REJECT, or "" (untouched)
 	masq           bool
 }
 
@@ -63,7 +63,7 @@ func checkNFTFlowsProto(t *testing.T, rs *NFTRuleset, proto Protocol, flows []nf
 				}
 				got = strings.Join(eps, ", ")
 			case "NONE":
-				got = "ACCEPT"
+				got = "" // upstream's tracer: no output
 			default:
 				got = r.Verdict
 			}
@@ -259,4 +259,59 @@ func TestNFTClusterIPGeneral(t *testing.T) {
 	checkNFTFlowsProto(t, rs, SCTP, []nftFlow{
 		{"clusterIP with TCP, UDP, and SCTP on same port (SCTP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:53, 10.180.2.1:53", false},
 	})
+}
+
+// TestNFTNodePorts is kube-proxy's TestNodePorts: a NodePort on the
+// primary node IP (upstream's default --nodeport-addresses) or on every
+// node IP in the given CIDRs, IPv4 and IPv6.
+func TestNFTNodePorts(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		v6        bool
+		addresses []string
+		allowAlt  bool
+	}{
+		{"ipv4", false, nil, false},
+		{"ipv4, multiple nodeport-addresses", false, []string{"192.168.0.0/24", "192.168.1.0/24", "2001:db8::/64"}, true},
+		{"ipv6", true, nil, false},
+		{"ipv6, multiple nodeport-addresses", true, []string{"192.168.0.0/24", "192.168.1.0/24", "2001:db8::/64", "2001:db8:1::2/128"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svcIP, ep1, ep2, node, alt, pod, ext := "172.30.0.41", "10.180.0.1", "10.180.2.1", "192.168.0.2", "192.168.1.2", "10.0.0.2", "203.0.113.2"
+			scenario := nftFakeNode
+			if tc.v6 {
+				svcIP, ep1, ep2, node, alt, pod, ext = "fd00:172:30::41", "fd00:10:180::1", "fd00:10:180::2:1", "2001:db8::1", "2001:db8:1::2", "fd00:10::2", "2600:5200::1"
+				scenario = "node: test-node\nipv6: true\nnodeIPs: [2001:db8::1, 2001:db8:1::2]\nclusterCIDR: fd00:10::/64\n"
+			}
+			cfg, err := Parse([]byte(scenario+`services:
+- {namespace: ns1, name: svc1, type: NodePort, clusterIP: `+svcIP+`, ports: [{name: p80, port: 80, nodePort: 3001}],
+   endpoints: [{ip: "`+ep1+`", node: other-node}, {ip: "`+ep2+`", node: test-node}]}
+`), "nodeports.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt := upstreamNFTOptions(tc.v6)
+			if tc.addresses != nil {
+				opt.NodePortAddresses = nil
+				for _, a := range tc.addresses {
+					opt.NodePortAddresses = append(opt.NodePortAddresses, netip.MustParsePrefix(a))
+				}
+			}
+			rs := RenderNFT(cfg, opt)
+			hp := func(a string) string { return netip.AddrPortFrom(netip.MustParseAddr(a), 80).String() }
+			hp3001 := func(a string) string { return netip.AddrPortFrom(netip.MustParseAddr(a), 3001).String() }
+			out := hp(ep1) + ", " + hp(ep2)
+			flows := []nftFlow{
+				{"pod to cluster IP", pod, hp(svcIP), out, false},
+				{"external to nodePort", ext, hp3001(node), out, true},
+				{"node to nodePort", node, hp3001(node), out, true},
+			}
+			if tc.allowAlt {
+				flows = append(flows, nftFlow{"external to nodePort on secondary IP", ext, hp3001(alt), out, true})
+			} else {
+				flows = append(flows, nftFlow{"secondary nodeIP ignores NodePorts", ext, hp3001(alt), "", false})
+			}
+			checkNFTFlows(t, rs, flows)
+		})
+	}
 }
