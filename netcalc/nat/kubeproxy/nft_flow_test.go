@@ -315,3 +315,43 @@ func TestNFTNodePorts(t *testing.T) {
 		})
 	}
 }
+
+// TestNFTExternalTrafficPolicy is kube-proxy's TestExternalTrafficPolicyLocal
+// and TestExternalTrafficPolicyCluster: external traffic under Local
+// reaches only the local endpoint, unmasqueraded; under Cluster every
+// endpoint, masqueraded.
+func TestNFTExternalTrafficPolicy(t *testing.T) {
+	const both, local = "10.180.0.1:80, 10.180.2.1:80", "10.180.2.1:80"
+	for _, tc := range []struct {
+		policy string
+		flows  []nftFlow
+	}{
+		{"Local", []nftFlow{
+			{"pod to cluster IP hits both endpoints, unmasqueraded", "10.0.0.2", "172.30.0.41:80", both, false},
+			{"pod to external IP hits both endpoints, unmasqueraded", "10.0.0.2", "192.168.99.11:80", both, false},
+			{"external to external IP hits only local endpoint, unmasqueraded", "203.0.113.2", "192.168.99.11:80", local, false},
+			{"pod to LB IP hits only both endpoints, unmasqueraded", "10.0.0.2", "1.2.3.4:80", both, false},
+			{"external to LB IP hits only local endpoint, unmasqueraded", "203.0.113.2", "1.2.3.4:80", local, false},
+			{"pod to NodePort hits both endpoints, unmasqueraded", "10.0.0.2", "192.168.0.2:3001", both, false},
+			{"external to NodePort hits only local endpoint, unmasqueraded", "203.0.113.2", "192.168.0.2:3001", local, false},
+		}},
+		{"Cluster", []nftFlow{
+			{"pod to cluster IP hits both endpoints, unmasqueraded", "10.0.0.2", "172.30.0.41:80", both, false},
+			{"pod to external IP hits both endpoints, masqueraded", "10.0.0.2", "192.168.99.11:80", both, true},
+			{"external to external IP hits both endpoints, masqueraded", "203.0.113.2", "192.168.99.11:80", both, true},
+			{"pod to LB IP hits both endpoints, masqueraded", "10.0.0.2", "1.2.3.4:80", both, true},
+			{"external to LB IP hits both endpoints, masqueraded", "203.0.113.2", "1.2.3.4:80", both, true},
+			{"pod to NodePort hits both endpoints, masqueraded", "10.0.0.2", "192.168.0.2:3001", both, true},
+			{"external to NodePort hits both endpoints, masqueraded", "203.0.113.2", "192.168.0.2:3001", both, true},
+		}},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			rs := mustRenderNFT(t, nftFakeNode+`services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: `+tc.policy+`, clusterIP: 172.30.0.41, externalIPs: [192.168.99.11],
+   loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30000, ports: [{name: p80, port: 80, targetPort: 80, nodePort: 3001}],
+   endpoints: [{ip: 10.180.0.1, node: other-node}, {ip: 10.180.2.1, node: test-node}]}
+`)
+			checkNFTFlows(t, rs, tc.flows)
+		})
+	}
+}
