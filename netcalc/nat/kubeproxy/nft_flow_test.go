@@ -355,3 +355,28 @@ func TestNFTExternalTrafficPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestNFTInternalTrafficPolicy is kube-proxy's TestInternalTrafficPolicy,
+// with its "endpoints deleted" check as a Service without endpoints.
+func TestNFTInternalTrafficPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name, policy string
+		nodes        [3]string // of 10.0.1.1, .2, .3
+		output       string
+	}{
+		{"internalTrafficPolicy is cluster", "Cluster", [3]string{"test-node", "node1", "node2"}, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.3:80"},
+		{"internalTrafficPolicy is local and there is one local endpoint", "Local", [3]string{"test-node", "node1", "node2"}, "10.0.1.1:80"},
+		{"internalTrafficPolicy is local and there are multiple local endpoints", "Local", [3]string{"test-node", "test-node", "node2"}, "10.0.1.1:80, 10.0.1.2:80"},
+		{"internalTrafficPolicy is local and there are no local endpoints", "Local", [3]string{"node0", "node1", "node2"}, "DROP"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := nftFakeNode + `services:
+- {namespace: ns1, name: svc1, clusterIP: 172.30.1.1, internalTrafficPolicy: ` + tc.policy + `, ports: [{port: 80}]`
+			rs := mustRenderNFT(t, svc+`,
+   endpoints: [{ip: 10.0.1.1, node: `+tc.nodes[0]+`}, {ip: 10.0.1.2, node: `+tc.nodes[1]+`}, {ip: 10.0.1.3, node: `+tc.nodes[2]+`}]}
+`)
+			checkNFTFlows(t, rs, []nftFlow{{"pod to ClusterIP", "10.0.0.2", "172.30.1.1:80", tc.output, false}})
+			checkNFTFlows(t, mustRenderNFT(t, svc+"}\n"), []nftFlow{{"endpoints deleted", "10.0.0.2", "172.30.1.1:80", "REJECT", false}})
+		})
+	}
+}
