@@ -3,6 +3,7 @@ package kubeproxy
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -378,5 +379,62 @@ func TestNFTInternalTrafficPolicy(t *testing.T) {
 			checkNFTFlows(t, rs, []nftFlow{{"pod to ClusterIP", "10.0.0.2", "172.30.1.1:80", tc.output, false}})
 			checkNFTFlows(t, mustRenderNFT(t, svc+"}\n"), []nftFlow{{"endpoints deleted", "10.0.0.2", "172.30.1.1:80", "REJECT", false}})
 		})
+	}
+}
+
+// nftEp writes an endpoint of a scenario: address, node and conditions
+// (r ready, s serving, t terminating).
+func nftEp(ip, node string, r, s, term bool) string {
+	return "{ip: " + ip + ", node: " + node + ", ready: " + strconv.FormatBool(r) + ", serving: " + strconv.FormatBool(s) + ", terminating: " + strconv.FormatBool(term) + "}"
+}
+
+// TestNFTTerminatingEndpoints is kube-proxy's
+// TestTerminatingEndpointsTrafficPolicyLocal and
+// TestTerminatingEndpointsTrafficPolicyCluster: serving-terminating
+// endpoints are used only when no endpoint is ready, per policy.
+func TestNFTTerminatingEndpoints(t *testing.T) {
+	const me, other = "test-node", "another-node"
+	type tcase struct {
+		name                 string
+		eps                  []string
+		pod, external        string
+		externalMasq, podMsq bool
+	}
+	for _, pol := range []struct {
+		policy string
+		cases  []tcase
+	}{
+		{"Local", []tcase{
+			{"ready endpoints exist", []string{nftEp("10.0.1.1", me, true, true, false), nftEp("10.0.1.2", me, true, true, false), nftEp("10.0.1.3", me, false, true, true),
+				nftEp("10.0.1.4", me, false, false, true), nftEp("10.0.1.5", "node-1", true, true, false)}, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", "10.0.1.1:80, 10.0.1.2:80", false, false},
+			{"only terminating endpoints exist", []string{nftEp("10.0.1.2", me, false, true, true), nftEp("10.0.1.3", me, false, true, true),
+				nftEp("10.0.1.4", me, false, false, true), nftEp("10.0.1.5", "node-1", true, true, false)}, "10.0.1.5:80", "10.0.1.2:80, 10.0.1.3:80", false, false},
+			{"terminating endpoints on remote node", []string{nftEp("10.0.1.5", "node-1", false, true, true)}, "10.0.1.5:80", "DROP", false, false},
+			{"no usable endpoints on any node", []string{nftEp("10.0.1.5", me, false, false, true), nftEp("10.0.1.5", "node-1", false, false, true)}, "REJECT", "REJECT", false, false},
+			{"endpoints deleted", nil, "REJECT", "REJECT", false, false},
+		}},
+		{"Cluster", []tcase{
+			{"ready endpoints exist", []string{nftEp("10.0.1.1", me, true, true, false), nftEp("10.0.1.2", me, true, true, false), nftEp("10.0.1.3", other, false, true, true),
+				nftEp("10.0.1.4", other, false, false, true), nftEp("10.0.1.5", other, true, true, false)}, "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", "10.0.1.1:80, 10.0.1.2:80, 10.0.1.5:80", true, false},
+			{"only terminating endpoints exist", []string{nftEp("10.0.1.2", me, false, true, true), nftEp("10.0.1.3", me, false, true, true),
+				nftEp("10.0.1.4", other, false, false, true), nftEp("10.0.1.5", other, false, true, true)}, "10.0.1.2:80, 10.0.1.3:80, 10.0.1.5:80", "10.0.1.2:80, 10.0.1.3:80, 10.0.1.5:80", true, false},
+			{"terminating endpoints on remote node", []string{nftEp("10.0.1.5", "node-1", false, true, true)}, "10.0.1.5:80", "10.0.1.5:80", true, false},
+			{"no usable endpoints on any node", []string{nftEp("10.0.1.5", me, false, false, true), nftEp("10.0.1.5", "node-1", false, false, true)}, "REJECT", "REJECT", false, false},
+			{"endpoints deleted", nil, "REJECT", "REJECT", false, false},
+		}},
+	} {
+		for _, tc := range pol.cases {
+			t.Run(pol.policy+"/"+tc.name, func(t *testing.T) {
+				rs := mustRenderNFT(t, nftFakeNode+`services:
+- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: `+pol.policy+`, clusterIP: 172.30.1.1, loadBalancerIPs: [1.2.3.4],
+   healthCheckNodePort: 30000, ports: [{port: 80, targetPort: 80, nodePort: 0}],
+   endpoints: [`+strings.Join(tc.eps, ", ")+`]}
+`)
+				checkNFTFlows(t, rs, []nftFlow{
+					{"pod to clusterIP", "10.0.0.2", "172.30.1.1:80", tc.pod, tc.podMsq},
+					{"external to LB", "203.0.113.2", "1.2.3.4:80", tc.external, tc.externalMasq},
+				})
+			})
+		}
 	}
 }
