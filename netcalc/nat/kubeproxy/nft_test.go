@@ -73,22 +73,31 @@ func upstreamNFTOptions(v6 bool) NFTOptions {
 }
 
 // TestUpstreamNFTOverall renders the Services of kube-proxy's
-// TestOverallNFTablesRules and TestOverallNFTablesRulesIPv6 (v1.37.2) and
-// compares with those tests' expected text, copied verbatim into
-// testdata/kubeproxy/nft/overall*.nft (never rewritten), in the sorted
-// form upstream compares.
+// TestOverallNFTablesRules and TestOverallNFTablesRulesIPv6 (with the
+// localhost NodePort gate on, as they set it), TestSyncProxyRulesStartup
+// and the first sync of TestSyncProxyRulesRepeated (gate off) (v1.37.2)
+// and compares with those tests' expected text, copied verbatim into
+// testdata/kubeproxy/nft/*.nft (never rewritten), in the sorted form
+// upstream compares.
 func TestUpstreamNFTOverall(t *testing.T) {
 	for _, tt := range []struct {
-		in, want string
-		v6       bool
-	}{{"overall.yaml", "overall.nft", false}, {"overall-ipv6.yaml", "overall-ipv6.nft", true}} {
+		in, want   string
+		v6, nogate bool
+	}{
+		{"overall.yaml", "overall.nft", false, false},
+		{"overall-ipv6.yaml", "overall-ipv6.nft", true, false},
+		{"startup.yaml", "startup.nft", false, true},
+		{"repeated.yaml", "repeated.nft", false, true},
+	} {
 		t.Run(tt.in, func(t *testing.T) {
 			cfg := mustParseNFT(t, tt.in)
 			want, err := os.ReadFile(nftFixture(tt.want))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := RenderNFT(cfg, upstreamNFTOptions(tt.v6)).String()
+			opt := upstreamNFTOptions(tt.v6)
+			opt.LocalhostNodePortReject = !tt.nogate
+			got := RenderNFT(cfg, opt).String()
 			if diff := cmp.Diff(sortNFT(string(want)), sortNFT(got)); diff != "" {
 				t.Errorf("RenderNFT(%s) differs from upstream %s (-upstream +netcalc):\n%s", tt.in, tt.want, diff)
 			}
