@@ -296,3 +296,42 @@ func nftConnectError(fd int, d time.Duration) error {
 	}
 	return unix.ETIMEDOUT
 }
+
+// TestNFTKernelLoads loads the rendering of each upstream scenario of
+// testdata/kubeproxy/nft (IPv4 and IPv6: affinity sets, firewall chains,
+// localhost NodePort counters) with nft -f into a fresh namespace, so
+// nft itself checks the syntax and the order. It needs root, ip and nft.
+func TestNFTKernelLoads(t *testing.T) {
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("nft not installed (Debian package nftables)")
+	}
+	l := testlab.New(t)
+	for _, n := range []string{"overall.yaml", "overall-ipv6.yaml", "startup.yaml"} {
+		cfg := mustParseNFT(t, n)
+		ns := l.NS(strings.TrimSuffix(n, ".yaml"))
+		cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+		text := RenderNFT(cfg, upstreamNFTOptions(cfg.IPv6)).String()
+		cmd.Stdin = strings.NewReader(text)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("nft -f of %s: %v\n%s", n, err, out)
+			continue
+		}
+		fam := "ip"
+		if cfg.IPv6 {
+			fam = "ip6"
+		}
+		// The kernel holds every rule: count them in its listing (a rule
+		// line has a handle; a table, chain, set, map or counter opens a
+		// block before its handle).
+		list := l.Exec(ns, "nft", "-a", "list", "table", fam, NFTTable)
+		got := 0
+		for _, ln := range strings.Split(list, "\n") {
+			if strings.Contains(ln, " # handle ") && !strings.Contains(ln, "{ # handle ") {
+				got++
+			}
+		}
+		if want := strings.Count(text, "\nadd rule "); got != want {
+			t.Errorf("%s: the kernel lists %d rules; the transaction adds %d\n%s", n, got, want, list)
+		}
+	}
+}

@@ -166,3 +166,47 @@ func TestNFTEndpointDNATRules(t *testing.T) {
 		})
 	}
 }
+
+// TestNFTLoadOrder checks, without a kernel, the order nft -f needs: every
+// chain, set, map and counter is added before a rule or element names it
+// (as the chain of a rule, the container of an element, an @set, or a
+// jump or goto target).
+func TestNFTLoadOrder(t *testing.T) {
+	for _, n := range []string{"overall.yaml", "overall-ipv6.yaml", "startup.yaml"} {
+		t.Run(n, func(t *testing.T) {
+			cfg := mustParseNFT(t, n)
+			rs := RenderNFT(cfg, upstreamNFTOptions(cfg.IPv6))
+			declared := map[string]bool{}
+			for i, o := range rs.Objects {
+				if i == 0 && o.Kind != "table" {
+					t.Fatalf("first object %q; want the table", o.Text)
+				}
+				switch o.Kind {
+				case "table":
+					continue
+				case "set", "map", "counter", "chain":
+					if declared[o.Name] {
+						t.Errorf("%s %s added twice", o.Kind, o.Name)
+					}
+					declared[o.Name] = true
+					continue
+				}
+				names := []string{o.Name}
+				f := strings.Fields(o.Text)
+				for j, w := range f {
+					switch {
+					case strings.HasPrefix(w, "@"):
+						names = append(names, w[1:])
+					case (w == "goto" || w == "jump") && j+1 < len(f):
+						names = append(names, f[j+1])
+					}
+				}
+				for _, nm := range names {
+					if !declared[strings.TrimSuffix(nm, ",")] {
+						t.Errorf("line %d %q names %s before it is added", i+1, o.Text, nm)
+					}
+				}
+			}
+		})
+	}
+}
