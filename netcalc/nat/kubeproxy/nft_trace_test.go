@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -147,5 +148,28 @@ func TestNFTTraceAffinity(t *testing.T) {
 	}
 	if r3 := tr.Trace(pkt("203.0.113.6:2222", "5.6.7.8:80", TCP)); r3.Affinity {
 		t.Errorf("another client matched the affinity set")
+	}
+}
+
+// TestNFTTraceIPv6 walks the ip6 table of TestOverallNFTablesRulesIPv6's
+// Services: ip6 keys, bracketed endpoints, the IPv6 node address as the
+// masquerade source.
+func TestNFTTraceIPv6(t *testing.T) {
+	cfg := mustParseNFT(t, "overall-ipv6.yaml")
+	tr := NewNFTTracer(RenderNFT(cfg, upstreamNFTOptions(true)), 1)
+	r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[2001:db8:ffff::9]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::41]:80"), Proto: TCP})
+	if r.Verdict != "DNAT" || r.Endpoint.String() != "[fd00:10:180::1]:80" || !r.Masquerade || r.SNAT.Addr() != netip.MustParseAddr("2001:db8::1") {
+		t.Fatalf("verdict %s endpoint %s masquerade %v SNAT %s", r.Verdict, r.Endpoint, r.Masquerade, r.SNAT)
+	}
+	if !slices.ContainsFunc(stepsOf(r, NFTLookup), func(s NFTStep) bool {
+		return s.Set == NFTServiceIPs && s.Key == "fd00:172:30::41 . tcp . 80" && s.Hit
+	}) {
+		t.Errorf("no service-ips hit for fd00:172:30::41 . tcp . 80: %+v", stepsOf(r, NFTLookup))
+	}
+	if want := "src=2001:db8:ffff::9 dst=fd00:172:30::41 sport=5000 dport=80 [UNREPLIED] src=fd00:10:180::1 dst=2001:db8::1 sport=80"; !strings.Contains(r.ConntrackLine(), want) {
+		t.Errorf("conntrack %q; want it to contain %q", r.ConntrackLine(), want)
+	}
+	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[fd00:10::5]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::46]:80")}); r.Verdict != "REJECT" || r.Service != "ns6/svc6:p80" {
+		t.Errorf("no-endpoint Service: verdict %s service %q; want REJECT ns6/svc6:p80", r.Verdict, r.Service)
 	}
 }
