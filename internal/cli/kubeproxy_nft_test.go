@@ -167,3 +167,21 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 		t.Errorf("distribution %+v", d)
 	}
 }
+
+// TestKubeProxyTraceNFTAffinityDistribution: with ClientIP affinity every
+// connection of --connections sticks to one endpoint, said in nftables
+// terms.
+func TestKubeProxyTraceNFTAffinityDistribution(t *testing.T) {
+	cfg := nftScenario(t, "nft/overall.yaml")
+	opt, _ := upstreamNFTFlags.options()
+	env, out := nftEnv(false)
+	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("203.0.113.5:1024"), Dst: netip.MustParseAddrPort("5.6.7.8:80"), Proto: kubeproxy.TCP}
+	if err := runKubeProxyTraceNFT(env, cfg, opt, p, 50, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ns5/svc5:p80: 50 connections from 203.0.113.5, seed 1", "masqueraded: 50 of 50", "in the endpoint's affinity set"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
