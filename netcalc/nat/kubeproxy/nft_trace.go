@@ -1,0 +1,493 @@
+package kubeproxy
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/nat"
+)
+
+// NFTStepKind says what one step of an nftables walk is.
+type NFTStepKind string
+
+// The steps of an nftables walk.
+const (
+	// NFTEnter: the packet enters Chain (a base chain at its hook, or the
+	// target of a jump, a goto or a verdict map).
+	NFTEnter NFTStepKind = "enter"
+	// NFTMatch: Rule matched.
+	NFTMatch NFTStepKind = "match"
+	// NFTSkip: Count rules of Chain did not match.
+	NFTSkip NFTStepKind = "skip"
+	// NFTLookup: Rule looked Key up in the set or map Set; Hit says
+	// whether it is there and Value is a map element's verdict.
+	NFTLookup NFTStepKind = "lookup"
+	// NFTNumgen: Rule's "numgen random mod Mod" gave Pick; Value is the
+	// element picked (an endpoint "IP . port" or "goto CHAIN").
+	NFTNumgen NFTStepKind = "numgen"
+	// NFTUpdate: Rule added the source address to the affinity set Set.
+	NFTUpdate NFTStepKind = "update"
+	// NFTVerdict: the walk of a base chain ended with Value: accept (the
+	// policy, or after dnat or masquerade), drop or reject.
+	NFTVerdict NFTStepKind = "verdict"
+)
+
+// NFTStep is one event of an nftables walk.
+type NFTStep struct {
+	Kind NFTStepKind `json:"kind"`
+	// Hook is the netfilter hook of the base chain being walked:
+	// prerouting, input, forward, output or postrouting.
+	Hook  string `json:"hook"`
+	Chain string `json:"chain"`
+	Depth int    `json:"depth"`
+	Rule  string `json:"rule,omitempty"`
+	Set   string `json:"set,omitempty"`
+	Key   string `json:"key,omitempty"`
+	Hit   bool   `json:"hit,omitempty"`
+	Value string `json:"value,omitempty"`
+	Mod   int    `json:"mod,omitempty"`
+	Pick  int    `json:"pick"`
+	Count int    `json:"count,omitempty"`
+}
+
+// NFTChoice is one element of the numgen map or verdict map that balances
+// a Service port: the endpoint, its endpoint- chain (ClientIP affinity
+// only) and its share of new connections (1/n).
+type NFTChoice struct {
+	Index    int            `json:"index"`
+	Endpoint netip.AddrPort `json:"endpoint"`
+	Chain    string         `json:"chain,omitempty"`
+	Share    float64        `json:"share"`
+}
+
+// NFTResult is what kube-proxy's nftables table does to the first packet
+// of a connection.
+type NFTResult struct {
+	Packet Packet `json:"packet"`
+	// Chains are the base chains walked, in hook order.
+	Chains []string `json:"chains"`
+	// Service is the Service port ("namespace/name:port") whose map
+	// element or chain took the packet.
+	Service string    `json:"service,omitempty"`
+	Steps   []NFTStep `json:"steps"`
+	// BalancedBy is the service- or local- chain whose numgen picked the
+	// endpoint; Choices are its elements and Pick the one numgen gave
+	// (-1 when a ClientIP affinity set picked the endpoint instead).
+	BalancedBy string      `json:"balanced_by,omitempty"`
+	Choices    []NFTChoice `json:"choices,omitempty"`
+	Pick       int         `json:"pick"`
+	Affinity   bool        `json:"affinity,omitempty"`
+	// Verdict is DNAT, REJECT, DROP, or NONE when no kube-proxy rule
+	// changes the packet.
+	Verdict  string         `json:"verdict"`
+	Endpoint netip.AddrPort `json:"endpoint,omitzero"`
+	// Masquerade reports whether the masquerading chain masqueraded the
+	// packet; MasqueradeReasons say which rules asked for it (Masq*
+	// constants) and MarkedIn the chain of the first of them.
+	Masquerade        bool     `json:"masquerade"`
+	MasqueradeReasons []string `json:"masquerade_reasons,omitempty"`
+	MarkedIn          string   `json:"marked_in,omitempty"`
+	// SNAT is the source after masquerade (fully-random: a seeded port
+	// 1024-65535); invalid when not masqueraded.
+	SNAT      netip.AddrPort `json:"snat,omitzero"`
+	Conntrack *nat.Conn      `json:"conntrack,omitempty"`
+}
+
+// ConntrackLine returns the conntrack entry as `conntrack -L` prints it,
+// or "".
+func (r NFTResult) ConntrackLine() string {
+	if r.Conntrack == nil {
+		return ""
+	}
+	return r.Conntrack.String()
+}
+
+// NFTTracer walks packets through an NFTRuleset. numgen draws come from a
+// generator seeded by the seed, so the same seed gives the same walks;
+// affinity sets fill as connections pass the endpoint- chains, so a later
+// connection from the same client sticks (timeouts are not simulated).
+type NFTTracer struct {
+	rs       *NFTRuleset
+	seed     uint64
+	rng      *rand.Rand
+	affinity map[string]map[netip.Addr]bool
+}
+
+// NewNFTTracer returns a tracer over rs whose draws come from seed.
+func NewNFTTracer(rs *NFTRuleset, seed uint64) *NFTTracer {
+	return &NFTTracer{rs: rs, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), affinity: map[string]map[netip.Addr]bool{}}
+}
+
+type nftPacket struct {
+	src, dst     netip.Addr
+	sport, dport uint16
+	proto        string
+	mark         uint32
+	dnat         bool
+}
+
+type nftWalk struct {
+	t    *NFTTracer
+	res  *NFTResult
+	pkt  nftPacket
+	hook string
+	mark uint32
+}
+
+func (t *NFTTracer) isLocal(a netip.Addr) bool { return a.IsLoopback() || t.rs.local[a] }
+
+// Trace walks the first packet of p. A packet from a node address or
+// loopback takes the output path (filter-output-pre-dnat, nat-output,
+// filter-output, nat-postrouting, then filter-input when its destination
+// after DNAT is the node); any other packet the prerouting path
+// (filter-prerouting-pre-dnat, nat-prerouting, then filter-input when its
+// destination after DNAT is the node, else filter-forward and
+// nat-postrouting).
+func (t *NFTTracer) Trace(p Packet) NFTResult {
+	if p.Src.Port() == 0 {
+		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
+	}
+	if p.Proto == "" {
+		p.Proto = TCP
+	}
+	res := NFTResult{Packet: p, Verdict: "NONE", Pick: -1}
+	bit := t.rs.cfg.MasqueradeBit
+	if bit <= 0 || bit > 31 {
+		bit = DefaultMasqueradeBit
+	}
+	w := &nftWalk{t: t, res: &res, mark: uint32(1) << bit,
+		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Proto.lower()}}
+	output := t.isLocal(w.pkt.src)
+	first := []struct{ chain, hook string }{{"filter-prerouting-pre-dnat", "prerouting"}, {"nat-prerouting", "prerouting"}}
+	if output {
+		first = []struct{ chain, hook string }{{"filter-output-pre-dnat", "output"}, {"nat-output", "output"}, {"filter-output", "output"}}
+	}
+	run := func(chain, hook string) bool {
+		w.hook = hook
+		res.Chains = append(res.Chains, chain)
+		v := w.chain(chain, 0)
+		if v == "" {
+			v = "accept"
+		}
+		w.step(NFTStep{Kind: NFTVerdict, Chain: chain, Value: v})
+		switch v {
+		case "drop":
+			res.Verdict = "DROP"
+		case "reject":
+			res.Verdict = "REJECT"
+		default:
+			return true
+		}
+		return false
+	}
+	for _, c := range first {
+		if !run(c.chain, c.hook) {
+			return t.finish(res, w)
+		}
+	}
+	toNode := t.isLocal(w.pkt.dst)
+	var rest []struct{ chain, hook string }
+	switch {
+	case output:
+		rest = append(rest, struct{ chain, hook string }{"nat-postrouting", "postrouting"})
+		if toNode {
+			rest = append(rest, struct{ chain, hook string }{"filter-input", "input"})
+		}
+	case toNode:
+		rest = append(rest, struct{ chain, hook string }{"filter-input", "input"})
+	default:
+		rest = append(rest, struct{ chain, hook string }{"filter-forward", "forward"}, struct{ chain, hook string }{"nat-postrouting", "postrouting"})
+	}
+	for _, c := range rest {
+		if !run(c.chain, c.hook) {
+			break
+		}
+	}
+	return t.finish(res, w)
+}
+
+func (t *NFTTracer) finish(res NFTResult, w *nftWalk) NFTResult {
+	if res.Verdict == "DROP" || res.Verdict == "REJECT" {
+		res.Masquerade, res.MasqueradeReasons = false, nil
+		return res
+	}
+	if !w.pkt.dnat {
+		res.Masquerade, res.MasqueradeReasons = false, nil
+		return res
+	}
+	if !res.Masquerade {
+		res.MasqueradeReasons = nil
+	}
+	res.Verdict = "DNAT"
+	res.Endpoint = netip.AddrPortFrom(w.pkt.dst, w.pkt.dport)
+	if res.Masquerade {
+		cfg := t.rs.cfg
+		a := nftFirstOfFamily(cfg.NodeIPs, cfg.IPv6)
+		if cfg.BridgeIP.IsValid() && t.endpointLocal(res.Endpoint) {
+			a = cfg.BridgeIP
+		}
+		if !a.IsValid() {
+			a = netip.IPv4Unspecified()
+			if cfg.IPv6 {
+				a = netip.IPv6Unspecified()
+			}
+		}
+		res.SNAT = netip.AddrPortFrom(a, uint16(1024+t.rng.IntN(65536-1024)))
+	}
+	res.Conntrack = newConntrack(res.Packet, res.Endpoint, res.SNAT)
+	return res
+}
+
+// endpointLocal reports whether ep is an endpoint on this node.
+func (t *NFTTracer) endpointLocal(ep netip.AddrPort) bool {
+	for _, p := range t.rs.Ports {
+		for _, e := range p.Endpoints {
+			if e.Endpoint == ep {
+				return e.Local
+			}
+		}
+	}
+	return false
+}
+
+func (w *nftWalk) step(s NFTStep) {
+	s.Hook = w.hook
+	if s.Kind != NFTNumgen {
+		s.Pick = 0
+	}
+	w.res.Steps = append(w.res.Steps, s)
+}
+
+// lookup checks key in set or map name and records the step.
+func (w *nftWalk) lookup(r *nftRule, depth int, name, key string) (string, bool) {
+	var v string
+	var hit bool
+	if s := w.t.rs.sets[name]; s != nil {
+		v, hit = s.elems[key]
+		if hit && w.res.Service == "" && s.comments[key] != "" {
+			w.res.Service = s.comments[key]
+		}
+	}
+	w.step(NFTStep{Kind: NFTLookup, Chain: r.chain, Depth: depth, Rule: r.text, Set: name, Key: key, Hit: hit, Value: v})
+	return v, hit
+}
+
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// matches evaluates the matches of r on the packet.
+func (w *nftWalk) matches(r *nftRule, depth int) bool {
+	p := &w.pkt
+	switch {
+	case r.ctDNAT && !p.dnat,
+		r.markNonZero && p.mark&w.mark == 0,
+		r.fibSaddrLocal && !w.t.isLocal(p.src),
+		r.fibDaddrLocal && !w.t.isLocal(p.dst),
+		r.l4proto != "" && r.l4proto != p.proto,
+		len(r.daddr) > 0 && inPrefixes(p.dst, r.daddr) == r.daddrNeg,
+		len(r.saddr) > 0 && inPrefixes(p.src, r.saddr) == r.saddrNeg:
+		return false
+	}
+	if r.daddrSet != "" {
+		if _, ok := w.lookup(r, depth, r.daddrSet, p.dst.String()); !ok {
+			return false
+		}
+	}
+	if r.saddrSet != "" {
+		if strings.HasPrefix(r.saddrSet, NFTPrefixAffinity) {
+			hit := w.t.affinity[r.saddrSet][p.src]
+			w.step(NFTStep{Kind: NFTLookup, Chain: r.chain, Depth: depth, Rule: r.text, Set: r.saddrSet, Key: p.src.String(), Hit: hit})
+			if !hit {
+				return false
+			}
+			w.res.Affinity = true
+		} else if _, ok := w.lookup(r, depth, r.saddrSet, p.src.String()); !ok {
+			return false
+		}
+	}
+	if r.hairpin {
+		key := p.src.String() + " . " + p.dst.String() + " . " + p.proto + " . " + strconv.Itoa(int(p.dport))
+		if _, ok := w.lookup(r, depth, NFTHairpinConnections, key); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// chain walks chain c and returns its verdict: "" when the packet falls
+// off the end (return to the caller; the policy, accept, for a base
+// chain), else accept, drop or reject.
+func (w *nftWalk) chain(c string, depth int) string {
+	rs := w.t.rs
+	w.step(NFTStep{Kind: NFTEnter, Chain: c, Depth: depth})
+	if w.res.Service == "" && rs.owner[c] != "" {
+		w.res.Service = rs.owner[c]
+	}
+	for _, r := range rs.rules[c] {
+		if r.verdict == "numgen-dnat" || r.verdict == "numgen-vmap" {
+			w.balance(c, r)
+		}
+	}
+	skipped := 0
+	flush := func() {
+		if skipped > 0 {
+			w.step(NFTStep{Kind: NFTSkip, Chain: c, Depth: depth, Count: skipped})
+			skipped = 0
+		}
+	}
+	for _, r := range rs.rules[c] {
+		if !w.matches(r, depth) {
+			skipped++
+			continue
+		}
+		flush()
+		if r.verdict != "vmap" {
+			w.step(NFTStep{Kind: NFTMatch, Chain: c, Depth: depth, Rule: r.text})
+		}
+		if r.markOr {
+			w.pkt.mark |= w.mark
+			w.res.MasqueradeReasons = append(w.res.MasqueradeReasons, r.masqReason)
+			if w.res.MarkedIn == "" {
+				w.res.MarkedIn = c
+			}
+		}
+		if r.markXor {
+			w.pkt.mark ^= w.mark
+		}
+		if r.update != "" {
+			if w.t.affinity[r.update] == nil {
+				w.t.affinity[r.update] = map[netip.Addr]bool{}
+			}
+			w.t.affinity[r.update][w.pkt.src] = true
+			w.step(NFTStep{Kind: NFTUpdate, Chain: c, Depth: depth, Rule: r.text, Set: r.update, Key: w.pkt.src.String()})
+		}
+		switch r.verdict {
+		case "":
+			continue
+		case "jump":
+			if v := w.chain(r.target, depth+1); v != "" {
+				return v
+			}
+		case "goto":
+			return w.chain(r.target, depth+1)
+		case "drop", "reject":
+			return r.verdict
+		case "masquerade":
+			w.res.Masquerade = true
+			if r.masqReason != "" {
+				w.res.MasqueradeReasons = append(w.res.MasqueradeReasons, r.masqReason)
+			}
+			return "accept"
+		case "dnat":
+			w.dnat(r.dnat)
+			return "accept"
+		case "numgen-dnat", "numgen-vmap":
+			w.balance(c, r)
+			i := w.t.rng.IntN(len(r.eps))
+			w.res.Pick = i
+			if r.verdict == "numgen-dnat" {
+				w.step(NFTStep{Kind: NFTNumgen, Chain: c, Depth: depth, Rule: r.text, Mod: len(r.eps), Pick: i, Value: r.eps[i].Addr().String() + " . " + strconv.Itoa(int(r.eps[i].Port()))})
+				w.dnat(r.eps[i])
+				return "accept"
+			}
+			w.step(NFTStep{Kind: NFTNumgen, Chain: c, Depth: depth, Rule: r.text, Mod: len(r.eps), Pick: i, Value: "goto " + r.numgen[i]})
+			return w.chain(r.numgen[i], depth+1)
+		case "vmap":
+			key := w.pkt.dst.String() + " . " + w.pkt.proto + " . " + strconv.Itoa(int(w.pkt.dport))
+			if r.portKey {
+				key = w.pkt.proto + " . " + strconv.Itoa(int(w.pkt.dport))
+			}
+			v, hit := w.lookup(r, depth, r.target, key)
+			if !hit {
+				continue
+			}
+			if target, ok := strings.CutPrefix(v, "goto "); ok {
+				return w.chain(target, depth+1)
+			}
+			return v // drop
+		}
+	}
+	flush()
+	return ""
+}
+
+func (w *nftWalk) dnat(ep netip.AddrPort) {
+	w.pkt.dst, w.pkt.dport, w.pkt.dnat = ep.Addr(), ep.Port(), true
+}
+
+// balance records chain c's numgen elements as the Choices, once; an
+// affinity rule that matched before leaves Pick at -1.
+func (w *nftWalk) balance(c string, r *nftRule) {
+	if w.res.BalancedBy != "" {
+		return
+	}
+	w.res.BalancedBy = c
+	for i, ep := range r.eps {
+		ch := NFTChoice{Index: i, Endpoint: ep, Share: 1 / float64(len(r.eps))}
+		if i < len(r.numgen) {
+			ch.Chain = r.numgen[i]
+		}
+		w.res.Choices = append(w.res.Choices, ch)
+	}
+}
+
+// Distribute traces n connections of p, each from the next source port
+// (the client address stays, so ClientIP affinity applies), and counts
+// where they went against the share numgen promises (1/n per element).
+// A tracer built with the same seed gives the same counts.
+func (t *NFTTracer) Distribute(p Packet, n int) Distribution {
+	d := Distribution{Connections: n, Seed: t.seed}
+	counts, expected := map[string]int{}, map[string]float64{}
+	base := int(p.Src.Port())
+	if base == 0 {
+		base = DefaultSourcePort
+	}
+	for i := 0; i < n; i++ {
+		q := p
+		q.Src = netip.AddrPortFrom(p.Src.Addr(), uint16(1024+(base-1024+i)%(65536-1024)))
+		r := t.Trace(q)
+		key := r.Verdict
+		if r.Verdict == "DNAT" {
+			key = r.Endpoint.String()
+		}
+		if i == 0 {
+			d.Service = r.Service
+			for _, c := range r.Choices {
+				expected[c.Endpoint.String()] += c.Share
+			}
+			if len(r.Choices) == 0 {
+				expected[key] = 1
+			}
+		}
+		d.Affinity = d.Affinity || r.Affinity
+		if r.Masquerade {
+			d.Masqueraded++
+		}
+		counts[key]++
+	}
+	keys := map[string]bool{}
+	for k := range counts {
+		keys[k] = true
+	}
+	for k := range expected {
+		keys[k] = true
+	}
+	for k := range keys {
+		s := Share{Target: k, Count: counts[k], Expected: expected[k]}
+		if n > 0 {
+			s.Observed = float64(s.Count) / float64(n)
+		}
+		d.Shares = append(d.Shares, s)
+	}
+	slices.SortFunc(d.Shares, func(a, b Share) int { return strings.Compare(a.Target, b.Target) })
+	return d
+}
