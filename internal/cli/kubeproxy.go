@@ -39,6 +39,7 @@ type kubeProxyScenario struct {
 	TCPBeLiberal  bool
 	NFAcct        []string
 	Zone          string
+	NFT           kubeProxyNFTFlags // --mode nftables only: --service-cidr, --nftables-localhost-nodeports
 	changed       func(string) bool
 }
 
@@ -124,7 +125,8 @@ func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
 	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
 	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully (kube-proxy before 1.37; 1.37 always writes it)")
-	f.StringVar(&sc.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables")
+	f.StringVar(&sc.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables or nftables")
+	addKubeProxyNFTFlags(cmd, &sc.NFT, false) // --nodeport-addresses is the one below, for both modes
 	f.StringVar(&sc.KubeVersion, "kube-version", "", fmt.Sprintf("kube-proxy release `X.Y` to simulate, 1.%d-1.%d (default the newest, 1.%d)", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor, kubeproxy.LatestKubeMinor))
 	f.StringSliceVar(&sc.NodePortAddrs, "nodeport-addresses", nil, "kube-proxy --nodeport-addresses: `CIDR`s or primary whose node addresses accept NodePorts, repeatable (default every local address)")
 	f.BoolVar(&sc.TCPBeLiberal, "conntrack-tcp-be-liberal", false, "nf_conntrack_tcp_be_liberal is on (kube-proxy --conntrack-tcp-be-liberal): no INVALID drop rule")
@@ -238,14 +240,13 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	return cmd
 }
 
-// kubeProxyMode reads --mode: iptables, or nftables once this build has
-// kube-proxy's nftables mode.
+// kubeProxyMode reads --mode: iptables or nftables, any case.
 func kubeProxyMode(s string) (string, error) {
 	switch strings.ToLower(s) {
 	case "iptables", "":
 		return "iptables", nil
 	case "nftables":
-		return "", BadInputf("nftables mode: not in this build yet")
+		return "nftables", nil
 	}
 	return "", BadInputf("--mode: %s is not a kube-proxy mode: want iptables or nftables", quoteToken(s))
 }
@@ -479,6 +480,13 @@ func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
 	if err != nil {
 		return err
 	}
+	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
+		o, err := kubeProxyNFTOptions(&opts.kubeProxyScenario, cfg)
+		if err != nil {
+			return err
+		}
+		return runKubeProxyRulesNFT(env, cfg, o)
+	}
 	rs := kubeproxy.Render(cfg)
 	renderNotes(env, rs)
 	for _, name := range tables {
@@ -618,6 +626,26 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 	}
 	if opts.Connections < 1 || opts.Connections > 10_000_000 {
 		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
+	}
+	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
+		if opts.IPTablesSave != "" {
+			return BadInputf("--iptables-save with --mode nftables: a node's iptables rules are traced in iptables mode")
+		}
+		cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+		if err != nil {
+			return err
+		}
+		if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+			return err
+		}
+		if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
+			return err
+		}
+		o, err := kubeProxyNFTOptions(&opts.kubeProxyScenario, cfg)
+		if err != nil {
+			return err
+		}
+		return runKubeProxyTraceNFT(env, cfg, o, kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}, opts.Connections, opts.Seed)
 	}
 	rs, v6, err := traceRules(env, opts)
 	if err != nil {
@@ -914,4 +942,26 @@ func kubeProxyChainNameRun(env *Env, opts *kubeProxyChainNameOptions) error {
 	}
 	_, err := io.WriteString(env.Out, Aligned(rows))
 	return err
+}
+
+// kubeProxyNFTOptions is the nftables renderer's options: --service-cidr
+// and the localhost gate from their flags, and the NodePort addresses from
+// the scenario's nodePortAddresses ("primary": the node's first address of
+// the family, as a host prefix).
+func kubeProxyNFTOptions(sc *kubeProxyScenario, cfg *kubeproxy.Config) (kubeproxy.NFTOptions, error) {
+	nft := sc.NFT
+	nft.NodePortAddresses = nil
+	for _, a := range cfg.NodePortAddresses {
+		if a != "primary" {
+			nft.NodePortAddresses = append(nft.NodePortAddresses, a)
+			continue
+		}
+		for _, ip := range cfg.NodeIPs {
+			if ip.Is6() == cfg.IPv6 {
+				nft.NodePortAddresses = append(nft.NodePortAddresses, netip.PrefixFrom(ip, ip.BitLen()).String())
+				break
+			}
+		}
+	}
+	return nft.options()
 }
