@@ -60,7 +60,7 @@ type kubeProxyTraceOptions struct {
 func newKubeProxyCmd(env *Env, rulesF func(*kubeProxyRulesOptions) error, traceF func(*kubeProxyTraceOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kube-proxy",
-		Short: "Simulate kube-proxy's iptables mode: the rules a node holds and a packet's walk through them",
+		Short: "Simulate kube-proxy (iptables and nftables modes): the rules a node holds and a packet's walk through them",
 		Long: `Simulate kube-proxy (iptables mode) on one node, offline.
 
 The input FILE is YAML: netcalc's own scenario format (node, nodeIPs,
