@@ -46,6 +46,13 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 		fmt.Fprintf(b, "ip -n %s link set lo up\n", ns(n.Name))
 		fmt.Fprintf(b, "ip netns exec %s sysctl -qw%s\n", ns(n.Name), sysctlArgs(dadSysctls))
 	}
+	if ifs, nodes := unplugged(t); len(ifs) > 0 {
+		b.WriteString("\n# interfaces on no link: veths whose peers stay down in " + UnpluggedNS(p) + "\n")
+		fmt.Fprintf(b, "ip netns add %s\n", shq(UnpluggedNS(p)))
+		for i, ifc := range ifs {
+			fmt.Fprintf(b, "ip link add %s netns %s address %s mtu %d type veth peer name u%d netns %s\n", shq(ifc.Name), ns(nodes[i].Name), ifc.MAC, ifc.MTU, i, shq(UnpluggedNS(p)))
+		}
+	}
 	b.WriteString("\n# veth pairs\n")
 	for _, l := range t.Links {
 		a, z := l.Endpoints[0], l.Endpoints[1]
@@ -60,9 +67,6 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 			switch ifc.Kind {
 			case topo.Bridge:
 				fmt.Fprintf(b, "ip -n %s link add %s address %s mtu %d type bridge forward_delay 0\n", N, shq(ifc.Name), ifc.MAC, ifc.MTU)
-			case topo.Dummy:
-				fmt.Fprintf(b, "ip -n %s link add %s address %s mtu %d type dummy\n", N, shq(ifc.Name), ifc.MAC, ifc.MTU)
-				fmt.Fprintf(b, "ip -n %s link set %s addrgenmode none\n", N, shq(ifc.Name))
 			}
 		}
 		if s := nodeSysctls(n); len(s) > 0 {

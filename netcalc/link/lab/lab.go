@@ -96,6 +96,27 @@ func CheckPrefix(p string) error {
 // NSName returns the namespace name of node in a lab with prefix p.
 func NSName(p, node string) string { return p + "-" + node }
 
+// UnpluggedNS returns the name of the namespace that holds the far ends of
+// the interfaces a file lists on no link ("PREFIX:unplugged"; ':' cannot
+// occur in a node name, so it is never a node's namespace). Such an
+// interface is a veth whose peer stays down there: no carrier, like an
+// unplugged cable, which is what the model says of it.
+func UnpluggedNS(p string) string { return p + ":unplugged" }
+
+// unplugged returns the interfaces of t on no link, as "node\x00iface",
+// with the peer names they get in UnpluggedNS (u0, u1, ...).
+func unplugged(t *topo.Topology) (ifs []*topo.Interface, nodes []*topo.Node) {
+	for _, n := range t.Nodes {
+		for _, ifc := range n.Interfaces {
+			if ifc.Kind == topo.Dummy {
+				ifs = append(ifs, ifc)
+				nodes = append(nodes, n)
+			}
+		}
+	}
+	return ifs, nodes
+}
+
 // Marker is the record Up keeps in MarkerDir/PREFIX.json.
 type Marker struct {
 	Prefix     string   `json:"prefix"`
@@ -138,6 +159,9 @@ func newMarker(t *topo.Topology, p string) *Marker {
 	m := &Marker{Prefix: p, Name: t.Name, By: "netcalc topo up"}
 	for _, n := range t.Nodes {
 		m.Namespaces = append(m.Namespaces, NSName(p, n.Name))
+	}
+	if ifs, _ := unplugged(t); len(ifs) > 0 {
+		m.Namespaces = append(m.Namespaces, UnpluggedNS(p))
 	}
 	return m
 }

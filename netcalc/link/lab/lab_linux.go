@@ -238,6 +238,34 @@ func (b *builder) build(host netns.NsHandle) error {
 			return err
 		}
 	}
+	if ifs, nodes := unplugged(t); len(ifs) > 0 {
+		name := UnpluggedNS(b.p)
+		err := b.do("namespace "+name, func() error {
+			return inNS(host, func() error {
+				h, err := netns.NewNamed(name)
+				if err != nil {
+					return err
+				}
+				b.created = append(b.created, name)
+				b.ns[":unplugged"] = h
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		for i, ifc := range ifs {
+			n := nodes[i]
+			err := b.do("interface "+n.Name+":"+ifc.Name+" (on no link)", func() error {
+				la := netlink.NewLinkAttrs()
+				la.Name, la.MTU, la.HardwareAddr = ifc.Name, ifc.MTU, hw(ifc.MAC)
+				return b.h[n.Name].LinkAdd(&netlink.Veth{LinkAttrs: la, PeerName: fmt.Sprintf("u%d", i), PeerNamespace: netlink.NsFd(int(b.ns[":unplugged"]))})
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
 	for _, l := range t.Links {
 		a, z := l.Endpoints[0], l.Endpoints[1]
 		ia, iz := t.Node(a.Node).Interface(a.Interface), t.Node(z.Node).Interface(z.Interface)
@@ -454,18 +482,6 @@ func (b *builder) node(n *topo.Node) error {
 		switch ifc.Kind {
 		case topo.Bridge:
 			err = b.do("bridge "+n.Name+":"+ifc.Name, func() error { return addBridge(ns, ifc) })
-		case topo.Dummy:
-			err = b.do("interface "+n.Name+":"+ifc.Name, func() error {
-				la := netlink.NewLinkAttrs()
-				la.Name, la.MTU, la.HardwareAddr = ifc.Name, ifc.MTU, hw(ifc.MAC)
-				d := &netlink.Dummy{LinkAttrs: la}
-				if err := h.LinkAdd(d); err != nil {
-					return err
-				}
-				// No link-local address: an interface on no link has no
-				// carrier in the model, so none of its IPv6 routes either.
-				return h.LinkSetIP6AddrGenMode(d, 1) // IN6_ADDR_GEN_MODE_NONE
-			})
 		}
 		if err != nil {
 			return err

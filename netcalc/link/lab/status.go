@@ -130,7 +130,7 @@ func compare(n *topo.Node, s *NodeState) []Diff {
 			add("missing", obj, string(ifc.Kind), "")
 			continue
 		}
-		if string(ifc.Kind) != l.Kind {
+		if kind := string(ifc.Kind); kind != l.Kind && !(ifc.Kind == topo.Dummy && l.Kind == "veth") {
 			add("different", obj+" kind", string(ifc.Kind), l.Kind)
 		}
 		if ifc.MAC.String() != l.MAC {
