@@ -221,6 +221,9 @@ type Options struct {
 	// FailAt, when > 0, makes Up fail at its FailAt-th step as if the
 	// kernel had refused it, to test that a failure removes everything.
 	FailAt int
+	// KeepOnFailure leaves what a failed Up built, marker included, as a
+	// process killed at that step would: for tests of Down.
+	KeepOnFailure bool
 }
 
 // Result says what Up built.

@@ -29,7 +29,9 @@ import (
 )
 
 // capEff returns the process's effective capability set.
-func capEff() (uint64, error) {
+var capEff = readCapEff
+
+func readCapEff() (uint64, error) {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0, err
@@ -165,6 +167,10 @@ func Up(t *topo.Topology, opt Options) (*Result, error) {
 		return nil, &Error{Op: "up", Object: "marker " + MarkerPath(p), Err: err}
 	}
 	if err := b.build(host); err != nil {
+		if opt.KeepOnFailure {
+			b.close()
+			return nil, err
+		}
 		b.rollback()
 		return nil, err
 	}
