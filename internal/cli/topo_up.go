@@ -26,7 +26,7 @@ const namePrefixHelp = "name the namespaces PREFIX-NODE (default: the file's nam
 // capabilities are exit 2, anything the kernel refused exit 1.
 func labError(err error) error {
 	msg := err.Error()
-	if errors.Is(err, lab.ErrRefused) || errors.Is(err, lab.ErrPermission) || errors.Is(err, lab.ErrUnsupported) {
+	if errors.Is(err, lab.ErrRefused) || errors.Is(err, lab.ErrBadPrefix) || errors.Is(err, lab.ErrPermission) || errors.Is(err, lab.ErrUnsupported) {
 		return BadInput(errors.New(msg))
 	}
 	return Failed(errors.New(msg))
@@ -34,10 +34,25 @@ func labError(err error) error {
 
 func labPrefix(t *topo.Topology, flag string) (string, error) {
 	p := lab.Prefix(t, flag)
-	if err := lab.CheckPrefix(p); err != nil {
-		return "", BadInput(err)
+	if err := checkPrefix(p, flag != ""); err != nil {
+		return "", err
 	}
 	return p, nil
+}
+
+// checkPrefix refuses a prefix that cannot name namespaces, naming where it
+// came from: --name-prefix or the file's name:.
+func checkPrefix(p string, fromFlag bool) error {
+	if lab.CheckPrefix(p) == nil {
+		return nil
+	}
+	if fromFlag {
+		return BadInputf("--name-prefix %s: %s", quoteToken(p), lab.PrefixRule)
+	}
+	if p == "" {
+		return BadInputf("the file has no name: to prefix its namespaces with: set name: or --name-prefix")
+	}
+	return BadInputf("the file's name: %s cannot prefix namespace names (%s): set --name-prefix", quoteToken(p), lab.PrefixRule)
 }
 
 func newTopoUpCmd(env *Env) *cobra.Command {
@@ -109,8 +124,8 @@ func fileOrPrefix(env *Env, args []string, prefix string) (*topo.Topology, strin
 	case prefix == "":
 		return nil, "", Usagef("want FILE or --name-prefix PREFIX")
 	}
-	if err := lab.CheckPrefix(prefix); err != nil {
-		return nil, "", BadInput(err)
+	if err := checkPrefix(prefix, true); err != nil {
+		return nil, "", err
 	}
 	return nil, prefix, nil
 }
@@ -216,8 +231,8 @@ Unlike ip netns exec, it does not remount /sys or bind /etc/netns files.`,
 					}
 				}
 			}
-			if err := lab.CheckPrefix(p); err != nil {
-				return BadInput(err)
+			if err := checkPrefix(p, true); err != nil {
+				return err
 			}
 			if err := env.Out.Flush(); err != nil {
 				return err
@@ -279,7 +294,11 @@ different. Exit 0 when there is none, exit 1 when there is one.`,
 						return err
 					}
 				}
-				if err := WriteJSON(env.Out, map[string]any{"type": "status", "prefix": p, "differences": len(diffs)}); err != nil {
+				if err := WriteJSON(env.Out, struct {
+					Type        string `json:"type"`
+					Prefix      string `json:"prefix"`
+					Differences int    `json:"differences"`
+				}{"status", p, len(diffs)}); err != nil {
 					return err
 				}
 			} else {

@@ -38,7 +38,7 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 	m.Complete = true
 	m.By = "netcalc topo emit"
 	mj, _ := json.Marshal(m)
-	fmt.Fprintf(b, "#!/bin/sh\n# netcalc topo emit: builds %q (%d nodes, %d links) with prefix %s\nset -e\n", t.Name, len(t.Nodes), len(t.Links), p)
+	fmt.Fprintf(b, "#!/bin/sh\n# netcalc topo emit: builds %q (%s, %s) with prefix %s\nset -e\n", t.Name, plural(len(t.Nodes), "node"), plural(len(t.Links), "link"), p)
 	fmt.Fprintf(b, "mkdir -p %s\ncat > %s <<'EOF'\n%s\nEOF\n", shq(MarkerDir), shq(MarkerPath(p)), mj)
 	b.WriteString("\n# namespaces\n")
 	for _, n := range t.Nodes {
@@ -53,7 +53,9 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 			fmt.Fprintf(b, "ip link add %s netns %s address %s mtu %d type veth peer name u%d netns %s\n", shq(ifc.Name), ns(nodes[i].Name), ifc.MAC, ifc.MTU, i, shq(UnpluggedNS(p)))
 		}
 	}
-	b.WriteString("\n# veth pairs\n")
+	if len(t.Links) > 0 {
+		b.WriteString("\n# veth pairs\n")
+	}
 	for _, l := range t.Links {
 		a, z := l.Endpoints[0], l.Endpoints[1]
 		ia, iz := t.Node(a.Node).Interface(a.Interface), t.Node(z.Node).Interface(z.Interface)
@@ -146,4 +148,11 @@ func sysctlArgs(s [][2]string) string {
 		b.WriteString(" " + shq(kv[0]+"="+kv[1]))
 	}
 	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/topo"
@@ -81,14 +82,17 @@ func errText(err error) string {
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// CheckPrefix reports whether p makes valid namespace names (letters,
-// digits, '.', '_', '-'; not starting with a dot or dash; at most 64 bytes).
+// PrefixRule says what a name prefix may be.
+const PrefixRule = "want letters, digits, '.', '_' or '-' (at most 64 bytes), starting with a letter or digit"
+
+// ErrBadPrefix means a name prefix cannot make namespace names (see
+// PrefixRule).
+var ErrBadPrefix = errors.New("bad name prefix")
+
+// CheckPrefix reports whether p makes valid namespace names (PrefixRule).
 func CheckPrefix(p string) error {
-	if p == "" {
-		return fmt.Errorf("%w: empty name prefix: set the file's name: or --name-prefix", ErrRefused)
-	}
-	if len(p) > 64 || !prefixRE.MatchString(p) {
-		return fmt.Errorf("%w: name prefix %q: want letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit", ErrRefused, p)
+	if p == "" || len(p) > 64 || !prefixRE.MatchString(p) {
+		return fmt.Errorf("%w %s: %s", ErrBadPrefix, strconv.Quote(p), PrefixRule)
 	}
 	return nil
 }

@@ -50,10 +50,12 @@ func needRoot(t *testing.T) {
 	}
 }
 
-// examples returns the example topologies (the k8s one expanded by Parse).
+// examples returns the example topologies (the k8s one expanded by Parse)
+// and testdata/mix.yaml.
 func examples(t *testing.T) map[string]*topo.Topology {
 	dir := "../../../examples/topo"
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	files = append(files, "testdata/mix.yaml")
 	out := map[string]*topo.Topology{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "-services.yaml") {
@@ -71,7 +73,7 @@ func examples(t *testing.T) map[string]*topo.Topology {
 		}
 		out[strings.TrimSuffix(filepath.Base(f), ".yaml")] = top
 	}
-	if len(out) < 5 {
+	if len(out) < 6 {
 		t.Fatalf("found %d example topologies in %s, want at least 5", len(out), dir)
 	}
 	return out
@@ -208,9 +210,10 @@ func checkWithIP(t *testing.T, p string, n *topo.Node) {
 		}
 	}
 	if strings.TrimSpace(n.IPTables) != "" {
-		out, err := exec.Command("ip", "netns", "exec", ns, "iptables-save").Output()
+		save := strings.Replace(iptablesTool(n.IPTables), "-restore", "-save", 1)
+		out, err := exec.Command("ip", "netns", "exec", ns, save).Output()
 		if err != nil {
-			t.Fatalf("%s: iptables-save: %v", ns, err)
+			t.Fatalf("%s: %s: %v", ns, save, err)
 		}
 		got, want := RuleCounts(string(out)), RuleCounts(n.IPTables)
 		for k, v := range want {
