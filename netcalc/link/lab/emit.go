@@ -100,9 +100,13 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 			}
 		}
 	}
-	b.WriteString("\n# routes\n")
+	first := true
 	for _, n := range t.Nodes {
 		for _, r := range n.Routes {
+			if first {
+				b.WriteString("\n# routes\n")
+				first = false
+			}
 			fam := "-4"
 			if r.Dst.Addr().Is6() {
 				fam = "-6"
@@ -110,7 +114,7 @@ func Emit(w io.Writer, t *topo.Topology, p string) error {
 			fmt.Fprintf(b, "ip %s -n %s route add %s\n", fam, ns(n.Name), routeArgs(r))
 		}
 	}
-	first := true
+	first = true
 	for _, n := range t.Nodes {
 		if strings.TrimSpace(n.IPTables) == "" {
 			continue
