@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -311,16 +312,38 @@ func (b *builder) build(host netns.NsHandle) error {
 			}
 		}
 	}
+	// The iptables rules: one iptables-restore per node, run side by side
+	// (each waits mostly on its own process start and the kernel).
+	type job struct {
+		n      *topo.Node
+		object string
+		err    error
+	}
+	var jobs []*job
 	for _, n := range t.Nodes {
 		if strings.TrimSpace(n.IPTables) == "" {
 			continue
 		}
-		tool := iptablesTool(n.IPTables)
-		err := b.do(tool+" in "+n.Name, func() error {
-			return inNS(b.ns[n.Name], func() error { return runTool(tool, n.IPTables) })
-		})
-		if err != nil {
+		j := &job{n: n, object: iptablesTool(n.IPTables) + " in " + n.Name}
+		if err := b.do(j.object, func() error { return nil }); err != nil {
 			return err
+		}
+		jobs = append(jobs, j)
+	}
+	sem := make(chan struct{}, 2*runtime.NumCPU())
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			j.err = inNS(b.ns[j.n.Name], func() error { return runTool(iptablesTool(j.n.IPTables), j.n.IPTables) })
+		}()
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		if j.err != nil {
+			return &Error{Op: "up", Object: j.object, Err: j.err}
 		}
 	}
 	return nil
