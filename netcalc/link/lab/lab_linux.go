@@ -64,8 +64,14 @@ func CheckCapabilities(op string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return &Error{Op: op, Err: fmt.Errorf("%w: needs %s (network namespaces and their devices): run as root", ErrPermission, strings.Join(missing, " and "))}
+	return &Error{Op: op, Err: &permError{"needs " + strings.Join(missing, " and ") + " to manage network namespaces and their devices: run as root"}}
 }
+
+// permError is a missing capability; it matches ErrPermission.
+type permError struct{ msg string }
+
+func (e *permError) Error() string        { return e.msg }
+func (e *permError) Is(target error) bool { return target == ErrPermission }
 
 // inNS runs f on an OS thread that is inside ns. The thread returns to the
 // caller's namespace afterwards, or is thrown away if it cannot.

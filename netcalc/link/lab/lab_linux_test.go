@@ -25,8 +25,8 @@ func TestCheckCapabilities(t *testing.T) {
 		want string
 	}{
 		{0, "needs CAP_NET_ADMIN and CAP_SYS_ADMIN"},
-		{1 << 12, "needs CAP_SYS_ADMIN ("},
-		{1 << 21, "needs CAP_NET_ADMIN ("},
+		{1 << 12, "needs CAP_SYS_ADMIN to "},
+		{1 << 21, "needs CAP_NET_ADMIN to "},
 		{1<<12 | 1<<21, ""},
 	} {
 		capEff = func() (uint64, error) { return c.eff, nil }
@@ -464,5 +464,38 @@ func TestExec(t *testing.T) {
 	}
 	if _, err := Exec(p, "a", []string{"no-such-command-netcalc"}, nil, &out, &errb); !errors.Is(err, ErrNoCommand) {
 		t.Errorf("Exec of a missing command: %v, want ErrNoCommand", err)
+	}
+}
+
+// TestWithoutCapabilities runs this test binary again without
+// CAP_NET_ADMIN and CAP_SYS_ADMIN (setpriv): Up, Down, Status and Exec say
+// which capabilities are missing and build nothing.
+func TestWithoutCapabilities(t *testing.T) {
+	top := examples(t)["veth"]
+	p := prefix("nocap")
+	if os.Getenv("NETCALC_LAB_NOCAP") == "1" {
+		const want = "needs CAP_NET_ADMIN and CAP_SYS_ADMIN to manage network namespaces and their devices: run as root"
+		_, err1 := Up(top, Options{Prefix: p})
+		_, err2 := Down(p)
+		_, err3 := Status(top, p)
+		_, err4 := Exec(p, "a", []string{"true"}, nil, nil, nil)
+		for i, err := range []error{err1, err2, err3, err4} {
+			if !errors.Is(err, ErrPermission) || !strings.HasSuffix(err.Error(), ": "+want) {
+				t.Errorf("call %d without capabilities: %v, want ErrPermission %q", i+1, err, want)
+			}
+		}
+		return
+	}
+	needRoot(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) is not installed; skipped")
+	}
+	cmd := exec.Command("setpriv", "--inh-caps=-all", "--bounding-set=-net_admin,-sys_admin", os.Args[0], "-test.run=^TestWithoutCapabilities$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "NETCALC_LAB_NOCAP=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("without capabilities: %v\n%s", err, out)
+	}
+	if left := leftovers(t, p); len(left) > 0 {
+		t.Errorf("Up without capabilities left %v", left)
 	}
 }
