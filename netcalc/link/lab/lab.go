@@ -147,16 +147,40 @@ func ReadMarker(p string) (*Marker, error) {
 	return &m, nil
 }
 
-func writeMarker(m *Marker) error {
+// writeMarker writes m; with excl it fails (fs.ErrExist) when a marker for
+// the prefix exists, so two ups of one prefix cannot both start.
+func writeMarker(m *Marker, excl bool) error {
 	if err := os.MkdirAll(MarkerDir, 0o755); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(m)
-	tmp := MarkerPath(m.Prefix) + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	f, err := os.CreateTemp(MarkerDir, "."+m.Prefix+".*.tmp")
+	if err != nil {
 		return err
 	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	if excl {
+		return os.Link(tmp, MarkerPath(m.Prefix))
+	}
 	return os.Rename(tmp, MarkerPath(m.Prefix))
+}
+
+// owned reports whether namespace name can belong to the lab with prefix
+// p: PREFIX-NODE or PREFIX:unplugged. Down deletes no other, whatever a
+// marker says.
+func owned(p, name string) bool {
+	return strings.HasPrefix(name, p+"-") && len(name) > len(p)+1 && !strings.ContainsAny(name, "/") || name == UnpluggedNS(p)
 }
 
 func newMarker(t *topo.Topology, p string) *Marker {

@@ -170,7 +170,10 @@ func Up(t *topo.Topology, opt Options) (*Result, error) {
 	}
 	defer host.Close()
 	b := &builder{t: t, p: p, ns: map[string]netns.NsHandle{}, h: map[string]*netlink.Handle{}, failAt: opt.FailAt}
-	if err := writeMarker(newMarker(t, p)); err != nil {
+	if err := writeMarker(newMarker(t, p), true); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			err = fmt.Errorf("%w: another up of this prefix is running or done (%s exists)", ErrRefused, MarkerPath(p))
+		}
 		return nil, &Error{Op: "up", Object: "marker " + MarkerPath(p), Err: err}
 	}
 	if err := b.build(host); err != nil {
@@ -185,7 +188,7 @@ func Up(t *topo.Topology, opt Options) (*Result, error) {
 	b.close()
 	m := newMarker(t, p)
 	m.Complete = true
-	if err := writeMarker(m); err != nil {
+	if err := writeMarker(m, false); err != nil {
 		b.rollback()
 		return nil, &Error{Op: "up", Object: "marker " + MarkerPath(p), Err: err}
 	}
@@ -692,6 +695,9 @@ func Down(p string) (*DownResult, error) {
 	case err == nil:
 		res.Marker = true
 		for _, n := range m.Namespaces {
+			if !owned(p, n) {
+				continue // not a name this lab can have: never deleted
+			}
 			ours[n] = true
 			if !nsExists(n) {
 				res.Absent = append(res.Absent, n)
@@ -720,6 +726,26 @@ func Down(p string) (*DownResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// Do runs f on an OS thread inside node's namespace of the lab with prefix
+// p (sockets f opens belong to that namespace; processes it starts run
+// there), and returns f's error. The thread goes back to the caller's
+// namespace afterwards. topo verify sends its packets through it.
+func Do(p, node string, f func() error) error {
+	if err := CheckCapabilities("exec"); err != nil {
+		return err
+	}
+	name := NSName(p, node)
+	ns, err := netns.GetFromName(name)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return &Error{Op: "exec", Object: "node " + node, Err: fmt.Errorf("%w: namespace %s does not exist", ErrNotBuilt, name)}
+		}
+		return &Error{Op: "exec", Object: "namespace " + name, Err: err}
+	}
+	defer ns.Close()
+	return inNS(ns, f)
 }
 
 // Exec runs argv inside node's namespace of the lab with prefix p, with

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -414,6 +415,38 @@ func TestDownLeavesForeignNamespaces(t *testing.T) {
 	}
 	if !nsExists(foreign) {
 		t.Errorf("Down deleted %s, which netcalc did not create", foreign)
+	}
+	// A marker that lists a name outside its prefix does not make Down
+	// delete it.
+	if err := writeMarker(&Marker{Prefix: p + "x", Namespaces: []string{foreign, p + "x-a"}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Down(p + "x"); err != nil || len(res.Removed) != 0 || !nsExists(foreign) {
+		t.Errorf("Down of a marker naming %s: %+v, %v; want it kept", foreign, res, err)
+	}
+}
+
+func TestDo(t *testing.T) {
+	needRoot(t)
+	top := examples(t)["veth"]
+	p := prefix("do")
+	t.Cleanup(func() { Down(p) })
+	if _, err := Up(top, Options{Prefix: p}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	err := Do(p, "b", func() error {
+		ifs, err := net.Interfaces()
+		for _, i := range ifs {
+			names = append(names, i.Name)
+		}
+		return err
+	})
+	if err != nil || strings.Join(names, " ") != "lo eth0" {
+		t.Errorf("Do in b: interfaces %v, %v; want lo eth0", names, err)
+	}
+	if err := Do(p, "zz", func() error { return nil }); !errors.Is(err, ErrNotBuilt) {
+		t.Errorf("Do in a missing node: %v, want ErrNotBuilt", err)
 	}
 }
 

@@ -24,6 +24,9 @@ func Inspect(string, *topo.Node) (*NodeState, error) {
 	return nil, &Error{Op: "status", Err: ErrUnsupported}
 }
 
+// Do returns ErrUnsupported.
+func Do(string, string, func() error) error { return &Error{Op: "exec", Err: ErrUnsupported} }
+
 // Exec returns ErrUnsupported.
 func Exec(string, string, []string, io.Reader, io.Writer, io.Writer) (int, error) {
 	return 0, &Error{Op: "exec", Err: ErrUnsupported}
