@@ -115,8 +115,14 @@ type builder struct {
 	failAt  int
 }
 
+// stepHook, when set (by tests), is called before each step of Up.
+var stepHook func(step int, object string)
+
 func (b *builder) do(object string, f func() error) error {
 	b.step++
+	if stepHook != nil {
+		stepHook(b.step, object)
+	}
 	if b.failAt > 0 && b.step == b.failAt {
 		return &Error{Op: "up", Object: object, Err: ErrInjected}
 	}

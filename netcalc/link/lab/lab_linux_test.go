@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -530,5 +531,70 @@ func TestWithoutCapabilities(t *testing.T) {
 	}
 	if left := leftovers(t, p); len(left) > 0 {
 		t.Errorf("Up without capabilities left %v", left)
+	}
+}
+
+// TestKilledUp kills (SIGKILL) a process in the middle of Up, at several
+// steps, and checks that Down removes everything it left.
+func TestKilledUp(t *testing.T) {
+	top := examples(t)["k8s"]
+	if step := os.Getenv("NETCALC_LAB_KILL_AT"); step != "" {
+		var at int
+		fmt.Sscan(step, &at)
+		stepHook = func(n int, object string) {
+			if n == at {
+				fmt.Printf("READY %s\n", object)
+				time.Sleep(time.Minute) // killed here
+			}
+		}
+		Up(top, Options{Prefix: os.Getenv("NETCALC_LAB_PREFIX")})
+		return
+	}
+	needRoot(t)
+	p := prefix("kill")
+	t.Cleanup(func() { Down(p) })
+	res, err := Up(top, Options{Prefix: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down(t, p)
+	for _, at := range []int{2, res.Steps / 4, res.Steps / 2, res.Steps - 2} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledUp$", "-test.count=1")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("NETCALC_LAB_KILL_AT=%d", at), "NETCALC_LAB_PREFIX="+p)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, _ := bufioReadLine(out)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if !strings.HasPrefix(line, "READY ") {
+			t.Fatalf("step %d: child said %q", at, line)
+		}
+		t.Logf("killed at step %d (%s): left %d objects", at, strings.TrimPrefix(line, "READY "), len(leftovers(t, p)))
+		if len(leftovers(t, p)) == 0 {
+			t.Errorf("killed at step %d (%s): nothing left behind; the test kills too late", at, line[6:])
+		}
+		down(t, p)
+	}
+}
+
+func bufioReadLine(r io.Reader) (string, error) {
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := r.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				return string(b), nil
+			}
+			b = append(b, one[0])
+		}
+		if err != nil {
+			return string(b), err
+		}
 	}
 }
