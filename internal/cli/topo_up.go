@@ -197,6 +197,7 @@ that is built (or NODE may be the namespace's full name, PREFIX-NODE).
 Unlike ip netns exec, it does not remount /sys or bind /etc/netns files.`,
 		Example: `  netcalc topo exec a -- ip route
   netcalc topo exec --name-prefix lab1 r -- iptables-save`,
+		Annotations: map[string]string{outputAnnotation: "text"},
 		Args: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			if dash != 1 || len(args) < 2 {
@@ -343,7 +344,8 @@ in the order up works. The script also writes the marker
 /run/netcalc/PREFIX.json, so "netcalc topo down" removes what it built.`,
 		Example: `  netcalc topo emit examples/topo/gateway.yaml > gateway.sh
   netcalc topo emit examples/topo/k8s.yaml --name-prefix k1 | sudo sh`,
-		Args: cobra.ExactArgs(1),
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{outputAnnotation: "text"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := loadTopology(env, args[0])
 			if err != nil {
