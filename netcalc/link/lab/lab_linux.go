@@ -313,18 +313,30 @@ func (b *builder) build(host netns.NsHandle) error {
 			return err
 		}
 	}
+	// Routes go through a socket opened for each request inside the
+	// namespace, with extended acknowledgements on, so that a refusal
+	// carries the kernel's reason ("Nexthop has invalid gateway").
+	nl.EnableErrorMessageReporting = true
 	for _, n := range t.Nodes {
+		if len(n.Routes) == 0 {
+			continue
+		}
 		h := b.h[n.Name]
-		for i, r := range n.Routes {
-			nr, err := b.route(h, r)
-			if err == nil {
-				err = b.do(fmt.Sprintf("route %q of %s (routes[%d])", r.String(), n.Name, i), func() error { return h.RouteAdd(nr) })
-			} else {
-				err = &Error{Op: "up", Object: fmt.Sprintf("route %q of %s", r.String(), n.Name), Err: err}
+		err := inNS(b.ns[n.Name], func() error {
+			for i, r := range n.Routes {
+				object := fmt.Sprintf("route %q of %s (routes[%d])", r.String(), n.Name, i)
+				nr, err := b.route(h, r)
+				if err != nil {
+					return &Error{Op: "up", Object: object, Err: err}
+				}
+				if err := b.do(object, func() error { return netlink.RouteAdd(nr) }); err != nil {
+					return err
+				}
 			}
-			if err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	// The iptables rules: one iptables-restore per node, run side by side

@@ -598,3 +598,27 @@ func bufioReadLine(r io.Reader) (string, error) {
 		}
 	}
 }
+
+// TestUpKernelRefuses: a route the kernel refuses fails Up with the route,
+// the node and the kernel's own reason, and leaves nothing.
+func TestUpKernelRefuses(t *testing.T) {
+	needRoot(t)
+	for _, c := range []struct{ route, want string }{
+		{"203.0.113.0/24 via 10.9.9.9", `up: route "203.0.113.0/24 via 10.9.9.9" of a (routes[0]): network is unreachable: Nexthop has invalid gateway`},
+		{"203.0.113.0/24 dev eth0 src 198.51.100.99", `up: route "203.0.113.0/24 dev eth0 src 198.51.100.99" of a (routes[0]): invalid argument: Invalid prefsrc address`},
+	} {
+		top, err := topo.Parse(strings.NewReader("name: bad\nnodes:\n  a:\n    interfaces:\n      eth0: {addrs: [198.51.100.1/24]}\n    routes:\n      - "+c.route+"\n"), topo.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := prefix("refused")
+		_, err = Up(top, Options{Prefix: p})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("Up with %q:\n got %v\nwant %s", c.route, err, c.want)
+		}
+		if left := leftovers(t, p); len(left) > 0 {
+			t.Errorf("refused Up left %v", left)
+			Down(p)
+		}
+	}
+}
