@@ -168,6 +168,20 @@ func checkWithIP(t *testing.T, p string, n *topo.Node) {
 		if !seen[ifc.Name] {
 			t.Errorf("%s: interface %s missing from ip addr", ns, ifc.Name)
 		}
+		if ifc.Kind != topo.Bridge {
+			continue
+		}
+		var br []struct {
+			Linkinfo struct {
+				InfoData struct {
+					ForwardDelay *int `json:"forward_delay"`
+				} `json:"info_data"`
+			} `json:"linkinfo"`
+		}
+		ipJSON(t, &br, "-n", ns, "-d", "-j", "link", "show", ifc.Name)
+		if len(br) != 1 || br[0].Linkinfo.InfoData.ForwardDelay == nil || *br[0].Linkinfo.InfoData.ForwardDelay != 0 {
+			t.Errorf("%s: bridge %s: ip -d link shows %+v, want forward_delay 0", ns, ifc.Name, br)
+		}
 	}
 	// Main table: same number of routes per family as the model, and every
 	// static route's destination present with its gateway.
