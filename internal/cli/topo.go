@@ -42,6 +42,7 @@ and interface names). Every error names the file, the line and the YAML
 path of the value at fault. FILE "-" reads standard input.`,
 	}
 	cmd.AddCommand(newTopoCheckCmd(env, runF), newTopoExpandCmd(env, runF), newTopoDrawCmd(env, runF), newTopoShowCmd(env, runF))
+	cmd.AddCommand(newTopoLabCmds(env)...)
 	return cmd
 }
 
