@@ -28,7 +28,7 @@ type topoOptions struct {
 func newTopoCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "topo",
-		Short: "Network namespaces, veth pairs, bridges and gateways as a file: check, expand, draw",
+		Short: "Network namespaces, veth pairs, bridges and gateways as a file: check, expand, draw, show; up, down, exec, status, emit build it for real",
 		Long: `Work with a topology file: nodes (each a network namespace) with their
 interfaces, addresses, bridges, routes in "ip route" syntax, sysctls and
 iptables-save text, joined by veth links written as containerlab's
