@@ -43,6 +43,7 @@ path of the value at fault. FILE "-" reads standard input.`,
 	}
 	cmd.AddCommand(newTopoCheckCmd(env, runF), newTopoExpandCmd(env, runF), newTopoDrawCmd(env, runF), newTopoShowCmd(env, runF))
 	cmd.AddCommand(newTopoLabCmds(env)...)
+	cmd.AddCommand(newTopoTraceCmds(env)...)
 	return cmd
 }
 

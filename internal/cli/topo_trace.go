@@ -1,0 +1,394 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/netcalc/topo"
+)
+
+// newTopoTraceCmds returns the walk commands: trace (simulated) and verify
+// (the simulation against a built lab).
+func newTopoTraceCmds(env *Env) []*cobra.Command {
+	return []*cobra.Command{newTopoTraceCmd(env)}
+}
+
+type topoTraceOptions struct {
+	from, to, proto string
+	sport           int
+	reply, explain  bool
+	seed            uint64
+}
+
+func newTopoTraceCmd(env *Env) *cobra.Command {
+	o := &topoTraceOptions{}
+	cmd := &cobra.Command{
+		Use:   "trace FILE --from NODE --to ADDR[:PORT]",
+		Short: "Walk a packet through the topology as Linux would: routes, ARP/NDP, bridges, iptables, NAT",
+		Long: `Walk one packet from a process on node --from to --to through FILE, as
+the kernel would: the route lookup of each node (the chosen route and the
+candidates it beat), ARP/NDP for the next hop on the outgoing segment (who
+answers), bridges (FDB learning, forwarding to the port the destination's
+MAC is behind, the bridge's own address as the gateway, hairpin only where
+the port allows it), the iptables rules of every node at each hook
+(PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING; raw, mangle, nat and
+filter in the kernel's order), NAT once per connection with a conntrack
+entry, and the TTL (hop limit) decremented per routed hop.
+
+The first line is the disposition:
+  ACCEPTED              a node that owns the destination received it
+  NO_ROUTE              a node had no route for it
+  NULL_ROUTED           a blackhole, unreachable or prohibit route matched
+  NEIGHBOR_UNREACHABLE  nobody on the segment answered ARP/NDP for the next hop
+  DENIED                an iptables rule or policy dropped it (node, table, chain, rule)
+  FORWARDING_DISABLED   a node that does not forward got a packet for someone else
+  LOOP                  the TTL ran out
+then the hops, numbered, each with its steps, and a "packet:" line where
+NAT rewrote the packet. --reply then walks the answer back through the
+conntrack entries (de-NAT). -o json prints one {"type":"step",...} object
+per step and a last {"type":"result",...}.
+
+The statistic match (kube-proxy's choice of endpoint) draws from a
+pseudo-random sequence seeded by --seed. Exit 0 when the packet (and with
+--reply its answer) is ACCEPTED, exit 1 otherwise, exit 2 for bad input or
+a rule the walk cannot evaluate.`,
+		Example: `  netcalc topo trace examples/topo/gateway.yaml --from a --to 203.0.113.20
+  netcalc topo trace examples/topo/home-nat.yaml --from laptop --to 203.0.113.200:80 --proto tcp --reply
+  netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.10:80 --proto tcp --reply --explain`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.from, "from", "", "the node that sends the packet")
+	fs.StringVar(&o.to, "to", "", "destination ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)")
+	fs.StringVar(&o.proto, "proto", "icmp", "icmp (echo request), tcp (SYN) or udp")
+	fs.IntVar(&o.sport, "sport", 40000, "source port (the echo identifier for icmp)")
+	fs.BoolVar(&o.reply, "reply", false, "also walk the reply back through conntrack")
+	fs.BoolVar(&o.explain, "explain", false, "say why each step happened")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the statistic match's random draws")
+	return cmd
+}
+
+// parseTraceFlow reads the flow flags.
+func parseTraceFlow(t *topo.Topology, from, to, proto string, sport int) (topo.Flow, error) {
+	if from == "" {
+		return topo.Flow{}, Usagef("--from NODE is required")
+	}
+	if t.Node(from) == nil {
+		var names []string
+		for _, n := range t.Nodes {
+			names = append(names, n.Name)
+		}
+		return topo.Flow{}, BadInputf("--from %s: no such node, want one of %s", quoteToken(from), listSome(names))
+	}
+	if to == "" {
+		return topo.Flow{}, Usagef("--to ADDR[:PORT] is required")
+	}
+	p := strings.ToLower(proto)
+	if p != "icmp" && p != "tcp" && p != "udp" {
+		return topo.Flow{}, BadInputf("--proto %s: want icmp, tcp or udp", quoteToken(proto))
+	}
+	if sport < 0 || sport > 65535 {
+		return topo.Flow{}, BadInputf("--sport %d: want a port 0-65535", sport)
+	}
+	f := topo.Flow{From: from, Proto: p, SrcPort: uint16(sport)}
+	if ap, err := netip.ParseAddrPort(to); err == nil {
+		f.Dst, f.DstPort = ap.Addr().Unmap(), ap.Port()
+	} else if a, err := netip.ParseAddr(to); err == nil {
+		f.Dst = a.Unmap()
+	} else {
+		return topo.Flow{}, BadInputf("--to %s: want an address such as 203.0.113.20 or 203.0.113.20:80 ([2001:db8::1]:80)", quoteToken(to))
+	}
+	if f.Dst.Zone() != "" {
+		return topo.Flow{}, BadInputf("--to %s: want an address without a zone", quoteToken(to))
+	}
+	if p == "icmp" && f.DstPort != 0 {
+		return topo.Flow{}, BadInputf("--to %s: icmp has no ports: give the address alone", quoteToken(to))
+	}
+	if p != "icmp" && f.DstPort == 0 {
+		return topo.Flow{}, BadInputf("--to %s: %s needs a port: ADDR:PORT", quoteToken(to), p)
+	}
+	return f, nil
+}
+
+func traceError(err error) error {
+	var re *topo.RuleError
+	var fe *topo.FlowError
+	switch {
+	case errors.As(err, &re):
+		return BadInput(errors.New(re.Error()))
+	case errors.As(err, &fe):
+		return BadInputf("%s", strings.TrimPrefix(fe.Error(), "topo: "))
+	}
+	return err
+}
+
+func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
+	t, err := loadTopology(env, file)
+	if err != nil {
+		return err
+	}
+	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
+	if err != nil {
+		return err
+	}
+	sim, err := topo.NewSim(t, o.seed)
+	if err != nil {
+		return traceError(err)
+	}
+	tr, err := sim.Trace(f)
+	if err != nil {
+		return traceError(err)
+	}
+	if err := printTrace(env, tr, "", o.explain); err != nil {
+		return err
+	}
+	ok := tr.Disposition == topo.Accepted
+	if o.reply && ok {
+		rt, err := sim.Reply(tr)
+		if err != nil {
+			return traceError(err)
+		}
+		if !env.JSON() {
+			fmt.Fprintln(env.Out)
+		}
+		if err := printTrace(env, rt, "reply", o.explain); err != nil {
+			return err
+		}
+		ok = rt.Disposition == topo.Accepted
+	}
+	if !ok {
+		return silentExit{ExitFail}
+	}
+	return nil
+}
+
+type traceStepJSON struct {
+	Type      string       `json:"type"`
+	Direction string       `json:"direction,omitempty"`
+	Hop       int          `json:"hop"`
+	Node      string       `json:"node"`
+	In        string       `json:"in,omitempty"`
+	Out       string       `json:"out,omitempty"`
+	Action    string       `json:"action"`
+	Detail    string       `json:"detail,omitempty"`
+	Why       string       `json:"why,omitempty"`
+	Packet    *tracePacket `json:"packet,omitempty"`
+}
+
+type tracePacket struct {
+	Proto string `json:"proto"`
+	Src   string `json:"src"`
+	Dst   string `json:"dst"`
+	Sport uint16 `json:"sport,omitempty"`
+	Dport uint16 `json:"dport,omitempty"`
+	ID    uint16 `json:"id,omitempty"`
+	TTL   int    `json:"ttl"`
+}
+
+type traceResultJSON struct {
+	Type        string         `json:"type"`
+	Direction   string         `json:"direction,omitempty"`
+	Disposition string         `json:"disposition"`
+	Path        []string       `json:"path"`
+	Packet      tracePacket    `json:"packet"`
+	Conntrack   []traceConnRec `json:"conntrack,omitempty"`
+}
+
+type traceConnRec struct {
+	Node  string `json:"node"`
+	Entry string `json:"entry"`
+}
+
+func jsonPacket(p topo.Packet) tracePacket {
+	j := tracePacket{Proto: topo.ProtoName(p.Proto), Src: p.Src.String(), Dst: p.Dst.String(), TTL: p.TTL}
+	if j.Proto == "icmp" {
+		j.ID = p.SrcPort
+	} else {
+		j.Sport, j.Dport = p.SrcPort, p.DstPort
+	}
+	return j
+}
+
+// printTrace writes a trace: text (disposition, numbered hops with
+// indented steps) or JSON Lines.
+func printTrace(env *Env, tr *topo.Trace, dir string, explain bool) error {
+	if env.JSON() {
+		for i := range tr.Steps {
+			s := &tr.Steps[i]
+			rec := traceStepJSON{Type: "step", Direction: dir, Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: string(s.Action), Detail: s.Detail}
+			if explain {
+				rec.Why = stepWhy(s)
+			}
+			if s.Packet != nil && (s.Action == topo.ActTransformed) {
+				p := jsonPacket(*s.Packet)
+				rec.Packet = &p
+			}
+			if err := WriteJSON(env.Out, rec); err != nil {
+				return err
+			}
+		}
+		res := traceResultJSON{Type: "result", Direction: dir, Disposition: string(tr.Disposition), Path: tr.Path, Packet: jsonPacket(tr.Packet)}
+		for _, c := range tr.Conns {
+			res.Conntrack = append(res.Conntrack, traceConnRec{Node: c.Node, Entry: c.Conn.String()})
+		}
+		return WriteJSON(env.Out, res)
+	}
+	w := env.Out
+	head := string(tr.Disposition)
+	if dir != "" {
+		head = dir + ": " + head
+	}
+	fmt.Fprintf(w, "%s\n", head)
+	fmt.Fprintf(w, "flow: %s from %s\n", flowPacket(tr), tr.Flow.From)
+	hop := 0
+	for i := range tr.Steps {
+		s := &tr.Steps[i]
+		if s.Hop != hop {
+			hop = s.Hop
+			fmt.Fprintf(w, "%d. node: %s\n", hop, s.Node)
+		}
+		fmt.Fprintf(w, "  %s(%s)\n", s.Action, stepText(s))
+		if explain {
+			if why := stepWhy(s); why != "" {
+				fmt.Fprintf(w, "    why: %s\n", why)
+			}
+		}
+		if s.Packet != nil && s.Action == topo.ActTransformed {
+			fmt.Fprintf(w, "    packet: %s\n", s.Packet)
+		}
+	}
+	for _, c := range tr.Conns {
+		fmt.Fprintf(w, "conntrack %s: %s\n", c.Node, c.Conn.String())
+	}
+	return nil
+}
+
+func flowPacket(tr *topo.Trace) string {
+	for _, s := range tr.Steps {
+		if s.Action == topo.ActOriginated && s.Packet != nil {
+			return s.Packet.String()
+		}
+	}
+	return tr.Packet.String()
+}
+
+// stepText is a step's detail with its interfaces, Batfish style.
+func stepText(s *topo.Step) string {
+	switch s.Action {
+	case topo.ActRouted:
+		t := s.Detail
+		if len(s.Candidates) > 0 {
+			var c []string
+			for _, r := range s.Candidates {
+				c = append(c, r.String())
+			}
+			t += "; beat: " + strings.Join(c, ", ")
+		}
+		return t
+	case topo.ActNetfilter:
+		return s.Detail
+	case topo.ActTransformed:
+		if s.Detail == "conntrack" {
+			return "conntrack " + string(s.Hook) + ": " + natKindOfReply(s)
+		}
+		return s.Table + " " + string(s.Hook) + ": " + s.Detail
+	case topo.ActConntrack:
+		if s.New {
+			return string(s.Hook) + ": new connection"
+		}
+		dir := "original"
+		if s.Reply {
+			dir = "reply"
+		}
+		return string(s.Hook) + ": " + dir + " direction of " + s.Detail
+	}
+	d := s.Detail
+	if s.In != "" && s.Action != topo.ActReceived {
+		d = "in " + s.In + ": " + d
+	}
+	return d
+}
+
+func natKindOfReply(s *topo.Step) string {
+	if s.Reply {
+		return "reply de-NAT"
+	}
+	return "NAT of the connection"
+}
+
+// stepWhy says in words why a step happened (--explain).
+func stepWhy(s *topo.Step) string {
+	switch s.Action {
+	case topo.ActOriginated:
+		return "a process on " + s.Node + " sends the packet; without a bound address the kernel picks the source from the route it takes"
+	case topo.ActReceived:
+		return "the frame arrives on " + s.In + ", the other end of the veth pair it was sent on"
+	case topo.ActRouted:
+		if s.Route == nil {
+			return ""
+		}
+		r := s.Route
+		why := fmt.Sprintf("%s is the longest prefix in table %s that contains the destination", r.Dst, r.Table)
+		if len(s.Candidates) > 0 {
+			why += " (a longer prefix, or the same with a lower metric, wins)"
+		}
+		switch {
+		case r.Type == topo.Local:
+			why += "; a local route: the address is this node's own, so the packet goes up to INPUT"
+		case r.Via.IsValid():
+			why += "; the packet goes to the gateway " + r.Via.String() + ", which must answer ARP/NDP on " + r.Dev
+		default:
+			why += "; a connected route: the destination itself is on the link " + r.Dev
+		}
+		return why
+	case topo.ActResolved:
+		return "the kernel asks who has " + s.NextHop.String() + " (the next hop, not the final destination) on " + s.Out + "; " + s.Owner + " owns it and answers, so the sender's neighbour table now maps it to " + s.OwnerMAC.String()
+	case topo.ActBridged:
+		if s.Hairpin {
+			return "the bridge learnt the sender's MAC on the input port; the destination is behind the same port, which hairpin mode allows"
+		}
+		return "the bridge " + s.Bridge + " learns the source MAC on " + s.In + " (FDB) and sends the frame where the destination's MAC was learnt (the ARP reply taught it); a frame for the bridge's own MAC goes up to its layer 3"
+	case topo.ActConntrack:
+		if s.New {
+			return "no conntrack entry matches: this is the first packet of a connection (ctstate NEW); the nat table will see it"
+		}
+		return "an entry matches: the packet belongs to a known connection (ESTABLISHED), the nat table is skipped and the entry's translation applies"
+	case topo.ActNetfilter:
+		if s.Verdict == nil {
+			return ""
+		}
+		if s.Verdict.Policy {
+			return "no rule of the " + s.Table + " table ended the walk at " + string(s.Hook) + ", so the built-in chain's policy decides"
+		}
+		return "the first rule whose matches all hold decides (" + s.Verdict.Kind.String() + ")"
+	case topo.ActTransformed:
+		if s.Detail == "conntrack" {
+			return "conntrack applies the connection's NAT in reverse to its replies (and again to later packets), without the nat table"
+		}
+		return "NAT rewrites the first packet of a connection; conntrack remembers it for the rest"
+	case topo.ActForwarded:
+		return "the destination is not this node's and forwarding is on: the TTL (hop limit) drops by one"
+	case topo.ActTransmitted:
+		return "the frame leaves " + s.Out
+	case topo.ActAccepted:
+		return s.Node + " owns " + s.Detail + ": the packet is delivered to a local socket"
+	case topo.ActDropped:
+		switch {
+		case s.Verdict != nil:
+			return "netfilter dropped it (" + s.Verdict.Kind.String() + ")"
+		case s.Hairpin:
+			return "a bridge never sends a frame back out the port it came in on unless that port is in hairpin mode"
+		case s.NextHop.IsValid():
+			return "nobody on the segment owns " + s.NextHop.String() + ", so ARP/NDP gets no answer"
+		case s.Route != nil:
+			return "the matching route is of type " + string(s.Route.Type) + ": the kernel discards the packet"
+		}
+	}
+	return ""
+}
+

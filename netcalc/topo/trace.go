@@ -1,0 +1,1068 @@
+package topo
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/fib"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
+)
+
+// Disposition is how a trace ends, named as Batfish names it.
+type Disposition string
+
+// Dispositions.
+const (
+	Accepted            Disposition = "ACCEPTED"             // a node that owns the destination received it
+	NoRoute             Disposition = "NO_ROUTE"             // no route matched
+	NullRouted          Disposition = "NULL_ROUTED"          // a blackhole, unreachable or prohibit route matched
+	NeighborUnreachable Disposition = "NEIGHBOR_UNREACHABLE" // nobody on the segment answered ARP/NDP for the next hop
+	Denied              Disposition = "DENIED"               // a netfilter rule or policy dropped or rejected it
+	ForwardingDisabled  Disposition = "FORWARDING_DISABLED"  // a node that does not forward received it for someone else
+	Loop                Disposition = "LOOP"                 // the TTL (hop limit) ran out
+)
+
+// Action is what one step of a trace did.
+type Action string
+
+// Step actions.
+const (
+	ActOriginated  Action = "ORIGINATED"  // the packet left a local socket
+	ActReceived    Action = "RECEIVED"    // a frame arrived on an interface
+	ActBridged     Action = "BRIDGED"     // a bridge learnt the source MAC and forwarded or flooded
+	ActConntrack   Action = "CONNTRACK"   // conntrack found or created the connection's entry
+	ActNetfilter   Action = "NETFILTER"   // one table at one hook: its verdict
+	ActTransformed Action = "TRANSFORMED" // NAT rewrote the packet
+	ActRouted      Action = "ROUTED"      // the route lookup chose a route
+	ActForwarded   Action = "FORWARDED"   // the TTL was decremented, the packet goes on
+	ActResolved    Action = "RESOLVED"    // ARP/NDP for the next hop was answered
+	ActTransmitted Action = "TRANSMITTED" // the frame left an interface
+	ActAccepted    Action = "ACCEPTED"    // delivered to a local socket
+	ActDropped     Action = "DROPPED"     // the step that ended the trace otherwise
+)
+
+// IP protocol numbers the trace knows.
+const (
+	protoICMP   uint8 = 1
+	protoTCP    uint8 = 6
+	protoUDP    uint8 = 17
+	protoICMPv6 uint8 = 58
+)
+
+// DefaultTTL is the TTL (IPv4) and hop limit (IPv6) of a new packet, as
+// Linux sets it (net.ipv4.ip_default_ttl, hop_limit).
+const DefaultTTL = 64
+
+// Packet is the packet of a trace at one point.
+type Packet struct {
+	Src     netip.Addr `json:"src"`
+	Dst     netip.Addr `json:"dst"`
+	Proto   uint8      `json:"-"`
+	SrcPort uint16     `json:"sport,omitempty"` // for ICMP: the echo identifier
+	DstPort uint16     `json:"dport,omitempty"`
+	TTL     int        `json:"ttl"`
+}
+
+// String returns "proto SRC[:PORT] -> DST[:PORT] ttl N".
+func (p Packet) String() string {
+	ep := func(a netip.Addr, port uint16) string {
+		if p.Proto == protoTCP || p.Proto == protoUDP {
+			return netip.AddrPortFrom(a, port).String()
+		}
+		return a.String()
+	}
+	s := ProtoName(p.Proto) + " " + ep(p.Src, p.SrcPort) + " -> " + ep(p.Dst, p.DstPort)
+	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
+		s += fmt.Sprintf(" id %d", p.SrcPort)
+	}
+	return s + fmt.Sprintf(" ttl %d", p.TTL)
+}
+
+// ProtoName names a protocol as the CLI takes it.
+func ProtoName(p uint8) string {
+	switch p {
+	case protoICMP, protoICMPv6:
+		return "icmp"
+	case protoTCP:
+		return "tcp"
+	case protoUDP:
+		return "udp"
+	}
+	return fmt.Sprint(p)
+}
+
+// Flow is what to trace: a packet that a process on node From sends to Dst.
+type Flow struct {
+	From string
+	// Src is the source address; invalid lets the route lookup pick it,
+	// as the kernel does for an unbound socket.
+	Src netip.Addr
+	Dst netip.Addr
+	// Proto is "icmp" (echo request; ICMPv6 for IPv6), "tcp" (SYN) or
+	// "udp".
+	Proto string
+	// SrcPort is the source port (the echo identifier for ICMP); DstPort
+	// the destination port (none for ICMP).
+	SrcPort, DstPort uint16
+}
+
+// Step is one thing that happened to the packet. The words are the
+// printer's: Detail is the object the step is about in the kernel's own
+// syntax (a route as `ip route` prints it, a rule as iptables-save writes
+// it), and the typed fields say the rest.
+type Step struct {
+	Hop    int    `json:"hop"`
+	Node   string `json:"node"`
+	In     string `json:"in,omitempty"`
+	Out    string `json:"out,omitempty"`
+	Action Action `json:"action"`
+	Detail string `json:"detail,omitempty"`
+	// Packet is the packet after the step when the step rewrote it (NAT),
+	// nil otherwise.
+	Packet *Packet `json:"packet,omitempty"`
+
+	// Routed: the chosen route and the candidates it beat (ranked).
+	Route      *Route  `json:"-"`
+	Candidates []Route `json:"-"`
+	// Netfilter: the hook, the table, the rules walked and the verdict.
+	Hook    netfilter.Hook     `json:"-"`
+	Table   string             `json:"-"`
+	Rules   []netfilter.Step   `json:"-"`
+	Verdict *netfilter.Verdict `json:"-"`
+	// Resolved: the next hop and who answered for it.
+	NextHop  netip.Addr `json:"-"`
+	Owner    string     `json:"-"` // "node:iface"
+	OwnerMAC MAC        `json:"-"`
+	// Bridged: the bridge, whether the destination was known (else
+	// flooded), and whether the frame went back out its input port.
+	Bridge  string `json:"-"`
+	Known   bool   `json:"-"`
+	Hairpin bool   `json:"-"`
+	// Conntrack: whether the entry is new, the direction of the packet and
+	// the entry.
+	New   bool  `json:"-"`
+	Reply bool  `json:"-"`
+	Conn  *Conn `json:"-"`
+}
+
+// Neighbor is a neighbour table entry a trace makes: Node's Dev learnt
+// that Addr is at MAC.
+type Neighbor struct {
+	Node string     `json:"node"`
+	Dev  string     `json:"dev"`
+	Addr netip.Addr `json:"addr"`
+	MAC  MAC        `json:"mac"`
+}
+
+// NodeConn is a conntrack entry and the node that holds it.
+type NodeConn struct {
+	Node string `json:"node"`
+	Conn Conn   `json:"conn"`
+}
+
+// Trace is the walk of one packet.
+type Trace struct {
+	Flow        Flow        `json:"-"`
+	Disposition Disposition `json:"disposition"`
+	Steps       []Step      `json:"steps"`
+	// Path lists the nodes the packet went through, in order.
+	Path []string `json:"path"`
+	// Packet is the packet at the end of the walk.
+	Packet Packet `json:"packet"`
+	// At is the node where the walk ended.
+	At string `json:"-"`
+	// Neighbors and Conns are what the walk left in the neighbour and
+	// conntrack tables.
+	Neighbors []Neighbor `json:"-"`
+	Conns     []NodeConn `json:"-"`
+}
+
+// FlowError is a flow that cannot be traced: the field at fault and why.
+type FlowError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FlowError) Error() string { return "topo: " + e.Field + ": " + e.Msg }
+
+// RuleError is a netfilter rule the trace cannot evaluate, with the node.
+type RuleError struct {
+	Node string
+	Err  error
+}
+
+func (e *RuleError) Error() string {
+	var we *netfilter.WalkError
+	if errors.As(e.Err, &we) {
+		return fmt.Sprintf("node %s: iptables %s table, chain %s, rule %d: %s", e.Node, we.Table, we.Chain, we.Rule+1, strings.TrimPrefix(we.Error(), "netfilter: "))
+	}
+	return fmt.Sprintf("node %s: iptables: %s", e.Node, strings.TrimPrefix(e.Err.Error(), "netfilter: "))
+}
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// Sim is the simulated network: the topology and the state traces leave
+// in it (conntrack entries, neighbour and bridge tables). Traces through
+// one Sim see each other's state, so a reply finds its request's entries.
+type Sim struct {
+	T     *Topology
+	nodes map[string]*simNode
+	rng   *rand.Rand
+}
+
+type simNode struct {
+	n      *Node
+	fib    fib.Table
+	rules  [2]*netfilter.Ruleset // [0] IPv4, [1] IPv6
+	walker [2]*netfilter.Walker
+	track  [2]bool
+	ct     ctTable
+	fdb    map[string]map[MAC]string // bridge -> MAC -> port
+}
+
+// NewSim prepares t for tracing: each node's forwarding table and parsed
+// iptables rules. seed seeds the statistic match's random draws. A node's
+// iptables text that does not parse is an error naming the node.
+func NewSim(t *Topology, seed uint64) (*Sim, error) {
+	s := &Sim{T: t, nodes: map[string]*simNode{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	for _, n := range t.Nodes {
+		sn := &simNode{n: n, fdb: map[string]map[MAC]string{}}
+		sn.fib = nodeFIB(n)
+		if strings.TrimSpace(n.IPTables) != "" {
+			rs, err := netfilter.ParseString(n.IPTables)
+			if err != nil {
+				return nil, &RuleError{Node: n.Name, Err: err}
+			}
+			fam := 0
+			if rulesAreIPv6(n.IPTables) {
+				fam = 1
+			}
+			sn.rules[fam] = rs
+			sn.track[fam] = tracks(rs)
+		}
+		for fam := range 2 {
+			sn.walker[fam] = &netfilter.Walker{Rules: sn.rules[fam], AddrType: sn.addrType, Random: s.rng.Float64, Recent: &netfilter.Recent{}}
+		}
+		s.nodes[n.Name] = sn
+	}
+	return s, nil
+}
+
+// rulesAreIPv6 reports whether iptables text is ip6tables text: it names
+// IPv6 addresses (the rule `netcalc topo up` uses to pick
+// ip6tables-restore).
+func rulesAreIPv6(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		for i := 0; i+1 < len(f); i++ {
+			switch f[i] {
+			case "-s", "-d", "--source", "--destination", "--to-destination", "--to-source":
+				if strings.Count(f[i+1], ":") >= 2 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// tracks reports whether a ruleset makes the kernel track connections in
+// its namespace: a nat table, or a conntrack or state match.
+func tracks(rs *netfilter.Ruleset) bool {
+	if rs.Table("nat") != nil {
+		return true
+	}
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			for i := range c.Rules {
+				if _, ok := c.Rules[i].Match("conntrack"); ok {
+					return true
+				}
+				if _, ok := c.Rules[i].Match("state"); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// nodeFIB converts a node's tables into the routing model.
+func nodeFIB(n *Node) fib.Table {
+	var ft fib.Table
+	ft.Interfaces = append(ft.Interfaces, fib.Interface{Index: 1, Name: "lo", Up: true, Loopback: true, MTU: 65536})
+	for i, ifc := range n.Interfaces {
+		ft.Interfaces = append(ft.Interfaces, fib.Interface{Index: i + 2, Name: ifc.Name, MAC: fib.MAC(ifc.MAC), HasMAC: true, MTU: ifc.MTU, Up: true, Addrs: ifc.Addrs})
+	}
+	tab := n.Table()
+	for _, r := range tab {
+		fr := fib.Route{Dst: r.Dst, Type: fib.RouteType(r.Type), Gateway: r.Via, Interface: r.Dev, Source: r.Src, Metric: int(r.Metric), Scope: r.Scope, Table: fib.TableMain}
+		if r.Table == "local" {
+			fr.Table = fib.TableLocal
+		}
+		if r.Origin == Connected {
+			fr.Protocol = "kernel"
+		}
+		if fr.Interface == "" && r.Via.IsValid() {
+			fr.Interface = gatewayDev(tab, r.Via)
+		}
+		ft.Routes = append(ft.Routes, fr)
+	}
+	return ft
+}
+
+// gatewayDev is the interface whose link-scope route covers gw (longest
+// prefix), as the kernel picks a route's device from its gateway.
+func gatewayDev(tab []Route, gw netip.Addr) string {
+	best, dev := -1, ""
+	for _, r := range tab {
+		if r.Table == "main" && !r.Via.IsValid() && r.Dev != "" && r.Type == Unicast && r.Dst.Contains(gw) && r.Dst.Bits() > best {
+			best, dev = r.Dst.Bits(), r.Dev
+		}
+	}
+	return dev
+}
+
+// addrType is the addrtype match's view of an address on this node: the
+// type of the local-table route for it, else UNICAST.
+func (sn *simNode) addrType(a netip.Addr) netfilter.AddrType {
+	for _, r := range sn.fib.Routes {
+		if r.Table == fib.TableLocal && r.Dst.Contains(a) && (r.Dst.IsSingleIP() || r.Type == fib.Multicast || r.Dst.Bits() < a.BitLen()) {
+			switch r.Type {
+			case fib.Local:
+				return netfilter.AddrLocal
+			case fib.Broadcast:
+				return netfilter.AddrBroadcast
+			case fib.Anycast:
+				return netfilter.AddrAnycast
+			case fib.Multicast:
+				return netfilter.AddrMulticast
+			}
+		}
+	}
+	if a.IsMulticast() {
+		return netfilter.AddrMulticast
+	}
+	return netfilter.AddrUnicast
+}
+
+func famIdx(a netip.Addr) int {
+	if a.Is4() {
+		return 0
+	}
+	return 1
+}
+
+// owns reports whether the node has address a (any interface or lo).
+func (sn *simNode) owns(a netip.Addr) bool {
+	if a.IsLoopback() {
+		return true
+	}
+	for _, ifc := range sn.n.Interfaces {
+		for _, p := range ifc.Addrs {
+			if p.Addr() == a {
+				return true
+			}
+		}
+		if ifc.LinkLocal.IsValid() && ifc.LinkLocal.Addr() == a.WithZone("") {
+			return true
+		}
+	}
+	return false
+}
+
+// ifaceOwns reports whether the interface itself holds a.
+func ifaceOwns(ifc *Interface, a netip.Addr) bool {
+	for _, p := range ifc.Addrs {
+		if p.Addr() == a {
+			return true
+		}
+	}
+	return ifc.LinkLocal.IsValid() && ifc.LinkLocal.Addr() == a.WithZone("")
+}
+
+// walkState is one trace in progress.
+type walkState struct {
+	s     *Sim
+	tr    *Trace
+	hop   int
+	pkt   Packet
+	reply bool // the packet answers an earlier one (echo reply, SYN-ACK)
+	// ct and dir are the conntrack entry of the packet on the current
+	// node (-1: none) and its direction (0 original, 1 reply); dnat is set
+	// once a DNAT rule of this node rewrote it.
+	ct, dir int
+	dnat    bool
+}
+
+func (w *walkState) add(st Step) *Step {
+	st.Hop = w.hop
+	w.tr.Steps = append(w.tr.Steps, st)
+	return &w.tr.Steps[len(w.tr.Steps)-1]
+}
+
+func (w *walkState) end(d Disposition, node string) *Trace {
+	w.tr.Disposition = d
+	w.tr.Packet = w.pkt
+	w.tr.At = node
+	return w.tr
+}
+
+// MaxHops bounds a walk whatever the TTL: a trace longer than this is a LOOP.
+const maxSteps = 10000
+
+// Trace walks f through the network.
+func (s *Sim) Trace(f Flow) (*Trace, error) {
+	return s.trace(f, false)
+}
+
+// Reply walks the answer to tr's packet back from where tr was accepted:
+// an echo reply, a SYN-ACK or a UDP datagram from the destination's
+// address and port to the source's, through the conntrack entries tr
+// left (de-NAT). tr must be ACCEPTED.
+func (s *Sim) Reply(tr *Trace) (*Trace, error) {
+	if tr.Disposition != Accepted {
+		return nil, &FlowError{Field: "reply", Msg: "the request was not accepted (" + string(tr.Disposition) + "): there is nothing to reply to"}
+	}
+	p := tr.Packet
+	f := Flow{From: tr.At, Src: p.Dst, Dst: p.Src, Proto: tr.Flow.Proto, SrcPort: p.DstPort, DstPort: p.SrcPort}
+	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
+		f.SrcPort, f.DstPort = p.SrcPort, 0
+	}
+	return s.trace(f, true)
+}
+
+func (s *Sim) trace(f Flow, reply bool) (*Trace, error) {
+	sn := s.nodes[f.From]
+	if sn == nil {
+		return nil, &FlowError{Field: "from", Msg: fmt.Sprintf("no node %q in the topology", f.From)}
+	}
+	if !f.Dst.IsValid() {
+		return nil, &FlowError{Field: "to", Msg: "no destination address"}
+	}
+	f.Dst = f.Dst.Unmap()
+	pkt := Packet{Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort, TTL: DefaultTTL}
+	switch strings.ToLower(f.Proto) {
+	case "", "icmp":
+		pkt.Proto = protoICMP
+		if f.Dst.Is6() {
+			pkt.Proto = protoICMPv6
+		}
+		pkt.DstPort = 0
+	case "tcp":
+		pkt.Proto = protoTCP
+	case "udp":
+		pkt.Proto = protoUDP
+	default:
+		return nil, &FlowError{Field: "proto", Msg: fmt.Sprintf("%q: want icmp, tcp or udp", f.Proto)}
+	}
+	if f.Src.IsValid() {
+		if f.Src.Unmap().Is4() != f.Dst.Is4() {
+			return nil, &FlowError{Field: "src", Msg: "source and destination are of different families"}
+		}
+		pkt.Src = f.Src.Unmap()
+	}
+	w := &walkState{s: s, tr: &Trace{Flow: f}, hop: 1, pkt: pkt, reply: reply}
+	return w.originate(sn)
+}
+
+// originate is a locally generated packet: route lookup, OUTPUT,
+// POSTROUTING, transmission.
+func (w *walkState) originate(sn *simNode) (*Trace, error) {
+	name := sn.n.Name
+	w.tr.Path = append(w.tr.Path, name)
+	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
+	if !w.pkt.Src.IsValid() && dec.OK() {
+		w.pkt.Src = sn.sourceFor(dec.Route, w.pkt.Dst)
+	}
+	w.add(Step{Node: name, Action: ActOriginated, Detail: w.pkt.String(), Packet: ptr(w.pkt)})
+	if d, done := w.routed(sn, dec, ""); done {
+		return w.end(d, name), nil
+	}
+	route := dec.Route
+	// OUTPUT: conntrack, raw, mangle, nat (new connections), filter.
+	orig := w.pkt
+	d, err := w.hook(sn, netfilter.Output, "", route.Interface)
+	if err != nil || d != "" {
+		return w.end(d, name), err
+	}
+	if w.pkt.Dst != orig.Dst {
+		// DNAT at OUTPUT: the kernel routes again.
+		dec = sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
+		if d, done := w.routed(sn, dec, ""); done {
+			return w.end(d, name), nil
+		}
+		route = dec.Route
+	}
+	if route.Type == fib.Local {
+		// To itself: out lo, back in at PREROUTING... kept short: the
+		// packet is delivered through INPUT.
+		if d, err := w.hook(sn, netfilter.Postrouting, "", "lo"); err != nil || d != "" {
+			return w.end(d, name), err
+		}
+		return w.deliver(sn, "lo", orig)
+	}
+	return w.output(sn, route, orig, "")
+}
+
+// routed records a route decision; done reports that the walk ended.
+func (w *walkState) routed(sn *simNode, dec fib.Decision, in string) (Disposition, bool) {
+	name := sn.n.Name
+	if !dec.OK() {
+		if dec.Decided >= 0 {
+			r := fromFIB(dec.Route)
+			w.add(Step{Node: name, In: in, Action: ActDropped, Detail: r.String(), Route: &r, Candidates: fromFIBs(dec.Candidates)})
+			return NullRouted, true
+		}
+		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: "no route to " + w.pkt.Dst.String()})
+		return NoRoute, true
+	}
+	r := fromFIB(dec.Route)
+	var losers []Route
+	for i, c := range dec.Candidates {
+		if i != dec.Winner {
+			losers = append(losers, fromFIB(c))
+		}
+	}
+	w.add(Step{Node: name, In: in, Out: dec.Route.Interface, Action: ActRouted, Detail: r.String(), Route: &r, Candidates: losers})
+	return "", false
+}
+
+func ptr(p Packet) *Packet { return &p }
+
+// fromFIB turns a model route back into `ip route` terms.
+func fromFIB(r fib.Route) Route {
+	tr := Route{Type: RouteType(r.Type), Dst: r.Dst, Via: r.Gateway, Dev: r.Interface, Src: r.Source, Metric: uint32(r.Metric), Scope: r.Scope, Table: "main", Origin: Static}
+	if r.Table == fib.TableLocal {
+		tr.Table = "local"
+	}
+	if r.Protocol == "kernel" {
+		tr.Origin = Connected
+	}
+	return tr
+}
+
+func fromFIBs(rs []fib.Route) []Route {
+	var out []Route
+	for _, r := range rs {
+		out = append(out, fromFIB(r))
+	}
+	return out
+}
+
+// sourceFor picks the source address of a locally generated packet: the
+// route's src, else an address of the output device in the family (one
+// whose subnet holds the next hop first, global before link-local), else
+// any address of the node in the family.
+func (sn *simNode) sourceFor(r fib.Route, dst netip.Addr) netip.Addr {
+	if r.Source.IsValid() {
+		return r.Source
+	}
+	nh := dst
+	if r.Gateway.IsValid() {
+		nh = r.Gateway
+	}
+	if r.Type == fib.Local {
+		return dst
+	}
+	pick := func(ifc *Interface) netip.Addr {
+		var first netip.Addr
+		for _, p := range ifc.Addrs {
+			if p.Addr().Is4() != dst.Is4() {
+				continue
+			}
+			if p.Contains(nh) {
+				return p.Addr()
+			}
+			if !first.IsValid() {
+				first = p.Addr()
+			}
+		}
+		if !first.IsValid() && dst.Is6() && dst.IsLinkLocalUnicast() && ifc.LinkLocal.IsValid() {
+			return ifc.LinkLocal.Addr()
+		}
+		return first
+	}
+	if ifc := sn.n.Interface(r.Interface); ifc != nil {
+		if a := pick(ifc); a.IsValid() {
+			return a
+		}
+	}
+	for _, ifc := range sn.n.Interfaces {
+		if a := pick(ifc); a.IsValid() {
+			return a
+		}
+	}
+	if dst.Is4() {
+		return netip.MustParseAddr("127.0.0.1")
+	}
+	return netip.IPv6Loopback()
+}
+
+// hook runs the tables of one hook. ct is the conntrack entry index found
+// so far (-1: not yet looked up). It returns the entry index and a
+// disposition when the packet was dropped.
+func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposition, error) {
+	fam := famIdx(w.pkt.Dst)
+	name := sn.n.Name
+	if h == netfilter.Prerouting || h == netfilter.Output {
+		w.ct, w.dir, w.dnat = -1, 0, false
+		if sn.track[fam] {
+			w.ct, w.dir = sn.ct.lookup(w.pkt)
+			st := Step{Node: name, In: in, Out: out, Action: ActConntrack, Hook: h, New: w.ct < 0, Reply: w.dir == 1}
+			if w.ct >= 0 {
+				c := sn.ct.conns[w.ct]
+				st.Conn = &c
+				st.Detail = c.String()
+			} else {
+				st.Detail = "new connection"
+			}
+			w.add(st)
+		}
+	}
+	ct := w.ct
+	state := netfilter.CTNew
+	if ct >= 0 {
+		state = netfilter.CTEstablished
+		c := sn.ct.conns[ct]
+		if c.Reply.Src != c.Orig.Dst {
+			state |= netfilter.CTDNAT
+		}
+		if c.Reply.Dst != c.Orig.Src {
+			state |= netfilter.CTSNAT
+		}
+		// An existing entry's NAT applies instead of the nat table.
+		w.ctNAT(sn, h, ct, w.dir, in, out)
+	} else if w.dnat {
+		state |= netfilter.CTDNAT
+	}
+	for _, ht := range netfilter.Tables(h) {
+		rs := sn.rules[fam]
+		if rs == nil || rs.Table(ht.Table) == nil {
+			continue
+		}
+		if ht.NAT != netfilter.NoNAT && ct >= 0 {
+			continue // nat sees only the first packet of a connection
+		}
+		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state}
+		if w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6 {
+			p.SrcPort, p.DstPort = 0, 0
+		}
+		res, err := sn.walker[fam].Walk(ht.Table, h, p)
+		if err != nil {
+			return "", &RuleError{Node: name, Err: err}
+		}
+		v := res.Verdict
+		st := Step{Node: name, In: in, Out: out, Action: ActNetfilter, Hook: h, Table: ht.Table, Rules: res.Steps, Verdict: &v}
+		st.Detail = verdictDetail(h, ht.Table, res)
+		w.add(st)
+		switch v.Kind {
+		case netfilter.VerdictDrop, netfilter.VerdictReject:
+			w.add(Step{Node: name, In: in, Out: out, Action: ActDropped, Detail: st.Detail, Hook: h, Table: ht.Table, Verdict: &v})
+			return Denied, nil
+		case netfilter.VerdictDNAT, netfilter.VerdictRedirect, netfilter.VerdictSNAT, netfilter.VerdictMasquerade:
+			if err := w.applyNAT(sn, v, in, out); err != nil {
+				return "", &RuleError{Node: name, Err: err}
+			}
+			if v.Kind == netfilter.VerdictDNAT || v.Kind == netfilter.VerdictRedirect {
+				w.dnat = true
+				state |= netfilter.CTDNAT
+			}
+			w.add(Step{Node: name, In: in, Out: out, Action: ActTransformed, Detail: v.Kind.String(), Packet: ptr(w.pkt), Hook: h, Table: ht.Table, Verdict: &v})
+		}
+	}
+	return "", nil
+}
+
+// verdictDetail is "hook table chain rule N: TARGET" or the policy.
+func verdictDetail(h netfilter.Hook, table string, res netfilter.Result) string {
+	v := res.Verdict
+	if v.Policy {
+		pol := "ACCEPT"
+		for i := len(res.Steps) - 1; i >= 0; i-- {
+			if res.Steps[i].Action == netfilter.ActionPolicy {
+				if res.Steps[i].Target != "" {
+					pol = res.Steps[i].Target
+				}
+				break
+			}
+		}
+		return fmt.Sprintf("%s %s: policy %s", table, h, pol)
+	}
+	for i := len(res.Steps) - 1; i >= 0; i-- {
+		if st := res.Steps[i]; st.Action == netfilter.ActionVerdict {
+			return fmt.Sprintf("%s %s: %s", table, h, st.Text)
+		}
+	}
+	return fmt.Sprintf("%s %s: %s", table, h, v.Kind)
+}
+
+// applyNAT rewrites the packet as a NAT verdict says.
+func (w *walkState) applyNAT(sn *simNode, v netfilter.Verdict, in, out string) error {
+	switch v.Kind {
+	case netfilter.VerdictDNAT:
+		if v.To.MinAddr.IsValid() {
+			w.pkt.Dst = v.To.MinAddr
+		}
+		if v.To.MinPort != 0 {
+			w.pkt.DstPort = v.To.MinPort
+		}
+	case netfilter.VerdictRedirect:
+		a := netip.MustParseAddr("127.0.0.1")
+		if w.pkt.Dst.Is6() {
+			a = netip.IPv6Loopback()
+		}
+		if ifc := sn.n.Interface(in); ifc != nil {
+			for _, p := range ifc.Addrs {
+				if p.Addr().Is4() == w.pkt.Dst.Is4() {
+					a = p.Addr()
+					break
+				}
+			}
+		}
+		w.pkt.Dst = a
+		if v.To.MinPort != 0 {
+			w.pkt.DstPort = v.To.MinPort
+		}
+	case netfilter.VerdictSNAT:
+		if v.To.MinAddr.IsValid() {
+			w.pkt.Src = v.To.MinAddr
+		}
+		if v.To.MinPort != 0 {
+			w.pkt.SrcPort = v.To.MinPort
+		}
+	case netfilter.VerdictMasquerade:
+		dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Oif: out})
+		var r fib.Route
+		if dec.OK() {
+			r = dec.Route
+		} else {
+			r = fib.Route{Interface: out}
+		}
+		r.Source = netip.Addr{}
+		a := sn.sourceFor(r, w.pkt.Dst)
+		if !a.IsValid() {
+			return fmt.Errorf("MASQUERADE: %s has no address of the packet's family", out)
+		}
+		w.pkt.Src = a
+		if v.To.MinPort != 0 {
+			w.pkt.SrcPort = v.To.MinPort
+		}
+	}
+	return nil
+}
+
+// ctNAT applies an existing entry's translation at hook h: destination
+// manipulations before routing (PREROUTING, OUTPUT), source ones after
+// (POSTROUTING, INPUT).
+func (w *walkState) ctNAT(sn *simNode, h netfilter.Hook, ct, dir int, in, out string) {
+	before := w.pkt
+	dstHook := h == netfilter.Prerouting || h == netfilter.Output
+	if h == netfilter.Forward {
+		return
+	}
+	osrc, odst := sn.ct.orig(ct)
+	rsrc, rdst := sn.ct.replyTuple(ct)
+	icmp := w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6
+	set := func(a *netip.Addr, port *uint16, to netip.AddrPort) {
+		*a = to.Addr()
+		if !icmp {
+			*port = to.Port()
+		}
+	}
+	if dir == 1 { // reply: back to the original endpoints
+		if dstHook && (w.pkt.Dst != osrc.Addr() || (!icmp && w.pkt.DstPort != osrc.Port())) {
+			set(&w.pkt.Dst, &w.pkt.DstPort, osrc)
+		}
+		if !dstHook && (w.pkt.Src != odst.Addr() || (!icmp && w.pkt.SrcPort != odst.Port())) {
+			set(&w.pkt.Src, &w.pkt.SrcPort, odst)
+		}
+	} else { // the original direction again: as the first packet was
+		if dstHook && w.pkt.Dst != rsrc.Addr() {
+			set(&w.pkt.Dst, &w.pkt.DstPort, rsrc)
+		}
+		if !dstHook && w.pkt.Src != rdst.Addr() {
+			set(&w.pkt.Src, &w.pkt.SrcPort, rdst)
+		}
+	}
+	if w.pkt != before {
+		w.add(Step{Node: sn.n.Name, In: in, Out: out, Action: ActTransformed, Detail: "conntrack", Packet: ptr(w.pkt), Hook: h, Reply: dir == 1})
+	}
+}
+
+// confirm inserts a new conntrack entry (the kernel confirms at the end of
+// POSTROUTING or INPUT), or marks an entry replied.
+func (w *walkState) confirm(sn *simNode, orig Packet) {
+	if !sn.track[famIdx(orig.Dst)] {
+		return
+	}
+	if w.ct >= 0 {
+		if w.dir == 1 {
+			sn.ct.replied(w.ct)
+		}
+		return
+	}
+	c := sn.ct.add(orig, w.pkt)
+	w.tr.Conns = append(w.tr.Conns, NodeConn{Node: sn.n.Name, Conn: c})
+}
+
+// deliver is local delivery: INPUT, then the socket.
+func (w *walkState) deliver(sn *simNode, in string, orig Packet) (*Trace, error) {
+	name := sn.n.Name
+	if d, err := w.hook(sn, netfilter.Input, in, ""); err != nil || d != "" {
+		return w.end(d, name), err
+	}
+	w.confirm(sn, orig)
+	w.add(Step{Node: name, In: in, Action: ActAccepted, Detail: w.pkt.Dst.String()})
+	return w.end(Accepted, name), nil
+}
+
+// output is POSTROUTING, next-hop resolution and transmission out of
+// route's device; then the frame crosses the segment.
+func (w *walkState) output(sn *simNode, route fib.Route, orig Packet, in string) (*Trace, error) {
+	name := sn.n.Name
+	out := route.Interface
+	if d, err := w.hook(sn, netfilter.Postrouting, in, out); err != nil || d != "" {
+		return w.end(d, name), err
+	}
+	// Conntrack confirms the entry at the end of POSTROUTING, before the
+	// neighbour lookup.
+	w.confirm(sn, orig)
+	nh := w.pkt.Dst
+	if route.Gateway.IsValid() {
+		nh = route.Gateway
+	}
+	ifc := sn.n.Interface(out)
+	if ifc == nil {
+		w.add(Step{Node: name, Out: out, Action: ActDropped, Detail: "no device " + out})
+		return w.end(NeighborUnreachable, name), nil
+	}
+	owner, ownerIf := w.s.resolve(sn.n, ifc, nh)
+	if owner == nil {
+		w.add(Step{Node: name, Out: out, Action: ActDropped, Detail: "no answer for " + nh.String() + " on " + out, NextHop: nh})
+		return w.end(NeighborUnreachable, name), nil
+	}
+	w.tr.Neighbors = append(w.tr.Neighbors, Neighbor{Node: name, Dev: out, Addr: nh, MAC: ownerIf.MAC})
+	w.add(Step{Node: name, Out: out, Action: ActResolved, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
+	w.add(Step{Node: name, Out: out, Action: ActTransmitted, Detail: out})
+	return w.cross(sn, ifc, ownerIf, owner)
+}
+
+// resolve finds who answers ARP (IPv4) or NDP (IPv6) for nh on the segment
+// of ifc: the layer-3 interfaces the frame reaches (veth peers, through
+// bridges and their own devices). For IPv4 a node answers for any of its
+// addresses (arp_ignore 0); for IPv6 the receiving interface must hold it.
+func (s *Sim) resolve(from *Node, ifc *Interface, nh netip.Addr) (*Node, *Interface) {
+	for _, ep := range s.segment(from, ifc) {
+		if ep.n == from && ep.ifc == ifc {
+			continue
+		}
+		if ifaceOwns(ep.ifc, nh) {
+			return ep.n, ep.ifc
+		}
+	}
+	if nh.Is4() {
+		for _, ep := range s.segment(from, ifc) {
+			if ep.n == from && ep.ifc == ifc {
+				continue
+			}
+			if s.nodes[ep.n.Name].owns(nh) {
+				return ep.n, ep.ifc
+			}
+		}
+	}
+	return nil, nil
+}
+
+type l3ep struct {
+	n   *Node
+	ifc *Interface
+}
+
+// segment lists the layer-3 endpoints reachable from ifc at layer 2.
+func (s *Sim) segment(from *Node, ifc *Interface) []l3ep { return s.segmentBut(from, ifc, nil) }
+
+// segmentBut is segment without crossing the bridge skip.
+func (s *Sim) segmentBut(from *Node, ifc *Interface, skip *Interface) []l3ep {
+	var out []l3ep
+	seen := map[*Interface]bool{skip: true}
+	var visit func(n *Node, i *Interface)
+	visit = func(n *Node, i *Interface) {
+		if i == nil || seen[i] {
+			return
+		}
+		seen[i] = true
+		switch {
+		case i.Kind == Bridge:
+			out = append(out, l3ep{n, i})
+			for _, p := range i.Ports {
+				visit(n, n.Interface(p))
+			}
+		case i.Master != "":
+			visit(n, n.Interface(i.Master))
+			s.visitPeer(i, visit)
+		default:
+			out = append(out, l3ep{n, i})
+			s.visitPeer(i, visit)
+		}
+	}
+	visit(from, ifc)
+	return out
+}
+
+func (s *Sim) visitPeer(i *Interface, visit func(*Node, *Interface)) {
+	if i.Peer == "" {
+		return
+	}
+	node, dev, _ := strings.Cut(i.Peer, ":")
+	if pn := s.T.Node(node); pn != nil {
+		visit(pn, pn.Interface(dev))
+	}
+}
+
+func peerOf(t *Topology, i *Interface) (*Node, *Interface) {
+	node, dev, ok := strings.Cut(i.Peer, ":")
+	if !ok {
+		return nil, nil
+	}
+	pn := t.Node(node)
+	if pn == nil {
+		return nil, nil
+	}
+	return pn, pn.Interface(dev)
+}
+
+// cross carries the frame from sender's ifc to the layer-3 interface dst
+// of node dn: over the veth, through the bridges on the way (each learns
+// the sender's MAC and forwards to the port the destination's MAC was
+// learnt on), then up into dn.
+func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, error) {
+	srcMAC := ifc.MAC
+	if ifc.Kind == Bridge {
+		// Out of a bridge device: the bridge forwards to the port behind
+		// which dst lies.
+		port := w.s.portToward(sn.n, ifc, dst)
+		if port == nil {
+			w.add(Step{Node: sn.n.Name, Out: ifc.Name, Action: ActDropped, Detail: "no port of " + ifc.Name + " leads to " + dst.Name})
+			return w.end(NeighborUnreachable, sn.n.Name), nil
+		}
+		w.learn(sn, ifc.Name, srcMAC, "")
+		w.add(Step{Node: sn.n.Name, In: ifc.Name, Out: port.Name, Action: ActBridged, Detail: dst.MAC.String() + " via " + port.Name, Bridge: ifc.Name, Known: true})
+		ifc = port
+	}
+	cur, curIf := sn.n, ifc
+	for range maxSteps {
+		pn, pi := peerOf(w.s.T, curIf)
+		if pn == nil || pi == nil {
+			w.add(Step{Node: cur.Name, Out: curIf.Name, Action: ActDropped, Detail: curIf.Name + " has no peer"})
+			return w.end(NeighborUnreachable, cur.Name), nil
+		}
+		psn := w.s.nodes[pn.Name]
+		if pn != cur {
+			w.hop++
+			w.tr.Path = append(w.tr.Path, pn.Name)
+		}
+		w.add(Step{Node: pn.Name, In: pi.Name, Action: ActReceived, Detail: pi.Name})
+		if pi.Master == "" {
+			if pi != dst {
+				w.add(Step{Node: pn.Name, In: pi.Name, Action: ActDropped, Detail: "frame for " + dst.MAC.String() + " not for " + pi.Name})
+				return w.end(NeighborUnreachable, pn.Name), nil
+			}
+			return w.receive(psn, pi.Name)
+		}
+		br := pn.Interface(pi.Master)
+		w.learn(psn, br.Name, srcMAC, pi.Name)
+		if br == dst {
+			w.add(Step{Node: pn.Name, In: pi.Name, Out: br.Name, Action: ActBridged, Detail: dst.MAC.String() + " is the bridge's own: up to " + br.Name, Bridge: br.Name, Known: true})
+			return w.receive(psn, br.Name)
+		}
+		port := w.s.portToward(pn, br, dst)
+		if port == nil {
+			w.add(Step{Node: pn.Name, In: pi.Name, Action: ActDropped, Detail: "no port of " + br.Name + " leads to " + dst.MAC.String(), Bridge: br.Name})
+			return w.end(NeighborUnreachable, pn.Name), nil
+		}
+		hair := port == pi
+		if hair && !pi.Hairpin {
+			w.add(Step{Node: pn.Name, In: pi.Name, Out: port.Name, Action: ActDropped, Detail: "hairpin off on " + pi.Name + ": the frame may not go back out the port it came in on", Bridge: br.Name, Hairpin: true})
+			return w.end(NeighborUnreachable, pn.Name), nil
+		}
+		w.add(Step{Node: pn.Name, In: pi.Name, Out: port.Name, Action: ActBridged, Detail: dst.MAC.String() + " via " + port.Name, Bridge: br.Name, Known: true, Hairpin: hair})
+		w.add(Step{Node: pn.Name, Out: port.Name, Action: ActTransmitted, Detail: port.Name})
+		cur, curIf = pn, port
+	}
+	return w.end(Loop, cur.Name), nil
+}
+
+// learn records that mac is behind port of bridge br ("" for the bridge
+// device itself).
+func (w *walkState) learn(sn *simNode, br string, mac MAC, port string) {
+	m := sn.fdb[br]
+	if m == nil {
+		m = map[MAC]string{}
+		sn.fdb[br] = m
+	}
+	m[mac] = port
+}
+
+// portToward returns the port of bridge br behind which dst lies.
+func (s *Sim) portToward(n *Node, br *Interface, dst *Interface) *Interface {
+	for _, p := range br.Ports {
+		pi := n.Interface(p)
+		if pi == nil {
+			continue
+		}
+		pn, pp := peerOf(s.T, pi)
+		if pn == nil || pp == nil {
+			continue
+		}
+		for _, ep := range s.segmentBut(pn, pp, br) {
+			if ep.ifc == dst {
+				return pi
+			}
+		}
+	}
+	return nil
+}
+
+// receive is a packet arriving at layer 3 on node sn's interface in:
+// PREROUTING, routing, then INPUT or FORWARD.
+func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
+	name := sn.n.Name
+	orig := w.pkt
+	d, err := w.hook(sn, netfilter.Prerouting, in, "")
+	if err != nil || d != "" {
+		return w.end(d, name), err
+	}
+	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, UID: 0xffffffff})
+	if d, done := w.routed(sn, dec, in); done {
+		return w.end(d, name), nil
+	}
+	r := dec.Route
+	switch r.Type {
+	case fib.Local, fib.Broadcast, fib.Anycast:
+		return w.deliver(sn, in, orig)
+	}
+	if !sn.n.Forwarding(4 + 2*famIdx(w.pkt.Dst)) {
+		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: fmt.Sprintf("forwarding is off (%s)", forwardSysctl(w.pkt.Dst))})
+		return w.end(ForwardingDisabled, name), nil
+	}
+	if w.pkt.TTL <= 1 {
+		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: "ttl exceeded"})
+		return w.end(Loop, name), nil
+	}
+	w.pkt.TTL--
+	w.add(Step{Node: name, In: in, Out: r.Interface, Action: ActForwarded, Detail: fmt.Sprintf("ttl %d", w.pkt.TTL)})
+	if d, err := w.hook(sn, netfilter.Forward, in, r.Interface); err != nil || d != "" {
+		return w.end(d, name), err
+	}
+	return w.output(sn, r, orig, in)
+}
+
+func forwardSysctl(a netip.Addr) string {
+	if a.Is4() {
+		return "net.ipv4.ip_forward = 0"
+	}
+	return "net.ipv6.conf.all.forwarding = 0"
+}
