@@ -391,4 +391,3 @@ func stepWhy(s *topo.Step) string {
 	}
 	return ""
 }
-
