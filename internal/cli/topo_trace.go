@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc/link/lab"
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
 // newTopoTraceCmds returns the walk commands: trace (simulated) and verify
 // (the simulation against a built lab).
 func newTopoTraceCmds(env *Env) []*cobra.Command {
-	return []*cobra.Command{newTopoTraceCmd(env)}
+	return []*cobra.Command{newTopoTraceCmd(env), newTopoVerifyCmd(env)}
 }
 
 type topoTraceOptions struct {
@@ -390,4 +392,116 @@ func stepWhy(s *topo.Step) string {
 		}
 	}
 	return ""
+}
+
+func newTopoVerifyCmd(env *Env) *cobra.Command {
+	var flowsFile, prefix string
+	cmd := &cobra.Command{
+		Use:   "verify FILE [--flows FILE] [--name-prefix P]",
+		Short: "Check the simulated walk against the kernel on a built lab (netcalc topo up)",
+		Long: `Run flows for real in the lab "netcalc topo up FILE" built and compare each
+with "netcalc topo trace": from inside the source namespace it sends an ICMP
+echo, a UDP datagram or a TCP SYN (with a listener in every namespace),
+sees where the packet is delivered (or which counter says where it was
+dropped: an iptables DROP rule, ICMP time exceeded, a node that does not
+forward, a missing route, an unanswered neighbour), and then reads each
+hop's "ip route get", the neighbour tables and the conntrack entries the
+trace says the walk leaves. Where kube-proxy's rules draw at random, a
+simulation with another seed that ends where the kernel's packet did
+counts as agreeing.
+
+The flows are every node to every address in FILE, ICMP, unless --flows
+names a file with one flow a line: NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]
+(# comments). Conntrack and neighbour tables of the lab are flushed before
+each flow.
+
+Prints a table flow by flow (simulated, kernel, agree); exit 0 when all
+agree, exit 1 on any disagreement (the first differing step is printed),
+exit 2 for bad input or a lab that is not built. Needs root.`,
+		Example: `  netcalc topo up examples/topo/gateway.yaml
+  netcalc topo verify examples/topo/gateway.yaml
+  netcalc topo down examples/topo/gateway.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := loadTopology(env, args[0])
+			if err != nil {
+				return err
+			}
+			p, err := labPrefix(t, prefix)
+			if err != nil {
+				return err
+			}
+			flows := lab.DefaultFlows(t)
+			if flowsFile != "" {
+				b, err := os.ReadFile(flowsFile)
+				if err != nil {
+					return BadInput(topoReadError(flowsFile, err, "a flows file"))
+				}
+				flows, err = lab.ParseFlows(string(b), t)
+				if err != nil {
+					return BadInputf("%s: %v", flowsFile, err)
+				}
+			}
+			res, err := lab.Verify(t, p, flows)
+			if err != nil {
+				var re *topo.RuleError
+				if errors.As(err, &re) {
+					return BadInput(errors.New(re.Error()))
+				}
+				return labError(err)
+			}
+			return printVerify(env, res)
+		},
+	}
+	cmd.Flags().StringVar(&flowsFile, "flows", "", "flows to run, one a line: NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]")
+	cmd.Flags().StringVar(&prefix, "name-prefix", "", namePrefixHelp)
+	return cmd
+}
+
+type verifyJSON struct {
+	Type      string `json:"type"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Proto     string `json:"proto"`
+	Simulated string `json:"simulated"`
+	Kernel    string `json:"kernel"`
+	Evidence  string `json:"evidence"`
+	Agree     bool   `json:"agree"`
+	Diff      string `json:"diff,omitempty"`
+}
+
+func printVerify(env *Env, res []lab.FlowResult) error {
+	bad := 0
+	if !env.JSON() {
+		fmt.Fprintln(env.Out, "FROM\tTO\tPROTO\tSIMULATED\tKERNEL\tAGREE")
+	}
+	for _, r := range res {
+		to := r.Flow.Dst.String()
+		if r.Flow.DstPort != 0 {
+			to = netip.AddrPortFrom(r.Flow.Dst, r.Flow.DstPort).String()
+		}
+		sim := fmt.Sprintf("%s at %s", r.Sim.Disposition, r.Sim.At)
+		ker := fmt.Sprintf("%s at %s", r.Kernel.Disposition, r.Kernel.At)
+		if !r.Agree {
+			bad++
+		}
+		if env.JSON() {
+			if err := WriteJSON(env.Out, verifyJSON{Type: "flow", From: r.Flow.From, To: to, Proto: r.Flow.Proto, Simulated: sim, Kernel: ker, Evidence: r.Kernel.Evidence, Agree: r.Agree, Diff: r.Diff}); err != nil {
+				return err
+			}
+			continue
+		}
+		agree := "yes"
+		if !r.Agree {
+			agree = "no: " + r.Diff
+		}
+		fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Flow.From, to, r.Flow.Proto, sim, ker, agree)
+	}
+	if !env.JSON() {
+		fmt.Fprintf(env.Out, "%d flows: %d agree, %d differ\n", len(res), len(res)-bad, bad)
+	}
+	if bad > 0 {
+		return silentExit{ExitFail}
+	}
+	return nil
 }

@@ -1036,17 +1036,19 @@ func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
 		return w.end(d, name), err
 	}
 	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, UID: 0xffffffff})
+	local := dec.OK() && (dec.Route.Type == fib.Local || dec.Route.Type == fib.Broadcast || dec.Route.Type == fib.Anycast)
+	if !local && !sn.n.Forwarding(4+2*famIdx(w.pkt.Dst)) {
+		// The kernel refuses to forward before it looks at the route
+		// (ip_route_input_slow: -EHOSTUNREACH without IN_DEV_FORWARD).
+		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: fmt.Sprintf("forwarding is off (%s)", forwardSysctl(w.pkt.Dst))})
+		return w.end(ForwardingDisabled, name), nil
+	}
 	if d, done := w.routed(sn, dec, in); done {
 		return w.end(d, name), nil
 	}
 	r := dec.Route
-	switch r.Type {
-	case fib.Local, fib.Broadcast, fib.Anycast:
+	if local {
 		return w.deliver(sn, in, orig)
-	}
-	if !sn.n.Forwarding(4 + 2*famIdx(w.pkt.Dst)) {
-		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: fmt.Sprintf("forwarding is off (%s)", forwardSysctl(w.pkt.Dst))})
-		return w.end(ForwardingDisabled, name), nil
 	}
 	if w.pkt.TTL <= 1 {
 		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: "ttl exceeded"})
