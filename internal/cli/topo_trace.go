@@ -23,6 +23,7 @@ type topoTraceOptions struct {
 	from, to, proto string
 	sport           int
 	reply, explain  bool
+	brNF            bool
 	seed            uint64
 }
 
@@ -71,6 +72,7 @@ a rule the walk cannot evaluate.`,
 	fs.IntVar(&o.sport, "sport", 40000, "source port (the echo identifier for icmp)")
 	fs.BoolVar(&o.reply, "reply", false, "also walk the reply back through conntrack")
 	fs.BoolVar(&o.explain, "explain", false, "say why each step happened")
+	fs.BoolVar(&o.brNF, "br-netfilter", false, "bridged frames go through iptables, as with the br_netfilter module loaded (Kubernetes nodes need it)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the statistic match's random draws")
 	return cmd
 }
@@ -142,6 +144,7 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 	if err != nil {
 		return traceError(err)
 	}
+	sim.BridgeNetfilter = o.brNF
 	tr, err := sim.Trace(f)
 	if err != nil {
 		return traceError(err)

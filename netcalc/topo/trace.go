@@ -207,7 +207,15 @@ func (e *RuleError) Unwrap() error { return e.Err }
 // in it (conntrack entries, neighbour and bridge tables). Traces through
 // one Sim see each other's state, so a reply finds its request's entries.
 type Sim struct {
-	T     *Topology
+	T *Topology
+	// BridgeNetfilter says the br_netfilter module is loaded: frames a
+	// bridge forwards between its ports go through iptables (PREROUTING,
+	// FORWARD and POSTROUTING, with -i and -o the bridge) on nodes whose
+	// net.bridge.bridge-nf-call-iptables (ip6tables for IPv6) is not set
+	// to 0, as Kubernetes nodes need. Default false: the module is not
+	// loaded, as on a fresh machine.
+	BridgeNetfilter bool
+
 	nodes map[string]*simNode
 	rng   *rand.Rand
 }
@@ -984,6 +992,11 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 			return w.end(NeighborUnreachable, pn.Name), nil
 		}
 		hair := port == pi
+		if w.s.bridgeNF(pn, w.pkt.Dst) {
+			if d, err := w.bridged(psn, br.Name); err != nil || d != "" {
+				return w.end(d, pn.Name), err
+			}
+		}
 		if hair && !pi.Hairpin {
 			w.add(Step{Node: pn.Name, In: pi.Name, Out: port.Name, Action: ActDropped, Detail: "hairpin off on " + pi.Name + ": the frame may not go back out the port it came in on", Bridge: br.Name, Hairpin: true})
 			return w.end(NeighborUnreachable, pn.Name), nil
@@ -993,6 +1006,37 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 		cur, curIf = pn, port
 	}
 	return w.end(Loop, cur.Name), nil
+}
+
+// bridgeNF reports whether node n's bridges pass frames of dst's family
+// through iptables.
+func (s *Sim) bridgeNF(n *Node, dst netip.Addr) bool {
+	if !s.BridgeNetfilter {
+		return false
+	}
+	key := "net.bridge.bridge-nf-call-iptables"
+	if dst.Is6() {
+		key = "net.bridge.bridge-nf-call-ip6tables"
+	}
+	v, ok := n.Sysctls[key]
+	return !ok || strings.TrimSpace(v) != "0"
+}
+
+// bridged runs the iptables hooks br_netfilter calls for a bridged frame:
+// PREROUTING, FORWARD and POSTROUTING, in and out being the bridge.
+func (w *walkState) bridged(sn *simNode, br string) (Disposition, error) {
+	orig := w.pkt
+	for _, h := range []netfilter.Hook{netfilter.Prerouting, netfilter.Forward, netfilter.Postrouting} {
+		out := br
+		if h == netfilter.Prerouting {
+			out = ""
+		}
+		if d, err := w.hook(sn, h, br, out); err != nil || d != "" {
+			return d, err
+		}
+	}
+	w.confirm(sn, orig)
+	return "", nil
 }
 
 // learn records that mac is behind port of bridge br ("" for the bridge

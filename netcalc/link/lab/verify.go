@@ -133,7 +133,8 @@ func ParseFlows(text string, t *topo.Topology) ([]topo.Flow, error) {
 // with Up) and compares it with the simulation: the disposition and the
 // node where it ended, the source address the destination saw, each hop's
 // `ip route get`, the neighbour entries and the conntrack entries the
-// trace says the walk leaves. Where the rules draw at random (kube-proxy's
+// trace says the walk leaves. The simulation models br_netfilter when the
+// module is loaded on this machine. Where the rules draw at random (kube-proxy's
 // statistic match), the simulation is run with further seeds until one
 // ends where the kernel's packet did; only when none does is it a
 // disagreement.
@@ -176,6 +177,7 @@ func verifyOne(t *topo.Topology, p string, f topo.Flow) (*FlowResult, error) {
 		states[n.Name] = st
 	}
 	obs := observe(t, f, sent, before, after, states)
+	brNF := bridgeNetfilter()
 	res := &FlowResult{Flow: f, Kernel: obs}
 	var first *topo.Trace
 	for seed := uint64(1); seed <= maxSeeds; seed++ {
@@ -183,6 +185,7 @@ func verifyOne(t *topo.Topology, p string, f topo.Flow) (*FlowResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		sim.BridgeNetfilter = brNF
 		tr, err := sim.Trace(f)
 		if err != nil {
 			return nil, err

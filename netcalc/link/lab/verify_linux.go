@@ -337,3 +337,10 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 	})
 	return nil, ok
 }
+
+// bridgeNetfilter reports whether the br_netfilter module is loaded (its
+// sysctls exist): bridged frames then go through iptables.
+func bridgeNetfilter() bool {
+	_, err := os.Stat("/proc/sys/net/bridge/bridge-nf-call-iptables")
+	return err == nil
+}

@@ -9,3 +9,5 @@ func send(*topo.Topology, string, topo.Flow) (*Sent, error) {
 }
 
 func readSNMP(map[string]int64) error { return &Error{Op: "verify", Err: ErrUnsupported} }
+
+func bridgeNetfilter() bool { return false }
