@@ -161,6 +161,10 @@ type Neighbor struct {
 type NodeConn struct {
 	Node string `json:"node"`
 	Conn Conn   `json:"conn"`
+	// RandomPort says a source NAT rule chose the port at random
+	// (--random, --random-fully): the reply tuple's destination port is
+	// the kernel's draw, not the one shown.
+	RandomPort bool `json:"random_port,omitempty"`
 }
 
 // Trace is the walk of one packet.
@@ -403,6 +407,8 @@ type walkState struct {
 	// once a DNAT rule of this node rewrote it.
 	ct, dir int
 	dnat    bool
+	random  bool   // a source NAT rule of this node draws the port
+	mark    uint32 // the packet mark (skb->mark); a veth crossing clears it
 }
 
 func (w *walkState) add(st Step) *Step {
@@ -498,7 +504,7 @@ func (w *walkState) originate(sn *simNode) (*Trace, error) {
 	}
 	if w.pkt.Dst != orig.Dst {
 		// DNAT at OUTPUT: the kernel routes again.
-		dec = sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
+		dec = sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Mark: w.mark})
 		if d, done := w.routed(sn, dec, ""); done {
 			return w.end(d, name), nil
 		}
@@ -616,7 +622,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 	fam := famIdx(w.pkt.Dst)
 	name := sn.n.Name
 	if h == netfilter.Prerouting || h == netfilter.Output {
-		w.ct, w.dir, w.dnat = -1, 0, false
+		w.ct, w.dir, w.dnat, w.random, w.mark = -1, 0, false, false, 0
 		if sn.track[fam] {
 			w.ct, w.dir = sn.ct.lookup(w.pkt)
 			st := Step{Node: name, In: in, Out: out, Action: ActConntrack, Hook: h, New: w.ct < 0, Reply: w.dir == 1}
@@ -654,7 +660,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		if ht.NAT != netfilter.NoNAT && ct >= 0 {
 			continue // nat sees only the first packet of a connection
 		}
-		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state}
+		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
 		if w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6 {
 			p.SrcPort, p.DstPort = 0, 0
 		}
@@ -662,6 +668,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		if err != nil {
 			return "", &RuleError{Node: name, Err: err}
 		}
+		w.mark = res.Packet.Mark
 		v := res.Verdict
 		st := Step{Node: name, In: in, Out: out, Action: ActNetfilter, Hook: h, Table: ht.Table, Rules: res.Steps, Verdict: &v}
 		st.Detail = verdictDetail(h, ht.Table, res)
@@ -674,11 +681,21 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 			if err := w.applyNAT(sn, v, in, out); err != nil {
 				return "", &RuleError{Node: name, Err: err}
 			}
+			if _, ok := v.Target.Option("--random-fully"); ok {
+				w.random = true
+			}
+			if _, ok := v.Target.Option("--random"); ok && (v.Kind == netfilter.VerdictSNAT || v.Kind == netfilter.VerdictMasquerade) {
+				w.random = true
+			}
 			if v.Kind == netfilter.VerdictDNAT || v.Kind == netfilter.VerdictRedirect {
 				w.dnat = true
 				state |= netfilter.CTDNAT
 			}
-			w.add(Step{Node: name, In: in, Out: out, Action: ActTransformed, Detail: v.Kind.String(), Packet: ptr(w.pkt), Hook: h, Table: ht.Table, Verdict: &v})
+			detail := v.Kind.String()
+			if w.random && (v.Kind == netfilter.VerdictSNAT || v.Kind == netfilter.VerdictMasquerade) {
+				detail += " (the kernel draws the source port at random)"
+			}
+			w.add(Step{Node: name, In: in, Out: out, Action: ActTransformed, Detail: detail, Packet: ptr(w.pkt), Hook: h, Table: ht.Table, Verdict: &v})
 		}
 	}
 	return "", nil
@@ -813,7 +830,7 @@ func (w *walkState) confirm(sn *simNode, orig Packet) {
 		return
 	}
 	c := sn.ct.add(orig, w.pkt)
-	w.tr.Conns = append(w.tr.Conns, NodeConn{Node: sn.n.Name, Conn: c})
+	w.tr.Conns = append(w.tr.Conns, NodeConn{Node: sn.n.Name, Conn: c, RandomPort: w.random})
 }
 
 // deliver is local delivery: INPUT, then the socket.
@@ -1079,7 +1096,7 @@ func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
 	if err != nil || d != "" {
 		return w.end(d, name), err
 	}
-	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, UID: 0xffffffff})
+	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, Mark: w.mark, UID: 0xffffffff})
 	local := dec.OK() && (dec.Route.Type == fib.Local || dec.Route.Type == fib.Broadcast || dec.Route.Type == fib.Anycast)
 	if !local && !sn.n.Forwarding(4+2*famIdx(w.pkt.Dst)) {
 		// The kernel refuses to forward before it looks at the route

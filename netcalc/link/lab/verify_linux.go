@@ -64,7 +64,7 @@ type receiver struct {
 // send sends f's packet from its node and watches every node for its
 // arrival: raw ICMP (or TCP) sockets see what is delivered locally, a UDP
 // socket on the port sees a datagram, a TCP listener answers a SYN.
-func send(t *topo.Topology, p string, f topo.Flow) (*Sent, error) {
+func send(t *topo.Topology, p string, f topo.Flow, ports []uint16) (*Sent, error) {
 	v6 := f.Dst.Is6()
 	var rs []*receiver
 	defer func() {
@@ -76,7 +76,7 @@ func send(t *topo.Topology, p string, f topo.Flow) (*Sent, error) {
 		var r *receiver
 		err := Do(p, n.Name, func() error {
 			var err error
-			r, err = listen(n.Name, f, v6)
+			r, err = listen(n.Name, f, v6, ports)
 			return err
 		})
 		if err != nil {
@@ -170,7 +170,45 @@ func ipPayload(b []byte, v6 bool, from netip.Addr) ([]byte, netip.Addr, netip.Ad
 	return b[ihl:], netip.AddrFrom4([4]byte(b[12:16])), netip.AddrFrom4([4]byte(b[16:20]))
 }
 
-func listen(node string, f topo.Flow, v6 bool) (*receiver, error) {
+// listen opens node's receivers: for UDP and TCP, on each of ports (the
+// flow's and the one a DNAT may rewrite it to).
+func listen(node string, f topo.Flow, v6 bool, ports []uint16) (*receiver, error) {
+	if (f.Proto == "udp" || f.Proto == "tcp") && len(ports) > 1 {
+		var rs []*receiver
+		for _, port := range ports {
+			g := f
+			g.DstPort = port
+			r, err := listen(node, g, v6, nil)
+			if err != nil {
+				for _, r := range rs {
+					r.close()
+				}
+				return nil, err
+			}
+			rs = append(rs, r)
+		}
+		return &receiver{node: node, close: func() {
+			for _, r := range rs {
+				r.close()
+			}
+		}, recv: func(d time.Time) (Arrival, bool) {
+			type got struct {
+				a  Arrival
+				ok bool
+			}
+			ch := make(chan got, len(rs))
+			for _, r := range rs {
+				go func(r *receiver) { a, ok := r.recv(d); ch <- got{a, ok} }(r)
+			}
+			var res got
+			for range rs {
+				if g := <-ch; g.ok && !res.ok {
+					res = g
+				}
+			}
+			return res.a, res.ok
+		}}, nil
+	}
 	switch f.Proto {
 	case "udp":
 		network := "udp4"

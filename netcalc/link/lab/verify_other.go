@@ -4,7 +4,7 @@ package lab
 
 import "github.com/netcalc/netcalc/netcalc/topo"
 
-func send(*topo.Topology, string, topo.Flow) (*Sent, error) {
+func send(*topo.Topology, string, topo.Flow, []uint16) (*Sent, error) {
 	return nil, &Error{Op: "verify", Err: ErrUnsupported}
 }
 
