@@ -161,9 +161,9 @@ type Neighbor struct {
 type NodeConn struct {
 	Node string `json:"node"`
 	Conn Conn   `json:"conn"`
-	// RandomPort says a source NAT rule chose the port at random
-	// (--random, --random-fully): the reply tuple's destination port is
-	// the kernel's draw, not the one shown.
+	// RandomPort says a source NAT rule (of this node or one before) chose
+	// the source port at random (--random, --random-fully): the port
+	// after that NAT is the kernel's draw, not the one shown.
 	RandomPort bool `json:"random_port,omitempty"`
 }
 
@@ -409,6 +409,7 @@ type walkState struct {
 	dnat    bool
 	random  bool   // a source NAT rule of this node draws the port
 	mark    uint32 // the packet mark (skb->mark); a veth crossing clears it
+	drawn   bool   // the source port was drawn at random by a node before
 }
 
 func (w *walkState) add(st Step) *Step {
@@ -830,7 +831,10 @@ func (w *walkState) confirm(sn *simNode, orig Packet) {
 		return
 	}
 	c := sn.ct.add(orig, w.pkt)
-	w.tr.Conns = append(w.tr.Conns, NodeConn{Node: sn.n.Name, Conn: c, RandomPort: w.random})
+	w.tr.Conns = append(w.tr.Conns, NodeConn{Node: sn.n.Name, Conn: c, RandomPort: w.random || w.drawn})
+	if w.random {
+		w.drawn = true
+	}
 }
 
 // deliver is local delivery: INPUT, then the socket.

@@ -259,8 +259,9 @@ func counters(t *topo.Topology, p string) (map[string]*nodeCounters, error) {
 		if err := Do(p, n.Name, func() error { return readSNMP(c.snmp) }); err != nil {
 			return nil, err
 		}
-		if strings.TrimSpace(n.IPTables) != "" {
-			tool := strings.Replace(iptablesTool(n.IPTables), "-restore", "-save", 1)
+		// Every node, rules in the file or not: the lab may hold rules the
+		// file does not.
+		for _, tool := range []string{"iptables-save", "ip6tables-save"} {
 			var b bytes.Buffer
 			if _, err := Exec(p, n.Name, []string{tool, "-c"}, nil, &b, nil); err != nil {
 				return nil, err
@@ -272,15 +273,16 @@ func counters(t *topo.Topology, p string) (map[string]*nodeCounters, error) {
 			for _, tb := range rs.Tables {
 				for _, ch := range tb.Chains {
 					if ch.Counters != nil && ch.Policy == "DROP" {
-						c.ipt[tb.Name+" "+ch.Name+" -1"] = int64(ch.Counters.Packets)
-						c.text[tb.Name+" "+ch.Name+" -1"] = ":" + ch.Name + " DROP"
+						k := tool + " " + tb.Name + " " + ch.Name + " -1"
+						c.ipt[k] = int64(ch.Counters.Packets)
+						c.text[k] = ":" + ch.Name + " DROP"
 					}
 					for i := range ch.Rules {
 						r := &ch.Rules[i]
 						if r.Counters == nil || (r.Target.Name != "DROP" && r.Target.Name != "REJECT") {
 							continue
 						}
-						k := fmt.Sprintf("%s %s %d", tb.Name, ch.Name, i)
+						k := fmt.Sprintf("%s %s %s %d", tool, tb.Name, ch.Name, i)
 						c.ipt[k] = int64(r.Counters.Packets)
 						c.text[k] = "-A " + ch.Name + " " + r.String()
 					}
@@ -401,13 +403,14 @@ func compareHops(t *topo.Topology, p string, tr *topo.Trace, f topo.Flow, obs Ob
 }
 
 // sameConn compares a kernel entry with a simulated one: both tuples,
-// except the reply's destination port when the rule drew it at random.
+// except the drawn port (the reply's destination port, and downstream of
+// the drawing node the original source port) when a rule drew it.
 func sameConn(k, s nat.Conn, randomPort bool) bool {
 	eq := func(a, b nat.Tuple) bool {
 		return a.Proto == b.Proto && a.Src == b.Src && a.Dst == b.Dst && a.SrcPort == b.SrcPort && a.DstPort == b.DstPort
 	}
 	if randomPort {
-		k.Reply.DstPort = s.Reply.DstPort
+		k.Reply.DstPort, k.Orig.SrcPort = s.Reply.DstPort, s.Orig.SrcPort
 	}
 	return eq(k.Orig, s.Orig) && eq(k.Reply, s.Reply)
 }
