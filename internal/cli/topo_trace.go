@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/link/lab"
+	"github.com/netcalc/netcalc/netcalc/netfilter"
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
@@ -370,7 +371,17 @@ func stepWhy(s *topo.Step) string {
 		if s.Verdict.Policy {
 			return "no rule of the " + s.Table + " table ended the walk at " + string(s.Hook) + ", so the built-in chain's policy decides"
 		}
-		return "the first rule whose matches all hold decides (" + s.Verdict.Kind.String() + ")"
+		why := "the first rule whose matches all hold decides (" + s.Verdict.Kind.String() + ")"
+		var path []string
+		for _, r := range s.Rules {
+			if r.Matched && (r.Action == netfilter.ActionJump || r.Action == netfilter.ActionGoto) {
+				path = append(path, r.Target)
+			}
+		}
+		if len(path) > 0 {
+			why += "; the walk went " + string(s.Hook) + " -> " + strings.Join(path, " -> ")
+		}
+		return why
 	case topo.ActTransformed:
 		if s.Detail == "conntrack" {
 			return "conntrack applies the connection's NAT in reverse to its replies (and again to later packets), without the nat table"
