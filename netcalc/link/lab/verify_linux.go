@@ -86,7 +86,7 @@ func send(t *topo.Topology, p string, f topo.Flow, ports []uint16) (*Sent, error
 	}
 	s := &Sent{}
 	err := Do(p, f.From, func() error {
-		s.Err, s.Answered = transmit(f, v6)
+		s.Answered, s.Err = transmit(f, v6)
 		return nil
 	})
 	if err != nil {
@@ -302,7 +302,7 @@ func checksum(b []byte) uint16 {
 
 // transmit sends the packet from the calling thread's namespace; it
 // reports the send error and whether an answer came back.
-func transmit(f topo.Flow, v6 bool) (error, bool) {
+func transmit(f topo.Flow, v6 bool) (bool, error) {
 	switch f.Proto {
 	case "udp":
 		network := "udp4"
@@ -311,11 +311,11 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 		}
 		c, err := net.DialUDP(network, &net.UDPAddr{Port: int(f.SrcPort)}, net.UDPAddrFromAddrPort(netip.AddrPortFrom(f.Dst, f.DstPort)))
 		if err != nil {
-			return err, false
+			return false, err
 		}
 		defer c.Close()
 		_, err = c.Write([]byte("netcalc topo verify"))
-		return err, false
+		return false, err
 	case "tcp":
 		network := "tcp4"
 		if v6 {
@@ -326,12 +326,12 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 		if err != nil {
 			var op *net.OpError
 			if errors.As(err, &op) && op.Timeout() {
-				return nil, false
+				return false, nil
 			}
-			return err, false
+			return false, err
 		}
 		c.Close()
-		return nil, true
+		return true, nil
 	}
 	proto, req, rep := unix.IPPROTO_ICMP, byte(8), byte(0)
 	if v6 {
@@ -339,7 +339,7 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 	}
 	fd, err := rawSocket(v6, proto)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	defer unix.Close(fd)
 	msg := []byte{req, 0, 0, 0, byte(f.SrcPort >> 8), byte(f.SrcPort), 0, 1, 'n', 'e', 't', 'c', 'a', 'l', 'c', '!'}
@@ -360,11 +360,11 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 			bsa = &unix.SockaddrInet4{Addr: f.Src.As4()}
 		}
 		if err := unix.Bind(fd, bsa); err != nil {
-			return err, false
+			return false, err
 		}
 	}
 	if err := unix.Sendto(fd, msg, 0, sa); err != nil {
-		return err, false
+		return false, err
 	}
 	_, ok := recvUntil(fd, time.Now().Add(waitReply), func(b []byte, from netip.Addr) (Arrival, bool) {
 		pl, _, _ := ipPayload(b, v6, from)
@@ -373,7 +373,7 @@ func transmit(f topo.Flow, v6 bool) (error, bool) {
 		}
 		return Arrival{}, true
 	})
-	return nil, ok
+	return ok, nil
 }
 
 // bridgeNetfilter reports whether the br_netfilter module is loaded (its
