@@ -1005,6 +1005,9 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 		w.learn(psn, br.Name, srcMAC, pi.Name)
 		if br == dst {
 			w.add(Step{Node: pn.Name, In: pi.Name, Out: br.Name, Action: ActBridged, Detail: dst.MAC.String() + " is the bridge's own: up to " + br.Name, Bridge: br.Name, Known: true})
+			if w.s.bridgeNF(pn, w.pkt.Dst) {
+				return w.receiveBridgeNF(psn, br, pi)
+			}
 			return w.receive(psn, br.Name)
 		}
 		port := w.s.portToward(pn, br, dst)
@@ -1091,15 +1094,73 @@ func (s *Sim) portToward(n *Node, br *Interface, dst *Interface) *Interface {
 	return nil
 }
 
-// receive is a packet arriving at layer 3 on node sn's interface in:
-// PREROUTING, routing, then INPUT or FORWARD.
-func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
+// receiveBridgeNF is a frame for the bridge's own MAC on a node where
+// br_netfilter runs PREROUTING at the bridge: when a DNAT there sends the
+// packet back out the same bridge, the kernel bridges the frame from its
+// input port (br_nf_pre_routing_finish_bridge) instead of routing it, so
+// it may go back out that port only in hairpin mode, and its TTL is kept.
+func (w *walkState) receiveBridgeNF(sn *simNode, br, port *Interface) (*Trace, error) {
 	name := sn.n.Name
 	orig := w.pkt
-	d, err := w.hook(sn, netfilter.Prerouting, in, "")
+	d, err := w.hook(sn, netfilter.Prerouting, br.Name, "")
 	if err != nil || d != "" {
 		return w.end(d, name), err
 	}
+	if !w.dnat {
+		return w.receiveRouted(sn, br.Name, orig)
+	}
+	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: br.Name, Mark: w.mark, UID: 0xffffffff})
+	if !dec.OK() || dec.Route.Type != fib.Unicast || dec.Route.Interface != br.Name {
+		return w.receiveRouted(sn, br.Name, orig)
+	}
+	if d, done := w.routed(sn, dec, br.Name); done {
+		return w.end(d, name), nil
+	}
+	nh := w.pkt.Dst
+	if dec.Route.Gateway.IsValid() {
+		nh = dec.Route.Gateway
+	}
+	owner, ownerIf := w.s.resolve(sn.n, br, nh)
+	if owner == nil {
+		w.add(Step{Node: name, Out: br.Name, Action: ActDropped, Detail: "no answer for " + nh.String() + " on " + br.Name, NextHop: nh})
+		return w.end(NeighborUnreachable, name), nil
+	}
+	w.tr.Neighbors = append(w.tr.Neighbors, Neighbor{Node: name, Dev: br.Name, Addr: nh, MAC: ownerIf.MAC})
+	w.add(Step{Node: name, Out: br.Name, Action: ActResolved, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
+	out := w.s.portToward(sn.n, br, ownerIf)
+	if out == nil {
+		w.add(Step{Node: name, In: port.Name, Action: ActDropped, Detail: "no port of " + br.Name + " leads to " + ownerIf.MAC.String(), Bridge: br.Name})
+		return w.end(NeighborUnreachable, name), nil
+	}
+	if out == port && !port.Hairpin {
+		w.add(Step{Node: name, In: port.Name, Out: out.Name, Action: ActDropped, Detail: "hairpin off on " + port.Name + ": the DNATed frame may not go back out the port it came in on", Bridge: br.Name, Hairpin: true})
+		return w.end(NeighborUnreachable, name), nil
+	}
+	for _, h := range []netfilter.Hook{netfilter.Forward, netfilter.Postrouting} {
+		if d, err := w.hook(sn, h, br.Name, br.Name); err != nil || d != "" {
+			return w.end(d, name), err
+		}
+	}
+	w.confirm(sn, orig)
+	w.add(Step{Node: name, In: port.Name, Out: out.Name, Action: ActBridged, Detail: ownerIf.MAC.String() + " via " + out.Name, Bridge: br.Name, Known: true, Hairpin: out == port})
+	w.add(Step{Node: name, Out: out.Name, Action: ActTransmitted, Detail: out.Name})
+	return w.cross(sn, out, ownerIf, owner)
+}
+
+// receive is a packet arriving at layer 3 on node sn's interface in:
+// PREROUTING, routing, then INPUT or FORWARD.
+func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
+	orig := w.pkt
+	d, err := w.hook(sn, netfilter.Prerouting, in, "")
+	if err != nil || d != "" {
+		return w.end(d, sn.n.Name), err
+	}
+	return w.receiveRouted(sn, in, orig)
+}
+
+// receiveRouted is the rest of receive after PREROUTING.
+func (w *walkState) receiveRouted(sn *simNode, in string, orig Packet) (*Trace, error) {
+	name := sn.n.Name
 	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, Mark: w.mark, UID: 0xffffffff})
 	local := dec.OK() && (dec.Route.Type == fib.Local || dec.Route.Type == fib.Broadcast || dec.Route.Type == fib.Anycast)
 	if !local && !sn.n.Forwarding(4+2*famIdx(w.pkt.Dst)) {

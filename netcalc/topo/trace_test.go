@@ -335,3 +335,50 @@ func TestTraceGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceHairpin: a pod reaching its own Service. With br_netfilter the
+// DNAT happens at the bridge and the frame would go back out the port it
+// came in on: dropped without hairpin mode, delivered (masqueraded to
+// cni0's address by KUBE-MARK-MASQ) with it. Without br_netfilter the
+// packet is routed and the hairpin rule does not apply.
+func TestTraceHairpin(t *testing.T) {
+	read := func(name string) *Topology {
+		data, err := os.ReadFile(filepath.Join("../../testdata/topo/trace", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		top, err := Parse(bytes.NewReader(data), Options{File: name, ReadFile: func(n string) ([]byte, error) {
+			return os.ReadFile(filepath.Join("../../testdata/topo/trace", n))
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return top
+	}
+	f := Flow{From: "web-1", Dst: netip.MustParseAddr("10.96.0.90"), Proto: "tcp", SrcPort: 40000, DstPort: 80}
+	for _, c := range []struct {
+		file string
+		brnf bool
+		want Disposition
+		src  string
+	}{
+		{"hairpin.yaml", true, NeighborUnreachable, ""},
+		{"hairpin-on.yaml", true, Accepted, "10.244.0.1"},
+		{"hairpin.yaml", false, Accepted, "10.244.0.1"},
+	} {
+		s, _ := NewSim(read(c.file), 1)
+		s.BridgeNetfilter = c.brnf
+		tr := mustTrace(t, s, f)
+		if tr.Disposition != c.want {
+			t.Errorf("%s br_netfilter %v: %s, want %s: %v", c.file, c.brnf, tr.Disposition, c.want, actions(tr))
+			continue
+		}
+		last := tr.Steps[len(tr.Steps)-1]
+		if c.want != Accepted && (!last.Hairpin || !strings.Contains(last.Detail, "hairpin off")) {
+			t.Errorf("%s: last step %+v, want the hairpin drop", c.file, last)
+		}
+		if c.want == Accepted && (tr.At != "web-1" || tr.Packet.Src.String() != c.src) {
+			t.Errorf("%s br_netfilter %v: at %s from %s, want web-1 from %s", c.file, c.brnf, tr.At, tr.Packet.Src, c.src)
+		}
+	}
+}

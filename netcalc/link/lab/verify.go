@@ -218,6 +218,14 @@ func verifyOnce(t *topo.Topology, p string, f topo.Flow) (*FlowResult, error) {
 			break
 		}
 	}
+	if res.Sim == nil && obs.At == "?" && silentDrop(first) {
+		// Nothing arrived and no counter moved: the kernel dropped the
+		// packet without a trace, where the simulation drops it silently
+		// too (a blackhole route, a bridge without hairpin mode).
+		res.Sim = first
+		res.Kernel.Disposition, res.Kernel.At = first.Disposition, first.At
+		res.Kernel.Evidence = "dropped without a counter, as a silent drop is"
+	}
 	if res.Sim == nil {
 		res.Sim = first
 		res.Diff = fmt.Sprintf("simulated %s at %s, the kernel's packet: %s at %s (%s)", first.Disposition, first.At, obs.Disposition, obs.At, obs.Evidence)
@@ -229,6 +237,16 @@ func verifyOnce(t *topo.Topology, p string, f topo.Flow) (*FlowResult, error) {
 	}
 	res.Agree = true
 	return res, nil
+}
+
+// silentDrop reports whether a trace ends in a drop the kernel counts
+// nowhere: a blackhole route, or a bridge refusing a hairpin.
+func silentDrop(tr *topo.Trace) bool {
+	if len(tr.Steps) == 0 {
+		return false
+	}
+	last := tr.Steps[len(tr.Steps)-1]
+	return last.Action == topo.ActDropped && (last.Hairpin || (last.Route != nil && last.Route.Type == topo.Blackhole))
 }
 
 // randomDraws reports whether a trace walked a statistic match (so another

@@ -30,7 +30,9 @@ func readTopo(t *testing.T, path string) *topo.Topology {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := topo.Parse(strings.NewReader(string(data)), topo.Options{File: path})
+	top, err := topo.Parse(strings.NewReader(string(data)), topo.Options{File: path, ReadFile: func(n string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(filepath.Dir(path), n))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +54,14 @@ web 198.51.100.10:22 tcp 40001
 `,
 	"gateway": `a [2001:db8:2::20]:443 tcp 40000
 b 198.51.100.10:53 udp 40001
+`,
+	// A pod reaching its own Service: dropped by the bridge without
+	// hairpin mode (with br_netfilter), masqueraded back to itself with.
+	"hairpin": `web-1 10.96.0.90:80 tcp 40000
+web-2 10.96.0.90:80 tcp 40001
+`,
+	"hairpin-on": `web-1 10.96.0.90:80 tcp 40000
+web-2 10.96.0.90:80 tcp 40001
 `,
 }
 
@@ -76,7 +86,9 @@ func verifyAll(t *testing.T, top *topo.Topology, p string, flows []topo.Flow) []
 func TestVerifyExamples(t *testing.T) {
 	needVerifyTools(t)
 	tops := examples(t)
-	tops["dispositions"] = readTopo(t, "../../../testdata/topo/trace/dispositions.yaml")
+	for _, n := range []string{"dispositions", "hairpin", "hairpin-on"} {
+		tops[n] = readTopo(t, "../../../testdata/topo/trace/"+n+".yaml")
+	}
 	names := make([]string, 0, len(tops))
 	for n := range tops {
 		names = append(names, n)
