@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/netcalc/netcalc/internal/web"
+)
+
+// cliRun runs one netcalc command line in process and returns its
+// standard output, standard error and exit status.
+func cliRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), NewEnv(strings.NewReader(""), &out, &errb, nil), args)
+	return out.String(), errb.String(), code
+}
+
+func serveTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(web.New(ServeAPIs(), nil))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type apiAnswer struct {
+	status int
+	body   string
+	stderr string
+	exit   int
+	header http.Header
+}
+
+func apiGet(t *testing.T, srv *httptest.Server, path string) apiAnswer {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := apiAnswer{status: resp.StatusCode, body: string(b), header: resp.Header}
+	a.exit, _ = strconv.Atoi(resp.Header.Get("Netcalc-Exit"))
+	a.stderr, _ = url.PathUnescape(resp.Header.Get("Netcalc-Stderr"))
+	return a
+}
+
+// TestServeAPIMatchesCLI: every API answer is byte for byte what the CLI
+// prints with -o json for the same input, with the same standard error and
+// exit status.
+func TestServeAPIMatchesCLI(t *testing.T) {
+	srv := serveTestServer(t)
+	for _, c := range []struct {
+		path string
+		args []string
+	}{
+		{"/api/cidr?q=192.168.1.10/24", []string{"cidr", "-o", "json", "192.168.1.10/24"}},
+		{"/api/cidr?q=" + url.QueryEscape("192.168.1.10 255.255.255.0"), []string{"cidr", "-o", "json", "192.168.1.10 255.255.255.0"}},
+		{"/api/cidr?q=" + url.QueryEscape("2001:db8::1/64"), []string{"cidr", "-o", "json", "2001:db8::1/64"}},
+		{"/api/cidr?q=" + url.QueryEscape("::ffff:10.0.0.1/120"), []string{"cidr", "-o", "json", "::ffff:10.0.0.1/120"}},
+		{"/api/cidr?q=10.0.0.1/31&q=100.64.0.0/10", []string{"cidr", "-o", "json", "10.0.0.1/31", "100.64.0.0/10"}},
+		{"/api/cidr?q=10.0.0.300/8", []string{"cidr", "-o", "json", "10.0.0.300/8"}},
+		{"/api/cidr?q=10.0.0.1/8&q=nope&q=fe80::1/64", []string{"cidr", "-o", "json", "10.0.0.1/8", "nope", "fe80::1/64"}},
+		{"/api/cidr?explain=1&q=" + url.QueryEscape("2001:db8::1/64"), []string{"cidr", "--explain", "2001:db8::1/64"}},
+		{"/api/cidr?explain=1&q=10.0.0.1/30", []string{"cidr", "--explain", "10.0.0.1/30"}},
+		{"/api/split?q=10.0.0.0/16&prefix=20", []string{"split", "-o", "json", "10.0.0.0/16", "--prefix", "20"}},
+		{"/api/split?q=10.0.0.0/16&subnets=9", []string{"split", "-o", "json", "10.0.0.0/16", "--subnets", "9"}},
+		{"/api/split?q=10.0.0.5/16&hosts=500", []string{"split", "-o", "json", "10.0.0.5/16", "--hosts", "500"}},
+		{"/api/split?q=192.168.0.0/24&prefix=26&tree=true", []string{"split", "-o", "json", "192.168.0.0/24", "--prefix", "26", "--tree"}},
+		{"/api/split?q=10.0.0.0/16&prefix=40", []string{"split", "-o", "json", "10.0.0.0/16", "--prefix", "40"}},
+		{"/api/split?q=10.0.0.0/16&prefix=x", []string{"split", "-o", "json", "10.0.0.0/16", "--prefix", "x"}},
+		{"/api/split?q=10.0.0.0/8&prefix=24&limit=100", []string{"split", "-o", "json", "10.0.0.0/8", "--prefix", "24", "--limit", "100"}},
+		{"/api/vlsm?q=10.0.0.0/24&hosts=web=50&hosts=20&hosts=2", []string{"vlsm", "-o", "json", "10.0.0.0/24", "web=50", "20", "2"}},
+		{"/api/vlsm?q=" + url.QueryEscape("2001:db8::/56") + "&hosts=lan=1000&hosts=mgmt=50", []string{"vlsm", "-o", "json", "2001:db8::/56", "lan=1000", "mgmt=50"}},
+		{"/api/vlsm?q=10.0.0.0/28&hosts=50", []string{"vlsm", "-o", "json", "10.0.0.0/28", "50"}},
+		{"/api/vlsm?q=10.0.0.0/24&hosts=50&max-prefix=30&tree=1", []string{"vlsm", "-o", "json", "10.0.0.0/24", "50", "--max-prefix", "30", "--tree"}},
+		{"/api/vlsm?q=10.0.0.0/24", []string{"vlsm", "-o", "json", "10.0.0.0/24"}},
+		{"/api/k8s-plan?profile=kind&nodes=50&cluster-cidr=10.244.0.0/16&node-index=3", []string{"k8s", "plan", "-o", "json", "--profile", "kind", "--nodes", "50", "--cluster-cidr", "10.244.0.0/16", "--node-index", "3"}},
+		{"/api/k8s-plan?service-cidr=10.96.0.0/8&kube-version=1.33", []string{"k8s", "plan", "-o", "json", "--service-cidr", "10.96.0.0/8", "--kube-version", "1.33"}},
+		{"/api/k8s-plan?suggest=true&profile=kubeadm&nodes=100&avoid=10.0.0.0/16", []string{"k8s", "plan", "-o", "json", "--suggest", "--profile", "kubeadm", "--nodes", "100", "--avoid", "10.0.0.0/16"}},
+		{"/api/k8s-plan?profile=kind&cluster-cidr=" + url.QueryEscape("10.244.0.0/16,fd00:10:244::/56") + "&service-cidr=" + url.QueryEscape("10.96.0.0/16,fd00:10:96::/112"), []string{"k8s", "plan", "-o", "json", "--profile", "kind", "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/56", "--service-cidr", "10.96.0.0/16,fd00:10:96::/112"}},
+		{"/api/k8s-plan?nodes=x", []string{"k8s", "plan", "-o", "json", "--nodes", "x"}},
+		{"/api/k8s-plan?profile=nope", []string{"k8s", "plan", "-o", "json", "--profile", "nope"}},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			a := apiGet(t, srv, c.path)
+			out, errs, code := cliRun(t, c.args...)
+			if a.body != out {
+				t.Errorf("body differs from netcalc %s\nAPI:\n%s\nCLI:\n%s", strings.Join(c.args, " "), a.body, out)
+			}
+			if a.exit != code {
+				t.Errorf("Netcalc-Exit %d, CLI exit %d", a.exit, code)
+			}
+			if strings.TrimRight(a.stderr, "\n") != strings.TrimRight(errs, "\n") {
+				t.Errorf("Netcalc-Stderr differs\nAPI: %q\nCLI: %q", a.stderr, errs)
+			}
+			want := http.StatusOK
+			if code == ExitUsage {
+				want = http.StatusBadRequest
+			}
+			if a.status != want {
+				t.Errorf("HTTP status %d, want %d for exit %d", a.status, want, code)
+			}
+		})
+	}
+}
+
+// TestServeAPIRefuses: parameters that are not the command's flags, the
+// flags that would read files, and split beyond the page's limit.
+func TestServeAPIRefuses(t *testing.T) {
+	srv := serveTestServer(t)
+	for _, c := range []struct{ path, want string }{
+		{"/api/cidr?q=10.0.0.1/8&file=/etc/passwd", `"file": unknown parameter of /api/cidr`},
+		{"/api/split?q=10.0.0.0/8&prefix=24&file=x", `"file": unknown parameter of /api/split, want q, prefix`},
+		{"/api/k8s-plan?help=true", `"help": unknown parameter of /api/k8s-plan`},
+		{"/api/vlsm?q=10.0.0.0/24&hosts=5&map=true", `"map": unknown parameter of /api/vlsm, want q, hosts, max-prefix, tree`},
+		{"/api/split?q=10.0.0.0/8&prefix=24", "more than --limit 4096"},
+		{"/api/split?q=10.0.0.0/8&prefix=24&limit=0", "limit: the page lists at most 4096 subnets"},
+		{"/api/cidr?q=10.0.0.1/8&explain=maybe", `explain: "maybe" is not a boolean`},
+	} {
+		a := apiGet(t, srv, c.path)
+		if a.status != http.StatusBadRequest || a.exit != 2 || !strings.Contains(a.stderr, c.want) {
+			t.Errorf("%s: status %d exit %d stderr %q, want 400, exit 2 and %q", c.path, a.status, a.exit, a.stderr, c.want)
+		}
+	}
+	// "@FILE" is an address that does not parse, never a file name
+	a := apiGet(t, srv, "/api/cidr?q=@/etc/hostname")
+	if a.exit != 2 || !strings.Contains(a.body, `"input":"@/etc/hostname","error"`) {
+		t.Errorf("@FILE: exit %d body %q, want the bad-input line", a.exit, a.body)
+	}
+	// the split argument after -- is never a flag
+	a = apiGet(t, srv, "/api/split?q=--help&prefix=24")
+	if a.exit != 2 || strings.Contains(a.stderr, "Usage") {
+		t.Errorf("q=--help: exit %d stderr %q, want a bad prefix", a.exit, a.stderr)
+	}
+}
+
+// TestServeSecurity: headers, methods, sizes, Host check and the page.
+func TestServeSecurity(t *testing.T) {
+	h := web.New(ServeAPIs(), web.LoopbackHosts("127.0.0.1:8080"))
+	do := func(method, target, host string, body io.Reader) *http.Response {
+		r := httptest.NewRequest(method, target, body)
+		r.Host = host
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Result()
+	}
+	for _, p := range []string{"/", "/app.js", "/app.css", "/api/cidr?q=1.2.3.4", "/nope"} {
+		resp := do("GET", p, "127.0.0.1:8080", nil)
+		if got := resp.Header.Get("Content-Security-Policy"); got != web.CSP || !strings.Contains(got, "script-src 'self'") || strings.Contains(got, "unsafe") {
+			t.Errorf("%s: CSP %q", p, got)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", p)
+		}
+	}
+	total := 0
+	for _, p := range []string{"/", "/app.js", "/app.css"} {
+		resp := do("GET", p, "localhost:8080", nil)
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || len(b) == 0 {
+			t.Errorf("%s: status %d, %d bytes", p, resp.StatusCode, len(b))
+		}
+		total += len(b)
+	}
+	if total >= 300<<10 {
+		t.Errorf("the first view is %d bytes, want under 300 KB", total)
+	}
+	if resp := do("GET", "/app.js", "127.0.0.1:8080", nil); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("app.js Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	if resp := do("GET", "/", "evil.example:8080", nil); resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("foreign Host: status %d, want 421", resp.StatusCode)
+	}
+	if resp := do("POST", "/api/cidr?q=1.2.3.4", "127.0.0.1:8080", strings.NewReader("x")); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: status %d, want 405", resp.StatusCode)
+	}
+	big := strings.NewReader(strings.Repeat("x", web.MaxBody+1))
+	r := httptest.NewRequest("GET", "/api/cidr?q=1.2.3.4", big)
+	r.Host = "127.0.0.1:8080"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("big body: status %d, want 413", w.Code)
+	}
+	if resp := do("GET", "/api/cidr?q="+strings.Repeat("1", web.MaxURL), "127.0.0.1:8080", nil); resp.StatusCode != http.StatusRequestURITooLong {
+		t.Errorf("long URL: status %d, want 414", resp.StatusCode)
+	}
+	if resp := do("GET", "/api/resolve?q=example.com", "127.0.0.1:8080", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/api/resolve: status %d, want 404 (no lookups from the page)", resp.StatusCode)
+	}
+	if resp := do("GET", "/app.js", "127.0.0.1:8080", nil); resp.Header.Get("ETag") == "" {
+		t.Error("no ETag on app.js")
+	} else {
+		r := httptest.NewRequest("GET", "/app.js", nil)
+		r.Host = "127.0.0.1:8080"
+		r.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusNotModified {
+			t.Errorf("If-None-Match: status %d, want 304", w.Code)
+		}
+	}
+}
+
+func TestServeListenAddr(t *testing.T) {
+	for in, want := range map[string]string{"8080": "127.0.0.1:8080", "127.0.0.1:9000": "127.0.0.1:9000", "[::1]:80": "[::1]:80", ":8080": ":8080", "localhost:1": "localhost:1"} {
+		if got, err := serveListenAddr(in); err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "127.0.0.1", "example.com:80", "127.0.0.1:99999", "+80"} {
+		if _, err := serveListenAddr(in); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "[::1]:1": true, "localhost:1": true, ":8080": false, "0.0.0.0:80": false, "198.51.100.1:80": false} {
+		if web.IsLoopback(addr) != want {
+			t.Errorf("IsLoopback(%q) != %v", addr, want)
+		}
+	}
+}
