@@ -56,7 +56,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 type asset struct {
-	body []byte
+	body        []byte
 	ctype, etag string
 }
 
