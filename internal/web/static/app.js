@@ -513,7 +513,10 @@ function init() {
   $('cidr-q').addEventListener('keydown', (e) => {
     if (!cidrInfo || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
     e.preventDefault();
-    cidrSetLength(cidrInfo.prefix_length + (e.key === 'ArrowUp' ? 1 : -1));
+    // The box may already hold a length newer than the last answer.
+    const m = /\/(\d{1,3})$/.exec($('cidr-q').value.trim());
+    const len = m ? Number(m[1]) : cidrInfo.prefix_length;
+    cidrSetLength(len + (e.key === 'ArrowUp' ? 1 : -1));
   });
   $('cidr-len').addEventListener('input', () => {
     $('cidr-len-out').value = '/' + $('cidr-len').value;
