@@ -409,7 +409,7 @@ func jsString(s string) string {
 // not, in this chromedp).
 func clearInput(sel string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool](`(document.querySelector(` + jsString(sel) + `).value = '') === ''`)(ctx, t)
+		_, err := chromedp.Evaluate[bool](`(document.querySelector(`+jsString(sel)+`).value = '') === ''`)(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
