@@ -89,17 +89,30 @@ func serveRun(ctx context.Context, env *Env, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	host, _, _ := net.SplitHostPort(addr)
+	network := "tcp"
+	if ip := net.ParseIP(host); ip != nil && ip.To4() != nil {
+		network = "tcp4" // 0.0.0.0 means IPv4 only, not Go's dual-stack [::]
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return Failedf("serve: cannot listen on %s: %s", addr, serveNetErr(err))
 	}
-	bound := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	bound := net.JoinHostPort(host, port) // the address as given, with the port chosen for :0
+	open := bound
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		open = net.JoinHostPort("127.0.0.1", port)
+		if ip != nil && ip.To4() == nil {
+			open = net.JoinHostPort("::1", port)
+		}
+	}
 	if !web.IsLoopback(addr) {
 		env.Warnf("listening on %s, not a loopback address: anyone who can reach it can use the page", bound)
 	}
 	h := web.New(ServeAPIs(), web.LoopbackHosts(bound))
 	srv := web.Server(bound, h)
-	env.Errorf("serving http://%s/ (Ctrl-C stops)", bound)
+	env.Errorf("serving http://%s/ (Ctrl-C stops)", open)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/netcalc/netcalc/internal/web"
 )
@@ -225,5 +228,93 @@ func TestServeListenAddr(t *testing.T) {
 		if web.IsLoopback(addr) != want {
 			t.Errorf("IsLoopback(%q) != %v", addr, want)
 		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeRun starts "netcalc serve" on a loopback port, asks it one
+// question, and stops it with the context (as Ctrl-C does).
+func TestServeRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuffer
+	var out bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, NewEnv(strings.NewReader(""), &out, &errb, nil), []string{"serve", "--listen", "127.0.0.1:0"})
+	}()
+	re := regexp.MustCompile(`serving http://(127\.0\.0\.1:\d+)/`)
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		if m := re.FindStringSubmatch(errb.String()); m != nil {
+			addr = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatalf("no serving line on stderr: %q", errb.String())
+	}
+	if strings.Contains(errb.String(), "warning") {
+		t.Errorf("a loopback address warns: %q", errb.String())
+	}
+	resp, err := http.Get("http://" + addr + "/api/cidr?q=10.1.2.3/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want, _, _ := cliRun(t, "cidr", "-o", "json", "10.1.2.3/8")
+	if string(b) != want {
+		t.Errorf("served %q, CLI %q", b, want)
+	}
+	// a browser reaching the port by a name that is not loopback is refused
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	req.Host = "rebound.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("Host rebound.example: %v %v, want 421", resp, err)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after the interrupt, want 0; stderr %q", code, errb.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestServeWarnsOffLoopback: any other address prints a warning.
+func TestServeWarnsOffLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, NewEnv(strings.NewReader(""), io.Discard, &errb, nil), []string{"serve", "--listen", "0.0.0.0:0"})
+	}()
+	for i := 0; i < 200 && !strings.Contains(errb.String(), "serving"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(errb.String(), "netcalc: warning: listening on 0.0.0.0:") || !strings.Contains(errb.String(), "not a loopback address") {
+		t.Errorf("stderr %q, want the warning", errb.String())
 	}
 }
