@@ -318,3 +318,22 @@ func TestServeWarnsOffLoopback(t *testing.T) {
 		t.Errorf("stderr %q, want the warning", errb.String())
 	}
 }
+
+// BenchmarkServeCidr is one /api/cidr request through the handler, without
+// the network (bench/compare.d/serve.sh measures it over loopback).
+func BenchmarkServeCidr(b *testing.B) {
+	h := web.New(ServeAPIs(), nil)
+	for _, q := range []string{"192.168.1.10/24", "2001:db8::1/64"} {
+		b.Run(q, func(b *testing.B) {
+			r := httptest.NewRequest("GET", "/api/cidr?q="+url.QueryEscape(q), nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+	}
+}
