@@ -141,6 +141,8 @@ func ServeAPIs() map[string]web.API {
 		"cidr":     serveCidr,
 		"split":    serveCobra("split", []string{"prefix", "subnets", "hosts", "limit", "tree"}, true, func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }),
 		"vlsm":     serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
+		"topo-check": serveTopo("check"),
+		"topo-draw":  serveTopo("draw"),
 		"k8s-plan": serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
 	}
 }
@@ -166,7 +168,7 @@ func serveEnv(output string) (*Env, *bytes.Buffer, *bytes.Buffer) {
 // serveCidr is /api/cidr: each q parameter is one argument of netcalc
 // cidr -o json (explain=1: the text of netcalc cidr --explain). It calls
 // cidr's own formatter, without the argument forms that read input (@FILE, -).
-func serveCidr(ctx context.Context, q url.Values) web.Result {
+func serveCidr(ctx context.Context, q url.Values, _ []byte) web.Result {
 	explain := false
 	for k, v := range q {
 		switch k {
@@ -210,7 +212,7 @@ func serveCidr(ctx context.Context, q url.Values) web.Result {
 // commands served this way read no files and no standard input.
 // For vlsm, the hosts parameters are the arguments after q.
 func serveCobra(name string, flags []string, positional bool, newCmd func(*Env) *cobra.Command) web.API {
-	return func(ctx context.Context, q url.Values) web.Result {
+	return func(ctx context.Context, q url.Values, _ []byte) web.Result {
 		var args []string
 		for k, vals := range q {
 			if k == "q" && positional || k == "hosts" && name == "vlsm" {

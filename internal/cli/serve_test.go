@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -182,8 +184,11 @@ func TestServeSecurity(t *testing.T) {
 	if resp := do("GET", "/", "evil.example:8080", nil); resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("foreign Host: status %d, want 421", resp.StatusCode)
 	}
-	if resp := do("POST", "/api/cidr?q=1.2.3.4", "127.0.0.1:8080", strings.NewReader("x")); resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Errorf("POST: status %d, want 405", resp.StatusCode)
+	if resp := do("POST", "/", "127.0.0.1:8080", strings.NewReader("x")); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /: status %d, want 405", resp.StatusCode)
+	}
+	if resp := do("DELETE", "/api/cidr?q=1.2.3.4", "127.0.0.1:8080", nil); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE: status %d, want 405", resp.StatusCode)
 	}
 	big := strings.NewReader(strings.Repeat("x", web.MaxBody+1))
 	r := httptest.NewRequest("GET", "/api/cidr?q=1.2.3.4", big)
@@ -335,5 +340,81 @@ func BenchmarkServeCidr(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeTopo: /api/topo-check and /api/topo-draw answer as netcalc topo
+// check|draw -o json, for the embedded examples and for a POSTed file.
+func TestServeTopo(t *testing.T) {
+	srv := serveTestServer(t)
+	for _, ex := range serveTopoExamples {
+		for _, sub := range []string{"check", "draw"} {
+			a := apiGet(t, srv, "/api/topo-"+sub+"?example="+ex)
+			out, errs, code := cliRun(t, "topo", sub, "-o", "json", filepath.Join("..", "..", "examples", "topo", ex))
+			if a.body != out || a.exit != code {
+				t.Errorf("topo %s %s: API exit %d\n%s\nCLI exit %d\n%s", sub, ex, a.exit, a.body, code, out)
+			}
+			if strings.TrimSpace(a.stderr) != strings.TrimSpace(strings.ReplaceAll(errs, "../../examples/topo/", "")) {
+				t.Errorf("topo %s %s: stderr %q, CLI %q", sub, ex, a.stderr, errs)
+			}
+		}
+	}
+	post := func(path, body string) apiAnswer {
+		resp, err := http.Post(srv.URL+path, "application/yaml", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		a := apiAnswer{status: resp.StatusCode, body: string(b)}
+		a.exit, _ = strconv.Atoi(resp.Header.Get("Netcalc-Exit"))
+		a.stderr, _ = url.PathUnescape(resp.Header.Get("Netcalc-Stderr"))
+		return a
+	}
+	veth, err := os.ReadFile("../../examples/topo/veth.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := strings.Replace(string(veth), "198.51.100.2/24", "198.51.100.1/24", 1)
+	for _, in := range []string{dup, "nodes:\n  a: [\n"} {
+		a := post("/api/topo-check", in)
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), NewEnv(strings.NewReader(in), &out, &errb, nil), []string{"topo", "check", "-o", "json", "-"})
+		if a.body != out.String() || a.exit != code {
+			t.Errorf("POST %q: API exit %d %q, CLI exit %d %q", in, a.exit, a.body, code, out.String())
+		}
+		if strings.TrimSpace(a.stderr) != strings.TrimSpace(strings.ReplaceAll(errb.String(), "stdin:", "topology.yaml:")) {
+			t.Errorf("POST %q: stderr %q, CLI %q", in, a.stderr, errb.String())
+		}
+	}
+	if a := post("/api/topo-check", string(veth)); a.exit != 0 || a.status != 200 {
+		t.Errorf("POST veth.yaml: exit %d status %d", a.exit, a.status)
+	}
+	// a Services file is looked up among the examples only, never on disk
+	k8s, _ := web.ExampleFile("k8s.yaml")
+	if a := post("/api/topo-check", strings.Replace(string(k8s), "k8s-services.yaml", "/etc/hostname", 1)); a.exit != 2 || !strings.Contains(a.stderr, "the page reads no files") {
+		t.Errorf("services file on disk: exit %d stderr %q", a.exit, a.stderr)
+	}
+	if a := post("/api/topo-check", strings.Repeat("#", web.MaxBody+1)); a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over %d bytes: status %d, want 413", web.MaxBody, a.status)
+	}
+	if a := apiGet(t, srv, "/api/topo-check?example=../../go.mod"); a.exit != 2 || !strings.Contains(a.stderr, "is not an example") {
+		t.Errorf("example=../../go.mod: exit %d stderr %q", a.exit, a.stderr)
+	}
+}
+
+// TestServeTopoExamplesMatch: the page's copies of examples/topo are the
+// files themselves (go:embed cannot reach outside its package).
+func TestServeTopoExamplesMatch(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/topo/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no examples/topo/*.yaml")
+	}
+	for _, f := range files {
+		want, _ := os.ReadFile(f)
+		got, ok := web.ExampleFile(filepath.Base(f))
+		if !ok || !bytes.Equal(got, want) {
+			t.Errorf("internal/web/static/examples/%s differs from %s: cp examples/topo/*.yaml internal/web/static/examples/", filepath.Base(f), f)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"mime"
 	"net"
@@ -37,8 +38,9 @@ type Result struct {
 	Exit        int
 }
 
-// API answers one request's query parameters. It must not do I/O.
-type API func(ctx context.Context, q url.Values) Result
+// API answers one request: its query parameters and, for a POST, its body
+// (at most MaxBody bytes; nil for a GET). It must not do I/O.
+type API func(ctx context.Context, q url.Values, body []byte) Result
 
 // Limits of every request.
 const (
@@ -105,6 +107,13 @@ func New(apis map[string]API, allowedHosts []string) *Handler {
 	return h
 }
 
+// ExampleFile returns the embedded copy of examples/topo/NAME (the topology
+// view's examples, and the Services file the k8s example names).
+func ExampleFile(name string) ([]byte, bool) {
+	b, err := static.ReadFile("static/examples/" + name)
+	return b, err == nil
+}
+
 // LoopbackHosts lists the Host header values a browser sends to a server
 // listening on addr (host:port) when addr is a loopback address: the
 // address itself, localhost and the other loopback literal. For any other
@@ -162,8 +171,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusRequestURITooLong, "netcalc: the request URL is longer than "+strconv.Itoa(MaxURL)+" bytes")
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hd.Set("Allow", "GET, HEAD")
+	isAPI := strings.HasPrefix(r.URL.Path, "/api/")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !(isAPI && r.Method == http.MethodPost) {
+		if isAPI {
+			hd.Set("Allow", "GET, HEAD, POST")
+		} else {
+			hd.Set("Allow", "GET, HEAD")
+		}
 		httpError(w, http.StatusMethodNotAllowed, "netcalc: "+r.Method+" is not served here, want GET")
 		return
 	}
@@ -211,10 +225,17 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, name string) 
 		httpError(w, http.StatusBadRequest, "netcalc: the query string is not valid: "+err.Error())
 		return
 	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		if body, err = io.ReadAll(r.Body); err != nil {
+			httpError(w, http.StatusRequestEntityTooLarge, "netcalc: the request body is longer than "+strconv.Itoa(MaxBody)+" bytes")
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), Deadline)
 	defer cancel()
 	done := make(chan Result, 1)
-	go func() { done <- api(ctx, q) }()
+	go func() { done <- api(ctx, q, body) }()
 	var res Result
 	select {
 	case res = <-done:
