@@ -138,12 +138,12 @@ func serveNetErr(err error) string {
 // ServeAPIs returns the API functions of "netcalc serve", by name.
 func ServeAPIs() map[string]web.API {
 	return map[string]web.API{
-		"cidr":     serveCidr,
-		"split":    serveCobra("split", []string{"prefix", "subnets", "hosts", "limit", "tree"}, true, func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }),
-		"vlsm":     serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
+		"cidr":       serveCidr,
+		"split":      serveCobra("split", []string{"prefix", "subnets", "hosts", "limit", "tree"}, true, func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }),
+		"vlsm":       serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
 		"topo-check": serveTopo("check"),
 		"topo-draw":  serveTopo("draw"),
-		"k8s-plan": serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
+		"k8s-plan":   serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
 	}
 }
 

@@ -100,4 +100,3 @@ func serveTopoRun(env *Env, sub, name string, data []byte) error {
 	}
 	return nil
 }
-
