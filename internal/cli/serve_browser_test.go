@@ -376,13 +376,64 @@ func TestServeBrowser(t *testing.T) {
 	}
 	b.screenshot("serve-k8s.png")
 
+	// The topology view: an example drawn and checked, then a file typed in.
+	b.open("#topo?example=k8s.yaml")
+	b.wait("topo", `document.querySelectorAll('#topo-svg g.node').length > 0 && document.querySelector('#topo-findings p, #topo-findings table') !== null`)
+	draw := cliJSON(t, "topo", "draw", "../../examples/topo/k8s.yaml")
+	var wantNodes, wantLinks []string
+	for _, r := range draw {
+		if r["type"] == "node" {
+			wantNodes = append(wantNodes, r["name"].(string))
+		} else {
+			wantLinks = append(wantLinks, r["endpoints"].([]any)[0].(string)+" "+r["endpoints"].([]any)[1].(string))
+		}
+	}
+	var nodes, links []string
+	b.evalJSON(`[...document.querySelectorAll('#topo-svg g.node')].map(g => g.dataset.node)`, &nodes)
+	b.evalJSON(`[...document.querySelectorAll('#topo-svg line')].map(l => l.dataset.link)`, &links)
+	if strings.Join(nodes, ",") != strings.Join(wantNodes, ",") || strings.Join(links, ",") != strings.Join(wantLinks, ",") {
+		t.Errorf("topology drawing: nodes %v links %v; CLI nodes %v links %v", nodes, links, wantNodes, wantLinks)
+	}
+	if out, _, code := cliRun(t, "topo", "check", "-o", "json", "../../examples/topo/k8s.yaml"); code != 0 || out != "" {
+		t.Fatalf("the k8s example has findings now (exit %d): %s; update the test", code, out)
+	}
+	if got := b.eval(`document.getElementById('topo-findings').textContent`); got != "No findings: topo check passes." {
+		t.Errorf("k8s example findings: %q", got)
+	}
+	b.screenshot("serve-topo.png")
+	veth, _, _ := cliRun(t, "topo", "expand", "../../examples/topo/veth.yaml")
+	if veth == "" {
+		t.Fatal("topo expand veth.yaml printed nothing")
+	}
+	dup := "nodes:\n  a:\n    interfaces:\n      eth0: {addrs: [198.51.100.1/24]}\n  b:\n    interfaces:\n      eth0: {addrs: [198.51.100.1/24]}\nlinks:\n  - endpoints: [\"a:eth0\", \"b:eth0\"]\n"
+	b.do("type a topology", clearInput("#topo-yaml"), chromedp.SendKeys("#topo-yaml", dup), chromedp.Click("#topo-go"))
+	b.wait("topo finding", `document.querySelector('#topo-findings-table tbody tr') !== null`)
+	var cout, cerr strings.Builder
+	Run(context.Background(), NewEnv(strings.NewReader(dup), &cout, &cerr, nil), []string{"topo", "check", "-o", "json", "-"})
+	var frows [][]string
+	b.evalJSON(`[...document.querySelectorAll('#topo-findings-table tbody tr')].map(r => [...r.cells].map(c => c.textContent))`, &frows)
+	cl := strings.Split(strings.TrimSpace(cout.String()), "\n")
+	if len(frows) != len(cl) {
+		t.Errorf("%d findings on the page, CLI %d: %s", len(frows), len(cl), cout.String())
+	}
+	for i, l := range cl {
+		var f map[string]any
+		json.Unmarshal([]byte(l), &f)
+		if i < len(frows) && (frows[i][0] != f["severity"] || frows[i][3] != f["check"] || frows[i][4] != f["message"]) {
+			t.Errorf("finding %d: page %v, CLI %v", i, frows[i], f)
+		}
+	}
+	if h := b.eval(`location.hash`); !strings.HasPrefix(h, "#topo?yaml=") {
+		t.Errorf("topo URL fragment %q, want the file in it", h)
+	}
+
 	// Dark mode and a phone-width window: no sideways scrolling on any view.
 	b.do("dark", chromedp.Click("#theme"))
 	if bg := b.eval(`getComputedStyle(document.body).backgroundColor`); bg != "rgb(15, 20, 25)" {
 		t.Errorf("dark background %q", bg)
 	}
 	b.do("phone", chromedp.EmulateViewport(390, 844))
-	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50"} {
+	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50", "#topo?example=home-nat.yaml"} {
 		b.open(v)
 		b.wait("phone "+v, `document.querySelector('main section:not([hidden]) table, #cidr-facts dd') !== null`)
 		if w := b.eval(`String(document.documentElement.scrollWidth)`); w != "390" {

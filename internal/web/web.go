@@ -99,6 +99,8 @@ func New(apis map[string]API, allowedHosts []string) *Handler {
 			ct = "text/html; charset=utf-8"
 		case ".svg":
 			ct = "image/svg+xml"
+		case ".yaml":
+			ct = "text/yaml; charset=utf-8"
 		}
 		h.assets["/"+strings.TrimPrefix(p, "static/")] = asset{b, ct, `"` + hex.EncodeToString(sum[:8]) + `"`}
 		return nil

@@ -20,9 +20,11 @@ function el(tag, attrs, ...kids) {
 
 // api calls /api/NAME with params (an array of [key, value] pairs) and
 // returns {exit, stderr, records, text}.
-async function api(name, params) {
+async function api(name, params, body) {
   const qs = new URLSearchParams(params).toString();
-  const r = await fetch('/api/' + name + '?' + qs, { headers: { Accept: 'application/x-ndjson' } });
+  const init = { headers: { Accept: 'application/x-ndjson' } };
+  if (body !== undefined) { init.method = 'POST'; init.body = body; init.headers['Content-Type'] = 'application/yaml'; }
+  const r = await fetch('/api/' + name + '?' + qs, init);
   const text = await r.text();
   const exit = Number(r.headers.get('Netcalc-Exit') ?? (r.ok ? 0 : 2));
   let stderr = r.headers.get('Netcalc-Stderr') || '';
@@ -58,7 +60,7 @@ function debounce(fn, ms) {
 
 // ---- URL state -------------------------------------------------------------
 
-const views = ['cidr', 'plan', 'k8s'];
+const views = ['cidr', 'plan', 'k8s', 'topo'];
 
 function route() {
   const h = location.hash.slice(1);
@@ -88,6 +90,7 @@ function show() {
   if (view === 'cidr') cidrLoad(params);
   if (view === 'plan') planLoad(params);
   if (view === 'k8s') k8sLoad(params);
+  if (view === 'topo') topoLoad(params);
   if (shown && shown !== view) $('h-' + view).focus?.();
   shown = view;
 }
@@ -489,6 +492,106 @@ async function k8sRun() {
   out.append(ul);
 }
 
+// ---- topology ---------------------------------------------------------------
+
+const svgNS = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+async function topoLoad(params) {
+  const ex = params.get('example') || (params.get('yaml') ? '' : 'gateway.yaml');
+  $('topo-example').value = ex;
+  if (ex) {
+    const r = await fetch('/examples/' + encodeURIComponent(ex));
+    if (!r.ok) { showError('topo-error', 'No example ' + ex); return; }
+    $('topo-yaml').value = await r.text();
+  } else {
+    $('topo-yaml').value = params.get('yaml') || '';
+  }
+  await topoRun();
+}
+
+async function topoRun() {
+  const ex = $('topo-example').value;
+  const text = $('topo-yaml').value;
+  const params = ex ? [['example', ex]] : (text.length <= 4000 ? [['yaml', text]] : []);
+  setState('topo', params);
+  $('topo-note').textContent = !ex && text.length > 4000 ? 'The file is too long to keep in the link.' : '';
+  $('topo-cmd').textContent = 'netcalc topo check ' + (ex ? 'examples/topo/' + ex : 'FILE') + ' && netcalc topo draw -o json ' + (ex ? 'examples/topo/' + ex : 'FILE');
+  const [draw, check] = await Promise.all([api('topo-draw', [], text), api('topo-check', [], text)]);
+  if (draw.exit === 2) {
+    showError('topo-error', messages(draw.stderr));
+    $('topo-result').hidden = true;
+    return;
+  }
+  showError('topo-error', '');
+  $('topo-result').hidden = false;
+  const notes = messages(draw.stderr);
+  if (notes) $('topo-note').textContent = notes;
+  topoDraw(draw.records);
+  topoFindings(check.records);
+}
+
+function topoDraw(recs) {
+  const nodes = recs.filter((r) => r.type === 'node');
+  const links = recs.filter((r) => r.type === 'link');
+  const s = $('topo-svg');
+  const W = 640, H = 420, cx = W / 2, cy = H / 2;
+  const rad = nodes.length <= 1 ? 0 : Math.min(W, H) / 2 - 60;
+  const pos = {};
+  nodes.forEach((n, i) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, nodes.length);
+    pos[n.name] = [cx + rad * Math.cos(a) * 1.35, cy + rad * Math.sin(a)];
+  });
+  s.replaceChildren(svg('title', { id: 'topo-svg-title' }, 'The topology: ' + nodes.length + ' nodes (' + nodes.map((n) => n.name + ', ' + n.kind).join('; ') + '), ' + links.length + ' links (' + links.map((l) => l.endpoints.join(' to ')).join('; ') + ')'));
+  for (const l of links) {
+    const [a, b] = l.endpoints.map((e) => e.split(':'));
+    const pa = pos[a[0]], pb = pos[b[0]];
+    if (!pa || !pb) continue;
+    s.append(svg('line', { class: 'link', x1: pa[0], y1: pa[1], x2: pb[0], y2: pb[1], 'data-link': l.endpoints.join(' ') }));
+    // each interface's name sits on its end of the line, just outside the box
+    const lab = (p, q, name) => {
+      const dx = q[0] - p[0], dy = q[1] - p[1], d = Math.hypot(dx, dy) || 1;
+      const k = Math.min(0.45, (Math.abs(dx / d) > 0.8 ? 80 : 42) / d);
+      return svg('text', { class: 'ifname', x: p[0] + dx * k, y: p[1] + dy * k + 4 }, name);
+    };
+    s.append(lab(pa, pb, a[1]), lab(pb, pa, b[1]));
+  }
+  for (const n of nodes) {
+    const [x, y] = pos[n.name];
+    const g = svg('g', { class: 'node ' + n.kind, 'data-node': n.name });
+    g.append(svg('rect', { x: x - 55, y: y - 22, width: 110, height: 44, rx: n.kind === 'router' ? 14 : 4 }),
+      svg('text', { x, y: y - 2 }, n.name), svg('text', { class: 'kind', x, y: y + 14 }, n.kind));
+    s.append(g);
+  }
+  const t = el('table', { id: 'topo-outline-table' }, el('thead', {}, el('tr', {}, ...['node', 'kind', 'interface', 'kind', 'addresses', 'peer or bridge'].map((h) => el('th', { scope: 'col', text: h })))));
+  const tb = el('tbody');
+  for (const n of nodes) {
+    for (const i of n.interfaces || []) {
+      tb.append(el('tr', {}, el('td', { text: n.name }), el('td', { text: n.kind }), el('td', { text: i.name }), el('td', { text: i.kind }),
+        el('td', { text: (i.addrs || []).join(' ') }), el('td', { text: i.peer || (i.ports ? 'ports: ' + i.ports.join(' ') : i.master ? 'port of ' + i.master : '') })));
+    }
+  }
+  t.append(tb);
+  $('topo-outline').replaceChildren(t);
+}
+
+function topoFindings(recs) {
+  const f = recs.filter((r) => r.type === 'finding');
+  const box = $('topo-findings');
+  if (!f.length) { box.replaceChildren(el('p', { id: 'topo-clean', text: 'No findings: topo check passes.' })); return; }
+  const cols = ['severity', 'line', 'path', 'check', 'message'];
+  const t = el('table', { id: 'topo-findings-table' }, el('thead', {}, el('tr', {}, ...cols.map((h) => el('th', { scope: 'col', text: h })))));
+  const tb = el('tbody');
+  for (const r of f) tb.append(el('tr', { 'data-severity': r.severity }, ...cols.map((c) => el('td', { text: r[c] === undefined ? '-' : String(r[c]) }))));
+  t.append(tb);
+  box.replaceChildren(t);
+}
+
 // ---- wiring ----------------------------------------------------------------
 
 function theme(dark) {
@@ -530,6 +633,13 @@ function init() {
   $('export-cmd').addEventListener('click', () => planExport('cmd'));
 
   $('k8s-form').addEventListener('submit', (e) => { e.preventDefault(); k8sRun(); });
+
+  $('topo-form').addEventListener('submit', (e) => { e.preventDefault(); topoRun(); });
+  $('topo-example').addEventListener('change', () => {
+    const ex = $('topo-example').value;
+    topoLoad(new URLSearchParams(ex ? [['example', ex]] : [['yaml', $('topo-yaml').value]]));
+  });
+  $('topo-yaml').addEventListener('input', () => { $('topo-example').value = ''; });
 
   for (const v of views) $('h-' + v).setAttribute('tabindex', '-1');
   window.addEventListener('hashchange', show);
