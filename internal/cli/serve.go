@@ -34,7 +34,8 @@ func newServeCmd(env *Env, runF func(*serveOptions) error) *cobra.Command {
 address split into network and host parts, a prefix length slider, the block,
 hosts, classification and the --explain steps), the visual subnet planner
 (split and join by clicking, or VLSM from a list of host counts; export as
-CSV, JSON or netcalc commands) and the Kubernetes planner (k8s plan).
+CSV, JSON or netcalc commands), the Kubernetes planner (k8s plan) and the
+topology view (a topo file or an example drawn, with topo check's findings).
 
 The page is compiled into netcalc: nothing is fetched from the network. Its
 JSON API under /api/ answers with exactly what the CLI prints with -o json:
@@ -42,7 +43,9 @@ JSON API under /api/ answers with exactly what the CLI prints with -o json:
   /api/split?q=PREFIX&prefix=N             netcalc split -o json PREFIX --prefix N (or subnets=, hosts=)
   /api/vlsm?q=PARENT&hosts=50&hosts=web=20 netcalc vlsm -o json PARENT 50 web=20
   /api/k8s-plan?profile=kind&nodes=50      netcalc k8s plan -o json --profile kind --nodes 50
-Query parameters are the commands' flag names. The response header
+  POST /api/topo-check (body: the file)    netcalc topo check -o json FILE (topo-draw: topo draw)
+Query parameters are the commands' flag names; example=k8s.yaml picks an
+example topology instead of a POSTed file. The response header
 Netcalc-Exit carries the exit status, Netcalc-Stderr (percent-encoded) what
 the command writes on standard error; exit 2 (bad input) is HTTP 400.
 
