@@ -27,6 +27,7 @@ go build -o serve_load "$here/serve_load.go"
 for q in "192.168.1.10/24" "2001:db8::1/64"; do
   url="http://127.0.0.1:$port/api/cidr?q=$q"
   "$NETCALC" cidr -o json "$q" >serve.want.json
+  echo "machine $(uptime | sed 's/.*load/load/') on $(nproc) cores"
   echo "serve /api/cidr?q=$q at 5000/s: $(./serve_load -url "$url" -rate 5000 -d 10s -want serve.want.json)"
   wrk -t2 -c32 -d10s --latency "$url" >serve.wrk.txt
   rps=$(awk '/^Requests\/sec/ {print $2}' serve.wrk.txt)

@@ -29,7 +29,7 @@ func newServeCmd(env *Env, runF func(*serveOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Annotations: map[string]string{outputAnnotation: "text"},
 		Use:         "serve [--listen ADDRESS:PORT]",
-		Short:       "Serve the CIDR explainer, the subnet planner and the Kubernetes planner as a local web page",
+		Short:       "Serve the CIDR explainer, subnet planner, Kubernetes planner and topology view as a local web page",
 		Long: `Serve a web page with netcalc's calculators: the CIDR explainer (the bits of an
 address split into network and host parts, a prefix length slider, the block,
 hosts, classification and the --explain steps), the visual subnet planner
