@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed static
@@ -254,12 +255,17 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, name string) 
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Netcalc-Exit", strconv.Itoa(res.Exit))
 	if res.Stderr != "" {
-		e := strings.ReplaceAll(url.QueryEscape(strings.TrimRight(res.Stderr, "\n")), "+", "%20")
+		msg := strings.TrimRight(res.Stderr, "\n")
+		enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+		e := enc(msg)
 		if len(e) > maxStderrHd {
-			e = e[:maxStderrHd]
-			if i := strings.LastIndexByte(e[len(e)-3:], '%'); i >= 0 {
-				e = e[:len(e)-3+i]
+			// a byte takes at most 3 characters; cut at a whole character
+			// so that decodeURIComponent still decodes it
+			msg = msg[:maxStderrHd/3]
+			for !utf8.ValidString(msg) {
+				msg = msg[:len(msg)-1]
 			}
+			e = enc(msg)
 		}
 		hd.Set("Netcalc-Stderr", e)
 	}
