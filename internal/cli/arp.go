@@ -122,26 +122,10 @@ func deprecatedShorthand(env *Env, fs *pflag.FlagSet, short, long string) {
 		Name:      short,
 		Shorthand: short,
 		Usage:     "deprecated shorthand of --" + long,
-		Value:     &deprecatedShort{Value: f.Value, env: env, short: short, long: long},
+		Value:     &deprecatedValue{Value: f.Value, env: env, old: "-" + short, new: "--" + long},
 		DefValue:  f.DefValue,
 		Hidden:    true,
 	})
-}
-
-// deprecatedShort forwards to the flag's value and warns once.
-type deprecatedShort struct {
-	pflag.Value
-	env         *Env
-	short, long string
-	warned      bool
-}
-
-func (d *deprecatedShort) Set(s string) error {
-	if !d.warned {
-		d.warned = true
-		d.env.Warnf("-%s is deprecated: use --%s", d.short, d.long)
-	}
-	return d.Value.Set(s)
 }
 
 // durationValue is a flag accepting Go durations ("250ms") or plain

@@ -258,4 +258,3 @@ func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) s
 	}
 	return reason
 }
-
