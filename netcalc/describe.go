@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"go4.org/netipx"
 )
 
 // Info describes an address within its network: everything `netcalc cidr`
@@ -79,41 +77,139 @@ type Embedded struct {
 // Describe returns the facts of p, an address with its prefix length; the
 // host bits of p are kept as the Address. An invalid p gives the zero Info.
 func Describe(p netip.Prefix) Info {
+	var in Info
+	describe(&in, p)
+	return in
+}
+
+// describe fills in, which is zero, with Describe(p). Info is large: it is
+// built in place rather than copied between helpers.
+func describe(in *Info, p netip.Prefix) {
 	if !p.IsValid() {
-		return Info{}
+		return
 	}
 	a := p.Addr()
+	bits := p.Bits()
 	bitLen := a.BitLen()
-	in := Info{Address: a, Bits: p.Bits(), Mask: MaskLength}
-	in.Network = p.Masked()
-	r := netipx.RangeOfPrefix(in.Network)
-	in.First, in.Last = r.From(), r.To()
-	in.Netmask = maskAddr(p.Bits(), bitLen, false)
-	in.Wildcard = maskAddr(p.Bits(), bitLen, true)
-	in.Broadcast, _ = Broadcast(p)
-	in.FirstHost, in.LastHost = HostRange(p)
-	in.Addresses = PowerOfTwo(bitLen - p.Bits())
-	in.UsableHosts = UsableHosts(p)
-	in.HostRule = hostRule(a.Is4(), bitLen-p.Bits())
-	c := ClassifyAddr(a)
-	in.Registry, in.AddressSpace, in.GloballyReachable, in.DecidedBy = c.Entries, c.AddressSpace, c.GloballyReachable, c.DecidedBy
-	in.PTR = PTR(a)
+	h := bitLen - bits
+	in.Address, in.Bits, in.Mask = a, bits, MaskLength
+	// The block's bounds, masks and hosts come from integer arithmetic on
+	// the address: the general helpers (netipx.RangeOfPrefix, HostRange,
+	// Broadcast) each redo the masking, a fifth of a line's cost.
 	if a.Is4() {
+		b := a.As4()
+		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		m := ^uint32(0)
+		if h == 32 {
+			m = 0
+		} else {
+			m <<= h
+		}
+		lo, hi := u&m, u|^m
+		in.First, in.Last = addr4(lo), addr4(hi)
+		in.Netmask, in.Wildcard = addr4(m), addr4(^m)
+		if h >= 2 {
+			in.Broadcast = in.Last
+			in.FirstHost, in.LastHost = addr4(lo+1), addr4(hi-1)
+		} else {
+			in.FirstHost, in.LastHost = in.First, in.Last
+		}
 		in.Class = class(a)
-		in.Exploded = a.String()
 	} else {
-		in.Exploded = a.StringExpanded()
+		b := a.As16()
+		uh, ul := beUint64(b[:8]), beUint64(b[8:])
+		mh, ml := mask128(bits)
+		loH, loL := uh&mh, ul&ml
+		hiH, hiL := uh|^mh, ul|^ml
+		in.First, in.Last = addr16(loH, loL), addr16(hiH, hiL)
+		in.Netmask, in.Wildcard = addr16(mh, ml), addr16(^mh, ^ml)
+		in.FirstHost, in.LastHost = in.First, in.Last
+		if h >= 2 {
+			in.FirstHost = addr16(loH, loL+1) // the low bit is a host bit: no carry
+		}
 		in.Embedded = embedded(a)
 		if a.Is4In6() {
 			in.IPv4Mapped = a.Unmap()
 		}
 	}
-	return in
+	in.Network = netip.PrefixFrom(in.First, bits)
+	in.Addresses = PowerOfTwo(h)
+	in.UsableHosts = UsableHosts(p)
+	in.HostRule = hostRule(a.Is4(), h)
+	classify(a, &in.Registry, &in.AddressSpace, &in.GloballyReachable, &in.DecidedBy)
+	// PTR and Exploded share one allocation.
+	var buf [73 + 39]byte
+	t := appendPTR(buf[:0], a)
+	n := len(t)
+	if a.Is4() {
+		t = a.AppendTo(t)
+	} else {
+		t = appendExpanded(t, a)
+	}
+	s := string(t)
+	in.PTR, in.Exploded = s[:n], s[n:]
+}
+
+func addr4(u uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+func addr16(hi, lo uint64) netip.Addr {
+	var b [16]byte
+	putBeUint64(b[:8], hi)
+	putBeUint64(b[8:], lo)
+	return netip.AddrFrom16(b)
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+func putBeUint64(b []byte, v uint64) {
+	_ = b[7]
+	b[0], b[1], b[2], b[3] = byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32)
+	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// mask128 returns the high and low halves of the 128-bit netmask of
+// length bits (0-128).
+func mask128(bits int) (hi, lo uint64) {
+	switch {
+	case bits <= 0:
+		return 0, 0
+	case bits < 64:
+		return ^uint64(0) << (64 - bits), 0
+	case bits < 128:
+		return ^uint64(0), ^uint64(0) << (128 - bits)
+	}
+	return ^uint64(0), ^uint64(0)
+}
+
+// appendExpanded appends the IPv6 address a (no zone) with every group in
+// four hex digits, as netip.Addr.StringExpanded writes it.
+func appendExpanded(dst []byte, a netip.Addr) []byte {
+	const hex = "0123456789abcdef"
+	b := a.As16()
+	for i := 0; i < 16; i += 2 {
+		if i > 0 {
+			dst = append(dst, ':')
+		}
+		dst = append(dst, hex[b[i]>>4], hex[b[i]&0xf], hex[b[i+1]>>4], hex[b[i+1]&0xf])
+	}
+	return dst
 }
 
 // DescribeSpec is Describe for a parsed Spec, keeping its zone and mask form.
 func DescribeSpec(s Spec) Info {
-	in := Describe(s.Prefix)
+	var in Info
+	describe(&in, s.Prefix)
+	if !s.Prefix.IsValid() {
+		in.Address = s.Addr()
+		in.Mask = s.Mask
+		return in
+	}
 	in.Address = s.Addr()
 	in.Mask = s.Mask
 	return in
@@ -195,22 +291,26 @@ func PTR(a netip.Addr) string {
 	if !a.IsValid() {
 		return ""
 	}
+	var buf [73]byte
+	return string(appendPTR(buf[:0], a))
+}
+
+// appendPTR appends PTR(a) for a valid a.
+func appendPTR(buf []byte, a netip.Addr) []byte {
 	if a.Is4() {
 		b := a.As4()
-		buf := make([]byte, 0, 29)
 		for i := 3; i >= 0; i-- {
 			buf = strconv.AppendUint(buf, uint64(b[i]), 10)
 			buf = append(buf, '.')
 		}
-		return string(append(buf, "in-addr.arpa."...))
+		return append(buf, "in-addr.arpa."...)
 	}
 	const hex = "0123456789abcdef"
 	b := a.As16()
-	buf := make([]byte, 0, 73)
 	for i := 15; i >= 0; i-- {
 		buf = append(buf, hex[b[i]&0xf], '.', hex[b[i]>>4], '.')
 	}
-	return string(append(buf, "ip6.arpa."...))
+	return append(buf, "ip6.arpa."...)
 }
 
 var (
@@ -220,8 +320,11 @@ var (
 
 // embedded finds an IPv4 address carried in an IPv6 address.
 func embedded(a netip.Addr) *Embedded {
-	a = a.WithZone("")
 	b := a.As16()
+	if b[0] != 0 && b[0] != 0x20 {
+		return nil // neither ::ffff:0:0/96, 64:ff9b::/96 nor 2002::/16
+	}
+	a = a.WithZone("")
 	var kind string
 	var v4 netip.Addr
 	switch {

@@ -186,13 +186,13 @@ func parseEntry4(s []byte) (ListEntry, bool) {
 }
 
 // scan4 reads a strict dotted quad from the start of s.
-func scan4(s []byte) (a4, []byte, bool) {
+func scan4[T string | []byte](s T) (a4, T, bool) {
 	var v uint32
 	i := 0
 	for oct := 0; oct < 4; oct++ {
 		if oct > 0 {
 			if i >= len(s) || s[i] != '.' {
-				return 0, nil, false
+				return 0, s[:0], false
 			}
 			i++
 		}
@@ -204,7 +204,7 @@ func scan4(s []byte) (a4, []byte, bool) {
 		}
 		d := i - start
 		if d == 0 || n > 255 || (d > 1 && s[start] == '0') || (i < len(s) && s[i] >= '0' && s[i] <= '9') {
-			return 0, nil, false
+			return 0, s[:0], false
 		}
 		v = v<<8 | n
 	}
