@@ -398,9 +398,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 	b = appendMask(b, in.Wildcard)
 	b = append(b, '"')
 	b = appendAddr(b, ",\"network\":", in.Network.Addr())
-	b = append(b, `,"cidr":"`...)
-	b = in.Network.AppendTo(b)
-	b = append(b, '"')
+	b = appendPrefixStr(b, `,"cidr":`, in.Network)
 	b = appendAddrOrNull(b, ",\"broadcast\":", in.Broadcast)
 	b = appendAddr(b, ",\"first_host\":", in.FirstHost)
 	b = appendAddr(b, ",\"last_host\":", in.LastHost)
@@ -428,7 +426,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = appendStr(b, `{"kind":`, in.Embedded.Kind)
-		b = appendStr(b, `,"address":`, in.Embedded.Address.String())
+		b = appendAddr(b, `,"address":`, in.Embedded.Address)
 		b = append(b, `,"registry":`...)
 		b = appendEntries(b, in.Embedded.Registry)
 		b = append(b, `,"globally_reachable":`...)
@@ -441,7 +439,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 	if !in.AddressSpace.Prefix.IsValid() {
 		b = append(b, "null"...)
 	} else {
-		b = appendStr(b, `{"prefix":`, in.AddressSpace.Prefix.String())
+		b = appendPrefixStr(b, `{"prefix":`, in.AddressSpace.Prefix)
 		b = appendStr(b, `,"name":`, in.AddressSpace.Name)
 		b = appendStr(b, `,"rfc":`, in.AddressSpace.RFC)
 		b = append(b, '}')
@@ -456,7 +454,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 func appendDecision(b []byte, d Decision) []byte {
 	b = appendStr(b, `{"registry":`, d.Registry)
 	if d.Entry.Prefix.IsValid() {
-		b = appendStr(b, `,"prefix":`, d.Entry.Prefix.String())
+		b = appendPrefixStr(b, `,"prefix":`, d.Entry.Prefix)
 		b = appendStr(b, `,"name":`, d.Entry.Name)
 		b = appendStr(b, `,"rfc":`, d.Entry.RFC)
 	} else {
@@ -479,7 +477,7 @@ func appendEntries(b []byte, es []Entry) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendStr(b, `{"prefix":`, en.Prefix.String())
+		b = appendPrefixStr(b, `{"prefix":`, en.Prefix)
 		b = appendStr(b, `,"name":`, en.Name)
 		b = appendStr(b, `,"rfc":`, en.RFC)
 		b = append(b, `,"globally_reachable":`...)
@@ -508,8 +506,76 @@ func appendAddr(b []byte, key string, a netip.Addr) []byte {
 	}
 	b = append(b, key...)
 	b = append(b, '"')
-	b = a.AppendTo(b)
+	b = appendAddrText(b, a)
 	return append(b, '"')
+}
+
+// appendPrefixStr appends key and p as a JSON string ("invalid Prefix"
+// for an invalid p, as Prefix.String says); prefix text needs no escaping.
+func appendPrefixStr(b []byte, key string, p netip.Prefix) []byte {
+	if !p.IsValid() {
+		return appendStr(b, key, p.String())
+	}
+	b = append(b, key...)
+	b = append(b, '"')
+	b = appendAddrText(b, p.Addr())
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(p.Bits()), 10)
+	return append(b, '"')
+}
+
+// appendAddrText appends a as netip.Addr.AppendTo does, with a faster
+// IPv6 formatter (RFC 5952: lower-case hex without leading zeros, the
+// first longest run of two or more zero groups as "::"). IPv4, IPv4-mapped
+// and zoned addresses go to net/netip.
+func appendAddrText(b []byte, a netip.Addr) []byte {
+	if !a.Is6() || a.Is4In6() || a.Zone() != "" {
+		return a.AppendTo(b)
+	}
+	x := a.As16()
+	var g [8]uint16
+	for i := range g {
+		g[i] = uint16(x[2*i])<<8 | uint16(x[2*i+1])
+	}
+	zs, ze := -1, -1
+	for i := 0; i < 8; {
+		if g[i] != 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < 8 && g[j] == 0 {
+			j++
+		}
+		if j-i >= 2 && j-i > ze-zs {
+			zs, ze = i, j
+		}
+		i = j
+	}
+	const hex = "0123456789abcdef"
+	for i := 0; i < 8; i++ {
+		if i == zs {
+			b = append(b, ':', ':')
+			i = ze
+			if i >= 8 {
+				break
+			}
+		} else if i > 0 {
+			b = append(b, ':')
+		}
+		v := g[i]
+		switch {
+		case v >= 0x1000:
+			b = append(b, hex[v>>12], hex[v>>8&0xf], hex[v>>4&0xf], hex[v&0xf])
+		case v >= 0x100:
+			b = append(b, hex[v>>8], hex[v>>4&0xf], hex[v&0xf])
+		case v >= 0x10:
+			b = append(b, hex[v>>4], hex[v&0xf])
+		default:
+			b = append(b, hex[v])
+		}
+	}
+	return b
 }
 
 func appendStr(b []byte, key, s string) []byte {
@@ -523,6 +589,17 @@ func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	i := 0
+	// Eight bytes at a time while none needs escaping: no byte below
+	// 0x20, none from 0x7f up, no '"' and no '\\'.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, bs, del := x^(ones*'"'), x^(ones*'\\'), x^(ones*0x7f)
+		if ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del|x)&highs != 0 {
+			break
+		}
+	}
 	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
 		i++
 	}
