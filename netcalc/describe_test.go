@@ -245,7 +245,13 @@ func TestAppendAddrTextMatchesNetip(t *testing.T) {
 			t.Fatalf("appendAddrText(%x) = %q, net/netip says %q", b, got, want)
 		}
 	}
-	for _, s := range []string{"::", "::1", "1::", "::ffff:1.2.3.4", "1:0:0:1:0:0:0:1", "1:0:0:0:1:0:0:1", "0:0:1:0:0:1::", "10.1.2.3", "2001:db8::"} {
+	for i := 0; i < 100000; i++ {
+		a := netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))})
+		if got := string(appendAddrText(nil, a)); got != a.String() {
+			t.Fatalf("appendAddrText(%s) = %q", a, got)
+		}
+	}
+	for _, s := range []string{"0.0.0.0", "255.255.255.255", "100.10.9.0", "::", "::1", "1::", "::ffff:1.2.3.4", "1:0:0:1:0:0:0:1", "1:0:0:0:1:0:0:1", "0:0:1:0:0:1::", "10.1.2.3", "2001:db8::"} {
 		a := netip.MustParseAddr(s)
 		if got := string(appendAddrText(nil, a)); got != a.String() {
 			t.Errorf("appendAddrText(%s) = %q", s, got)
@@ -304,4 +310,14 @@ func appendJSONStringByteLoop(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// TestFixedTextsNeedNoEscaping guards appendFixedStr, which copies these
+// texts into JSON as they are.
+func TestFixedTextsNeedNoEscaping(t *testing.T) {
+	for _, s := range []string{rule31, rule32, ruleV4, rule127, rule128, ruleV6, reachF, reachT, reachNA, noEntry4, global6, outside6} {
+		if got, want := string(appendFixedStr(nil, "", s)), string(AppendJSONString(nil, s)); got != want {
+			t.Errorf("fixed text %q: copied as %s, escaped as %s", s, got, want)
+		}
+	}
 }

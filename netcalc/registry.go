@@ -393,28 +393,28 @@ func classify(a netip.Addr, entries *[]Entry, space *Entry, global *bool, decide
 	for _, en := range es {
 		if en.GloballyReachable != ReachNA {
 			*global = en.GloballyReachable == ReachTrue
-			rule := "Globally Reachable = False, the most specific entry with a value"
+			rule := reachF
 			if *global {
-				rule = "Globally Reachable = True, the most specific entry with a value"
+				rule = reachT
 			}
 			*decided = Decision{special, en, rule}
 			return
 		}
 	}
 	if len(es) > 0 {
-		*decided = Decision{special, es[0], "Globally Reachable = N/A, so not called globally reachable"}
+		*decided = Decision{special, es[0], reachNA}
 		return
 	}
 	if a.Is4() {
 		*global = true
-		*decided = Decision{RegistrySpecial4, Entry{}, "in no entry, so global unicast"}
+		*decided = Decision{RegistrySpecial4, Entry{}, noEntry4}
 		return
 	}
 	*global = space.GloballyReachable == ReachTrue
 	if *global {
-		*decided = Decision{RegistryAddrSpace6, *space, "global unicast, in no special-purpose entry"}
+		*decided = Decision{RegistryAddrSpace6, *space, global6}
 	} else {
-		*decided = Decision{RegistryAddrSpace6, *space, "outside 2000::/3, so not global unicast and not globally reachable"}
+		*decided = Decision{RegistryAddrSpace6, *space, outside6}
 	}
 }
 

@@ -103,18 +103,27 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 	for b := range order {
 		inputs += len(b.lines)
 		<-b.done
-		start := 0
+		// Consecutive outputs go out in one Write (one copy into the
+		// buffered writer, or none for a large run) until a separator or
+		// an error to report, which must come in order, splits the run.
+		start, run := 0, 0
 		for _, res := range b.results {
 			if res.end > start {
 				if wrote && sep != "" {
+					e.Out.Write(b.out[run:start])
+					run = start
 					io.WriteString(e.Out, sep)
 				}
-				e.Out.Write(b.out[start:res.end])
 				wrote = true
 			}
 			start = res.end
-			e.Report(res.err)
+			if res.err != nil {
+				e.Out.Write(b.out[run:start])
+				run = start
+				e.Report(res.err)
+			}
 		}
+		e.Out.Write(b.out[run:start])
 		free <- b
 	}
 	wg.Wait()
