@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"go4.org/netipx"
 )
@@ -337,6 +338,112 @@ func (l *ListReader) Next() (ListEntry, error) {
 		e.Line = n
 		return e, nil
 	}
+}
+
+// AddTo reads the rest of the list into b, the fast way to build a set
+// from a list of millions of lines. Plain IPv4 entries (an address, a
+// prefix without host bits, a range FIRST-LAST, strictly written) go
+// straight into b without becoming ListEntry values; every other entry
+// (IPv6, a prefix with host bits, any other form ParseEntry takes) is
+// passed to fn with a nil error, and every bad line as a *ListError, in
+// line order: fn adds what it wants to b. It returns how many lines held
+// an item, bad ones included, and a read error, which is final.
+func (l *ListReader) AddTo(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	n := 0
+	for {
+		line, num, err := l.lines.Next()
+		if err != nil {
+			if err == io.EOF {
+				return n, nil
+			}
+			if _, ok := err.(*ListError); ok {
+				n++
+				fn(ListEntry{}, err)
+				continue
+			}
+			return n, err
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = trimSpace(line[:i])
+		}
+		if len(line) == 0 {
+			continue
+		}
+		n++
+		if k, ok := packLine4(line); ok {
+			b.add4 = append(b.add4, k)
+			continue
+		}
+		if sp, ok := plainLine6(line); ok {
+			b.add6 = append(b.add6, sp)
+			continue
+		}
+		e, ok := parseEntry4(line)
+		if !ok {
+			if e, err = parseEntrySlow(string(line)); err != nil {
+				fn(ListEntry{}, &ListError{Source: l.lines.source, Line: num, Input: string(line), Err: err})
+				continue
+			}
+		}
+		e.Line = num
+		fn(e, nil)
+	}
+}
+
+// plainLine6 reads a plain IPv6 entry: an address or a prefix without host
+// bits, strictly written (as parseSpecFast reads it: no zone, no spaces),
+// not IPv4-mapped (which --unmap may turn into IPv4).
+func plainLine6(s []byte) (span6, bool) {
+	if bytes.IndexByte(s, ':') < 0 || bytes.IndexByte(s, '-') >= 0 {
+		return span6{}, false
+	}
+	// parseSpecFast keeps nothing of its argument (it refuses zones, the
+	// only text net/netip keeps), so the line need not be copied.
+	sp, ok := parseSpecFast(unsafe.String(unsafe.SliceData(s), len(s)))
+	if !ok {
+		return span6{}, false
+	}
+	a, n := sp.Prefix.Addr(), sp.Prefix.Bits()
+	if !a.Is6() || a.Is4In6() {
+		return span6{}, false
+	}
+	r := prefixSpan6(toA6(a), n)
+	if r.lo != toA6(a) {
+		return span6{}, false // host bits set
+	}
+	return r, true
+}
+
+// packLine4 reads a plain IPv4 entry as parseEntry4 does, as a packed
+// range; a prefix with host bits is not plain (its caller warns about
+// it), nor is anything parseEntry4 refuses.
+func packLine4(s []byte) (uint64, bool) {
+	a, rest, ok := scan4(s)
+	if !ok {
+		return 0, false
+	}
+	if len(rest) == 0 {
+		return uint64(a)<<32 | uint64(a), true
+	}
+	switch rest[0] {
+	case '/':
+		n, ok := scanLen(rest[1:])
+		if !ok {
+			return 0, false
+		}
+		sp := prefixSpan4(a, n)
+		if sp.lo != a {
+			return 0, false // host bits set
+		}
+		return pack4(sp), true
+	case '-':
+		z, rest, ok := scan4(rest[1:])
+		if !ok || len(rest) != 0 || z < a {
+			return 0, false
+		}
+		return uint64(a)<<32 | uint64(z), true
+	}
+	return 0, false
 }
 
 // nextLine returns the next raw line without its newline.

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go4.org/netipx"
@@ -469,4 +470,15 @@ func (s *Set) Supernet() (netip.Prefix, bool) {
 		}
 		return netip.PrefixFrom(first.addr(), n).Masked(), true
 	}
+}
+
+// AppendPrefix appends p as netip.Prefix.AppendTo does, faster: for
+// printing millions of prefixes.
+func AppendPrefix(b []byte, p netip.Prefix) []byte {
+	if !p.IsValid() || p.Addr().Zone() != "" {
+		return p.AppendTo(b)
+	}
+	b = appendAddrText(b, p.Addr())
+	b = append(b, '/')
+	return strconv.AppendUint(b, uint64(p.Bits()), 10)
 }
