@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -349,6 +350,15 @@ func (l *ListReader) Next() (ListEntry, error) {
 // line order: fn adds what it wants to b. It returns how many lines held
 // an item, bad ones included, and a read error, which is final.
 func (l *ListReader) AddTo(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	lr := l.lines
+	if runtime.GOMAXPROCS(0) < 2 || lr.line != 0 || lr.start != lr.end || lr.eof {
+		return l.addSerial(b, fn)
+	}
+	return l.addParallel(b, fn)
+}
+
+// addSerial is AddTo on one goroutine, from wherever the reader is.
+func (l *ListReader) addSerial(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
 	n := 0
 	for {
 		line, num, err := l.lines.Next()
@@ -378,15 +388,161 @@ func (l *ListReader) AddTo(b *SetBuilder, fn func(ListEntry, error)) (int, error
 			b.add6 = append(b.add6, sp)
 			continue
 		}
-		e, ok := parseEntry4(line)
-		if !ok {
-			if e, err = parseEntrySlow(string(line)); err != nil {
-				fn(ListEntry{}, &ListError{Source: l.lines.source, Line: num, Input: string(line), Err: err})
+		e, err := l.parseOther(line, num)
+		fn(e, err)
+	}
+}
+
+// parseOther parses a line that is not a plain entry, for AddTo's fn.
+func (l *ListReader) parseOther(line []byte, num int) (ListEntry, error) {
+	e, ok := parseEntry4(line)
+	if !ok {
+		var err error
+		if e, err = parseEntrySlow(string(line)); err != nil {
+			return ListEntry{}, &ListError{Source: l.lines.source, Line: num, Input: string(line), Err: err}
+		}
+	}
+	e.Line = num
+	return e, nil
+}
+
+// addBlock is AddTo's unit of parallel work: whole lines of the input,
+// parsed by a worker, then handed to the builder and fn in input order.
+type addBlock struct {
+	data    []byte
+	line    int // lines before the block
+	add4    []uint64
+	add6    []span6
+	other   []addItem // entries and errors for fn, in line order
+	n       int       // lines that held an item
+	rest    io.Reader // set on the last block: read the rest serially
+	readErr error     // set on the last block: the read error that ended it
+	done    chan struct{}
+}
+
+type addItem struct {
+	e   ListEntry
+	err error
+}
+
+// addBlockSize is how much input a worker parses at a time.
+const addBlockSize = 1 << 20
+
+// addParallel is AddTo for a fresh reader on several CPUs: one goroutine
+// reads blocks of whole lines and counts their newlines (so every block
+// knows its first line number), workers parse blocks, and the caller's
+// goroutine adds their results and calls fn in input order. A block with
+// no newline at all (a line longer than a block) ends the parallel part:
+// the rest is read serially, so memory stays bounded.
+func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *addBlock, 2*workers)
+	order := make(chan *addBlock, 2*workers)
+	r := l.lines.r
+	go func() {
+		defer close(work)
+		defer close(order)
+		var carry []byte
+		line := 0
+		for {
+			buf := make([]byte, len(carry), len(carry)+addBlockSize)
+			copy(buf, carry)
+			k, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+			buf = buf[:len(carry)+k]
+			blk := &addBlock{line: line, done: make(chan struct{})}
+			switch {
+			case err == io.EOF || err == io.ErrUnexpectedEOF:
+				blk.data = buf
+			case err != nil:
+				blk.data, blk.readErr = buf, err
+			default:
+				i := bytes.LastIndexByte(buf, '\n')
+				if i < 0 {
+					blk.rest = io.MultiReader(bytes.NewReader(buf), r)
+					close(blk.done)
+					order <- blk
+					return
+				}
+				blk.data, carry = buf[:i+1], buf[i+1:]
+				line += bytes.Count(blk.data, []byte{'\n'})
+				work <- blk
+				order <- blk
 				continue
 			}
+			work <- blk
+			order <- blk
+			return
 		}
-		e.Line = num
-		fn(e, nil)
+	}()
+	for i := 0; i < workers; i++ {
+		go func() {
+			for blk := range work {
+				l.parseBlock(blk)
+				close(blk.done)
+			}
+		}()
+	}
+	n := 0
+	for blk := range order {
+		<-blk.done
+		if blk.rest != nil {
+			l.lines = &LineReader{r: blk.rest, source: l.lines.source, buf: make([]byte, 256<<10), line: blk.line}
+			m, err := l.addSerial(b, fn)
+			return n + m, err
+		}
+		b.add4 = append(b.add4, blk.add4...)
+		b.add6 = append(b.add6, blk.add6...)
+		for _, it := range blk.other {
+			fn(it.e, it.err)
+		}
+		n += blk.n
+		if blk.readErr != nil {
+			return n, blk.readErr
+		}
+	}
+	l.lines.eof = true
+	return n, nil
+}
+
+// parseBlock parses the lines of blk as LineReader.Next and addSerial
+// would: byte order mark on line 1, white space and CR trimmed, lines
+// longer than MaxListLine refused, comments and blank lines skipped.
+func (l *ListReader) parseBlock(blk *addBlock) {
+	data, num := blk.data, blk.line
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		num++
+		if num == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		line = trimSpace(line)
+		if len(line) > MaxListLine {
+			blk.n++
+			blk.other = append(blk.other, addItem{err: &ListError{Source: l.lines.source, Line: num, Input: cutToken(line), Err: ErrLineTooLong}})
+			continue
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = trimSpace(line[:i])
+		}
+		if len(line) == 0 {
+			continue
+		}
+		blk.n++
+		if k, ok := packLine4(line); ok {
+			blk.add4 = append(blk.add4, k)
+			continue
+		}
+		if sp, ok := plainLine6(line); ok {
+			blk.add6 = append(blk.add6, sp)
+			continue
+		}
+		e, err := l.parseOther(line, num)
+		blk.other = append(blk.other, addItem{e, err})
 	}
 }
 
