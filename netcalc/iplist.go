@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -411,6 +413,7 @@ func (l *ListReader) parseOther(line []byte, num int) (ListEntry, error) {
 type addBlock struct {
 	data    []byte
 	line    int // lines before the block
+	lines   int // newlines in the block, when counted
 	add4    []uint64
 	add6    []span6
 	other   []addItem // entries and errors for fn, in line order
@@ -426,7 +429,7 @@ type addItem struct {
 }
 
 // addBlockSize is how much input a worker parses at a time.
-const addBlockSize = 1 << 20
+const addBlockSize = 256 << 10
 
 // addParallel is AddTo for a fresh reader on several CPUs: one goroutine
 // reads blocks of whole lines and counts their newlines (so every block
@@ -439,14 +442,24 @@ func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int,
 	work := make(chan *addBlock, 2*workers)
 	order := make(chan *addBlock, 2*workers)
 	r := l.lines.r
+	// Block buffers are recycled once their results are taken: with
+	// the channels' capacity that bounds the input held at a time.
+	free := make(chan []byte, 4*workers+2)
 	go func() {
 		defer close(work)
 		defer close(order)
 		var carry []byte
 		line := 0
 		for {
-			buf := make([]byte, len(carry), len(carry)+addBlockSize)
-			copy(buf, carry)
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			if cap(buf) < len(carry)+addBlockSize {
+				buf = make([]byte, 0, len(carry)+addBlockSize)
+			}
+			buf = append(buf[:0], carry...)
 			k, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 			buf = buf[:len(carry)+k]
 			blk := &addBlock{line: line, done: make(chan struct{})}
@@ -464,7 +477,8 @@ func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int,
 					return
 				}
 				blk.data, carry = buf[:i+1], buf[i+1:]
-				line += bytes.Count(blk.data, []byte{'\n'})
+				blk.lines = bytes.Count(blk.data, []byte{'\n'})
+				line += blk.lines
 				work <- blk
 				order <- blk
 				continue
@@ -474,15 +488,33 @@ func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int,
 			return
 		}
 	}()
+	// Result slices are recycled too: the sequencer copies them into b
+	// and hands them back, so parsing makes no garbage per block.
+	free4 := make(chan []uint64, 4*workers+2)
+	free6 := make(chan []span6, 4*workers+2)
 	for i := 0; i < workers; i++ {
 		go func() {
 			for blk := range work {
+				select {
+				case blk.add4 = <-free4:
+				default:
+				}
+				select {
+				case blk.add6 = <-free6:
+				default:
+				}
 				l.parseBlock(blk)
 				close(blk.done)
 			}
 		}()
 	}
-	n := 0
+	var size int64
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	n, first := 0, true
 	for blk := range order {
 		<-blk.done
 		if blk.rest != nil {
@@ -490,10 +522,31 @@ func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int,
 			m, err := l.addSerial(b, fn)
 			return n + m, err
 		}
+		if first && size > 0 && blk.lines > 0 && len(blk.data) > 0 {
+			// A file of known size: reserve room for the whole of it at
+			// the first block's mix of lines, so that b's arrays are not
+			// regrown (each regrowth left the old array as garbage).
+			est := float64(size) / float64(len(blk.data)) * 1.05
+			b.add4 = slices.Grow(b.add4, int(est*float64(len(blk.add4))))
+			b.add6 = slices.Grow(b.add6, int(est*float64(len(blk.add6))))
+		}
+		first = false
 		b.add4 = append(b.add4, blk.add4...)
 		b.add6 = append(b.add6, blk.add6...)
 		for _, it := range blk.other {
 			fn(it.e, it.err)
+		}
+		select {
+		case free <- blk.data[:0]:
+		default:
+		}
+		select {
+		case free4 <- blk.add4[:0]:
+		default:
+		}
+		select {
+		case free6 <- blk.add6[:0]:
+		default:
 		}
 		n += blk.n
 		if blk.readErr != nil {

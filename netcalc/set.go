@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go4.org/netipx"
 )
@@ -157,11 +158,13 @@ func sweep4(ks []uint64) []span4 {
 	}
 	ks[n] = cur
 	n++
-	out := make([]span4, n)
+	// The spans take the place of the packed keys (both are 8 bytes, the
+	// span at index i is written after key i is read): no second array.
+	out := unsafe.Slice((*span4)(unsafe.Pointer(unsafe.SliceData(ks))), n)
 	for i, k := range ks[:n] {
 		out[i] = span4{a4(k >> 32), a4(k)}
 	}
-	return out
+	return slices.Clip(out)
 }
 
 // sortPacked sorts ks by their upper 32 bits (the range starts; sweep4
