@@ -164,6 +164,9 @@ func sweep4(ks []uint64) []span4 {
 	for i, k := range ks[:n] {
 		out[i] = span4{a4(k >> 32), a4(k)}
 	}
+	if n < cap(ks)/2 {
+		return slices.Clone(out) // do not keep a mostly unused array alive
+	}
 	return slices.Clip(out)
 }
 
