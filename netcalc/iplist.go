@@ -189,7 +189,8 @@ func parseEntry4(s []byte) (ListEntry, bool) {
 	return ListEntry{}, false
 }
 
-// scan4 reads a strict dotted quad from the start of s.
+// scan4 reads a strict dotted quad from the start of s: four decimal
+// octets of one to three digits, no leading zeros, each at most 255.
 func scan4[T string | []byte](s T) (a4, T, bool) {
 	var v uint32
 	i := 0
@@ -200,15 +201,32 @@ func scan4[T string | []byte](s T) (a4, T, bool) {
 			}
 			i++
 		}
-		start := i
-		var n uint32
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
-			n = n*10 + uint32(s[i]-'0')
-			i++
-		}
-		d := i - start
-		if d == 0 || n > 255 || (d > 1 && s[start] == '0') || (i < len(s) && s[i] >= '0' && s[i] <= '9') {
+		if i >= len(s) {
 			return 0, s[:0], false
+		}
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, s[:0], false
+		}
+		n := uint32(c)
+		i++
+		if i < len(s) {
+			if c1 := s[i] - '0'; c1 <= 9 {
+				if n == 0 {
+					return 0, s[:0], false // leading zero
+				}
+				n = n*10 + uint32(c1)
+				i++
+				if i < len(s) {
+					if c2 := s[i] - '0'; c2 <= 9 {
+						n = n*10 + uint32(c2)
+						i++
+						if n > 255 || i < len(s) && s[i]-'0' <= 9 {
+							return 0, s[:0], false
+						}
+					}
+				}
+			}
 		}
 		v = v<<8 | n
 	}

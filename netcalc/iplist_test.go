@@ -497,3 +497,67 @@ func TestAddToMatchesNext(t *testing.T) {
 		}
 	}
 }
+
+// TestFastPathsAgreeWithSlowPath feeds random short strings of digits,
+// dots, slashes and dashes to the IPv4 fast paths (parseEntry4, packLine4)
+// and checks that whatever they accept the general parser accepts with
+// the same range.
+func TestFastPathsAgreeWithSlowPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	octet := func() string {
+		switch r.IntN(6) {
+		case 0:
+			return strconv.Itoa(r.IntN(10))
+		case 1:
+			return strconv.Itoa(250 + r.IntN(10)) // around 255
+		case 2:
+			return "0" + strconv.Itoa(r.IntN(100)) // leading zero
+		case 3:
+			return strconv.Itoa(r.IntN(1200))
+		default:
+			return strconv.Itoa(r.IntN(256))
+		}
+	}
+	quad := func() string {
+		n := 4
+		if r.IntN(10) == 0 {
+			n = 3 + 2*r.IntN(2) // 3 or 5 octets
+		}
+		q := octet()
+		for k := 1; k < n; k++ {
+			q += "." + octet()
+		}
+		return q
+	}
+	accepted := 0
+	defer func() {
+		if accepted < 1000 {
+			t.Errorf("only %d random strings took the fast path: the test says little", accepted)
+		}
+	}()
+	for i := 0; i < 300000; i++ {
+		s := quad()
+		switch r.IntN(4) {
+		case 1:
+			s += "/" + strconv.Itoa(r.IntN(40))
+		case 2:
+			s += "-" + quad()
+		case 3:
+			s += []string{"/", "/0" + strconv.Itoa(r.IntN(10)), "-", ".", "/33", "x"}[r.IntN(6)]
+		}
+		b := []byte(s)
+		fast, ok := parseEntry4(b)
+		if ok {
+			accepted++
+		}
+		slow, err := parseEntrySlow(string(b))
+		if ok && (err != nil || fast.Range != slow.Range || fast.Prefix != slow.Prefix) {
+			t.Fatalf("%q: fast path %v, general parser %v, %v", b, fast, slow, err)
+		}
+		if k, ok := packLine4(b); ok {
+			if err != nil || k != uint64(toA4(slow.Range.From()))<<32|uint64(toA4(slow.Range.To())) || slow.HostBits() {
+				t.Fatalf("%q: packLine4 %x, general parser %v, %v", b, k, slow, err)
+			}
+		}
+	}
+}
