@@ -559,21 +559,29 @@ func appendPrefixStr(b []byte, key string, p netip.Prefix) []byte {
 // first longest run of two or more zero groups as "::"). IPv4, IPv4-mapped
 // and zoned addresses go to net/netip.
 func appendAddrText(b []byte, a netip.Addr) []byte {
+	// Digits go into a fixed array, then one append: appending byte by
+	// byte checked b's capacity at every digit.
 	if a.Is4() {
+		var out [15]byte
+		n := 0
 		for i, v := range a.As4() {
 			if i > 0 {
-				b = append(b, '.')
+				out[n] = '.'
+				n++
 			}
 			switch {
 			case v >= 100:
-				b = append(b, '0'+v/100, '0'+v/10%10, '0'+v%10)
+				out[n], out[n+1], out[n+2] = '0'+v/100, '0'+v/10%10, '0'+v%10
+				n += 3
 			case v >= 10:
-				b = append(b, '0'+v/10, '0'+v%10)
+				out[n], out[n+1] = '0'+v/10, '0'+v%10
+				n += 2
 			default:
-				b = append(b, '0'+v)
+				out[n] = '0' + v
+				n++
 			}
 		}
-		return b
+		return append(b, out[:n]...)
 	}
 	if !a.Is6() || a.Is4In6() || a.Zone() != "" {
 		return a.AppendTo(b)
@@ -599,29 +607,37 @@ func appendAddrText(b []byte, a netip.Addr) []byte {
 		i = j
 	}
 	const hex = "0123456789abcdef"
+	var out [41]byte
+	n := 0
 	for i := 0; i < 8; i++ {
 		if i == zs {
-			b = append(b, ':', ':')
+			out[n], out[n+1] = ':', ':'
+			n += 2
 			i = ze
 			if i >= 8 {
 				break
 			}
 		} else if i > 0 {
-			b = append(b, ':')
+			out[n] = ':'
+			n++
 		}
 		v := g[i]
 		switch {
 		case v >= 0x1000:
-			b = append(b, hex[v>>12], hex[v>>8&0xf], hex[v>>4&0xf], hex[v&0xf])
+			out[n], out[n+1], out[n+2], out[n+3] = hex[v>>12], hex[v>>8&0xf], hex[v>>4&0xf], hex[v&0xf]
+			n += 4
 		case v >= 0x100:
-			b = append(b, hex[v>>8], hex[v>>4&0xf], hex[v&0xf])
+			out[n], out[n+1], out[n+2] = hex[v>>8], hex[v>>4&0xf], hex[v&0xf]
+			n += 3
 		case v >= 0x10:
-			b = append(b, hex[v>>4], hex[v&0xf])
+			out[n], out[n+1] = hex[v>>4], hex[v&0xf]
+			n += 2
 		default:
-			b = append(b, hex[v])
+			out[n] = hex[v]
+			n++
 		}
 	}
-	return b
+	return append(b, out[:n]...)
 }
 
 func appendStr(b []byte, key, s string) []byte {
