@@ -359,9 +359,12 @@ func parseSpecFast(s string) (Spec, bool) {
 	addr, length, hasLen := strings.Cut(s, "/")
 	var a netip.Addr
 	if strings.IndexByte(addr, ':') >= 0 {
-		var err error
-		if a, err = netip.ParseAddr(addr); err != nil {
-			return Spec{}, false
+		var ok bool
+		if a, ok = parse6(addr); !ok {
+			var err error
+			if a, err = netip.ParseAddr(addr); err != nil {
+				return Spec{}, false
+			}
 		}
 	} else {
 		v, rest, ok := scan4(addr)
@@ -391,4 +394,75 @@ func parseSpecFast(s string) (Spec, bool) {
 		return Spec{}, false
 	}
 	return Spec{Prefix: netip.PrefixFrom(a, n), Mask: MaskLength}, true
+}
+
+// parse6 parses the plain IPv6 forms, hex groups and at most one "::",
+// as net/netip does, a quarter of the cost of a line of `cidr` otherwise.
+// It reports false for anything else (an embedded IPv4 address, a zone,
+// any error), which net/netip then reads or explains.
+func parse6(s string) (netip.Addr, bool) {
+	var g [8]uint16
+	n, ell, i := 0, -1, 0
+	if len(s) >= 2 && s[0] == ':' && s[1] == ':' {
+		ell, i = 0, 2
+		if i == len(s) {
+			return netip.IPv6Unspecified(), true
+		}
+	}
+	for {
+		if n == 8 {
+			return netip.Addr{}, false
+		}
+		var v uint32
+		d := 0
+	digits:
+		for ; i < len(s) && d < 5; i, d = i+1, d+1 {
+			c := s[i]
+			switch {
+			case c >= '0' && c <= '9':
+				v = v<<4 | uint32(c-'0')
+			case c >= 'a' && c <= 'f':
+				v = v<<4 | uint32(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				v = v<<4 | uint32(c-'A'+10)
+			default:
+				break digits
+			}
+		}
+		if d == 0 || d > 4 {
+			return netip.Addr{}, false
+		}
+		g[n] = uint16(v)
+		n++
+		if i == len(s) {
+			break
+		}
+		if s[i] != ':' || i+1 == len(s) {
+			return netip.Addr{}, false
+		}
+		i++
+		if s[i] == ':' {
+			if ell >= 0 {
+				return netip.Addr{}, false
+			}
+			ell = n
+			i++
+			if i == len(s) {
+				break
+			}
+		}
+	}
+	switch {
+	case n < 8 && ell < 0, n == 8 && ell >= 0:
+		return netip.Addr{}, false
+	case n < 8:
+		shift := 8 - n
+		copy(g[ell+shift:], g[ell:n])
+		clear(g[ell : ell+shift])
+	}
+	var b [16]byte
+	for k, v := range g {
+		b[2*k], b[2*k+1] = byte(v>>8), byte(v)
+	}
+	return netip.AddrFrom16(b), true
 }
