@@ -417,17 +417,11 @@ func parse6(s string) (netip.Addr, bool) {
 		d := 0
 	digits:
 		for ; i < len(s) && d < 5; i, d = i+1, d+1 {
-			c := s[i]
-			switch {
-			case c >= '0' && c <= '9':
-				v = v<<4 | uint32(c-'0')
-			case c >= 'a' && c <= 'f':
-				v = v<<4 | uint32(c-'a'+10)
-			case c >= 'A' && c <= 'F':
-				v = v<<4 | uint32(c-'A'+10)
-			default:
+			h := hexPlus1[s[i]]
+			if h == 0 {
 				break digits
 			}
+			v = v<<4 | uint32(h-1)
 		}
 		if d == 0 || d > 4 {
 			return netip.Addr{}, false
@@ -465,4 +459,12 @@ func parse6(s string) (netip.Addr, bool) {
 		b[2*k], b[2*k+1] = byte(v>>8), byte(v)
 	}
 	return netip.AddrFrom16(b), true
+}
+
+// hexPlus1 maps a hex digit (either case) to its value plus one, any
+// other byte to 0 (a static table: nothing to build at start-up).
+var hexPlus1 = [256]byte{
+	'0': 1, '1': 2, '2': 3, '3': 4, '4': 5, '5': 6, '6': 7, '7': 8, '8': 9, '9': 10,
+	'a': 11, 'b': 12, 'c': 13, 'd': 14, 'e': 15, 'f': 16,
+	'A': 11, 'B': 12, 'C': 13, 'D': 14, 'E': 15, 'F': 16,
 }
