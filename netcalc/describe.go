@@ -138,16 +138,33 @@ func describe(in *Info, p netip.Prefix) {
 	in.HostRule = hostRule(a.Is4(), h)
 	classify(a, &in.Registry, &in.AddressSpace, &in.GloballyReachable, &in.DecidedBy)
 	// PTR and Exploded share one allocation.
-	var buf [73 + 39]byte
-	t := appendPTR(buf[:0], a)
-	n := len(t)
 	if a.Is4() {
-		t = a.AppendTo(t)
-	} else {
-		t = appendExpanded(t, a)
+		var buf [29 + 15]byte
+		t := appendPTR(buf[:0], a)
+		n := len(t)
+		s := string(appendAddrText(t, a))
+		in.PTR, in.Exploded = s[:n], s[n:]
+		return
 	}
-	s := string(t)
-	in.PTR, in.Exploded = s[:n], s[n:]
+	// IPv6: 32 reversed nibbles and "ip6.arpa.", then eight groups of
+	// four hex digits, written by index into a fixed array.
+	const hex = "0123456789abcdef"
+	var buf [73 + 39]byte
+	x := a.As16()
+	for i := 0; i < 16; i++ {
+		o := 4 * (15 - i)
+		buf[o], buf[o+1], buf[o+2], buf[o+3] = hex[x[i]&0xf], '.', hex[x[i]>>4], '.'
+	}
+	copy(buf[64:], "ip6.arpa.")
+	for i := 0; i < 8; i++ {
+		o := 73 + 5*i
+		if i > 0 {
+			buf[o-1] = ':'
+		}
+		buf[o], buf[o+1], buf[o+2], buf[o+3] = hex[x[2*i]>>4], hex[x[2*i]&0xf], hex[x[2*i+1]>>4], hex[x[2*i+1]&0xf]
+	}
+	s := string(buf[:])
+	in.PTR, in.Exploded = s[:73], s[73:]
 }
 
 func addr4(u uint32) netip.Addr {
@@ -185,20 +202,6 @@ func mask128(bits int) (hi, lo uint64) {
 		return ^uint64(0), ^uint64(0) << (128 - bits)
 	}
 	return ^uint64(0), ^uint64(0)
-}
-
-// appendExpanded appends the IPv6 address a (no zone) with every group in
-// four hex digits, as netip.Addr.StringExpanded writes it.
-func appendExpanded(dst []byte, a netip.Addr) []byte {
-	const hex = "0123456789abcdef"
-	b := a.As16()
-	for i := 0; i < 16; i += 2 {
-		if i > 0 {
-			dst = append(dst, ':')
-		}
-		dst = append(dst, hex[b[i]>>4], hex[b[i]&0xf], hex[b[i+1]>>4], hex[b[i+1]&0xf])
-	}
-	return dst
 }
 
 // DescribeSpec is Describe for a parsed Spec, keeping its zone and mask form.

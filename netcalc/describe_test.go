@@ -321,3 +321,23 @@ func TestFixedTextsNeedNoEscaping(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribePTRAndExploded checks the PTR name and exploded form that
+// Describe writes by index against PTR and net/netip's StringExpanded.
+func TestDescribePTRAndExploded(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 50000; i++ {
+		var b [16]byte
+		for j := range b {
+			b[j] = byte(r.IntN(256))
+		}
+		a := netip.AddrFrom16(b)
+		if i%2 == 0 {
+			a = netip.AddrFrom4([4]byte(b[:4]))
+		}
+		in := Describe(netip.PrefixFrom(a, r.IntN(a.BitLen()+1)))
+		if in.PTR != PTR(a) || in.Exploded != a.StringExpanded() {
+			t.Fatalf("Describe(%s): PTR %q exploded %q, want %q and %q", a, in.PTR, in.Exploded, PTR(a), a.StringExpanded())
+		}
+	}
+}
