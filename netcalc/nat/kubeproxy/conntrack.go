@@ -3,43 +3,28 @@ package kubeproxy
 import (
 	"net/netip"
 
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 )
 
-// Timeouts of a connection's first packet, kernel defaults
-// (nf_conntrack-sysctl): a TCP SYN leaves the entry in SYN_SENT for 120 s,
-// a first UDP packet makes an [UNREPLIED] entry for 30 s, an SCTP INIT
-// waits 3 s (COOKIE_WAIT).
-const (
-	timeoutSynSent   = 120
-	timeoutUDP       = 30
-	timeoutSCTPWait  = 3
-	conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
-)
+// conntrackUnknown is the reason given when the node has no address of the
+// packet's family to masquerade to.
+const conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
 
-// newConntrack returns the conntrack entry the first packet of p creates:
-// the original tuple as the client sent it and the reply tuple the
-// endpoint's answers must match. DNAT is recorded as the reply source (the
-// endpoint), masquerade as the reply destination (snat), in netcalc/nat's
-// Conn type so that it prints exactly as `conntrack -L`.
+// newConntrack returns the conntrack entry the first packet of p creates
+// (conntrack.First, Linux's default timeouts: a TCP SYN leaves the entry
+// in SYN_SENT for 120 s, a first UDP packet makes an [UNREPLIED] entry
+// for 30 s, an SCTP INIT waits 3 s in COOKIE_WAIT): the original tuple
+// as the client sent it and the reply tuple the endpoint's answers must
+// match. DNAT is recorded as the reply source (the endpoint), masquerade
+// as the reply destination (snat).
 func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
-	proto := map[Protocol]nat.Proto{TCP: nat.TCP, UDP: nat.UDP, SCTP: nat.SCTP}[p.Proto]
-	c := &nat.Conn{
-		Orig:      nat.Tuple{Proto: proto, Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()},
-		Reply:     nat.Tuple{Proto: proto, Src: ep.Addr(), Dst: p.Src.Addr(), SrcPort: ep.Port(), DstPort: p.Src.Port()},
-		Unreplied: true,
-		Use:       1, // a listed entry holds one reference, as conntrack -L prints it
-	}
+	proto := map[Protocol]conntrack.Proto{TCP: conntrack.TCP, UDP: conntrack.UDP, SCTP: conntrack.SCTP}[p.Proto]
+	orig := conntrack.Tuple{Proto: proto, Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
+	reply := orig.Reverse().WithSrc(ep.Addr(), ep.Port())
 	if snat.Port() != 0 || snat.Addr().IsValid() {
-		c.Reply.Dst, c.Reply.DstPort = snat.Addr(), snat.Port()
+		reply.Dst, reply.DstPort = snat.Addr(), snat.Port()
 	}
-	switch p.Proto {
-	case UDP:
-		c.Timeout = timeoutUDP
-	case SCTP:
-		c.Timeout = timeoutSCTPWait
-	default:
-		c.Timeout, c.State = timeoutSynSent, nat.SynSent
-	}
-	return c
+	c := conntrack.First(orig, reply, 0, conntrack.Timeouts{})
+	return &c
 }
