@@ -160,10 +160,14 @@ func TestKeyRoundTrip(t *testing.T) {
 		tup(TCP, "10.0.0.5:40000", "198.51.100.7:443"),
 		tup(UDP, "[2001:db8::5]:53000", "[2001:db8:1::53]:53"),
 		{Proto: ICMP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.1"), SrcPort: 7, Type: 8},
+		{Proto: ICMPv6, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 9, Type: 129, Code: 0},
 	} {
 		k := Pack(tu)
 		if got := k.Tuple(); got != tu {
 			t.Errorf("Pack(%v).Tuple() = %v", tu, got)
+		}
+		if r := k.Reverse(); r != Pack(tu.Reverse()) {
+			t.Errorf("%v: Key.Reverse %v; want %v", tu, r.Tuple(), tu.Reverse())
 		}
 		if k.DstID() != tu.DstID() {
 			t.Errorf("%v: DstID %d; want %d", tu, k.DstID(), tu.DstID())

@@ -87,3 +87,18 @@ func (k *Key) Hash() uint64 {
 	h := Mix64(k.Meta ^ k.S1 ^ Mix64(k.S0+0x9e3779b97f4a7c15))
 	return Mix64(h ^ k.D1 ^ Mix64(k.D0^h))
 }
+
+// Reverse returns the key of Tuple.Reverse without unpacking: addresses
+// and ports swapped, or for ICMP the identifier kept and an echo type
+// answered.
+func (k *Key) Reverse() Key {
+	r := Key{S0: k.D0, S1: k.D1, D0: k.S0, D1: k.S1}
+	p := k.Proto()
+	if p.IsICMP() {
+		typ := ReplyType(p, uint8(k.Meta>>40))
+		r.Meta = k.Meta&^(0xff<<40) | uint64(typ)<<40
+		return r
+	}
+	r.Meta = k.Meta>>16&0xffff | (k.Meta&0xffff)<<16 | k.Meta&^0xffffffff
+	return r
+}

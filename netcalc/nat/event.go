@@ -80,6 +80,9 @@ type Result struct {
 	Out Tuple `json:"out"`
 	// New reports that the packet created a conntrack entry.
 	New bool `json:"new,omitempty"`
+	// Alloc says how source NAT chose the new connection's external
+	// endpoint; AllocNone when the packet created no source-NAT entry.
+	Alloc Allocation `json:"allocation,omitempty"`
 	// Note explains the decision in a few words ("port preserved",
 	// "reply", "filtered by apdf: 198.51.100.9 never contacted").
 	Note string `json:"note,omitempty"`

@@ -60,7 +60,7 @@ func TestChooseSourceIsTheTablesChoice(t *testing.T) {
 					exhausted++
 					continue
 				}
-				if got := r.Out.SrcAddrPort(); got != want || r.Note != allocNote[how] {
+				if got := r.Out.SrcAddrPort(); got != want || r.Alloc != how || r.Note != allocNote[how] {
 					t.Fatalf("flow %d %v: table chose %v (%s), ChooseSource %v (%v)", i, o, got, r.Note, want, how)
 				}
 				kinds[how]++

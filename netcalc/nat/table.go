@@ -419,6 +419,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	default:
 		t.stats.Moved++
 	}
+	r.Alloc = allocated
 	t.created(r, e, how)
 	return nil
 }
