@@ -59,6 +59,9 @@ type Table struct {
 	// hashes computed while deciding, reused when linking
 	memo  [2]Key
 	memoH [2]uint64
+	// index hashes given to InsertIndexed, for the entry being linked
+	idxMemo bool
+	idxH    [2]uint64
 }
 
 // NewTable returns an empty table at virtual time 0 with room for
@@ -251,6 +254,8 @@ func (t *Table) link(i uint32) {
 			h = t.memoH[0]
 		case l == lnReply && e.Reply == t.memo[1]:
 			h = t.memoH[1]
+		case l >= lnIdx0 && t.idxMemo:
+			h = t.idxH[l-lnIdx0]
 		default:
 			h = t.hashOf(e, l)
 		}
@@ -310,11 +315,29 @@ func (t *Table) Hint(reply bool, k *Key, h uint64) {
 // neither tuple of e is a live entry's (Find); Start and Expires are
 // kept as given (set Expires with Update).
 func (t *Table) Insert(e Entry) uint32 {
+	t.idxMemo = false
+	return t.insert(e)
+}
+
+// InsertIndexed is Insert for an owner that has already computed e's
+// secondary index hashes (what its IndexFuncs return for e): the new
+// entry is linked without calling them.
+func (t *Table) InsertIndexed(e Entry, index0, index1 uint64) uint32 {
+	t.idxMemo, t.idxH = true, [2]uint64{index0, index1}
+	i := t.insert(e)
+	t.idxMemo = false
+	return i
+}
+
+func (t *Table) insert(e Entry) uint32 {
 	if t.live+1 > t.capacity {
+		memo := t.idxMemo
+		t.idxMemo = false // the hints are for e, not for the entries rehashed
 		t.sweep()
 		if t.live+1 > t.capacity*3/4 { // keep room, or churn would sweep on every insert
 			t.rehash(4 * t.capacity) // 4x: fewer rehashes of a growing table
 		}
+		t.idxMemo = memo
 	}
 	t.seq++
 	e.seq = t.seq

@@ -87,7 +87,7 @@ type picker struct {
 
 func (p *picker) used(x endpoint) bool {
 	if p.t != nil {
-		return p.t.extUsed(*p.o, p.ow, x)
+		return p.t.extUsed(p.o, p.ow, x)
 	}
 	return p.taken != nil && p.taken(p.o.WithSrc(x.addr, x.port).Reverse())
 }
@@ -105,7 +105,7 @@ func (p *picker) random() uint32 {
 // chooseSource chooses the external endpoint for a new outbound
 // connection o under c (its Ports, Mapping, Persistent, Seed, port
 // range) from the addresses ext.
-func chooseSource(c *Config, ext rangeV, o Tuple, pk *picker) (endpoint, Allocation, error) {
+func chooseSource(c *Config, ext *rangeV, o *Tuple, pk *picker) (endpoint, Allocation, error) {
 	fully := c.Ports != Preserve
 	lo, hi, specified := c.portRange(o.Proto, o.SrcPort)
 	inPorts := func(p uint16) bool { return lo <= p && p <= hi }
@@ -124,7 +124,7 @@ func chooseSource(c *Config, ext rangeV, o Tuple, pk *picker) (endpoint, Allocat
 		}
 	}
 	// 2: the address, hashed from source (and destination).
-	ip := bestIP(ext, o.Src, o.Dst, c.Persistent)
+	ip := bestIP(*ext, o.Src, o.Dst, c.Persistent)
 	// 3: keep the port if it is in range and unique.
 	if !fully && (!specified || inPorts(o.SrcPort)) {
 		if x := (endpoint{o.Proto, ip, o.SrcPort}); !pk.used(x) {
@@ -157,7 +157,7 @@ func chooseSource(c *Config, ext rangeV, o Tuple, pk *picker) (endpoint, Allocat
 			}
 		}
 		if attempts >= size || attempts < 16 {
-			return endpoint{}, AllocNone, &ExhaustedError{Packet: o, Addr: ip, Min: lo, Max: hi, Tries: tries}
+			return endpoint{}, AllocNone, &ExhaustedError{Packet: *o, Addr: ip, Min: lo, Max: hi, Tries: tries}
 		}
 		attempts /= 2
 		off = uint16(pk.random())
@@ -172,19 +172,19 @@ func (p *picker) reuse(lo, hi uint16) (endpoint, bool) {
 	if t == nil {
 		return endpoint{}, false
 	}
-	in := endpoint{o.Proto, o.Src, o.SrcPort}
-	rem := endpoint{o.Proto, o.Dst, o.DstID()}
-	h := hashEPw(o.Proto, ow.S0, ow.S1, o.SrcPort) // hashEP(in)
+	h := hashEPw(o.Proto, ow.S0, ow.S1, o.SrcPort) // hashEP(internal endpoint)
 	for v := t.ct.Index(idxSrc, h); v != 0; v = t.ct.Next(idxSrc, v) {
 		if !conntrack.SameTag(v, h) {
 			continue
 		}
 		e := t.at(uint32(v))
+		in := endpoint{o.Proto, o.Src, o.SrcPort}
+		rem := endpoint{o.Proto, o.Dst, o.DstID()}
 		if !t.alive(e) || !t.sameMapping(e, in, rem) {
 			continue
 		}
 		x := e.external()
-		if t.ext.contains(x.addr) && lo <= x.port && x.port <= hi && !t.extUsed(*o, ow, x) {
+		if t.ext.contains(x.addr) && lo <= x.port && x.port <= hi && !t.extUsed(o, ow, x) {
 			return x, true
 		}
 	}
@@ -193,8 +193,8 @@ func (p *picker) reuse(lo, hi uint16) (endpoint, bool) {
 
 // allocSrc chooses the external endpoint for a new outbound connection o
 // of the table, whose packed form is ow.
-func (t *Table) allocSrc(o Tuple, ow *ktuple) (endpoint, Allocation, error) {
-	return chooseSource(&t.cfg, t.ext, o, &picker{t: t, o: &o, ow: ow})
+func (t *Table) allocSrc(o *Tuple, ow *ktuple) (endpoint, Allocation, error) {
+	return chooseSource(&t.cfg, &t.ext, o, &picker{t: t, o: o, ow: ow})
 }
 
 // sameMapping reports whether a connection e belongs to the mapping the
@@ -215,7 +215,7 @@ func (t *Table) sameMapping(e entry, in, rem endpoint) bool {
 // extUsed reports whether the external endpoint x may not serve the new
 // connection o → its reply tuple is taken, or, outside APDF, x belongs to
 // another mapping or a port forward.
-func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
+func (t *Table) extUsed(o *Tuple, ow *ktuple, x endpoint) bool {
 	var rk ktuple
 	if o.Proto.IsICMP() {
 		rk = pack(o.WithSrc(x.addr, x.port).Reverse())
@@ -283,6 +283,6 @@ func ChooseSource(cfg Config, orig Tuple, taken func(reply Tuple) bool, rnd func
 	if cfg.Mapping == "" {
 		cfg.Mapping = EIM
 	}
-	x, a, err := chooseSource(&cfg, ext, orig, &picker{o: &orig, taken: taken, rng: rnd})
+	x, a, err := chooseSource(&cfg, &ext, &orig, &picker{o: &orig, taken: taken, rng: rnd})
 	return x.addrPort(), a, err
 }

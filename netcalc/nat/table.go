@@ -385,7 +385,7 @@ func (t *Table) process(r *Result, ev Event) error {
 		if p.Src.BitLen() != t.ext.from.BitLen() {
 			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
 		}
-		x, h, err := t.allocSrc(p, &kp)
+		x, h, err := t.allocSrc(&p, &kp)
 		if err != nil {
 			t.stats.Exhausted++
 			t.drop(r, PortExhausted, err.Error())
@@ -473,7 +473,7 @@ func (t *Table) drop(r *Result, reason Reason, note string) {
 
 func (t *Table) created(r *Result, e conntrack.Entry, note string) {
 	e.Start = t.ct.Now()
-	i := t.ct.Insert(e)
+	i := t.ct.InsertIndexed(e, entry{&e}.internalHash(), entry{&e}.externalHash())
 	t.stats.New++
 	r.New = true
 	t.accepted(r, i, false, note)
