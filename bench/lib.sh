@@ -45,3 +45,17 @@ best3_in() {
   done
   echo "$best $rss"
 }
+
+# pairs N INFILE OUTFILE -- CMD_A... -- CMD_B...: run A and B in N interleaved
+# pairs (bench/pairs) and print "wallA cpuA rssA wallB cpuB rssB wallRatio
+# cpuRatio load": medians, peak RSS in KB, the medians of the per-pair
+# ratios A/B, and the load average before the runs. Load from other jobs
+# drifts over seconds, so a ratio within a pair is fairer than best-of-3.
+pairs() {
+  local n=$1 in=$2 out=$3; shift 3
+  [ -x "$BENCH_OUT/pairs" ] || (cd "$(dirname "${BASH_SOURCE[0]}")/.." && go build -o "$BENCH_OUT/pairs" ./bench/pairs)
+  "$BENCH_OUT/pairs" -n "$n" -in "$in" -out "$out" "$@"
+}
+
+# cpu_model: the CPU model name, for the figures' context.
+cpu_model() { lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1; }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"go4.org/netipx"
 )
 
 // Info describes an address within its network: everything `netcalc cidr`
@@ -79,62 +77,193 @@ type Embedded struct {
 // Describe returns the facts of p, an address with its prefix length; the
 // host bits of p are kept as the Address. An invalid p gives the zero Info.
 func Describe(p netip.Prefix) Info {
+	var in Info
+	describe(&in, p)
+	return in
+}
+
+// describe fills in, which is zero, with Describe(p). Info is large: it is
+// built in place rather than copied between helpers.
+func describe(in *Info, p netip.Prefix) {
 	if !p.IsValid() {
-		return Info{}
+		return
 	}
 	a := p.Addr()
+	bits := p.Bits()
 	bitLen := a.BitLen()
-	in := Info{Address: a, Bits: p.Bits(), Mask: MaskLength}
-	in.Network = p.Masked()
-	r := netipx.RangeOfPrefix(in.Network)
-	in.First, in.Last = r.From(), r.To()
-	in.Netmask = maskAddr(p.Bits(), bitLen, false)
-	in.Wildcard = maskAddr(p.Bits(), bitLen, true)
-	in.Broadcast, _ = Broadcast(p)
-	in.FirstHost, in.LastHost = HostRange(p)
-	in.Addresses = PowerOfTwo(bitLen - p.Bits())
-	in.UsableHosts = UsableHosts(p)
-	in.HostRule = hostRule(a.Is4(), bitLen-p.Bits())
-	c := ClassifyAddr(a)
-	in.Registry, in.AddressSpace, in.GloballyReachable, in.DecidedBy = c.Entries, c.AddressSpace, c.GloballyReachable, c.DecidedBy
-	in.PTR = PTR(a)
+	h := bitLen - bits
+	in.Address, in.Bits, in.Mask = a, bits, MaskLength
+	// The block's bounds, masks and hosts come from integer arithmetic on
+	// the address: the general helpers (netipx.RangeOfPrefix, HostRange,
+	// Broadcast) each redo the masking, a fifth of a line's cost.
 	if a.Is4() {
+		b := a.As4()
+		u := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		m := ^uint32(0)
+		if h == 32 {
+			m = 0
+		} else {
+			m <<= h
+		}
+		lo, hi := u&m, u|^m
+		in.First, in.Last = addr4(lo), addr4(hi)
+		in.Netmask, in.Wildcard = addr4(m), addr4(^m)
+		if h >= 2 {
+			in.Broadcast = in.Last
+			in.FirstHost, in.LastHost = addr4(lo+1), addr4(hi-1)
+		} else {
+			in.FirstHost, in.LastHost = in.First, in.Last
+		}
 		in.Class = class(a)
-		in.Exploded = a.String()
 	} else {
-		in.Exploded = a.StringExpanded()
+		b := a.As16()
+		uh, ul := beUint64(b[:8]), beUint64(b[8:])
+		mh, ml := mask128(bits)
+		loH, loL := uh&mh, ul&ml
+		hiH, hiL := uh|^mh, ul|^ml
+		in.First, in.Last = addr16(loH, loL), addr16(hiH, hiL)
+		in.Netmask, in.Wildcard = addr16(mh, ml), addr16(^mh, ^ml)
+		in.FirstHost, in.LastHost = in.First, in.Last
+		if h >= 2 {
+			in.FirstHost = addr16(loH, loL+1) // the low bit is a host bit: no carry
+		}
 		in.Embedded = embedded(a)
 		if a.Is4In6() {
 			in.IPv4Mapped = a.Unmap()
 		}
 	}
-	return in
+	in.Network = netip.PrefixFrom(in.First, bits)
+	in.Addresses = PowerOfTwo(h)
+	in.UsableHosts = UsableHosts(p)
+	in.HostRule = hostRule(a.Is4(), h)
+	classify(a, &in.Registry, &in.AddressSpace, &in.GloballyReachable, &in.DecidedBy)
+	// PTR and Exploded share one allocation.
+	if a.Is4() {
+		var buf [29 + 15]byte
+		t := appendPTR(buf[:0], a)
+		n := len(t)
+		s := string(appendAddrText(t, a))
+		in.PTR, in.Exploded = s[:n], s[n:]
+		return
+	}
+	// IPv6: 32 reversed nibbles and "ip6.arpa.", then eight groups of
+	// four hex digits, written by index into a fixed array.
+	const hex = "0123456789abcdef"
+	var buf [73 + 39]byte
+	x := a.As16()
+	for i := 0; i < 16; i++ {
+		o := 4 * (15 - i)
+		buf[o], buf[o+1], buf[o+2], buf[o+3] = hex[x[i]&0xf], '.', hex[x[i]>>4], '.'
+	}
+	copy(buf[64:], "ip6.arpa.")
+	for i := 0; i < 8; i++ {
+		o := 73 + 5*i
+		if i > 0 {
+			buf[o-1] = ':'
+		}
+		buf[o], buf[o+1], buf[o+2], buf[o+3] = hex[x[2*i]>>4], hex[x[2*i]&0xf], hex[x[2*i+1]>>4], hex[x[2*i+1]&0xf]
+	}
+	s := string(buf[:])
+	in.PTR, in.Exploded = s[:73], s[73:]
+}
+
+func addr4(u uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+func addr16(hi, lo uint64) netip.Addr {
+	var b [16]byte
+	putBeUint64(b[:8], hi)
+	putBeUint64(b[8:], lo)
+	return netip.AddrFrom16(b)
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+func putBeUint64(b []byte, v uint64) {
+	_ = b[7]
+	b[0], b[1], b[2], b[3] = byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32)
+	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// mask128 returns the high and low halves of the 128-bit netmask of
+// length bits (0-128).
+func mask128(bits int) (hi, lo uint64) {
+	switch {
+	case bits <= 0:
+		return 0, 0
+	case bits < 64:
+		return ^uint64(0) << (64 - bits), 0
+	case bits < 128:
+		return ^uint64(0), ^uint64(0) << (128 - bits)
+	}
+	return ^uint64(0), ^uint64(0)
 }
 
 // DescribeSpec is Describe for a parsed Spec, keeping its zone and mask form.
 func DescribeSpec(s Spec) Info {
-	in := Describe(s.Prefix)
+	var in Info
+	describe(&in, s.Prefix)
+	if !s.Prefix.IsValid() {
+		in.Address = s.Addr()
+		in.Mask = s.Mask
+		return in
+	}
 	in.Address = s.Addr()
 	in.Mask = s.Mask
 	return in
 }
 
+// The host rules Info.HostRule names.
+const (
+	rule31   = "RFC 3021 point-to-point /31: no network or broadcast address, both addresses are hosts"
+	rule32   = "/32 host route: one address, no broadcast"
+	ruleV4   = "first address is the network, last is the broadcast: 2^h - 2 hosts"
+	rule127  = "RFC 6164 point-to-point /127: both addresses are hosts"
+	rule128  = "/128: one address"
+	ruleV6   = "RFC 4291 Section 2.6.1: the first address is the Subnet-Router anycast, not a host; IPv6 has no broadcast: 2^h - 1 hosts"
+	reachF   = "Globally Reachable = False, the most specific entry with a value"
+	reachT   = "Globally Reachable = True, the most specific entry with a value"
+	reachNA  = "Globally Reachable = N/A, so not called globally reachable"
+	noEntry4 = "in no entry, so global unicast"
+	global6  = "global unicast, in no special-purpose entry"
+	outside6 = "outside 2000::/3, so not global unicast and not globally reachable"
+)
+
 // hostRule explains the usable-host rule for h host bits.
 func hostRule(v4 bool, h int) string {
 	switch {
 	case v4 && h == 1:
-		return "RFC 3021 point-to-point /31: no network or broadcast address, both addresses are hosts"
+		return rule31
 	case v4 && h == 0:
-		return "/32 host route: one address, no broadcast"
+		return rule32
 	case v4:
-		return "first address is the network, last is the broadcast: 2^h - 2 hosts"
+		return ruleV4
 	case h == 1:
-		return "RFC 6164 point-to-point /127: both addresses are hosts"
+		return rule127
 	case h == 0:
-		return "/128: one address"
+		return rule128
 	default:
-		return "RFC 4291 Section 2.6.1: the first address is the Subnet-Router anycast, not a host; IPv6 has no broadcast: 2^h - 1 hosts"
+		return ruleV6
 	}
+}
+
+// appendFixedStr is appendStr for a field that usually holds one of the
+// fixed texts above, none of which needs escaping: those are copied as
+// they are (a third of a line's escaping work otherwise).
+func appendFixedStr(b []byte, key, s string) []byte {
+	switch s {
+	case rule31, rule32, ruleV4, rule127, rule128, ruleV6, reachF, reachT, reachNA, noEntry4, global6, outside6:
+		b = append(b, key...)
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return appendStr(b, key, s)
 }
 
 // maskAddr returns the netmask of the given length, or its inverse.
@@ -164,7 +293,7 @@ func MaskString(m netip.Addr) string { return string(appendMask(nil, m)) }
 
 func appendMask(dst []byte, m netip.Addr) []byte {
 	if !m.Is4In6() {
-		return m.AppendTo(dst)
+		return appendAddrText(dst, m)
 	}
 	b := m.As16()
 	dst = append(dst, "::ffff:"...)
@@ -195,22 +324,26 @@ func PTR(a netip.Addr) string {
 	if !a.IsValid() {
 		return ""
 	}
+	var buf [73]byte
+	return string(appendPTR(buf[:0], a))
+}
+
+// appendPTR appends PTR(a) for a valid a.
+func appendPTR(buf []byte, a netip.Addr) []byte {
 	if a.Is4() {
 		b := a.As4()
-		buf := make([]byte, 0, 29)
 		for i := 3; i >= 0; i-- {
 			buf = strconv.AppendUint(buf, uint64(b[i]), 10)
 			buf = append(buf, '.')
 		}
-		return string(append(buf, "in-addr.arpa."...))
+		return append(buf, "in-addr.arpa."...)
 	}
 	const hex = "0123456789abcdef"
 	b := a.As16()
-	buf := make([]byte, 0, 73)
 	for i := 15; i >= 0; i-- {
 		buf = append(buf, hex[b[i]&0xf], '.', hex[b[i]>>4], '.')
 	}
-	return string(append(buf, "ip6.arpa."...))
+	return append(buf, "ip6.arpa."...)
 }
 
 var (
@@ -220,8 +353,11 @@ var (
 
 // embedded finds an IPv4 address carried in an IPv6 address.
 func embedded(a netip.Addr) *Embedded {
-	a = a.WithZone("")
 	b := a.As16()
+	if b[0] != 0 && b[0] != 0x20 {
+		return nil // neither ::ffff:0:0/96, 64:ff9b::/96 nor 2002::/16
+	}
+	a = a.WithZone("")
 	var kind string
 	var v4 netip.Addr
 	switch {
@@ -295,9 +431,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 	b = appendMask(b, in.Wildcard)
 	b = append(b, '"')
 	b = appendAddr(b, ",\"network\":", in.Network.Addr())
-	b = append(b, `,"cidr":"`...)
-	b = in.Network.AppendTo(b)
-	b = append(b, '"')
+	b = appendPrefixStr(b, `,"cidr":`, in.Network)
 	b = appendAddrOrNull(b, ",\"broadcast\":", in.Broadcast)
 	b = appendAddr(b, ",\"first_host\":", in.FirstHost)
 	b = appendAddr(b, ",\"last_host\":", in.LastHost)
@@ -319,13 +453,13 @@ func (in Info) AppendJSON(b []byte) []byte {
 	b = appendStr(b, ",\"exploded\":", in.Exploded)
 	b = appendAddrOrNull(b, ",\"ipv4_mapped\":", in.IPv4Mapped)
 	b = appendStr(b, ",\"mask_form\":", string(in.Mask))
-	b = appendStr(b, ",\"host_rule\":", in.HostRule)
+	b = appendFixedStr(b, ",\"host_rule\":", in.HostRule)
 	b = append(b, `,"embedded_ipv4":`...)
 	if in.Embedded == nil {
 		b = append(b, "null"...)
 	} else {
 		b = appendStr(b, `{"kind":`, in.Embedded.Kind)
-		b = appendStr(b, `,"address":`, in.Embedded.Address.String())
+		b = appendAddr(b, `,"address":`, in.Embedded.Address)
 		b = append(b, `,"registry":`...)
 		b = appendEntries(b, in.Embedded.Registry)
 		b = append(b, `,"globally_reachable":`...)
@@ -338,7 +472,7 @@ func (in Info) AppendJSON(b []byte) []byte {
 	if !in.AddressSpace.Prefix.IsValid() {
 		b = append(b, "null"...)
 	} else {
-		b = appendStr(b, `{"prefix":`, in.AddressSpace.Prefix.String())
+		b = appendPrefixStr(b, `{"prefix":`, in.AddressSpace.Prefix)
 		b = appendStr(b, `,"name":`, in.AddressSpace.Name)
 		b = appendStr(b, `,"rfc":`, in.AddressSpace.RFC)
 		b = append(b, '}')
@@ -353,13 +487,13 @@ func (in Info) AppendJSON(b []byte) []byte {
 func appendDecision(b []byte, d Decision) []byte {
 	b = appendStr(b, `{"registry":`, d.Registry)
 	if d.Entry.Prefix.IsValid() {
-		b = appendStr(b, `,"prefix":`, d.Entry.Prefix.String())
+		b = appendPrefixStr(b, `,"prefix":`, d.Entry.Prefix)
 		b = appendStr(b, `,"name":`, d.Entry.Name)
 		b = appendStr(b, `,"rfc":`, d.Entry.RFC)
 	} else {
 		b = append(b, `,"prefix":null,"name":null,"rfc":null`...)
 	}
-	b = appendStr(b, `,"rule":`, d.Rule)
+	b = appendFixedStr(b, `,"rule":`, d.Rule)
 	return append(b, '}')
 }
 
@@ -376,7 +510,7 @@ func appendEntries(b []byte, es []Entry) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendStr(b, `{"prefix":`, en.Prefix.String())
+		b = appendPrefixStr(b, `{"prefix":`, en.Prefix)
 		b = appendStr(b, `,"name":`, en.Name)
 		b = appendStr(b, `,"rfc":`, en.RFC)
 		b = append(b, `,"globally_reachable":`...)
@@ -405,8 +539,108 @@ func appendAddr(b []byte, key string, a netip.Addr) []byte {
 	}
 	b = append(b, key...)
 	b = append(b, '"')
-	b = a.AppendTo(b)
+	b = appendAddrText(b, a)
 	return append(b, '"')
+}
+
+// appendPrefixStr appends key and p as a JSON string ("invalid Prefix"
+// for an invalid p, as Prefix.String says); prefix text needs no escaping.
+func appendPrefixStr(b []byte, key string, p netip.Prefix) []byte {
+	if !p.IsValid() {
+		return appendStr(b, key, p.String())
+	}
+	b = append(b, key...)
+	b = append(b, '"')
+	b = appendAddrText(b, p.Addr())
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(p.Bits()), 10)
+	return append(b, '"')
+}
+
+// appendAddrText appends a as netip.Addr.AppendTo does, with a faster
+// IPv6 formatter (RFC 5952: lower-case hex without leading zeros, the
+// first longest run of two or more zero groups as "::"). IPv4, IPv4-mapped
+// and zoned addresses go to net/netip.
+func appendAddrText(b []byte, a netip.Addr) []byte {
+	// Digits go into a fixed array, then one append: appending byte by
+	// byte checked b's capacity at every digit.
+	if a.Is4() {
+		var out [15]byte
+		n := 0
+		for i, v := range a.As4() {
+			if i > 0 {
+				out[n] = '.'
+				n++
+			}
+			switch {
+			case v >= 100:
+				out[n], out[n+1], out[n+2] = '0'+v/100, '0'+v/10%10, '0'+v%10
+				n += 3
+			case v >= 10:
+				out[n], out[n+1] = '0'+v/10, '0'+v%10
+				n += 2
+			default:
+				out[n] = '0' + v
+				n++
+			}
+		}
+		return append(b, out[:n]...)
+	}
+	if !a.Is6() || a.Is4In6() || a.Zone() != "" {
+		return a.AppendTo(b)
+	}
+	x := a.As16()
+	var g [8]uint16
+	for i := range g {
+		g[i] = uint16(x[2*i])<<8 | uint16(x[2*i+1])
+	}
+	zs, ze := -1, -1
+	for i := 0; i < 8; {
+		if g[i] != 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < 8 && g[j] == 0 {
+			j++
+		}
+		if j-i >= 2 && j-i > ze-zs {
+			zs, ze = i, j
+		}
+		i = j
+	}
+	const hex = "0123456789abcdef"
+	var out [41]byte
+	n := 0
+	for i := 0; i < 8; i++ {
+		if i == zs {
+			out[n], out[n+1] = ':', ':'
+			n += 2
+			i = ze
+			if i >= 8 {
+				break
+			}
+		} else if i > 0 {
+			out[n] = ':'
+			n++
+		}
+		v := g[i]
+		switch {
+		case v >= 0x1000:
+			out[n], out[n+1], out[n+2], out[n+3] = hex[v>>12], hex[v>>8&0xf], hex[v>>4&0xf], hex[v&0xf]
+			n += 4
+		case v >= 0x100:
+			out[n], out[n+1], out[n+2] = hex[v>>8], hex[v>>4&0xf], hex[v&0xf]
+			n += 3
+		case v >= 0x10:
+			out[n], out[n+1] = hex[v>>4], hex[v&0xf]
+			n += 2
+		default:
+			out[n] = hex[v]
+			n++
+		}
+	}
+	return append(b, out[:n]...)
 }
 
 func appendStr(b []byte, key, s string) []byte {
@@ -420,6 +654,17 @@ func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	i := 0
+	// Eight bytes at a time while none needs escaping: no byte below
+	// 0x20, none from 0x7f up, no '"' and no '\\'.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q, bs, del := x^(ones*'"'), x^(ones*'\\'), x^(ones*0x7f)
+		if ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del|x)&highs != 0 {
+			break
+		}
+	}
 	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' {
 		i++
 	}

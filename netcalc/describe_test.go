@@ -1,9 +1,11 @@
 package netcalc
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -216,5 +218,126 @@ func TestSpecialPurposeTable(t *testing.T) {
 	rows[0].Name = "changed"
 	if SpecialPurpose()[0].Name == "changed" {
 		t.Error("SpecialPurpose returns the shared table, not a copy")
+	}
+}
+
+// TestAppendAddrTextMatchesNetip checks the IPv6 formatter against
+// net/netip on random addresses biased to zero groups (where the "::" rule
+// decides) and on the IPv4-mapped and zoned forms it hands over.
+func TestAppendAddrTextMatchesNetip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200000; i++ {
+		var b [16]byte
+		for g := 0; g < 8; g++ {
+			switch r.IntN(4) {
+			case 0, 1: // zero group
+			case 2:
+				b[2*g+1] = byte(r.IntN(256))
+			default:
+				b[2*g], b[2*g+1] = byte(r.IntN(256)), byte(r.IntN(256))
+			}
+		}
+		a := netip.AddrFrom16(b)
+		if i%50 == 0 {
+			a = a.WithZone("eth0")
+		}
+		if got, want := string(appendAddrText(nil, a)), a.String(); got != want {
+			t.Fatalf("appendAddrText(%x) = %q, net/netip says %q", b, got, want)
+		}
+	}
+	for i := 0; i < 100000; i++ {
+		a := netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))})
+		if got := string(appendAddrText(nil, a)); got != a.String() {
+			t.Fatalf("appendAddrText(%s) = %q", a, got)
+		}
+	}
+	for _, s := range []string{"0.0.0.0", "255.255.255.255", "100.10.9.0", "::", "::1", "1::", "::ffff:1.2.3.4", "1:0:0:1:0:0:0:1", "1:0:0:0:1:0:0:1", "0:0:1:0:0:1::", "10.1.2.3", "2001:db8::"} {
+		a := netip.MustParseAddr(s)
+		if got := string(appendAddrText(nil, a)); got != a.String() {
+			t.Errorf("appendAddrText(%s) = %q", s, got)
+		}
+	}
+}
+
+// TestAppendJSONStringMatchesByteLoop checks the escaper, whose fast path
+// reads eight bytes at a time, against the byte-at-a-time loop it had
+// before (kept here as the oracle) on random strings of every length
+// around the 8-byte boundaries, with every byte class that needs care.
+func TestAppendJSONStringMatchesByteLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	special := []byte("\"\\\x00\x1f\x7f\x80\xff\t\n\r\x20\x21\x7e\xc3\xa9\xe2\x80\xa8")
+	for i := 0; i < 200000; i++ {
+		b := make([]byte, r.IntN(40))
+		for j := range b {
+			if r.IntN(10) == 0 {
+				b[j] = special[r.IntN(len(special))]
+			} else {
+				b[j] = byte(0x20 + r.IntN(0x5f))
+			}
+		}
+		if got, want := string(AppendJSONString(nil, string(b))), string(appendJSONStringByteLoop(nil, string(b))); got != want {
+			t.Fatalf("AppendJSONString(%q) = %s, want %s", b, got, want)
+		}
+	}
+}
+
+func appendJSONStringByteLoop(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c < 0x20 || c == 0x7f:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size - 1
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// TestFixedTextsNeedNoEscaping guards appendFixedStr, which copies these
+// texts into JSON as they are.
+func TestFixedTextsNeedNoEscaping(t *testing.T) {
+	for _, s := range []string{rule31, rule32, ruleV4, rule127, rule128, ruleV6, reachF, reachT, reachNA, noEntry4, global6, outside6} {
+		if got, want := string(appendFixedStr(nil, "", s)), string(AppendJSONString(nil, s)); got != want {
+			t.Errorf("fixed text %q: copied as %s, escaped as %s", s, got, want)
+		}
+	}
+}
+
+// TestDescribePTRAndExploded checks the PTR name and exploded form that
+// Describe writes by index against PTR and net/netip's StringExpanded.
+func TestDescribePTRAndExploded(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 50000; i++ {
+		var b [16]byte
+		for j := range b {
+			b[j] = byte(r.IntN(256))
+		}
+		a := netip.AddrFrom16(b)
+		if i%2 == 0 {
+			a = netip.AddrFrom4([4]byte(b[:4]))
+		}
+		in := Describe(netip.PrefixFrom(a, r.IntN(a.BitLen()+1)))
+		if in.PTR != PTR(a) || in.Exploded != a.StringExpanded() {
+			t.Fatalf("Describe(%s): PTR %q exploded %q, want %q and %q", a, in.PTR, in.Exploded, PTR(a), a.StringExpanded())
+		}
 	}
 }

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"go4.org/netipx"
 )
@@ -185,26 +189,44 @@ func parseEntry4(s []byte) (ListEntry, bool) {
 	return ListEntry{}, false
 }
 
-// scan4 reads a strict dotted quad from the start of s.
-func scan4(s []byte) (a4, []byte, bool) {
+// scan4 reads a strict dotted quad from the start of s: four decimal
+// octets of one to three digits, no leading zeros, each at most 255.
+func scan4[T string | []byte](s T) (a4, T, bool) {
 	var v uint32
 	i := 0
 	for oct := 0; oct < 4; oct++ {
 		if oct > 0 {
 			if i >= len(s) || s[i] != '.' {
-				return 0, nil, false
+				return 0, s[:0], false
 			}
 			i++
 		}
-		start := i
-		var n uint32
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
-			n = n*10 + uint32(s[i]-'0')
-			i++
+		if i >= len(s) {
+			return 0, s[:0], false
 		}
-		d := i - start
-		if d == 0 || n > 255 || (d > 1 && s[start] == '0') || (i < len(s) && s[i] >= '0' && s[i] <= '9') {
-			return 0, nil, false
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, s[:0], false
+		}
+		n := uint32(c)
+		i++
+		if i < len(s) {
+			if c1 := s[i] - '0'; c1 <= 9 {
+				if n == 0 {
+					return 0, s[:0], false // leading zero
+				}
+				n = n*10 + uint32(c1)
+				i++
+				if i < len(s) {
+					if c2 := s[i] - '0'; c2 <= 9 {
+						n = n*10 + uint32(c2)
+						i++
+						if n > 255 || i < len(s) && s[i]-'0' <= 9 {
+							return 0, s[:0], false
+						}
+					}
+				}
+			}
 		}
 		v = v<<8 | n
 	}
@@ -337,6 +359,318 @@ func (l *ListReader) Next() (ListEntry, error) {
 		e.Line = n
 		return e, nil
 	}
+}
+
+// AddTo reads the rest of the list into b, the fast way to build a set
+// from a list of millions of lines. Plain IPv4 entries (an address, a
+// prefix without host bits, a range FIRST-LAST, strictly written) go
+// straight into b without becoming ListEntry values; every other entry
+// (IPv6, a prefix with host bits, any other form ParseEntry takes) is
+// passed to fn with a nil error, and every bad line as a *ListError, in
+// line order: fn adds what it wants to b. It returns how many lines held
+// an item, bad ones included, and a read error, which is final.
+func (l *ListReader) AddTo(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	lr := l.lines
+	if runtime.GOMAXPROCS(0) < 2 || lr.line != 0 || lr.start != lr.end || lr.eof {
+		return l.addSerial(b, fn)
+	}
+	return l.addParallel(b, fn)
+}
+
+// addSerial is AddTo on one goroutine, from wherever the reader is.
+func (l *ListReader) addSerial(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	n := 0
+	for {
+		line, num, err := l.lines.Next()
+		if err != nil {
+			if err == io.EOF {
+				return n, nil
+			}
+			if _, ok := err.(*ListError); ok {
+				n++
+				fn(ListEntry{}, err)
+				continue
+			}
+			return n, err
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = trimSpace(line[:i])
+		}
+		if len(line) == 0 {
+			continue
+		}
+		n++
+		if k, ok := packLine4(line); ok {
+			b.add4 = append(b.add4, k)
+			continue
+		}
+		if sp, ok := plainLine6(line); ok {
+			b.add6 = append(b.add6, sp)
+			continue
+		}
+		e, err := l.parseOther(line, num)
+		fn(e, err)
+	}
+}
+
+// parseOther parses a line that is not a plain entry, for AddTo's fn.
+func (l *ListReader) parseOther(line []byte, num int) (ListEntry, error) {
+	e, ok := parseEntry4(line)
+	if !ok {
+		var err error
+		if e, err = parseEntrySlow(string(line)); err != nil {
+			return ListEntry{}, &ListError{Source: l.lines.source, Line: num, Input: string(line), Err: err}
+		}
+	}
+	e.Line = num
+	return e, nil
+}
+
+// addBlock is AddTo's unit of parallel work: whole lines of the input,
+// parsed by a worker, then handed to the builder and fn in input order.
+type addBlock struct {
+	data    []byte
+	line    int // lines before the block
+	lines   int // newlines in the block, when counted
+	add4    []uint64
+	add6    []span6
+	other   []addItem // entries and errors for fn, in line order
+	n       int       // lines that held an item
+	rest    io.Reader // set on the last block: read the rest serially
+	readErr error     // set on the last block: the read error that ended it
+	done    chan struct{}
+}
+
+type addItem struct {
+	e   ListEntry
+	err error
+}
+
+// addBlockSize is how much input a worker parses at a time.
+const addBlockSize = 256 << 10
+
+// addParallel is AddTo for a fresh reader on several CPUs: one goroutine
+// reads blocks of whole lines and counts their newlines (so every block
+// knows its first line number), workers parse blocks, and the caller's
+// goroutine adds their results and calls fn in input order. A block with
+// no newline at all (a line longer than a block) ends the parallel part:
+// the rest is read serially, so memory stays bounded.
+func (l *ListReader) addParallel(b *SetBuilder, fn func(ListEntry, error)) (int, error) {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *addBlock, 2*workers)
+	order := make(chan *addBlock, 2*workers)
+	r := l.lines.r
+	// Block buffers are recycled once their results are taken: with
+	// the channels' capacity that bounds the input held at a time.
+	free := make(chan []byte, 4*workers+2)
+	go func() {
+		defer close(work)
+		defer close(order)
+		var carry []byte
+		line := 0
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			if cap(buf) < len(carry)+addBlockSize {
+				buf = make([]byte, 0, len(carry)+addBlockSize)
+			}
+			buf = append(buf[:0], carry...)
+			k, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+			buf = buf[:len(carry)+k]
+			blk := &addBlock{line: line, done: make(chan struct{})}
+			switch {
+			case err == io.EOF || err == io.ErrUnexpectedEOF:
+				blk.data = buf
+			case err != nil:
+				blk.data, blk.readErr = buf, err
+			default:
+				i := bytes.LastIndexByte(buf, '\n')
+				if i < 0 {
+					blk.rest = io.MultiReader(bytes.NewReader(buf), r)
+					close(blk.done)
+					order <- blk
+					return
+				}
+				blk.data, carry = buf[:i+1], buf[i+1:]
+				blk.lines = bytes.Count(blk.data, []byte{'\n'})
+				line += blk.lines
+				work <- blk
+				order <- blk
+				continue
+			}
+			work <- blk
+			order <- blk
+			return
+		}
+	}()
+	// Result slices are recycled too: the sequencer copies them into b
+	// and hands them back, so parsing makes no garbage per block.
+	free4 := make(chan []uint64, 4*workers+2)
+	free6 := make(chan []span6, 4*workers+2)
+	for i := 0; i < workers; i++ {
+		go func() {
+			for blk := range work {
+				select {
+				case blk.add4 = <-free4:
+				default:
+				}
+				select {
+				case blk.add6 = <-free6:
+				default:
+				}
+				l.parseBlock(blk)
+				close(blk.done)
+			}
+		}()
+	}
+	var size int64
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	n, first := 0, true
+	for blk := range order {
+		<-blk.done
+		if blk.rest != nil {
+			l.lines = &LineReader{r: blk.rest, source: l.lines.source, buf: make([]byte, 256<<10), line: blk.line}
+			m, err := l.addSerial(b, fn)
+			return n + m, err
+		}
+		if first && size > 0 && blk.lines > 0 && len(blk.data) > 0 {
+			// A file of known size: reserve room for the whole of it at
+			// the first block's mix of lines, so that b's arrays are not
+			// regrown (each regrowth left the old array as garbage).
+			est := float64(size) / float64(len(blk.data)) * 1.05
+			b.add4 = slices.Grow(b.add4, int(est*float64(len(blk.add4))))
+			b.add6 = slices.Grow(b.add6, int(est*float64(len(blk.add6))))
+		}
+		first = false
+		b.add4 = append(b.add4, blk.add4...)
+		b.add6 = append(b.add6, blk.add6...)
+		for _, it := range blk.other {
+			fn(it.e, it.err)
+		}
+		select {
+		case free <- blk.data[:0]:
+		default:
+		}
+		select {
+		case free4 <- blk.add4[:0]:
+		default:
+		}
+		select {
+		case free6 <- blk.add6[:0]:
+		default:
+		}
+		n += blk.n
+		if blk.readErr != nil {
+			return n, blk.readErr
+		}
+	}
+	l.lines.eof = true
+	return n, nil
+}
+
+// parseBlock parses the lines of blk as LineReader.Next and addSerial
+// would: byte order mark on line 1, white space and CR trimmed, lines
+// longer than MaxListLine refused, comments and blank lines skipped.
+func (l *ListReader) parseBlock(blk *addBlock) {
+	data, num := blk.data, blk.line
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		num++
+		if num == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		line = trimSpace(line)
+		if len(line) > MaxListLine {
+			blk.n++
+			blk.other = append(blk.other, addItem{err: &ListError{Source: l.lines.source, Line: num, Input: cutToken(line), Err: ErrLineTooLong}})
+			continue
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = trimSpace(line[:i])
+		}
+		if len(line) == 0 {
+			continue
+		}
+		blk.n++
+		if k, ok := packLine4(line); ok {
+			blk.add4 = append(blk.add4, k)
+			continue
+		}
+		if sp, ok := plainLine6(line); ok {
+			blk.add6 = append(blk.add6, sp)
+			continue
+		}
+		e, err := l.parseOther(line, num)
+		blk.other = append(blk.other, addItem{e, err})
+	}
+}
+
+// plainLine6 reads a plain IPv6 entry: an address or a prefix without host
+// bits, strictly written (as parseSpecFast reads it: no zone, no spaces),
+// not IPv4-mapped (which --unmap may turn into IPv4).
+func plainLine6(s []byte) (span6, bool) {
+	if bytes.IndexByte(s, ':') < 0 || bytes.IndexByte(s, '-') >= 0 {
+		return span6{}, false
+	}
+	// parseSpecFast keeps nothing of its argument (it refuses zones, the
+	// only text net/netip keeps), so the line need not be copied.
+	sp, ok := parseSpecFast(unsafe.String(unsafe.SliceData(s), len(s)))
+	if !ok {
+		return span6{}, false
+	}
+	a, n := sp.Prefix.Addr(), sp.Prefix.Bits()
+	if !a.Is6() || a.Is4In6() {
+		return span6{}, false
+	}
+	r := prefixSpan6(toA6(a), n)
+	if r.lo != toA6(a) {
+		return span6{}, false // host bits set
+	}
+	return r, true
+}
+
+// packLine4 reads a plain IPv4 entry as parseEntry4 does, as a packed
+// range; a prefix with host bits is not plain (its caller warns about
+// it), nor is anything parseEntry4 refuses.
+func packLine4(s []byte) (uint64, bool) {
+	a, rest, ok := scan4(s)
+	if !ok {
+		return 0, false
+	}
+	if len(rest) == 0 {
+		return uint64(a)<<32 | uint64(a), true
+	}
+	switch rest[0] {
+	case '/':
+		n, ok := scanLen(rest[1:])
+		if !ok {
+			return 0, false
+		}
+		sp := prefixSpan4(a, n)
+		if sp.lo != a {
+			return 0, false // host bits set
+		}
+		return pack4(sp), true
+	case '-':
+		z, rest, ok := scan4(rest[1:])
+		if !ok || len(rest) != 0 || z < a {
+			return 0, false
+		}
+		return uint64(a)<<32 | uint64(z), true
+	}
+	return 0, false
 }
 
 // nextLine returns the next raw line without its newline.

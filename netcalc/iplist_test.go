@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -399,4 +402,162 @@ func FuzzParseList(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAddToMatchesNext checks ListReader.AddTo, which parses blocks of
+// lines on several goroutines and adds plain entries without ListEntry
+// values, against the ListReader.Next loop: same set, and the same
+// entries and errors passed on in the same order, on a list of several
+// blocks with a byte order mark, CRs, comments, blank, bad, IPv6,
+// IPv4-mapped, host-bits and too-long lines, with and without a final
+// newline and with a line longer than a block (the serial fallback).
+func TestAddToMatchesNext(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ip := func() string {
+		return netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))}).String()
+	}
+	for _, variant := range []string{"newline", "no final newline", "giant line", "small"} {
+		var sb strings.Builder
+		sb.WriteString("\ufeff" + ip() + "\n")
+		n := 250000
+		if variant == "small" {
+			n = 300
+		}
+		for i := 0; i < n; i++ {
+			switch x := r.IntN(1000); {
+			case x < 2:
+				sb.WriteString("bad" + strconv.Itoa(i))
+			case x < 3:
+				sb.WriteString(strings.Repeat("x", MaxListLine+1+r.IntN(3)*200000))
+			case x < 10:
+				sb.WriteString("  " + ip() + "/" + strconv.Itoa(r.IntN(33)) + " # c\r")
+			case x < 20:
+				sb.WriteString("2001:db8:" + strconv.FormatInt(int64(r.IntN(65536)), 16) + "::/" + strconv.Itoa(32+r.IntN(97)))
+			case x < 25:
+				sb.WriteString("::ffff:" + ip())
+			case x < 30:
+				sb.WriteString(ip() + "-" + ip())
+			case x < 35:
+			case x < 40:
+				sb.WriteString("# comment")
+			default:
+				sb.WriteString(ip())
+			}
+			if variant == "giant line" && i == n/2 {
+				sb.WriteString("\n" + strings.Repeat("y", 3*addBlockSize))
+			}
+			if i < n-1 || variant != "no final newline" {
+				sb.WriteString("\n")
+			}
+		}
+		text := sb.String()
+
+		var want SetBuilder
+		var wantItems []string
+		lr := NewListReader(strings.NewReader(text), "f")
+		wantN := 0
+		for {
+			e, err := lr.Next()
+			if err == io.EOF {
+				break
+			}
+			wantN++
+			if err != nil {
+				wantItems = append(wantItems, err.Error())
+				continue
+			}
+			want.AddEntry(e)
+			// what AddTo passes on: every entry but the plain ones (the
+			// generated IPv4 and IPv6 lines without host bits)
+			if e.HostBits() || e.Range.From().Is4In6() {
+				wantItems = append(wantItems, e.String()+"@"+strconv.Itoa(e.Line))
+			}
+		}
+		var got SetBuilder
+		var gotItems []string
+		gotN, err := NewListReader(strings.NewReader(text), "f").AddTo(&got, func(e ListEntry, err error) {
+			if err != nil {
+				gotItems = append(gotItems, err.Error())
+				return
+			}
+			got.AddEntry(e)
+			gotItems = append(gotItems, e.String()+"@"+strconv.Itoa(e.Line))
+		})
+		if err != nil {
+			t.Fatalf("%s: AddTo: %v", variant, err)
+		}
+		if gotN != wantN {
+			t.Errorf("%s: AddTo counted %d items, Next %d", variant, gotN, wantN)
+		}
+		if diff := cmp.Diff(wantItems, gotItems); diff != "" {
+			t.Errorf("%s: items passed on differ (-Next +AddTo):\n%s", variant, diff)
+		}
+		if a, b := want.Set(), got.Set(); !a.Equal(b) {
+			t.Errorf("%s: sets differ: %d ranges from Next, %d from AddTo", variant, a.NumRanges(), b.NumRanges())
+		}
+	}
+}
+
+// TestFastPathsAgreeWithSlowPath feeds random short strings of digits,
+// dots, slashes and dashes to the IPv4 fast paths (parseEntry4, packLine4)
+// and checks that whatever they accept the general parser accepts with
+// the same range.
+func TestFastPathsAgreeWithSlowPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	octet := func() string {
+		switch r.IntN(6) {
+		case 0:
+			return strconv.Itoa(r.IntN(10))
+		case 1:
+			return strconv.Itoa(250 + r.IntN(10)) // around 255
+		case 2:
+			return "0" + strconv.Itoa(r.IntN(100)) // leading zero
+		case 3:
+			return strconv.Itoa(r.IntN(1200))
+		default:
+			return strconv.Itoa(r.IntN(256))
+		}
+	}
+	quad := func() string {
+		n := 4
+		if r.IntN(10) == 0 {
+			n = 3 + 2*r.IntN(2) // 3 or 5 octets
+		}
+		q := octet()
+		for k := 1; k < n; k++ {
+			q += "." + octet()
+		}
+		return q
+	}
+	accepted := 0
+	defer func() {
+		if accepted < 1000 {
+			t.Errorf("only %d random strings took the fast path: the test says little", accepted)
+		}
+	}()
+	for i := 0; i < 300000; i++ {
+		s := quad()
+		switch r.IntN(4) {
+		case 1:
+			s += "/" + strconv.Itoa(r.IntN(40))
+		case 2:
+			s += "-" + quad()
+		case 3:
+			s += []string{"/", "/0" + strconv.Itoa(r.IntN(10)), "-", ".", "/33", "x"}[r.IntN(6)]
+		}
+		b := []byte(s)
+		fast, ok := parseEntry4(b)
+		if ok {
+			accepted++
+		}
+		slow, err := parseEntrySlow(string(b))
+		if ok && (err != nil || fast.Range != slow.Range || fast.Prefix != slow.Prefix) {
+			t.Fatalf("%q: fast path %v, general parser %v, %v", b, fast, slow, err)
+		}
+		if k, ok := packLine4(b); ok {
+			if err != nil || k != uint64(toA4(slow.Range.From()))<<32|uint64(toA4(slow.Range.To())) || slow.HostBits() {
+				t.Fatalf("%q: packLine4 %x, general parser %v, %v", b, k, slow, err)
+			}
+		}
+	}
 }

@@ -207,6 +207,9 @@ func MustParsePrefix(s string) netip.Prefix {
 // Spec says which. A mask that reads both ways (0.0.0.0, 255.255.255.255) is
 // taken as a netmask.
 func ParseSpec(s string) (Spec, error) {
+	if sp, ok := parseSpecFast(s); ok {
+		return sp, nil
+	}
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return Spec{}, parseErr(s, ErrEmpty, "empty input, expected an address or prefix such as 192.168.1.10/24")
@@ -341,4 +344,127 @@ func family(a netip.Addr) int {
 		return 4
 	}
 	return 6
+}
+
+// parseSpecFast is ParseSpec's path for the common forms a.b.c.d[/n] and
+// IPv6[/n] without zone, spaces or a dotted mask. It reports false for
+// anything else, errors included, which the general path explains; what
+// it accepts, the general path accepts with the same result.
+func parseSpecFast(s string) (Spec, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == ',' || c == '%' || c >= 0x7f {
+			return Spec{}, false
+		}
+	}
+	addr, length, hasLen := strings.Cut(s, "/")
+	var a netip.Addr
+	if strings.IndexByte(addr, ':') >= 0 {
+		var ok bool
+		if a, ok = parse6(addr); !ok {
+			var err error
+			if a, err = netip.ParseAddr(addr); err != nil {
+				return Spec{}, false
+			}
+		}
+	} else {
+		v, rest, ok := scan4(addr)
+		if !ok || len(rest) != 0 {
+			return Spec{}, false
+		}
+		a = v.addr()
+	}
+	maxBits := a.BitLen()
+	if !hasLen {
+		return Spec{Prefix: netip.PrefixFrom(a, maxBits), Mask: MaskImplicit}, true
+	}
+	n := 0
+	switch {
+	case len(length) == 0 || len(length) > 3 || (len(length) > 1 && length[0] == '0'):
+		return Spec{}, false
+	default:
+		for i := 0; i < len(length); i++ {
+			c := length[i]
+			if c < '0' || c > '9' {
+				return Spec{}, false
+			}
+			n = n*10 + int(c-'0')
+		}
+	}
+	if n > maxBits {
+		return Spec{}, false
+	}
+	return Spec{Prefix: netip.PrefixFrom(a, n), Mask: MaskLength}, true
+}
+
+// parse6 parses the plain IPv6 forms, hex groups and at most one "::",
+// as net/netip does, a quarter of the cost of a line of `cidr` otherwise.
+// It reports false for anything else (an embedded IPv4 address, a zone,
+// any error), which net/netip then reads or explains.
+func parse6(s string) (netip.Addr, bool) {
+	var g [8]uint16
+	n, ell, i := 0, -1, 0
+	if len(s) >= 2 && s[0] == ':' && s[1] == ':' {
+		ell, i = 0, 2
+		if i == len(s) {
+			return netip.IPv6Unspecified(), true
+		}
+	}
+	for {
+		if n == 8 {
+			return netip.Addr{}, false
+		}
+		var v uint32
+		d := 0
+	digits:
+		for ; i < len(s) && d < 5; i, d = i+1, d+1 {
+			h := hexPlus1[s[i]]
+			if h == 0 {
+				break digits
+			}
+			v = v<<4 | uint32(h-1)
+		}
+		if d == 0 || d > 4 {
+			return netip.Addr{}, false
+		}
+		g[n] = uint16(v)
+		n++
+		if i == len(s) {
+			break
+		}
+		if s[i] != ':' || i+1 == len(s) {
+			return netip.Addr{}, false
+		}
+		i++
+		if s[i] == ':' {
+			if ell >= 0 {
+				return netip.Addr{}, false
+			}
+			ell = n
+			i++
+			if i == len(s) {
+				break
+			}
+		}
+	}
+	switch {
+	case n < 8 && ell < 0, n == 8 && ell >= 0:
+		return netip.Addr{}, false
+	case n < 8:
+		shift := 8 - n
+		copy(g[ell+shift:], g[ell:n])
+		clear(g[ell : ell+shift])
+	}
+	var b [16]byte
+	for k, v := range g {
+		b[2*k], b[2*k+1] = byte(v>>8), byte(v)
+	}
+	return netip.AddrFrom16(b), true
+}
+
+// hexPlus1 maps a hex digit (either case) to its value plus one, any
+// other byte to 0 (a static table: nothing to build at start-up).
+var hexPlus1 = [256]byte{
+	'0': 1, '1': 2, '2': 3, '3': 4, '4': 5, '5': 6, '6': 7, '7': 8, '8': 9, '9': 10,
+	'a': 11, 'b': 12, 'c': 13, 'd': 14, 'e': 15, 'f': 16,
+	'A': 11, 'B': 12, 'C': 13, 'D': 14, 'E': 15, 'F': 16,
 }

@@ -2,6 +2,7 @@ package netcalc
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -270,4 +271,55 @@ func FuzzParseSpec(f *testing.F) {
 		}
 		_ = DescribeSpec(sp) // must not panic for any accepted input
 	})
+}
+
+// TestParse6MatchesNetip checks the IPv6 fast parser against net/netip:
+// whatever parse6 accepts, net/netip accepts as the same address. The
+// inputs are net/netip's own text of random addresses (with runs of zero
+// groups), their expanded and upper-case forms, and those mutated by a
+// random insertion, deletion or replacement from the IPv6 alphabet.
+func TestParse6MatchesNetip(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const alphabet = "0123456789abcdefABCDEF:::..%x"
+	accepted := 0
+	for i := 0; i < 300000; i++ {
+		var b [16]byte
+		for g := 0; g < 8; g++ {
+			if r.IntN(3) > 0 {
+				b[2*g], b[2*g+1] = byte(r.IntN(256)), byte(r.IntN(256)>>uint(r.IntN(8)))
+			}
+		}
+		a := netip.AddrFrom16(b)
+		s := a.String()
+		switch r.IntN(4) {
+		case 1:
+			s = a.StringExpanded()
+		case 2:
+			s = strings.ToUpper(s)
+		}
+		if r.IntN(2) == 0 && len(s) > 0 {
+			k := r.IntN(len(s))
+			c := string(alphabet[r.IntN(len(alphabet))])
+			switch r.IntN(3) {
+			case 0:
+				s = s[:k] + c + s[k:]
+			case 1:
+				s = s[:k] + s[k+1:]
+			default:
+				s = s[:k] + c + s[k+1:]
+			}
+		}
+		got, ok := parse6(s)
+		if !ok {
+			continue
+		}
+		accepted++
+		want, err := netip.ParseAddr(s)
+		if err != nil || got != want {
+			t.Fatalf("parse6(%q) = %v; net/netip: %v, %v", s, got, want, err)
+		}
+	}
+	if accepted < 100000 {
+		t.Errorf("parse6 accepted only %d inputs: the test says little", accepted)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"sync"
 )
 
 // Reach is a special-purpose registry flag that may be absent: the IANA
@@ -72,93 +73,139 @@ func entry(p, name, rfc string, src, dst, fwd, glob, res Reach) Entry {
 	return Entry{netip.MustParsePrefix(p), name, rfc, src, dst, fwd, glob, res}
 }
 
-// special holds both registries, most specific (longest prefix) first so
-// that a linear scan meets the most specific match first.
-var special = sortEntries([]Entry{
-	// IPv4 (iana-ipv4-special-registry)
-	entry("0.0.0.0/8", `"This network"`, "RFC 791, Section 3.2", yes, no, no, no, yes),
-	entry("0.0.0.0/32", `"This host on this network"`, "RFC 1122, Section 3.2.1.3", yes, no, no, no, yes),
-	entry("10.0.0.0/8", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
-	entry("100.64.0.0/10", "Shared Address Space", "RFC 6598", yes, yes, yes, no, no),
-	entry("127.0.0.0/8", "Loopback", "RFC 1122, Section 3.2.1.3", no, no, no, no, yes),
-	entry("169.254.0.0/16", "Link Local", "RFC 3927", yes, yes, no, no, yes),
-	entry("172.16.0.0/12", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
-	entry("192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890, Section 2.1", no, no, no, no, no),
-	entry("192.0.0.0/29", "IPv4 Service Continuity Prefix", "RFC 7335", yes, yes, yes, no, no),
-	entry("192.0.0.8/32", "IPv4 dummy address", "RFC 7600", yes, no, no, no, no),
-	entry("192.0.0.9/32", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
-	entry("192.0.0.10/32", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
-	entry("192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
-	entry("192.0.0.171/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
-	entry("192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737", no, no, no, no, no),
-	entry("192.31.196.0/24", "AS112-v4", "RFC 7535", yes, yes, yes, yes, no),
-	entry("192.52.193.0/24", "AMT", "RFC 7450", yes, yes, yes, yes, no),
-	entry("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526", na, na, na, na, na),
-	entry("192.88.99.2/32", "6a44-relay anycast address", "RFC 6751", yes, yes, yes, no, no),
-	entry("192.168.0.0/16", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
-	entry("192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
-	entry("198.18.0.0/15", "Benchmarking", "RFC 2544", yes, yes, yes, no, no),
-	entry("198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737", no, no, no, no, no),
-	entry("203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737", no, no, no, no, no),
-	entry("240.0.0.0/4", "Reserved", "RFC 1112, Section 4", no, no, no, no, yes),
-	entry("255.255.255.255/32", "Limited Broadcast", "RFC 8190, RFC 919, Section 7", no, yes, no, no, yes),
+// specialRows returns both registries, most specific (longest prefix)
+// first so that a scan meets the most specific match first. The tables
+// are built on first use (see tables), not at start-up.
+func specialRows() []Entry {
+	return sortEntries([]Entry{
+		// IPv4 (iana-ipv4-special-registry)
+		entry("0.0.0.0/8", `"This network"`, "RFC 791, Section 3.2", yes, no, no, no, yes),
+		entry("0.0.0.0/32", `"This host on this network"`, "RFC 1122, Section 3.2.1.3", yes, no, no, no, yes),
+		entry("10.0.0.0/8", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+		entry("100.64.0.0/10", "Shared Address Space", "RFC 6598", yes, yes, yes, no, no),
+		entry("127.0.0.0/8", "Loopback", "RFC 1122, Section 3.2.1.3", no, no, no, no, yes),
+		entry("169.254.0.0/16", "Link Local", "RFC 3927", yes, yes, no, no, yes),
+		entry("172.16.0.0/12", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+		entry("192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890, Section 2.1", no, no, no, no, no),
+		entry("192.0.0.0/29", "IPv4 Service Continuity Prefix", "RFC 7335", yes, yes, yes, no, no),
+		entry("192.0.0.8/32", "IPv4 dummy address", "RFC 7600", yes, no, no, no, no),
+		entry("192.0.0.9/32", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
+		entry("192.0.0.10/32", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
+		entry("192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
+		entry("192.0.0.171/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050 Section 2.2", no, no, no, no, yes),
+		entry("192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737", no, no, no, no, no),
+		entry("192.31.196.0/24", "AS112-v4", "RFC 7535", yes, yes, yes, yes, no),
+		entry("192.52.193.0/24", "AMT", "RFC 7450", yes, yes, yes, yes, no),
+		entry("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526", na, na, na, na, na),
+		entry("192.88.99.2/32", "6a44-relay anycast address", "RFC 6751", yes, yes, yes, no, no),
+		entry("192.168.0.0/16", "Private-Use", "RFC 1918", yes, yes, yes, no, no),
+		entry("192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
+		entry("198.18.0.0/15", "Benchmarking", "RFC 2544", yes, yes, yes, no, no),
+		entry("198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737", no, no, no, no, no),
+		entry("203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737", no, no, no, no, no),
+		entry("240.0.0.0/4", "Reserved", "RFC 1112, Section 4", no, no, no, no, yes),
+		entry("255.255.255.255/32", "Limited Broadcast", "RFC 8190, RFC 919, Section 7", no, yes, no, no, yes),
 
-	// IPv6 (iana-ipv6-special-registry)
-	entry("::1/128", "Loopback Address", "RFC 4291", no, no, no, no, yes),
-	entry("::/128", "Unspecified Address", "RFC 4291", yes, no, no, no, yes),
-	entry("::ffff:0:0/96", "IPv4-mapped Address", "RFC 4291", no, no, no, no, yes),
-	entry("64:ff9b::/96", "IPv4-IPv6 Translation", "RFC 6052", yes, yes, yes, yes, no),
-	entry("64:ff9b:1::/48", "IPv4-IPv6 Translation (local use)", "RFC 8215", yes, yes, yes, no, no),
-	entry("100::/64", "Discard-Only Address Block", "RFC 6666", yes, yes, yes, no, no),
-	entry("100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780", yes, no, no, no, no),
-	entry("2001::/23", "IETF Protocol Assignments", "RFC 2928", no, no, no, no, no),
-	entry("2001::/32", "TEREDO", "RFC 4380, RFC 8190", yes, yes, yes, na, no),
-	entry("2001:1::1/128", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
-	entry("2001:1::2/128", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
-	entry("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665", yes, yes, yes, yes, no),
-	entry("2001:2::/48", "Benchmarking", "RFC 5180, RFC Errata 1752", yes, yes, yes, no, no),
-	entry("2001:3::/32", "AMT", "RFC 7450", yes, yes, yes, yes, no),
-	entry("2001:4:112::/48", "AS112-v6", "RFC 7535", yes, yes, yes, yes, no),
-	entry("2001:10::/28", "Deprecated (previously ORCHID)", "RFC 4843", na, na, na, na, na),
-	entry("2001:20::/28", "ORCHIDv2", "RFC 7343", yes, yes, yes, yes, no),
-	entry("2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix", "RFC 9374", yes, yes, yes, yes, no),
-	entry("2001:db8::/32", "Documentation", "RFC 3849", no, no, no, no, no),
-	entry("2002::/16", "6to4", "RFC 3056", yes, yes, yes, na, no),
-	entry("2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
-	entry("3fff::/20", "Documentation", "RFC 9637", no, no, no, no, no),
-	entry("5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602", yes, yes, yes, no, no),
-	entry("fc00::/7", "Unique-Local", "RFC 4193, RFC 8190", yes, yes, yes, no, no),
-	entry("fe80::/10", "Link-Local Unicast", "RFC 4291", yes, yes, no, no, yes),
-})
+		// IPv6 (iana-ipv6-special-registry)
+		entry("::1/128", "Loopback Address", "RFC 4291", no, no, no, no, yes),
+		entry("::/128", "Unspecified Address", "RFC 4291", yes, no, no, no, yes),
+		entry("::ffff:0:0/96", "IPv4-mapped Address", "RFC 4291", no, no, no, no, yes),
+		entry("64:ff9b::/96", "IPv4-IPv6 Translation", "RFC 6052", yes, yes, yes, yes, no),
+		entry("64:ff9b:1::/48", "IPv4-IPv6 Translation (local use)", "RFC 8215", yes, yes, yes, no, no),
+		entry("100::/64", "Discard-Only Address Block", "RFC 6666", yes, yes, yes, no, no),
+		entry("100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780", yes, no, no, no, no),
+		entry("2001::/23", "IETF Protocol Assignments", "RFC 2928", no, no, no, no, no),
+		entry("2001::/32", "TEREDO", "RFC 4380, RFC 8190", yes, yes, yes, na, no),
+		entry("2001:1::1/128", "Port Control Protocol Anycast", "RFC 7723", yes, yes, yes, yes, no),
+		entry("2001:1::2/128", "Traversal Using Relays around NAT Anycast", "RFC 8155", yes, yes, yes, yes, no),
+		entry("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665", yes, yes, yes, yes, no),
+		entry("2001:2::/48", "Benchmarking", "RFC 5180, RFC Errata 1752", yes, yes, yes, no, no),
+		entry("2001:3::/32", "AMT", "RFC 7450", yes, yes, yes, yes, no),
+		entry("2001:4:112::/48", "AS112-v6", "RFC 7535", yes, yes, yes, yes, no),
+		entry("2001:10::/28", "Deprecated (previously ORCHID)", "RFC 4843", na, na, na, na, na),
+		entry("2001:20::/28", "ORCHIDv2", "RFC 7343", yes, yes, yes, yes, no),
+		entry("2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix", "RFC 9374", yes, yes, yes, yes, no),
+		entry("2001:db8::/32", "Documentation", "RFC 3849", no, no, no, no, no),
+		entry("2002::/16", "6to4", "RFC 3056", yes, yes, yes, na, no),
+		entry("2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534", yes, yes, yes, yes, no),
+		entry("3fff::/20", "Documentation", "RFC 9637", no, no, no, no, no),
+		entry("5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602", yes, yes, yes, no, no),
+		entry("fc00::/7", "Unique-Local", "RFC 4193, RFC 8190", yes, yes, yes, no, no),
+		entry("fe80::/10", "Link-Local Unicast", "RFC 4291", yes, yes, no, no, yes),
+	})
+}
 
-// multicast blocks are classified apart from the special-purpose registries.
+// registryTables are the registries in the forms lookups use. They are
+// built once, on first use: a process that classifies nothing (most
+// commands, `netcalc version`) never parses them.
+type registryTables struct {
+	special []Entry // both special-purpose registries, most specific first
+	space6  []Entry // the IPv6 Address Space registry, in address order
+	// multicast blocks are classified apart from the special-purpose
+	// registries.
+	multicast4, multicast6 Entry
+	// by4 and by6 hold, for each value of an address's first byte, the
+	// special-purpose entries that may contain it, most specific first:
+	// a lookup checks at most a handful of entries (most buckets are
+	// empty) where a scan of the whole registry checked them all.
+	by4, by6 [256][]Entry
+	// space6By holds, for each first byte, the IPv6 Address Space rows
+	// that may contain it (one, or three under fe00::/8).
+	space6By [256][]Entry
+}
+
 var (
-	multicast4 = entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no)
-	multicast6 = entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no)
+	registryOnce sync.Once
+	registry     *registryTables
 )
 
-// special4 and special6 split the registry by family for lookups.
-var special4, special6 = splitFamilies(special)
-
-func splitFamilies(es []Entry) (v4, v6 []Entry) {
-	for _, e := range es {
-		if e.Prefix.Addr().Is4() {
-			v4 = append(v4, e)
-		} else {
-			v6 = append(v6, e)
+// tables returns the registry tables, building them on first use.
+func tables() *registryTables {
+	registryOnce.Do(func() {
+		t := &registryTables{
+			special:    specialRows(),
+			space6:     addressSpace6Rows(),
+			multicast4: entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no),
+			multicast6: entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no),
 		}
+		for _, e := range t.special {
+			by := &t.by6
+			if e.Prefix.Addr().Is4() {
+				by = &t.by4
+			}
+			lo, hi := firstByteSpan(e.Prefix)
+			for b := lo; b <= hi; b++ {
+				by[b] = append(by[b], e)
+			}
+		}
+		for _, e := range t.space6 {
+			lo, hi := firstByteSpan(e.Prefix)
+			for b := lo; b <= hi; b++ {
+				t.space6By[b] = append(t.space6By[b], e)
+			}
+		}
+		registry = t
+	})
+	return registry
+}
+
+// firstByteSpan returns the first and last values of the first byte of
+// the addresses in p.
+func firstByteSpan(p netip.Prefix) (lo, hi int) {
+	first := int(p.Masked().Addr().AsSlice()[0])
+	if p.Bits() >= 8 {
+		return first, first
 	}
-	return v4, v6
+	return first, first | (0xff >> p.Bits())
 }
 
 // IPv4 multicast blocks that are not globally reachable: Local Network
-// Control Block (RFC 5771), Administratively Scoped (RFC 2365) and
-// MCAST-TEST-NET documentation (RFC 6676).
-var (
-	mcastLocal4 = netip.MustParsePrefix("224.0.0.0/24")
-	mcastAdmin4 = netip.MustParsePrefix("239.0.0.0/8")
-	mcastDoc4   = netip.MustParsePrefix("233.252.0.0/24")
-)
+// Control Block (RFC 5771, 224.0.0.0/24), Administratively Scoped
+// (RFC 2365, 239.0.0.0/8) and MCAST-TEST-NET documentation (RFC 6676,
+// 233.252.0.0/24); b is the address's four bytes.
+func mcastNotGlobal4(b [4]byte) bool {
+	return b[0] == 224 && b[1] == 0 && b[2] == 0 || b[0] == 239 || b[0] == 233 && b[1] == 252 && b[2] == 0
+}
 
 func sortEntries(es []Entry) []Entry {
 	sort.SliceStable(es, func(i, j int) bool { return es[i].Prefix.Bits() > es[j].Prefix.Bits() })
@@ -167,35 +214,37 @@ func sortEntries(es []Entry) []Entry {
 
 // SpecialPurpose returns a copy of the shipped IANA special-purpose
 // registry rows, most specific first.
-func SpecialPurpose() []Entry { return append([]Entry(nil), special...) }
+func SpecialPurpose() []Entry { return append([]Entry(nil), tables().special...) }
 
-// addressSpace6 is the IANA "Internet Protocol Version 6 Address Space"
+// addressSpace6Rows returns the IANA "Internet Protocol Version 6 Address Space"
 // registry (ipv6-address-space): every IPv6 address is in exactly one row.
 // Only 2000::/3 is Global Unicast; "Reserved by IETF" space is neither
 // global unicast nor globally reachable. GloballyReachable here is what the
 // row implies when no special-purpose entry says otherwise: true for Global
 // Unicast, N/A for Multicast (its scope decides), false for the rest.
-var addressSpace6 = []Entry{
-	space6("::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("100::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("200::/7", "Reserved by IETF: formerly OSI NSAP-mapped, deprecated", "RFC 4048", no),
-	space6("400::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("800::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("1000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("2000::/3", "Global Unicast", "RFC 3513, RFC 4291", yes),
-	space6("4000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("6000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("8000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("a000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("c000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("e000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("f000::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("f800::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("fc00::/7", "Unique Local Unicast", "RFC 4193", no),
-	space6("fe00::/9", "Reserved by IETF", "RFC 3513, RFC 4291", no),
-	space6("fe80::/10", "Link-Scoped Unicast", "RFC 3513, RFC 4291", no),
-	space6("fec0::/10", "Reserved by IETF: deprecated site-local", "RFC 3879", no),
-	space6("ff00::/8", "Multicast", "RFC 3513, RFC 4291", na),
+func addressSpace6Rows() []Entry {
+	return []Entry{
+		space6("::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("100::/8", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("200::/7", "Reserved by IETF: formerly OSI NSAP-mapped, deprecated", "RFC 4048", no),
+		space6("400::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("800::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("1000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("2000::/3", "Global Unicast", "RFC 3513, RFC 4291", yes),
+		space6("4000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("6000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("8000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("a000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("c000::/3", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("e000::/4", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("f000::/5", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("f800::/6", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("fc00::/7", "Unique Local Unicast", "RFC 4193", no),
+		space6("fe00::/9", "Reserved by IETF", "RFC 3513, RFC 4291", no),
+		space6("fe80::/10", "Link-Scoped Unicast", "RFC 3513, RFC 4291", no),
+		space6("fec0::/10", "Reserved by IETF: deprecated site-local", "RFC 3879", no),
+		space6("ff00::/8", "Multicast", "RFC 3513, RFC 4291", na),
+	}
 }
 
 func space6(p, name, rfc string, glob Reach) Entry {
@@ -220,12 +269,12 @@ func RegistryTitle(id string) string {
 
 // AddressSpace6 returns a copy of the shipped IANA IPv6 Address Space
 // registry rows, in address order.
-func AddressSpace6() []Entry { return append([]Entry(nil), addressSpace6...) }
+func AddressSpace6() []Entry { return append([]Entry(nil), tables().space6...) }
 
 // addressSpaceOf returns the IPv6 Address Space row containing a (an IPv6
 // address without zone).
-func addressSpaceOf(a netip.Addr) Entry {
-	for _, e := range addressSpace6 {
+func addressSpaceOf(t *registryTables, a netip.Addr) Entry {
+	for _, e := range t.space6By[a.As16()[0]] {
 		if e.Prefix.Contains(a) {
 			return e
 		}
@@ -295,64 +344,78 @@ func Classify(a netip.Addr) (entries []Entry, global bool) {
 // IPv4-mapped addresses are classified as IPv6 (::ffff:0:0/96); call
 // Unmap for the embedded address. The zone is ignored.
 func ClassifyAddr(a netip.Addr) Classification {
-	a = a.WithZone("")
 	var c Classification
-	table := special6
+	classify(a, &c.Entries, &c.AddressSpace, &c.GloballyReachable, &c.DecidedBy)
+	return c
+}
+
+// classify is ClassifyAddr writing its results in place (Describe fills an
+// Info without copying a Classification through).
+func classify(a netip.Addr, entries *[]Entry, space *Entry, global *bool, decided *Decision) {
+	a = a.WithZone("")
+	t := tables()
+	var bucket []Entry
 	if a.Is4() {
-		table = special4
+		bucket = t.by4[a.As4()[0]]
 	} else {
-		c.AddressSpace = addressSpaceOf(a)
+		*space = addressSpaceOf(t, a)
+		bucket = t.by6[a.As16()[0]]
 	}
-	for i := range table {
-		if table[i].Prefix.Contains(a) {
-			c.Entries = append(c.Entries, table[i])
+	var es []Entry
+	for i := range bucket {
+		if bucket[i].Prefix.Contains(a) {
+			es = append(es, bucket[i])
 		}
 	}
 	switch {
-	case a.Is4() && multicast4.Prefix.Contains(a):
-		c.Entries = append(c.Entries, multicast4)
-		c.GloballyReachable = !mcastLocal4.Contains(a) && !mcastAdmin4.Contains(a) && !mcastDoc4.Contains(a)
+	case a.Is4() && a.As4()[0]&0xf0 == 224:
+		*entries = append(es, t.multicast4)
+		*global = !mcastNotGlobal4(a.As4())
 		rule := "outside the local, administratively scoped and documentation blocks, so globally reachable"
-		if !c.GloballyReachable {
+		if !*global {
 			rule = "local (224.0.0.0/24), administratively scoped (239.0.0.0/8) and documentation (233.252.0.0/24) multicast is not globally reachable"
 		}
-		c.DecidedBy = Decision{RegistryMulticast4, multicast4, rule}
-		return c
-	case a.Is6() && multicast6.Prefix.Contains(a):
-		c.Entries = append(c.Entries, multicast6)
+		*decided = Decision{RegistryMulticast4, t.multicast4, rule}
+		return
+	case a.Is6() && a.As16()[0] == 0xff:
+		*entries = append(es, t.multicast6)
 		scope := a.As16()[1] & 0x0f
-		c.GloballyReachable = scope == 0x0e
+		*global = scope == 0x0e
 		rule := "scope " + scopeName(scope) + "; only global scope (ffxe::) is globally reachable"
-		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, rule}
-		return c
+		*decided = Decision{RegistryAddrSpace6, *space, rule}
+		return
 	}
+	*entries = es
 	special := RegistrySpecial6
 	if a.Is4() {
 		special = RegistrySpecial4
 	}
-	for _, en := range c.Entries {
+	for _, en := range es {
 		if en.GloballyReachable != ReachNA {
-			c.GloballyReachable = en.GloballyReachable == ReachTrue
-			c.DecidedBy = Decision{special, en, "Globally Reachable = " + titleBool(c.GloballyReachable) + ", the most specific entry with a value"}
-			return c
+			*global = en.GloballyReachable == ReachTrue
+			rule := reachF
+			if *global {
+				rule = reachT
+			}
+			*decided = Decision{special, en, rule}
+			return
 		}
 	}
-	if len(c.Entries) > 0 {
-		c.DecidedBy = Decision{special, c.Entries[0], "Globally Reachable = N/A, so not called globally reachable"}
-		return c
+	if len(es) > 0 {
+		*decided = Decision{special, es[0], reachNA}
+		return
 	}
 	if a.Is4() {
-		c.GloballyReachable = true
-		c.DecidedBy = Decision{RegistrySpecial4, Entry{}, "in no entry, so global unicast"}
-		return c
+		*global = true
+		*decided = Decision{RegistrySpecial4, Entry{}, noEntry4}
+		return
 	}
-	c.GloballyReachable = c.AddressSpace.GloballyReachable == ReachTrue
-	if c.GloballyReachable {
-		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, "global unicast, in no special-purpose entry"}
+	*global = space.GloballyReachable == ReachTrue
+	if *global {
+		*decided = Decision{RegistryAddrSpace6, *space, global6}
 	} else {
-		c.DecidedBy = Decision{RegistryAddrSpace6, c.AddressSpace, "outside 2000::/3, so not global unicast and not globally reachable"}
+		*decided = Decision{RegistryAddrSpace6, *space, outside6}
 	}
-	return c
 }
 
 // scopeName names an IPv6 multicast scope (RFC 7346, RFC 4291 2.7).
@@ -363,13 +426,6 @@ func scopeName(s byte) string {
 		n = "reserved/unassigned"
 	}
 	return fmt.Sprintf("%x (%s)", s, n)
-}
-
-func titleBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 // MarshalJSON encodes d as in `netcalc cidr -o json`'s "decided_by".

@@ -5,7 +5,9 @@ import (
 	"math/bits"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	"go4.org/netipx"
 )
@@ -156,47 +158,61 @@ func sweep4(ks []uint64) []span4 {
 	}
 	ks[n] = cur
 	n++
-	out := make([]span4, n)
+	// The spans take the place of the packed keys (both are 8 bytes, the
+	// span at index i is written after key i is read): no second array.
+	out := unsafe.Slice((*span4)(unsafe.Pointer(unsafe.SliceData(ks))), n)
 	for i, k := range ks[:n] {
 		out[i] = span4{a4(k >> 32), a4(k)}
 	}
-	return out
+	if n < cap(ks)/2 {
+		return slices.Clone(out) // do not keep a mostly unused array alive
+	}
+	return slices.Clip(out)
 }
 
 // sortPacked sorts ks by their upper 32 bits (the range starts; sweep4
-// does not need the ends in order): a byte-wise LSD radix sort for large
-// inputs (linear time), slices.Sort for small ones.
+// does not need the ends in order): an LSD radix sort for large inputs
+// (linear time) with three 11-bit digits, whose counts are all taken in
+// one read of the input, and a pass skipped where every key has the same
+// digit; slices.Sort for small inputs.
 func sortPacked(ks []uint64) {
 	if len(ks) < 1<<12 {
 		slices.Sort(ks)
 		return
 	}
-	buf := make([]uint64, len(ks))
-	src, dst := ks, buf
-	var count [256]int
-	for shift := uint(32); shift < 64; shift += 8 {
-		count = [256]int{}
-		first := (src[0] >> shift) & 0xff
-		same := true
-		for _, k := range src {
-			d := (k >> shift) & 0xff
-			count[d]++
-			same = same && d == first
+	const bits = 11
+	shifts := [3]uint{32, 32 + bits, 32 + 2*bits}
+	var count [3][1 << bits]int
+	for _, k := range ks {
+		count[0][(k>>shifts[0])&(1<<bits-1)]++
+		count[1][(k>>shifts[1])&(1<<bits-1)]++
+		count[2][(k>>shifts[2])&(1<<bits-1)]++
+	}
+	var buf []uint64
+	src := ks
+	for p, shift := range shifts {
+		c := &count[p]
+		if c[(src[0]>>shift)&(1<<bits-1)] == len(src) {
+			continue // every key has the same digit: nothing to move
 		}
-		if same { // every key has the same digit: nothing to move
-			continue
+		if buf == nil {
+			buf = make([]uint64, len(ks))
+		}
+		dst := buf
+		if &src[0] == &buf[0] {
+			dst = ks
 		}
 		pos := 0
-		for i, c := range count {
-			count[i] = pos
-			pos += c
+		for i, n := range c {
+			c[i] = pos
+			pos += n
 		}
 		for _, k := range src {
-			d := (k >> shift) & 0xff
-			dst[count[d]] = k
-			count[d]++
+			d := (k >> shift) & (1<<bits - 1)
+			dst[c[d]] = k
+			c[d]++
 		}
-		src, dst = dst, src
+		src = dst
 	}
 	if &src[0] != &ks[0] {
 		copy(ks, src)
@@ -469,4 +485,15 @@ func (s *Set) Supernet() (netip.Prefix, bool) {
 		}
 		return netip.PrefixFrom(first.addr(), n).Masked(), true
 	}
+}
+
+// AppendPrefix appends p as netip.Prefix.AppendTo does, faster: for
+// printing millions of prefixes.
+func AppendPrefix(b []byte, p netip.Prefix) []byte {
+	if !p.IsValid() || p.Addr().Zone() != "" {
+		return p.AppendTo(b)
+	}
+	b = appendAddrText(b, p.Addr())
+	b = append(b, '/')
+	return strconv.AppendUint(b, uint64(p.Bits()), 10)
 }

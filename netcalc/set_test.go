@@ -464,3 +464,34 @@ func BenchmarkListReader(b *testing.B) {
 		})
 	}
 }
+
+// TestAppendPrefixMatchesNetip checks AppendPrefix against
+// netip.Prefix.AppendTo on random IPv4, IPv6 and IPv4-mapped prefixes.
+func TestAppendPrefixMatchesNetip(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 100000; i++ {
+		var b [16]byte
+		for g := 0; g < 8; g++ {
+			if r.IntN(3) > 0 {
+				b[2*g], b[2*g+1] = byte(r.IntN(256)), byte(r.IntN(256))
+			}
+		}
+		a := netip.AddrFrom16(b)
+		switch i % 3 {
+		case 1:
+			a = netip.AddrFrom4([4]byte(b[:4]))
+		case 2:
+			if i%6 == 2 {
+				b[10], b[11] = 0xff, 0xff
+				for j := 0; j < 10; j++ {
+					b[j] = 0
+				}
+				a = netip.AddrFrom16(b)
+			}
+		}
+		p := netip.PrefixFrom(a, r.IntN(a.BitLen()+1))
+		if got, want := string(AppendPrefix(nil, p)), string(p.AppendTo(nil)); got != want {
+			t.Fatalf("AppendPrefix(%s) = %q, want %q", p, got, want)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,6 +230,9 @@ func exampleEnv(extra []string) []string {
 	env := []string{"LC_ALL=C.UTF-8", "TZ=UTC", "NO_COLOR=1", "TERM=dumb"}
 	for _, k := range []string{"PATH", "HOME", "TMPDIR", "GOCACHE", "GOPATH", "GOMODCACHE", "GOROOT", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN"} {
 		if v, ok := os.LookupEnv(k); ok {
+			if k == "PATH" && plainNetcalcDir != "" {
+				v = plainNetcalcDir + string(os.PathListSeparator) + v
+			}
 			env = append(env, k+"="+v)
 		}
 	}
@@ -362,10 +366,39 @@ func netcalcOnPath(t *testing.T) {
 	}
 }
 
+// plainNetcalcDir, when set, holds a netcalc built without -race that the
+// examples run instead of this test binary (see buildPlainNetcalc).
+var plainNetcalcDir string
+
+// buildPlainNetcalc builds netcalc without the race detector for the
+// examples when this test binary has it: the examples check what a user
+// sees, and a few of them (100,000 NAT flows, 30,000 kube-proxy
+// connections) take minutes under -race, which the CLI's own tests
+// (TestScript, internal/cli) already run. Without a go command the test
+// binary is used as before.
+func buildPlainNetcalc(t *testing.T) {
+	if !raceEnabled {
+		return
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(goCmd, "build", "-o", filepath.Join(dir, "netcalc"), ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("building netcalc without -race failed, the examples run the race-enabled test binary: %v\n%s", err, out)
+		return
+	}
+	plainNetcalcDir = dir
+	t.Cleanup(func() { plainNetcalcDir = "" })
+}
+
 // TestReadmeExamples runs every console example of README.md and docs/
 // and compares the output with the page byte for byte.
 func TestReadmeExamples(t *testing.T) {
 	netcalcOnPath(t)
+	buildPlainNetcalc(t)
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh on PATH: the examples are shell command lines")
 	}

@@ -93,18 +93,18 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Interface, "interface", "i", "", "send on this interface (default: the one the route uses)")
-	f.IntVarP(&opts.Count, "count", "c", 1, "number of probes to send to each target")
+	f.StringVarP(&opts.Interface, "interface", "i", "", "send on this `IFACE` (default: the one the route uses)")
+	f.IntVarP(&opts.Count, "count", "c", 1, "number `N` of probes to send to each target")
 	opts.Timeout = time.Second
-	f.Var(&durationValue{&opts.Timeout}, "timeout", "how long each request waits for a reply (e.g. 500ms; a bare number is seconds)")
+	f.Var(&durationValue{&opts.Timeout}, "timeout", "`DURATION` each request waits for a reply (e.g. 500ms; a bare number is seconds)")
 	f.Lookup("timeout").DefValue = "1s"
 	deprecatedShorthand(env, f, "t", "timeout")
-	f.IntVarP(&opts.Retries, "retries", "r", 2, "requests resent when one times out, per probe")
-	f.StringVar(&opts.Source, "src", "", "sender IP address of the requests (default: the route's preferred source)")
+	f.IntVarP(&opts.Retries, "retries", "r", 2, "`N` requests resent when one times out, per probe")
+	f.StringVar(&opts.Source, "src", "", "sender `ADDR` of the requests (default: the route's preferred source)")
 	aliasFlag(env, f, "source", "src")
 	f.BoolVar(&opts.Cache, "cache", false, "answer from the kernel's neighbour table only; needs no privilege")
-	f.StringVar(&opts.Scan, "scan", "", "probe every host of this on-link IPv4 prefix and list those that answer")
-	f.Float64Var(&opts.Rate, "rate", 1000, "with --scan, the most requests per second")
+	f.StringVar(&opts.Scan, "scan", "", "probe every host of this on-link IPv4 `PREFIX` and list those that answer")
+	f.Float64Var(&opts.Rate, "rate", 1000, "with --scan, the most requests per second, `N`")
 	addNetnsFlag(cmd, &opts.Netns)
 	return cmd
 }
@@ -122,26 +122,10 @@ func deprecatedShorthand(env *Env, fs *pflag.FlagSet, short, long string) {
 		Name:      short,
 		Shorthand: short,
 		Usage:     "deprecated shorthand of --" + long,
-		Value:     &deprecatedShort{Value: f.Value, env: env, short: short, long: long},
+		Value:     &deprecatedValue{Value: f.Value, env: env, old: "-" + short, new: "--" + long},
 		DefValue:  f.DefValue,
 		Hidden:    true,
 	})
-}
-
-// deprecatedShort forwards to the flag's value and warns once.
-type deprecatedShort struct {
-	pflag.Value
-	env         *Env
-	short, long string
-	warned      bool
-}
-
-func (d *deprecatedShort) Set(s string) error {
-	if !d.warned {
-		d.warned = true
-		d.env.Warnf("-%s is deprecated: use --%s", d.short, d.long)
-	}
-	return d.Value.Set(s)
 }
 
 // durationValue is a flag accepting Go durations ("250ms") or plain

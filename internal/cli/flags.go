@@ -25,14 +25,15 @@ func aliasFlag(env *Env, fs *pflag.FlagSet, oldName, newName string) {
 	fs.AddFlag(&pflag.Flag{
 		Name:        oldName,
 		Usage:       "deprecated spelling of --" + newName,
-		Value:       &deprecatedValue{Value: f.Value, env: env, old: oldName, new: newName},
+		Value:       &deprecatedValue{Value: f.Value, env: env, old: "--" + oldName, new: "--" + newName},
 		DefValue:    f.DefValue,
 		NoOptDefVal: f.NoOptDefVal,
 		Hidden:      true,
 	})
 }
 
-// deprecatedValue forwards to the new flag's value and warns once.
+// deprecatedValue forwards to the new flag's value and warns once. old and
+// new are spelled as typed: "--hosts", "-t".
 type deprecatedValue struct {
 	pflag.Value
 	env      *Env
@@ -43,7 +44,7 @@ type deprecatedValue struct {
 func (d *deprecatedValue) Set(s string) error {
 	if !d.warned {
 		d.warned = true
-		d.env.Warnf("--%s is deprecated: use --%s", d.old, d.new)
+		d.env.Warnf("%s is deprecated: use %s", d.old, d.new)
 	}
 	return d.Value.Set(s)
 }

@@ -79,10 +79,10 @@ says so. -o json prints the file and its parts; --explain adds the steps.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Namespace, "namespace", "default", "the pod's namespace")
+	f.StringVar(&opts.Namespace, "namespace", "default", "the pod's `NAMESPACE`")
 	f.StringVar(&opts.ClusterDomain, "cluster-domain", "cluster.local", "kubelet --cluster-domain `DOMAIN` (\"\" for none)")
 	f.StringArrayVar(&opts.ClusterDNS, "cluster-dns", nil, "kubelet --cluster-dns `IP`, repeatable (none: cluster-type pods fall back to Default)")
-	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "the pod's dnsPolicy: ClusterFirst, ClusterFirstWithHostNet, Default or None")
+	f.StringVar(&opts.DNSPolicy, "dns-policy", "ClusterFirst", "the pod's dnsPolicy `POLICY`: ClusterFirst, ClusterFirstWithHostNet, Default or None")
 	f.BoolVar(&opts.HostNetwork, "host-network", false, "the pod uses the host's network (spec.hostNetwork)")
 	f.StringVar(&opts.HostResolvConf, "host-resolv-conf", "", "the node's resolv.conf `FILE` kubelet reads (--resolv-conf); \"\" is kubelet's --resolv-conf=\"\"")
 	f.StringVar(&opts.DNSConfig, "dns-config", "", "the pod's dnsConfig, a YAML `FILE` with nameservers, searches, options")

@@ -664,7 +664,7 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 		if env.JSON() {
 			return WriteJSON(env.Out, d)
 		}
-		return writeDistribution(env, p, d)
+		return writeDistribution(env, p, d, "after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
 	}
 	r := tr.Trace(p)
 	if env.JSON() {
@@ -847,7 +847,10 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 	}
 }
 
-func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) error {
+// writeDistribution prints where --connections N went against what the
+// balancing promises; affinity says how affinity held the client (the
+// recent match in iptables mode, the affinity set in nftables mode).
+func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution, affinity string) error {
 	w := env.Out
 	svc := d.Service
 	if svc == "" {
@@ -864,7 +867,7 @@ func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) e
 	}
 	fmt.Fprintf(w, "masqueraded: %d of %d\n", d.Masqueraded, d.Connections)
 	if d.Affinity {
-		fmt.Fprintln(w, "sessionAffinity ClientIP: after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
+		fmt.Fprintln(w, "sessionAffinity ClientIP: "+affinity)
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func runKubeProxyTraceNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOpti
 		if env.JSON() {
 			return WriteJSON(env.Out, d)
 		}
-		return writeNFTDistribution(env, p, d)
+		return writeDistribution(env, p, d, "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
 	}
 	r := tr.Trace(p)
 	if env.JSON() {
@@ -257,28 +257,4 @@ func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) s
 		return fmt.Sprintf("masquerading: hairpin, the endpoint %s is the client itself (@hairpin-connections); without SNAT it would answer itself directly", r.Endpoint.Addr())
 	}
 	return reason
-}
-
-// writeNFTDistribution prints where --connections N went against what
-// numgen promises.
-func writeNFTDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution) error {
-	w := env.Out
-	svc := d.Service
-	if svc == "" {
-		svc = p.Dst.String()
-	}
-	fmt.Fprintf(w, "%s: %d connections from %s, seed %d\n", svc, d.Connections, p.Src.Addr(), d.Seed)
-	t := env.NewTable()
-	t.Row("target", "connections", "observed", "expected")
-	for _, s := range d.Shares {
-		t.Row(s.Target, strconv.Itoa(s.Count), fmt.Sprintf("%.2f%%", 100*s.Observed), fmt.Sprintf("%.2f%%", 100*s.Expected))
-	}
-	if err := t.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "masqueraded: %d of %d\n", d.Masqueraded, d.Connections)
-	if d.Affinity {
-		fmt.Fprintln(w, "sessionAffinity ClientIP: after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
-	}
-	return nil
 }

@@ -46,7 +46,7 @@ bridge a port belongs to and a veth's peer. With names, list only those.
 
 // addNetnsFlag adds --netns to a link-layer command.
 func addNetnsFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "netns", "", "run inside the named network namespace (see 'ip netns list'; needs root)")
+	cmd.Flags().StringVar(p, "netns", "", "run inside the network namespace `NAME` (see 'ip netns list'; needs root)")
 }
 
 // openHost opens the link-layer view of the namespace for command cmd,

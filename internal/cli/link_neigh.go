@@ -67,7 +67,7 @@ seconds, refcnt, probes, state as a list), plus "family".
 	f.BoolVar(&opts.IPv4, "ipv4", false, "list only the IPv4 (ARP) entries")
 	f.BoolVar(&opts.IPv6, "ipv6", false, "list only the IPv6 (NDP) entries")
 	f.BoolVar(&opts.All, "all", false, "list the NOARP entries too (ip neigh show nud all)")
-	f.StringVarP(&opts.Interface, "interface", "i", "", "list only the entries of this interface")
+	f.StringVarP(&opts.Interface, "interface", "i", "", "list only the entries of this `IFACE`")
 	return cmd
 }
 

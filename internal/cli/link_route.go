@@ -68,7 +68,7 @@ addresses, first, last).
 		},
 	}
 	addNetnsFlag(route, &list.Netns)
-	route.Flags().StringVar(&list.Table, "table", "main", "the table to list: main, local, default, a number 1-4294967295, or all")
+	route.Flags().StringVar(&list.Table, "table", "main", "the `TABLE` to list: main, local, default, a number 1-4294967295, or all")
 	route.Flags().BoolVar(&list.IPv4, "ipv4", false, "list only the IPv4 routes (ip route)")
 	route.Flags().BoolVar(&list.IPv6, "ipv6", false, "list only the IPv6 routes (ip -6 route)")
 	get := &cobra.Command{
@@ -110,10 +110,10 @@ rule or route that refused it), exit 2 for a bad address, device or mark.`,
 		},
 	}
 	addNetnsFlag(get, &opts.Netns)
-	get.Flags().StringVar(&opts.Src, "src", "", "source address of the packet (like 'from SRC')")
-	get.Flags().StringVar(&opts.Iif, "iif", "", "interface the packet arrives on (like 'iif DEV'); default: locally generated")
-	get.Flags().StringVar(&opts.Oif, "oif", "", "interface the packet must leave by (like 'oif DEV')")
-	get.Flags().StringVar(&opts.Mark, "mark", "", "firewall mark of the packet, decimal or 0x hex (like 'mark N')")
+	get.Flags().StringVar(&opts.Src, "src", "", "source `ADDR` of the packet (like 'from SRC')")
+	get.Flags().StringVar(&opts.Iif, "iif", "", "interface `DEV` the packet arrives on (like 'iif DEV'); default: locally generated")
+	get.Flags().StringVar(&opts.Oif, "oif", "", "interface `DEV` the packet must leave by (like 'oif DEV')")
+	get.Flags().StringVar(&opts.Mark, "mark", "", "firewall mark `N` of the packet, decimal or 0x hex (like 'mark N')")
 	route.AddCommand(get)
 	return route
 }

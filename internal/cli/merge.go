@@ -88,9 +88,11 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 	var b netcalc.SetBuilder
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
+	lr.into = &b
 	for _, arg := range inputNames(opts.Args) {
 		lr.operand(arg, b.AddEntry)
 	}
+	lr.into = nil
 	for _, x := range opts.Exclude {
 		if name, ok := strings.CutPrefix(x, "@"); ok {
 			lr.load(name, b.RemoveEntry)
@@ -130,6 +132,9 @@ type listLoader struct {
 	firstMasked string
 	stdinUsed   bool
 	unmap       bool // turn IPv4-mapped IPv6 entries into IPv4
+	// into, when set, is the builder that add adds to: lists are read
+	// with ListReader.AddTo, plain IPv4 lines going straight into it.
+	into *netcalc.SetBuilder
 }
 
 const maxReportedErrors = 20
@@ -191,6 +196,21 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
 	}
 	defer r.Close()
 	lr := netcalc.NewListReader(r, source)
+	if l.into != nil {
+		n, err := lr.AddTo(l.into, func(e netcalc.ListEntry, err error) {
+			if err != nil {
+				le := err.(*netcalc.ListError)
+				l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
+				return
+			}
+			l.entry(e, Input{Line: e.Line, Source: source}, add)
+		})
+		if err != nil {
+			l.nbad++
+			l.env.Report(readError(source, n+1, err))
+		}
+		return n
+	}
 	n := 0
 	for {
 		e, err := lr.Next()
@@ -294,16 +314,25 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 			}
 		}
 	default:
+		// Lines are gathered into 64 KiB writes: a write per prefix was
+		// a tenth of a million-line merge.
+		buf = make([]byte, 0, 64<<10)
 		for p := range s.AllPrefixes() {
 			if env.JSON() {
-				buf = appendPrefixJSON(buf[:0], p)
+				buf = appendPrefixJSON(buf, p)
 			} else {
-				buf = appendPrefix(buf[:0], p)
+				buf = appendPrefix(buf, p)
 			}
-			if _, err := env.Out.Write(append(buf, '\n')); err != nil {
-				return err
+			buf = append(buf, '\n')
+			if len(buf) >= 63<<10 {
+				if _, err := env.Out.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
 			}
 		}
+		_, err := env.Out.Write(buf)
+		return err
 	}
 	return nil
 }
@@ -358,7 +387,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // formatter (a tenth of a million-line merge).
 func appendPrefix(b []byte, p netip.Prefix) []byte {
 	if !p.Addr().Is4() {
-		return p.AppendTo(b)
+		return netcalc.AppendPrefix(b, p)
 	}
 	a := p.Addr().As4()
 	b = append(b, dec[a[0]]...)

@@ -62,18 +62,51 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 			return b
 		}
 		b := next()
+		// The lines' text is gathered in one buffer per batch and made
+		// one string when the batch is full: one allocation per batch
+		// rather than one per line. spans[i] is line i's text in arena,
+		// or start -1 for a line whose Text is already set.
+		var arena []byte
+		spans := make([][2]int, 0, batchSize)
 		flush := func() {
+			text := string(arena)
+			for i, sp := range spans {
+				if sp[0] >= 0 {
+					b.lines[i].Text = text[sp[0]:sp[1]]
+				}
+			}
+			arena, spans = arena[:0], spans[:0]
 			work <- b
 			order <- b
 			b = next()
 		}
-		readErr = eachLine(r, source, true, func(in Input) error {
-			b.lines = append(b.lines, in)
-			if len(b.lines) == batchSize {
-				flush()
+		readErr = func() error { // eachLine, with the text gathered per batch
+			lr := netcalc.NewLineReader(r, source)
+			for {
+				line, n, err := lr.Next()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					var le *netcalc.ListError
+					if !errors.As(err, &le) {
+						return readError(source, n+1, err)
+					}
+					b.lines = append(b.lines, Input{Text: le.Input, Line: n, Source: source, err: le.Err})
+					spans = append(spans, [2]int{-1, -1})
+				} else {
+					if len(line) == 0 || line[0] == '#' {
+						continue
+					}
+					b.lines = append(b.lines, Input{Line: n, Source: source})
+					spans = append(spans, [2]int{len(arena), len(arena) + len(line)})
+					arena = append(arena, line...)
+				}
+				if len(b.lines) == batchSize {
+					flush()
+				}
 			}
-			return nil
-		})
+		}()
 		if len(b.lines) > 0 {
 			flush()
 		}
@@ -103,18 +136,27 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 	for b := range order {
 		inputs += len(b.lines)
 		<-b.done
-		start := 0
+		// Consecutive outputs go out in one Write (one copy into the
+		// buffered writer, or none for a large run) until a separator or
+		// an error to report, which must come in order, splits the run.
+		start, run := 0, 0
 		for _, res := range b.results {
 			if res.end > start {
 				if wrote && sep != "" {
+					e.Out.Write(b.out[run:start])
+					run = start
 					io.WriteString(e.Out, sep)
 				}
-				e.Out.Write(b.out[start:res.end])
 				wrote = true
 			}
 			start = res.end
-			e.Report(res.err)
+			if res.err != nil {
+				e.Out.Write(b.out[run:start])
+				run = start
+				e.Report(res.err)
+			}
 		}
+		e.Out.Write(b.out[run:start])
 		free <- b
 	}
 	wg.Wait()

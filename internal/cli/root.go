@@ -167,7 +167,7 @@ var commandGroups = []struct {
 	{"sets", "Address sets and subnet plans:", []string{"range", "list", "merge", "intersect", "contains", "overlaps", "supernet", "split", "vlsm"}},
 	{"lookup", "Real lookups on this host:", []string{"resolve", "arp", "link", "addr", "route", "rule", "neigh"}},
 	{"sim", "Simulators:", []string{"nat", "kube-proxy", "topo", "k8s"}},
-	{"misc", "netcalc itself:", []string{"version", "man", "completion", "help"}},
+	{"misc", "netcalc itself:", []string{"version", "man", "serve", "completion", "help"}},
 }
 
 func groupCommands(root *cobra.Command) {

@@ -167,7 +167,7 @@ addresses add (proto kernel), IPv6 link-local routes, and the local table
 		Args:    cobra.ExactArgs(1),
 		RunE:    topoRunE(env, opts, "show", runF, topoShowRun),
 	}
-	cmd.Flags().StringVar(&opts.Node, "node", "", "only this node")
+	cmd.Flags().StringVar(&opts.Node, "node", "", "only the node `NAME`")
 	return cmd
 }
 

@@ -20,7 +20,7 @@ func newTopoLabCmds(env *Env) []*cobra.Command {
 	return []*cobra.Command{newTopoUpCmd(env), newTopoDownCmd(env), newTopoExecCmd(env), newTopoStatusCmd(env), newTopoEmitCmd(env)}
 }
 
-const namePrefixHelp = "name the namespaces PREFIX-NODE (default: the file's name:)"
+const namePrefixHelp = "name the namespaces `PREFIX`-NODE (default: the file's name:)"
 
 // labError maps a lab error to an exit status: refusals and missing
 // capabilities are exit 2, anything the kernel refused exit 1.
@@ -170,7 +170,7 @@ marker lists was not created by netcalc: it is left alone, with a warning.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&prefix, "name-prefix", "", "the lab's prefix (default: FILE's name:)")
+	cmd.Flags().StringVar(&prefix, "name-prefix", "", "the lab's `PREFIX` (default: FILE's name:)")
 	return cmd
 }
 
@@ -255,7 +255,7 @@ Unlike ip netns exec, it does not remount /sys or bind /etc/netns files.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&prefix, "name-prefix", "", "the lab's prefix")
+	cmd.Flags().StringVar(&prefix, "name-prefix", "", "the lab's `PREFIX`")
 	return cmd
 }
 

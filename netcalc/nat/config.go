@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"go4.org/netipx"
 )
@@ -91,83 +90,6 @@ const (
 	// --random-fully, what kube-proxy uses).
 	RandomFully PortAssignment = "random-fully"
 )
-
-// Timeouts are conntrack timeouts per protocol and TCP state. A zero field
-// takes Linux's default (Documentation/networking/nf_conntrack-sysctl.rst),
-// given in each field's comment.
-type Timeouts struct {
-	TCPSynSent     time.Duration `json:"tcp-syn-sent,omitempty"`    // 120 s
-	TCPSynRecv     time.Duration `json:"tcp-syn-recv,omitempty"`    // 60 s
-	TCPEstablished time.Duration `json:"tcp-established,omitempty"` // 432000 s (5 days)
-	TCPFinWait     time.Duration `json:"tcp-fin-wait,omitempty"`    // 120 s
-	TCPCloseWait   time.Duration `json:"tcp-close-wait,omitempty"`  // 60 s
-	TCPLastAck     time.Duration `json:"tcp-last-ack,omitempty"`    // 30 s
-	TCPTimeWait    time.Duration `json:"tcp-time-wait,omitempty"`   // 120 s
-	TCPClose       time.Duration `json:"tcp-close,omitempty"`       // 10 s
-	UDP            time.Duration `json:"udp,omitempty"`             // 30 s, unreplied or younger than 2 s
-	UDPStream      time.Duration `json:"udp-stream,omitempty"`      // 120 s, replied and older than 2 s (ASSURED)
-	ICMP           time.Duration `json:"icmp,omitempty"`            // 30 s, ICMP and ICMPv6
-}
-
-// LinuxTimeouts returns Linux's default conntrack timeouts.
-func LinuxTimeouts() Timeouts {
-	return Timeouts{
-		TCPSynSent:     120 * time.Second,
-		TCPSynRecv:     60 * time.Second,
-		TCPEstablished: 432000 * time.Second,
-		TCPFinWait:     120 * time.Second,
-		TCPCloseWait:   60 * time.Second,
-		TCPLastAck:     30 * time.Second,
-		TCPTimeWait:    120 * time.Second,
-		TCPClose:       10 * time.Second,
-		UDP:            30 * time.Second,
-		UDPStream:      120 * time.Second,
-		ICMP:           30 * time.Second,
-	}
-}
-
-// tcp returns the timeout of a TCP state.
-func (t *Timeouts) tcp(s TCPState) time.Duration {
-	switch s {
-	case SynSent:
-		return t.TCPSynSent
-	case SynRecv:
-		return t.TCPSynRecv
-	case Established:
-		return t.TCPEstablished
-	case FinWait:
-		return t.TCPFinWait
-	case CloseWait:
-		return t.TCPCloseWait
-	case LastAck:
-		return t.TCPLastAck
-	case TimeWait:
-		return t.TCPTimeWait
-	}
-	return t.TCPClose
-}
-
-// withDefaults fills zero fields from LinuxTimeouts.
-func (t Timeouts) withDefaults() Timeouts {
-	d := LinuxTimeouts()
-	fill := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	fill(&t.TCPSynSent, d.TCPSynSent)
-	fill(&t.TCPSynRecv, d.TCPSynRecv)
-	fill(&t.TCPEstablished, d.TCPEstablished)
-	fill(&t.TCPFinWait, d.TCPFinWait)
-	fill(&t.TCPCloseWait, d.TCPCloseWait)
-	fill(&t.TCPLastAck, d.TCPLastAck)
-	fill(&t.TCPTimeWait, d.TCPTimeWait)
-	fill(&t.TCPClose, d.TCPClose)
-	fill(&t.UDP, d.UDP)
-	fill(&t.UDPStream, d.UDPStream)
-	fill(&t.ICMP, d.ICMP)
-	return t
-}
 
 // Forward is a port forward (DNAT): inbound packets of Proto to External
 // go to Internal. An Internal port of 0 keeps the destination port.
@@ -322,7 +244,7 @@ func (c Config) normalize() (Config, error) {
 	if c.Ports == "" {
 		c.Ports = Preserve
 	}
-	c.Timeouts = c.Timeouts.withDefaults()
+	c.Timeouts = c.Timeouts.WithDefaults()
 	switch c.Kind {
 	case SNAT, Masquerade, DNAT, Static:
 	default:

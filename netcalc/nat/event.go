@@ -3,7 +3,6 @@ package nat
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -18,58 +17,6 @@ const (
 	// address of the NAT.
 	Inbound Direction = "in"
 )
-
-// TCPFlags are the TCP flags of a simulated packet that drive conntrack's
-// TCP state machine. The zero TCPFlags means "whatever the connection
-// expects next": SYN for a new connection, SYN+ACK for the first reply,
-// ACK afterwards.
-type TCPFlags uint8
-
-// The TCP flags netcalc tracks.
-const (
-	SYN TCPFlags = 1 << iota
-	ACK
-	FIN
-	RST
-)
-
-// String returns the flags as a comma-separated list ("syn,ack"), or ""
-// for none.
-func (f TCPFlags) String() string {
-	var s []string
-	for i, n := range []string{"syn", "ack", "fin", "rst"} {
-		if f&(1<<i) != 0 {
-			s = append(s, n)
-		}
-	}
-	return strings.Join(s, ",")
-}
-
-// ParseTCPFlags parses a comma- or plus-separated list of syn, ack, fin,
-// rst (any case; "synack" is syn,ack).
-func ParseTCPFlags(s string) (TCPFlags, error) {
-	var f TCPFlags
-	for _, part := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ',' || r == '+' || r == '|' }) {
-		switch part {
-		case "syn":
-			f |= SYN
-		case "ack":
-			f |= ACK
-		case "fin":
-			f |= FIN
-		case "rst":
-			f |= RST
-		case "synack", "syn-ack":
-			f |= SYN | ACK
-		default:
-			return 0, fmt.Errorf("%w: TCP flag %q, want syn, ack, fin or rst", ErrPacket, part)
-		}
-	}
-	return f, nil
-}
-
-// MarshalText returns the flags as String does.
-func (f TCPFlags) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
 // Event is one packet reaching the NAT at a virtual time. Packet is the
 // packet as it arrives, in the Tuple form conntrack uses (ICMP echo
@@ -133,6 +80,9 @@ type Result struct {
 	Out Tuple `json:"out"`
 	// New reports that the packet created a conntrack entry.
 	New bool `json:"new,omitempty"`
+	// Alloc says how source NAT chose the new connection's external
+	// endpoint; AllocNone when the packet created no source-NAT entry.
+	Alloc Allocation `json:"allocation,omitempty"`
 	// Note explains the decision in a few words ("port preserved",
 	// "reply", "filtered by apdf: 198.51.100.9 never contacted").
 	Note string `json:"note,omitempty"`

@@ -99,11 +99,8 @@ func (t *Table) Summary() Summary {
 	hosts := map[netip.Addr]struct{}{}
 	addrs := map[netip.Addr]struct{}{}
 	ports := map[endpoint]int{}
-	for i := 1; i < len(t.ents); i++ {
-		e := &t.ents[i]
-		if e.seq == 0 || !t.alive(e) {
-			continue
-		}
+	for _, ce := range t.ct.Entries() {
+		e := entry{ce}
 		s.Live++
 		hosts[e.internal().addr] = struct{}{}
 		x := e.external()

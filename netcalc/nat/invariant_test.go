@@ -20,20 +20,17 @@ func checkInvariants(t *testing.T, tb *Table) {
 	seen := map[ktuple]uint32{}
 	owner := map[endpoint]endpoint{}
 	live := 0
-	for i := 1; i < len(tb.ents); i++ {
-		e := &tb.ents[i]
-		if e.seq == 0 || !tb.alive(e) {
-			continue
-		}
+	for i, ce := range tb.ct.Entries() {
+		e := entry{ce}
 		live++
-		for _, k := range []ktuple{e.orig, e.reply} {
-			if j, dup := seen[k]; dup && !(j == uint32(i) && e.orig == e.reply) {
-				t.Fatalf("entries %d and %d share tuple %v", j, i, k.unpack())
+		for _, k := range []ktuple{e.Orig, e.Reply} {
+			if j, dup := seen[k]; dup && !(j == i && e.Orig == e.Reply) {
+				t.Fatalf("entries %d and %d share tuple %v", j, i, k.Tuple())
 			}
-			seen[k] = uint32(i)
-			got, _, _ := tb.findH(&k, hashK(&k))
-			if got != uint32(i) {
-				t.Fatalf("entry %d (%v) not found by tuple %v: got %d (%v)", i, tb.conn(e), k.unpack(), got, tb.conn(&tb.ents[got]))
+			seen[k] = i
+			got, _, _ := tb.ct.Find(&k, hashK(&k))
+			if got != i {
+				t.Fatalf("entry %d (%v) not found by tuple %v: got %d (%v)", i, tb.ct.Conn(e.Entry), k.Tuple(), got, tb.ct.Conn(tb.ct.At(got)))
 			}
 		}
 		if tb.cfg.Filtering != APDF && !e.inbound() && e.internal() != e.external() {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/netcalc/netcalc/netcalc/nat/internal/nstest"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/net/icmp"
@@ -206,7 +205,7 @@ func (l *lab) await(t *testing.T, orig Tuple, tracked bool) {
 // simulation's results for the flows, in order.
 func (l *lab) send(t *testing.T, flows []string, res []Result) {
 	t.Helper()
-	nstest.In(t, l.in, func() {
+	testlab.In(t, l.in, func() {
 		for i, f := range flows {
 			p, _, err := ParsePacket(f, Outbound)
 			if err != nil {
@@ -250,7 +249,7 @@ func TestKernelReplies(t *testing.T) {
 	l := kernelLab(t)
 	var tl net.Listener
 	var uc *net.UDPConn
-	nstest.In(t, l.out, func() {
+	testlab.In(t, l.out, func() {
 		var err error
 		if tl, err = net.Listen("tcp", "198.51.100.80:80"); err != nil {
 			t.Fatal(err)
@@ -278,7 +277,7 @@ func TestKernelReplies(t *testing.T) {
 	}()
 	start := time.Now()
 	var tc net.Conn
-	nstest.In(t, l.in, func() {
+	testlab.In(t, l.in, func() {
 		u, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("203.0.113.133:5353")),
 			net.UDPAddrFromAddrPort(netip.MustParseAddrPort("198.51.100.53:53")))
 		if err != nil {
@@ -347,7 +346,7 @@ func TestKernelICMPIdentifiers(t *testing.T) {
 	l := kernelLab(t)
 	pings := []string{"icmp 203.0.113.133 -> 198.51.100.7 id=7", "icmp 203.0.113.134 -> 198.51.100.7 id=7"}
 	res, tb := run(t, preset(t, PresetLinux, "203.0.113.7"), outbound(pings)...)
-	nstest.In(t, l.in, func() {
+	testlab.In(t, l.in, func() {
 		for i, src := range []string{"203.0.113.133", "203.0.113.134"} {
 			c, err := icmp.ListenPacket("ip4:icmp", src)
 			if err != nil {

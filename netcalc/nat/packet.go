@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 )
 
 // PacketError reports why ParsePacket rejected its input: Token is the
@@ -110,7 +112,7 @@ func ParsePacket(s string, dir Direction) (Tuple, TCPFlags, error) {
 			t.Type = 128
 		}
 		if reply {
-			t.Type = icmpReplyType(p, t.Type)
+			t.Type = conntrack.ReplyType(p, t.Type)
 		}
 	}
 	return t, flags, nil

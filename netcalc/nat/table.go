@@ -1,15 +1,20 @@
 package nat
 
 import (
-	"cmp"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 )
+
+// This file is NAT policy over a conntrack table: which external endpoint
+// a new connection gets (source.go holds the port and address choice),
+// which inbound packets a mapping lets in, hairpinning, static and
+// forwarded endpoints. The table, its tuples and the state machine are
+// netcalc/conntrack's.
 
 // rangeV is an inclusive address range.
 type rangeV struct{ from, to netip.Addr }
@@ -18,81 +23,30 @@ func (r rangeV) contains(a netip.Addr) bool {
 	return r.from.IsValid() && a.BitLen() == r.from.BitLen() && r.from.Compare(a) <= 0 && a.Compare(r.to) <= 0
 }
 
-// Hash tables an entry is linked into, like the kernel's: one table holds
-// both directions' tuples (nf_conntrack_hash), one the internal endpoints
-// (nf_nat_bysource), one the external endpoints.
+// Secondary indexes of the conntrack table: the internal endpoints (the
+// kernel's nf_nat_bysource) and the external endpoints.
 const (
-	lnOrig  = iota // link of the original tuple in the tuple table
-	lnReply        // link of the reply tuple in the tuple table
-	lnSrc          // link in the internal-endpoint table
-	lnExt          // link in the external-endpoint table
-	nLinks
+	idxSrc = 0
+	idxExt = 1
 )
 
-const (
-	fReplied uint8 = 1 << iota
-	fAssured
-	fInbound // created by an inbound packet (forward, static or filter)
-)
+// fInbound marks a connection created by an inbound packet (forward,
+// static or filter), so that its inside endpoint is the reply's source.
+const fInbound = conntrack.StatusOwner
 
-// ktuple is a Tuple without pointers, so that a million entries cost the
-// garbage collector nothing to scan, and compared in five words.
-type ktuple struct {
-	s0, s1, d0, d1 uint64 // source and destination, 16 bytes each, big-endian
-	meta           uint64 // sport | dport<<16 | proto<<32 | type<<40 | code<<48 | v4<<56
-}
+// ktuple is a packed tuple (conntrack.Key).
+type ktuple = conntrack.Key
 
-func addrWords(a netip.Addr) (uint64, uint64) {
-	b := a.As16()
-	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-}
+func pack(t Tuple) ktuple { return conntrack.Pack(t) }
 
-func pack(t Tuple) ktuple {
-	var k ktuple
-	k.s0, k.s1 = addrWords(t.Src)
-	k.d0, k.d1 = addrWords(t.Dst)
-	k.meta = uint64(t.SrcPort) | uint64(t.DstPort)<<16 | uint64(t.Proto)<<32 | uint64(t.Type)<<40 | uint64(t.Code)<<48
-	if t.Src.Is4() {
-		k.meta |= 1 << 56
-	}
-	return k
-}
+func addrWords(a netip.Addr) (uint64, uint64) { return conntrack.AddrWords(a) }
 
-func unpackAddr(w0, w1 uint64, v4 bool) netip.Addr {
-	if v4 {
-		return netip.AddrFrom4([4]byte{byte(w1 >> 24), byte(w1 >> 16), byte(w1 >> 8), byte(w1)})
-	}
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], w0)
-	binary.BigEndian.PutUint64(b[8:], w1)
-	a := netip.AddrFrom16(b)
-	if v4 {
-		return a.Unmap()
-	}
-	return a
-}
+func hashK(k *ktuple) uint64 { return k.Hash() }
 
-func (k *ktuple) v4() bool        { return k.meta>>56&1 != 0 }
-func (k *ktuple) sport() uint16   { return uint16(k.meta) }
-func (k *ktuple) proto() Proto    { return Proto(k.meta >> 32) }
-func (k *ktuple) src() netip.Addr { return unpackAddr(k.s0, k.s1, k.v4()) }
-func (k *ktuple) dst() netip.Addr { return unpackAddr(k.d0, k.d1, k.v4()) }
+func mix64(x uint64) uint64 { return conntrack.Mix64(x) }
 
-func (k *ktuple) unpack() Tuple {
-	return Tuple{Proto: k.proto(), Src: k.src(), Dst: k.dst(), SrcPort: k.sport(),
-		DstPort: uint16(k.meta >> 16), Type: uint8(k.meta >> 40), Code: uint8(k.meta >> 48)}
-}
-
-// entry is one tracked connection. Entries live in Table.ents; index 0 is
-// unused so that 0 can end a chain.
-type entry struct {
-	orig, reply    ktuple
-	start, expires time.Duration
-	seq            uint32 // creation order; 0 for a free slot
-	state          TCPState
-	flags          uint8
-	next           [nLinks]uint64
-}
+// entry is a conntrack entry seen as a NAT connection.
+type entry struct{ *conntrack.Entry }
 
 // endpoint is a protocol, address and port (ICMP identifier).
 type endpoint struct {
@@ -103,63 +57,30 @@ type endpoint struct {
 
 func (p endpoint) addrPort() netip.AddrPort { return netip.AddrPortFrom(p.addr, p.port) }
 
-// dport is the port naming a tuple's destination: the ICMP identifier for
-// ICMP, whose tuples keep it in SrcPort.
-func (t Tuple) dport() uint16 {
-	if t.Proto.IsICMP() {
-		return t.SrcPort
-	}
-	return t.DstPort
-}
-
-func (k *ktuple) dstPort() uint16 {
-	if k.proto().IsICMP() {
-		return k.sport()
-	}
-	return uint16(k.meta >> 16)
-}
-
-// withSrc returns t with its source rewritten.
-func (t Tuple) withSrc(a netip.Addr, port uint16) Tuple {
-	t.Src, t.SrcPort = a, port
-	return t
-}
-
-// withDst returns t with its destination rewritten.
-func (t Tuple) withDst(a netip.Addr, port uint16) Tuple {
-	t.Dst = a
-	if t.Proto.IsICMP() {
-		t.SrcPort = port
-	} else {
-		t.DstPort = port
-	}
-	return t
-}
-
-func (e *entry) inbound() bool { return e.flags&fInbound != 0 }
+func (e entry) inbound() bool { return e.Status&fInbound != 0 }
 
 // internal is the inside host's own endpoint.
-func (e *entry) internal() endpoint {
+func (e entry) internal() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.proto(), e.reply.src(), e.reply.sport()}
+		return endpoint{e.Orig.Proto(), e.Reply.Src(), e.Reply.SrcPort()}
 	}
-	return endpoint{e.orig.proto(), e.orig.src(), e.orig.sport()}
+	return endpoint{e.Orig.Proto(), e.Orig.Src(), e.Orig.SrcPort()}
 }
 
 // external is the inside host's endpoint as the outside sees it.
-func (e *entry) external() endpoint {
+func (e entry) external() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.proto(), e.orig.dst(), e.orig.dstPort()}
+		return endpoint{e.Orig.Proto(), e.Orig.Dst(), e.Orig.DstID()}
 	}
-	return endpoint{e.orig.proto(), e.reply.dst(), e.reply.dstPort()}
+	return endpoint{e.Orig.Proto(), e.Reply.Dst(), e.Reply.DstID()}
 }
 
 // remote is the outside endpoint.
-func (e *entry) remote() endpoint {
+func (e entry) remote() endpoint {
 	if e.inbound() {
-		return endpoint{e.orig.proto(), e.orig.src(), e.orig.sport()}
+		return endpoint{e.Orig.Proto(), e.Orig.Src(), e.Orig.SrcPort()}
 	}
-	return endpoint{e.orig.proto(), e.orig.dst(), e.orig.dstPort()}
+	return endpoint{e.Orig.Proto(), e.Orig.Dst(), e.Orig.DstID()}
 }
 
 // Table is a NAT with its conntrack table and virtual clock. Feed it
@@ -172,24 +93,10 @@ type Table struct {
 	static   map[netip.Addr]netip.Addr // inside → outside
 	staticIn map[netip.Addr]netip.Addr // outside → inside
 	rng      *rand.Rand
-	now      time.Duration
-	seq      uint32
+	extW     [2]uint64 // t.ext.from as words
 
-	ents     []entry
-	free     []uint32
-	heads    [3][]uint64 // tuple, internal endpoint, external endpoint; see link
-	mask     uint64      // of the endpoint tables: 1 bucket per entry of capacity
-	mask0    uint64      // of the tuple table: 4 buckets per entry (two links each)
-	capacity int         // entries the tables hold before they grow
-	extW     [2]uint64   // t.ext.from as words
-	live     int         // entries in the tables, expired or not
-
+	ct    *conntrack.Table
 	stats Stats
-	sink  uint64 // keeps prefetch loads alive
-
-	// hashes computed while deciding, reused when linking
-	memo  [2]ktuple
-	memoH [2]uint64
 }
 
 // Stats counts what a Table did.
@@ -239,12 +146,9 @@ func New(cfg Config) (*Table, error) {
 		t.static[s.Inside] = s.Outside
 		t.staticIn[s.Outside] = s.Inside
 	}
-	size := 64
-	for size < c.SizeHint {
-		size <<= 1
-	}
-	t.ents = make([]entry, 1, max(c.SizeHint, 16)+1)
-	t.rehash(size)
+	t.ct = conntrack.NewTable(c.SizeHint, c.Timeouts,
+		func(e *conntrack.Entry) uint64 { return entry{e}.internalHash() },
+		func(e *conntrack.Entry) uint64 { return entry{e}.externalHash() })
 	return t, nil
 }
 
@@ -253,15 +157,15 @@ func (t *Table) Config() Config { return t.cfg }
 
 // Now returns the virtual clock: the time of the last event, or the time
 // given to Advance.
-func (t *Table) Now() time.Duration { return t.now }
+func (t *Table) Now() time.Duration { return t.ct.Now() }
 
 // Advance moves the virtual clock forward to at, expiring entries as time
 // passes. Moving it backwards is an error wrapping ErrPacket.
 func (t *Table) Advance(at time.Duration) error {
-	if at < t.now {
-		return fmt.Errorf("%w: time %v is before the clock (%v); events must be in time order", ErrPacket, at, t.now)
+	if now := t.ct.Now(); at < now {
+		return fmt.Errorf("%w: time %v is before the clock (%v); events must be in time order", ErrPacket, at, now)
 	}
-	t.now = at
+	t.ct.SetNow(at)
 	return nil
 }
 
@@ -276,33 +180,11 @@ func (t *Table) Stats() Stats {
 }
 
 // Len returns the number of live (unexpired) connections.
-func (t *Table) Len() int {
-	n := 0
-	for i := 1; i < len(t.ents); i++ {
-		if t.ents[i].seq != 0 && t.ents[i].expires > t.now {
-			n++
-		}
-	}
-	return n
-}
-
-func mix64(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
-}
+func (t *Table) Len() int { return t.ct.Len() }
 
 func hashAddr(h uint64, a netip.Addr) uint64 {
 	w0, w1 := addrWords(a)
 	return mix64(h ^ w1 ^ mix64(w0+0x9e3779b97f4a7c15))
-}
-
-func hashK(k *ktuple) uint64 {
-	h := mix64(k.meta ^ k.s1 ^ mix64(k.s0+0x9e3779b97f4a7c15))
-	return mix64(h ^ k.d1 ^ mix64(k.d0^h))
 }
 
 func hashEP(p endpoint) uint64 {
@@ -316,261 +198,26 @@ func hashEPw(proto Proto, w0, w1 uint64, port uint16) uint64 {
 
 // internalHash and externalHash are hashEP(e.internal()) and
 // hashEP(e.external()) without building addresses.
-func (e *entry) internalHash() uint64 {
+func (e entry) internalHash() uint64 {
 	if e.inbound() {
-		return hashEPw(e.orig.proto(), e.reply.s0, e.reply.s1, e.reply.sport())
+		return hashEPw(e.Orig.Proto(), e.Reply.S0, e.Reply.S1, e.Reply.SrcPort())
 	}
-	return hashEPw(e.orig.proto(), e.orig.s0, e.orig.s1, e.orig.sport())
+	return hashEPw(e.Orig.Proto(), e.Orig.S0, e.Orig.S1, e.Orig.SrcPort())
 }
 
-func (e *entry) externalHash() uint64 {
+func (e entry) externalHash() uint64 {
 	if e.inbound() {
-		return hashEPw(e.orig.proto(), e.orig.d0, e.orig.d1, e.orig.dstPort())
+		return hashEPw(e.Orig.Proto(), e.Orig.D0, e.Orig.D1, e.Orig.DstID())
 	}
-	return hashEPw(e.orig.proto(), e.reply.d0, e.reply.d1, e.reply.dstPort())
+	return hashEPw(e.Orig.Proto(), e.Reply.D0, e.Reply.D1, e.Reply.DstID())
 }
 
-// hashOf returns the hash entry e is filed under for link l.
-func (e *entry) hashOf(l int) uint64 {
-	switch l {
-	case lnOrig:
-		return hashK(&e.orig)
-	case lnReply:
-		return hashK(&e.reply)
-	case lnSrc:
-		return e.internalHash()
-	}
-	return e.externalHash()
-}
+// at returns entry i of the conntrack table.
+func (t *Table) at(i uint32) entry { return entry{t.ct.At(i)} }
 
-// A link (a chain head or an entry's next pointer) packs the entry it
-// points to with the upper half of that entry's hash, so that walking a
-// chain only touches entries whose hash matches: bits 0-31 hold the index
-// (in the tuple table index<<1 | lnOrig or lnReply), bits 32-63 the hash
-// tag. 0 ends a chain.
-func mkLink(i uint32, h uint64) uint64 { return uint64(i) | h&^0xffffffff }
+func (t *Table) alive(e entry) bool { return t.ct.Alive(e.Entry) }
 
-func tagOf(h uint64) uint64 { return h &^ 0xffffffff }
-
-func (t *Table) table(l int) []uint64 {
-	if l <= lnReply {
-		return t.heads[0]
-	}
-	return t.heads[l-1]
-}
-
-func (t *Table) maskOf(l int) uint64 {
-	if l <= lnReply {
-		return t.mask0
-	}
-	return t.mask
-}
-
-func linkVal(i uint32, l int) uint32 {
-	if l <= lnReply {
-		return i<<1 | uint32(l)
-	}
-	return i
-}
-
-func (t *Table) rehash(size int) {
-	t.heads[0] = make([]uint64, 4*size)
-	t.heads[1] = make([]uint64, size)
-	t.heads[2] = make([]uint64, size)
-	t.mask, t.mask0 = uint64(size-1), uint64(4*size-1)
-	t.capacity = size
-	for i := 1; i < len(t.ents); i++ {
-		if t.ents[i].seq != 0 {
-			t.link(uint32(i))
-		}
-	}
-}
-
-func (t *Table) link(i uint32) {
-	e := &t.ents[i]
-	for l := 0; l < nLinks; l++ {
-		var h uint64
-		switch {
-		case l == lnOrig && e.orig == t.memo[0]:
-			h = t.memoH[0]
-		case l == lnReply && e.reply == t.memo[1]:
-			h = t.memoH[1]
-		default:
-			h = e.hashOf(l)
-		}
-		p := &t.table(l)[h&t.maskOf(l)]
-		e.next[l] = *p
-		*p = mkLink(linkVal(i, l), h)
-	}
-}
-
-// nextOf returns the next pointer that follows link v in chain l.
-func (t *Table) nextOf(v uint64, l int) *uint64 {
-	if l <= lnReply {
-		return &t.ents[uint32(v)>>1].next[uint32(v)&1]
-	}
-	return &t.ents[uint32(v)].next[l]
-}
-
-func (t *Table) unlink(i uint32) {
-	e := &t.ents[i]
-	for l := 0; l < nLinks; l++ {
-		want := linkVal(i, l)
-		p := &t.table(l)[e.hashOf(l)&t.maskOf(l)]
-		for *p != 0 && uint32(*p) != want {
-			p = t.nextOf(*p, l)
-		}
-		if *p != 0 {
-			*p = e.next[l]
-		}
-	}
-	*e = entry{}
-	t.free = append(t.free, i)
-	t.live--
-}
-
-// sweep drops expired entries, as the kernel's conntrack GC does; it runs
-// before the tables grow.
-func (t *Table) sweep() {
-	for i := 1; i < len(t.ents); i++ {
-		if e := &t.ents[i]; e.seq != 0 && !t.alive(e) {
-			t.unlink(uint32(i))
-		}
-	}
-}
-
-func (t *Table) insert(e entry) uint32 {
-	if t.live+1 > t.capacity {
-		t.sweep()
-		if t.live+1 > t.capacity*3/4 { // keep room, or churn would sweep on every insert
-			t.rehash(4 * t.capacity) // 4x: fewer rehashes of a growing table
-		}
-	}
-	t.seq++
-	e.seq = t.seq
-	var i uint32
-	if n := len(t.free); n > 0 {
-		i = t.free[n-1]
-		t.free = t.free[:n-1]
-		t.ents[i] = e
-	} else {
-		i = uint32(len(t.ents))
-		if len(t.ents) == cap(t.ents) {
-			// grow with the hash tables (4x), at least double: append's
-			// 1.25x growth copies a large table too often
-			grown := make([]entry, len(t.ents), max(2*cap(t.ents), t.capacity+1))
-			copy(grown, t.ents)
-			t.ents = grown
-		}
-		t.ents = append(t.ents, e)
-	}
-	t.live++
-	t.link(i)
-	return i
-}
-
-func (t *Table) alive(e *entry) bool { return e.expires > t.now }
-
-// findH looks k, whose hash is h, up in the tuple table, in both
-// directions. It returns the live entry's index and whether k is its reply
-// tuple, and reports whether an expired entry matched too.
-func (t *Table) findH(k *ktuple, h uint64) (i uint32, reply, dead bool) {
-	tag := tagOf(h)
-	for v := t.heads[0][h&t.mask0]; v != 0; {
-		idx, dir := uint32(v)>>1, uint32(v)&1
-		e := &t.ents[idx]
-		if tagOf(v) == tag {
-			key := &e.orig
-			if dir == lnReply {
-				key = &e.reply
-			}
-			if key.s0 == k.s0 && key.s1 == k.s1 && key.d0 == k.d0 && key.d1 == k.d1 && key.meta == k.meta {
-				if t.alive(e) {
-					return idx, dir == lnReply, dead
-				}
-				dead = true
-			}
-		}
-		v = e.next[dir]
-	}
-	return 0, false, dead
-}
-
-// sameMapping reports whether a connection e belongs to the mapping the
-// new connection from in toward rem would use.
-func (t *Table) sameMapping(e *entry, in, rem endpoint) bool {
-	if e.internal() != in {
-		return false
-	}
-	switch t.cfg.Mapping {
-	case ADM:
-		return e.remote().addr == rem.addr
-	case APDM:
-		return e.remote() == rem
-	}
-	return true
-}
-
-// extUsed reports whether the external endpoint x may not serve the new
-// connection o → its reply tuple is taken, or, outside APDF, x belongs to
-// another mapping or a port forward.
-func (t *Table) extUsed(o Tuple, ow *ktuple, x endpoint) bool {
-	var rk ktuple
-	if o.Proto.IsICMP() {
-		rk = pack(o.withSrc(x.addr, x.port).Reverse())
-	} else {
-		// the reply of o translated to x, built without netip
-		rk.s0, rk.s1 = ow.d0, ow.d1
-		if x.addr == t.ext.from {
-			rk.d0, rk.d1 = t.extW[0], t.extW[1]
-		} else {
-			rk.d0, rk.d1 = addrWords(x.addr)
-		}
-		rk.meta = uint64(o.DstPort) | uint64(x.port)<<16 | ow.meta&^0xffffffff
-	}
-	h := hashK(&rk)
-	t.memo[1], t.memoH[1] = rk, h
-	if i, _, _ := t.findH(&rk, h); i != 0 {
-		return true
-	}
-	if t.cfg.Filtering == APDF {
-		return false
-	}
-	if _, ok := t.forwards[x]; ok {
-		return true
-	}
-	in := endpoint{o.Proto, o.Src, o.SrcPort}
-	rem := endpoint{o.Proto, o.Dst, o.dport()}
-	h = hashEP(x)
-	for v := t.heads[2][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnExt] {
-		if tagOf(v) != tagOf(h) {
-			continue
-		}
-		e := &t.ents[uint32(v)]
-		if t.alive(e) && e.external() == x && !t.sameMapping(e, in, rem) {
-			return true
-		}
-	}
-	return false
-}
-
-// portRange returns the source-NAT port range for an original port.
-func (t *Table) portRange(p Proto, port uint16) (lo, hi uint16, specified bool) {
-	if t.cfg.PortMax != 0 {
-		return t.cfg.PortMin, t.cfg.PortMax, true
-	}
-	switch {
-	case p.IsICMP():
-		return 0, 65535, false
-	case port < 512:
-		return 1, 511, false
-	case port < 1024:
-		return 600, 1023, false
-	}
-	return 1024, 65535, false
-}
-
-// how a source-NAT endpoint was chosen
+// how a source-NAT endpoint was chosen, as Result.Note says it
 const (
 	howPreserved = "port preserved"
 	howKept      = "source already in range, kept"
@@ -580,79 +227,8 @@ const (
 	howRandom    = "random port"
 )
 
-// allocSrc chooses the external endpoint for a new outbound connection o,
-// following nf_nat_core.c get_unique_tuple and nf_nat_l4proto_unique_tuple.
-func (t *Table) allocSrc(o Tuple, ow *ktuple) (endpoint, string, error) {
-	fully := t.cfg.Ports != Preserve
-	lo, hi, specified := t.portRange(o.Proto, o.SrcPort)
-	inPorts := func(p uint16) bool { return lo <= p && p <= hi }
-	if !fully {
-		// 1a: the original tuple is already in range and unique.
-		if t.ext.contains(o.Src) {
-			x := endpoint{o.Proto, o.Src, o.SrcPort}
-			if inPorts(o.SrcPort) && !t.extUsed(o, ow, x) {
-				return x, howKept, nil
-			}
-		} else if t.cfg.Mapping != APDM {
-			// 1b: find_appropriate_src, by mapping behaviour.
-			in := endpoint{o.Proto, o.Src, o.SrcPort}
-			rem := endpoint{o.Proto, o.Dst, o.dport()}
-			h := hashEPw(o.Proto, ow.s0, ow.s1, o.SrcPort) // hashEP(in)
-			for v := t.heads[1][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnSrc] {
-				if tagOf(v) != tagOf(h) {
-					continue
-				}
-				e := &t.ents[uint32(v)]
-				if !t.alive(e) || !t.sameMapping(e, in, rem) {
-					continue
-				}
-				x := e.external()
-				if t.ext.contains(x.addr) && inPorts(x.port) && !t.extUsed(o, ow, x) {
-					return x, howReused, nil
-				}
-			}
-		}
-	}
-	// 2: the address, hashed from source (and destination).
-	ip := bestIP(t.ext, o.Src, o.Dst, t.cfg.Persistent)
-	// 3: keep the port if it is in range and unique.
-	if !fully && (!specified || inPorts(o.SrcPort)) {
-		if x := (endpoint{o.Proto, ip, o.SrcPort}); !t.extUsed(o, ow, x) {
-			return x, howPreserved, nil
-		}
-	}
-	// 4: search from an offset with shrinking windows.
-	size := uint32(hi) - uint32(lo) + 1
-	var off uint16
-	switch t.cfg.Ports {
-	case Random:
-		off = uint16(hashAddr(hashAddr(t.cfg.Seed^uint64(o.dport()), o.Src), o.Dst))
-	default:
-		off = uint16(t.rng.Uint32())
-	}
-	attempts := min(size, 128)
-	tries := 0
-	for {
-		for i := uint32(0); i < attempts; i, off = i+1, off+1 {
-			tries++
-			x := endpoint{o.Proto, ip, uint16(uint32(lo) + uint32(off)%size)}
-			if !t.extUsed(o, ow, x) {
-				switch {
-				case fully:
-					return x, howRandom, nil
-				case !inPorts(o.SrcPort):
-					return x, howOutside, nil
-				}
-				return x, howMoved, nil
-			}
-		}
-		if attempts >= size || attempts < 16 {
-			return endpoint{}, "", &ExhaustedError{Packet: o, Addr: ip, Min: lo, Max: hi, Tries: tries}
-		}
-		attempts /= 2
-		off = uint16(t.rng.Uint32())
-	}
-}
+var allocNote = [...]string{AllocKept: howKept, AllocReused: howReused, AllocPreserved: howPreserved,
+	AllocMoved: howMoved, AllocOutside: howOutside, AllocRandom: howRandom}
 
 // isOurs reports whether a is an external address of the NAT.
 func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
@@ -674,38 +250,35 @@ func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
 // overlaps their cache misses instead of paying them one after the other
 // when allocSrc and link reach them.
 func (t *Table) prefetch(kp *ktuple, hk uint64) {
-	if kp.proto().IsICMP() || !t.ext.from.IsValid() || kp.v4() != t.ext.from.Is4() {
+	if kp.Proto().IsICMP() || !t.ext.from.IsValid() || kp.V4() != t.ext.from.Is4() {
 		return
 	}
-	proto, sport := kp.proto(), kp.sport()
+	proto, sport := kp.Proto(), kp.SrcPort()
 	x0, x1 := t.extW[0], t.extW[1]
-	rk := ktuple{s0: kp.d0, s1: kp.d1, d0: x0, d1: x1,
-		meta: uint64(uint16(kp.meta>>16)) | uint64(sport)<<16 | kp.meta&^0xffffffff}
-	m, m0 := t.mask, t.mask0
-	a, b := t.heads[0][hk&m0], t.heads[1][hashEPw(proto, kp.s0, kp.s1, sport)&m]
-	c, d := t.heads[0][hashK(&rk)&m0], t.heads[2][hashEPw(proto, x0, x1, sport)&m]
-	t.sink += t.ents[uint32(a)>>1].next[0] ^ t.ents[uint32(b)].next[0] ^ t.ents[uint32(c)>>1].next[0] ^ d
+	rk := ktuple{S0: kp.D0, S1: kp.D1, D0: x0, D1: x1,
+		Meta: uint64(uint16(kp.Meta>>16)) | uint64(sport)<<16 | kp.Meta&^0xffffffff}
+	t.ct.Prefetch(hk, rk.Hash(), hashEPw(proto, kp.S0, kp.S1, sport), hashEPw(proto, x0, x1, sport))
 }
 
 // resolveIn finds the inside endpoint for a new inbound packet q: port
 // forward, static entry, or a mapping that the filtering lets q through.
 func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
-	if f, ok := t.forwards[endpoint{q.Proto, q.Dst, q.dport()}]; ok {
+	if f, ok := t.forwards[endpoint{q.Proto, q.Dst, q.DstID()}]; ok {
 		port := f.Internal.Port()
 		if port == 0 {
-			port = q.dport()
+			port = q.DstID()
 		}
 		return endpoint{q.Proto, f.Internal.Addr(), port}, "port forward to " + netip.AddrPortFrom(f.Internal.Addr(), port).String(), ""
 	}
 	if in, ok := t.staticIn[q.Dst]; ok {
-		return endpoint{q.Proto, in, q.dport()}, "static " + q.Dst.String() + " <-> " + in.String(), ""
+		return endpoint{q.Proto, in, q.DstID()}, "static " + q.Dst.String() + " <-> " + in.String(), ""
 	}
-	x := endpoint{q.Proto, q.Dst, q.dport()}
+	x := endpoint{q.Proto, q.Dst, q.DstID()}
 	var mapped, dead bool
 	h := hashEP(x)
-	for v := t.heads[2][h&t.mask]; v != 0; v = t.ents[uint32(v)].next[lnExt] {
-		e := &t.ents[uint32(v)]
-		if tagOf(v) != tagOf(h) || e.external() != x {
+	for v := t.ct.Index(idxExt, h); v != 0; v = t.ct.Next(idxExt, v) {
+		e := t.at(uint32(v))
+		if !conntrack.SameTag(v, h) || e.external() != x {
 			continue
 		}
 		if !t.alive(e) {
@@ -755,17 +328,17 @@ func (t *Table) process(r *Result, ev Event) error {
 	if err := t.check(ev); err != nil {
 		return err
 	}
-	t.now = ev.At
+	t.ct.SetNow(ev.At)
 	t.stats.Packets++
 
 	// An existing connection, in either direction.
 	kp := pack(p)
 	hk := hashK(&kp)
-	t.memo[0], t.memoH[0] = kp, hk
+	t.ct.Hint(false, &kp, hk)
 	if ev.Dir == Outbound {
 		t.prefetch(&kp, hk)
 	}
-	i, reply, deadExact := t.findH(&kp, hk)
+	i, reply, deadExact := t.ct.Find(&kp, hk)
 	if i != 0 {
 		t.established(r, i, reply)
 		return nil
@@ -780,7 +353,7 @@ func (t *Table) process(r *Result, ev Event) error {
 			t.drop(r, reason, note)
 			return nil
 		}
-		e := entry{orig: kp, reply: pack(p.withDst(in.addr, in.port).Reverse()), flags: fInbound}
+		e := conntrack.Entry{Orig: kp, Reply: pack(p.WithDst(in.addr, in.port).Reverse()), Status: fInbound}
 		if t.clash(r, &e) {
 			return nil
 		}
@@ -789,7 +362,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 
 	// A new outbound connection.
-	hairpin := t.isOurs(p.Proto, p.Dst, p.dport())
+	hairpin := t.isOurs(p.Proto, p.Dst, p.DstID())
 	if hairpin && p.Proto.IsICMP() {
 		// an echo has one identifier for both ends: nothing to hairpin to
 		t.drop(r, NoMapping, "the NAT itself answers a ping to "+p.Dst.String())
@@ -801,7 +374,7 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
 	how := "not translated"
-	allocated := "" // how allocSrc chose the source, if it did
+	allocated := AllocNone // how allocSrc chose the source, if it did
 	switch out, ok := t.static[p.Src]; {
 	case ok:
 		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
@@ -812,40 +385,41 @@ func (t *Table) process(r *Result, ev Event) error {
 		if p.Src.BitLen() != t.ext.from.BitLen() {
 			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
 		}
-		x, h, err := t.allocSrc(p, &kp)
+		x, h, err := t.allocSrc(&p, &kp)
 		if err != nil {
 			t.stats.Exhausted++
 			t.drop(r, PortExhausted, err.Error())
 			return err
 		}
-		src, how, allocated = x, h, h
+		src, how, allocated = x, allocNote[h], h
 		if p.Proto.IsICMP() {
 			how = strings.Replace(how, "port", "id", 1)
 		}
 	}
-	translated := p.withSrc(src.addr, src.port)
+	translated := p.WithSrc(src.addr, src.port)
 	if hairpin {
 		in, note, reason := t.resolveIn(translated)
 		if reason != "" {
 			t.drop(r, reason, "hairpin: "+note)
 			return nil
 		}
-		translated = translated.withDst(in.addr, in.port)
+		translated = translated.WithDst(in.addr, in.port)
 		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
-	e := entry{orig: kp, reply: pack(translated.Reverse())}
-	if (allocated == "" || hairpin) && t.clash(r, &e) {
+	e := conntrack.Entry{Orig: kp, Reply: pack(translated.Reverse())}
+	if (allocated == AllocNone || hairpin) && t.clash(r, &e) {
 		return nil // allocSrc already made a plain source NAT's reply unique
 	}
 	switch allocated { // counted only once the connection exists
-	case "":
-	case howPreserved, howKept:
+	case AllocNone:
+	case AllocPreserved, AllocKept:
 		t.stats.Preserved++
-	case howReused:
+	case AllocReused:
 		t.stats.Reused++
 	default:
 		t.stats.Moved++
 	}
+	r.Alloc = allocated
 	t.created(r, e, how)
 	return nil
 }
@@ -856,12 +430,12 @@ func (t *Table) process(r *Result, ev Event) error {
 // filtering behaviour lets in a packet that, de-NATed, would look like
 // another connection of the same inside endpoint (APDM with EIF), or with
 // static and untranslated connections.
-func (t *Table) clash(r *Result, e *entry) bool {
-	i, _, _ := t.findH(&e.reply, hashK(&e.reply))
+func (t *Table) clash(r *Result, e *conntrack.Entry) bool {
+	i, _, _ := t.ct.Find(&e.Reply, e.Reply.Hash())
 	if i == 0 {
 		return false
 	}
-	t.drop(r, Clash, "would duplicate "+t.ents[i].orig.unpack().String())
+	t.drop(r, Clash, "would duplicate "+t.ct.At(i).Orig.Tuple().String())
 	return true
 }
 
@@ -875,8 +449,8 @@ func family(a netip.Addr) string {
 func (t *Table) check(ev Event) error {
 	p := ev.Packet
 	switch {
-	case ev.At < t.now:
-		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.now)
+	case ev.At < t.ct.Now():
+		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.ct.Now())
 	case ev.Dir != Outbound && ev.Dir != Inbound:
 		return fmt.Errorf("%w: direction %q, want out or in", ErrPacket, ev.Dir)
 	case p.Proto != TCP && p.Proto != UDP && !p.Proto.IsICMP():
@@ -897,9 +471,9 @@ func (t *Table) drop(r *Result, reason Reason, note string) {
 	t.stats.Drops[reason]++
 }
 
-func (t *Table) created(r *Result, e entry, note string) {
-	e.start = t.now
-	i := t.insert(e)
+func (t *Table) created(r *Result, e conntrack.Entry, note string) {
+	e.Start = t.ct.Now()
+	i := t.ct.InsertIndexed(e, entry{&e}.internalHash(), entry{&e}.externalHash())
 	t.stats.New++
 	r.New = true
 	t.accepted(r, i, false, note)
@@ -914,9 +488,8 @@ func (t *Table) established(r *Result, i uint32, reply bool) {
 }
 
 func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
-	e := &t.ents[i]
-	t.update(e, reply, r.Flags, r.New)
-	r.Conn = t.conn(e)
+	t.ct.Update(i, reply, r.Flags, r.New)
+	r.Conn = t.ct.Conn(t.ct.At(i))
 	if reply {
 		r.Out = r.Conn.Orig.Reverse()
 	} else {
@@ -926,106 +499,9 @@ func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
 	t.stats.Accepted++
 }
 
-// update runs conntrack's per-protocol state machine for one packet and
-// refreshes the timeout.
-func (t *Table) update(e *entry, reply bool, f TCPFlags, isNew bool) {
-	to := &t.cfg.Timeouts
-	if reply {
-		e.flags |= fReplied
-	}
-	var d time.Duration
-	switch e.orig.proto() {
-	case TCP:
-		if f == 0 {
-			switch {
-			case isNew:
-				f = SYN
-			case reply && e.state == SynSent:
-				f = SYN | ACK
-			default:
-				f = ACK
-			}
-		}
-		s := e.state
-		switch {
-		case f&RST != 0:
-			s = Close
-		case isNew && f&SYN != 0:
-			s = SynSent
-		case isNew:
-			s = Established // picked up mid-stream (nf_conntrack_tcp_loose)
-		case f&SYN != 0 && f&ACK != 0 && reply && s == SynSent:
-			s = SynRecv
-		case f&FIN != 0:
-			switch s {
-			case Established, SynRecv:
-				s = FinWait
-			case FinWait, CloseWait:
-				s = LastAck
-			}
-		case f&ACK != 0:
-			switch s {
-			case SynRecv:
-				if !reply {
-					s = Established
-				}
-			case FinWait:
-				s = CloseWait
-			case LastAck:
-				s = TimeWait
-			}
-		}
-		e.state = s
-		if s == Established && e.flags&fReplied != 0 {
-			e.flags |= fAssured
-		}
-		d = to.tcp(s)
-	case UDP:
-		d = to.UDP
-		if e.flags&fReplied != 0 && t.now > e.start+2*time.Second {
-			d = to.UDPStream
-			e.flags |= fAssured
-		}
-	default:
-		d = to.ICMP
-	}
-	e.expires = t.now + d
-}
-
-func (t *Table) conn(e *entry) Conn {
-	left := (e.expires - t.now) / time.Second
-	if left < 0 {
-		left = 0
-	}
-	c := Conn{Orig: e.orig.unpack(), Reply: e.reply.unpack(), Timeout: uint32(left),
-		Unreplied: e.flags&fReplied == 0, Assured: e.flags&fAssured != 0}
-	if e.orig.proto() == TCP {
-		c.State = e.state
-	}
-	return c
-}
-
 // Conns returns the live connections in creation order, as `conntrack -L`
 // would list them at the current virtual time.
-func (t *Table) Conns() []Conn {
-	idx := t.liveIndexes()
-	out := make([]Conn, len(idx))
-	for k, i := range idx {
-		out[k] = t.conn(&t.ents[i])
-	}
-	return out
-}
-
-func (t *Table) liveIndexes() []uint32 {
-	var idx []uint32
-	for i := 1; i < len(t.ents); i++ {
-		if e := &t.ents[i]; e.seq != 0 && t.alive(e) {
-			idx = append(idx, uint32(i))
-		}
-	}
-	slices.SortFunc(idx, func(a, b uint32) int { return cmp.Compare(t.ents[a].seq, t.ents[b].seq) })
-	return idx
-}
+func (t *Table) Conns() []Conn { return t.ct.Conns() }
 
 // Translation is one live connection in the router view (Cisco "show ip
 // nat translations"): inside local is the inside host's own endpoint,
@@ -1045,23 +521,23 @@ type Translation struct {
 // Translations returns the live connections in the router view, in
 // creation order.
 func (t *Table) Translations() []Translation {
-	idx := t.liveIndexes()
+	idx := t.ct.Live()
 	out := make([]Translation, len(idx))
 	for k, i := range idx {
-		e := &t.ents[i]
+		e := t.at(i)
 		og := e.remote().addrPort()
 		ol := og
-		if !e.inbound() && (e.reply.s0 != e.orig.d0 || e.reply.s1 != e.orig.d1) {
+		if !e.inbound() && (e.Reply.S0 != e.Orig.D0 || e.Reply.S1 != e.Orig.D1) {
 			// hairpin: the remote is really the reply's source.
-			og = netip.AddrPortFrom(e.reply.src(), e.reply.sport())
+			og = netip.AddrPortFrom(e.Reply.Src(), e.Reply.SrcPort())
 		}
 		out[k] = Translation{
-			Proto:         e.orig.proto(),
+			Proto:         e.Orig.Proto(),
 			InsideLocal:   e.internal().addrPort(),
 			InsideGlobal:  e.external().addrPort(),
 			OutsideLocal:  ol,
 			OutsideGlobal: og,
-			Conn:          t.conn(e),
+			Conn:          t.ct.Conn(e.Entry),
 		}
 	}
 	return out

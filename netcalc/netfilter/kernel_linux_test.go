@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/vishvananda/netns"
 )
 
 // TestKernelRoundTrip loads rule sets with iptables-restore into a network
@@ -113,33 +111,6 @@ func shape(rs *Ruleset) map[string]int {
 	return m
 }
 
-// inNS runs f on an OS thread switched into network namespace ns (as
-// netcalc/nat/internal/nstest.In, which this package cannot import).
-func inNS(t *testing.T, ns string, f func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	if err := netns.Set(h); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic("cannot return to the test's network namespace: " + err.Error())
-		}
-	}()
-	f()
-}
-
 // kernelRules exercises every match and target the walker simulates that
 // a single UDP datagram can reach: jump, goto, RETURN in a user chain and
 // at the end of a goto, MARK and -m mark, conntrack state, addrtype,
@@ -208,7 +179,7 @@ func TestKernelWalk(t *testing.T) {
 		for _, sp := range []uint16{sport, sport + 1000} {
 			t.Run(fmt.Sprintf("sport %d dport %d", sp, dport), func(t *testing.T) {
 				lab.Exec(b, "iptables", "-w", "5", "-Z")
-				inNS(t, a, func() {
+				testlab.In(t, a, func() {
 					c, err := net.DialUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, sp)), net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, dport)))
 					if err != nil {
 						t.Fatal(err)

@@ -1,45 +1,69 @@
 package kubeproxy
 
 import (
+	"math/rand/v2"
 	"net/netip"
 
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 )
 
-// Timeouts of a connection's first packet, kernel defaults
-// (nf_conntrack-sysctl): a TCP SYN leaves the entry in SYN_SENT for 120 s,
-// a first UDP packet makes an [UNREPLIED] entry for 30 s, an SCTP INIT
-// waits 3 s (COOKIE_WAIT).
-const (
-	timeoutSynSent   = 120
-	timeoutUDP       = 30
-	timeoutSCTPWait  = 3
-	conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
-)
+// conntrackUnknown is the reason given when the node has no address of the
+// packet's family to masquerade to.
+const conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
 
-// newConntrack returns the conntrack entry the first packet of p creates:
-// the original tuple as the client sent it and the reply tuple the
-// endpoint's answers must match. DNAT is recorded as the reply source (the
-// endpoint), masquerade as the reply destination (snat), in netcalc/nat's
-// Conn type so that it prints exactly as `conntrack -L`.
+// newConntrack returns the conntrack entry the first packet of p creates
+// (conntrack.First, Linux's default timeouts: a TCP SYN leaves the entry
+// in SYN_SENT for 120 s, a first UDP packet makes an [UNREPLIED] entry
+// for 30 s, an SCTP INIT waits 3 s in COOKIE_WAIT): the original tuple
+// as the client sent it and the reply tuple the endpoint's answers must
+// match. DNAT is recorded as the reply source (the endpoint), masquerade
+// as the reply destination (snat).
 func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
-	proto := map[Protocol]nat.Proto{TCP: nat.TCP, UDP: nat.UDP, SCTP: nat.SCTP}[p.Proto]
-	c := &nat.Conn{
-		Orig:      nat.Tuple{Proto: proto, Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()},
-		Reply:     nat.Tuple{Proto: proto, Src: ep.Addr(), Dst: p.Src.Addr(), SrcPort: ep.Port(), DstPort: p.Src.Port()},
-		Unreplied: true,
-		Use:       1, // a listed entry holds one reference, as conntrack -L prints it
-	}
+	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
+	reply := orig.Reverse().WithSrc(ep.Addr(), ep.Port())
 	if snat.Port() != 0 || snat.Addr().IsValid() {
-		c.Reply.Dst, c.Reply.DstPort = snat.Addr(), snat.Port()
+		reply.Dst, reply.DstPort = snat.Addr(), snat.Port()
 	}
-	switch p.Proto {
-	case UDP:
-		c.Timeout = timeoutUDP
-	case SCTP:
-		c.Timeout = timeoutSCTPWait
-	default:
-		c.Timeout, c.State = timeoutSynSent, nat.SynSent
+	c := conntrack.First(orig, reply, 0, conntrack.Timeouts{})
+	return &c
+}
+
+// masquerade returns the source MASQUERADE writes on the first packet of
+// p toward the endpoint ep, chosen by netcalc/nat's source-NAT choice
+// (nat.ChooseSource, get_unique_tuple) rather than by hand: addr is the
+// outgoing interface's primary address (the node address, or the pod
+// bridge toward a local pod). Without --random-fully the source port is
+// preserved (no other connection holds it in a one-connection trace);
+// with it the search starts at rng's draw from 0-64511, so the port is
+// 1024 + that draw, as kube-proxy's --random-fully rules give. When addr
+// is invalid (the node has no address of the family) the port is chosen
+// on the unspecified address and the returned address is invalid.
+func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, rng *rand.Rand) netip.AddrPort {
+	cfg := nat.Config{Kind: nat.Masquerade, Ports: nat.Preserve}
+	if randomFully {
+		cfg.Ports = nat.RandomFully
 	}
-	return c
+	ext := addr
+	if !ext.IsValid() {
+		ext = netip.IPv4Unspecified()
+		if p.Src.Addr().Is6() {
+			ext = netip.IPv6Unspecified()
+		}
+	}
+	cfg.External = netipx.IPRangeFrom(ext, ext)
+	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
+	draw := func() uint32 { return uint32(rng.IntN(65536 - 1024)) }
+	src, _, err := nat.ChooseSource(cfg, orig, nil, draw)
+	if err != nil { // no connection holds a port: cannot be exhausted
+		return netip.AddrPortFrom(addr, p.Src.Port())
+	}
+	return netip.AddrPortFrom(addr, src.Port())
+}
+
+// ctProto returns the conntrack protocol of a Service protocol.
+func ctProto(p Protocol) conntrack.Proto {
+	return map[Protocol]conntrack.Proto{TCP: conntrack.TCP, UDP: conntrack.UDP, SCTP: conntrack.SCTP}[p]
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/netcalc/netcalc/netcalc/nat/internal/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -107,7 +106,7 @@ func kernelAgrees(t *testing.T, version string) {
 		run(append([]string{"ip", "netns", "exec", node, "iptables", "-w", "5"}, j...)...)
 	}
 
-	nstest.In(t, node, func() {
+	testlab.In(t, node, func() {
 		// TCP: one SYN each to a ClusterIP and to the NodePort on the
 		// node's own address. The SYN is lost.
 		for _, dst := range []string{"203.0.113.200:80", "198.51.100.10:30080"} {

@@ -147,7 +147,6 @@ type NFTRuleset struct {
 	counters   []string
 	owner      map[string]string // chain → Service port name
 	endpointOf map[string]netip.AddrPort
-	seenElem   map[string]bool
 }
 
 // NFTPort names the chains of one Service port in the nftables mode; ""

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"github.com/netcalc/netcalc/netcalc/nat/internal/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,7 +89,7 @@ func TestNFTKernelAgrees(t *testing.T) {
 	}
 
 	var refused, dropErr error
-	nstest.In(t, node, func() {
+	testlab.In(t, node, func() {
 		// TCP: one SYN each to the ClusterIP and to the NodePort on the
 		// node's own address; the SYNs are lost on the wire.
 		for _, dst := range []string{"203.0.113.200:80", "198.51.100.10:30080"} {

@@ -524,7 +524,14 @@ func (t *Tracer) Trace(p Packet) Result {
 		}
 	} else {
 		res.Reasons = w.reasons
-		res.SNAT = t.masqueradeSource(p.Src, res.Endpoint)
+		// MASQUERADE writes the primary address of the outgoing interface
+		// (the pod bridge towards a local pod, the node address otherwise)
+		// and picks the port as the kernel does: nat's source choice.
+		addr := firstOfFamily(t.rs.cfg.NodeIPs, t.rs.cfg.IPv6)
+		if t.onNode[res.Endpoint] && t.rs.cfg.BridgeIP.IsValid() {
+			addr = t.rs.cfg.BridgeIP
+		}
+		res.SNAT = masquerade(addr, p, res.Endpoint, t.rs.cfg.RandomFully, t.rng)
 		if !firstOfFamily(t.rs.cfg.NodeIPs, t.rs.cfg.IPv6).IsValid() && !res.SNAT.Addr().IsValid() {
 			unspec := netip.IPv4Unspecified()
 			if t.rs.cfg.IPv6 {
@@ -601,22 +608,4 @@ func onlyEnterSkip(steps []Step) bool {
 		}
 	}
 	return true
-}
-
-// masqueradeSource picks what MASQUERADE writes: the primary address of
-// the outgoing interface, the pod bridge (BridgeIP) towards a local pod,
-// the node address otherwise. Without --random-fully the source port is
-// kept (it is free in a one-connection simulation); with it, a seeded
-// random port from 1024-65535.
-func (t *Tracer) masqueradeSource(src, ep netip.AddrPort) netip.AddrPort {
-	cfg := t.rs.cfg
-	a := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
-	if t.onNode[ep] && cfg.BridgeIP.IsValid() {
-		a = cfg.BridgeIP
-	}
-	port := src.Port()
-	if cfg.RandomFully {
-		port = uint16(1024 + t.rng.IntN(65536-1024))
-	}
-	return netip.AddrPortFrom(a, port)
 }

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/netcalc/netcalc/internal/web"
+	"github.com/netcalc/netcalc/netcalc/topo"
+)
+
+// serveTopoExamples are the examples the topology view offers: the files of
+// examples/topo, embedded in the page (TestServeTopoExamplesMatch keeps the
+// copies equal).
+var serveTopoExamples = []string{"veth.yaml", "bridge.yaml", "gateway.yaml", "home-nat.yaml", "k8s.yaml"}
+
+// serveTopo is /api/topo-check and /api/topo-draw: netcalc topo check|draw
+// -o json of the topology POSTed as the body, or of example=NAME. It
+// parses with the library as loadTopology does, but a file the topology
+// names (the k8s block's Services file) is looked up among the embedded
+// examples only: the server reads no files.
+func serveTopo(sub string) web.API {
+	return func(ctx context.Context, q url.Values, body []byte) web.Result {
+		name, data := "topology.yaml", body
+		for k := range q {
+			if k != "example" {
+				return serveBad("%s: unknown parameter of /api/topo-%s, want example (or POST the file)", quoteToken(k), sub)
+			}
+		}
+		if ex := q.Get("example"); ex != "" {
+			b, ok := web.ExampleFile(ex)
+			if !ok || !strings.HasSuffix(ex, ".yaml") {
+				return serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", "))
+			}
+			name, data = ex, b
+		} else if body == nil {
+			return serveBad("topo %s: POST the topology file as the request body, or give example=NAME", sub)
+		}
+		env, out, errb := serveEnv("json")
+		err := serveTopoRun(env, sub, name, data)
+		if err != nil {
+			var s silentExit
+			if !errors.As(err, &s) {
+				env.Errorf("%s", err.Error())
+			}
+		}
+		return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+	}
+}
+
+func serveTopoRun(env *Env, sub, name string, data []byte) error {
+	readFile := func(n string) ([]byte, error) {
+		if b, ok := web.ExampleFile(n); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%s: the page reads no files; only the examples' %s", quoteToken(n), "k8s-services.yaml")
+	}
+	t, err := topo.Parse(bytes.NewReader(data), topo.Options{File: name, ReadFile: readFile})
+	if err != nil {
+		var te *topo.Error
+		if errors.As(err, &te) {
+			return BadInput(errors.New(te.Message()))
+		}
+		return BadInput(err)
+	}
+	for _, n := range t.Notes {
+		env.Errorf("note: %s", n)
+	}
+	if sub == "draw" {
+		// as topoDrawRun with -o json
+		for _, n := range t.Nodes {
+			if err := WriteJSON(env.Out, topoNodeJSON{Type: "node", Name: n.Name, Kind: n.Kind, Interfaces: n.Interfaces}); err != nil {
+				return err
+			}
+		}
+		for _, l := range t.Links {
+			if err := WriteJSON(env.Out, topoLinkJSON{Type: "link", Endpoints: []string{l.Endpoints[0].String(), l.Endpoints[1].String()}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// as topoCheckRun with -o json
+	fs := t.Check()
+	topo.SortFindings(fs)
+	errs := 0
+	for _, f := range fs {
+		if f.Severity == topo.SevError {
+			errs++
+		}
+		if err := WriteJSON(env.Out, topoFindingJSON{Type: "finding", Finding: f}); err != nil {
+			return err
+		}
+	}
+	if errs > 0 {
+		return silentExit{ExitFail}
+	}
+	return nil
+}
