@@ -752,30 +752,40 @@ func (w *walkState) applyNAT(sn *simNode, v netfilter.Verdict, in, out string) e
 		if v.To.MinPort != 0 {
 			w.pkt.DstPort = v.To.MinPort
 		}
-	case netfilter.VerdictSNAT:
-		if v.To.MinAddr.IsValid() {
-			w.pkt.Src = v.To.MinAddr
+	case netfilter.VerdictSNAT, netfilter.VerdictMasquerade:
+		lo, hi := v.To.MinAddr, v.To.MaxAddr
+		masq := v.Kind == netfilter.VerdictMasquerade
+		if masq || !lo.IsValid() {
+			dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Oif: out})
+			r := fib.Route{Interface: out}
+			if dec.OK() {
+				r = dec.Route
+			}
+			r.Source = netip.Addr{}
+			lo = sn.sourceFor(r, w.pkt.Dst)
+			hi = lo
 		}
-		if v.To.MinPort != 0 {
-			w.pkt.SrcPort = v.To.MinPort
+		if !hi.IsValid() {
+			hi = lo
 		}
-	case netfilter.VerdictMasquerade:
-		dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Oif: out})
-		var r fib.Route
-		if dec.OK() {
-			r = dec.Route
-		} else {
-			r = fib.Route{Interface: out}
+		if !lo.IsValid() || lo.Is4() != w.pkt.Dst.Is4() {
+			return fmt.Errorf("%s: %s has no address of the packet's family", v.Kind, out)
 		}
-		r.Source = netip.Addr{}
-		a := sn.sourceFor(r, w.pkt.Dst)
-		if !a.IsValid() {
-			return fmt.Errorf("MASQUERADE: %s has no address of the packet's family", out)
+		mode := portsPreserve
+		if _, ok := v.Target.Option("--random-fully"); ok {
+			mode = portsRandomFully
+		} else if _, ok := v.Target.Option("--random"); ok {
+			mode = portsRandom
 		}
-		w.pkt.Src = a
-		if v.To.MinPort != 0 {
-			w.pkt.SrcPort = v.To.MinPort
+		maxPort := v.To.MaxPort
+		if maxPort == 0 {
+			maxPort = v.To.MinPort
 		}
+		ap, err := sn.ct.chooseSource(w.pkt, masq, lo, hi, v.To.MinPort, maxPort, mode, w.s.rng.Uint32)
+		if err != nil {
+			return err
+		}
+		w.pkt.Src, w.pkt.SrcPort = ap.Addr(), ap.Port()
 	}
 	return nil
 }

@@ -1,26 +1,32 @@
 package topo
 
-// The one place the trace touches netcalc/nat: its conntrack entry type
-// (nat.Conn, printed as `conntrack -L` prints it) and tuple. When conntrack
-// moves to netcalc/conntrack, only this file changes.
+// The trace's use of the shared engines for connection tracking and
+// source NAT: netcalc/conntrack's entry model (Conn, Tuple, First, printed
+// as `conntrack -L` prints it) and netcalc/nat's choice of a source
+// address and port (ChooseSource). The policy the iptables rule sets
+// (addresses, ports, --random, --random-fully) is passed in; nothing about
+// NAT behaviour is decided here.
 
 import (
 	"net/netip"
 
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 )
 
 // Conn is one conntrack entry a trace created on a node: the original
 // tuple (the first packet as it arrived) and the reply tuple (what
 // replies look like, NAT included), as `conntrack -L` lists them.
-type Conn = nat.Conn
+type Conn = conntrack.Conn
 
 // ctTable is one node's conntrack table.
-type ctTable struct{ conns []nat.Conn }
+type ctTable struct{ conns []conntrack.Conn }
 
 // tuple returns the conntrack tuple of p; reply says it is an echo reply.
-func tuple(p Packet, reply bool) nat.Tuple {
-	t := nat.Tuple{Proto: nat.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
+func tuple(p Packet, reply bool) conntrack.Tuple {
+	t := conntrack.Tuple{Proto: conntrack.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
 	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
 		t.DstPort = 0
 		t.Type = icmpEchoType(p.Proto, reply)
@@ -42,56 +48,58 @@ func icmpEchoType(proto uint8, reply bool) uint8 {
 
 // sameFlow compares tuples as conntrack does (addresses, protocol, ports or
 // echo identifier); the ICMP type is not part of the key.
-func sameFlow(a, b nat.Tuple) bool {
+func sameFlow(a, b conntrack.Tuple) bool {
 	return a.Proto == b.Proto && a.Src == b.Src && a.Dst == b.Dst && a.SrcPort == b.SrcPort && a.DstPort == b.DstPort
 }
 
-// lookup finds the entry p belongs to: dir 0 original, 1 reply, -1 none.
+// lookup finds the entry p belongs to: its index (-1: none) and direction
+// (0 original, 1 reply).
 func (c *ctTable) lookup(p Packet) (int, int) {
 	t := tuple(p, false)
 	for i, e := range c.conns {
 		if sameFlow(e.Orig, t) {
 			return i, 0
 		}
-		r := e.Reply
-		if p.Proto == protoICMP || p.Proto == protoICMPv6 {
-			// An echo reply carries the request's identifier.
-			r.SrcPort, r.DstPort = e.Reply.SrcPort, 0
-		}
-		if sameFlow(r, t) {
+		if sameFlow(e.Reply, t) {
 			return i, 1
 		}
 	}
 	return -1, -1
 }
 
+// taken reports whether a reply tuple already belongs to an entry (the
+// clash source NAT avoids).
+func (c *ctTable) taken(r conntrack.Tuple) bool {
+	for _, e := range c.conns {
+		if sameFlow(e.Reply, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // add records a new entry for orig (the packet as it arrived) whose reply
 // tuple is the reverse of out (the packet as it left, after NAT).
-func (c *ctTable) add(orig, out Packet) nat.Conn {
+func (c *ctTable) add(orig, out Packet) conntrack.Conn {
 	o := tuple(orig, false)
 	r := tuple(Packet{Proto: out.Proto, Src: out.Dst, Dst: out.Src, SrcPort: out.DstPort, DstPort: out.SrcPort}, true)
 	if out.Proto == protoICMP || out.Proto == protoICMPv6 {
-		r.SrcPort = out.SrcPort // the identifier (after NAT)
+		r.SrcPort, r.DstPort = out.SrcPort, 0 // the identifier (after NAT)
 	}
-	e := nat.Conn{Orig: o, Reply: r, Unreplied: true, Timeout: timeout(orig.Proto)}
+	var f conntrack.TCPFlags
 	if orig.Proto == protoTCP {
-		e.State = nat.SynSent
+		f = conntrack.SYN
 	}
+	e := conntrack.First(o, r, f, conntrack.Timeouts{})
 	c.conns = append(c.conns, e)
 	return e
 }
 
 // replied marks entry i as having seen a reply.
-func (c *ctTable) replied(i int) {
-	c.conns[i].Unreplied = false
-	if c.conns[i].Orig.Proto == nat.TCP {
-		c.conns[i].State = nat.SynRecv
-	}
-}
+func (c *ctTable) replied(i int) { c.conns[i].Unreplied = false }
 
-// origDst and origSrc are what de-NAT restores on a reply: the original
-// destination (as the reply's source) and the original source (as its
-// destination).
+// orig returns entry i's original tuple as endpoints: what de-NAT restores
+// on a reply.
 func (c *ctTable) orig(i int) (src, dst netip.AddrPort) {
 	o := c.conns[i].Orig
 	return netip.AddrPortFrom(o.Src, o.SrcPort), netip.AddrPortFrom(o.Dst, o.DstPort)
@@ -103,13 +111,30 @@ func (c *ctTable) replyTuple(i int) (src, dst netip.AddrPort) {
 	return netip.AddrPortFrom(r.Src, r.SrcPort), netip.AddrPortFrom(r.Dst, r.DstPort)
 }
 
-func timeout(proto uint8) uint32 {
-	t := nat.LinuxTimeouts()
-	switch proto {
-	case protoTCP:
-		return uint32(t.TCPSynSent.Seconds())
-	case protoUDP:
-		return uint32(t.UDP.Seconds())
+// snatPorts is how a SNAT or MASQUERADE rule picks the port.
+type snatPorts int
+
+const (
+	portsPreserve    snatPorts = iota // keep the port unless it clashes
+	portsRandom                       // --random
+	portsRandomFully                  // --random-fully
+)
+
+// chooseSource is the source a new connection p gets from a SNAT or
+// MASQUERADE rule on a node with table c: an address of lo..hi, a port of
+// minPort..maxPort (0, 0: Linux's ranges), as nat.ChooseSource decides;
+// rnd draws for the random modes.
+func (c *ctTable) chooseSource(p Packet, masq bool, lo, hi netip.Addr, minPort, maxPort uint16, mode snatPorts, rnd func() uint32) (netip.AddrPort, error) {
+	cfg := nat.Config{Kind: nat.SNAT, External: netipx.IPRangeFrom(lo, hi), PortMin: minPort, PortMax: maxPort, Ports: nat.Preserve}
+	if masq {
+		cfg.Kind = nat.Masquerade
 	}
-	return uint32(t.ICMP.Seconds())
+	switch mode {
+	case portsRandom:
+		cfg.Ports = nat.Random
+	case portsRandomFully:
+		cfg.Ports = nat.RandomFully
+	}
+	ap, _, err := nat.ChooseSource(cfg, tuple(p, false), c.taken, rnd)
+	return ap, err
 }
