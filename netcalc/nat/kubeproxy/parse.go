@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -75,7 +76,8 @@ type parser struct {
 	noNodePort map[string]bool
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// yamlLine is compiled on first use (a YAML error), not at start-up.
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 func (p *parser) document(d *doc) error {
 	if len(bytes.TrimSpace(d.text)) == 0 {
@@ -87,7 +89,7 @@ func (p *parser) document(d *doc) error {
 		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		line := d.start
-		if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+		if m := yamlLine().FindStringSubmatchIndex(msg); m != nil {
 			n, _ := strconv.Atoi(msg[m[2]:m[3]])
 			line = d.start + n - 1
 			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
