@@ -83,33 +83,12 @@ func (p *parser) document(d *doc) error {
 	if len(bytes.TrimSpace(d.text)) == 0 {
 		return nil
 	}
-	js, err := yaml.YAMLToJSON(d.text)
-	if err != nil {
-		msg := err.Error()
-		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		line := d.start
-		if m := yamlLine().FindStringSubmatchIndex(msg); m != nil {
-			n, _ := strconv.Atoi(msg[m[2]:m[3]])
-			line = d.start + n - 1
-			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+	v, ok := fastYAML(d.lines)
+	if !ok {
+		var err error
+		if v, err = p.decodeYAML(d); err != nil {
+			return err
 		}
-		if last := d.start + len(d.lines) - 1; line > last { // the parser reports end of input one line late
-			line = last
-		}
-		if i := line - d.start; i >= 0 && i < len(d.lines) {
-			l := d.lines[i]
-			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
-				msg += " (a tab in the indentation: YAML indents with spaces only)"
-			}
-		}
-		return &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return &ParseError{File: p.file, Line: d.start, Msg: err.Error(), Err: ErrSyntax}
 	}
 	if v == nil {
 		return nil
@@ -150,6 +129,40 @@ func (p *parser) document(d *doc) error {
 		}
 	}
 	return nil
+}
+
+// decodeYAML is the general path: sigs.k8s.io/yaml's YAML-to-JSON
+// conversion, then JSON decoding with numbers kept as json.Number.
+func (p *parser) decodeYAML(d *doc) (any, error) {
+	js, err := yaml.YAMLToJSON(d.text)
+	if err != nil {
+		msg := err.Error()
+		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		line := d.start
+		if m := yamlLine().FindStringSubmatchIndex(msg); m != nil {
+			n, _ := strconv.Atoi(msg[m[2]:m[3]])
+			line = d.start + n - 1
+			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+		}
+		if last := d.start + len(d.lines) - 1; line > last { // the parser reports end of input one line late
+			line = last
+		}
+		if i := line - d.start; i >= 0 && i < len(d.lines) {
+			l := d.lines[i]
+			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
+				msg += " (a tab in the indentation: YAML indents with spaces only)"
+			}
+		}
+		return nil, &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &ParseError{File: p.file, Line: d.start, Msg: err.Error(), Err: ErrSyntax}
+	}
+	return v, nil
 }
 
 // node is a decoded YAML value with its path, for errors that name the line.
