@@ -167,10 +167,38 @@ func (p *parser) decodeYAML(d *doc) (any, error) {
 
 // node is a decoded YAML value with its path, for errors that name the line.
 type node struct {
-	v    any
-	path []any
-	d    *doc
-	p    *parser
+	v  any
+	at *pathEl // the last element of the path; nil at the top
+	d  *doc
+	p  *parser
+}
+
+// pathEl is one step of a node's path: a key or a list index. The path is
+// kept as a chain to the parent's and turned into a slice only for an error
+// or a note (copying it at every step was a fifth of reading a large file).
+type pathEl struct {
+	up    *pathEl
+	key   string
+	index int
+	isKey bool
+}
+
+// path is n's path from the top: string keys and int indexes.
+func (n node) path() []any {
+	depth := 0
+	for e := n.at; e != nil; e = e.up {
+		depth++
+	}
+	out := make([]any, depth)
+	for e := n.at; e != nil; e = e.up {
+		depth--
+		if e.isKey {
+			out[depth] = e.key
+		} else {
+			out[depth] = e.index
+		}
+	}
+	return out
 }
 
 func (n node) get(key string) node {
@@ -179,14 +207,14 @@ func (n node) get(key string) node {
 	if m != nil {
 		v = m[key]
 	}
-	return node{v: v, path: append(append([]any(nil), n.path...), key), d: n.d, p: n.p}
+	return node{v: v, at: &pathEl{up: n.at, key: key, isKey: true}, d: n.d, p: n.p}
 }
 
 func (n node) missing() bool { return n.v == nil }
 
 func (n node) pathString() string {
 	var b strings.Builder
-	for _, el := range n.path {
+	for _, el := range n.path() {
 		switch el := el.(type) {
 		case string:
 			if b.Len() > 0 {
@@ -203,7 +231,7 @@ func (n node) pathString() string {
 func (n node) errf(sentinel error, format string, args ...any) error {
 	line := n.d.start
 	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path)
+		line = n.d.start + locate(n.d.entries, n.path())
 	}
 	return &ParseError{File: n.p.file, Line: line, Path: n.pathString(), Msg: fmt.Sprintf(format, args...), Err: sentinel}
 }
@@ -267,8 +295,10 @@ func (n node) list() ([]node, error) {
 		return nil, n.errf(ErrInvalid, "%s is not a list: want \"- item\" lines", describe(n.v))
 	}
 	out := make([]node, len(l))
+	els := make([]pathEl, len(l))
 	for i, v := range l {
-		out[i] = node{v: v, path: append(append([]any(nil), n.path...), i), d: n.d, p: n.p}
+		els[i] = pathEl{up: n.at, index: i}
+		out[i] = node{v: v, at: &els[i], d: n.d, p: n.p}
 	}
 	return out, nil
 }
@@ -373,7 +403,7 @@ func sloppyAddr(s string) (netip.Addr, bool) {
 func (n node) sloppy(s, canonical string) {
 	line := n.d.start
 	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path)
+		line = n.d.start + locate(n.d.entries, n.path())
 	}
 	n.p.cfg.Notes = append(n.p.cfg.Notes, fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
 		n.p.file, line, n.pathString(), s, canonical))
