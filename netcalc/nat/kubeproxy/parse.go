@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,16 @@ type doc struct {
 	start   int // 1-based line of the document's first line
 	lines   []string
 	entries []yamlEntry
+	scanned bool // entries holds scanEntries(lines)
+}
+
+// lineEntries returns the document's key and item lines, scanned on first
+// use: only an error or a note needs them.
+func (d *doc) lineEntries() []yamlEntry {
+	if !d.scanned {
+		d.entries, d.scanned = scanEntries(d.lines), true
+	}
+	return d.entries
 }
 
 // splitDocuments splits data on lines that start with "---".
@@ -93,7 +104,6 @@ func (p *parser) document(d *doc) error {
 	if v == nil {
 		return nil
 	}
-	d.entries = scanEntries(d.lines)
 	n := node{v: v, d: d, p: p}
 	m, err := n.object()
 	if err != nil {
@@ -230,8 +240,8 @@ func (n node) pathString() string {
 
 func (n node) errf(sentinel error, format string, args ...any) error {
 	line := n.d.start
-	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path())
+	if entries := n.d.lineEntries(); entries != nil {
+		line = n.d.start + locate(entries, n.path())
 	}
 	return &ParseError{File: n.p.file, Line: line, Path: n.pathString(), Msg: fmt.Sprintf(format, args...), Err: sentinel}
 }
@@ -265,6 +275,16 @@ func (n node) fields(allowed ...string) error {
 	m, err := n.object()
 	if err != nil {
 		return err
+	}
+	unknown := false
+	for k := range m {
+		if !slices.Contains(allowed, k) {
+			unknown = true
+			break
+		}
+	}
+	if !unknown {
+		return nil
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -402,8 +422,8 @@ func sloppyAddr(s string) (netip.Addr, bool) {
 // sloppy notes that a value with leading zeros was read as canonical.
 func (n node) sloppy(s, canonical string) {
 	line := n.d.start
-	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path())
+	if entries := n.d.lineEntries(); entries != nil {
+		line = n.d.start + locate(entries, n.path())
 	}
 	n.p.cfg.Notes = append(n.p.cfg.Notes, fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
 		n.p.file, line, n.pathString(), s, canonical))
