@@ -170,12 +170,18 @@ const maxSlab = 4096
 // endpoint and four per Service port, plus the fixed ones), so that the
 // first slab is no bigger than the config needs.
 func (rs *Ruleset) sizeSlab(cfg *Config) {
-	n := 32
+	n, chains := 32, 16
 	for i := range cfg.Services {
 		s := &cfg.Services[i]
 		n += len(s.Ports) * (6 + 3*len(s.Endpoints))
+		chains += len(s.Ports) * (2 + len(s.Endpoints))
 	}
 	rs.slabNext = n
+	// The nat table holds a chain per Service port and per endpoint: its
+	// maps are made that size at once instead of growing through rehashes.
+	rs.NAT.rules = make(map[string][]*Rule, chains)
+	rs.NAT.declared = make(map[string]bool, chains)
+	rs.NAT.chains = make([]string, 0, chains)
 }
 
 // PortChains names the chains of one Service port.
