@@ -74,3 +74,33 @@ func TestFastYAML(t *testing.T) {
 		t.Errorf("fastYAML took too few documents to test it")
 	}
 }
+
+// TestSplitDocumentsSlices checks that documents sliced out of the input
+// have the lines and text that joining the lines gave.
+func TestSplitDocumentsSlices(t *testing.T) {
+	for _, in := range []string{"", "\n", "a: 1", "a: 1\n", "---", "---\n", "a: 1\n---\nb: 2\n", "---\na: 1\n---", "a\n---\n---\nb",
+		"a: 1\r\n---\r\nb: 2", "--- x\na\n---\tb\nc\n--- \n", "a\n\n---\n\nb\n\n", "----\na"} {
+		got := splitDocuments([]byte(in))
+		lines := strings.Split(in, "\n")
+		var want [][]string
+		var starts []int
+		cur, start := []string(nil), 1
+		for i, l := range lines {
+			if l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t") || l == "---\r" {
+				want, starts = append(want, cur), append(starts, start)
+				cur, start = nil, i+2
+				continue
+			}
+			cur = append(cur, l)
+		}
+		want, starts = append(want, cur), append(starts, start)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d documents, want %d", in, len(got), len(want))
+		}
+		for i, d := range got {
+			if !reflect.DeepEqual(append([]string{}, d.lines...), append([]string{}, want[i]...)) || string(d.text) != strings.Join(want[i], "\n") || d.start != starts[i] {
+				t.Errorf("%q document %d: lines %q text %q start %d; want %q %q %d", in, i, d.lines, d.text, d.start, want[i], strings.Join(want[i], "\n"), starts[i])
+			}
+		}
+	}
+}

@@ -61,20 +61,25 @@ func (d *doc) lineEntries() []yamlEntry {
 func splitDocuments(data []byte) []*doc {
 	lines := strings.Split(string(data), "\n")
 	var docs []*doc
-	cur := &doc{start: 1}
-	flush := func(next int) {
-		cur.text = []byte(strings.Join(cur.lines, "\n"))
+	// A document's text is its lines joined with newlines: the bytes of data
+	// from its first line to the end of its last, sliced, not copied.
+	cur, first, off, from := &doc{start: 1}, 0, 0, 0
+	flush := func(i, end, next int) {
+		cur.lines = lines[first:i:i]
+		if len(cur.lines) > 0 {
+			cur.text = data[from:end:end]
+		}
 		docs = append(docs, cur)
 		cur = &doc{start: next}
 	}
 	for i, l := range lines {
 		if l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t") || l == "---\r" {
-			flush(i + 2)
-			continue
+			flush(i, max(off-1, from), i+2)
+			first, from = i+1, off+len(l)+1
 		}
-		cur.lines = append(cur.lines, l)
+		off += len(l) + 1
 	}
-	flush(0)
+	flush(len(lines), len(data), 0)
 	return docs
 }
 
@@ -178,9 +183,13 @@ func (p *parser) decodeYAML(d *doc) (any, error) {
 // node is a decoded YAML value with its path, for errors that name the line.
 type node struct {
 	v  any
-	at *pathEl // the last element of the path; nil at the top
-	d  *doc
-	p  *parser
+	at *pathEl // the path up to this node (up to its parent when hasLeaf)
+	// leaf is this node's key when it is not in at: get does not allocate
+	// a pathEl for the many leaves that are read and never descended into.
+	leaf    string
+	hasLeaf bool
+	d       *doc
+	p       *parser
 }
 
 // pathEl is one step of a node's path: a key or a list index. The path is
@@ -193,13 +202,28 @@ type pathEl struct {
 	isKey bool
 }
 
+// elem is n's own path element.
+func (n node) elem() *pathEl {
+	if n.hasLeaf {
+		return &pathEl{up: n.at, key: n.leaf, isKey: true}
+	}
+	return n.at
+}
+
 // path is n's path from the top: string keys and int indexes.
 func (n node) path() []any {
 	depth := 0
 	for e := n.at; e != nil; e = e.up {
 		depth++
 	}
+	if n.hasLeaf {
+		depth++
+	}
 	out := make([]any, depth)
+	if n.hasLeaf {
+		depth--
+		out[depth] = n.leaf
+	}
 	for e := n.at; e != nil; e = e.up {
 		depth--
 		if e.isKey {
@@ -217,7 +241,7 @@ func (n node) get(key string) node {
 	if m != nil {
 		v = m[key]
 	}
-	return node{v: v, at: &pathEl{up: n.at, key: key, isKey: true}, d: n.d, p: n.p}
+	return node{v: v, at: n.elem(), leaf: key, hasLeaf: true, d: n.d, p: n.p}
 }
 
 func (n node) missing() bool { return n.v == nil }
@@ -316,8 +340,9 @@ func (n node) list() ([]node, error) {
 	}
 	out := make([]node, len(l))
 	els := make([]pathEl, len(l))
+	up := n.elem()
 	for i, v := range l {
-		els[i] = pathEl{up: n.at, index: i}
+		els[i] = pathEl{up: up, index: i}
 		out[i] = node{v: v, at: &els[i], d: n.d, p: n.p}
 	}
 	return out, nil
