@@ -398,8 +398,8 @@ func Render(cfg *Config) *Ruleset {
 		for _, p := range s.Ports {
 			name := s.PortName(p)
 			proto := p.Protocol.lower()
-			seen := make(map[string]bool)
-			var eps []endpoint
+			seen := make(map[string]bool, len(s.Endpoints))
+			eps := make([]endpoint, 0, len(s.Endpoints))
 			for _, e := range s.Endpoints {
 				port, ok := e.Ports[p.Name]
 				if !ok || !e.IP.IsValid() || e.IP.Is6() != cfg.IPv6 {
