@@ -141,7 +141,7 @@ func TestKernelList(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 
 	listings := map[string]string{
-		"router-conntrack-L.txt": l.Exec(rtr, "conntrack", "-L"),
+		"router-conntrack-L.txt":  l.Exec(rtr, "conntrack", "-L"),
 		"router-nf_conntrack.txt": l.Exec(rtr, "cat", "/proc/net/nf_conntrack"),
 	}
 	for name, text := range listings {

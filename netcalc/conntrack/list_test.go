@@ -39,7 +39,9 @@ func TestParseListedFields(t *testing.T) {
 				return e.Family == "ipv6" && e.Orig.SrcPort == 7 && e.Mark == 16 && e.Zone == 3 && e.Labels == "0x1" && strings.HasPrefix(e.Secctx, "system_u")
 			}},
 		{"ipv6     10 udp      17 25 src=2001:db8::1 dst=2001:db8::53 sport=4000 dport=53 packets=1 bytes=60 src=2001:db8::53 dst=2001:db8::1 sport=53 dport=4000 packets=1 bytes=90 mark=0 zone=0 use=2",
-			func(e Listed) bool { return e.Family == "ipv6" && e.Packets == [2]uint64{1, 1} && e.Bytes == [2]uint64{60, 90} }},
+			func(e Listed) bool {
+				return e.Family == "ipv6" && e.Packets == [2]uint64{1, 1} && e.Bytes == [2]uint64{60, 90}
+			}},
 		{"gre      47 179 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0 [ASSURED] mark=0 use=1",
 			func(e Listed) bool { return e.Proto == "gre" && e.Assured }},
 	} {
