@@ -130,6 +130,9 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	if len(f) < 3 {
 		return e, &SyntaxError{Token: line, Msg: "want PROTO NUMBER TIMEOUT and two tuples"}
 	}
+	if _, isName := protoByName(f[0]); !isName && f[0] != "unknown" {
+		return e, &SyntaxError{Token: f[0], Msg: "want a protocol name (tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite, unknown) or a family (ipv4, ipv6)"}
+	}
 	num, err := strconv.ParseUint(f[1], 10, 8)
 	if err != nil {
 		return e, &SyntaxError{Token: f[1], Msg: "want the protocol number 0-255"}
@@ -141,10 +144,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	case known && f[0] != name:
 		return e, &SyntaxError{Token: f[0], Msg: "want " + name + " for protocol " + f[1]}
 	case !known && f[0] != "unknown":
-		if _, isName := protoByName(f[0]); isName {
-			return e, &SyntaxError{Token: f[1], Msg: "want the protocol number of " + f[0]}
-		}
-		return e, &SyntaxError{Token: f[0], Msg: "want a protocol name (tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite, unknown) or a family (ipv4, ipv6)"}
+		return e, &SyntaxError{Token: f[1], Msg: "want the protocol number of " + f[0]}
 	}
 	t, err := strconv.ParseUint(f[2], 10, 32)
 	if err != nil {

@@ -23,6 +23,25 @@ func TestListFixtures(t *testing.T) {
 		}
 		checkKernelViews(t, name, ents)
 	}
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "conntrack", "mixed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ents, bad, err := ParseList(f)
+	if err != nil || len(bad) > 0 || len(ents) != 4 {
+		t.Fatalf("mixed.txt: %d entries, %v %v", len(ents), err, bad)
+	}
+	v := View(ents, PortRange{})
+	nat := ""
+	for _, tr := range v.Translations {
+		nat += tr.NAT + " "
+	}
+	// sctp forwarded inward, igmp (unknown) and icmpv6 untouched, gre
+	// masqueraded; gre has no ports, so no port usage.
+	if nat != "dnat none snat none " || len(v.PortUsage) != 0 || v.Translations[0].InsideLocal != "10.0.0.9:38412" {
+		t.Errorf("mixed.txt: %q %+v", nat, v.Translations[0])
+	}
 }
 
 func TestParseListedFields(t *testing.T) {
@@ -101,7 +120,7 @@ func TestViewPortRisk(t *testing.T) {
 		t.Fatalf("%+v", v.PortUsage)
 	}
 	d := v.PortUsage[0].Destinations[0]
-	if d.Destination.String() != "198.51.100.1:53" || d.PortsUsed != 3 || d.Capacity != 4 || d.UsedPct != 75 || d.Risk != "medium" {
+	if d.Destination != "198.51.100.1:53" || d.PortsUsed != 3 || d.Capacity != 4 || d.UsedPct != 75 || d.Risk != "medium" {
 		t.Errorf("%+v", d)
 	}
 	if r := View(ents, PortRange{}).PortUsage[0].Destinations[0]; r.Capacity != 64512 || r.Risk != "low" {

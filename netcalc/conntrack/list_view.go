@@ -26,30 +26,41 @@ type AddrCount struct {
 
 // Translation is one entry in the inside/outside, local/global view of a
 // NAT router: the inside host's own address:port (inside local), what the
-// outside sees of it (inside global, the reply's destination), the peer
-// as the inside host addressed it (outside local) and the peer's real
-// address (outside global, the reply's source). For ICMP the port is the
-// echo identifier.
+// outside sees of it (inside global), the peer as the inside host
+// addresses it (outside local) and the peer's real address (outside
+// global). For an entry whose source was translated (or nothing was) the
+// inside host is the original source: inside global is the reply's
+// destination, outside global the reply's source. For an entry only its
+// destination was translated (port forwarding) the inside host is the
+// reply's source: inside global is the original destination, outside
+// local the reply's destination. For ICMP the port is the echo
+// identifier; protocols without ports (gre, unknown) show the address
+// alone.
 type Translation struct {
-	Type          string         `json:"type"` // "translation"
-	Line          int            `json:"line"`
-	Proto         string         `json:"proto"`
-	NAT           string         `json:"nat"` // "snat", "dnat", "snat+dnat" or "none"
-	InsideLocal   netip.AddrPort `json:"inside_local"`
-	InsideGlobal  netip.AddrPort `json:"inside_global"`
-	OutsideLocal  netip.AddrPort `json:"outside_local"`
-	OutsideGlobal netip.AddrPort `json:"outside_global"`
-	State         string         `json:"state,omitempty"`
-	Timeout       uint32         `json:"timeout"`
+	Type          string `json:"type"` // "translation"
+	Line          int    `json:"line"`
+	Proto         string `json:"proto"`
+	NAT           string `json:"nat"` // "snat", "dnat", "snat+dnat" or "none"
+	InsideLocal   string `json:"inside_local"`
+	InsideGlobal  string `json:"inside_global"`
+	OutsideLocal  string `json:"outside_local"`
+	OutsideGlobal string `json:"outside_global"`
+	State         string `json:"state,omitempty"`
+	Timeout       uint32 `json:"timeout"`
+
+	insideGlobal, outsideGlobal netip.AddrPort
+	insideLocalPort             uint16
 }
 
 // DestUsage is how many ports of one external address are taken toward
 // one destination, out of how many source NAT can choose from.
 type DestUsage struct {
-	Destination netip.AddrPort `json:"destination"`
-	PortsUsed   int            `json:"ports_used"`
-	Capacity    int            `json:"capacity"`
-	UsedPct     float64        `json:"used_pct"`
+	// Destination is ADDRESS:PORT, or the address alone for ICMP, whose
+	// identifier is the translated source "port".
+	Destination string  `json:"destination"`
+	PortsUsed   int     `json:"ports_used"`
+	Capacity    int     `json:"capacity"`
+	UsedPct     float64 `json:"used_pct"`
 	// Risk is "low" (under 50 %), "medium" (under 80 %), "high" (under
 	// 100 %) or "exhausted".
 	Risk string `json:"risk"`
@@ -124,11 +135,11 @@ func endpoint(t Tuple, src bool) netip.AddrPort {
 
 // Translate returns e's inside/outside, local/global view.
 func (e *Listed) Translate() Translation {
-	tr := Translation{Type: "translation", Line: e.Line, Proto: e.Proto, State: e.State, Timeout: e.Timeout,
-		InsideLocal: endpoint(e.Orig, true), OutsideLocal: endpoint(e.Orig, false),
-		InsideGlobal: endpoint(e.Reply, false), OutsideGlobal: endpoint(e.Reply, true)}
-	snat := tr.InsideLocal != tr.InsideGlobal
-	dnat := tr.OutsideLocal != tr.OutsideGlobal
+	origSrc, origDst := endpoint(e.Orig, true), endpoint(e.Orig, false)
+	replySrc, replyDst := endpoint(e.Reply, true), endpoint(e.Reply, false)
+	snat, dnat := origSrc != replyDst, origDst != replySrc
+	il, ig, ol, og := origSrc, replyDst, origDst, replySrc
+	tr := Translation{Type: "translation", Line: e.Line, Proto: e.Proto, State: e.State, Timeout: e.Timeout}
 	switch {
 	case snat && dnat:
 		tr.NAT = "snat+dnat"
@@ -136,10 +147,23 @@ func (e *Listed) Translate() Translation {
 		tr.NAT = "snat"
 	case dnat:
 		tr.NAT = "dnat"
+		il, ig, ol, og = replySrc, origDst, replyDst, origSrc
 	default:
 		tr.NAT = "none"
 	}
+	tr.InsideLocal, tr.InsideGlobal = e.endpointString(il), e.endpointString(ig)
+	tr.OutsideLocal, tr.OutsideGlobal = e.endpointString(ol), e.endpointString(og)
+	tr.insideGlobal, tr.outsideGlobal, tr.insideLocalPort = ig, og, il.Port()
 	return tr
+}
+
+// endpointString is ADDRESS:PORT, or the address alone for protocols
+// without ports or identifiers.
+func (e *Listed) endpointString(ap netip.AddrPort) string {
+	if hasPorts(e.Proto) || e.Orig.Proto.IsICMP() {
+		return ap.String()
+	}
+	return ap.Addr().String()
 }
 
 // View computes the summaries of ents. Port usage counts the entries
@@ -179,24 +203,28 @@ func View(ents []Listed, r PortRange) Views {
 		}
 		src[e.Orig.Src.String()]++
 		tr := e.Translate()
-		ext[addrPortString(e, tr.InsideGlobal)]++
+		ext[tr.InsideGlobal]++
 		v.Translations = append(v.Translations, tr)
-		if tr.NAT != "snat" && tr.NAT != "snat+dnat" {
+		if (tr.NAT != "snat" && tr.NAT != "snat+dnat") || !(hasPorts(e.Proto) || e.Orig.Proto.IsICMP()) {
 			continue
 		}
-		ek := extKey{tr.InsideGlobal.Addr(), e.Proto}
+		ek := extKey{tr.insideGlobal.Addr(), e.Proto}
 		if extPorts[ek] == nil {
 			extPorts[ek] = map[uint16]bool{}
 		}
-		extPorts[ek][tr.InsideGlobal.Port()] = true
-		dk := dstKey{ek, tr.OutsideGlobal}
+		extPorts[ek][tr.insideGlobal.Port()] = true
+		dst := tr.outsideGlobal
+		if e.Orig.Proto.IsICMP() {
+			dst = netip.AddrPortFrom(dst.Addr(), 0)
+		}
+		dk := dstKey{ek, dst}
 		if dstPorts[dk] == nil {
 			dstPorts[dk] = map[uint16]bool{}
 		}
-		dstPorts[dk][tr.InsideGlobal.Port()] = true
+		dstPorts[dk][tr.insideGlobal.Port()] = true
 		c := int(r.Hi) - int(r.Lo) + 1
 		if r == (PortRange{}) {
-			c = DefaultCapacity(e.Proto, tr.InsideLocal.Port())
+			c = DefaultCapacity(e.Proto, tr.insideLocalPort)
 		}
 		dstCap[dk] = max(dstCap[dk], c)
 	}
@@ -215,11 +243,15 @@ func View(ents []Listed, r PortRange) Views {
 				continue
 			}
 			c := dstCap[dk]
-			pu.Destinations = append(pu.Destinations, DestUsage{Destination: dk.dst, PortsUsed: len(dp), Capacity: c,
+			d := dk.dst.String()
+			if ek.proto == "icmp" || ek.proto == "icmpv6" {
+				d = dk.dst.Addr().String()
+			}
+			pu.Destinations = append(pu.Destinations, DestUsage{Destination: d, PortsUsed: len(dp), Capacity: c,
 				UsedPct: float64(int(float64(len(dp))*10000/float64(c)+0.5)) / 100, Risk: Risk(len(dp), c)})
 		}
 		slices.SortFunc(pu.Destinations, func(a, b DestUsage) int {
-			return cmp.Or(b.PortsUsed-a.PortsUsed, a.Destination.Compare(b.Destination))
+			return cmp.Or(b.PortsUsed-a.PortsUsed, cmp.Compare(a.Destination, b.Destination))
 		})
 		v.PortUsage = append(v.PortUsage, pu)
 	}
@@ -227,15 +259,6 @@ func View(ents []Listed, r PortRange) Views {
 		return cmp.Or(a.External.Compare(b.External), cmp.Compare(a.Proto, b.Proto))
 	})
 	return v
-}
-
-// addrPortString names an external endpoint: address:port, or the bare
-// address for protocols without ports.
-func addrPortString(e *Listed, ap netip.AddrPort) string {
-	if hasPorts(e.Proto) || e.Proto == "icmp" || e.Proto == "icmpv6" {
-		return ap.String()
-	}
-	return ap.Addr().String()
 }
 
 func counts(typ string, m map[string]int) []AddrCount {
