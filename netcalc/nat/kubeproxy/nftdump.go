@@ -171,6 +171,9 @@ func (p *nftDumpParser) parse() (found bool, other string, err error) {
 			return found, other, err
 		}
 		f := strings.Fields(l)
+		if strings.HasPrefix(f[0], "*") || strings.HasPrefix(f[0], ":") || strings.HasPrefix(f[0], "add") {
+			return false, "", p.errf(f[0], "want nft list ruleset output (table ip kube-proxy { ... }); this is iptables-save output or an nft transaction: trace iptables-save output with --iptables-save, a manifest with --mode nftables")
+		}
 		if f[0] != "table" || len(f) < 4 || f[len(f)-1] != "{" {
 			return false, "", p.errf(f[0], "want a table (table ip kube-proxy { ... }): nft list ruleset output")
 		}
@@ -805,4 +808,13 @@ func (p *nftDumpParser) finish() error {
 		rs.mark = "0x4000"
 	}
 	return nil
+}
+
+// Node returns the node settings a ruleset was rendered or read with;
+// for a ruleset ReadNFTListing read, with the masquerade bit and the
+// cluster CIDR found in its rules. The Services are not included.
+func (rs *NFTRuleset) Node() Config {
+	c := *rs.cfg
+	c.Services = nil
+	return c
 }
