@@ -807,6 +807,72 @@ func (p *nftDumpParser) finish() error {
 	if rs.mark == "" {
 		rs.mark = "0x4000"
 	}
+	return p.noLoops()
+}
+
+// targets returns the chains rule r can continue in: its jump or goto,
+// its numgen elements, or the chains its verdict map's elements name.
+func (rs *NFTRuleset) targets(r *nftRule) []string {
+	switch r.verdict {
+	case "jump", "goto":
+		return []string{r.target}
+	case "numgen-vmap":
+		return r.numgen
+	case "vmap":
+		var out []string
+		if s := rs.sets[r.target]; s != nil {
+			for _, v := range s.elems {
+				if _, c, ok := strings.Cut(v, " "); ok && (strings.HasPrefix(v, "goto ") || strings.HasPrefix(v, "jump ")) {
+					out = append(out, c)
+				}
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// noLoops checks that every chain a verdict map names exists and that no
+// chain reaches itself (nft refuses such a ruleset; the tracer would not
+// end).
+func (p *nftDumpParser) noLoops() error {
+	rs := p.rs
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	var visit func(c string) error
+	visit = func(c string) error {
+		switch state[c] {
+		case active:
+			return &NFTDumpError{Line: 0, Token: c, Msg: "a chain that reaches itself through jumps, gotos or verdict maps"}
+		case done:
+			return nil
+		}
+		state[c] = active
+		for _, r := range rs.rules[c] {
+			for _, t := range rs.targets(r) {
+				if _, ok := rs.rules[t]; !ok {
+					return &NFTDumpError{Line: p.ruleLine[r], Token: t, Msg: "a chain the dump does not have (named by @" + r.target + ")"}
+				}
+				if err := visit(t); err != nil {
+					if de := err.(*NFTDumpError); de.Line == 0 {
+						de.Line = p.ruleLine[r]
+					}
+					return err
+				}
+			}
+		}
+		state[c] = done
+		return nil
+	}
+	for _, c := range rs.chainOrder {
+		if err := visit(c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

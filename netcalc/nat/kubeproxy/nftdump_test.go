@@ -180,3 +180,34 @@ func TestNFTDumpVerdictsVary(t *testing.T) {
 		t.Errorf("verdicts %v, want DNAT, REJECT, DROP and NONE", got)
 	}
 }
+
+func TestReadNFTListingLoop(t *testing.T) {
+	in := "table ip kube-proxy {\n\tchain a {\n\t\tjump b\n\t}\n\tchain b {\n\t\tgoto a\n\t}\n}\n"
+	_, err := ReadNFTListing(strings.NewReader(in), nil)
+	var de *NFTDumpError
+	if !errors.As(err, &de) || de.Line == 0 || !strings.Contains(de.Msg, "reaches itself") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// FuzzReadNFTListing: any input is read or refused with an error, and a
+// ruleset read can be traced.
+func FuzzReadNFTListing(f *testing.F) {
+	for _, n := range []string{"startup", "overall"} {
+		b, err := os.ReadFile(nftDumpFixture(n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("table ip kube-proxy {\n\tchain nat-prerouting {\n\t\tjump services\n\t}\n\tchain services {\n\t\tnumgen random mod 1 vmap { 0 : goto x }\n\t}\n\tchain x {\n\t\tdnat to 10.0.0.1:80\n\t}\n}\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		rs, err := ReadNFTListing(strings.NewReader(in), nil)
+		if err != nil {
+			return
+		}
+		tr := NewNFTTracer(rs, 1)
+		tr.Trace(Packet{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Proto: TCP})
+		tr.Trace(Packet{Src: netip.MustParseAddrPort("127.0.0.1:5000"), Dst: netip.MustParseAddrPort("127.0.0.1:3001"), Proto: TCP})
+	})
+}
