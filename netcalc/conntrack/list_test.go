@@ -147,3 +147,17 @@ func FuzzParseListed(f *testing.F) {
 		}
 	})
 }
+
+// TestViewSortsNumerically: equal counts are listed by address, then
+// port, as numbers (10.0.0.9 before 10.0.0.10).
+func TestViewSortsNumerically(t *testing.T) {
+	var b strings.Builder
+	for _, src := range []string{"10.0.0.10", "10.0.0.9"} {
+		b.WriteString("udp 17 30 src=" + src + " dst=198.51.100.1 sport=5000 dport=53 src=198.51.100.1 dst=" + src + " sport=53 dport=5000 mark=0 use=1\n")
+	}
+	ents, _, _ := ParseList(strings.NewReader(b.String()))
+	v := View(ents, PortRange{})
+	if v.Sources[0].Addr != "10.0.0.9" || v.Externals[0].Addr != "10.0.0.9:5000" {
+		t.Errorf("%+v %+v", v.Sources, v.Externals)
+	}
+}

@@ -266,6 +266,21 @@ func counts(typ string, m map[string]int) []AddrCount {
 	for a, n := range m {
 		out = append(out, AddrCount{Type: typ, Addr: a, Entries: n})
 	}
-	slices.SortFunc(out, func(a, b AddrCount) int { return cmp.Or(b.Entries-a.Entries, cmp.Compare(a.Addr, b.Addr)) })
+	slices.SortFunc(out, func(a, b AddrCount) int { return cmp.Or(b.Entries-a.Entries, compareEndpoints(a.Addr, b.Addr)) })
 	return out
+}
+
+// compareEndpoints orders "address" and "address:port" strings by address
+// then port, numerically.
+func compareEndpoints(a, b string) int {
+	pa, pb := parseEndpoint(a), parseEndpoint(b)
+	return cmp.Or(pa.Compare(pb), cmp.Compare(a, b))
+}
+
+func parseEndpoint(s string) netip.AddrPort {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap
+	}
+	a, _ := netip.ParseAddr(s)
+	return netip.AddrPortFrom(a, 0)
 }
