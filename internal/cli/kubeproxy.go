@@ -204,6 +204,12 @@ source) and --bridge-ip; the cluster CIDR is read from the "! -s CIDR"
 rules and MASQUERADE --random-fully from KUBE-POSTROUTING. An endpoint
 counts as on this node only when a KUBE-SVL- chain lists it.
 
+--nft FILE ("-" reads standard input) does the same for kube-proxy's
+nftables mode: it traces through a node's 'nft list ruleset' without any
+manifest; give the node's addresses with --node-ip; the masquerade mark and
+the cluster CIDR come from the rules, the Services from chain names and
+element comments. Live affinity entries in the dump are not replayed.
+
   iptables-save | netcalc kube-proxy trace - --node-ip 198.51.100.10 --src 10.244.1.7 --dst 10.96.0.10:53 --proto udp
 
 Exit status: 0 when the packet is DNATed, accepted or untouched by
