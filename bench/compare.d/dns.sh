@@ -139,3 +139,12 @@ EOF
 (cd "$dir" && GO111MODULE=off go build -o floor floor.go)
 cpu_of "floor" "$dir/floor" "127.0.0.1:$port" "$dir/names.txt"
 awk -v d="$t2" 'BEGIN{printf "dns: 10x faster than dig -f means the batch in %.3fs; compare with dnsmasq CPU and the floor client above\n", d/10}'
+
+# Issue 18's target: the batch within 1.2x of the minimal client, measured
+# in 21 interleaved pairs against the same dnsmasq (median of pair ratios).
+read -r nt ncpu _ ft fcpu _ wr cr load < <(pairs 21 /dev/null /dev/null \
+  -- "$NETCALC" resolve --file "$dir/names.txt" --concurrency 64 "${nc_flags[@]}" \
+  -- "$dir/floor" "127.0.0.1:$port" "$dir/names.txt")
+awk -v nt="$nt" -v nc="$ncpu" -v ft="$ft" -v fc="$fcpu" -v wr="$wr" -v cr="$cr" -v l="$load" 'BEGIN{
+  printf "dns: batch vs floor, 21 pairs          netcalc %.3f s (%.3f CPU-s) | floor %.3f s (%.3f CPU-s) | median pair ratio %.2f (CPU %.2f), load %s\n", nt, nc, ft, fc, wr, cr, l
+  printf "  target ratio <= 1.2: %s\n", (wr <= 1.2) ? "met" : "MISSED" }'

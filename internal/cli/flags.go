@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -91,7 +92,7 @@ func flagError(c *cobra.Command, err error) error {
 	case errors.As(err, &notExist):
 		if shorts := notExist.GetSpecifiedShortnames(); shorts != "" {
 			token := "-" + shorts
-			if negativeNumber.MatchString(token) {
+			if negativeNumber(token) {
 				return fmt.Errorf("%s: unknown flag; a negative number? put it after --, as in: %s -- %s", token, c.CommandPath(), token)
 			}
 			name := "-" + notExist.GetSpecifiedName()
@@ -123,7 +124,11 @@ func flagError(c *cobra.Command, err error) error {
 	return err
 }
 
-var negativeNumber = regexp.MustCompile(`^-[0-9.]`)
+// negativeNumber reports whether token looks like a negative number (what
+// the regexp ^-[0-9.] matched; a package-level regexp cost start-up).
+func negativeNumber(token string) bool {
+	return len(token) > 1 && token[0] == '-' && (token[1] >= '0' && token[1] <= '9' || token[1] == '.')
+}
 
 // flagNames is "-o/--output" or "--seed".
 func flagNames(f *pflag.Flag) string {
@@ -232,17 +237,21 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-var (
-	requiredFlags = regexp.MustCompile(`^required flag\(s\) (.*) not set$`)
-	groupAll      = regexp.MustCompile(`^if any flags in the group \[(.*)\] are set they must all be set; missing \[(.*)\]$`)
-	groupNone     = regexp.MustCompile(`^if any flags in the group \[(.*)\] are set none of the others can be; \[(.*)\] were all set$`)
-	groupOne      = regexp.MustCompile(`^at least one of the flags in the group \[(.*)\] is required$`)
-)
+// cobraErrors are cobra's required-flag and flag-group messages, compiled on
+// first use (only when such an error is being reworded), not at start-up.
+var cobraErrors = sync.OnceValue(func() (r struct{ requiredFlags, groupAll, groupNone, groupOne *regexp.Regexp }) {
+	r.requiredFlags = regexp.MustCompile(`^required flag\(s\) (.*) not set$`)
+	r.groupAll = regexp.MustCompile(`^if any flags in the group \[(.*)\] are set they must all be set; missing \[(.*)\]$`)
+	r.groupNone = regexp.MustCompile(`^if any flags in the group \[(.*)\] are set none of the others can be; \[(.*)\] were all set$`)
+	r.groupOne = regexp.MustCompile(`^at least one of the flags in the group \[(.*)\] is required$`)
+	return r
+})
 
 // rewriteCobraError words cobra's required-flag and flag-group errors the
 // way netcalc speaks.
 func rewriteCobraError(err error) error {
 	msg := err.Error()
+	re := cobraErrors()
 	dashed := func(list string, sep string) []string {
 		var out []string
 		for _, n := range strings.Split(list, sep) {
@@ -252,20 +261,20 @@ func rewriteCobraError(err error) error {
 		}
 		return out
 	}
-	if m := requiredFlags.FindStringSubmatch(msg); m != nil {
+	if m := re.requiredFlags.FindStringSubmatch(msg); m != nil {
 		names := dashed(m[1], ",")
 		if len(names) == 1 {
 			return fmt.Errorf("%s is required", names[0])
 		}
 		return fmt.Errorf("%s are required", andList(names))
 	}
-	if m := groupAll.FindStringSubmatch(msg); m != nil {
+	if m := re.groupAll.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("%s go together: give %s too", andList(dashed(m[1], " ")), andList(dashed(m[2], " ")))
 	}
-	if m := groupNone.FindStringSubmatch(msg); m != nil {
+	if m := re.groupNone.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("%s cannot be used together", andList(dashed(m[2], " ")))
 	}
-	if m := groupOne.FindStringSubmatch(msg); m != nil {
+	if m := re.groupOne.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("give one of %s", orList(dashed(m[1], " ")))
 	}
 	return err

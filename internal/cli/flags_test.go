@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -177,4 +179,20 @@ func TestEveryCommandWordsItsArgs(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestStartupTables checks the tables that replaced init-time work (the
+// regexp ^-[0-9.] and the dec table built with strconv) give what they gave.
+func TestStartupTables(t *testing.T) {
+	re := regexp.MustCompile(`^-[0-9.]`)
+	for _, s := range []string{"", "-", "-1", "-.5", "--x", "-x", "1", "-9", "-/", "-:", ".5", "- 1"} {
+		if got, want := negativeNumber(s), re.MatchString(s); got != want {
+			t.Errorf("negativeNumber(%q) = %v, regexp says %v", s, got, want)
+		}
+	}
+	for i, s := range dec {
+		if s != strconv.Itoa(i) {
+			t.Errorf("dec[%d] = %q", i, s)
+		}
+	}
 }

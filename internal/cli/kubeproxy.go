@@ -51,6 +51,7 @@ type kubeProxyRulesOptions struct {
 type kubeProxyTraceOptions struct {
 	kubeProxyScenario
 	IPTablesSave string
+	NFT          string // --nft: a node's nft list ruleset
 	Src, Dst     string
 	Proto        string
 	Connections  int
@@ -203,6 +204,12 @@ source) and --bridge-ip; the cluster CIDR is read from the "! -s CIDR"
 rules and MASQUERADE --random-fully from KUBE-POSTROUTING. An endpoint
 counts as on this node only when a KUBE-SVL- chain lists it.
 
+--nft FILE ("-" reads standard input) does the same for kube-proxy's
+nftables mode: it traces through a node's 'nft list ruleset' without any
+manifest; give the node's addresses with --node-ip; the masquerade mark and
+the cluster CIDR come from the rules, the Services from chain names and
+element comments. Live affinity entries in the dump are not replayed.
+
   iptables-save | netcalc kube-proxy trace - --node-ip 198.51.100.10 --src 10.244.1.7 --dst 10.96.0.10:53 --proto udp
 
 Exit status: 0 when the packet is DNATed, accepted or untouched by
@@ -217,10 +224,12 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 				opts.File = args[0]
 			}
 			switch {
-			case opts.File == "" && opts.IPTablesSave == "":
-				return BadInputf("trace wants a FILE of Services or --iptables-save FILE: run 'netcalc kube-proxy trace --help' for usage")
+			case opts.File == "" && opts.IPTablesSave == "" && opts.NFT == "":
+				return BadInputf("trace wants a FILE of Services or --iptables-save FILE, or --nft FILE: run 'netcalc kube-proxy trace --help' for usage")
 			case opts.File != "" && opts.IPTablesSave != "":
 				return BadInputf("trace takes a FILE or --iptables-save FILE, not both: run 'netcalc kube-proxy trace --help' for usage")
+			case opts.NFT != "" && (opts.File != "" || opts.IPTablesSave != ""):
+				return BadInputf("trace takes one of FILE, --iptables-save FILE and --nft FILE: run 'netcalc kube-proxy trace --help' for usage")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -231,6 +240,7 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	addScenarioFlags(cmd, &opts.kubeProxyScenario)
 	f := cmd.Flags()
 	f.StringVar(&opts.IPTablesSave, "iptables-save", "", "trace through a node's iptables-save output in `FILE` (\"-\": standard input) instead of Services")
+	f.StringVar(&opts.NFT, "nft", "", "trace through a node's `nft list ruleset` output in FILE (\"-\": standard input) instead of Services: kube-proxy's nftables mode, table ip (ip6 with --ipv6) kube-proxy")
 	f.StringVar(&opts.Src, "src", "", "client address, `IP[:PORT]` (port defaults to 40000)")
 	f.StringVar(&opts.Dst, "dst", "", "destination `IP:PORT` (ClusterIP, node IP for a NodePort, load-balancer or external IP)")
 	f.StringVar(&opts.Proto, "proto", "tcp", "protocol `PROTO`: tcp, udp or sctp")
@@ -626,6 +636,84 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 	}
 	if opts.Connections < 1 || opts.Connections > 10_000_000 {
 		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
+	}
+	if opts.NFT != "" {
+		// A node's nft list ruleset: like --iptables-save, the node's
+		// addresses come from --node-ip, the rest from the rules.
+		sc := &opts.kubeProxyScenario
+		if mode, err := kubeProxyMode(sc.Mode); err != nil || mode == "iptables" && sc.changed != nil && sc.changed("mode") {
+			if err != nil {
+				return err
+			}
+			return BadInputf("--nft with --mode iptables: a node's nft ruleset is kube-proxy's nftables mode")
+		}
+		name := opts.NFT
+		if name == "-" {
+			name = "stdin"
+		}
+		changed := sc.changed
+		if changed == nil {
+			changed = func(string) bool { return false }
+		}
+		for _, f := range []string{"node", "masquerade-all", "localhost-nodeports", "random-fully", "kube-version", "nodeport-addresses",
+			"conntrack-tcp-be-liberal", "nfacct", "zone", "service-cidr", "nftables-localhost-nodeports", "cluster-cidr"} {
+			if changed(f) {
+				return BadInputf("--%s changes the rules kube-proxy writes; %s already holds a node's rules: drop --%s", f, quoteToken(name), f)
+			}
+		}
+		data, err := readScenario(env, opts.NFT)
+		if err != nil {
+			return err
+		}
+		node := &kubeproxy.Config{IPv6: sc.IPv6}
+		if err := nodeOverrides(sc, changed, node); err != nil {
+			return err
+		}
+		rs, err := kubeproxy.ReadNFTListing(bytes.NewReader(data), node)
+		if err != nil {
+			var de *kubeproxy.NFTDumpError
+			if errors.As(err, &de) {
+				return BadInputf("%s:%d: %s: %s", name, de.Line, quoteToken(de.Token), de.Msg)
+			}
+			if errors.Is(err, kubeproxy.ErrNoKubeProxyTable) {
+				return BadInputf("%s: no table ip kube-proxy: want nft list ruleset output of a node running kube-proxy in nftables mode", name)
+			}
+			return BadInputf("%s: %s", name, strings.TrimPrefix(err.Error(), "kubeproxy: "))
+		}
+		if len(node.NodeIPs) == 0 {
+			env.Errorf("note: no --node-ip: only loopback counts as the node's address (fib type local, the masquerade source)")
+		}
+		cfg := rs.Node()
+		if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+			return err
+		}
+		if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
+			return err
+		}
+		tr := kubeproxy.NewNFTTracer(rs, opts.Seed)
+		p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
+		if opts.Connections > 1 {
+			d := tr.Distribute(p, opts.Connections)
+			if env.JSON() {
+				return WriteJSON(env.Out, d)
+			}
+			return writeDistribution(env, p, d, "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
+		}
+		r := tr.Trace(p)
+		if env.JSON() {
+			if err := WriteJSON(env.Out, struct {
+				kubeproxy.NFTResult
+				ConntrackLine string `json:"conntrack_line,omitempty"`
+			}{r, r.ConntrackLine()}); err != nil {
+				return err
+			}
+		} else {
+			writeNFTTrace(env, &cfg, r)
+		}
+		if r.Verdict == "REJECT" || r.Verdict == "DROP" {
+			env.Record(ExitFail)
+		}
+		return env.Finish()
 	}
 	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
 		if opts.IPTablesSave != "" {

@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
 )
 
 func init() {
@@ -182,4 +185,83 @@ func TestManBadUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestManPagesMatchCobraDoc compares netcalc's own page writers with
+// github.com/spf13/cobra/doc (kept as a test dependency only: its go-md2man
+// and blackfriday initialisation cost every netcalc start-up): every page of
+// the real command tree, man and Markdown, and a command whose texts use each
+// Markdown construct the roff writer renders, must be byte-identical.
+func TestManPagesMatchCobraDoc(t *testing.T) {
+	date := time.Unix(1767225600, 0).UTC()
+	compare := func(t *testing.T, root *cobra.Command) {
+		t.Helper()
+		noAutoGenTag(root)
+		got, want := t.TempDir(), t.TempDir()
+		if err := genManTree(root, manHeader{Section: "1", Date: date, Source: "netcalc x", Manual: "netcalc manual"}, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.GenManTree(root, &doc.GenManHeader{Section: "1", Date: &date, Source: "netcalc x", Manual: "netcalc manual"}, want); err != nil {
+			t.Fatal(err)
+		}
+		if err := genMarkdownTree(root, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := doc.GenMarkdownTree(root, want); err != nil {
+			t.Fatal(err)
+		}
+		gotPages, wantPages := readPages(t, got), readPages(t, want)
+		if !slices.Equal(sortedKeys(gotPages), sortedKeys(wantPages)) {
+			t.Fatalf("pages %v, cobra/doc writes %v", sortedKeys(gotPages), sortedKeys(wantPages))
+		}
+		for name, w := range wantPages {
+			if g := gotPages[name]; !bytes.Equal(g, w) {
+				t.Errorf("%s differs from cobra/doc's:\n%s", name, diff.Diff("cobra/doc", w, "netcalc", g))
+			}
+		}
+	}
+	t.Run("commands", func(t *testing.T) {
+		root, _ := newRootCmd(NewEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil))
+		compare(t, root)
+	})
+	t.Run("markdown", func(t *testing.T) {
+		root := &cobra.Command{Use: "tool", Short: "A tool - with a dash", Run: func(*cobra.Command, []string) {}}
+		sub := &cobra.Command{
+			Use:   "sub ARG",
+			Short: "Sub's text with *emphasis*, **strong**, `code` and a\\_escape",
+			Long: `First paragraph with SOURCE_DATE_EPOCH, a*b*c, _x_, __y__, **bold**,
+'quoted line start
+.dot line start with a \ backslash and \\ two, a\-b, 2^h-2, [x] <y> & z!  
+hard break above; trailing space 
+  indented continuation
+
+  - item one
+  - item two
+    continued; with ` + "`code`" + `
+  * star item
+
+.a paragraph starting with a dot
+
+#### Heading:
+
+	code line one
+	  .indented \ code
+
+    four-space code
+## Second
+# First level
+Text after a heading
+with a line
+#### Third`,
+			Example: "  tool sub x\n  .dot\\n 'q'",
+			Run:     func(*cobra.Command, []string) {},
+		}
+		sub.Flags().String("file", "", "read `FILE`; the *list* (\"-\" is stdin)")
+		sub.Flags().BoolP("all", "a", false, "every **one**")
+		sub.Flags().String("mode", "x", "mode")
+		sub.Flags().Lookup("mode").NoOptDefVal = "y"
+		root.PersistentFlags().StringSlice("field", nil, "print only `NAME`")
+		root.AddCommand(sub, &cobra.Command{Use: "other", Short: "Other", Run: func(*cobra.Command, []string) {}})
+		compare(t, root)
+	})
 }

@@ -166,7 +166,7 @@ var commandGroups = []struct {
 	{"addr", "Addresses and prefixes:", []string{"cidr", "convert", "add", "sub", "distance", "next", "prev", "nth", "eui64", "reverse", "ula", "random"}},
 	{"sets", "Address sets and subnet plans:", []string{"range", "list", "merge", "intersect", "contains", "overlaps", "supernet", "split", "vlsm"}},
 	{"lookup", "Real lookups on this host:", []string{"resolve", "arp", "link", "addr", "route", "rule", "neigh"}},
-	{"sim", "Simulators:", []string{"nat", "kube-proxy", "topo", "k8s"}},
+	{"sim", "Simulators:", []string{"nat", "conntrack", "kube-proxy", "topo", "k8s"}},
 	{"misc", "netcalc itself:", []string{"version", "man", "serve", "completion", "help"}},
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -105,7 +106,8 @@ func splitYAML(s string) []yamlDoc {
 	return append(docs, yamlDoc{strings.Join(cur, "\n"), start})
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+// yamlLineRE is compiled on first use (a YAML error), not at start-up.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // doc is one decoded document.
 type doc struct {
@@ -123,7 +125,7 @@ func (in *Input) document(text, file string, start int) error {
 	if err != nil {
 		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "), "yaml: ")
 		line := start
-		if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
+		if m := yamlLineRE().FindStringSubmatchIndex(msg); m != nil {
 			n, _ := strconv.Atoi(msg[m[2]:m[3]])
 			line = start + n - 1
 			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")

@@ -61,3 +61,18 @@ func TestRenderLarge(t *testing.T) {
 		t.Errorf("1000 endpoints lost comments; want large-cluster mode only above 1000")
 	}
 }
+
+// TestRenderSlabSized checks that a small config does not get a 4,096-Rule
+// slab (about 450 KB for a handful of rules), and that a large one still
+// renders every rule.
+func TestRenderSlabSized(t *testing.T) {
+	rs := Render(bigConfig(2, 2))
+	used := rs.NAT.NumRules() + rs.Filter.NumRules()
+	if left := cap(rs.slab); left+used > 200 {
+		t.Errorf("Render of 2 Services x 2 endpoints (%d rules) allocated a slab of %d Rules", used, left+used)
+	}
+	big := Render(bigConfig(2000, 10))
+	if n := big.NAT.NumRules() + big.Filter.NumRules(); n < 2000*10*3 {
+		t.Errorf("2000 Services x 10 endpoints: %d rules", n)
+	}
+}

@@ -140,6 +140,9 @@ func (p *parser) service(n node) (Service, error) {
 	if err != nil {
 		return s, err
 	}
+	if len(eps) > 0 {
+		s.Endpoints = make([]Endpoint, 0, len(eps))
+	}
 	for _, en := range eps {
 		e, err := endpointOwn(en, &s)
 		if err != nil {
@@ -358,8 +361,9 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 	if err != nil {
 		return e, err
 	}
-	byName := map[string]int{}
+	var byName map[string]int // nil (reads as 0) unless the endpoint names ports
 	if pm := n.get("ports"); !pm.missing() {
+		byName = map[string]int{}
 		m, err := pm.object()
 		if err != nil {
 			return e, err

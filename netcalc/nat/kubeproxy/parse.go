@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -43,26 +45,41 @@ type doc struct {
 	start   int // 1-based line of the document's first line
 	lines   []string
 	entries []yamlEntry
+	scanned bool // entries holds scanEntries(lines)
+}
+
+// lineEntries returns the document's key and item lines, scanned on first
+// use: only an error or a note needs them.
+func (d *doc) lineEntries() []yamlEntry {
+	if !d.scanned {
+		d.entries, d.scanned = scanEntries(d.lines), true
+	}
+	return d.entries
 }
 
 // splitDocuments splits data on lines that start with "---".
 func splitDocuments(data []byte) []*doc {
 	lines := strings.Split(string(data), "\n")
 	var docs []*doc
-	cur := &doc{start: 1}
-	flush := func(next int) {
-		cur.text = []byte(strings.Join(cur.lines, "\n"))
+	// A document's text is its lines joined with newlines: the bytes of data
+	// from its first line to the end of its last, sliced, not copied.
+	cur, first, off, from := &doc{start: 1}, 0, 0, 0
+	flush := func(i, end, next int) {
+		cur.lines = lines[first:i:i]
+		if len(cur.lines) > 0 {
+			cur.text = data[from:end:end]
+		}
 		docs = append(docs, cur)
 		cur = &doc{start: next}
 	}
 	for i, l := range lines {
 		if l == "---" || strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "---\t") || l == "---\r" {
-			flush(i + 2)
-			continue
+			flush(i, max(off-1, from), i+2)
+			first, from = i+1, off+len(l)+1
 		}
-		cur.lines = append(cur.lines, l)
+		off += len(l) + 1
 	}
-	flush(0)
+	flush(len(lines), len(data), 0)
 	return docs
 }
 
@@ -75,44 +92,23 @@ type parser struct {
 	noNodePort map[string]bool
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// yamlLine is compiled on first use (a YAML error), not at start-up.
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 func (p *parser) document(d *doc) error {
 	if len(bytes.TrimSpace(d.text)) == 0 {
 		return nil
 	}
-	js, err := yaml.YAMLToJSON(d.text)
-	if err != nil {
-		msg := err.Error()
-		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		line := d.start
-		if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
-			n, _ := strconv.Atoi(msg[m[2]:m[3]])
-			line = d.start + n - 1
-			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+	v, ok := fastYAML(d.lines)
+	if !ok {
+		var err error
+		if v, err = p.decodeYAML(d); err != nil {
+			return err
 		}
-		if last := d.start + len(d.lines) - 1; line > last { // the parser reports end of input one line late
-			line = last
-		}
-		if i := line - d.start; i >= 0 && i < len(d.lines) {
-			l := d.lines[i]
-			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
-				msg += " (a tab in the indentation: YAML indents with spaces only)"
-			}
-		}
-		return &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return &ParseError{File: p.file, Line: d.start, Msg: err.Error(), Err: ErrSyntax}
 	}
 	if v == nil {
 		return nil
 	}
-	d.entries = scanEntries(d.lines)
 	n := node{v: v, d: d, p: p}
 	m, err := n.object()
 	if err != nil {
@@ -150,12 +146,93 @@ func (p *parser) document(d *doc) error {
 	return nil
 }
 
+// decodeYAML is the general path: sigs.k8s.io/yaml's YAML-to-JSON
+// conversion, then JSON decoding with numbers kept as json.Number.
+func (p *parser) decodeYAML(d *doc) (any, error) {
+	js, err := yaml.YAMLToJSON(d.text)
+	if err != nil {
+		msg := err.Error()
+		msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		line := d.start
+		if m := yamlLine().FindStringSubmatchIndex(msg); m != nil {
+			n, _ := strconv.Atoi(msg[m[2]:m[3]])
+			line = d.start + n - 1
+			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+		}
+		if last := d.start + len(d.lines) - 1; line > last { // the parser reports end of input one line late
+			line = last
+		}
+		if i := line - d.start; i >= 0 && i < len(d.lines) {
+			l := d.lines[i]
+			if strings.Contains(l[:len(l)-len(strings.TrimLeft(l, " \t"))], "\t") {
+				msg += " (a tab in the indentation: YAML indents with spaces only)"
+			}
+		}
+		return nil, &ParseError{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &ParseError{File: p.file, Line: d.start, Msg: err.Error(), Err: ErrSyntax}
+	}
+	return v, nil
+}
+
 // node is a decoded YAML value with its path, for errors that name the line.
 type node struct {
-	v    any
-	path []any
-	d    *doc
-	p    *parser
+	v  any
+	at *pathEl // the path up to this node (up to its parent when hasLeaf)
+	// leaf is this node's key when it is not in at: get does not allocate
+	// a pathEl for the many leaves that are read and never descended into.
+	leaf    string
+	hasLeaf bool
+	d       *doc
+	p       *parser
+}
+
+// pathEl is one step of a node's path: a key or a list index. The path is
+// kept as a chain to the parent's and turned into a slice only for an error
+// or a note (copying it at every step was a fifth of reading a large file).
+type pathEl struct {
+	up    *pathEl
+	key   string
+	index int
+	isKey bool
+}
+
+// elem is n's own path element.
+func (n node) elem() *pathEl {
+	if n.hasLeaf {
+		return &pathEl{up: n.at, key: n.leaf, isKey: true}
+	}
+	return n.at
+}
+
+// path is n's path from the top: string keys and int indexes.
+func (n node) path() []any {
+	depth := 0
+	for e := n.at; e != nil; e = e.up {
+		depth++
+	}
+	if n.hasLeaf {
+		depth++
+	}
+	out := make([]any, depth)
+	if n.hasLeaf {
+		depth--
+		out[depth] = n.leaf
+	}
+	for e := n.at; e != nil; e = e.up {
+		depth--
+		if e.isKey {
+			out[depth] = e.key
+		} else {
+			out[depth] = e.index
+		}
+	}
+	return out
 }
 
 func (n node) get(key string) node {
@@ -164,14 +241,14 @@ func (n node) get(key string) node {
 	if m != nil {
 		v = m[key]
 	}
-	return node{v: v, path: append(append([]any(nil), n.path...), key), d: n.d, p: n.p}
+	return node{v: v, at: n.elem(), leaf: key, hasLeaf: true, d: n.d, p: n.p}
 }
 
 func (n node) missing() bool { return n.v == nil }
 
 func (n node) pathString() string {
 	var b strings.Builder
-	for _, el := range n.path {
+	for _, el := range n.path() {
 		switch el := el.(type) {
 		case string:
 			if b.Len() > 0 {
@@ -187,8 +264,8 @@ func (n node) pathString() string {
 
 func (n node) errf(sentinel error, format string, args ...any) error {
 	line := n.d.start
-	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path)
+	if entries := n.d.lineEntries(); entries != nil {
+		line = n.d.start + locate(entries, n.path())
 	}
 	return &ParseError{File: n.p.file, Line: line, Path: n.pathString(), Msg: fmt.Sprintf(format, args...), Err: sentinel}
 }
@@ -223,6 +300,16 @@ func (n node) fields(allowed ...string) error {
 	if err != nil {
 		return err
 	}
+	unknown := false
+	for k := range m {
+		if !slices.Contains(allowed, k) {
+			unknown = true
+			break
+		}
+	}
+	if !unknown {
+		return nil
+	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -252,8 +339,11 @@ func (n node) list() ([]node, error) {
 		return nil, n.errf(ErrInvalid, "%s is not a list: want \"- item\" lines", describe(n.v))
 	}
 	out := make([]node, len(l))
+	els := make([]pathEl, len(l))
+	up := n.elem()
 	for i, v := range l {
-		out[i] = node{v: v, path: append(append([]any(nil), n.path...), i), d: n.d, p: n.p}
+		els[i] = pathEl{up: up, index: i}
+		out[i] = node{v: v, at: &els[i], d: n.d, p: n.p}
 	}
 	return out, nil
 }
@@ -357,8 +447,8 @@ func sloppyAddr(s string) (netip.Addr, bool) {
 // sloppy notes that a value with leading zeros was read as canonical.
 func (n node) sloppy(s, canonical string) {
 	line := n.d.start
-	if n.d.entries != nil {
-		line = n.d.start + locate(n.d.entries, n.path)
+	if entries := n.d.lineEntries(); entries != nil {
+		line = n.d.start + locate(entries, n.path())
 	}
 	n.p.cfg.Notes = append(n.p.cfg.Notes, fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
 		n.p.file, line, n.pathString(), s, canonical))

@@ -68,6 +68,7 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	hasEndpoints := false
 	topology := false
 	if usesCluster {
+		clusterEps = make([]endpoint, 0, len(eps))
 		avail, why := rs.topologyFilter(eps)
 		topology = avail != nil
 		ready := 0

@@ -158,6 +158,30 @@ type Ruleset struct {
 	saved *netfilter.Ruleset
 	b     ruleBuilder
 	slab  []Rule
+	// slabNext is how many more Rules Render expects to need (sizeSlab):
+	// a small config gets a small slab, not 4,096 Rules (450 KB).
+	slabNext int
+}
+
+// maxSlab is the most Rules allocated at once.
+const maxSlab = 4096
+
+// sizeSlab estimates the rules Render writes for cfg (about three per
+// endpoint and four per Service port, plus the fixed ones), so that the
+// first slab is no bigger than the config needs.
+func (rs *Ruleset) sizeSlab(cfg *Config) {
+	n, chains := 32, 16
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		n += len(s.Ports) * (6 + 3*len(s.Endpoints))
+		chains += len(s.Ports) * (2 + len(s.Endpoints))
+	}
+	rs.slabNext = n
+	// The nat table holds a chain per Service port and per endpoint: its
+	// maps are made that size at once instead of growing through rehashes.
+	rs.NAT.rules = make(map[string][]*Rule, chains)
+	rs.NAT.declared = make(map[string]bool, chains)
+	rs.NAT.chains = make([]string, 0, chains)
 }
 
 // PortChains names the chains of one Service port.
@@ -222,7 +246,12 @@ type ruleBuilder struct {
 // endpoints allocates little more than each rule's text.
 func (rs *Ruleset) newRule(chain string) *ruleBuilder {
 	if len(rs.slab) == 0 {
-		rs.slab = make([]Rule, 4096)
+		n := rs.slabNext
+		if n <= 0 || n > maxSlab {
+			n = maxSlab
+		}
+		rs.slab = make([]Rule, n)
+		rs.slabNext = rs.slabNext - n
 	}
 	r := &rs.slab[0]
 	rs.slab = rs.slab[1:]
@@ -314,6 +343,7 @@ func (pc *probCache) get(n int) string {
 // of the other IP family); use Parse for checked input.
 func Render(cfg *Config) *Ruleset {
 	rs := &Ruleset{Filter: newTable("filter"), NAT: newTable("nat"), cfg: cfg}
+	rs.sizeSlab(cfg)
 	filter, nat := rs.Filter, rs.NAT
 	for _, c := range []string{ChainServices, ChainExternalServices, ChainForward, ChainNodePorts, ChainProxyFirewall} {
 		filter.addChain(c)
@@ -368,8 +398,8 @@ func Render(cfg *Config) *Ruleset {
 		for _, p := range s.Ports {
 			name := s.PortName(p)
 			proto := p.Protocol.lower()
-			seen := make(map[string]bool)
-			var eps []endpoint
+			seen := make(map[string]bool, len(s.Endpoints))
+			eps := make([]endpoint, 0, len(s.Endpoints))
 			for _, e := range s.Endpoints {
 				port, ok := e.Ports[p.Name]
 				if !ok || !e.IP.IsValid() || e.IP.Is6() != cfg.IPv6 {
