@@ -67,14 +67,14 @@ a rule the walk cannot evaluate.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) },
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.from, "from", "", "the node that sends the packet")
-	fs.StringVar(&o.to, "to", "", "destination ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)")
-	fs.StringVar(&o.proto, "proto", "icmp", "icmp (echo request), tcp (SYN) or udp")
-	fs.IntVar(&o.sport, "sport", 40000, "source port (the echo identifier for icmp)")
+	fs.StringVar(&o.from, "from", "", "the `NODE` that sends the packet")
+	fs.StringVar(&o.to, "to", "", "destination `ADDR[:PORT]` ([ADDR]:PORT for IPv6)")
+	fs.StringVar(&o.proto, "proto", "icmp", "`PROTO`: icmp (echo request), tcp (SYN) or udp")
+	fs.IntVar(&o.sport, "sport", 40000, "source `PORT` (the echo identifier for icmp)")
 	fs.BoolVar(&o.reply, "reply", false, "also walk the reply back through conntrack")
 	fs.BoolVar(&o.explain, "explain", false, "say why each step happened")
 	fs.BoolVar(&o.brNF, "br-netfilter", false, "bridged frames go through iptables, as with the br_netfilter module loaded (Kubernetes nodes need it)")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed of the statistic match's random draws")
+	fs.Uint64Var(&o.seed, "seed", 1, "`N` seeds the statistic match's and --random-fully's random draws")
 	return cmd
 }
 
@@ -425,9 +425,9 @@ simulation with another seed that ends where the kernel's packet did
 counts as agreeing.
 
 The flows are every node to every address in FILE, ICMP, unless --flows
-names a file with one flow a line: NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]
-(# comments). Conntrack and neighbour tables of the lab are flushed before
-each flow.
+names a file with one flow a line, NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT],
+where # starts a comment. Conntrack and neighbour tables of the lab are
+flushed before each flow.
 
 Prints a table flow by flow (simulated, kernel, agree); exit 0 when all
 agree, exit 1 on any disagreement (the first differing step is printed),
@@ -467,7 +467,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
 			return printVerify(env, res)
 		},
 	}
-	cmd.Flags().StringVar(&flowsFile, "flows", "", "flows to run, one a line: NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]")
+	cmd.Flags().StringVar(&flowsFile, "flows", "", "flows to run from `FILE`, one a line: NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]")
 	cmd.Flags().StringVar(&prefix, "name-prefix", "", namePrefixHelp)
 	return cmd
 }
