@@ -188,7 +188,7 @@ type traceStepJSON struct {
 
 type tracePacket struct {
 	Proto string `json:"proto"`
-	Src   string `json:"src"`
+	Src   string `json:"src,omitempty"`
 	Dst   string `json:"dst"`
 	Sport uint16 `json:"sport,omitempty"`
 	Dport uint16 `json:"dport,omitempty"`
@@ -211,7 +211,10 @@ type traceConnRec struct {
 }
 
 func jsonPacket(p topo.Packet) tracePacket {
-	j := tracePacket{Proto: topo.ProtoName(p.Proto), Src: p.Src.String(), Dst: p.Dst.String(), TTL: p.TTL}
+	j := tracePacket{Proto: topo.ProtoName(p.Proto), Dst: p.Dst.String(), TTL: p.TTL}
+	if p.Src.IsValid() {
+		j.Src = p.Src.String()
+	}
 	if j.Proto == "icmp" {
 		j.ID = p.SrcPort
 	} else {

@@ -69,6 +69,9 @@ type Packet struct {
 // String returns "proto SRC[:PORT] -> DST[:PORT] ttl N".
 func (p Packet) String() string {
 	ep := func(a netip.Addr, port uint16) string {
+		if !a.IsValid() {
+			return "(no address)" // no route: the kernel picked no source
+		}
 		if p.Proto == protoTCP || p.Proto == protoUDP {
 			return netip.AddrPortFrom(a, port).String()
 		}
@@ -425,7 +428,7 @@ func (w *walkState) end(d Disposition, node string) *Trace {
 	return w.tr
 }
 
-// MaxHops bounds a walk whatever the TTL: a trace longer than this is a LOOP.
+// maxSteps bounds the frames of one layer-2 crossing whatever the TTL.
 const maxSteps = 10000
 
 // Trace walks f through the network.
