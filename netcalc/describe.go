@@ -266,26 +266,6 @@ func appendFixedStr(b []byte, key, s string) []byte {
 	return appendStr(b, key, s)
 }
 
-// maskAddr returns the netmask of the given length, or its inverse.
-func maskAddr(ones, bitLen int, inverse bool) netip.Addr {
-	var b [16]byte
-	for i := 0; i < bitLen/8; i++ {
-		switch {
-		case ones >= (i+1)*8:
-			b[i] = 0xff
-		case ones > i*8:
-			b[i] = byte(0xff << (8 - (ones - i*8)))
-		}
-		if inverse {
-			b[i] = ^b[i]
-		}
-	}
-	if bitLen == 32 {
-		return netip.AddrFrom4([4]byte(b[:4]))
-	}
-	return netip.AddrFrom16(b)
-}
-
 // MaskString formats a netmask or wildcard mask. IPv6 masks are always in
 // hexadecimal groups: the wildcard of a /80 is ::ffff:ffff:ffff, which
 // net/netip would print as the IPv4-mapped ::ffff:255.255.255.255.

@@ -24,7 +24,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -382,7 +381,8 @@ func buildPlainNetcalc(t *testing.T) {
 	}
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Logf("no go command on PATH: the examples run the race-enabled test binary")
+		return
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(goCmd, "build", "-o", filepath.Join(dir, "netcalc"), ".")
