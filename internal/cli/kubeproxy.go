@@ -690,30 +690,7 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 		if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
 			return err
 		}
-		tr := kubeproxy.NewNFTTracer(rs, opts.Seed)
-		p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
-		if opts.Connections > 1 {
-			d := tr.Distribute(p, opts.Connections)
-			if env.JSON() {
-				return WriteJSON(env.Out, d)
-			}
-			return writeDistribution(env, p, d, "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
-		}
-		r := tr.Trace(p)
-		if env.JSON() {
-			if err := WriteJSON(env.Out, struct {
-				kubeproxy.NFTResult
-				ConntrackLine string `json:"conntrack_line,omitempty"`
-			}{r, r.ConntrackLine()}); err != nil {
-				return err
-			}
-		} else {
-			writeNFTTrace(env, &cfg, r)
-		}
-		if r.Verdict == "REJECT" || r.Verdict == "DROP" {
-			env.Record(ExitFail)
-		}
-		return env.Finish()
+		return traceNFTRuleset(env, rs, &cfg, kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}, opts.Connections, opts.Seed)
 	}
 	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
 		if opts.IPTablesSave != "" {

@@ -82,7 +82,14 @@ func runKubeProxyRulesNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOpti
 // connections > 1 prints the distribution instead. A rejected or dropped
 // packet exits 1.
 func runKubeProxyTraceNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOptions, p kubeproxy.Packet, connections int, seed uint64) error {
-	tr := kubeproxy.NewNFTTracer(kubeproxy.RenderNFT(cfg, nft), seed)
+	return traceNFTRuleset(env, kubeproxy.RenderNFT(cfg, nft), cfg, p, connections, seed)
+}
+
+// traceNFTRuleset traces p through rs, rendered from a manifest or read
+// from a node's nft list ruleset, and prints the walk or, with
+// connections > 1, the spread over the endpoints.
+func traceNFTRuleset(env *Env, rs *kubeproxy.NFTRuleset, cfg *kubeproxy.Config, p kubeproxy.Packet, connections int, seed uint64) error {
+	tr := kubeproxy.NewNFTTracer(rs, seed)
 	if connections > 1 {
 		d := tr.Distribute(p, connections)
 		if env.JSON() {
