@@ -44,6 +44,8 @@ JSON API under /api/ answers with exactly what the CLI prints with -o json:
   /api/vlsm?q=PARENT&hosts=50&hosts=web=20 netcalc vlsm -o json PARENT 50 web=20
   /api/k8s-plan?profile=kind&nodes=50      netcalc k8s plan -o json --profile kind --nodes 50
   POST /api/topo-check (body: the file)    netcalc topo check -o json FILE (topo-draw: topo draw)
+  /api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.10:80&proto=tcp&reply=1&explain=1
+                                           netcalc topo trace -o json FILE --from client ...
 Query parameters are the commands' flag names; example=k8s.yaml picks an
 example topology instead of a POSTed file. The response header
 Netcalc-Exit carries the exit status, Netcalc-Stderr (percent-encoded) what
@@ -146,6 +148,7 @@ func ServeAPIs() map[string]web.API {
 		"vlsm":       serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
 		"topo-check": serveTopo("check"),
 		"topo-draw":  serveTopo("draw"),
+		"topo-trace": serveTopoTrace,
 		"k8s-plan":   serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
 	}
 }
