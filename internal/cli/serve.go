@@ -44,7 +44,7 @@ JSON API under /api/ answers with exactly what the CLI prints with -o json:
   /api/vlsm?q=PARENT&hosts=50&hosts=web=20 netcalc vlsm -o json PARENT 50 web=20
   /api/k8s-plan?profile=kind&nodes=50      netcalc k8s plan -o json --profile kind --nodes 50
   POST /api/topo-check (body: the file)    netcalc topo check -o json FILE (topo-draw: topo draw)
-  /api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.10:80&proto=tcp&reply=1&explain=1
+  /api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.80:80&proto=tcp&reply=1&explain=1
                                            netcalc topo trace -o json FILE --from client ...
 Query parameters are the commands' flag names; example=k8s.yaml picks an
 example topology instead of a POSTed file. The response header

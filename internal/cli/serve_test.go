@@ -430,8 +430,8 @@ func TestServeTopoTrace(t *testing.T) {
 		{"gateway.yaml", "from=a&to=203.0.113.20", []string{"--from", "a", "--to", "203.0.113.20"}},
 		{"gateway.yaml", "from=a&to=203.0.113.20&explain=true", []string{"--from", "a", "--to", "203.0.113.20", "--explain"}},
 		{"home-nat.yaml", "from=laptop&to=203.0.113.200:80&proto=tcp&reply=1", []string{"--from", "laptop", "--to", "203.0.113.200:80", "--proto", "tcp", "--reply"}},
-		{"k8s.yaml", "from=client&to=10.96.0.10:80&proto=tcp&reply=1&explain=1", []string{"--from", "client", "--to", "10.96.0.10:80", "--proto", "tcp", "--reply", "--explain"}},
-		{"k8s.yaml", "from=client&to=10.96.0.10:80&proto=tcp&seed=7&br-netfilter=1", []string{"--from", "client", "--to", "10.96.0.10:80", "--proto", "tcp", "--seed", "7", "--br-netfilter"}},
+		{"k8s.yaml", "from=client&to=10.96.0.80:80&proto=tcp&reply=1&explain=1", []string{"--from", "client", "--to", "10.96.0.80:80", "--proto", "tcp", "--reply", "--explain"}},
+		{"k8s.yaml", "from=client&to=10.96.0.80:80&proto=tcp&seed=7&br-netfilter=1", []string{"--from", "client", "--to", "10.96.0.80:80", "--proto", "tcp", "--seed", "7", "--br-netfilter"}},
 		{"bridge.yaml", "from=a&to=198.51.100.99", []string{"--from", "a", "--to", "198.51.100.99"}},
 		{"veth.yaml", "from=nosuch&to=198.51.100.2", []string{"--from", "nosuch", "--to", "198.51.100.2"}},
 		{"veth.yaml", "to=198.51.100.2", []string{"--to", "198.51.100.2"}},
@@ -464,7 +464,7 @@ func TestServeTopoTrace(t *testing.T) {
 	if string(b) != out.String() || resp.Header.Get("Netcalc-Exit") != strconv.Itoa(code) || code != 0 {
 		t.Errorf("POST gateway.yaml: API exit %s %q, CLI exit %d %q", resp.Header.Get("Netcalc-Exit"), b, code, out.String())
 	}
-	if a := apiGet(t, srv, "/api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.10:80&file=/etc/passwd"); a.exit != 2 || !strings.Contains(a.stderr, `"file": unknown parameter`) {
+	if a := apiGet(t, srv, "/api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.80:80&file=/etc/passwd"); a.exit != 2 || !strings.Contains(a.stderr, `"file": unknown parameter`) {
 		t.Errorf("file=: exit %d stderr %q", a.exit, a.stderr)
 	}
 	if a := apiGet(t, srv, "/api/topo-trace?from=a&to=203.0.113.20"); a.exit != 2 || !strings.Contains(a.stderr, "POST the topology") {
