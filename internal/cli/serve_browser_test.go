@@ -526,9 +526,9 @@ func TestServeBrowser(t *testing.T) {
 		t.Errorf("dark background %q", bg)
 	}
 	b.do("phone", chromedp.EmulateViewport(390, 844))
-	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50", "#topo?example=home-nat.yaml"} {
+	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50", "#topo?example=home-nat.yaml&from=laptop&to=203.0.113.200:80&proto=tcp&reply=1&s=12"} {
 		b.open(v)
-		b.wait("phone "+v, `document.querySelector('main section:not([hidden]) table, #cidr-facts dd') !== null`)
+		b.wait("phone "+v, `document.querySelector('main section:not([hidden]) table, #cidr-facts dd') !== null && (!location.hash.includes('from=') || document.getElementById('trace-pos').value === 'Step 13 of ' + document.querySelectorAll('#trace-steps li').length)`)
 		if w := b.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 			t.Errorf("%s at phone width: page is %s px wide, want 390", v, w)
 		}
