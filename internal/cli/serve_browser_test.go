@@ -199,6 +199,7 @@ func TestServeBrowser(t *testing.T) {
 	b.wait("first view", `document.querySelector('#cidr-facts dd[data-field="block"]')?.textContent === '192.168.1.0/24'`)
 	var size int
 	b.evalJSON(`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).filter(e => !e.name.includes('/api/')).reduce((s, e) => s + e.transferSize, 0)`, &size)
+	t.Logf("the first view transferred %d bytes", size)
 	if size == 0 || size >= 300<<10 {
 		t.Errorf("the first view transferred %d bytes, want 1 to 300 KB", size)
 	}

@@ -471,3 +471,25 @@ func TestServeTopoTrace(t *testing.T) {
 		t.Errorf("no topology: exit %d stderr %q", a.exit, a.stderr)
 	}
 }
+
+// BenchmarkServeTopoTrace: the cost of one /api/topo-trace answer (parse
+// the example, walk the packet and its reply, print JSON Lines).
+func BenchmarkServeTopoTrace(b *testing.B) {
+	h := web.New(ServeAPIs(), nil)
+	for _, q := range []string{
+		"example=gateway.yaml&from=a&to=203.0.113.20&explain=1",
+		"example=k8s.yaml&from=client&to=10.96.0.80:80&proto=tcp&reply=1&explain=1",
+	} {
+		b.Run(strings.SplitN(strings.TrimPrefix(q, "example="), "&", 2)[0], func(b *testing.B) {
+			r := httptest.NewRequest("GET", "/api/topo-trace?"+q, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 || w.Header().Get("Netcalc-Exit") != "0" {
+					b.Fatal(w.Code, w.Header().Get("Netcalc-Exit"))
+				}
+			}
+		})
+	}
+}
