@@ -476,7 +476,9 @@ func TestServeBrowser(t *testing.T) {
 		time.Sleep(time.Second) // the packet's move (a CSS transition) ends
 	}
 	b.screenshot("serve-trace.png")
-	b.do("end", chromedp.KeyEvent(kb.End))
+	b.do("End on the page", chromedp.Focus("#h-topo"), chromedp.KeyEvent(kb.End))
+	checkAt("End outside the trace (scrolls, does not step)", hop2)
+	b.do("end", chromedp.Focus("#trace-next"), chromedp.KeyEvent(kb.End))
 	checkAt("End", len(stepRecs)-1)
 	b.do("home", chromedp.KeyEvent(kb.Home))
 	checkAt("Home", 0)

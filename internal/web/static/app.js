@@ -670,6 +670,8 @@ function traceKey(e) {
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
   const to = { ArrowRight: traceAt + 1, j: traceAt + 1, ArrowLeft: traceAt - 1, k: traceAt - 1, Home: 0, End: traceSteps.length - 1 }[e.key];
   if (to === undefined) return;
+  // Home and End scroll the page, except among the trace's own controls
+  if ((e.key === 'Home' || e.key === 'End') && !(t && t.closest && t.closest('#trace-result'))) return;
   e.preventDefault();
   traceShow(to, t && t.closest && t.closest('#trace-steps') !== null);
 }
