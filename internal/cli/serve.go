@@ -35,7 +35,8 @@ address split into network and host parts, a prefix length slider, the block,
 hosts, classification and the --explain steps), the visual subnet planner
 (split and join by clicking, or VLSM from a list of host counts; export as
 CSV, JSON or netcalc commands), the Kubernetes planner (k8s plan) and the
-topology view (a topo file or an example drawn, with topo check's findings).
+topology view (a topo file or an example drawn, with topo check's findings,
+and a topo trace stepped through hop by hop over the drawing).
 
 The page is compiled into netcalc: nothing is fetched from the network. Its
 JSON API under /api/ answers with exactly what the CLI prints with -o json:
@@ -44,6 +45,7 @@ JSON API under /api/ answers with exactly what the CLI prints with -o json:
   /api/vlsm?q=PARENT&hosts=50&hosts=web=20 netcalc vlsm -o json PARENT 50 web=20
   /api/k8s-plan?profile=kind&nodes=50      netcalc k8s plan -o json --profile kind --nodes 50
   POST /api/topo-check (body: the file)    netcalc topo check -o json FILE (topo-draw: topo draw)
+  POST /api/topo-trace?from=a&to=ADDR     netcalc topo trace -o json FILE --from a --to ADDR (and its other flags)
 Query parameters are the commands' flag names; example=k8s.yaml picks an
 example topology instead of a POSTed file. The response header
 Netcalc-Exit carries the exit status, Netcalc-Stderr (percent-encoded) what
@@ -146,6 +148,7 @@ func ServeAPIs() map[string]web.API {
 		"vlsm":       serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
 		"topo-check": serveTopo("check"),
 		"topo-draw":  serveTopo("draw"),
+		"topo-trace": serveTopoTrace,
 		"k8s-plan":   serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
 	}
 }

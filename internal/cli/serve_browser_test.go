@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -198,6 +199,7 @@ func TestServeBrowser(t *testing.T) {
 	b.wait("first view", `document.querySelector('#cidr-facts dd[data-field="block"]')?.textContent === '192.168.1.0/24'`)
 	var size int
 	b.evalJSON(`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).filter(e => !e.name.includes('/api/')).reduce((s, e) => s + e.transferSize, 0)`, &size)
+	t.Logf("the first view transferred %d bytes", size)
 	if size == 0 || size >= 300<<10 {
 		t.Errorf("the first view transferred %d bytes, want 1 to 300 KB", size)
 	}
@@ -401,6 +403,100 @@ func TestServeBrowser(t *testing.T) {
 		t.Errorf("k8s example findings: %q", got)
 	}
 	b.screenshot("serve-topo.png")
+
+	// A trace on the k8s example: the steps and the disposition are the
+	// CLI's; the keys step through it over the drawing; the URL keeps it.
+	b.do("trace form", chromedp.SetValue("#trace-from", "client"), clearInput("#trace-to"), chromedp.SendKeys("#trace-to", "10.96.0.80:80"),
+		chromedp.SetValue("#trace-proto", "tcp"), chromedp.Click("#trace-reply"), chromedp.Click("#trace-go"))
+	b.wait("trace", `document.querySelectorAll('#trace-steps li').length > 0 && document.getElementById('trace-pos').value.startsWith('Step 1 of')`)
+	trace := cliJSON(t, "topo", "trace", "../../examples/topo/k8s.yaml", "--from", "client", "--to", "10.96.0.80:80", "--proto", "tcp", "--reply", "--explain")
+	var wantSteps, wantDisp []string
+	var stepRecs []map[string]any
+	for _, r := range trace {
+		dir, _ := r["direction"].(string)
+		if dir == "" {
+			dir = "request"
+		}
+		if r["type"] == "step" {
+			stepRecs = append(stepRecs, r)
+			wantSteps = append(wantSteps, fmt.Sprintf("%s %v %s %s", dir, r["hop"], r["node"], r["action"]))
+		} else {
+			wantDisp = append(wantDisp, dir+" "+r["disposition"].(string))
+		}
+	}
+	if len(wantDisp) != 2 || wantDisp[0] != "request ACCEPTED" || wantDisp[1] != "reply ACCEPTED" {
+		t.Fatalf("the k8s trace is %v now; update the test", wantDisp)
+	}
+	var tsteps, disp []string
+	b.evalJSON(`[...document.querySelectorAll('#trace-steps li')].map(li => li.dataset.direction + ' ' + li.dataset.hop + ' ' + li.dataset.node + ' ' + li.dataset.action)`, &tsteps)
+	b.evalJSON(`[...document.querySelectorAll('#trace-disposition span')].map(s => s.dataset.direction + ' ' + s.textContent)`, &disp)
+	if strings.Join(tsteps, "\n") != strings.Join(wantSteps, "\n") {
+		t.Errorf("trace steps on the page:\n%s\nCLI:\n%s", strings.Join(tsteps, "\n"), strings.Join(wantSteps, "\n"))
+	}
+	if strings.Join(disp, ",") != strings.Join(wantDisp, ",") {
+		t.Errorf("trace disposition on the page %v, CLI %v", disp, wantDisp)
+	}
+	// the keys: right arrow and j forward, left arrow and k back, End, Home
+	here := func() string {
+		return b.eval(`[document.getElementById('trace-pos').value, document.querySelector('#topo-svg g.node.here')?.dataset.node, document.getElementById('trace-current').textContent].join('|')`)
+	}
+	stepAt := func(i int) string {
+		r := stepRecs[i]
+		return fmt.Sprintf("Step %d of %d|%s|", i+1, len(stepRecs), r["node"])
+	}
+	checkAt := func(what string, i int) {
+		t.Helper()
+		got := here()
+		why, _ := stepRecs[i]["why"].(string)
+		if !strings.HasPrefix(got, stepAt(i)) || why != "" && !strings.Contains(got, "Why: "+why) {
+			t.Errorf("%s: shown %q, want %q with the step's why %q", what, got, stepAt(i), stepRecs[i]["why"])
+		}
+	}
+	checkAt("first step", 0)
+	b.do("step with keys", chromedp.Focus("#trace-next"), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent("j"))
+	checkAt("three steps on", 3)
+	b.do("step back", chromedp.KeyEvent(kb.ArrowLeft), chromedp.KeyEvent("k"))
+	checkAt("two steps back", 1)
+	// the first step on another node: the packet has crossed a link
+	hop2 := 0
+	for hop2 < len(stepRecs) && stepRecs[hop2]["node"] == stepRecs[0]["node"] {
+		hop2++
+	}
+	for i := 1; i < hop2; i++ {
+		b.do("next", chromedp.KeyEvent(kb.ArrowRight))
+	}
+	checkAt("hop 2", hop2)
+	if n := b.eval(`String(document.querySelectorAll('#topo-svg line.link.now').length)`); n != "1" {
+		t.Errorf("hop 2: %s links drawn as the one just crossed, want 1", n)
+	}
+	if h := b.eval(`decodeURIComponent(location.hash)`); h != "#topo?example=k8s.yaml&from=client&to=10.96.0.80:80&proto=tcp&reply=1&s="+strconv.Itoa(hop2) {
+		t.Errorf("URL fragment %q after stepping", h)
+	}
+	if os.Getenv("NETCALC_SCREENSHOTS") == "1" {
+		time.Sleep(time.Second) // the packet's move (a CSS transition) ends
+	}
+	b.screenshot("serve-trace.png")
+	b.do("End on the page", chromedp.Focus("#h-topo"), chromedp.KeyEvent(kb.End))
+	checkAt("End outside the trace (scrolls, does not step)", hop2)
+	b.do("end", chromedp.Focus("#trace-next"), chromedp.KeyEvent(kb.End))
+	checkAt("End", len(stepRecs)-1)
+	b.do("home", chromedp.KeyEvent(kb.Home))
+	checkAt("Home", 0)
+	b.do("end again", chromedp.KeyEvent(kb.End))
+	if strings.Contains(here(), "null") {
+		t.Errorf("the shown step says null: %q", here())
+	}
+	// the link opens the same trace at the same step
+	b.open("#topo?example=k8s.yaml&from=client&to=10.96.0.80:80&proto=tcp&reply=1&s=" + strconv.Itoa(hop2))
+	b.wait("trace from a link", `document.getElementById('trace-pos').value === 'Step `+strconv.Itoa(hop2+1)+` of `+strconv.Itoa(len(stepRecs))+`'`)
+	checkAt("from a link", hop2)
+	// a bad destination shows the CLI's message
+	b.do("bad trace", clearInput("#trace-to"), chromedp.SendKeys("#trace-to", "10.96.0.80"), chromedp.Click("#trace-go"))
+	b.wait("trace error", `!document.getElementById('trace-error').hidden`)
+	_, terr, _ := cliRun(t, "topo", "trace", "../../examples/topo/k8s.yaml", "--from", "client", "--to", "10.96.0.80", "--proto", "tcp")
+	if got, want := b.eval(`document.getElementById('trace-error').textContent`), strings.TrimPrefix(strings.TrimSpace(strings.Split(terr, "\n")[0]), "netcalc: "); got != want {
+		t.Errorf("trace error %q, CLI %q", got, want)
+	}
 	veth, _, _ := cliRun(t, "topo", "expand", "../../examples/topo/veth.yaml")
 	if veth == "" {
 		t.Fatal("topo expand veth.yaml printed nothing")
@@ -433,9 +529,9 @@ func TestServeBrowser(t *testing.T) {
 		t.Errorf("dark background %q", bg)
 	}
 	b.do("phone", chromedp.EmulateViewport(390, 844))
-	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50", "#topo?example=home-nat.yaml"} {
+	for _, v := range []string{"#cidr?q=" + "2001:db8:1234:5678::1/64", "#plan?b=10.0.0.0/24&l=26,26,25&n=web,,db", "#k8s?profile=kind&cluster-cidr=10.244.0.0/16&nodes=50", "#topo?example=home-nat.yaml&from=laptop&to=203.0.113.200:80&proto=tcp&reply=1&s=12"} {
 		b.open(v)
-		b.wait("phone "+v, `document.querySelector('main section:not([hidden]) table, #cidr-facts dd') !== null`)
+		b.wait("phone "+v, `document.querySelector('main section:not([hidden]) table, #cidr-facts dd') !== null && (!location.hash.includes('from=') || document.getElementById('trace-pos').value === 'Step 13 of ' + document.querySelectorAll('#trace-steps li').length)`)
 		if w := b.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 			t.Errorf("%s at phone width: page is %s px wide, want 390", v, w)
 		}

@@ -418,3 +418,78 @@ func TestServeTopoExamplesMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestServeTopoTrace: /api/topo-trace answers as netcalc topo trace -o json
+// for the same topology and flags: body, standard error and exit status.
+func TestServeTopoTrace(t *testing.T) {
+	srv := serveTestServer(t)
+	for _, c := range []struct {
+		ex, q string
+		flags []string
+	}{
+		{"gateway.yaml", "from=a&to=203.0.113.20", []string{"--from", "a", "--to", "203.0.113.20"}},
+		{"gateway.yaml", "from=a&to=203.0.113.20&explain=true", []string{"--from", "a", "--to", "203.0.113.20", "--explain"}},
+		{"home-nat.yaml", "from=laptop&to=203.0.113.200:80&proto=tcp&reply=1", []string{"--from", "laptop", "--to", "203.0.113.200:80", "--proto", "tcp", "--reply"}},
+		{"k8s.yaml", "from=client&to=10.96.0.80:80&proto=tcp&reply=1&explain=1", []string{"--from", "client", "--to", "10.96.0.80:80", "--proto", "tcp", "--reply", "--explain"}},
+		{"k8s.yaml", "from=client&to=10.96.0.80:80&proto=tcp&seed=7&br-netfilter=1", []string{"--from", "client", "--to", "10.96.0.80:80", "--proto", "tcp", "--seed", "7", "--br-netfilter"}},
+		{"bridge.yaml", "from=a&to=198.51.100.99", []string{"--from", "a", "--to", "198.51.100.99"}},
+		{"veth.yaml", "from=nosuch&to=198.51.100.2", []string{"--from", "nosuch", "--to", "198.51.100.2"}},
+		{"veth.yaml", "to=198.51.100.2", []string{"--to", "198.51.100.2"}},
+		{"veth.yaml", "from=a&to=198.51.100.2:80", []string{"--from", "a", "--to", "198.51.100.2:80"}},
+		{"veth.yaml", "from=a&to=198.51.100.2&sport=x", []string{"--from", "a", "--to", "198.51.100.2", "--sport", "x"}},
+	} {
+		a := apiGet(t, srv, "/api/topo-trace?example="+c.ex+"&"+c.q)
+		args := append([]string{"topo", "trace", "-o", "json", filepath.Join("..", "..", "examples", "topo", c.ex)}, c.flags...)
+		out, errs, code := cliRun(t, args...)
+		if a.body != out || a.exit != code {
+			t.Errorf("%s %s: API exit %d\n%s\nCLI exit %d\n%s", c.ex, c.q, a.exit, a.body, code, out)
+		}
+		if strings.TrimSpace(a.stderr) != strings.TrimSpace(strings.ReplaceAll(errs, "../../examples/topo/", "")) {
+			t.Errorf("%s %s: stderr %q, CLI %q", c.ex, c.q, a.stderr, errs)
+		}
+		if code == 2 && a.status != http.StatusBadRequest {
+			t.Errorf("%s %s: status %d, want 400", c.ex, c.q, a.status)
+		}
+	}
+	// a POSTed file, as the CLI reads it from standard input
+	gw, _ := web.ExampleFile("gateway.yaml")
+	resp, err := http.Post(srv.URL+"/api/topo-trace?from=a&to=203.0.113.20&reply=1", "application/yaml", bytes.NewReader(gw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), NewEnv(bytes.NewReader(gw), &out, &errb, nil), []string{"topo", "trace", "-o", "json", "-", "--from", "a", "--to", "203.0.113.20", "--reply"})
+	if string(b) != out.String() || resp.Header.Get("Netcalc-Exit") != strconv.Itoa(code) || code != 0 {
+		t.Errorf("POST gateway.yaml: API exit %s %q, CLI exit %d %q", resp.Header.Get("Netcalc-Exit"), b, code, out.String())
+	}
+	if a := apiGet(t, srv, "/api/topo-trace?example=k8s.yaml&from=client&to=10.96.0.80:80&file=/etc/passwd"); a.exit != 2 || !strings.Contains(a.stderr, `"file": unknown parameter`) {
+		t.Errorf("file=: exit %d stderr %q", a.exit, a.stderr)
+	}
+	if a := apiGet(t, srv, "/api/topo-trace?from=a&to=203.0.113.20"); a.exit != 2 || !strings.Contains(a.stderr, "POST the topology") {
+		t.Errorf("no topology: exit %d stderr %q", a.exit, a.stderr)
+	}
+}
+
+// BenchmarkServeTopoTrace: the cost of one /api/topo-trace answer (parse
+// the example, walk the packet and its reply, print JSON Lines).
+func BenchmarkServeTopoTrace(b *testing.B) {
+	h := web.New(ServeAPIs(), nil)
+	for _, q := range []string{
+		"example=gateway.yaml&from=a&to=203.0.113.20&explain=1",
+		"example=k8s.yaml&from=client&to=10.96.0.80:80&proto=tcp&reply=1&explain=1",
+	} {
+		b.Run(strings.SplitN(strings.TrimPrefix(q, "example="), "&", 2)[0], func(b *testing.B) {
+			r := httptest.NewRequest("GET", "/api/topo-trace?"+q, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != 200 || w.Header().Get("Netcalc-Exit") != "0" {
+					b.Fatal(w.Code, w.Header().Get("Netcalc-Exit"))
+				}
+			}
+		})
+	}
+}

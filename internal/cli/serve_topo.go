@@ -51,7 +51,9 @@ func serveTopo(sub string) web.API {
 	}
 }
 
-func serveTopoRun(env *Env, sub, name string, data []byte) error {
+// serveTopoParse parses a topology as loadTopology does, but the files it
+// names are looked up among the embedded examples only.
+func serveTopoParse(env *Env, name string, data []byte) (*topo.Topology, error) {
 	readFile := func(n string) ([]byte, error) {
 		if b, ok := web.ExampleFile(n); ok {
 			return b, nil
@@ -62,12 +64,20 @@ func serveTopoRun(env *Env, sub, name string, data []byte) error {
 	if err != nil {
 		var te *topo.Error
 		if errors.As(err, &te) {
-			return BadInput(errors.New(te.Message()))
+			return nil, BadInput(errors.New(te.Message()))
 		}
-		return BadInput(err)
+		return nil, BadInput(err)
 	}
 	for _, n := range t.Notes {
 		env.Errorf("note: %s", n)
+	}
+	return t, nil
+}
+
+func serveTopoRun(env *Env, sub, name string, data []byte) error {
+	t, err := serveTopoParse(env, name, data)
+	if err != nil {
+		return err
 	}
 	if sub == "draw" {
 		// as topoDrawRun with -o json

@@ -502,6 +502,17 @@ function svg(tag, attrs, text) {
   return e;
 }
 
+let topoPos = {};      // node name -> [x, y] in the drawing
+let traceSteps = [];   // the step records of the trace shown
+let traceAt = -1;      // the step shown
+let traceSeq = 0;
+const traceExamples = {
+  'veth.yaml': ['a', '198.51.100.2', 'icmp'],
+  'gateway.yaml': ['a', '203.0.113.20', 'icmp'],
+  'home-nat.yaml': ['laptop', '203.0.113.200:80', 'tcp'],
+  'k8s.yaml': ['client', '10.96.0.80:80', 'tcp'],
+};
+
 async function topoLoad(params) {
   const ex = params.get('example') || (params.get('yaml') ? '' : 'gateway.yaml');
   $('topo-example').value = ex;
@@ -512,21 +523,43 @@ async function topoLoad(params) {
   } else {
     $('topo-yaml').value = params.get('yaml') || '';
   }
-  await topoRun();
+  // a trace to start from for the examples (run only when asked)
+  const d = (!params.get('to') && traceExamples[ex]) || [];
+  $('trace-from').dataset.want = params.get('from') || d[0] || '';
+  $('trace-to').value = params.get('to') || d[1] || '';
+  const proto = params.get('proto') || d[2];
+  $('trace-proto').value = ['icmp', 'tcp', 'udp'].includes(proto) ? proto : 'icmp';
+  $('trace-reply').checked = params.get('reply') === '1';
+  traceClear();
+  const ok = await topoRun(params.get('from') && params.get('to'));
+  if (ok && params.get('from') && params.get('to')) await traceRun(Number(params.get('s') || 0));
 }
 
-async function topoRun() {
+// topoParams is the view's state: the example or the file, and the trace.
+function topoParams() {
   const ex = $('topo-example').value;
   const text = $('topo-yaml').value;
-  const params = ex ? [['example', ex]] : (text.length <= 4000 ? [['yaml', text]] : []);
-  setState('topo', params);
+  const p = ex ? [['example', ex]] : (text.length <= 4000 ? [['yaml', text]] : []);
+  if (traceSteps.length) {
+    p.push(['from', $('trace-from').value], ['to', $('trace-to').value.trim()], ['proto', $('trace-proto').value]);
+    if ($('trace-reply').checked) p.push(['reply', '1']);
+    p.push(['s', String(traceAt)]);
+  }
+  return p;
+}
+
+async function topoRun(keepTrace) {
+  const ex = $('topo-example').value;
+  const text = $('topo-yaml').value;
+  if (!keepTrace) traceClear();
+  setState('topo', topoParams());
   $('topo-note').textContent = !ex && text.length > 4000 ? 'The file is too long to keep in the link.' : '';
   $('topo-cmd').textContent = 'netcalc topo check ' + (ex ? 'examples/topo/' + ex : 'FILE') + ' && netcalc topo draw -o json ' + (ex ? 'examples/topo/' + ex : 'FILE');
   const [draw, check] = await Promise.all([api('topo-draw', [], text), api('topo-check', [], text)]);
   if (draw.exit === 2) {
     showError('topo-error', messages(draw.stderr));
     $('topo-result').hidden = true;
-    return;
+    return false;
   }
   showError('topo-error', '');
   $('topo-result').hidden = false;
@@ -534,6 +567,113 @@ async function topoRun() {
   if (notes) $('topo-note').textContent = notes;
   topoDraw(draw.records);
   topoFindings(check.records);
+  return true;
+}
+
+// ---- trace ------------------------------------------------------------------
+
+function traceClear() {
+  traceSteps = [];
+  traceAt = -1;
+  $('trace-result').hidden = true;
+  showError('trace-error', '');
+  for (const e of document.querySelectorAll('#topo-svg .here, #topo-svg .visited, #topo-svg .walked, #topo-svg .now')) e.classList.remove('here', 'visited', 'walked', 'now');
+  document.querySelector('#topo-svg circle.packet')?.remove();
+}
+
+// traceRun asks /api/topo-trace (netcalc topo trace -o json --explain) and
+// shows step `at`.
+async function traceRun(at) {
+  const from = $('trace-from').value, to = $('trace-to').value.trim(), proto = $('trace-proto').value;
+  const reply = $('trace-reply').checked;
+  const ex = $('topo-example').value;
+  const params = [['from', from], ['to', to], ['proto', proto]];
+  if (reply) params.push(['reply', '1']);
+  params.push(['explain', '1']);
+  const file = ex ? 'examples/topo/' + ex : 'FILE';
+  $('trace-cmd').textContent = ['netcalc', 'topo', 'trace', file, '--from', from, '--to', to, '--proto', proto].map(shellQuote).join(' ') + (reply ? ' --reply' : '') + ' --explain';
+  const seq = ++traceSeq;
+  const res = ex ? await api('topo-trace', [['example', ex], ...params]) : await api('topo-trace', params, $('topo-yaml').value);
+  if (seq !== traceSeq) return;
+  traceClear();
+  if (res.exit === 2) {
+    showError('trace-error', messages(res.stderr));
+    setState('topo', topoParams());
+    return;
+  }
+  traceSteps = res.records.filter((r) => r.type === 'step');
+  const results = res.records.filter((r) => r.type === 'result');
+  const disp = $('trace-disposition');
+  disp.replaceChildren();
+  results.forEach((r, i) => {
+    if (i) disp.append('; ');
+    disp.append((r.direction ? r.direction + ': ' : '') , el('span', { class: r.disposition === 'ACCEPTED' ? 'ok' : 'bad', 'data-direction': r.direction || 'request', text: r.disposition }));
+    if (!r.direction) disp.append(' (path ' + r.path.join(', ') + ')');
+  });
+  if (!traceSteps.length) { showError('trace-error', messages(res.stderr) || 'The trace has no steps.'); return; }
+  const ol = $('trace-steps');
+  ol.replaceChildren(...traceSteps.map((s, i) => el('li', { 'data-hop': s.hop, 'data-node': s.node, 'data-action': s.action, 'data-direction': s.direction || 'request' },
+    el('button', { type: 'button', onclick: () => traceShow(i, true) },
+      s.direction ? el('span', { class: 'dir', text: s.direction + ' ' }) : null,
+      'hop ' + s.hop + ' ' + s.node + ': ' + s.action + (s.detail ? ' (' + s.detail + ')' : '')))));
+  $('trace-result').hidden = false;
+  traceShow(Math.max(0, Math.min(at || 0, traceSteps.length - 1)), false);
+}
+
+// traceShow shows step i: the packet on its node in the drawing, the links
+// it crossed so far, and the step's words.
+function traceShow(i, focus) {
+  if (!traceSteps.length) return;
+  i = Math.max(0, Math.min(i, traceSteps.length - 1));
+  traceAt = i;
+  const s = traceSteps[i];
+  const svgEl = $('topo-svg');
+  for (const e of svgEl.querySelectorAll('.here, .visited, .walked, .now')) e.classList.remove('here', 'visited', 'walked', 'now');
+  const nodeG = (n) => svgEl.querySelector('g.node[data-node="' + CSS.escape(n) + '"]');
+  const linkOf = (a, b) => [...svgEl.querySelectorAll('line.link')].find((l) => {
+    const ends = l.dataset.link.split(' ').map((e) => e.split(':')[0]);
+    return ends[0] === a && ends[1] === b || ends[0] === b && ends[1] === a;
+  });
+  for (let k = 0; k <= i; k++) {
+    nodeG(traceSteps[k].node)?.classList.add('visited');
+    if (k > 0 && traceSteps[k].node !== traceSteps[k - 1].node) {
+      const l = linkOf(traceSteps[k - 1].node, traceSteps[k].node);
+      if (l) l.classList.add(k === i ? 'now' : 'walked');
+    }
+  }
+  nodeG(s.node)?.classList.add('here');
+  let dot = svgEl.querySelector('circle.packet');
+  if (!dot) { dot = svg('circle', { class: 'packet', r: 9, cx: 0, cy: 0, 'aria-hidden': 'true' }); svgEl.append(dot); }
+  const p = topoPos[s.node];
+  if (p) dot.style.transform = 'translate(' + (p[0] + 48) + 'px, ' + (p[1] - 20) + 'px)';
+  const cur = $('trace-current');
+  cur.replaceChildren(...[
+    el('p', {}, el('strong', { text: (s.direction ? s.direction + ', ' : '') + 'hop ' + s.hop + ' on ' + s.node + ': ' + s.action })),
+    s.detail ? el('p', { class: 'detail', text: (s.in ? 'in ' + s.in + ': ' : '') + (s.out ? 'out ' + s.out + ': ' : '') + s.detail }) : null,
+    s.why ? el('p', { class: 'why', text: 'Why: ' + s.why }) : null,
+    s.packet ? el('p', { class: 'packet', text: 'Packet now: ' + s.packet.proto + ' ' + (s.packet.src || '?') + (s.packet.sport ? ':' + s.packet.sport : '') + ' -> ' + s.packet.dst + (s.packet.dport ? ':' + s.packet.dport : '') + ' ttl ' + s.packet.ttl }) : null].filter((e) => e));
+  $('trace-pos').value = 'Step ' + (i + 1) + ' of ' + traceSteps.length;
+  for (const [k, li] of [...$('trace-steps').children].entries()) {
+    if (k === i) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+  }
+  const li = $('trace-steps').children[i];
+  li?.scrollIntoView?.({ block: 'nearest' });
+  if (focus) li?.querySelector('button')?.focus();
+  $('trace-prev').disabled = $('trace-first').disabled = i === 0;
+  $('trace-next').disabled = $('trace-last').disabled = i === traceSteps.length - 1;
+  setState('topo', topoParams());
+}
+
+function traceKey(e) {
+  if (route().view !== 'topo' || !traceSteps.length || e.altKey || e.ctrlKey || e.metaKey) return;
+  const t = e.target;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
+  const to = { ArrowRight: traceAt + 1, j: traceAt + 1, ArrowLeft: traceAt - 1, k: traceAt - 1, Home: 0, End: traceSteps.length - 1 }[e.key];
+  if (to === undefined) return;
+  // Home and End scroll the page, except among the trace's own controls
+  if ((e.key === 'Home' || e.key === 'End') && !(t && t.closest && t.closest('#trace-result'))) return;
+  e.preventDefault();
+  traceShow(to, t && t.closest && t.closest('#trace-steps') !== null);
 }
 
 function topoDraw(recs) {
@@ -547,6 +687,12 @@ function topoDraw(recs) {
     const a = -Math.PI / 2 + (2 * Math.PI * i) / Math.max(1, nodes.length);
     pos[n.name] = [cx + rad * Math.cos(a) * 1.35, cy + rad * Math.sin(a)];
   });
+  topoPos = pos;
+  const from = $('trace-from');
+  const want = from.dataset.want || from.value;
+  from.replaceChildren(...nodes.map((n) => el('option', { text: n.name })));
+  if ([...from.options].some((o) => o.value === want)) from.value = want;
+  from.dataset.want = '';
   s.replaceChildren(svg('title', { id: 'topo-svg-title' }, 'The topology: ' + nodes.length + ' nodes (' + nodes.map((n) => n.name + ', ' + n.kind).join('; ') + '), ' + links.length + ' links (' + links.map((l) => l.endpoints.join(' to ')).join('; ') + ')'));
   for (const l of links) {
     const [a, b] = l.endpoints.map((e) => e.split(':'));
@@ -635,6 +781,12 @@ function init() {
   $('k8s-form').addEventListener('submit', (e) => { e.preventDefault(); k8sRun(); });
 
   $('topo-form').addEventListener('submit', (e) => { e.preventDefault(); topoRun(); });
+  $('trace-form').addEventListener('submit', (e) => { e.preventDefault(); traceRun(0); });
+  $('trace-first').addEventListener('click', () => traceShow(0));
+  $('trace-prev').addEventListener('click', () => traceShow(traceAt - 1));
+  $('trace-next').addEventListener('click', () => traceShow(traceAt + 1));
+  $('trace-last').addEventListener('click', () => traceShow(traceSteps.length - 1));
+  document.addEventListener('keydown', traceKey);
   $('topo-example').addEventListener('change', () => {
     const ex = $('topo-example').value;
     topoLoad(new URLSearchParams(ex ? [['example', ex]] : [['yaml', $('topo-yaml').value]]));

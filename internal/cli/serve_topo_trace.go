@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/internal/web"
+	"github.com/netcalc/netcalc/netcalc/topo"
+)
+
+// serveTraceFlags are the flags of "topo trace" the API takes: all of them.
+var serveTraceFlags = []string{"from", "to", "proto", "sport", "reply", "explain", "br-netfilter", "seed"}
+
+// serveTopoTrace is /api/topo-trace: netcalc topo trace -o json of the
+// topology POSTed as the body, or of example=NAME, with the query
+// parameters as its flags. topo trace's own cobra command parses the flags
+// (same defaults, same usage errors); its run is topoTraceRun with the
+// topology parsed by serveTopoParse, which reads no files.
+func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
+	name, data := "topology.yaml", body
+	var args []string
+	for k, vals := range q {
+		if k == "example" {
+			continue
+		}
+		if !slices.Contains(serveTraceFlags, k) {
+			return serveBad("%s: unknown parameter of /api/topo-trace, want example (or POST the file), %s", quoteToken(k), strings.Join(serveTraceFlags, ", "))
+		}
+		for _, v := range vals {
+			args = append(args, "--"+k+"="+v)
+		}
+	}
+	if ex := q.Get("example"); ex != "" {
+		b, ok := web.ExampleFile(ex)
+		if !ok || !strings.HasSuffix(ex, ".yaml") {
+			return serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", "))
+		}
+		name, data = ex, b
+	} else if body == nil {
+		return serveBad("topo trace: POST the topology file as the request body, or give example=NAME")
+	}
+	slices.Sort(args)
+	args = append(args, "--", name)
+
+	env, out, errb := serveEnv("json")
+	cmd := newTopoTraceCmd(env)
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		fs := c.Flags()
+		o := &topoTraceOptions{}
+		o.from, _ = fs.GetString("from")
+		o.to, _ = fs.GetString("to")
+		o.proto, _ = fs.GetString("proto")
+		o.sport, _ = fs.GetInt("sport")
+		o.reply, _ = fs.GetBool("reply")
+		o.explain, _ = fs.GetBool("explain")
+		o.brNF, _ = fs.GetBool("br-netfilter")
+		o.seed, _ = fs.GetUint64("seed")
+		t, err := serveTopoParse(env, name, data)
+		if err != nil {
+			return err
+		}
+		return serveTraceRun(env, t, o)
+	}
+	cmd.SetArgs(args)
+	cmd.SetIn(env.Stdin)
+	cmd.SetOut(errb)
+	cmd.SetErr(errb)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		var s silentExit
+		if !errors.As(err, &s) {
+			env.Errorf("%s", err.Error())
+			if isUsage(err) {
+				env.Errorf("run 'netcalc topo trace --help' for usage")
+			}
+		}
+	}
+	return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+}
+
+// serveTraceRun is topoTraceRun after loadTopology (TestServeTopoTrace
+// keeps the two equal).
+func serveTraceRun(env *Env, t *topo.Topology, o *topoTraceOptions) error {
+	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
+	if err != nil {
+		return err
+	}
+	sim, err := topo.NewSim(t, o.seed)
+	if err != nil {
+		return traceError(err)
+	}
+	sim.BridgeNetfilter = o.brNF
+	tr, err := sim.Trace(f)
+	if err != nil {
+		return traceError(err)
+	}
+	if err := printTrace(env, tr, "", o.explain); err != nil {
+		return err
+	}
+	ok := tr.Disposition == topo.Accepted
+	if o.reply && ok {
+		rt, err := sim.Reply(tr)
+		if err != nil {
+			return traceError(err)
+		}
+		if err := printTrace(env, rt, "reply", o.explain); err != nil {
+			return err
+		}
+		ok = rt.Disposition == topo.Accepted
+	}
+	if !ok {
+		return silentExit{ExitFail}
+	}
+	return nil
+}
