@@ -659,8 +659,12 @@ function traceShow(i, focus) {
   const li = $('trace-steps').children[i];
   li?.scrollIntoView?.({ block: 'nearest' });
   if (focus) li?.querySelector('button')?.focus();
+  const had = document.activeElement;
   $('trace-prev').disabled = $('trace-first').disabled = i === 0;
   $('trace-next').disabled = $('trace-last').disabled = i === traceSteps.length - 1;
+  // A button that just became disabled drops the keyboard focus to the
+  // page: keep it on the trace, on the step shown.
+  if (had && had.disabled) li?.querySelector('button')?.focus();
   setState('topo', topoParams());
 }
 
