@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +67,46 @@ func BenchmarkCheck1000(b *testing.B) {
 			b.Fatalf("Check = %v", fs)
 		}
 	}
+}
+
+// BenchmarkTraceBatch traces every flow of the example topologies (as
+// TestBatchEqualsSingle lists them) through one Sim per topology, Reset
+// between flows, as `topo trace --flows` does; the figure is per flow.
+func BenchmarkTraceBatch(b *testing.B) {
+	type set struct {
+		sim   *Sim
+		flows []Flow
+	}
+	var sets []set
+	total := 0
+	for key, flows := range batchTopologies(b) {
+		var top *Topology
+		if name, ok := strings.CutPrefix(key, "examples/"); ok {
+			top = readExample(b, name)
+		} else {
+			top = readTraceFileServices(b, strings.TrimPrefix(key, "trace/"))
+		}
+		s, err := NewSim(top, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sets = append(sets, set{s, flows})
+		total += len(flows)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, st := range sets {
+			for _, f := range st.flows {
+				st.sim.Reset()
+				if _, err := st.sim.Trace(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		n += total
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "traces/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/trace")
 }

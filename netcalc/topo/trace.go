@@ -225,6 +225,11 @@ type Sim struct {
 
 	nodes map[string]*simNode
 	rng   *rand.Rand
+	src   *rand.PCG
+	seed  uint64
+	// touched lists the nodes traces entered since NewSim or Reset: the
+	// only ones whose state Reset has to clear.
+	touched []*simNode
 }
 
 type simNode struct {
@@ -235,13 +240,16 @@ type simNode struct {
 	track  [2]bool
 	ct     ctTable
 	fdb    map[string]map[MAC]string // bridge -> MAC -> port
+	// touched says the node is in Sim.touched.
+	touched bool
 }
 
 // NewSim prepares t for tracing: each node's forwarding table and parsed
 // iptables rules. seed seeds the statistic match's random draws. A node's
 // iptables text that does not parse is an error naming the node.
 func NewSim(t *Topology, seed uint64) (*Sim, error) {
-	s := &Sim{T: t, nodes: map[string]*simNode{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	s := &Sim{T: t, nodes: make(map[string]*simNode, len(t.Nodes)), rng: rand.New(src), src: src, seed: seed}
 	for _, n := range t.Nodes {
 		sn := &simNode{n: n, fdb: map[string]map[MAC]string{}}
 		sn.fib = nodeFIB(n)
@@ -263,6 +271,35 @@ func NewSim(t *Topology, seed uint64) (*Sim, error) {
 		s.nodes[n.Name] = sn
 	}
 	return s, nil
+}
+
+// Reset forgets what earlier traces left in the network (conntrack
+// entries, bridge FDBs, the recent match's lists) and restarts the random
+// sequence from the seed, so that the next trace walks as the first trace
+// of a new Sim with the same seed would, without parsing the topology,
+// the forwarding tables or the iptables rules again. Its cost is that of
+// the nodes the traces since the last Reset entered.
+func (s *Sim) Reset() {
+	for _, sn := range s.touched {
+		sn.touched = false
+		sn.ct.conns = sn.ct.conns[:0]
+		clear(sn.fdb)
+		for _, wk := range sn.walker {
+			if wk != nil && wk.Recent != nil {
+				*wk.Recent = netfilter.Recent{}
+			}
+		}
+	}
+	s.touched = s.touched[:0]
+	s.src.Seed(s.seed, s.seed^0x9e3779b97f4a7c15)
+}
+
+// enter notes that a trace entered sn, for Reset.
+func (s *Sim) enter(sn *simNode) {
+	if sn != nil && !sn.touched {
+		sn.touched = true
+		s.touched = append(s.touched, sn)
+	}
 }
 
 // rulesAreIPv6 reports whether iptables text is ip6tables text: it names
@@ -490,6 +527,7 @@ func (s *Sim) trace(f Flow, reply bool) (*Trace, error) {
 // POSTROUTING, transmission.
 func (w *walkState) originate(sn *simNode) (*Trace, error) {
 	name := sn.n.Name
+	w.s.enter(sn)
 	w.tr.Path = append(w.tr.Path, name)
 	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
 	if !w.pkt.Src.IsValid() && dec.OK() {
@@ -1002,6 +1040,7 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 			return w.end(NeighborUnreachable, cur.Name), nil
 		}
 		psn := w.s.nodes[pn.Name]
+		w.s.enter(psn)
 		if pn != cur {
 			w.hop++
 			w.tr.Path = append(w.tr.Path, pn.Name)
