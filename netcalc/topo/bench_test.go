@@ -3,6 +3,7 @@ package topo
 import (
 	"bytes"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,34 @@ func BenchmarkTraceBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "traces/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/trace")
+}
+
+// BenchmarkTrace1000 is what `topo trace` pays on the generated 1,000-node
+// cluster: parsing the file, preparing the simulation and one trace from
+// a pod to the Service.
+func BenchmarkTrace1000(b *testing.B) {
+	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
+		return os.ReadFile(filepath.Join("../../testdata/topo", n))
+	}}
+	f := Flow{From: "node-1-pod-1", Proto: "tcp", SrcPort: DefaultSrcPort, DstPort: 80}
+	f.Dst = netip.MustParseAddr("10.96.0.80")
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := Parse(bytes.NewReader(data), opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := NewSim(t, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr, err := s.Trace(f)
+		if err != nil || tr.Disposition != Accepted {
+			b.Fatal(err, tr.Disposition)
+		}
+	}
 }
