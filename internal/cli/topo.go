@@ -23,6 +23,9 @@ type topoOptions struct {
 	Sub  string // check, expand, draw, show
 	File string
 	Node string // show --node
+	// draw's trace to highlight: --from, --to, --proto, --sport,
+	// --br-netfilter, --seed as topo trace has them.
+	Trace topoTraceOptions
 }
 
 func newTopoCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
@@ -136,8 +139,8 @@ without what the kernel derives.`,
 
 func newTopoDrawCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
 	opts := &topoOptions{}
-	return &cobra.Command{
-		Use:   "draw FILE",
+	cmd := &cobra.Command{
+		Use:   "draw FILE [--from NODE --to ADDR[:PORT] [--proto PROTO]]",
 		Short: "Draw a topology: Graphviz dot, Mermaid, or a text outline",
 		Long: `Draw the nodes, their interfaces with addresses, bridges with their ports,
 and the veth links of FILE.
@@ -145,13 +148,30 @@ and the veth links of FILE.
   -o dot       Graphviz (render with: dot -Tsvg)
   -o mermaid   a Mermaid flowchart (Markdown renderers draw it)
   -o text      an outline: each node, its interfaces and their peers
-  -o json      one record per node and per link`,
+  -o json      one record per node and per link
+
+With --from NODE and --to ADDR or ADDR:PORT, and --proto, --sport,
+--br-netfilter and --seed as "netcalc topo trace" has them, the picture
+(-o dot or mermaid) highlights the path of that trace in red: the nodes it passed through, the
+interfaces its steps name, the veth links and bridge ports between them,
+with the flow and its disposition as the title. The exit status is 0
+whatever the disposition.`,
 		Example: `  netcalc topo draw examples/topo/bridge.yaml -o mermaid
-  netcalc topo draw examples/topo/k8s.yaml -o dot | dot -Tsvg > k8s.svg`,
+  netcalc topo draw examples/topo/k8s.yaml -o dot | dot -Tsvg > k8s.svg
+  netcalc topo draw examples/topo/k8s.yaml -o dot --from client --to 10.96.0.80:80 --proto tcp | dot -Tsvg > path.svg`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{outputAnnotation: "text,json,dot,mermaid"},
 		RunE:        topoRunE(env, opts, "draw", runF, topoDrawRun),
 	}
+	o := &opts.Trace
+	fs := cmd.Flags()
+	fs.StringVar(&o.from, "from", "", "highlight the path of a packet sent by `NODE`")
+	fs.StringVar(&o.to, "to", "", "the highlighted trace's destination `ADDR[:PORT]` ([ADDR]:PORT for IPv6)")
+	fs.StringVar(&o.proto, "proto", "icmp", "the highlighted trace's `PROTO`: icmp, tcp or udp")
+	fs.IntVar(&o.sport, "sport", 40000, "the highlighted trace's source `PORT`")
+	fs.BoolVar(&o.brNF, "br-netfilter", false, "the highlighted trace assumes br_netfilter, as topo trace --br-netfilter")
+	fs.Uint64Var(&o.seed, "seed", 1, "`N` seeds the highlighted trace's random draws, as topo trace --seed")
+	return cmd
 }
 
 func newTopoShowCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
@@ -301,15 +321,35 @@ type topoLinkJSON struct {
 }
 
 func topoDrawRun(env *Env, opts *topoOptions) error {
+	o := &opts.Trace
+	tracing := o.from != "" || o.to != ""
+	if tracing && env.Output != "dot" && env.Output != "mermaid" {
+		return Usagef("--from/--to highlight a path in a picture: add -o dot or -o mermaid")
+	}
 	t, err := loadTopology(env, opts.File)
 	if err != nil {
 		return err
 	}
+	var tr *topo.Trace
+	if tracing {
+		f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
+		if err != nil {
+			return err
+		}
+		sim, err := topo.NewSim(t, o.seed)
+		if err != nil {
+			return traceError(err)
+		}
+		sim.BridgeNetfilter = o.brNF
+		if tr, err = sim.Trace(f); err != nil {
+			return traceError(err)
+		}
+	}
 	switch env.Output {
 	case "dot":
-		return t.WriteDot(env.Out)
+		return t.WriteDotTrace(env.Out, tr)
 	case "mermaid":
-		return t.WriteMermaid(env.Out)
+		return t.WriteMermaidTrace(env.Out, tr)
 	case "json":
 		for _, n := range t.Nodes {
 			if err := WriteJSON(env.Out, topoNodeJSON{Type: "node", Name: n.Name, Kind: n.Kind, Interfaces: n.Interfaces}); err != nil {

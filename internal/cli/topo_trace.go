@@ -26,12 +26,13 @@ type topoTraceOptions struct {
 	reply, explain  bool
 	brNF            bool
 	seed            uint64
+	flows           string
 }
 
 func newTopoTraceCmd(env *Env) *cobra.Command {
 	o := &topoTraceOptions{}
 	cmd := &cobra.Command{
-		Use:   "trace FILE --from NODE --to ADDR[:PORT]",
+		Use:   "trace FILE (--from NODE --to ADDR[:PORT] | --flows FILE)",
 		Short: "Walk a packet through the topology as Linux would: routes, ARP/NDP, bridges, iptables, NAT",
 		Long: `Walk one packet from a process on node --from to --to through FILE, as
 the kernel would: the route lookup of each node (the chosen route and the
@@ -59,10 +60,21 @@ per step and a last {"type":"result",...}.
 The statistic match (kube-proxy's choice of endpoint) draws from a
 pseudo-random sequence seeded by --seed. Exit 0 when the packet (and with
 --reply its answer) is ACCEPTED, exit 1 otherwise, exit 2 for bad input or
-a rule the walk cannot evaluate.`,
+a rule the walk cannot evaluate.
+
+--flows FILE (- for standard input) traces a batch, one flow a line,
+FROM TO[:PORT] [PROTO] [SPORT], # starting a comment, each as if it were
+the only one (no state carries from one flow to the next), parsing the
+topology once. Text: one line per flow, its line number, the flow, the
+disposition and the path (with --reply the reply's disposition too).
+-o json: the step and result objects of each flow with "flow": the flow's
+line number. A bad line is reported (stderr, and {"input","line","error"}
+in -o json) and the other flows are still traced; exit 2 then, else 1
+when any flow is not ACCEPTED.`,
 		Example: `  netcalc topo trace examples/topo/gateway.yaml --from a --to 203.0.113.20
   netcalc topo trace examples/topo/home-nat.yaml --from laptop --to 203.0.113.200:80 --proto tcp --reply
-  netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.10:80 --proto tcp --reply --explain`,
+  netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.10:80 --proto tcp --reply --explain
+  printf 'client 10.96.0.80:80 tcp\nclient 198.51.100.12\n' | netcalc topo trace examples/topo/k8s.yaml --flows -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) },
 	}
@@ -75,6 +87,7 @@ a rule the walk cannot evaluate.`,
 	fs.BoolVar(&o.explain, "explain", false, "say why each step happened")
 	fs.BoolVar(&o.brNF, "br-netfilter", false, "bridged frames go through iptables, as with the br_netfilter module loaded (Kubernetes nodes need it)")
 	fs.Uint64Var(&o.seed, "seed", 1, "`N` seeds the statistic match's and --random-fully's random draws")
+	fs.StringVar(&o.flows, "flows", "", "trace each flow of `FILE` (- for standard input), one a line: "+topo.FlowSyntax)
 	return cmd
 }
 
@@ -133,9 +146,25 @@ func traceError(err error) error {
 }
 
 func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
+	if o.flows != "" {
+		for _, c := range []struct {
+			name string
+			set  bool
+		}{{"--from", o.from != ""}, {"--to", o.to != ""}} {
+			if c.set {
+				return Usagef("%s with --flows: a flows file names each flow's source and destination", c.name)
+			}
+		}
+		if o.explain && !env.JSON() {
+			return Usagef("--explain with --flows needs -o json: the text output is one line per flow")
+		}
+	}
 	t, err := loadTopology(env, file)
 	if err != nil {
 		return err
+	}
+	if o.flows != "" {
+		return topoTraceBatch(env, t, o)
 	}
 	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
 	if err != nil {
@@ -175,6 +204,7 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 
 type traceStepJSON struct {
 	Type      string       `json:"type"`
+	Flow      int          `json:"flow,omitempty"`
 	Direction string       `json:"direction,omitempty"`
 	Hop       int          `json:"hop"`
 	Node      string       `json:"node"`
@@ -198,6 +228,7 @@ type tracePacket struct {
 
 type traceResultJSON struct {
 	Type        string         `json:"type"`
+	Flow        int            `json:"flow,omitempty"`
 	Direction   string         `json:"direction,omitempty"`
 	Disposition string         `json:"disposition"`
 	Path        []string       `json:"path"`
@@ -226,10 +257,16 @@ func jsonPacket(p topo.Packet) tracePacket {
 // printTrace writes a trace: text (disposition, numbered hops with
 // indented steps) or JSON Lines.
 func printTrace(env *Env, tr *topo.Trace, dir string, explain bool) error {
+	return printTraceFlow(env, tr, dir, explain, 0)
+}
+
+// printTraceFlow is printTrace with "flow": flow in each JSON object
+// (none for 0).
+func printTraceFlow(env *Env, tr *topo.Trace, dir string, explain bool, flow int) error {
 	if env.JSON() {
 		for i := range tr.Steps {
 			s := &tr.Steps[i]
-			rec := traceStepJSON{Type: "step", Direction: dir, Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: string(s.Action), Detail: s.Detail}
+			rec := traceStepJSON{Type: "step", Flow: flow, Direction: dir, Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: string(s.Action), Detail: s.Detail}
 			if explain {
 				rec.Why = stepWhy(s)
 			}
@@ -241,7 +278,7 @@ func printTrace(env *Env, tr *topo.Trace, dir string, explain bool) error {
 				return err
 			}
 		}
-		res := traceResultJSON{Type: "result", Direction: dir, Disposition: string(tr.Disposition), Path: tr.Path, Packet: jsonPacket(tr.Packet)}
+		res := traceResultJSON{Type: "result", Flow: flow, Direction: dir, Disposition: string(tr.Disposition), Path: tr.Path, Packet: jsonPacket(tr.Packet)}
 		for _, c := range tr.Conns {
 			res.Conntrack = append(res.Conntrack, traceConnRec{Node: c.Node, Entry: c.Conn.String()})
 		}

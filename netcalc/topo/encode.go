@@ -2,6 +2,7 @@ package topo
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net/netip"
 	"sort"
@@ -17,6 +18,7 @@ import (
 // Parse adds it again.
 func (t *Topology) WriteYAML(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
+	var line []byte
 	if t.Name != "" {
 		bw.WriteString("name: " + yq(t.Name) + "\n")
 	}
@@ -59,7 +61,13 @@ func (t *Topology) WriteYAML(w io.Writer) error {
 		if len(n.Routes) > 0 {
 			bw.WriteString("    routes:\n")
 			for _, r := range n.Routes {
-				bw.WriteString("      - " + yq(r.String()) + "\n")
+				line = append(line[:0], "      - "...)
+				line = r.AppendTo(line)
+				if text := line[len("      - "):]; !plainOKBytes(text) {
+					line = append(line[:len("      - ")], strconv.Quote(string(text))...)
+				}
+				line = append(line, '\n')
+				bw.Write(line)
 			}
 		}
 		if len(n.Sysctls) > 0 {
@@ -207,6 +215,31 @@ func plainOK(s string) bool {
 	}
 	if _, err := strconv.ParseInt(s, 0, 64); err == nil {
 		return false
+	}
+	return true
+}
+
+// plainOKBytes is plainOK of string(b), without converting b when the
+// answer does not need the number checks (a route's text has a space or a
+// slash).
+func plainOKBytes(b []byte) bool {
+	if len(b) <= 5 || bytes.IndexAny(b, " /") < 0 {
+		return plainOK(string(b))
+	}
+	if b[len(b)-1] == ' ' || b[len(b)-1] == ':' {
+		return false
+	}
+	if strings.IndexByte("-?:,[]{}#&*!|>'\"%@` ", b[0]) >= 0 {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+		if c == ':' && i+1 < len(b) && b[i+1] == ' ' || c == '#' && b[i-1] == ' ' {
+			return false
+		}
 	}
 	return true
 }

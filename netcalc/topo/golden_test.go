@@ -81,3 +81,60 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestDrawTraceGolden: pictures with a trace's path highlighted, for an
+// accepted walk through two bridges and NAT (k8s), an IPv6 route through a
+// gateway and a walk that ends early (home-nat: no route on the ISP). The
+// same pictures with a nil trace are the plain goldens.
+func TestDrawTraceGolden(t *testing.T) {
+	for _, c := range []struct {
+		ex, name, line string
+	}{
+		{"k8s", "k8s-trace", "client 10.96.0.80:80 tcp"},
+		{"gateway", "gateway-trace6", "a 2001:db8:2::20"},
+		{"home-nat", "home-nat-noroute", "phone 203.0.113.64"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			top := readExample(t, c.ex+".yaml")
+			f, _, perr := ParseFlowLine(top, c.line)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			s, err := NewSim(top, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := s.Trace(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dot, mer, plainDot, plainMer bytes.Buffer
+			if err := top.WriteDotTrace(&dot, tr); err != nil {
+				t.Fatal(err)
+			}
+			if err := top.WriteMermaidTrace(&mer, tr); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".dot.golden", dot.Bytes())
+			golden(t, c.name+".mermaid.golden", mer.Bytes())
+			// every node of the path is highlighted, and nothing else
+			for _, n := range top.Nodes {
+				on := false
+				for _, p := range tr.Path {
+					on = on || p == n.Name
+				}
+				if marksOf(tr).node(n.Name) != on {
+					t.Errorf("node %s highlighted %v, on the path %v", n.Name, !on, on)
+				}
+			}
+			if err := top.WriteDotTrace(&plainDot, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := top.WriteMermaidTrace(&plainMer, nil); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.ex+".dot.golden", plainDot.Bytes())
+			golden(t, c.ex+".mermaid.golden", plainMer.Bytes())
+		})
+	}
+}

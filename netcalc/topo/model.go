@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"sync"
 )
 
 // Kind is what a node is.
@@ -67,11 +68,15 @@ type Node struct {
 	IPTables string `json:"iptables,omitempty"`
 	// Line is the line of the node's key in the file (0 for generated
 	// nodes).
-	Line       int      `json:"line,omitempty"`
-	RouteLines []int    `json:"-"`
-	derived    []Route  // connected routes (main), then the local table
-	linkRoutes []*Route // main-table routes without gateway, for linkRoute
-	ifByName   map[string]*Interface
+	Line       int   `json:"line,omitempty"`
+	RouteLines []int `json:"-"`
+	// derived holds the connected routes (main), then the local table;
+	// it is built on first use (routes), as a trace or an expand of a
+	// generated cluster needs it for few nodes or none.
+	derived     []Route
+	derivedOnce sync.Once
+	linkRoutes  []*Route // main-table routes without gateway, for linkRoute
+	ifByName    map[string]*Interface
 }
 
 // Interface returns the node's interface named name (lo excluded), or nil.
@@ -105,14 +110,15 @@ func (n *Node) Forwarding(family int) bool {
 // to the bridge. lo is up, with 127.0.0.1/8 and ::1.
 // Each call returns a new slice.
 func (n *Node) Table() []Route {
-	out := make([]Route, 0, len(n.Routes)+len(n.derived))
+	derived := n.derivedRoutes()
+	out := make([]Route, 0, len(n.Routes)+len(derived))
 	out = append(out, n.Routes...)
 	i := 0
-	for i < len(n.derived) && n.derived[i].Table == "main" {
+	for i < len(derived) && derived[i].Table == "main" {
 		i++
 	}
-	out = append(out, n.derived[:i]...)
-	return append(out, n.derived[i:]...)
+	out = append(out, derived[:i]...)
+	return append(out, derived[i:]...)
 }
 
 // each calls f for every route of the table (static then derived) until f
@@ -123,8 +129,9 @@ func (n *Node) each(f func(r *Route) bool) {
 			return
 		}
 	}
-	for i := range n.derived {
-		if !f(&n.derived[i]) {
+	derived := n.derivedRoutes()
+	for i := range derived {
+		if !f(&derived[i]) {
 			return
 		}
 	}
@@ -276,8 +283,14 @@ func (t *Topology) derive() {
 				ifc.LinkLocal = eui64LinkLocal(ifc.MAC) // none without carrier
 			}
 		}
-		n.derived = n.deriveTable()
 	}
+}
+
+// derivedRoutes returns the routes the kernel derives from the node's
+// addresses, building them on first use (after derive).
+func (n *Node) derivedRoutes() []Route {
+	n.derivedOnce.Do(func() { n.derived = n.deriveTable() })
+	return n.derived
 }
 
 func (n *Node) index() {

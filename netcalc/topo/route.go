@@ -291,47 +291,55 @@ func ParseRoute(s string) (Route, error) {
 // destination ("default" for a zero-length prefix), via, dev, src, metric
 // (unless it is the family's default), scope when it is not the default, and
 // onlink. Derived routes also print "proto kernel" and their table.
-func (r Route) String() string {
-	var b strings.Builder
+func (r Route) String() string { return string(r.AppendTo(make([]byte, 0, 64))) }
+
+// AppendTo appends String's text to dst, without allocating (expand
+// writes a million routes for a 1,000-node cluster).
+func (r Route) AppendTo(b []byte) []byte {
 	if r.Type != Unicast && r.Type != "" {
-		b.WriteString(string(r.Type))
-		b.WriteByte(' ')
+		b = append(b, r.Type...)
+		b = append(b, ' ')
 	}
 	switch {
 	case r.Dst.Bits() == 0 && r.Dst.Addr().Is6() && !r.Via.IsValid() && !r.Src.IsValid():
-		b.WriteString("::/0") // "default" alone would read back as IPv4
+		b = append(b, "::/0"...) // "default" alone would read back as IPv4
 	case r.Dst.Bits() == 0 && r.Dst.IsValid():
-		b.WriteString("default")
+		b = append(b, "default"...)
 	case r.Dst.IsSingleIP():
-		b.WriteString(r.Dst.Addr().String())
+		b = r.Dst.Addr().AppendTo(b)
 	default:
-		b.WriteString(r.Dst.String())
+		b = r.Dst.AppendTo(b)
 	}
 	if r.Via.IsValid() {
-		b.WriteString(" via " + r.Via.String())
+		b = append(b, " via "...)
+		b = r.Via.AppendTo(b)
 	}
 	if r.Dev != "" {
-		b.WriteString(" dev " + r.Dev)
+		b = append(b, " dev "...)
+		b = append(b, r.Dev...)
 	}
 	if r.Table == "local" {
-		b.WriteString(" table local")
+		b = append(b, " table local"...)
 	}
 	if r.Origin == Connected {
-		b.WriteString(" proto kernel")
+		b = append(b, " proto kernel"...)
 	}
 	if r.Scope != "" && (r.Scope != defaultScope(r) || r.Origin == Connected && r.Dst.Addr().Is4()) && !(r.Origin == Connected && r.Dst.Addr().Is6()) {
-		b.WriteString(" scope " + r.Scope)
+		b = append(b, " scope "...)
+		b = append(b, r.Scope...)
 	}
 	if r.Src.IsValid() {
-		b.WriteString(" src " + r.Src.String())
+		b = append(b, " src "...)
+		b = r.Src.AppendTo(b)
 	}
 	if r.Metric != defaultMetric(r) {
-		b.WriteString(" metric " + strconv.FormatUint(uint64(r.Metric), 10))
+		b = append(b, " metric "...)
+		b = strconv.AppendUint(b, uint64(r.Metric), 10)
 	}
 	if r.Onlink {
-		b.WriteString(" onlink")
+		b = append(b, " onlink"...)
 	}
-	return b.String()
+	return b
 }
 
 func defaultScope(r Route) string {

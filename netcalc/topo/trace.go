@@ -225,37 +225,57 @@ type Sim struct {
 
 	nodes map[string]*simNode
 	rng   *rand.Rand
+	src   *rand.PCG
+	seed  uint64
+	// touched lists the nodes traces entered since NewSim or Reset: the
+	// only ones whose state Reset has to clear.
+	touched []*simNode
 }
 
 type simNode struct {
 	n      *Node
-	fib    fib.Table
+	fib    fib.Table // built on first use: table()
+	fibOK  bool
 	rules  [2]*netfilter.Ruleset // [0] IPv4, [1] IPv6
 	walker [2]*netfilter.Walker
 	track  [2]bool
 	ct     ctTable
 	fdb    map[string]map[MAC]string // bridge -> MAC -> port
+	// touched says the node is in Sim.touched.
+	touched bool
 }
 
 // NewSim prepares t for tracing: each node's forwarding table and parsed
 // iptables rules. seed seeds the statistic match's random draws. A node's
 // iptables text that does not parse is an error naming the node.
 func NewSim(t *Topology, seed uint64) (*Sim, error) {
-	s := &Sim{T: t, nodes: map[string]*simNode{}, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	s := &Sim{T: t, nodes: make(map[string]*simNode, len(t.Nodes)), rng: rand.New(src), src: src, seed: seed}
+	type parsedRules struct {
+		rs    *netfilter.Ruleset
+		fam   int
+		track bool
+	}
+	parsed := map[string]parsedRules{}
 	for _, n := range t.Nodes {
 		sn := &simNode{n: n, fdb: map[string]map[MAC]string{}}
-		sn.fib = nodeFIB(n)
 		if strings.TrimSpace(n.IPTables) != "" {
-			rs, err := netfilter.ParseString(n.IPTables)
-			if err != nil {
-				return nil, &RuleError{Node: n.Name, Err: err}
+			// Nodes with the same text (a generated cluster's kube-proxy
+			// rules) share one parsed, read-only ruleset.
+			p, ok := parsed[n.IPTables]
+			if !ok {
+				rs, err := netfilter.ParseString(n.IPTables)
+				if err != nil {
+					return nil, &RuleError{Node: n.Name, Err: err}
+				}
+				p = parsedRules{rs: rs, track: tracks(rs)}
+				if rulesAreIPv6(n.IPTables) {
+					p.fam = 1
+				}
+				parsed[n.IPTables] = p
 			}
-			fam := 0
-			if rulesAreIPv6(n.IPTables) {
-				fam = 1
-			}
-			sn.rules[fam] = rs
-			sn.track[fam] = tracks(rs)
+			sn.rules[p.fam] = p.rs
+			sn.track[p.fam] = p.track
 		}
 		for fam := range 2 {
 			sn.walker[fam] = &netfilter.Walker{Rules: sn.rules[fam], AddrType: sn.addrType, Random: s.rng.Float64, Recent: &netfilter.Recent{}}
@@ -263,6 +283,35 @@ func NewSim(t *Topology, seed uint64) (*Sim, error) {
 		s.nodes[n.Name] = sn
 	}
 	return s, nil
+}
+
+// Reset forgets what earlier traces left in the network (conntrack
+// entries, bridge FDBs, the recent match's lists) and restarts the random
+// sequence from the seed, so that the next trace walks as the first trace
+// of a new Sim with the same seed would, without parsing the topology,
+// the forwarding tables or the iptables rules again. Its cost is that of
+// the nodes the traces since the last Reset entered.
+func (s *Sim) Reset() {
+	for _, sn := range s.touched {
+		sn.touched = false
+		sn.ct.conns = sn.ct.conns[:0]
+		clear(sn.fdb)
+		for _, wk := range sn.walker {
+			if wk != nil && wk.Recent != nil {
+				*wk.Recent = netfilter.Recent{}
+			}
+		}
+	}
+	s.touched = s.touched[:0]
+	s.src.Seed(s.seed, s.seed^0x9e3779b97f4a7c15)
+}
+
+// enter notes that a trace entered sn, for Reset.
+func (s *Sim) enter(sn *simNode) {
+	if sn != nil && !sn.touched {
+		sn.touched = true
+		s.touched = append(s.touched, sn)
+	}
 }
 
 // rulesAreIPv6 reports whether iptables text is ip6tables text: it names
@@ -304,6 +353,16 @@ func tracks(rs *netfilter.Ruleset) bool {
 	return false
 }
 
+// table is the node's forwarding table, converted on first use: a trace
+// through a 31,000-node cluster touches a handful of nodes, and building
+// every node's table up front was most of its time and memory.
+func (sn *simNode) table() *fib.Table {
+	if !sn.fibOK {
+		sn.fib, sn.fibOK = nodeFIB(sn.n), true
+	}
+	return &sn.fib
+}
+
 // nodeFIB converts a node's tables into the routing model.
 func nodeFIB(n *Node) fib.Table {
 	var ft fib.Table
@@ -343,7 +402,7 @@ func gatewayDev(tab []Route, gw netip.Addr) string {
 // addrType is the addrtype match's view of an address on this node: the
 // type of the local-table route for it, else UNICAST.
 func (sn *simNode) addrType(a netip.Addr) netfilter.AddrType {
-	for _, r := range sn.fib.Routes {
+	for _, r := range sn.table().Routes {
 		if r.Table == fib.TableLocal && r.Dst.Contains(a) && (r.Dst.IsSingleIP() || r.Type == fib.Multicast || r.Dst.Bits() < a.BitLen()) {
 			switch r.Type {
 			case fib.Local:
@@ -490,8 +549,9 @@ func (s *Sim) trace(f Flow, reply bool) (*Trace, error) {
 // POSTROUTING, transmission.
 func (w *walkState) originate(sn *simNode) (*Trace, error) {
 	name := sn.n.Name
+	w.s.enter(sn)
 	w.tr.Path = append(w.tr.Path, name)
-	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
+	dec := sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src})
 	if !w.pkt.Src.IsValid() && dec.OK() {
 		w.pkt.Src = sn.sourceFor(dec.Route, w.pkt.Dst)
 	}
@@ -508,7 +568,7 @@ func (w *walkState) originate(sn *simNode) (*Trace, error) {
 	}
 	if w.pkt.Dst != orig.Dst {
 		// DNAT at OUTPUT: the kernel routes again.
-		dec = sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Mark: w.mark})
+		dec = sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Mark: w.mark})
 		if d, done := w.routed(sn, dec, ""); done {
 			return w.end(d, name), nil
 		}
@@ -759,7 +819,7 @@ func (w *walkState) applyNAT(sn *simNode, v netfilter.Verdict, in, out string) e
 		lo, hi := v.To.MinAddr, v.To.MaxAddr
 		masq := v.Kind == netfilter.VerdictMasquerade
 		if masq || !lo.IsValid() {
-			dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Oif: out})
+			dec := sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Oif: out})
 			r := fib.Route{Interface: out}
 			if dec.OK() {
 				r = dec.Route
@@ -1002,6 +1062,7 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 			return w.end(NeighborUnreachable, cur.Name), nil
 		}
 		psn := w.s.nodes[pn.Name]
+		w.s.enter(psn)
 		if pn != cur {
 			w.hop++
 			w.tr.Path = append(w.tr.Path, pn.Name)
@@ -1122,7 +1183,7 @@ func (w *walkState) receiveBridgeNF(sn *simNode, br, port *Interface) (*Trace, e
 	if !w.dnat {
 		return w.receiveRouted(sn, br.Name, orig)
 	}
-	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: br.Name, Mark: w.mark, UID: 0xffffffff})
+	dec := sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: br.Name, Mark: w.mark, UID: 0xffffffff})
 	if !dec.OK() || dec.Route.Type != fib.Unicast || dec.Route.Interface != br.Name {
 		return w.receiveRouted(sn, br.Name, orig)
 	}
@@ -1174,7 +1235,7 @@ func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
 // receiveRouted is the rest of receive after PREROUTING.
 func (w *walkState) receiveRouted(sn *simNode, in string, orig Packet) (*Trace, error) {
 	name := sn.n.Name
-	dec := sn.fib.Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, Mark: w.mark, UID: 0xffffffff})
+	dec := sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, Mark: w.mark, UID: 0xffffffff})
 	local := dec.OK() && (dec.Route.Type == fib.Local || dec.Route.Type == fib.Broadcast || dec.Route.Type == fib.Anycast)
 	if !local && !sn.n.Forwarding(4+2*famIdx(w.pkt.Dst)) {
 		// The kernel refuses to forward before it looks at the route

@@ -1,0 +1,208 @@
+package topo
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// batchTopologies are the example topologies and the trace test
+// topologies, each with its flows: every node to every address of every
+// node as icmp, tcp to port 80 and udp to port 53, and extra flows.
+func batchTopologies(t testing.TB) map[string][]Flow {
+	t.Helper()
+	out := map[string][]Flow{}
+	add := func(key string, top *Topology, extra ...string) {
+		var fs []Flow
+		for _, from := range top.Nodes {
+			for _, n := range top.Nodes {
+				for _, ifc := range n.Interfaces {
+					for _, p := range ifc.Addrs {
+						a := p.Addr()
+						fs = append(fs,
+							Flow{From: from.Name, Dst: a, Proto: "icmp", SrcPort: DefaultSrcPort},
+							Flow{From: from.Name, Dst: a, Proto: "tcp", DstPort: 80, SrcPort: DefaultSrcPort},
+							Flow{From: from.Name, Dst: a, Proto: "udp", DstPort: 53, SrcPort: 5353})
+					}
+				}
+			}
+		}
+		for i, line := range extra {
+			f, ok, err := ParseFlowLine(top, line)
+			if err != nil || !ok {
+				t.Fatalf("%s: extra flow %d %q: %v", key, i, line, err)
+			}
+			fs = append(fs, f)
+		}
+		out[key] = fs
+	}
+	for _, name := range []string{"veth.yaml", "bridge.yaml", "gateway.yaml", "home-nat.yaml", "k8s.yaml"} {
+		var extra []string
+		if name == "k8s.yaml" {
+			for _, n := range readExample(t, name).Nodes {
+				extra = append(extra, n.Name+" 10.96.0.80:80 tcp", n.Name+" 10.96.0.80:80 tcp 40001")
+			}
+		}
+		add("examples/"+name, readExample(t, name), extra...)
+	}
+	data, err := os.ReadFile("../../testdata/topo/trace/dispositions.flows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../testdata/topo/trace/*.yaml")
+	for _, p := range files {
+		name := filepath.Base(p)
+		if name == "hairpin-services.yaml" {
+			continue // the services file of hairpin.yaml
+		}
+		top := readTraceFileServices(t, name)
+		var extra []string
+		if name == "dispositions.yaml" {
+			extra = strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+		}
+		add("trace/"+name, top, extra...)
+	}
+	return out
+}
+
+func readTraceFileServices(t testing.TB, name string) *Topology {
+	t.Helper()
+	dir := "../../testdata/topo/trace"
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := Parse(bytes.NewReader(data), Options{File: name, ReadFile: func(n string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(dir, n))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+// TestBatchEqualsSingle: a trace through one Sim reused with Reset, after
+// other flows and their replies, equals the trace of a fresh Sim, for
+// every flow of every example, with and without br_netfilter.
+func TestBatchEqualsSingle(t *testing.T) {
+	n := 0
+	for key, flows := range batchTopologies(t) {
+		var top *Topology
+		if strings.HasPrefix(key, "examples/") {
+			top = readExample(t, strings.TrimPrefix(key, "examples/"))
+		} else {
+			top = readTraceFileServices(t, strings.TrimPrefix(key, "trace/"))
+		}
+		for _, brnf := range []bool{false, true} {
+			batch, err := NewSim(top, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch.BridgeNetfilter = brnf
+			for _, f := range flows {
+				batch.Reset()
+				got, gerr := batchTrace(batch, f)
+				one, err := NewSim(top, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				one.BridgeNetfilter = brnf
+				want, werr := batchTrace(one, f)
+				if fmt.Sprint(gerr) != fmt.Sprint(werr) || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s br_netfilter=%v flow %+v: batch\n%+v (%v)\nsingle\n%+v (%v)", key, brnf, f, got, gerr, want, werr)
+				}
+				n++
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d flows compared", n)
+	}
+}
+
+// batchTrace is a trace and, when accepted, its reply.
+func batchTrace(s *Sim, f Flow) ([2]*Trace, error) {
+	var out [2]*Trace
+	tr, err := s.Trace(f)
+	if err != nil {
+		return out, err
+	}
+	out[0] = tr
+	if tr.Disposition == Accepted {
+		out[1], err = s.Reply(tr)
+	}
+	return out, err
+}
+
+// TestResetForgets: without Reset a second identical NAT flow finds the
+// first one's conntrack entry; after Reset it walks as the first did.
+func TestResetForgets(t *testing.T) {
+	top := readExample(t, "home-nat.yaml")
+	f, _, perr := ParseFlowLine(top, "laptop 203.0.113.200:80 tcp")
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	s, err := NewSim(top, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := mustTrace(t, s, f)
+	again := mustTrace(t, s, f)
+	if len(first.Conns) == 0 || reflect.DeepEqual(first, again) {
+		t.Fatalf("the second trace did not see the first's state: %+v", again.Conns)
+	}
+	s.Reset()
+	if len(s.touched) != 0 {
+		t.Fatalf("touched after Reset: %d", len(s.touched))
+	}
+	for _, sn := range s.nodes {
+		if len(sn.ct.conns) != 0 || len(sn.fdb) != 0 {
+			t.Fatalf("node %s keeps state after Reset", sn.n.Name)
+		}
+	}
+	after := mustTrace(t, s, f)
+	if !reflect.DeepEqual(after, first) {
+		t.Fatalf("after Reset:\n%+v\nwant\n%+v", after, first)
+	}
+}
+
+func TestParseFlowLine(t *testing.T) {
+	top := readExample(t, "gateway.yaml")
+	for _, c := range []struct{ line, tok, want string }{
+		{"a 203.0.113.20", "", "{a 203.0.113.20 icmp 40000 0}"},
+		{"  # comment only", "", ""},
+		{"a 203.0.113.20:80 TCP 1234 # web", "", "{a 203.0.113.20 tcp 1234 80}"},
+		{"a [2001:db8::1]:53 udp", "", "{a 2001:db8::1 udp 40000 53}"},
+		{"zz 203.0.113.20", "zz", ""},
+		{"a 203.0.113.300", "203.0.113.300", ""},
+		{"a 203.0.113.20 sctp", "sctp", ""},
+		{"a 203.0.113.20:80", "203.0.113.20:80", ""},
+		{"a 203.0.113.20 tcp", "203.0.113.20", ""},
+		{"a 203.0.113.20 icmp 70000", "70000", ""},
+		{"a", "a", ""},
+		{"a b c d e", "a b c d e", ""},
+	} {
+		f, ok, err := ParseFlowLine(top, c.line)
+		if c.tok != "" {
+			if err == nil || err.Token != c.tok {
+				t.Errorf("%q: error %v, want token %q", c.line, err, c.tok)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", c.line, err)
+			continue
+		}
+		got := ""
+		if ok {
+			got = fmt.Sprintf("{%s %s %s %d %d}", f.From, f.Dst, f.Proto, f.SrcPort, f.DstPort)
+		}
+		if got != c.want {
+			t.Errorf("%q = %s, want %s", c.line, got, c.want)
+		}
+	}
+}
