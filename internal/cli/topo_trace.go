@@ -73,7 +73,7 @@ in -o json) and the other flows are still traced; exit 2 then, else 1
 when any flow is not ACCEPTED.`,
 		Example: `  netcalc topo trace examples/topo/gateway.yaml --from a --to 203.0.113.20
   netcalc topo trace examples/topo/home-nat.yaml --from laptop --to 203.0.113.200:80 --proto tcp --reply
-  netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.10:80 --proto tcp --reply --explain
+  netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.80:80 --proto tcp --reply --explain
   printf 'client 10.96.0.80:80 tcp\nclient 198.51.100.12\n' | netcalc topo trace examples/topo/k8s.yaml --flows -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) },

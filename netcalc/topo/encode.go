@@ -223,7 +223,7 @@ func plainOK(s string) bool {
 // answer does not need the number checks (a route's text has a space or a
 // slash).
 func plainOKBytes(b []byte) bool {
-	if len(b) <= 5 || bytes.IndexAny(b, " /") < 0 {
+	if len(b) <= 5 || !bytes.ContainsAny(b, " /") {
 		return plainOK(string(b))
 	}
 	if b[len(b)-1] == ' ' || b[len(b)-1] == ':' {
