@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/internal/web"
-	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
 // serveTraceFlags are the flags of "topo trace" the API takes: all of them.
@@ -64,7 +63,7 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 		if err != nil {
 			return err
 		}
-		return serveTraceRun(env, t, o)
+		return topoTraceTopology(env, t, o)
 	}
 	cmd.SetArgs(args)
 	cmd.SetIn(env.Stdin)
@@ -83,40 +82,4 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 		}
 	}
 	return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
-}
-
-// serveTraceRun is topoTraceRun after loadTopology (TestServeTopoTrace
-// keeps the two equal).
-func serveTraceRun(env *Env, t *topo.Topology, o *topoTraceOptions) error {
-	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
-	if err != nil {
-		return err
-	}
-	sim, err := topo.NewSim(t, o.seed)
-	if err != nil {
-		return traceError(err)
-	}
-	sim.BridgeNetfilter = o.brNF
-	tr, err := sim.Trace(f)
-	if err != nil {
-		return traceError(err)
-	}
-	if err := printTrace(env, tr, "", o.explain); err != nil {
-		return err
-	}
-	ok := tr.Disposition == topo.Accepted
-	if o.reply && ok {
-		rt, err := sim.Reply(tr)
-		if err != nil {
-			return traceError(err)
-		}
-		if err := printTrace(env, rt, "reply", o.explain); err != nil {
-			return err
-		}
-		ok = rt.Disposition == topo.Accepted
-	}
-	if !ok {
-		return silentExit{ExitFail}
-	}
-	return nil
 }

@@ -166,6 +166,12 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 	if o.flows != "" {
 		return topoTraceBatch(env, t, o)
 	}
+	return topoTraceTopology(env, t, o)
+}
+
+// topoTraceTopology traces the one flow o names through t and prints it,
+// with the reply when asked; serve's /api/topo-trace calls it too.
+func topoTraceTopology(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
 	if err != nil {
 		return err
