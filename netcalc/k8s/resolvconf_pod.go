@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
@@ -120,8 +121,10 @@ func splitYAMLDocs(data []byte) []string {
 }
 
 var (
-	yamlTypeErr  = regexp.MustCompile(`cannot unmarshal (\w+) into Go (?:struct field|value of type) (?:\w+\.)?([\w.]*?)(?: of type (\S+))?$`)
-	yamlUnknown  = regexp.MustCompile(`unknown field "([^"]*)"`)
+	yamlTypeErr = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`cannot unmarshal (\w+) into Go (?:struct field|value of type) (?:\w+\.)?([\w.]*?)(?: of type (\S+))?$`)
+	})
+	yamlUnknown  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`unknown field "([^"]*)"`) })
 	yamlPrefixes = []string{"error converting YAML to JSON: ", "error unmarshaling JSON: ", "while decoding JSON: ", "json: ", "yaml: "}
 )
 
@@ -136,10 +139,10 @@ func cleanYAMLError(err error) string {
 			}
 		}
 	}
-	if m := yamlUnknown.FindStringSubmatch(msg); m != nil {
+	if m := yamlUnknown().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("unknown field %q: want nameservers, searches or options", m[1])
 	}
-	if m := yamlTypeErr.FindStringSubmatch(msg); m != nil {
+	if m := yamlTypeErr().FindStringSubmatch(msg); m != nil {
 		want := map[string]string{"string": "a string (quote numbers: \"2\")", "bool": "true or false", "": "another type"}[m[3]]
 		if want == "" {
 			want = "a " + strings.TrimPrefix(strings.TrimPrefix(m[3], "[]"), "k8s.") + " value"

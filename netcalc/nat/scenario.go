@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go4.org/netipx"
@@ -119,7 +120,8 @@ func (e *eventError) Error() string {
 
 func (e *eventError) Unwrap() error { return e.err }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// compiled on first use: nothing is built at start-up
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // ParseScenario reads a scenario file:
 //
@@ -217,7 +219,7 @@ func yamlError(src []byte, err error) error {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, "yaml: line "+m[1]+": ", "yaml: ", 1)
 	}

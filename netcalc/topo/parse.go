@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -62,7 +63,8 @@ func (p *parser) errf(n *yaml.Node, path string, sentinel error, format string, 
 	return &Error{File: p.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...), Err: sentinel}
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
+// compiled on first use: nothing is built at start-up
+var yamlErrLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 func (p *parser) parse(data []byte) (*Topology, error) {
 	var doc yaml.Node
@@ -73,7 +75,7 @@ func (p *parser) parse(data []byte) (*Topology, error) {
 		}
 		msg := err.Error()
 		line := 0
-		if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		if m := yamlErrLine().FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = msg[len(m[0]):]
 		}

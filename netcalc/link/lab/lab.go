@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
@@ -80,7 +81,8 @@ func errText(err error) string {
 	return err.Error()
 }
 
-var prefixRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+// compiled on first use: nothing is built at start-up
+var prefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`) })
 
 // PrefixRule says what a name prefix may be.
 const PrefixRule = "want letters, digits, '.', '_' or '-' (at most 64 bytes), starting with a letter or digit"
@@ -91,7 +93,7 @@ var ErrBadPrefix = errors.New("bad name prefix")
 
 // CheckPrefix reports whether p makes valid namespace names (PrefixRule).
 func CheckPrefix(p string) error {
-	if p == "" || len(p) > 64 || !prefixRE.MatchString(p) {
+	if p == "" || len(p) > 64 || !prefixRE().MatchString(p) {
 		return fmt.Errorf("%w %s: %s", ErrBadPrefix, strconv.Quote(p), PrefixRule)
 	}
 	return nil
