@@ -179,14 +179,14 @@ func TestParseConnReference(t *testing.T) {
 	// nf_conntrack reference lines (reference/nat.md §1.5)
 	for _, line := range []string{
 		"tcp      6 431999 ESTABLISHED src=10.0.13.67 dst=10.0.13.109 sport=63473 dport=22 src=10.0.13.109 dst=10.0.13.67 sport=22 dport=63473 [ASSURED] mark=0 use=1",
-		"udp      17 29 src=192.168.0.42 dst=1.1.1.1 sport=51000 dport=53 src=1.1.1.1 dst=192.168.0.42 sport=53 dport=51000 mark=0 use=1",
+		"udp      17 29 src=192.168.0.42 dst=198.51.100.53 sport=51000 dport=53 src=198.51.100.53 dst=192.168.0.42 sport=53 dport=51000 mark=0 use=1",
 	} {
 		c, err := ParseConn(line)
 		if err != nil || c.String() != line {
 			t.Errorf("ParseConn(%q) = %v, %v", line, c, err)
 		}
 	}
-	_, err := ParseConn("tcp 6 10 NOPE src=1.2.3.4")
+	_, err := ParseConn("tcp 6 10 NOPE src=203.0.113.4")
 	var se *SyntaxError
 	if !errors.As(err, &se) || !errors.Is(err, ErrSyntax) || se.Token != "NOPE" {
 		t.Errorf("bad state: %v; want a SyntaxError on NOPE", err)

@@ -9,12 +9,12 @@ import (
 // FuzzPodResolvConf feeds node files to kubelet's parser and the whole
 // computation: no panic, and the result always fits kubelet's limits.
 func FuzzPodResolvConf(f *testing.F) {
-	f.Add("nameserver 1.2.3.4\nsearch foo bar\noptions ndots:1 ndots:5\n", "shop", uint8(0))
+	f.Add("nameserver 203.0.113.4\nsearch foo bar\noptions ndots:1 ndots:5\n", "shop", uint8(0))
 	f.Add("nameserver\n", "", uint8(1))                          // kubelet's parse error
 	f.Add("search .\n", "ns", uint8(2))                          // a lone dot is dropped
 	f.Add("search a. b.. .\n", "x", uint8(3))                    // one trailing dot trimmed only
 	f.Add("options a:b:c\noptions a\n", "y", uint8(2))           // option names cut at the first colon
-	f.Add(" #c\n\tnameserver 9.9.9.9 #x\n", "z", uint8(0))       // indented comment and field 2 only
+	f.Add(" #c\n\tnameserver 198.51.100.9 #x\n", "z", uint8(0))       // indented comment and field 2 only
 	f.Add("search "+strings.Repeat("d ", 40)+"\n", "", uint8(0)) // more than 32 paths
 	f.Fuzz(func(t *testing.T, node, ns string, policy uint8) {
 		pols := []DNSPolicy{DNSPolicyClusterFirst, DNSPolicyClusterFirstWithHostNet, DNSPolicyDefault, DNSPolicyNone}

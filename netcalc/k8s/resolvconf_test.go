@@ -32,14 +32,14 @@ func TestPodResolvConfParseNode(t *testing.T) {
 		{"#comment\n#comment", nil, nil, nil, false},
 		{"#comment\nnameserver", nil, nil, nil, true},
 		{"#comment\nnameserver\nsearch", nil, nil, nil, true},
-		{"#comment\nnameserver 1.2.3.4\nsearch", []string{"1.2.3.4"}, nil, nil, false},
-		{"nameserver 1.2.3.4", []string{"1.2.3.4"}, nil, nil, false},
-		{" nameserver 1.2.3.4", []string{"1.2.3.4"}, nil, nil, false},
-		{"\tnameserver 1.2.3.4", []string{"1.2.3.4"}, nil, nil, false},
-		{"nameserver\t1.2.3.4", []string{"1.2.3.4"}, nil, nil, false},
-		{"nameserver \t 1.2.3.4", []string{"1.2.3.4"}, nil, nil, false},
-		{"nameserver 1.2.3.4\nnameserver 5.6.7.8", []string{"1.2.3.4", "5.6.7.8"}, nil, nil, false},
-		{"nameserver 1.2.3.4 #comment", []string{"1.2.3.4"}, nil, nil, false},
+		{"#comment\nnameserver 203.0.113.4\nsearch", []string{"203.0.113.4"}, nil, nil, false},
+		{"nameserver 203.0.113.4", []string{"203.0.113.4"}, nil, nil, false},
+		{" nameserver 203.0.113.4", []string{"203.0.113.4"}, nil, nil, false},
+		{"\tnameserver 203.0.113.4", []string{"203.0.113.4"}, nil, nil, false},
+		{"nameserver\t203.0.113.4", []string{"203.0.113.4"}, nil, nil, false},
+		{"nameserver \t 203.0.113.4", []string{"203.0.113.4"}, nil, nil, false},
+		{"nameserver 203.0.113.4\nnameserver 5.6.7.8", []string{"203.0.113.4", "5.6.7.8"}, nil, nil, false},
+		{"nameserver 203.0.113.4 #comment", []string{"203.0.113.4"}, nil, nil, false},
 		{"search ", nil, nil, nil, false},
 		{"search .", nil, nil, nil, false},
 		{"search . foo", nil, []string{"foo"}, nil, false},
@@ -50,9 +50,9 @@ func TestPodResolvConfParseNode(t *testing.T) {
 		{"search foo. bar", nil, []string{"foo", "bar"}, nil, false},
 		{"search foo bar bat\n", nil, []string{"foo", "bar", "bat"}, nil, false},
 		{"search foo\nsearch bar", nil, []string{"bar"}, nil, false},
-		{"nameserver 1.2.3.4\nsearch foo bar", []string{"1.2.3.4"}, []string{"foo", "bar"}, nil, false},
-		{"nameserver 1.2.3.4\nsearch foo\nnameserver 5.6.7.8\nsearch bar", []string{"1.2.3.4", "5.6.7.8"}, []string{"bar"}, nil, false},
-		{"#comment\nnameserver 1.2.3.4\n#comment\nsearch foo\ncomment", []string{"1.2.3.4"}, []string{"foo"}, nil, false},
+		{"nameserver 203.0.113.4\nsearch foo bar", []string{"203.0.113.4"}, []string{"foo", "bar"}, nil, false},
+		{"nameserver 203.0.113.4\nsearch foo\nnameserver 5.6.7.8\nsearch bar", []string{"203.0.113.4", "5.6.7.8"}, []string{"bar"}, nil, false},
+		{"#comment\nnameserver 203.0.113.4\n#comment\nsearch foo\ncomment", []string{"203.0.113.4"}, []string{"foo"}, nil, false},
 		{"options ", nil, nil, nil, false},
 		{"options ndots:5 attempts:2", nil, nil, []string{"ndots:5", "attempts:2"}, false},
 		{"options ndots:1 ndots:5 attempts:2", nil, nil, []string{"ndots:5", "attempts:2"}, false},
@@ -60,7 +60,7 @@ func TestPodResolvConfParseNode(t *testing.T) {
 		{"options ndots:1\noptions ndots:5 attempts:3", nil, nil, []string{"ndots:5", "attempts:3"}, false},
 		{"options ndots:1 timeout:3 timeout:1 attempts:3\noptions ndots:5", nil, nil, []string{"ndots:5", "timeout:1", "attempts:3"}, false},
 		{"options ndots:1 attempts:3\noptions ndots:1 attempts:3 ndots:5", nil, nil, []string{"ndots:5", "attempts:3"}, false},
-		{"nameserver 1.2.3.4\nsearch foo\nnameserver 5.6.7.8\nsearch bar\noptions ndots:5 attempts:4", []string{"1.2.3.4", "5.6.7.8"}, []string{"bar"}, []string{"ndots:5", "attempts:4"}, false},
+		{"nameserver 203.0.113.4\nsearch foo\nnameserver 5.6.7.8\nsearch bar\noptions ndots:5 attempts:4", []string{"203.0.113.4", "5.6.7.8"}, []string{"bar"}, []string{"ndots:5", "attempts:4"}, false},
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprintf("%d", i), func(t *testing.T) {
@@ -155,8 +155,8 @@ func TestPodResolvConfNameserverLimits(t *testing.T) {
 		event bool
 	}{
 		{"valid: 1 nameserver", []string{"127.0.0.1"}, []string{"127.0.0.1"}, false},
-		{"valid: 3 nameservers", []string{"127.0.0.1", "10.0.0.10", "8.8.8.8"}, []string{"127.0.0.1", "10.0.0.10", "8.8.8.8"}, false},
-		{"invalid: 4 nameservers, trimmed to 3", []string{"127.0.0.1", "10.0.0.10", "8.8.8.8", "1.2.3.4"}, []string{"127.0.0.1", "10.0.0.10", "8.8.8.8"}, true},
+		{"valid: 3 nameservers", []string{"127.0.0.1", "10.0.0.10", "198.51.100.8"}, []string{"127.0.0.1", "10.0.0.10", "198.51.100.8"}, false},
+		{"invalid: 4 nameservers, trimmed to 3", []string{"127.0.0.1", "10.0.0.10", "198.51.100.8", "203.0.113.4"}, []string{"127.0.0.1", "10.0.0.10", "198.51.100.8"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -167,7 +167,7 @@ func TestPodResolvConfNameserverLimits(t *testing.T) {
 			if (len(ev) > 0) != tt.event {
 				t.Errorf("events %v; want an event %v", ev, tt.event)
 			}
-			if tt.event && ev[0].Message != "Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 127.0.0.1 10.0.0.10 8.8.8.8" {
+			if tt.event && ev[0].Message != "Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 127.0.0.1 10.0.0.10 198.51.100.8" {
 				t.Errorf("event message %q", ev[0].Message)
 			}
 		})
@@ -192,7 +192,7 @@ func TestPodResolvConfMergeOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r, err := PodResolvConf(PodResolvConfInput{DNSPolicy: DNSPolicyDefault, ResolvConf: "/etc/resolv.conf",
+			r, err := PodResolvConf(PodResolvConfInput{DNSPolicy: DNSPolicyDefault, ResolvConf: "node-resolv.conf",
 				ResolvConfData: []byte("options " + tt.existing + "\n"), DNSConfig: &PodDNSConfig{Options: tt.opts}})
 			if err != nil {
 				t.Fatal(err)
@@ -247,7 +247,7 @@ func TestPodResolvConfType(t *testing.T) {
 
 // TestPodResolvConfGetPodDNS is kubelet's TestGetPodDNS: four hostNetwork
 // pods without a namespace, first with --resolv-conf="" then with a node
-// file (kubelet's fakeGetHostDNSConfigCustom: nameserver 8.8.8.8, search
+// file (kubelet's fakeGetHostDNSConfigCustom: nameserver 198.51.100.8, search
 // host.domain).
 func TestPodResolvConfGetPodDNS(t *testing.T) {
 	policies := []DNSPolicy{DNSPolicyClusterFirstWithHostNet, DNSPolicyClusterFirst, DNSPolicyClusterFirst, DNSPolicyDefault}
@@ -280,19 +280,19 @@ func TestPodResolvConfGetPodDNS(t *testing.T) {
 	})
 	t.Run("node file", func(t *testing.T) {
 		in := base
-		in.ResolvConf, in.ResolvConfData = "/etc/resolv.conf", []byte("nameserver 8.8.8.8\nsearch host.domain\n")
+		in.ResolvConf, in.ResolvConfData = "node-resolv.conf", []byte("nameserver 198.51.100.8\nsearch host.domain\n")
 		withHost := append(slices.Clone(cluster), "host.domain")
 		run(t, in, []want{
 			{[]string{"203.0.113.1"}, withHost},
-			{[]string{"8.8.8.8"}, []string{"host.domain"}},
+			{[]string{"198.51.100.8"}, []string{"host.domain"}},
 			{[]string{"203.0.113.1"}, withHost},
-			{[]string{"8.8.8.8"}, []string{"host.domain"}},
+			{[]string{"198.51.100.8"}, []string{"host.domain"}},
 		})
 	})
 }
 
 // TestPodResolvConfCustom is kubelet's TestGetPodDNSCustom (node file
-// "nameserver 8.8.8.8\nsearch host.domain\n", --cluster-dns 10.0.0.10,
+// "nameserver 198.51.100.8\nsearch host.domain\n", --cluster-dns 10.0.0.10,
 // --cluster-domain kubernetes.io, namespace testNS).
 func TestPodResolvConfCustom(t *testing.T) {
 	cfg := func(ns string, searches ...string) *PodDNSConfig {
@@ -314,13 +314,13 @@ func TestPodResolvConfCustom(t *testing.T) {
 		{"DNSClusterFirstWithHostNet with DNSConfig should have a merged DNS settings", true, DNSPolicyClusterFirstWithHostNet, cfg("10.0.0.11", "my.domain"),
 			[]string{"10.0.0.10", "10.0.0.11"}, []string{"testNS.svc.kubernetes.io", "svc.kubernetes.io", "kubernetes.io", "host.domain", "my.domain"}, []string{"ndots:3", "debug"}},
 		{"DNSDefault with DNSConfig should have a merged DNS settings", false, DNSPolicyDefault, cfg("10.0.0.11", "my.domain"),
-			[]string{"8.8.8.8", "10.0.0.11"}, []string{"host.domain", "my.domain"}, []string{"ndots:3", "debug"}},
+			[]string{"198.51.100.8", "10.0.0.11"}, []string{"host.domain", "my.domain"}, []string{"ndots:3", "debug"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			r, err := PodResolvConf(PodResolvConfInput{PodName: "test_pod", Namespace: "testNS", DNSPolicy: tt.policy, HostNetwork: tt.hostNetwork,
 				DNSConfig: tt.dnsConfig, ClusterDomain: "kubernetes.io", ClusterDNS: []netip.Addr{netip.MustParseAddr("10.0.0.10")},
-				ResolvConf: "/tmp/tmpResolvConf", ResolvConfData: []byte("nameserver 8.8.8.8\nsearch host.domain\n")})
+				ResolvConf: "/tmp/tmpResolvConf", ResolvConfData: []byte("nameserver 198.51.100.8\nsearch host.domain\n")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,11 +358,11 @@ func TestPodResolvConfFile(t *testing.T) {
 		{"ClusterFirst dnsConfig", PodResolvConfInput{Namespace: "shop", DNSConfig: &PodDNSConfig{Nameservers: []string{"10.0.0.11"},
 			Searches: []string{"corp.example", "my.domain"}, Options: []PodDNSOption{{Name: "ndots", Value: strp("2")}, {Name: "single-request-reopen"}}}},
 			"search shop.svc.cluster.local svc.cluster.local cluster.local corp.example my.domain\nnameserver 10.96.0.10\nnameserver 10.0.0.11\noptions ndots:2 single-request-reopen\n", nil},
-		{"None", PodResolvConfInput{Namespace: "shop", DNSPolicy: DNSPolicyNone, DNSConfig: &PodDNSConfig{Nameservers: []string{"1.2.3.4"},
+		{"None", PodResolvConfInput{Namespace: "shop", DNSPolicy: DNSPolicyNone, DNSConfig: &PodDNSConfig{Nameservers: []string{"203.0.113.4"},
 			Searches: []string{"ns1.svc.cluster-domain.example", "my.dns.search.suffix"}, Options: []PodDNSOption{{Name: "ndots", Value: strp("2")}, {Name: "edns0"}}}},
-			"search ns1.svc.cluster-domain.example my.dns.search.suffix\nnameserver 1.2.3.4\noptions ndots:2 edns0\n", nil},
-		{"pod searches keep their trailing dot", PodResolvConfInput{Namespace: "shop", DNSPolicy: DNSPolicyNone, DNSConfig: &PodDNSConfig{Nameservers: []string{"1.2.3.4"},
-			Searches: []string{"a.example.", "a.example"}}}, "search a.example. a.example\nnameserver 1.2.3.4\n", nil},
+			"search ns1.svc.cluster-domain.example my.dns.search.suffix\nnameserver 203.0.113.4\noptions ndots:2 edns0\n", nil},
+		{"pod searches keep their trailing dot", PodResolvConfInput{Namespace: "shop", DNSPolicy: DNSPolicyNone, DNSConfig: &PodDNSConfig{Nameservers: []string{"203.0.113.4"},
+			Searches: []string{"a.example.", "a.example"}}}, "search a.example. a.example\nnameserver 203.0.113.4\n", nil},
 		{"no cluster DNS", PodResolvConfInput{PodName: "web", Namespace: "shop", PodUID: "u1", ClusterDNS: []netip.Addr{}},
 			"search corp.example\nnameserver 198.51.100.53\nnameserver 198.51.100.54\n", []string{
 				"Node Warning MissingClusterDNS kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy.",
@@ -376,7 +376,7 @@ func TestPodResolvConfFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in
-			in.ResolvConf, in.ResolvConfData = "/etc/resolv.conf", node
+			in.ResolvConf, in.ResolvConfData = "node-resolv.conf", node
 			if in.ClusterDNS == nil {
 				in.ClusterDNS = dns
 			}
@@ -400,11 +400,11 @@ func TestPodResolvConfFile(t *testing.T) {
 }
 
 func TestPodResolvConfNodeErrors(t *testing.T) {
-	_, err := PodResolvConf(PodResolvConfInput{ResolvConf: "/etc/resolv.conf", ResolvConfData: []byte("nameserver\n")})
+	_, err := PodResolvConf(PodResolvConfInput{ResolvConf: "node-resolv.conf", ResolvConfData: []byte("nameserver\n")})
 	if !errors.Is(err, ErrPodResolvConf) {
 		t.Fatalf("err = %v; want ErrPodResolvConf", err)
 	}
-	if want := "k8s: /etc/resolv.conf: Encountered error while parsing resolv conf file. Error: nameserver list is empty "; err.Error() != want {
+	if want := "k8s: node-resolv.conf: Encountered error while parsing resolv conf file. Error: nameserver list is empty "; err.Error() != want {
 		t.Errorf("err = %q; want %q", err, want)
 	}
 	var many []string
@@ -412,11 +412,11 @@ func TestPodResolvConfNodeErrors(t *testing.T) {
 		many = append(many, fmt.Sprintf("d%d.example", i))
 	}
 	r, err := PodResolvConf(PodResolvConfInput{ClusterDomain: "cluster.local", ClusterDNS: []netip.Addr{netip.MustParseAddr("10.96.0.10")},
-		ResolvConf: "/etc/resolv.conf", ResolvConfData: []byte("search " + strings.Join(many, " ") + "\n")})
+		ResolvConf: "node-resolv.conf", ResolvConfData: []byte("search " + strings.Join(many, " ") + "\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "Resolv.conf file '/etc/resolv.conf' contains search line consisting of more than 29 domains!"
+	want := "Resolv.conf file 'node-resolv.conf' contains search line consisting of more than 29 domains!"
 	if len(r.Events) == 0 || r.Events[0].Message != want || r.Events[0].Object != "Node" {
 		t.Errorf("events %+v; want first a Node event %q", r.Events, want)
 	}
