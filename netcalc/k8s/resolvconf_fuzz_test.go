@@ -14,7 +14,7 @@ func FuzzPodResolvConf(f *testing.F) {
 	f.Add("search .\n", "ns", uint8(2))                          // a lone dot is dropped
 	f.Add("search a. b.. .\n", "x", uint8(3))                    // one trailing dot trimmed only
 	f.Add("options a:b:c\noptions a\n", "y", uint8(2))           // option names cut at the first colon
-	f.Add(" #c\n\tnameserver 198.51.100.9 #x\n", "z", uint8(0))       // indented comment and field 2 only
+	f.Add(" #c\n\tnameserver 198.51.100.9 #x\n", "z", uint8(0))  // indented comment and field 2 only
 	f.Add("search "+strings.Repeat("d ", 40)+"\n", "", uint8(0)) // more than 32 paths
 	f.Fuzz(func(t *testing.T, node, ns string, policy uint8) {
 		pols := []DNSPolicy{DNSPolicyClusterFirst, DNSPolicyClusterFirstWithHostNet, DNSPolicyDefault, DNSPolicyNone}
