@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 // kubeProxyNFTFlags are the settings only the nftables mode reads:

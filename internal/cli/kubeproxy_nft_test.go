@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 // nftScenario parses a scenario of testdata/kubeproxy.

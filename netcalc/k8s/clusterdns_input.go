@@ -8,7 +8,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 // ClusterDNSParse reads the cluster's objects from the manifests

@@ -12,7 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 // CNI is the pod network plugin the generator models.

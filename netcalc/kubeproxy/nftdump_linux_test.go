@@ -15,7 +15,7 @@ import (
 var nftDumpScenarios = []string{"overall", "overall-ipv6", "startup", "repeated"}
 
 func nftDumpFixture(name string) string {
-	return filepath.Join("..", "..", "..", "testdata", "kubeproxy", "nftdump", name+".nft-list")
+	return filepath.Join("..", "..", "testdata", "kubeproxy", "nftdump", name+".nft-list")
 }
 
 // TestNFTDumpKernel loads RenderNFT's transaction of each scenario with

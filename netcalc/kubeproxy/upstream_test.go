@@ -11,7 +11,7 @@ import (
 
 // fixture returns the path of a shared fixture in testdata/kubeproxy.
 func fixture(name string) string {
-	return filepath.Join("..", "..", "..", "testdata", "kubeproxy", name)
+	return filepath.Join("..", "..", "testdata", "kubeproxy", name)
 }
 
 func mustParseFile(t testing.TB, name string) *Config {

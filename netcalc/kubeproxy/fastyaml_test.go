@@ -15,7 +15,7 @@ import (
 // nulls or strings; layouts; comments).
 func TestFastYAML(t *testing.T) {
 	var docs []string
-	for _, pattern := range []string{"../../../testdata/*/*.yaml", "../../../testdata/*/*/*.yaml", "testdata/*.yaml", "testdata/*/*.yaml"} {
+	for _, pattern := range []string{"../../testdata/*/*.yaml", "../../testdata/*/*/*.yaml", "testdata/*.yaml", "testdata/*/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			b, err := os.ReadFile(f)

@@ -44,7 +44,7 @@ func sortNFT(tx string) string {
 }
 
 func nftFixture(name string) string {
-	return filepath.Join("..", "..", "..", "testdata", "kubeproxy", "nft", name)
+	return filepath.Join("..", "..", "testdata", "kubeproxy", "nft", name)
 }
 
 func mustParseNFT(t testing.TB, name string) *Config {

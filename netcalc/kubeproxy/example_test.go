@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"os"
 
-	"github.com/netcalc/netcalc/netcalc/nat/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 func ExampleServiceChain() {
