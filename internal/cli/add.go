@@ -10,8 +10,8 @@ import (
 )
 
 func init() {
-	register(func(env *Env) *cobra.Command { return newAddCmd(env, "add", nil) })
-	register(func(env *Env) *cobra.Command { return newAddCmd(env, "sub", nil) })
+	register(func(env *Env) *cobra.Command { return newAddCmd(env, "add") })
+	register(func(env *Env) *cobra.Command { return newAddCmd(env, "sub") })
 }
 
 type addOptions struct {
@@ -21,7 +21,7 @@ type addOptions struct {
 	Args  []string
 }
 
-func newAddCmd(env *Env, verb string, runF func(*addOptions) error) *cobra.Command {
+func newAddCmd(env *Env, verb string) *cobra.Command {
 	opts := &addOptions{Verb: verb}
 	short, long, example := "Add N to each address; past the last address is an error, never a wrap",
 		`Print each address plus N. N is a whole number, decimal or 0x hex; a
@@ -56,9 +56,6 @@ input.`,
 				return BadInputf("missing N, the number to %s; run 'netcalc %s --help' for usage", verb, verb)
 			}
 			opts.N, opts.Args = args[0], args[1:]
-			if runF != nil {
-				return runF(opts)
-			}
 			return addRun(env, opts)
 		},
 	}

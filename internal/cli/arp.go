@@ -17,7 +17,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newArpCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newArpCmd(env) }) }
 
 type arpOptions struct {
 	Targets   []string
@@ -32,7 +32,7 @@ type arpOptions struct {
 	Netns     string
 }
 
-func newArpCmd(env *Env, runF func(*arpOptions) error) *cobra.Command {
+func newArpCmd(env *Env) *cobra.Command {
 	opts := &arpOptions{}
 	cmd := &cobra.Command{
 		Use:   "arp TARGET... | --scan PREFIX | --cache",
@@ -82,9 +82,6 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 				return BadInputf("arp: --rate: %v is not a positive rate", opts.Rate)
 			case opts.Scan != "" && opts.Cache:
 				return BadInputf("arp: --scan sends probes; read the cache with --cache TARGET instead")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			if opts.Cache && len(args) == 0 {
 				return arpCacheList(cmd, env, opts)

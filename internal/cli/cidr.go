@@ -12,7 +12,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newCidrCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newCidrCmd(env) }) }
 
 type cidrOptions struct {
 	Args    []string
@@ -20,7 +20,7 @@ type cidrOptions struct {
 	Explain bool
 }
 
-func newCidrCmd(env *Env, runF func(*cidrOptions) error) *cobra.Command {
+func newCidrCmd(env *Env) *cobra.Command {
 	opts := &cidrOptions{}
 	cmd := &cobra.Command{
 		Annotations: map[string]string{outputAnnotation: "text,json,shell"},
@@ -63,9 +63,6 @@ reachable (IPv6 outside 2000::/3 is not global unicast).`,
   printf '10.0.0.0/8\n172.16.5.4/12\n' | netcalc cidr`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return cidrRun(env, opts)
 		},
 	}

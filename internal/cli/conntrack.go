@@ -12,14 +12,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newConntrackCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newConntrackCmd(env) }) }
 
 type conntrackOptions struct {
 	File  string
 	Ports string // --ports LO-HI
 }
 
-func newConntrackCmd(env *Env, runF func(*conntrackOptions) error) *cobra.Command {
+func newConntrackCmd(env *Env) *cobra.Command {
 	opts := &conntrackOptions{}
 	cmd := &cobra.Command{
 		Use:   "conntrack [FILE|-]",
@@ -69,9 +69,6 @@ With no FILE, or "-", the table is read from standard input.`,
 			}
 			if opts.File == "" {
 				opts.File = "-"
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return conntrackRun(env, opts)
 		},

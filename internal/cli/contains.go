@@ -12,8 +12,8 @@ import (
 )
 
 func init() {
-	register(func(env *Env) *cobra.Command { return newContainsCmd(env, nil) })
-	register(func(env *Env) *cobra.Command { return newOverlapsCmd(env, nil) })
+	register(func(env *Env) *cobra.Command { return newContainsCmd(env) })
+	register(func(env *Env) *cobra.Command { return newOverlapsCmd(env) })
 }
 
 type containsOptions struct {
@@ -23,7 +23,7 @@ type containsOptions struct {
 	Unmap     bool
 }
 
-func newContainsCmd(env *Env, runF func(*containsOptions) error) *cobra.Command {
+func newContainsCmd(env *Env) *cobra.Command {
 	opts := &containsOptions{}
 	cmd := &cobra.Command{
 		Use:   "contains CONTAINER [ITEM|@FILE|-]...",
@@ -56,9 +56,6 @@ input or no item at all (there is no "yes" about nothing).`,
 				return err
 			}
 			opts.Container, opts.Items = args[0], listArgs(args[1:], opts.Files)
-			if runF != nil {
-				return runF(opts)
-			}
 			return containsRun(env, opts)
 		},
 	}
@@ -208,7 +205,7 @@ type overlapsOptions struct {
 	Files []string // --file
 }
 
-func newOverlapsCmd(env *Env, runF func(*overlapsOptions) error) *cobra.Command {
+func newOverlapsCmd(env *Env) *cobra.Command {
 	opts := &overlapsOptions{}
 	cmd := &cobra.Command{
 		Use:   "overlaps [A B C...|@FILE|-]",
@@ -227,9 +224,6 @@ fewer than two inputs.`,
   netcalc overlaps --file plan.txt 10.9.0.0/16`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = listArgs(args, opts.Files)
-			if runF != nil {
-				return runF(opts)
-			}
 			return overlapsRun(env, opts)
 		},
 	}

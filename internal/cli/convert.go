@@ -12,7 +12,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newConvertCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newConvertCmd(env) }) }
 
 type convertOptions struct {
 	Files []string // --file
@@ -21,7 +21,7 @@ type convertOptions struct {
 	NAT64 string
 }
 
-func newConvertCmd(env *Env, runF func(*convertOptions) error) *cobra.Command {
+func newConvertCmd(env *Env) *cobra.Command {
 	opts := &convertOptions{}
 	cmd := &cobra.Command{
 		Use:   "convert ADDRESS|INTEGER...",
@@ -46,9 +46,6 @@ and the others still printed, with exit status 2.`,
   netcalc convert --nat64 2001:db8:100::/40 192.0.2.33 2001:db8:1c0:2:21::`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return convertRun(env, opts)
 		},
 	}

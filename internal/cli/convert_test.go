@@ -5,32 +5,24 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
-// TestCalcVerbsRunF checks that each calculator verb fills its options from
-// the command line and hands them to runF (the R13 seam).
-func TestCalcVerbsRunF(t *testing.T) {
-	env := NewEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
-	var got *nthOptions
-	cmd := newNthCmd(env, func(o *nthOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--prefix", "/26", "--", "-1", "198.51.100.0/24"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	want := &nthOptions{Index: "-1", Prefix: "/26", Args: []string{"198.51.100.0/24"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("nth options (-want +got):\n%s", diff)
-	}
-	var add *addOptions
-	cmd = newAddCmd(env, "sub", func(o *addOptions) error { add = o; return nil })
-	cmd.SetArgs([]string{"0x10", "10.0.0.1", "10.0.0.2"})
-	if err := cmd.Execute(); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(&addOptions{Verb: "sub", N: "0x10", Args: []string{"10.0.0.1", "10.0.0.2"}}, add); diff != "" {
-		t.Errorf("sub options (-want +got):\n%s", diff)
+// TestCalcVerbsArgs checks that the calculator verbs read a negative
+// index after "--" and a hexadecimal count as the user wrote them.
+func TestCalcVerbsArgs(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nth", "--prefix", "/26", "--", "-1", "198.51.100.0/24"}, "198.51.100.192/26\n"},
+		{[]string{"-o", "json", "sub", "0x10", "10.0.0.1", "10.0.0.2"}, `{"address":"10.0.0.1","add":"-16","result":"9.255.255.241"}
+{"address":"10.0.0.2","add":"-16","result":"9.255.255.242"}
+`},
+	} {
+		stdout, stderr, code := runCLI(t, "", tt.args...)
+		if stdout != tt.want || code != 0 {
+			t.Errorf("netcalc %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(tt.args, " "), code, stdout, stderr, tt.want)
+		}
 	}
 }
 

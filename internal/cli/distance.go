@@ -9,14 +9,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newDistanceCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newDistanceCmd(env) }) }
 
 type distanceOptions struct {
 	Files []string // --file
 	Args  []string
 }
 
-func newDistanceCmd(env *Env, runF func(*distanceOptions) error) *cobra.Command {
+func newDistanceCmd(env *Env) *cobra.Command {
 	opts := &distanceOptions{}
 	cmd := &cobra.Command{
 		Use:   "distance FROM TO | FROM-TO...",
@@ -31,9 +31,6 @@ standard input.`,
   netcalc distance 2001:db8::-2001:db8::1:0`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return distanceRun(env, opts)
 		},
 	}

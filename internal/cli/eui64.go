@@ -10,7 +10,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newEUI64Cmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newEUI64Cmd(env) }) }
 
 type eui64Options struct {
 	Files   []string // --file
@@ -18,7 +18,7 @@ type eui64Options struct {
 	Network string
 }
 
-func newEUI64Cmd(env *Env, runF func(*eui64Options) error) *cobra.Command {
+func newEUI64Cmd(env *Env) *cobra.Command {
 	opts := &eui64Options{}
 	cmd := &cobra.Command{
 		Use:   "eui64 MAC|IPV6-ADDRESS...",
@@ -39,9 +39,6 @@ With no arguments, or "-", one input per line is read from standard input.`,
   netcalc eui64 fe80::5054:ff:fe12:3456`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return eui64Run(env, opts)
 		},
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newIntersectCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newIntersectCmd(env) }) }
 
 type intersectOptions struct {
 	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
@@ -19,7 +19,7 @@ type intersectOptions struct {
 	Unmap  bool
 }
 
-func newIntersectCmd(env *Env, runF func(*intersectOptions) error) *cobra.Command {
+func newIntersectCmd(env *Env) *cobra.Command {
 	opts := &intersectOptions{}
 	cmd := &cobra.Command{
 		Use:   "intersect A B [C...]",
@@ -41,9 +41,6 @@ An empty intersection prints nothing and exits 1. An operand with no entries
 			}
 			if opts.Ranges && opts.Total {
 				return BadInputf("--ranges and --total cannot be used together")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return intersectRun(env, opts)
 		},

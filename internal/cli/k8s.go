@@ -15,7 +15,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/k8s"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newK8sCmd(env, nil, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newK8sCmd(env) }) }
 
 // k8sPlanOptions are the flags of "k8s plan".
 type k8sPlanOptions struct {
@@ -41,7 +41,7 @@ type k8sPlanOptions struct {
 	format *string
 }
 
-func newK8sCmd(env *Env, planF func(*k8sPlanOptions) error, checkF func(*k8sCheckOptions) error) *cobra.Command {
+func newK8sCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "k8s",
 		Short: "Kubernetes addressing: size and check a cluster's networks, a pod's resolv.conf, cluster DNS answers",
@@ -77,7 +77,7 @@ no records), exit 2 bad input.`,
 		}
 		return nil
 	}
-	for _, sub := range []*cobra.Command{newK8sPlanCmd(env, planF, format), newK8sCheckCmd(env, checkF, format)} {
+	for _, sub := range []*cobra.Command{newK8sPlanCmd(env, format), newK8sCheckCmd(env, format)} {
 		sub.Annotations = map[string]string{outputAnnotation: "text,json,kubeadm,kind,k3s,flags"}
 		cmd.AddCommand(sub)
 	}
@@ -85,7 +85,7 @@ no records), exit 2 bad input.`,
 	return cmd
 }
 
-func newK8sPlanCmd(env *Env, runF func(*k8sPlanOptions) error, format *string) *cobra.Command {
+func newK8sPlanCmd(env *Env, format *string) *cobra.Command {
 	opts := &k8sPlanOptions{format: format}
 	cmd := &cobra.Command{
 		Use:   "plan [flags]",
@@ -140,9 +140,6 @@ Exit status 1 when there is an error finding.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return k8sPlanRun(env, opts)
 		},
 	}

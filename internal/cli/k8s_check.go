@@ -19,7 +19,7 @@ type k8sCheckOptions struct {
 	File string
 }
 
-func newK8sCheckCmd(env *Env, runF func(*k8sCheckOptions) error, format *string) *cobra.Command {
+func newK8sCheckCmd(env *Env, format *string) *cobra.Command {
 	opts := &k8sCheckOptions{k8sPlanOptions: k8sPlanOptions{format: format}}
 	cmd := &cobra.Command{
 		Use:   "check FILE [flags]",
@@ -63,9 +63,6 @@ Exit status: 0 no error finding, 1 at least one error finding, 2 bad input.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return k8sCheckRun(env, opts)
 		},
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/netfilter"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env, nil, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env) }) }
 
 // kubeProxyScenario holds the input file and the flags that override the
 // node settings in it (needed for plain Kubernetes manifests).
@@ -58,7 +58,7 @@ type kubeProxyTraceOptions struct {
 	Seed         uint64
 }
 
-func newKubeProxyCmd(env *Env, rulesF func(*kubeProxyRulesOptions) error, traceF func(*kubeProxyTraceOptions) error) *cobra.Command {
+func newKubeProxyCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kube-proxy",
 		Short: "Simulate kube-proxy (iptables and nftables modes): the rules a node holds and a packet's walk through them",
@@ -112,7 +112,7 @@ Node settings (flags override the file's keys):
                              hint and one is for this zone, only those serve
                              cluster traffic.`,
 	}
-	cmd.AddCommand(newKubeProxyRulesCmd(env, rulesF), newKubeProxyTraceCmd(env, traceF), newKubeProxyChainNameCmd(env, nil))
+	cmd.AddCommand(newKubeProxyRulesCmd(env), newKubeProxyTraceCmd(env), newKubeProxyChainNameCmd(env))
 	return cmd
 }
 
@@ -136,7 +136,7 @@ func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
 	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
 }
 
-func newKubeProxyRulesCmd(env *Env, runF func(*kubeProxyRulesOptions) error) *cobra.Command {
+func newKubeProxyRulesCmd(env *Env) *cobra.Command {
 	opts := &kubeProxyRulesOptions{}
 	cmd := &cobra.Command{
 		Use:   "rules FILE",
@@ -163,9 +163,6 @@ by namespace/name.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return kubeProxyRulesRun(env, opts)
 		},
 	}
@@ -174,7 +171,7 @@ by namespace/name.`,
 	return cmd
 }
 
-func newKubeProxyTraceCmd(env *Env, runF func(*kubeProxyTraceOptions) error) *cobra.Command {
+func newKubeProxyTraceCmd(env *Env) *cobra.Command {
 	opts := &kubeProxyTraceOptions{}
 	cmd := &cobra.Command{
 		Use:   "trace [FILE] --src IP[:PORT] --dst IP:PORT",
@@ -230,9 +227,6 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 				return BadInputf("trace takes a FILE or --iptables-save FILE, not both: run 'netcalc kube-proxy trace --help' for usage")
 			case opts.NFT != "" && (opts.File != "" || opts.IPTablesSave != ""):
 				return BadInputf("trace takes one of FILE, --iptables-save FILE and --nft FILE: run 'netcalc kube-proxy trace --help' for usage")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return kubeProxyTraceRun(env, opts)
 		},
@@ -952,7 +946,7 @@ type kubeProxyChainNameOptions struct {
 	Name, Proto, Endpoint string
 }
 
-func newKubeProxyChainNameCmd(env *Env, runF func(*kubeProxyChainNameOptions) error) *cobra.Command {
+func newKubeProxyChainNameCmd(env *Env) *cobra.Command {
 	opts := &kubeProxyChainNameOptions{}
 	return &cobra.Command{
 		Use:   "chain-name NAMESPACE/NAME[:PORT] PROTOCOL [ENDPOINT-IP:PORT]",
@@ -970,9 +964,6 @@ is tcp, udp or sctp. An IPv6 endpoint is written [addr]:port.`,
 			opts.Name, opts.Proto = args[0], args[1]
 			if len(args) == 3 {
 				opts.Endpoint = args[2]
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return kubeProxyChainNameRun(env, opts)
 		},

@@ -11,14 +11,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newLinkCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newLinkCmd(env) }) }
 
 type linkOptions struct {
 	Netns string
 	Names []string
 }
 
-func newLinkCmd(env *Env, runF func(*linkOptions) error) *cobra.Command {
+func newLinkCmd(env *Env) *cobra.Command {
 	opts := &linkOptions{}
 	cmd := &cobra.Command{
 		Use:   "link [NAME]...",
@@ -34,9 +34,6 @@ bridge a port belongs to and a veth's peer. With names, list only those.
   sudo netcalc link --netns lab1`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return linkRun(cmd, env, opts)
 		},
 	}

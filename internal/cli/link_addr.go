@@ -10,14 +10,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newAddrCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newAddrCmd(env) }) }
 
 type addrOptions struct {
 	Netns string
 	Names []string
 }
 
-func newAddrCmd(env *Env, runF func(*addrOptions) error) *cobra.Command {
+func newAddrCmd(env *Env) *cobra.Command {
 	opts := &addrOptions{}
 	cmd := &cobra.Command{
 		Use:   "addr [INTERFACE]...",
@@ -33,9 +33,6 @@ With interface names, list only theirs.
   sudo netcalc addr --netns lab1`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return addrRun(cmd, env, opts)
 		},
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newNeighCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newNeighCmd(env) }) }
 
 type neighOptions struct {
 	Netns      string
@@ -19,7 +19,7 @@ type neighOptions struct {
 	Interface  string // only this device (ip neigh show dev DEV)
 }
 
-func newNeighCmd(env *Env, runF func(*neighOptions) error) *cobra.Command {
+func newNeighCmd(env *Env) *cobra.Command {
 	opts := &neighOptions{}
 	cmd := &cobra.Command{
 		Use:   "neigh",
@@ -55,9 +55,6 @@ seconds, refcnt, probes, state as a list), plus "family".
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.IPv4 && opts.IPv6 {
 				return BadInputf("neigh: --ipv4 and --ipv6 exclude each other; give neither for both families")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return neighRun(cmd, env, opts)
 		},

@@ -14,7 +14,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newRouteCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newRouteCmd(env) }) }
 
 type routeOptions struct {
 	Netns   string
@@ -28,7 +28,7 @@ type routeOptions struct {
 	Mark    string // mark N / --mark
 }
 
-func newRouteCmd(env *Env, runF func(*routeOptions) error) *cobra.Command {
+func newRouteCmd(env *Env) *cobra.Command {
 	opts := &routeOptions{}
 	list := &routeOptions{}
 	route := &cobra.Command{
@@ -60,9 +60,6 @@ addresses, first, last).
 			}
 			if _, err := parseTable(list.Table); err != nil {
 				return err
-			}
-			if runF != nil {
-				return runF(list)
 			}
 			return routeListRun(cmd, env, list)
 		},
@@ -102,9 +99,6 @@ rule or route that refused it), exit 2 for a bad address, device or mark.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.parseArgs(args); err != nil {
 				return err
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return routeGetRun(cmd, env, opts)
 		},
@@ -618,14 +612,14 @@ func newRouteListJSON(r link.Route, fam int, allTables bool) routeListJSON {
 	return v
 }
 
-func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env) }) }
 
 type ruleOptions struct {
 	Netns      string
 	IPv4, IPv6 bool
 }
 
-func newRuleCmd(env *Env, runF func(*ruleOptions) error) *cobra.Command {
+func newRuleCmd(env *Env) *cobra.Command {
 	opts := &ruleOptions{}
 	cmd := &cobra.Command{
 		Use:   "rule",
@@ -647,9 +641,6 @@ rule with the field names of 'ip -j rule', plus "family".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.IPv4 && opts.IPv6 {
 				return BadInputf("rule: --ipv4 and --ipv6 exclude each other; give neither for both families")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return ruleRun(cmd, env, opts)
 		},

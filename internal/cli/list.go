@@ -6,7 +6,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newListCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newListCmd(env) }) }
 
 type listOptions struct {
 	Args   []string
@@ -14,7 +14,7 @@ type listOptions struct {
 	Usable bool
 }
 
-func newListCmd(env *Env, runF func(*listOptions) error) *cobra.Command {
+func newListCmd(env *Env) *cobra.Command {
 	opts := &listOptions{}
 	cmd := &cobra.Command{
 		Use:   "list [PREFIX|RANGE|@FILE|-]...",
@@ -40,9 +40,6 @@ are still listed, and the exit status is 2.`,
   netcalc list -o json 2001:db8::/126`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = listArgs(args, opts.Files)
-			if runF != nil {
-				return runF(opts)
-			}
 			return listRun(env, opts)
 		},
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newManCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newManCmd(env) }) }
 
 type manOptions struct {
 	Dir      string
@@ -24,7 +24,7 @@ type manOptions struct {
 	Root     *cobra.Command
 }
 
-func newManCmd(env *Env, runF func(*manOptions) error) *cobra.Command {
+func newManCmd(env *Env) *cobra.Command {
 	opts := &manOptions{}
 	cmd := &cobra.Command{
 		Use:   "man --dir DIR [--markdown]",
@@ -52,9 +52,6 @@ netcalc always writes the same Markdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Root = cmd.Root()
-			if runF != nil {
-				return runF(opts)
-			}
 			return manRun(env, opts)
 		},
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newMergeCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newMergeCmd(env) }) }
 
 type mergeOptions struct {
 	Args    []string // prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
@@ -27,7 +27,7 @@ type mergeOptions struct {
 	Unmap   bool
 }
 
-func newMergeCmd(env *Env, runF func(*mergeOptions) error) *cobra.Command {
+func newMergeCmd(env *Env) *cobra.Command {
 	opts := &mergeOptions{}
 	cmd := &cobra.Command{
 		Use:     "merge [PREFIX|RANGE|@FILE|FILE|-]...",
@@ -64,9 +64,6 @@ printed: exit status 2.`,
 			opts.Args = listArgs(args, opts.Files)
 			if opts.Ranges && opts.Total {
 				return BadInputf("--ranges and --total cannot be used together")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return mergeRun(env, opts)
 		},

@@ -23,7 +23,7 @@ func newNatCmd(env *Env) *cobra.Command {
 		Short: "Simulate NAT and conntrack: translation tables, mappings, filtering, port allocation",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newNatSimulateCmd(env, nil))
+	cmd.AddCommand(newNatSimulateCmd(env))
 	return cmd
 }
 
@@ -41,7 +41,7 @@ type natSimulateOptions struct {
 	flowsSet bool
 }
 
-func newNatSimulateCmd(env *Env, runF func(*natSimulateOptions) error) *cobra.Command {
+func newNatSimulateCmd(env *Env) *cobra.Command {
 	opts := &natSimulateOptions{}
 	cmd := &cobra.Command{
 		Use:   "simulate [SCENARIO.yaml | --preset NAME --flows N]",
@@ -93,9 +93,6 @@ ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 				opts.Scenario = args[0]
 			}
 			opts.flowsSet = cmd.Flags().Changed("flows")
-			if runF != nil {
-				return runF(opts)
-			}
 			return natSimulateRun(env, opts)
 		},
 	}

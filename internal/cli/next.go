@@ -9,8 +9,8 @@ import (
 )
 
 func init() {
-	register(func(env *Env) *cobra.Command { return newNextCmd(env, "next", nil) })
-	register(func(env *Env) *cobra.Command { return newNextCmd(env, "prev", nil) })
+	register(func(env *Env) *cobra.Command { return newNextCmd(env, "next") })
+	register(func(env *Env) *cobra.Command { return newNextCmd(env, "prev") })
 }
 
 type nextOptions struct {
@@ -19,7 +19,7 @@ type nextOptions struct {
 	Args  []string
 }
 
-func newNextCmd(env *Env, verb string, runF func(*nextOptions) error) *cobra.Command {
+func newNextCmd(env *Env, verb string) *cobra.Command {
 	opts := &nextOptions{Verb: verb}
 	short := "Print the subnet of the same size right after each prefix"
 	long := `Print, for each prefix, the subnet of the same length right after it
@@ -48,9 +48,6 @@ With no arguments, or "-", one prefix per line is read from standard input.`
 		Example: ex,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return nextRun(env, opts)
 		},
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newNthCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newNthCmd(env) }) }
 
 type nthOptions struct {
 	Files  []string // --file
@@ -18,7 +18,7 @@ type nthOptions struct {
 	Args   []string
 }
 
-func newNthCmd(env *Env, runF func(*nthOptions) error) *cobra.Command {
+func newNthCmd(env *Env) *cobra.Command {
 	opts := &nthOptions{}
 	cmd := &cobra.Command{
 		Use:   "nth INDEX BLOCK...",
@@ -42,9 +42,6 @@ input.`,
 				return BadInputf("missing INDEX, the number of the address or subnet; run 'netcalc nth --help' for usage")
 			}
 			opts.Index, opts.Args = args[0], args[1:]
-			if runF != nil {
-				return runF(opts)
-			}
 			return nthRun(env, opts)
 		},
 	}

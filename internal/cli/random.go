@@ -15,7 +15,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newRandomCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newRandomCmd(env) }) }
 
 type randomOptions struct {
 	Prefix string
@@ -23,7 +23,7 @@ type randomOptions struct {
 	Seed   string
 }
 
-func newRandomCmd(env *Env, runF func(*randomOptions) error) *cobra.Command {
+func newRandomCmd(env *Env) *cobra.Command {
 	opts := &randomOptions{}
 	cmd := &cobra.Command{
 		Use:   "random --prefix LEN",
@@ -38,9 +38,6 @@ choice reproducible. For a random unique local IPv6 /48, use "netcalc ula".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return BadInputf("unexpected argument %s: random takes only flags; run 'netcalc random --help' for usage", quoteToken(args[0]))
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return randomRun(env, opts)
 		},

@@ -6,14 +6,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newRangeCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newRangeCmd(env) }) }
 
 type rangeOptions struct {
 	Args  []string
 	Files []string // --file
 }
 
-func newRangeCmd(env *Env, runF func(*rangeOptions) error) *cobra.Command {
+func newRangeCmd(env *Env) *cobra.Command {
 	opts := &rangeOptions{}
 	cmd := &cobra.Command{
 		Use:   "range [FIRST-LAST|@FILE|-]...",
@@ -36,9 +36,6 @@ still printed, with exit status 2.`,
   netcalc range -o json 198.51.100.10-198.51.100.20`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = listArgs(args, opts.Files)
-			if runF != nil {
-				return runF(opts)
-			}
 			return rangeRun(env, opts)
 		},
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newResolveCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newResolveCmd(env) }) }
 
 type resolveOptions struct {
 	Names       []string
@@ -57,7 +57,7 @@ type resolveOptions struct {
 // or "@" (dig's positional form).
 type resolveServerArg struct{ text, how string }
 
-func newResolveCmd(env *Env, runF func(*resolveOptions) error) *cobra.Command {
+func newResolveCmd(env *Env) *cobra.Command {
 	opts := &resolveOptions{}
 	var servers, files []string
 	cmd := &cobra.Command{
@@ -134,9 +134,6 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 				}
 			}
 			opts.set = cmd.Flags().Changed
-			if runF != nil {
-				return runF(opts)
-			}
 			return resolveRun(cmd.Context(), env, opts)
 		},
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newReverseCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newReverseCmd(env) }) }
 
 type reverseOptions struct {
 	Files []string // --file
@@ -16,7 +16,7 @@ type reverseOptions struct {
 	CNAME bool
 }
 
-func newReverseCmd(env *Env, runF func(*reverseOptions) error) *cobra.Command {
+func newReverseCmd(env *Env) *cobra.Command {
 	opts := &reverseOptions{}
 	cmd := &cobra.Command{
 		Use:   "reverse PREFIX|ADDRESS...",
@@ -40,9 +40,6 @@ per line is read from standard input.`,
   netcalc reverse 2001:db8::/47`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return reverseRun(env, opts)
 		},
 	}

@@ -18,13 +18,13 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newServeCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newServeCmd(env) }) }
 
 type serveOptions struct {
 	Listen string
 }
 
-func newServeCmd(env *Env, runF func(*serveOptions) error) *cobra.Command {
+func newServeCmd(env *Env) *cobra.Command {
 	opts := &serveOptions{}
 	cmd := &cobra.Command{
 		Annotations: map[string]string{outputAnnotation: "text"},
@@ -62,9 +62,6 @@ to ` + strconv.Itoa(web.MaxURL>>10) + ` KiB, and a strict Content-Security-Polic
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return env.usageError("serve", "serve takes no arguments, got %s; give the address with --listen", quoteToken(strings.Join(args, " ")))
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return serveRun(cmd.Context(), env, opts)
 		},
@@ -144,12 +141,12 @@ func serveNetErr(err error) string {
 func ServeAPIs() map[string]web.API {
 	return map[string]web.API{
 		"cidr":       serveCidr,
-		"split":      serveCobra("split", []string{"prefix", "subnets", "hosts", "limit", "tree"}, true, func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }),
-		"vlsm":       serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }),
+		"split":      serveCobra("split", []string{"prefix", "subnets", "hosts", "limit", "tree"}, true, func(env *Env) *cobra.Command { return newSplitCmd(env) }),
+		"vlsm":       serveCobra("vlsm", []string{"max-prefix", "tree"}, true, func(env *Env) *cobra.Command { return newVlsmCmd(env) }),
 		"topo-check": serveTopo("check"),
 		"topo-draw":  serveTopo("draw"),
 		"topo-trace": serveTopoTrace,
-		"k8s-plan":   serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, nil, new(string)) }),
+		"k8s-plan":   serveCobra("k8s plan", k8sPlanFlagNames, false, func(env *Env) *cobra.Command { return newK8sPlanCmd(env, new(string)) }),
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env) }) }
 
 // planMapWidth is the number of cells in the partition bar.
 const planMapWidth = 64
@@ -29,7 +29,7 @@ type splitOptions struct {
 	Tree   bool   // print the binary split tree instead of the list
 }
 
-func newSplitCmd(env *Env, runF func(*splitOptions) error) *cobra.Command {
+func newSplitCmd(env *Env) *cobra.Command {
 	opts := &splitOptions{}
 	cmd := &cobra.Command{
 		Use:   "split PREFIX (--prefix N | --subnets N | --hosts N)",
@@ -68,9 +68,6 @@ Host bits set in PREFIX are cleared, with a warning.`,
 			opts.Parent = args[0]
 			if !cmd.Flags().Changed("map") {
 				opts.Map = env.StdoutTTY
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return splitRun(env, opts)
 		},

@@ -9,14 +9,14 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newSupernetCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newSupernetCmd(env) }) }
 
 type supernetOptions struct {
 	Args  []string
 	Files []string // --file
 }
 
-func newSupernetCmd(env *Env, runF func(*supernetOptions) error) *cobra.Command {
+func newSupernetCmd(env *Env) *cobra.Command {
 	opts := &supernetOptions{}
 	cmd := &cobra.Command{
 		Use:   "supernet [PREFIX|ADDRESS|RANGE|@FILE|-]...",
@@ -34,9 +34,6 @@ nothing.`,
   netcalc supernet -o json 2001:db8:1::/48 2001:db8:2::/48`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = listArgs(args, opts.Files)
-			if runF != nil {
-				return runF(opts)
-			}
 			return supernetRun(env, opts)
 		},
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newTopoCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newTopoCmd(env) }) }
 
 // topoOptions holds the arguments of every topo subcommand.
 type topoOptions struct {
@@ -28,7 +28,7 @@ type topoOptions struct {
 	Trace topoTraceOptions
 }
 
-func newTopoCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
+func newTopoCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "topo",
 		Short: "Network namespaces, veth pairs, bridges and gateways as a file: check, expand, draw, show; up, down, exec, status, emit build it for real",
@@ -44,24 +44,21 @@ names, and a stable MAC per interface (locally administered, from the node
 and interface names). Every error names the file, the line and the YAML
 path of the value at fault. FILE "-" reads standard input.`,
 	}
-	cmd.AddCommand(newTopoCheckCmd(env, runF), newTopoExpandCmd(env, runF), newTopoDrawCmd(env, runF), newTopoShowCmd(env, runF))
+	cmd.AddCommand(newTopoCheckCmd(env), newTopoExpandCmd(env), newTopoDrawCmd(env), newTopoShowCmd(env))
 	cmd.AddCommand(newTopoLabCmds(env)...)
 	cmd.AddCommand(newTopoTraceCmds(env)...)
 	return cmd
 }
 
-func topoRunE(env *Env, opts *topoOptions, sub string, runF func(*topoOptions) error, run func(*Env, *topoOptions) error) func(*cobra.Command, []string) error {
+func topoRunE(env *Env, opts *topoOptions, sub string, run func(*Env, *topoOptions) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		opts.Sub = sub
 		opts.File = args[0]
-		if runF != nil {
-			return runF(opts)
-		}
 		return run(env, opts)
 	}
 }
 
-func newTopoCheckCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
+func newTopoCheckCmd(env *Env) *cobra.Command {
 	opts := &topoOptions{}
 	return &cobra.Command{
 		Use:   "check FILE",
@@ -91,11 +88,11 @@ there is one, exit 2 when the file does not parse.`,
 		Example: `  netcalc topo check examples/topo/gateway.yaml
   netcalc topo check lab.yaml -o json`,
 		Args: cobra.ExactArgs(1),
-		RunE: topoRunE(env, opts, "check", runF, topoCheckRun),
+		RunE: topoRunE(env, opts, "check", topoCheckRun),
 	}
 }
 
-func newTopoExpandCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
+func newTopoExpandCmd(env *Env) *cobra.Command {
 	opts := &topoOptions{}
 	return &cobra.Command{
 		Use:   "expand FILE",
@@ -133,11 +130,11 @@ without what the kernel derives.`,
 		Example:     `  netcalc topo expand examples/topo/k8s.yaml`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{outputAnnotation: "text"},
-		RunE:        topoRunE(env, opts, "expand", runF, topoExpandRun),
+		RunE:        topoRunE(env, opts, "expand", topoExpandRun),
 	}
 }
 
-func newTopoDrawCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
+func newTopoDrawCmd(env *Env) *cobra.Command {
 	opts := &topoOptions{}
 	cmd := &cobra.Command{
 		Use:   "draw FILE [--from NODE --to ADDR[:PORT] [--proto PROTO]]",
@@ -161,7 +158,7 @@ whatever the disposition.`,
   netcalc topo draw examples/topo/k8s.yaml -o dot --from client --to 10.96.0.80:80 --proto tcp | dot -Tsvg > path.svg`,
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{outputAnnotation: "text,json,dot,mermaid"},
-		RunE:        topoRunE(env, opts, "draw", runF, topoDrawRun),
+		RunE:        topoRunE(env, opts, "draw", topoDrawRun),
 	}
 	o := &opts.Trace
 	fs := cmd.Flags()
@@ -174,7 +171,7 @@ whatever the disposition.`,
 	return cmd
 }
 
-func newTopoShowCmd(env *Env, runF func(*topoOptions) error) *cobra.Command {
+func newTopoShowCmd(env *Env) *cobra.Command {
 	opts := &topoOptions{}
 	cmd := &cobra.Command{
 		Use:   "show FILE",
@@ -185,7 +182,7 @@ addresses add (proto kernel), IPv6 link-local routes, and the local table
 (local, broadcast and anycast routes, lo). --node picks one node.`,
 		Example: `  netcalc topo show examples/topo/veth.yaml --node a`,
 		Args:    cobra.ExactArgs(1),
-		RunE:    topoRunE(env, opts, "show", runF, topoShowRun),
+		RunE:    topoRunE(env, opts, "show", topoShowRun),
 	}
 	cmd.Flags().StringVar(&opts.Node, "node", "", "only the node `NAME`")
 	return cmd

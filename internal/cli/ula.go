@@ -16,7 +16,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newULACmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newULACmd(env) }) }
 
 type ulaOptions struct {
 	MAC    string
@@ -29,7 +29,7 @@ type ulaOptions struct {
 	Interfaces func() ([]net.Interface, error)
 }
 
-func newULACmd(env *Env, runF func(*ulaOptions) error) *cobra.Command {
+func newULACmd(env *Env) *cobra.Command {
 	opts := &ulaOptions{}
 	cmd := &cobra.Command{
 		Use:   "ula",
@@ -54,9 +54,6 @@ subnet ID drawn from the same seed, or at random (like ipcalc-ng -6 -r 64).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return BadInputf("unexpected argument %s: ula takes only flags; run 'netcalc ula --help' for usage", quoteToken(args[0]))
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return ulaRun(env, opts)
 		},

@@ -12,7 +12,7 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newVlsmCmd(env, nil) }) }
+func init() { register(func(env *Env) *cobra.Command { return newVlsmCmd(env) }) }
 
 type vlsmOptions struct {
 	Parent   string
@@ -22,7 +22,7 @@ type vlsmOptions struct {
 	Tree     bool     // print the binary split tree instead of the table
 }
 
-func newVlsmCmd(env *Env, runF func(*vlsmOptions) error) *cobra.Command {
+func newVlsmCmd(env *Env) *cobra.Command {
 	opts := &vlsmOptions{}
 	cmd := &cobra.Command{
 		Use:   "vlsm PARENT HOSTS...",
@@ -68,9 +68,6 @@ depth, kind (branch, leaf or free), label.`,
 			opts.Parent, opts.Requests = args[0], args[1:]
 			if !cmd.Flags().Changed("map") {
 				opts.Map = env.StdoutTTY
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return vlsmRun(env, opts)
 		},
