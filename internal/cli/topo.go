@@ -329,15 +329,14 @@ func topoDrawRun(env *Env, opts *topoOptions) error {
 	}
 	var tr *topo.Trace
 	if tracing {
-		f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
+		f, err := parseTraceFlow(t, o)
 		if err != nil {
 			return err
 		}
-		sim, err := topo.NewSim(t, o.seed)
+		sim, err := newTraceSim(t, o)
 		if err != nil {
-			return traceError(err)
+			return err
 		}
-		sim.BridgeNetfilter = o.brNF
 		if tr, err = sim.Trace(f); err != nil {
 			return traceError(err)
 		}
@@ -420,17 +419,9 @@ func topoShowRun(env *Env, opts *topoOptions) error {
 	if err != nil {
 		return err
 	}
-	nodes := t.Nodes
-	if opts.Node != "" {
-		n := t.Node(opts.Node)
-		if n == nil {
-			var names []string
-			for _, x := range t.Nodes {
-				names = append(names, x.Name)
-			}
-			return BadInputf("--node: %s: no such node in %s, want one of %s", quoteToken(opts.Node), opts.fileName(), listSome(names))
-		}
-		nodes = []*topo.Node{n}
+	nodes, ok := t.Select(opts.Node)
+	if !ok {
+		return BadInputf("--node: %s: no such node in %s, want one of %s", quoteToken(opts.Node), opts.fileName(), listSome(t.NodeNames()))
 	}
 	for i, n := range nodes {
 		if !env.JSON() {

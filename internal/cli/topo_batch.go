@@ -9,13 +9,12 @@ import (
 )
 
 // topoTraceBatch traces each flow of o.flows through one simulation of t
-// (parsed once; Reset between flows so each walks as if alone).
+// (parsed once; each flow walks as if alone: topo.Sim.WalkLine).
 func topoTraceBatch(env *Env, t *topo.Topology, o *topoTraceOptions) error {
-	sim, err := topo.NewSim(t, o.seed)
+	sim, err := newTraceSim(t, o)
 	if err != nil {
-		return traceError(err)
+		return err
 	}
-	sim.BridgeNetfilter = o.brNF
 	r, source, err := env.openList(o.flows)
 	if err != nil {
 		return err
@@ -35,52 +34,40 @@ func topoTraceBatch(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 			env.BadLine(in, in.err)
 			return nil
 		}
-		f, ok, perr := topo.ParseFlowLine(t, in.Text)
-		if perr != nil {
-			env.BadLine(in, errors.New(quoteToken(perr.Token)+": "+perr.Msg+"; a flow is "+topo.FlowSyntax))
+		w, err := sim.WalkLine(in.Text, o.reply)
+		var fe *topo.FlowError
+		if errors.As(err, &fe) {
+			env.BadLine(in, errors.New(quoteToken(fe.Token)+": "+fe.Want+"; a flow is "+topo.FlowSyntax))
 			return nil
 		}
-		if !ok {
-			return nil
-		}
-		sim.Reset()
-		tr, err := sim.Trace(f)
 		if err != nil {
 			return traceError(err)
 		}
-		var rt *topo.Trace
-		if o.reply && tr.Disposition == topo.Accepted {
-			if rt, err = sim.Reply(tr); err != nil {
-				return traceError(err)
-			}
+		if w == nil {
+			return nil // a blank or comment line
 		}
-		if tr.Disposition != topo.Accepted || (rt != nil && rt.Disposition != topo.Accepted) {
-			failed = true
-		}
+		failed = failed || !w.Accepted()
 		if env.JSON() {
-			if err := printTraceFlow(env, tr, "", o.explain, in.Line); err != nil {
+			if err := printTrace(env, w.Trace, "", o.explain, in.Line); err != nil || w.Reply == nil {
 				return err
 			}
-			if rt != nil {
-				return printTraceFlow(env, rt, "reply", o.explain, in.Line)
-			}
-			return nil
+			return printTrace(env, w.Reply, "reply", o.explain, in.Line)
 		}
 		line = strconv.AppendInt(line[:0], int64(in.Line), 10)
 		line = append(line, '\t')
-		line = appendFlow(line, f)
+		line = w.Flow.AppendText(line)
 		line = append(line, '\t')
-		line = append(line, tr.Disposition...)
+		line = append(line, w.Trace.Disposition...)
 		if o.reply {
 			line = append(line, '\t')
-			if rt != nil {
-				line = append(line, rt.Disposition...)
+			if w.Reply != nil {
+				line = append(line, w.Reply.Disposition...)
 			} else {
 				line = append(line, '-')
 			}
 		}
 		line = append(line, '\t')
-		for i, n := range tr.Path {
+		for i, n := range w.Trace.Path {
 			if i > 0 {
 				line = append(line, " -> "...)
 			}
@@ -97,28 +84,4 @@ func topoTraceBatch(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 		env.Record(ExitFail)
 	}
 	return env.Finish()
-}
-
-// appendFlow appends a flow as a flows file line would give it: FROM
-// TO[:PORT] PROTO SPORT.
-func appendFlow(dst []byte, f topo.Flow) []byte {
-	dst = append(dst, f.From...)
-	dst = append(dst, ' ')
-	if f.DstPort != 0 {
-		if f.Dst.Is6() {
-			dst = append(dst, '[')
-			dst = f.Dst.AppendTo(dst)
-			dst = append(dst, ']')
-		} else {
-			dst = f.Dst.AppendTo(dst)
-		}
-		dst = append(dst, ':')
-		dst = strconv.AppendUint(dst, uint64(f.DstPort), 10)
-	} else {
-		dst = f.Dst.AppendTo(dst)
-	}
-	dst = append(dst, ' ')
-	dst = append(dst, f.Proto...)
-	dst = append(dst, ' ')
-	return strconv.AppendUint(dst, uint64(f.SrcPort), 10)
 }

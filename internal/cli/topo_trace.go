@@ -92,57 +92,46 @@ when any flow is not ACCEPTED.`,
 }
 
 // parseTraceFlow reads the flow flags.
-func parseTraceFlow(t *topo.Topology, from, to, proto string, sport int) (topo.Flow, error) {
-	if from == "" {
-		return topo.Flow{}, Usagef("--from NODE is required")
+func parseTraceFlow(t *topo.Topology, o *topoTraceOptions) (topo.Flow, error) {
+	f, err := topo.ParseFlow(t, o.from, o.to, o.proto, o.sport)
+	var fe *topo.FlowError
+	switch {
+	case !errors.As(err, &fe):
+		return f, err
+	case fe.Missing && fe.Field == "from":
+		return f, Usagef("--from NODE is required")
+	case fe.Missing:
+		return f, Usagef("--to ADDR[:PORT] is required")
+	case fe.Field == "from":
+		return f, BadInputf("--from %s: no such node, want one of %s", quoteToken(fe.Token), listSome(t.NodeNames()))
+	case fe.Field == "sport":
+		return f, BadInputf("--sport %s: %s", fe.Token, fe.Want)
 	}
-	if t.Node(from) == nil {
-		var names []string
-		for _, n := range t.Nodes {
-			names = append(names, n.Name)
-		}
-		return topo.Flow{}, BadInputf("--from %s: no such node, want one of %s", quoteToken(from), listSome(names))
-	}
-	if to == "" {
-		return topo.Flow{}, Usagef("--to ADDR[:PORT] is required")
-	}
-	p := strings.ToLower(proto)
-	if p != "icmp" && p != "tcp" && p != "udp" {
-		return topo.Flow{}, BadInputf("--proto %s: want icmp, tcp or udp", quoteToken(proto))
-	}
-	if sport < 0 || sport > 65535 {
-		return topo.Flow{}, BadInputf("--sport %d: want a port 0-65535", sport)
-	}
-	f := topo.Flow{From: from, Proto: p, SrcPort: uint16(sport)}
-	if ap, err := netip.ParseAddrPort(to); err == nil {
-		f.Dst, f.DstPort = ap.Addr().Unmap(), ap.Port()
-	} else if a, err := netip.ParseAddr(to); err == nil {
-		f.Dst = a.Unmap()
-	} else {
-		return topo.Flow{}, BadInputf("--to %s: want an address such as 203.0.113.20 or 203.0.113.20:80 ([2001:db8::1]:80)", quoteToken(to))
-	}
-	if f.Dst.Zone() != "" {
-		return topo.Flow{}, BadInputf("--to %s: want an address without a zone", quoteToken(to))
-	}
-	if p == "icmp" && f.DstPort != 0 {
-		return topo.Flow{}, BadInputf("--to %s: icmp has no ports: give the address alone", quoteToken(to))
-	}
-	if p != "icmp" && f.DstPort == 0 {
-		return topo.Flow{}, BadInputf("--to %s: %s needs a port: ADDR:PORT", quoteToken(to), p)
-	}
-	return f, nil
+	return f, BadInputf("--%s %s: %s", fe.Field, quoteToken(fe.Token), fe.Want)
 }
 
+// traceError is an error of the simulation: a rule it cannot evaluate or
+// a flow it cannot trace, exit 2.
 func traceError(err error) error {
 	var re *topo.RuleError
 	var fe *topo.FlowError
 	switch {
 	case errors.As(err, &re):
-		return BadInput(errors.New(re.Error()))
+		return BadInput(err)
 	case errors.As(err, &fe):
-		return BadInputf("%s", strings.TrimPrefix(fe.Error(), "topo: "))
+		return BadInputf("%s %s: %s", fe.Field, quoteToken(fe.Token), fe.Want)
 	}
 	return err
+}
+
+// newTraceSim is the simulation o asks for.
+func newTraceSim(t *topo.Topology, o *topoTraceOptions) (*topo.Sim, error) {
+	sim, err := topo.NewSim(t, o.seed)
+	if err != nil {
+		return nil, traceError(err)
+	}
+	sim.BridgeNetfilter = o.brNF
+	return sim, nil
 }
 
 func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
@@ -172,42 +161,38 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 // topoTraceTopology traces the one flow o names through t and prints it,
 // with the reply when asked; serve's /api/topo-trace calls it too.
 func topoTraceTopology(env *Env, t *topo.Topology, o *topoTraceOptions) error {
-	f, err := parseTraceFlow(t, o.from, o.to, o.proto, o.sport)
+	f, err := parseTraceFlow(t, o)
 	if err != nil {
 		return err
 	}
-	sim, err := topo.NewSim(t, o.seed)
+	sim, err := newTraceSim(t, o)
 	if err != nil {
-		return traceError(err)
-	}
-	sim.BridgeNetfilter = o.brNF
-	tr, err := sim.Trace(f)
-	if err != nil {
-		return traceError(err)
-	}
-	if err := printTrace(env, tr, "", o.explain); err != nil {
 		return err
 	}
-	ok := tr.Disposition == topo.Accepted
-	if o.reply && ok {
-		rt, err := sim.Reply(tr)
-		if err != nil {
-			return traceError(err)
-		}
+	w, err := sim.Walk(f, o.reply)
+	if err != nil {
+		return traceError(err)
+	}
+	if err := printTrace(env, w.Trace, "", o.explain, 0); err != nil {
+		return err
+	}
+	if w.Reply != nil {
 		if !env.JSON() {
 			fmt.Fprintln(env.Out)
 		}
-		if err := printTrace(env, rt, "reply", o.explain); err != nil {
+		if err := printTrace(env, w.Reply, "reply", o.explain, 0); err != nil {
 			return err
 		}
-		ok = rt.Disposition == topo.Accepted
 	}
-	if !ok {
+	if !w.Accepted() {
 		return silentExit{ExitFail}
 	}
 	return nil
 }
 
+// traceStepJSON is a step of -o json: the stream's type, flow and
+// direction, topo.Step's fields with the detail in words, the --explain
+// words, and the packet NAT made.
 type traceStepJSON struct {
 	Type      string       `json:"type"`
 	Flow      int          `json:"flow,omitempty"`
@@ -222,6 +207,8 @@ type traceStepJSON struct {
 	Packet    *tracePacket `json:"packet,omitempty"`
 }
 
+// tracePacket is a packet of -o json: its protocol, and the echo
+// identifier as id rather than a port.
 type tracePacket struct {
 	Proto string `json:"proto"`
 	Src   string `json:"src,omitempty"`
@@ -252,7 +239,7 @@ func jsonPacket(p topo.Packet) tracePacket {
 	if p.Src.IsValid() {
 		j.Src = p.Src.String()
 	}
-	if j.Proto == "icmp" {
+	if p.Proto.IsICMP() {
 		j.ID = p.SrcPort
 	} else {
 		j.Sport, j.Dport = p.SrcPort, p.DstPort
@@ -261,22 +248,17 @@ func jsonPacket(p topo.Packet) tracePacket {
 }
 
 // printTrace writes a trace: text (disposition, numbered hops with
-// indented steps) or JSON Lines.
-func printTrace(env *Env, tr *topo.Trace, dir string, explain bool) error {
-	return printTraceFlow(env, tr, dir, explain, 0)
-}
-
-// printTraceFlow is printTrace with "flow": flow in each JSON object
+// indented steps) or JSON Lines, with "flow": flow in each JSON object
 // (none for 0).
-func printTraceFlow(env *Env, tr *topo.Trace, dir string, explain bool, flow int) error {
+func printTrace(env *Env, tr *topo.Trace, dir string, explain bool, flow int) error {
 	if env.JSON() {
 		for i := range tr.Steps {
 			s := &tr.Steps[i]
-			rec := traceStepJSON{Type: "step", Flow: flow, Direction: dir, Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: string(s.Action), Detail: s.Detail}
+			rec := traceStepJSON{Type: "step", Flow: flow, Direction: dir, Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: string(s.Action), Detail: stepDetail(s)}
 			if explain {
 				rec.Why = stepWhy(s)
 			}
-			if s.Packet != nil && (s.Action == topo.ActTransformed) {
+			if s.Packet != nil && s.Action == topo.ActTransformed {
 				p := jsonPacket(*s.Packet)
 				rec.Packet = &p
 			}
@@ -329,6 +311,42 @@ func flowPacket(tr *topo.Trace) string {
 	return tr.Packet.String()
 }
 
+// stepDetail is what a step is about: its Detail (the kernel's syntax),
+// or for a step that ended the trace, why in words.
+func stepDetail(s *topo.Step) string {
+	switch s.Reason {
+	case topo.ReasonNoRoute:
+		return "no route to " + s.Addr.String()
+	case topo.ReasonForwardingOff:
+		return "forwarding is off (" + s.Detail + ")"
+	case topo.ReasonTTLExceeded:
+		return "ttl exceeded"
+	case topo.ReasonNoDevice:
+		return "no device " + s.Out
+	case topo.ReasonNoNeighbor:
+		return "no answer for " + s.NextHop.String() + " on " + s.Out
+	case topo.ReasonNoPeer:
+		return s.Out + " has no peer"
+	case topo.ReasonNotForDevice:
+		return "frame for " + s.DstMAC.String() + " not for " + s.In
+	case topo.ReasonNoBridgePort:
+		if s.DstDev != "" {
+			return "no port of " + s.Bridge + " leads to " + s.DstDev
+		}
+		return "no port of " + s.Bridge + " leads to " + s.DstMAC.String()
+	case topo.ReasonHairpinOff:
+		frame := "frame"
+		if s.DNATed {
+			frame = "DNATed frame"
+		}
+		return "hairpin off on " + s.In + ": the " + frame + " may not go back out the port it came in on"
+	}
+	if s.RandomPort {
+		return s.Detail + " (the kernel draws the source port at random)"
+	}
+	return s.Detail
+}
+
 // stepText is a step's detail with its interfaces, Batfish style.
 func stepText(s *topo.Step) string {
 	switch s.Action {
@@ -345,21 +363,21 @@ func stepText(s *topo.Step) string {
 	case topo.ActNetfilter:
 		return s.Detail
 	case topo.ActTransformed:
-		if s.Detail == "conntrack" {
-			return "conntrack " + string(s.Hook) + ": " + natKindOfReply(s)
+		if s.Table == "" {
+			return "conntrack " + s.Hook + ": " + natKindOfReply(s)
 		}
-		return s.Table + " " + string(s.Hook) + ": " + s.Detail
+		return s.Table + " " + s.Hook + ": " + stepDetail(s)
 	case topo.ActConntrack:
 		if s.New {
-			return string(s.Hook) + ": new connection"
+			return s.Hook + ": new connection"
 		}
 		dir := "original"
 		if s.Reply {
 			dir = "reply"
 		}
-		return string(s.Hook) + ": " + dir + " direction of " + s.Detail
+		return s.Hook + ": " + dir + " direction of " + s.Detail
 	}
-	d := s.Detail
+	d := stepDetail(s)
 	if s.In != "" && s.Action != topo.ActReceived {
 		d = "in " + s.In + ": " + d
 	}
@@ -411,13 +429,13 @@ func stepWhy(s *topo.Step) string {
 		}
 		return "an entry matches: the packet belongs to a known connection (ESTABLISHED), the nat table is skipped and the entry's translation applies"
 	case topo.ActNetfilter:
-		if s.Verdict == nil {
+		if s.NFVerdict == nil {
 			return ""
 		}
-		if s.Verdict.Policy {
-			return "no rule of the " + s.Table + " table ended the walk at " + string(s.Hook) + ", so the built-in chain's policy decides"
+		if s.NFVerdict.Policy {
+			return "no rule of the " + s.Table + " table ended the walk at " + s.Hook + ", so the built-in chain's policy decides"
 		}
-		why := "the first rule whose matches all hold decides (" + s.Verdict.Kind.String() + ")"
+		why := "the first rule whose matches all hold decides (" + s.Verdict + ")"
 		var path []string
 		for _, r := range s.Rules {
 			if r.Matched && (r.Action == netfilter.ActionJump || r.Action == netfilter.ActionGoto) {
@@ -425,11 +443,11 @@ func stepWhy(s *topo.Step) string {
 			}
 		}
 		if len(path) > 0 {
-			why += "; the walk went " + string(s.Hook) + " -> " + strings.Join(path, " -> ")
+			why += "; the walk went " + s.Hook + " -> " + strings.Join(path, " -> ")
 		}
 		return why
 	case topo.ActTransformed:
-		if s.Detail == "conntrack" {
+		if s.Table == "" {
 			return "conntrack applies the connection's NAT in reverse to its replies (and again to later packets), without the nat table"
 		}
 		return "NAT rewrites the first packet of a connection; conntrack remembers it for the rest"
@@ -441,8 +459,8 @@ func stepWhy(s *topo.Step) string {
 		return s.Node + " owns " + s.Detail + ": the packet is delivered to a local socket"
 	case topo.ActDropped:
 		switch {
-		case s.Verdict != nil:
-			return "netfilter dropped it (" + s.Verdict.Kind.String() + ")"
+		case s.NFVerdict != nil:
+			return "netfilter dropped it (" + s.Verdict + ")"
 		case s.Hairpin:
 			return "a bridge never sends a frame back out the port it came in on unless that port is in hairpin mode"
 		case s.NextHop.IsValid():
@@ -546,7 +564,7 @@ func printVerify(env *Env, res []lab.FlowResult) error {
 			bad++
 		}
 		if env.JSON() {
-			if err := WriteJSON(env.Out, verifyJSON{Type: "flow", From: r.Flow.From, To: to, Proto: r.Flow.Proto, Simulated: sim, Kernel: ker, Evidence: r.Kernel.Evidence, Agree: r.Agree, Diff: r.Diff}); err != nil {
+			if err := WriteJSON(env.Out, verifyJSON{Type: "flow", From: r.Flow.From, To: to, Proto: r.Flow.Proto.String(), Simulated: sim, Kernel: ker, Evidence: r.Kernel.Evidence, Agree: r.Agree, Diff: r.Diff}); err != nil {
 				return err
 			}
 			continue

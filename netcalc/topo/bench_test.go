@@ -2,6 +2,7 @@ package topo
 
 import (
 	"bytes"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"io"
 	"net/netip"
 	"os"
@@ -123,7 +124,7 @@ func BenchmarkTrace1000(b *testing.B) {
 	opt := Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
 		return os.ReadFile(filepath.Join("../../testdata/topo", n))
 	}}
-	f := Flow{From: "node-1-pod-1", Proto: "tcp", SrcPort: DefaultSrcPort, DstPort: 80}
+	f := Flow{From: "node-1-pod-1", Proto: packet.TCP, SrcPort: DefaultSrcPort, DstPort: 80}
 	f.Dst = netip.MustParseAddr("10.96.0.80")
 	b.ReportAllocs()
 	for b.Loop() {

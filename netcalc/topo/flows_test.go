@@ -2,7 +2,9 @@ package topo
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,9 +26,9 @@ func batchTopologies(t testing.TB) map[string][]Flow {
 					for _, p := range ifc.Addrs {
 						a := p.Addr()
 						fs = append(fs,
-							Flow{From: from.Name, Dst: a, Proto: "icmp", SrcPort: DefaultSrcPort},
-							Flow{From: from.Name, Dst: a, Proto: "tcp", DstPort: 80, SrcPort: DefaultSrcPort},
-							Flow{From: from.Name, Dst: a, Proto: "udp", DstPort: 53, SrcPort: 5353})
+							Flow{From: from.Name, Dst: a, Proto: packet.ICMP, SrcPort: DefaultSrcPort},
+							Flow{From: from.Name, Dst: a, Proto: packet.TCP, DstPort: 80, SrcPort: DefaultSrcPort},
+							Flow{From: from.Name, Dst: a, Proto: packet.UDP, DstPort: 53, SrcPort: 5353})
 					}
 				}
 			}
@@ -188,7 +190,8 @@ func TestParseFlowLine(t *testing.T) {
 	} {
 		f, ok, err := ParseFlowLine(top, c.line)
 		if c.tok != "" {
-			if err == nil || err.Token != c.tok {
+			var fe *FlowError
+			if !errors.As(err, &fe) || fe.Token != c.tok {
 				t.Errorf("%q: error %v, want token %q", c.line, err, c.tok)
 			}
 			continue

@@ -52,6 +52,27 @@ type Topology struct {
 // Node returns the node named name, or nil.
 func (t *Topology) Node(name string) *Node { return t.byName[name] }
 
+// NodeNames returns the names of the nodes in file order.
+func (t *Topology) NodeNames() []string {
+	names := make([]string, len(t.Nodes))
+	for i, n := range t.Nodes {
+		names[i] = n.Name
+	}
+	return names
+}
+
+// Select returns the node named name as a one-node list, or every node
+// when name is ""; ok is false when there is no such node.
+func (t *Topology) Select(name string) (nodes []*Node, ok bool) {
+	if name == "" {
+		return t.Nodes, true
+	}
+	if n := t.Node(name); n != nil {
+		return []*Node{n}, true
+	}
+	return nil, false
+}
+
 // Node is one network namespace.
 type Node struct {
 	Name string `json:"name"`

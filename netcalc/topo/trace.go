@@ -1,6 +1,7 @@
 package topo
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,61 +10,92 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// Disposition is how a trace ends, named as Batfish names it.
-type Disposition string
+// Disposition is how a trace ends, named as Batfish names it: a
+// packet.Reason code, so that the trace's end and the reason of the step
+// that ended it are the same kind of value.
+type Disposition = packet.Reason
 
 // Dispositions.
 const (
-	Accepted            Disposition = "ACCEPTED"             // a node that owns the destination received it
-	NoRoute             Disposition = "NO_ROUTE"             // no route matched
-	NullRouted          Disposition = "NULL_ROUTED"          // a blackhole, unreachable or prohibit route matched
-	NeighborUnreachable Disposition = "NEIGHBOR_UNREACHABLE" // nobody on the segment answered ARP/NDP for the next hop
-	Denied              Disposition = "DENIED"               // a netfilter rule or policy dropped or rejected it
-	ForwardingDisabled  Disposition = "FORWARDING_DISABLED"  // a node that does not forward received it for someone else
-	Loop                Disposition = "LOOP"                 // the TTL (hop limit) ran out
+	Accepted            packet.Reason = "ACCEPTED"             // a node that owns the destination received it
+	NoRoute             packet.Reason = "NO_ROUTE"             // no route matched
+	NullRouted          packet.Reason = "NULL_ROUTED"          // a blackhole, unreachable or prohibit route matched
+	NeighborUnreachable packet.Reason = "NEIGHBOR_UNREACHABLE" // nobody on the segment answered ARP/NDP for the next hop
+	Denied              packet.Reason = "DENIED"               // a netfilter rule or policy dropped or rejected it
+	ForwardingDisabled  packet.Reason = "FORWARDING_DISABLED"  // a node that does not forward received it for someone else
+	Loop                packet.Reason = "LOOP"                 // the TTL (hop limit) ran out
 )
 
-// Action is what one step of a trace did.
-type Action string
-
-// Step actions.
+// The reasons of the DROPPED step that ends a trace, finer than its
+// disposition: the printer says each in words from the step's typed
+// fields.
 const (
-	ActOriginated  Action = "ORIGINATED"  // the packet left a local socket
-	ActReceived    Action = "RECEIVED"    // a frame arrived on an interface
-	ActBridged     Action = "BRIDGED"     // a bridge learnt the source MAC and forwarded or flooded
-	ActConntrack   Action = "CONNTRACK"   // conntrack found or created the connection's entry
-	ActNetfilter   Action = "NETFILTER"   // one table at one hook: its verdict
-	ActTransformed Action = "TRANSFORMED" // NAT rewrote the packet
-	ActRouted      Action = "ROUTED"      // the route lookup chose a route
-	ActForwarded   Action = "FORWARDED"   // the TTL was decremented, the packet goes on
-	ActResolved    Action = "RESOLVED"    // ARP/NDP for the next hop was answered
-	ActTransmitted Action = "TRANSMITTED" // the frame left an interface
-	ActAccepted    Action = "ACCEPTED"    // delivered to a local socket
-	ActDropped     Action = "DROPPED"     // the step that ended the trace otherwise
+	// ReasonNoRoute: no route matched Step.Addr (the destination).
+	ReasonNoRoute packet.Reason = "no-route"
+	// ReasonNullRoute: Step.Route is a blackhole, unreachable or
+	// prohibit route.
+	ReasonNullRoute packet.Reason = "null-route"
+	// ReasonForwardingOff: the node does not forward the family of
+	// Step.Addr (the destination); Detail is the sysctl as `sysctl`
+	// prints it ("net.ipv4.ip_forward = 0").
+	ReasonForwardingOff packet.Reason = "forwarding-off"
+	// ReasonTTLExceeded: the TTL (hop limit) would drop to 0.
+	ReasonTTLExceeded packet.Reason = "ttl-exceeded"
+	// ReasonDenied: a netfilter rule or policy (Step.Hook, Table,
+	// NFVerdict) dropped or rejected it.
+	ReasonDenied packet.Reason = "denied"
+	// ReasonNoDevice: the route's device (Step.Out) is not on the node.
+	ReasonNoDevice packet.Reason = "no-device"
+	// ReasonNoNeighbor: nobody on Step.Out's segment answers ARP/NDP for
+	// Step.NextHop.
+	ReasonNoNeighbor packet.Reason = "no-neighbor"
+	// ReasonNoPeer: Step.Out is a veth end without a peer.
+	ReasonNoPeer packet.Reason = "no-peer"
+	// ReasonNotForDevice: the frame for Step.DstMAC reached Step.In,
+	// which does not own that MAC.
+	ReasonNotForDevice packet.Reason = "not-for-device"
+	// ReasonNoBridgePort: no port of Step.Bridge leads to the destination
+	// (Step.DstDev when the frame leaves the bridge device, else
+	// Step.DstMAC).
+	ReasonNoBridgePort packet.Reason = "no-bridge-port"
+	// ReasonHairpinOff: the frame would go back out the bridge port it
+	// came in on (Step.In), which is not in hairpin mode; Step.DNATed says
+	// a DNAT at the bridge (br_netfilter) sent it back.
+	ReasonHairpinOff packet.Reason = "hairpin-off"
 )
 
-// IP protocol numbers the trace knows.
+// Step actions: the packet.Action codes of topo's steps.
 const (
-	protoICMP   uint8 = 1
-	protoTCP    uint8 = 6
-	protoUDP    uint8 = 17
-	protoICMPv6 uint8 = 58
+	ActOriginated  packet.Action = "ORIGINATED"  // the packet left a local socket
+	ActReceived    packet.Action = "RECEIVED"    // a frame arrived on an interface
+	ActBridged     packet.Action = "BRIDGED"     // a bridge learnt the source MAC and forwarded or flooded
+	ActConntrack   packet.Action = "CONNTRACK"   // conntrack found or created the connection's entry
+	ActNetfilter   packet.Action = "NETFILTER"   // one table at one hook: its verdict
+	ActTransformed packet.Action = "TRANSFORMED" // NAT rewrote the packet
+	ActRouted      packet.Action = "ROUTED"      // the route lookup chose a route
+	ActForwarded   packet.Action = "FORWARDED"   // the TTL was decremented, the packet goes on
+	ActResolved    packet.Action = "RESOLVED"    // ARP/NDP for the next hop was answered
+	ActTransmitted packet.Action = "TRANSMITTED" // the frame left an interface
+	ActAccepted    packet.Action = "ACCEPTED"    // delivered to a local socket
+	ActDropped     packet.Action = "DROPPED"     // the step that ended the trace otherwise
 )
 
 // DefaultTTL is the TTL (IPv4) and hop limit (IPv6) of a new packet, as
 // Linux sets it (net.ipv4.ip_default_ttl, hop_limit).
 const DefaultTTL = 64
 
-// Packet is the packet of a trace at one point.
+// Packet is the packet of a trace at one point. Its JSON has no protocol
+// (a trace's protocol is its flow's).
 type Packet struct {
-	Src     netip.Addr `json:"src"`
-	Dst     netip.Addr `json:"dst"`
-	Proto   uint8      `json:"-"`
-	SrcPort uint16     `json:"sport,omitempty"` // for ICMP: the echo identifier
-	DstPort uint16     `json:"dport,omitempty"`
-	TTL     int        `json:"ttl"`
+	Src     netip.Addr      `json:"src"`
+	Dst     netip.Addr      `json:"dst"`
+	Proto   packet.Protocol `json:"-"`
+	SrcPort uint16          `json:"sport,omitempty"` // for ICMP: the echo identifier
+	DstPort uint16          `json:"dport,omitempty"`
+	TTL     int             `json:"ttl"`
 }
 
 // String returns "proto SRC[:PORT] -> DST[:PORT] ttl N".
@@ -72,29 +104,38 @@ func (p Packet) String() string {
 		if !a.IsValid() {
 			return "(no address)" // no route: the kernel picked no source
 		}
-		if p.Proto == protoTCP || p.Proto == protoUDP {
+		if p.Proto == packet.TCP || p.Proto == packet.UDP {
 			return netip.AddrPortFrom(a, port).String()
 		}
 		return a.String()
 	}
 	s := ProtoName(p.Proto) + " " + ep(p.Src, p.SrcPort) + " -> " + ep(p.Dst, p.DstPort)
-	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
+	if p.Proto.IsICMP() {
 		s += fmt.Sprintf(" id %d", p.SrcPort)
 	}
 	return s + fmt.Sprintf(" ttl %d", p.TTL)
 }
 
-// ProtoName names a protocol as the CLI takes it.
-func ProtoName(p uint8) string {
-	switch p {
-	case protoICMP, protoICMPv6:
-		return "icmp"
-	case protoTCP:
-		return "tcp"
-	case protoUDP:
-		return "udp"
+// Tuple returns the packet as a packet.Tuple (for ICMP the source port is
+// the echo identifier, the destination port 0).
+func (p Packet) Tuple() packet.Tuple {
+	t := packet.Tuple{Protocol: p.Proto, Src: netip.AddrPortFrom(p.Src, p.SrcPort), Dst: netip.AddrPortFrom(p.Dst, p.DstPort)}
+	if p.Proto.IsICMP() {
+		t.Dst = netip.AddrPortFrom(p.Dst, 0)
 	}
-	return fmt.Sprint(p)
+	return t
+}
+
+// ProtoName names a protocol as the CLI takes it: ICMPv6 is "icmp", as a
+// flow names it whatever its family.
+func ProtoName(p packet.Protocol) string {
+	switch p {
+	case packet.ICMP, packet.ICMPv6:
+		return "icmp"
+	case packet.TCP, packet.UDP:
+		return p.String()
+	}
+	return fmt.Sprint(uint8(p))
 }
 
 // Flow is what to trace: a packet that a process on node From sends to Dst.
@@ -104,51 +145,82 @@ type Flow struct {
 	// as the kernel does for an unbound socket.
 	Src netip.Addr
 	Dst netip.Addr
-	// Proto is "icmp" (echo request; ICMPv6 for IPv6), "tcp" (SYN) or
-	// "udp".
-	Proto string
+	// Proto is packet.ICMP (an echo request; ICMPv6 for IPv6; the zero
+	// Protocol means ICMP too), packet.TCP (a SYN) or packet.UDP.
+	Proto packet.Protocol
 	// SrcPort is the source port (the echo identifier for ICMP); DstPort
 	// the destination port (none for ICMP).
 	SrcPort, DstPort uint16
 }
 
-// Step is one thing that happened to the packet. The words are the
-// printer's: Detail is the object the step is about in the kernel's own
-// syntax (a route as `ip route` prints it, a rule as iptables-save writes
-// it), and the typed fields say the rest.
+// Step is one thing that happened to the packet: a packet.Step (Node,
+// Action, and for netfilter steps Hook, Table, Chain, Rule and Verdict;
+// Reason for the DROPPED step; Before and After for NAT) with topo's
+// typed extras. The words are the printer's: Detail is the object the
+// step is about in the kernel's own syntax (a route as `ip route` prints
+// it, a rule as iptables-save writes it, a conntrack entry as
+// `conntrack -L` lists it), and the typed fields say the rest.
+//
+// Its JSON is {"hop","node","in","out","action","detail","packet"}
+// (MarshalJSON): the fields a reader of one step needs.
 type Step struct {
-	Hop    int    `json:"hop"`
-	Node   string `json:"node"`
-	In     string `json:"in,omitempty"`
-	Out    string `json:"out,omitempty"`
-	Action Action `json:"action"`
-	Detail string `json:"detail,omitempty"`
-	// Packet is the packet after the step when the step rewrote it (NAT),
-	// nil otherwise.
-	Packet *Packet `json:"packet,omitempty"`
+	packet.Step
+	Hop    int
+	In     string
+	Out    string
+	Detail string
+	// Packet is the packet after the step when the step rewrote it (NAT)
+	// and the packet that left the socket for ORIGINATED, nil otherwise.
+	Packet *Packet
 
 	// Routed: the chosen route and the candidates it beat (ranked).
-	Route      *Route  `json:"-"`
-	Candidates []Route `json:"-"`
-	// Netfilter: the hook, the table, the rules walked and the verdict.
-	Hook    netfilter.Hook     `json:"-"`
-	Table   string             `json:"-"`
-	Rules   []netfilter.Step   `json:"-"`
-	Verdict *netfilter.Verdict `json:"-"`
+	Route      *Route
+	Candidates []Route
+	// Netfilter: the rules walked and the verdict (Step.Verdict is its
+	// kind's name).
+	Rules     []netfilter.Step
+	NFVerdict *netfilter.Verdict
 	// Resolved: the next hop and who answered for it.
-	NextHop  netip.Addr `json:"-"`
-	Owner    string     `json:"-"` // "node:iface"
-	OwnerMAC MAC        `json:"-"`
+	NextHop  netip.Addr
+	Owner    string // "node:iface"
+	OwnerMAC MAC
+	// Dropped: the address the step is about (the destination without a
+	// route, or of the family a node does not forward), and the frame's
+	// destination MAC and device where a frame went astray.
+	Addr   netip.Addr
+	DstMAC MAC
+	DstDev string
 	// Bridged: the bridge, whether the destination was known (else
-	// flooded), and whether the frame went back out its input port.
-	Bridge  string `json:"-"`
-	Known   bool   `json:"-"`
-	Hairpin bool   `json:"-"`
+	// flooded), whether the frame went back out its input port, and
+	// whether a DNAT at the bridge (br_netfilter) sent it there.
+	Bridge  string
+	Known   bool
+	Hairpin bool
+	DNATed  bool
 	// Conntrack: whether the entry is new, the direction of the packet and
 	// the entry.
-	New   bool  `json:"-"`
-	Reply bool  `json:"-"`
-	Conn  *Conn `json:"-"`
+	New   bool
+	Reply bool
+	Conn  *Conn
+	// Transformed: a source NAT rule draws the port at random
+	// (--random, --random-fully): the port shown is one draw.
+	RandomPort bool
+}
+
+// stepJSON is Step's JSON form.
+type stepJSON struct {
+	Hop    int           `json:"hop"`
+	Node   string        `json:"node"`
+	In     string        `json:"in,omitempty"`
+	Out    string        `json:"out,omitempty"`
+	Action packet.Action `json:"action"`
+	Detail string        `json:"detail,omitempty"`
+	Packet *Packet       `json:"packet,omitempty"`
+}
+
+// MarshalJSON writes {"hop","node","in","out","action","detail","packet"}.
+func (s Step) MarshalJSON() ([]byte, error) {
+	return json.Marshal(stepJSON{Hop: s.Hop, Node: s.Node, In: s.In, Out: s.Out, Action: s.Action, Detail: s.Detail, Packet: s.Packet})
 }
 
 // Neighbor is a neighbour table entry a trace makes: Node's Dev learnt
@@ -187,28 +259,52 @@ type Trace struct {
 	Conns     []NodeConn `json:"-"`
 }
 
-// FlowError is a flow that cannot be traced: the field at fault and why.
-type FlowError struct {
-	Field string
-	Msg   string
-}
-
-func (e *FlowError) Error() string { return "topo: " + e.Field + ": " + e.Msg }
-
-// RuleError is a netfilter rule the trace cannot evaluate, with the node.
+// RuleError is a netfilter rule the trace cannot evaluate, or a NAT it
+// cannot apply, with the node.
 type RuleError struct {
 	Node string
 	Err  error
 }
 
+// Error returns "node NODE: iptables TABLE table, chain CHAIN, rule N:
+// WHAT: ERR[: DETAIL]" for a rule the walker cannot evaluate, else "node
+// NODE: iptables: ..." with the parse or NAT error.
 func (e *RuleError) Error() string {
 	var we *netfilter.WalkError
-	if errors.As(e.Err, &we) {
-		return fmt.Sprintf("node %s: iptables %s table, chain %s, rule %d: %s", e.Node, we.Table, we.Chain, we.Rule+1, strings.TrimPrefix(we.Error(), "netfilter: "))
+	var pe *netfilter.ParseError
+	var ne *NATError
+	switch {
+	case errors.As(e.Err, &we):
+		s := fmt.Sprintf("node %s: iptables %s table, chain %s", e.Node, we.Table, we.Chain)
+		if we.Rule >= 0 {
+			s += fmt.Sprintf(", rule %d", we.Rule+1)
+		}
+		s += ": " + quote(we.What) + ": " + we.Err.Error()
+		if we.Detail != "" {
+			s += ": " + we.Detail
+		}
+		return s
+	case errors.As(e.Err, &pe):
+		return fmt.Sprintf("node %s: iptables: %s", e.Node, pe.Message())
+	case errors.As(e.Err, &ne):
+		return fmt.Sprintf("node %s: iptables: %s: %s has no address of the packet's family", e.Node, ne.Target, ne.Dev)
 	}
-	return fmt.Sprintf("node %s: iptables: %s", e.Node, strings.TrimPrefix(e.Err.Error(), "netfilter: "))
+	return fmt.Sprintf("node %s: iptables: %v", e.Node, e.Err)
 }
+
+// Unwrap returns Err.
 func (e *RuleError) Unwrap() error { return e.Err }
+
+// NATError is a source NAT the trace cannot apply: Target (SNAT,
+// MASQUERADE) found no address of the packet's family on Dev.
+type NATError struct {
+	Target string
+	Dev    string
+}
+
+func (e *NATError) Error() string {
+	return "topo: " + e.Target + ": " + e.Dev + " has no address of the packet's family"
+}
 
 // Sim is the simulated network: the topology and the state traces leave
 // in it (conntrack entries, neighbour and bridge tables). Traces through
@@ -501,11 +597,11 @@ func (s *Sim) Trace(f Flow) (*Trace, error) {
 // left (de-NAT). tr must be ACCEPTED.
 func (s *Sim) Reply(tr *Trace) (*Trace, error) {
 	if tr.Disposition != Accepted {
-		return nil, &FlowError{Field: "reply", Msg: "the request was not accepted (" + string(tr.Disposition) + "): there is nothing to reply to"}
+		return nil, &FlowError{Field: "reply", Token: string(tr.Disposition), Want: "the request was not accepted: there is nothing to reply to"}
 	}
 	p := tr.Packet
 	f := Flow{From: tr.At, Src: p.Dst, Dst: p.Src, Proto: tr.Flow.Proto, SrcPort: p.DstPort, DstPort: p.SrcPort}
-	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
+	if p.Proto.IsICMP() {
 		f.SrcPort, f.DstPort = p.SrcPort, 0
 	}
 	return s.trace(f, true)
@@ -514,30 +610,26 @@ func (s *Sim) Reply(tr *Trace) (*Trace, error) {
 func (s *Sim) trace(f Flow, reply bool) (*Trace, error) {
 	sn := s.nodes[f.From]
 	if sn == nil {
-		return nil, &FlowError{Field: "from", Msg: fmt.Sprintf("no node %q in the topology", f.From)}
+		return nil, &FlowError{Field: "from", Token: f.From, Missing: f.From == "", Want: WantNode}
 	}
 	if !f.Dst.IsValid() {
-		return nil, &FlowError{Field: "to", Msg: "no destination address"}
+		return nil, &FlowError{Field: "to", Missing: true, Want: "want a destination address"}
 	}
 	f.Dst = f.Dst.Unmap()
 	pkt := Packet{Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort, TTL: DefaultTTL}
-	switch strings.ToLower(f.Proto) {
-	case "", "icmp":
-		pkt.Proto = protoICMP
+	switch pkt.Proto = f.protocol(); pkt.Proto {
+	case packet.ICMP:
 		if f.Dst.Is6() {
-			pkt.Proto = protoICMPv6
+			pkt.Proto = packet.ICMPv6
 		}
 		pkt.DstPort = 0
-	case "tcp":
-		pkt.Proto = protoTCP
-	case "udp":
-		pkt.Proto = protoUDP
+	case packet.TCP, packet.UDP:
 	default:
-		return nil, &FlowError{Field: "proto", Msg: fmt.Sprintf("%q: want icmp, tcp or udp", f.Proto)}
+		return nil, &FlowError{Field: "proto", Token: f.Proto.String(), Want: "want icmp, tcp or udp"}
 	}
 	if f.Src.IsValid() {
 		if f.Src.Unmap().Is4() != f.Dst.Is4() {
-			return nil, &FlowError{Field: "src", Msg: "source and destination are of different families"}
+			return nil, &FlowError{Field: "src", Token: f.Src.String(), Want: "want an address of the destination's family"}
 		}
 		pkt.Src = f.Src.Unmap()
 	}
@@ -555,7 +647,7 @@ func (w *walkState) originate(sn *simNode) (*Trace, error) {
 	if !w.pkt.Src.IsValid() && dec.OK() {
 		w.pkt.Src = sn.sourceFor(dec.Route, w.pkt.Dst)
 	}
-	w.add(Step{Node: name, Action: ActOriginated, Detail: w.pkt.String(), Packet: ptr(w.pkt)})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActOriginated}, Detail: w.pkt.String(), Packet: ptr(w.pkt)})
 	if d, done := w.routed(sn, dec, ""); done {
 		return w.end(d, name), nil
 	}
@@ -591,10 +683,10 @@ func (w *walkState) routed(sn *simNode, dec fib.Decision, in string) (Dispositio
 	if !dec.OK() {
 		if dec.Decided >= 0 {
 			r := fromFIB(dec.Route)
-			w.add(Step{Node: name, In: in, Action: ActDropped, Detail: r.String(), Route: &r, Candidates: fromFIBs(dec.Candidates)})
+			w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNullRoute}, In: in, Detail: r.String(), Route: &r, Candidates: fromFIBs(dec.Candidates)})
 			return NullRouted, true
 		}
-		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: "no route to " + w.pkt.Dst.String()})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNoRoute}, In: in, Addr: w.pkt.Dst})
 		return NoRoute, true
 	}
 	r := fromFIB(dec.Route)
@@ -604,11 +696,11 @@ func (w *walkState) routed(sn *simNode, dec fib.Decision, in string) (Dispositio
 			losers = append(losers, fromFIB(c))
 		}
 	}
-	w.add(Step{Node: name, In: in, Out: dec.Route.Interface, Action: ActRouted, Detail: r.String(), Route: &r, Candidates: losers})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActRouted}, In: in, Out: dec.Route.Interface, Detail: r.String(), Route: &r, Candidates: losers})
 	return "", false
 }
 
-func ptr(p Packet) *Packet { return &p }
+func ptr[T any](v T) *T { return &v }
 
 // fromFIB turns a model route back into `ip route` terms.
 func fromFIB(r fib.Route) Route {
@@ -689,7 +781,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		w.ct, w.dir, w.dnat, w.random, w.mark = -1, 0, false, false, 0
 		if sn.track[fam] {
 			w.ct, w.dir = sn.ct.lookup(w.pkt)
-			st := Step{Node: name, In: in, Out: out, Action: ActConntrack, Hook: h, New: w.ct < 0, Reply: w.dir == 1}
+			st := Step{Step: packet.Step{Node: name, Action: ActConntrack, Hook: string(h)}, In: in, Out: out, New: w.ct < 0, Reply: w.dir == 1}
 			if w.ct >= 0 {
 				c := sn.ct.conns[w.ct]
 				st.Conn = &c
@@ -724,8 +816,8 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		if ht.NAT != netfilter.NoNAT && ct >= 0 {
 			continue // nat sees only the first packet of a connection
 		}
-		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
-		if w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6 {
+		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: uint8(w.pkt.Proto), SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
+		if w.pkt.Proto.IsICMP() {
 			p.SrcPort, p.DstPort = 0, 0
 		}
 		res, err := sn.walker[fam].Walk(ht.Table, h, p)
@@ -734,14 +826,15 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		}
 		w.mark = res.Packet.Mark
 		v := res.Verdict
-		st := Step{Node: name, In: in, Out: out, Action: ActNetfilter, Hook: h, Table: ht.Table, Rules: res.Steps, Verdict: &v}
+		st := Step{Step: packet.Step{Node: name, Action: ActNetfilter, Hook: string(h), Table: ht.Table, Chain: v.Chain, Rule: decidingRule(res), Verdict: v.Kind.String()}, In: in, Out: out, Rules: res.Steps, NFVerdict: &v}
 		st.Detail = verdictDetail(h, ht.Table, res)
 		w.add(st)
 		switch v.Kind {
 		case netfilter.VerdictDrop, netfilter.VerdictReject:
-			w.add(Step{Node: name, In: in, Out: out, Action: ActDropped, Detail: st.Detail, Hook: h, Table: ht.Table, Verdict: &v})
+			w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Hook: string(h), Table: ht.Table, Chain: st.Chain, Rule: st.Rule, Verdict: v.Kind.String(), Reason: ReasonDenied}, In: in, Out: out, Detail: st.Detail, NFVerdict: &v})
 			return Denied, nil
 		case netfilter.VerdictDNAT, netfilter.VerdictRedirect, netfilter.VerdictSNAT, netfilter.VerdictMasquerade:
+			before := w.pkt
 			if err := w.applyNAT(sn, v, in, out); err != nil {
 				return "", &RuleError{Node: name, Err: err}
 			}
@@ -755,14 +848,25 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 				w.dnat = true
 				state |= netfilter.CTDNAT
 			}
-			detail := v.Kind.String()
-			if w.random && (v.Kind == netfilter.VerdictSNAT || v.Kind == netfilter.VerdictMasquerade) {
-				detail += " (the kernel draws the source port at random)"
-			}
-			w.add(Step{Node: name, In: in, Out: out, Action: ActTransformed, Detail: detail, Packet: ptr(w.pkt), Hook: h, Table: ht.Table, Verdict: &v})
+			w.add(Step{Step: packet.Step{Node: name, Action: ActTransformed, Hook: string(h), Table: ht.Table, Chain: st.Chain, Rule: st.Rule, Verdict: st.Verdict, Before: ptr(before.Tuple()), After: ptr(w.pkt.Tuple())}, In: in, Out: out, Detail: v.Kind.String(), Packet: ptr(w.pkt), NFVerdict: &v,
+				RandomPort: w.random && (v.Kind == netfilter.VerdictSNAT || v.Kind == netfilter.VerdictMasquerade)})
 		}
 	}
 	return "", nil
+}
+
+// decidingRule is the deciding rule of a walk as iptables-save writes it,
+// "" for a policy.
+func decidingRule(res netfilter.Result) string {
+	if res.Verdict.Policy {
+		return ""
+	}
+	for i := len(res.Steps) - 1; i >= 0; i-- {
+		if st := res.Steps[i]; st.Action == netfilter.ActionVerdict {
+			return st.Text
+		}
+	}
+	return ""
 }
 
 // verdictDetail is "hook table chain rule N: TARGET" or the policy.
@@ -832,7 +936,7 @@ func (w *walkState) applyNAT(sn *simNode, v netfilter.Verdict, in, out string) e
 			hi = lo
 		}
 		if !lo.IsValid() || lo.Is4() != w.pkt.Dst.Is4() {
-			return fmt.Errorf("%s: %s has no address of the packet's family", v.Kind, out)
+			return &NATError{Target: v.Kind.String(), Dev: out}
 		}
 		mode := portsPreserve
 		if _, ok := v.Target.Option("--random-fully"); ok {
@@ -864,7 +968,7 @@ func (w *walkState) ctNAT(sn *simNode, h netfilter.Hook, ct, dir int, in, out st
 	}
 	osrc, odst := sn.ct.orig(ct)
 	rsrc, rdst := sn.ct.replyTuple(ct)
-	icmp := w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6
+	icmp := w.pkt.Proto.IsICMP()
 	set := func(a *netip.Addr, port *uint16, to netip.AddrPort) {
 		*a = to.Addr()
 		if !icmp {
@@ -887,7 +991,7 @@ func (w *walkState) ctNAT(sn *simNode, h netfilter.Hook, ct, dir int, in, out st
 		}
 	}
 	if w.pkt != before {
-		w.add(Step{Node: sn.n.Name, In: in, Out: out, Action: ActTransformed, Detail: "conntrack", Packet: ptr(w.pkt), Hook: h, Reply: dir == 1})
+		w.add(Step{Step: packet.Step{Node: sn.n.Name, Action: ActTransformed, Hook: string(h), Before: ptr(before.Tuple()), After: ptr(w.pkt.Tuple())}, In: in, Out: out, Detail: "conntrack", Packet: ptr(w.pkt), Reply: dir == 1})
 	}
 }
 
@@ -917,7 +1021,7 @@ func (w *walkState) deliver(sn *simNode, in string, orig Packet) (*Trace, error)
 		return w.end(d, name), err
 	}
 	w.confirm(sn, orig)
-	w.add(Step{Node: name, In: in, Action: ActAccepted, Detail: w.pkt.Dst.String()})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActAccepted}, In: in, Detail: w.pkt.Dst.String()})
 	return w.end(Accepted, name), nil
 }
 
@@ -938,17 +1042,17 @@ func (w *walkState) output(sn *simNode, route fib.Route, orig Packet, in string)
 	}
 	ifc := sn.n.Interface(out)
 	if ifc == nil {
-		w.add(Step{Node: name, Out: out, Action: ActDropped, Detail: "no device " + out})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNoDevice}, Out: out})
 		return w.end(NeighborUnreachable, name), nil
 	}
 	owner, ownerIf := w.s.resolve(sn.n, ifc, nh)
 	if owner == nil {
-		w.add(Step{Node: name, Out: out, Action: ActDropped, Detail: "no answer for " + nh.String() + " on " + out, NextHop: nh})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNoNeighbor}, Out: out, NextHop: nh})
 		return w.end(NeighborUnreachable, name), nil
 	}
 	w.tr.Neighbors = append(w.tr.Neighbors, Neighbor{Node: name, Dev: out, Addr: nh, MAC: ownerIf.MAC})
-	w.add(Step{Node: name, Out: out, Action: ActResolved, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
-	w.add(Step{Node: name, Out: out, Action: ActTransmitted, Detail: out})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActResolved}, Out: out, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActTransmitted}, Out: out, Detail: out})
 	return w.cross(sn, ifc, ownerIf, owner)
 }
 
@@ -1047,18 +1151,18 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 		// which dst lies.
 		port := w.s.portToward(sn.n, ifc, dst)
 		if port == nil {
-			w.add(Step{Node: sn.n.Name, Out: ifc.Name, Action: ActDropped, Detail: "no port of " + ifc.Name + " leads to " + dst.Name})
+			w.add(Step{Step: packet.Step{Node: sn.n.Name, Action: ActDropped, Reason: ReasonNoBridgePort}, Out: ifc.Name, Bridge: ifc.Name, DstMAC: dst.MAC, DstDev: dst.Name})
 			return w.end(NeighborUnreachable, sn.n.Name), nil
 		}
 		w.learn(sn, ifc.Name, srcMAC, "")
-		w.add(Step{Node: sn.n.Name, In: ifc.Name, Out: port.Name, Action: ActBridged, Detail: dst.MAC.String() + " via " + port.Name, Bridge: ifc.Name, Known: true})
+		w.add(Step{Step: packet.Step{Node: sn.n.Name, Action: ActBridged}, In: ifc.Name, Out: port.Name, Detail: dst.MAC.String() + " via " + port.Name, Bridge: ifc.Name, Known: true})
 		ifc = port
 	}
 	cur, curIf := sn.n, ifc
 	for range maxSteps {
 		pn, pi := peerOf(w.s.T, curIf)
 		if pn == nil || pi == nil {
-			w.add(Step{Node: cur.Name, Out: curIf.Name, Action: ActDropped, Detail: curIf.Name + " has no peer"})
+			w.add(Step{Step: packet.Step{Node: cur.Name, Action: ActDropped, Reason: ReasonNoPeer}, Out: curIf.Name})
 			return w.end(NeighborUnreachable, cur.Name), nil
 		}
 		psn := w.s.nodes[pn.Name]
@@ -1067,10 +1171,10 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 			w.hop++
 			w.tr.Path = append(w.tr.Path, pn.Name)
 		}
-		w.add(Step{Node: pn.Name, In: pi.Name, Action: ActReceived, Detail: pi.Name})
+		w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActReceived}, In: pi.Name, Detail: pi.Name})
 		if pi.Master == "" {
 			if pi != dst {
-				w.add(Step{Node: pn.Name, In: pi.Name, Action: ActDropped, Detail: "frame for " + dst.MAC.String() + " not for " + pi.Name})
+				w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActDropped, Reason: ReasonNotForDevice}, In: pi.Name, DstMAC: dst.MAC})
 				return w.end(NeighborUnreachable, pn.Name), nil
 			}
 			return w.receive(psn, pi.Name)
@@ -1078,7 +1182,7 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 		br := pn.Interface(pi.Master)
 		w.learn(psn, br.Name, srcMAC, pi.Name)
 		if br == dst {
-			w.add(Step{Node: pn.Name, In: pi.Name, Out: br.Name, Action: ActBridged, Detail: dst.MAC.String() + " is the bridge's own: up to " + br.Name, Bridge: br.Name, Known: true})
+			w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActBridged}, In: pi.Name, Out: br.Name, Detail: dst.MAC.String() + " is the bridge's own: up to " + br.Name, Bridge: br.Name, Known: true})
 			if w.s.bridgeNF(pn, w.pkt.Dst) {
 				return w.receiveBridgeNF(psn, br, pi)
 			}
@@ -1086,7 +1190,7 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 		}
 		port := w.s.portToward(pn, br, dst)
 		if port == nil {
-			w.add(Step{Node: pn.Name, In: pi.Name, Action: ActDropped, Detail: "no port of " + br.Name + " leads to " + dst.MAC.String(), Bridge: br.Name})
+			w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActDropped, Reason: ReasonNoBridgePort}, In: pi.Name, Bridge: br.Name, DstMAC: dst.MAC})
 			return w.end(NeighborUnreachable, pn.Name), nil
 		}
 		hair := port == pi
@@ -1096,11 +1200,11 @@ func (w *walkState) cross(sn *simNode, ifc, dst *Interface, dn *Node) (*Trace, e
 			}
 		}
 		if hair && !pi.Hairpin {
-			w.add(Step{Node: pn.Name, In: pi.Name, Out: port.Name, Action: ActDropped, Detail: "hairpin off on " + pi.Name + ": the frame may not go back out the port it came in on", Bridge: br.Name, Hairpin: true})
+			w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActDropped, Reason: ReasonHairpinOff}, In: pi.Name, Out: port.Name, Bridge: br.Name, Hairpin: true})
 			return w.end(NeighborUnreachable, pn.Name), nil
 		}
-		w.add(Step{Node: pn.Name, In: pi.Name, Out: port.Name, Action: ActBridged, Detail: dst.MAC.String() + " via " + port.Name, Bridge: br.Name, Known: true, Hairpin: hair})
-		w.add(Step{Node: pn.Name, Out: port.Name, Action: ActTransmitted, Detail: port.Name})
+		w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActBridged}, In: pi.Name, Out: port.Name, Detail: dst.MAC.String() + " via " + port.Name, Bridge: br.Name, Known: true, Hairpin: hair})
+		w.add(Step{Step: packet.Step{Node: pn.Name, Action: ActTransmitted}, Out: port.Name, Detail: port.Name})
 		cur, curIf = pn, port
 	}
 	return w.end(Loop, cur.Name), nil
@@ -1196,18 +1300,18 @@ func (w *walkState) receiveBridgeNF(sn *simNode, br, port *Interface) (*Trace, e
 	}
 	owner, ownerIf := w.s.resolve(sn.n, br, nh)
 	if owner == nil {
-		w.add(Step{Node: name, Out: br.Name, Action: ActDropped, Detail: "no answer for " + nh.String() + " on " + br.Name, NextHop: nh})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNoNeighbor}, Out: br.Name, NextHop: nh})
 		return w.end(NeighborUnreachable, name), nil
 	}
 	w.tr.Neighbors = append(w.tr.Neighbors, Neighbor{Node: name, Dev: br.Name, Addr: nh, MAC: ownerIf.MAC})
-	w.add(Step{Node: name, Out: br.Name, Action: ActResolved, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActResolved}, Out: br.Name, Detail: nh.String() + " is at " + ownerIf.MAC.String() + " (" + owner.Name + ":" + ownerIf.Name + ")", NextHop: nh, Owner: owner.Name + ":" + ownerIf.Name, OwnerMAC: ownerIf.MAC})
 	out := w.s.portToward(sn.n, br, ownerIf)
 	if out == nil {
-		w.add(Step{Node: name, In: port.Name, Action: ActDropped, Detail: "no port of " + br.Name + " leads to " + ownerIf.MAC.String(), Bridge: br.Name})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonNoBridgePort}, In: port.Name, Bridge: br.Name, DstMAC: ownerIf.MAC})
 		return w.end(NeighborUnreachable, name), nil
 	}
 	if out == port && !port.Hairpin {
-		w.add(Step{Node: name, In: port.Name, Out: out.Name, Action: ActDropped, Detail: "hairpin off on " + port.Name + ": the DNATed frame may not go back out the port it came in on", Bridge: br.Name, Hairpin: true})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonHairpinOff}, In: port.Name, Out: out.Name, Bridge: br.Name, Hairpin: true, DNATed: true})
 		return w.end(NeighborUnreachable, name), nil
 	}
 	for _, h := range []netfilter.Hook{netfilter.Forward, netfilter.Postrouting} {
@@ -1216,8 +1320,8 @@ func (w *walkState) receiveBridgeNF(sn *simNode, br, port *Interface) (*Trace, e
 		}
 	}
 	w.confirm(sn, orig)
-	w.add(Step{Node: name, In: port.Name, Out: out.Name, Action: ActBridged, Detail: ownerIf.MAC.String() + " via " + out.Name, Bridge: br.Name, Known: true, Hairpin: out == port})
-	w.add(Step{Node: name, Out: out.Name, Action: ActTransmitted, Detail: out.Name})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActBridged}, In: port.Name, Out: out.Name, Detail: ownerIf.MAC.String() + " via " + out.Name, Bridge: br.Name, Known: true, Hairpin: out == port})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActTransmitted}, Out: out.Name, Detail: out.Name})
 	return w.cross(sn, out, ownerIf, owner)
 }
 
@@ -1240,7 +1344,7 @@ func (w *walkState) receiveRouted(sn *simNode, in string, orig Packet) (*Trace, 
 	if !local && !sn.n.Forwarding(4+2*famIdx(w.pkt.Dst)) {
 		// The kernel refuses to forward before it looks at the route
 		// (ip_route_input_slow: -EHOSTUNREACH without IN_DEV_FORWARD).
-		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: fmt.Sprintf("forwarding is off (%s)", forwardSysctl(w.pkt.Dst))})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonForwardingOff}, In: in, Detail: forwardSysctl(w.pkt.Dst), Addr: w.pkt.Dst})
 		return w.end(ForwardingDisabled, name), nil
 	}
 	if d, done := w.routed(sn, dec, in); done {
@@ -1251,11 +1355,11 @@ func (w *walkState) receiveRouted(sn *simNode, in string, orig Packet) (*Trace, 
 		return w.deliver(sn, in, orig)
 	}
 	if w.pkt.TTL <= 1 {
-		w.add(Step{Node: name, In: in, Action: ActDropped, Detail: "ttl exceeded"})
+		w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Reason: ReasonTTLExceeded}, In: in})
 		return w.end(Loop, name), nil
 	}
 	w.pkt.TTL--
-	w.add(Step{Node: name, In: in, Out: r.Interface, Action: ActForwarded, Detail: fmt.Sprintf("ttl %d", w.pkt.TTL)})
+	w.add(Step{Step: packet.Step{Node: name, Action: ActForwarded}, In: in, Out: r.Interface, Detail: fmt.Sprintf("ttl %d", w.pkt.TTL)})
 	if d, err := w.hook(sn, netfilter.Forward, in, r.Interface); err != nil || d != "" {
 		return w.end(d, name), err
 	}

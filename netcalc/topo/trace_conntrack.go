@@ -14,6 +14,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Conn is one conntrack entry a trace created on a node: the original
@@ -27,18 +28,18 @@ type ctTable struct{ conns []conntrack.Conn }
 // tuple returns the conntrack tuple of p; reply says it is an echo reply.
 func tuple(p Packet, reply bool) conntrack.Tuple {
 	t := conntrack.Tuple{Proto: conntrack.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
-	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
+	if p.Proto.IsICMP() {
 		t.DstPort = 0
 		t.Type = icmpEchoType(p.Proto, reply)
 	}
 	return t
 }
 
-func icmpEchoType(proto uint8, reply bool) uint8 {
+func icmpEchoType(proto packet.Protocol, reply bool) uint8 {
 	switch {
-	case proto == protoICMP && !reply:
+	case proto == packet.ICMP && !reply:
 		return 8
-	case proto == protoICMP:
+	case proto == packet.ICMP:
 		return 0
 	case !reply:
 		return 128
@@ -83,11 +84,11 @@ func (c *ctTable) taken(r conntrack.Tuple) bool {
 func (c *ctTable) add(orig, out Packet) conntrack.Conn {
 	o := tuple(orig, false)
 	r := tuple(Packet{Proto: out.Proto, Src: out.Dst, Dst: out.Src, SrcPort: out.DstPort, DstPort: out.SrcPort}, true)
-	if out.Proto == protoICMP || out.Proto == protoICMPv6 {
+	if out.Proto.IsICMP() {
 		r.SrcPort, r.DstPort = out.SrcPort, 0 // the identifier (after NAT)
 	}
 	var f conntrack.TCPFlags
-	if orig.Proto == protoTCP {
+	if orig.Proto == packet.TCP {
 		f = conntrack.SYN
 	}
 	e := conntrack.First(o, r, f, conntrack.Timeouts{})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -54,27 +55,28 @@ func TestTraceDispositions(t *testing.T) {
 		want     Disposition
 		at       string
 		path     string
-		last     string // the last step's detail contains this
+		reason   packet.Reason
+		last     string // the last step's typed facts contain this
 	}{
-		{"a", "203.0.113.20", Accepted, "b", "a r sw b", "203.0.113.20"},
-		{"a", "2001:db8:2::20", Accepted, "b", "a r sw b", "2001:db8:2::20"},
-		{"b", "198.51.100.10", NoRoute, "b", "b", "no route to 198.51.100.10"},
-		{"b", "2001:db8:1::10", NoRoute, "b", "b", "no route"},
-		{"a", "203.0.113.200", NullRouted, "a", "a", "blackhole 203.0.113.128/25"},
-		{"a", "2001:db8:66::1", NullRouted, "a", "a", "blackhole 2001:db8:66::/48"},
-		{"a", "198.51.100.99", NeighborUnreachable, "a", "a", "no answer for 198.51.100.99 on eth0"},
-		{"a", "2001:db8:1::99", NeighborUnreachable, "a", "a", "no answer for 2001:db8:1::99"},
-		{"a", "203.0.113.50", Denied, "r", "a r", "-A FORWARD -d 203.0.113.50/32 -p icmp -j DROP"},
-		{"a", "203.0.113.100", ForwardingDisabled, "h", "a r sw h", "net.ipv4.ip_forward = 0"},
-		{"a", "203.0.113.70", Loop, "r2", "", "ttl exceeded"},
-		{"a", "2001:db8:99::1", Loop, "r2", "", "ttl exceeded"},
+		{"a", "203.0.113.20", Accepted, "b", "a r sw b", "", "203.0.113.20"},
+		{"a", "2001:db8:2::20", Accepted, "b", "a r sw b", "", "2001:db8:2::20"},
+		{"b", "198.51.100.10", NoRoute, "b", "b", ReasonNoRoute, "addr 198.51.100.10"},
+		{"b", "2001:db8:1::10", NoRoute, "b", "b", ReasonNoRoute, "addr 2001:db8:1::10"},
+		{"a", "203.0.113.200", NullRouted, "a", "a", ReasonNullRoute, "blackhole 203.0.113.128/25"},
+		{"a", "2001:db8:66::1", NullRouted, "a", "a", ReasonNullRoute, "blackhole 2001:db8:66::/48"},
+		{"a", "198.51.100.99", NeighborUnreachable, "a", "a", ReasonNoNeighbor, "nexthop 198.51.100.99 out eth0"},
+		{"a", "2001:db8:1::99", NeighborUnreachable, "a", "a", ReasonNoNeighbor, "nexthop 2001:db8:1::99 out eth0"},
+		{"a", "203.0.113.50", Denied, "r", "a r", ReasonDenied, "-A FORWARD -d 203.0.113.50/32 -p icmp -j DROP"},
+		{"a", "203.0.113.100", ForwardingDisabled, "h", "a r sw h", ReasonForwardingOff, "net.ipv4.ip_forward = 0"},
+		{"a", "203.0.113.70", Loop, "r2", "", ReasonTTLExceeded, ""},
+		{"a", "2001:db8:99::1", Loop, "r2", "", ReasonTTLExceeded, ""},
 	} {
 		t.Run(c.from+"->"+c.to, func(t *testing.T) {
 			s, err := NewSim(top, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr := mustTrace(t, s, Flow{From: c.from, Dst: netip.MustParseAddr(c.to), Proto: "icmp", SrcPort: 7})
+			tr := mustTrace(t, s, Flow{From: c.from, Dst: netip.MustParseAddr(c.to), Proto: packet.ICMP, SrcPort: 7})
 			if tr.Disposition != c.want || tr.At != c.at {
 				t.Fatalf("got %s at %s, want %s at %s\n%v", tr.Disposition, tr.At, c.want, c.at, actions(tr))
 			}
@@ -82,8 +84,15 @@ func TestTraceDispositions(t *testing.T) {
 				t.Errorf("path %v, want %s", tr.Path, c.path)
 			}
 			last := tr.Steps[len(tr.Steps)-1]
-			if !strings.Contains(last.Detail, c.last) {
-				t.Errorf("last step %+v, want detail with %q", last, c.last)
+			facts := last.Detail
+			if last.Addr.IsValid() {
+				facts += " addr " + last.Addr.String()
+			}
+			if last.NextHop.IsValid() {
+				facts += " nexthop " + last.NextHop.String() + " out " + last.Out
+			}
+			if last.Reason != c.reason || !strings.Contains(facts, c.last) {
+				t.Errorf("last step %+v (%s), want reason %q with %q", last, facts, c.reason, c.last)
 			}
 		})
 	}
@@ -94,11 +103,11 @@ func TestTraceDispositions(t *testing.T) {
 func TestTraceTTL(t *testing.T) {
 	top := readTraceFile(t, "dispositions.yaml")
 	s, _ := NewSim(top, 1)
-	tr := mustTrace(t, s, Flow{From: "a", Dst: netip.MustParseAddr("203.0.113.20"), Proto: "icmp"})
+	tr := mustTrace(t, s, Flow{From: "a", Dst: netip.MustParseAddr("203.0.113.20"), Proto: packet.ICMP})
 	if tr.Packet.TTL != DefaultTTL-1 {
 		t.Errorf("ttl at b %d, want %d (one router)", tr.Packet.TTL, DefaultTTL-1)
 	}
-	tr = mustTrace(t, s, Flow{From: "a", Dst: netip.MustParseAddr("203.0.113.70"), Proto: "icmp"})
+	tr = mustTrace(t, s, Flow{From: "a", Dst: netip.MustParseAddr("203.0.113.70"), Proto: packet.ICMP})
 	fw := 0
 	for _, st := range tr.Steps {
 		if st.Action == ActForwarded {
@@ -117,7 +126,7 @@ func TestTraceTTL(t *testing.T) {
 func TestTraceNeighbors(t *testing.T) {
 	top := readExample(t, "home-nat.yaml")
 	s, _ := NewSim(top, 1)
-	tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: "icmp"})
+	tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: packet.ICMP})
 	if tr.Disposition != Accepted {
 		t.Fatalf("%s: %v", tr.Disposition, actions(tr))
 	}
@@ -137,7 +146,7 @@ func TestTraceNeighbors(t *testing.T) {
 func TestTraceHomeNAT(t *testing.T) {
 	top := readExample(t, "home-nat.yaml")
 	s, _ := NewSim(top, 1)
-	tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: "tcp", SrcPort: 40000, DstPort: 80})
+	tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: packet.TCP, SrcPort: 40000, DstPort: 80})
 	if tr.Disposition != Accepted || tr.At != "web" {
 		t.Fatalf("%s at %s", tr.Disposition, tr.At)
 	}
@@ -163,7 +172,7 @@ func TestTraceHomeNAT(t *testing.T) {
 		if st.Action == ActTransformed && st.Node == "home" && st.Reply {
 			denat = true
 		}
-		if st.Action == ActNetfilter && st.Node == "home" && st.Verdict != nil && !st.Verdict.Policy && st.Hook == netfilter.Forward {
+		if st.Action == ActNetfilter && st.Node == "home" && st.NFVerdict != nil && !st.NFVerdict.Policy && st.Hook == string(netfilter.Forward) {
 			est = true
 		}
 	}
@@ -174,7 +183,7 @@ func TestTraceHomeNAT(t *testing.T) {
 	// is not a reply: FORWARD's policy does not apply (it is local), but
 	// nothing forwards it to the laptop either.
 	s2, _ := NewSim(top, 1)
-	in := mustTrace(t, s2, Flow{From: "web", Dst: netip.MustParseAddr("198.51.100.10"), Proto: "icmp"})
+	in := mustTrace(t, s2, Flow{From: "web", Dst: netip.MustParseAddr("198.51.100.10"), Proto: packet.ICMP})
 	if in.Disposition != NoRoute || in.At != "isp" {
 		t.Errorf("web -> laptop without a connection: %s at %s, want NO_ROUTE at isp", in.Disposition, in.At)
 	}
@@ -186,7 +195,7 @@ func TestTraceHomeNAT(t *testing.T) {
 func TestTraceK8sService(t *testing.T) {
 	top := readExample(t, "k8s.yaml")
 	s, _ := NewSim(top, 1)
-	tr := mustTrace(t, s, Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: "tcp", SrcPort: 40000, DstPort: 80})
+	tr := mustTrace(t, s, Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: packet.TCP, SrcPort: 40000, DstPort: 80})
 	if tr.Disposition != Accepted || (tr.At != "web-1" && tr.At != "web-2") {
 		t.Fatalf("%s at %s: %v", tr.Disposition, tr.At, actions(tr))
 	}
@@ -195,11 +204,11 @@ func TestTraceK8sService(t *testing.T) {
 	}
 	var dnat *Step
 	for i, st := range tr.Steps {
-		if st.Action == ActTransformed && st.Verdict != nil && st.Verdict.Kind == netfilter.VerdictDNAT {
+		if st.Action == ActTransformed && st.NFVerdict != nil && st.NFVerdict.Kind == netfilter.VerdictDNAT {
 			dnat = &tr.Steps[i]
 		}
 	}
-	if dnat == nil || dnat.Node != "node-1" || dnat.Hook != netfilter.Prerouting || dnat.Packet.DstPort != 8080 {
+	if dnat == nil || dnat.Node != "node-1" || dnat.Hook != string(netfilter.Prerouting) || dnat.Before == nil || dnat.After == nil || dnat.After.Dst.Port() != 8080 || dnat.Before.Dst.Port() != 80 || dnat.Packet.DstPort != 8080 {
 		t.Fatalf("DNAT step %+v", dnat)
 	}
 	rp, err := s.Reply(tr)
@@ -214,7 +223,7 @@ func TestTraceK8sService(t *testing.T) {
 	seen := map[string]bool{}
 	for seed := uint64(1); seed <= 20; seed++ {
 		s, _ := NewSim(top, seed)
-		seen[mustTrace(t, s, Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: "tcp", SrcPort: 40000, DstPort: 80}).At] = true
+		seen[mustTrace(t, s, Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: packet.TCP, SrcPort: 40000, DstPort: 80}).At] = true
 	}
 	if !seen["web-1"] || !seen["web-2"] {
 		t.Errorf("endpoints reached over 20 seeds: %v", seen)
@@ -229,7 +238,7 @@ func TestTraceBridgeNetfilter(t *testing.T) {
 	for _, brnf := range []bool{false, true} {
 		s, _ := NewSim(top, 1)
 		s.BridgeNetfilter = brnf
-		tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("198.51.100.11"), Proto: "icmp"})
+		tr := mustTrace(t, s, Flow{From: "laptop", Dst: netip.MustParseAddr("198.51.100.11"), Proto: packet.ICMP})
 		want := Accepted
 		if brnf {
 			want = Denied
@@ -267,7 +276,7 @@ links:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Trace(Flow{From: "a", Dst: netip.MustParseAddr("198.51.100.2"), Proto: "icmp"})
+	_, err = s.Trace(Flow{From: "a", Dst: netip.MustParseAddr("198.51.100.2"), Proto: packet.ICMP})
 	var re *RuleError
 	if !errors.As(err, &re) || !errors.Is(err, netfilter.ErrUnknownMatch) {
 		t.Fatalf("err %v, want a RuleError wrapping ErrUnknownMatch", err)
@@ -287,7 +296,7 @@ func TestTraceFlowErrors(t *testing.T) {
 	}{
 		{Flow{From: "nope", Dst: netip.MustParseAddr("198.51.100.1")}, "from"},
 		{Flow{From: "a"}, "to"},
-		{Flow{From: "a", Dst: netip.MustParseAddr("198.51.100.1"), Proto: "sctp"}, "proto"},
+		{Flow{From: "a", Dst: netip.MustParseAddr("198.51.100.1"), Proto: packet.SCTP}, "proto"},
 		{Flow{From: "a", Src: netip.MustParseAddr("2001:db8::1"), Dst: netip.MustParseAddr("198.51.100.1")}, "src"},
 	} {
 		_, err := s.Trace(c.f)
@@ -307,9 +316,9 @@ func TestTraceGolden(t *testing.T) {
 		file, name string
 		f          Flow
 	}{
-		{"k8s.yaml", "k8s-clusterip.json", Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: "tcp", SrcPort: 40000, DstPort: 80}},
-		{"home-nat.yaml", "home-nat.json", Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: "udp", SrcPort: 5353, DstPort: 53}},
-		{"gateway.yaml", "gateway-v6.json", Flow{From: "a", Dst: netip.MustParseAddr("2001:db8:2::20"), Proto: "icmp", SrcPort: 1}},
+		{"k8s.yaml", "k8s-clusterip.json", Flow{From: "client", Dst: netip.MustParseAddr("10.96.0.80"), Proto: packet.TCP, SrcPort: 40000, DstPort: 80}},
+		{"home-nat.yaml", "home-nat.json", Flow{From: "laptop", Dst: netip.MustParseAddr("203.0.113.200"), Proto: packet.UDP, SrcPort: 5353, DstPort: 53}},
+		{"gateway.yaml", "gateway-v6.json", Flow{From: "a", Dst: netip.MustParseAddr("2001:db8:2::20"), Proto: packet.ICMP, SrcPort: 1}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, _ := NewSim(readExample(t, c.file), 1)
@@ -355,7 +364,7 @@ func TestTraceHairpin(t *testing.T) {
 		}
 		return top
 	}
-	f := Flow{From: "web-1", Dst: netip.MustParseAddr("10.96.0.90"), Proto: "tcp", SrcPort: 40000, DstPort: 80}
+	f := Flow{From: "web-1", Dst: netip.MustParseAddr("10.96.0.90"), Proto: packet.TCP, SrcPort: 40000, DstPort: 80}
 	for _, c := range []struct {
 		file string
 		brnf bool
@@ -374,7 +383,7 @@ func TestTraceHairpin(t *testing.T) {
 			continue
 		}
 		last := tr.Steps[len(tr.Steps)-1]
-		if c.want != Accepted && (!last.Hairpin || !strings.Contains(last.Detail, "hairpin off")) {
+		if c.want != Accepted && (!last.Hairpin || last.Reason != ReasonHairpinOff || !last.DNATed) {
 			t.Errorf("%s: last step %+v, want the hairpin drop", c.file, last)
 		}
 		if c.want == Accepted && (tr.At != "web-1" || tr.Packet.Src.String() != c.src) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
@@ -73,7 +74,7 @@ func DefaultFlows(t *topo.Topology) []topo.Flow {
 			if a.node == n.Name {
 				continue
 			}
-			fs = append(fs, topo.Flow{From: n.Name, Dst: a.a, Proto: "icmp", SrcPort: 40000})
+			fs = append(fs, topo.Flow{From: n.Name, Dst: a.a, Proto: packet.ICMP, SrcPort: 40000})
 		}
 	}
 	return fs
@@ -97,15 +98,16 @@ func ParseFlows(text string, t *topo.Topology) ([]topo.Flow, error) {
 		if len(f) < 2 || len(f) > 4 {
 			return nil, bad(strings.TrimSpace(line), "want NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]")
 		}
-		fl := topo.Flow{From: f[0], Proto: "icmp", SrcPort: 40000}
+		fl := topo.Flow{From: f[0], Proto: packet.ICMP, SrcPort: 40000}
 		if t.Node(f[0]) == nil {
 			return nil, bad(f[0], "no such node in the topology")
 		}
 		if len(f) >= 3 {
-			fl.Proto = strings.ToLower(f[2])
-			if fl.Proto != "icmp" && fl.Proto != "tcp" && fl.Proto != "udp" {
+			p, err := topo.ParseFlowProtocol(f[2])
+			if err != nil {
 				return nil, bad(f[2], "want icmp, tcp or udp")
 			}
+			fl.Proto = p
 		}
 		if ap, err := netip.ParseAddrPort(f[1]); err == nil {
 			fl.Dst, fl.DstPort = ap.Addr(), ap.Port()
@@ -114,7 +116,7 @@ func ParseFlows(text string, t *topo.Topology) ([]topo.Flow, error) {
 		} else {
 			return nil, bad(f[1], "want an address or ADDR:PORT ([ADDR]:PORT for IPv6)")
 		}
-		if (fl.Proto == "icmp") != (fl.DstPort == 0) {
+		if (fl.Proto == packet.ICMP) != (fl.DstPort == 0) {
 			return nil, bad(f[1], "icmp takes an address alone, tcp and udp ADDR:PORT")
 		}
 		if len(f) == 4 {

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
@@ -173,7 +174,7 @@ func ipPayload(b []byte, v6 bool, from netip.Addr) ([]byte, netip.Addr, netip.Ad
 // listen opens node's receivers: for UDP and TCP, on each of ports (the
 // flow's and the one a DNAT may rewrite it to).
 func listen(node string, f topo.Flow, v6 bool, ports []uint16) (*receiver, error) {
-	if (f.Proto == "udp" || f.Proto == "tcp") && len(ports) > 1 {
+	if (f.Proto == packet.UDP || f.Proto == packet.TCP) && len(ports) > 1 {
 		var rs []*receiver
 		for _, port := range ports {
 			g := f
@@ -210,7 +211,7 @@ func listen(node string, f topo.Flow, v6 bool, ports []uint16) (*receiver, error
 		}}, nil
 	}
 	switch f.Proto {
-	case "udp":
+	case packet.UDP:
 		network := "udp4"
 		if v6 {
 			network = "udp6"
@@ -229,7 +230,7 @@ func listen(node string, f topo.Flow, v6 bool, ports []uint16) (*receiver, error
 			ap, _ := netip.ParseAddrPort(from.String())
 			return Arrival{Node: node, Src: ap.Addr().Unmap()}, true
 		}}, nil
-	case "tcp":
+	case packet.TCP:
 		network := "tcp4"
 		if v6 {
 			network = "tcp6"
@@ -304,7 +305,7 @@ func checksum(b []byte) uint16 {
 // reports the send error and whether an answer came back.
 func transmit(f topo.Flow, v6 bool) (bool, error) {
 	switch f.Proto {
-	case "udp":
+	case packet.UDP:
 		network := "udp4"
 		if v6 {
 			network = "udp6"
@@ -316,7 +317,7 @@ func transmit(f topo.Flow, v6 bool) (bool, error) {
 		defer c.Close()
 		_, err = c.Write([]byte("netcalc topo verify"))
 		return false, err
-	case "tcp":
+	case packet.TCP:
 		network := "tcp4"
 		if v6 {
 			network = "tcp6"

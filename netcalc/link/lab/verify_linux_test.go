@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
@@ -163,9 +164,9 @@ func TestVerifyDisagrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	flows := []topo.Flow{
-		{From: "a", Dst: netip.MustParseAddr("203.0.113.50"), Proto: "icmp", SrcPort: 1},
-		{From: "a", Dst: netip.MustParseAddr("203.0.113.200"), Proto: "icmp", SrcPort: 2},
-		{From: "a", Dst: netip.MustParseAddr("203.0.113.20"), Proto: "icmp", SrcPort: 3},
+		{From: "a", Dst: netip.MustParseAddr("203.0.113.50"), Proto: packet.ICMP, SrcPort: 1},
+		{From: "a", Dst: netip.MustParseAddr("203.0.113.200"), Proto: packet.ICMP, SrcPort: 2},
+		{From: "a", Dst: netip.MustParseAddr("203.0.113.20"), Proto: packet.ICMP, SrcPort: 3},
 	}
 	res := verifyAll(t, top, p, flows)
 	if res[0].Agree || res[0].Kernel.Disposition != topo.Denied || !strings.Contains(res[0].Diff, "DENIED at r") {
@@ -182,7 +183,7 @@ func TestVerifyDisagrees(t *testing.T) {
 func TestParseFlows(t *testing.T) {
 	top := readTopo(t, "../../../testdata/topo/trace/dispositions.yaml")
 	fs, err := ParseFlows("# c\n a 203.0.113.20 \nb [2001:db8:1::10]:80 TCP 99\n", top)
-	if err != nil || len(fs) != 2 || fs[1].Proto != "tcp" || fs[1].DstPort != 80 || fs[1].SrcPort != 99 {
+	if err != nil || len(fs) != 2 || fs[1].Proto != packet.TCP || fs[1].DstPort != 80 || fs[1].SrcPort != 99 {
 		t.Fatalf("%+v %v", fs, err)
 	}
 	for _, bad := range []string{"zz 203.0.113.20", "a 203.0.113.300", "a 203.0.113.20:80", "a 203.0.113.20 tcp", "a 203.0.113.20:1 sctp", "a", "a 203.0.113.20:1 udp 0"} {
