@@ -41,7 +41,7 @@ func main() {
 		}
 		first := t.Nodes[0]
 		fmt.Printf("  routes of %s:\n", first.Name)
-		for _, r := range first.Table() {
+		for _, r := range first.RoutingTable() {
 			if r.Table == "main" {
 				fmt.Printf("    %s\n", r)
 			}

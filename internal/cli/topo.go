@@ -430,7 +430,7 @@ func topoShowRun(env *Env, opts *topoOptions) error {
 			}
 			fmt.Fprintf(env.Out, "%s:\n", n.Name)
 		}
-		for _, r := range n.Table() {
+		for _, r := range n.RoutingTable() {
 			if env.JSON() {
 				if err := WriteJSON(env.Out, topoRoute(n.Name, r)); err != nil {
 					return err

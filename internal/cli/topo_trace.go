@@ -234,7 +234,7 @@ type traceConnRec struct {
 	Entry string `json:"entry"`
 }
 
-func jsonPacket(p topo.Packet) tracePacket {
+func jsonPacket(p topo.IPPacket) tracePacket {
 	j := tracePacket{Proto: topo.ProtoName(p.Proto), Dst: p.Dst.String(), TTL: p.TTL}
 	if p.Src.IsValid() {
 		j.Src = p.Src.String()

@@ -131,7 +131,7 @@ func kernelRoutes(t *testing.T, out string, v6 bool) []string {
 
 func modelRoutes(n *Node, v6 bool) []string {
 	var keys []string
-	for _, r := range n.Table() {
+	for _, r := range n.RoutingTable() {
 		if r.Dst.Addr().Is6() != v6 {
 			continue
 		}

@@ -120,7 +120,7 @@ func (n *Node) Forwarding(family int) bool {
 	return on
 }
 
-// Table returns the node's routing table as the kernel holds it: the main
+// RoutingTable returns the node's routing table as the kernel holds it: the main
 // table (static routes, then the connected routes derived from the
 // addresses: "NET/L dev D proto kernel scope link src A" for IPv4 (none for
 // a /32), metric 256 for IPv6 (a /128 too), fe80::/64 on every interface) and the
@@ -130,7 +130,7 @@ func (n *Node) Forwarding(family int) bool {
 // the kernel keeps their routes, although frames arriving on a port belong
 // to the bridge. lo is up, with 127.0.0.1/8 and ::1.
 // Each call returns a new slice.
-func (n *Node) Table() []Route {
+func (n *Node) RoutingTable() []Route {
 	derived := n.derivedRoutes()
 	out := make([]Route, 0, len(n.Routes)+len(derived))
 	out = append(out, n.Routes...)

@@ -31,7 +31,7 @@ type Options struct {
 // Parse reads a topology file from r: name, nodes, links, or a k8s block
 // that generates nodes and links (both may be given; the generated nodes
 // come after the written ones). It fills in what the kernel derives (see
-// Topology, Node.Table, DefaultMAC). Errors are *Error values naming the
+// Topology, Node.RoutingTable, DefaultMAC). Errors are *Error values naming the
 // line and the YAML path; a route that does not parse wraps a *RouteError.
 func Parse(r io.Reader, opt Options) (*Topology, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))

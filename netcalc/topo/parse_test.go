@@ -107,7 +107,7 @@ links:
 		t.Errorf("DefaultMAC does not depend on the interface")
 	}
 	var got []string
-	for _, rt := range a.Table() {
+	for _, rt := range a.RoutingTable() {
 		got = append(got, rt.String())
 	}
 	// As TestKernelTables checks against Linux: no ::1 route in main, no
@@ -132,7 +132,7 @@ links:
 	}
 	// A router gets the subnet-router anycast route for IPv6 (forwarding on).
 	found := false
-	for _, rt := range r.Table() {
+	for _, rt := range r.RoutingTable() {
 		if rt.String() == "anycast 2001:db8:1:: dev br0 table local proto kernel" {
 			found = true
 		}
@@ -166,7 +166,7 @@ links:
   - endpoints: ["a:eth0", "b:eth0"]
 `)
 	var main []string
-	for _, r := range top.Node("a").Table() {
+	for _, r := range top.Node("a").RoutingTable() {
 		if r.Table == "main" {
 			main = append(main, r.String())
 		}

@@ -89,7 +89,7 @@ const DefaultTTL = 64
 
 // Packet is the packet of a trace at one point. Its JSON has no protocol
 // (a trace's protocol is its flow's).
-type Packet struct {
+type IPPacket struct {
 	Src     netip.Addr      `json:"src"`
 	Dst     netip.Addr      `json:"dst"`
 	Proto   packet.Protocol `json:"-"`
@@ -99,7 +99,7 @@ type Packet struct {
 }
 
 // String returns "proto SRC[:PORT] -> DST[:PORT] ttl N".
-func (p Packet) String() string {
+func (p IPPacket) String() string {
 	ep := func(a netip.Addr, port uint16) string {
 		if !a.IsValid() {
 			return "(no address)" // no route: the kernel picked no source
@@ -118,7 +118,7 @@ func (p Packet) String() string {
 
 // Tuple returns the packet as a packet.Tuple (for ICMP the source port is
 // the echo identifier, the destination port 0).
-func (p Packet) Tuple() packet.Tuple {
+func (p IPPacket) Tuple() packet.Tuple {
 	t := packet.Tuple{Protocol: p.Proto, Src: netip.AddrPortFrom(p.Src, p.SrcPort), Dst: netip.AddrPortFrom(p.Dst, p.DstPort)}
 	if p.Proto.IsICMP() {
 		t.Dst = netip.AddrPortFrom(p.Dst, 0)
@@ -171,7 +171,7 @@ type Step struct {
 	Detail string
 	// Packet is the packet after the step when the step rewrote it (NAT)
 	// and the packet that left the socket for ORIGINATED, nil otherwise.
-	Packet *Packet
+	Packet *IPPacket
 
 	// Routed: the chosen route and the candidates it beat (ranked).
 	Route      *Route
@@ -215,7 +215,7 @@ type stepJSON struct {
 	Out    string        `json:"out,omitempty"`
 	Action packet.Action `json:"action"`
 	Detail string        `json:"detail,omitempty"`
-	Packet *Packet       `json:"packet,omitempty"`
+	Packet *IPPacket     `json:"packet,omitempty"`
 }
 
 // MarshalJSON writes {"hop","node","in","out","action","detail","packet"}.
@@ -250,7 +250,7 @@ type Trace struct {
 	// Path lists the nodes the packet went through, in order.
 	Path []string `json:"path"`
 	// Packet is the packet at the end of the walk.
-	Packet Packet `json:"packet"`
+	Packet IPPacket `json:"packet"`
 	// At is the node where the walk ended.
 	At string `json:"-"`
 	// Neighbors and Conns are what the walk left in the neighbour and
@@ -466,7 +466,7 @@ func nodeFIB(n *Node) fib.Table {
 	for i, ifc := range n.Interfaces {
 		ft.Interfaces = append(ft.Interfaces, fib.Interface{Index: i + 2, Name: ifc.Name, MAC: fib.MAC(ifc.MAC), HasMAC: true, MTU: ifc.MTU, Up: true, Addrs: ifc.Addrs})
 	}
-	tab := n.Table()
+	tab := n.RoutingTable()
 	for _, r := range tab {
 		fr := fib.Route{Dst: r.Dst, Type: fib.RouteType(r.Type), Gateway: r.Via, Interface: r.Dev, Source: r.Src, Metric: int(r.Metric), Scope: r.Scope, Table: fib.TableMain}
 		if r.Table == "local" {
@@ -558,7 +558,7 @@ type walkState struct {
 	s     *Sim
 	tr    *Trace
 	hop   int
-	pkt   Packet
+	pkt   IPPacket
 	reply bool // the packet answers an earlier one (echo reply, SYN-ACK)
 	// ct and dir are the conntrack entry of the packet on the current
 	// node (-1: none) and its direction (0 original, 1 reply); dnat is set
@@ -616,7 +616,7 @@ func (s *Sim) trace(f Flow, reply bool) (*Trace, error) {
 		return nil, &FlowError{Field: "to", Missing: true, Want: "want a destination address"}
 	}
 	f.Dst = f.Dst.Unmap()
-	pkt := Packet{Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort, TTL: DefaultTTL}
+	pkt := IPPacket{Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort, TTL: DefaultTTL}
 	switch pkt.Proto = f.protocol(); pkt.Proto {
 	case packet.ICMP:
 		if f.Dst.Is6() {
@@ -997,7 +997,7 @@ func (w *walkState) ctNAT(sn *simNode, h netfilter.Hook, ct, dir int, in, out st
 
 // confirm inserts a new conntrack entry (the kernel confirms at the end of
 // POSTROUTING or INPUT), or marks an entry replied.
-func (w *walkState) confirm(sn *simNode, orig Packet) {
+func (w *walkState) confirm(sn *simNode, orig IPPacket) {
 	if !sn.track[famIdx(orig.Dst)] {
 		return
 	}
@@ -1015,7 +1015,7 @@ func (w *walkState) confirm(sn *simNode, orig Packet) {
 }
 
 // deliver is local delivery: INPUT, then the socket.
-func (w *walkState) deliver(sn *simNode, in string, orig Packet) (*Trace, error) {
+func (w *walkState) deliver(sn *simNode, in string, orig IPPacket) (*Trace, error) {
 	name := sn.n.Name
 	if d, err := w.hook(sn, netfilter.Input, in, ""); err != nil || d != "" {
 		return w.end(d, name), err
@@ -1027,7 +1027,7 @@ func (w *walkState) deliver(sn *simNode, in string, orig Packet) (*Trace, error)
 
 // output is POSTROUTING, next-hop resolution and transmission out of
 // route's device; then the frame crosses the segment.
-func (w *walkState) output(sn *simNode, route fib.Route, orig Packet, in string) (*Trace, error) {
+func (w *walkState) output(sn *simNode, route fib.Route, orig IPPacket, in string) (*Trace, error) {
 	name := sn.n.Name
 	out := route.Interface
 	if d, err := w.hook(sn, netfilter.Postrouting, in, out); err != nil || d != "" {
@@ -1337,7 +1337,7 @@ func (w *walkState) receive(sn *simNode, in string) (*Trace, error) {
 }
 
 // receiveRouted is the rest of receive after PREROUTING.
-func (w *walkState) receiveRouted(sn *simNode, in string, orig Packet) (*Trace, error) {
+func (w *walkState) receiveRouted(sn *simNode, in string, orig IPPacket) (*Trace, error) {
 	name := sn.n.Name
 	dec := sn.table().Lookup(fib.Query{Dst: w.pkt.Dst, Src: w.pkt.Src, Iif: in, Mark: w.mark, UID: 0xffffffff})
 	local := dec.OK() && (dec.Route.Type == fib.Local || dec.Route.Type == fib.Broadcast || dec.Route.Type == fib.Anycast)

@@ -26,7 +26,7 @@ type Conn = conntrack.Conn
 type ctTable struct{ conns []conntrack.Conn }
 
 // tuple returns the conntrack tuple of p; reply says it is an echo reply.
-func tuple(p Packet, reply bool) conntrack.Tuple {
+func tuple(p IPPacket, reply bool) conntrack.Tuple {
 	t := conntrack.Tuple{Proto: conntrack.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
 	if p.Proto.IsICMP() {
 		t.DstPort = 0
@@ -55,7 +55,7 @@ func sameFlow(a, b conntrack.Tuple) bool {
 
 // lookup finds the entry p belongs to: its index (-1: none) and direction
 // (0 original, 1 reply).
-func (c *ctTable) lookup(p Packet) (int, int) {
+func (c *ctTable) lookup(p IPPacket) (int, int) {
 	t := tuple(p, false)
 	for i, e := range c.conns {
 		if sameFlow(e.Orig, t) {
@@ -81,9 +81,9 @@ func (c *ctTable) taken(r conntrack.Tuple) bool {
 
 // add records a new entry for orig (the packet as it arrived) whose reply
 // tuple is the reverse of out (the packet as it left, after NAT).
-func (c *ctTable) add(orig, out Packet) conntrack.Conn {
+func (c *ctTable) add(orig, out IPPacket) conntrack.Conn {
 	o := tuple(orig, false)
-	r := tuple(Packet{Proto: out.Proto, Src: out.Dst, Dst: out.Src, SrcPort: out.DstPort, DstPort: out.SrcPort}, true)
+	r := tuple(IPPacket{Proto: out.Proto, Src: out.Dst, Dst: out.Src, SrcPort: out.DstPort, DstPort: out.SrcPort}, true)
 	if out.Proto.IsICMP() {
 		r.SrcPort, r.DstPort = out.SrcPort, 0 // the identifier (after NAT)
 	}
@@ -125,7 +125,7 @@ const (
 // MASQUERADE rule on a node with table c: an address of lo..hi, a port of
 // minPort..maxPort (0, 0: Linux's ranges), as nat.ChooseSource decides;
 // rnd draws for the random modes.
-func (c *ctTable) chooseSource(p Packet, masq bool, lo, hi netip.Addr, minPort, maxPort uint16, mode snatPorts, rnd func() uint32) (netip.AddrPort, error) {
+func (c *ctTable) chooseSource(p IPPacket, masq bool, lo, hi netip.Addr, minPort, maxPort uint16, mode snatPorts, rnd func() uint32) (netip.AddrPort, error) {
 	cfg := nat.Config{Kind: nat.SNAT, External: netipx.IPRangeFrom(lo, hi), PortMin: minPort, PortMax: maxPort, Ports: nat.Preserve}
 	if masq {
 		cfg.Kind = nat.Masquerade

@@ -194,7 +194,7 @@ func checkWithIP(t *testing.T, p string, n *topo.Node) {
 		}
 		ipJSON(t, &routes, fam, "-n", ns, "-j", "route", "show", "table", "main")
 		want := 0
-		for _, r := range n.Table() {
+		for _, r := range n.RoutingTable() {
 			if r.Table == "main" && (r.Dst.Addr().Is6() == (fam == "-6")) {
 				want++
 			}

@@ -176,7 +176,7 @@ func compare(n *topo.Node, s *NodeState) []Diff {
 	// Routes: the main table, static and connected. A file's route
 	// without dev matches a kernel route on any device.
 	taken := make([]bool, len(s.Routes))
-	for _, r := range n.Table() {
+	for _, r := range n.RoutingTable() {
 		if r.Table != "main" {
 			continue
 		}

@@ -372,7 +372,7 @@ func compareHops(t *topo.Topology, p string, tr *topo.Trace, f topo.Flow, obs Ob
 	if tr.Disposition == topo.Accepted && obs.Src.IsValid() && obs.Src != tr.Packet.Src {
 		return fmt.Sprintf("the destination saw source %s, simulated %s", obs.Src, tr.Packet.Src)
 	}
-	var pkt topo.Packet
+	var pkt topo.IPPacket
 	for i, s := range tr.Steps {
 		switch s.Action {
 		case topo.ActOriginated:
@@ -461,7 +461,7 @@ type routeGet struct {
 	Dev     string `json:"dev"`
 }
 
-func compareRoute(p string, s topo.Step, pkt topo.Packet, origin bool) string {
+func compareRoute(p string, s topo.Step, pkt topo.IPPacket, origin bool) string {
 	argv := []string{"ip", "-j", "route", "get", pkt.Dst.String()}
 	if !origin && s.In != "" {
 		argv = append(argv, "from", pkt.Src.String(), "iif", s.In)
