@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/netcalc/netcalc/netcalc/packet"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -207,5 +209,81 @@ func TestParseFlowLine(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%q = %s, want %s", c.line, got, c.want)
 		}
+	}
+}
+
+// TestParseFlow: the flow flags' reading, each error naming the field,
+// the token and what was wanted, in the order the command checks them.
+func TestParseFlow(t *testing.T) {
+	top := readExample(t, "gateway.yaml")
+	for _, c := range []struct {
+		name, from, to, proto string
+		sport                 int
+		want                  string // the flow, or FIELD "TOKEN"/missing: WANT
+	}{
+		{"icmp", "a", "203.0.113.20", "icmp", 40000, "a 203.0.113.20 icmp 40000"},
+		{"tcp in capitals", "a", "203.0.113.20:80", "TCP", 1, "a 203.0.113.20:80 tcp 1"},
+		{"udp IPv6", "a", "[2001:db8:2::20]:53", "udp", 5353, "a [2001:db8:2::20]:53 udp 5353"},
+		{"4-in-6 unmapped", "a", "::ffff:203.0.113.20", "icmp", 7, "a 203.0.113.20 icmp 7"},
+		{"no from", "", "203.0.113.20", "icmp", 1, `from missing: want a node`},
+		{"unknown node before missing to", "zz", "", "icmp", 1, `from "zz": no such node in the topology`},
+		{"no to", "a", "", "icmp", 1, `to missing: want ADDR[:PORT]`},
+		{"sctp", "a", "203.0.113.20", "sctp", 1, `proto "sctp": want icmp, tcp or udp`},
+		{"a number is not a flow protocol", "a", "203.0.113.20", "6", 1, `proto "6": want icmp, tcp or udp`},
+		{"protocol before the port", "a", "bad", "sctp", 70000, `proto "sctp": want icmp, tcp or udp`},
+		{"port before the address", "a", "bad", "icmp", 70000, `sport "70000": want a port 0-65535`},
+		{"bad address", "a", "203.0.113.300", "icmp", 1, `to "203.0.113.300": want an address such as 203.0.113.20 or 203.0.113.20:80 ([2001:db8::1]:80)`},
+		{"zone", "a", "fe80::1%eth0", "icmp", 1, `to "fe80::1%eth0": want an address without a zone`},
+		{"icmp with a port", "a", "203.0.113.20:80", "icmp", 1, `to "203.0.113.20:80": icmp has no ports: give the address alone`},
+		{"udp without a port", "a", "203.0.113.20", "udp", 1, `to "203.0.113.20": udp needs a port: ADDR:PORT`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := ParseFlow(top, c.from, c.to, c.proto, c.sport)
+			got := f.String()
+			if err != nil {
+				var fe *FlowError
+				if !errors.As(err, &fe) {
+					t.Fatalf("err %v (%T), want a *FlowError", err, err)
+				}
+				tok := strconv.Quote(fe.Token)
+				if fe.Missing {
+					tok = "missing"
+				}
+				got = fe.Field + " " + tok + ": " + fe.Want
+			}
+			if got != c.want {
+				t.Errorf("ParseFlow(%q, %q, %q, %d) = %s; want %s", c.from, c.to, c.proto, c.sport, got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseFlowProtocol(t *testing.T) {
+	for in, want := range map[string]packet.Protocol{"icmp": packet.ICMP, "ICMP": packet.ICMP, "tcp": packet.TCP, "Udp": packet.UDP} {
+		if p, err := ParseFlowProtocol(in); err != nil || p != want {
+			t.Errorf("ParseFlowProtocol(%q) = %v, %v; want %v", in, p, err, want)
+		}
+	}
+	for _, in := range []string{"", "icmpv6", "ipv6-icmp", "sctp", "1", "17"} {
+		if p, err := ParseFlowProtocol(in); err == nil {
+			t.Errorf("ParseFlowProtocol(%q) = %v; want an error", in, p)
+		}
+	}
+}
+
+// TestFlowString: a flow written by String reads back as the same flow.
+func TestFlowString(t *testing.T) {
+	top := readExample(t, "gateway.yaml")
+	for _, line := range []string{"a 203.0.113.20 icmp 40000", "a [2001:db8:2::20]:80 tcp 1", "r 198.51.100.10:53 udp 0"} {
+		f, ok, err := ParseFlowLine(top, line)
+		if err != nil || !ok {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if f.String() != line {
+			t.Errorf("ParseFlowLine(%q).String() = %q", line, f.String())
+		}
+	}
+	if s := (Flow{From: "a", Dst: netip.MustParseAddr("203.0.113.20")}).String(); s != "a 203.0.113.20 icmp 0" {
+		t.Errorf("zero protocol: %q, want icmp", s)
 	}
 }

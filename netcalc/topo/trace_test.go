@@ -284,6 +284,9 @@ links:
 	if msg := err.Error(); !strings.Contains(msg, "node a") || !strings.Contains(msg, "filter") || !strings.Contains(msg, "OUTPUT") || !strings.Contains(msg, "rule 1") || !strings.Contains(msg, "owner") {
 		t.Errorf("message %q does not name node, table, chain, rule and match", msg)
 	}
+	if want := `node a: iptables filter table, chain OUTPUT, rule 1: "owner": unknown match`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("message %q; want it to start %q (the place said once)", err.Error(), want)
+	}
 }
 
 // TestTraceFlowErrors: bad flows are errors naming the field.
