@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -359,32 +358,7 @@ func topoDrawRun(env *Env, opts *topoOptions) error {
 		}
 		return nil
 	}
-	var b strings.Builder
-	for _, n := range t.Nodes {
-		fmt.Fprintf(&b, "%s (%s)\n", n.Name, n.Kind)
-		for _, ifc := range n.Interfaces {
-			var addrs []string
-			for _, a := range ifc.Addrs {
-				addrs = append(addrs, a.String())
-			}
-			line := "  " + ifc.Name + " " + string(ifc.Kind)
-			if len(addrs) > 0 {
-				line += " " + strings.Join(addrs, " ")
-			}
-			switch {
-			case ifc.Kind == topo.Bridge:
-				line += " ports: " + strings.Join(ifc.Ports, " ")
-			case ifc.Master != "":
-				line += " (port of " + ifc.Master + ")"
-			}
-			if ifc.Peer != "" {
-				line += " <-> " + ifc.Peer
-			}
-			b.WriteString(line + "\n")
-		}
-	}
-	_, err = io.WriteString(env.Out, b.String())
-	return err
+	return t.WriteOutline(env.Out)
 }
 
 type topoRouteJSON struct {

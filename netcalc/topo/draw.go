@@ -262,3 +262,32 @@ func (t *Topology) WriteMermaidTrace(w io.Writer, tr *Trace) error {
 	}
 	return bw.Flush()
 }
+
+// WriteOutline writes the topology as an indented outline: each node and
+// its kind, then one line per interface with its kind and addresses, a
+// bridge's ports or the bridge a port belongs to, and "<-> NODE:IFACE"
+// for a veth end's peer.
+func (t *Topology) WriteOutline(w io.Writer) error {
+	var b []byte
+	for _, n := range t.Nodes {
+		b = fmt.Appendf(b, "%s (%s)\n", n.Name, n.Kind)
+		for _, ifc := range n.Interfaces {
+			b = append(b, "  "+ifc.Name+" "+string(ifc.Kind)...)
+			for _, a := range ifc.Addrs {
+				b = a.AppendTo(append(b, ' '))
+			}
+			switch {
+			case ifc.Kind == Bridge:
+				b = append(b, " ports: "+strings.Join(ifc.Ports, " ")...)
+			case ifc.Master != "":
+				b = append(b, " (port of "+ifc.Master+")"...)
+			}
+			if ifc.Peer != "" {
+				b = append(b, " <-> "+ifc.Peer...)
+			}
+			b = append(b, '\n')
+		}
+	}
+	_, err := w.Write(b)
+	return err
+}

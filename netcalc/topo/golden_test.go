@@ -138,3 +138,16 @@ func TestDrawTraceGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestOutlineGolden: the text outline of each example (topo draw -o text).
+func TestOutlineGolden(t *testing.T) {
+	for _, ex := range []string{"veth", "bridge", "gateway", "home-nat", "k8s"} {
+		t.Run(ex, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := readExample(t, ex+".yaml").WriteOutline(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, ex+".outline.golden", b.Bytes())
+		})
+	}
+}
