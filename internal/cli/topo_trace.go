@@ -524,7 +524,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
 			if err != nil {
 				var re *topo.RuleError
 				if errors.As(err, &re) {
-					return BadInput(errors.New(re.Error()))
+					return BadInput(re)
 				}
 				return labError(err)
 			}
