@@ -170,11 +170,14 @@ func topoTraceTopology(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 		return err
 	}
 	w, err := sim.Walk(f, o.reply)
-	if err != nil {
+	if w == nil {
 		return traceError(err)
 	}
 	if err := printTrace(env, w.Trace, "", o.explain, 0); err != nil {
 		return err
+	}
+	if err != nil {
+		return traceError(err) // the reply's
 	}
 	if w.Reply != nil {
 		if !env.JSON() {

@@ -15,8 +15,9 @@ func (w *Walk) Accepted() bool {
 	return w.Trace.Disposition == Accepted && (w.Reply == nil || w.Reply.Disposition == Accepted)
 }
 
-// Walk traces f and, with reply, the answer to it when f is ACCEPTED;
-// errors are those of Trace and Reply.
+// Walk traces f and, with reply, the answer to it when f is ACCEPTED.
+// Errors are those of Trace and Reply; when the reply fails, the Walk
+// with the trace (and no Reply) comes with the error.
 func (s *Sim) Walk(f Flow, reply bool) (*Walk, error) {
 	tr, err := s.Trace(f)
 	if err != nil {
@@ -24,17 +25,20 @@ func (s *Sim) Walk(f Flow, reply bool) (*Walk, error) {
 	}
 	w := &Walk{Flow: tr.Flow, Trace: tr}
 	if reply && tr.Disposition == Accepted {
-		if w.Reply, err = s.Reply(tr); err != nil {
-			return nil, err
+		rt, err := s.Reply(tr)
+		if err != nil {
+			return w, err
 		}
+		w.Reply = rt
 	}
 	return w, nil
 }
 
 // WalkLine traces the flow of one line of a flows file (ParseFlowLine)
 // with Walk, as if it were the only flow: it Resets s first. It returns
-// nil and no error for a line without a flow (blank, a comment), and a
-// *FlowError for a line that is not a flow.
+// nil and no error for a line without a flow (blank, a comment), a
+// *FlowError for a line that is not a flow, and otherwise what Walk
+// returns.
 func (s *Sim) WalkLine(line string, reply bool) (*Walk, error) {
 	f, ok, err := ParseFlowLine(s.T, line)
 	if err != nil || !ok {

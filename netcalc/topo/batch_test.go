@@ -2,7 +2,9 @@ package topo
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +65,45 @@ func TestSelect(t *testing.T) {
 	}
 	if got := top.NodeNames(); len(got) != len(top.Nodes) || got[0] != top.Nodes[0].Name {
 		t.Errorf("NodeNames() = %v", got)
+	}
+}
+
+// TestWalkReplyError: when the reply cannot be walked (a rule of the
+// answering node the walker cannot evaluate), the walk comes back with its
+// trace and the error.
+func TestWalkReplyError(t *testing.T) {
+	src := `nodes:
+  a:
+    interfaces:
+      eth0: {addrs: [198.51.100.1/24]}
+    iptables: |
+      *filter
+      :OUTPUT ACCEPT [0:0]
+      -A OUTPUT -m owner --uid-owner 0 -j DROP
+      COMMIT
+  b:
+    interfaces:
+      eth0: {addrs: [198.51.100.2/24]}
+links:
+  - endpoints: ["a:eth0", "b:eth0"]
+`
+	top, err := Parse(strings.NewReader(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSim(top, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Walk(Flow{From: "b", Dst: netip.MustParseAddr("198.51.100.1")}, true)
+	var re *RuleError
+	if !errors.As(err, &re) || re.Node != "a" {
+		t.Fatalf("err %v; want a RuleError on node a", err)
+	}
+	if w == nil || w.Trace.Disposition != Accepted || w.Reply != nil {
+		t.Fatalf("walk %+v; want the accepted trace without a reply", w)
+	}
+	if w, err := s.Walk(Flow{From: "b", Dst: netip.MustParseAddr("198.51.100.1")}, false); err != nil || !w.Accepted() {
+		t.Errorf("without the reply: %v, %v", w, err)
 	}
 }
