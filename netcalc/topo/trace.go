@@ -242,7 +242,9 @@ type NodeConn struct {
 	RandomPort bool `json:"random_port,omitempty"`
 }
 
-// Trace is the walk of one packet.
+// Trace is the walk of one packet: how it ended (Disposition, a
+// packet.Reason code: Accepted, NoRoute, ...), its steps, the nodes it
+// went through and the packet at the end.
 type Trace struct {
 	Flow        Flow        `json:"-"`
 	Disposition Disposition `json:"disposition"`
@@ -826,12 +828,13 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		}
 		w.mark = res.Packet.Mark
 		v := res.Verdict
-		st := Step{Step: packet.Step{Node: name, Action: ActNetfilter, Hook: string(h), Table: ht.Table, Chain: v.Chain, Rule: decidingRule(res), Verdict: v.Kind.String()}, In: in, Out: out, Rules: res.Steps, NFVerdict: &v}
+		st := Step{Step: packet.Step{Node: name, Action: ActNetfilter, Hook: string(h), Table: ht.Table, Chain: v.Chain, Verdict: v.Kind.String()}, In: in, Out: out, Rules: res.Steps, NFVerdict: &v}
+		st.Rule, st.Depth = decidingRule(res)
 		st.Detail = verdictDetail(h, ht.Table, res)
 		w.add(st)
 		switch v.Kind {
 		case netfilter.VerdictDrop, netfilter.VerdictReject:
-			w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Hook: string(h), Table: ht.Table, Chain: st.Chain, Rule: st.Rule, Verdict: v.Kind.String(), Reason: ReasonDenied}, In: in, Out: out, Detail: st.Detail, NFVerdict: &v})
+			w.add(Step{Step: packet.Step{Node: name, Action: ActDropped, Hook: string(h), Table: ht.Table, Chain: st.Chain, Depth: st.Depth, Rule: st.Rule, Verdict: v.Kind.String(), Reason: ReasonDenied}, In: in, Out: out, Detail: st.Detail, NFVerdict: &v})
 			return Denied, nil
 		case netfilter.VerdictDNAT, netfilter.VerdictRedirect, netfilter.VerdictSNAT, netfilter.VerdictMasquerade:
 			before := w.pkt
@@ -848,25 +851,25 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 				w.dnat = true
 				state |= netfilter.CTDNAT
 			}
-			w.add(Step{Step: packet.Step{Node: name, Action: ActTransformed, Hook: string(h), Table: ht.Table, Chain: st.Chain, Rule: st.Rule, Verdict: st.Verdict, Before: ptr(before.Tuple()), After: ptr(w.pkt.Tuple())}, In: in, Out: out, Detail: v.Kind.String(), Packet: ptr(w.pkt), NFVerdict: &v,
+			w.add(Step{Step: packet.Step{Node: name, Action: ActTransformed, Hook: string(h), Table: ht.Table, Chain: st.Chain, Depth: st.Depth, Rule: st.Rule, Verdict: st.Verdict, Before: ptr(before.Tuple()), After: ptr(w.pkt.Tuple())}, In: in, Out: out, Detail: v.Kind.String(), Packet: ptr(w.pkt), NFVerdict: &v,
 				RandomPort: w.random && (v.Kind == netfilter.VerdictSNAT || v.Kind == netfilter.VerdictMasquerade)})
 		}
 	}
 	return "", nil
 }
 
-// decidingRule is the deciding rule of a walk as iptables-save writes it,
-// "" for a policy.
-func decidingRule(res netfilter.Result) string {
+// decidingRule is the deciding rule of a walk as iptables-save writes it
+// and its depth (jumps from the built-in chain); "", 0 for a policy.
+func decidingRule(res netfilter.Result) (string, int) {
 	if res.Verdict.Policy {
-		return ""
+		return "", 0
 	}
 	for i := len(res.Steps) - 1; i >= 0; i-- {
 		if st := res.Steps[i]; st.Action == netfilter.ActionVerdict {
-			return st.Text
+			return st.Text, st.Depth
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // verdictDetail is "hook table chain rule N: TARGET" or the policy.

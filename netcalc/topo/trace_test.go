@@ -211,6 +211,12 @@ func TestTraceK8sService(t *testing.T) {
 	if dnat == nil || dnat.Node != "node-1" || dnat.Hook != string(netfilter.Prerouting) || dnat.Before == nil || dnat.After == nil || dnat.After.Dst.Port() != 8080 || dnat.Before.Dst.Port() != 80 || dnat.Packet.DstPort != 8080 {
 		t.Fatalf("DNAT step %+v", dnat)
 	}
+	// The packet.Step core names the deciding rule: kube-proxy's
+	// endpoint chain, three jumps from PREROUTING (KUBE-SERVICES,
+	// KUBE-SVC-*, KUBE-SEP-*).
+	if !strings.HasPrefix(dnat.Chain, "KUBE-SEP-") || !strings.HasPrefix(dnat.Rule, "-A "+dnat.Chain+" ") || dnat.Depth != 3 || dnat.Verdict != "DNAT" || dnat.Table != "nat" {
+		t.Errorf("DNAT step core %+v; want table nat, a KUBE-SEP- chain at depth 3, its rule, verdict DNAT", dnat.Step)
+	}
 	rp, err := s.Reply(tr)
 	if err != nil {
 		t.Fatal(err)
