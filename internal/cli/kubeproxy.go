@@ -614,19 +614,12 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 	if err != nil {
 		return err
 	}
-	var proto kubeproxy.Protocol
-	switch strings.ToLower(opts.Proto) {
-	case "tcp", "6":
-		proto = kubeproxy.TCP
-	case "udp", "17":
-		proto = kubeproxy.UDP
-	case "sctp", "132":
-		proto = kubeproxy.SCTP
-	default:
-		if n, err := strconv.Atoi(opts.Proto); err == nil && (n < 0 || n > 255) {
-			return BadInputf("--proto: %s is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", quoteToken(opts.Proto))
+	proto, err := kubeproxy.ParseProtocol(opts.Proto)
+	if pe := (*kubeproxy.ProtocolError)(nil); errors.As(err, &pe) {
+		if pe.OutOfRange {
+			return BadInputf("--proto: %s is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", quoteToken(pe.Text))
 		}
-		return BadInputf("--proto: %s is not a protocol kube-proxy proxies: want tcp, udp or sctp", quoteToken(opts.Proto))
+		return BadInputf("--proto: %s is not a protocol kube-proxy proxies: want tcp, udp or sctp", quoteToken(pe.Text))
 	}
 	if opts.Connections < 1 || opts.Connections > 10_000_000 {
 		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
@@ -827,7 +820,7 @@ func isIPTablesSave(data []byte) bool {
 func writeTrace(env *Env, r kubeproxy.Result) {
 	w := env.Out
 	p := r.Packet
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", strings.ToLower(string(p.Proto)), p.Src, p.Dst, r.Hook)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", p.Proto, p.Src, p.Dst, r.Hook)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}

@@ -137,7 +137,7 @@ func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
 	if len(r.Chains) > 0 && strings.HasSuffix(r.Chains[0], "output-pre-dnat") {
 		path = "output (sent by the node)"
 	}
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", strings.ToLower(string(p.Proto)), p.Src, p.Dst, path, fam)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", p.Proto, p.Src, p.Dst, path, fam)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // nftScenario parses a scenario of testdata/kubeproxy.
@@ -138,7 +139,7 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 			}
 			dst, _ := parseAddrPort("--dst", tt.dst, true)
 			env, out := nftEnv(false)
-			err = runKubeProxyTraceNFT(env, cfg, opt, kubeproxy.Packet{Src: src, Dst: dst, Proto: kubeproxy.TCP}, 1, 1)
+			err = runKubeProxyTraceNFT(env, cfg, opt, kubeproxy.Packet{Src: src, Dst: dst, Proto: packet.TCP}, 1, 1)
 			if (err != nil) != tt.fail || (tt.fail && ExitCode(err, true) != ExitFail) {
 				t.Errorf("error %v; want failure %v", err, tt.fail)
 			}
@@ -155,7 +156,7 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 
 	// --connections: the distribution over the two endpoints.
 	env, out := nftEnv(true)
-	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("10.0.1.5:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80"), Proto: kubeproxy.TCP}
+	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("10.0.1.5:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80"), Proto: packet.TCP}
 	if err := runKubeProxyTraceNFT(env, cfg, opt, p, 2000, 5); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestKubeProxyTraceNFTAffinityDistribution(t *testing.T) {
 	cfg := nftScenario(t, "nft/overall.yaml")
 	opt, _ := upstreamNFTFlags.options()
 	env, out := nftEnv(false)
-	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("203.0.113.5:1024"), Dst: netip.MustParseAddrPort("5.6.7.8:80"), Proto: kubeproxy.TCP}
+	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("203.0.113.5:1024"), Dst: netip.MustParseAddrPort("5.6.7.8:80"), Proto: packet.TCP}
 	if err := runKubeProxyTraceNFT(env, cfg, opt, p, 50, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // conntrackUnknown is the reason given when the node has no address of the
@@ -63,7 +64,6 @@ func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, 
 	return netip.AddrPortFrom(addr, src.Port())
 }
 
-// ctProto returns the conntrack protocol of a Service protocol.
-func ctProto(p Protocol) conntrack.Proto {
-	return map[Protocol]conntrack.Proto{TCP: conntrack.TCP, UDP: conntrack.UDP, SCTP: conntrack.SCTP}[p]
-}
+// ctProto returns the conntrack protocol of a packet's protocol (the same
+// IANA number).
+func ctProto(p packet.Protocol) conntrack.Proto { return conntrack.Proto(p) }

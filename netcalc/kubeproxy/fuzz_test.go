@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse: it must never panic, every
@@ -84,7 +86,7 @@ func FuzzReadIPTablesSave(f *testing.F) {
 			a, _, _ := strings.Cut(rest, " ")
 			a, _, _ = strings.Cut(a, "/")
 			if ip, err := netip.ParseAddr(a); err == nil {
-				tr.Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:40000"), Dst: netip.AddrPortFrom(ip, 80), Proto: TCP})
+				tr.Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:40000"), Dst: netip.AddrPortFrom(ip, 80), Proto: packet.TCP})
 			}
 		}
 	})

@@ -13,6 +13,8 @@ import (
 
 	"github.com/netcalc/netcalc/internal/testlab"
 	"golang.org/x/sys/unix"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // kernelScenario is a node with one remote endpoint per TCP Service (so the
@@ -146,10 +148,10 @@ func kernelAgrees(t *testing.T, version string) {
 		sport, _ := strconv.Atoi(tuples[0][3])
 		dport, _ := strconv.Atoi(tuples[0][4])
 		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
-			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Proto: TCP}
+			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Proto: packet.TCP}
 		switch m[1] {
 		case "udp":
-			p.Proto = UDP
+			p.Proto = packet.UDP
 			r := tr.Trace(p)
 			expected = r.Choices
 			udp[tuples[1][1]+":"+tuples[1][3]]++

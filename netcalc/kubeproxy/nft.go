@@ -492,7 +492,7 @@ func RenderNFT(cfg *Config, opt NFTOptions) *NFTRuleset {
 	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].NamespacedName() < svcs[j].NamespacedName() })
 	for _, s := range svcs {
 		for _, p := range s.Ports {
-			rs.renderNFTPort(s, p, rejects[p.Protocol.lower()])
+			rs.renderNFTPort(s, p, rejects[p.Protocol.String()])
 		}
 	}
 	rs.assemble()
@@ -586,7 +586,7 @@ func (rs *NFTRuleset) renderNFTPort(s *Service, p ServicePort, rejectLocalhost b
 	cfg := rs.cfg
 	v6 := cfg.IPv6
 	ipX, addr := rs.ipX(), rs.addrType()
-	proto := p.Protocol.lower()
+	proto := p.Protocol.String()
 	name := s.PortName(p)
 	base := NFTPortChainBase(s.Namespace, s.Name, proto, p.Name)
 	clusterChain, localChain := NFTPrefixService+base, NFTPrefixLocal+base

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // NFTStepKind says what one step of an nftables walk is.
@@ -150,8 +151,8 @@ func (t *NFTTracer) Trace(p Packet) NFTResult {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == "" {
-		p.Proto = TCP
+	if p.Proto == 0 {
+		p.Proto = packet.TCP
 	}
 	res := NFTResult{Packet: p, Verdict: "NONE", Pick: -1}
 	bit := t.rs.cfg.MasqueradeBit
@@ -159,7 +160,7 @@ func (t *NFTTracer) Trace(p Packet) NFTResult {
 		bit = DefaultMasqueradeBit
 	}
 	w := &nftWalk{t: t, res: &res, mark: uint32(1) << bit,
-		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Proto.lower()}}
+		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Proto.String()}}
 	output := t.isLocal(w.pkt.src)
 	first := []struct{ chain, hook string }{{"filter-prerouting-pre-dnat", "prerouting"}, {"nat-prerouting", "prerouting"}}
 	if output {

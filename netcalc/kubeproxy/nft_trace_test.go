@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func nftOverallTracer(t *testing.T, seed uint64) *NFTTracer {
@@ -15,7 +17,7 @@ func nftOverallTracer(t *testing.T, seed uint64) *NFTTracer {
 	return NewNFTTracer(RenderNFT(cfg, upstreamNFTOptions(false)), seed)
 }
 
-func pkt(src, dst string, proto Protocol) Packet {
+func pkt(src, dst string, proto packet.Protocol) Packet {
 	s, err := netip.ParseAddrPort(src)
 	if err != nil {
 		s = netip.AddrPortFrom(netip.MustParseAddr(src), 0)
@@ -65,7 +67,7 @@ func TestNFTTrace(t *testing.T) {
 		{name: "localhost NodePort rejected", src: "127.0.0.1", dst: "127.0.0.1:3001", verdict: "REJECT", lookup: NFTLocalhostRejectPorts},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := nftOverallTracer(t, 1).Trace(pkt(tt.src, tt.dst, TCP))
+			r := nftOverallTracer(t, 1).Trace(pkt(tt.src, tt.dst, packet.TCP))
 			if r.Verdict != tt.verdict {
 				t.Fatalf("verdict %s; want %s\n%+v", r.Verdict, tt.verdict, r.Steps)
 			}
@@ -101,7 +103,7 @@ func TestNFTTraceNumgen(t *testing.T) {
 		tr := nftOverallTracer(t, seed)
 		var out []int
 		for i := range 20 {
-			r := tr.Trace(pkt("10.0.1.5:"+strconv.Itoa(1024+i), "172.30.0.44:80", TCP))
+			r := tr.Trace(pkt("10.0.1.5:"+strconv.Itoa(1024+i), "172.30.0.44:80", packet.TCP))
 			if r.BalancedBy != "service-LAUZTJTB-ns4/svc4/tcp/p80" || len(r.Choices) != 2 {
 				t.Fatalf("balanced by %q with %v", r.BalancedBy, r.Choices)
 			}
@@ -124,7 +126,7 @@ func TestNFTTraceNumgen(t *testing.T) {
 	n := map[string]int{}
 	const total = 4000
 	for i := range total {
-		n[tr.Trace(pkt("10.0.1.5:"+strconv.Itoa(1024+i), "172.30.0.44:80", TCP)).Endpoint.String()]++
+		n[tr.Trace(pkt("10.0.1.5:"+strconv.Itoa(1024+i), "172.30.0.44:80", packet.TCP)).Endpoint.String()]++
 	}
 	for _, ep := range []string{"10.180.0.4:80", "10.180.0.5:80"} {
 		if f := float64(n[ep]) / total; math.Abs(f-0.5) > 0.05 {
@@ -138,15 +140,15 @@ func TestNFTTraceNumgen(t *testing.T) {
 // affinity set.
 func TestNFTTraceAffinity(t *testing.T) {
 	tr := nftOverallTracer(t, 1)
-	r1 := tr.Trace(pkt("203.0.113.5:1111", "5.6.7.8:80", TCP))
+	r1 := tr.Trace(pkt("203.0.113.5:1111", "5.6.7.8:80", packet.TCP))
 	if r1.Affinity || r1.Pick != 0 || len(stepsOf(r1, NFTUpdate)) != 1 {
 		t.Fatalf("first connection: affinity %v pick %d updates %v", r1.Affinity, r1.Pick, stepsOf(r1, NFTUpdate))
 	}
-	r2 := tr.Trace(pkt("203.0.113.5:2222", "5.6.7.8:80", TCP))
+	r2 := tr.Trace(pkt("203.0.113.5:2222", "5.6.7.8:80", packet.TCP))
 	if !r2.Affinity || r2.Pick != -1 || len(stepsOf(r2, NFTNumgen)) != 0 || r2.Endpoint != r1.Endpoint {
 		t.Fatalf("second connection: affinity %v pick %d endpoint %s", r2.Affinity, r2.Pick, r2.Endpoint)
 	}
-	if r3 := tr.Trace(pkt("203.0.113.6:2222", "5.6.7.8:80", TCP)); r3.Affinity {
+	if r3 := tr.Trace(pkt("203.0.113.6:2222", "5.6.7.8:80", packet.TCP)); r3.Affinity {
 		t.Errorf("another client matched the affinity set")
 	}
 }
@@ -157,7 +159,7 @@ func TestNFTTraceAffinity(t *testing.T) {
 func TestNFTTraceIPv6(t *testing.T) {
 	cfg := mustParseNFT(t, "overall-ipv6.yaml")
 	tr := NewNFTTracer(RenderNFT(cfg, upstreamNFTOptions(true)), 1)
-	r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[2001:db8:ffff::9]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::41]:80"), Proto: TCP})
+	r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[2001:db8:ffff::9]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::41]:80"), Proto: packet.TCP})
 	if r.Verdict != "DNAT" || r.Endpoint.String() != "[fd00:10:180::1]:80" || !r.Masquerade || r.SNAT.Addr() != netip.MustParseAddr("2001:db8::1") {
 		t.Fatalf("verdict %s endpoint %s masquerade %v SNAT %s", r.Verdict, r.Endpoint, r.Masquerade, r.SNAT)
 	}

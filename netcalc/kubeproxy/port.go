@@ -21,7 +21,7 @@ const (
 func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endpoint, probs *probCache) PortChains {
 	cfg := rs.cfg
 	filter, nat := rs.Filter, rs.NAT
-	proto := p.Protocol.lower()
+	proto := p.Protocol.String()
 	hash := PortProtoHash(name, proto)
 	clusterChain := PrefixService + hash
 	localChain := PrefixLocal + hash

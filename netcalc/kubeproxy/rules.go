@@ -397,7 +397,7 @@ func Render(cfg *Config) *Ruleset {
 	for _, s := range svcs {
 		for _, p := range s.Ports {
 			name := s.PortName(p)
-			proto := p.Protocol.lower()
+			proto := p.Protocol.String()
 			seen := make(map[string]bool, len(s.Endpoints))
 			eps := make([]endpoint, 0, len(s.Endpoints))
 			for _, e := range s.Endpoints {

@@ -10,15 +10,16 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Packet is the first packet of a connection, the one kube-proxy's rules
 // see (conntrack handles the rest).
 type Packet struct {
 	// Src is the client; a zero port means DefaultSourcePort.
-	Src   netip.AddrPort `json:"src"`
-	Dst   netip.AddrPort `json:"dst"`
-	Proto Protocol       `json:"protocol"`
+	Src   netip.AddrPort  `json:"src"`
+	Dst   netip.AddrPort  `json:"dst"`
+	Proto packet.Protocol `json:"protocol"`
 }
 
 // DefaultSourcePort is the client port of a traced packet when none is
@@ -420,8 +421,8 @@ func (t *Tracer) Trace(p Packet) Result {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == "" {
-		p.Proto = TCP
+	if p.Proto == 0 {
+		p.Proto = packet.TCP
 	}
 	res := Result{Packet: p, Hook: "PREROUTING", Verdict: "NONE"}
 	w := &walk{t: t, res: &res, src: p.Src.Addr()}
@@ -435,8 +436,7 @@ func (t *Tracer) Trace(p Packet) Result {
 	if t.err != nil {
 		return fail(t.err)
 	}
-	proto, _ := netfilter.ProtoNumber(p.Proto.lower())
-	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: proto, SrcPort: p.Src.Port(),
+	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: uint8(p.Proto), SrcPort: p.Src.Port(),
 		DstPort: p.Dst.Port(), State: netfilter.CTNew}
 	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestTraceUpstreamFlows replays packet-flow cases from kube-proxy's own
@@ -16,7 +18,7 @@ func TestTraceUpstreamFlows(t *testing.T) {
 		name    string
 		src     string
 		dst     string
-		proto   Protocol
+		proto   packet.Protocol
 		verdict string
 		want    []string // acceptable endpoints for DNAT
 		masq    bool
@@ -27,7 +29,7 @@ func TestTraceUpstreamFlows(t *testing.T) {
 		{name: "hairpin to cluster IP", src: "10.180.0.1", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: "hairpin"},
 		{name: "cluster IP from off-cluster", src: "203.0.113.2", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: "outside the cluster CIDR"},
 		{name: "multiple endpoints", src: "10.0.0.2", dst: "172.30.0.44:80", verdict: "DNAT", want: []string{"10.180.0.4:80", "10.180.0.5:80"}},
-		{name: "UDP does not match a TCP port", src: "10.0.0.2", dst: "172.30.0.41:80", proto: UDP, verdict: "NONE"},
+		{name: "UDP does not match a TCP port", src: "10.0.0.2", dst: "172.30.0.41:80", proto: packet.UDP, verdict: "NONE"},
 		{name: "LOCAL to Local-policy external IP", src: "192.168.0.2", dst: "192.168.99.22:80", verdict: "DNAT", want: []string{"10.180.0.2:80"}, masq: true, reason: "node itself"},
 		{name: "external to Local-policy external IP without local endpoints", src: "203.0.113.2", dst: "192.168.99.22:80", verdict: "DROP"},
 		{name: "external to Local-policy NodePort without local endpoints", src: "203.0.113.2", dst: "192.168.0.2:3001", verdict: "DROP"},
