@@ -17,6 +17,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env) }) }
@@ -833,17 +834,17 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 		}
 		ind := strings.Repeat("  ", s.Depth+1)
 		switch s.Action {
-		case "enter":
+		case kubeproxy.ActionEnter:
 			fmt.Fprintf(w, "%s%s\n", ind, env.Paint(Cyan, s.Chain))
-		case "skip":
-			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, "("+s.Note+")"))
-		case "not-taken":
+		case kubeproxy.ActionSkip:
+			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, fmt.Sprintf("(%d rule(s) did not match)", s.Count)))
+		case kubeproxy.ActionNotTaken:
 			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Dim, "not taken:"), s.Rule)
-			fmt.Fprintf(w, "%s    %s\n", ind, env.Paint(Dim, s.Note))
+			fmt.Fprintf(w, "%s    %s\n", ind, env.Paint(Dim, kubeProxyStepWords(s)))
 		default:
-			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, s.Action+":"), s.Rule)
-			if s.Note != "" {
-				fmt.Fprintf(w, "%s    %s\n", ind, s.Note)
+			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, string(s.Action)+":"), s.Rule)
+			if note := kubeProxyStepWords(s); note != "" {
+				fmt.Fprintf(w, "%s    %s\n", ind, note)
 			}
 		}
 	}
@@ -892,11 +893,67 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 		fmt.Fprintf(w, "masquerade %s\n", m)
 	}
 	for _, why := range r.Reasons {
-		fmt.Fprintf(w, "  why: %s\n", why)
+		fmt.Fprintf(w, "  why: %s\n", kubeProxyReasonWords(why, r))
 	}
 	if r.Conntrack != nil {
 		fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
 	}
+}
+
+// kubeProxyStepWords says what a step of an iptables trace means, or ""
+// when its rule says it all.
+func kubeProxyStepWords(s packet.Step) string {
+	switch s.Reason {
+	case kubeproxy.ReasonDrawn:
+		return fmt.Sprintf("statistic: probability %.4g, drawn", s.Draw.Probability)
+	case kubeproxy.ReasonNotDrawn:
+		return fmt.Sprintf("statistic: probability %.4g, not drawn", s.Draw.Probability)
+	case kubeproxy.ReasonAffinity:
+		return "ClientIP affinity: this client used this endpoint recently"
+	case kubeproxy.ReasonNotMarked:
+		return "not marked: no SNAT"
+	case kubeproxy.ReasonPodToExternal:
+		return "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
+	case kubeproxy.ReasonNodeToExternal:
+		return "the node itself uses all endpoints of the Service"
+	case kubeproxy.ReasonSourceNotAllowed:
+		return "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"
+	}
+	return string(s.Reason)
+}
+
+// kubeProxyReasonWords says why an iptables trace ended as it did.
+func kubeProxyReasonWords(why packet.Reason, r kubeproxy.Result) string {
+	src, cidr := r.Packet.Src.Addr(), r.ClusterCIDR
+	switch why {
+	case kubeproxy.MasqOffCluster:
+		return fmt.Sprintf("source %s is outside the cluster CIDR %s (! -s %s): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node", src, cidr, cidr)
+	case kubeproxy.MasqAll:
+		return "--masquerade-all: every ClusterIP connection is masqueraded"
+	case kubeproxy.MasqExternalCluster:
+		return "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)"
+	case kubeproxy.MasqLocalExternal:
+		return "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply"
+	case kubeproxy.MasqHairpin:
+		return fmt.Sprintf("hairpin: the endpoint %s is the client itself; without SNAT it would answer itself directly and drop the reply", src)
+	case kubeproxy.ReasonMarked:
+		return "marked for masquerade"
+	case kubeproxy.ReasonPolicyDrop:
+		return "the filter " + r.PolicyChain + " chain's policy is DROP"
+	case kubeproxy.ReasonNoRule:
+		return "no kube-proxy rule matches this destination: the packet is routed unchanged"
+	case kubeproxy.ReasonLocalPolicy:
+		return fmt.Sprintf("traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address %s", src)
+	case kubeproxy.ReasonInCluster:
+		return fmt.Sprintf("source %s is inside the cluster CIDR %s: no SNAT, the endpoint sees the pod address", src, cidr)
+	case kubeproxy.ReasonNoMasqueradeJump:
+		return fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", src)
+	case kubeproxy.ReasonNoNodeAddress:
+		return "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address"
+	case kubeproxy.ReasonWalkFailed:
+		return "cannot walk the rules: " + r.Error
+	}
+	return string(why)
 }
 
 // writeDistribution prints where --connections N went against what the

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // kubeProxyNFTFlags are the settings only the nftables mode reads:
@@ -99,14 +100,11 @@ func traceNFTRuleset(env *Env, rs *kubeproxy.NFTRuleset, cfg *kubeproxy.Config, 
 	}
 	r := tr.Trace(p)
 	if env.JSON() {
-		if err := WriteJSON(env.Out, struct {
-			kubeproxy.NFTResult
-			ConntrackLine string `json:"conntrack_line,omitempty"`
-		}{r, r.ConntrackLine()}); err != nil {
+		if err := WriteJSON(env.Out, r); err != nil {
 			return err
 		}
 	} else {
-		writeNFTTrace(env, cfg, r)
+		writeNFTTrace(env, r)
 	}
 	if r.Verdict == "REJECT" || r.Verdict == "DROP" {
 		env.Record(ExitFail)
@@ -126,11 +124,11 @@ var nftHookWords = map[string]string{
 	"nat-postrouting":            "postrouting, SNAT (priority 100)",
 }
 
-func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
+func writeNFTTrace(env *Env, r kubeproxy.NFTResult) {
 	w := env.Out
 	p := r.Packet
 	fam := "ip"
-	if cfg.IPv6 {
+	if r.IPv6 {
 		fam = "ip6"
 	}
 	path := "prerouting"
@@ -143,38 +141,39 @@ func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
 	}
 	for _, s := range r.Steps {
 		ind := strings.Repeat("  ", s.Depth+1)
-		switch s.Kind {
-		case kubeproxy.NFTEnter:
+		switch s.Action {
+		case kubeproxy.ActionEnter:
 			if s.Depth == 0 {
 				fmt.Fprintf(w, "\n%s\n", env.Paint(Bold, "chain "+s.Chain+"  ("+nftHookWords[s.Chain]+")"))
 				continue
 			}
 			fmt.Fprintf(w, "%s%s\n", ind, env.Paint(Cyan, s.Chain))
-		case kubeproxy.NFTSkip:
+		case kubeproxy.ActionSkip:
 			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, fmt.Sprintf("(%s did not match)", countNoun(s.Count, "rule"))))
-		case kubeproxy.NFTMatch:
+		case kubeproxy.ActionMatch:
 			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, "match:"), s.Rule)
-		case kubeproxy.NFTLookup:
+		case kubeproxy.ActionLookup:
+			l := s.Lookup
 			what := "no element"
 			switch {
-			case s.Hit && s.Value != "":
-				what = "-> " + s.Value
-			case s.Hit:
+			case l.Hit && l.Value != "":
+				what = "-> " + l.Value
+			case l.Hit:
 				what = "is in the set"
 			}
-			if strings.HasPrefix(s.Set, kubeproxy.NFTPrefixAffinity) {
+			if strings.HasPrefix(l.Set, kubeproxy.NFTPrefixAffinity) {
 				what = "not there: no recent connection from this client"
-				if s.Hit {
+				if l.Hit {
 					what = "there: this client used the endpoint recently (ClientIP affinity)"
 				}
 			}
-			fmt.Fprintf(w, "%s  %s @%s { %s }: %s\n", ind, paintHit(env, s.Hit), s.Set, s.Key, what)
-		case kubeproxy.NFTNumgen:
-			fmt.Fprintf(w, "%s    numgen random mod %d drew %d: %s\n", ind, s.Mod, s.Pick, s.Value)
-		case kubeproxy.NFTUpdate:
-			fmt.Fprintf(w, "%s    %s added to @%s: later connections from it stick to this endpoint\n", ind, s.Key, s.Set)
-		case kubeproxy.NFTVerdict:
-			v := s.Value
+			fmt.Fprintf(w, "%s  %s @%s { %s }: %s\n", ind, paintHit(env, l.Hit), l.Set, l.Key, what)
+		case kubeproxy.ActionNumgen:
+			fmt.Fprintf(w, "%s    numgen random mod %d drew %d: %s\n", ind, s.Draw.Mod, s.Draw.Pick, s.Draw.Value)
+		case kubeproxy.ActionUpdate:
+			fmt.Fprintf(w, "%s    %s added to @%s: later connections from it stick to this endpoint\n", ind, s.Lookup.Key, s.Lookup.Set)
+		case kubeproxy.ActionVerdict:
+			v := strings.ToLower(s.Verdict)
 			if v == "accept" {
 				v = "accept (continues to the next hook)"
 			} else {
@@ -219,10 +218,10 @@ func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
 		}
 		fmt.Fprintf(w, "masquerade %s\n", m)
 		for _, why := range r.MasqueradeReasons {
-			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r, cfg))
+			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
 		}
 		if !r.Masquerade {
-			fmt.Fprintf(w, "  why: nothing set the masquerade mark %s and the connection is no hairpin: the endpoint sees %s\n", nftMark(cfg), r.Packet.Src.Addr())
+			fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
 		}
 		if r.Conntrack != nil {
 			fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
@@ -241,19 +240,11 @@ func paintHit(env *Env, hit bool) string {
 	return env.Paint(Dim, "lookup:")
 }
 
-func nftMark(cfg *kubeproxy.Config) string {
-	bit := cfg.MasqueradeBit
-	if bit <= 0 || bit > 31 {
-		bit = kubeproxy.DefaultMasqueradeBit
-	}
-	return fmt.Sprintf("%#x", uint32(1)<<bit)
-}
-
 // nftMasqWords says why a rule asked for masquerading.
-func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) string {
+func nftMasqWords(reason packet.Reason, r kubeproxy.NFTResult) string {
 	switch reason {
 	case kubeproxy.MasqOffCluster:
-		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %s and masqueraded (replies return through this node)", r.Packet.Src.Addr(), cfg.ClusterCIDR, nftMark(cfg))
+		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %#x and masqueraded (replies return through this node)", r.Packet.Src.Addr(), r.ClusterCIDR, r.MasqueradeMark)
 	case kubeproxy.MasqAll:
 		return "services: --masquerade-all marks every ClusterIP connection"
 	case kubeproxy.MasqExternalCluster:
@@ -263,5 +254,5 @@ func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) s
 	case kubeproxy.MasqHairpin:
 		return fmt.Sprintf("masquerading: hairpin, the endpoint %s is the client itself (@hairpin-connections); without SNAT it would answer itself directly", r.Endpoint.Addr())
 	}
-	return reason
+	return string(reason)
 }

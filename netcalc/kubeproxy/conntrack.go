@@ -11,10 +11,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// conntrackUnknown is the reason given when the node has no address of the
-// packet's family to masquerade to.
-const conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
-
 // newConntrack returns the conntrack entry the first packet of p creates
 // (conntrack.First, Linux's default timeouts: a TCP SYN leaves the entry
 // in SYN_SENT for 120 s, a first UDP packet makes an [UNREPLIED] entry

@@ -320,6 +320,17 @@ func (c *Config) KubeMinor() (int, error) {
 	return n, nil
 }
 
+// masqueradeMark returns the mark kube-proxy's rules set to ask for
+// masquerade: 1 << MasqueradeBit, DefaultMasqueradeBit when the bit is
+// not 1-31.
+func (c *Config) masqueradeMark() uint32 {
+	bit := c.MasqueradeBit
+	if bit <= 0 || bit > 31 {
+		bit = DefaultMasqueradeBit
+	}
+	return uint32(1) << bit
+}
+
 func (c *Config) minor() int {
 	n, err := c.KubeMinor()
 	if err != nil {

@@ -26,10 +26,10 @@ func pkt(src, dst string, proto packet.Protocol) Packet {
 }
 
 // stepsOf returns the steps of one kind.
-func stepsOf(r NFTResult, k NFTStepKind) []NFTStep {
-	var out []NFTStep
+func stepsOf(r NFTResult, k packet.Action) []packet.Step {
+	var out []packet.Step
 	for _, s := range r.Steps {
-		if s.Kind == k {
+		if s.Action == k {
 			out = append(out, s)
 		}
 	}
@@ -42,15 +42,15 @@ func TestNFTTrace(t *testing.T) {
 		verdict        string
 		endpoint       string
 		service        string
-		masq           []string
+		masq           []packet.Reason
 		lookup         string // a map or set that must have been hit
 		chains         []string
 	}{
 		{name: "pod to ClusterIP", src: "10.0.1.5", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", service: "ns1/svc1:p80",
 			lookup: NFTServiceIPs, chains: []string{"filter-prerouting-pre-dnat", "nat-prerouting", "filter-forward", "nat-postrouting"}},
 		{name: "off-cluster to ClusterIP", src: "203.0.113.9", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", service: "ns1/svc1:p80",
-			masq: []string{MasqOffCluster}, lookup: NFTClusterIPs},
-		{name: "hairpin", src: "10.180.0.1", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", masq: []string{MasqHairpin}, lookup: NFTHairpinConnections},
+			masq: []packet.Reason{MasqOffCluster}, lookup: NFTClusterIPs},
+		{name: "hairpin", src: "10.180.0.1", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", masq: []packet.Reason{MasqHairpin}, lookup: NFTHairpinConnections},
 		{name: "no endpoints", src: "10.0.1.5", dst: "172.30.0.46:80", verdict: "REJECT", service: "ns6/svc6:p80", lookup: NFTNoEndpointServices},
 		{name: "ClusterIP, unknown port", src: "10.0.1.5", dst: "172.30.0.41:81", verdict: "REJECT", lookup: NFTClusterIPs},
 		{name: "unallocated ClusterIP", src: "10.0.1.5", dst: "172.30.9.9:80", verdict: "DROP"},
@@ -58,11 +58,11 @@ func TestNFTTrace(t *testing.T) {
 		{name: "Local policy, no local endpoint", src: "203.0.113.9", dst: "1.2.3.4:80", verdict: "DROP", service: "ns2/svc2:p80", lookup: NFTNoEndpointServices},
 		{name: "Local policy, pod short-circuit", src: "10.0.1.5", dst: "1.2.3.4:80", verdict: "DNAT", endpoint: "10.180.0.2:80", service: "ns2/svc2:p80"},
 		{name: "NodePort", src: "203.0.113.9", dst: "192.168.0.2:3003", verdict: "DNAT", endpoint: "10.180.0.3:80", service: "ns3/svc3:p80",
-			masq: []string{MasqExternalCluster}, lookup: NFTServiceNodePorts},
+			masq: []packet.Reason{MasqExternalCluster}, lookup: NFTServiceNodePorts},
 		{name: "NodePort on an address outside nodeport-ips", src: "203.0.113.9", dst: "192.168.1.2:3003", verdict: "NONE"},
 		{name: "firewall drops", src: "198.51.100.1", dst: "5.6.7.8:80", verdict: "DROP", service: "ns5/svc5:p80", lookup: NFTFirewallIPs},
-		{name: "firewall allows", src: "203.0.113.5", dst: "5.6.7.8:80", verdict: "DNAT", endpoint: "10.180.0.3:80", masq: []string{MasqExternalCluster}},
-		{name: "node to ClusterIP", src: "192.168.0.2", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", masq: []string{MasqOffCluster},
+		{name: "firewall allows", src: "203.0.113.5", dst: "5.6.7.8:80", verdict: "DNAT", endpoint: "10.180.0.3:80", masq: []packet.Reason{MasqExternalCluster}},
+		{name: "node to ClusterIP", src: "192.168.0.2", dst: "172.30.0.41:80", verdict: "DNAT", endpoint: "10.180.0.1:80", masq: []packet.Reason{MasqOffCluster},
 			chains: []string{"filter-output-pre-dnat", "nat-output", "filter-output", "nat-postrouting"}},
 		{name: "localhost NodePort rejected", src: "127.0.0.1", dst: "127.0.0.1:3001", verdict: "REJECT", lookup: NFTLocalhostRejectPorts},
 	} {
@@ -80,8 +80,8 @@ func TestNFTTrace(t *testing.T) {
 			if r.Masquerade != (len(tt.masq) > 0) || !slices.Equal(r.MasqueradeReasons, tt.masq) {
 				t.Errorf("masquerade %v %v; want %v", r.Masquerade, r.MasqueradeReasons, tt.masq)
 			}
-			if tt.lookup != "" && !slices.ContainsFunc(stepsOf(r, NFTLookup), func(s NFTStep) bool { return s.Set == tt.lookup && s.Hit }) {
-				t.Errorf("no hit in %s: %+v", tt.lookup, stepsOf(r, NFTLookup))
+			if tt.lookup != "" && !slices.ContainsFunc(stepsOf(r, ActionLookup), func(s packet.Step) bool { return s.Lookup.Set == tt.lookup && s.Lookup.Hit }) {
+				t.Errorf("no hit in %s: %+v", tt.lookup, stepsOf(r, ActionLookup))
 			}
 			if tt.chains != nil && !slices.Equal(r.Chains, tt.chains) {
 				t.Errorf("base chains %v; want %v", r.Chains, tt.chains)
@@ -107,8 +107,8 @@ func TestNFTTraceNumgen(t *testing.T) {
 			if r.BalancedBy != "service-LAUZTJTB-ns4/svc4/tcp/p80" || len(r.Choices) != 2 {
 				t.Fatalf("balanced by %q with %v", r.BalancedBy, r.Choices)
 			}
-			n := stepsOf(r, NFTNumgen)
-			if len(n) != 1 || n[0].Mod != 2 || n[0].Pick != r.Pick || r.Choices[r.Pick].Endpoint != r.Endpoint {
+			n := stepsOf(r, ActionNumgen)
+			if len(n) != 1 || n[0].Draw.Mod != 2 || n[0].Draw.Pick != r.Pick || r.Choices[r.Pick].Endpoint != r.Endpoint {
 				t.Fatalf("numgen steps %+v, pick %d, endpoint %s, choices %v", n, r.Pick, r.Endpoint, r.Choices)
 			}
 			out = append(out, r.Pick)
@@ -141,11 +141,11 @@ func TestNFTTraceNumgen(t *testing.T) {
 func TestNFTTraceAffinity(t *testing.T) {
 	tr := nftOverallTracer(t, 1)
 	r1 := tr.Trace(pkt("203.0.113.5:1111", "5.6.7.8:80", packet.TCP))
-	if r1.Affinity || r1.Pick != 0 || len(stepsOf(r1, NFTUpdate)) != 1 {
-		t.Fatalf("first connection: affinity %v pick %d updates %v", r1.Affinity, r1.Pick, stepsOf(r1, NFTUpdate))
+	if r1.Affinity || r1.Pick != 0 || len(stepsOf(r1, ActionUpdate)) != 1 {
+		t.Fatalf("first connection: affinity %v pick %d updates %v", r1.Affinity, r1.Pick, stepsOf(r1, ActionUpdate))
 	}
 	r2 := tr.Trace(pkt("203.0.113.5:2222", "5.6.7.8:80", packet.TCP))
-	if !r2.Affinity || r2.Pick != -1 || len(stepsOf(r2, NFTNumgen)) != 0 || r2.Endpoint != r1.Endpoint {
+	if !r2.Affinity || r2.Pick != -1 || len(stepsOf(r2, ActionNumgen)) != 0 || r2.Endpoint != r1.Endpoint {
 		t.Fatalf("second connection: affinity %v pick %d endpoint %s", r2.Affinity, r2.Pick, r2.Endpoint)
 	}
 	if r3 := tr.Trace(pkt("203.0.113.6:2222", "5.6.7.8:80", packet.TCP)); r3.Affinity {
@@ -163,10 +163,10 @@ func TestNFTTraceIPv6(t *testing.T) {
 	if r.Verdict != "DNAT" || r.Endpoint.String() != "[fd00:10:180::1]:80" || !r.Masquerade || r.SNAT.Addr() != netip.MustParseAddr("2001:db8::1") {
 		t.Fatalf("verdict %s endpoint %s masquerade %v SNAT %s", r.Verdict, r.Endpoint, r.Masquerade, r.SNAT)
 	}
-	if !slices.ContainsFunc(stepsOf(r, NFTLookup), func(s NFTStep) bool {
-		return s.Set == NFTServiceIPs && s.Key == "fd00:172:30::41 . tcp . 80" && s.Hit
+	if !slices.ContainsFunc(stepsOf(r, ActionLookup), func(s packet.Step) bool {
+		return s.Lookup.Set == NFTServiceIPs && s.Lookup.Key == "fd00:172:30::41 . tcp . 80" && s.Lookup.Hit
 	}) {
-		t.Errorf("no service-ips hit for fd00:172:30::41 . tcp . 80: %+v", stepsOf(r, NFTLookup))
+		t.Errorf("no service-ips hit for fd00:172:30::41 . tcp . 80: %+v", stepsOf(r, ActionLookup))
 	}
 	if want := "src=2001:db8:ffff::9 dst=fd00:172:30::41 sport=5000 dport=80 [UNREPLIED] src=fd00:10:180::1 dst=2001:db8::1 sport=80"; !strings.Contains(r.ConntrackLine(), want) {
 		t.Errorf("conntrack %q; want it to contain %q", r.ConntrackLine(), want)

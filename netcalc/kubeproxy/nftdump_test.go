@@ -29,7 +29,8 @@ func mustReadNFTDump(t testing.TB, name string, node *Config) *NFTRuleset {
 // listing writes the rules in nft's own words: "meta mark set meta mark |
 // 0x00004000" for the transaction's "mark set mark or 0x4000").
 type nftWalkSummary struct {
-	Chains, Reasons      []string
+	Chains               []string
+	Reasons              []packet.Reason
 	Service, Verdict     string
 	Endpoint             netip.AddrPort
 	Masquerade, Affinity bool
@@ -46,14 +47,22 @@ func summarizeNFTWalk(r NFTResult) nftWalkSummary {
 		Endpoint: r.Endpoint, Masquerade: r.Masquerade, Affinity: r.Affinity, BalancedBy: r.BalancedBy, Pick: r.Pick,
 		Choices: r.Choices, SNAT: r.SNAT, Conntrack: r.ConntrackLine()}
 	for _, st := range r.Steps {
-		s.Steps = append(s.Steps, strings.Join([]string{string(st.Kind), st.Hook, st.Chain, st.Set, st.Key, st.Value,
-			map[bool]string{true: "hit"}[st.Hit]}, "|")+"|"+itoaStep(st))
+		var l packet.Lookup
+		if st.Lookup != nil {
+			l = *st.Lookup
+		}
+		var d packet.Draw
+		if st.Draw != nil {
+			d = *st.Draw
+		}
+		s.Steps = append(s.Steps, strings.Join([]string{string(st.Action), st.Hook, st.Chain, l.Set, l.Key, l.Value + d.Value + st.Verdict,
+			map[bool]string{true: "hit"}[l.Hit]}, "|")+"|"+itoaStep(st.Depth, st.Count, d.Mod, d.Pick))
 	}
 	return s
 }
 
-func itoaStep(st NFTStep) string {
-	return strings.Join([]string{string(rune('0' + st.Depth)), string(rune('0' + st.Count%10)), string(rune('0' + st.Mod)), string(rune('0' + st.Pick))}, ",")
+func itoaStep(depth, count, mod, pick int) string {
+	return strings.Join([]string{string(rune('0' + depth)), string(rune('0' + count%10)), string(rune('0' + mod)), string(rune('0' + pick))}, ",")
 }
 
 // TestNFTDumpRoundTrip traces packets through RenderNFT's ruleset and
