@@ -2,114 +2,22 @@ package cli
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// kubeProxyNFTFlags are the settings only the nftables mode reads:
-// --service-cidr, --nodeport-addresses (CIDRs) and
-// --nftables-localhost-nodeports (kube-proxy's
-// KubeProxyNFTablesLocalhostNodePorts feature gate).
-type kubeProxyNFTFlags struct {
-	ServiceCIDRs      []string
-	NodePortAddresses []string
-	LocalhostReject   bool
-}
-
-// addKubeProxyNFTFlags registers the nftables-only flags on a kube-proxy
-// rules or trace command. When the other mode registers
-// --nodeport-addresses itself, pass withNodePortAddresses false.
-func addKubeProxyNFTFlags(cmd *cobra.Command, f *kubeProxyNFTFlags, withNodePortAddresses bool) {
-	fs := cmd.Flags()
-	fs.StringSliceVar(&f.ServiceCIDRs, "service-cidr", nil, "Service IP range `CIDR`, repeatable (--mode nftables: traffic to an unallocated address in it is dropped)")
-	if withNodePortAddresses {
-		fs.StringSliceVar(&f.NodePortAddresses, "nodeport-addresses", nil, "`CIDR`s of the node IPs that accept NodePorts, repeatable (default: every local address but loopback)")
+// kubeProxyTraceNFT traces p through kube-proxy's nftables table rs
+// (rendered from a scenario or read from a node's nft list ruleset) after
+// checking its family against the run's (v6).
+func kubeProxyTraceNFT(env *Env, o *kubeProxyOptions, p kubeproxy.Packet, rs *kubeproxy.NFTRuleset, v6 bool) error {
+	if err := kubeProxyFamily(o, p, v6); err != nil {
+		return err
 	}
-	fs.BoolVar(&f.LocalhostReject, "nftables-localhost-nodeports", false, "--mode nftables: kube-proxy's KubeProxyNFTablesLocalhostNodePorts gate (alpha in 1.37): count and reject NodePort traffic to loopback")
-}
-
-// options checks the flags and returns them as the library's options.
-func (f *kubeProxyNFTFlags) options() (kubeproxy.NFTOptions, error) {
-	var o kubeproxy.NFTOptions
-	o.LocalhostNodePortReject = f.LocalhostReject
-	for _, l := range []struct {
-		flag string
-		in   []string
-		out  *[]netip.Prefix
-	}{{"--service-cidr", f.ServiceCIDRs, &o.ServiceCIDRs}, {"--nodeport-addresses", f.NodePortAddresses, &o.NodePortAddresses}} {
-		for _, s := range l.in {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				return o, BadInputf("%s: %s is not a CIDR prefix: want e.g. 10.96.0.0/12 or 2001:db8::/64", l.flag, quoteToken(s))
-			}
-			*l.out = append(*l.out, p.Masked())
-		}
-	}
-	return o, nil
-}
-
-// kubeProxyNFTJSON is the JSON of `kube-proxy rules --mode nftables`.
-type kubeProxyNFTJSON struct {
-	Version string                `json:"kube_proxy_version"`
-	Family  string                `json:"family"`
-	Table   string                `json:"table"`
-	Objects []kubeproxy.NFTObject `json:"objects"`
-	Ports   []kubeproxy.NFTPort   `json:"ports"`
-}
-
-// runKubeProxyRulesNFT prints what kube-proxy's nftables proxier hands to
-// nft for cfg: the "add" transaction, loadable with nft -f.
-func runKubeProxyRulesNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOptions) error {
-	rs := kubeproxy.RenderNFT(cfg, nft)
-	if env.JSON() {
-		ports := rs.Ports
-		if ports == nil {
-			ports = []kubeproxy.NFTPort{}
-		}
-		return WriteJSON(env.Out, kubeProxyNFTJSON{Version: kubeproxy.NFTVersion, Family: rs.Family, Table: kubeproxy.NFTTable, Objects: rs.Objects, Ports: ports})
-	}
-	_, err := rs.WriteTo(env.Out)
-	return err
-}
-
-// runKubeProxyTraceNFT walks p (its source and destination already
-// checked against the run's family) through the nftables table:
-// connections > 1 prints the distribution instead. A rejected or dropped
-// packet exits 1.
-func runKubeProxyTraceNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOptions, p kubeproxy.Packet, connections int, seed uint64) error {
-	return traceNFTRuleset(env, kubeproxy.RenderNFT(cfg, nft), cfg, p, connections, seed)
-}
-
-// traceNFTRuleset traces p through rs, rendered from a manifest or read
-// from a node's nft list ruleset, and prints the walk or, with
-// connections > 1, the spread over the endpoints.
-func traceNFTRuleset(env *Env, rs *kubeproxy.NFTRuleset, cfg *kubeproxy.Config, p kubeproxy.Packet, connections int, seed uint64) error {
-	tr := kubeproxy.NewNFTTracer(rs, seed)
-	if connections > 1 {
-		d := tr.Distribute(p, connections)
-		if env.JSON() {
-			return WriteJSON(env.Out, d)
-		}
-		return writeDistribution(env, p, d, "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
-	}
-	r := tr.Trace(p)
-	if env.JSON() {
-		if err := WriteJSON(env.Out, r); err != nil {
-			return err
-		}
-	} else {
-		writeNFTTrace(env, r)
-	}
-	if r.Verdict == "REJECT" || r.Verdict == "DROP" {
-		env.Record(ExitFail)
-	}
-	return env.Finish()
+	return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), func(r kubeproxy.NFTResult) string { return r.Verdict }, writeNFTTrace,
+		"after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
 }
 
 // nftHookWords says where each base chain sits.

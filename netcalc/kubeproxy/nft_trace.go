@@ -1,7 +1,6 @@
 package kubeproxy
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -86,7 +85,7 @@ func (r NFTResult) MarshalJSON() ([]byte, error) {
 	for i, s := range r.Steps {
 		steps[i] = step{s.Action, s}
 	}
-	return json.Marshal(struct {
+	return marshal(struct {
 		plain
 		Steps         []step `json:"steps"`
 		ConntrackLine string `json:"conntrack_line,omitempty"`

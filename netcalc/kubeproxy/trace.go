@@ -1,7 +1,6 @@
 package kubeproxy
 
 import (
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
@@ -181,7 +180,7 @@ func (r Result) ConntrackLine() string {
 // from the same Conntrack value that is marshalled as "conntrack".
 func (r Result) MarshalJSON() ([]byte, error) {
 	type plain Result
-	return json.Marshal(struct {
+	return marshal(struct {
 		plain
 		ConntrackLine string `json:"conntrack_line,omitempty"`
 	}{plain(r), r.ConntrackLine()})
