@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -222,18 +220,15 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	return cmd
 }
 
-// kubeProxyLoad reads and parses the scenario FILE and applies the flags.
-func kubeProxyLoad(env *Env, o *kubeProxyOptions) (*kubeproxy.Config, error) {
-	data, err := readScenario(env, o.File)
-	if err != nil {
-		return nil, err
+// kubeProxyLoad parses the scenario FILE (data, or read when nil),
+// applies the flags and tells what the simulation filled in or left out.
+func kubeProxyLoad(env *Env, o *kubeProxyOptions, data []byte) (*kubeproxy.Config, error) {
+	if data == nil {
+		var err error
+		if data, err = readScenario(env, o.File); err != nil {
+			return nil, err
+		}
 	}
-	return kubeProxyParse(env, o, data)
-}
-
-// kubeProxyParse parses a scenario read by readScenario, applies the
-// flags and tells what the simulation filled in or left out.
-func kubeProxyParse(env *Env, o *kubeProxyOptions, data []byte) (*kubeproxy.Config, error) {
 	name := stdinName(o.File)
 	cfg, err := kubeproxy.LoadScenario(data, name, &o.Settings)
 	if err != nil {
@@ -255,15 +250,13 @@ func stdinName(file string) string {
 func readScenario(env *Env, file string) ([]byte, error) {
 	var data []byte
 	var err error
-	name := file
 	if file == "-" {
-		name = "stdin"
 		data, err = io.ReadAll(env.Stdin)
 	} else {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return nil, BadInput(scenarioReadError(name, err))
+		return nil, BadInput(scenarioReadError(stdinName(file), err))
 	}
 	return data, nil
 }
@@ -321,23 +314,6 @@ func kubeProxyBadInput(name string, err error) error {
 	return BadInputf("%s: %v", name, err)
 }
 
-// scenarioReadError says why the scenario file could not be read, in the user's
-// words: no doubled "open FILE" and no Go error types.
-func scenarioReadError(name string, err error) error {
-	var pe *fs.PathError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: no such file", quoteToken(name))
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied", quoteToken(name))
-	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, want a YAML file of Services", quoteToken(name))
-	case errors.As(err, &pe):
-		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
-	}
-	return fmt.Errorf("reading %s: %v", quoteToken(name), err)
-}
-
 // scenarioNotes tells on standard error what the simulation filled in or
 // left out without being asked: nodePorts Parse allocated, Services and
 // endpoints of the other IP family (one note), and a file without Services.
@@ -367,21 +343,6 @@ func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
 	}
 }
 
-func countNoun(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// listSome joins up to four names, then "...".
-func listSome(names []string) string {
-	if len(names) > 4 {
-		return strings.Join(names[:4], ", ") + ", ..."
-	}
-	return strings.Join(names, ", ")
-}
-
 func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	tables := map[string][]string{"nat": {"nat"}, "filter": {"filter"}, "all": {"filter", "nat"}}[o.Table]
 	if tables == nil {
@@ -391,7 +352,7 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	if err != nil {
 		return kubeProxyBadInput(o.File, err)
 	}
-	cfg, err := kubeProxyLoad(env, o)
+	cfg, err := kubeProxyLoad(env, o, nil)
 	if err != nil {
 		return err
 	}
@@ -419,20 +380,10 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 			return err
 		}
 	}
-	if !env.JSON() && o.Table == "nat" {
-		var notes []string
-		for _, c := range rs.Filter.Chains() {
-			for _, r := range rs.Filter.Rules(c) {
-				if r.Target == "REJECT" || (r.Target == "DROP" && strings.Contains(r.Text, "has no local endpoints")) {
-					notes = append(notes, "# filter: "+r.Text)
-				}
-			}
-		}
-		if len(notes) > 0 {
-			fmt.Fprintln(env.Out, "# Not in the nat table: kube-proxy rejects or drops these in the filter table (--table filter):")
-			for _, n := range notes {
-				fmt.Fprintln(env.Out, n)
-			}
+	if drops := rs.ServiceDrops(); !env.JSON() && o.Table == "nat" && len(drops) > 0 {
+		fmt.Fprintln(env.Out, "# Not in the nat table: kube-proxy rejects or drops these in the filter table (--table filter):")
+		for _, r := range drops {
+			fmt.Fprintln(env.Out, "# filter: "+r.Text)
 		}
 	}
 	return nil
@@ -467,21 +418,6 @@ func parseAddrPort(flag, s string, portRequired bool) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
 }
 
-// seedValue is --seed: a uint64 whose bad values are said in the user's
-// words, not strconv's.
-type seedValue uint64
-
-func (v *seedValue) String() string { return strconv.FormatUint(uint64(*v), 10) }
-func (v *seedValue) Type() string   { return "uint" }
-func (v *seedValue) Set(s string) error {
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("want a whole number 0-18446744073709551615")
-	}
-	*v = seedValue(n)
-	return nil
-}
-
 // connectionsValue is --connections, 1-10000000.
 type connectionsValue int
 
@@ -511,9 +447,6 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 	proto, err := kubeproxy.ParseProtocol(o.Proto)
 	if err != nil {
 		return kubeProxyBadInput("", err)
-	}
-	if o.Connections < 1 || o.Connections > 10_000_000 {
-		return BadInputf("--connections: %d is out of range: want 1-10000000", o.Connections)
 	}
 	p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
 	mode, err := kubeproxy.ParseMode(o.Mode)
@@ -550,7 +483,7 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if o.IPTablesSave != "" {
 			return BadInputf("--iptables-save with --mode nftables: a node's iptables rules are traced in iptables mode")
 		}
-		cfg, err := kubeProxyLoad(env, o)
+		cfg, err := kubeProxyLoad(env, o, nil)
 		if err != nil {
 			return err
 		}
@@ -632,7 +565,7 @@ func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error)
 		return nil, false, err
 	}
 	if o.IPTablesSave == "" && !kubeproxy.IsIPTablesSave(data) {
-		cfg, err := kubeProxyParse(env, o, data)
+		cfg, err := kubeProxyLoad(env, o, data)
 		if err != nil {
 			return nil, false, err
 		}
@@ -826,23 +759,7 @@ func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution, a
 	return nil
 }
 
-type kubeProxyChainName struct {
-	ServicePort string `json:"service_port"`
-	Protocol    string `json:"protocol"`
-	Endpoint    string `json:"endpoint,omitempty"`
-	Cluster     string `json:"cluster"`
-	Local       string `json:"local"`
-	External    string `json:"external"`
-	Firewall    string `json:"firewall"`
-	EndpointCh  string `json:"endpoint_chain,omitempty"`
-}
-
-type kubeProxyChainNameOptions struct {
-	Name, Proto, Endpoint string
-}
-
 func newKubeProxyChainNameCmd(env *Env) *cobra.Command {
-	opts := &kubeProxyChainNameOptions{}
 	return &cobra.Command{
 		Use:   "chain-name NAMESPACE/NAME[:PORT] PROTOCOL [ENDPOINT-IP:PORT]",
 		Short: "Compute kube-proxy's chain names for a Service port (and an endpoint)",
@@ -855,45 +772,33 @@ is tcp, udp or sctp. An IPv6 endpoint is written [addr]:port.`,
 		Example: `  netcalc kube-proxy chain-name default/kubernetes:https tcp
   netcalc kube-proxy chain-name kube-system/kube-dns:dns udp 10.244.0.5:53`,
 		Args: cobra.RangeArgs(2, 3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Proto = args[0], args[1]
-			if len(args) == 3 {
-				opts.Endpoint = args[2]
-			}
-			return kubeProxyChainNameRun(env, opts)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return kubeProxyChainNameRun(env, args) },
 	}
 }
 
-func kubeProxyChainNameRun(env *Env, opts *kubeProxyChainNameOptions) error {
-	name, proto := opts.Name, strings.ToLower(opts.Proto)
-	ns, rest, ok := strings.Cut(name, "/")
-	if !ok || ns == "" || rest == "" || strings.HasPrefix(rest, ":") || strings.HasSuffix(rest, ":") {
-		return BadInputf("%s is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", quoteToken(name))
+func kubeProxyChainNameRun(env *Env, args []string) error {
+	if _, err := kubeproxy.ChainNamesFor(args[0], 0, netip.AddrPort{}); err != nil {
+		return BadInputf("%s is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", quoteToken(args[0]))
 	}
-	if proto != "tcp" && proto != "udp" && proto != "sctp" {
-		return BadInputf("%s is not a protocol: want tcp, udp or sctp", quoteToken(opts.Proto))
+	proto, err := kubeproxy.ParseProtocol(args[1])
+	if err != nil || proto.String() != strings.ToLower(args[1]) { // names only
+		return BadInputf("%s is not a protocol: want tcp, udp or sctp", quoteToken(args[1]))
 	}
-	h := kubeproxy.PortProtoHash(name, proto)
-	out := kubeProxyChainName{ServicePort: name, Protocol: proto,
-		Cluster: kubeproxy.PrefixService + h, Local: kubeproxy.PrefixLocal + h,
-		External: kubeproxy.PrefixExternal + h, Firewall: kubeproxy.PrefixFirewall + h}
-	if opts.Endpoint != "" {
-		ap, err := parseAddrPort("endpoint", opts.Endpoint, true)
-		if err != nil {
+	var ep netip.AddrPort
+	if len(args) == 3 {
+		if ep, err = parseAddrPort("endpoint", args[2], true); err != nil {
 			return err
 		}
-		out.Endpoint = ap.String() // net.JoinHostPort form
-		out.EndpointCh = kubeproxy.EndpointChain(name, proto, out.Endpoint)
 	}
+	c, _ := kubeproxy.ChainNamesFor(args[0], proto, ep)
 	if env.JSON() {
-		return WriteJSON(env.Out, out)
+		return WriteJSON(env.Out, c)
 	}
-	rows := [][]string{{"service port", name + " (" + proto + ")"}, {"cluster (KUBE-SVC)", out.Cluster},
-		{"local (KUBE-SVL)", out.Local}, {"external (KUBE-EXT)", out.External}, {"firewall (KUBE-FW)", out.Firewall}}
-	if out.Endpoint != "" {
-		rows = append(rows, []string{"endpoint " + out.Endpoint, out.EndpointCh})
+	rows := [][]string{{"service port", c.ServicePort + " (" + proto.String() + ")"}, {"cluster (KUBE-SVC)", c.Cluster},
+		{"local (KUBE-SVL)", c.Local}, {"external (KUBE-EXT)", c.External}, {"firewall (KUBE-FW)", c.Firewall}}
+	if c.Endpoint != "" {
+		rows = append(rows, []string{"endpoint " + c.Endpoint, c.EndpointChain})
 	}
-	_, err := io.WriteString(env.Out, Aligned(rows))
+	_, err = io.WriteString(env.Out, Aligned(rows))
 	return err
 }

@@ -195,3 +195,30 @@ func TestJSONSchema(t *testing.T) {
 		t.Errorf("nft ruleset JSON = %.200s", b)
 	}
 }
+
+func TestServiceDrops(t *testing.T) {
+	var got []string
+	for _, r := range Render(mustParseFile(t, "cluster.yaml")).ServiceDrops() {
+		got = append(got, r.Target+" "+r.comment)
+	}
+	want := []string{"DROP shop/cache:redis has no local endpoints", "REJECT shop/legacy has no endpoints"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ServiceDrops() = %q; want %q", got, want)
+	}
+}
+
+func TestChainNamesFor(t *testing.T) {
+	c, err := ChainNamesFor("kube-system/kube-dns:dns", packet.UDP, netip.MustParseAddrPort("10.244.0.5:53"))
+	want := ChainNames{ServicePort: "kube-system/kube-dns:dns", Protocol: packet.UDP, Endpoint: "10.244.0.5:53",
+		Cluster: "KUBE-SVC-TCOU7JCQXEZGVUNU", Local: "KUBE-SVL-TCOU7JCQXEZGVUNU", External: "KUBE-EXT-TCOU7JCQXEZGVUNU",
+		Firewall: "KUBE-FW-TCOU7JCQXEZGVUNU", EndpointChain: EndpointChain("kube-system/kube-dns:dns", "udp", "10.244.0.5:53")}
+	if err != nil || c != want {
+		t.Errorf("ChainNamesFor() = %+v, %v; want %+v", c, err, want)
+	}
+	for _, bad := range []string{"kube-dns", "/kube-dns", "ns/", "ns/:dns", "ns/kube-dns:"} {
+		var pe *ServicePortNameError
+		if _, err := ChainNamesFor(bad, packet.TCP, netip.AddrPort{}); !errors.As(err, &pe) || pe.Text != bad {
+			t.Errorf("ChainNamesFor(%q) = %v; want a *ServicePortNameError", bad, err)
+		}
+	}
+}

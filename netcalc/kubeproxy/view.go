@@ -3,6 +3,7 @@ package kubeproxy
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 )
 
 // marshal is json.Marshal without HTML escaping, as netcalc writes all
@@ -48,4 +49,19 @@ func (rs *NFTRuleset) MarshalJSON() ([]byte, error) {
 		Objects []NFTObject `json:"objects"`
 		Ports   []NFTPort   `json:"ports"`
 	}{NFTVersion, rs.Family, NFTTable, rs.Objects, ports})
+}
+
+// ServiceDrops returns the filter-table rules that refuse Service traffic
+// the nat table does not show: the REJECT of a Service port without
+// endpoints and the DROP of a Local-policy port without local endpoints.
+func (rs *Ruleset) ServiceDrops() []*Rule {
+	var out []*Rule
+	for _, c := range rs.Filter.Chains() {
+		for _, r := range rs.Filter.Rules(c) {
+			if r.Target == "REJECT" || (r.Target == "DROP" && strings.Contains(r.Text, "has no local endpoints")) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
