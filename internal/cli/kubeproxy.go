@@ -448,7 +448,7 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 	if err != nil {
 		return kubeProxyBadInput("", err)
 	}
-	p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
+	p := packet.Tuple{Src: src, Dst: dst, Protocol: proto}
 	mode, err := kubeproxy.ParseMode(o.Mode)
 	if err != nil {
 		return kubeProxyBadInput("", err)
@@ -503,15 +503,15 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 	if err := kubeProxyFamily(o, p, v6); err != nil {
 		return err
 	}
-	return kubeProxyTrace(env, o, p, kubeproxy.NewTracer(rs, o.Seed), func(r kubeproxy.Result) string { return r.Verdict }, writeTrace,
+	return kubeProxyTrace(env, o, p, kubeproxy.NewTracer(rs, o.Seed), func(r kubeproxy.TraceResult) string { return r.Verdict }, writeTrace,
 		"after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
 }
 
 // kubeProxyFamily refuses a --src or --dst of the other family than the
 // run.
-func kubeProxyFamily(o *kubeProxyOptions, p kubeproxy.Packet, v6 bool) error {
+func kubeProxyFamily(o *kubeProxyOptions, p packet.Tuple, v6 bool) error {
 	var fe *kubeproxy.FamilyError
-	if !errors.As(p.CheckFamily(v6), &fe) {
+	if !errors.As(kubeproxy.CheckFamily(p, v6), &fe) {
 		return nil
 	}
 	flag, s := "--src", o.Src
@@ -528,9 +528,9 @@ func kubeProxyFamily(o *kubeProxyOptions, p kubeproxy.Packet, v6 bool) error {
 // walk, or with --connections N the spread over the endpoints (affinity
 // says how ClientIP affinity held the client). A rejected or dropped
 // packet exits 1.
-func kubeProxyTrace[R any](env *Env, o *kubeProxyOptions, p kubeproxy.Packet, tr interface {
-	Trace(kubeproxy.Packet) R
-	Distribute(kubeproxy.Packet, int) kubeproxy.Distribution
+func kubeProxyTrace[R any](env *Env, o *kubeProxyOptions, p packet.Tuple, tr interface {
+	Trace(packet.Tuple) R
+	Distribute(packet.Tuple, int) kubeproxy.Distribution
 }, verdict func(R) string, write func(*Env, R), affinity string) error {
 	if o.Connections > 1 {
 		d := tr.Distribute(p, o.Connections)
@@ -596,10 +596,10 @@ func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
 	}
 }
 
-func writeTrace(env *Env, r kubeproxy.Result) {
+func writeTrace(env *Env, r kubeproxy.TraceResult) {
 	w := env.Out
 	p := r.Packet
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", p.Proto, p.Src, p.Dst, r.Hook)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", p.Protocol, p.Src, p.Dst, r.Hook)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}
@@ -701,7 +701,7 @@ func kubeProxyStepWords(s packet.Step) string {
 }
 
 // kubeProxyReasonWords says why an iptables trace ended as it did.
-func kubeProxyReasonWords(why packet.Reason, r kubeproxy.Result) string {
+func kubeProxyReasonWords(why packet.Reason, r kubeproxy.TraceResult) string {
 	src, cidr := r.Packet.Src.Addr(), r.ClusterCIDR
 	switch why {
 	case kubeproxy.MasqOffCluster:
@@ -737,7 +737,7 @@ func kubeProxyReasonWords(why packet.Reason, r kubeproxy.Result) string {
 // writeDistribution prints where --connections N went against what the
 // balancing promises; affinity says how affinity held the client (the
 // recent match in iptables mode, the affinity set in nftables mode).
-func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution, affinity string) error {
+func writeDistribution(env *Env, p packet.Tuple, d kubeproxy.Distribution, affinity string) error {
 	w := env.Out
 	svc := d.Service
 	if svc == "" {

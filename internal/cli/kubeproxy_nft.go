@@ -12,11 +12,11 @@ import (
 // kubeProxyTraceNFT traces p through kube-proxy's nftables table rs
 // (rendered from a scenario or read from a node's nft list ruleset) after
 // checking its family against the run's (v6).
-func kubeProxyTraceNFT(env *Env, o *kubeProxyOptions, p kubeproxy.Packet, rs *kubeproxy.NFTRuleset, v6 bool) error {
+func kubeProxyTraceNFT(env *Env, o *kubeProxyOptions, p packet.Tuple, rs *kubeproxy.NFTRuleset, v6 bool) error {
 	if err := kubeProxyFamily(o, p, v6); err != nil {
 		return err
 	}
-	return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), func(r kubeproxy.NFTResult) string { return r.Verdict }, writeNFTTrace,
+	return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), func(r kubeproxy.NFTTraceResult) string { return r.Verdict }, writeNFTTrace,
 		"after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
 }
 
@@ -32,7 +32,7 @@ var nftHookWords = map[string]string{
 	"nat-postrouting":            "postrouting, SNAT (priority 100)",
 }
 
-func writeNFTTrace(env *Env, r kubeproxy.NFTResult) {
+func writeNFTTrace(env *Env, r kubeproxy.NFTTraceResult) {
 	w := env.Out
 	p := r.Packet
 	fam := "ip"
@@ -43,7 +43,7 @@ func writeNFTTrace(env *Env, r kubeproxy.NFTResult) {
 	if len(r.Chains) > 0 && strings.HasSuffix(r.Chains[0], "output-pre-dnat") {
 		path = "output (sent by the node)"
 	}
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", p.Proto, p.Src, p.Dst, path, fam)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", p.Protocol, p.Src, p.Dst, path, fam)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}
@@ -149,7 +149,7 @@ func paintHit(env *Env, hit bool) string {
 }
 
 // nftMasqWords says why a rule asked for masquerading.
-func nftMasqWords(reason packet.Reason, r kubeproxy.NFTResult) string {
+func nftMasqWords(reason packet.Reason, r kubeproxy.NFTTraceResult) string {
 	switch reason {
 	case kubeproxy.MasqOffCluster:
 		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %#x and masqueraded (replies return through this node)", r.Packet.Src.Addr(), r.ClusterCIDR, r.MasqueradeMark)

@@ -18,8 +18,8 @@ import (
 // as the client sent it and the reply tuple the endpoint's answers must
 // match. DNAT is recorded as the reply source (the endpoint), masquerade
 // as the reply destination (snat).
-func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
-	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
+func newConntrack(p packet.Tuple, ep, snat netip.AddrPort) *nat.Conn {
+	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
 	reply := orig.Reverse().WithSrc(ep.Addr(), ep.Port())
 	if snat.Port() != 0 || snat.Addr().IsValid() {
 		reply.Dst, reply.DstPort = snat.Addr(), snat.Port()
@@ -38,7 +38,7 @@ func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
 // 1024 + that draw, as kube-proxy's --random-fully rules give. When addr
 // is invalid (the node has no address of the family) the port is chosen
 // on the unspecified address and the returned address is invalid.
-func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, rng *rand.Rand) netip.AddrPort {
+func masquerade(addr netip.Addr, p packet.Tuple, ep netip.AddrPort, randomFully bool, rng *rand.Rand) netip.AddrPort {
 	cfg := nat.Config{Kind: nat.Masquerade, Ports: nat.Preserve}
 	if randomFully {
 		cfg.Ports = nat.RandomFully
@@ -51,7 +51,7 @@ func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, 
 		}
 	}
 	cfg.External = netipx.IPRangeFrom(ext, ext)
-	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
+	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
 	draw := func() uint32 { return uint32(rng.IntN(65536 - 1024)) }
 	src, _, err := nat.ChooseSource(cfg, orig, nil, draw)
 	if err != nil { // no connection holds a port: cannot be exhausted

@@ -21,7 +21,7 @@ func TestTraceConntrackOneTruth(t *testing.T) {
 		if proto == packet.UDP {
 			dst = "10.96.0.10:53"
 		}
-		r := NewTracer(rs, 1).Trace(Packet{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort(dst), Proto: proto})
+		r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort(dst), Protocol: proto})
 		if r.Conntrack == nil {
 			t.Fatalf("%s %s: no conntrack entry (verdict %s)", proto, dst, r.Verdict)
 		}
@@ -103,7 +103,7 @@ func TestJSONOneDialect(t *testing.T) {
 	cfg := mustParseFile(t, "cluster.yaml")
 	rs := Render(cfg)
 	tr := NewTracer(rs, 1)
-	p := Packet{Src: netip.MustParseAddrPort("203.0.113.9:51000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Proto: packet.TCP}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.9:51000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Protocol: packet.TCP}
 	values := map[string]any{
 		"trace":        tr.Trace(p),
 		"distribution": tr.Distribute(p, 20),

@@ -184,7 +184,7 @@ type nftSet struct {
 }
 
 // Masquerade reasons: which kube-proxy rule marked a packet (both modes:
-// Result.Reasons, NFTResult.MasqueradeReasons).
+// TraceResult.Reasons, NFTTraceResult.MasqueradeReasons).
 const (
 	MasqOffCluster      packet.Reason = "off-cluster"      // ClusterIP traffic from outside the cluster CIDR
 	MasqAll             packet.Reason = "masquerade-all"   // --masquerade-all: every ClusterIP connection

@@ -50,7 +50,7 @@ func checkNFTFlowsProto(t *testing.T, rs *NFTRuleset, proto packet.Protocol, flo
 	t.Helper()
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			r := NewNFTTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Proto: proto})
+			r := NewNFTTracer(rs, 1).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Protocol: proto})
 			var got string
 			switch r.Verdict {
 			case "DNAT":

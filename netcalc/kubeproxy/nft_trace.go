@@ -21,10 +21,12 @@ type NFTChoice struct {
 	Share    float64        `json:"share"`
 }
 
-// NFTResult is what kube-proxy's nftables table does to the first packet
+// NFTTraceResult is what kube-proxy's nftables table does to the first packet
 // of a connection.
-type NFTResult struct {
-	Packet Packet `json:"packet"`
+type NFTTraceResult struct {
+	// Packet is the packet traced, with its defaults filled in (see
+	// TraceResult.Packet).
+	Packet packet.Tuple `json:"packet"`
 	// Chains are the base chains walked, in hook order.
 	Chains []string `json:"chains"`
 	// Service is the Service port ("namespace/name:port") whose map
@@ -64,19 +66,19 @@ type NFTResult struct {
 
 // ConntrackLine returns the conntrack entry as `conntrack -L` prints it,
 // or "".
-func (r NFTResult) ConntrackLine() string {
+func (r NFTTraceResult) ConntrackLine() string {
 	if r.Conntrack == nil {
 		return ""
 	}
 	return r.Conntrack.String()
 }
 
-// MarshalJSON writes the NFTResult's fields plus "conntrack_line",
+// MarshalJSON writes the NFTTraceResult's fields plus "conntrack_line",
 // rendered from the same Conntrack value that is marshalled as
 // "conntrack". Each step also carries "kind", its Action under the name
 // netcalc's nftables trace JSON has always used for it.
-func (r NFTResult) MarshalJSON() ([]byte, error) {
-	type plain NFTResult
+func (r NFTTraceResult) MarshalJSON() ([]byte, error) {
+	type plain NFTTraceResult
 	type step struct {
 		Kind packet.Action `json:"kind"`
 		packet.Step
@@ -118,7 +120,7 @@ type nftPacket struct {
 
 type nftWalk struct {
 	t    *NFTTracer
-	res  *NFTResult
+	res  *NFTTraceResult
 	pkt  nftPacket
 	hook string
 	mark uint32
@@ -133,17 +135,17 @@ func (t *NFTTracer) isLocal(a netip.Addr) bool { return a.IsLoopback() || t.rs.l
 // (filter-prerouting-pre-dnat, nat-prerouting, then filter-input when its
 // destination after DNAT is the node, else filter-forward and
 // nat-postrouting).
-func (t *NFTTracer) Trace(p Packet) NFTResult {
+func (t *NFTTracer) Trace(p packet.Tuple) NFTTraceResult {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == 0 {
-		p.Proto = packet.TCP
+	if p.Protocol == 0 {
+		p.Protocol = packet.TCP
 	}
-	res := NFTResult{Packet: p, Verdict: "NONE", Pick: -1, MasqueradeMark: t.rs.cfg.masqueradeMark(),
+	res := NFTTraceResult{Packet: p, Verdict: "NONE", Pick: -1, MasqueradeMark: t.rs.cfg.masqueradeMark(),
 		ClusterCIDR: t.rs.cfg.ClusterCIDR, IPv6: t.rs.cfg.IPv6}
 	w := &nftWalk{t: t, res: &res, mark: res.MasqueradeMark,
-		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Proto.String()}}
+		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Protocol.String()}}
 	output := t.isLocal(w.pkt.src)
 	first := []struct{ chain, hook string }{{"filter-prerouting-pre-dnat", "prerouting"}, {"nat-prerouting", "prerouting"}}
 	if output {
@@ -193,7 +195,7 @@ func (t *NFTTracer) Trace(p Packet) NFTResult {
 	return t.finish(res, w)
 }
 
-func (t *NFTTracer) finish(res NFTResult, w *nftWalk) NFTResult {
+func (t *NFTTracer) finish(res NFTTraceResult, w *nftWalk) NFTTraceResult {
 	if res.Verdict == "DROP" || res.Verdict == "REJECT" {
 		res.Masquerade, res.MasqueradeReasons = false, nil
 		return res
@@ -426,7 +428,7 @@ func (w *nftWalk) balance(c string, r *nftRule) {
 // (the client address stays, so ClientIP affinity applies), and counts
 // where they went against the share numgen promises (1/n per element).
 // A tracer built with the same seed gives the same counts.
-func (t *NFTTracer) Distribute(p Packet, n int) Distribution {
+func (t *NFTTracer) Distribute(p packet.Tuple, n int) Distribution {
 	d := Distribution{Connections: n, Seed: t.seed}
 	counts, expected := map[string]int{}, map[string]float64{}
 	base := int(p.Src.Port())

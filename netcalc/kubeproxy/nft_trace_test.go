@@ -17,16 +17,16 @@ func nftOverallTracer(t *testing.T, seed uint64) *NFTTracer {
 	return NewNFTTracer(RenderNFT(cfg, upstreamNFTOptions(false)), seed)
 }
 
-func pkt(src, dst string, proto packet.Protocol) Packet {
+func pkt(src, dst string, proto packet.Protocol) packet.Tuple {
 	s, err := netip.ParseAddrPort(src)
 	if err != nil {
 		s = netip.AddrPortFrom(netip.MustParseAddr(src), 0)
 	}
-	return Packet{Src: s, Dst: netip.MustParseAddrPort(dst), Proto: proto}
+	return packet.Tuple{Src: s, Dst: netip.MustParseAddrPort(dst), Protocol: proto}
 }
 
 // stepsOf returns the steps of one kind.
-func stepsOf(r NFTResult, k packet.Action) []packet.Step {
+func stepsOf(r NFTTraceResult, k packet.Action) []packet.Step {
 	var out []packet.Step
 	for _, s := range r.Steps {
 		if s.Action == k {
@@ -159,7 +159,7 @@ func TestNFTTraceAffinity(t *testing.T) {
 func TestNFTTraceIPv6(t *testing.T) {
 	cfg := mustParseNFT(t, "overall-ipv6.yaml")
 	tr := NewNFTTracer(RenderNFT(cfg, upstreamNFTOptions(true)), 1)
-	r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[2001:db8:ffff::9]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::41]:80"), Proto: packet.TCP})
+	r := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("[2001:db8:ffff::9]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::41]:80"), Protocol: packet.TCP})
 	if r.Verdict != "DNAT" || r.Endpoint.String() != "[fd00:10:180::1]:80" || !r.Masquerade || r.SNAT.Addr() != netip.MustParseAddr("2001:db8::1") {
 		t.Fatalf("verdict %s endpoint %s masquerade %v SNAT %s", r.Verdict, r.Endpoint, r.Masquerade, r.SNAT)
 	}
@@ -171,7 +171,7 @@ func TestNFTTraceIPv6(t *testing.T) {
 	if want := "src=2001:db8:ffff::9 dst=fd00:172:30::41 sport=5000 dport=80 [UNREPLIED] src=fd00:10:180::1 dst=2001:db8::1 sport=80"; !strings.Contains(r.ConntrackLine(), want) {
 		t.Errorf("conntrack %q; want it to contain %q", r.ConntrackLine(), want)
 	}
-	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("[fd00:10::5]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::46]:80")}); r.Verdict != "REJECT" || r.Service != "ns6/svc6:p80" {
+	if r := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("[fd00:10::5]:5000"), Dst: netip.MustParseAddrPort("[fd00:172:30::46]:80")}); r.Verdict != "REJECT" || r.Service != "ns6/svc6:p80" {
 		t.Errorf("no-endpoint Service: verdict %s service %q; want REJECT ns6/svc6:p80", r.Verdict, r.Service)
 	}
 }

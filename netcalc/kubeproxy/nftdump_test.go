@@ -42,7 +42,7 @@ type nftWalkSummary struct {
 	Steps                []string
 }
 
-func summarizeNFTWalk(r NFTResult) nftWalkSummary {
+func summarizeNFTWalk(r NFTTraceResult) nftWalkSummary {
 	s := nftWalkSummary{Chains: r.Chains, Reasons: r.MasqueradeReasons, Service: r.Service, Verdict: r.Verdict,
 		Endpoint: r.Endpoint, Masquerade: r.Masquerade, Affinity: r.Affinity, BalancedBy: r.BalancedBy, Pick: r.Pick,
 		Choices: r.Choices, SNAT: r.SNAT, Conntrack: r.ConntrackLine()}
@@ -116,7 +116,7 @@ func TestNFTDumpRoundTrip(t *testing.T) {
 				// Twice: the second connection meets the affinity set the
 				// first one filled.
 				for range 2 {
-					pk := Packet{Src: netip.MustParseAddrPort(p.src), Dst: netip.MustParseAddrPort(p.dst), Proto: p.proto}
+					pk := packet.Tuple{Src: netip.MustParseAddrPort(p.src), Dst: netip.MustParseAddrPort(p.dst), Protocol: p.proto}
 					w, g := summarizeNFTWalk(want.Trace(pk)), summarizeNFTWalk(got.Trace(pk))
 					if !reflect.DeepEqual(w, g) {
 						t.Errorf("%s seed %d %s -> %s:\nmanifest %+v\ndump     %+v", n, seed, p.src, p.dst, w, g)
@@ -131,7 +131,7 @@ func TestNFTDumpRoundTrip(t *testing.T) {
 // rules as the node lists them.
 func TestNFTDumpStepsCarryListingText(t *testing.T) {
 	dump := mustReadNFTDump(t, "overall", &Config{NodeIPs: []netip.Addr{netip.MustParseAddr("192.168.0.2")}})
-	r := NewNFTTracer(dump, 1).Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Proto: packet.TCP})
+	r := NewNFTTracer(dump, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.9:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Protocol: packet.TCP})
 	found := false
 	for _, s := range r.Steps {
 		found = found || s.Rule == `ip daddr @cluster-ips ip saddr != 10.0.0.0/8 meta mark set meta mark | 0x00004000 comment "masquerade clusterIP traffic from outside cluster"`
@@ -185,7 +185,7 @@ func TestNFTDumpVerdictsVary(t *testing.T) {
 	tr := NewNFTTracer(dump, 1)
 	got := map[string]bool{}
 	for _, d := range []string{"172.30.0.41:80", "172.30.0.46:80", "172.30.0.99:80", "198.51.100.7:80"} {
-		got[tr.Trace(Packet{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort(d), Proto: packet.TCP}).Verdict] = true
+		got[tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort(d), Protocol: packet.TCP}).Verdict] = true
 	}
 	if len(got) != 4 {
 		t.Errorf("verdicts %v, want DNAT, REJECT, DROP and NONE", got)
@@ -218,7 +218,7 @@ func FuzzReadNFTListing(f *testing.F) {
 			return
 		}
 		tr := NewNFTTracer(rs, 1)
-		tr.Trace(Packet{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Proto: packet.TCP})
-		tr.Trace(Packet{Src: netip.MustParseAddrPort("127.0.0.1:5000"), Dst: netip.MustParseAddrPort("127.0.0.1:3001"), Proto: packet.TCP})
+		tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Protocol: packet.TCP})
+		tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("127.0.0.1:5000"), Dst: netip.MustParseAddrPort("127.0.0.1:3001"), Protocol: packet.TCP})
 	})
 }

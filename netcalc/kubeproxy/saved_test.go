@@ -61,7 +61,7 @@ func checkSavedAgrees(t *testing.T, dump io.Reader) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Packet{Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst), Proto: tt.proto}
+			p := packet.Tuple{Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst), Protocol: tt.proto}
 			want := NewTracer(Render(cfg), 7).Trace(p)
 			got := NewTracer(saved, 7).Trace(p)
 			type choice struct {
@@ -74,7 +74,7 @@ func checkSavedAgrees(t *testing.T, dump io.Reader) {
 				Masquerade                         bool
 				Choices                            []choice
 			}
-			v := func(r Result) view {
+			v := func(r TraceResult) view {
 				var cs []choice
 				for _, c := range r.Choices {
 					// The kernel stores a probability in 31 bits, so the real

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Mode is the kube-proxy proxy mode simulated.
@@ -105,7 +107,7 @@ func (e *FamilyError) Error() string {
 
 // CheckFamily returns a *FamilyError when p's source or destination is
 // not of the run's family (ipv6).
-func (p Packet) CheckFamily(ipv6 bool) error {
+func CheckFamily(p packet.Tuple, ipv6 bool) error {
 	for _, a := range []struct {
 		dst  bool
 		addr netip.Addr

@@ -136,16 +136,16 @@ func TestIsIPTablesSave(t *testing.T) {
 }
 
 func TestPacketCheckFamily(t *testing.T) {
-	p := Packet{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort("[2001:db8::1]:80")}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort("[2001:db8::1]:80")}
 	var fe *FamilyError
-	if err := p.CheckFamily(false); !errors.As(err, &fe) || !fe.Dst || fe.IPv6 {
+	if err := CheckFamily(p, false); !errors.As(err, &fe) || !fe.Dst || fe.IPv6 {
 		t.Errorf("CheckFamily(IPv4) = %v; want the destination refused", err)
 	}
-	if err := p.CheckFamily(true); !errors.As(err, &fe) || fe.Dst || !fe.IPv6 {
+	if err := CheckFamily(p, true); !errors.As(err, &fe) || fe.Dst || !fe.IPv6 {
 		t.Errorf("CheckFamily(IPv6) = %v; want the source refused", err)
 	}
 	p.Dst = netip.MustParseAddrPort("10.96.0.1:443")
-	if err := p.CheckFamily(false); err != nil {
+	if err := CheckFamily(p, false); err != nil {
 		t.Errorf("CheckFamily(IPv4) = %v; want nil", err)
 	}
 }
@@ -171,7 +171,7 @@ func TestJSONSchema(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(b), `{"table":"nat","chains":["KUBE-`) || !strings.Contains(string(b), " -> ") {
 		t.Errorf("nat table JSON = %.200s, %v; want the table, its chains and unescaped \"->\"", b, err)
 	}
-	p := Packet{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Proto: packet.TCP}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Protocol: packet.TCP}
 	b, _ = marshal(NewTracer(Render(cfg), 1).Trace(p))
 	for _, want := range []string{`"action":"skip","count":`, `"reasons":["in-cluster"]`, `"cluster_cidr":"10.244.0.0/16"`} {
 		if !strings.Contains(string(b), want) {

@@ -11,15 +11,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// Packet is the first packet of a connection, the one kube-proxy's rules
-// see (conntrack handles the rest).
-type Packet struct {
-	// Src is the client; a zero port means DefaultSourcePort.
-	Src   netip.AddrPort  `json:"src"`
-	Dst   netip.AddrPort  `json:"dst"`
-	Proto packet.Protocol `json:"protocol"`
-}
-
 // DefaultSourcePort is the client port of a traced packet when none is
 // given.
 const DefaultSourcePort = 40000
@@ -62,7 +53,7 @@ const (
 )
 
 // The reasons of a trace's steps (packet.Step.Reason) and of an iptables
-// Result (Result.Reasons).
+// TraceResult (TraceResult.Reasons).
 const (
 	// ReasonDrawn and ReasonNotDrawn: a statistic match with
 	// Draw.Probability fired or did not.
@@ -89,7 +80,7 @@ const (
 	// ReasonMarked: a rule of no known kind marked the packet for
 	// masquerade (the Masq* reasons name the known kinds).
 	ReasonMarked packet.Reason = "marked"
-	// ReasonPolicyDrop: the built-in filter chain Result.PolicyChain
+	// ReasonPolicyDrop: the built-in filter chain TraceResult.PolicyChain
 	// dropped the packet by its policy.
 	ReasonPolicyDrop packet.Reason = "policy-drop"
 	// ReasonNoRule: no kube-proxy rule matches the destination: the packet
@@ -107,7 +98,7 @@ const (
 	// in the scenario, so the MASQUERADE source is shown as the
 	// unspecified address.
 	ReasonNoNodeAddress packet.Reason = "no-node-address"
-	// ReasonWalkFailed: the rules could not be walked (Result.Error says
+	// ReasonWalkFailed: the rules could not be walked (TraceResult.Error says
 	// why).
 	ReasonWalkFailed packet.Reason = "walk-failed"
 )
@@ -123,9 +114,13 @@ type Choice struct {
 	RuleProbability string `json:"rule_probability,omitempty"`
 }
 
-// Result is what happens to a packet.
-type Result struct {
-	Packet Packet `json:"packet"`
+// TraceResult is what kube-proxy's iptables rules do to the first packet
+// of a connection.
+type TraceResult struct {
+	// Packet is the packet traced, the first of its connection (the one
+	// kube-proxy's rules see; conntrack handles the rest), with its
+	// defaults filled in: source port DefaultSourcePort, protocol TCP.
+	Packet packet.Tuple `json:"packet"`
 	// Hook is PREROUTING for packets arriving at the node, OUTPUT for
 	// packets the node itself sends.
 	Hook string `json:"hook"`
@@ -169,17 +164,17 @@ type Result struct {
 
 // ConntrackLine returns Conntrack as `conntrack -L` prints it, or "" when
 // the packet created no entry.
-func (r Result) ConntrackLine() string {
+func (r TraceResult) ConntrackLine() string {
 	if r.Conntrack == nil {
 		return ""
 	}
 	return r.Conntrack.String()
 }
 
-// MarshalJSON writes the Result's fields plus "conntrack_line", rendered
+// MarshalJSON writes the TraceResult's fields plus "conntrack_line", rendered
 // from the same Conntrack value that is marshalled as "conntrack".
-func (r Result) MarshalJSON() ([]byte, error) {
-	type plain Result
+func (r TraceResult) MarshalJSON() ([]byte, error) {
+	type plain TraceResult
 	return marshal(struct {
 		plain
 		ConntrackLine string `json:"conntrack_line,omitempty"`
@@ -323,7 +318,7 @@ func (t *Tracer) addrType(a netip.Addr) netfilter.AddrType {
 
 type walk struct {
 	t        *Tracer
-	res      *Result
+	res      *TraceResult
 	src      netip.Addr
 	reasons  []packet.Reason
 	sawLocal bool // went through a KUBE-SVL chain
@@ -511,19 +506,19 @@ func probText(r *Rule) string {
 // whose jump brings the packet there (filterJump), then nat POSTROUTING →
 // KUBE-POSTROUTING. Statistic matches draw from the Tracer's generator;
 // affinity state is remembered for later calls.
-func (t *Tracer) Trace(p Packet) Result {
+func (t *Tracer) Trace(p packet.Tuple) TraceResult {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == 0 {
-		p.Proto = packet.TCP
+	if p.Protocol == 0 {
+		p.Protocol = packet.TCP
 	}
-	res := Result{Packet: p, Hook: "PREROUTING", Verdict: "NONE", ClusterCIDR: t.rs.cfg.ClusterCIDR}
+	res := TraceResult{Packet: p, Hook: "PREROUTING", Verdict: "NONE", ClusterCIDR: t.rs.cfg.ClusterCIDR}
 	w := &walk{t: t, res: &res, src: p.Src.Addr()}
 	if t.local[w.src] {
 		res.Hook = "OUTPUT"
 	}
-	fail := func(err error) Result {
+	fail := func(err error) TraceResult {
 		res.Reasons = append(res.Reasons, ReasonWalkFailed)
 		res.Error = err.Error()
 		return res
@@ -531,7 +526,7 @@ func (t *Tracer) Trace(p Packet) Result {
 	if t.err != nil {
 		return fail(t.err)
 	}
-	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: uint8(p.Proto), SrcPort: p.Src.Port(),
+	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: uint8(p.Protocol), SrcPort: p.Src.Port(),
 		DstPort: p.Dst.Port(), State: netfilter.CTNew}
 	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)
 	if err != nil {

@@ -48,7 +48,7 @@ func TestTraceUpstreamFlows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := NewTracer(rs, 1)
-			p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst), Proto: tt.proto}
+			p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst), Protocol: tt.proto}
 			r := tr.Trace(p)
 			if r.Verdict != tt.verdict {
 				t.Fatalf("Trace(%s → %s).Verdict = %s; want %s\n%s", tt.src, tt.dst, r.Verdict, tt.verdict, dumpSteps(r))
@@ -86,7 +86,7 @@ func TestTraceUpstreamFlows(t *testing.T) {
 	}
 }
 
-func dumpSteps(r Result) string {
+func dumpSteps(r TraceResult) string {
 	var b strings.Builder
 	for _, s := range r.Steps {
 		fmt.Fprintf(&b, "%s%s %s %s %s %s %d\n", strings.Repeat("  ", s.Depth), s.Table, s.Chain, s.Action, s.Rule, s.Reason, s.Count)
@@ -96,7 +96,7 @@ func dumpSteps(r Result) string {
 
 func TestConntrackHairpin(t *testing.T) {
 	rs := Render(mustParseFile(t, "upstream-overall.yaml"))
-	r := NewTracer(rs, 1).Trace(Packet{Src: netip.MustParseAddrPort("10.180.0.1:41000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
+	r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.180.0.1:41000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
 	// MASQUERADE picks the first node address (no bridgeIP configured);
 	// the source port is kept because randomFully is off.
 	want := "tcp      6 120 SYN_SENT src=10.180.0.1 dst=172.30.0.41 sport=41000 dport=80 [UNREPLIED] src=10.180.0.1 dst=192.168.0.2 sport=80 dport=41000 mark=0 use=1"
@@ -107,7 +107,7 @@ func TestConntrackHairpin(t *testing.T) {
 
 func TestDistribution(t *testing.T) {
 	rs := Render(mustParseFile(t, "upstream-overall.yaml"))
-	p := Packet{Src: netip.MustParseAddrPort("10.0.0.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80")}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("10.0.0.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80")}
 	d := NewTracer(rs, 7).Distribute(p, 10000)
 	if len(d.Shares) != 2 {
 		t.Fatalf("Shares = %+v; want two endpoints", d.Shares)
@@ -122,7 +122,7 @@ func TestDistribution(t *testing.T) {
 		t.Errorf("same seed gave %d then %d", d.Shares[0].Count, again.Shares[0].Count)
 	}
 	// ClientIP affinity pins every connection of a client to one endpoint.
-	lb := Packet{Src: netip.MustParseAddrPort("203.0.113.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.45:80")}
+	lb := packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.45:80")}
 	da := NewTracer(rs, 7).Distribute(lb, 50)
 	if !da.Affinity && len(da.Shares) != 1 {
 		t.Errorf("affinity distribution = %+v; want all on one endpoint", da)
@@ -145,7 +145,7 @@ func TestTraceCluster(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for seed := uint64(0); seed < 20; seed++ {
-				r := NewTracer(rs, seed).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+				r := NewTracer(rs, seed).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
 				if r.Verdict != tt.verdict || (r.Verdict == "DNAT" && r.Masquerade != tt.masq) {
 					t.Fatalf("seed %d: verdict %s masquerade %v; want %s %v\n%s", seed, r.Verdict, r.Masquerade, tt.verdict, tt.masq, dumpSteps(r))
 				}
@@ -167,21 +167,21 @@ func TestAffinitySticks(t *testing.T) {
 	rs := Render(mustParseFile(t, "cluster.yaml"))
 	tr := NewTracer(rs, 11)
 	dst := netip.MustParseAddrPort("10.96.20.5:80") // shop/api ClusterIP, 3 endpoints
-	first := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst})
+	first := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst})
 	if first.Affinity {
 		t.Fatal("first connection reported affinity")
 	}
 	for i := 1; i < 50; i++ {
-		r := tr.Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr("10.244.1.7"), uint16(1000+i)), Dst: dst})
+		r := tr.Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr("10.244.1.7"), uint16(1000+i)), Dst: dst})
 		if !r.Affinity || r.Endpoint != first.Endpoint {
 			t.Fatalf("connection %d went to %s (affinity %v); want %s by affinity", i, r.Endpoint, r.Affinity, first.Endpoint)
 		}
 	}
-	other := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.2.8:1000"), Dst: dst})
+	other := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.2.8:1000"), Dst: dst})
 	if other.Affinity {
 		t.Error("another client inherited the first client's affinity")
 	}
-	d := NewTracer(rs, 3).Distribute(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst}, 200)
+	d := NewTracer(rs, 3).Distribute(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst}, 200)
 	if len(d.Shares) != 3 || !d.Affinity {
 		t.Fatalf("Distribute = %+v; want 3 shares with affinity", d)
 	}
@@ -227,7 +227,7 @@ services:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+			r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
 			if r.Verdict != "REJECT" {
 				t.Fatalf("Trace(%s → %s).Verdict = %s; want REJECT", tt.src, tt.dst, r.Verdict)
 			}
@@ -265,7 +265,7 @@ func TestTraceStepsAreRules(t *testing.T) {
 	for _, src := range []string{"10.0.0.2", "10.180.0.1", "203.0.113.2", "203.0.113.130", "192.168.0.2", "127.0.0.1"} {
 		for _, dst := range []string{"172.30.0.41:80", "172.30.0.44:80", "172.30.0.45:80", "172.30.0.46:80", "192.168.99.22:80",
 			"1.2.3.4:80", "5.6.7.8:80", "192.168.0.2:3001", "192.168.0.2:3002", "192.168.0.2:3003", "192.168.0.2:30000", "127.0.0.1:3003"} {
-			r := tr.Trace(Packet{Src: netip.MustParseAddrPort(src + ":0"), Dst: netip.MustParseAddrPort(dst)})
+			r := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort(src + ":0"), Dst: netip.MustParseAddrPort(dst)})
 			for _, s := range r.Steps {
 				if s.Rule == "" {
 					continue
@@ -304,7 +304,7 @@ func isFilterJump(rule string) bool {
 func TestTraceOtherFamily(t *testing.T) {
 	cfg := mustParseFile(t, "upstream-overall.yaml")
 	cfg.IPv6 = true
-	r := NewTracer(Render(cfg), 1).Trace(Packet{Src: netip.MustParseAddrPort("10.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:80")})
+	r := NewTracer(Render(cfg), 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:80")})
 	if r.Verdict != "NONE" {
 		t.Errorf("Verdict = %s; want NONE", r.Verdict)
 	}
@@ -322,7 +322,7 @@ func TestTraceOtherFamily(t *testing.T) {
 func TestTraceWalkerMark(t *testing.T) {
 	cfg := mustParseFile(t, "upstream-overall.yaml")
 	cfg.MasqueradeBit = 10
-	r := NewTracer(Render(cfg), 1).Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.2:40000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
+	r := NewTracer(Render(cfg), 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.2:40000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
 	if !r.Masquerade || r.Verdict != "DNAT" {
 		t.Fatalf("Verdict %s, Masquerade %v; want DNAT, masqueraded\n%s", r.Verdict, r.Masquerade, dumpSteps(r))
 	}

@@ -134,8 +134,8 @@ func TestUpstreamInternalExternalMasquerade(t *testing.T) {
 						masq = *o.masq
 					}
 				}
-				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0),
-					Dst: netip.MustParseAddrPort(f.dst + ":" + strconv.Itoa(f.port)), Proto: packet.TCP}
+				p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0),
+					Dst: netip.MustParseAddrPort(f.dst + ":" + strconv.Itoa(f.port)), Protocol: packet.TCP}
 				r := NewTracer(rs, 1).Trace(p)
 				var eps []string
 				for _, c := range r.Choices {
@@ -237,7 +237,7 @@ services:
 				}{"secondary nodeIP ignores NodePorts", ext, alt, 3001, "", false})
 			}
 			for _, f := range flows {
-				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: packet.TCP}
+				p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Protocol: packet.TCP}
 				r := NewTracer(rs, 1).Trace(p)
 				var eps []string
 				for _, c := range r.Choices {
@@ -333,7 +333,7 @@ func checkFlowsProto(t *testing.T, rs *Ruleset, flows []flow, protos []packet.Pr
 		if i < len(protos) && protos[i] != 0 {
 			proto = protos[i]
 		}
-		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: proto}
+		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Protocol: proto}
 		r := NewTracer(rs, 1).Trace(p)
 		var got string
 		switch r.Verdict {
