@@ -461,8 +461,8 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 			return BadInputf("--nft with --mode iptables: a node's nft ruleset is kube-proxy's nftables mode")
 		}
 		name := stdinName(o.NFT)
-		node, nerr := o.DumpNode(true)
-		if _, ok := nerr.(*kubeproxy.DumpSettingError); ok {
+		node, nerr := o.DumpNode(true) // a rules flag is refused before reading, a bad --node-ip after
+		if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) {
 			return kubeProxyBadInput(name, nerr)
 		}
 		data, err := readScenario(env, o.NFT)
