@@ -478,7 +478,10 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if len(node.NodeIPs) == 0 {
 			env.Errorf("note: no --node-ip: only loopback counts as the node's address (fib type local, the masquerade source)")
 		}
-		return kubeProxyTraceNFT(env, o, p, rs, node.IPv6)
+		if err := kubeProxyFamily(o, p, node.IPv6); err != nil {
+			return err
+		}
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
 	case mode == kubeproxy.ModeNFTables:
 		if o.IPTablesSave != "" {
 			return BadInputf("--iptables-save with --mode nftables: a node's iptables rules are traced in iptables mode")
@@ -494,7 +497,7 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if err != nil {
 			return kubeProxyBadInput(o.File, err)
 		}
-		return kubeProxyTraceNFT(env, o, p, kubeproxy.RenderNFT(cfg, nft), cfg.IPv6)
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(kubeproxy.RenderNFT(cfg, nft), o.Seed), writeNFTTrace, nftAffinityWords)
 	}
 	rs, v6, err := traceRules(env, o)
 	if err != nil {
@@ -503,7 +506,7 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 	if err := kubeProxyFamily(o, p, v6); err != nil {
 		return err
 	}
-	return kubeProxyTrace(env, o, p, kubeproxy.NewTracer(rs, o.Seed), func(r kubeproxy.TraceResult) string { return r.Verdict }, writeTrace,
+	return kubeProxyTrace(env, o, p, kubeproxy.NewTracer(rs, o.Seed), writeTrace,
 		"after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
 }
 
@@ -528,10 +531,10 @@ func kubeProxyFamily(o *kubeProxyOptions, p packet.Tuple, v6 bool) error {
 // walk, or with --connections N the spread over the endpoints (affinity
 // says how ClientIP affinity held the client). A rejected or dropped
 // packet exits 1.
-func kubeProxyTrace[R any](env *Env, o *kubeProxyOptions, p packet.Tuple, tr interface {
+func kubeProxyTrace[R interface{ Refused() bool }](env *Env, o *kubeProxyOptions, p packet.Tuple, tr interface {
 	Trace(packet.Tuple) R
 	Distribute(packet.Tuple, int) kubeproxy.Distribution
-}, verdict func(R) string, write func(*Env, R), affinity string) error {
+}, write func(*Env, R), affinity string) error {
 	if o.Connections > 1 {
 		d := tr.Distribute(p, o.Connections)
 		if env.JSON() {
@@ -547,7 +550,7 @@ func kubeProxyTrace[R any](env *Env, o *kubeProxyOptions, p packet.Tuple, tr int
 	} else {
 		write(env, r)
 	}
-	if v := verdict(r); v == "REJECT" || v == "DROP" {
+	if r.Refused() {
 		env.Record(ExitFail)
 	}
 	return env.Finish()

@@ -9,16 +9,9 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// kubeProxyTraceNFT traces p through kube-proxy's nftables table rs
-// (rendered from a scenario or read from a node's nft list ruleset) after
-// checking its family against the run's (v6).
-func kubeProxyTraceNFT(env *Env, o *kubeProxyOptions, p packet.Tuple, rs *kubeproxy.NFTRuleset, v6 bool) error {
-	if err := kubeProxyFamily(o, p, v6); err != nil {
-		return err
-	}
-	return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), func(r kubeproxy.NFTTraceResult) string { return r.Verdict }, writeNFTTrace,
-		"after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
-}
+// nftAffinityWords say how ClientIP affinity held a client in nftables
+// mode (see writeDistribution).
+const nftAffinityWords = "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint"
 
 // nftHookWords says where each base chain sits.
 var nftHookWords = map[string]string{

@@ -64,6 +64,10 @@ type NFTTraceResult struct {
 	Conntrack *nat.Conn      `json:"conntrack,omitempty"`
 }
 
+// Refused reports whether kube-proxy's table rejected or dropped the
+// packet (Verdict REJECT or DROP).
+func (r NFTTraceResult) Refused() bool { return r.Verdict == "REJECT" || r.Verdict == "DROP" }
+
 // ConntrackLine returns the conntrack entry as `conntrack -L` prints it,
 // or "".
 func (r NFTTraceResult) ConntrackLine() string {

@@ -222,3 +222,20 @@ func TestChainNamesFor(t *testing.T) {
 		}
 	}
 }
+
+func TestRefused(t *testing.T) {
+	rs := Render(mustParseFile(t, "cluster.yaml"))
+	nft := RenderNFT(mustParseFile(t, "cluster.yaml"), NFTOptions{})
+	for _, tt := range []struct {
+		dst  string
+		want bool
+	}{{"10.96.12.34:80", false}, {"10.96.30.3:5432", true}, {"10.96.99.99:80", false}} {
+		p := packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort(tt.dst), Protocol: packet.TCP}
+		if r := NewTracer(rs, 1).Trace(p); r.Refused() != tt.want {
+			t.Errorf("iptables %s: verdict %s, Refused() = %v; want %v", tt.dst, r.Verdict, r.Refused(), tt.want)
+		}
+		if r := NewNFTTracer(nft, 1).Trace(p); r.Refused() != tt.want {
+			t.Errorf("nftables %s: verdict %s, Refused() = %v; want %v", tt.dst, r.Verdict, r.Refused(), tt.want)
+		}
+	}
+}

@@ -162,6 +162,10 @@ type TraceResult struct {
 	Conntrack *nat.Conn `json:"conntrack,omitempty"`
 }
 
+// Refused reports whether kube-proxy's rules rejected or dropped the
+// packet (Verdict REJECT or DROP).
+func (r TraceResult) Refused() bool { return r.Verdict == "REJECT" || r.Verdict == "DROP" }
+
 // ConntrackLine returns Conntrack as `conntrack -L` prints it, or "" when
 // the packet created no entry.
 func (r TraceResult) ConntrackLine() string {
