@@ -5,57 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env) }) }
 
-// kubeProxyScenario holds the input file and the flags that override the
-// node settings in it (needed for plain Kubernetes manifests).
-type kubeProxyScenario struct {
-	File          string
-	Node          string
-	NodeIPs       []string
-	ClusterCIDR   string
-	BridgeIP      string
-	IPv6          bool
-	MasqueradeAll bool
-	LocalhostNP   bool
-	RandomFully   bool
-	Mode          string
-	KubeVersion   string
-	NodePortAddrs []string
-	TCPBeLiberal  bool
-	NFAcct        []string
-	Zone          string
-	NFT           kubeProxyNFTFlags // --mode nftables only: --service-cidr, --nftables-localhost-nodeports
-	changed       func(string) bool
-}
-
-type kubeProxyRulesOptions struct {
-	kubeProxyScenario
-	Table string
-}
-
-type kubeProxyTraceOptions struct {
-	kubeProxyScenario
-	IPTablesSave string
-	NFT          string // --nft: a node's nft list ruleset
-	Src, Dst     string
-	Proto        string
-	Connections  int
-	Seed         uint64
+// kubeProxyOptions are the flags of kube-proxy rules and trace: the input
+// FILE, the node settings that override the file's (needed for plain
+// Kubernetes manifests), and each subcommand's own.
+type kubeProxyOptions struct {
+	kubeproxy.Settings
+	File, Mode        string
+	Table             string // rules
+	IPTablesSave, NFT string // trace: a node's dump
+	Src, Dst, Proto   string
+	Connections       int
+	Seed              uint64
 }
 
 func newKubeProxyCmd(env *Env) *cobra.Command {
@@ -116,28 +91,29 @@ Node settings (flags override the file's keys):
 	return cmd
 }
 
-func addScenarioFlags(cmd *cobra.Command, sc *kubeProxyScenario) {
+func addScenarioFlags(cmd *cobra.Command, o *kubeProxyOptions) {
 	f := cmd.Flags()
-	f.StringVar(&sc.Node, "node", "", "`NAME` of the simulated node (overrides the file)")
-	f.StringSliceVar(&sc.NodeIPs, "node-ip", nil, "node `ADDR`, repeatable (overrides the file)")
-	f.StringVar(&sc.ClusterCIDR, "cluster-cidr", "", "pod network `CIDR`, kube-proxy --cluster-cidr (overrides the file)")
-	f.StringVar(&sc.BridgeIP, "bridge-ip", "", "`ADDR` of the node's pod bridge, the MASQUERADE source towards local pods")
-	f.BoolVar(&sc.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
-	f.BoolVar(&sc.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
-	f.BoolVar(&sc.LocalhostNP, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
-	f.BoolVar(&sc.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully (kube-proxy before 1.37; 1.37 always writes it)")
-	f.StringVar(&sc.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables or nftables")
-	addKubeProxyNFTFlags(cmd, &sc.NFT, false) // --nodeport-addresses is the one below, for both modes
-	f.StringVar(&sc.KubeVersion, "kube-version", "", fmt.Sprintf("kube-proxy release `X.Y` to simulate, 1.%d-1.%d (default the newest, 1.%d)", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor, kubeproxy.LatestKubeMinor))
-	f.StringSliceVar(&sc.NodePortAddrs, "nodeport-addresses", nil, "kube-proxy --nodeport-addresses: `CIDR`s or primary whose node addresses accept NodePorts, repeatable (default every local address)")
-	f.BoolVar(&sc.TCPBeLiberal, "conntrack-tcp-be-liberal", false, "nf_conntrack_tcp_be_liberal is on (kube-proxy --conntrack-tcp-be-liberal): no INVALID drop rule")
-	f.StringSliceVar(&sc.NFAcct, "nfacct", nil, "nfacct `COUNTER`s that exist: ct_state_invalid_dropped_pkts, localhost_nps_accepted_pkts, all or none (comma-separated)")
-	f.StringVar(&sc.Zone, "zone", "", "the node's topology.kubernetes.io/zone `ZONE`, for endpoint zone hints")
-	sc.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+	f.StringVar(&o.Node, "node", "", "`NAME` of the simulated node (overrides the file)")
+	f.StringSliceVar(&o.NodeIPs, "node-ip", nil, "node `ADDR`, repeatable (overrides the file)")
+	f.StringVar(&o.ClusterCIDR, "cluster-cidr", "", "pod network `CIDR`, kube-proxy --cluster-cidr (overrides the file)")
+	f.StringVar(&o.BridgeIP, "bridge-ip", "", "`ADDR` of the node's pod bridge, the MASQUERADE source towards local pods")
+	f.BoolVar(&o.IPv6, "ipv6", false, "render the ip6tables rules (IPv6 Services only)")
+	f.BoolVar(&o.MasqueradeAll, "masquerade-all", false, "kube-proxy --masquerade-all")
+	f.BoolVar(&o.LocalhostNodePorts, "localhost-nodeports", true, "kube-proxy --iptables-localhost-nodeports: NodePorts also answer on 127.0.0.0/8 (IPv4); --localhost-nodeports=false turns it off")
+	f.BoolVar(&o.RandomFully, "random-fully", false, "iptables supports MASQUERADE --random-fully (kube-proxy before 1.37; 1.37 always writes it)")
+	f.StringVar(&o.Mode, "mode", "iptables", "kube-proxy `MODE`: iptables or nftables")
+	f.StringSliceVar(&o.ServiceCIDRs, "service-cidr", nil, "Service IP range `CIDR`, repeatable (--mode nftables: traffic to an unallocated address in it is dropped)")
+	f.BoolVar(&o.NFTLocalhostNodePortReject, "nftables-localhost-nodeports", false, "--mode nftables: kube-proxy's KubeProxyNFTablesLocalhostNodePorts gate (alpha in 1.37): count and reject NodePort traffic to loopback")
+	f.StringVar(&o.KubeVersion, "kube-version", "", fmt.Sprintf("kube-proxy release `X.Y` to simulate, 1.%d-1.%d (default the newest, 1.%d)", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor, kubeproxy.LatestKubeMinor))
+	f.StringSliceVar(&o.NodePortAddresses, "nodeport-addresses", nil, "kube-proxy --nodeport-addresses: `CIDR`s or primary whose node addresses accept NodePorts, repeatable (default every local address)")
+	f.BoolVar(&o.ConntrackTCPBeLiberal, "conntrack-tcp-be-liberal", false, "nf_conntrack_tcp_be_liberal is on (kube-proxy --conntrack-tcp-be-liberal): no INVALID drop rule")
+	f.StringSliceVar(&o.NFAcct, "nfacct", nil, "nfacct `COUNTER`s that exist: ct_state_invalid_dropped_pkts, localhost_nps_accepted_pkts, all or none (comma-separated)")
+	f.StringVar(&o.Zone, "zone", "", "the node's topology.kubernetes.io/zone `ZONE`, for endpoint zone hints")
+	o.Given = f.Changed
 }
 
 func newKubeProxyRulesCmd(env *Env) *cobra.Command {
-	opts := &kubeProxyRulesOptions{}
+	opts := &kubeProxyOptions{}
 	cmd := &cobra.Command{
 		Use:   "rules FILE",
 		Short: "Print the iptables rules kube-proxy writes for these Services",
@@ -166,13 +142,13 @@ by namespace/name.`,
 			return kubeProxyRulesRun(env, opts)
 		},
 	}
-	addScenarioFlags(cmd, &opts.kubeProxyScenario)
+	addScenarioFlags(cmd, opts)
 	cmd.Flags().StringVar(&opts.Table, "table", "nat", "`TABLE` to print: nat, filter or all (filter then nat, as kube-proxy restores them)")
 	return cmd
 }
 
 func newKubeProxyTraceCmd(env *Env) *cobra.Command {
-	opts := &kubeProxyTraceOptions{}
+	opts := &kubeProxyOptions{}
 	cmd := &cobra.Command{
 		Use:   "trace [FILE] --src IP[:PORT] --dst IP:PORT",
 		Short: "Walk a packet through kube-proxy's rules: DNAT choice, masquerade, conntrack entry",
@@ -231,7 +207,7 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 			return kubeProxyTraceRun(env, opts)
 		},
 	}
-	addScenarioFlags(cmd, &opts.kubeProxyScenario)
+	addScenarioFlags(cmd, opts)
 	f := cmd.Flags()
 	f.StringVar(&opts.IPTablesSave, "iptables-save", "", "trace through a node's iptables-save output in `FILE` (\"-\": standard input) instead of Services")
 	f.StringVar(&opts.NFT, "nft", "", "trace through a node's `nft list ruleset` output in FILE (\"-\": standard input) instead of Services: kube-proxy's nftables mode, table ip (ip6 with --ipv6) kube-proxy")
@@ -244,178 +220,98 @@ kube-proxy; 1 when it is rejected or dropped; 2 for bad input.`,
 	return cmd
 }
 
-// kubeProxyMode reads --mode: iptables or nftables, any case.
-func kubeProxyMode(s string) (string, error) {
-	switch strings.ToLower(s) {
-	case "iptables", "":
-		return "iptables", nil
-	case "nftables":
-		return "nftables", nil
+// kubeProxyLoad parses the scenario FILE (data, or read when nil),
+// applies the flags and tells what the simulation filled in or left out.
+func kubeProxyLoad(env *Env, o *kubeProxyOptions, data []byte) (*kubeproxy.Config, error) {
+	if data == nil {
+		var err error
+		if data, err = readScenario(env, o.File); err != nil {
+			return nil, err
+		}
 	}
-	return "", BadInputf("--mode: %s is not a kube-proxy mode: want iptables or nftables", quoteToken(s))
+	name := stdinName(o.File)
+	cfg, err := kubeproxy.LoadScenario(data, name, &o.Settings)
+	if err != nil {
+		return nil, kubeProxyBadInput(name, err)
+	}
+	scenarioNotes(env, name, cfg)
+	return cfg, nil
 }
 
-// loadScenario reads and parses the scenario, then applies flag overrides.
-func loadScenario(env *Env, sc *kubeProxyScenario) (*kubeproxy.Config, error) {
-	if _, err := kubeProxyMode(sc.Mode); err != nil {
-		return nil, err
+// stdinName is how messages call FILE: "stdin" for "-".
+func stdinName(file string) string {
+	if file == "-" {
+		return "stdin"
 	}
-	data, err := readScenario(env, sc.File)
-	if err != nil {
-		return nil, err
-	}
-	return parseScenario(env, sc, data)
+	return file
 }
 
 // readScenario reads FILE, or standard input for "-".
 func readScenario(env *Env, file string) ([]byte, error) {
 	var data []byte
 	var err error
-	name := file
 	if file == "-" {
-		name = "stdin"
 		data, err = io.ReadAll(env.Stdin)
 	} else {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return nil, BadInput(scenarioReadError(name, err))
+		return nil, BadInput(scenarioReadError(stdinName(file), err))
 	}
 	return data, nil
 }
 
-// parseScenario parses a scenario read by readScenario and applies the
-// flag overrides.
-func parseScenario(env *Env, sc *kubeProxyScenario, data []byte) (*kubeproxy.Config, error) {
-	name := sc.File
-	if name == "-" {
-		name = "stdin"
-	}
-	cfg, err := kubeproxy.Parse(data, name)
-	if err != nil {
-		var pe *kubeproxy.ParseError
-		if errors.As(err, &pe) {
-			return nil, BadInput(errors.New(pe.Message())) // FILE:LINE: ..., no package prefix
-		}
-		return nil, BadInput(err)
-	}
-	changed := sc.changed
-	if changed == nil {
-		changed = func(string) bool { return false }
-	}
-	if changed("node") {
-		cfg.Node = sc.Node
-	}
-	if err := nodeOverrides(sc, changed, cfg); err != nil {
-		return nil, err
-	}
-	return applyScenarioFlags(env, name, sc, changed, cfg)
+// kubeProxySettingWords say what each setting takes, after its bad value.
+var kubeProxySettingWords = map[string]string{
+	"mode":               "is not a kube-proxy mode: want iptables or nftables",
+	"node-ip":            "is not an IP address",
+	"bridge-ip":          "is not an IP address",
+	"cluster-cidr":       "is not a CIDR prefix: want e.g. 10.244.0.0/16",
+	"kube-version":       fmt.Sprintf("is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor),
+	"nodeport-addresses": "is not a CIDR prefix or primary: want e.g. 198.51.100.0/24 or primary",
+	"nfacct":             fmt.Sprintf("is not a kube-proxy nfacct counter: want %s, %s, all or none", kubeproxy.NFAcctInvalidCounter, kubeproxy.NFAcctLocalhostCounter),
+	"service-cidr":       "is not a CIDR prefix: want e.g. 10.96.0.0/12 or 2001:db8::/64",
 }
 
-// nodeOverrides applies the flags that describe the node itself: --node-ip,
-// --cluster-cidr, --bridge-ip, --ipv6.
-func nodeOverrides(sc *kubeProxyScenario, changed func(string) bool, cfg *kubeproxy.Config) error {
-	if changed("node-ip") {
-		cfg.NodeIPs = nil
-		for _, s := range sc.NodeIPs {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				return BadInputf("--node-ip: %q is not an IP address", s)
-			}
-			cfg.NodeIPs = append(cfg.NodeIPs, a)
-		}
-	}
-	if changed("cluster-cidr") {
-		p, err := netip.ParsePrefix(sc.ClusterCIDR)
-		if err != nil {
-			return BadInputf("--cluster-cidr: %q is not a CIDR prefix: want e.g. 10.244.0.0/16", sc.ClusterCIDR)
-		}
-		cfg.ClusterCIDR = p.Masked()
-	}
-	if changed("bridge-ip") {
-		a, err := netip.ParseAddr(sc.BridgeIP)
-		if err != nil {
-			return BadInputf("--bridge-ip: %q is not an IP address", sc.BridgeIP)
-		}
-		cfg.BridgeIP = a
-	}
-	if changed("ipv6") {
-		cfg.IPv6 = sc.IPv6
-	}
-	return nil
-}
-
-// applyScenarioFlags applies the flags that change the rules.
-func applyScenarioFlags(env *Env, name string, sc *kubeProxyScenario, changed func(string) bool, cfg *kubeproxy.Config) (*kubeproxy.Config, error) {
-	if changed("masquerade-all") {
-		cfg.MasqueradeAll = sc.MasqueradeAll
-	}
-	if changed("localhost-nodeports") {
-		cfg.LocalhostNodePorts = sc.LocalhostNP
-	}
-	if changed("random-fully") {
-		cfg.RandomFully = sc.RandomFully
-	}
-	if changed("kube-version") {
-		cfg.KubeVersion = sc.KubeVersion
-		if _, err := cfg.KubeMinor(); err != nil {
-			return nil, BadInputf("--kube-version: %s is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", quoteToken(sc.KubeVersion), kubeproxy.MinKubeMinor, kubeproxy.LatestKubeMinor)
-		}
-	}
-	if changed("nodeport-addresses") {
-		cfg.NodePortAddresses = nil
-		for _, s := range sc.NodePortAddrs {
-			if s != "primary" {
-				p, err := netip.ParsePrefix(s)
-				if err != nil {
-					return nil, BadInputf("--nodeport-addresses: %s is not a CIDR prefix or primary: want e.g. 198.51.100.0/24 or primary", quoteToken(s))
-				}
-				s = p.Masked().String()
-			}
-			cfg.NodePortAddresses = append(cfg.NodePortAddresses, s)
-		}
-	}
-	if changed("conntrack-tcp-be-liberal") {
-		cfg.ConntrackTCPBeLiberal = sc.TCPBeLiberal
-	}
-	if changed("nfacct") {
-		cfg.NFAcctInvalid, cfg.NFAcctLocalhost = false, false
-		for _, s := range sc.NFAcct {
-			switch s {
-			case "all":
-				cfg.NFAcctInvalid, cfg.NFAcctLocalhost = true, true
-			case "none":
-			case kubeproxy.NFAcctInvalidCounter:
-				cfg.NFAcctInvalid = true
-			case kubeproxy.NFAcctLocalhostCounter:
-				cfg.NFAcctLocalhost = true
-			default:
-				return nil, BadInputf("--nfacct: %s is not a kube-proxy nfacct counter: want %s, %s, all or none", quoteToken(s), kubeproxy.NFAcctInvalidCounter, kubeproxy.NFAcctLocalhostCounter)
-			}
-		}
-	}
-	if changed("zone") {
-		cfg.Zone = sc.Zone
-	}
-	scenarioNotes(env, name, cfg)
-	return cfg, nil
-}
-
-// scenarioReadError says why the scenario file could not be read, in the user's
-// words: no doubled "open FILE" and no Go error types.
-func scenarioReadError(name string, err error) error {
-	var pe *fs.PathError
+// kubeProxyBadInput says a kube-proxy library error about the input
+// named name (the scenario or the dump) in the user's words.
+func kubeProxyBadInput(name string, err error) error {
+	var (
+		pe *kubeproxy.ParseError
+		se *kubeproxy.SettingError
+		ds *kubeproxy.DumpSettingError
+		fe *netfilter.ParseError
+		de *kubeproxy.NFTDumpError
+		tf *kubeproxy.TableFamilyError
+		pr *kubeproxy.ProtocolError
+	)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: no such file", quoteToken(name))
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied", quoteToken(name))
-	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, want a YAML file of Services", quoteToken(name))
 	case errors.As(err, &pe):
-		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
+		return BadInput(errors.New(pe.Message())) // FILE:LINE: ..., no package prefix
+	case errors.As(err, &se):
+		return BadInputf("--%s: %s %s", se.Setting, quoteToken(se.Value), kubeProxySettingWords[se.Setting])
+	case errors.As(err, &ds):
+		return BadInputf("--%s changes the rules kube-proxy writes; %s already holds a node's rules: drop --%s", ds.Setting, quoteToken(name), ds.Setting)
+	case errors.As(err, &fe):
+		return BadInputf("%s:%d: %s: %s", name, fe.Line, quoteToken(fe.Token), fe.Expected)
+	case errors.As(err, &de):
+		return BadInputf("%s:%d: %s: %s", name, de.Line, quoteToken(de.Token), de.Msg)
+	case errors.As(err, &tf):
+		hint := "trace an IPv6 packet (--ipv6)"
+		if tf.Family == "ip6" {
+			hint = "trace an IPv4 packet (without --ipv6)"
+		}
+		return BadInputf("%s: no kube-proxy table of family %s, only table %s kube-proxy: %s", name, tf.Family, tf.Other, hint)
+	case errors.Is(err, kubeproxy.ErrNoKubeProxyTable):
+		return BadInputf("%s: no table ip kube-proxy: want nft list ruleset output of a node running kube-proxy in nftables mode", name)
+	case errors.Is(err, kubeproxy.ErrNoKubeProxyRules):
+		return BadInputf("%s: no nat table with KUBE-SERVICES: want iptables-save output of a node running kube-proxy in iptables mode", name)
+	case errors.As(err, &pr) && pr.OutOfRange:
+		return BadInputf("--proto: %s is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", quoteToken(pr.Text))
+	case errors.As(err, &pr):
+		return BadInputf("--proto: %s is not a protocol kube-proxy proxies: want tcp, udp or sctp", quoteToken(pr.Text))
 	}
-	return fmt.Errorf("reading %s: %v", quoteToken(name), err)
+	return BadInputf("%s: %v", name, err)
 }
 
 // scenarioNotes tells on standard error what the simulation filled in or
@@ -447,85 +343,47 @@ func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
 	}
 }
 
-func countNoun(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
+func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
+	tables := map[string][]string{"nat": {"nat"}, "filter": {"filter"}, "all": {"filter", "nat"}}[o.Table]
+	if tables == nil {
+		return BadInputf("--table: %q is not a table: want nat, filter or all", o.Table)
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// listSome joins up to four names, then "...".
-func listSome(names []string) string {
-	if len(names) > 4 {
-		return strings.Join(names[:4], ", ") + ", ..."
+	mode, err := kubeproxy.ParseMode(o.Mode)
+	if err != nil {
+		return kubeProxyBadInput(o.File, err)
 	}
-	return strings.Join(names, ", ")
-}
-
-type kubeProxyTableJSON struct {
-	Table  string            `json:"table"`
-	Chains []string          `json:"chains"`
-	Rules  []*kubeproxy.Rule `json:"rules"`
-}
-
-func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
-	var tables []string
-	switch opts.Table {
-	case "nat":
-		tables = []string{"nat"}
-	case "filter":
-		tables = []string{"filter"}
-	case "all":
-		tables = []string{"filter", "nat"}
-	default:
-		return BadInputf("--table: %q is not a table: want nat, filter or all", opts.Table)
-	}
-	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+	cfg, err := kubeProxyLoad(env, o, nil)
 	if err != nil {
 		return err
 	}
-	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
-		o, err := kubeProxyNFTOptions(&opts.kubeProxyScenario, cfg)
+	if mode == kubeproxy.ModeNFTables {
+		nft, err := o.NFTOptions(cfg)
 		if err != nil {
-			return err
+			return kubeProxyBadInput(o.File, err)
 		}
-		return runKubeProxyRulesNFT(env, cfg, o)
+		rs := kubeproxy.RenderNFT(cfg, nft)
+		if env.JSON() {
+			return WriteJSON(env.Out, rs)
+		}
+		_, err = rs.WriteTo(env.Out)
+		return err
 	}
 	rs := kubeproxy.Render(cfg)
 	renderNotes(env, rs)
 	for _, name := range tables {
-		t := rs.NAT
-		if name == "filter" {
-			t = rs.Filter
-		}
+		t := map[string]*kubeproxy.Table{"nat": rs.NAT, "filter": rs.Filter}[name]
 		if env.JSON() {
-			j := kubeProxyTableJSON{Table: t.Name, Chains: t.Chains(), Rules: []*kubeproxy.Rule{}}
-			for _, c := range t.Chains() {
-				j.Rules = append(j.Rules, t.Rules(c)...)
-			}
-			if err := WriteJSON(env.Out, j); err != nil {
+			if err := WriteJSON(env.Out, t); err != nil {
 				return err
 			}
-			continue
-		}
-		if _, err := t.WriteTo(env.Out); err != nil {
+		} else if _, err := t.WriteTo(env.Out); err != nil {
 			return err
 		}
 	}
-	if !env.JSON() && opts.Table == "nat" {
-		var notes []string
-		for _, c := range rs.Filter.Chains() {
-			for _, r := range rs.Filter.Rules(c) {
-				if r.Target == "REJECT" || (r.Target == "DROP" && strings.Contains(r.Text, "has no local endpoints")) {
-					notes = append(notes, "# filter: "+r.Text)
-				}
-			}
-		}
-		if len(notes) > 0 {
-			fmt.Fprintln(env.Out, "# Not in the nat table: kube-proxy rejects or drops these in the filter table (--table filter):")
-			for _, n := range notes {
-				fmt.Fprintln(env.Out, n)
-			}
+	if drops := rs.ServiceDrops(); !env.JSON() && o.Table == "nat" && len(drops) > 0 {
+		fmt.Fprintln(env.Out, "# Not in the nat table: kube-proxy rejects or drops these in the filter table (--table filter):")
+		for _, r := range drops {
+			fmt.Fprintln(env.Out, "# filter: "+r.Text)
 		}
 	}
 	return nil
@@ -560,34 +418,6 @@ func parseAddrPort(flag, s string, portRequired bool) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
 }
 
-// checkFamily refuses an address of the other family than the run: the
-// single-family simulator has no rule for it, and "routed unchanged" would
-// be a wrong answer.
-func checkFamily(flag, s string, a netip.Addr, v6 bool) error {
-	switch {
-	case a.Is6() && !v6:
-		return BadInputf("%s: %s is an IPv6 address but this is an IPv4 run: add --ipv6 to trace the IPv6 Services", flag, quoteToken(s))
-	case a.Is4() && v6:
-		return BadInputf("%s: %s is an IPv4 address but this is an IPv6 run (--ipv6 or ipv6: true in the file): run with --ipv6=false to trace the IPv4 Services", flag, quoteToken(s))
-	}
-	return nil
-}
-
-// seedValue is --seed: a uint64 whose bad values are said in the user's
-// words, not strconv's.
-type seedValue uint64
-
-func (v *seedValue) String() string { return strconv.FormatUint(uint64(*v), 10) }
-func (v *seedValue) Type() string   { return "uint" }
-func (v *seedValue) Set(s string) error {
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("want a whole number 0-18446744073709551615")
-	}
-	*v = seedValue(n)
-	return nil
-}
-
 // connectionsValue is --connections, 1-10000000.
 type connectionsValue int
 
@@ -602,128 +432,115 @@ func (v *connectionsValue) Set(s string) error {
 	return nil
 }
 
-func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
-	if opts.Src == "" || opts.Dst == "" {
+func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
+	if o.Src == "" || o.Dst == "" {
 		return BadInputf("--src and --dst are required: want e.g. --src 10.244.1.7 --dst 10.96.0.10:53")
 	}
-	src, err := parseAddrPort("--src", opts.Src, false)
+	src, err := parseAddrPort("--src", o.Src, false)
 	if err != nil {
 		return err
 	}
-	dst, err := parseAddrPort("--dst", opts.Dst, true)
+	dst, err := parseAddrPort("--dst", o.Dst, true)
 	if err != nil {
 		return err
 	}
-	var proto kubeproxy.Protocol
-	switch strings.ToLower(opts.Proto) {
-	case "tcp", "6":
-		proto = kubeproxy.TCP
-	case "udp", "17":
-		proto = kubeproxy.UDP
-	case "sctp", "132":
-		proto = kubeproxy.SCTP
-	default:
-		if n, err := strconv.Atoi(opts.Proto); err == nil && (n < 0 || n > 255) {
-			return BadInputf("--proto: %s is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", quoteToken(opts.Proto))
-		}
-		return BadInputf("--proto: %s is not a protocol kube-proxy proxies: want tcp, udp or sctp", quoteToken(opts.Proto))
+	proto, err := kubeproxy.ParseProtocol(o.Proto)
+	if err != nil {
+		return kubeProxyBadInput("", err)
 	}
-	if opts.Connections < 1 || opts.Connections > 10_000_000 {
-		return BadInputf("--connections: %d is out of range: want 1-10000000", opts.Connections)
+	p := packet.Tuple{Src: src, Dst: dst, Protocol: proto}
+	mode, err := kubeproxy.ParseMode(o.Mode)
+	if err != nil {
+		return kubeProxyBadInput("", err)
 	}
-	if opts.NFT != "" {
+	switch {
+	case o.NFT != "":
 		// A node's nft list ruleset: like --iptables-save, the node's
 		// addresses come from --node-ip, the rest from the rules.
-		sc := &opts.kubeProxyScenario
-		if mode, err := kubeProxyMode(sc.Mode); err != nil || mode == "iptables" && sc.changed != nil && sc.changed("mode") {
-			if err != nil {
-				return err
-			}
+		if mode == kubeproxy.ModeIPTables && o.Given("mode") {
 			return BadInputf("--nft with --mode iptables: a node's nft ruleset is kube-proxy's nftables mode")
 		}
-		name := opts.NFT
-		if name == "-" {
-			name = "stdin"
+		name := stdinName(o.NFT)
+		node, nerr := o.DumpNode(true) // a rules flag is refused before reading, a bad --node-ip after
+		if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) {
+			return kubeProxyBadInput(name, nerr)
 		}
-		changed := sc.changed
-		if changed == nil {
-			changed = func(string) bool { return false }
-		}
-		for _, f := range []string{"node", "masquerade-all", "localhost-nodeports", "random-fully", "kube-version", "nodeport-addresses",
-			"conntrack-tcp-be-liberal", "nfacct", "zone", "service-cidr", "nftables-localhost-nodeports", "cluster-cidr"} {
-			if changed(f) {
-				return BadInputf("--%s changes the rules kube-proxy writes; %s already holds a node's rules: drop --%s", f, quoteToken(name), f)
-			}
-		}
-		data, err := readScenario(env, opts.NFT)
+		data, err := readScenario(env, o.NFT)
 		if err != nil {
 			return err
-		}
-		node := &kubeproxy.Config{IPv6: sc.IPv6}
-		if err := nodeOverrides(sc, changed, node); err != nil {
-			return err
+		} else if nerr != nil {
+			return kubeProxyBadInput(name, nerr)
 		}
 		rs, err := kubeproxy.ReadNFTListing(bytes.NewReader(data), node)
 		if err != nil {
-			var de *kubeproxy.NFTDumpError
-			if errors.As(err, &de) {
-				return BadInputf("%s:%d: %s: %s", name, de.Line, quoteToken(de.Token), de.Msg)
-			}
-			if errors.Is(err, kubeproxy.ErrNoKubeProxyTable) {
-				return BadInputf("%s: no table ip kube-proxy: want nft list ruleset output of a node running kube-proxy in nftables mode", name)
-			}
-			return BadInputf("%s: %s", name, strings.TrimPrefix(err.Error(), "kubeproxy: "))
+			return kubeProxyBadInput(name, err)
 		}
 		if len(node.NodeIPs) == 0 {
 			env.Errorf("note: no --node-ip: only loopback counts as the node's address (fib type local, the masquerade source)")
 		}
-		cfg := rs.Node()
-		if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+		if err := kubeProxyFamily(o, p, node.IPv6); err != nil {
 			return err
 		}
-		if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
-			return err
-		}
-		return traceNFTRuleset(env, rs, &cfg, kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}, opts.Connections, opts.Seed)
-	}
-	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
-		if opts.IPTablesSave != "" {
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
+	case mode == kubeproxy.ModeNFTables:
+		if o.IPTablesSave != "" {
 			return BadInputf("--iptables-save with --mode nftables: a node's iptables rules are traced in iptables mode")
 		}
-		cfg, err := loadScenario(env, &opts.kubeProxyScenario)
+		cfg, err := kubeProxyLoad(env, o, nil)
 		if err != nil {
 			return err
 		}
-		if err := checkFamily("--src", opts.Src, src.Addr(), cfg.IPv6); err != nil {
+		if err := kubeProxyFamily(o, p, cfg.IPv6); err != nil {
 			return err
 		}
-		if err := checkFamily("--dst", opts.Dst, dst.Addr(), cfg.IPv6); err != nil {
-			return err
-		}
-		o, err := kubeProxyNFTOptions(&opts.kubeProxyScenario, cfg)
+		nft, err := o.NFTOptions(cfg)
 		if err != nil {
-			return err
+			return kubeProxyBadInput(o.File, err)
 		}
-		return runKubeProxyTraceNFT(env, cfg, o, kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}, opts.Connections, opts.Seed)
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(kubeproxy.RenderNFT(cfg, nft), o.Seed), writeNFTTrace, nftAffinityWords)
 	}
-	rs, v6, err := traceRules(env, opts)
+	rs, v6, err := traceRules(env, o)
 	if err != nil {
 		return err
 	}
-	if err := checkFamily("--src", opts.Src, src.Addr(), v6); err != nil {
+	if err := kubeProxyFamily(o, p, v6); err != nil {
 		return err
 	}
-	if err := checkFamily("--dst", opts.Dst, dst.Addr(), v6); err != nil {
-		return err
+	return kubeProxyTrace(env, o, p, kubeproxy.NewTracer(rs, o.Seed), writeTrace,
+		"after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
+}
+
+// kubeProxyFamily refuses a --src or --dst of the other family than the
+// run.
+func kubeProxyFamily(o *kubeProxyOptions, p packet.Tuple, v6 bool) error {
+	var fe *kubeproxy.FamilyError
+	if !errors.As(kubeproxy.CheckFamily(p, v6), &fe) {
+		return nil
 	}
-	tr := kubeproxy.NewTracer(rs, opts.Seed)
-	p := kubeproxy.Packet{Src: src, Dst: dst, Proto: proto}
-	if opts.Connections > 1 {
-		d := tr.Distribute(p, opts.Connections)
+	flag, s := "--src", o.Src
+	if fe.Dst {
+		flag, s = "--dst", o.Dst
+	}
+	if fe.IPv6 {
+		return BadInputf("%s: %s is an IPv4 address but this is an IPv6 run (--ipv6 or ipv6: true in the file): run with --ipv6=false to trace the IPv4 Services", flag, quoteToken(s))
+	}
+	return BadInputf("%s: %s is an IPv6 address but this is an IPv4 run: add --ipv6 to trace the IPv6 Services", flag, quoteToken(s))
+}
+
+// kubeProxyTrace traces p with tr (either mode's tracer) and prints the
+// walk, or with --connections N the spread over the endpoints (affinity
+// says how ClientIP affinity held the client). A rejected or dropped
+// packet exits 1.
+func kubeProxyTrace[R interface{ Refused() bool }](env *Env, o *kubeProxyOptions, p packet.Tuple, tr interface {
+	Trace(packet.Tuple) R
+	Distribute(packet.Tuple, int) kubeproxy.Distribution
+}, write func(*Env, R), affinity string) error {
+	if o.Connections > 1 {
+		d := tr.Distribute(p, o.Connections)
 		if env.JSON() {
 			return WriteJSON(env.Out, d)
 		}
-		return writeDistribution(env, p, d, "after the first connection every one from this client matched the recent rule and stuck to the same endpoint")
+		return writeDistribution(env, p, d, affinity)
 	}
 	r := tr.Trace(p)
 	if env.JSON() {
@@ -731,9 +548,9 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 			return err
 		}
 	} else {
-		writeTrace(env, r)
+		write(env, r)
 	}
-	if r.Verdict == "REJECT" || r.Verdict == "DROP" {
+	if r.Refused() {
 		env.Record(ExitFail)
 	}
 	return env.Finish()
@@ -741,61 +558,32 @@ func kubeProxyTraceRun(env *Env, opts *kubeProxyTraceOptions) error {
 
 // traceRules returns the rules to trace: Render of the scenario, or a
 // node's iptables-save dump (--iptables-save, or FILE when it is one).
-func traceRules(env *Env, opts *kubeProxyTraceOptions) (*kubeproxy.Ruleset, bool, error) {
-	sc := &opts.kubeProxyScenario
-	if _, err := kubeProxyMode(sc.Mode); err != nil {
-		return nil, false, err
-	}
-	file := opts.IPTablesSave
-	var data []byte
+func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error) {
+	file := o.IPTablesSave
 	if file == "" {
-		var err error
-		if data, err = readScenario(env, sc.File); err != nil {
-			return nil, false, err
-		}
-		if !isIPTablesSave(data) {
-			cfg, err := parseScenario(env, sc, data)
-			if err != nil {
-				return nil, false, err
-			}
-			rs := kubeproxy.Render(cfg)
-			renderNotes(env, rs)
-			return rs, cfg.IPv6, nil
-		}
-		file = sc.File
-	} else {
-		var err error
-		if data, err = readScenario(env, file); err != nil {
-			return nil, false, err
-		}
+		file = o.File
 	}
-	name := file
-	if file == "-" {
-		name = "stdin"
-	}
-	changed := sc.changed
-	if changed == nil {
-		changed = func(string) bool { return false }
-	}
-	for _, f := range []string{"node", "masquerade-all", "localhost-nodeports", "random-fully", "kube-version", "nodeport-addresses", "conntrack-tcp-be-liberal", "nfacct", "zone"} {
-		if changed(f) {
-			return nil, false, BadInputf("--%s changes the rules kube-proxy writes; %s already holds a node's rules: drop --%s", f, quoteToken(name), f)
-		}
-	}
-	node := &kubeproxy.Config{IPv6: sc.IPv6}
-	if err := nodeOverrides(sc, changed, node); err != nil {
+	data, err := readScenario(env, file)
+	if err != nil {
 		return nil, false, err
+	}
+	if o.IPTablesSave == "" && !kubeproxy.IsIPTablesSave(data) {
+		cfg, err := kubeProxyLoad(env, o, data)
+		if err != nil {
+			return nil, false, err
+		}
+		rs := kubeproxy.Render(cfg)
+		renderNotes(env, rs)
+		return rs, cfg.IPv6, nil
+	}
+	name := stdinName(file)
+	node, err := o.DumpNode(false)
+	if err != nil {
+		return nil, false, kubeProxyBadInput(name, err)
 	}
 	rs, err := kubeproxy.ReadIPTablesSave(bytes.NewReader(data), node)
 	if err != nil {
-		var pe *netfilter.ParseError
-		if errors.As(err, &pe) {
-			return nil, false, BadInputf("%s:%s", name, strings.TrimPrefix(pe.Message(), "line "))
-		}
-		if errors.Is(err, kubeproxy.ErrNoKubeProxyRules) {
-			return nil, false, BadInputf("%s: no nat table with KUBE-SERVICES: want iptables-save output of a node running kube-proxy in iptables mode", name)
-		}
-		return nil, false, BadInput(err)
+		return nil, false, kubeProxyBadInput(name, err)
 	}
 	if len(node.NodeIPs) == 0 {
 		env.Errorf("note: no --node-ip: only loopback counts as the node's address (addrtype LOCAL, the MASQUERADE source)")
@@ -811,23 +599,10 @@ func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
 	}
 }
 
-// isIPTablesSave reports whether data looks like iptables-save output: its
-// first line that is neither blank nor a comment starts a table ("*nat").
-func isIPTablesSave(data []byte) bool {
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		return strings.HasPrefix(l, "*")
-	}
-	return false
-}
-
-func writeTrace(env *Env, r kubeproxy.Result) {
+func writeTrace(env *Env, r kubeproxy.TraceResult) {
 	w := env.Out
 	p := r.Packet
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", strings.ToLower(string(p.Proto)), p.Src, p.Dst, r.Hook)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, nat %s)\n", p.Protocol, p.Src, p.Dst, r.Hook)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}
@@ -840,17 +615,17 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 		}
 		ind := strings.Repeat("  ", s.Depth+1)
 		switch s.Action {
-		case "enter":
+		case kubeproxy.ActionEnter:
 			fmt.Fprintf(w, "%s%s\n", ind, env.Paint(Cyan, s.Chain))
-		case "skip":
-			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, "("+s.Note+")"))
-		case "not-taken":
+		case kubeproxy.ActionSkip:
+			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, fmt.Sprintf("(%d rule(s) did not match)", s.Count)))
+		case kubeproxy.ActionNotTaken:
 			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Dim, "not taken:"), s.Rule)
-			fmt.Fprintf(w, "%s    %s\n", ind, env.Paint(Dim, s.Note))
+			fmt.Fprintf(w, "%s    %s\n", ind, env.Paint(Dim, kubeProxyStepWords(s)))
 		default:
-			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, s.Action+":"), s.Rule)
-			if s.Note != "" {
-				fmt.Fprintf(w, "%s    %s\n", ind, s.Note)
+			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, string(s.Action)+":"), s.Rule)
+			if note := kubeProxyStepWords(s); note != "" {
+				fmt.Fprintf(w, "%s    %s\n", ind, note)
 			}
 		}
 	}
@@ -899,17 +674,73 @@ func writeTrace(env *Env, r kubeproxy.Result) {
 		fmt.Fprintf(w, "masquerade %s\n", m)
 	}
 	for _, why := range r.Reasons {
-		fmt.Fprintf(w, "  why: %s\n", why)
+		fmt.Fprintf(w, "  why: %s\n", kubeProxyReasonWords(why, r))
 	}
 	if r.Conntrack != nil {
 		fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
 	}
 }
 
+// kubeProxyStepWords says what a step of an iptables trace means, or ""
+// when its rule says it all.
+func kubeProxyStepWords(s packet.Step) string {
+	switch s.Reason {
+	case kubeproxy.ReasonDrawn:
+		return fmt.Sprintf("statistic: probability %.4g, drawn", s.Draw.Probability)
+	case kubeproxy.ReasonNotDrawn:
+		return fmt.Sprintf("statistic: probability %.4g, not drawn", s.Draw.Probability)
+	case kubeproxy.ReasonAffinity:
+		return "ClientIP affinity: this client used this endpoint recently"
+	case kubeproxy.ReasonNotMarked:
+		return "not marked: no SNAT"
+	case kubeproxy.ReasonPodToExternal:
+		return "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
+	case kubeproxy.ReasonNodeToExternal:
+		return "the node itself uses all endpoints of the Service"
+	case kubeproxy.ReasonSourceNotAllowed:
+		return "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"
+	}
+	return string(s.Reason)
+}
+
+// kubeProxyReasonWords says why an iptables trace ended as it did.
+func kubeProxyReasonWords(why packet.Reason, r kubeproxy.TraceResult) string {
+	src, cidr := r.Packet.Src.Addr(), r.ClusterCIDR
+	switch why {
+	case kubeproxy.MasqOffCluster:
+		return fmt.Sprintf("source %s is outside the cluster CIDR %s (! -s %s): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node", src, cidr, cidr)
+	case kubeproxy.MasqAll:
+		return "--masquerade-all: every ClusterIP connection is masqueraded"
+	case kubeproxy.MasqExternalCluster:
+		return "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)"
+	case kubeproxy.MasqLocalExternal:
+		return "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply"
+	case kubeproxy.MasqHairpin:
+		return fmt.Sprintf("hairpin: the endpoint %s is the client itself; without SNAT it would answer itself directly and drop the reply", src)
+	case kubeproxy.ReasonMarked:
+		return "marked for masquerade"
+	case kubeproxy.ReasonPolicyDrop:
+		return "the filter " + r.PolicyChain + " chain's policy is DROP"
+	case kubeproxy.ReasonNoRule:
+		return "no kube-proxy rule matches this destination: the packet is routed unchanged"
+	case kubeproxy.ReasonLocalPolicy:
+		return fmt.Sprintf("traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address %s", src)
+	case kubeproxy.ReasonInCluster:
+		return fmt.Sprintf("source %s is inside the cluster CIDR %s: no SNAT, the endpoint sees the pod address", src, cidr)
+	case kubeproxy.ReasonNoMasqueradeJump:
+		return fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", src)
+	case kubeproxy.ReasonNoNodeAddress:
+		return "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address"
+	case kubeproxy.ReasonWalkFailed:
+		return "cannot walk the rules: " + r.Error
+	}
+	return string(why)
+}
+
 // writeDistribution prints where --connections N went against what the
 // balancing promises; affinity says how affinity held the client (the
 // recent match in iptables mode, the affinity set in nftables mode).
-func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution, affinity string) error {
+func writeDistribution(env *Env, p packet.Tuple, d kubeproxy.Distribution, affinity string) error {
 	w := env.Out
 	svc := d.Service
 	if svc == "" {
@@ -931,23 +762,7 @@ func writeDistribution(env *Env, p kubeproxy.Packet, d kubeproxy.Distribution, a
 	return nil
 }
 
-type kubeProxyChainName struct {
-	ServicePort string `json:"service_port"`
-	Protocol    string `json:"protocol"`
-	Endpoint    string `json:"endpoint,omitempty"`
-	Cluster     string `json:"cluster"`
-	Local       string `json:"local"`
-	External    string `json:"external"`
-	Firewall    string `json:"firewall"`
-	EndpointCh  string `json:"endpoint_chain,omitempty"`
-}
-
-type kubeProxyChainNameOptions struct {
-	Name, Proto, Endpoint string
-}
-
 func newKubeProxyChainNameCmd(env *Env) *cobra.Command {
-	opts := &kubeProxyChainNameOptions{}
 	return &cobra.Command{
 		Use:   "chain-name NAMESPACE/NAME[:PORT] PROTOCOL [ENDPOINT-IP:PORT]",
 		Short: "Compute kube-proxy's chain names for a Service port (and an endpoint)",
@@ -960,67 +775,33 @@ is tcp, udp or sctp. An IPv6 endpoint is written [addr]:port.`,
 		Example: `  netcalc kube-proxy chain-name default/kubernetes:https tcp
   netcalc kube-proxy chain-name kube-system/kube-dns:dns udp 10.244.0.5:53`,
 		Args: cobra.RangeArgs(2, 3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Proto = args[0], args[1]
-			if len(args) == 3 {
-				opts.Endpoint = args[2]
-			}
-			return kubeProxyChainNameRun(env, opts)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return kubeProxyChainNameRun(env, args) },
 	}
 }
 
-func kubeProxyChainNameRun(env *Env, opts *kubeProxyChainNameOptions) error {
-	name, proto := opts.Name, strings.ToLower(opts.Proto)
-	ns, rest, ok := strings.Cut(name, "/")
-	if !ok || ns == "" || rest == "" || strings.HasPrefix(rest, ":") || strings.HasSuffix(rest, ":") {
-		return BadInputf("%s is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", quoteToken(name))
+func kubeProxyChainNameRun(env *Env, args []string) error {
+	if _, err := kubeproxy.ChainNamesFor(args[0], 0, netip.AddrPort{}); err != nil {
+		return BadInputf("%s is not a Service port name: want NAMESPACE/NAME or NAMESPACE/NAME:PORT", quoteToken(args[0]))
 	}
-	if proto != "tcp" && proto != "udp" && proto != "sctp" {
-		return BadInputf("%s is not a protocol: want tcp, udp or sctp", quoteToken(opts.Proto))
+	proto, err := kubeproxy.ParseProtocol(args[1])
+	if err != nil || proto.String() != strings.ToLower(args[1]) { // names only
+		return BadInputf("%s is not a protocol: want tcp, udp or sctp", quoteToken(args[1]))
 	}
-	h := kubeproxy.PortProtoHash(name, proto)
-	out := kubeProxyChainName{ServicePort: name, Protocol: proto,
-		Cluster: kubeproxy.PrefixService + h, Local: kubeproxy.PrefixLocal + h,
-		External: kubeproxy.PrefixExternal + h, Firewall: kubeproxy.PrefixFirewall + h}
-	if opts.Endpoint != "" {
-		ap, err := parseAddrPort("endpoint", opts.Endpoint, true)
-		if err != nil {
+	var ep netip.AddrPort
+	if len(args) == 3 {
+		if ep, err = parseAddrPort("endpoint", args[2], true); err != nil {
 			return err
 		}
-		out.Endpoint = ap.String() // net.JoinHostPort form
-		out.EndpointCh = kubeproxy.EndpointChain(name, proto, out.Endpoint)
 	}
+	c, _ := kubeproxy.ChainNamesFor(args[0], proto, ep)
 	if env.JSON() {
-		return WriteJSON(env.Out, out)
+		return WriteJSON(env.Out, c)
 	}
-	rows := [][]string{{"service port", name + " (" + proto + ")"}, {"cluster (KUBE-SVC)", out.Cluster},
-		{"local (KUBE-SVL)", out.Local}, {"external (KUBE-EXT)", out.External}, {"firewall (KUBE-FW)", out.Firewall}}
-	if out.Endpoint != "" {
-		rows = append(rows, []string{"endpoint " + out.Endpoint, out.EndpointCh})
+	rows := [][]string{{"service port", c.ServicePort + " (" + proto.String() + ")"}, {"cluster (KUBE-SVC)", c.Cluster},
+		{"local (KUBE-SVL)", c.Local}, {"external (KUBE-EXT)", c.External}, {"firewall (KUBE-FW)", c.Firewall}}
+	if c.Endpoint != "" {
+		rows = append(rows, []string{"endpoint " + c.Endpoint, c.EndpointChain})
 	}
-	_, err := io.WriteString(env.Out, Aligned(rows))
+	_, err = io.WriteString(env.Out, Aligned(rows))
 	return err
-}
-
-// kubeProxyNFTOptions is the nftables renderer's options: --service-cidr
-// and the localhost gate from their flags, and the NodePort addresses from
-// the scenario's nodePortAddresses ("primary": the node's first address of
-// the family, as a host prefix).
-func kubeProxyNFTOptions(sc *kubeProxyScenario, cfg *kubeproxy.Config) (kubeproxy.NFTOptions, error) {
-	nft := sc.NFT
-	nft.NodePortAddresses = nil
-	for _, a := range cfg.NodePortAddresses {
-		if a != "primary" {
-			nft.NodePortAddresses = append(nft.NodePortAddresses, a)
-			continue
-		}
-		for _, ip := range cfg.NodeIPs {
-			if ip.Is6() == cfg.IPv6 {
-				nft.NodePortAddresses = append(nft.NodePortAddresses, netip.PrefixFrom(ip, ip.BitLen()).String())
-				break
-			}
-		}
-	}
-	return nft.options()
 }

@@ -2,117 +2,16 @@ package cli
 
 import (
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// kubeProxyNFTFlags are the settings only the nftables mode reads:
-// --service-cidr, --nodeport-addresses (CIDRs) and
-// --nftables-localhost-nodeports (kube-proxy's
-// KubeProxyNFTablesLocalhostNodePorts feature gate).
-type kubeProxyNFTFlags struct {
-	ServiceCIDRs      []string
-	NodePortAddresses []string
-	LocalhostReject   bool
-}
-
-// addKubeProxyNFTFlags registers the nftables-only flags on a kube-proxy
-// rules or trace command. When the other mode registers
-// --nodeport-addresses itself, pass withNodePortAddresses false.
-func addKubeProxyNFTFlags(cmd *cobra.Command, f *kubeProxyNFTFlags, withNodePortAddresses bool) {
-	fs := cmd.Flags()
-	fs.StringSliceVar(&f.ServiceCIDRs, "service-cidr", nil, "Service IP range `CIDR`, repeatable (--mode nftables: traffic to an unallocated address in it is dropped)")
-	if withNodePortAddresses {
-		fs.StringSliceVar(&f.NodePortAddresses, "nodeport-addresses", nil, "`CIDR`s of the node IPs that accept NodePorts, repeatable (default: every local address but loopback)")
-	}
-	fs.BoolVar(&f.LocalhostReject, "nftables-localhost-nodeports", false, "--mode nftables: kube-proxy's KubeProxyNFTablesLocalhostNodePorts gate (alpha in 1.37): count and reject NodePort traffic to loopback")
-}
-
-// options checks the flags and returns them as the library's options.
-func (f *kubeProxyNFTFlags) options() (kubeproxy.NFTOptions, error) {
-	var o kubeproxy.NFTOptions
-	o.LocalhostNodePortReject = f.LocalhostReject
-	for _, l := range []struct {
-		flag string
-		in   []string
-		out  *[]netip.Prefix
-	}{{"--service-cidr", f.ServiceCIDRs, &o.ServiceCIDRs}, {"--nodeport-addresses", f.NodePortAddresses, &o.NodePortAddresses}} {
-		for _, s := range l.in {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				return o, BadInputf("%s: %s is not a CIDR prefix: want e.g. 10.96.0.0/12 or 2001:db8::/64", l.flag, quoteToken(s))
-			}
-			*l.out = append(*l.out, p.Masked())
-		}
-	}
-	return o, nil
-}
-
-// kubeProxyNFTJSON is the JSON of `kube-proxy rules --mode nftables`.
-type kubeProxyNFTJSON struct {
-	Version string                `json:"kube_proxy_version"`
-	Family  string                `json:"family"`
-	Table   string                `json:"table"`
-	Objects []kubeproxy.NFTObject `json:"objects"`
-	Ports   []kubeproxy.NFTPort   `json:"ports"`
-}
-
-// runKubeProxyRulesNFT prints what kube-proxy's nftables proxier hands to
-// nft for cfg: the "add" transaction, loadable with nft -f.
-func runKubeProxyRulesNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOptions) error {
-	rs := kubeproxy.RenderNFT(cfg, nft)
-	if env.JSON() {
-		ports := rs.Ports
-		if ports == nil {
-			ports = []kubeproxy.NFTPort{}
-		}
-		return WriteJSON(env.Out, kubeProxyNFTJSON{Version: kubeproxy.NFTVersion, Family: rs.Family, Table: kubeproxy.NFTTable, Objects: rs.Objects, Ports: ports})
-	}
-	_, err := rs.WriteTo(env.Out)
-	return err
-}
-
-// runKubeProxyTraceNFT walks p (its source and destination already
-// checked against the run's family) through the nftables table:
-// connections > 1 prints the distribution instead. A rejected or dropped
-// packet exits 1.
-func runKubeProxyTraceNFT(env *Env, cfg *kubeproxy.Config, nft kubeproxy.NFTOptions, p kubeproxy.Packet, connections int, seed uint64) error {
-	return traceNFTRuleset(env, kubeproxy.RenderNFT(cfg, nft), cfg, p, connections, seed)
-}
-
-// traceNFTRuleset traces p through rs, rendered from a manifest or read
-// from a node's nft list ruleset, and prints the walk or, with
-// connections > 1, the spread over the endpoints.
-func traceNFTRuleset(env *Env, rs *kubeproxy.NFTRuleset, cfg *kubeproxy.Config, p kubeproxy.Packet, connections int, seed uint64) error {
-	tr := kubeproxy.NewNFTTracer(rs, seed)
-	if connections > 1 {
-		d := tr.Distribute(p, connections)
-		if env.JSON() {
-			return WriteJSON(env.Out, d)
-		}
-		return writeDistribution(env, p, d, "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint")
-	}
-	r := tr.Trace(p)
-	if env.JSON() {
-		if err := WriteJSON(env.Out, struct {
-			kubeproxy.NFTResult
-			ConntrackLine string `json:"conntrack_line,omitempty"`
-		}{r, r.ConntrackLine()}); err != nil {
-			return err
-		}
-	} else {
-		writeNFTTrace(env, cfg, r)
-	}
-	if r.Verdict == "REJECT" || r.Verdict == "DROP" {
-		env.Record(ExitFail)
-	}
-	return env.Finish()
-}
+// nftAffinityWords say how ClientIP affinity held a client in nftables
+// mode (see writeDistribution).
+const nftAffinityWords = "after the first connection the client was in the endpoint's affinity set, and every later connection went to the same endpoint"
 
 // nftHookWords says where each base chain sits.
 var nftHookWords = map[string]string{
@@ -126,55 +25,56 @@ var nftHookWords = map[string]string{
 	"nat-postrouting":            "postrouting, SNAT (priority 100)",
 }
 
-func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
+func writeNFTTrace(env *Env, r kubeproxy.NFTTraceResult) {
 	w := env.Out
 	p := r.Packet
 	fam := "ip"
-	if cfg.IPv6 {
+	if r.IPv6 {
 		fam = "ip6"
 	}
 	path := "prerouting"
 	if len(r.Chains) > 0 && strings.HasSuffix(r.Chains[0], "output-pre-dnat") {
 		path = "output (sent by the node)"
 	}
-	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", strings.ToLower(string(p.Proto)), p.Src, p.Dst, path, fam)
+	fmt.Fprintf(w, "packet     %s %s -> %s (first packet, %s path, table %s kube-proxy)\n", p.Protocol, p.Src, p.Dst, path, fam)
 	if r.Service != "" {
 		fmt.Fprintf(w, "service    %s\n", r.Service)
 	}
 	for _, s := range r.Steps {
 		ind := strings.Repeat("  ", s.Depth+1)
-		switch s.Kind {
-		case kubeproxy.NFTEnter:
+		switch s.Action {
+		case kubeproxy.ActionEnter:
 			if s.Depth == 0 {
 				fmt.Fprintf(w, "\n%s\n", env.Paint(Bold, "chain "+s.Chain+"  ("+nftHookWords[s.Chain]+")"))
 				continue
 			}
 			fmt.Fprintf(w, "%s%s\n", ind, env.Paint(Cyan, s.Chain))
-		case kubeproxy.NFTSkip:
+		case kubeproxy.ActionSkip:
 			fmt.Fprintf(w, "%s  %s\n", ind, env.Paint(Dim, fmt.Sprintf("(%s did not match)", countNoun(s.Count, "rule"))))
-		case kubeproxy.NFTMatch:
+		case kubeproxy.ActionMatch:
 			fmt.Fprintf(w, "%s  %s %s\n", ind, env.Paint(Green, "match:"), s.Rule)
-		case kubeproxy.NFTLookup:
+		case kubeproxy.ActionLookup:
+			l := s.Lookup
 			what := "no element"
 			switch {
-			case s.Hit && s.Value != "":
-				what = "-> " + s.Value
-			case s.Hit:
+			case l.Hit && l.Value != "":
+				what = "-> " + l.Value
+			case l.Hit:
 				what = "is in the set"
 			}
-			if strings.HasPrefix(s.Set, kubeproxy.NFTPrefixAffinity) {
+			if strings.HasPrefix(l.Set, kubeproxy.NFTPrefixAffinity) {
 				what = "not there: no recent connection from this client"
-				if s.Hit {
+				if l.Hit {
 					what = "there: this client used the endpoint recently (ClientIP affinity)"
 				}
 			}
-			fmt.Fprintf(w, "%s  %s @%s { %s }: %s\n", ind, paintHit(env, s.Hit), s.Set, s.Key, what)
-		case kubeproxy.NFTNumgen:
-			fmt.Fprintf(w, "%s    numgen random mod %d drew %d: %s\n", ind, s.Mod, s.Pick, s.Value)
-		case kubeproxy.NFTUpdate:
-			fmt.Fprintf(w, "%s    %s added to @%s: later connections from it stick to this endpoint\n", ind, s.Key, s.Set)
-		case kubeproxy.NFTVerdict:
-			v := s.Value
+			fmt.Fprintf(w, "%s  %s @%s { %s }: %s\n", ind, paintHit(env, l.Hit), l.Set, l.Key, what)
+		case kubeproxy.ActionNumgen:
+			fmt.Fprintf(w, "%s    numgen random mod %d drew %d: %s\n", ind, s.Draw.Mod, s.Draw.Pick, s.Draw.Value)
+		case kubeproxy.ActionUpdate:
+			fmt.Fprintf(w, "%s    %s added to @%s: later connections from it stick to this endpoint\n", ind, s.Lookup.Key, s.Lookup.Set)
+		case kubeproxy.ActionVerdict:
+			v := strings.ToLower(s.Verdict)
 			if v == "accept" {
 				v = "accept (continues to the next hook)"
 			} else {
@@ -219,10 +119,10 @@ func writeNFTTrace(env *Env, cfg *kubeproxy.Config, r kubeproxy.NFTResult) {
 		}
 		fmt.Fprintf(w, "masquerade %s\n", m)
 		for _, why := range r.MasqueradeReasons {
-			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r, cfg))
+			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
 		}
 		if !r.Masquerade {
-			fmt.Fprintf(w, "  why: nothing set the masquerade mark %s and the connection is no hairpin: the endpoint sees %s\n", nftMark(cfg), r.Packet.Src.Addr())
+			fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
 		}
 		if r.Conntrack != nil {
 			fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
@@ -241,19 +141,11 @@ func paintHit(env *Env, hit bool) string {
 	return env.Paint(Dim, "lookup:")
 }
 
-func nftMark(cfg *kubeproxy.Config) string {
-	bit := cfg.MasqueradeBit
-	if bit <= 0 || bit > 31 {
-		bit = kubeproxy.DefaultMasqueradeBit
-	}
-	return fmt.Sprintf("%#x", uint32(1)<<bit)
-}
-
 // nftMasqWords says why a rule asked for masquerading.
-func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) string {
+func nftMasqWords(reason packet.Reason, r kubeproxy.NFTTraceResult) string {
 	switch reason {
 	case kubeproxy.MasqOffCluster:
-		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %s and masqueraded (replies return through this node)", r.Packet.Src.Addr(), cfg.ClusterCIDR, nftMark(cfg))
+		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %#x and masqueraded (replies return through this node)", r.Packet.Src.Addr(), r.ClusterCIDR, r.MasqueradeMark)
 	case kubeproxy.MasqAll:
 		return "services: --masquerade-all marks every ClusterIP connection"
 	case kubeproxy.MasqExternalCluster:
@@ -263,5 +155,5 @@ func nftMasqWords(reason string, r kubeproxy.NFTResult, cfg *kubeproxy.Config) s
 	case kubeproxy.MasqHairpin:
 		return fmt.Sprintf("masquerading: hairpin, the endpoint %s is the client itself (@hairpin-connections); without SNAT it would answer itself directly", r.Endpoint.Addr())
 	}
-	return reason
+	return string(reason)
 }

@@ -2,58 +2,53 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
-// nftScenario parses a scenario of testdata/kubeproxy.
-func nftScenario(t *testing.T, name string) *kubeproxy.Config {
+// runKubeProxy runs one netcalc command line in-process, as on a
+// terminal but without colour, and returns its output and exit status.
+func runKubeProxy(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "kubeproxy", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := kubeproxy.Parse(data, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	var out, errb bytes.Buffer
+	env := NewEnv(strings.NewReader(""), &out, &errb, func(string) string { return "" })
+	code = Run(context.Background(), env, args)
+	return out.String(), errb.String(), code
 }
 
-// nftEnv returns an Env writing to out unbuffered, as on a terminal but
-// without colour.
-func nftEnv(json bool) (*Env, *bytes.Buffer) {
-	var out bytes.Buffer
-	env := NewEnv(strings.NewReader(""), &out, &bytes.Buffer{}, func(string) string { return "" })
-	env.Out = nopFlusher{&out}
-	if json {
-		env.Output = "json"
-	}
-	return env, &out
-}
-
-var upstreamNFTFlags = kubeProxyNFTFlags{ServiceCIDRs: []string{"172.30.0.0/16"}, NodePortAddresses: []string{"192.168.0.2/32"}, LocalhostReject: true}
+var (
+	nftOverall   = filepath.Join("..", "..", "testdata", "kubeproxy", "nft", "overall.yaml")
+	upstreamNFT  = []string{"--mode", "nftables", "--service-cidr", "172.30.0.0/16", "--nodeport-addresses", "192.168.0.2/32", "--nftables-localhost-nodeports"}
+	nftTraceArgs = slices.Clip(append([]string{"kube-proxy", "trace", nftOverall}, upstreamNFT...))
+)
 
 func TestKubeProxyRulesNFT(t *testing.T) {
-	cfg := nftScenario(t, "nft/overall.yaml")
-	opt, err := upstreamNFTFlags.options()
+	data, err := os.ReadFile(nftOverall)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, out := nftEnv(false)
-	if err := runKubeProxyRulesNFT(env, cfg, opt); err != nil {
+	cfg, err := kubeproxy.Parse(data, "overall.yaml")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if want := kubeproxy.RenderNFT(cfg, opt).String(); out.String() != want {
+	opt := kubeproxy.NFTOptions{ServiceCIDRs: []netip.Prefix{netip.MustParsePrefix("172.30.0.0/16")},
+		NodePortAddresses: []netip.Prefix{netip.MustParsePrefix("192.168.0.2/32")}, LocalhostNodePortReject: true}
+	out, _, code := runKubeProxy(t, append([]string{"kube-proxy", "rules", nftOverall}, upstreamNFT...)...)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if want := kubeproxy.RenderNFT(cfg, opt).String(); out != want {
 		t.Errorf("text output differs from RenderNFT:\n%s", out)
 	}
-	lines := strings.Split(out.String(), "\n")
+	lines := strings.Split(out, "\n")
 	if lines[0] != `add table ip kube-proxy { comment "rules for kube-proxy" ; }` {
 		t.Errorf("first line %q; want the table", lines[0])
 	}
@@ -62,17 +57,19 @@ func TestKubeProxyRulesNFT(t *testing.T) {
 		"add element ip kube-proxy service-ips { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80 }",
 		"add element ip kube-proxy localhost-nodeport-reject-ports { tcp . 3001 : goto localhost-nodeport-reject-tcp }",
 	} {
-		if !strings.Contains(out.String(), want+"\n") {
+		if !strings.Contains(out, want+"\n") {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 
-	env, out = nftEnv(true)
-	if err := runKubeProxyRulesNFT(env, cfg, opt); err != nil {
-		t.Fatal(err)
+	out, _, _ = runKubeProxy(t, append([]string{"-o", "json", "kube-proxy", "rules", nftOverall}, upstreamNFT...)...)
+	var j struct {
+		Version string                `json:"kube_proxy_version"`
+		Family  string                `json:"family"`
+		Objects []kubeproxy.NFTObject `json:"objects"`
+		Ports   []kubeproxy.NFTPort   `json:"ports"`
 	}
-	var j kubeProxyNFTJSON
-	if err := json.Unmarshal(out.Bytes(), &j); err != nil {
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, out)
 	}
 	if j.Family != "ip" || j.Version != kubeproxy.NFTVersion || len(j.Objects) != len(lines)-1 || len(j.Ports) != 6 {
@@ -83,28 +80,22 @@ func TestKubeProxyRulesNFT(t *testing.T) {
 func TestKubeProxyNFTFlags(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		f    kubeProxyNFTFlags
+		args []string
 		err  string
 	}{
-		{name: "bad service CIDR", f: kubeProxyNFTFlags{ServiceCIDRs: []string{"10.96.0.0"}}, err: `--service-cidr: "10.96.0.0" is not a CIDR prefix`},
-		{name: "bad nodeport address", f: kubeProxyNFTFlags{NodePortAddresses: []string{"primary/8"}}, err: `--nodeport-addresses: "primary/8" is not a CIDR prefix`},
+		{name: "bad service CIDR", args: []string{"--mode", "nftables", "--service-cidr", "10.96.0.0"}, err: `--service-cidr: "10.96.0.0" is not a CIDR prefix`},
+		{name: "bad nodeport address", args: []string{"--nodeport-addresses", "primary/8"}, err: `--nodeport-addresses: "primary/8" is not a CIDR prefix`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.f.options()
-			if err == nil || !strings.Contains(err.Error(), tt.err) || ExitCode(err, true) != ExitUsage {
-				t.Errorf("options() = %v; want bad input %q", err, tt.err)
+			_, stderr, code := runKubeProxy(t, append([]string{"kube-proxy", "rules", nftOverall}, tt.args...)...)
+			if !strings.Contains(stderr, tt.err) || code != ExitUsage {
+				t.Errorf("stderr %q, exit %d; want bad input %q", stderr, code, tt.err)
 			}
 		})
-	}
-	o, err := (&kubeProxyNFTFlags{ServiceCIDRs: []string{"10.96.1.0/16"}}).options()
-	if err != nil || len(o.ServiceCIDRs) != 1 || o.ServiceCIDRs[0] != netip.MustParsePrefix("10.96.0.0/16") {
-		t.Errorf("options() = %+v, %v; want 10.96.0.0/16", o, err)
 	}
 }
 
 func TestKubeProxyTraceNFT(t *testing.T) {
-	cfg := nftScenario(t, "nft/overall.yaml")
-	opt, _ := upstreamNFTFlags.options()
 	for _, tt := range []struct {
 		name, src, dst string
 		fail           bool
@@ -132,21 +123,15 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := parseAddrPort("--src", tt.src, false)
-			if err != nil {
-				t.Fatal(err)
+			out, _, code := runKubeProxy(t, append(nftTraceArgs, "--src", tt.src, "--dst", tt.dst)...)
+			if want := map[bool]int{false: 0, true: ExitFail}[tt.fail]; code != want {
+				t.Errorf("exit %d; want %d", code, want)
 			}
-			dst, _ := parseAddrPort("--dst", tt.dst, true)
-			env, out := nftEnv(false)
-			err = runKubeProxyTraceNFT(env, cfg, opt, kubeproxy.Packet{Src: src, Dst: dst, Proto: kubeproxy.TCP}, 1, 1)
-			if (err != nil) != tt.fail || (tt.fail && ExitCode(err, true) != ExitFail) {
-				t.Errorf("error %v; want failure %v", err, tt.fail)
-			}
-			if n := strings.Count(out.String(), "match: meta l4proto tcp dnat ip addr . port to numgen"); n > 1 {
+			if n := strings.Count(out, "match: meta l4proto tcp dnat ip addr . port to numgen"); n > 1 {
 				t.Errorf("the numgen rule is printed %d times:\n%s", n, out)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(out.String(), w) {
+				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
@@ -154,13 +139,12 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 	}
 
 	// --connections: the distribution over the two endpoints.
-	env, out := nftEnv(true)
-	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("10.0.1.5:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80"), Proto: kubeproxy.TCP}
-	if err := runKubeProxyTraceNFT(env, cfg, opt, p, 2000, 5); err != nil {
-		t.Fatal(err)
+	out, _, code := runKubeProxy(t, append(append([]string{"-o", "json"}, nftTraceArgs...), "--src", "10.0.1.5:1024", "--dst", "172.30.0.44:80", "--connections", "2000", "--seed", "5")...)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 	var d kubeproxy.Distribution
-	if err := json.Unmarshal(out.Bytes(), &d); err != nil {
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Shares) != 2 || d.Shares[0].Expected != 0.5 || d.Shares[0].Count+d.Shares[1].Count != 2000 || d.Service != "ns4/svc4:p80" {
@@ -172,15 +156,12 @@ func TestKubeProxyTraceNFT(t *testing.T) {
 // connection of --connections sticks to one endpoint, said in nftables
 // terms.
 func TestKubeProxyTraceNFTAffinityDistribution(t *testing.T) {
-	cfg := nftScenario(t, "nft/overall.yaml")
-	opt, _ := upstreamNFTFlags.options()
-	env, out := nftEnv(false)
-	p := kubeproxy.Packet{Src: netip.MustParseAddrPort("203.0.113.5:1024"), Dst: netip.MustParseAddrPort("5.6.7.8:80"), Proto: kubeproxy.TCP}
-	if err := runKubeProxyTraceNFT(env, cfg, opt, p, 50, 1); err != nil {
-		t.Fatal(err)
+	out, _, code := runKubeProxy(t, append(nftTraceArgs, "--src", "203.0.113.5:1024", "--dst", "5.6.7.8:80", "--connections", "50")...)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"ns5/svc5:p80: 50 connections from 203.0.113.5, seed 1", "masqueraded: 50 of 50", "in the endpoint's affinity set"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}

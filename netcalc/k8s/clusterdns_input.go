@@ -53,7 +53,7 @@ func clusterDNSFromKubeProxy(s *kubeproxy.Service, pods []ClusterDNSPod) Cluster
 	}
 	protos := map[string]string{}
 	for _, p := range s.Ports {
-		proto := strings.ToLower(string(p.Protocol))
+		proto := p.Protocol.String()
 		if proto == "" {
 			proto = "tcp"
 		}

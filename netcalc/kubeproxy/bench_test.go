@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/netip"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // bigConfig builds nSvc ClusterIP Services with nEp ready endpoints each,
@@ -17,7 +19,7 @@ func bigConfig(nSvc, nEp int) *Config {
 		s := &cfg.Services[i]
 		*s = Service{Namespace: fmt.Sprintf("ns%d", i%100), Name: fmt.Sprintf("svc%d", i), Type: ClusterIP,
 			ClusterIP: netip.AddrFrom4([4]byte{172, 30, byte(i >> 8), byte(i)}),
-			Ports:     []ServicePort{{Name: "http", Protocol: TCP, Port: 80, TargetPort: 8080}}}
+			Ports:     []ServicePort{{Name: "http", Protocol: packet.TCP, Port: 80, TargetPort: 8080}}}
 		s.Endpoints = make([]Endpoint, nEp)
 		ports := map[string]int{"http": 8080}
 		for j := range s.Endpoints {

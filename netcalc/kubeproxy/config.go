@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // config reads netcalc's own scenario format.
@@ -289,7 +291,7 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 			if p.noNodePort == nil {
 				p.noNodePort = map[string]bool{}
 			}
-			p.noNodePort[s.PortName(sp)+"/"+sp.Protocol.lower()] = true
+			p.noNodePort[s.PortName(sp)+"/"+sp.Protocol.String()] = true
 		}
 		if names[sp.Name] {
 			return pn.get("name").errf(ErrDuplicate, "port name %q used twice: want unique names", sp.Name)
@@ -315,11 +317,13 @@ func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err er
 	if sp.Name, err = n.get("name").str(); err != nil {
 		return sp, false, err
 	}
-	pr, err := n.get("protocol").enum(string(TCP), string(TCP), string(UDP), string(SCTP))
+	// Kubernetes spells the protocols in capitals and accepts no other
+	// spelling.
+	pr, err := n.get("protocol").enum("TCP", "TCP", "UDP", "SCTP")
 	if err != nil {
 		return sp, false, err
 	}
-	sp.Protocol = Protocol(pr)
+	sp.Protocol, _ = packet.ParseProtocol(pr)
 	if m["port"] == nil {
 		return sp, false, n.errf(ErrInvalid, "port without a number: want port: 1-65535")
 	}

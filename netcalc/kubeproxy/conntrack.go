@@ -8,11 +8,8 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
-
-// conntrackUnknown is the reason given when the node has no address of the
-// packet's family to masquerade to.
-const conntrackUnknown = "the node has no address of this family in the scenario; shown as the unspecified address"
 
 // newConntrack returns the conntrack entry the first packet of p creates
 // (conntrack.First, Linux's default timeouts: a TCP SYN leaves the entry
@@ -21,8 +18,8 @@ const conntrackUnknown = "the node has no address of this family in the scenario
 // as the client sent it and the reply tuple the endpoint's answers must
 // match. DNAT is recorded as the reply source (the endpoint), masquerade
 // as the reply destination (snat).
-func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
-	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
+func newConntrack(p packet.Tuple, ep, snat netip.AddrPort) *nat.Conn {
+	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
 	reply := orig.Reverse().WithSrc(ep.Addr(), ep.Port())
 	if snat.Port() != 0 || snat.Addr().IsValid() {
 		reply.Dst, reply.DstPort = snat.Addr(), snat.Port()
@@ -41,7 +38,7 @@ func newConntrack(p Packet, ep, snat netip.AddrPort) *nat.Conn {
 // 1024 + that draw, as kube-proxy's --random-fully rules give. When addr
 // is invalid (the node has no address of the family) the port is chosen
 // on the unspecified address and the returned address is invalid.
-func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, rng *rand.Rand) netip.AddrPort {
+func masquerade(addr netip.Addr, p packet.Tuple, ep netip.AddrPort, randomFully bool, rng *rand.Rand) netip.AddrPort {
 	cfg := nat.Config{Kind: nat.Masquerade, Ports: nat.Preserve}
 	if randomFully {
 		cfg.Ports = nat.RandomFully
@@ -54,7 +51,7 @@ func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, 
 		}
 	}
 	cfg.External = netipx.IPRangeFrom(ext, ext)
-	orig := conntrack.Tuple{Proto: ctProto(p.Proto), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
+	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
 	draw := func() uint32 { return uint32(rng.IntN(65536 - 1024)) }
 	src, _, err := nat.ChooseSource(cfg, orig, nil, draw)
 	if err != nil { // no connection holds a port: cannot be exhausted
@@ -63,7 +60,6 @@ func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, 
 	return netip.AddrPortFrom(addr, src.Port())
 }
 
-// ctProto returns the conntrack protocol of a Service protocol.
-func ctProto(p Protocol) conntrack.Proto {
-	return map[Protocol]conntrack.Proto{TCP: conntrack.TCP, UDP: conntrack.UDP, SCTP: conntrack.SCTP}[p]
-}
+// ctProto returns the conntrack protocol of a packet's protocol (the same
+// IANA number).
+func ctProto(p packet.Protocol) conntrack.Proto { return conntrack.Proto(p) }

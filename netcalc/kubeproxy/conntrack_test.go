@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestMasqueradeIsNATsChoice checks the adapter the trace's MASQUERADE
@@ -13,8 +15,8 @@ import (
 func TestMasqueradeIsNATsChoice(t *testing.T) {
 	node := netip.MustParseAddr("192.168.1.10")
 	ep := netip.MustParseAddrPort("10.244.1.7:8080")
-	pkt := func(src string) Packet {
-		return Packet{Proto: TCP, Src: netip.MustParseAddrPort(src), Dst: netip.MustParseAddrPort("10.96.0.10:80")}
+	pkt := func(src string) packet.Tuple {
+		return packet.Tuple{Protocol: packet.TCP, Src: netip.MustParseAddrPort(src), Dst: netip.MustParseAddrPort("10.96.0.10:80")}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	if got := masquerade(node, pkt("10.0.0.5:40000"), ep, false, rng); got != netip.MustParseAddrPort("192.168.1.10:40000") {

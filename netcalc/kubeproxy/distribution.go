@@ -3,6 +3,8 @@ package kubeproxy
 import (
 	"net/netip"
 	"sort"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Share is one row of a Distribution: how many of the simulated
@@ -29,7 +31,7 @@ type Distribution struct {
 // (the client address stays, so ClientIP affinity applies), and counts
 // where they went. Expected shares come from the balancing chain: 1/n per
 // endpoint. A Tracer built with the same seed gives the same counts.
-func (t *Tracer) Distribute(p Packet, n int) Distribution {
+func (t *Tracer) Distribute(p packet.Tuple, n int) Distribution {
 	d := Distribution{Connections: n, Seed: t.seed}
 	counts := map[string]int{}
 	expected := map[string]float64{}
@@ -75,7 +77,7 @@ func (t *Tracer) Distribute(p Packet, n int) Distribution {
 	return d
 }
 
-func verdictKey(r Result) string {
+func verdictKey(r TraceResult) string {
 	if r.Verdict == "DNAT" {
 		return r.Endpoint.String()
 	}

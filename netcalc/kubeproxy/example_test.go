@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func ExampleServiceChain() {
@@ -50,7 +51,7 @@ func ExampleTracer_Trace() {
 	cfg, _ := kubeproxy.Parse([]byte(scenario), "scenario.yaml")
 	tr := kubeproxy.NewTracer(kubeproxy.Render(cfg), 1)
 	// A client outside the cluster CIDR reaches the ClusterIP: masqueraded.
-	r := tr.Trace(kubeproxy.Packet{
+	r := tr.Trace(packet.Tuple{
 		Src: netip.MustParseAddrPort("198.51.100.77:51000"),
 		Dst: netip.MustParseAddrPort("10.96.12.34:80"),
 	})

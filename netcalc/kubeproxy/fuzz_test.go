@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse: it must never panic, every
@@ -47,7 +49,7 @@ func FuzzParse(f *testing.F) {
 		for _, s := range cfg.Services {
 			for _, p := range s.Ports {
 				if s.ClusterIP.IsValid() {
-					tr.Trace(Packet{Src: netip.AddrPortFrom(s.ClusterIP, 1), Dst: netip.AddrPortFrom(s.ClusterIP, uint16(p.Port)), Proto: p.Protocol})
+					tr.Trace(packet.Tuple{Src: netip.AddrPortFrom(s.ClusterIP, 1), Dst: netip.AddrPortFrom(s.ClusterIP, uint16(p.Port)), Protocol: p.Protocol})
 				}
 			}
 		}
@@ -84,7 +86,7 @@ func FuzzReadIPTablesSave(f *testing.F) {
 			a, _, _ := strings.Cut(rest, " ")
 			a, _, _ = strings.Cut(a, "/")
 			if ip, err := netip.ParseAddr(a); err == nil {
-				tr.Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:40000"), Dst: netip.AddrPortFrom(ip, 80), Proto: TCP})
+				tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.9:40000"), Dst: netip.AddrPortFrom(ip, 80), Protocol: packet.TCP})
 			}
 		}
 	})

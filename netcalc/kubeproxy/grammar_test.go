@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestTraceConntrackOneTruth: the JSON "conntrack" object and the
@@ -14,12 +16,12 @@ import (
 // (it was 0 in the object while the line said use=1).
 func TestTraceConntrackOneTruth(t *testing.T) {
 	rs := Render(mustParseFile(t, "cluster.yaml"))
-	for _, proto := range []Protocol{TCP, UDP} {
+	for _, proto := range []packet.Protocol{packet.TCP, packet.UDP} {
 		dst := "10.96.12.34:80"
-		if proto == UDP {
+		if proto == packet.UDP {
 			dst = "10.96.0.10:53"
 		}
-		r := NewTracer(rs, 1).Trace(Packet{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort(dst), Proto: proto})
+		r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:40000"), Dst: netip.MustParseAddrPort(dst), Protocol: proto})
 		if r.Conntrack == nil {
 			t.Fatalf("%s %s: no conntrack entry (verdict %s)", proto, dst, r.Verdict)
 		}
@@ -101,7 +103,7 @@ func TestJSONOneDialect(t *testing.T) {
 	cfg := mustParseFile(t, "cluster.yaml")
 	rs := Render(cfg)
 	tr := NewTracer(rs, 1)
-	p := Packet{Src: netip.MustParseAddrPort("203.0.113.9:51000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Proto: TCP}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.9:51000"), Dst: netip.MustParseAddrPort("10.96.12.34:80"), Protocol: packet.TCP}
 	values := map[string]any{
 		"trace":        tr.Trace(p),
 		"distribution": tr.Distribute(p, 20),
@@ -126,9 +128,9 @@ func TestJSONOneDialect(t *testing.T) {
 			t.Errorf("trace JSON lacks %s:\n%s", want, b)
 		}
 	}
-	var pr Protocol
-	if err := json.Unmarshal([]byte(`"SCTP"`), &pr); err != nil || pr != SCTP {
-		t.Errorf(`unmarshal "SCTP" = %q, %v`, pr, err)
+	var pr packet.Protocol
+	if err := json.Unmarshal([]byte(`"SCTP"`), &pr); err != nil || pr != packet.SCTP {
+		t.Errorf(`unmarshal "SCTP" = %v, %v`, pr, err)
 	}
 }
 

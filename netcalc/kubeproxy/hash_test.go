@@ -3,6 +3,8 @@ package kubeproxy
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // The expected names were computed independently, once, with Python:
@@ -20,26 +22,26 @@ func TestChainNames(t *testing.T) {
 		endpoint string // "" for the service chain
 		want     string
 	}{
-		{name: "kubernetes https", svc: Service{Namespace: "default", Name: "kubernetes"}, port: ServicePort{Name: "https", Protocol: TCP}, want: "KUBE-SVC-NPX46M4PTMTKRN6Y"},
-		{name: "kube-dns udp", svc: Service{Namespace: "kube-system", Name: "kube-dns"}, port: ServicePort{Name: "dns", Protocol: UDP}, want: "KUBE-SVC-TCOU7JCQXEZGVUNU"},
-		{name: "kube-dns dns-tcp", svc: Service{Namespace: "kube-system", Name: "kube-dns"}, port: ServicePort{Name: "dns-tcp", Protocol: TCP}, want: "KUBE-SVC-ERIFXISQEP7F7OF4"},
+		{name: "kubernetes https", svc: Service{Namespace: "default", Name: "kubernetes"}, port: ServicePort{Name: "https", Protocol: packet.TCP}, want: "KUBE-SVC-NPX46M4PTMTKRN6Y"},
+		{name: "kube-dns udp", svc: Service{Namespace: "kube-system", Name: "kube-dns"}, port: ServicePort{Name: "dns", Protocol: packet.UDP}, want: "KUBE-SVC-TCOU7JCQXEZGVUNU"},
+		{name: "kube-dns dns-tcp", svc: Service{Namespace: "kube-system", Name: "kube-dns"}, port: ServicePort{Name: "dns-tcp", Protocol: packet.TCP}, want: "KUBE-SVC-ERIFXISQEP7F7OF4"},
 		// An unnamed port adds no ":" ("shop/legacy:tcp" would give IZRW4VSMYMWCINP7).
-		{name: "unnamed port", svc: Service{Namespace: "shop", Name: "legacy"}, port: ServicePort{Protocol: TCP}, want: "KUBE-SVC-62T5GFCWAAWXTMUY"},
-		{name: "sctp", svc: Service{Namespace: "shop", Name: "web"}, port: ServicePort{Name: "http", Protocol: SCTP}, want: "KUBE-SVC-Y4HFYFQBPIOMX2AV"},
-		{name: "endpoint", svc: Service{Namespace: "ns1", Name: "svc1"}, port: ServicePort{Name: "p80", Protocol: TCP}, endpoint: "10.180.0.1:80", want: "KUBE-SEP-SXIVWICOYRO3J4NJ"},
-		{name: "IPv6 endpoint in brackets", svc: Service{Namespace: "ns1", Name: "svc1"}, port: ServicePort{Name: "p80", Protocol: TCP}, endpoint: joinHostPort(netip.MustParseAddr("fd00:10:180::1"), 80), want: "KUBE-SEP-OGYCNMB4EMRUSJ6N"},
+		{name: "unnamed port", svc: Service{Namespace: "shop", Name: "legacy"}, port: ServicePort{Protocol: packet.TCP}, want: "KUBE-SVC-62T5GFCWAAWXTMUY"},
+		{name: "sctp", svc: Service{Namespace: "shop", Name: "web"}, port: ServicePort{Name: "http", Protocol: packet.SCTP}, want: "KUBE-SVC-Y4HFYFQBPIOMX2AV"},
+		{name: "endpoint", svc: Service{Namespace: "ns1", Name: "svc1"}, port: ServicePort{Name: "p80", Protocol: packet.TCP}, endpoint: "10.180.0.1:80", want: "KUBE-SEP-SXIVWICOYRO3J4NJ"},
+		{name: "IPv6 endpoint in brackets", svc: Service{Namespace: "ns1", Name: "svc1"}, port: ServicePort{Name: "p80", Protocol: packet.TCP}, endpoint: joinHostPort(netip.MustParseAddr("fd00:10:180::1"), 80), want: "KUBE-SEP-OGYCNMB4EMRUSJ6N"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := tt.svc.PortName(tt.port)
 			var got string
 			if tt.endpoint == "" {
-				got = ServiceChain(name, tt.port.Protocol.lower())
+				got = ServiceChain(name, tt.port.Protocol.String())
 			} else {
-				got = EndpointChain(name, tt.port.Protocol.lower(), tt.endpoint)
+				got = EndpointChain(name, tt.port.Protocol.String(), tt.endpoint)
 			}
 			if got != tt.want {
-				t.Errorf("chain(%q, %q, %q) = %s; want %s", name, tt.port.Protocol.lower(), tt.endpoint, got, tt.want)
+				t.Errorf("chain(%q, %q, %q) = %s; want %s", name, tt.port.Protocol.String(), tt.endpoint, got, tt.want)
 			}
 			if len(got) > 28 {
 				t.Errorf("%s is longer than iptables' 28 characters", got)
@@ -63,7 +65,7 @@ func TestProbabilities(t *testing.T) {
 func TestEndpointOrder(t *testing.T) {
 	cfg := &Config{ClusterCIDR: netip.MustParsePrefix("10.0.0.0/8"), Services: []Service{{
 		Namespace: "ns", Name: "s", Type: ClusterIP, ClusterIP: netip.MustParseAddr("172.30.0.1"),
-		Ports: []ServicePort{{Name: "p", Protocol: TCP, Port: 80}},
+		Ports: []ServicePort{{Name: "p", Protocol: packet.TCP, Port: 80}},
 	}}}
 	for _, ip := range []string{"10.0.0.9", "10.0.0.10", "10.0.0.100", "10.0.0.2"} {
 		cfg.Services[0].Endpoints = append(cfg.Services[0].Endpoints, Endpoint{IP: netip.MustParseAddr(ip), Ports: map[string]int{"p": 80}, Ready: true, Serving: true})

@@ -224,7 +224,7 @@ func (p *parser) allocateNodePorts() error {
 		}
 		for j := range s.Ports {
 			sp := &s.Ports[j]
-			key := s.PortName(*sp) + "/" + sp.Protocol.lower()
+			key := s.PortName(*sp) + "/" + sp.Protocol.String()
 			if sp.NodePort != 0 || p.noNodePort[key] {
 				continue
 			}
@@ -238,11 +238,11 @@ func (p *parser) allocateNodePorts() error {
 			}
 			if sp.NodePort == 0 {
 				return &ParseError{File: p.file, Msg: fmt.Sprintf("Service port %s (%s) has no nodePort and all of %d-%d are taken: want a nodePort in the file",
-					s.PortName(*sp), sp.Protocol.lower(), NodePortMin, NodePortMax), Err: ErrInvalid}
+					s.PortName(*sp), sp.Protocol.String(), NodePortMin, NodePortMax), Err: ErrInvalid}
 			}
 			used[sp.NodePort] = true
 			p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("%s Service %s port %d/%s has no nodePort: allocated %d (deterministic: %d + FNV-1a of %q mod %d, next free)",
-				s.Type, s.NamespacedName(), sp.Port, sp.Protocol.lower(), sp.NodePort, NodePortMin, key, size))
+				s.Type, s.NamespacedName(), sp.Port, sp.Protocol.String(), sp.NodePort, NodePortMin, key, size))
 		}
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 
 	"github.com/netcalc/netcalc/internal/testlab"
 	"golang.org/x/sys/unix"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // kernelScenario is a node with one remote endpoint per TCP Service (so the
@@ -145,11 +147,11 @@ func kernelAgrees(t *testing.T, version string) {
 		}
 		sport, _ := strconv.Atoi(tuples[0][3])
 		dport, _ := strconv.Atoi(tuples[0][4])
-		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
-			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Proto: TCP}
+		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
+			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Protocol: packet.TCP}
 		switch m[1] {
 		case "udp":
-			p.Proto = UDP
+			p.Protocol = packet.UDP
 			r := tr.Trace(p)
 			expected = r.Choices
 			udp[tuples[1][1]+":"+tuples[1][3]]++
@@ -213,7 +215,7 @@ func kernelAgrees(t *testing.T, version string) {
 	if rej == nil || rej[1] == "0" {
 		t.Errorf("filter REJECT for shop/legacy did not count a packet:\n%s", save)
 	}
-	if r := tr.Trace(Packet{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("203.0.113.230:5432")}); r.Verdict != "REJECT" {
+	if r := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("198.51.100.10:40000"), Dst: netip.MustParseAddrPort("203.0.113.230:5432")}); r.Verdict != "REJECT" {
 		t.Errorf("Trace to shop/legacy = %s; want REJECT", r.Verdict)
 	}
 }

@@ -6,46 +6,39 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// Protocol is a Service port protocol as Kubernetes spells it.
-type Protocol string
-
-// The protocols kube-proxy proxies.
-const (
-	TCP  Protocol = "TCP"
-	UDP  Protocol = "UDP"
-	SCTP Protocol = "SCTP"
-)
-
-// MarshalText writes the protocol lower-case ("tcp"), as netcalc's JSON
-// spells every protocol.
-func (p Protocol) MarshalText() ([]byte, error) { return []byte(p.lower()), nil }
-
-// UnmarshalText reads a protocol in any case ("tcp", "TCP").
-func (p *Protocol) UnmarshalText(b []byte) error {
-	switch strings.ToUpper(string(b)) {
-	case "TCP":
-		*p = TCP
-	case "UDP":
-		*p = UDP
-	case "SCTP":
-		*p = SCTP
-	default:
-		return fmt.Errorf("%q is not a protocol: want tcp, udp or sctp", b)
+// ParseProtocol reads a protocol kube-proxy proxies: tcp, udp or sctp in
+// any case, or its number (6, 17, 132). Any other text is a
+// *ProtocolError.
+func ParseProtocol(s string) (packet.Protocol, error) {
+	switch strings.ToLower(s) {
+	case "tcp", "6":
+		return packet.TCP, nil
+	case "udp", "17":
+		return packet.UDP, nil
+	case "sctp", "132":
+		return packet.SCTP, nil
 	}
-	return nil
+	n, err := strconv.Atoi(s)
+	return 0, &ProtocolError{Text: s, OutOfRange: err == nil && (n < 0 || n > 255)}
 }
 
-// lower returns the protocol as iptables spells it ("tcp").
-func (p Protocol) lower() string {
-	switch p {
-	case UDP:
-		return "udp"
-	case SCTP:
-		return "sctp"
+// ProtocolError reports text that is not a protocol kube-proxy proxies.
+// OutOfRange reports whether it is a number outside 0-255, which is no
+// protocol at all.
+type ProtocolError struct {
+	Text       string
+	OutOfRange bool
+}
+
+func (e *ProtocolError) Error() string {
+	if e.OutOfRange {
+		return fmt.Sprintf("kubeproxy: %q is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", e.Text)
 	}
-	return "tcp"
+	return fmt.Sprintf("kubeproxy: %q is not a protocol kube-proxy proxies: want tcp, udp or sctp", e.Text)
 }
 
 // ServiceType is a Service's spec.type.
@@ -228,9 +221,11 @@ type Service struct {
 // ServicePort is one entry of spec.ports.
 type ServicePort struct {
 	// Name is the port name; "" for a Service's single unnamed port.
-	Name     string   `json:"name"`
-	Protocol Protocol `json:"protocol"`
-	Port     int      `json:"port"`
+	Name string `json:"name"`
+	// Protocol is TCP, UDP or SCTP (a manifest spells them so; JSON
+	// lower-case, as netcalc writes every protocol).
+	Protocol packet.Protocol `json:"protocol"`
+	Port     int             `json:"port"`
 	// TargetPort is the endpoint port; 0 means Port.
 	TargetPort int `json:"target_port,omitempty"`
 	NodePort   int `json:"node_port,omitempty"`
@@ -323,6 +318,17 @@ func (c *Config) KubeMinor() (int, error) {
 		return 0, fmt.Errorf("kubeproxy: kube-proxy version %q: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
 	}
 	return n, nil
+}
+
+// masqueradeMark returns the mark kube-proxy's rules set to ask for
+// masquerade: 1 << MasqueradeBit, DefaultMasqueradeBit when the bit is
+// not 1-31.
+func (c *Config) masqueradeMark() uint32 {
+	bit := c.MasqueradeBit
+	if bit <= 0 || bit > 31 {
+		bit = DefaultMasqueradeBit
+	}
+	return uint32(1) << bit
 }
 
 func (c *Config) minor() int {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // NFTVersion is the kube-proxy release whose nftables proxier RenderNFT
@@ -181,13 +183,14 @@ type nftSet struct {
 	comments map[string]string // element comments: the Service port
 }
 
-// Masquerade reasons: which kube-proxy rule marked a packet.
+// Masquerade reasons: which kube-proxy rule marked a packet (both modes:
+// TraceResult.Reasons, NFTTraceResult.MasqueradeReasons).
 const (
-	MasqOffCluster      = "off-cluster"      // services: ClusterIP traffic from outside the cluster CIDR
-	MasqAll             = "masquerade-all"   // services: --masquerade-all
-	MasqExternalCluster = "external-cluster" // external-: externalTrafficPolicy Cluster
-	MasqLocalExternal   = "local-external"   // external-: node-originated traffic to a Local-policy Service
-	MasqHairpin         = "hairpin"          // masquerading: the endpoint connects to itself
+	MasqOffCluster      packet.Reason = "off-cluster"      // ClusterIP traffic from outside the cluster CIDR
+	MasqAll             packet.Reason = "masquerade-all"   // --masquerade-all: every ClusterIP connection
+	MasqExternalCluster packet.Reason = "external-cluster" // external traffic, externalTrafficPolicy Cluster
+	MasqLocalExternal   packet.Reason = "local-external"   // node-originated traffic to an external address (--src-type LOCAL, fib saddr type local)
+	MasqHairpin         packet.Reason = "hairpin"          // the endpoint connects to itself
 )
 
 // nftRule is one rule with its matches parsed out, for the tracer.
@@ -204,7 +207,7 @@ type nftRule struct {
 	l4proto                    string
 
 	markOr, markXor bool
-	masqReason      string
+	masqReason      packet.Reason
 	update          string // affinity set the rule adds ip saddr to
 
 	// verdict: jump, goto, vmap, reject, drop, masquerade, dnat,
@@ -492,7 +495,7 @@ func RenderNFT(cfg *Config, opt NFTOptions) *NFTRuleset {
 	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].NamespacedName() < svcs[j].NamespacedName() })
 	for _, s := range svcs {
 		for _, p := range s.Ports {
-			rs.renderNFTPort(s, p, rejects[p.Protocol.lower()])
+			rs.renderNFTPort(s, p, rejects[p.Protocol.String()])
 		}
 	}
 	rs.assemble()
@@ -586,7 +589,7 @@ func (rs *NFTRuleset) renderNFTPort(s *Service, p ServicePort, rejectLocalhost b
 	cfg := rs.cfg
 	v6 := cfg.IPv6
 	ipX, addr := rs.ipX(), rs.addrType()
-	proto := p.Protocol.lower()
+	proto := p.Protocol.String()
 	name := s.PortName(p)
 	base := NFTPortChainBase(s.Namespace, s.Name, proto, p.Name)
 	clusterChain, localChain := NFTPrefixService+base, NFTPrefixLocal+base

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // nftInternalExternalScenario is the setup of kube-proxy's
@@ -40,15 +42,15 @@ type nftFlow struct {
 // among them.
 func checkNFTFlows(t *testing.T, rs *NFTRuleset, flows []nftFlow) {
 	t.Helper()
-	checkNFTFlowsProto(t, rs, TCP, flows)
+	checkNFTFlowsProto(t, rs, packet.TCP, flows)
 }
 
 // checkNFTFlowsProto is checkNFTFlows for packets of protocol proto.
-func checkNFTFlowsProto(t *testing.T, rs *NFTRuleset, proto Protocol, flows []nftFlow) {
+func checkNFTFlowsProto(t *testing.T, rs *NFTRuleset, proto packet.Protocol, flows []nftFlow) {
 	t.Helper()
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			r := NewNFTTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Proto: proto})
+			r := NewNFTTracer(rs, 1).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 40000), Dst: netip.MustParseAddrPort(f.dst), Protocol: proto})
 			var got string
 			switch r.Verdict {
 			case "DNAT":
@@ -253,11 +255,11 @@ func TestNFTClusterIPGeneral(t *testing.T) {
 		{"svc1 does not accept svc2's ports", "10.180.0.2", "172.30.0.41:443", "REJECT", false},
 		{"packet to unallocated cluster ip", "10.180.0.2", "172.30.0.50:80", "DROP", false},
 	})
-	checkNFTFlowsProto(t, rs, UDP, []nftFlow{
+	checkNFTFlowsProto(t, rs, packet.UDP, []nftFlow{
 		{"clusterIP with TCP, UDP, and SCTP on same port (UDP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:53, 10.180.2.1:53", false},
 		{"TCP-only port does not match UDP traffic", "10.180.0.2", "172.30.0.42:80", "REJECT", false},
 	})
-	checkNFTFlowsProto(t, rs, SCTP, []nftFlow{
+	checkNFTFlowsProto(t, rs, packet.SCTP, []nftFlow{
 		{"clusterIP with TCP, UDP, and SCTP on same port (SCTP)", "10.180.0.2", "172.30.0.42:53", "10.180.0.1:53, 10.180.2.1:53", false},
 	})
 }

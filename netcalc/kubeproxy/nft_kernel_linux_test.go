@@ -14,6 +14,8 @@ import (
 
 	"github.com/netcalc/netcalc/internal/testlab"
 	"golang.org/x/sys/unix"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // nftKernelScenario: a NodePort Service with one remote endpoint (so the
@@ -143,8 +145,8 @@ func TestNFTKernelAgrees(t *testing.T) {
 		}
 		sport, _ := strconv.Atoi(tuples[0][3])
 		dport, _ := strconv.Atoi(tuples[0][4])
-		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
-			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Proto: TCP}
+		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
+			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Protocol: packet.TCP}
 		target := tuples[1][1] + ":" + tuples[1][3]
 		// masquerade fully-random changes the port (the node's own
 		// address stays the source): a reply port other than the
@@ -152,7 +154,7 @@ func TestNFTKernelAgrees(t *testing.T) {
 		kernelMasq := tuples[1][4] != tuples[0][3]
 		switch {
 		case m[1] == "udp" && tuples[0][2] == "203.0.113.210":
-			p.Proto = UDP
+			p.Protocol = packet.UDP
 			r := tr.Trace(p)
 			expected = r.Choices
 			dns[target]++
@@ -160,7 +162,7 @@ func TestNFTKernelAgrees(t *testing.T) {
 				t.Errorf("kernel masqueraded UDP to %s; trace: masquerade %v to %s", tuples[1][2], r.Masquerade, r.SNAT)
 			}
 		case m[1] == "udp" && tuples[0][2] == "203.0.113.220":
-			p.Proto = UDP
+			p.Protocol = packet.UDP
 			sticky[target]++
 			r := tr.Trace(p)
 			if kernelMasq != r.Masquerade {
@@ -243,10 +245,10 @@ func TestNFTKernelAgrees(t *testing.T) {
 		t.Errorf("connect to the unallocated ClusterIP: %v; want no answer (dropped)", dropErr)
 	}
 	node1 := netip.MustParseAddrPort("198.51.100.10:40000")
-	if r := tr.Trace(Packet{Src: node1, Dst: netip.MustParseAddrPort("203.0.113.230:5432")}); r.Verdict != "REJECT" {
+	if r := tr.Trace(packet.Tuple{Src: node1, Dst: netip.MustParseAddrPort("203.0.113.230:5432")}); r.Verdict != "REJECT" {
 		t.Errorf("trace to shop/legacy = %s; want REJECT", r.Verdict)
 	}
-	if r := tr.Trace(Packet{Src: node1, Dst: netip.MustParseAddrPort("203.0.113.240:80")}); r.Verdict != "DROP" {
+	if r := tr.Trace(packet.Tuple{Src: node1, Dst: netip.MustParseAddrPort("203.0.113.240:80")}); r.Verdict != "DROP" {
 		t.Errorf("trace to the unallocated ClusterIP = %s; want DROP", r.Verdict)
 	}
 }

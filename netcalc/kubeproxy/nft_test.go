@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // nftObjectOrder and sortNFT are kube-proxy's sortNFTablesTransaction
@@ -149,7 +151,7 @@ func TestNFTEndpointDNATRules(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ip := netip.MustParseAddr(tt.svcIP)
-			s := Service{Namespace: "ns1", Name: "svc1", Type: ClusterIP, ClusterIP: ip, Ports: []ServicePort{{Name: "p80", Protocol: TCP, Port: 80}}}
+			s := Service{Namespace: "ns1", Name: "svc1", Type: ClusterIP, ClusterIP: ip, Ports: []ServicePort{{Name: "p80", Protocol: packet.TCP, Port: 80}}}
 			for _, e := range tt.eps {
 				s.Endpoints = append(s.Endpoints, Endpoint{IP: netip.MustParseAddr(e), Ports: map[string]int{"p80": 80}, Node: "test-node", Ready: true, Serving: true})
 			}

@@ -8,50 +8,8 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
-
-// NFTStepKind says what one step of an nftables walk is.
-type NFTStepKind string
-
-// The steps of an nftables walk.
-const (
-	// NFTEnter: the packet enters Chain (a base chain at its hook, or the
-	// target of a jump, a goto or a verdict map).
-	NFTEnter NFTStepKind = "enter"
-	// NFTMatch: Rule matched.
-	NFTMatch NFTStepKind = "match"
-	// NFTSkip: Count rules of Chain did not match.
-	NFTSkip NFTStepKind = "skip"
-	// NFTLookup: Rule looked Key up in the set or map Set; Hit says
-	// whether it is there and Value is a map element's verdict.
-	NFTLookup NFTStepKind = "lookup"
-	// NFTNumgen: Rule's "numgen random mod Mod" gave Pick; Value is the
-	// element picked (an endpoint "IP . port" or "goto CHAIN").
-	NFTNumgen NFTStepKind = "numgen"
-	// NFTUpdate: Rule added the source address to the affinity set Set.
-	NFTUpdate NFTStepKind = "update"
-	// NFTVerdict: the walk of a base chain ended with Value: accept (the
-	// policy, or after dnat or masquerade), drop or reject.
-	NFTVerdict NFTStepKind = "verdict"
-)
-
-// NFTStep is one event of an nftables walk.
-type NFTStep struct {
-	Kind NFTStepKind `json:"kind"`
-	// Hook is the netfilter hook of the base chain being walked:
-	// prerouting, input, forward, output or postrouting.
-	Hook  string `json:"hook"`
-	Chain string `json:"chain"`
-	Depth int    `json:"depth"`
-	Rule  string `json:"rule,omitempty"`
-	Set   string `json:"set,omitempty"`
-	Key   string `json:"key,omitempty"`
-	Hit   bool   `json:"hit,omitempty"`
-	Value string `json:"value,omitempty"`
-	Mod   int    `json:"mod,omitempty"`
-	Pick  int    `json:"pick"`
-	Count int    `json:"count,omitempty"`
-}
 
 // NFTChoice is one element of the numgen map or verdict map that balances
 // a Service port: the endpoint, its endpoint- chain (ClientIP affinity
@@ -63,16 +21,18 @@ type NFTChoice struct {
 	Share    float64        `json:"share"`
 }
 
-// NFTResult is what kube-proxy's nftables table does to the first packet
+// NFTTraceResult is what kube-proxy's nftables table does to the first packet
 // of a connection.
-type NFTResult struct {
-	Packet Packet `json:"packet"`
+type NFTTraceResult struct {
+	// Packet is the packet traced, with its defaults filled in (see
+	// TraceResult.Packet).
+	Packet packet.Tuple `json:"packet"`
 	// Chains are the base chains walked, in hook order.
 	Chains []string `json:"chains"`
 	// Service is the Service port ("namespace/name:port") whose map
 	// element or chain took the packet.
-	Service string    `json:"service,omitempty"`
-	Steps   []NFTStep `json:"steps"`
+	Service string        `json:"service,omitempty"`
+	Steps   []packet.Step `json:"steps"`
 	// BalancedBy is the service- or local- chain whose numgen picked the
 	// endpoint; Choices are its elements and Pick the one numgen gave
 	// (-1 when a ClientIP affinity set picked the endpoint instead).
@@ -87,22 +47,55 @@ type NFTResult struct {
 	// Masquerade reports whether the masquerading chain masqueraded the
 	// packet; MasqueradeReasons say which rules asked for it (Masq*
 	// constants) and MarkedIn the chain of the first of them.
-	Masquerade        bool     `json:"masquerade"`
-	MasqueradeReasons []string `json:"masquerade_reasons,omitempty"`
-	MarkedIn          string   `json:"marked_in,omitempty"`
+	Masquerade        bool            `json:"masquerade"`
+	MasqueradeReasons []packet.Reason `json:"masquerade_reasons,omitempty"`
+	MarkedIn          string          `json:"marked_in,omitempty"`
+	// MasqueradeMark is the mark the rules set to ask for masquerade
+	// (1 << Config.MasqueradeBit, 0x4000 by default).
+	MasqueradeMark uint32 `json:"masquerade_mark"`
+	// ClusterCIDR is the node's cluster CIDR (the off-cluster reason is
+	// about it); invalid when the node has none.
+	ClusterCIDR netip.Prefix `json:"cluster_cidr,omitzero"`
+	// IPv6 reports whether the table walked is table ip6 kube-proxy.
+	IPv6 bool `json:"ipv6"`
 	// SNAT is the source after masquerade (fully-random: a seeded port
 	// 1024-65535); invalid when not masqueraded.
 	SNAT      netip.AddrPort `json:"snat,omitzero"`
 	Conntrack *nat.Conn      `json:"conntrack,omitempty"`
 }
 
+// Refused reports whether kube-proxy's table rejected or dropped the
+// packet (Verdict REJECT or DROP).
+func (r NFTTraceResult) Refused() bool { return r.Verdict == "REJECT" || r.Verdict == "DROP" }
+
 // ConntrackLine returns the conntrack entry as `conntrack -L` prints it,
 // or "".
-func (r NFTResult) ConntrackLine() string {
+func (r NFTTraceResult) ConntrackLine() string {
 	if r.Conntrack == nil {
 		return ""
 	}
 	return r.Conntrack.String()
+}
+
+// MarshalJSON writes the NFTTraceResult's fields plus "conntrack_line",
+// rendered from the same Conntrack value that is marshalled as
+// "conntrack". Each step also carries "kind", its Action under the name
+// netcalc's nftables trace JSON has always used for it.
+func (r NFTTraceResult) MarshalJSON() ([]byte, error) {
+	type plain NFTTraceResult
+	type step struct {
+		Kind packet.Action `json:"kind"`
+		packet.Step
+	}
+	steps := make([]step, len(r.Steps))
+	for i, s := range r.Steps {
+		steps[i] = step{s.Action, s}
+	}
+	return marshal(struct {
+		plain
+		Steps         []step `json:"steps"`
+		ConntrackLine string `json:"conntrack_line,omitempty"`
+	}{plain(r), steps, r.ConntrackLine()})
 }
 
 // NFTTracer walks packets through an NFTRuleset. numgen draws come from a
@@ -131,7 +124,7 @@ type nftPacket struct {
 
 type nftWalk struct {
 	t    *NFTTracer
-	res  *NFTResult
+	res  *NFTTraceResult
 	pkt  nftPacket
 	hook string
 	mark uint32
@@ -146,20 +139,17 @@ func (t *NFTTracer) isLocal(a netip.Addr) bool { return a.IsLoopback() || t.rs.l
 // (filter-prerouting-pre-dnat, nat-prerouting, then filter-input when its
 // destination after DNAT is the node, else filter-forward and
 // nat-postrouting).
-func (t *NFTTracer) Trace(p Packet) NFTResult {
+func (t *NFTTracer) Trace(p packet.Tuple) NFTTraceResult {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == "" {
-		p.Proto = TCP
+	if p.Protocol == 0 {
+		p.Protocol = packet.TCP
 	}
-	res := NFTResult{Packet: p, Verdict: "NONE", Pick: -1}
-	bit := t.rs.cfg.MasqueradeBit
-	if bit <= 0 || bit > 31 {
-		bit = DefaultMasqueradeBit
-	}
-	w := &nftWalk{t: t, res: &res, mark: uint32(1) << bit,
-		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Proto.lower()}}
+	res := NFTTraceResult{Packet: p, Verdict: "NONE", Pick: -1, MasqueradeMark: t.rs.cfg.masqueradeMark(),
+		ClusterCIDR: t.rs.cfg.ClusterCIDR, IPv6: t.rs.cfg.IPv6}
+	w := &nftWalk{t: t, res: &res, mark: res.MasqueradeMark,
+		pkt: nftPacket{src: p.Src.Addr().Unmap(), dst: p.Dst.Addr().Unmap(), sport: p.Src.Port(), dport: p.Dst.Port(), proto: p.Protocol.String()}}
 	output := t.isLocal(w.pkt.src)
 	first := []struct{ chain, hook string }{{"filter-prerouting-pre-dnat", "prerouting"}, {"nat-prerouting", "prerouting"}}
 	if output {
@@ -172,7 +162,7 @@ func (t *NFTTracer) Trace(p Packet) NFTResult {
 		if v == "" {
 			v = "accept"
 		}
-		w.step(NFTStep{Kind: NFTVerdict, Chain: chain, Value: v})
+		w.step(packet.Step{Action: ActionVerdict, Chain: chain, Verdict: strings.ToUpper(v)})
 		switch v {
 		case "drop":
 			res.Verdict = "DROP"
@@ -209,7 +199,7 @@ func (t *NFTTracer) Trace(p Packet) NFTResult {
 	return t.finish(res, w)
 }
 
-func (t *NFTTracer) finish(res NFTResult, w *nftWalk) NFTResult {
+func (t *NFTTracer) finish(res NFTTraceResult, w *nftWalk) NFTTraceResult {
 	if res.Verdict == "DROP" || res.Verdict == "REJECT" {
 		res.Masquerade, res.MasqueradeReasons = false, nil
 		return res
@@ -253,11 +243,8 @@ func (t *NFTTracer) endpointLocal(ep netip.AddrPort) bool {
 	return false
 }
 
-func (w *nftWalk) step(s NFTStep) {
+func (w *nftWalk) step(s packet.Step) {
 	s.Hook = w.hook
-	if s.Kind != NFTNumgen {
-		s.Pick = 0
-	}
 	w.res.Steps = append(w.res.Steps, s)
 }
 
@@ -271,7 +258,7 @@ func (w *nftWalk) lookup(r *nftRule, depth int, name, key string) (string, bool)
 			w.res.Service = s.comments[key]
 		}
 	}
-	w.step(NFTStep{Kind: NFTLookup, Chain: r.chain, Depth: depth, Rule: r.text, Set: name, Key: key, Hit: hit, Value: v})
+	w.step(packet.Step{Action: ActionLookup, Chain: r.chain, Depth: depth, Rule: r.text, Lookup: &packet.Lookup{Set: name, Key: key, Hit: hit, Value: v}})
 	return v, hit
 }
 
@@ -305,7 +292,7 @@ func (w *nftWalk) matches(r *nftRule, depth int) bool {
 	if r.saddrSet != "" {
 		if strings.HasPrefix(r.saddrSet, NFTPrefixAffinity) {
 			hit := w.t.affinity[r.saddrSet][p.src]
-			w.step(NFTStep{Kind: NFTLookup, Chain: r.chain, Depth: depth, Rule: r.text, Set: r.saddrSet, Key: p.src.String(), Hit: hit})
+			w.step(packet.Step{Action: ActionLookup, Chain: r.chain, Depth: depth, Rule: r.text, Lookup: &packet.Lookup{Set: r.saddrSet, Key: p.src.String(), Hit: hit}})
 			if !hit {
 				return false
 			}
@@ -328,7 +315,7 @@ func (w *nftWalk) matches(r *nftRule, depth int) bool {
 // chain), else accept, drop or reject.
 func (w *nftWalk) chain(c string, depth int) string {
 	rs := w.t.rs
-	w.step(NFTStep{Kind: NFTEnter, Chain: c, Depth: depth})
+	w.step(packet.Step{Action: ActionEnter, Chain: c, Depth: depth})
 	if w.res.Service == "" && rs.owner[c] != "" {
 		w.res.Service = rs.owner[c]
 	}
@@ -340,7 +327,7 @@ func (w *nftWalk) chain(c string, depth int) string {
 	skipped := 0
 	flush := func() {
 		if skipped > 0 {
-			w.step(NFTStep{Kind: NFTSkip, Chain: c, Depth: depth, Count: skipped})
+			w.step(packet.Step{Action: ActionSkip, Chain: c, Depth: depth, Count: skipped})
 			skipped = 0
 		}
 	}
@@ -351,7 +338,7 @@ func (w *nftWalk) chain(c string, depth int) string {
 		}
 		flush()
 		if r.verdict != "vmap" {
-			w.step(NFTStep{Kind: NFTMatch, Chain: c, Depth: depth, Rule: r.text})
+			w.step(packet.Step{Action: ActionMatch, Chain: c, Depth: depth, Rule: r.text})
 		}
 		if r.markOr {
 			w.pkt.mark |= w.mark
@@ -368,7 +355,7 @@ func (w *nftWalk) chain(c string, depth int) string {
 				w.t.affinity[r.update] = map[netip.Addr]bool{}
 			}
 			w.t.affinity[r.update][w.pkt.src] = true
-			w.step(NFTStep{Kind: NFTUpdate, Chain: c, Depth: depth, Rule: r.text, Set: r.update, Key: w.pkt.src.String()})
+			w.step(packet.Step{Action: ActionUpdate, Chain: c, Depth: depth, Rule: r.text, Lookup: &packet.Lookup{Set: r.update, Key: w.pkt.src.String()}})
 		}
 		switch r.verdict {
 		case "":
@@ -395,11 +382,12 @@ func (w *nftWalk) chain(c string, depth int) string {
 			i := w.t.rng.IntN(len(r.eps))
 			w.res.Pick = i
 			if r.verdict == "numgen-dnat" {
-				w.step(NFTStep{Kind: NFTNumgen, Chain: c, Depth: depth, Rule: r.text, Mod: len(r.eps), Pick: i, Value: r.eps[i].Addr().String() + " . " + strconv.Itoa(int(r.eps[i].Port()))})
+				w.step(packet.Step{Action: ActionNumgen, Chain: c, Depth: depth, Rule: r.text,
+					Draw: &packet.Draw{Mod: len(r.eps), Pick: i, Value: r.eps[i].Addr().String() + " . " + strconv.Itoa(int(r.eps[i].Port()))}})
 				w.dnat(r.eps[i])
 				return "accept"
 			}
-			w.step(NFTStep{Kind: NFTNumgen, Chain: c, Depth: depth, Rule: r.text, Mod: len(r.eps), Pick: i, Value: "goto " + r.numgen[i]})
+			w.step(packet.Step{Action: ActionNumgen, Chain: c, Depth: depth, Rule: r.text, Draw: &packet.Draw{Mod: len(r.eps), Pick: i, Value: "goto " + r.numgen[i]}})
 			return w.chain(r.numgen[i], depth+1)
 		case "vmap":
 			key := w.pkt.dst.String() + " . " + w.pkt.proto + " . " + strconv.Itoa(int(w.pkt.dport))
@@ -444,7 +432,7 @@ func (w *nftWalk) balance(c string, r *nftRule) {
 // (the client address stays, so ClientIP affinity applies), and counts
 // where they went against the share numgen promises (1/n per element).
 // A tracer built with the same seed gives the same counts.
-func (t *NFTTracer) Distribute(p Packet, n int) Distribution {
+func (t *NFTTracer) Distribute(p packet.Tuple, n int) Distribution {
 	d := Distribution{Connections: n, Seed: t.seed}
 	counts, expected := map[string]int{}, map[string]float64{}
 	base := int(p.Src.Port())

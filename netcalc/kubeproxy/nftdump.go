@@ -74,7 +74,7 @@ func ReadNFTListing(r io.Reader, node *Config) (*NFTRuleset, error) {
 	}
 	if !found {
 		if other != "" {
-			return nil, errors.New("kubeproxy: " + ErrNoKubeProxyTable.Error() + " of family " + rs.Family + ", only table " + other + " kube-proxy: " + familyHint(rs.Family))
+			return nil, &TableFamilyError{Family: rs.Family, Other: other}
 		}
 		return nil, ErrNoKubeProxyTable
 	}
@@ -84,12 +84,17 @@ func ReadNFTListing(r io.Reader, node *Config) (*NFTRuleset, error) {
 	return rs, nil
 }
 
-func familyHint(fam string) string {
-	if fam == "ip" {
-		return "trace an IPv6 packet (--ipv6)"
-	}
-	return "trace an IPv4 packet (without --ipv6)"
+// TableFamilyError reports a dump without table Family kube-proxy (ip,
+// ip6) that has the other family's, Other: the trace asked for the other
+// family (Config.IPv6). It wraps ErrNoKubeProxyTable.
+type TableFamilyError struct{ Family, Other string }
+
+func (e *TableFamilyError) Error() string {
+	return "kubeproxy: no kube-proxy table of family " + e.Family + ", only table " + e.Other + " kube-proxy"
 }
+
+// Unwrap returns ErrNoKubeProxyTable.
+func (e *TableFamilyError) Unwrap() error { return ErrNoKubeProxyTable }
 
 type nftDumpParser struct {
 	rs   *NFTRuleset

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func mustReadNFTDump(t testing.TB, name string, node *Config) *NFTRuleset {
@@ -27,7 +29,8 @@ func mustReadNFTDump(t testing.TB, name string, node *Config) *NFTRuleset {
 // listing writes the rules in nft's own words: "meta mark set meta mark |
 // 0x00004000" for the transaction's "mark set mark or 0x4000").
 type nftWalkSummary struct {
-	Chains, Reasons      []string
+	Chains               []string
+	Reasons              []packet.Reason
 	Service, Verdict     string
 	Endpoint             netip.AddrPort
 	Masquerade, Affinity bool
@@ -39,19 +42,27 @@ type nftWalkSummary struct {
 	Steps                []string
 }
 
-func summarizeNFTWalk(r NFTResult) nftWalkSummary {
+func summarizeNFTWalk(r NFTTraceResult) nftWalkSummary {
 	s := nftWalkSummary{Chains: r.Chains, Reasons: r.MasqueradeReasons, Service: r.Service, Verdict: r.Verdict,
 		Endpoint: r.Endpoint, Masquerade: r.Masquerade, Affinity: r.Affinity, BalancedBy: r.BalancedBy, Pick: r.Pick,
 		Choices: r.Choices, SNAT: r.SNAT, Conntrack: r.ConntrackLine()}
 	for _, st := range r.Steps {
-		s.Steps = append(s.Steps, strings.Join([]string{string(st.Kind), st.Hook, st.Chain, st.Set, st.Key, st.Value,
-			map[bool]string{true: "hit"}[st.Hit]}, "|")+"|"+itoaStep(st))
+		var l packet.Lookup
+		if st.Lookup != nil {
+			l = *st.Lookup
+		}
+		var d packet.Draw
+		if st.Draw != nil {
+			d = *st.Draw
+		}
+		s.Steps = append(s.Steps, strings.Join([]string{string(st.Action), st.Hook, st.Chain, l.Set, l.Key, l.Value + d.Value + st.Verdict,
+			map[bool]string{true: "hit"}[l.Hit]}, "|")+"|"+itoaStep(st.Depth, st.Count, d.Mod, d.Pick))
 	}
 	return s
 }
 
-func itoaStep(st NFTStep) string {
-	return strings.Join([]string{string(rune('0' + st.Depth)), string(rune('0' + st.Count%10)), string(rune('0' + st.Mod)), string(rune('0' + st.Pick))}, ",")
+func itoaStep(depth, count, mod, pick int) string {
+	return strings.Join([]string{string(rune('0' + depth)), string(rune('0' + count%10)), string(rune('0' + mod)), string(rune('0' + pick))}, ",")
 }
 
 // TestNFTDumpRoundTrip traces packets through RenderNFT's ruleset and
@@ -61,35 +72,35 @@ func itoaStep(st NFTStep) string {
 func TestNFTDumpRoundTrip(t *testing.T) {
 	packets := map[string][]struct {
 		src, dst string
-		proto    Protocol
+		proto    packet.Protocol
 	}{
 		"overall": {
-			{"203.0.113.9:5000", "172.30.0.41:80", TCP},   // off-cluster to a ClusterIP: masquerade
-			{"10.0.1.5:5000", "172.30.0.41:80", TCP},      // pod to ClusterIP
-			{"10.180.0.1:5000", "172.30.0.41:80", TCP},    // hairpin
-			{"10.0.1.5:5000", "172.30.0.44:80", TCP},      // numgen over two endpoints
-			{"10.0.1.5:5000", "172.30.0.45:80", TCP},      // affinity vmap
-			{"10.0.1.5:5000", "172.30.0.46:80", TCP},      // no endpoints: reject
-			{"198.51.100.1:5000", "5.6.7.8:80", TCP},      // firewall drop
-			{"203.0.113.9:5000", "5.6.7.8:80", TCP},       // firewall allows
-			{"203.0.113.9:5000", "192.168.0.2:3001", TCP}, // NodePort, Local policy, no local endpoint
-			{"203.0.113.9:5000", "192.168.0.2:3003", TCP}, // NodePort, Cluster policy
-			{"192.168.0.2:5000", "1.2.3.4:80", TCP},       // node to a Local LoadBalancer IP
-			{"203.0.113.9:5000", "192.168.99.33:80", TCP}, // externalIP
-			{"10.0.1.5:5000", "172.30.0.99:80", TCP},      // unallocated ClusterIP: drop
-			{"10.0.1.5:5000", "172.30.0.41:81", TCP},      // wrong port of a ClusterIP: reject
-			{"127.0.0.1:5000", "127.0.0.1:3003", TCP},     // localhost NodePort: reject
-			{"10.0.1.5:5000", "198.51.100.7:80", UDP},     // not a Service
+			{"203.0.113.9:5000", "172.30.0.41:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.41:80", packet.TCP},
+			{"10.180.0.1:5000", "172.30.0.41:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.44:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.45:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.46:80", packet.TCP},
+			{"198.51.100.1:5000", "5.6.7.8:80", packet.TCP},
+			{"203.0.113.9:5000", "5.6.7.8:80", packet.TCP},
+			{"203.0.113.9:5000", "192.168.0.2:3001", packet.TCP},
+			{"203.0.113.9:5000", "192.168.0.2:3003", packet.TCP},
+			{"192.168.0.2:5000", "1.2.3.4:80", packet.TCP},
+			{"203.0.113.9:5000", "192.168.99.33:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.99:80", packet.TCP},
+			{"10.0.1.5:5000", "172.30.0.41:81", packet.TCP},
+			{"127.0.0.1:5000", "127.0.0.1:3003", packet.TCP},
+			{"10.0.1.5:5000", "198.51.100.7:80", packet.UDP},
 		},
 		"overall-ipv6": {
-			{"[2001:db8:ffff::9]:5000", "[fd00:172:30::41]:80", TCP},
-			{"[fd00:10:180::1]:5000", "[fd00:172:30::41]:80", TCP},
-			{"[fd00:10::5]:5000", "[fd00:172:30::44]:80", TCP},
-			{"[fd00:10::5]:5000", "[fd00:172:30::45]:80", TCP},
-			{"[fd00:10::5]:5000", "[fd00:172:30::46]:80", TCP},
+			{"[2001:db8:ffff::9]:5000", "[fd00:172:30::41]:80", packet.TCP},
+			{"[fd00:10:180::1]:5000", "[fd00:172:30::41]:80", packet.TCP},
+			{"[fd00:10::5]:5000", "[fd00:172:30::44]:80", packet.TCP},
+			{"[fd00:10::5]:5000", "[fd00:172:30::45]:80", packet.TCP},
+			{"[fd00:10::5]:5000", "[fd00:172:30::46]:80", packet.TCP},
 		},
-		"startup":  {{"10.0.1.5:5000", "172.30.0.41:80", TCP}, {"203.0.113.9:5000", "172.30.0.42:8080", TCP}, {"10.0.1.5:5000", "172.30.0.43:80", TCP}},
-		"repeated": {{"10.0.1.5:5000", "172.30.0.41:80", TCP}, {"10.0.1.5:5000", "172.30.0.42:8080", TCP}},
+		"startup":  {{"10.0.1.5:5000", "172.30.0.41:80", packet.TCP}, {"203.0.113.9:5000", "172.30.0.42:8080", packet.TCP}, {"10.0.1.5:5000", "172.30.0.43:80", packet.TCP}},
+		"repeated": {{"10.0.1.5:5000", "172.30.0.41:80", packet.TCP}, {"10.0.1.5:5000", "172.30.0.42:8080", packet.TCP}},
 	}
 	for _, n := range nftDumpScenarios {
 		cfg := mustParseNFT(t, n+".yaml")
@@ -105,7 +116,7 @@ func TestNFTDumpRoundTrip(t *testing.T) {
 				// Twice: the second connection meets the affinity set the
 				// first one filled.
 				for range 2 {
-					pk := Packet{Src: netip.MustParseAddrPort(p.src), Dst: netip.MustParseAddrPort(p.dst), Proto: p.proto}
+					pk := packet.Tuple{Src: netip.MustParseAddrPort(p.src), Dst: netip.MustParseAddrPort(p.dst), Protocol: p.proto}
 					w, g := summarizeNFTWalk(want.Trace(pk)), summarizeNFTWalk(got.Trace(pk))
 					if !reflect.DeepEqual(w, g) {
 						t.Errorf("%s seed %d %s -> %s:\nmanifest %+v\ndump     %+v", n, seed, p.src, p.dst, w, g)
@@ -120,7 +131,7 @@ func TestNFTDumpRoundTrip(t *testing.T) {
 // rules as the node lists them.
 func TestNFTDumpStepsCarryListingText(t *testing.T) {
 	dump := mustReadNFTDump(t, "overall", &Config{NodeIPs: []netip.Addr{netip.MustParseAddr("192.168.0.2")}})
-	r := NewNFTTracer(dump, 1).Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.9:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Proto: TCP})
+	r := NewNFTTracer(dump, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.9:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Protocol: packet.TCP})
 	found := false
 	for _, s := range r.Steps {
 		found = found || s.Rule == `ip daddr @cluster-ips ip saddr != 10.0.0.0/8 meta mark set meta mark | 0x00004000 comment "masquerade clusterIP traffic from outside cluster"`
@@ -174,7 +185,7 @@ func TestNFTDumpVerdictsVary(t *testing.T) {
 	tr := NewNFTTracer(dump, 1)
 	got := map[string]bool{}
 	for _, d := range []string{"172.30.0.41:80", "172.30.0.46:80", "172.30.0.99:80", "198.51.100.7:80"} {
-		got[tr.Trace(Packet{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort(d), Proto: TCP}).Verdict] = true
+		got[tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort(d), Protocol: packet.TCP}).Verdict] = true
 	}
 	if len(got) != 4 {
 		t.Errorf("verdicts %v, want DNAT, REJECT, DROP and NONE", got)
@@ -207,7 +218,7 @@ func FuzzReadNFTListing(f *testing.F) {
 			return
 		}
 		tr := NewNFTTracer(rs, 1)
-		tr.Trace(Packet{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Proto: TCP})
-		tr.Trace(Packet{Src: netip.MustParseAddrPort("127.0.0.1:5000"), Dst: netip.MustParseAddrPort("127.0.0.1:3001"), Proto: TCP})
+		tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.1.5:5000"), Dst: netip.MustParseAddrPort("172.30.0.41:80"), Protocol: packet.TCP})
+		tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("127.0.0.1:5000"), Dst: netip.MustParseAddrPort("127.0.0.1:3001"), Protocol: packet.TCP})
 	})
 }

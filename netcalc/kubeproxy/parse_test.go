@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -87,7 +89,7 @@ services:
 	}
 	want := Service{Namespace: "default", Name: "web", Type: ClusterIP, ClusterIP: netip.MustParseAddr("10.96.0.5"),
 		SessionAffinity: AffinityNone, ExternalTrafficPolicy: PolicyCluster, InternalTrafficPolicy: PolicyCluster,
-		Ports: []ServicePort{{Name: "http", Protocol: TCP, Port: 80, TargetPort: 8080}, {Name: "admin", Protocol: TCP, Port: 9000}},
+		Ports: []ServicePort{{Name: "http", Protocol: packet.TCP, Port: 80, TargetPort: 8080}, {Name: "admin", Protocol: packet.TCP, Port: 9000}},
 		Endpoints: []Endpoint{
 			{IP: netip.MustParseAddr("10.244.0.5"), Ports: map[string]int{"http": 8080, "admin": 9000}, Ready: true, Serving: true},
 			{IP: netip.MustParseAddr("10.244.0.6"), Ports: map[string]int{"http": 7000, "admin": 9999}},

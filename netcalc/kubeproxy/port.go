@@ -21,7 +21,7 @@ const (
 func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endpoint, probs *probCache) PortChains {
 	cfg := rs.cfg
 	filter, nat := rs.Filter, rs.NAT
-	proto := p.Protocol.lower()
+	proto := p.Protocol.String()
 	hash := PortProtoHash(name, proto)
 	clusterChain := PrefixService + hash
 	localChain := PrefixLocal + hash
@@ -246,14 +246,14 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
 				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR.String(), false).jump(clusterChain)
-				r.note = "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
+				r.note = ReasonPodToExternal
 				nat.add(r)
 			}
 			r := rs.newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
 			r.masqReason = masqLocalExt
 			nat.add(r)
 			r = rs.newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain)
-			r.note = "the node itself uses all endpoints of the Service"
+			r.note = ReasonNodeToExternal
 			nat.add(r)
 		}
 		if hasExternal {

@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"io"
 	"net/netip"
 	"sort"
@@ -42,8 +43,8 @@ type Rule struct {
 	comment     string
 	probability float64 // 0: no statistic match
 	recentCheck bool
-	masqReason  string // why jumping to KUBE-MARK-MASQ
-	note        string // explanation shown when a trace matches the rule
+	masqReason  string        // why jumping to KUBE-MARK-MASQ
+	note        packet.Reason // why a trace shows the rule matching, "" for none
 }
 
 // Probability returns the rule's statistic probability, or 0 when the rule
@@ -397,7 +398,7 @@ func Render(cfg *Config) *Ruleset {
 	for _, s := range svcs {
 		for _, p := range s.Ports {
 			name := s.PortName(p)
-			proto := p.Protocol.lower()
+			proto := p.Protocol.String()
 			seen := make(map[string]bool, len(s.Endpoints))
 			eps := make([]endpoint, 0, len(s.Endpoints))
 			for _, e := range s.Endpoints {

@@ -86,9 +86,9 @@ func annotate(nr *netfilter.Rule, chain string, cfg *Config) *Rule {
 	if r.Target != ChainMarkMasq {
 		switch {
 		case strings.HasPrefix(r.comment, "pod traffic for "):
-			r.note = "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
+			r.note = ReasonPodToExternal
 		case strings.HasPrefix(r.comment, "route LOCAL traffic for "):
-			r.note = "the node itself uses all endpoints of the Service"
+			r.note = ReasonNodeToExternal
 		}
 		return r
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestIPTablesSaveAgreesWithManifest traces packets through the dump of
@@ -46,20 +48,20 @@ func checkSavedAgrees(t *testing.T, dump io.Reader) {
 	}
 	tests := []struct {
 		name, src, dst string
-		proto          Protocol
+		proto          packet.Protocol
 	}{
-		{"pod to ClusterIP", "10.244.1.7:40000", "10.96.12.34:80", TCP},
-		{"off-cluster to ClusterIP", "198.51.100.77:40000", "10.96.12.34:80", TCP},
-		{"external to NodePort", "203.0.113.9:51000", "198.51.100.10:30080", TCP},
-		{"node to NodePort on localhost", "127.0.0.1:41000", "127.0.0.1:30080", TCP},
-		{"external to load balancer, Local policy", "203.0.113.9:51000", "203.0.113.50:80", TCP},
-		{"no endpoints", "10.244.1.7:40000", "10.96.30.3:5432", TCP},
-		{"DNS over UDP", "10.244.1.7:40000", "10.96.0.10:53", UDP},
-		{"not a Service", "10.244.1.7:40000", "10.96.99.99:80", TCP},
+		{"pod to ClusterIP", "10.244.1.7:40000", "10.96.12.34:80", packet.TCP},
+		{"off-cluster to ClusterIP", "198.51.100.77:40000", "10.96.12.34:80", packet.TCP},
+		{"external to NodePort", "203.0.113.9:51000", "198.51.100.10:30080", packet.TCP},
+		{"node to NodePort on localhost", "127.0.0.1:41000", "127.0.0.1:30080", packet.TCP},
+		{"external to load balancer, Local policy", "203.0.113.9:51000", "203.0.113.50:80", packet.TCP},
+		{"no endpoints", "10.244.1.7:40000", "10.96.30.3:5432", packet.TCP},
+		{"DNS over UDP", "10.244.1.7:40000", "10.96.0.10:53", packet.UDP},
+		{"not a Service", "10.244.1.7:40000", "10.96.99.99:80", packet.TCP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Packet{Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst), Proto: tt.proto}
+			p := packet.Tuple{Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst), Protocol: tt.proto}
 			want := NewTracer(Render(cfg), 7).Trace(p)
 			got := NewTracer(saved, 7).Trace(p)
 			type choice struct {
@@ -72,7 +74,7 @@ func checkSavedAgrees(t *testing.T, dump io.Reader) {
 				Masquerade                         bool
 				Choices                            []choice
 			}
-			v := func(r Result) view {
+			v := func(r TraceResult) view {
 				var cs []choice
 				for _, c := range r.Choices {
 					// The kernel stores a probability in 31 bits, so the real

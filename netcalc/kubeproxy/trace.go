@@ -1,40 +1,107 @@
 package kubeproxy
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
-
-// Packet is the first packet of a connection, the one kube-proxy's rules
-// see (conntrack handles the rest).
-type Packet struct {
-	// Src is the client; a zero port means DefaultSourcePort.
-	Src   netip.AddrPort `json:"src"`
-	Dst   netip.AddrPort `json:"dst"`
-	Proto Protocol       `json:"protocol"`
-}
 
 // DefaultSourcePort is the client port of a traced packet when none is
 // given.
 const DefaultSourcePort = 40000
 
-// Step is one event of a packet walk: entering a chain, a rule that
-// matched, a statistic rule that did not fire, or rules skipped.
-type Step struct {
-	Table  string `json:"table"`
-	Chain  string `json:"chain"`
-	Depth  int    `json:"depth"`
-	Action string `json:"action"` // enter, match, not-taken, skip, fall-through
-	Rule   string `json:"rule,omitempty"`
-	Note   string `json:"note,omitempty"`
-}
+// The actions of a trace's steps (packet.Step.Action). Both modes use
+// ActionEnter, ActionMatch and ActionSkip; the others are one mode's.
+const (
+	// ActionEnter: the packet enters Chain (Depth counts the jumps from
+	// the built-in or base chain).
+	ActionEnter packet.Action = "enter"
+	// ActionMatch: Rule matched; Reason says what the match means when
+	// kube-proxy's rules say more than the rule text (ReasonDrawn,
+	// ReasonAffinity, ReasonNotMarked, ReasonPodToExternal,
+	// ReasonNodeToExternal).
+	ActionMatch packet.Action = "match"
+	// ActionSkip: Count rules of Chain did not match.
+	ActionSkip packet.Action = "skip"
+	// ActionNotTaken (iptables): Rule's statistic match was not drawn
+	// (Reason ReasonNotDrawn, Draw.Probability its probability).
+	ActionNotTaken packet.Action = "not-taken"
+	// ActionFallThrough (iptables): a firewall chain's last rule, which
+	// only comments, matched: the source is not in
+	// loadBalancerSourceRanges (Reason ReasonSourceNotAllowed).
+	ActionFallThrough packet.Action = "fall-through"
+	// ActionLookup (nftables): Rule looked Lookup.Key up in the set or map
+	// Lookup.Set; Lookup.Hit says whether it is there and Lookup.Value is
+	// a map element's verdict.
+	ActionLookup packet.Action = "lookup"
+	// ActionNumgen (nftables): Rule's "numgen random mod Draw.Mod" gave
+	// Draw.Pick; Draw.Value is the element picked (an endpoint "IP .
+	// port" or "goto CHAIN").
+	ActionNumgen packet.Action = "numgen"
+	// ActionUpdate (nftables): Rule added the source address Lookup.Key
+	// to the affinity set Lookup.Set.
+	ActionUpdate packet.Action = "update"
+	// ActionVerdict (nftables): the walk of a base chain ended with
+	// Verdict: ACCEPT (the policy, or after dnat or masquerade), DROP or
+	// REJECT.
+	ActionVerdict packet.Action = "verdict"
+)
+
+// The reasons of a trace's steps (packet.Step.Reason) and of an iptables
+// TraceResult (TraceResult.Reasons).
+const (
+	// ReasonDrawn and ReasonNotDrawn: a statistic match with
+	// Draw.Probability fired or did not.
+	ReasonDrawn    packet.Reason = "drawn"
+	ReasonNotDrawn packet.Reason = "not-drawn"
+	// ReasonAffinity: a "recent --rcheck" rule matched: this client used
+	// this endpoint recently (ClientIP affinity).
+	ReasonAffinity packet.Reason = "affinity"
+	// ReasonNotMarked: KUBE-POSTROUTING returned for a packet without the
+	// masquerade mark: no SNAT.
+	ReasonNotMarked packet.Reason = "not-marked"
+	// ReasonPodToExternal: a pod reaching an external address of a
+	// Local-policy Service uses all endpoints, as if it went out to the
+	// load balancer and back.
+	ReasonPodToExternal packet.Reason = "pod-to-external"
+	// ReasonNodeToExternal: the node itself reaching an external address
+	// of a Local-policy Service uses all endpoints.
+	ReasonNodeToExternal packet.Reason = "node-to-external"
+	// ReasonSourceNotAllowed: the source is not in
+	// loadBalancerSourceRanges: no DNAT, and the filter table's
+	// KUBE-PROXY-FIREWALL drops the packet.
+	ReasonSourceNotAllowed packet.Reason = "source-not-allowed"
+
+	// ReasonMarked: a rule of no known kind marked the packet for
+	// masquerade (the Masq* reasons name the known kinds).
+	ReasonMarked packet.Reason = "marked"
+	// ReasonPolicyDrop: the built-in filter chain TraceResult.PolicyChain
+	// dropped the packet by its policy.
+	ReasonPolicyDrop packet.Reason = "policy-drop"
+	// ReasonNoRule: no kube-proxy rule matches the destination: the packet
+	// is routed unchanged.
+	ReasonNoRule packet.Reason = "no-rule"
+	// ReasonLocalPolicy: traffic policy Local: the endpoint is on this
+	// node and sees the client address (no SNAT).
+	ReasonLocalPolicy packet.Reason = "local-policy"
+	// ReasonInCluster: the source is inside the cluster CIDR: no SNAT, the
+	// endpoint sees the pod address.
+	ReasonInCluster packet.Reason = "in-cluster"
+	// ReasonNoMasqueradeJump: no rule jumped to KUBE-MARK-MASQ: no SNAT.
+	ReasonNoMasqueradeJump packet.Reason = "no-masquerade-jump"
+	// ReasonNoNodeAddress: the node has no address of the packet's family
+	// in the scenario, so the MASQUERADE source is shown as the
+	// unspecified address.
+	ReasonNoNodeAddress packet.Reason = "no-node-address"
+	// ReasonWalkFailed: the rules could not be walked (TraceResult.Error says
+	// why).
+	ReasonWalkFailed packet.Reason = "walk-failed"
+)
 
 // Choice is one endpoint the balancing chain can pick, with its overall
 // share of new connections (1/n for each of n endpoints).
@@ -47,15 +114,19 @@ type Choice struct {
 	RuleProbability string `json:"rule_probability,omitempty"`
 }
 
-// Result is what happens to a packet.
-type Result struct {
-	Packet Packet `json:"packet"`
+// TraceResult is what kube-proxy's iptables rules do to the first packet
+// of a connection.
+type TraceResult struct {
+	// Packet is the packet traced, the first of its connection (the one
+	// kube-proxy's rules see; conntrack handles the rest), with its
+	// defaults filled in: source port DefaultSourcePort, protocol TCP.
+	Packet packet.Tuple `json:"packet"`
 	// Hook is PREROUTING for packets arriving at the node, OUTPUT for
 	// packets the node itself sends.
 	Hook string `json:"hook"`
 	// Service is the Service port whose rule captured the packet.
-	Service string `json:"service,omitempty"`
-	Steps   []Step `json:"steps"`
+	Service string        `json:"service,omitempty"`
+	Steps   []packet.Step `json:"steps"`
 	// Chain is the KUBE-SVC-/KUBE-SVL- chain that balanced the packet and
 	// Choices its endpoints.
 	Chain   string   `json:"balanced_by,omitempty"`
@@ -66,9 +137,23 @@ type Result struct {
 	Endpoint netip.AddrPort `json:"endpoint,omitzero"`
 	// Affinity reports whether a ClientIP affinity rule picked the
 	// endpoint.
-	Affinity   bool     `json:"affinity,omitempty"`
-	Masquerade bool     `json:"masquerade"`
-	Reasons    []string `json:"reasons"`
+	Affinity   bool `json:"affinity,omitempty"`
+	Masquerade bool `json:"masquerade"`
+	// Reasons say why the packet was or was not masqueraded (the Masq*
+	// reasons of the rules that marked it, ReasonMarked,
+	// ReasonNoNodeAddress; ReasonLocalPolicy, ReasonInCluster,
+	// ReasonNoMasqueradeJump), or why kube-proxy did not DNAT it
+	// (ReasonNoRule, ReasonPolicyDrop, ReasonWalkFailed).
+	Reasons []packet.Reason `json:"reasons"`
+	// ClusterCIDR is the node's cluster CIDR (from the scenario or read
+	// from a dump's "! -s CIDR" rule), which the off-cluster and
+	// in-cluster reasons are about; invalid when the node has none.
+	ClusterCIDR netip.Prefix `json:"cluster_cidr,omitzero"`
+	// PolicyChain is the built-in filter chain whose policy dropped the
+	// packet (ReasonPolicyDrop); "" otherwise.
+	PolicyChain string `json:"policy_chain,omitempty"`
+	// Error is why the rules could not be walked (ReasonWalkFailed).
+	Error string `json:"error,omitempty"`
 	// SNAT is the source after MASQUERADE; invalid when not masqueraded.
 	SNAT netip.AddrPort `json:"snat,omitzero"`
 	// Conntrack is the entry the connection creates (DNAT only). Its
@@ -77,20 +162,24 @@ type Result struct {
 	Conntrack *nat.Conn `json:"conntrack,omitempty"`
 }
 
+// Refused reports whether kube-proxy's rules rejected or dropped the
+// packet (Verdict REJECT or DROP).
+func (r TraceResult) Refused() bool { return r.Verdict == "REJECT" || r.Verdict == "DROP" }
+
 // ConntrackLine returns Conntrack as `conntrack -L` prints it, or "" when
 // the packet created no entry.
-func (r Result) ConntrackLine() string {
+func (r TraceResult) ConntrackLine() string {
 	if r.Conntrack == nil {
 		return ""
 	}
 	return r.Conntrack.String()
 }
 
-// MarshalJSON writes the Result's fields plus "conntrack_line", rendered
+// MarshalJSON writes the TraceResult's fields plus "conntrack_line", rendered
 // from the same Conntrack value that is marshalled as "conntrack".
-func (r Result) MarshalJSON() ([]byte, error) {
-	type plain Result
-	return json.Marshal(struct {
+func (r TraceResult) MarshalJSON() ([]byte, error) {
+	type plain TraceResult
+	return marshal(struct {
 		plain
 		ConntrackLine string `json:"conntrack_line,omitempty"`
 	}{plain(r), r.ConntrackLine()})
@@ -233,13 +322,17 @@ func (t *Tracer) addrType(a netip.Addr) netfilter.AddrType {
 
 type walk struct {
 	t        *Tracer
-	res      *Result
+	res      *TraceResult
 	src      netip.Addr
-	reasons  []string
+	reasons  []packet.Reason
 	sawLocal bool // went through a KUBE-SVL chain
+	hook     string
 }
 
-func (w *walk) step(s Step) { w.res.Steps = append(w.res.Steps, s) }
+func (w *walk) step(s packet.Step) {
+	s.Hook = w.hook
+	w.res.Steps = append(w.res.Steps, s)
+}
 
 // annotation returns kube-proxy's own rule behind step s of the walker, or
 // nil for the jumps from the built-in chains, which Render does not write.
@@ -263,23 +356,24 @@ func (w *walk) run(rs *netfilter.Ruleset, table string, hook netfilter.Hook, p n
 		nw = &netfilter.Walker{Rules: rs, AddrType: w.t.addrType, Random: w.t.rng.Float64, Recent: &w.t.recent}
 		w.t.walkers[rs] = nw
 	}
+	w.hook = string(hook)
 	res, err := nw.Walk(table, hook, p)
 	w.steps(res.Steps)
 	return res, err
 }
 
 // steps turns the walker's steps into the trace's: a matched rule becomes
-// "match" (then "enter" for the chain it jumps to), a statistic rule whose
-// draw failed "not-taken", the comment-only rule of a firewall chain
-// "fall-through", and the rules that did not match a "skip" count per
-// chain. The jump into KUBE-MARK-MASQ is shown as the match that marks the
+// ActionMatch (then ActionEnter for the chain it jumps to), a statistic
+// rule whose draw failed ActionNotTaken, the comment-only rule of a
+// firewall chain ActionFallThrough, and the rules that did not match an
+// ActionSkip count per chain. The jump into KUBE-MARK-MASQ is shown as the match that marks the
 // packet, with the reason, not as a chain of its own; KUBE-POSTROUTING
 // shows only the rules that matched; chain ends and policies are not shown.
 func (w *walk) steps(steps []netfilter.Step) {
 	skipped := map[int]int{} // by depth
 	flush := func(s netfilter.Step) {
 		if n := skipped[s.Depth]; n > 0 {
-			w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "skip", Note: fmt.Sprintf("%d rule(s) did not match", n)})
+			w.step(packet.Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: ActionSkip, Count: n})
 			skipped[s.Depth] = 0
 		}
 	}
@@ -304,8 +398,8 @@ func (w *walk) steps(steps []netfilter.Step) {
 			case s.Chain == ChainPostrouting:
 			case s.Miss == "statistic" && r != nil:
 				flush(s)
-				w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "not-taken", Rule: s.Text,
-					Note: fmt.Sprintf("statistic: probability %.4g, not drawn", r.probability)})
+				w.step(packet.Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: ActionNotTaken, Rule: s.Text,
+					Reason: ReasonNotDrawn, Draw: &packet.Draw{Probability: r.probability}})
 			default:
 				skipped[s.Depth]++
 			}
@@ -313,24 +407,24 @@ func (w *walk) steps(steps []netfilter.Step) {
 		}
 		flush(s)
 		if s.Action == netfilter.ActionContinue {
-			w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "fall-through", Rule: s.Text,
-				Note: "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"})
+			w.step(packet.Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: ActionFallThrough, Rule: s.Text,
+				Reason: ReasonSourceNotAllowed})
 			continue
 		}
-		note := ""
+		st := packet.Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: ActionMatch, Rule: s.Text}
 		switch {
 		case r == nil:
 		case s.Chain == ChainPostrouting && s.Action == netfilter.ActionReturn:
-			note = "not marked: no SNAT"
+			st.Reason = ReasonNotMarked
 		case r.probability > 0:
-			note = fmt.Sprintf("statistic: probability %.4g, drawn", r.probability)
+			st.Reason, st.Draw = ReasonDrawn, &packet.Draw{Probability: r.probability}
 		case r.recentCheck:
-			note = "ClientIP affinity: this client used this endpoint recently"
+			st.Reason = ReasonAffinity
 			w.res.Affinity = true
-		case r.note != "":
-			note = r.note
+		default:
+			st.Reason = r.note
 		}
-		w.step(Step{Table: s.Table, Chain: s.Chain, Depth: s.Depth, Action: "match", Rule: s.Text, Note: note})
+		w.step(st)
 		if r != nil && w.res.Service == "" && r.comment != "" && (s.Target == "REJECT" || s.Target == "DROP" || w.t.serviceChains[s.Target]) {
 			w.res.Service, _, _ = strings.Cut(r.comment, " ")
 		}
@@ -345,7 +439,7 @@ func (w *walk) steps(steps []netfilter.Step) {
 			if s.Action == netfilter.ActionJump {
 				depth++
 			}
-			w.step(Step{Table: s.Table, Chain: s.Target, Depth: depth, Action: "enter"})
+			w.step(packet.Step{Table: s.Table, Chain: s.Target, Depth: depth, Action: ActionEnter})
 			if w.t.balancers[s.Target] && w.res.Chain == "" {
 				w.res.Chain = s.Target
 				w.res.Choices = w.t.choices(w.t.rs.NAT, s.Target)
@@ -357,21 +451,21 @@ func (w *walk) steps(steps []netfilter.Step) {
 	}
 }
 
-func (w *walk) reason(kind string) string {
-	cfg := w.t.rs.cfg
+// reason returns the Masq* reason of a rule's masqReason.
+func (w *walk) reason(kind string) packet.Reason {
 	switch kind {
 	case masqOffCluster:
-		return fmt.Sprintf("source %s is outside the cluster CIDR %s (! -s %s): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node", w.src, cfg.ClusterCIDR, cfg.ClusterCIDR)
+		return MasqOffCluster
 	case masqAll:
-		return "--masquerade-all: every ClusterIP connection is masqueraded"
+		return MasqAll
 	case masqExternal:
-		return "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)"
+		return MasqExternalCluster
 	case masqLocalExt:
-		return "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply"
+		return MasqLocalExternal
 	case masqHairpin:
-		return fmt.Sprintf("hairpin: the endpoint %s is the client itself; without SNAT it would answer itself directly and drop the reply", w.src)
+		return MasqHairpin
 	}
-	return "marked for masquerade"
+	return ReasonMarked
 }
 
 // choices lists the endpoints of balancing chain c with their shares.
@@ -416,27 +510,27 @@ func probText(r *Rule) string {
 // whose jump brings the packet there (filterJump), then nat POSTROUTING →
 // KUBE-POSTROUTING. Statistic matches draw from the Tracer's generator;
 // affinity state is remembered for later calls.
-func (t *Tracer) Trace(p Packet) Result {
+func (t *Tracer) Trace(p packet.Tuple) TraceResult {
 	if p.Src.Port() == 0 {
 		p.Src = netip.AddrPortFrom(p.Src.Addr(), DefaultSourcePort)
 	}
-	if p.Proto == "" {
-		p.Proto = TCP
+	if p.Protocol == 0 {
+		p.Protocol = packet.TCP
 	}
-	res := Result{Packet: p, Hook: "PREROUTING", Verdict: "NONE"}
+	res := TraceResult{Packet: p, Hook: "PREROUTING", Verdict: "NONE", ClusterCIDR: t.rs.cfg.ClusterCIDR}
 	w := &walk{t: t, res: &res, src: p.Src.Addr()}
 	if t.local[w.src] {
 		res.Hook = "OUTPUT"
 	}
-	fail := func(err error) Result {
-		res.Reasons = append(res.Reasons, "cannot walk the rules: "+err.Error())
+	fail := func(err error) TraceResult {
+		res.Reasons = append(res.Reasons, ReasonWalkFailed)
+		res.Error = err.Error()
 		return res
 	}
 	if t.err != nil {
 		return fail(t.err)
 	}
-	proto, _ := netfilter.ProtoNumber(p.Proto.lower())
-	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: proto, SrcPort: p.Src.Port(),
+	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: uint8(p.Protocol), SrcPort: p.Src.Port(),
 		DstPort: p.Dst.Port(), State: netfilter.CTNew}
 	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)
 	if err != nil {
@@ -472,7 +566,8 @@ func (t *Tracer) Trace(p Packet) Result {
 				if k == netfilter.VerdictDrop || k == netfilter.VerdictReject {
 					res.Verdict = k.String()
 					if fr.Verdict.Policy {
-						res.Reasons = append(res.Reasons, "the filter "+string(hook)+" chain's policy is DROP")
+						res.Reasons = append(res.Reasons, ReasonPolicyDrop)
+						res.PolicyChain = string(hook)
 					}
 				}
 			}
@@ -503,7 +598,7 @@ func (t *Tracer) Trace(p Packet) Result {
 	}
 	if res.Verdict != "DNAT" {
 		if res.Verdict == "NONE" {
-			res.Reasons = append(res.Reasons, "no kube-proxy rule matches this destination: the packet is routed unchanged")
+			res.Reasons = append(res.Reasons, ReasonNoRule)
 		}
 		return res
 	}
@@ -516,11 +611,11 @@ func (t *Tracer) Trace(p Packet) Result {
 		cfg := t.rs.cfg
 		switch {
 		case w.sawLocal:
-			res.Reasons = append(res.Reasons, fmt.Sprintf("traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address %s", w.src))
+			res.Reasons = append(res.Reasons, ReasonLocalPolicy)
 		case cfg.ClusterCIDR.IsValid() && cfg.ClusterCIDR.Contains(w.src):
-			res.Reasons = append(res.Reasons, fmt.Sprintf("source %s is inside the cluster CIDR %s: no SNAT, the endpoint sees the pod address", w.src, cfg.ClusterCIDR))
+			res.Reasons = append(res.Reasons, ReasonInCluster)
 		default:
-			res.Reasons = append(res.Reasons, fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", w.src))
+			res.Reasons = append(res.Reasons, ReasonNoMasqueradeJump)
 		}
 	} else {
 		res.Reasons = w.reasons
@@ -538,7 +633,7 @@ func (t *Tracer) Trace(p Packet) Result {
 				unspec = netip.IPv6Unspecified()
 			}
 			res.SNAT = netip.AddrPortFrom(unspec, res.SNAT.Port())
-			res.Reasons = append(res.Reasons, "MASQUERADE source: "+conntrackUnknown)
+			res.Reasons = append(res.Reasons, ReasonNoNodeAddress)
 		}
 	}
 	res.Conntrack = newConntrack(p, res.Endpoint, res.SNAT)
@@ -582,13 +677,13 @@ func filterJump(c string, srcLocal, dstLocal bool) (hook, rule string) {
 // pruneEmptyJumps drops the jumps into chains where nothing matched (the
 // match, the enter and the skip count), to keep a walk through a node's
 // whole filter table short.
-func pruneEmptyJumps(steps []Step) []Step {
-	var out []Step
+func pruneEmptyJumps(steps []packet.Step) []packet.Step {
+	var out []packet.Step
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
-		if s.Action == "match" && i+1 < len(steps) && steps[i+1].Action == "enter" && steps[i+1].Depth == s.Depth+1 {
+		if s.Action == ActionMatch && i+1 < len(steps) && steps[i+1].Action == ActionEnter && steps[i+1].Depth == s.Depth+1 {
 			j := i + 2
-			for j < len(steps) && steps[j].Depth > s.Depth && steps[j].Action == "skip" {
+			for j < len(steps) && steps[j].Depth > s.Depth && steps[j].Action == ActionSkip {
 				j++
 			}
 			if j >= len(steps) || steps[j].Depth <= s.Depth {
@@ -601,9 +696,9 @@ func pruneEmptyJumps(steps []Step) []Step {
 	return out
 }
 
-func onlyEnterSkip(steps []Step) bool {
+func onlyEnterSkip(steps []packet.Step) bool {
 	for _, s := range steps {
-		if s.Action != "enter" && s.Action != "skip" {
+		if s.Action != ActionEnter && s.Action != ActionSkip {
 			return false
 		}
 	}

@@ -1,9 +1,13 @@
 package kubeproxy
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestTraceUpstreamFlows replays packet-flow cases from kube-proxy's own
@@ -16,25 +20,25 @@ func TestTraceUpstreamFlows(t *testing.T) {
 		name    string
 		src     string
 		dst     string
-		proto   Protocol
+		proto   packet.Protocol
 		verdict string
 		want    []string // acceptable endpoints for DNAT
 		masq    bool
-		reason  string // substring of a reason
+		reason  packet.Reason // one of the reasons
 	}{
 		{name: "no match", src: "10.0.0.2", dst: "10.0.0.3:80", verdict: "NONE"},
-		{name: "cluster IP from a pod", src: "10.0.0.2", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, reason: "inside the cluster CIDR"},
-		{name: "hairpin to cluster IP", src: "10.180.0.1", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: "hairpin"},
-		{name: "cluster IP from off-cluster", src: "203.0.113.2", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: "outside the cluster CIDR"},
+		{name: "cluster IP from a pod", src: "10.0.0.2", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, reason: ReasonInCluster},
+		{name: "hairpin to cluster IP", src: "10.180.0.1", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: MasqHairpin},
+		{name: "cluster IP from off-cluster", src: "203.0.113.2", dst: "172.30.0.41:80", verdict: "DNAT", want: []string{"10.180.0.1:80"}, masq: true, reason: MasqOffCluster},
 		{name: "multiple endpoints", src: "10.0.0.2", dst: "172.30.0.44:80", verdict: "DNAT", want: []string{"10.180.0.4:80", "10.180.0.5:80"}},
-		{name: "UDP does not match a TCP port", src: "10.0.0.2", dst: "172.30.0.41:80", proto: UDP, verdict: "NONE"},
-		{name: "LOCAL to Local-policy external IP", src: "192.168.0.2", dst: "192.168.99.22:80", verdict: "DNAT", want: []string{"10.180.0.2:80"}, masq: true, reason: "node itself"},
+		{name: "UDP does not match a TCP port", src: "10.0.0.2", dst: "172.30.0.41:80", proto: packet.UDP, verdict: "NONE"},
+		{name: "LOCAL to Local-policy external IP", src: "192.168.0.2", dst: "192.168.99.22:80", verdict: "DNAT", want: []string{"10.180.0.2:80"}, masq: true, reason: MasqLocalExternal},
 		{name: "external to Local-policy external IP without local endpoints", src: "203.0.113.2", dst: "192.168.99.22:80", verdict: "DROP"},
 		{name: "external to Local-policy NodePort without local endpoints", src: "203.0.113.2", dst: "192.168.0.2:3001", verdict: "DROP"},
 		{name: "pod to Local-policy NodePort short-circuits to cluster chain", src: "10.0.0.2", dst: "192.168.0.2:3001", verdict: "DNAT", want: []string{"10.180.0.2:80"}},
 		{name: "health check node port", src: "192.168.0.2", dst: "192.168.0.2:30000", verdict: "ACCEPT"},
 		{name: "no endpoints", src: "10.0.0.2", dst: "172.30.0.46:80", verdict: "REJECT"},
-		{name: "external to Cluster-policy NodePort", src: "203.0.113.2", dst: "192.168.0.2:3003", verdict: "DNAT", want: []string{"10.180.0.3:80"}, masq: true, reason: "externalTrafficPolicy Cluster"},
+		{name: "external to Cluster-policy NodePort", src: "203.0.113.2", dst: "192.168.0.2:3003", verdict: "DNAT", want: []string{"10.180.0.3:80"}, masq: true, reason: MasqExternalCluster},
 		{name: "accepted external to LB", src: "203.0.113.2", dst: "5.6.7.8:80", verdict: "DNAT", want: []string{"10.180.0.3:80"}, masq: true},
 		{name: "blocked external to LB", src: "203.0.113.130", dst: "5.6.7.8:80", verdict: "DROP"},
 		{name: "pod to LB outside source ranges", src: "10.0.0.2", dst: "5.6.7.8:80", verdict: "DROP"},
@@ -44,7 +48,7 @@ func TestTraceUpstreamFlows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := NewTracer(rs, 1)
-			p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst), Proto: tt.proto}
+			p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst), Protocol: tt.proto}
 			r := tr.Trace(p)
 			if r.Verdict != tt.verdict {
 				t.Fatalf("Trace(%s → %s).Verdict = %s; want %s\n%s", tt.src, tt.dst, r.Verdict, tt.verdict, dumpSteps(r))
@@ -62,8 +66,8 @@ func TestTraceUpstreamFlows(t *testing.T) {
 			if r.Masquerade != tt.masq {
 				t.Errorf("Trace(%s → %s).Masquerade = %v; want %v\n%s", tt.src, tt.dst, r.Masquerade, tt.masq, dumpSteps(r))
 			}
-			if tt.reason != "" && !strings.Contains(strings.Join(r.Reasons, "\n"), tt.reason) {
-				t.Errorf("Trace(%s → %s).Reasons = %q; want one containing %q", tt.src, tt.dst, r.Reasons, tt.reason)
+			if tt.reason != "" && !slices.Contains(r.Reasons, tt.reason) {
+				t.Errorf("Trace(%s → %s).Reasons = %q; want one of them %q", tt.src, tt.dst, r.Reasons, tt.reason)
 			}
 			if len(tt.want) > 1 {
 				if len(r.Choices) != len(tt.want) {
@@ -82,17 +86,17 @@ func TestTraceUpstreamFlows(t *testing.T) {
 	}
 }
 
-func dumpSteps(r Result) string {
+func dumpSteps(r TraceResult) string {
 	var b strings.Builder
 	for _, s := range r.Steps {
-		b.WriteString(strings.Repeat("  ", s.Depth) + s.Table + " " + s.Chain + " " + s.Action + " " + s.Rule + " " + s.Note + "\n")
+		fmt.Fprintf(&b, "%s%s %s %s %s %s %d\n", strings.Repeat("  ", s.Depth), s.Table, s.Chain, s.Action, s.Rule, s.Reason, s.Count)
 	}
 	return b.String()
 }
 
 func TestConntrackHairpin(t *testing.T) {
 	rs := Render(mustParseFile(t, "upstream-overall.yaml"))
-	r := NewTracer(rs, 1).Trace(Packet{Src: netip.MustParseAddrPort("10.180.0.1:41000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
+	r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.180.0.1:41000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
 	// MASQUERADE picks the first node address (no bridgeIP configured);
 	// the source port is kept because randomFully is off.
 	want := "tcp      6 120 SYN_SENT src=10.180.0.1 dst=172.30.0.41 sport=41000 dport=80 [UNREPLIED] src=10.180.0.1 dst=192.168.0.2 sport=80 dport=41000 mark=0 use=1"
@@ -103,7 +107,7 @@ func TestConntrackHairpin(t *testing.T) {
 
 func TestDistribution(t *testing.T) {
 	rs := Render(mustParseFile(t, "upstream-overall.yaml"))
-	p := Packet{Src: netip.MustParseAddrPort("10.0.0.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80")}
+	p := packet.Tuple{Src: netip.MustParseAddrPort("10.0.0.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.44:80")}
 	d := NewTracer(rs, 7).Distribute(p, 10000)
 	if len(d.Shares) != 2 {
 		t.Fatalf("Shares = %+v; want two endpoints", d.Shares)
@@ -118,7 +122,7 @@ func TestDistribution(t *testing.T) {
 		t.Errorf("same seed gave %d then %d", d.Shares[0].Count, again.Shares[0].Count)
 	}
 	// ClientIP affinity pins every connection of a client to one endpoint.
-	lb := Packet{Src: netip.MustParseAddrPort("203.0.113.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.45:80")}
+	lb := packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.2:1024"), Dst: netip.MustParseAddrPort("172.30.0.45:80")}
 	da := NewTracer(rs, 7).Distribute(lb, 50)
 	if !da.Affinity && len(da.Shares) != 1 {
 		t.Errorf("affinity distribution = %+v; want all on one endpoint", da)
@@ -130,26 +134,26 @@ func TestTraceCluster(t *testing.T) {
 	tests := []struct {
 		name, src, dst, verdict string
 		masq                    bool
-		reason                  string
+		reason                  packet.Reason
 	}{
 		{name: "internalTrafficPolicy Local without a local endpoint", src: "10.244.1.7", dst: "10.96.40.4:6379", verdict: "DROP"},
-		{name: "LoadBalancer Local keeps the client address", src: "203.0.113.9", dst: "203.0.113.50:80", verdict: "DNAT", reason: "client address 203.0.113.9"},
-		{name: "node to its own Local NodePort is masqueraded", src: "198.51.100.10", dst: "198.51.100.10:31080", verdict: "DNAT", masq: true, reason: "--src-type LOCAL"},
-		{name: "pod to a LoadBalancer IP short-circuits", src: "10.244.1.7", dst: "203.0.113.50:80", verdict: "DNAT", reason: "inside the cluster CIDR"},
+		{name: "LoadBalancer Local keeps the client address", src: "203.0.113.9", dst: "203.0.113.50:80", verdict: "DNAT", reason: ReasonLocalPolicy},
+		{name: "node to its own Local NodePort is masqueraded", src: "198.51.100.10", dst: "198.51.100.10:31080", verdict: "DNAT", masq: true, reason: MasqLocalExternal},
+		{name: "pod to a LoadBalancer IP short-circuits", src: "10.244.1.7", dst: "203.0.113.50:80", verdict: "DNAT", reason: ReasonInCluster},
 		{name: "not-ready endpoint never chosen", src: "10.244.1.7", dst: "10.96.12.34:80", verdict: "DNAT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for seed := uint64(0); seed < 20; seed++ {
-				r := NewTracer(rs, seed).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+				r := NewTracer(rs, seed).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
 				if r.Verdict != tt.verdict || (r.Verdict == "DNAT" && r.Masquerade != tt.masq) {
 					t.Fatalf("seed %d: verdict %s masquerade %v; want %s %v\n%s", seed, r.Verdict, r.Masquerade, tt.verdict, tt.masq, dumpSteps(r))
 				}
 				if r.Endpoint.Addr() == netip.MustParseAddr("10.244.1.9") {
 					t.Fatalf("seed %d: DNAT to the not-ready endpoint 10.244.1.9", seed)
 				}
-				if tt.reason != "" && !strings.Contains(strings.Join(r.Reasons, "\n"), tt.reason) {
-					t.Fatalf("seed %d: reasons %q; want one containing %q", seed, r.Reasons, tt.reason)
+				if tt.reason != "" && !slices.Contains(r.Reasons, tt.reason) {
+					t.Fatalf("seed %d: reasons %q; want one of them %q", seed, r.Reasons, tt.reason)
 				}
 			}
 		})
@@ -163,21 +167,21 @@ func TestAffinitySticks(t *testing.T) {
 	rs := Render(mustParseFile(t, "cluster.yaml"))
 	tr := NewTracer(rs, 11)
 	dst := netip.MustParseAddrPort("10.96.20.5:80") // shop/api ClusterIP, 3 endpoints
-	first := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst})
+	first := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst})
 	if first.Affinity {
 		t.Fatal("first connection reported affinity")
 	}
 	for i := 1; i < 50; i++ {
-		r := tr.Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr("10.244.1.7"), uint16(1000+i)), Dst: dst})
+		r := tr.Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr("10.244.1.7"), uint16(1000+i)), Dst: dst})
 		if !r.Affinity || r.Endpoint != first.Endpoint {
 			t.Fatalf("connection %d went to %s (affinity %v); want %s by affinity", i, r.Endpoint, r.Affinity, first.Endpoint)
 		}
 	}
-	other := tr.Trace(Packet{Src: netip.MustParseAddrPort("10.244.2.8:1000"), Dst: dst})
+	other := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.244.2.8:1000"), Dst: dst})
 	if other.Affinity {
 		t.Error("another client inherited the first client's affinity")
 	}
-	d := NewTracer(rs, 3).Distribute(Packet{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst}, 200)
+	d := NewTracer(rs, 3).Distribute(packet.Tuple{Src: netip.MustParseAddrPort("10.244.1.7:1000"), Dst: dst}, 200)
 	if len(d.Shares) != 3 || !d.Affinity {
 		t.Fatalf("Distribute = %+v; want 3 shares with affinity", d)
 	}
@@ -223,7 +227,7 @@ services:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := NewTracer(rs, 1).Trace(Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
+			r := NewTracer(rs, 1).Trace(packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tt.src), 0), Dst: netip.MustParseAddrPort(tt.dst)})
 			if r.Verdict != "REJECT" {
 				t.Fatalf("Trace(%s → %s).Verdict = %s; want REJECT", tt.src, tt.dst, r.Verdict)
 			}
@@ -261,7 +265,7 @@ func TestTraceStepsAreRules(t *testing.T) {
 	for _, src := range []string{"10.0.0.2", "10.180.0.1", "203.0.113.2", "203.0.113.130", "192.168.0.2", "127.0.0.1"} {
 		for _, dst := range []string{"172.30.0.41:80", "172.30.0.44:80", "172.30.0.45:80", "172.30.0.46:80", "192.168.99.22:80",
 			"1.2.3.4:80", "5.6.7.8:80", "192.168.0.2:3001", "192.168.0.2:3002", "192.168.0.2:3003", "192.168.0.2:30000", "127.0.0.1:3003"} {
-			r := tr.Trace(Packet{Src: netip.MustParseAddrPort(src + ":0"), Dst: netip.MustParseAddrPort(dst)})
+			r := tr.Trace(packet.Tuple{Src: netip.MustParseAddrPort(src + ":0"), Dst: netip.MustParseAddrPort(dst)})
 			for _, s := range r.Steps {
 				if s.Rule == "" {
 					continue
@@ -300,12 +304,12 @@ func isFilterJump(rule string) bool {
 func TestTraceOtherFamily(t *testing.T) {
 	cfg := mustParseFile(t, "upstream-overall.yaml")
 	cfg.IPv6 = true
-	r := NewTracer(Render(cfg), 1).Trace(Packet{Src: netip.MustParseAddrPort("10.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:80")})
+	r := NewTracer(Render(cfg), 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("10.0.0.2:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:80")})
 	if r.Verdict != "NONE" {
 		t.Errorf("Verdict = %s; want NONE", r.Verdict)
 	}
 	for _, s := range r.Steps {
-		if s.Action == "enter" && s.Chain == ChainNodePorts {
+		if s.Action == ActionEnter && s.Chain == ChainNodePorts {
 			t.Errorf("an IPv4 packet entered %s through an IPv6 rule:\n%s", ChainNodePorts, dumpSteps(r))
 		}
 	}
@@ -318,13 +322,13 @@ func TestTraceOtherFamily(t *testing.T) {
 func TestTraceWalkerMark(t *testing.T) {
 	cfg := mustParseFile(t, "upstream-overall.yaml")
 	cfg.MasqueradeBit = 10
-	r := NewTracer(Render(cfg), 1).Trace(Packet{Src: netip.MustParseAddrPort("203.0.113.2:40000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
+	r := NewTracer(Render(cfg), 1).Trace(packet.Tuple{Src: netip.MustParseAddrPort("203.0.113.2:40000"), Dst: netip.MustParseAddrPort("172.30.0.41:80")})
 	if !r.Masquerade || r.Verdict != "DNAT" {
 		t.Fatalf("Verdict %s, Masquerade %v; want DNAT, masqueraded\n%s", r.Verdict, r.Masquerade, dumpSteps(r))
 	}
 	var post []string
 	for _, s := range r.Steps {
-		if s.Chain == ChainPostrouting && s.Action == "match" {
+		if s.Chain == ChainPostrouting && s.Action == ActionMatch {
 			post = append(post, s.Rule)
 		}
 	}

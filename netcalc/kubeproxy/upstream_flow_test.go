@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // upstreamMasqScenario is the setup of kube-proxy's
@@ -132,8 +134,8 @@ func TestUpstreamInternalExternalMasquerade(t *testing.T) {
 						masq = *o.masq
 					}
 				}
-				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0),
-					Dst: netip.MustParseAddrPort(f.dst + ":" + strconv.Itoa(f.port)), Proto: TCP}
+				p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0),
+					Dst: netip.MustParseAddrPort(f.dst + ":" + strconv.Itoa(f.port)), Protocol: packet.TCP}
 				r := NewTracer(rs, 1).Trace(p)
 				var eps []string
 				for _, c := range r.Choices {
@@ -235,7 +237,7 @@ services:
 				}{"secondary nodeIP ignores NodePorts", ext, alt, 3001, "", false})
 			}
 			for _, f := range flows {
-				p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: TCP}
+				p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Protocol: packet.TCP}
 				r := NewTracer(rs, 1).Trace(p)
 				var eps []string
 				for _, c := range r.Choices {
@@ -324,14 +326,14 @@ func checkFlows(t *testing.T, rs *Ruleset, flows []flow) {
 
 // checkFlowsProto is checkFlows with each flow's protocol (TCP where
 // protos has none).
-func checkFlowsProto(t *testing.T, rs *Ruleset, flows []flow, protos []Protocol) {
+func checkFlowsProto(t *testing.T, rs *Ruleset, flows []flow, protos []packet.Protocol) {
 	t.Helper()
 	for i, f := range flows {
-		proto := TCP
-		if i < len(protos) && protos[i] != "" {
+		proto := packet.TCP
+		if i < len(protos) && protos[i] != 0 {
 			proto = protos[i]
 		}
-		p := Packet{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Proto: proto}
+		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(f.src), 0), Dst: netip.AddrPortFrom(netip.MustParseAddr(f.dst), uint16(f.port)), Protocol: proto}
 		r := NewTracer(rs, 1).Trace(p)
 		var got string
 		switch r.Verdict {
@@ -562,7 +564,7 @@ func TestUpstreamClusterIPGeneral(t *testing.T) {
 		{"clusterIP with TCP, UDP, and SCTP on same port (SCTP)", "10.180.0.2", "172.30.0.42", 53, "10.180.0.1:53, 10.180.2.1:53", false},
 		{"TCP-only port does not match UDP traffic", "10.180.0.2", "172.30.0.42", 80, "", false},
 		{"svc1 does not accept svc2's ports", "10.180.0.2", "172.30.0.41", 443, "", false},
-	}, []Protocol{TCP, TCP, TCP, TCP, TCP, UDP, SCTP, UDP, TCP})
+	}, []packet.Protocol{packet.TCP, packet.TCP, packet.TCP, packet.TCP, packet.TCP, packet.UDP, packet.SCTP, packet.UDP, packet.TCP})
 }
 
 func TestUpstreamNoEndpointsReject(t *testing.T) {

@@ -70,4 +70,31 @@ type Step struct {
 	// step rewrote it (NAT); nil otherwise.
 	Before *Tuple `json:"before,omitempty"`
 	After  *Tuple `json:"after,omitempty"`
+	// Lookup is the set or map lookup the step made (nft's "ip daddr
+	// @set", a verdict map, an affinity set it added the source to); nil
+	// when it made none.
+	Lookup *Lookup `json:"lookup,omitempty"`
+	// Draw is the random choice the step made (iptables' statistic match,
+	// nft's numgen); nil when it made none.
+	Draw *Draw `json:"draw,omitempty"`
+}
+
+// Lookup is a key looked up in a named set or map: whether it is there
+// and, for a map, the element's value ("goto service-X", "drop").
+type Lookup struct {
+	Set   string `json:"set"`
+	Key   string `json:"key"`
+	Hit   bool   `json:"hit,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// Draw is a random choice: a statistic match that fires with Probability
+// (the step's Reason says whether it was drawn), or a numgen that picked
+// Pick (0-based) of Mod elements, Value being the element picked ("IP .
+// port", "goto CHAIN"). The fields of the other kind stay zero.
+type Draw struct {
+	Probability float64 `json:"probability,omitempty"`
+	Mod         int     `json:"mod,omitempty"`
+	Pick        int     `json:"pick"`
+	Value       string  `json:"value,omitempty"`
 }
