@@ -42,23 +42,54 @@ const outputAnnotation = "netcalc/output"
 const defaultOutputs = "text,json"
 
 // Main runs netcalc with the process's arguments and streams and returns the
-// exit status. An interrupt or SIGTERM cancels the command's context once
-// the command uses it (see interruptContext).
+// exit status. An interrupt or SIGTERM cancels the command's context (see
+// newInterruptContext).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx := new(interruptContext)
+	ctx := newInterruptContext(args)
 	defer ctx.stop()
 	return Run(ctx, NewEnv(stdin, stdout, stderr, os.Getenv), args)
 }
 
-// interruptContext is a context cancelled by an interrupt or SIGTERM from
-// the first time anything asks it for its Done channel, error or values:
-// the commands that wait on the network, a server or the kernel (arp,
-// resolve, serve, link...) hand it on and stop cleanly when interrupted.
-// The others never look at it and keep the signals' default action, so an
-// interrupt ends them at once instead of being swallowed while they run
-// to the end; and they do not pay for watching signals (os/signal starts a
-// goroutine locked to its own thread, and a second thread: a third of
-// netcalc's start-up time).
+// newInterruptContext returns the context for the command line args: one
+// that an interrupt or SIGTERM cancels. The commands that wait on the
+// network, a server or the kernel (resolve, arp, serve, link, topo...) hand
+// it on and stop cleanly when interrupted; the signals are watched from
+// the start for them, as for anything not built on demand. The commands of
+// the "addr" and "sets" groups of commandGroups, and version, compute from
+// their arguments and input alone and never look at their context: for
+// them it watches the signals only if something asks for its Done
+// channel, error or values. Until then an interrupt ends them the default
+// way, at once, where it used to be caught and ignored until they
+// finished; and they do not pay for watching (os/signal starts a goroutine
+// locked to its own thread and a second thread: 3 threads more, about a
+// sixth of netcalc's start-up time).
+func newInterruptContext(args []string) *interruptContext {
+	ctx := new(interruptContext)
+	if newCmd, word, _ := onDemand(args); newCmd == nil || !computesOnly(word) {
+		ctx.get()
+	}
+	return ctx
+}
+
+// computesOnly reports whether the top-level command named or aliased word
+// is in the "addr" or "sets" group or is version.
+func computesOnly(word string) bool {
+	if word == "version" {
+		return true
+	}
+	if i := registryIndex(word); i >= 0 {
+		word, _, _ = strings.Cut(registryNames[i], " ") // the name of an alias
+	}
+	for _, g := range commandGroups {
+		if (g.id == "addr" || g.id == "sets") && slices.Contains(g.names, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// interruptContext is a context.Context cancelled by an interrupt or
+// SIGTERM once get has been called, which its methods do.
 type interruptContext struct {
 	once   sync.Once
 	ctx    context.Context

@@ -141,18 +141,35 @@ func TestOnDemandBuildsOneCommand(t *testing.T) {
 	}
 }
 
-// TestInterruptContext checks that commands that never use their context
-// leave the signals alone, and that the context, once used, is cancelled
-// by an interrupt.
+// TestInterruptContext checks that the commands that only compute leave
+// the signals alone unless they use their context, that the others watch
+// them from the start, and that the context, once used, is cancelled by an
+// interrupt.
 func TestInterruptContext(t *testing.T) {
-	ctx := new(interruptContext)
+	for _, tc := range []struct {
+		line     string
+		watching bool
+	}{
+		{"cidr 10.0.0.1/24", false}, {"10.0.0.1/24", false}, {"version", false}, {"merge 10.0.0.0/8", false},
+		{"split 10.0.0.0/8 --prefix 9", false}, {"summarize 10.0.0.0/8", false},
+		{"resolve example.com", true}, {"serve", true}, {"topo up x.yaml", true}, {"link", true},
+		{"k8s dns serve", true}, {"nat", true}, {"-o json cidr 10.0.0.1", true}, {"nosuchcommand", true},
+	} {
+		ctx := newInterruptContext(strings.Fields(tc.line))
+		if ctx.watching() != tc.watching {
+			t.Errorf("netcalc %s: watching the signals from the start is %v, want %v", tc.line, ctx.watching(), tc.watching)
+		}
+		ctx.stop()
+	}
+
+	ctx := newInterruptContext([]string{"cidr", "10.0.0.1/24"})
 	defer ctx.stop()
 	var out bytes.Buffer
 	if code := Run(ctx, NewEnv(strings.NewReader(""), &out, &bytes.Buffer{}, nil), []string{"cidr", "10.0.0.1/24"}); code != 0 {
 		t.Fatalf("netcalc cidr 10.0.0.1/24: exit %d", code)
 	}
 	if ctx.watching() {
-		t.Error("netcalc cidr installed the signal handler; only a command that uses its context should")
+		t.Error("netcalc cidr watched the signals; it never uses its context")
 	}
 	child, cancel := context.WithCancel(ctx)
 	defer cancel()
