@@ -353,18 +353,27 @@ var commandGroups = []struct {
 }
 
 func groupCommands(root *cobra.Command) {
-	group := map[string]string{}
 	for _, g := range commandGroups {
 		root.AddGroup(&cobra.Group{ID: g.id, Title: g.title})
-		for _, n := range g.names {
-			group[n] = g.id
-		}
 	}
 	for _, c := range root.Commands() {
-		c.GroupID = group[c.Name()]
+		c.GroupID = groupOf(c.Name())
 	}
 	root.SetHelpCommandGroupID("misc")
 	root.SetCompletionCommandGroupID("misc")
+}
+
+// groupOf returns the id of the group of commandGroups that lists the
+// command name, or "". (A map would be quicker for the whole tree, but
+// building it costs more than the scan for the two or three commands of a
+// tree built on demand.)
+func groupOf(name string) string {
+	for _, g := range commandGroups {
+		if slices.Contains(g.names, name) {
+			return g.id
+		}
+	}
+	return ""
 }
 
 // versionLine is what both "netcalc version" and "netcalc --version" print.
