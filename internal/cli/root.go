@@ -198,15 +198,15 @@ var registryNames = [...]string{
 var wholeTree = []string{"help", "completion", "man", "serve", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd}
 
 // onDemand returns the constructor of the one top-level command args run
-// and the word naming it, or nil when args need the whole tree: a first
-// argument that is a flag or empty (cobra would look further), a word
-// in wholeTree or no command's, or -h/--help anywhere. implicit reports an
-// address for the implicit cidr (see implicitCidr): no command is named
-// like an address, so a first word that parses as one is cidr's.
+// and the word naming it, or nil when args need the whole tree: -h/--help
+// anywhere, a flag before the first word other than the root's -o,
+// --field and --no-color, an empty first word (cobra would look further),
+// or a first word in wholeTree or no command's. implicit reports an address
+// for the implicit cidr (see implicitCidr): no command is named like an
+// address, so a first word that parses as one is cidr's. The first word is
+// found as cobra's Find and implicitCidr find it: -o, --output and --field
+// take the next argument as their value unless it is attached.
 func onDemand(args []string) (newCmd func(*Env) *cobra.Command, word string, implicit bool) {
-	if len(args) == 0 || args[0] == "" || args[0][0] == '-' || slices.Contains(wholeTree, args[0]) {
-		return nil, "", false
-	}
 	for _, a := range args {
 		// --help, --help=..., and -h alone or in a cluster of shorthands
 		// (over-matching only costs time).
@@ -214,7 +214,22 @@ func onDemand(args []string) (newCmd func(*Env) *cobra.Command, word string, imp
 			return nil, "", false
 		}
 	}
-	word = args[0]
+	k := 0
+	for ; k < len(args) && args[k] != "" && args[k][0] == '-'; k++ {
+		switch a := args[k]; {
+		case a == "-o" || a == "--output" || a == "--field":
+			k++ // the value
+		case strings.HasPrefix(a, "-o") && a != "--" || a == "--no-color" ||
+			strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--field=") || strings.HasPrefix(a, "--no-color="):
+			// -ojson, -o=json, --output=json, --field=NAME, --no-color[=BOOL]
+		default:
+			return nil, "", false
+		}
+	}
+	if k >= len(args) || args[k] == "" || slices.Contains(wholeTree, args[k]) {
+		return nil, "", false
+	}
+	word = args[k]
 	if word == "version" {
 		return newVersionCmd, word, false
 	}

@@ -73,10 +73,17 @@ func TestOnDemandSameAsWholeTree(t *testing.T) {
 		"contains 10.0.0.0/8 10.1.2.3", "overlaps 10.0.0.0/8 10.1.0.0/16", "convert 10.0.0.1",
 		"reverse 10.0.0.0/24", "eui64 2001:db8::/64 00:11:22:33:44:55", "nth 10.0.0.0/24 5", "next 10.0.0.0/24",
 		"prev 10.0.0.0/24", "distance 10.0.0.1 10.0.0.9", "intersect 10.0.0.0/8 10.1.0.0/16",
-		"cidr 10.0.0.1 -- -x", "cidr --help", "help cidr", "-o json 10.0.0.1", "--no-color cidr 10.0.0.1", "",
+		"cidr 10.0.0.1 -- -x", "cidr --help", "help cidr", "",
+		"-o json 10.0.0.1", "-o json cidr 10.0.0.1/24", "--field network 10.0.0.1/24", "--field=network cidr 10.0.0.1/24",
+		"--no-color split 10.0.0.0/22 --prefix 24", "--no-color=false cidr 10.0.0.1", "-ojson version", "-o=json version",
+		"--output=json version", "--output json summarize 10.0.0.0/25 10.0.0.128/25", "-o shell 10.0.0.1/24",
+		"-o", "-o json", "--field", "-o json nosuch", "-o json -- cidr 10.0.0.1", "-o -- cidr 10.0.0.1",
+		"-v", "--version", "--version cidr", "-o json --version", "-x cidr 10.0.0.1", "--bogus cidr 10.0.0.1",
+		"-o json link nope", "-o json help", "--field x man", "-o json k8s plan --nodes x",
 	} {
 		lines = append(lines, strings.Fields(l))
 	}
+	lines = append(lines, []string{"-o", "json", "", "version"}, []string{"", "cidr", "10.0.0.1"}, []string{"cidr", "", "10.0.0.1"})
 	lazy := 0
 	for _, args := range lines {
 		if newCmd, _, _ := onDemand(args); newCmd != nil {
@@ -111,7 +118,15 @@ func TestOnDemandBuildsOneCommand(t *testing.T) {
 		{"k8s dns serve --help", ""},
 		{"cidr 10.0.0.1 -h", ""},
 		{"split -xh 10.0.0.0/8", ""},
-		{"-o json cidr 10.0.0.1", ""},
+		{"-o json cidr 10.0.0.1", "cidr"},
+		{"-o json 10.0.0.1/24", "cidr"},
+		{"--field network --no-color -ojson 10.0.0.1/24", "cidr"},
+		{"--output=json version", "version"},
+		{"-o json -- cidr 10.0.0.1", ""},
+		{"-v cidr 10.0.0.1", ""},
+		{"--version", ""},
+		{"-o json  cidr 10.0.0.1", ""},
+		{"-o json help", ""},
 		{"help", ""},
 		{"completion bash", ""},
 		{"man", ""},
@@ -124,6 +139,9 @@ func TestOnDemandBuildsOneCommand(t *testing.T) {
 		args := strings.Fields(tc.line)
 		if tc.line == "" {
 			args = []string{""}
+		}
+		if strings.Contains(tc.line, "  ") {
+			args = strings.Split(tc.line, " ")
 		}
 		root, _, _ := newRootFor(env, args)
 		var names []string
@@ -153,7 +171,7 @@ func TestInterruptContext(t *testing.T) {
 		{"cidr 10.0.0.1/24", false}, {"10.0.0.1/24", false}, {"version", false}, {"merge 10.0.0.0/8", false},
 		{"split 10.0.0.0/8 --prefix 9", false}, {"summarize 10.0.0.0/8", false},
 		{"resolve example.com", true}, {"serve", true}, {"topo up x.yaml", true}, {"link", true},
-		{"k8s dns serve", true}, {"nat", true}, {"-o json cidr 10.0.0.1", true}, {"nosuchcommand", true},
+		{"k8s dns serve", true}, {"nat", true}, {"-o json cidr 10.0.0.1", false}, {"nosuchcommand", true},
 	} {
 		ctx := newInterruptContext(strings.Fields(tc.line))
 		if ctx.watching() != tc.watching {
