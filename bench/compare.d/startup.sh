@@ -3,10 +3,11 @@
 # docs/install.md builds netcalc (CGO_ENABLED=0 -trimpath -ldflags='-s -w')
 # and with the same go line as netcalc's go.mod (it sets the runtime's
 # default GODEBUG), in 201 interleaved pairs (target: median pair ratio
-# <= 1.3). Then the floor: the same hello-world with every package netcalc
-# links imported for its initialisation only (`import _`), standard library
-# and third-party alone, and with netcalc's own library packages too: no
-# netcalc can start faster than its floor, whatever the CLI does. Then the
+# <= 1.3). Then the floors: the same hello-world with the packages netcalc
+# links imported for their initialisation only (`import _`): the standard
+# library's, then the third-party ones too, then netcalc's own library
+# packages too. No netcalc can start faster than its floor, whatever the
+# CLI does. Then the
 # minor page faults of each, and the packages whose init costs the most
 # (GODEBUG=inittrace=1).
 set -euo pipefail
@@ -38,11 +39,12 @@ floor() {
   } >"$dir/main.go"
   (cd "$root" && CGO_ENABLED=0 go build "${flags[@]}" -o "$dir/$1" "./bench/out/$1")
 }
-floor floor-deps '^github\.com/netcalc/' # the standard library and third-party packages
+floor floor-std '^[^/]*\.'                # the standard library packages alone
+floor floor-deps '^github\.com/netcalc/' # and the third-party packages
 floor floor-lib '^$'                      # and netcalc's library packages
-deps="$BENCH_OUT/floor-deps/floor-deps" lib="$BENCH_OUT/floor-lib/floor-lib"
+std="$BENCH_OUT/floor-std/floor-std" deps="$BENCH_OUT/floor-deps/floor-deps" lib="$BENCH_OUT/floor-lib/floor-lib"
 
-echo "CPU: $(cpu_model), $(nproc) CPUs, go line $gover; netcalc $(stat -c %s "$nc") bytes, hello $(stat -c %s "$hello/hello"), floors $(stat -c %s "$deps") and $(stat -c %s "$lib")"
+echo "CPU: $(cpu_model), $(nproc) CPUs, go line $gover; netcalc $(stat -c %s "$nc") bytes, hello $(stat -c %s "$hello/hello"), floors $(stat -c %s "$std"), $(stat -c %s "$deps") and $(stat -c %s "$lib")"
 line() { # NAME A... -- B...: 201 pairs
   local name=$1; shift
   read -r at acpu _ bt bcpu _ wr cr load < <(pairs 201 /dev/null /dev/null -- "$@")
@@ -53,20 +55,21 @@ line() { # NAME A... -- B...: 201 pairs
 }
 line "startup: netcalc version / hello" "$nc" version -- "$hello/hello"
 line "  netcalc cidr ADDR / hello" "$nc" cidr 198.51.100.7/24 -- "$hello/hello"
-line "  floor, deps only / hello" "$deps" -- "$hello/hello"
-line "  floor, deps + netcalc libs / hello" "$lib" -- "$hello/hello"
+line "  floor, standard library / hello" "$std" -- "$hello/hello"
+line "  floor, + third-party / hello" "$deps" -- "$hello/hello"
+line "  floor, + netcalc's libs / hello" "$lib" -- "$hello/hello"
 line "  netcalc version / floor with libs" "$nc" version -- "$lib"
 
 # faults PROGRAM...: the median of 21 runs' minor page faults.
 faults() {
   for _ in $(seq 21); do /usr/bin/time -f %R -o "$BENCH_OUT/.time" "$@" >/dev/null; cat "$BENCH_OUT/.time"; done | sort -n | sed -n 11p
 }
-echo "  minor page faults (median of 21): netcalc version $(faults "$nc" version), hello $(faults "$hello/hello"), floors $(faults "$deps") and $(faults "$lib")"
+echo "  minor page faults (median of 21): netcalc version $(faults "$nc" version), hello $(faults "$hello/hello"), floors $(faults "$std"), $(faults "$deps") and $(faults "$lib")"
 # inittrace PROGRAM...: summed init time (median of 21 runs), bytes and allocations.
 inittrace() {
   for _ in $(seq 21); do GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null | awk '/^init /{ms+=$5; b+=$8; a+=$10} END{printf "%.3f %d %d\n", ms, b, a}'; done |
     sort -n | sed -n 11p | awk '{printf "%.2f ms, %d KB, %d allocations", $1, $2/1024, $3}'
 }
-echo "  package init, summed (GODEBUG=inittrace=1): netcalc $(inittrace "$nc" version); hello $(inittrace "$hello/hello"); floors $(inittrace "$deps") and $(inittrace "$lib")"
+echo "  package init, summed (GODEBUG=inittrace=1): netcalc $(inittrace "$nc" version); hello $(inittrace "$hello/hello"); floors $(inittrace "$std"), $(inittrace "$deps") and $(inittrace "$lib")"
 echo "  init cost by package (top 8):"
 GODEBUG=inittrace=1 "$nc" version 2>&1 >/dev/null | sort -k5 -g -r | head -8 | awk '{printf "    %-45s %s ms, %s allocs\n", $2, $5, $10}'
