@@ -26,9 +26,10 @@ printf 'module hello\n\ngo %s\n' "$gover" >"$hello/go.mod"
 # floor NAME EXCLUDE: a hello-world inside netcalc's module (so the same
 # versions) importing every package of `go list -deps ./cmd/netcalc` but
 # those EXCLUDE (a grep -E pattern) matches and those Go lets no program
-# import.
+# import. Its source goes under bench/out/_floor: the go command's ./...
+# skips directories whose names start with "_".
 floor() {
-  local dir="$BENCH_OUT/$1"
+  local dir="$BENCH_OUT/_floor/$1"
   mkdir -p "$dir"
   {
     printf 'package main\n\nimport (\n\t"fmt"\n'
@@ -37,12 +38,13 @@ floor() {
       sed 's/.*/\t_ "&"/'
     printf ')\n\nfunc main() { fmt.Println("hello") }\n'
   } >"$dir/main.go"
-  (cd "$root" && CGO_ENABLED=0 go build "${flags[@]}" -o "$dir/$1" "./bench/out/$1")
+  gofmt -w "$dir/main.go"
+  (cd "$root" && CGO_ENABLED=0 go build "${flags[@]}" -o "$BENCH_OUT/$1" "./bench/out/_floor/$1")
 }
 floor floor-std '^[^/]*\.'                # the standard library packages alone
 floor floor-deps '^github\.com/netcalc/' # and the third-party packages
 floor floor-lib '^$'                      # and netcalc's library packages
-std="$BENCH_OUT/floor-std/floor-std" deps="$BENCH_OUT/floor-deps/floor-deps" lib="$BENCH_OUT/floor-lib/floor-lib"
+std="$BENCH_OUT/floor-std" deps="$BENCH_OUT/floor-deps" lib="$BENCH_OUT/floor-lib"
 
 echo "CPU: $(cpu_model), $(nproc) CPUs, go line $gover; netcalc $(stat -c %s "$nc") bytes, hello $(stat -c %s "$hello/hello"), floors $(stat -c %s "$std"), $(stat -c %s "$deps") and $(stat -c %s "$lib")"
 line() { # NAME A... -- B...: 201 pairs
