@@ -219,7 +219,7 @@ func onDemand(args []string) (newCmd func(*Env) *cobra.Command, word string, imp
 		switch a := args[k]; {
 		case a == "-o" || a == "--output" || a == "--field":
 			k++ // the value
-		case strings.HasPrefix(a, "-o") && a != "--" || a == "--no-color" ||
+		case strings.HasPrefix(a, "-o") || a == "--no-color" ||
 			strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--field=") || strings.HasPrefix(a, "--no-color="):
 			// -ojson, -o=json, --output=json, --field=NAME, --no-color[=BOOL]
 		default:
