@@ -13,7 +13,9 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -40,17 +42,94 @@ const outputAnnotation = "netcalc/output"
 const defaultOutputs = "text,json"
 
 // Main runs netcalc with the process's arguments and streams and returns the
-// exit status. Interrupts cancel the command's context.
+// exit status. An interrupt or SIGTERM cancels the command's context (see
+// newInterruptContext).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := newInterruptContext(args)
+	defer ctx.stop()
 	return Run(ctx, NewEnv(stdin, stdout, stderr, os.Getenv), args)
 }
 
+// newInterruptContext returns the context for the command line args: one
+// that an interrupt or SIGTERM cancels. The commands that wait on the
+// network, a server or the kernel (resolve, arp, serve, link, topo...) hand
+// it on and stop cleanly when interrupted; the signals are watched from
+// the start for them, as for anything not built on demand. The commands of
+// the "addr" and "sets" groups of commandGroups, and version, compute from
+// their arguments and input alone and never look at their context: for
+// them it watches the signals only if something asks for its Done
+// channel, error or values. Until then an interrupt ends them the default
+// way, at once, where it used to be caught and ignored until they
+// finished; and they do not pay for watching (os/signal starts a goroutine
+// locked to its own thread and a second thread: 3 threads more, about a
+// sixth of netcalc's start-up time).
+func newInterruptContext(args []string) *interruptContext {
+	ctx := new(interruptContext)
+	if newCmd, word, _ := onDemand(args); newCmd == nil || !computesOnly(word) {
+		ctx.get()
+	}
+	return ctx
+}
+
+// computesOnly reports whether the top-level command named or aliased word
+// is in the "addr" or "sets" group or is version.
+func computesOnly(word string) bool {
+	if word == "version" {
+		return true
+	}
+	if i := registryIndex(word); i >= 0 {
+		word, _, _ = strings.Cut(registryNames[i], " ") // the name of an alias
+	}
+	for _, g := range commandGroups {
+		if (g.id == "addr" || g.id == "sets") && slices.Contains(g.names, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// interruptContext is a context.Context cancelled by an interrupt or
+// SIGTERM once get has been called, which its methods do.
+type interruptContext struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (c *interruptContext) get() context.Context {
+	c.once.Do(func() {
+		c.ctx, c.cancel = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	})
+	return c.ctx
+}
+
+// watching reports whether the signals are watched.
+func (c *interruptContext) watching() bool { return c.cancel != nil }
+
+// stop restores the signals' default action if they were watched; from
+// then on the context is never cancelled.
+func (c *interruptContext) stop() {
+	c.once.Do(func() { c.ctx = context.Background() })
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+func (c *interruptContext) Deadline() (time.Time, bool) { return c.get().Deadline() }
+func (c *interruptContext) Done() <-chan struct{}       { return c.get().Done() }
+func (c *interruptContext) Err() error                  { return c.get().Err() }
+func (c *interruptContext) Value(key any) any           { return c.get().Value(key) }
+func (c *interruptContext) String() string              { return "netcalc.interruptContext" }
+
 // Run executes one netcalc command line in env and returns its exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
-	root, started := newRootCmd(env)
-	root.SetArgs(implicitCidr(root, args))
+	root, started, args := newRootFor(env, args)
+	return execute(ctx, env, root, started, args)
+}
+
+// execute runs args (already past implicitCidr) on root.
+func execute(ctx context.Context, env *Env, root *cobra.Command, started *bool, args []string) int {
+	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if cmd == nil {
 		cmd = root
@@ -75,7 +154,126 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	return ExitCode(err, *started)
 }
 
+// newRootFor returns the command tree args need and args as cobra is to
+// see them (an address for the implicit cidr gets "cidr" in front). Most
+// command lines name one command: only that command is built, which is
+// most of netcalc's start-up time saved (building all of them and their
+// flags took 0.2-0.4 ms, more than the command itself for most of them).
+// Help, completion, man pages, serve and anything onDemand cannot place
+// get the whole tree, so that what they print (the command list, spelling
+// suggestions, cross-references) is unchanged.
+func newRootFor(env *Env, args []string) (*cobra.Command, *bool, []string) {
+	if newCmd, word, implicit := onDemand(args); newCmd != nil {
+		// Check the name: a stale registryNames costs time, never behaviour.
+		if cmd := newCmd(env); cmd.Name() == word || slices.Contains(cmd.Aliases, word) {
+			root, started := newRoot(env)
+			// Never run or listed in a tree built for one other command.
+			root.CompletionOptions.DisableDefaultCmd = true
+			root.AddCommand(cmd)
+			finishRoot(root)
+			if implicit {
+				args = append([]string{"cidr"}, args...)
+			}
+			return root, started, args
+		}
+	}
+	root, started := newRootCmd(env)
+	return root, started, implicitCidr(root, args)
+}
+
+// registryNames names the command each constructor in registry makes, in
+// registration order (the order of the files' names, as the compiler runs
+// their init functions), with its aliases after a space. onDemand uses it to
+// build only the command being run; TestRegistryNames keeps it current.
+var registryNames = [...]string{
+	"add", "sub", "arp", "cidr", "conntrack", "contains", "overlaps", "convert",
+	"distance", "eui64", "intersect", "k8s", "kube-proxy", "link", "addr", "neigh",
+	"route", "rule", "list", "man", "merge summarize aggregate", "nat", "next",
+	"prev", "nth", "random", "range", "resolve", "reverse", "serve", "split",
+	"supernet", "topo", "ula", "vlsm",
+}
+
+// wholeTree lists the first words whose commands read the whole tree (man
+// pages, help, completion) or are long-running anyway (serve).
+var wholeTree = []string{"help", "completion", "man", "serve", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd}
+
+// onDemand returns the constructor of the one top-level command args run
+// and the word naming it, or nil when args need the whole tree: -h/--help
+// anywhere, a flag before the first word other than the root's -o,
+// --field and --no-color, an empty first word (cobra would look further),
+// or a first word in wholeTree or no command's. implicit reports an address
+// for the implicit cidr (see implicitCidr): no command is named like an
+// address, so a first word that parses as one is cidr's. The first word is
+// found as cobra's Find and implicitCidr find it: -o, --output and --field
+// take the next argument as their value unless it is attached.
+func onDemand(args []string) (newCmd func(*Env) *cobra.Command, word string, implicit bool) {
+	for _, a := range args {
+		// --help, --help=..., and -h alone or in a cluster of shorthands
+		// (over-matching only costs time).
+		if strings.HasPrefix(a, "--help") || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.IndexByte(a, 'h') > 0 {
+			return nil, "", false
+		}
+	}
+	k := 0
+	for ; k < len(args) && args[k] != "" && args[k][0] == '-'; k++ {
+		switch a := args[k]; {
+		case a == "-o" || a == "--output" || a == "--field":
+			k++ // the value
+		case strings.HasPrefix(a, "-o") || a == "--no-color" ||
+			strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--field=") || strings.HasPrefix(a, "--no-color="):
+			// -ojson, -o=json, --output=json, --field=NAME, --no-color[=BOOL]
+		default:
+			return nil, "", false
+		}
+	}
+	if k >= len(args) || args[k] == "" || slices.Contains(wholeTree, args[k]) {
+		return nil, "", false
+	}
+	word = args[k]
+	if word == "version" {
+		return newVersionCmd, word, false
+	}
+	if i := registryIndex(word); i >= 0 {
+		return registry[i], word, false
+	}
+	if _, err := netcalc.ParseSpec(word); err == nil {
+		if i := registryIndex("cidr"); i >= 0 {
+			return registry[i], "cidr", true
+		}
+	}
+	return nil, "", false
+}
+
+// registryIndex returns the index in registry of the command named or
+// aliased word by registryNames, or -1.
+func registryIndex(word string) int {
+	if len(registryNames) != len(registry) {
+		return -1 // a command added or removed since registryNames was written
+	}
+	for i, names := range registryNames {
+		for n := range strings.SplitSeq(names, " ") {
+			if n == word {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// newRootCmd returns the whole command tree.
 func newRootCmd(env *Env) (*cobra.Command, *bool) {
+	root, started := newRoot(env)
+	root.AddCommand(newVersionCmd(env))
+	for _, newCmd := range registry {
+		root.AddCommand(newCmd(env))
+	}
+	finishRoot(root)
+	return root, started
+}
+
+// newRoot returns the root command with its flags and no subcommands, and
+// the flag its hook sets once a command starts.
+func newRoot(env *Env) (*cobra.Command, *bool) {
 	started := new(bool)
 	var fields []string
 	root := &cobra.Command{
@@ -129,12 +327,12 @@ answer is "no", exit 2 bad usage or bad input.`,
 	_ = root.RegisterFlagCompletionFunc("output", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return outputsOf(cmd), cobra.ShellCompDirectiveNoFileComp
 	})
-
-	root.AddCommand(newVersionCmd(env))
-	for _, newCmd := range registry {
-		root.AddCommand(newCmd(env))
-	}
 	root.Flags().BoolP("version", "v", false, "print netcalc's version (the same line as netcalc version)")
+	return root, started
+}
+
+// finishRoot completes root once its commands are added.
+func finishRoot(root *cobra.Command) {
 	// cobra adds these when it executes; adding them now lets the walk below
 	// see them: they print text only, so -o json and --field refuse them.
 	root.InitDefaultHelpCmd()
@@ -153,7 +351,6 @@ answer is "no", exit 2 bad usage or bad input.`,
 	}
 	groupCommands(root)
 	finishTree(root)
-	return root, started
 }
 
 // commandGroups orders "netcalc --help": each top-level command under the
@@ -171,18 +368,27 @@ var commandGroups = []struct {
 }
 
 func groupCommands(root *cobra.Command) {
-	group := map[string]string{}
 	for _, g := range commandGroups {
 		root.AddGroup(&cobra.Group{ID: g.id, Title: g.title})
-		for _, n := range g.names {
-			group[n] = g.id
-		}
 	}
 	for _, c := range root.Commands() {
-		c.GroupID = group[c.Name()]
+		c.GroupID = groupOf(c.Name())
 	}
 	root.SetHelpCommandGroupID("misc")
 	root.SetCompletionCommandGroupID("misc")
+}
+
+// groupOf returns the id of the group of commandGroups that lists the
+// command name, or "". (A map would be quicker for the whole tree, but
+// building it costs more than the scan for the two or three commands of a
+// tree built on demand.)
+func groupOf(name string) string {
+	for _, g := range commandGroups {
+		if slices.Contains(g.names, name) {
+			return g.id
+		}
+	}
+	return ""
 }
 
 // versionLine is what both "netcalc version" and "netcalc --version" print.
@@ -336,7 +542,7 @@ func version() string {
 	if Version != "" {
 		return Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	if bi := buildInfo(); bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "devel"
@@ -358,8 +564,16 @@ func newVersionCmd(env *Env) *cobra.Command {
 }
 
 func goVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if bi := buildInfo(); bi != nil {
 		return bi.GoVersion
 	}
 	return "unknown"
 }
+
+// buildInfo is the binary's build information, parsed once (every command
+// line needs it three times: the root's version, its template and the
+// version command).
+var buildInfo = sync.OnceValue(func() *debug.BuildInfo {
+	bi, _ := debug.ReadBuildInfo()
+	return bi
+})
