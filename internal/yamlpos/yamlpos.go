@@ -97,3 +97,26 @@ func SyntaxError(err error) (line int, msg string) {
 	}
 	return n, strings.TrimPrefix(rest[digits:], ": ")
 }
+
+// Where words a position for the start of an error message:
+// "FILE:LINE: PATH: ", "line LINE: " when file is "", and without the
+// parts that are unknown (line 0, path ""); "" when all are.
+func Where(file string, line int, path string) string {
+	s := ""
+	if file != "" {
+		s += file + ":"
+	}
+	if line > 0 {
+		if file == "" {
+			s += "line "
+		}
+		s += strconv.Itoa(line) + ":"
+	}
+	if s != "" {
+		s += " "
+	}
+	if path != "" {
+		s += path + ": "
+	}
+	return s
+}

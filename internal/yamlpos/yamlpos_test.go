@@ -98,3 +98,25 @@ func TestSyntaxError(t *testing.T) {
 		})
 	}
 }
+
+func TestWhere(t *testing.T) {
+	tests := []struct {
+		file string
+		line int
+		path string
+		want string
+	}{
+		{"f.yaml", 3, "a.b[1]", "f.yaml:3: a.b[1]: "},
+		{"f.yaml", 0, "a", "f.yaml: a: "},
+		{"", 3, "a", "line 3: a: "},
+		{"", 3, "", "line 3: "},
+		{"f.yaml", 2, "", "f.yaml:2: "},
+		{"", 0, "a", "a: "},
+		{"", 0, "", ""},
+	}
+	for _, tt := range tests {
+		if got := Where(tt.file, tt.line, tt.path); got != tt.want {
+			t.Errorf("Where(%q, %d, %q) = %q; want %q", tt.file, tt.line, tt.path, got, tt.want)
+		}
+	}
+}

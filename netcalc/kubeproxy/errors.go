@@ -1,8 +1,7 @@
 package kubeproxy
 
 import (
-	"strconv"
-
+	"github.com/netcalc/netcalc/internal/yamlpos"
 	"github.com/netcalc/netcalc/netcalc/k8s/manifest"
 )
 
@@ -39,25 +38,7 @@ func (e *ParseError) Error() string { return "kubeproxy: " + e.Message() }
 // Message returns the error in the user's terms, without the package
 // prefix: "FILE:LINE: PATH: MSG" ("line LINE: ..." when the file has no
 // name). netcalc's CLI prints it after "netcalc: ".
-func (e *ParseError) Message() string {
-	s := ""
-	if e.File != "" {
-		s += e.File + ":"
-	}
-	if e.Line > 0 {
-		if e.File == "" {
-			s += "line "
-		}
-		s += strconv.Itoa(e.Line) + ":"
-	}
-	if s != "" {
-		s += " "
-	}
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	return s + e.Msg
-}
+func (e *ParseError) Message() string { return yamlpos.Where(e.File, e.Line, e.Path) + e.Msg }
 
 // Unwrap returns the sentinel error.
 func (e *ParseError) Unwrap() error { return e.Err }

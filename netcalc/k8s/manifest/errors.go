@@ -2,7 +2,8 @@ package manifest
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/netcalc/netcalc/internal/yamlpos"
 )
 
 // Sentinel errors wrapped by Error; test for them with errors.Is.
@@ -35,25 +36,7 @@ func (e *Error) Error() string { return "manifest: " + e.Message() }
 // Message returns the error in the user's terms, without the package
 // prefix: "FILE:LINE: PATH: MSG" ("line LINE: ..." when the file has no
 // name; parts that are unknown are left out).
-func (e *Error) Message() string {
-	s := ""
-	if e.File != "" {
-		s += e.File + ":"
-	}
-	if e.Line > 0 {
-		if e.File == "" {
-			s += "line "
-		}
-		s += strconv.Itoa(e.Line) + ":"
-	}
-	if s != "" {
-		s += " "
-	}
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	return s + e.Msg
-}
+func (e *Error) Message() string { return yamlpos.Where(e.File, e.Line, e.Path) + e.Msg }
 
 // Unwrap returns the sentinel error.
 func (e *Error) Unwrap() error { return e.Err }
