@@ -107,7 +107,7 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 	}
 	rep, err := k8s.Check(in, in.Merge(flags))
 	if err != nil {
-		return BadInputf("k8s check: %s: %s", name, strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: "))
+		return BadInputf("k8s check: %s: %s", name, k8sPlanErrText(err))
 	}
 	if *opts.format != "" {
 		// A config format: only the plan, rendered.

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/k8s"
-	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
@@ -165,7 +164,7 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 		}
 		c, err := k8s.PodResolvConfParseDNSConfig(data, name)
 		if err != nil {
-			return in, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+			return in, k8sManifestErr(err)
 		}
 		in.DNSConfig = c
 	}
@@ -176,7 +175,7 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 		}
 		p, err := k8s.PodResolvConfParsePod(data, name)
 		if err != nil {
-			return in, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+			return in, k8sManifestErr(err)
 		}
 		in.PodName, in.Namespace, in.PodUID = p.Name, p.Namespace, p.UID
 		in.DNSPolicy, in.HostNetwork, in.DNSConfig = p.DNSPolicy, p.HostNetwork, p.DNSConfig
@@ -188,6 +187,17 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 	return in, nil
 }
 
+// k8sManifestErr is bad input naming the file, the line and the value,
+// from the manifest readers' typed errors (*k8s.PodManifestError,
+// *kubeproxy.ParseError), which say it with Message.
+func k8sManifestErr(err error) error {
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return BadInput(errors.New(m.Message()))
+	}
+	return BadInput(err)
+}
+
 func k8sParsePolicy(s string) (k8s.DNSPolicy, error) {
 	for _, p := range []k8s.DNSPolicy{k8s.DNSPolicyClusterFirst, k8s.DNSPolicyClusterFirstWithHostNet, k8s.DNSPolicyDefault, k8s.DNSPolicyNone} {
 		if strings.EqualFold(s, string(p)) {
@@ -197,21 +207,31 @@ func k8sParsePolicy(s string) (k8s.DNSPolicy, error) {
 	return "", Usagef("--dns-policy: %s is not a DNS policy: want ClusterFirst, ClusterFirstWithHostNet, Default or None", quoteToken(s))
 }
 
-func k8sResolvConfRun(env *Env, opts *k8sResolvConfOptions) error {
+// k8sPodResolvConf is kubelet's resolv.conf for the pod the flags
+// describe; its events go to standard error as warnings.
+func k8sPodResolvConf(env *Env, opts *k8sResolvConfOptions) (*k8s.PodResolvConfResult, error) {
 	in, err := k8sResolvConfInput(env, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r, err := k8s.PodResolvConf(in)
 	if err != nil {
 		var pe *k8s.PodResolvConfError
 		if errors.As(err, &pe) {
-			return BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
+			return nil, BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
 		}
-		return err
+		return nil, err
 	}
 	for _, e := range r.Events {
 		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
+	}
+	return r, nil
+}
+
+func k8sResolvConfRun(env *Env, opts *k8sResolvConfOptions) error {
+	r, err := k8sPodResolvConf(env, opts)
+	if err != nil {
+		return err
 	}
 	if !opts.Explain {
 		r.Steps = nil
@@ -355,11 +375,7 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 	}
 	c, err := k8s.ClusterDNSParse(data, name)
 	if err != nil {
-		var pe *kubeproxy.ParseError
-		if errors.As(err, &pe) {
-			return nil, BadInput(errors.New(pe.Message()))
-		}
-		return nil, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+		return nil, k8sManifestErr(err)
 	}
 	c.Zone, c.TTL, c.Pods = opts.ClusterDomain, opts.TTL, mode
 	for _, n := range c.Notes {
@@ -372,7 +388,7 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 // its reverse name (PTR unless a type is given).
 func k8sDNSQuestion(name, typ string, typeGiven bool) (string, resolve.Type, error) {
 	if a, err := netip.ParseAddr(name); err == nil {
-		name = k8sReverseName(a.Unmap())
+		name = resolve.ReverseName(a.Unmap())
 		if !typeGiven {
 			typ = "PTR"
 		}
@@ -385,19 +401,6 @@ func k8sDNSQuestion(name, typ string, typeGiven bool) (string, resolve.Type, err
 		return "", 0, BadInputf("%s is not a domain name: want e.g. api.shop.svc.cluster.local", quoteToken(name))
 	}
 	return name, t, nil
-}
-
-func k8sReverseName(a netip.Addr) string {
-	if a.Is4() {
-		b := a.As4()
-		return fmt.Sprintf("%d.%d.%d.%d.in-addr.arpa.", b[3], b[2], b[1], b[0])
-	}
-	b := a.As16()
-	var sb strings.Builder
-	for i := 15; i >= 0; i-- {
-		fmt.Fprintf(&sb, "%x.%x.", b[i]&0xf, b[i]>>4)
-	}
-	return sb.String() + "ip6.arpa."
 }
 
 func k8sDNSRun(env *Env, opts *k8sDNSOptions, name, typ string, typeGiven bool) error {
@@ -549,23 +552,11 @@ func k8sPodDNSFlagsSet(cmd *cobra.Command) bool {
 	return false
 }
 
-// k8sPodResolvConfFile is the resolv.conf kubelet writes for the pod the
-// flags describe; its events go to standard error as warnings.
+// k8sPodResolvConfFile is the text of k8sPodResolvConf.
 func k8sPodResolvConfFile(env *Env, opts *k8sResolvConfOptions) (string, error) {
-	in, err := k8sResolvConfInput(env, opts)
+	r, err := k8sPodResolvConf(env, opts)
 	if err != nil {
 		return "", err
-	}
-	r, err := k8s.PodResolvConf(in)
-	if err != nil {
-		var pe *k8s.PodResolvConfError
-		if errors.As(err, &pe) {
-			return "", BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
-		}
-		return "", err
-	}
-	for _, e := range r.Events {
-		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
 	}
 	return r.File(), nil
 }

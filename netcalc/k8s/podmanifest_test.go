@@ -2,9 +2,12 @@ package k8s
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
 // TestPodManifestErrors: a manifest the pod readers cannot use is a
@@ -113,4 +116,38 @@ spec:
 	if c, err := PodResolvConfParseDNSConfig([]byte("# nothing\n"), "dns.yaml"); err != nil || c == nil || c.Nameservers != nil {
 		t.Errorf("PodResolvConfParseDNSConfig(empty) = %+v, %v; want an empty config", c, err)
 	}
+}
+
+// FuzzPodManifest feeds arbitrary bytes to the pod readers: they must not
+// panic, and an error is a *PodManifestError (ClusterDNSParse: or
+// kube-proxy's *ParseError) whose line is inside the input.
+func FuzzPodManifest(f *testing.F) {
+	f.Add([]byte("kind: Pod\nmetadata: {name: p}\nspec:\n  dnsConfig: {nameservers: [10.0.0.1], options: [{name: ndots, value: \"2\"}]}\n")) // a whole Pod
+	f.Add([]byte("kind: List\nitems:\n- kind: Pod\n  status: {podIPs: [{ip: 10.0.0.1}, 3]}\n"))                                              // a List with a bad address item
+	f.Add([]byte("---\n- a\n---\nkind: Pod\nspec: {hostNetwork: 1}\n"))                                                                      // a list document, then a wrong type
+	f.Add([]byte("options:\n- name: ndots\n\tvalue: 1\n"))                                                                                   // a tab in the indentation
+	f.Add([]byte("{\"kind\": \"Pod\", \"spec\": {\"dnsConfig\": {\"searches\": \"x\"}}}"))                                                   // JSON
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Count(string(data), "\n") + 1
+		for _, read := range []func([]byte, string) error{parsePodErr, parseDNSConfigErr, clusterDNSErr} {
+			err := read(data, "")
+			if err == nil {
+				continue
+			}
+			var pe *PodManifestError
+			var ke *kubeproxy.ParseError
+			line := 0
+			switch {
+			case errors.As(err, &pe):
+				line = pe.Line
+			case errors.As(err, &ke):
+				line = ke.Line
+			default:
+				t.Fatalf("error %v (%T) is neither a *PodManifestError nor a *kubeproxy.ParseError", err, err)
+			}
+			if line < 0 || line > lines {
+				t.Fatalf("error line %d outside the input's %d lines: %v", line, lines, err)
+			}
+		}
+	})
 }

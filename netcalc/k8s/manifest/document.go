@@ -128,7 +128,11 @@ func (d *Document) line(path []any) int {
 	if d.pos == nil {
 		d.pos = yamlpos.Parse(d.Text)
 	}
-	if l, _, _ := d.pos.Find(path...); l > 0 {
+	l, _, _ := d.pos.Find(path...)
+	// yaml.v3 also breaks lines at a lone "\r"; the file's lines are
+	// "\n"-separated.
+	l = min(l, len(d.lines))
+	if l > 0 {
 		return d.Start + l - 1
 	}
 	return d.Start
