@@ -512,54 +512,12 @@ func k8sPlural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// k8sWritePlanJSON writes one object per record, each with its "type".
+// k8sWritePlanJSON writes the plan's records, one object per line.
 func k8sWritePlanJSON(env *Env, p *k8s.Plan) error {
-	for _, r := range p.Ranges {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.Range
-		}{"range", r}); err != nil {
+	for _, r := range p.Records() {
+		if err := WriteJSON(env.Out, r); err != nil {
 			return err
 		}
 	}
-	for _, pn := range p.Pods {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.PodNetwork
-		}{"pod_network", pn}); err != nil {
-			return err
-		}
-	}
-	for _, s := range p.Services {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.ServiceNetwork
-		}{"service_network", s}); err != nil {
-			return err
-		}
-	}
-	if p.Node != nil && len(p.Node.CIDRs) > 0 {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			*k8s.NodeCIDRs
-		}{"node_cidrs", p.Node}); err != nil {
-			return err
-		}
-	}
-	for _, f := range p.Findings {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.Finding
-		}{"finding", f}); err != nil {
-			return err
-		}
-	}
-	return WriteJSON(env.Out, struct {
-		Type     string      `json:"type"`
-		Profile  string      `json:"profile"`
-		Version  k8s.Version `json:"version"`
-		Errors   int         `json:"errors"`
-		Warnings int         `json:"warnings"`
-		Notes    int         `json:"notes"`
-	}{"summary", p.Profile.String(), p.Version, p.Count(k8s.Error), p.Count(k8s.Warning), p.Count(k8s.Note)})
+	return nil
 }

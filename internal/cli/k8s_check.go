@@ -120,10 +120,7 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 			return err
 		}
 		for _, n := range rep.Nodes {
-			if err := WriteJSON(env.Out, struct {
-				Type string `json:"type"`
-				k8s.Node
-			}{"node", n}); err != nil {
+			if err := WriteJSON(env.Out, k8s.Record{Type: "node", Value: n}); err != nil {
 				return err
 			}
 		}

@@ -75,6 +75,41 @@ func (x *Index) Find(path ...any) (line, col int, found bool) {
 	return line, col, true
 }
 
+// DuplicateKey returns a key that a mapping of the document holds twice
+// (the outermost such mapping's first, outer mappings before the ones they
+// hold), with the 1-based line and column of its
+// second occurrence; ok false when there is none or the document is
+// unread. Most YAML readers silently keep the last value of a repeated
+// key; a strict reader rejects it.
+func (x *Index) DuplicateKey() (key string, line, col int, ok bool) {
+	if x == nil || x.root == nil {
+		return "", 0, 0, false
+	}
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n.Kind == yaml.MappingNode {
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Kind == yaml.ScalarNode {
+					if seen[k.Value] {
+						key, line, col, ok = k.Value, k.Line, k.Column, true
+						return true
+					}
+					seen[k.Value] = true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(x.root)
+	return key, line, col, ok
+}
+
 // SyntaxError splits the message of a YAML parser's error
 // (go.yaml.in/yaml/v2 and v3, also through sigs.k8s.io/yaml's
 // "error converting YAML to JSON: " wrapping) into the 1-based line it

@@ -120,3 +120,24 @@ func TestWhere(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicateKey(t *testing.T) {
+	tests := []struct {
+		text      string
+		key       string
+		line, col int
+		ok        bool
+	}{
+		{"a: 1\nb: 2\n", "", 0, 0, false},
+		{"a: 1\nb:\n  c: 1\n  c: 2\na: 3\n", "a", 5, 1, true}, // the outer mapping first
+		{"a: 1\nb:\n  c: 1\n  c: 2\n", "c", 4, 3, true},
+		{"l:\n- {x: 1, x: 2}\n", "x", 2, 10, true},
+		{"a: [\n", "", 0, 0, false},
+	}
+	for _, tt := range tests {
+		key, line, col, ok := Parse([]byte(tt.text)).DuplicateKey()
+		if key != tt.key || line != tt.line || col != tt.col || ok != tt.ok {
+			t.Errorf("DuplicateKey(%q) = %q, %d, %d, %v; want %q, %d, %d, %v", tt.text, key, line, col, ok, tt.key, tt.line, tt.col, tt.ok)
+		}
+	}
+}

@@ -27,6 +27,8 @@ func TestPodManifestErrors(t *testing.T) {
 			`dns.yaml:3: options[0].value: a number is not allowed here: want a string (quote numbers: "2")`},
 		{"dnsConfig: a string for a list", parseDNSConfigErr, "searches: a.example\n",
 			`dns.yaml:1: searches: a string is not allowed here: want a list`},
+		{"dnsConfig: a repeated key", parseDNSConfigErr, "nameservers: [10.0.0.1]\nsearches: [a]\nnameservers: [10.0.0.2]\n",
+			`dns.yaml:3: key "nameservers" given twice in one mapping: want each key once`},
 		{"dnsConfig: not YAML", parseDNSConfigErr, "nameservers: [10.0.0.1\n",
 			`dns.yaml:1: did not find expected ',' or ']'`},
 		{"pod: hostNetwork not a bool", parsePodErr, "kind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: \"yes\"\n",

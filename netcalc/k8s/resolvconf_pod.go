@@ -133,10 +133,10 @@ func parsePod(data []byte, file string) (*PodResolvConfPod, error) {
 
 // PodResolvConfParseDNSConfig reads a pod's dnsConfig on its own (the
 // mapping under spec.dnsConfig: nameservers, searches, options), YAML or
-// JSON, from the first document of data. Unknown fields are errors; errors
-// are *PodManifestError values.
+// JSON, from the first document of data. Unknown fields and repeated keys
+// are errors; errors are *PodManifestError values.
 func PodResolvConfParseDNSConfig(data []byte, file string) (*PodDNSConfig, error) {
-	r := &manifest.Reader{File: file}
+	r := &manifest.Reader{File: file, Strict: true}
 	for _, d := range r.Split(data) {
 		n, err := d.Root()
 		if err != nil {

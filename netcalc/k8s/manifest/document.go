@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -19,6 +20,10 @@ type Reader struct {
 	// Note is called for each value read leniently (see Note). Default
 	// nil: such values are read without a word.
 	Note func(Note)
+	// Strict makes a key repeated in a mapping an error (ErrDuplicate), as
+	// the API server's strict decoding does. Default false: the last value
+	// wins, as kubectl's lenient decoding has it.
+	Strict bool
 }
 
 // Note is a value read the way Kubernetes reads it rather than as written:
@@ -86,6 +91,13 @@ func (d *Document) Root() (Node, error) {
 		var err error
 		if v, err = d.decode(); err != nil {
 			return Node{}, err
+		}
+		// The fast path takes no document with a repeated key.
+		if d.r.Strict {
+			d.pos = yamlpos.Parse(d.Text)
+			if k, l, _, dup := d.pos.DuplicateKey(); dup {
+				return Node{}, &Error{File: d.r.File, Line: d.Start + min(l, len(d.lines)) - 1, Msg: fmt.Sprintf("key %q given twice in one mapping: want each key once", k), Err: ErrDuplicate}
+			}
 		}
 	}
 	return Node{v: v, d: d}, nil
