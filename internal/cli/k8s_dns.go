@@ -120,9 +120,9 @@ func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 // k8sResolvConfInput turns the flags into kubelet's input.
 func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConfInput, error) {
 	in := k8s.PodResolvConfInput{Namespace: opts.Namespace, ClusterDomain: strings.TrimSuffix(opts.ClusterDomain, "."), HostNetwork: opts.HostNetwork}
-	policy, err := k8sParsePolicy(opts.DNSPolicy)
-	if err != nil {
-		return in, err
+	policy, ok := k8s.ParseDNSPolicy(opts.DNSPolicy)
+	if !ok {
+		return in, Usagef("--dns-policy: %s is not a DNS policy: want ClusterFirst, ClusterFirstWithHostNet, Default or None", quoteToken(opts.DNSPolicy))
 	}
 	in.DNSPolicy = policy
 	for _, s := range opts.ClusterDNS {
@@ -196,15 +196,6 @@ func k8sManifestErr(err error) error {
 		return BadInput(errors.New(m.Message()))
 	}
 	return BadInput(err)
-}
-
-func k8sParsePolicy(s string) (k8s.DNSPolicy, error) {
-	for _, p := range []k8s.DNSPolicy{k8s.DNSPolicyClusterFirst, k8s.DNSPolicyClusterFirstWithHostNet, k8s.DNSPolicyDefault, k8s.DNSPolicyNone} {
-		if strings.EqualFold(s, string(p)) {
-			return p, nil
-		}
-	}
-	return "", Usagef("--dns-policy: %s is not a DNS policy: want ClusterFirst, ClusterFirstWithHostNet, Default or None", quoteToken(s))
 }
 
 // k8sPodResolvConf is kubelet's resolv.conf for the pod the flags
@@ -363,10 +354,8 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 	if opts.TTL < 1 || opts.TTL > 3600 {
 		return nil, Usagef("--ttl: %d is out of range: want 1-3600 (CoreDNS allows 0-3600; netcalc's zero TTL means its default, 30)", opts.TTL)
 	}
-	mode := k8s.ClusterDNSPodMode(strings.ToLower(opts.Pods))
-	switch mode {
-	case k8s.ClusterDNSPodsInsecure, k8s.ClusterDNSPodsVerified, k8s.ClusterDNSPodsDisabled:
-	default:
+	mode, ok := k8s.ParseClusterDNSPodMode(opts.Pods)
+	if !ok {
 		return nil, Usagef("--pods: %s is not a pod mode: want insecure, verified or disabled", quoteToken(opts.Pods))
 	}
 	data, name, err := k8sReadFile(env, opts.Services, "--services:")

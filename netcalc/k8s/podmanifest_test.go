@@ -153,3 +153,25 @@ func FuzzPodManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDNSPolicyAndPodMode(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want DNSPolicy
+		ok   bool
+	}{{"ClusterFirst", DNSPolicyClusterFirst, true}, {"clusterfirstwithhostnet", DNSPolicyClusterFirstWithHostNet, true},
+		{"DEFAULT", DNSPolicyDefault, true}, {"None", DNSPolicyNone, true}, {"", "", false}, {"ClusterFirst ", "", false}} {
+		if got, ok := ParseDNSPolicy(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("ParseDNSPolicy(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		want ClusterDNSPodMode
+		ok   bool
+	}{{"insecure", ClusterDNSPodsInsecure, true}, {"Verified", ClusterDNSPodsVerified, true}, {"DISABLED", ClusterDNSPodsDisabled, true}, {"", "", false}, {"maybe", "", false}} {
+		if got, ok := ParseClusterDNSPodMode(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("ParseClusterDNSPodMode(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
