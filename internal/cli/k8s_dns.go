@@ -101,6 +101,8 @@ type k8sResolvConfJSON struct {
 	*k8s.PodResolvConfResult
 }
 
+// k8sReadFile reads path ("-": standard input, named "stdin"); a read
+// error is bad input, after flag when flag is not "".
 func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 	name := path
 	var data []byte
@@ -111,8 +113,10 @@ func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 	} else {
 		data, err = os.ReadFile(path)
 	}
-	if err != nil {
+	if err != nil && flag != "" {
 		return nil, name, BadInput(fmt.Errorf("%s %w", flag, scenarioReadError(name, err)))
+	} else if err != nil {
+		return nil, name, BadInput(scenarioReadError(name, err))
 	}
 	return data, name, nil
 }
