@@ -194,14 +194,22 @@ func k8sPlanRun(env *Env, opts *k8sPlanOptions) error {
 	}
 	plan, err := k8s.NewPlan(cfg)
 	if err != nil {
-		return BadInputf("k8s plan: %s", k8sErrText(err))
+		return BadInputf("k8s plan: %s", k8sPlanErrText(err))
 	}
 	return k8sOutput(env, opts, plan)
 }
 
-// k8sErrText strips the package prefixes of a k8s error.
-func k8sErrText(err error) string {
-	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: ")
+// k8sPlanErrText says why a plan cannot be made, from the library's
+// *k8s.PlanError.
+func k8sPlanErrText(err error) string {
+	var pe *k8s.PlanError
+	switch {
+	case !errors.As(err, &pe):
+		return err.Error()
+	case pe.Err == k8s.ErrNoPlan:
+		return "no plan fits: " + pe.Msg
+	}
+	return pe.Msg
 }
 
 // k8sSuggest turns the flags into a suggested Config, saying on standard
@@ -234,9 +242,9 @@ func k8sSuggest(env *Env, opts *k8sPlanOptions, cfg k8s.Config) (k8s.Config, err
 	out, err := k8s.Suggest(req)
 	if err != nil {
 		if errors.Is(err, k8s.ErrNoPlan) {
-			return cfg, Failedf("k8s plan --suggest: %s", k8sErrText(err))
+			return cfg, Failedf("k8s plan --suggest: %s", k8sPlanErrText(err))
 		}
-		return cfg, BadInputf("k8s plan --suggest: %s", k8sErrText(err))
+		return cfg, BadInputf("k8s plan --suggest: %s", k8sPlanErrText(err))
 	}
 	services := req.Services
 	if services == 0 {
@@ -263,7 +271,7 @@ func k8sOutput(env *Env, opts *k8sPlanOptions, plan *k8s.Plan) error {
 	if opts.format != nil && *opts.format != "" {
 		text, err := plan.Render(k8s.Format(*opts.format))
 		if err != nil {
-			return BadInputf("-o: %s", k8sErrText(err))
+			return BadInputf("-o: %s", k8sPlanErrText(err))
 		}
 		if _, err := io.WriteString(env.Out, text); err != nil {
 			return err
@@ -504,54 +512,12 @@ func k8sPlural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// k8sWritePlanJSON writes one object per record, each with its "type".
+// k8sWritePlanJSON writes the plan's records, one object per line.
 func k8sWritePlanJSON(env *Env, p *k8s.Plan) error {
-	for _, r := range p.Ranges {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.Range
-		}{"range", r}); err != nil {
+	for _, r := range p.Records() {
+		if err := WriteJSON(env.Out, r); err != nil {
 			return err
 		}
 	}
-	for _, pn := range p.Pods {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.PodNetwork
-		}{"pod_network", pn}); err != nil {
-			return err
-		}
-	}
-	for _, s := range p.Services {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.ServiceNetwork
-		}{"service_network", s}); err != nil {
-			return err
-		}
-	}
-	if p.Node != nil && len(p.Node.CIDRs) > 0 {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			*k8s.NodeCIDRs
-		}{"node_cidrs", p.Node}); err != nil {
-			return err
-		}
-	}
-	for _, f := range p.Findings {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			k8s.Finding
-		}{"finding", f}); err != nil {
-			return err
-		}
-	}
-	return WriteJSON(env.Out, struct {
-		Type     string      `json:"type"`
-		Profile  string      `json:"profile"`
-		Version  k8s.Version `json:"version"`
-		Errors   int         `json:"errors"`
-		Warnings int         `json:"warnings"`
-		Notes    int         `json:"notes"`
-	}{"summary", p.Profile.String(), p.Version, p.Count(k8s.Error), p.Count(k8s.Warning), p.Count(k8s.Note)})
+	return nil
 }

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -75,29 +75,20 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	var r io.Reader
-	name := opts.File
-	if opts.File == "-" {
-		r, name = env.Stdin, "stdin"
-	} else {
-		st, err := os.Stat(opts.File)
-		if err == nil && st.IsDir() {
-			return BadInputf("%s: is a directory, want a YAML file", opts.File)
-		}
-		f, err := os.Open(opts.File)
-		if err != nil {
-			return BadInput(scenarioReadError(opts.File, err))
-		}
-		defer f.Close()
-		r = f
+	if st, err := os.Stat(opts.File); err == nil && st.IsDir() {
+		return BadInputf("%s: is a directory, want a YAML file", opts.File)
 	}
-	in, err := k8s.ReadFile(r, name)
+	data, name, err := k8sReadFile(env, opts.File, "")
+	if err != nil {
+		return err
+	}
+	in, err := k8s.ReadFile(bytes.NewReader(data), name)
 	if err != nil {
 		var ie *k8s.InputError
 		if errors.As(err, &ie) {
 			return BadInputf("%s%s", ie.Where(), ie.Msg)
 		}
-		return BadInput(scenarioReadError(name, err))
+		return BadInput(err)
 	}
 	if flags.Profile == k8s.Upstream && opts.Profile == "" {
 		flags.Profile = in.Config.Profile
@@ -107,7 +98,7 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 	}
 	rep, err := k8s.Check(in, in.Merge(flags))
 	if err != nil {
-		return BadInputf("k8s check: %s: %s", name, strings.TrimPrefix(strings.TrimPrefix(err.Error(), k8s.ErrConfig.Error()+": "), "k8s: "))
+		return BadInputf("k8s check: %s: %s", name, k8sPlanErrText(err))
 	}
 	if *opts.format != "" {
 		// A config format: only the plan, rendered.
@@ -120,10 +111,7 @@ func k8sCheckRun(env *Env, opts *k8sCheckOptions) error {
 			return err
 		}
 		for _, n := range rep.Nodes {
-			if err := WriteJSON(env.Out, struct {
-				Type string `json:"type"`
-				k8s.Node
-			}{"node", n}); err != nil {
+			if err := WriteJSON(env.Out, k8s.Record{Type: "node", Value: n}); err != nil {
 				return err
 			}
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/k8s"
-	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
@@ -102,6 +101,8 @@ type k8sResolvConfJSON struct {
 	*k8s.PodResolvConfResult
 }
 
+// k8sReadFile reads path ("-": standard input, named "stdin"); a read
+// error is bad input, after flag when flag is not "".
 func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 	name := path
 	var data []byte
@@ -112,8 +113,10 @@ func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 	} else {
 		data, err = os.ReadFile(path)
 	}
-	if err != nil {
+	if err != nil && flag != "" {
 		return nil, name, BadInput(fmt.Errorf("%s %w", flag, scenarioReadError(name, err)))
+	} else if err != nil {
+		return nil, name, BadInput(scenarioReadError(name, err))
 	}
 	return data, name, nil
 }
@@ -121,9 +124,9 @@ func k8sReadFile(env *Env, path, flag string) ([]byte, string, error) {
 // k8sResolvConfInput turns the flags into kubelet's input.
 func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConfInput, error) {
 	in := k8s.PodResolvConfInput{Namespace: opts.Namespace, ClusterDomain: strings.TrimSuffix(opts.ClusterDomain, "."), HostNetwork: opts.HostNetwork}
-	policy, err := k8sParsePolicy(opts.DNSPolicy)
-	if err != nil {
-		return in, err
+	policy, ok := k8s.ParseDNSPolicy(opts.DNSPolicy)
+	if !ok {
+		return in, Usagef("--dns-policy: %s is not a DNS policy: want ClusterFirst, ClusterFirstWithHostNet, Default or None", quoteToken(opts.DNSPolicy))
 	}
 	in.DNSPolicy = policy
 	for _, s := range opts.ClusterDNS {
@@ -165,7 +168,7 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 		}
 		c, err := k8s.PodResolvConfParseDNSConfig(data, name)
 		if err != nil {
-			return in, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+			return in, k8sManifestErr(err)
 		}
 		in.DNSConfig = c
 	}
@@ -176,7 +179,7 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 		}
 		p, err := k8s.PodResolvConfParsePod(data, name)
 		if err != nil {
-			return in, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+			return in, k8sManifestErr(err)
 		}
 		in.PodName, in.Namespace, in.PodUID = p.Name, p.Namespace, p.UID
 		in.DNSPolicy, in.HostNetwork, in.DNSConfig = p.DNSPolicy, p.HostNetwork, p.DNSConfig
@@ -188,30 +191,42 @@ func k8sResolvConfInput(env *Env, opts *k8sResolvConfOptions) (k8s.PodResolvConf
 	return in, nil
 }
 
-func k8sParsePolicy(s string) (k8s.DNSPolicy, error) {
-	for _, p := range []k8s.DNSPolicy{k8s.DNSPolicyClusterFirst, k8s.DNSPolicyClusterFirstWithHostNet, k8s.DNSPolicyDefault, k8s.DNSPolicyNone} {
-		if strings.EqualFold(s, string(p)) {
-			return p, nil
-		}
+// k8sManifestErr is bad input naming the file, the line and the value,
+// from the manifest readers' typed errors (*k8s.PodManifestError,
+// *kubeproxy.ParseError), which say it with Message.
+func k8sManifestErr(err error) error {
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return BadInput(errors.New(m.Message()))
 	}
-	return "", Usagef("--dns-policy: %s is not a DNS policy: want ClusterFirst, ClusterFirstWithHostNet, Default or None", quoteToken(s))
+	return BadInput(err)
 }
 
-func k8sResolvConfRun(env *Env, opts *k8sResolvConfOptions) error {
+// k8sPodResolvConf is kubelet's resolv.conf for the pod the flags
+// describe; its events go to standard error as warnings.
+func k8sPodResolvConf(env *Env, opts *k8sResolvConfOptions) (*k8s.PodResolvConfResult, error) {
 	in, err := k8sResolvConfInput(env, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r, err := k8s.PodResolvConf(in)
 	if err != nil {
 		var pe *k8s.PodResolvConfError
 		if errors.As(err, &pe) {
-			return BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
+			return nil, BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
 		}
-		return err
+		return nil, err
 	}
 	for _, e := range r.Events {
 		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
+	}
+	return r, nil
+}
+
+func k8sResolvConfRun(env *Env, opts *k8sResolvConfOptions) error {
+	r, err := k8sPodResolvConf(env, opts)
+	if err != nil {
+		return err
 	}
 	if !opts.Explain {
 		r.Steps = nil
@@ -343,10 +358,8 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 	if opts.TTL < 1 || opts.TTL > 3600 {
 		return nil, Usagef("--ttl: %d is out of range: want 1-3600 (CoreDNS allows 0-3600; netcalc's zero TTL means its default, 30)", opts.TTL)
 	}
-	mode := k8s.ClusterDNSPodMode(strings.ToLower(opts.Pods))
-	switch mode {
-	case k8s.ClusterDNSPodsInsecure, k8s.ClusterDNSPodsVerified, k8s.ClusterDNSPodsDisabled:
-	default:
+	mode, ok := k8s.ParseClusterDNSPodMode(opts.Pods)
+	if !ok {
 		return nil, Usagef("--pods: %s is not a pod mode: want insecure, verified or disabled", quoteToken(opts.Pods))
 	}
 	data, name, err := k8sReadFile(env, opts.Services, "--services:")
@@ -355,11 +368,7 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 	}
 	c, err := k8s.ClusterDNSParse(data, name)
 	if err != nil {
-		var pe *kubeproxy.ParseError
-		if errors.As(err, &pe) {
-			return nil, BadInput(errors.New(pe.Message()))
-		}
-		return nil, BadInput(errors.New(strings.TrimPrefix(err.Error(), "k8s: ")))
+		return nil, k8sManifestErr(err)
 	}
 	c.Zone, c.TTL, c.Pods = opts.ClusterDomain, opts.TTL, mode
 	for _, n := range c.Notes {
@@ -372,7 +381,7 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 // its reverse name (PTR unless a type is given).
 func k8sDNSQuestion(name, typ string, typeGiven bool) (string, resolve.Type, error) {
 	if a, err := netip.ParseAddr(name); err == nil {
-		name = k8sReverseName(a.Unmap())
+		name = resolve.ReverseName(a.Unmap())
 		if !typeGiven {
 			typ = "PTR"
 		}
@@ -385,19 +394,6 @@ func k8sDNSQuestion(name, typ string, typeGiven bool) (string, resolve.Type, err
 		return "", 0, BadInputf("%s is not a domain name: want e.g. api.shop.svc.cluster.local", quoteToken(name))
 	}
 	return name, t, nil
-}
-
-func k8sReverseName(a netip.Addr) string {
-	if a.Is4() {
-		b := a.As4()
-		return fmt.Sprintf("%d.%d.%d.%d.in-addr.arpa.", b[3], b[2], b[1], b[0])
-	}
-	b := a.As16()
-	var sb strings.Builder
-	for i := 15; i >= 0; i-- {
-		fmt.Fprintf(&sb, "%x.%x.", b[i]&0xf, b[i]>>4)
-	}
-	return sb.String() + "ip6.arpa."
 }
 
 func k8sDNSRun(env *Env, opts *k8sDNSOptions, name, typ string, typeGiven bool) error {
@@ -549,23 +545,11 @@ func k8sPodDNSFlagsSet(cmd *cobra.Command) bool {
 	return false
 }
 
-// k8sPodResolvConfFile is the resolv.conf kubelet writes for the pod the
-// flags describe; its events go to standard error as warnings.
+// k8sPodResolvConfFile is the text of k8sPodResolvConf.
 func k8sPodResolvConfFile(env *Env, opts *k8sResolvConfOptions) (string, error) {
-	in, err := k8sResolvConfInput(env, opts)
+	r, err := k8sPodResolvConf(env, opts)
 	if err != nil {
 		return "", err
-	}
-	r, err := k8s.PodResolvConf(in)
-	if err != nil {
-		var pe *k8s.PodResolvConfError
-		if errors.As(err, &pe) {
-			return "", BadInputf("%s: kubelet cannot create the pod's sandbox: %s", pe.File, pe.Msg)
-		}
-		return "", err
-	}
-	for _, e := range r.Events {
-		env.Warnf("kubelet event on the %s: %s %s: %s", e.Object, e.Type, e.Reason, e.Message)
 	}
 	return r.File(), nil
 }

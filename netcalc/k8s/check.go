@@ -1,19 +1,16 @@
 package k8s
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
-	"sigs.k8s.io/yaml"
+	"github.com/netcalc/netcalc/netcalc/k8s/manifest"
 )
 
 // ErrInput means a file given to ReadFile is not YAML of a kind Check
@@ -75,8 +72,8 @@ func ReadFile(r io.Reader, name string) (*Input, error) {
 		return nil, err
 	}
 	in := &Input{}
-	for _, d := range splitYAML(string(data)) {
-		if err := in.document(d.text, name, d.start); err != nil {
+	for _, d := range (&manifest.Reader{File: name}).Split(data) {
+		if err := in.document(d, name); err != nil {
 			return nil, err
 		}
 	}
@@ -86,63 +83,32 @@ func ReadFile(r io.Reader, name string) (*Input, error) {
 	return in, nil
 }
 
-type yamlDoc struct {
-	text  string
-	start int
-}
-
-func splitYAML(s string) []yamlDoc {
-	var docs []yamlDoc
-	lines := strings.Split(s, "\n")
-	cur, start := []string{}, 1
-	for i, l := range lines {
-		if t := strings.TrimRight(l, " \t\r"); t == "---" || strings.HasPrefix(t, "--- ") {
-			docs = append(docs, yamlDoc{strings.Join(cur, "\n"), start})
-			cur, start = nil, i+2
-			continue
-		}
-		cur = append(cur, l)
-	}
-	return append(docs, yamlDoc{strings.Join(cur, "\n"), start})
-}
-
-// yamlLineRE is compiled on first use (a YAML error), not at start-up.
-var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
-
 // doc is one decoded document.
 type doc struct {
 	m     map[string]any
+	root  manifest.Node // for the lines of errors
 	file  string
 	start int
-	text  string
 }
 
-func (in *Input) document(text, file string, start int) error {
-	if strings.TrimSpace(text) == "" {
-		return nil
-	}
-	js, err := yaml.YAMLToJSON([]byte(text))
+func (in *Input) document(md *manifest.Document, file string) error {
+	root, err := md.Root()
 	if err != nil {
-		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "), "yaml: ")
-		line := start
-		if m := yamlLineRE().FindStringSubmatchIndex(msg); m != nil {
-			n, _ := strconv.Atoi(msg[m[2]:m[3]])
-			line = start + n - 1
-			msg = strings.TrimPrefix(msg[:m[0]]+msg[m[1]:], ": ")
+		var me *manifest.Error
+		if errors.As(err, &me) {
+			return &InputError{File: file, Line: me.Line, Msg: "not YAML: " + me.Msg}
 		}
-		return &InputError{File: file, Line: line, Msg: "not YAML: " + msg}
+		return err
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil || v == nil {
+	if root.Missing() {
 		return nil
 	}
-	m, ok := v.(map[string]any)
+	start := md.Start
+	m, ok := root.Value().(map[string]any)
 	if !ok {
 		return &InputError{File: file, Line: start, Msg: "the document is not a mapping, want a Kubernetes object or a k3s config"}
 	}
-	d := &doc{m: m, file: file, start: start, text: text}
+	d := &doc{m: m, root: root, file: file, start: start}
 	api, _ := m["apiVersion"].(string)
 	kind, _ := m["kind"].(string)
 	group, _, _ := strings.Cut(api, "/")
@@ -183,20 +149,19 @@ func (in *Input) document(text, file string, start int) error {
 	case kind == "Node":
 		in.HasNodes = true
 		in.Kinds = appendOnce(in.Kinds, "Node list")
-		return in.node(d, m)
+		return in.node(d, d.root)
 	case kind == "List" || kind == "NodeList":
 		in.HasNodes = true
 		in.Kinds = appendOnce(in.Kinds, "Node list")
-		items, _ := m["items"].([]any)
+		items, _ := d.root.Get("items").List()
 		for _, it := range items {
-			im, ok := it.(map[string]any)
-			if !ok {
+			if _, ok := it.Value().(map[string]any); !ok {
 				continue
 			}
-			if k, _ := im["kind"].(string); k != "Node" && k != "" {
+			if k := it.Kind(); k != "Node" && k != "" {
 				continue
 			}
-			if err := in.node(d, im); err != nil {
+			if err := in.node(d, it); err != nil {
 				return err
 			}
 		}
@@ -233,19 +198,15 @@ func (d *doc) str(path ...string) (string, bool) {
 	return "", false
 }
 
-// line returns the line of the first occurrence of key in the document.
-func (d *doc) line(key string) int {
-	k := key
-	if i := strings.LastIndex(k, "."); i >= 0 {
-		k = k[i+1:]
+// line returns the line of a field ("networking.podSubnet", an argument
+// "controllerManager.extraArgs node-cidr-mask-size"): of its key, or of the
+// deepest part of its path the document has (the argument list).
+func (d *doc) line(field string) int {
+	n := d.root
+	for _, k := range strings.FieldsFunc(field, func(r rune) bool { return r == '.' || r == ' ' }) {
+		n = n.Get(k)
 	}
-	for i, l := range strings.Split(d.text, "\n") {
-		t := strings.TrimLeft(strings.TrimSpace(l), "- ")
-		if strings.HasPrefix(t, k+":") || strings.HasPrefix(t, `"`+k+`":`) || strings.Contains(t, "name: "+k) {
-			return d.start + i
-		}
-	}
-	return d.start
+	return n.Line()
 }
 
 func (d *doc) bad(field, val, want string) error {
@@ -465,7 +426,8 @@ func (in *Input) k3s(d *doc) error {
 	return nil
 }
 
-func (in *Input) node(d *doc, m map[string]any) error {
+func (in *Input) node(d *doc, obj manifest.Node) error {
+	m := obj.Value().(map[string]any)
 	var n Node
 	meta, _ := m["metadata"].(map[string]any)
 	n.Name, _ = meta["name"].(string)
@@ -481,7 +443,7 @@ func (in *Input) node(d *doc, m map[string]any) error {
 	for _, s := range raw {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return &InputError{File: d.file, Line: d.start, Msg: fmt.Sprintf("node %s: podCIDRs: %s is not a CIDR", n.Name, quote(s))}
+			return &InputError{File: d.file, Line: obj.Get("spec").Get("podCIDRs").Line(), Msg: fmt.Sprintf("node %s: podCIDRs: %s is not a CIDR", n.Name, quote(s))}
 		}
 		n.PodCIDRs = append(n.PodCIDRs, p.Masked())
 	}
@@ -495,7 +457,7 @@ func (in *Input) node(d *doc, m map[string]any) error {
 		s, _ := am["address"].(string)
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return &InputError{File: d.file, Line: d.start, Msg: fmt.Sprintf("node %s: status.addresses: %s is not an IP address", n.Name, quote(s))}
+			return &InputError{File: d.file, Line: obj.Get("status").Get("addresses").Line(), Msg: fmt.Sprintf("node %s: status.addresses: %s is not an IP address", n.Name, quote(s))}
 		}
 		n.Addresses = append(n.Addresses, a)
 	}

@@ -33,6 +33,16 @@ const (
 	ClusterDNSPodsVerified ClusterDNSPodMode = "verified"
 )
 
+// ParseClusterDNSPodMode returns the pod mode named s, in any letter case;
+// ok is false for anything else.
+func ParseClusterDNSPodMode(s string) (m ClusterDNSPodMode, ok bool) {
+	switch m := ClusterDNSPodMode(strings.ToLower(s)); m {
+	case ClusterDNSPodsInsecure, ClusterDNSPodsVerified, ClusterDNSPodsDisabled:
+		return m, true
+	}
+	return "", false
+}
+
 // ClusterDNSPort is a port of a Service or of its endpoints.
 type ClusterDNSPort struct {
 	Name     string `json:"name"`

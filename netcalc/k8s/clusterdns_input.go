@@ -6,8 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"sigs.k8s.io/yaml"
-
+	"github.com/netcalc/netcalc/netcalc/k8s/manifest"
 	"github.com/netcalc/netcalc/netcalc/kubeproxy"
 )
 
@@ -28,7 +27,7 @@ func ClusterDNSParse(data []byte, file string) (*ClusterDNS, error) {
 	}
 	extra, err := clusterDNSExtras(data, file)
 	if err != nil {
-		return nil, err
+		return nil, podManifestError(err)
 	}
 	c := &ClusterDNS{PodList: extra.pods, Notes: extra.notes}
 	for _, s := range cfg.Services {
@@ -89,36 +88,6 @@ func clusterDNSFromKubeProxy(s *kubeproxy.Service, pods []ClusterDNSPod) Cluster
 	return out
 }
 
-type clusterDNSObject struct {
-	Kind     string `json:"kind"`
-	Metadata struct {
-		Name      string `json:"name"`
-		Namespace string `json:"namespace"`
-	} `json:"metadata"`
-	Spec struct {
-		Type         string `json:"type"`
-		ExternalName string `json:"externalName"`
-		Hostname     string `json:"hostname"`
-		Subdomain    string `json:"subdomain"`
-		Ports        []struct {
-			Name     string `json:"name"`
-			Protocol string `json:"protocol"`
-			Port     int    `json:"port"`
-		} `json:"ports"`
-	} `json:"spec"`
-	Status struct {
-		PodIP  string `json:"podIP"`
-		PodIPs []struct {
-			IP string `json:"ip"`
-		} `json:"podIPs"`
-	} `json:"status"`
-	Items     []clusterDNSObject `json:"items"`
-	Endpoints []struct {
-		Addresses []string `json:"addresses"`
-		Hostname  string   `json:"hostname"`
-	} `json:"endpoints"`
-}
-
 type clusterDNSExtra struct {
 	pods          []ClusterDNSPod
 	externalNames []ClusterDNSService
@@ -128,75 +97,141 @@ type clusterDNSExtra struct {
 // clusterDNSExtras reads the Pods and ExternalName Services of the file.
 func clusterDNSExtras(data []byte, file string) (*clusterDNSExtra, error) {
 	x := &clusterDNSExtra{}
-	var visit func(o *clusterDNSObject) error
-	visit = func(o *clusterDNSObject) error {
-		ns := o.Metadata.Namespace
-		if ns == "" {
-			ns = "default"
+	r := &manifest.Reader{File: file}
+	for _, d := range r.Split(data) {
+		n, err := d.Root()
+		if err != nil {
+			return nil, err
 		}
-		switch o.Kind {
-		case "List":
-			for i := range o.Items {
-				if err := visit(&o.Items[i]); err != nil {
-					return err
-				}
-			}
-		case "Pod":
-			p := ClusterDNSPod{Namespace: ns, Name: o.Metadata.Name, Hostname: o.Spec.Hostname, Subdomain: o.Spec.Subdomain}
-			ips := []string{o.Status.PodIP}
-			for _, pi := range o.Status.PodIPs {
-				ips = append(ips, pi.IP)
-			}
-			for _, s := range ips {
-				if s == "" {
-					continue
-				}
-				a, err := netip.ParseAddr(s)
-				if err != nil {
-					return &PodManifestError{File: file, Msg: fmt.Sprintf("Pod %s/%s: status.podIPs: %q is not an IP address: want e.g. 10.244.1.10", ns, p.Name, s)}
-				}
-				if !containsAddr(p.IPs, a.Unmap()) {
-					p.IPs = append(p.IPs, a.Unmap())
-				}
-			}
-			x.pods = append(x.pods, p)
-		case "EndpointSlice":
-			for _, e := range o.Endpoints {
-				if e.Hostname != "" {
-					x.notes = append(x.notes, fmt.Sprintf("EndpointSlice %s/%s: endpoint hostname %q is not read (kube-proxy's manifest parser drops it); the endpoint is named by its address unless a Pod in the file has spec.hostname %[3]q and spec.subdomain naming the Service", ns, o.Metadata.Name, e.Hostname))
-				}
-			}
-		case "Service":
-			if o.Spec.Type != "ExternalName" {
-				return nil
-			}
-			s := ClusterDNSService{Namespace: ns, Name: o.Metadata.Name, Type: "ExternalName", ExternalName: o.Spec.ExternalName}
-			for _, p := range o.Spec.Ports {
-				proto := strings.ToLower(p.Protocol)
-				if proto == "" {
-					proto = "tcp"
-				}
-				s.Ports = append(s.Ports, ClusterDNSPort{Name: p.Name, Protocol: proto, Port: p.Port})
-			}
-			x.externalNames = append(x.externalNames, s)
-		}
-		return nil
-	}
-	for _, d := range splitYAMLDocs(data) {
-		if strings.TrimSpace(d) == "" {
+		if n.Missing() {
 			continue
 		}
-		var o clusterDNSObject
-		if err := yaml.Unmarshal([]byte(d), &o); err != nil {
-			// kubeproxy.Parse has read the same text without error, so
-			// only a type mismatch in the fields read here can land here.
-			return nil, &PodManifestError{File: file, Msg: cleanYAMLError(err)}
-		}
-		if err := visit(&o); err != nil {
+		if err := x.object(n); err != nil {
 			return nil, err
 		}
 	}
 	return x, nil
+}
+
+// object reads one object (the items of a List).
+func (x *clusterDNSExtra) object(n manifest.Node) error {
+	if err := mapping(n, false); err != nil {
+		return err
+	}
+	var kind, name, ns string
+	meta := n.Get("metadata")
+	for _, f := range []struct {
+		n   manifest.Node
+		dst *string
+	}{{n.Get("kind"), &kind}, {meta.Get("name"), &name}, {meta.Get("namespace"), &ns}} {
+		var err error
+		if *f.dst, err = strictStr(f.n); err != nil {
+			return err
+		}
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	switch kind {
+	case "List":
+		items, err := list(n.Get("items"))
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := x.object(it); err != nil {
+				return err
+			}
+		}
+	case "Pod":
+		return x.pod(n, ns, name)
+	case "EndpointSlice":
+		eps, err := list(n.Get("endpoints"))
+		if err != nil {
+			return err
+		}
+		for _, e := range eps {
+			h, err := strictStr(e.Get("hostname"))
+			if err != nil {
+				return err
+			}
+			if h != "" {
+				x.notes = append(x.notes, fmt.Sprintf("EndpointSlice %s/%s: endpoint hostname %q is not read (kube-proxy's manifest parser drops it); the endpoint is named by its address unless a Pod in the file has spec.hostname %[3]q and spec.subdomain naming the Service", ns, name, h))
+			}
+		}
+	case "Service":
+		spec := n.Get("spec")
+		typ, err := strictStr(spec.Get("type"))
+		if err != nil || typ != "ExternalName" {
+			return err
+		}
+		s := ClusterDNSService{Namespace: ns, Name: name, Type: "ExternalName"}
+		if s.ExternalName, err = strictStr(spec.Get("externalName")); err != nil {
+			return err
+		}
+		ports, err := list(spec.Get("ports"))
+		if err != nil {
+			return err
+		}
+		for _, p := range ports {
+			dp := ClusterDNSPort{}
+			if dp.Name, err = strictStr(p.Get("name")); err != nil {
+				return err
+			}
+			if dp.Protocol, err = strictStr(p.Get("protocol")); err != nil {
+				return err
+			}
+			if dp.Port, err = p.Get("port").Int(0, 65535, "a port"); err != nil {
+				return err
+			}
+			dp.Protocol = strings.ToLower(dp.Protocol)
+			if dp.Protocol == "" {
+				dp.Protocol = "tcp"
+			}
+			s.Ports = append(s.Ports, dp)
+		}
+		x.externalNames = append(x.externalNames, s)
+	}
+	return nil
+}
+
+// pod reads a Pod's hostname, subdomain and addresses.
+func (x *clusterDNSExtra) pod(n manifest.Node, ns, name string) error {
+	p := ClusterDNSPod{Namespace: ns, Name: name}
+	spec, status := n.Get("spec"), n.Get("status")
+	var err error
+	if p.Hostname, err = strictStr(spec.Get("hostname")); err != nil {
+		return err
+	}
+	if p.Subdomain, err = strictStr(spec.Get("subdomain")); err != nil {
+		return err
+	}
+	ips := []manifest.Node{status.Get("podIP")}
+	l, err := list(status.Get("podIPs"))
+	if err != nil {
+		return err
+	}
+	for _, pi := range l {
+		ips = append(ips, pi.Get("ip"))
+	}
+	for _, in := range ips {
+		s, err := strictStr(in)
+		if err != nil {
+			return err
+		}
+		if s == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return &PodManifestError{File: in.File(), Line: in.Line(), Msg: fmt.Sprintf("Pod %s/%s: status.podIPs: %q is not an IP address: want e.g. 10.244.1.10", ns, p.Name, s)}
+		}
+		if !containsAddr(p.IPs, a.Unmap()) {
+			p.IPs = append(p.IPs, a.Unmap())
+		}
+	}
+	x.pods = append(x.pods, p)
+	return nil
 }
 
 func containsAddr(l []netip.Addr, a netip.Addr) bool {

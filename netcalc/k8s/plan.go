@@ -15,6 +15,21 @@ import (
 // the cluster CIDRs, an unknown instance type.
 var ErrConfig = errors.New("k8s: bad plan input")
 
+// PlanError is a plan that cannot be made: Err is ErrConfig (input that
+// cannot be planned), ErrNoPlan (Suggest found nothing that fits) or
+// ErrFormat (Plan.Render was asked for a format it does not know); Msg
+// says why, in the user's words, without the sentinel's text.
+type PlanError struct {
+	Err error
+	Msg string
+}
+
+// Error returns the sentinel's text, ": " and Msg.
+func (e *PlanError) Error() string { return e.Err.Error() + ": " + e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *PlanError) Unwrap() error { return e.Err }
+
 // Config is what a plan starts from. The zero Config plans the upstream
 // components' defaults for the latest version.
 type Config struct {
@@ -159,7 +174,7 @@ func (p *Plan) Count(s Severity) int {
 }
 
 func cfgErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	return &PlanError{Err: ErrConfig, Msg: fmt.Sprintf(format, args...)}
 }
 
 // planner carries a plan under construction.

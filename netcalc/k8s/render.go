@@ -1,10 +1,14 @@
 package k8s
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 )
+
+// ErrFormat means Plan.Render was asked for a format it does not know.
+var ErrFormat = errors.New("k8s: unknown config format")
 
 // Format is a configuration format a plan can be written in.
 type Format string
@@ -168,7 +172,7 @@ func (p *Plan) Render(f Format) (string, error) {
 			fmt.Fprintf(&b, "kube-proxy --cluster-cidr=%s\n", joinPrefixes(pods))
 		}
 	default:
-		return "", fmt.Errorf("k8s: %q is not a config format, want kubeadm, kind, k3s or flags", string(f))
+		return "", &PlanError{Err: ErrFormat, Msg: fmt.Sprintf("%q is not a config format, want kubeadm, kind, k3s or flags", string(f))}
 	}
 	return b.String(), nil
 }

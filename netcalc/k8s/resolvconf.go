@@ -20,6 +20,17 @@ const (
 	DNSPolicyNone                    DNSPolicy = "None"
 )
 
+// ParseDNSPolicy returns the DNS policy named s, in any letter case
+// ("clusterfirst" is ClusterFirst); ok is false for anything else.
+func ParseDNSPolicy(s string) (p DNSPolicy, ok bool) {
+	for _, p := range []DNSPolicy{DNSPolicyClusterFirst, DNSPolicyClusterFirstWithHostNet, DNSPolicyDefault, DNSPolicyNone} {
+		if strings.EqualFold(s, string(p)) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
 // PodResolvConfLimits are the limits kubelet applies to the resolv.conf it
 // forms (pkg/apis/core/validation: MaxDNSNameservers, MaxDNSSearchPaths,
 // MaxDNSSearchListChars; DNS1123SubdomainMaxLength for one search path),

@@ -12,6 +12,10 @@ import (
 // ErrNoPlan means Suggest found no plan that fits the request.
 var ErrNoPlan = errors.New("k8s: no plan fits")
 
+func noPlan(format string, args ...any) error {
+	return &PlanError{Err: ErrNoPlan, Msg: fmt.Sprintf(format, args...)}
+}
+
 // Family selects the IP families of a suggested plan.
 type Family string
 
@@ -127,7 +131,7 @@ func Suggest(r Request) (Config, error) {
 				return got, nil
 			}
 		}
-		return netip.Prefix{}, fmt.Errorf("%w: no free /%d left in %s private space", ErrNoPlan, bitsWanted, map[bool]string{true: "IPv4", false: "IPv6"}[is4])
+		return netip.Prefix{}, noPlan("no free /%d left in %s private space", bitsWanted, map[bool]string{true: "IPv4", false: "IPv6"}[is4])
 	}
 	for _, is4 := range fams {
 		bl := 128
@@ -156,7 +160,7 @@ func Suggest(r Request) (Config, error) {
 		}
 		clusterBits := mask - ceilLog2(blocks)
 		if clusterBits < 1 || !is4 && mask-clusterBits > 16 || spec.kubeadm && mask-clusterBits > 16 {
-			return Config{}, fmt.Errorf("%w: %d nodes x %d growth need %d node CIDRs of /%d, more than one %s pod range can hold under the 16-bit limit", ErrNoPlan, r.Nodes, growth, blocks, mask, map[bool]string{true: "IPv4", false: "IPv6"}[is4])
+			return Config{}, noPlan("%d nodes x %d growth need %d node CIDRs of /%d, more than one %s pod range can hold under the 16-bit limit", r.Nodes, growth, blocks, mask, map[bool]string{true: "IPv4", false: "IPv6"}[is4])
 		}
 		pod, err := take(is4, clusterBits)
 		if err != nil {
@@ -169,7 +173,7 @@ func Suggest(r Request) (Config, error) {
 			svcBits = min(svcBits, 112)
 		}
 		if bl-svcBits > 20 && !newAllocator(r.Version.orLatest()) || spec.kubeadm && bl-svcBits > 20 {
-			return Config{}, fmt.Errorf("%w: %d Services x %d growth need more than a /%d Service range", ErrNoPlan, services, growth, bl-20)
+			return Config{}, noPlan("%d Services x %d growth need more than a /%d Service range", services, growth, bl-20)
 		}
 		service, err := take(is4, svcBits)
 		if err != nil {
@@ -186,7 +190,7 @@ func Suggest(r Request) (Config, error) {
 	if p.HasErrors() {
 		for _, f := range p.Findings {
 			if f.Severity == Error {
-				return cfg, fmt.Errorf("%w: the suggestion fails %s: %s", ErrNoPlan, f.Rule, f.Message)
+				return cfg, noPlan("the suggestion fails %s: %s", f.Rule, f.Message)
 			}
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // config reads netcalc's own scenario format.
 func (p *parser) config(n node) error {
-	if err := n.fields("node", "nodeIPs", "clusterCIDR", "bridgeIP", "ipv6", "masqueradeAll", "masqueradeBit",
+	if err := n.Fields("node", "nodeIPs", "clusterCIDR", "bridgeIP", "ipv6", "masqueradeAll", "masqueradeBit",
 		"localhostNodePorts", "nfacct", "randomFully", "kubeVersion", "conntrackTCPBeLiberal", "nodePortAddresses", "zone",
 		"services"); err != nil {
 		return err
@@ -20,23 +20,23 @@ func (p *parser) config(n node) error {
 	c := p.cfg
 	var err error
 	// Several scenario documents merge: each sets only the keys it has.
-	if v := n.get("node"); !v.missing() {
-		if c.Node, err = v.str(); err != nil {
+	if v := n.Get("node"); !v.Missing() {
+		if c.Node, err = v.Str(); err != nil {
 			return err
 		}
 	}
-	if v := n.get("nodeIPs"); !v.missing() {
-		if c.NodeIPs, err = v.addrs(); err != nil {
+	if v := n.Get("nodeIPs"); !v.Missing() {
+		if c.NodeIPs, err = v.Addrs(); err != nil {
 			return err
 		}
 	}
-	if v := n.get("clusterCIDR"); !v.missing() {
-		if c.ClusterCIDR, err = v.prefix(); err != nil {
+	if v := n.Get("clusterCIDR"); !v.Missing() {
+		if c.ClusterCIDR, err = v.Prefix(); err != nil {
 			return err
 		}
 	}
-	if v := n.get("bridgeIP"); !v.missing() {
-		if c.BridgeIP, err = v.addr(); err != nil {
+	if v := n.Get("bridgeIP"); !v.Missing() {
+		if c.BridgeIP, err = v.Addr(); err != nil {
 			return err
 		}
 	}
@@ -44,13 +44,13 @@ func (p *parser) config(n node) error {
 		key string
 		dst *bool
 	}{{"ipv6", &c.IPv6}, {"masqueradeAll", &c.MasqueradeAll}, {"localhostNodePorts", &c.LocalhostNodePorts}, {"randomFully", &c.RandomFully}, {"conntrackTCPBeLiberal", &c.ConntrackTCPBeLiberal}} {
-		if v := n.get(f.key); !v.missing() {
-			if *f.dst, err = v.boolean(false); err != nil {
+		if v := n.Get(f.key); !v.Missing() {
+			if *f.dst, err = v.Bool(false); err != nil {
 				return err
 			}
 		}
 	}
-	if v := n.get("nfacct"); !v.missing() {
+	if v := n.Get("nfacct"); !v.Missing() {
 		if c.NFAcctInvalid, c.NFAcctLocalhost, err = nfacctCounters(v); err != nil {
 			return err
 		}
@@ -59,32 +59,32 @@ func (p *parser) config(n node) error {
 		key string
 		dst *string
 	}{{"kubeVersion", &c.KubeVersion}, {"zone", &c.Zone}} {
-		if v := n.get(f.key); !v.missing() {
-			if *f.dst, err = v.str(); err != nil {
+		if v := n.Get(f.key); !v.Missing() {
+			if *f.dst, err = v.Str(); err != nil {
 				return err
 			}
 		}
 	}
 	if _, err := c.KubeMinor(); err != nil {
-		kv := n.get("kubeVersion")
-		if _, num := kv.v.(json.Number); num {
-			return kv.errf(ErrInvalid, "%s is a number to YAML (1.30 reads as 1.3): want the release quoted, e.g. kubeVersion: \"1.%d\"", c.KubeVersion, LatestKubeMinor)
+		kv := n.Get("kubeVersion")
+		if _, num := kv.Value().(json.Number); num {
+			return kv.Errorf(ErrInvalid, "%s is a number to YAML (1.30 reads as 1.3): want the release quoted, e.g. kubeVersion: \"1.%d\"", c.KubeVersion, LatestKubeMinor)
 		}
-		return kv.errf(ErrInvalid, "%q is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
+		return kv.Errorf(ErrInvalid, "%q is not a kube-proxy release netcalc simulates: want 1.%d to 1.%d", c.KubeVersion, MinKubeMinor, LatestKubeMinor)
 	}
-	if v := n.get("nodePortAddresses"); !v.missing() {
-		l, err := v.list()
+	if v := n.Get("nodePortAddresses"); !v.Missing() {
+		l, err := v.List()
 		if err != nil {
 			return err
 		}
 		c.NodePortAddresses = nil
 		for _, it := range l {
-			str, err := it.str()
+			str, err := it.Str()
 			if err != nil {
 				return err
 			}
 			if str != "primary" {
-				pf, err := it.prefix()
+				pf, err := it.Prefix()
 				if err != nil {
 					return err
 				}
@@ -93,12 +93,12 @@ func (p *parser) config(n node) error {
 			c.NodePortAddresses = append(c.NodePortAddresses, str)
 		}
 	}
-	if v := n.get("masqueradeBit"); !v.missing() {
-		if c.MasqueradeBit, err = v.integer(0, 31, "a mark bit"); err != nil {
+	if v := n.Get("masqueradeBit"); !v.Missing() {
+		if c.MasqueradeBit, err = v.Int(0, 31, "a mark bit"); err != nil {
 			return err
 		}
 	}
-	svcs, err := n.get("services").list()
+	svcs, err := n.Get("services").List()
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (p *parser) config(n node) error {
 
 func (p *parser) service(n node) (Service, error) {
 	var s Service
-	if err := n.fields("namespace", "name", "type", "clusterIP", "clusterIPs", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
+	if err := n.Fields("namespace", "name", "type", "clusterIP", "clusterIPs", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges",
 		"sessionAffinity", "sessionAffinityTimeout", "externalTrafficPolicy", "internalTrafficPolicy", "healthCheckNodePort",
 		"loadBalancerProxyIPs", "trafficDistribution", "ports", "endpoints"); err != nil {
 		return s, err
@@ -126,19 +126,19 @@ func (p *parser) service(n node) (Service, error) {
 		return s, err
 	}
 	var err error
-	if s.SessionAffinityTimeout, err = n.get("sessionAffinityTimeout").integer(1, 86400, "a timeout in seconds"); err != nil {
+	if s.SessionAffinityTimeout, err = n.Get("sessionAffinityTimeout").Int(1, 86400, "a timeout in seconds"); err != nil {
 		return s, err
 	}
-	if s.LoadBalancerIPs, err = n.get("loadBalancerIPs").addrs(); err != nil {
+	if s.LoadBalancerIPs, err = n.Get("loadBalancerIPs").Addrs(); err != nil {
 		return s, err
 	}
-	if s.LoadBalancerProxyIPs, err = n.get("loadBalancerProxyIPs").addrs(); err != nil {
+	if s.LoadBalancerProxyIPs, err = n.Get("loadBalancerProxyIPs").Addrs(); err != nil {
 		return s, err
 	}
 	if len(s.LoadBalancerIPs)+len(s.LoadBalancerProxyIPs) > 0 && s.Type != LoadBalancer {
-		return s, n.get("loadBalancerIPs").errf(ErrInvalid, "load-balancer IPs on a %s Service: want type LoadBalancer", s.Type)
+		return s, n.Get("loadBalancerIPs").Errorf(ErrInvalid, "load-balancer IPs on a %s Service: want type LoadBalancer", s.Type)
 	}
-	eps, err := n.get("endpoints").list()
+	eps, err := n.Get("endpoints").List()
 	if err != nil {
 		return s, err
 	}
@@ -188,16 +188,16 @@ func (p *parser) deriveHints(s *Service) {
 // nfacctCounters reads the nfacct key: true or false for both of
 // kube-proxy's counters, or a list naming the ones that exist.
 func nfacctCounters(n node) (invalid, localhost bool, err error) {
-	if _, ok := n.v.([]any); !ok {
-		b, err := n.boolean(false)
+	if _, ok := n.Value().([]any); !ok {
+		b, err := n.Bool(false)
 		return b, b, err
 	}
-	l, err := n.list()
+	l, err := n.List()
 	if err != nil {
 		return false, false, err
 	}
 	for _, it := range l {
-		name, err := it.enum("", NFAcctInvalidCounter, NFAcctLocalhostCounter)
+		name, err := it.Enum("", NFAcctInvalidCounter, NFAcctLocalhostCounter)
 		if err != nil {
 			return false, false, err
 		}
@@ -218,45 +218,45 @@ const (
 // == the service node) and a Kubernetes Service (metadata, spec).
 func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 	var err error
-	if s.Name, err = meta.get("name").str(); err != nil {
+	if s.Name, err = meta.Get("name").Str(); err != nil {
 		return err
 	}
 	if s.Name == "" {
-		return meta.errf(ErrInvalid, "Service without a name: want name: NAME")
+		return meta.Errorf(ErrInvalid, "Service without a name: want name: NAME")
 	}
-	if s.Namespace, err = meta.get("namespace").str(); err != nil {
+	if s.Namespace, err = meta.Get("namespace").Str(); err != nil {
 		return err
 	}
 	if s.Namespace == "" {
 		s.Namespace = "default"
 	}
-	t, err := spec.get("type").enum(string(ClusterIP), string(ClusterIP), string(NodePort), string(LoadBalancer), "ExternalName")
+	t, err := spec.Get("type").Enum(string(ClusterIP), string(ClusterIP), string(NodePort), string(LoadBalancer), "ExternalName")
 	if err != nil {
 		return err
 	}
 	s.Type = ServiceType(t)
-	cip := spec.get("clusterIP")
-	if v, _ := cip.str(); v != "None" {
-		if s.ClusterIP, err = cip.addr(); err != nil {
+	cip := spec.Get("clusterIP")
+	if v, _ := cip.Str(); v != "None" {
+		if s.ClusterIP, err = cip.Addr(); err != nil {
 			return err
 		}
 	}
-	if s.ClusterIPs, err = clusterIPs(spec.get("clusterIPs")); err != nil {
+	if s.ClusterIPs, err = clusterIPs(spec.Get("clusterIPs")); err != nil {
 		return err
 	}
-	if v, _ := cip.str(); v == "" && len(s.ClusterIPs) > 0 {
+	if v, _ := cip.Str(); v == "" && len(s.ClusterIPs) > 0 {
 		s.ClusterIP = s.ClusterIPs[0] // spec.clusterIP is spec.clusterIPs[0]
 	}
-	if s.ExternalIPs, err = spec.get("externalIPs").addrs(); err != nil {
+	if s.ExternalIPs, err = spec.Get("externalIPs").Addrs(); err != nil {
 		return err
 	}
-	if s.LoadBalancerSourceRanges, err = spec.get("loadBalancerSourceRanges").prefixes(); err != nil {
+	if s.LoadBalancerSourceRanges, err = spec.Get("loadBalancerSourceRanges").Prefixes(); err != nil {
 		return err
 	}
-	if s.TrafficDistribution, err = spec.get("trafficDistribution").enum("", "PreferClose", "PreferSameZone", "PreferSameNode"); err != nil {
+	if s.TrafficDistribution, err = spec.Get("trafficDistribution").Enum("", "PreferClose", "PreferSameZone", "PreferSameNode"); err != nil {
 		return err
 	}
-	a, err := spec.get("sessionAffinity").enum(string(AffinityNone), string(AffinityNone), string(AffinityClientIP))
+	a, err := spec.Get("sessionAffinity").Enum(string(AffinityNone), string(AffinityNone), string(AffinityClientIP))
 	if err != nil {
 		return err
 	}
@@ -265,21 +265,21 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 		key string
 		dst *TrafficPolicy
 	}{{"externalTrafficPolicy", &s.ExternalTrafficPolicy}, {"internalTrafficPolicy", &s.InternalTrafficPolicy}} {
-		v, err := spec.get(f.key).enum(string(PolicyCluster), string(PolicyCluster), string(PolicyLocal))
+		v, err := spec.Get(f.key).Enum(string(PolicyCluster), string(PolicyCluster), string(PolicyLocal))
 		if err != nil {
 			return err
 		}
 		*f.dst = TrafficPolicy(v)
 	}
-	if s.HealthCheckNodePort, err = spec.get("healthCheckNodePort").port("a port"); err != nil {
+	if s.HealthCheckNodePort, err = spec.Get("healthCheckNodePort").Port("a port"); err != nil {
 		return err
 	}
-	ports, err := spec.get("ports").list()
+	ports, err := spec.Get("ports").List()
 	if err != nil {
 		return err
 	}
 	if len(ports) == 0 && s.Type != "ExternalName" {
-		return spec.errf(ErrInvalid, "Service %s/%s has no ports: want ports: [{port: 80}]", s.Namespace, s.Name)
+		return spec.Errorf(ErrInvalid, "Service %s/%s has no ports: want ports: [{port: 80}]", s.Namespace, s.Name)
 	}
 	names := map[string]bool{}
 	for _, pn := range ports {
@@ -294,10 +294,10 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 			p.noNodePort[s.PortName(sp)+"/"+sp.Protocol.String()] = true
 		}
 		if names[sp.Name] {
-			return pn.get("name").errf(ErrDuplicate, "port name %q used twice: want unique names", sp.Name)
+			return pn.Get("name").Errorf(ErrDuplicate, "port name %q used twice: want unique names", sp.Name)
 		}
 		if len(ports) > 1 && sp.Name == "" {
-			return pn.errf(ErrInvalid, "unnamed port in a Service with %d ports: want a name on every port", len(ports))
+			return pn.Errorf(ErrInvalid, "unnamed port in a Service with %d ports: want a name on every port", len(ports))
 		}
 		names[sp.Name] = true
 		s.Ports = append(s.Ports, sp)
@@ -310,39 +310,39 @@ func (p *parser) serviceCommon(meta, spec node, s *Service) error {
 // fixtures feed it, where a missing nodePort gets one allocated (see
 // allocateNodePorts).
 func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err error) {
-	m, err := n.object()
+	m, err := n.Object()
 	if err != nil {
 		return sp, false, err
 	}
-	if sp.Name, err = n.get("name").str(); err != nil {
+	if sp.Name, err = n.Get("name").Str(); err != nil {
 		return sp, false, err
 	}
 	// Kubernetes spells the protocols in capitals and accepts no other
 	// spelling.
-	pr, err := n.get("protocol").enum("TCP", "TCP", "UDP", "SCTP")
+	pr, err := n.Get("protocol").Enum("TCP", "TCP", "UDP", "SCTP")
 	if err != nil {
 		return sp, false, err
 	}
 	sp.Protocol, _ = packet.ParseProtocol(pr)
 	if m["port"] == nil {
-		return sp, false, n.errf(ErrInvalid, "port without a number: want port: 1-65535")
+		return sp, false, n.Errorf(ErrInvalid, "port without a number: want port: 1-65535")
 	}
-	if sp.Port, err = n.get("port").port("a port"); err != nil {
+	if sp.Port, err = n.Get("port").Port("a port"); err != nil {
 		return sp, false, err
 	}
 	if _, named := m["targetPort"].(string); !named { // a named targetPort resolves through the endpoints
-		if sp.TargetPort, err = n.get("targetPort").port("a port"); err != nil {
+		if sp.TargetPort, err = n.Get("targetPort").Port("a port"); err != nil {
 			return sp, false, err
 		}
 	}
-	np := n.get("nodePort")
-	if num, ok := np.v.(json.Number); ok && num.String() == "0" {
+	np := n.Get("nodePort")
+	if num, ok := np.Value().(json.Number); ok && num.String() == "0" {
 		noneWanted = true
-	} else if sp.NodePort, err = np.port("a port"); err != nil {
+	} else if sp.NodePort, err = np.Port("a port"); err != nil {
 		return sp, false, err
 	}
 	if (sp.NodePort != 0 || noneWanted) && t != NodePort && t != LoadBalancer {
-		return sp, false, np.errf(ErrInvalid, "nodePort on a %s Service: want type NodePort or LoadBalancer", t)
+		return sp, false, np.Errorf(ErrInvalid, "nodePort on a %s Service: want type NodePort or LoadBalancer", t)
 	}
 	return sp, noneWanted, nil
 }
@@ -351,24 +351,24 @@ func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err er
 // for every Service port: ports[NAME], else port, else the targetPort.
 func endpointOwn(n node, s *Service) (Endpoint, error) {
 	var e Endpoint
-	if err := n.fields("ip", "port", "ports", "node", "zone", "zoneHints", "nodeHints", "ready", "serving", "terminating"); err != nil {
+	if err := n.Fields("ip", "port", "ports", "node", "zone", "zoneHints", "nodeHints", "ready", "serving", "terminating"); err != nil {
 		return e, err
 	}
 	var err error
-	if e.IP, err = n.get("ip").addr(); err != nil {
+	if e.IP, err = n.Get("ip").Addr(); err != nil {
 		return e, err
 	}
 	if !e.IP.IsValid() {
-		return e, n.errf(ErrInvalid, "endpoint without an address: want ip: ADDRESS")
+		return e, n.Errorf(ErrInvalid, "endpoint without an address: want ip: ADDRESS")
 	}
-	port, err := n.get("port").port("a port")
+	port, err := n.Get("port").Port("a port")
 	if err != nil {
 		return e, err
 	}
 	var byName map[string]int // nil (reads as 0) unless the endpoint names ports
-	if pm := n.get("ports"); !pm.missing() {
+	if pm := n.Get("ports"); !pm.Missing() {
 		byName = map[string]int{}
-		m, err := pm.object()
+		m, err := pm.Object()
 		if err != nil {
 			return e, err
 		}
@@ -385,9 +385,9 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 				names = append(names, sp.Name)
 			}
 			if !known {
-				return e, pm.get(k).errf(ErrInvalid, "no Service port is named %q: want one of %s", k, strings.Join(names, ", "))
+				return e, pm.Get(k).Errorf(ErrInvalid, "no Service port is named %q: want one of %s", k, strings.Join(names, ", "))
 			}
-			if byName[k], err = pm.get(k).port("a port"); err != nil {
+			if byName[k], err = pm.Get(k).Port("a port"); err != nil {
 				return e, err
 			}
 		}
@@ -405,25 +405,25 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 			e.Ports[sp.Name] = sp.Port
 		}
 	}
-	if e.Node, err = n.get("node").str(); err != nil {
+	if e.Node, err = n.Get("node").Str(); err != nil {
 		return e, err
 	}
-	if e.Zone, err = n.get("zone").str(); err != nil {
+	if e.Zone, err = n.Get("zone").Str(); err != nil {
 		return e, err
 	}
-	if e.ZoneHints, err = n.get("zoneHints").strs(); err != nil {
+	if e.ZoneHints, err = n.Get("zoneHints").Strs(); err != nil {
 		return e, err
 	}
-	if e.NodeHints, err = n.get("nodeHints").strs(); err != nil {
+	if e.NodeHints, err = n.Get("nodeHints").Strs(); err != nil {
 		return e, err
 	}
-	if e.Ready, err = n.get("ready").boolean(true); err != nil {
+	if e.Ready, err = n.Get("ready").Bool(true); err != nil {
 		return e, err
 	}
-	if e.Serving, err = n.get("serving").boolean(e.Ready); err != nil {
+	if e.Serving, err = n.Get("serving").Bool(e.Ready); err != nil {
 		return e, err
 	}
-	if e.Terminating, err = n.get("terminating").boolean(false); err != nil {
+	if e.Terminating, err = n.Get("terminating").Bool(false); err != nil {
 		return e, err
 	}
 	return e, nil
@@ -431,16 +431,16 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 
 // clusterIPs reads spec.clusterIPs; "None" (headless) gives none.
 func clusterIPs(n node) ([]netip.Addr, error) {
-	l, err := n.list()
+	l, err := n.List()
 	if err != nil {
 		return nil, err
 	}
 	var out []netip.Addr
 	for _, it := range l {
-		if v, _ := it.str(); v == "None" {
+		if v, _ := it.Str(); v == "None" {
 			continue
 		}
-		a, err := it.addr()
+		a, err := it.Addr()
 		if err != nil {
 			return nil, err
 		}

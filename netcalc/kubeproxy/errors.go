@@ -1,22 +1,23 @@
 package kubeproxy
 
 import (
-	"errors"
-	"strconv"
+	"github.com/netcalc/netcalc/internal/yamlpos"
+	"github.com/netcalc/netcalc/netcalc/k8s/manifest"
 )
 
-// Sentinel errors wrapped by ParseError; test for them with errors.Is.
+// Sentinel errors wrapped by ParseError; test for them with errors.Is. They
+// are the manifest reader's, so either package's name tests the same error.
 var (
 	// ErrSyntax means the input is not valid YAML.
-	ErrSyntax = errors.New("YAML syntax error")
+	ErrSyntax = manifest.ErrSyntax
 	// ErrUnknownField means a mapping has a key netcalc does not know,
 	// usually a typo.
-	ErrUnknownField = errors.New("unknown field")
+	ErrUnknownField = manifest.ErrUnknownField
 	// ErrInvalid means a value has the wrong type or is out of range.
-	ErrInvalid = errors.New("invalid value")
+	ErrInvalid = manifest.ErrInvalid
 	// ErrDuplicate means two Services share a namespace and name, or two
 	// ports of one Service share a name.
-	ErrDuplicate = errors.New("duplicate")
+	ErrDuplicate = manifest.ErrDuplicate
 )
 
 // ParseError describes bad input: the file, the 1-based line (0 when
@@ -37,25 +38,7 @@ func (e *ParseError) Error() string { return "kubeproxy: " + e.Message() }
 // Message returns the error in the user's terms, without the package
 // prefix: "FILE:LINE: PATH: MSG" ("line LINE: ..." when the file has no
 // name). netcalc's CLI prints it after "netcalc: ".
-func (e *ParseError) Message() string {
-	s := ""
-	if e.File != "" {
-		s += e.File + ":"
-	}
-	if e.Line > 0 {
-		if e.File == "" {
-			s += "line "
-		}
-		s += strconv.Itoa(e.Line) + ":"
-	}
-	if s != "" {
-		s += " "
-	}
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	return s + e.Msg
-}
+func (e *ParseError) Message() string { return yamlpos.Where(e.File, e.Line, e.Path) + e.Msg }
 
 // Unwrap returns the sentinel error.
 func (e *ParseError) Unwrap() error { return e.Err }

@@ -15,12 +15,12 @@ type k8sSlice struct {
 // k8sService reads a v1 Service manifest.
 func (p *parser) k8sService(n node) error {
 	var s Service
-	meta, spec := n.get("metadata"), n.get("spec")
-	if _, err := meta.object(); err != nil {
+	meta, spec := n.Get("metadata"), n.Get("spec")
+	if _, err := meta.Object(); err != nil {
 		return err
 	}
-	if !spec.missing() {
-		if _, err := spec.object(); err != nil {
+	if !spec.Missing() {
+		if _, err := spec.Object(); err != nil {
 			return err
 		}
 	}
@@ -30,23 +30,23 @@ func (p *parser) k8sService(n node) error {
 	if s.Type == "ExternalName" {
 		return nil // not proxied
 	}
-	if t := spec.get("sessionAffinityConfig").get("clientIP").get("timeoutSeconds"); !t.missing() {
+	if t := spec.Get("sessionAffinityConfig").Get("clientIP").Get("timeoutSeconds"); !t.Missing() {
 		var err error
-		if s.SessionAffinityTimeout, err = t.integer(1, 86400, "a timeout in seconds"); err != nil {
+		if s.SessionAffinityTimeout, err = t.Int(1, 86400, "a timeout in seconds"); err != nil {
 			return err
 		}
 	}
-	ingress, err := n.get("status").get("loadBalancer").get("ingress").list()
+	ingress, err := n.Get("status").Get("loadBalancer").Get("ingress").List()
 	if err != nil {
 		return err
 	}
 	if s.Type == LoadBalancer {
 		for _, in := range ingress {
-			a, err := in.get("ip").addr()
+			a, err := in.Get("ip").Addr()
 			if err != nil {
 				return err
 			}
-			mode, err := in.get("ipMode").enum("VIP", "VIP", "Proxy")
+			mode, err := in.Get("ipMode").Enum("VIP", "VIP", "Proxy")
 			if err != nil {
 				return err
 			}
@@ -67,22 +67,22 @@ func (p *parser) k8sService(n node) error {
 // uses each endpoint's first address; readiness defaults as the API says
 // (ready and serving when unset, not terminating).
 func (p *parser) k8sEndpointSlice(n node) error {
-	meta := n.get("metadata")
-	ns, err := meta.get("namespace").str()
+	meta := n.Get("metadata")
+	ns, err := meta.Get("namespace").Str()
 	if err != nil {
 		return err
 	}
 	if ns == "" {
 		ns = "default"
 	}
-	svc, err := meta.get("labels").get("kubernetes.io/service-name").str()
+	svc, err := meta.Get("labels").Get("kubernetes.io/service-name").Str()
 	if err != nil {
 		return err
 	}
 	if svc == "" {
-		return meta.errf(ErrInvalid, "EndpointSlice without the kubernetes.io/service-name label: want it to name its Service")
+		return meta.Errorf(ErrInvalid, "EndpointSlice without the kubernetes.io/service-name label: want it to name its Service")
 	}
-	at, err := n.get("addressType").enum("IPv4", "IPv4", "IPv6", "FQDN")
+	at, err := n.Get("addressType").Enum("IPv4", "IPv4", "IPv6", "FQDN")
 	if err != nil {
 		return err
 	}
@@ -90,16 +90,16 @@ func (p *parser) k8sEndpointSlice(n node) error {
 		return nil
 	}
 	ports := map[string]int{}
-	pl, err := n.get("ports").list()
+	pl, err := n.Get("ports").List()
 	if err != nil {
 		return err
 	}
 	for _, pn := range pl {
-		name, err := pn.get("name").str()
+		name, err := pn.Get("name").Str()
 		if err != nil {
 			return err
 		}
-		port, err := pn.get("port").port("a port")
+		port, err := pn.Get("port").Port("a port")
 		if err != nil {
 			return err
 		}
@@ -108,49 +108,49 @@ func (p *parser) k8sEndpointSlice(n node) error {
 		}
 	}
 	sl := k8sSlice{namespace: ns, service: svc}
-	el, err := n.get("endpoints").list()
+	el, err := n.Get("endpoints").List()
 	if err != nil {
 		return err
 	}
 	for _, en := range el {
-		addrs, err := en.get("addresses").addrs()
+		addrs, err := en.Get("addresses").Addrs()
 		if err != nil {
 			return err
 		}
 		if len(addrs) == 0 {
-			return en.errf(ErrInvalid, "endpoint without addresses: want addresses: [IP]")
+			return en.Errorf(ErrInvalid, "endpoint without addresses: want addresses: [IP]")
 		}
 		e := Endpoint{IP: addrs[0], Ports: ports}
-		if e.Node, err = en.get("nodeName").str(); err != nil {
+		if e.Node, err = en.Get("nodeName").Str(); err != nil {
 			return err
 		}
-		if e.Zone, err = en.get("zone").str(); err != nil {
+		if e.Zone, err = en.Get("zone").Str(); err != nil {
 			return err
 		}
 		for _, h := range []struct {
 			key string
 			dst *[]string
 		}{{"forZones", &e.ZoneHints}, {"forNodes", &e.NodeHints}} {
-			l, err := en.get("hints").get(h.key).list()
+			l, err := en.Get("hints").Get(h.key).List()
 			if err != nil {
 				return err
 			}
 			for _, it := range l {
-				name, err := it.get("name").str()
+				name, err := it.Get("name").Str()
 				if err != nil {
 					return err
 				}
 				*h.dst = append(*h.dst, name)
 			}
 		}
-		cond := en.get("conditions")
-		if e.Ready, err = cond.get("ready").boolean(true); err != nil {
+		cond := en.Get("conditions")
+		if e.Ready, err = cond.Get("ready").Bool(true); err != nil {
 			return err
 		}
-		if e.Serving, err = cond.get("serving").boolean(e.Ready); err != nil {
+		if e.Serving, err = cond.Get("serving").Bool(e.Ready); err != nil {
 			return err
 		}
-		if e.Terminating, err = cond.get("terminating").boolean(false); err != nil {
+		if e.Terminating, err = cond.Get("terminating").Bool(false); err != nil {
 			return err
 		}
 		sl.endpoints = append(sl.endpoints, e)

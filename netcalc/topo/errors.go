@@ -2,7 +2,8 @@ package topo
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/netcalc/netcalc/internal/yamlpos"
 )
 
 // Sentinel errors wrapped by Error; test for them with errors.Is.
@@ -33,25 +34,7 @@ func (e *Error) Error() string { return "topo: " + e.Message() }
 
 // Message returns "FILE:LINE: PATH: MSG" ("line LINE: ..." when the file has
 // no name), without the package prefix, for the CLI.
-func (e *Error) Message() string {
-	s := ""
-	if e.File != "" {
-		s += e.File + ":"
-	}
-	if e.Line > 0 {
-		if e.File == "" {
-			s += "line "
-		}
-		s += strconv.Itoa(e.Line) + ":"
-	}
-	if s != "" {
-		s += " "
-	}
-	if e.Path != "" {
-		s += e.Path + ": "
-	}
-	return s + e.Msg
-}
+func (e *Error) Message() string { return yamlpos.Where(e.File, e.Line, e.Path) + e.Msg }
 
 // Unwrap returns the sentinel error.
 func (e *Error) Unwrap() error { return e.Err }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/netcalc/netcalc/internal/yamlpos"
 )
 
 // MaxFileSize is the largest topology file Parse reads (64 MiB).
@@ -63,9 +63,6 @@ func (p *parser) errf(n *yaml.Node, path string, sentinel error, format string, 
 	return &Error{File: p.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...), Err: sentinel}
 }
 
-// compiled on first use: nothing is built at start-up
-var yamlErrLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
-
 func (p *parser) parse(data []byte) (*Topology, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -73,13 +70,7 @@ func (p *parser) parse(data []byte) (*Topology, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: p.file, Msg: "empty file: want a mapping with nodes and links (or a k8s block)", Err: ErrInvalid}
 		}
-		msg := err.Error()
-		line := 0
-		if m := yamlErrLine().FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = msg[len(m[0]):]
-		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		line, msg := yamlpos.SyntaxError(err)
 		return nil, &Error{File: p.file, Line: line, Msg: msg, Err: ErrSyntax}
 	}
 	var more yaml.Node

@@ -1,4 +1,4 @@
-package kubeproxy
+package manifest
 
 import (
 	"os"
@@ -15,15 +15,15 @@ import (
 // nulls or strings; layouts; comments).
 func TestFastYAML(t *testing.T) {
 	var docs []string
-	for _, pattern := range []string{"../../testdata/*/*.yaml", "../../testdata/*/*/*.yaml", "testdata/*.yaml", "testdata/*/*.yaml"} {
+	for _, pattern := range []string{"../../../testdata/*/*.yaml", "../../../testdata/*/*/*.yaml", "../testdata/*/*.yaml"} {
 		files, _ := filepath.Glob(pattern)
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, d := range splitDocuments(b) {
-				docs = append(docs, string(d.text))
+			for _, d := range (&Reader{}).Split(b) {
+				docs = append(docs, string(d.Text))
 			}
 		}
 	}
@@ -59,8 +59,7 @@ func TestFastYAML(t *testing.T) {
 		if i < files {
 			fastFiles++
 		}
-		p := &parser{file: "t"}
-		want, err := p.decodeYAML(&doc{text: []byte(text), start: 1, lines: strings.Split(text, "\n")})
+		want, err := (&Document{Text: []byte(text), Start: 1, lines: strings.Split(text, "\n"), r: &Reader{File: "t"}}).decode()
 		if err != nil {
 			t.Errorf("fastYAML accepted a document the general path rejects (%v):\n%s", err, text)
 			continue
@@ -80,7 +79,7 @@ func TestFastYAML(t *testing.T) {
 func TestSplitDocumentsSlices(t *testing.T) {
 	for _, in := range []string{"", "\n", "a: 1", "a: 1\n", "---", "---\n", "a: 1\n---\nb: 2\n", "---\na: 1\n---", "a\n---\n---\nb",
 		"a: 1\r\n---\r\nb: 2", "--- x\na\n---\tb\nc\n--- \n", "a\n\n---\n\nb\n\n", "----\na"} {
-		got := splitDocuments([]byte(in))
+		got := (&Reader{}).Split([]byte(in))
 		lines := strings.Split(in, "\n")
 		var want [][]string
 		var starts []int
@@ -98,8 +97,8 @@ func TestSplitDocumentsSlices(t *testing.T) {
 			t.Fatalf("%q: %d documents, want %d", in, len(got), len(want))
 		}
 		for i, d := range got {
-			if !reflect.DeepEqual(append([]string{}, d.lines...), append([]string{}, want[i]...)) || string(d.text) != strings.Join(want[i], "\n") || d.start != starts[i] {
-				t.Errorf("%q document %d: lines %q text %q start %d; want %q %q %d", in, i, d.lines, d.text, d.start, want[i], strings.Join(want[i], "\n"), starts[i])
+			if !reflect.DeepEqual(append([]string{}, d.lines...), append([]string{}, want[i]...)) || string(d.Text) != strings.Join(want[i], "\n") || d.Start != starts[i] {
+				t.Errorf("%q document %d: lines %q text %q start %d; want %q %q %d", in, i, d.lines, d.Text, d.Start, want[i], strings.Join(want[i], "\n"), starts[i])
 			}
 		}
 	}

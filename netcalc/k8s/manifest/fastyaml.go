@@ -1,4 +1,4 @@
-package kubeproxy
+package manifest
 
 import (
 	"encoding/json"
