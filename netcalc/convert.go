@@ -40,7 +40,7 @@ func AddrFromInt(n *big.Int, ipv6 bool) (netip.Addr, error) {
 		size, fam = 16, 6
 	}
 	if n.Sign() < 0 || n.BitLen() > size*8 {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is outside the IPv%d address space (0 to 2^%d-1): %w", n, fam, size*8, ErrOutOfRange)
+		return netip.Addr{}, calcErr(ErrOutOfRange, "", "%s is outside the IPv%d address space (0 to 2^%d-1)", n, fam, size*8)
 	}
 	var b [16]byte
 	n.FillBytes(b[16-size:])
@@ -217,15 +217,15 @@ func NAT64WellKnown() netip.Prefix { return nat64Prefix }
 // checkNAT64Prefix validates a NAT64 prefix per RFC 6052 section 2.2.
 func checkNAT64Prefix(p netip.Prefix) error {
 	if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() && p.Bits() < 96 {
-		return fmt.Errorf("netcalc: NAT64 prefix %s is not an IPv6 prefix: %w", p, ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s is not an IPv6 prefix", p)
 	}
 	switch p.Bits() {
 	case 32, 40, 48, 56, 64, 96:
 	default:
-		return fmt.Errorf("netcalc: NAT64 prefix %s has length %d, RFC 6052 allows 32, 40, 48, 56, 64 or 96: %w", p, p.Bits(), ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s has length %d, RFC 6052 allows 32, 40, 48, 56, 64 or 96", p, p.Bits())
 	}
 	if b := p.Masked().Addr().As16(); p.Bits() > 64 && b[8] != 0 {
-		return fmt.Errorf("netcalc: NAT64 prefix %s sets bits 64-71, which RFC 6052 reserves (must be zero): %w", p, ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s sets bits 64-71, which RFC 6052 reserves (must be zero)", p)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func NAT64Embed(p netip.Prefix, v4 netip.Addr) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	if !v4.Is4() {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is not an IPv4 address: %w", v4, ErrSyntax)
+		return netip.Addr{}, calcErr(ErrSyntax, "", "%s is not an IPv4 address", v4)
 	}
 	b := p.Masked().Addr().As16()
 	v := v4.As4()
@@ -265,11 +265,11 @@ func NAT64Extract(p netip.Prefix, a netip.Addr) (netip.Addr, error) {
 	}
 	a = a.WithZone("")
 	if !p.Masked().Contains(a) {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is not inside the NAT64 prefix %s: %w", a, p.Masked(), ErrNotEmbedded)
+		return netip.Addr{}, calcErr(ErrNotEmbedded, "", "%s is not inside the NAT64 prefix %s", a, p.Masked())
 	}
 	b := a.As16()
 	if b[8] != 0 {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s has bits 64-71 set, which RFC 6052 requires to be zero: %w", a, ErrNotEmbedded)
+		return netip.Addr{}, calcErr(ErrNotEmbedded, "", "%s has bits 64-71 set, which RFC 6052 requires to be zero", a)
 	}
 	var v [4]byte
 	pos := p.Bits() / 8

@@ -3,7 +3,6 @@ package netcalc
 import (
 	"crypto/sha1"
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"time"
@@ -61,7 +60,7 @@ func PrivateBlocks() []netip.Prefix { return append([]netip.Prefix(nil), private
 // /bits subnet of the private space overlaps avoid.
 func RandomPrivate(r *rand.Rand, bits int, avoid []netip.Prefix) (netip.Prefix, error) {
 	if bits < 8 || bits > 32 {
-		return netip.Prefix{}, fmt.Errorf("netcalc: a private IPv4 subnet has a length from 8 to 32, not %d: %w", bits, ErrPrefixLength)
+		return netip.Prefix{}, calcErr(ErrPrefixLength, "", "a private IPv4 subnet has a length from 8 to 32, not %d", bits)
 	}
 	var sb SetBuilder
 	for _, p := range privateBlocks {
@@ -82,7 +81,7 @@ func RandomPrivate(r *rand.Rand, bits int, avoid []netip.Prefix) (netip.Prefix, 
 		}
 	}
 	if total == 0 {
-		return netip.Prefix{}, fmt.Errorf("netcalc: every /%d of the private IPv4 space overlaps the prefixes to avoid: %w", bits, ErrNoRoom)
+		return netip.Prefix{}, calcErr(ErrNoRoom, "", "every /%d of the private IPv4 space overlaps the prefixes to avoid", bits)
 	}
 	k := r.Uint64N(total)
 	for p := range free.AllPrefixes() {

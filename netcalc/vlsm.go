@@ -69,9 +69,12 @@ type NoFitError struct {
 }
 
 // Error says how much space is missing and what size of parent would do.
-func (e *NoFitError) Error() string {
+func (e *NoFitError) Error() string { return "netcalc: " + e.Message() }
+
+// Message returns the error without the package prefix.
+func (e *NoFitError) Message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "netcalc: the requests need %s addresses but %s has %s: %s addresses missing",
+	fmt.Fprintf(&b, "the requests need %s addresses but %s has %s: %s addresses missing",
 		e.Need, e.Parent, e.Have, e.Missing)
 	if e.Fits >= 0 {
 		fmt.Fprintf(&b, " (a /%d parent would hold them)", e.Fits)
@@ -97,7 +100,7 @@ func (e *NoFitError) Unwrap() error { return ErrNoRoom }
 // ErrSplitLength; requests that do not fit return a *NoFitError.
 func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	if !parent.IsValid() {
-		return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: invalid parent prefix")
+		return Plan{}, planErrorf(ErrSplitLength, "vlsm: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	is4 := parent.Addr().Is4()
@@ -111,10 +114,10 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	need := new(big.Int)
 	for i, r := range requests {
 		if r.Hosts.IsZero() {
-			return Plan{}, planErrorf(ErrZeroRequest, "netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
+			return Plan{}, planErrorf(ErrZeroRequest, "vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
 		}
 		if r.MaxBits < 0 || r.MaxBits > bitLen {
-			return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
+			return Plan{}, planErrorf(ErrSplitLength, "vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
 				i+1, r.MaxBits, bitLen)
 		}
 		l, ok := BlockForHosts(is4, r.Hosts)
@@ -122,7 +125,7 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 			l = min(l, r.MaxBits)
 		}
 		if !ok {
-			return Plan{}, planErrorf(ErrNoRoom, "netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
+			return Plan{}, planErrorf(ErrNoRoom, "vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
 				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)))
 		}
 		need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))

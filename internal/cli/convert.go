@@ -80,7 +80,7 @@ func convertRun(env *Env, opts *convertOptions) error {
 		_, err = netcalc.NAT64Embed(nat64, netip.MustParseAddr("192.0.2.1"))
 	}
 	if err != nil {
-		return BadInputf("--nat64 %s: %s", quoteToken(opts.NAT64), trimPkg(err))
+		return BadInputf("--nat64 %s: %s", quoteToken(opts.NAT64), netcalc.Message(err))
 	}
 	return eachCalc(env, listArgs(opts.Args, opts.Files), "convert", "an address or an integer", func(in Input, s string) (calcOut, error) {
 		a, err := netcalc.ParseAddrAny(s, opts.IPv6)
@@ -172,32 +172,18 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 }
 
 // inputError words err for the user: a parse error already names its
-// token; any other error gets the input quoted in front.
+// token; any other error gets the input quoted in front, instead of the
+// value the library names when that is the input itself.
 func inputError(in Input, err error) string {
 	var pe *netcalc.ParseError
-	msg := trimPkg(err)
 	if errors.As(err, &pe) {
-		return msg
+		return netcalc.Message(err)
 	}
-	// The library names the value it worked on; the input already says it.
-	if t := stripComment(in); len(msg) > len(t)+2 && strings.EqualFold(msg[:len(t)], t) && msg[len(t):len(t)+2] == ": " {
-		msg = msg[len(t)+2:]
+	var ce *netcalc.Error
+	if errors.As(err, &ce) && ce.Value != "" && strings.EqualFold(ce.Value, stripComment(in)) {
+		return quoteToken(in.Text) + ": " + ce.Msg
 	}
-	return quoteToken(in.Text) + ": " + msg
-}
-
-// trimPkg drops the "netcalc: " prefix of library errors and the
-// sentinel's words that follow the last ": " when they only repeat the
-// kind ("out of range").
-func trimPkg(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "netcalc: ")
-	for _, s := range []error{netcalc.ErrOutOfRange, netcalc.ErrFamily, netcalc.ErrPrefixLength, netcalc.ErrNAT64Prefix,
-		netcalc.ErrNotEmbedded, netcalc.ErrNotEUI64, netcalc.ErrMAC, netcalc.ErrNoRoom, netcalc.ErrSyntax} {
-		if errors.Is(err, s) {
-			msg = strings.TrimSuffix(msg, ": "+s.Error())
-		}
-	}
-	return msg
+	return quoteToken(in.Text) + ": " + netcalc.Message(err)
 }
 
 // parseBig parses a signed integer written in decimal or as 0x hex, for

@@ -63,7 +63,7 @@ func eui64Run(env *Env, opts *eui64Options) error {
 			return BadInputf("--network %s: SLAAC needs an IPv6 /64 prefix, such as 2001:db8:1:2::/64", quoteToken(opts.Network))
 		}
 		if err != nil {
-			return BadInputf("--network %s", trimPkg(err))
+			return BadInputf("--network %s", netcalc.Message(err))
 		}
 		network = p
 	}

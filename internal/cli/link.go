@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -146,5 +147,5 @@ func linkDash(s string) string {
 // netcalc.ParseAddr, which names the token and what was wrong) with the
 // command.
 func linkParseErr(cmd string, err error) error {
-	return fmt.Errorf("%s: %s", cmd, strings.TrimPrefix(err.Error(), "netcalc: "))
+	return fmt.Errorf("%s: %s", cmd, netcalc.Message(err))
 }

@@ -58,7 +58,7 @@ func randomRun(env *Env, opts *randomOptions) error {
 	for _, s := range opts.Avoid {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
-			return BadInputf("--avoid %s", trimPkg(err))
+			return BadInputf("--avoid %s", netcalc.Message(err))
 		}
 		avoid = append(avoid, p.Masked())
 	}
@@ -77,9 +77,9 @@ func randomRun(env *Env, opts *randomOptions) error {
 	p, err := netcalc.RandomPrivate(mrand.New(mrand.NewPCG(seed, 0)), bits, avoid)
 	if err != nil {
 		if errors.Is(err, netcalc.ErrNoRoom) {
-			return Failedf("%s", trimPkg(err))
+			return Failedf("%s", netcalc.Message(err))
 		}
-		return BadInputf("%s", trimPkg(err))
+		return BadInputf("%s", netcalc.Message(err))
 	}
 	if env.JSON() {
 		return WriteJSON(env.Out, struct {

@@ -107,7 +107,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		if opts.MAC != "" {
 			m, err := netcalc.ParseMAC(opts.MAC)
 			if err != nil {
-				return BadInputf("--mac %s", trimPkg(err))
+				return BadInputf("--mac %s", netcalc.Message(err))
 			}
 			mac = m
 		} else {
