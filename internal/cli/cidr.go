@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -114,22 +113,9 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 			wrote = wrote || n > 0
 			continue
 		}
-		in := Input{Text: args[i]}
-		var sp netcalc.Spec
-		var err error
-		switch {
-		case i+1 < len(args) && isLengthArg(args[i], args[i+1]) && strings.Contains(args[i], "/"):
-			// "10.0.0.1/24 8": ParseSpec says the address already has a length
-			in.Text = args[i] + " " + args[i+1]
-			sp, err = netcalc.ParseSpec(in.Text)
-			i++
-		case i+1 < len(args) && (isMaskArg(args[i], args[i+1]) || isLengthArg(args[i], args[i+1])):
-			in.Text = args[i] + " " + args[i+1]
-			sp, err = netcalc.ParseSpecMask(args[i], args[i+1])
-			i++
-		default:
-			sp, err = netcalc.ParseSpec(args[i])
-		}
+		sp, text, n, err := netcalc.ParseSpecArgs(args[i:])
+		in := Input{Text: text}
+		i += n - 1
 		out, err := cidrFormat(env, opts, in, sp, err, buf[:0])
 		if len(out) > 0 {
 			if wrote {
@@ -260,57 +246,6 @@ func appendShellQuoted(dst []byte, s string) []byte {
 		}
 	}
 	return append(dst, '\'')
-}
-
-// isLengthArg reports whether next is a bare prefix length ("24" or "/24")
-// after the address argument addr, as ipcalc reads "ADDRESS LENGTH":
-// `netcalc cidr 192.168.1.10 24` is 192.168.1.10/24. Any run of digits
-// counts, so that "33" or "024" is reported as a bad length of addr rather
-// than as a bad address.
-func isLengthArg(addr, next string) bool {
-	if !strings.ContainsAny(addr, ".:") {
-		return false
-	}
-	t := strings.TrimPrefix(next, "/")
-	if t == "" {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isMaskArg reports whether next is the mask of addr in the two-argument
-// form: addr has no length and next is a dotted IPv4 mask (valid or not,
-// so that a bad mask is reported as such).
-func isMaskArg(addr, next string) bool {
-	if strings.ContainsAny(addr, "/:") || strings.Contains(next, "/") || strings.Count(next, ".") != 3 {
-		return false
-	}
-	a, err := netip.ParseAddr(next)
-	if err != nil {
-		return true // a broken dotted token after an address: report it as a mask
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	// a contiguous netmask (ones then zeros) or wildcard (zeros then ones)
-	return v&(v+1) == 0 || (^v)&((^v)+1) == 0 || isNonContiguousMask(v)
-}
-
-// isNonContiguousMask recognises things people mean as masks but got wrong,
-// such as 255.0.255.0: every octet is 0 or 255 or a mask octet.
-func isNonContiguousMask(v uint32) bool {
-	for i := 0; i < 4; i++ {
-		switch byte(v >> (8 * i)) {
-		case 0, 128, 192, 224, 240, 248, 252, 254, 255:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func writeCidrText(env *Env, w io.Writer, in netcalc.Info, explain bool) {
