@@ -6,11 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
+	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -185,7 +185,7 @@ type routeJSON struct {
 // object has one schema.
 type ruleStepJSON struct {
 	link.RuleStep
-	Rule map[string]any `json:"rule"`
+	Rule fib.RuleEntry `json:"rule"`
 }
 
 func newRouteJSON(d link.RouteDecision) routeJSON {
@@ -195,7 +195,7 @@ func newRouteJSON(d link.RouteDecision) routeJSON {
 	}
 	steps := make([]ruleStepJSON, len(d.Rules))
 	for i, st := range d.Rules {
-		steps[i] = ruleStepJSON{st, ruleJSON(st.Rule, fam)}
+		steps[i] = ruleStepJSON{st, st.Rule.Entry(fam)}
 	}
 	return routeJSON{d, steps, d.NextHop()}
 }
@@ -351,21 +351,11 @@ func routeVia(r link.Route) string {
 // parseTable reads a --table value: a name iproute2 knows, a number, or
 // all (0).
 func parseTable(s string) (int, error) {
-	switch strings.ToLower(s) {
-	case "all", "0":
-		return 0, nil
-	case "main":
-		return 254, nil
-	case "local":
-		return 255, nil
-	case "default":
-		return 253, nil
-	}
-	n, err := strconv.ParseUint(s, 10, 32)
+	n, err := fib.ParseTable(s)
 	if err != nil {
 		return 0, BadInputf("route: --table %s: not a routing table, expected main, local, default, all or a number 1-4294967295", quoteToken(s))
 	}
-	return int(n), nil
+	return n, nil
 }
 
 func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
@@ -391,7 +381,7 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 		}
 		if env.JSON() {
 			for _, r := range rs {
-				if err := WriteJSON(env.Out, newRouteListJSON(r, fam, table == 0)); err != nil {
+				if err := WriteJSON(env.Out, r.Entry()); err != nil {
 					return err
 				}
 			}
@@ -404,112 +394,22 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
 		}
 		for _, r := range rs {
-			fmt.Fprintln(env.Out, routeListLine(r, fam, table == 0, routeFacts(r.Dst)))
+			fmt.Fprintln(env.Out, routeListLine(r, table == 0))
 		}
 	}
 	return env.Finish()
 }
 
-// routeDst writes a route's destination as ip route does: "default" for
-// /0, the bare address for a host route.
-func routeDst(p netip.Prefix) string {
-	switch {
-	case p.Bits() == 0:
-		return "default"
-	case p.Bits() == p.Addr().BitLen():
-		return p.Addr().String()
-	}
-	return p.String()
-}
-
-// routeMetricShown reports whether ip route shows the metric: the kernel
-// sends it for every IPv6 route, and for an IPv4 route only when it is not 0.
-func routeMetricShown(r link.Route, fam int) bool { return fam == 6 || r.Metric != 0 }
-
 // routeListLine formats one route as 'ip route' prints it (without its
-// trailing blanks), the nexthops of a multipath route on lines of their
-// own; the table is shown, as ip shows it, only when listing every table.
-// A non-empty facts ends the first line after "  # ".
-func routeListLine(r link.Route, fam int, allTables bool, facts string) string {
-	var b []string
-	if r.Type != link.Unicast {
-		b = append(b, string(r.Type))
-	}
-	b = append(b, routeDst(r.Dst))
-	if len(r.Nexthops) == 0 {
-		if r.Gateway.IsValid() {
-			b = append(b, "via", r.Gateway.String())
-		}
-		if r.Interface != "" {
-			b = append(b, "dev", r.Interface)
-		}
-	}
-	if allTables && r.Table != 254 {
-		b = append(b, "table", r.TableName())
-	}
-	if r.Protocol != "" && r.Protocol != "boot" {
-		b = append(b, "proto", r.Protocol)
-	}
-	if r.Scope != "" && r.Scope != "global" {
-		b = append(b, "scope", r.Scope)
-	}
-	if r.Source.IsValid() {
-		b = append(b, "src", r.Source.String())
-	}
-	if routeMetricShown(r, fam) {
-		b = append(b, "metric", strconv.Itoa(r.Metric))
-	}
-	b = append(b, r.Flags...)
-	if r.Expires > 0 {
-		b = append(b, fmt.Sprintf("expires %dsec", int64(r.Expires/time.Second)))
-	}
-	for _, m := range r.Metrics {
-		b = append(b, m.Name)
-		if m.Locked {
-			b = append(b, "lock")
-		}
-		b = append(b, metricText(m))
-	}
-	if r.Pref != "" {
-		b = append(b, "pref", r.Pref)
-	}
-	line := strings.Join(b, " ")
-	if facts != "" {
-		line += "  # " + facts
-	}
+// trailing blanks), then "  # " and the facts of its destination block,
+// the nexthops of a multipath route on lines of their own; the table is
+// shown, as ip shows it, only when listing every table.
+func routeListLine(r link.Route, allTables bool) string {
+	line := strings.Join(r.Fields(allTables), " ") + "  # " + routeFacts(r.Dst)
 	for _, nh := range r.Nexthops {
-		n := []string{"nexthop"}
-		if nh.Gateway.IsValid() {
-			n = append(n, "via", nh.Gateway.String())
-		}
-		if nh.Interface != "" {
-			n = append(n, "dev", nh.Interface)
-		}
-		n = append(n, "weight", strconv.Itoa(nh.Weight))
-		n = append(n, nh.Flags...)
-		line += "\n\t" + strings.Join(n, " ")
+		line += "\n\t" + strings.Join(nh.Fields(), " ")
 	}
 	return line
-}
-
-// metricText writes a route metric's value as ip route does: times in ms
-// (or s from a second on), the congestion control algorithm by name.
-func metricText(m link.Metric) string {
-	switch m.Name {
-	case "congctl":
-		return m.Algo
-	case "rtt", "rttvar", "rto_min":
-		if m.Value >= 1000 {
-			return strconv.FormatFloat(float64(m.Value)/1e3, 'g', -1, 64) + "s"
-		}
-		return strconv.FormatUint(uint64(m.Value), 10) + "ms"
-	case "features":
-		if m.Value == 1 { // RTAX_FEATURE_ECN
-			return "ecn"
-		}
-		return fmt.Sprintf("%#x", m.Value)
-	}
-	return strconv.FormatUint(uint64(m.Value), 10)
 }
 
 // routeFacts describes a route's destination block: its size and first
@@ -520,96 +420,6 @@ func routeFacts(p netip.Prefix) string {
 		return "1 address"
 	}
 	return in.Addresses.String() + " addresses, " + in.First.String() + " to " + in.Last.String()
-}
-
-// routeListJSON is one route with the field names and value forms of
-// 'ip -j route' (table and protocol by name, "default" for /0), plus the
-// table always, the family and the destination's subnet facts.
-type routeListJSON struct {
-	Type      string           `json:"type,omitempty"`
-	Dst       string           `json:"dst"`
-	Gateway   string           `json:"gateway,omitempty"`
-	Dev       string           `json:"dev,omitempty"`
-	Table     string           `json:"table"`
-	Protocol  string           `json:"protocol,omitempty"`
-	Scope     string           `json:"scope,omitempty"`
-	Prefsrc   string           `json:"prefsrc,omitempty"`
-	Metric    *int             `json:"metric,omitempty"`
-	Flags     []string         `json:"flags"`
-	Nexthops  []nexthopJSON    `json:"nexthops,omitempty"`
-	Expires   int64            `json:"expires,omitempty"`
-	Metrics   []map[string]any `json:"metrics,omitempty"`
-	Pref      string           `json:"pref,omitempty"`
-	Family    string           `json:"family"`
-	Prefix    netip.Prefix     `json:"prefix"`
-	Addresses netcalc.Count    `json:"addresses"`
-	First     netip.Addr       `json:"first"`
-	Last      netip.Addr       `json:"last"`
-}
-
-type nexthopJSON struct {
-	Gateway string   `json:"gateway,omitempty"`
-	Dev     string   `json:"dev,omitempty"`
-	Weight  int      `json:"weight"`
-	Flags   []string `json:"flags"`
-}
-
-func newRouteListJSON(r link.Route, fam int, allTables bool) routeListJSON {
-	v := routeListJSON{Dst: routeDst(r.Dst), Dev: r.Interface, Table: r.TableName(), Scope: r.Scope, Pref: r.Pref,
-		Flags: r.Flags, Family: map[int]string{4: "inet", 6: "inet6"}[fam], Prefix: r.Dst.Masked()}
-	if r.Type != link.Unicast {
-		v.Type = string(r.Type)
-	}
-	if r.Scope == "global" {
-		v.Scope = ""
-	}
-	if r.Protocol != "boot" {
-		v.Protocol = r.Protocol
-	}
-	if r.Gateway.IsValid() {
-		v.Gateway = r.Gateway.String()
-	}
-	if r.Source.IsValid() {
-		v.Prefsrc = r.Source.String()
-	}
-	if routeMetricShown(r, fam) {
-		m := r.Metric
-		v.Metric = &m
-	}
-	if v.Flags == nil {
-		v.Flags = []string{}
-	}
-	if len(r.Nexthops) > 0 {
-		v.Gateway, v.Dev = "", ""
-		for _, nh := range r.Nexthops {
-			n := nexthopJSON{Dev: nh.Interface, Weight: nh.Weight, Flags: nh.Flags}
-			if nh.Gateway.IsValid() {
-				n.Gateway = nh.Gateway.String()
-			}
-			if n.Flags == nil {
-				n.Flags = []string{}
-			}
-			v.Nexthops = append(v.Nexthops, n)
-		}
-	}
-	v.Expires = int64(r.Expires / time.Second)
-	if len(r.Metrics) > 0 {
-		m := map[string]any{}
-		for _, x := range r.Metrics {
-			switch {
-			case x.Name == "congctl":
-				m["congestion"] = x.Algo
-			case x.Name == "features" && x.Value == 1:
-				m["ecn"] = true // ip writes null
-			default:
-				m[x.Name] = x.Value
-			}
-		}
-		v.Metrics = []map[string]any{m}
-	}
-	in := netcalc.Describe(r.Dst)
-	v.Addresses, v.First, v.Last = in.Addresses, in.First, in.Last
-	return v
 }
 
 func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env) }) }
@@ -670,7 +480,7 @@ func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
 		}
 		if env.JSON() {
 			for _, r := range rs {
-				if err := WriteJSON(env.Out, ruleJSON(r, fam)); err != nil {
+				if err := WriteJSON(env.Out, r.Entry(fam)); err != nil {
 					return err
 				}
 			}
@@ -687,85 +497,4 @@ func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
 		}
 	}
 	return env.Finish()
-}
-
-// ruleJSON is one rule with the field names and value forms of
-// 'ip -j rule': addresses and their lengths apart, marks in hex, tables
-// by name, switches such as "not" as true.
-func ruleJSON(r link.Rule, fam int) map[string]any {
-	m := map[string]any{"priority": r.Priority, "family": map[int]string{4: "inet", 6: "inet6"}[fam]}
-	if r.Not {
-		m["not"] = true
-	}
-	m["src"] = "all"
-	if r.From.IsValid() && r.From.Bits() > 0 {
-		m["src"] = r.From.Addr().String()
-		if r.From.Bits() < r.From.Addr().BitLen() {
-			m["srclen"] = r.From.Bits()
-		}
-	}
-	if r.To.IsValid() && r.To.Bits() > 0 {
-		m["dst"] = r.To.Addr().String()
-		if r.To.Bits() < r.To.Addr().BitLen() {
-			m["dstlen"] = r.To.Bits()
-		}
-	}
-	if r.Tos != 0 {
-		m["tos"] = fmt.Sprintf("%#x", r.Tos)
-	}
-	if r.Mark != 0 || r.Mask != 0 {
-		m["fwmark"] = fmt.Sprintf("%#x", r.Mark)
-		if r.Mask != 0xffffffff {
-			m["fwmask"] = fmt.Sprintf("%#x", r.Mask)
-		}
-	}
-	if r.Iif != "" {
-		m["iif"] = r.Iif
-		if r.IifDetached {
-			m["iif_detached"] = true
-		}
-	}
-	if r.Oif != "" {
-		m["oif"] = r.Oif
-		if r.OifDetached {
-			m["oif_detached"] = true
-		}
-	}
-	if r.L3mdev {
-		m["l3mdev"] = true
-	}
-	if r.UIDRange != nil {
-		m["uid_start"], m["uid_end"] = r.UIDRange[0], r.UIDRange[1]
-	}
-	if r.IPProto != 0 {
-		m["ipproto"] = link.ProtoName(r.IPProto)
-	}
-	if r.Sport != nil {
-		m["sport_start"], m["sport_end"] = r.Sport[0], r.Sport[1]
-	}
-	if r.Dport != nil {
-		m["dport_start"], m["dport_end"] = r.Dport[0], r.Dport[1]
-	}
-	if r.TunID != 0 {
-		m["tun_id"] = r.TunID
-	}
-	switch r.Action {
-	case link.ActionLookup:
-		if !r.L3mdev {
-			m["table"] = link.TableName(r.Table)
-		}
-	case link.ActionGoto:
-		m["goto"] = r.Goto
-	case link.ActionNop:
-		m["nop"] = true
-	default:
-		m["action"] = string(r.Action)
-	}
-	if r.SuppressPrefixLength >= 0 {
-		m["suppress_prefixlen"] = r.SuppressPrefixLength
-	}
-	if r.SuppressIfgroup >= 0 {
-		m["suppress_ifgroup"] = r.SuppressIfgroup
-	}
-	return m
 }

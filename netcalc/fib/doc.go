@@ -4,6 +4,8 @@
 // interfaces and the neighbour (ARP/NDP) cache, and the lookup the kernel
 // makes with them (fib_rules_lookup, then the longest-prefix match of
 // fib_table_lookup). netcalc/link fills a Table from netlink; simulators
-// build one from a description. Results are data (outcomes, the selector
+// build one from a description; iproute.go gives routes, rules and
+// neighbours the words and `ip -j` objects iproute2 lists them with.
+// Results are data (outcomes, the selector
 // that decided, candidates); the words are the printer's.
 package fib
