@@ -282,3 +282,60 @@ func NAT64Extract(p netip.Prefix, a netip.Addr) (netip.Addr, error) {
 	}
 	return netip.AddrFrom4(v), nil
 }
+
+// Forms is an address written in every form netcalc converts between:
+// its integer in decimal, hex and binary, its dotted binary, and what
+// links it to the other family.
+type Forms struct {
+	Version      int        `json:"version"` // 4 or 6
+	Address      netip.Addr `json:"address"` // without zone
+	Decimal      string     `json:"decimal"`
+	Hex          string     `json:"hex"`
+	Binary       string     `json:"binary"`
+	DottedBinary string     `json:"dotted_binary"`
+	// MappedIPv6, SixToFour and NAT64 are an IPv4 address's IPv4-mapped
+	// address (RFC 4291), its 6to4 prefix (RFC 3056) and its address under
+	// the NAT64 prefix (RFC 6052); zero for IPv6.
+	MappedIPv6 netip.Addr   `json:"mapped_ipv6,omitzero"`
+	SixToFour  netip.Prefix `json:"sixtofour_prefix,omitzero"`
+	NAT64      netip.Addr   `json:"nat64,omitzero"`
+	// Embedded is the IPv4 address an IPv6 address carries (IPv4-mapped,
+	// under the NAT64 prefix, or 6to4, tried in that order), or nil.
+	Embedded *EmbeddedIPv4 `json:"embedded_ipv4,omitempty"`
+}
+
+// EmbeddedIPv4 is an IPv4 address inside an IPv6 address and how it got
+// there: "ipv4-mapped", "nat64" or "6to4", as Info.Embedded names them.
+type EmbeddedIPv4 struct {
+	Kind    string     `json:"kind"`
+	Address netip.Addr `json:"address"`
+}
+
+// Convert returns a's forms, with the NAT64 address made and looked for
+// under nat64 (NAT64WellKnown unless the network uses its own /32 to /96;
+// an invalid one gives IPv4 addresses no NAT64 form). a's zone is
+// dropped.
+func Convert(a netip.Addr, nat64 netip.Prefix) Forms {
+	a = a.WithZone("")
+	f := Forms{Version: 4, Address: a, Decimal: AddrInt(a).String(), Hex: AddrHex(a), Binary: AddrBinary(a), DottedBinary: AddrDottedBinary(a)}
+	if a.Is4() {
+		f.MappedIPv6, _ = IPv4Mapped(a)
+		f.SixToFour, _ = SixToFourPrefix(a)
+		f.NAT64, _ = NAT64Embed(nat64, a)
+		return f
+	}
+	f.Version = 6
+	switch {
+	case a.Is4In6():
+		f.Embedded = &EmbeddedIPv4{"ipv4-mapped", a.Unmap()}
+	case nat64.Masked().Contains(a):
+		if v4, err := NAT64Extract(nat64, a); err == nil {
+			f.Embedded = &EmbeddedIPv4{"nat64", v4}
+		}
+	default:
+		if v4, ok := SixToFourAddr(a); ok {
+			f.Embedded = &EmbeddedIPv4{"6to4", v4}
+		}
+	}
+	return f
+}

@@ -55,25 +55,6 @@ and the others still printed, with exit status 2.`,
 	return cmd
 }
 
-type convertRecord struct {
-	Input        string            `json:"input"`
-	Version      int               `json:"version"`
-	Address      string            `json:"address"`
-	Decimal      string            `json:"decimal"`
-	Hex          string            `json:"hex"`
-	Binary       string            `json:"binary"`
-	DottedBinary string            `json:"dotted_binary"`
-	MappedIPv6   string            `json:"mapped_ipv6,omitempty"`
-	SixToFour    string            `json:"sixtofour_prefix,omitempty"`
-	NAT64        string            `json:"nat64,omitempty"`
-	Embedded     *convertEmbedded4 `json:"embedded_ipv4,omitempty"`
-}
-
-type convertEmbedded4 struct {
-	Kind    string `json:"kind"` // "ipv4-mapped", "6to4" or "nat64", as in cidr
-	Address string `json:"address"`
-}
-
 func convertRun(env *Env, opts *convertOptions) error {
 	nat64, err := netcalc.ParsePrefix(opts.NAT64)
 	if err == nil {
@@ -87,41 +68,24 @@ func convertRun(env *Env, opts *convertOptions) error {
 		if err != nil {
 			return calcOut{}, err
 		}
-		a = a.WithZone("")
-		r := convertRecord{Input: in.Text, Version: 4, Address: a.String(), Decimal: netcalc.AddrInt(a).String(),
-			Hex: netcalc.AddrHex(a), Binary: netcalc.AddrBinary(a), DottedBinary: netcalc.AddrDottedBinary(a)}
-		rows := [][]string{{"Address:", r.Address}, {"Decimal:", r.Decimal}, {"Hex:", r.Hex}, {"Binary:", r.Binary}, {"Dotted binary:", r.DottedBinary}}
-		if a.Is4() {
-			m, _ := netcalc.IPv4Mapped(a)
-			p, _ := netcalc.SixToFourPrefix(a)
-			n, _ := netcalc.NAT64Embed(nat64, a)
-			r.MappedIPv6, r.SixToFour, r.NAT64 = m.String(), p.String(), n.String()
-			rows = append(rows, []string{"IPv4-mapped:", r.MappedIPv6}, []string{"6to4 prefix:", r.SixToFour}, []string{"NAT64:", r.NAT64 + " (" + nat64.Masked().String() + ")"})
-		} else {
-			r.Version = 6
-			switch {
-			case a.Is4In6():
-				r.Embedded = &convertEmbedded4{"ipv4-mapped", a.Unmap().String()}
-			case nat64.Masked().Contains(a):
-				if v4, err := netcalc.NAT64Extract(nat64, a); err == nil {
-					r.Embedded = &convertEmbedded4{"nat64", v4.String()}
-				}
-			default:
-				if v4, ok := netcalc.SixToFourAddr(a); ok {
-					r.Embedded = &convertEmbedded4{"6to4", v4.String()}
-				}
+		f := netcalc.Convert(a, nat64)
+		rows := [][]string{{"Address:", f.Address.String()}, {"Decimal:", f.Decimal}, {"Hex:", f.Hex}, {"Binary:", f.Binary}, {"Dotted binary:", f.DottedBinary}}
+		if f.Version == 4 {
+			rows = append(rows, []string{"IPv4-mapped:", f.MappedIPv6.String()}, []string{"6to4 prefix:", f.SixToFour.String()},
+				[]string{"NAT64:", f.NAT64.String() + " (" + nat64.Masked().String() + ")"})
+		} else if e := f.Embedded; e != nil {
+			how := e.Kind
+			if how == "nat64" {
+				how += " " + nat64.Masked().String()
 			}
-			if e := r.Embedded; e != nil {
-				how := e.Kind
-				if how == "nat64" {
-					how += " " + nat64.Masked().String()
-				}
-				rows = append(rows, []string{"Embedded IPv4:", e.Address + " (" + how + ")"})
-			}
+			rows = append(rows, []string{"Embedded IPv4:", e.Address.String() + " (" + how + ")"})
 		}
 		var sb strings.Builder
 		writeKeyRows(&sb, rows)
-		return calcOut{Text: sb.String(), JSON: r, Block: true}, nil
+		return calcOut{Text: sb.String(), JSON: struct {
+			Input string `json:"input"`
+			netcalc.Forms
+		}{in.Text, f}, Block: true}, nil
 	})
 }
 
