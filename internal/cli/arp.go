@@ -233,7 +233,7 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 // are returned.
 func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Addr, count int) (*link.Resolver, error) {
 	v := arpJSON{Target: target.String(), RTTs: []int64{}}
-	var last link.Result
+	var last link.Resolution
 	var lastErr error
 	for i := 0; i < count && ctx.Err() == nil; i++ {
 		if i > 0 && lastErr == nil && !last.Cached && !last.Local {
@@ -317,7 +317,7 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 }
 
 // arpLine is the text answer for one reply.
-func arpLine(env *Env, res link.Result) string {
+func arpLine(env *Env, res link.Resolution) string {
 	mac := env.Paint(Bold, res.MAC.String())
 	props := res.MAC.Kind() + ", " + res.MAC.Admin() + "ly administered"
 	how := "rtt " + fmtRTT(res.RTT)

@@ -118,8 +118,8 @@ type NeighborState = fib.NeighborState
 // fib.Neighbor).
 type Neighbor = fib.Neighbor
 
-// Result is the answer to one address resolution.
-type Result struct {
+// Resolution is the answer to one address resolution.
+type Resolution struct {
 	Target netip.Addr `json:"target"`
 	// NextHop is the address that was asked: Target when it is on-link,
 	// else the gateway of the route to Target.
