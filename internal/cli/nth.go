@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -57,9 +55,8 @@ func nthRun(env *Env, opts *nthOptions) error {
 	}
 	bits := -1
 	if opts.Prefix != "" {
-		t := strings.TrimPrefix(opts.Prefix, "/")
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 0 || n > 128 || !allDigitsCLI(t) {
+		n, ok := netcalc.ParseLength(opts.Prefix)
+		if !ok || n > 128 {
 			return BadInputf("--prefix %s is not a prefix length, expected a number 0-128 such as 24 or /24", quoteToken(opts.Prefix))
 		}
 		bits = n
@@ -92,13 +89,4 @@ func nthRun(env *Env, opts *nthOptions) error {
 			Subnet string `json:"subnet"`
 		}{p.Masked().String(), i.String(), sub.String()}}, nil
 	})
-}
-
-func allDigitsCLI(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -8,7 +8,6 @@ import (
 	mrand "math/rand/v2"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,9 +48,8 @@ choice reproducible. For a random unique local IPv6 /48, use "netcalc ula".`,
 }
 
 func randomRun(env *Env, opts *randomOptions) error {
-	t := strings.TrimPrefix(opts.Prefix, "/")
-	bits, err := strconv.Atoi(t)
-	if err != nil || !allDigitsCLI(t) || bits < 8 || bits > 32 {
+	bits, ok := netcalc.ParseLength(opts.Prefix)
+	if !ok || bits < 8 || bits > 32 {
 		return BadInputf("--prefix %s is not a private IPv4 subnet length, expected 8 to 32 such as 24 or /24", quoteToken(opts.Prefix))
 	}
 	var avoid []netip.Prefix
@@ -64,6 +62,7 @@ func randomRun(env *Env, opts *randomOptions) error {
 	}
 	var seed uint64
 	if opts.Seed != "" {
+		var err error
 		if seed, err = strconv.ParseUint(opts.Seed, 10, 64); err != nil {
 			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
 		}

@@ -101,9 +101,9 @@ func splitRun(env *Env, opts *splitOptions) error {
 	var s netcalc.Split
 	switch {
 	case opts.Prefix != "":
-		bits, err := planParseLength(opts.Prefix, parent)
-		if err != nil {
-			return err
+		bits, ok := netcalc.ParseLength(opts.Prefix)
+		if !ok {
+			return BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(opts.Prefix), parent.Bits(), parent.Addr().BitLen())
 		}
 		s, err = netcalc.SplitPrefix(parent, bits)
 		if err != nil {
@@ -329,31 +329,15 @@ func planParseParent(env *Env, s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// planParseLength parses a --prefix value, "20" or "/20".
-func planParseLength(s string, parent netip.Prefix) (int, error) {
-	t := strings.TrimPrefix(s, "/")
-	n, err := strconv.Atoi(t)
-	if err != nil || t == "" || t[0] < '0' || t[0] > '9' {
-		return 0, BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(s), parent.Bits(), parent.Addr().BitLen())
-	}
-	return n, nil
-}
-
 // planParseCount parses a count of subnets or hosts: decimal digits up to
 // 2^128.
 func planParseCount(flag, s string) (netcalc.Count, error) {
-	var n netcalc.Count
-	ok := s != ""
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			ok = false
-		}
-	}
-	if !ok {
-		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
-	}
-	if n.UnmarshalText([]byte(s)) != nil {
+	n, err := netcalc.ParseCount(s)
+	switch {
+	case errors.Is(err, netcalc.ErrOutOfRange):
 		return n, BadInputf("%s: %s is more than 2^128, the whole IPv6 space; want 1 to 2^128", flag, s)
+	case err != nil:
+		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
 	}
 	return n, nil
 }

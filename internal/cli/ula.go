@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,9 +65,8 @@ subnet ID drawn from the same seed, or at random (like ipcalc-ng -6 -r 64).`,
 }
 
 func ulaRun(env *Env, opts *ulaOptions) error {
-	t := strings.TrimPrefix(opts.Prefix, "/")
-	bits, err := strconv.Atoi(t)
-	if err != nil || !allDigitsCLI(t) || bits < 48 || bits > 64 {
+	bits, ok := netcalc.ParseLength(opts.Prefix)
+	if !ok || bits < 48 || bits > 64 {
 		return BadInputf("--prefix %s is not a unique local prefix length, expected 48 to 64 such as 48 or /64", quoteToken(opts.Prefix))
 	}
 	var ntp uint64
@@ -158,7 +156,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 			Source string `json:"eui64_source"`
 		}{p.String(), "0x" + strconv.FormatUint(ntp, 16), net.HardwareAddr(eui[:]).String(), source})
 	}
-	_, err = io.WriteString(env.Out, p.String()+"\n")
+	_, err := io.WriteString(env.Out, p.String()+"\n")
 	return err
 }
 
