@@ -96,19 +96,11 @@ func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
 		return linkErr(err)
 	}
 	if len(opts.Names) > 0 {
-		var sel []link.Interface
-		for _, n := range opts.Names {
-			found := false
-			for _, l := range ls {
-				if l.Name == n {
-					sel, found = append(sel, l), true
-				}
-			}
-			if !found {
-				env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
-			}
+		var missing []string
+		ls, missing = link.SelectInterfaces(ls, opts.Names)
+		for _, n := range missing {
+			env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
 		}
-		ls = sel
 	}
 	if env.JSON() {
 		for _, l := range ls {

@@ -241,7 +241,7 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			fmt.Fprintln(env.Out)
 		}
 		printed = true
-		fmt.Fprintln(env.Out, routeLine(d))
+		fmt.Fprintln(env.Out, strings.Join(d.Fields(), " "))
 		if len(d.Rules) > 0 {
 			fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
 			rows := make([][]string, 0, len(d.Rules))
@@ -296,36 +296,6 @@ func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
 		names = append(names, l.Name)
 	}
 	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
-}
-
-// routeLine formats the kernel's answer as ip route get does.
-func routeLine(d link.RouteDecision) string {
-	r := d.Route
-	var b strings.Builder
-	if r.Type != link.Unicast {
-		b.WriteString(string(r.Type) + " ")
-	}
-	b.WriteString(d.Target.String())
-	if d.From.IsValid() {
-		b.WriteString(" from " + d.From.String())
-	}
-	if r.Gateway.IsValid() {
-		b.WriteString(" via " + r.Gateway.String())
-	}
-	if r.Interface != "" {
-		b.WriteString(" dev " + r.Interface)
-	}
-	if r.Source.IsValid() {
-		b.WriteString(" src " + r.Source.String())
-	}
-	b.WriteString(" table " + r.TableName())
-	if d.Iif != "" {
-		b.WriteString(" iif " + d.Iif)
-	}
-	if d.Mark != 0 {
-		b.WriteString(fmt.Sprintf(" mark %#x", d.Mark))
-	}
-	return b.String()
 }
 
 // routeVia describes a candidate route's type, gateway and device.
