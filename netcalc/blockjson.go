@@ -55,3 +55,37 @@ func (s *Set) NumPrefixes() int {
 	}
 	return n
 }
+
+// AppendSubnetJSON appends p as the JSON object split writes for a
+// subnet: {"cidr","first","last","addresses","usable_hosts"}, the counts
+// as decimal strings.
+func AppendSubnetJSON(b []byte, p netip.Prefix) []byte {
+	b = AppendPrefixJSON(b, p)
+	b = append(b[:len(b)-1], `,"usable_hosts":"`...)
+	b = UsableHosts(p).AppendTo(b)
+	return append(b, `"}`...)
+}
+
+// Cover is the smallest single prefix holding a set, with its price: how
+// many of its addresses the set does not hold.
+type Cover struct {
+	Prefix    netip.Prefix `json:"cidr"`
+	First     netip.Addr   `json:"first"`
+	Last      netip.Addr   `json:"last"`
+	Addresses Count        `json:"addresses"`
+	Inputs    Count        `json:"input_addresses"` // the set's own addresses
+	Extra     Count        `json:"extra_addresses"` // Addresses - Inputs
+}
+
+// Cover returns Supernet's prefix with its range and counts; ok is false
+// when Supernet's is.
+func (s *Set) Cover() (c Cover, ok bool) {
+	p, ok := s.Supernet()
+	if !ok {
+		return c, false
+	}
+	r := netipx.RangeOfPrefix(p)
+	c = Cover{Prefix: p, First: r.From(), Last: r.To(), Addresses: PrefixCount(p), Inputs: s.Count()}
+	c.Extra = c.Addresses.Sub(c.Inputs)
+	return c, true
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -114,4 +115,17 @@ func MACFromEUI64(a netip.Addr) (net.HardwareAddr, error) {
 	}
 	mac := net.HardwareAddr{b[8] ^ 0x02, b[9], b[10], b[13], b[14], b[15]}
 	return mac, nil
+}
+
+// InterfaceIDString writes an interface identifier as the last four
+// groups of an IPv6 address, uncompressed (5054:ff:fe12:3456, 0:ff:fe00:1).
+func InterfaceIDString(id [8]byte) string {
+	var b []byte
+	for i := 0; i < 8; i += 2 {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = strconv.AppendUint(b, uint64(id[i])<<8|uint64(id[i+1]), 16)
+	}
+	return string(b)
 }

@@ -176,3 +176,27 @@ func (e *planError) Unwrap() error   { return e.err }
 func planErrorf(sentinel error, format string, args ...any) error {
 	return &planError{msg: fmt.Sprintf(format, args...), err: sentinel}
 }
+
+// Map draws the split in a PartitionMap of 2^cellBits cells. When the
+// split has at most that many subnets each gets its own cells, labelled
+// with its index in base 36 (0-9, then a-z, cycling); otherwise each cell
+// stands for a group of subnets, labelled "#", and perCell is the number
+// of subnets in a group (zero when not grouped).
+func (s Split) Map(cellBits int) (m PartitionMap, perCell Count) {
+	g := s // the grouping drawn
+	if s.Count().Cmp(PowerOfTwo(cellBits)) > 0 {
+		g, _ = SplitPrefix(s.Parent, s.Parent.Bits()+cellBits)
+		perCell = PowerOfTwo(s.Bits - g.Bits)
+	}
+	var segs []MapSegment
+	i := 0
+	for p := range g.All() {
+		label := "#"
+		if g == s {
+			label = string("0123456789abcdefghijklmnopqrstuvwxyz"[i%36])
+		}
+		segs = append(segs, MapSegment{Prefix: p, Label: label})
+		i++
+	}
+	return NewPartitionMap(s.Parent, segs, 1<<cellBits), perCell
+}

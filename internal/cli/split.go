@@ -16,8 +16,8 @@ import (
 
 func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env) }) }
 
-// planMapWidth is the number of cells in the partition bar.
-const planMapWidth = 64
+// planMapWidth is the number of cells in the partition bar, 2^planMapBits.
+const planMapWidth, planMapBits = 64, 6
 
 type splitOptions struct {
 	Parent string
@@ -174,21 +174,9 @@ func splitRun(env *Env, opts *splitOptions) error {
 
 // splitWriteJSON writes one object per subnet.
 func splitWriteJSON(env *Env, s netcalc.Split) error {
-	size := s.Size().String()
 	var buf []byte
 	for p := range s.All() {
-		buf = append(buf[:0], `{"cidr":"`...)
-		buf = p.AppendTo(buf)
-		buf = append(buf, `","first":"`...)
-		buf = p.Addr().AppendTo(buf)
-		buf = append(buf, `","last":"`...)
-		buf = netipx.PrefixLastIP(p).AppendTo(buf)
-		buf = append(buf, `","addresses":"`...)
-		buf = append(buf, size...)
-		buf = append(buf, `","usable_hosts":"`...)
-		buf = netcalc.UsableHosts(p).AppendTo(buf)
-		buf = append(buf, "\"}\n"...)
-		if _, err := env.Out.Write(buf); err != nil {
+		if _, err := env.Out.Write(append(netcalc.AppendSubnetJSON(buf[:0], p), '\n')); err != nil {
 			return err
 		}
 	}
@@ -231,23 +219,12 @@ func padRight(s string, n int) string {
 // subnets each get their own cells, labelled with their index in base 36
 // (cycling); beyond that each cell stands for a group of subnets.
 func splitWriteMap(env *Env, s netcalc.Split) {
-	g := s // the grouping drawn
+	m, perCell := s.Map(planMapBits)
 	caption := fmt.Sprintf("%s: %s of /%d", s.Parent, planPlural(s.Count(), "subnet"), s.Bits)
-	if s.Count().Cmp(netcalc.CountFromUint64(planMapWidth)) > 0 {
-		g, _ = netcalc.SplitPrefix(s.Parent, s.Parent.Bits()+6) // 64 groups
-		caption += fmt.Sprintf(", %s per cell", netcalc.PowerOfTwo(s.Bits-g.Bits))
+	if !perCell.IsZero() {
+		caption += fmt.Sprintf(", %s per cell", perCell)
 	}
-	var segs []netcalc.MapSegment
-	i := 0
-	for p := range g.All() {
-		label := "#"
-		if g == s {
-			label = string("0123456789abcdefghijklmnopqrstuvwxyz"[i%36])
-		}
-		segs = append(segs, netcalc.MapSegment{Prefix: p, Label: label})
-		i++
-	}
-	planWriteMap(env, netcalc.NewPartitionMap(s.Parent, segs, planMapWidth), caption)
+	planWriteMap(env, m, caption)
 }
 
 // planWriteMap writes a partition map after a blank line: on a colour
