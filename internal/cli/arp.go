@@ -156,26 +156,6 @@ func (d *durationValue) Set(s string) error {
 
 const permissionAdvice = "needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netcalc)`"
 
-// arpJSON is the -o json object for one target.
-type arpJSON struct {
-	Target    string     `json:"target"`
-	NextHop   netip.Addr `json:"next_hop,omitzero"`
-	OnLink    bool       `json:"on_link"`
-	Interface string     `json:"interface,omitempty"`
-	Source    netip.Addr `json:"source,omitzero"`
-	MAC       *link.MAC  `json:"mac,omitempty"`
-	MACKind   string     `json:"mac_kind,omitempty"`
-	MACAdmin  string     `json:"mac_admin,omitempty"`
-	Protocol  string     `json:"protocol,omitempty"`
-	Cached    bool       `json:"cached"`
-	State     string     `json:"state,omitempty"`
-	Local     bool       `json:"local"`
-	Sent      int        `json:"probes"`
-	Received  int        `json:"replies"`
-	RTTs      []int64    `json:"rtt_ns"`
-	Error     string     `json:"error,omitempty"`
-}
-
 // arpCacheList lists the neighbour table, as netcalc neigh does (-i
 // selects one interface).
 func arpCacheList(cmd *cobra.Command, env *Env, opts *arpOptions) error {
@@ -210,7 +190,7 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 			perr := linkParseErr("arp", err)
 			env.Report(BadInput(perr))
 			if env.JSON() {
-				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
+				if err := WriteJSON(env.Out, link.ProbeReport{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
 					return err
 				}
 			}
@@ -254,21 +234,9 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 		cr.CacheOnly = true
 		r = &cr
 	}
-	last := p.Last
-	v := arpJSON{Target: target.String(), RTTs: []int64{}, NextHop: last.NextHop, OnLink: last.OnLink, Interface: last.Interface,
-		Source: last.Source, Protocol: last.Protocol, Sent: p.Sent, Received: p.Received}
-	for _, d := range p.RTTs {
-		v.RTTs = append(v.RTTs, d.Nanoseconds())
-	}
-	if v.Received > 0 {
-		m := last.MAC
-		v.MAC, v.MACKind, v.MACAdmin = &m, m.Kind(), m.Admin()
-		v.Cached, v.State, v.Local = last.Cached, string(last.State), last.Local
-	} else if p.Err != nil {
-		v.Error = p.Err.Error()
-		if errors.Is(p.Err, link.ErrTimeout) {
-			env.Report(linkErr(p.Err))
-		}
+	v := p.Report(target)
+	if v.Received == 0 && errors.Is(p.Err, link.ErrTimeout) {
+		env.Report(linkErr(p.Err))
 	}
 	if env.JSON() {
 		return r, WriteJSON(env.Out, v)
@@ -357,7 +325,7 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 	if env.JSON() {
 		for _, x := range res {
 			m := x.MAC
-			v := arpJSON{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
+			v := link.ProbeReport{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
 				MAC: &m, MACKind: m.Kind(), MACAdmin: m.Admin(), Protocol: x.Protocol, Sent: x.Attempt, Received: 1, RTTs: []int64{x.RTT.Nanoseconds()}}
 			if err := WriteJSON(env.Out, v); err != nil {
 				return err

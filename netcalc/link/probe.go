@@ -118,3 +118,45 @@ func (r *Resolver) Probe(ctx context.Context, target netip.Addr, opts ProbeOptio
 	}
 	return p
 }
+
+// ProbeReport is the record of the probes to one target that netcalc arp
+// writes as JSON: the next hop, interface and source of the last answer
+// (or of a failed probe), the MAC with its kind and administration when
+// one answered, how it was answered, the counts, the round-trip times in
+// nanoseconds and, when none answered, the error.
+type ProbeReport struct {
+	Target    string     `json:"target"`
+	NextHop   netip.Addr `json:"next_hop,omitzero"`
+	OnLink    bool       `json:"on_link"`
+	Interface string     `json:"interface,omitempty"`
+	Source    netip.Addr `json:"source,omitzero"`
+	MAC       *MAC       `json:"mac,omitempty"`
+	MACKind   string     `json:"mac_kind,omitempty"`
+	MACAdmin  string     `json:"mac_admin,omitempty"`
+	Protocol  string     `json:"protocol,omitempty"`
+	Cached    bool       `json:"cached"`
+	State     string     `json:"state,omitempty"`
+	Local     bool       `json:"local"`
+	Sent      int        `json:"probes"`
+	Received  int        `json:"replies"`
+	RTTs      []int64    `json:"rtt_ns"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// Report returns the probes to target as a ProbeReport.
+func (p Probes) Report(target netip.Addr) ProbeReport {
+	last := p.Last
+	v := ProbeReport{Target: target.String(), RTTs: []int64{}, NextHop: last.NextHop, OnLink: last.OnLink, Interface: last.Interface,
+		Source: last.Source, Protocol: last.Protocol, Sent: p.Sent, Received: p.Received}
+	for _, d := range p.RTTs {
+		v.RTTs = append(v.RTTs, d.Nanoseconds())
+	}
+	if p.Received > 0 {
+		m := last.MAC
+		v.MAC, v.MACKind, v.MACAdmin = &m, m.Kind(), m.Admin()
+		v.Cached, v.State, v.Local = last.Cached, string(last.State), last.Local
+	} else if p.Err != nil {
+		v.Error = p.Err.Error()
+	}
+	return v
+}

@@ -90,3 +90,16 @@ func TestProbe(t *testing.T) {
 		}
 	})
 }
+
+func TestProbesReport(t *testing.T) {
+	addr := netip.MustParseAddr
+	res := Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", MAC: macPeer, Protocol: "arp"}
+	v := Probes{Sent: 2, Received: 1, RTTs: []time.Duration{1500}, Last: res}.Report(res.Target)
+	if v.MAC == nil || *v.MAC != macPeer || v.MACKind != macPeer.Kind() || v.Sent != 2 || v.Received != 1 || len(v.RTTs) != 1 || v.RTTs[0] != 1500 || v.Error != "" {
+		t.Errorf("Report of an answer = %+v", v)
+	}
+	v = Probes{Sent: 1, Last: res, Err: ErrTimeout}.Report(res.Target)
+	if v.MAC != nil || v.Error != ErrTimeout.Error() || v.RTTs == nil || v.Interface != "eth0" {
+		t.Errorf("Report of silence = %+v; want no MAC, the error, an empty RTT list", v)
+	}
+}
