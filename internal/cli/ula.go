@@ -4,7 +4,6 @@ import (
 	crand "crypto/rand"
 	"encoding/binary"
 	"io"
-	"math/big"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -83,10 +82,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
 		}
 		r = rand.New(rand.NewPCG(seed, 0))
-		ntp = r.Uint64()
-		for i := range eui {
-			eui[i] = byte(r.Uint32())
-		}
+		ntp, eui = netcalc.ULAInputFrom(r)
 		source = "seed"
 	default:
 		now := time.Now
@@ -114,14 +110,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 				ifaces = opts.Interfaces
 			}
 			if list, err := ifaces(); err == nil {
-				for _, ifc := range list {
-					if len(ifc.HardwareAddr) == 6 || len(ifc.HardwareAddr) == 8 {
-						if nonZero(ifc.HardwareAddr) {
-							mac = ifc.HardwareAddr
-							break
-						}
-					}
-				}
+				mac = netcalc.FirstMAC(list)
 			}
 		}
 		if mac != nil {
@@ -134,19 +123,16 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		}
 	}
 	p := netcalc.ULA(ntp, eui)
-	if bits > 48 {
-		if r == nil {
-			var b [8]byte
-			if _, err := io.ReadFull(crand.Reader, b[:]); err != nil {
-				return Failedf("reading random bytes: %v", err)
-			}
-			r = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:]), 0))
+	if bits > 48 && r == nil {
+		var b [8]byte
+		if _, err := io.ReadFull(crand.Reader, b[:]); err != nil {
+			return Failedf("reading random bytes: %v", err)
 		}
-		sub, err := netcalc.NthSubnet(p, bits, new(big.Int).SetUint64(r.Uint64N(1<<(bits-48))))
-		if err != nil {
-			return Failed(err) // cannot happen: the index is below the count
-		}
-		p = sub
+		r = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:]), 0))
+	}
+	p, err := netcalc.ULASubnet(p, bits, r)
+	if err != nil {
+		return Failed(err) // cannot happen: bits is 48 to 64
 	}
 	if env.JSON() {
 		return WriteJSON(env.Out, struct {
@@ -156,15 +142,6 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 			Source string `json:"eui64_source"`
 		}{p.String(), "0x" + strconv.FormatUint(ntp, 16), net.HardwareAddr(eui[:]).String(), source})
 	}
-	_, err := io.WriteString(env.Out, p.String()+"\n")
+	_, err = io.WriteString(env.Out, p.String()+"\n")
 	return err
-}
-
-func nonZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return true
-		}
-	}
-	return false
 }
