@@ -24,6 +24,18 @@ type Request struct {
 	MaxBits int
 }
 
+// Block returns the prefix length of the block PlanVLSM gives r in a
+// parent of the IPv4 (is4) or IPv6 family: the smallest whose usable
+// hosts hold r.Hosts (BlockForHosts), or /MaxBits when that is larger;
+// false when no block of the family holds r.Hosts.
+func (r Request) Block(is4 bool) (int, bool) {
+	l, ok := BlockForHosts(is4, r.Hosts)
+	if ok && r.MaxBits > 0 {
+		l = min(l, r.MaxBits)
+	}
+	return l, ok
+}
+
 // Allocation is the subnet a VLSM plan gives one Request.
 type Allocation struct {
 	// Order is the request's 1-based position in the caller's list.
@@ -120,10 +132,7 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 			return Plan{}, planErrorf(ErrSplitLength, "vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
 				i+1, r.MaxBits, bitLen)
 		}
-		l, ok := BlockForHosts(is4, r.Hosts)
-		if ok && r.MaxBits > 0 {
-			l = min(l, r.MaxBits)
-		}
+		l, ok := r.Block(is4)
 		if !ok {
 			return Plan{}, planErrorf(ErrNoRoom, "vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
 				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)))

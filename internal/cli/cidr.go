@@ -72,16 +72,17 @@ reachable (IPv6 outside 2000::/3 is not global unicast).`,
 
 func cidrRun(env *Env, opts *cidrOptions) error {
 	args := listArgs(opts.Args, opts.Files)
+	line := func(in Input, dst []byte) ([]byte, error) {
+		sp, err := netcalc.ParseSpec(in.Text)
+		return cidrFormat(env, opts, in, sp, err, dst)
+	}
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
 			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line; run 'netcalc cidr --help' for usage")
 		}
 		// No input at all prints nothing and succeeds: describing nothing is
 		// a transformation of nothing (the empty-input rule of the README).
-		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
-			sp, err := netcalc.ParseSpec(in.Text)
-			return cidrFormat(env, opts, in, sp, err, dst)
-		})
+		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), line)
 		if err != nil {
 			return err
 		}
@@ -102,10 +103,7 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 			if wrote {
 				io.WriteString(env.Out, cidrSep(env))
 			}
-			n, err := env.EachLineParallel(r, source, cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
-				sp, err := netcalc.ParseSpec(in.Text)
-				return cidrFormat(env, opts, in, sp, err, dst)
-			})
+			n, err := env.EachLineParallel(r, source, cidrSep(env), line)
 			r.Close()
 			if err != nil {
 				env.Report(err)

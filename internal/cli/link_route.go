@@ -338,33 +338,39 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 		return err
 	}
 	defer h.Close()
+	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Route, error) { return h.Routes(cmd.Context(), fam, table) },
+		func(r link.Route, _ int) any { return r.Entry() }, func(r link.Route) string { return routeListLine(r, table == 0) })
+}
+
+// listFamilies prints the items list returns for each family asked for
+// (both unless ipv4 or ipv6 is set): one JSON object each, or one text
+// line each, under an "IPv4:" or "IPv6:" heading when both are listed.
+func listFamilies[T any](env *Env, ipv4, ipv6 bool, list func(fam int) ([]T, error), asJSON func(T, int) any, asText func(T) string) error {
 	fams := []int{4, 6}
-	if opts.IPv4 {
+	if ipv4 {
 		fams = []int{4}
-	} else if opts.IPv6 {
+	} else if ipv6 {
 		fams = []int{6}
 	}
 	for i, fam := range fams {
-		rs, err := h.Routes(cmd.Context(), fam, table)
+		items, err := list(fam)
 		if err != nil {
 			return linkErr(err)
 		}
-		if env.JSON() {
-			for _, r := range rs {
-				if err := WriteJSON(env.Out, r.Entry()); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if len(fams) > 1 {
+		if !env.JSON() && len(fams) > 1 {
 			if i > 0 {
 				fmt.Fprintln(env.Out)
 			}
 			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
 		}
-		for _, r := range rs {
-			fmt.Fprintln(env.Out, routeListLine(r, table == 0))
+		for _, it := range items {
+			if env.JSON() {
+				if err := WriteJSON(env.Out, asJSON(it, fam)); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(env.Out, asText(it))
+			}
 		}
 	}
 	return env.Finish()
@@ -437,34 +443,6 @@ func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
 		return err
 	}
 	defer h.Close()
-	fams := []int{4, 6}
-	if opts.IPv4 {
-		fams = []int{4}
-	} else if opts.IPv6 {
-		fams = []int{6}
-	}
-	for i, fam := range fams {
-		rs, err := h.Rules(cmd.Context(), fam)
-		if err != nil {
-			return linkErr(err)
-		}
-		if env.JSON() {
-			for _, r := range rs {
-				if err := WriteJSON(env.Out, r.Entry(fam)); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if len(fams) > 1 {
-			if i > 0 {
-				fmt.Fprintln(env.Out)
-			}
-			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
-		}
-		for _, r := range rs {
-			fmt.Fprintf(env.Out, "%d:\t%s\n", r.Priority, r)
-		}
-	}
-	return env.Finish()
+	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Rule, error) { return h.Rules(cmd.Context(), fam) },
+		func(r link.Rule, fam int) any { return r.Entry(fam) }, func(r link.Rule) string { return strconv.Itoa(r.Priority) + ":\t" + r.String() })
 }

@@ -60,20 +60,11 @@ func randomRun(env *Env, opts *randomOptions) error {
 		}
 		avoid = append(avoid, p.Masked())
 	}
-	var seed uint64
-	if opts.Seed != "" {
-		var err error
-		if seed, err = strconv.ParseUint(opts.Seed, 10, 64); err != nil {
-			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
-		}
-	} else {
-		var b [8]byte
-		if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
-			return Failedf("reading random bytes: %v", err)
-		}
-		seed = binary.LittleEndian.Uint64(b[:])
+	r, err := seededRand(opts.Seed)
+	if err != nil {
+		return err
 	}
-	p, err := netcalc.RandomPrivate(mrand.New(mrand.NewPCG(seed, 0)), bits, avoid)
+	p, err := netcalc.RandomPrivate(r, bits, avoid)
 	if err != nil {
 		if errors.Is(err, netcalc.ErrNoRoom) {
 			return Failedf("%s", netcalc.Message(err))
@@ -87,4 +78,23 @@ func randomRun(env *Env, opts *randomOptions) error {
 	}
 	_, err = io.WriteString(env.Out, p.String()+"\n")
 	return err
+}
+
+// seededRand returns a pseudo-random generator seeded with seed, a --seed
+// value, or from crypto/rand when seed is "".
+func seededRand(seed string) (*mrand.Rand, error) {
+	var n uint64
+	if seed != "" {
+		var err error
+		if n, err = strconv.ParseUint(seed, 10, 64); err != nil {
+			return nil, BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(seed))
+		}
+	} else {
+		var b [8]byte
+		if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
+			return nil, Failedf("reading random bytes: %v", err)
+		}
+		n = binary.LittleEndian.Uint64(b[:])
+	}
+	return mrand.New(mrand.NewPCG(n, 0)), nil
 }

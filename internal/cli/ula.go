@@ -2,7 +2,6 @@ package cli
 
 import (
 	crand "crypto/rand"
-	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -77,11 +76,10 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		if opts.MAC != "" || opts.Time != "" {
 			return BadInputf("--seed draws the time and the EUI-64: give it without --mac and --time")
 		}
-		seed, err := strconv.ParseUint(opts.Seed, 10, 64)
-		if err != nil {
-			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
+		var err error
+		if r, err = seededRand(opts.Seed); err != nil {
+			return err
 		}
-		r = rand.New(rand.NewPCG(seed, 0))
 		ntp, eui = netcalc.ULAInputFrom(r)
 		source = "seed"
 	default:
@@ -124,11 +122,10 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 	}
 	p := netcalc.ULA(ntp, eui)
 	if bits > 48 && r == nil {
-		var b [8]byte
-		if _, err := io.ReadFull(crand.Reader, b[:]); err != nil {
-			return Failedf("reading random bytes: %v", err)
+		var err error
+		if r, err = seededRand(""); err != nil {
+			return err
 		}
-		r = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:]), 0))
 	}
 	p, err := netcalc.ULASubnet(p, bits, r)
 	if err != nil {

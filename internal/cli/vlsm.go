@@ -221,10 +221,7 @@ func vlsmGlyph(order int) string {
 func vlsmBlocks(parent netip.Prefix, reqs []netcalc.Request) string {
 	var parts []string
 	for _, r := range reqs {
-		l, ok := netcalc.BlockForHosts(parent.Addr().Is4(), r.Hosts)
-		if ok && r.MaxBits > 0 {
-			l = min(l, r.MaxBits)
-		}
+		l, ok := r.Block(parent.Addr().Is4())
 		b := "too large for any block"
 		if ok {
 			b = "/" + strconv.Itoa(l)
