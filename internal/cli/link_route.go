@@ -112,26 +112,26 @@ rule or route that refused it), exit 2 for a bad address, device or mark.`,
 	return route
 }
 
-// routeKeywords are the 'ip route get' keywords route get accepts after
-// the address, each followed by a value, and the flag each is the same as.
-var routeKeywords = map[string]string{"from": "src", "iif": "iif", "oif": "oif", "mark": "mark"}
+// routeKeywordWants names what each 'ip route get' keyword that route get
+// accepts after the address wants as its value.
+var routeKeywordWants = map[string]string{"from": "a source address", "iif": "an interface name", "oif": "an interface name", "mark": "a firewall mark"}
 
 // parseArgs splits the positional arguments into addresses and the
-// keywords from, iif, oif and mark with their values.
+// keywords from, iif, oif and mark with their values (the same as the
+// flags --src, --iif, --oif and --mark).
 func (o *routeOptions) parseArgs(args []string) error {
 	o.Targets = nil
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		flag, ok := routeKeywords[a]
-		if !ok {
+		dst := map[string]*string{"from": &o.Src, "iif": &o.Iif, "oif": &o.Oif, "mark": &o.Mark}[a]
+		if dst == nil {
 			o.Targets = append(o.Targets, a)
 			continue
 		}
 		if i+1 >= len(args) {
-			return BadInputf("route get: %q wants a value after it (%s); run 'netcalc route get --help' for usage", a, routeKeywordWants(a))
+			return BadInputf("route get: %q wants a value after it (%s); run 'netcalc route get --help' for usage", a, routeKeywordWants[a])
 		}
 		i++
-		dst := map[string]*string{"src": &o.Src, "iif": &o.Iif, "oif": &o.Oif, "mark": &o.Mark}[flag]
 		if *dst != "" && *dst != args[i] {
 			return BadInputf("route get: %s given twice (%s and %s)", a, quoteToken(*dst), quoteToken(args[i]))
 		}
@@ -141,16 +141,6 @@ func (o *routeOptions) parseArgs(args []string) error {
 		return BadInputf("route get: no address: want 'route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark N]'; run 'netcalc route get --help' for usage")
 	}
 	return nil
-}
-
-func routeKeywordWants(k string) string {
-	switch k {
-	case "from":
-		return "a source address"
-	case "mark":
-		return "a firewall mark"
-	}
-	return "an interface name"
 }
 
 // query builds the packet description shared by every target.

@@ -67,25 +67,23 @@ func nthRun(env *Env, opts *nthOptions) error {
 			return calcOut{}, err
 		}
 		note.check(in, netcalc.ListEntry{Prefix: p})
+		type nthJSON struct {
+			Block   string `json:"block"`
+			Index   string `json:"index"`
+			Address string `json:"address,omitempty"`
+			Subnet  string `json:"subnet,omitempty"`
+		}
 		if bits < 0 {
 			a, err := netcalc.NthAddr(p, i)
 			if err != nil {
 				return calcOut{}, err
 			}
-			return calcOut{Text: a.String() + "\n", JSON: struct {
-				Block   string `json:"block"`
-				Index   string `json:"index"`
-				Address string `json:"address"`
-			}{p.Masked().String(), i.String(), a.String()}}, nil
+			return calcOut{Text: a.String() + "\n", JSON: nthJSON{Block: p.Masked().String(), Index: i.String(), Address: a.String()}}, nil
 		}
 		sub, err := netcalc.NthSubnet(p, bits, i)
 		if err != nil {
 			return calcOut{}, err
 		}
-		return calcOut{Text: sub.String() + "\n", JSON: struct {
-			Block  string `json:"block"`
-			Index  string `json:"index"`
-			Subnet string `json:"subnet"`
-		}{p.Masked().String(), i.String(), sub.String()}}, nil
+		return calcOut{Text: sub.String() + "\n", JSON: nthJSON{Block: p.Masked().String(), Index: i.String(), Subnet: sub.String()}}, nil
 	})
 }

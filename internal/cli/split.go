@@ -195,9 +195,7 @@ func splitWriteTable(w io.Writer, s netcalc.Split) {
 		aw = max(len(s.Parent.Addr().String()), len(last))
 		cw = aw + 4
 	}
-	row := func(c ...string) {
-		io.WriteString(w, padRight(c[0], cw)+"  "+padRight(c[1], aw)+"  "+padRight(c[2], aw)+"  "+c[3]+"\n")
-	}
+	row := func(c ...string) { fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", cw, c[0], aw, c[1], aw, c[2], c[3]) }
 	row("CIDR", "FIRST", "LAST", "USABLE HOSTS")
 	usable := ""
 	for p := range s.All() {
@@ -206,13 +204,6 @@ func splitWriteTable(w io.Writer, s netcalc.Split) {
 		}
 		row(p.String(), p.Addr().String(), netipx.PrefixLastIP(p).String(), usable)
 	}
-}
-
-func padRight(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return s + strings.Repeat(" ", n-len(s))
 }
 
 // splitWriteMap draws the parent with its subnets. Up to planMapWidth
