@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -136,9 +137,9 @@ func containsRun(env *Env, opts *containsOptions) error {
 			buf = append(buf[:0], `{"item":`...)
 			buf = netcalc.AppendJSONString(buf, text)
 			buf = append(buf, `,"contained":`...)
-			buf = appendBool(buf, inside)
+			buf = strconv.AppendBool(buf, inside)
 			buf = append(buf, `,"overlaps":`...)
-			buf = appendBool(buf, some)
+			buf = strconv.AppendBool(buf, some)
 			buf = append(buf, "}\n"...)
 			_, err := env.Out.Write(buf)
 			return err
@@ -165,13 +166,6 @@ func containsRun(env *Env, opts *containsOptions) error {
 		env.Report(BadInputf("no input: contains wants at least one address, prefix or range to look for in %s", quoteToken(opts.Container)))
 	}
 	return env.Finish()
-}
-
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, "true"...)
-	}
-	return append(b, "false"...)
 }
 
 // maskNote says once per run, on standard error, that a prefix written

@@ -278,12 +278,12 @@ func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, l := range ls {
-		if l.Name == name {
-			return nil
-		}
-		names = append(names, l.Name)
+	if _, missing := link.SelectInterfaces(ls, []string{name}); len(missing) == 0 {
+		return nil
+	}
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
 	}
 	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
 }
