@@ -3,6 +3,7 @@ package netcalc
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -47,4 +48,41 @@ func TestParseSpecArgs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseSpecArgs checks that ParseSpecArgs never panics, uses one or
+// two arguments, reports the text it read, and agrees with ParseSpec or
+// ParseSpecMask on that text.
+func FuzzParseSpecArgs(f *testing.F) {
+	f.Add("192.168.1.10", "255.255.255.0") // netmask as a second argument
+	f.Add("10.0.0.1", "0.0.0.255")         // wildcard mask
+	f.Add("10.0.0.1", "255.0.255.0")       // octets of masks, not contiguous
+	f.Add("10.0.0.1/24", "8")              // a length after a length
+	f.Add("2001:db8::1", "/64")            // IPv6 with a slash length apart
+	f.Add("10.0.0.1", "10.0.0.2")          // two addresses: the second is left alone
+	f.Add("fe80::1%eth0", "64")            // zone, then a length
+	f.Add("10.0.0.1", "1.2.3.4.5")         // too many dots for a mask
+	f.Fuzz(func(t *testing.T, a, b string) {
+		sp, text, n, err := ParseSpecArgs([]string{a, b})
+		switch n {
+		case 1:
+			want, werr := ParseSpec(a)
+			if text != a || sp != want || (err == nil) != (werr == nil) {
+				t.Fatalf("ParseSpecArgs(%q, %q) = %v %q 1 %v; ParseSpec(%q) = %v %v", a, b, sp, text, err, a, want, werr)
+			}
+		case 2:
+			if text != a+" "+b {
+				t.Fatalf("ParseSpecArgs(%q, %q) text = %q", a, b, text)
+			}
+			want, werr := ParseSpecMask(a, b)
+			if strings.Contains(a, "/") {
+				want, werr = ParseSpec(text)
+			}
+			if sp != want || (err == nil) != (werr == nil) {
+				t.Fatalf("ParseSpecArgs(%q, %q) = %v %v; want %v %v", a, b, sp, err, want, werr)
+			}
+		default:
+			t.Fatalf("ParseSpecArgs(%q, %q) used %d arguments", a, b, n)
+		}
+	})
 }
