@@ -1,8 +1,10 @@
 package netcalc
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,5 +80,80 @@ func TestOverlapsEdges(t *testing.T) {
 				t.Errorf("Overlaps(%v) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})
+	}
+}
+
+// TestOverlapsAgainstPython compares Overlaps (pairs and the shared part
+// as CIDRs) and Set.Cover (smallest covering prefix and the addresses it
+// adds) with Python's ipaddress: overlaps, summarize_address_range,
+// supernet and collapse_addresses.
+func TestOverlapsAgainstPython(t *testing.T) {
+	const script = `
+import ipaddress, sys
+for line in sys.stdin:
+    nets = [ipaddress.ip_network(s) for s in line.split()]
+    out = []
+    for i in range(len(nets)):
+        for j in range(i+1, len(nets)):
+            a, b = nets[i], nets[j]
+            if a.version == b.version and a.overlaps(b):
+                first = max(a[0], b[0]); last = min(a[-1], b[-1])
+                out.append("%d-%d=%s" % (i, j, ",".join(str(p) for p in ipaddress.summarize_address_range(first, last))))
+    cover = "-"
+    if len({n.version for n in nets}) == 1:
+        c = nets[0]
+        while not all(n.subnet_of(c) for n in nets):
+            c = c.supernet()
+        have = sum(n.num_addresses for n in ipaddress.collapse_addresses(nets))
+        cover = "%s+%d" % (c, c.num_addresses - have)
+    print(" ".join(out) + " | " + cover)
+`
+	rnd := rand.New(rand.NewPCG(9, 9))
+	var cases [][]netip.Prefix
+	var in strings.Builder
+	for i := 0; i < 300; i++ {
+		var ps []netip.Prefix
+		v6 := rnd.IntN(2) == 0
+		for n := 1 + rnd.IntN(6); n > 0; n-- {
+			mixed := v6 != (rnd.IntN(8) == 0) // now and then the other family
+			if mixed {
+				ps = append(ps, netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 4: byte(rnd.IntN(4)), 5: byte(rnd.IntN(256))}), 30+rnd.IntN(20)).Masked())
+			} else {
+				ps = append(ps, netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 51, byte(rnd.IntN(4)), byte(rnd.IntN(256))}), 14+rnd.IntN(19)).Masked())
+			}
+		}
+		cases = append(cases, ps)
+		for j, p := range ps {
+			if j > 0 {
+				in.WriteByte(' ')
+			}
+			in.WriteString(p.String())
+		}
+		in.WriteByte('\n')
+	}
+	want := pythonLines(t, script, in.String())
+	if len(want) != len(cases) {
+		t.Fatalf("python gave %d lines for %d cases", len(want), len(cases))
+	}
+	for i, ps := range cases {
+		rs := make([]netipx.IPRange, len(ps))
+		for j, p := range ps {
+			rs[j] = netipx.RangeOfPrefix(p)
+		}
+		var out []string
+		for _, o := range Overlaps(rs) {
+			var cidrs []string
+			for _, p := range RangePrefixes(o.Common) {
+				cidrs = append(cidrs, p.String())
+			}
+			out = append(out, fmt.Sprintf("%d-%d=%s", o.A, o.B, strings.Join(cidrs, ",")))
+		}
+		cover := "-"
+		if c, ok := SetOfPrefixes(ps...).Cover(); ok {
+			cover = c.Prefix.String() + "+" + c.Extra.String()
+		}
+		if got := strings.Join(out, " ") + " | " + cover; got != want[i] {
+			t.Errorf("case %v:\n got  %s\n want %s", ps, got, want[i])
+		}
 	}
 }
