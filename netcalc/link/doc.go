@@ -5,6 +5,5 @@
 // a target with that model's rule walk, and asks a neighbour for its
 // hardware address with an active ARP (RFC 826) or Neighbor Discovery
 // (RFC 4861) probe on the egress interface (Resolve, Probe, Scan); other
-// operating systems get
-// ErrUnsupported.
+// operating systems get ErrUnsupported.
 package link
