@@ -88,13 +88,25 @@ func calcErr(sentinel error, value string, format string, args ...any) error {
 
 // Message returns what went wrong in err for a person: for an error of
 // this package (a *ParseError, *Error, *ListError, *NoFitError or planner
-// error, found with errors.As through wrappers that add no words) its
-// message without the "netcalc: " prefix and without the sentinel's name
-// (which only repeats the kind); for any other error, err.Error().
+// error, the first in err's chain of single wrappers, which should add no
+// words) its message without the "netcalc: " prefix and without the
+// sentinel's name (which only repeats the kind); for any other error,
+// err.Error(). Errors of other packages are left alone, whatever methods
+// they have.
 func Message(err error) string {
-	var m interface{ Message() string }
-	if errors.As(err, &m) {
-		return m.Message()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch t := e.(type) {
+		case *ParseError:
+			return t.Message()
+		case *Error:
+			return t.Message()
+		case *ListError:
+			return t.Message()
+		case *NoFitError:
+			return t.Message()
+		case *planError:
+			return t.Message()
+		}
 	}
 	return err.Error()
 }

@@ -43,6 +43,7 @@ func TestMessage(t *testing.T) {
 		{"list line", listErr, ErrOctetRange, "netcalc: list.txt:3: " + Message(parseErr), "list.txt:3: " + Message(parseErr)},
 		{"wrapped without words", fmt.Errorf("%w", addErr), ErrOutOfRange, addErr.Error(), Message(addErr)},
 		{"foreign", foreign, nil, "netcalc: not ours", "netcalc: not ours"},
+		{"foreign with a Message method", otherErr{}, nil, "other: words", "other: words"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,3 +66,10 @@ func TestMessage(t *testing.T) {
 		t.Errorf("errors.As(AddrAdd error, *Error): Value = %+v; want 255.255.255.255", ce)
 	}
 }
+
+// otherErr is another package's error with a Message method of its own,
+// which Message must not call.
+type otherErr struct{}
+
+func (otherErr) Error() string   { return "other: words" }
+func (otherErr) Message() string { return "words" }
