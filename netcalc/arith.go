@@ -2,7 +2,6 @@ package netcalc
 
 import (
 	"errors"
-	"fmt"
 	"math/big"
 	"net/netip"
 )
@@ -29,7 +28,7 @@ func AddrAdd(a netip.Addr, n *big.Int) (netip.Addr, error) {
 	a = a.WithZone("")
 	v := AddrInt(a)
 	if v == nil {
-		return netip.Addr{}, fmt.Errorf("netcalc: no address to add to: %w", ErrSyntax)
+		return netip.Addr{}, calcErr(ErrSyntax, "", "no address to add to")
 	}
 	r, err := AddrFromInt(v.Add(v, n), a.Is6())
 	if err != nil {
@@ -38,13 +37,13 @@ func AddrAdd(a netip.Addr, n *big.Int) (netip.Addr, error) {
 			if a.Is6() {
 				first = netip.IPv6Unspecified()
 			}
-			return netip.Addr{}, fmt.Errorf("netcalc: %s: subtracting %s goes below %s, the first IPv%d address: %w", a, new(big.Int).Neg(n), first, family(a), ErrOutOfRange)
+			return netip.Addr{}, calcErr(ErrOutOfRange, a.String(), "subtracting %s goes below %s, the first IPv%d address", new(big.Int).Neg(n), first, family(a))
 		}
 		last := netip.AddrFrom4([4]byte{255, 255, 255, 255})
 		if a.Is6() {
 			last = netip.AddrFrom16([16]byte{255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255})
 		}
-		return netip.Addr{}, fmt.Errorf("netcalc: %s: adding %s goes past %s, the last IPv%d address: %w", a, n, last, family(a), ErrOutOfRange)
+		return netip.Addr{}, calcErr(ErrOutOfRange, a.String(), "adding %s goes past %s, the last IPv%d address", n, last, family(a))
 	}
 	return r, nil
 }
@@ -54,7 +53,7 @@ func AddrAdd(a netip.Addr, n *big.Int) (netip.Addr, error) {
 // with ErrFamily when a and b are of different families.
 func AddrDistance(a, b netip.Addr) (*big.Int, error) {
 	if !a.IsValid() || !b.IsValid() || a.BitLen() != b.BitLen() {
-		return nil, fmt.Errorf("netcalc: %s and %s are not of one family: %w", a, b, ErrFamily)
+		return nil, calcErr(ErrFamily, "", "%s and %s are not of one family", a, b)
 	}
 	x, y := AddrInt(a.WithZone("")), AddrInt(b.WithZone(""))
 	return y.Sub(y, x), nil
@@ -66,7 +65,7 @@ func AddrDistance(a, b netip.Addr) (*big.Int, error) {
 // would leave the address space.
 func PrefixStep(p netip.Prefix, n *big.Int) (netip.Prefix, error) {
 	if !p.IsValid() {
-		return netip.Prefix{}, fmt.Errorf("netcalc: no prefix to step from: %w", ErrSyntax)
+		return netip.Prefix{}, calcErr(ErrSyntax, "", "no prefix to step from")
 	}
 	p = p.Masked()
 	size := PrefixCount(p).Big()
@@ -77,9 +76,9 @@ func PrefixStep(p netip.Prefix, n *big.Int) (netip.Prefix, error) {
 			dir, end = "before", "first"
 		}
 		if m := new(big.Int).Abs(n); m.IsInt64() && m.Int64() == 1 {
-			return netip.Prefix{}, fmt.Errorf("netcalc: %s: it is the %s /%d of the IPv%d address space, none comes %s it: %w", p, end, p.Bits(), family(p.Addr()), dir, ErrOutOfRange)
+			return netip.Prefix{}, calcErr(ErrOutOfRange, p.String(), "it is the %s /%d of the IPv%d address space, none comes %s it", end, p.Bits(), family(p.Addr()), dir)
 		}
-		return netip.Prefix{}, fmt.Errorf("netcalc: %s: fewer than %s /%d subnets come %s it in the IPv%d address space: %w", p, new(big.Int).Abs(n), p.Bits(), dir, family(p.Addr()), ErrOutOfRange)
+		return netip.Prefix{}, calcErr(ErrOutOfRange, p.String(), "fewer than %s /%d subnets come %s it in the IPv%d address space", new(big.Int).Abs(n), p.Bits(), dir, family(p.Addr()))
 	}
 	return netip.PrefixFrom(a, p.Bits()), nil
 }
@@ -112,18 +111,17 @@ func nthIndex(i *big.Int, count *big.Int) (*big.Int, bool) {
 // block has no such subnet.
 func NthSubnet(block netip.Prefix, bits int, i *big.Int) (netip.Prefix, error) {
 	if !block.IsValid() {
-		return netip.Prefix{}, fmt.Errorf("netcalc: no block: %w", ErrSyntax)
+		return netip.Prefix{}, calcErr(ErrSyntax, "", "no block")
 	}
 	block = block.Masked()
 	max := block.Addr().BitLen()
 	if bits < block.Bits() || bits > max {
-		return netip.Prefix{}, fmt.Errorf("netcalc: %s: /%d subnets do not fit in it, want a length from %d to %d: %w", block, bits, block.Bits(), max, ErrPrefixLength)
+		return netip.Prefix{}, calcErr(ErrPrefixLength, block.String(), "/%d subnets do not fit in it, want a length from %d to %d", bits, block.Bits(), max)
 	}
 	count := PowerOfTwo(bits - block.Bits()).Big()
 	k, ok := nthIndex(i, count)
 	if !ok {
-		return netip.Prefix{}, fmt.Errorf("netcalc: %s: it has %s subnets of length /%d, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
-			block, count, bits, new(big.Int).Sub(count, big.NewInt(1)), count, i, ErrOutOfRange)
+		return netip.Prefix{}, calcErr(ErrOutOfRange, block.String(), "it has %s subnets of length /%d, numbered 0 to %s (or -1 to -%s from the end); there is no number %s", count, bits, new(big.Int).Sub(count, big.NewInt(1)), count, i)
 	}
 	a, err := AddrAdd(block.Addr(), k.Mul(k, PowerOfTwo(max-bits).Big()))
 	if err != nil {
@@ -142,8 +140,7 @@ func NthAddr(block netip.Prefix, i *big.Int) (netip.Addr, error) {
 	if err != nil {
 		if errors.Is(err, ErrOutOfRange) {
 			count := PrefixCount(block.Masked()).Big()
-			return netip.Addr{}, fmt.Errorf("netcalc: %s: it has %s addresses, numbered 0 to %s (or -1 to -%s from the end); there is no number %s: %w",
-				block.Masked(), count, new(big.Int).Sub(count, big.NewInt(1)), count, i, ErrOutOfRange)
+			return netip.Addr{}, calcErr(ErrOutOfRange, block.Masked().String(), "it has %s addresses, numbered 0 to %s (or -1 to -%s from the end); there is no number %s", count, new(big.Int).Sub(count, big.NewInt(1)), count, i)
 		}
 		return netip.Addr{}, err
 	}

@@ -40,7 +40,7 @@ func AddrFromInt(n *big.Int, ipv6 bool) (netip.Addr, error) {
 		size, fam = 16, 6
 	}
 	if n.Sign() < 0 || n.BitLen() > size*8 {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is outside the IPv%d address space (0 to 2^%d-1): %w", n, fam, size*8, ErrOutOfRange)
+		return netip.Addr{}, calcErr(ErrOutOfRange, "", "%s is outside the IPv%d address space (0 to 2^%d-1)", n, fam, size*8)
 	}
 	var b [16]byte
 	n.FillBytes(b[16-size:])
@@ -217,15 +217,15 @@ func NAT64WellKnown() netip.Prefix { return nat64Prefix }
 // checkNAT64Prefix validates a NAT64 prefix per RFC 6052 section 2.2.
 func checkNAT64Prefix(p netip.Prefix) error {
 	if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() && p.Bits() < 96 {
-		return fmt.Errorf("netcalc: NAT64 prefix %s is not an IPv6 prefix: %w", p, ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s is not an IPv6 prefix", p)
 	}
 	switch p.Bits() {
 	case 32, 40, 48, 56, 64, 96:
 	default:
-		return fmt.Errorf("netcalc: NAT64 prefix %s has length %d, RFC 6052 allows 32, 40, 48, 56, 64 or 96: %w", p, p.Bits(), ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s has length %d, RFC 6052 allows 32, 40, 48, 56, 64 or 96", p, p.Bits())
 	}
 	if b := p.Masked().Addr().As16(); p.Bits() > 64 && b[8] != 0 {
-		return fmt.Errorf("netcalc: NAT64 prefix %s sets bits 64-71, which RFC 6052 reserves (must be zero): %w", p, ErrNAT64Prefix)
+		return calcErr(ErrNAT64Prefix, "", "NAT64 prefix %s sets bits 64-71, which RFC 6052 reserves (must be zero)", p)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func NAT64Embed(p netip.Prefix, v4 netip.Addr) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	if !v4.Is4() {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is not an IPv4 address: %w", v4, ErrSyntax)
+		return netip.Addr{}, calcErr(ErrSyntax, "", "%s is not an IPv4 address", v4)
 	}
 	b := p.Masked().Addr().As16()
 	v := v4.As4()
@@ -265,11 +265,11 @@ func NAT64Extract(p netip.Prefix, a netip.Addr) (netip.Addr, error) {
 	}
 	a = a.WithZone("")
 	if !p.Masked().Contains(a) {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s is not inside the NAT64 prefix %s: %w", a, p.Masked(), ErrNotEmbedded)
+		return netip.Addr{}, calcErr(ErrNotEmbedded, "", "%s is not inside the NAT64 prefix %s", a, p.Masked())
 	}
 	b := a.As16()
 	if b[8] != 0 {
-		return netip.Addr{}, fmt.Errorf("netcalc: %s has bits 64-71 set, which RFC 6052 requires to be zero: %w", a, ErrNotEmbedded)
+		return netip.Addr{}, calcErr(ErrNotEmbedded, "", "%s has bits 64-71 set, which RFC 6052 requires to be zero", a)
 	}
 	var v [4]byte
 	pos := p.Bits() / 8
@@ -281,4 +281,61 @@ func NAT64Extract(p netip.Prefix, a netip.Addr) (netip.Addr, error) {
 		pos++
 	}
 	return netip.AddrFrom4(v), nil
+}
+
+// Forms is an address written in every form netcalc converts between:
+// its integer in decimal, hex and binary, its dotted binary, and what
+// links it to the other family.
+type Forms struct {
+	Version      int        `json:"version"` // 4 or 6
+	Address      netip.Addr `json:"address"` // without zone
+	Decimal      string     `json:"decimal"`
+	Hex          string     `json:"hex"`
+	Binary       string     `json:"binary"`
+	DottedBinary string     `json:"dotted_binary"`
+	// MappedIPv6, SixToFour and NAT64 are an IPv4 address's IPv4-mapped
+	// address (RFC 4291), its 6to4 prefix (RFC 3056) and its address under
+	// the NAT64 prefix (RFC 6052); zero for IPv6.
+	MappedIPv6 netip.Addr   `json:"mapped_ipv6,omitzero"`
+	SixToFour  netip.Prefix `json:"sixtofour_prefix,omitzero"`
+	NAT64      netip.Addr   `json:"nat64,omitzero"`
+	// Embedded is the IPv4 address an IPv6 address carries (IPv4-mapped,
+	// under the NAT64 prefix, or 6to4, tried in that order), or nil.
+	Embedded *EmbeddedIPv4 `json:"embedded_ipv4,omitempty"`
+}
+
+// EmbeddedIPv4 is an IPv4 address inside an IPv6 address and how it got
+// there: "ipv4-mapped", "nat64" or "6to4", as Info.Embedded names them.
+type EmbeddedIPv4 struct {
+	Kind    string     `json:"kind"`
+	Address netip.Addr `json:"address"`
+}
+
+// Convert returns a's forms, with the NAT64 address made and looked for
+// under nat64 (NAT64WellKnown unless the network uses its own /32 to /96;
+// an invalid one gives IPv4 addresses no NAT64 form). a's zone is
+// dropped.
+func Convert(a netip.Addr, nat64 netip.Prefix) Forms {
+	a = a.WithZone("")
+	f := Forms{Version: 4, Address: a, Decimal: AddrInt(a).String(), Hex: AddrHex(a), Binary: AddrBinary(a), DottedBinary: AddrDottedBinary(a)}
+	if a.Is4() {
+		f.MappedIPv6, _ = IPv4Mapped(a)
+		f.SixToFour, _ = SixToFourPrefix(a)
+		f.NAT64, _ = NAT64Embed(nat64, a)
+		return f
+	}
+	f.Version = 6
+	switch {
+	case a.Is4In6():
+		f.Embedded = &EmbeddedIPv4{"ipv4-mapped", a.Unmap()}
+	case nat64.Masked().Contains(a):
+		if v4, err := NAT64Extract(nat64, a); err == nil {
+			f.Embedded = &EmbeddedIPv4{"nat64", v4}
+		}
+	default:
+		if v4, ok := SixToFourAddr(a); ok {
+			f.Embedded = &EmbeddedIPv4{"6to4", v4}
+		}
+	}
+	return f
 }

@@ -535,3 +535,36 @@ func TestRandomPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestConvertForms(t *testing.T) {
+	wk := NAT64WellKnown()
+	tests := []struct {
+		in       string
+		nat64    netip.Prefix
+		version  int
+		embedded string // "kind address" or ""
+		nat      string
+	}{
+		{"192.0.2.1", wk, 4, "", "64:ff9b::c000:201"},
+		{"192.0.2.1", MustParsePrefix("2001:db8:100::/40"), 4, "", "2001:db8:1c0:2:1::"},
+		{"::ffff:10.0.0.1", wk, 6, "ipv4-mapped 10.0.0.1", ""},
+		{"64:ff9b::c000:221", wk, 6, "nat64 192.0.2.33", ""},
+		{"2001:db8:1c0:2:21::", MustParsePrefix("2001:db8:100::/40"), 6, "nat64 192.0.2.33", ""},
+		{"2002:c000:201::1", wk, 6, "6to4 192.0.2.1", ""},
+		{"2001:db8::1", wk, 6, "", ""},
+	}
+	for _, tt := range tests {
+		f := Convert(netip.MustParseAddr(tt.in), tt.nat64)
+		emb := ""
+		if f.Embedded != nil {
+			emb = f.Embedded.Kind + " " + f.Embedded.Address.String()
+		}
+		nat := ""
+		if f.NAT64.IsValid() {
+			nat = f.NAT64.String()
+		}
+		if f.Version != tt.version || emb != tt.embedded || nat != tt.nat || f.Decimal != AddrInt(f.Address).String() {
+			t.Errorf("Convert(%s, %s) = version %d, embedded %q, nat64 %q; want %d, %q, %q", tt.in, tt.nat64, f.Version, emb, nat, tt.version, tt.embedded, tt.nat)
+		}
+	}
+}

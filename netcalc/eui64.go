@@ -2,9 +2,9 @@ package netcalc
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -71,7 +71,7 @@ func InterfaceID(mac net.HardwareAddr) ([8]byte, error) {
 	case 8:
 		copy(id[:], mac)
 	default:
-		return id, fmt.Errorf("netcalc: a MAC address has 6 or 8 bytes, not %d: %w", len(mac), ErrMAC)
+		return id, calcErr(ErrMAC, "", "a MAC address has 6 or 8 bytes, not %d", len(mac))
 	}
 	id[0] ^= 0x02
 	return id, nil
@@ -83,7 +83,7 @@ func InterfaceID(mac net.HardwareAddr) ([8]byte, error) {
 // host bits are ignored. Errors wrap ErrPrefixLength or ErrMAC.
 func SLAAC(p netip.Prefix, mac net.HardwareAddr) (netip.Addr, error) {
 	if !p.IsValid() || !p.Addr().Is6() || p.Bits() != 64 {
-		return netip.Addr{}, fmt.Errorf("netcalc: SLAAC needs an IPv6 /64 prefix, not %s: %w", p, ErrPrefixLength)
+		return netip.Addr{}, calcErr(ErrPrefixLength, "", "SLAAC needs an IPv6 /64 prefix, not %s", p)
 	}
 	id, err := InterfaceID(mac)
 	if err != nil {
@@ -107,12 +107,25 @@ func LinkLocal(mac net.HardwareAddr) (netip.Addr, error) { return SLAAC(linkLoca
 // ff:fe (a privacy or manually set identifier).
 func MACFromEUI64(a netip.Addr) (net.HardwareAddr, error) {
 	if !a.Is6() || a.Is4In6() {
-		return nil, fmt.Errorf("netcalc: %s: not an IPv6 address with an interface identifier: %w", a, ErrNotEUI64)
+		return nil, calcErr(ErrNotEUI64, a.String(), "not an IPv6 address with an interface identifier")
 	}
 	b := a.As16()
 	if b[11] != 0xff || b[12] != 0xfe {
-		return nil, fmt.Errorf("netcalc: %s: the interface identifier has no ff:fe in its middle, so it was not made from a MAC address: %w", a.WithZone(""), ErrNotEUI64)
+		return nil, calcErr(ErrNotEUI64, a.WithZone("").String(), "the interface identifier has no ff:fe in its middle, so it was not made from a MAC address")
 	}
 	mac := net.HardwareAddr{b[8] ^ 0x02, b[9], b[10], b[13], b[14], b[15]}
 	return mac, nil
+}
+
+// InterfaceIDString writes an interface identifier as the last four
+// groups of an IPv6 address, uncompressed (5054:ff:fe12:3456, 0:ff:fe00:1).
+func InterfaceIDString(id [8]byte) string {
+	var b []byte
+	for i := 0; i < 8; i += 2 {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = strconv.AppendUint(b, uint64(id[i])<<8|uint64(id[i+1]), 16)
+	}
+	return string(b)
 }

@@ -258,11 +258,23 @@ type ListError struct {
 // Error returns "netcalc: FILE:LINE: ..." ("line LINE: " for stdin or an
 // unnamed source).
 func (e *ListError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "netcalc: ")
-	if e.Source == "" || e.Source == "stdin" {
-		return "netcalc: line " + strconv.Itoa(e.Line) + ": " + msg
+	msg := e.Err.Error()
+	var pe *ParseError
+	if errors.As(e.Err, &pe) {
+		msg = pe.Message()
 	}
-	return "netcalc: " + e.Source + ":" + strconv.Itoa(e.Line) + ": " + msg
+	return "netcalc: " + e.where() + msg
+}
+
+// Message returns the error without the package prefix:
+// "FILE:LINE: MESSAGE" ("line LINE: " for stdin or an unnamed source).
+func (e *ListError) Message() string { return e.where() + Message(e.Err) }
+
+func (e *ListError) where() string {
+	if e.Source == "" || e.Source == "stdin" {
+		return "line " + strconv.Itoa(e.Line) + ": "
+	}
+	return e.Source + ":" + strconv.Itoa(e.Line) + ": "
 }
 
 // Unwrap returns the underlying error.

@@ -39,11 +39,11 @@ type Split struct {
 // ErrSplitLength.
 func SplitPrefix(parent netip.Prefix, bits int) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
+		return Split{}, planErrorf(ErrSplitLength, "split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if bits < parent.Bits() || bits > parent.Addr().BitLen() {
-		return Split{}, planErrorf(ErrSplitLength, "netcalc: cannot split %s into /%d subnets: the new prefix length must be %d-%d", parent, bits, parent.Bits(), parent.Addr().BitLen())
+		return Split{}, planErrorf(ErrSplitLength, "cannot split %s into /%d subnets: the new prefix length must be %d-%d", parent, bits, parent.Bits(), parent.Addr().BitLen())
 	}
 	return Split{Parent: parent, Bits: bits}, nil
 }
@@ -54,11 +54,11 @@ func SplitPrefix(parent netip.Prefix, bits int) (Split, error) {
 // number of addresses in parent wraps ErrNoRoom.
 func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
+		return Split{}, planErrorf(ErrSplitLength, "split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if n.IsZero() {
-		return Split{}, planErrorf(ErrZeroRequest, "netcalc: cannot split %s into 0 subnets: ask for at least 1", parent)
+		return Split{}, planErrorf(ErrZeroRequest, "cannot split %s into 0 subnets: ask for at least 1", parent)
 	}
 	hostBits := parent.Addr().BitLen() - parent.Bits()
 	for k := 0; k <= hostBits; k++ {
@@ -66,7 +66,7 @@ func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 			return Split{Parent: parent, Bits: parent.Bits() + k}, nil
 		}
 	}
-	return Split{}, planErrorf(ErrNoRoom, "netcalc: %s has room for at most %s subnets (its %s addresses as /%d), not %s", parent, PrefixCount(parent), PrefixCount(parent), parent.Addr().BitLen(), n)
+	return Split{}, planErrorf(ErrNoRoom, "%s has room for at most %s subnets (its %s addresses as /%d), not %s", parent, PrefixCount(parent), PrefixCount(parent), parent.Addr().BitLen(), n)
 }
 
 // SplitByHosts returns the split of parent into the smallest equal subnets
@@ -75,15 +75,15 @@ func SplitByCount(parent netip.Prefix, n Count) (Split, error) {
 // wraps ErrZeroRequest; n above UsableHosts(parent) wraps ErrNoRoom.
 func SplitByHosts(parent netip.Prefix, n Count) (Split, error) {
 	if !parent.IsValid() {
-		return Split{}, planErrorf(ErrSplitLength, "netcalc: split: invalid parent prefix")
+		return Split{}, planErrorf(ErrSplitLength, "split: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	if n.IsZero() {
-		return Split{}, planErrorf(ErrZeroRequest, "netcalc: cannot split %s into subnets of 0 hosts: ask for at least 1", parent)
+		return Split{}, planErrorf(ErrZeroRequest, "cannot split %s into subnets of 0 hosts: ask for at least 1", parent)
 	}
 	l, ok := BlockForHosts(parent.Addr().Is4(), n)
 	if !ok || l < parent.Bits() {
-		return Split{}, planErrorf(ErrNoRoom, "netcalc: %s holds at most %s usable hosts, not %s", parent, UsableHosts(parent), n)
+		return Split{}, planErrorf(ErrNoRoom, "%s holds at most %s usable hosts, not %s", parent, UsableHosts(parent), n)
 	}
 	return Split{Parent: parent, Bits: l}, nil
 }
@@ -167,9 +167,36 @@ type planError struct {
 	err error
 }
 
-func (e *planError) Error() string { return e.msg }
-func (e *planError) Unwrap() error { return e.err }
+func (e *planError) Error() string { return "netcalc: " + e.msg }
+
+// Message returns the error without the package prefix.
+func (e *planError) Message() string { return e.msg }
+func (e *planError) Unwrap() error   { return e.err }
 
 func planErrorf(sentinel error, format string, args ...any) error {
 	return &planError{msg: fmt.Sprintf(format, args...), err: sentinel}
+}
+
+// Map draws the split in a PartitionMap of 2^cellBits cells. When the
+// split has at most that many subnets each gets its own cells, labelled
+// with its index in base 36 (0-9, then a-z, cycling); otherwise each cell
+// stands for a group of subnets, labelled "#", and perCell is the number
+// of subnets in a group (zero when not grouped).
+func (s Split) Map(cellBits int) (m PartitionMap, perCell Count) {
+	g := s // the grouping drawn
+	if s.Count().Cmp(PowerOfTwo(cellBits)) > 0 {
+		g, _ = SplitPrefix(s.Parent, s.Parent.Bits()+cellBits)
+		perCell = PowerOfTwo(s.Bits - g.Bits)
+	}
+	var segs []MapSegment
+	i := 0
+	for p := range g.All() {
+		label := "#"
+		if g == s {
+			label = string("0123456789abcdefghijklmnopqrstuvwxyz"[i%36])
+		}
+		segs = append(segs, MapSegment{Prefix: p, Label: label})
+		i++
+	}
+	return NewPartitionMap(s.Parent, segs, 1<<cellBits), perCell
 }

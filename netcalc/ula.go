@@ -3,9 +3,11 @@ package netcalc
 import (
 	"crypto/sha1"
 	"encoding/binary"
-	"fmt"
+	"math/big"
 	"math/rand/v2"
+	"net"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -61,7 +63,7 @@ func PrivateBlocks() []netip.Prefix { return append([]netip.Prefix(nil), private
 // /bits subnet of the private space overlaps avoid.
 func RandomPrivate(r *rand.Rand, bits int, avoid []netip.Prefix) (netip.Prefix, error) {
 	if bits < 8 || bits > 32 {
-		return netip.Prefix{}, fmt.Errorf("netcalc: a private IPv4 subnet has a length from 8 to 32, not %d: %w", bits, ErrPrefixLength)
+		return netip.Prefix{}, calcErr(ErrPrefixLength, "", "a private IPv4 subnet has a length from 8 to 32, not %d", bits)
 	}
 	var sb SetBuilder
 	for _, p := range privateBlocks {
@@ -82,7 +84,7 @@ func RandomPrivate(r *rand.Rand, bits int, avoid []netip.Prefix) (netip.Prefix, 
 		}
 	}
 	if total == 0 {
-		return netip.Prefix{}, fmt.Errorf("netcalc: every /%d of the private IPv4 space overlaps the prefixes to avoid: %w", bits, ErrNoRoom)
+		return netip.Prefix{}, calcErr(ErrNoRoom, "", "every /%d of the private IPv4 space overlaps the prefixes to avoid", bits)
 	}
 	k := r.Uint64N(total)
 	for p := range free.AllPrefixes() {
@@ -97,4 +99,40 @@ func RandomPrivate(r *rand.Rand, bits int, avoid []netip.Prefix) (netip.Prefix, 
 		k -= n
 	}
 	panic("unreachable")
+}
+
+// ULAInputFrom draws from r the NTP time and the EUI-64 that RFC 4193
+// section 3.2.2 hashes: the time first, then the eight EUI-64 bytes one
+// by one. A generator seeded alike always gives the same /48 (for tests
+// and documentation; a real network uses the time and its MAC).
+func ULAInputFrom(r *rand.Rand) (ntp uint64, eui [8]byte) {
+	ntp = r.Uint64()
+	for i := range eui {
+		eui[i] = byte(r.Uint32())
+	}
+	return ntp, eui
+}
+
+// ULASubnet returns the /bits subnet (bits 48 to 64) of the ULA /48 p
+// whose subnet ID is drawn from r; p itself when bits is 48.
+func ULASubnet(p netip.Prefix, bits int, r *rand.Rand) (netip.Prefix, error) {
+	if bits < 48 || bits > 64 || p.Bits() != 48 {
+		return netip.Prefix{}, calcErr(ErrPrefixLength, p.String(), "a subnet of a ULA /48 has a length from 48 to 64, not %d", bits)
+	}
+	if bits == 48 {
+		return p, nil
+	}
+	return NthSubnet(p, bits, new(big.Int).SetUint64(r.Uint64N(1<<(bits-48))))
+}
+
+// FirstMAC returns the hardware address of the first interface of ifaces
+// that has one an EUI-64 can be made from (6 or 8 bytes, not all zero),
+// or nil.
+func FirstMAC(ifaces []net.Interface) net.HardwareAddr {
+	for _, ifc := range ifaces {
+		if hw := ifc.HardwareAddr; (len(hw) == 6 || len(hw) == 8) && slices.ContainsFunc(hw, func(b byte) bool { return b != 0 }) {
+			return hw
+		}
+	}
+	return nil
 }

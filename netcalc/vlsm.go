@@ -24,6 +24,18 @@ type Request struct {
 	MaxBits int
 }
 
+// Block returns the prefix length of the block PlanVLSM gives r in a
+// parent of the IPv4 (is4) or IPv6 family: the smallest whose usable
+// hosts hold r.Hosts (BlockForHosts), or /MaxBits when that is larger;
+// false when no block of the family holds r.Hosts.
+func (r Request) Block(is4 bool) (int, bool) {
+	l, ok := BlockForHosts(is4, r.Hosts)
+	if ok && r.MaxBits > 0 {
+		l = min(l, r.MaxBits)
+	}
+	return l, ok
+}
+
 // Allocation is the subnet a VLSM plan gives one Request.
 type Allocation struct {
 	// Order is the request's 1-based position in the caller's list.
@@ -69,9 +81,12 @@ type NoFitError struct {
 }
 
 // Error says how much space is missing and what size of parent would do.
-func (e *NoFitError) Error() string {
+func (e *NoFitError) Error() string { return "netcalc: " + e.Message() }
+
+// Message returns the error without the package prefix.
+func (e *NoFitError) Message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "netcalc: the requests need %s addresses but %s has %s: %s addresses missing",
+	fmt.Fprintf(&b, "the requests need %s addresses but %s has %s: %s addresses missing",
 		e.Need, e.Parent, e.Have, e.Missing)
 	if e.Fits >= 0 {
 		fmt.Fprintf(&b, " (a /%d parent would hold them)", e.Fits)
@@ -97,7 +112,7 @@ func (e *NoFitError) Unwrap() error { return ErrNoRoom }
 // ErrSplitLength; requests that do not fit return a *NoFitError.
 func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	if !parent.IsValid() {
-		return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: invalid parent prefix")
+		return Plan{}, planErrorf(ErrSplitLength, "vlsm: invalid parent prefix")
 	}
 	parent = parent.Masked()
 	is4 := parent.Addr().Is4()
@@ -111,18 +126,15 @@ func PlanVLSM(parent netip.Prefix, requests []Request) (Plan, error) {
 	need := new(big.Int)
 	for i, r := range requests {
 		if r.Hosts.IsZero() {
-			return Plan{}, planErrorf(ErrZeroRequest, "netcalc: vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
+			return Plan{}, planErrorf(ErrZeroRequest, "vlsm: request %d asks for 0 hosts: ask for at least 1", i+1)
 		}
 		if r.MaxBits < 0 || r.MaxBits > bitLen {
-			return Plan{}, planErrorf(ErrSplitLength, "netcalc: vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
+			return Plan{}, planErrorf(ErrSplitLength, "vlsm: request %d: longest prefix /%d is out of range, must be 0-%d",
 				i+1, r.MaxBits, bitLen)
 		}
-		l, ok := BlockForHosts(is4, r.Hosts)
-		if ok && r.MaxBits > 0 {
-			l = min(l, r.MaxBits)
-		}
+		l, ok := r.Block(is4)
 		if !ok {
-			return Plan{}, planErrorf(ErrNoRoom, "netcalc: vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
+			return Plan{}, planErrorf(ErrNoRoom, "vlsm: request %d asks for %s hosts, more than any IPv%d block holds (%s)",
 				i+1, r.Hosts, map[bool]int{true: 4, false: 6}[is4], UsableHosts(netip.PrefixFrom(parent.Addr(), 0)))
 		}
 		need.Add(need, new(big.Int).Lsh(big.NewInt(1), uint(bitLen-l)))

@@ -156,27 +156,6 @@ func (d *durationValue) Set(s string) error {
 
 const permissionAdvice = "needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netcalc)`"
 
-// arpJSON is the -o json object for one target.
-type arpJSON struct {
-	Target    string     `json:"target"`
-	NextHop   netip.Addr `json:"next_hop,omitzero"`
-	OnLink    bool       `json:"on_link"`
-	Interface string     `json:"interface,omitempty"`
-	Source    netip.Addr `json:"source,omitzero"`
-	MAC       *link.MAC  `json:"mac,omitempty"`
-	MACKind   string     `json:"mac_kind,omitempty"`
-	MACAdmin  string     `json:"mac_admin,omitempty"`
-	Protocol  string     `json:"protocol,omitempty"`
-	Cached    bool       `json:"cached"`
-	State     string     `json:"state,omitempty"`
-	Local     bool       `json:"local"`
-	Sent      int        `json:"probes"`
-	Received  int        `json:"replies"`
-	RTTs      []int64    `json:"rtt_ns"`
-	Error     string     `json:"error,omitempty"`
-	rtts      []time.Duration
-}
-
 // arpCacheList lists the neighbour table, as netcalc neigh does (-i
 // selects one interface).
 func arpCacheList(cmd *cobra.Command, env *Env, opts *arpOptions) error {
@@ -211,7 +190,7 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 			perr := linkParseErr("arp", err)
 			env.Report(BadInput(perr))
 			if env.JSON() {
-				if err := WriteJSON(env.Out, arpJSON{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
+				if err := WriteJSON(env.Out, link.ProbeReport{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
 					return err
 				}
 			}
@@ -232,92 +211,57 @@ func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
 // target (a cache-only one after a permission error); only output errors
 // are returned.
 func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Addr, count int) (*link.Resolver, error) {
-	v := arpJSON{Target: target.String(), RTTs: []int64{}}
-	var last link.Result
-	var lastErr error
-	for i := 0; i < count && ctx.Err() == nil; i++ {
-		if i > 0 && lastErr == nil && !last.Cached && !last.Local {
-			// Space probes like ping does, but never longer than needed.
-			t := time.NewTimer(min(time.Second, r.Timeout))
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		res, err := r.Resolve(ctx, target)
-		if errors.Is(err, link.ErrPermission) && !r.CacheOnly {
+	fellBack := false // this target's probes fell back to the cache: not cached is then bad usage
+	p := r.Probe(ctx, target, link.ProbeOptions{Count: count,
+		OnPermission: func(error) {
 			env.Errorf("arp: %s; answering from the kernel's neighbour table", permissionAdvice)
-			cr := *r
-			cr.CacheOnly = true
-			r = &cr
-			res, err = r.Resolve(ctx, target)
-			if err != nil && errors.Is(err, link.ErrNotCached) {
-				err = BadInput(err) // no permission and no cached answer
+			fellBack = true
+		},
+		Reply: func(i int, res link.Resolution, err error) {
+			switch {
+			case err == nil && !env.JSON():
+				fmt.Fprintln(env.Out, arpLine(env, res))
+			case errors.Is(err, link.ErrTimeout):
+				if !env.JSON() && count > 1 {
+					fmt.Fprintf(env.Out, "%s: no reply to probe %d\n", target, i+1)
+				}
+			case err != nil:
+				env.Report(arpErr(err, fellBack))
 			}
-		}
-		v.Sent++
-		lastErr = err
-		if v.Received == 0 && res.NextHop.IsValid() {
-			last = res // names the next hop and interface even without a reply
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				lastErr = nil // interrupted: arpRun says so once
-				break
-			}
-			if !errors.Is(err, link.ErrTimeout) {
-				env.Report(linkErr(err))
-				break
-			}
-			if !env.JSON() && count > 1 {
-				fmt.Fprintf(env.Out, "%s: no reply to probe %d\n", target, i+1)
-			}
-			continue
-		}
-		last = res
-		v.Received++
-		if !res.Cached && !res.Local { // no exchange, no round trip
-			v.rtts = append(v.rtts, res.RTT)
-			v.RTTs = append(v.RTTs, res.RTT.Nanoseconds())
-		}
-		if !env.JSON() {
-			fmt.Fprintln(env.Out, arpLine(env, res))
-		}
-		if res.Cached || res.Local {
-			break // asking the table again says nothing new
-		}
+		}})
+	if p.CacheOnly {
+		cr := *r
+		cr.CacheOnly = true
+		r = &cr
 	}
-	v.NextHop, v.OnLink, v.Interface, v.Source, v.Protocol = last.NextHop, last.OnLink, last.Interface, last.Source, last.Protocol
-	if v.Received > 0 {
-		m := last.MAC
-		v.MAC, v.MACKind, v.MACAdmin = &m, m.Kind(), m.Admin()
-		v.Cached, v.State, v.Local = last.Cached, string(last.State), last.Local
-	} else if lastErr != nil {
-		v.Error = lastErr.Error()
-		if errors.Is(lastErr, link.ErrTimeout) {
-			env.Report(linkErr(lastErr))
-		}
+	v := p.Report(target)
+	if v.Received == 0 && errors.Is(p.Err, link.ErrTimeout) {
+		env.Report(linkErr(p.Err))
 	}
 	if env.JSON() {
 		return r, WriteJSON(env.Out, v)
 	}
 	if v.Sent > 1 {
-		fmt.Fprintf(env.Out, "--- %s: %d probes, %d replies, %d%% lost", target, v.Sent, v.Received, 100*(v.Sent-v.Received)/v.Sent)
-		if len(v.rtts) > 0 {
-			lo, hi, sum := v.rtts[0], v.rtts[0], time.Duration(0)
-			for _, d := range v.rtts {
-				lo, hi, sum = min(lo, d), max(hi, d), sum+d
-			}
-			fmt.Fprintf(env.Out, ", rtt min/avg/max %s/%s/%s", fmtRTT(lo), fmtRTT(sum/time.Duration(len(v.rtts))), fmtRTT(hi))
+		fmt.Fprintf(env.Out, "--- %s: %d probes, %d replies, %d%% lost", target, v.Sent, v.Received, p.Loss())
+		if lo, avg, hi, ok := p.RTTStats(); ok {
+			fmt.Fprintf(env.Out, ", rtt min/avg/max %s/%s/%s", fmtRTT(lo), fmtRTT(avg), fmtRTT(hi))
 		}
 		fmt.Fprintln(env.Out, " ---")
 	}
 	return r, nil
 }
 
+// arpErr maps a probe's error to its exit status: not cached after
+// falling back to the cache for want of privilege is bad usage (2).
+func arpErr(err error, fellBack bool) error {
+	if fellBack && errors.Is(err, link.ErrNotCached) {
+		return BadInput(err)
+	}
+	return linkErr(err)
+}
+
 // arpLine is the text answer for one reply.
-func arpLine(env *Env, res link.Result) string {
+func arpLine(env *Env, res link.Resolution) string {
 	mac := env.Paint(Bold, res.MAC.String())
 	props := res.MAC.Kind() + ", " + res.MAC.Admin() + "ly administered"
 	how := "rtt " + fmtRTT(res.RTT)
@@ -381,7 +325,7 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 	if env.JSON() {
 		for _, x := range res {
 			m := x.MAC
-			v := arpJSON{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
+			v := link.ProbeReport{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
 				MAC: &m, MACKind: m.Kind(), MACAdmin: m.Admin(), Protocol: x.Protocol, Sent: x.Attempt, Received: 1, RTTs: []int64{x.RTT.Nanoseconds()}}
 			if err := WriteJSON(env.Out, v); err != nil {
 				return err

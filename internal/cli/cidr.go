@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -73,16 +72,17 @@ reachable (IPv6 outside 2000::/3 is not global unicast).`,
 
 func cidrRun(env *Env, opts *cidrOptions) error {
 	args := listArgs(opts.Args, opts.Files)
+	line := func(in Input, dst []byte) ([]byte, error) {
+		sp, err := netcalc.ParseSpec(in.Text)
+		return cidrFormat(env, opts, in, sp, err, dst)
+	}
 	if len(args) == 0 || (len(args) == 1 && args[0] == "-") {
 		if len(args) == 0 && env.StdinTTY {
 			return BadInputf("no input: give an address such as 192.168.1.10/24, or pipe one per line; run 'netcalc cidr --help' for usage")
 		}
 		// No input at all prints nothing and succeeds: describing nothing is
 		// a transformation of nothing (the empty-input rule of the README).
-		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
-			sp, err := netcalc.ParseSpec(in.Text)
-			return cidrFormat(env, opts, in, sp, err, dst)
-		})
+		_, err := env.EachLineParallel(env.Stdin, "stdin", cidrSep(env), line)
 		if err != nil {
 			return err
 		}
@@ -103,10 +103,7 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 			if wrote {
 				io.WriteString(env.Out, cidrSep(env))
 			}
-			n, err := env.EachLineParallel(r, source, cidrSep(env), func(in Input, dst []byte) ([]byte, error) {
-				sp, err := netcalc.ParseSpec(in.Text)
-				return cidrFormat(env, opts, in, sp, err, dst)
-			})
+			n, err := env.EachLineParallel(r, source, cidrSep(env), line)
 			r.Close()
 			if err != nil {
 				env.Report(err)
@@ -114,22 +111,9 @@ func cidrRun(env *Env, opts *cidrOptions) error {
 			wrote = wrote || n > 0
 			continue
 		}
-		in := Input{Text: args[i]}
-		var sp netcalc.Spec
-		var err error
-		switch {
-		case i+1 < len(args) && isLengthArg(args[i], args[i+1]) && strings.Contains(args[i], "/"):
-			// "10.0.0.1/24 8": ParseSpec says the address already has a length
-			in.Text = args[i] + " " + args[i+1]
-			sp, err = netcalc.ParseSpec(in.Text)
-			i++
-		case i+1 < len(args) && (isMaskArg(args[i], args[i+1]) || isLengthArg(args[i], args[i+1])):
-			in.Text = args[i] + " " + args[i+1]
-			sp, err = netcalc.ParseSpecMask(args[i], args[i+1])
-			i++
-		default:
-			sp, err = netcalc.ParseSpec(args[i])
-		}
+		sp, text, n, err := netcalc.ParseSpecArgs(args[i:])
+		in := Input{Text: text}
+		i += n - 1
 		out, err := cidrFormat(env, opts, in, sp, err, buf[:0])
 		if len(out) > 0 {
 			if wrote {
@@ -169,148 +153,12 @@ func cidrFormat(env *Env, opts *cidrOptions, in Input, sp netcalc.Spec, perr err
 		dst = info.AppendJSON(dst)
 		return append(dst, "}\n"...), nil
 	}
-	if cidrShell(env) {
-		return appendCidrShell(dst, info), nil
+	if env.Shell() {
+		return info.AppendShell(dst), nil
 	}
 	var sb strings.Builder
 	writeCidrText(env, &sb, info, opts.Explain)
 	return append(dst, sb.String()...), nil
-}
-
-// cidrShell reports whether -o shell was chosen.
-func cidrShell(env *Env) bool { return env.Shell() }
-
-// appendCidrShell appends NAME=value lines for one input, for
-// `eval "$(netcalc cidr -o shell ADDR)"`. Names that ipcalc-ng's shell
-// output has (ADDRESS, NETMASK, PREFIX, BROADCAST, NETWORK, MINADDR,
-// MAXADDR, ADDRSPACE, ADDRESSES) keep ipcalc-ng's meaning: MINADDR and
-// MAXADDR are the first and last usable host, ADDRESSES the number of
-// usable hosts. netcalc's own names follow its JSON fields. Every name is
-// printed for every input, empty where there is no value (BROADCAST of a
-// /31, /32 or IPv6 block), so that a value never leaks from a previous eval.
-func appendCidrShell(dst []byte, in netcalc.Info) []byte {
-	v := "6"
-	if in.Address.Is4() {
-		v = "4"
-	}
-	broadcast := ""
-	if in.Broadcast.IsValid() {
-		broadcast = in.Broadcast.String()
-	}
-	space := "Global Unicast" // an IPv4 address in no special-purpose entry
-	switch {
-	case len(in.Registry) > 0:
-		space = in.Registry[0].Name
-	case in.AddressSpace.Prefix.IsValid():
-		space = in.AddressSpace.Name
-	}
-	decidedPrefix := ""
-	if in.DecidedBy.Entry.Prefix.IsValid() {
-		decidedPrefix = in.DecidedBy.Entry.Prefix.String()
-	}
-	for _, kv := range [...][2]string{
-		{"ADDRESS", in.Address.String()},
-		{"NETMASK", netcalc.MaskString(in.Netmask)},
-		{"PREFIX", strconv.Itoa(in.Bits)},
-		{"BROADCAST", broadcast},
-		{"NETWORK", in.Network.Addr().String()},
-		{"MINADDR", in.FirstHost.String()},
-		{"MAXADDR", in.LastHost.String()},
-		{"ADDRSPACE", space},
-		{"ADDRESSES", in.UsableHosts.String()},
-		{"VERSION", v},
-		{"CIDR", in.Network.String()},
-		{"WILDCARD", netcalc.MaskString(in.Wildcard)},
-		{"TOTAL_ADDRESSES", in.Addresses.String()},
-		{"GLOBALLY_REACHABLE", strconv.FormatBool(in.GloballyReachable)},
-		{"DECIDED_BY_REGISTRY", in.DecidedBy.Registry},
-		{"DECIDED_BY_PREFIX", decidedPrefix},
-		{"PTR", in.PTR},
-	} {
-		dst = append(dst, kv[0]...)
-		dst = append(dst, '=')
-		dst = appendShellQuoted(dst, kv[1])
-		dst = append(dst, '\n')
-	}
-	return dst
-}
-
-// appendShellQuoted appends s as one POSIX shell word: as is when it holds
-// only characters no shell treats specially, else in single quotes with
-// each single quote closing the quotes, escaped with a backslash and
-// reopening them. The empty string stays empty (NAME= sets "").
-func appendShellQuoted(dst []byte, s string) []byte {
-	safe := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.,:/%+@=-", c) >= 0) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return append(dst, s...)
-	}
-	dst = append(dst, '\'')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' {
-			dst = append(dst, `'\''`...)
-		} else {
-			dst = append(dst, s[i])
-		}
-	}
-	return append(dst, '\'')
-}
-
-// isLengthArg reports whether next is a bare prefix length ("24" or "/24")
-// after the address argument addr, as ipcalc reads "ADDRESS LENGTH":
-// `netcalc cidr 192.168.1.10 24` is 192.168.1.10/24. Any run of digits
-// counts, so that "33" or "024" is reported as a bad length of addr rather
-// than as a bad address.
-func isLengthArg(addr, next string) bool {
-	if !strings.ContainsAny(addr, ".:") {
-		return false
-	}
-	t := strings.TrimPrefix(next, "/")
-	if t == "" {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isMaskArg reports whether next is the mask of addr in the two-argument
-// form: addr has no length and next is a dotted IPv4 mask (valid or not,
-// so that a bad mask is reported as such).
-func isMaskArg(addr, next string) bool {
-	if strings.ContainsAny(addr, "/:") || strings.Contains(next, "/") || strings.Count(next, ".") != 3 {
-		return false
-	}
-	a, err := netip.ParseAddr(next)
-	if err != nil {
-		return true // a broken dotted token after an address: report it as a mask
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	// a contiguous netmask (ones then zeros) or wildcard (zeros then ones)
-	return v&(v+1) == 0 || (^v)&((^v)+1) == 0 || isNonContiguousMask(v)
-}
-
-// isNonContiguousMask recognises things people mean as masks but got wrong,
-// such as 255.0.255.0: every octet is 0 or 255 or a mask octet.
-func isNonContiguousMask(v uint32) bool {
-	for i := 0; i < 4; i++ {
-		switch byte(v >> (8 * i)) {
-		case 0, 128, 192, 224, 240, 248, 252, 254, 255:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func writeCidrText(env *Env, w io.Writer, in netcalc.Info, explain bool) {

@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"cmp"
-	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -138,9 +137,9 @@ func containsRun(env *Env, opts *containsOptions) error {
 			buf = append(buf[:0], `{"item":`...)
 			buf = netcalc.AppendJSONString(buf, text)
 			buf = append(buf, `,"contained":`...)
-			buf = appendBool(buf, inside)
+			buf = strconv.AppendBool(buf, inside)
 			buf = append(buf, `,"overlaps":`...)
-			buf = appendBool(buf, some)
+			buf = strconv.AppendBool(buf, some)
 			buf = append(buf, "}\n"...)
 			_, err := env.Out.Write(buf)
 			return err
@@ -167,13 +166,6 @@ func containsRun(env *Env, opts *containsOptions) error {
 		env.Report(BadInputf("no input: contains wants at least one address, prefix or range to look for in %s", quoteToken(opts.Container)))
 	}
 	return env.Finish()
-}
-
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, "true"...)
-	}
-	return append(b, "false"...)
 }
 
 // maskNote says once per run, on standard error, that a prefix written
@@ -231,17 +223,12 @@ fewer than two inputs.`,
 	return cmd
 }
 
-type overlapItem struct {
-	text string
-	r    netipx.IPRange
-	idx  int
-}
-
 func overlapsRun(env *Env, opts *overlapsOptions) error {
 	if err := env.waitsOnTerminal("overlaps", opts.Args, "prefixes or ranges"); err != nil {
 		return err
 	}
-	var items []overlapItem
+	var texts []string
+	var ranges []netipx.IPRange
 	note := maskNote{env: env}
 	_, err := env.EachInput(opts.Args, true, func(in Input) error {
 		text := stripComment(in)
@@ -251,7 +238,7 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 			return nil
 		}
 		note.check(in, e)
-		items = append(items, overlapItem{text: text, r: e.Range, idx: len(items)})
+		texts, ranges = append(texts, text), append(ranges, e.Range)
 		return nil
 	})
 	if err != nil {
@@ -260,24 +247,22 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 	if err := env.Finish(); err != nil {
 		return err
 	}
-	switch len(items) {
+	switch len(texts) {
 	case 0:
 		return BadInputf("no input: overlaps wants at least two prefixes or ranges to compare")
 	case 1:
-		return BadInputf("overlaps wants at least two prefixes or ranges to compare, got one: %s", quoteToken(items[0].text))
+		return BadInputf("overlaps wants at least two prefixes or ranges to compare, got one: %s", quoteToken(texts[0]))
 	}
-	pairs := overlapPairs(items)
+	pairs := netcalc.Overlaps(ranges)
 	t := env.NewTable()
 	var buf []byte
-	for _, pr := range pairs {
-		a, b := items[pr[0]], items[pr[1]]
-		common := commonRange(a.r, b.r)
-		cidrs := netcalc.RangePrefixes(common)
+	for _, o := range pairs {
+		cidrs := netcalc.RangePrefixes(o.Common)
 		if env.JSON() {
 			buf = append(buf[:0], `{"a":`...)
-			buf = netcalc.AppendJSONString(buf, a.text)
+			buf = netcalc.AppendJSONString(buf, texts[o.A])
 			buf = append(buf, `,"b":`...)
-			buf = netcalc.AppendJSONString(buf, b.text)
+			buf = netcalc.AppendJSONString(buf, texts[o.B])
 			buf = append(buf, `,"overlap":[`...)
 			for i, p := range cidrs {
 				if i > 0 {
@@ -288,7 +273,7 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 				buf = append(buf, '"')
 			}
 			buf = append(buf, `],"addresses":"`...)
-			buf = netcalc.RangeCount(common.From(), common.To()).AppendTo(buf)
+			buf = netcalc.RangeCount(o.Common.From(), o.Common.To()).AppendTo(buf)
 			buf = append(buf, "\"}\n"...)
 			if _, err := env.Out.Write(buf); err != nil {
 				return err
@@ -299,7 +284,7 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 		for i, p := range cidrs {
 			parts[i] = p.String()
 		}
-		t.Row(a.text, b.text, strings.Join(parts, ","))
+		t.Row(texts[o.A], texts[o.B], strings.Join(parts, ","))
 	}
 	if err := t.Flush(); err != nil {
 		return err
@@ -312,42 +297,4 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 		return env.Finish()
 	}
 	return nil
-}
-
-// overlapPairs returns the index pairs (i < j) of items whose ranges
-// share an address, sorted, by sorting on the first address and sweeping.
-func overlapPairs(items []overlapItem) [][2]int {
-	sorted := slices.Clone(items)
-	slices.SortFunc(sorted, func(a, b overlapItem) int {
-		return cmp.Or(a.r.From().Compare(b.r.From()), cmp.Compare(a.idx, b.idx))
-	})
-	var pairs [][2]int
-	var active []overlapItem
-	for _, it := range sorted {
-		// drop ranges that end before this one starts (other families end
-		// before any address of a later family, as netip orders IPv4 first)
-		active = slices.DeleteFunc(active, func(a overlapItem) bool { return a.r.To().Less(it.r.From()) })
-		for _, a := range active {
-			i, j := a.idx, it.idx
-			if i > j {
-				i, j = j, i
-			}
-			pairs = append(pairs, [2]int{i, j})
-		}
-		active = append(active, it)
-	}
-	slices.SortFunc(pairs, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	return pairs
-}
-
-// commonRange returns the addresses in both overlapping ranges.
-func commonRange(a, b netipx.IPRange) netipx.IPRange {
-	from, to := a.From(), a.To()
-	if from.Less(b.From()) {
-		from = b.From()
-	}
-	if b.To().Less(to) {
-		to = b.To()
-	}
-	return netipx.IPRangeFrom(from, to)
 }

@@ -55,73 +55,37 @@ and the others still printed, with exit status 2.`,
 	return cmd
 }
 
-type convertRecord struct {
-	Input        string            `json:"input"`
-	Version      int               `json:"version"`
-	Address      string            `json:"address"`
-	Decimal      string            `json:"decimal"`
-	Hex          string            `json:"hex"`
-	Binary       string            `json:"binary"`
-	DottedBinary string            `json:"dotted_binary"`
-	MappedIPv6   string            `json:"mapped_ipv6,omitempty"`
-	SixToFour    string            `json:"sixtofour_prefix,omitempty"`
-	NAT64        string            `json:"nat64,omitempty"`
-	Embedded     *convertEmbedded4 `json:"embedded_ipv4,omitempty"`
-}
-
-type convertEmbedded4 struct {
-	Kind    string `json:"kind"` // "ipv4-mapped", "6to4" or "nat64", as in cidr
-	Address string `json:"address"`
-}
-
 func convertRun(env *Env, opts *convertOptions) error {
 	nat64, err := netcalc.ParsePrefix(opts.NAT64)
 	if err == nil {
 		_, err = netcalc.NAT64Embed(nat64, netip.MustParseAddr("192.0.2.1"))
 	}
 	if err != nil {
-		return BadInputf("--nat64 %s: %s", quoteToken(opts.NAT64), trimPkg(err))
+		return BadInputf("--nat64 %s: %s", quoteToken(opts.NAT64), netcalc.Message(err))
 	}
 	return eachCalc(env, listArgs(opts.Args, opts.Files), "convert", "an address or an integer", func(in Input, s string) (calcOut, error) {
 		a, err := netcalc.ParseAddrAny(s, opts.IPv6)
 		if err != nil {
 			return calcOut{}, err
 		}
-		a = a.WithZone("")
-		r := convertRecord{Input: in.Text, Version: 4, Address: a.String(), Decimal: netcalc.AddrInt(a).String(),
-			Hex: netcalc.AddrHex(a), Binary: netcalc.AddrBinary(a), DottedBinary: netcalc.AddrDottedBinary(a)}
-		rows := [][]string{{"Address:", r.Address}, {"Decimal:", r.Decimal}, {"Hex:", r.Hex}, {"Binary:", r.Binary}, {"Dotted binary:", r.DottedBinary}}
-		if a.Is4() {
-			m, _ := netcalc.IPv4Mapped(a)
-			p, _ := netcalc.SixToFourPrefix(a)
-			n, _ := netcalc.NAT64Embed(nat64, a)
-			r.MappedIPv6, r.SixToFour, r.NAT64 = m.String(), p.String(), n.String()
-			rows = append(rows, []string{"IPv4-mapped:", r.MappedIPv6}, []string{"6to4 prefix:", r.SixToFour}, []string{"NAT64:", r.NAT64 + " (" + nat64.Masked().String() + ")"})
-		} else {
-			r.Version = 6
-			switch {
-			case a.Is4In6():
-				r.Embedded = &convertEmbedded4{"ipv4-mapped", a.Unmap().String()}
-			case nat64.Masked().Contains(a):
-				if v4, err := netcalc.NAT64Extract(nat64, a); err == nil {
-					r.Embedded = &convertEmbedded4{"nat64", v4.String()}
-				}
-			default:
-				if v4, ok := netcalc.SixToFourAddr(a); ok {
-					r.Embedded = &convertEmbedded4{"6to4", v4.String()}
-				}
+		f := netcalc.Convert(a, nat64)
+		rows := [][]string{{"Address:", f.Address.String()}, {"Decimal:", f.Decimal}, {"Hex:", f.Hex}, {"Binary:", f.Binary}, {"Dotted binary:", f.DottedBinary}}
+		if f.Version == 4 {
+			rows = append(rows, []string{"IPv4-mapped:", f.MappedIPv6.String()}, []string{"6to4 prefix:", f.SixToFour.String()},
+				[]string{"NAT64:", f.NAT64.String() + " (" + nat64.Masked().String() + ")"})
+		} else if e := f.Embedded; e != nil {
+			how := e.Kind
+			if how == "nat64" {
+				how += " " + nat64.Masked().String()
 			}
-			if e := r.Embedded; e != nil {
-				how := e.Kind
-				if how == "nat64" {
-					how += " " + nat64.Masked().String()
-				}
-				rows = append(rows, []string{"Embedded IPv4:", e.Address + " (" + how + ")"})
-			}
+			rows = append(rows, []string{"Embedded IPv4:", e.Address.String() + " (" + how + ")"})
 		}
 		var sb strings.Builder
 		writeKeyRows(&sb, rows)
-		return calcOut{Text: sb.String(), JSON: r, Block: true}, nil
+		return calcOut{Text: sb.String(), JSON: struct {
+			Input string `json:"input"`
+			netcalc.Forms
+		}{in.Text, f}, Block: true}, nil
 	})
 }
 
@@ -172,32 +136,18 @@ func eachCalc(env *Env, args []string, what, want string, fn func(in Input, s st
 }
 
 // inputError words err for the user: a parse error already names its
-// token; any other error gets the input quoted in front.
+// token; any other error gets the input quoted in front, instead of the
+// value the library names when that is the input itself.
 func inputError(in Input, err error) string {
 	var pe *netcalc.ParseError
-	msg := trimPkg(err)
 	if errors.As(err, &pe) {
-		return msg
+		return netcalc.Message(err)
 	}
-	// The library names the value it worked on; the input already says it.
-	if t := stripComment(in); len(msg) > len(t)+2 && strings.EqualFold(msg[:len(t)], t) && msg[len(t):len(t)+2] == ": " {
-		msg = msg[len(t)+2:]
+	var ce *netcalc.Error
+	if errors.As(err, &ce) && ce.Value != "" && strings.EqualFold(ce.Value, stripComment(in)) {
+		return quoteToken(in.Text) + ": " + ce.Msg
 	}
-	return quoteToken(in.Text) + ": " + msg
-}
-
-// trimPkg drops the "netcalc: " prefix of library errors and the
-// sentinel's words that follow the last ": " when they only repeat the
-// kind ("out of range").
-func trimPkg(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "netcalc: ")
-	for _, s := range []error{netcalc.ErrOutOfRange, netcalc.ErrFamily, netcalc.ErrPrefixLength, netcalc.ErrNAT64Prefix,
-		netcalc.ErrNotEmbedded, netcalc.ErrNotEUI64, netcalc.ErrMAC, netcalc.ErrNoRoom, netcalc.ErrSyntax} {
-		if errors.Is(err, s) {
-			msg = strings.TrimSuffix(msg, ": "+s.Error())
-		}
-	}
-	return msg
+	return quoteToken(in.Text) + ": " + netcalc.Message(err)
 }
 
 // parseBig parses a signed integer written in decimal or as 0x hex, for

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,7 +62,7 @@ func eui64Run(env *Env, opts *eui64Options) error {
 			return BadInputf("--network %s: SLAAC needs an IPv6 /64 prefix, such as 2001:db8:1:2::/64", quoteToken(opts.Network))
 		}
 		if err != nil {
-			return BadInputf("--network %s", trimPkg(err))
+			return BadInputf("--network %s", netcalc.Message(err))
 		}
 		network = p
 	}
@@ -84,7 +83,7 @@ func eui64Run(env *Env, opts *eui64Options) error {
 			return calcOut{Text: mac.String() + "\n", JSON: eui64Record{Input: in.Text, MAC: mac.String(), Address: a.String()}}, nil
 		}
 		id, _ := netcalc.InterfaceID(mac)
-		r := eui64Record{Input: in.Text, MAC: mac.String(), InterfaceID: formatID(id)}
+		r := eui64Record{Input: in.Text, MAC: mac.String(), InterfaceID: netcalc.InterfaceIDString(id)}
 		rows := [][]string{{"MAC:", r.MAC}, {"Interface ID:", r.InterfaceID}}
 		ll, _ := netcalc.LinkLocal(mac)
 		r.LinkLocal = ll.String()
@@ -98,17 +97,4 @@ func eui64Run(env *Env, opts *eui64Options) error {
 		writeKeyRows(&sb, rows)
 		return calcOut{Text: sb.String(), JSON: r, Block: true}, nil
 	})
-}
-
-// formatID writes an interface identifier as the last four groups of an
-// IPv6 address, uncompressed (5054:ff:fe12:3456, 0:ff:fe00:1).
-func formatID(id [8]byte) string {
-	var b []byte
-	for i := 0; i < 8; i += 2 {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = strconv.AppendUint(b, uint64(id[i])<<8|uint64(id[i+1]), 16)
-	}
-	return string(b)
 }

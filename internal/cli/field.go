@@ -2,14 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/netcalc/netcalc/internal/jsonrec"
 )
 
 // --field NAME prints only the named fields of each record. It is built
@@ -143,20 +142,20 @@ func (w *fieldWriter) line(line []byte) error {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return nil
 	}
-	v, err := decodeOrdered(line)
-	rec, isObj := v.(*object)
+	v, err := jsonrec.Decode(line)
+	rec, isObj := v.(*jsonrec.Object)
 	if err != nil || !isObj {
 		return Usagef("--field: %s does not print JSON records here, so there are no fields to pick", w.cmd)
 	}
-	if rec.has("input") && rec.vals["error"] != nil {
+	if rec.Has("input") && rec.Vals["error"] != nil {
 		return nil // a bad input line: the command reports it on standard error
 	}
 	w.records++
-	kind, typed := rec.vals["type"].(string)
+	kind, typed := rec.Vals["type"].(string)
 	if typed {
 		w.noteKind(kind, rec)
 	} else {
-		for _, k := range rec.keys {
+		for _, k := range rec.Keys {
 			if !slices.Contains(w.first, k) {
 				w.first = append(w.first, k)
 			}
@@ -165,10 +164,10 @@ func (w *fieldWriter) line(line []byte) error {
 	var out bytes.Buffer
 	any := false
 	for _, f := range w.fields {
-		vals, missing, where := pick(rec, strings.Split(f, "."))
+		vals, missing, where := jsonrec.Pick(rec, strings.Split(f, "."))
 		if missing != "" {
 			if where != nil && where != rec && w.inside[f] == "" {
-				w.inside[f] = fmt.Sprintf("%s has %s", strings.TrimSuffix(f, "."+missing), strings.Join(where.keys, ", "))
+				w.inside[f] = fmt.Sprintf("%s has %s", strings.TrimSuffix(f, "."+missing), strings.Join(where.Keys, ", "))
 			}
 			out.WriteByte('\n')
 			continue
@@ -176,7 +175,7 @@ func (w *fieldWriter) line(line []byte) error {
 		any = true
 		w.found[f] = true
 		for _, v := range vals {
-			writeBare(&out, v)
+			jsonrec.WriteBare(&out, v)
 		}
 	}
 	if typed && !any {
@@ -199,7 +198,7 @@ func (w *fieldWriter) line(line []byte) error {
 	return err
 }
 
-func (w *fieldWriter) noteKind(kind string, rec *object) {
+func (w *fieldWriter) noteKind(kind string, rec *jsonrec.Object) {
 	if w.keys == nil {
 		w.keys = map[string][]string{}
 	}
@@ -207,152 +206,10 @@ func (w *fieldWriter) noteKind(kind string, rec *object) {
 	if !ok {
 		w.kinds = append(w.kinds, kind)
 	}
-	for _, k := range rec.keys { // the union: optional fields appear in some records only
+	for _, k := range rec.Keys { // the union: optional fields appear in some records only
 		if !slices.Contains(have, k) {
 			have = append(have, k)
 		}
 	}
 	w.keys[kind] = have
-}
-
-// pick follows path from v. It returns the values found, or the first name
-// that is missing and the object it is missing from.
-func pick(v any, path []string) (vals []any, missing string, where *object) {
-	if len(path) == 0 {
-		return []any{v}, "", nil
-	}
-	switch t := v.(type) {
-	case *object:
-		child, ok := t.vals[path[0]]
-		if !ok {
-			return nil, path[0], t
-		}
-		return pick(child, path[1:])
-	case []any:
-		for _, e := range t {
-			got, miss, at := pick(e, path)
-			if miss != "" {
-				return nil, miss, at
-			}
-			vals = append(vals, got...)
-		}
-		return vals, "", nil
-	}
-	return nil, path[0], nil
-}
-
-// writeBare writes one value as --field prints it.
-func writeBare(w *bytes.Buffer, v any) {
-	switch t := v.(type) {
-	case nil:
-		w.WriteByte('\n')
-	case string:
-		w.WriteString(t)
-		w.WriteByte('\n')
-	case []any:
-		for _, e := range t {
-			writeBare(w, e)
-		}
-	default:
-		writeJSONValue(w, v)
-		w.WriteByte('\n')
-	}
-}
-
-// object is a JSON object that keeps its keys in order.
-type object struct {
-	keys []string
-	vals map[string]any
-}
-
-func (o *object) has(k string) bool { _, ok := o.vals[k]; return ok }
-
-// decodeOrdered decodes one JSON value: objects as *object, arrays as
-// []any, numbers as json.Number.
-func decodeOrdered(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("more than one value on the line")
-	}
-	return v, nil
-}
-
-func decodeValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch tok {
-	case json.Delim('{'):
-		o := &object{vals: map[string]any{}}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			k, _ := kt.(string)
-			v, err := decodeValue(dec)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := o.vals[k]; !dup {
-				o.keys = append(o.keys, k)
-			}
-			o.vals[k] = v
-		}
-		_, err := dec.Token() // '}'
-		return o, err
-	case json.Delim('['):
-		a := []any{}
-		for dec.More() {
-			v, err := decodeValue(dec)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-		}
-		_, err := dec.Token() // ']'
-		return a, err
-	}
-	return tok, nil
-}
-
-// writeJSONValue writes v as compact JSON, objects in their original key
-// order.
-func writeJSONValue(w *bytes.Buffer, v any) {
-	switch t := v.(type) {
-	case *object:
-		w.WriteByte('{')
-		for i, k := range t.keys {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			writeJSONValue(w, k)
-			w.WriteByte(':')
-			writeJSONValue(w, t.vals[k])
-		}
-		w.WriteByte('}')
-	case []any:
-		w.WriteByte('[')
-		for i, e := range t {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			writeJSONValue(w, e)
-		}
-		w.WriteByte(']')
-	case json.Number:
-		w.WriteString(t.String())
-	default:
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(t)
-		w.Write(bytes.TrimRight(b.Bytes(), "\n"))
-	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -95,19 +96,11 @@ func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
 		return linkErr(err)
 	}
 	if len(opts.Names) > 0 {
-		var sel []link.Interface
-		for _, n := range opts.Names {
-			found := false
-			for _, l := range ls {
-				if l.Name == n {
-					sel, found = append(sel, l), true
-				}
-			}
-			if !found {
-				env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
-			}
+		var missing []string
+		ls, missing = link.SelectInterfaces(ls, opts.Names)
+		for _, n := range missing {
+			env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
 		}
-		ls = sel
 	}
 	if env.JSON() {
 		for _, l := range ls {
@@ -146,5 +139,5 @@ func linkDash(s string) string {
 // netcalc.ParseAddr, which names the token and what was wrong) with the
 // command.
 func linkParseErr(cmd string, err error) error {
-	return fmt.Errorf("%s: %s", cmd, strings.TrimPrefix(err.Error(), "netcalc: "))
+	return fmt.Errorf("%s: %s", cmd, netcalc.Message(err))
 }

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -40,17 +38,6 @@ With interface names, list only theirs.
 	return cmd
 }
 
-// addrJSON is one address with its implied subnet.
-type addrJSON struct {
-	link.Address
-	Network     netip.Prefix  `json:"network"`
-	Broadcast   netip.Addr    `json:"broadcast,omitzero"`
-	FirstHost   netip.Addr    `json:"first_host,omitzero"`
-	LastHost    netip.Addr    `json:"last_host,omitzero"`
-	Addresses   netcalc.Count `json:"addresses"`
-	UsableHosts netcalc.Count `json:"usable_hosts"`
-}
-
 func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
 	h, err := openHost("addr", opts.Netns)
 	if err != nil {
@@ -66,35 +53,20 @@ func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
 		if err != nil {
 			return linkErr(err)
 		}
-		want := map[string]bool{}
-		for _, n := range opts.Names {
-			found := false
-			for _, l := range ls {
-				found = found || l.Name == n
-			}
-			if !found {
-				env.Report(BadInputf("addr: %q: no such interface (see 'netcalc link')", n))
-			}
-			want[n] = true
+		_, missing := link.SelectInterfaces(ls, opts.Names)
+		for _, n := range missing {
+			env.Report(BadInputf("addr: %q: no such interface (see 'netcalc link')", n))
 		}
-		var sel []link.Address
-		for _, a := range as {
-			if want[a.Interface] {
-				sel = append(sel, a)
-			}
-		}
-		as = sel
+		as = link.AddressesOn(as, opts.Names)
 	}
 	t := env.NewTable()
 	if env.StdoutTTY && !env.JSON() {
 		t.Row("INTERFACE", "ADDRESS", "SCOPE", "NETWORK", "BROADCAST", "USABLE RANGE", "HOSTS", "FLAGS")
 	}
 	for _, a := range as {
-		in := netcalc.Describe(a.Prefix)
+		in := a.Subnet()
 		if env.JSON() {
-			v := addrJSON{Address: a, Network: in.Network, Broadcast: in.Broadcast, FirstHost: in.FirstHost,
-				LastHost: in.LastHost, Addresses: in.Addresses, UsableHosts: in.UsableHosts}
-			if err := WriteJSON(env.Out, v); err != nil {
+			if err := WriteJSON(env.Out, in); err != nil {
 				return err
 			}
 			continue

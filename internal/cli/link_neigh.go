@@ -99,37 +99,18 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 		if opts.Interface != "" && n.Interface != opts.Interface {
 			continue
 		}
-		if !opts.All && (n.State == "NOARP" || n.State == "NONE") {
+		if !opts.All && !n.State.Listed() {
 			continue // as ip neigh: only entries with a resolution state
 		}
 		if env.JSON() {
-			if err := WriteJSON(env.Out, newNeighJSON(n)); err != nil {
+			if err := WriteJSON(env.Out, n.Entry()); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintln(env.Out, neighLine(n, opts.Interface == "")+"  # "+neighAges(n))
+		fmt.Fprintln(env.Out, strings.Join(n.Fields(opts.Interface == ""), " ")+"  # "+neighAges(n))
 	}
 	return env.Finish()
-}
-
-// neighLine formats an entry as ip neigh prints it (without its trailing
-// blank); like ip, it leaves the device out when the list is of one device.
-func neighLine(n link.Neighbor, dev bool) string {
-	b := []string{n.Addr.WithZone("").String()}
-	if dev {
-		b = append(b, "dev", n.Interface)
-	}
-	if n.HasMAC {
-		b = append(b, "lladdr", n.MAC.String())
-	}
-	if n.Router {
-		b = append(b, "router")
-	}
-	if n.State != "NONE" {
-		b = append(b, strings.ReplaceAll(string(n.State), ",", " "))
-	}
-	return strings.Join(b, " ")
 }
 
 // neighAges gives an entry's ages in whole seconds, as ip -s neigh does,
@@ -143,35 +124,3 @@ func neighAges(n link.Neighbor) string {
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
-
-// neighJSON is one entry with the field names and value forms of
-// 'ip -j -s neigh' (ages in whole seconds, state as a list; "router" is
-// true where ip writes null), plus the family.
-type neighJSON struct {
-	Dst       string   `json:"dst"`
-	Dev       string   `json:"dev"`
-	Lladdr    string   `json:"lladdr,omitempty"`
-	Router    bool     `json:"router,omitempty"`
-	Used      int64    `json:"used"`
-	Confirmed int64    `json:"confirmed"`
-	Updated   int64    `json:"updated"`
-	Refcnt    int      `json:"refcnt,omitempty"`
-	Probes    int      `json:"probes"`
-	State     []string `json:"state"`
-	Family    string   `json:"family"`
-}
-
-func newNeighJSON(n link.Neighbor) neighJSON {
-	v := neighJSON{Dst: n.Addr.WithZone("").String(), Dev: n.Interface, Router: n.Router,
-		Used: secs(n.Used), Confirmed: secs(n.Confirmed), Updated: secs(n.Updated), Refcnt: n.Refs, Probes: n.Probes, State: []string{}, Family: "inet"}
-	if n.HasMAC {
-		v.Lladdr = n.MAC.String()
-	}
-	if n.State != "NONE" {
-		v.State = strings.Split(string(n.State), ",")
-	}
-	if n.Addr.Is6() {
-		v.Family = "inet6"
-	}
-	return v
-}

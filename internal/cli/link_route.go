@@ -6,11 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
+	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -112,26 +112,26 @@ rule or route that refused it), exit 2 for a bad address, device or mark.`,
 	return route
 }
 
-// routeKeywords are the 'ip route get' keywords route get accepts after
-// the address, each followed by a value, and the flag each is the same as.
-var routeKeywords = map[string]string{"from": "src", "iif": "iif", "oif": "oif", "mark": "mark"}
+// routeKeywordWants names what each 'ip route get' keyword that route get
+// accepts after the address wants as its value.
+var routeKeywordWants = map[string]string{"from": "a source address", "iif": "an interface name", "oif": "an interface name", "mark": "a firewall mark"}
 
 // parseArgs splits the positional arguments into addresses and the
-// keywords from, iif, oif and mark with their values.
+// keywords from, iif, oif and mark with their values (the same as the
+// flags --src, --iif, --oif and --mark).
 func (o *routeOptions) parseArgs(args []string) error {
 	o.Targets = nil
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		flag, ok := routeKeywords[a]
-		if !ok {
+		dst := map[string]*string{"from": &o.Src, "iif": &o.Iif, "oif": &o.Oif, "mark": &o.Mark}[a]
+		if dst == nil {
 			o.Targets = append(o.Targets, a)
 			continue
 		}
 		if i+1 >= len(args) {
-			return BadInputf("route get: %q wants a value after it (%s); run 'netcalc route get --help' for usage", a, routeKeywordWants(a))
+			return BadInputf("route get: %q wants a value after it (%s); run 'netcalc route get --help' for usage", a, routeKeywordWants[a])
 		}
 		i++
-		dst := map[string]*string{"src": &o.Src, "iif": &o.Iif, "oif": &o.Oif, "mark": &o.Mark}[flag]
 		if *dst != "" && *dst != args[i] {
 			return BadInputf("route get: %s given twice (%s and %s)", a, quoteToken(*dst), quoteToken(args[i]))
 		}
@@ -141,16 +141,6 @@ func (o *routeOptions) parseArgs(args []string) error {
 		return BadInputf("route get: no address: want 'route get ADDRESS [from SRC] [iif DEV] [oif DEV] [mark N]'; run 'netcalc route get --help' for usage")
 	}
 	return nil
-}
-
-func routeKeywordWants(k string) string {
-	switch k {
-	case "from":
-		return "a source address"
-	case "mark":
-		return "a firewall mark"
-	}
-	return "an interface name"
 }
 
 // query builds the packet description shared by every target.
@@ -185,7 +175,7 @@ type routeJSON struct {
 // object has one schema.
 type ruleStepJSON struct {
 	link.RuleStep
-	Rule map[string]any `json:"rule"`
+	Rule fib.RuleEntry `json:"rule"`
 }
 
 func newRouteJSON(d link.RouteDecision) routeJSON {
@@ -195,7 +185,7 @@ func newRouteJSON(d link.RouteDecision) routeJSON {
 	}
 	steps := make([]ruleStepJSON, len(d.Rules))
 	for i, st := range d.Rules {
-		steps[i] = ruleStepJSON{st, ruleJSON(st.Rule, fam)}
+		steps[i] = ruleStepJSON{st, st.Rule.Entry(fam)}
 	}
 	return routeJSON{d, steps, d.NextHop()}
 }
@@ -241,7 +231,7 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			fmt.Fprintln(env.Out)
 		}
 		printed = true
-		fmt.Fprintln(env.Out, routeLine(d))
+		fmt.Fprintln(env.Out, strings.Join(d.Fields(), " "))
 		if len(d.Rules) > 0 {
 			fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
 			rows := make([][]string, 0, len(d.Rules))
@@ -288,44 +278,14 @@ func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, l := range ls {
-		if l.Name == name {
-			return nil
-		}
-		names = append(names, l.Name)
+	if _, missing := link.SelectInterfaces(ls, []string{name}); len(missing) == 0 {
+		return nil
+	}
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
 	}
 	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
-}
-
-// routeLine formats the kernel's answer as ip route get does.
-func routeLine(d link.RouteDecision) string {
-	r := d.Route
-	var b strings.Builder
-	if r.Type != link.Unicast {
-		b.WriteString(string(r.Type) + " ")
-	}
-	b.WriteString(d.Target.String())
-	if d.From.IsValid() {
-		b.WriteString(" from " + d.From.String())
-	}
-	if r.Gateway.IsValid() {
-		b.WriteString(" via " + r.Gateway.String())
-	}
-	if r.Interface != "" {
-		b.WriteString(" dev " + r.Interface)
-	}
-	if r.Source.IsValid() {
-		b.WriteString(" src " + r.Source.String())
-	}
-	b.WriteString(" table " + r.TableName())
-	if d.Iif != "" {
-		b.WriteString(" iif " + d.Iif)
-	}
-	if d.Mark != 0 {
-		b.WriteString(fmt.Sprintf(" mark %#x", d.Mark))
-	}
-	return b.String()
 }
 
 // routeVia describes a candidate route's type, gateway and device.
@@ -351,21 +311,11 @@ func routeVia(r link.Route) string {
 // parseTable reads a --table value: a name iproute2 knows, a number, or
 // all (0).
 func parseTable(s string) (int, error) {
-	switch strings.ToLower(s) {
-	case "all", "0":
-		return 0, nil
-	case "main":
-		return 254, nil
-	case "local":
-		return 255, nil
-	case "default":
-		return 253, nil
-	}
-	n, err := strconv.ParseUint(s, 10, 32)
+	n, err := fib.ParseTable(s)
 	if err != nil {
 		return 0, BadInputf("route: --table %s: not a routing table, expected main, local, default, all or a number 1-4294967295", quoteToken(s))
 	}
-	return int(n), nil
+	return n, nil
 }
 
 func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
@@ -378,138 +328,54 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 		return err
 	}
 	defer h.Close()
+	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Route, error) { return h.Routes(cmd.Context(), fam, table) },
+		func(r link.Route, _ int) any { return r.Entry() }, func(r link.Route) string { return routeListLine(r, table == 0) })
+}
+
+// listFamilies prints the items list returns for each family asked for
+// (both unless ipv4 or ipv6 is set): one JSON object each, or one text
+// line each, under an "IPv4:" or "IPv6:" heading when both are listed.
+func listFamilies[T any](env *Env, ipv4, ipv6 bool, list func(fam int) ([]T, error), asJSON func(T, int) any, asText func(T) string) error {
 	fams := []int{4, 6}
-	if opts.IPv4 {
+	if ipv4 {
 		fams = []int{4}
-	} else if opts.IPv6 {
+	} else if ipv6 {
 		fams = []int{6}
 	}
 	for i, fam := range fams {
-		rs, err := h.Routes(cmd.Context(), fam, table)
+		items, err := list(fam)
 		if err != nil {
 			return linkErr(err)
 		}
-		if env.JSON() {
-			for _, r := range rs {
-				if err := WriteJSON(env.Out, newRouteListJSON(r, fam, table == 0)); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if len(fams) > 1 {
+		if !env.JSON() && len(fams) > 1 {
 			if i > 0 {
 				fmt.Fprintln(env.Out)
 			}
 			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
 		}
-		for _, r := range rs {
-			fmt.Fprintln(env.Out, routeListLine(r, fam, table == 0, routeFacts(r.Dst)))
+		for _, it := range items {
+			if env.JSON() {
+				if err := WriteJSON(env.Out, asJSON(it, fam)); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(env.Out, asText(it))
+			}
 		}
 	}
 	return env.Finish()
 }
 
-// routeDst writes a route's destination as ip route does: "default" for
-// /0, the bare address for a host route.
-func routeDst(p netip.Prefix) string {
-	switch {
-	case p.Bits() == 0:
-		return "default"
-	case p.Bits() == p.Addr().BitLen():
-		return p.Addr().String()
-	}
-	return p.String()
-}
-
-// routeMetricShown reports whether ip route shows the metric: the kernel
-// sends it for every IPv6 route, and for an IPv4 route only when it is not 0.
-func routeMetricShown(r link.Route, fam int) bool { return fam == 6 || r.Metric != 0 }
-
 // routeListLine formats one route as 'ip route' prints it (without its
-// trailing blanks), the nexthops of a multipath route on lines of their
-// own; the table is shown, as ip shows it, only when listing every table.
-// A non-empty facts ends the first line after "  # ".
-func routeListLine(r link.Route, fam int, allTables bool, facts string) string {
-	var b []string
-	if r.Type != link.Unicast {
-		b = append(b, string(r.Type))
-	}
-	b = append(b, routeDst(r.Dst))
-	if len(r.Nexthops) == 0 {
-		if r.Gateway.IsValid() {
-			b = append(b, "via", r.Gateway.String())
-		}
-		if r.Interface != "" {
-			b = append(b, "dev", r.Interface)
-		}
-	}
-	if allTables && r.Table != 254 {
-		b = append(b, "table", r.TableName())
-	}
-	if r.Protocol != "" && r.Protocol != "boot" {
-		b = append(b, "proto", r.Protocol)
-	}
-	if r.Scope != "" && r.Scope != "global" {
-		b = append(b, "scope", r.Scope)
-	}
-	if r.Source.IsValid() {
-		b = append(b, "src", r.Source.String())
-	}
-	if routeMetricShown(r, fam) {
-		b = append(b, "metric", strconv.Itoa(r.Metric))
-	}
-	b = append(b, r.Flags...)
-	if r.Expires > 0 {
-		b = append(b, fmt.Sprintf("expires %dsec", int64(r.Expires/time.Second)))
-	}
-	for _, m := range r.Metrics {
-		b = append(b, m.Name)
-		if m.Locked {
-			b = append(b, "lock")
-		}
-		b = append(b, metricText(m))
-	}
-	if r.Pref != "" {
-		b = append(b, "pref", r.Pref)
-	}
-	line := strings.Join(b, " ")
-	if facts != "" {
-		line += "  # " + facts
-	}
+// trailing blanks), then "  # " and the facts of its destination block,
+// the nexthops of a multipath route on lines of their own; the table is
+// shown, as ip shows it, only when listing every table.
+func routeListLine(r link.Route, allTables bool) string {
+	line := strings.Join(r.Fields(allTables), " ") + "  # " + routeFacts(r.Dst)
 	for _, nh := range r.Nexthops {
-		n := []string{"nexthop"}
-		if nh.Gateway.IsValid() {
-			n = append(n, "via", nh.Gateway.String())
-		}
-		if nh.Interface != "" {
-			n = append(n, "dev", nh.Interface)
-		}
-		n = append(n, "weight", strconv.Itoa(nh.Weight))
-		n = append(n, nh.Flags...)
-		line += "\n\t" + strings.Join(n, " ")
+		line += "\n\t" + strings.Join(nh.Fields(), " ")
 	}
 	return line
-}
-
-// metricText writes a route metric's value as ip route does: times in ms
-// (or s from a second on), the congestion control algorithm by name.
-func metricText(m link.Metric) string {
-	switch m.Name {
-	case "congctl":
-		return m.Algo
-	case "rtt", "rttvar", "rto_min":
-		if m.Value >= 1000 {
-			return strconv.FormatFloat(float64(m.Value)/1e3, 'g', -1, 64) + "s"
-		}
-		return strconv.FormatUint(uint64(m.Value), 10) + "ms"
-	case "features":
-		if m.Value == 1 { // RTAX_FEATURE_ECN
-			return "ecn"
-		}
-		return fmt.Sprintf("%#x", m.Value)
-	}
-	return strconv.FormatUint(uint64(m.Value), 10)
 }
 
 // routeFacts describes a route's destination block: its size and first
@@ -520,96 +386,6 @@ func routeFacts(p netip.Prefix) string {
 		return "1 address"
 	}
 	return in.Addresses.String() + " addresses, " + in.First.String() + " to " + in.Last.String()
-}
-
-// routeListJSON is one route with the field names and value forms of
-// 'ip -j route' (table and protocol by name, "default" for /0), plus the
-// table always, the family and the destination's subnet facts.
-type routeListJSON struct {
-	Type      string           `json:"type,omitempty"`
-	Dst       string           `json:"dst"`
-	Gateway   string           `json:"gateway,omitempty"`
-	Dev       string           `json:"dev,omitempty"`
-	Table     string           `json:"table"`
-	Protocol  string           `json:"protocol,omitempty"`
-	Scope     string           `json:"scope,omitempty"`
-	Prefsrc   string           `json:"prefsrc,omitempty"`
-	Metric    *int             `json:"metric,omitempty"`
-	Flags     []string         `json:"flags"`
-	Nexthops  []nexthopJSON    `json:"nexthops,omitempty"`
-	Expires   int64            `json:"expires,omitempty"`
-	Metrics   []map[string]any `json:"metrics,omitempty"`
-	Pref      string           `json:"pref,omitempty"`
-	Family    string           `json:"family"`
-	Prefix    netip.Prefix     `json:"prefix"`
-	Addresses netcalc.Count    `json:"addresses"`
-	First     netip.Addr       `json:"first"`
-	Last      netip.Addr       `json:"last"`
-}
-
-type nexthopJSON struct {
-	Gateway string   `json:"gateway,omitempty"`
-	Dev     string   `json:"dev,omitempty"`
-	Weight  int      `json:"weight"`
-	Flags   []string `json:"flags"`
-}
-
-func newRouteListJSON(r link.Route, fam int, allTables bool) routeListJSON {
-	v := routeListJSON{Dst: routeDst(r.Dst), Dev: r.Interface, Table: r.TableName(), Scope: r.Scope, Pref: r.Pref,
-		Flags: r.Flags, Family: map[int]string{4: "inet", 6: "inet6"}[fam], Prefix: r.Dst.Masked()}
-	if r.Type != link.Unicast {
-		v.Type = string(r.Type)
-	}
-	if r.Scope == "global" {
-		v.Scope = ""
-	}
-	if r.Protocol != "boot" {
-		v.Protocol = r.Protocol
-	}
-	if r.Gateway.IsValid() {
-		v.Gateway = r.Gateway.String()
-	}
-	if r.Source.IsValid() {
-		v.Prefsrc = r.Source.String()
-	}
-	if routeMetricShown(r, fam) {
-		m := r.Metric
-		v.Metric = &m
-	}
-	if v.Flags == nil {
-		v.Flags = []string{}
-	}
-	if len(r.Nexthops) > 0 {
-		v.Gateway, v.Dev = "", ""
-		for _, nh := range r.Nexthops {
-			n := nexthopJSON{Dev: nh.Interface, Weight: nh.Weight, Flags: nh.Flags}
-			if nh.Gateway.IsValid() {
-				n.Gateway = nh.Gateway.String()
-			}
-			if n.Flags == nil {
-				n.Flags = []string{}
-			}
-			v.Nexthops = append(v.Nexthops, n)
-		}
-	}
-	v.Expires = int64(r.Expires / time.Second)
-	if len(r.Metrics) > 0 {
-		m := map[string]any{}
-		for _, x := range r.Metrics {
-			switch {
-			case x.Name == "congctl":
-				m["congestion"] = x.Algo
-			case x.Name == "features" && x.Value == 1:
-				m["ecn"] = true // ip writes null
-			default:
-				m[x.Name] = x.Value
-			}
-		}
-		v.Metrics = []map[string]any{m}
-	}
-	in := netcalc.Describe(r.Dst)
-	v.Addresses, v.First, v.Last = in.Addresses, in.First, in.Last
-	return v
 }
 
 func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env) }) }
@@ -657,115 +433,6 @@ func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
 		return err
 	}
 	defer h.Close()
-	fams := []int{4, 6}
-	if opts.IPv4 {
-		fams = []int{4}
-	} else if opts.IPv6 {
-		fams = []int{6}
-	}
-	for i, fam := range fams {
-		rs, err := h.Rules(cmd.Context(), fam)
-		if err != nil {
-			return linkErr(err)
-		}
-		if env.JSON() {
-			for _, r := range rs {
-				if err := WriteJSON(env.Out, ruleJSON(r, fam)); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if len(fams) > 1 {
-			if i > 0 {
-				fmt.Fprintln(env.Out)
-			}
-			fmt.Fprintf(env.Out, "IPv%d:\n", fam)
-		}
-		for _, r := range rs {
-			fmt.Fprintf(env.Out, "%d:\t%s\n", r.Priority, r)
-		}
-	}
-	return env.Finish()
-}
-
-// ruleJSON is one rule with the field names and value forms of
-// 'ip -j rule': addresses and their lengths apart, marks in hex, tables
-// by name, switches such as "not" as true.
-func ruleJSON(r link.Rule, fam int) map[string]any {
-	m := map[string]any{"priority": r.Priority, "family": map[int]string{4: "inet", 6: "inet6"}[fam]}
-	if r.Not {
-		m["not"] = true
-	}
-	m["src"] = "all"
-	if r.From.IsValid() && r.From.Bits() > 0 {
-		m["src"] = r.From.Addr().String()
-		if r.From.Bits() < r.From.Addr().BitLen() {
-			m["srclen"] = r.From.Bits()
-		}
-	}
-	if r.To.IsValid() && r.To.Bits() > 0 {
-		m["dst"] = r.To.Addr().String()
-		if r.To.Bits() < r.To.Addr().BitLen() {
-			m["dstlen"] = r.To.Bits()
-		}
-	}
-	if r.Tos != 0 {
-		m["tos"] = fmt.Sprintf("%#x", r.Tos)
-	}
-	if r.Mark != 0 || r.Mask != 0 {
-		m["fwmark"] = fmt.Sprintf("%#x", r.Mark)
-		if r.Mask != 0xffffffff {
-			m["fwmask"] = fmt.Sprintf("%#x", r.Mask)
-		}
-	}
-	if r.Iif != "" {
-		m["iif"] = r.Iif
-		if r.IifDetached {
-			m["iif_detached"] = true
-		}
-	}
-	if r.Oif != "" {
-		m["oif"] = r.Oif
-		if r.OifDetached {
-			m["oif_detached"] = true
-		}
-	}
-	if r.L3mdev {
-		m["l3mdev"] = true
-	}
-	if r.UIDRange != nil {
-		m["uid_start"], m["uid_end"] = r.UIDRange[0], r.UIDRange[1]
-	}
-	if r.IPProto != 0 {
-		m["ipproto"] = link.ProtoName(r.IPProto)
-	}
-	if r.Sport != nil {
-		m["sport_start"], m["sport_end"] = r.Sport[0], r.Sport[1]
-	}
-	if r.Dport != nil {
-		m["dport_start"], m["dport_end"] = r.Dport[0], r.Dport[1]
-	}
-	if r.TunID != 0 {
-		m["tun_id"] = r.TunID
-	}
-	switch r.Action {
-	case link.ActionLookup:
-		if !r.L3mdev {
-			m["table"] = link.TableName(r.Table)
-		}
-	case link.ActionGoto:
-		m["goto"] = r.Goto
-	case link.ActionNop:
-		m["nop"] = true
-	default:
-		m["action"] = string(r.Action)
-	}
-	if r.SuppressPrefixLength >= 0 {
-		m["suppress_prefixlen"] = r.SuppressPrefixLength
-	}
-	if r.SuppressIfgroup >= 0 {
-		m["suppress_ifgroup"] = r.SuppressIfgroup
-	}
-	return m
+	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Rule, error) { return h.Rules(cmd.Context(), fam) },
+		func(r link.Rule, fam int) any { return r.Entry(fam) }, func(r link.Rule) string { return strconv.Itoa(r.Priority) + ":\t" + r.String() })
 }

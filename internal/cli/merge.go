@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"go4.org/netipx"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
@@ -293,14 +290,14 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 			IPv6      netcalc.Count `json:"ipv6"`
 			CIDRs     int           `json:"cidrs"`
 			Ranges    int           `json:"ranges"`
-		}{totalCount(s), s.Count4(), s.Count6(), countPrefixes(s), s.NumRanges()})
+		}{s.BigCount().String(), s.Count4(), s.Count6(), s.NumPrefixes(), s.NumRanges()})
 	case count:
-		_, err := env.Out.Write([]byte(totalCount(s) + "\n"))
+		_, err := env.Out.Write([]byte(s.BigCount().String() + "\n"))
 		return err
 	case ranges:
 		for r := range s.AllRanges() {
 			if env.JSON() {
-				buf = appendRangeJSON(buf[:0], r)
+				buf = netcalc.AppendRangeJSON(buf[:0], r)
 			} else {
 				buf = r.From().AppendTo(buf[:0])
 				buf = append(buf, '-')
@@ -316,9 +313,9 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 		buf = make([]byte, 0, 64<<10)
 		for p := range s.AllPrefixes() {
 			if env.JSON() {
-				buf = appendPrefixJSON(buf, p)
+				buf = netcalc.AppendPrefixJSON(buf, p)
 			} else {
-				buf = appendPrefix(buf, p)
+				buf = netcalc.AppendPrefix(buf, p)
 			}
 			buf = append(buf, '\n')
 			if len(buf) >= 63<<10 {
@@ -334,66 +331,4 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 	return nil
 }
 
-// totalCount returns the number of addresses in s in decimal. Set.Count
-// saturates at 2^128, so a set holding all of IPv6 and some IPv4 (up to
-// 2^128+2^32 addresses) is summed with math/big.
-func totalCount(s *netcalc.Set) string {
-	v4, v6 := s.Count4(), s.Count6()
-	if sum := v4.Add(v6); sum.Cmp(netcalc.PowerOfTwo(128)) < 0 {
-		return sum.String()
-	}
-	return new(big.Int).Add(v4.Big(), v6.Big()).String()
-}
-
-func countPrefixes(s *netcalc.Set) int {
-	n := 0
-	for range s.AllPrefixes() {
-		n++
-	}
-	return n
-}
-
-// appendPrefixJSON appends {"cidr","first","last","addresses"} for p.
-func appendPrefixJSON(b []byte, p netip.Prefix) []byte {
-	r := netipx.RangeOfPrefix(p)
-	b = append(b, `{"cidr":"`...)
-	b = p.AppendTo(b)
-	b = append(b, `","first":"`...)
-	b = r.From().AppendTo(b)
-	b = append(b, `","last":"`...)
-	b = r.To().AppendTo(b)
-	b = append(b, `","addresses":"`...)
-	b = netcalc.PrefixCount(p).AppendTo(b)
-	return append(b, `"}`...)
-}
-
-// appendRangeJSON appends {"first","last","addresses"} for r.
-func appendRangeJSON(b []byte, r netipx.IPRange) []byte {
-	b = append(b, `{"first":"`...)
-	b = r.From().AppendTo(b)
-	b = append(b, `","last":"`...)
-	b = r.To().AppendTo(b)
-	b = append(b, `","addresses":"`...)
-	b = netcalc.RangeCount(r.From(), r.To()).AppendTo(b)
-	return append(b, `"}`...)
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// appendPrefix appends p in CIDR form, IPv4 without net/netip's general
-// formatter (a tenth of a million-line merge).
-func appendPrefix(b []byte, p netip.Prefix) []byte {
-	if !p.Addr().Is4() {
-		return netcalc.AppendPrefix(b, p)
-	}
-	a := p.Addr().As4()
-	b = append(b, dec[a[0]]...)
-	b = append(b, '.')
-	b = append(b, dec[a[1]]...)
-	b = append(b, '.')
-	b = append(b, dec[a[2]]...)
-	b = append(b, '.')
-	b = append(b, dec[a[3]]...)
-	b = append(b, '/')
-	return append(b, dec[p.Bits()]...)
-}

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc"
@@ -57,9 +54,8 @@ func nthRun(env *Env, opts *nthOptions) error {
 	}
 	bits := -1
 	if opts.Prefix != "" {
-		t := strings.TrimPrefix(opts.Prefix, "/")
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 0 || n > 128 || !allDigitsCLI(t) {
+		n, ok := netcalc.ParseLength(opts.Prefix)
+		if !ok || n > 128 {
 			return BadInputf("--prefix %s is not a prefix length, expected a number 0-128 such as 24 or /24", quoteToken(opts.Prefix))
 		}
 		bits = n
@@ -71,34 +67,23 @@ func nthRun(env *Env, opts *nthOptions) error {
 			return calcOut{}, err
 		}
 		note.check(in, netcalc.ListEntry{Prefix: p})
+		type nthJSON struct {
+			Block   string `json:"block"`
+			Index   string `json:"index"`
+			Address string `json:"address,omitempty"`
+			Subnet  string `json:"subnet,omitempty"`
+		}
 		if bits < 0 {
 			a, err := netcalc.NthAddr(p, i)
 			if err != nil {
 				return calcOut{}, err
 			}
-			return calcOut{Text: a.String() + "\n", JSON: struct {
-				Block   string `json:"block"`
-				Index   string `json:"index"`
-				Address string `json:"address"`
-			}{p.Masked().String(), i.String(), a.String()}}, nil
+			return calcOut{Text: a.String() + "\n", JSON: nthJSON{Block: p.Masked().String(), Index: i.String(), Address: a.String()}}, nil
 		}
 		sub, err := netcalc.NthSubnet(p, bits, i)
 		if err != nil {
 			return calcOut{}, err
 		}
-		return calcOut{Text: sub.String() + "\n", JSON: struct {
-			Block  string `json:"block"`
-			Index  string `json:"index"`
-			Subnet string `json:"subnet"`
-		}{p.Masked().String(), i.String(), sub.String()}}, nil
+		return calcOut{Text: sub.String() + "\n", JSON: nthJSON{Block: p.Masked().String(), Index: i.String(), Subnet: sub.String()}}, nil
 	})
-}
-
-func allDigitsCLI(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -8,7 +8,6 @@ import (
 	mrand "math/rand/v2"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,37 +48,28 @@ choice reproducible. For a random unique local IPv6 /48, use "netcalc ula".`,
 }
 
 func randomRun(env *Env, opts *randomOptions) error {
-	t := strings.TrimPrefix(opts.Prefix, "/")
-	bits, err := strconv.Atoi(t)
-	if err != nil || !allDigitsCLI(t) || bits < 8 || bits > 32 {
+	bits, ok := netcalc.ParseLength(opts.Prefix)
+	if !ok || bits < 8 || bits > 32 {
 		return BadInputf("--prefix %s is not a private IPv4 subnet length, expected 8 to 32 such as 24 or /24", quoteToken(opts.Prefix))
 	}
 	var avoid []netip.Prefix
 	for _, s := range opts.Avoid {
 		p, err := netcalc.ParsePrefix(s)
 		if err != nil {
-			return BadInputf("--avoid %s", trimPkg(err))
+			return BadInputf("--avoid %s", netcalc.Message(err))
 		}
 		avoid = append(avoid, p.Masked())
 	}
-	var seed uint64
-	if opts.Seed != "" {
-		if seed, err = strconv.ParseUint(opts.Seed, 10, 64); err != nil {
-			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
-		}
-	} else {
-		var b [8]byte
-		if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
-			return Failedf("reading random bytes: %v", err)
-		}
-		seed = binary.LittleEndian.Uint64(b[:])
+	r, err := seededRand(opts.Seed)
+	if err != nil {
+		return err
 	}
-	p, err := netcalc.RandomPrivate(mrand.New(mrand.NewPCG(seed, 0)), bits, avoid)
+	p, err := netcalc.RandomPrivate(r, bits, avoid)
 	if err != nil {
 		if errors.Is(err, netcalc.ErrNoRoom) {
-			return Failedf("%s", trimPkg(err))
+			return Failedf("%s", netcalc.Message(err))
 		}
-		return BadInputf("%s", trimPkg(err))
+		return BadInputf("%s", netcalc.Message(err))
 	}
 	if env.JSON() {
 		return WriteJSON(env.Out, struct {
@@ -88,4 +78,23 @@ func randomRun(env *Env, opts *randomOptions) error {
 	}
 	_, err = io.WriteString(env.Out, p.String()+"\n")
 	return err
+}
+
+// seededRand returns a pseudo-random generator seeded with seed, a --seed
+// value, or from crypto/rand when seed is "".
+func seededRand(seed string) (*mrand.Rand, error) {
+	var n uint64
+	if seed != "" {
+		var err error
+		if n, err = strconv.ParseUint(seed, 10, 64); err != nil {
+			return nil, BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(seed))
+		}
+	} else {
+		var b [8]byte
+		if _, err := io.ReadFull(rand.Reader, b[:]); err != nil {
+			return nil, Failedf("reading random bytes: %v", err)
+		}
+		n = binary.LittleEndian.Uint64(b[:])
+	}
+	return mrand.New(mrand.NewPCG(n, 0)), nil
 }

@@ -61,7 +61,7 @@ func rangeRun(env *Env, opts *rangeOptions) error {
 				buf = append(buf[:0], `{"range":"`...)
 				buf = append(buf, e.Range.String()...)
 				buf = append(buf, `",`...)
-				buf = append(buf, appendPrefixJSON(nil, p)[1:]...) // without its '{'
+				buf = append(buf, netcalc.AppendPrefixJSON(nil, p)[1:]...) // without its '{'
 			} else {
 				buf = p.AppendTo(buf[:0])
 			}

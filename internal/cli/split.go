@@ -16,8 +16,8 @@ import (
 
 func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env) }) }
 
-// planMapWidth is the number of cells in the partition bar.
-const planMapWidth = 64
+// planMapWidth is the number of cells in the partition bar, 2^planMapBits.
+const planMapWidth, planMapBits = 64, 6
 
 type splitOptions struct {
 	Parent string
@@ -101,9 +101,9 @@ func splitRun(env *Env, opts *splitOptions) error {
 	var s netcalc.Split
 	switch {
 	case opts.Prefix != "":
-		bits, err := planParseLength(opts.Prefix, parent)
-		if err != nil {
-			return err
+		bits, ok := netcalc.ParseLength(opts.Prefix)
+		if !ok {
+			return BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(opts.Prefix), parent.Bits(), parent.Addr().BitLen())
 		}
 		s, err = netcalc.SplitPrefix(parent, bits)
 		if err != nil {
@@ -174,21 +174,9 @@ func splitRun(env *Env, opts *splitOptions) error {
 
 // splitWriteJSON writes one object per subnet.
 func splitWriteJSON(env *Env, s netcalc.Split) error {
-	size := s.Size().String()
 	var buf []byte
 	for p := range s.All() {
-		buf = append(buf[:0], `{"cidr":"`...)
-		buf = p.AppendTo(buf)
-		buf = append(buf, `","first":"`...)
-		buf = p.Addr().AppendTo(buf)
-		buf = append(buf, `","last":"`...)
-		buf = netipx.PrefixLastIP(p).AppendTo(buf)
-		buf = append(buf, `","addresses":"`...)
-		buf = append(buf, size...)
-		buf = append(buf, `","usable_hosts":"`...)
-		buf = netcalc.UsableHosts(p).AppendTo(buf)
-		buf = append(buf, "\"}\n"...)
-		if _, err := env.Out.Write(buf); err != nil {
+		if _, err := env.Out.Write(append(netcalc.AppendSubnetJSON(buf[:0], p), '\n')); err != nil {
 			return err
 		}
 	}
@@ -207,9 +195,7 @@ func splitWriteTable(w io.Writer, s netcalc.Split) {
 		aw = max(len(s.Parent.Addr().String()), len(last))
 		cw = aw + 4
 	}
-	row := func(c ...string) {
-		io.WriteString(w, padRight(c[0], cw)+"  "+padRight(c[1], aw)+"  "+padRight(c[2], aw)+"  "+c[3]+"\n")
-	}
+	row := func(c ...string) { fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", cw, c[0], aw, c[1], aw, c[2], c[3]) }
 	row("CIDR", "FIRST", "LAST", "USABLE HOSTS")
 	usable := ""
 	for p := range s.All() {
@@ -220,34 +206,16 @@ func splitWriteTable(w io.Writer, s netcalc.Split) {
 	}
 }
 
-func padRight(s string, n int) string {
-	if len(s) >= n {
-		return s
-	}
-	return s + strings.Repeat(" ", n-len(s))
-}
-
 // splitWriteMap draws the parent with its subnets. Up to planMapWidth
 // subnets each get their own cells, labelled with their index in base 36
 // (cycling); beyond that each cell stands for a group of subnets.
 func splitWriteMap(env *Env, s netcalc.Split) {
-	g := s // the grouping drawn
+	m, perCell := s.Map(planMapBits)
 	caption := fmt.Sprintf("%s: %s of /%d", s.Parent, planPlural(s.Count(), "subnet"), s.Bits)
-	if s.Count().Cmp(netcalc.CountFromUint64(planMapWidth)) > 0 {
-		g, _ = netcalc.SplitPrefix(s.Parent, s.Parent.Bits()+6) // 64 groups
-		caption += fmt.Sprintf(", %s per cell", netcalc.PowerOfTwo(s.Bits-g.Bits))
+	if !perCell.IsZero() {
+		caption += fmt.Sprintf(", %s per cell", perCell)
 	}
-	var segs []netcalc.MapSegment
-	i := 0
-	for p := range g.All() {
-		label := "#"
-		if g == s {
-			label = string("0123456789abcdefghijklmnopqrstuvwxyz"[i%36])
-		}
-		segs = append(segs, netcalc.MapSegment{Prefix: p, Label: label})
-		i++
-	}
-	planWriteMap(env, netcalc.NewPartitionMap(s.Parent, segs, planMapWidth), caption)
+	planWriteMap(env, m, caption)
 }
 
 // planWriteMap writes a partition map after a blank line: on a colour
@@ -329,31 +297,15 @@ func planParseParent(env *Env, s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// planParseLength parses a --prefix value, "20" or "/20".
-func planParseLength(s string, parent netip.Prefix) (int, error) {
-	t := strings.TrimPrefix(s, "/")
-	n, err := strconv.Atoi(t)
-	if err != nil || t == "" || t[0] < '0' || t[0] > '9' {
-		return 0, BadInputf("--prefix: %s is not a prefix length, want a number %d-%d", quoteToken(s), parent.Bits(), parent.Addr().BitLen())
-	}
-	return n, nil
-}
-
 // planParseCount parses a count of subnets or hosts: decimal digits up to
 // 2^128.
 func planParseCount(flag, s string) (netcalc.Count, error) {
-	var n netcalc.Count
-	ok := s != ""
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			ok = false
-		}
-	}
-	if !ok {
-		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
-	}
-	if n.UnmarshalText([]byte(s)) != nil {
+	n, err := netcalc.ParseCount(s)
+	switch {
+	case errors.Is(err, netcalc.ErrOutOfRange):
 		return n, BadInputf("%s: %s is more than 2^128, the whole IPv6 space; want 1 to 2^128", flag, s)
+	case err != nil:
+		return n, BadInputf("%s: %s is not a whole number, want 1 or more (up to 2^128)", flag, quoteToken(s))
 	}
 	return n, nil
 }

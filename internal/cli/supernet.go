@@ -4,7 +4,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"go4.org/netipx"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
@@ -63,28 +62,16 @@ func supernetRun(env *Env, opts *supernetOptions) error {
 	if err := env.Finish(); err != nil {
 		return err
 	}
-	s := b.Set()
-	p, ok := s.Supernet()
+	c, ok := b.Set().Cover()
 	switch {
 	case n == 0:
 		return BadInputf("no input: supernet wants at least one prefix, address or range")
 	case !ok:
 		return BadInputf("the inputs mix IPv4 and IPv6; no single prefix covers both families")
 	}
-	total := netcalc.PrefixCount(p)
-	inputs := s.Count()
-	extra := total.Sub(inputs)
-	r := netipx.RangeOfPrefix(p)
 	if env.JSON() {
-		return WriteJSON(env.Out, struct {
-			CIDR      string        `json:"cidr"`
-			First     string        `json:"first"`
-			Last      string        `json:"last"`
-			Addresses netcalc.Count `json:"addresses"`
-			Inputs    netcalc.Count `json:"input_addresses"`
-			Extra     netcalc.Count `json:"extra_addresses"`
-		}{p.String(), r.From().String(), r.To().String(), total, inputs, extra})
+		return WriteJSON(env.Out, c)
 	}
-	_, err = io.WriteString(env.Out, p.String()+"\t"+total.String()+" addresses, "+extra.String()+" not in the inputs\n")
+	_, err = io.WriteString(env.Out, c.Prefix.String()+"\t"+c.Addresses.String()+" addresses, "+c.Extra.String()+" not in the inputs\n")
 	return err
 }

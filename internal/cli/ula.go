@@ -2,13 +2,10 @@ package cli
 
 import (
 	crand "crypto/rand"
-	"encoding/binary"
 	"io"
-	"math/big"
 	"math/rand/v2"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,9 +63,8 @@ subnet ID drawn from the same seed, or at random (like ipcalc-ng -6 -r 64).`,
 }
 
 func ulaRun(env *Env, opts *ulaOptions) error {
-	t := strings.TrimPrefix(opts.Prefix, "/")
-	bits, err := strconv.Atoi(t)
-	if err != nil || !allDigitsCLI(t) || bits < 48 || bits > 64 {
+	bits, ok := netcalc.ParseLength(opts.Prefix)
+	if !ok || bits < 48 || bits > 64 {
 		return BadInputf("--prefix %s is not a unique local prefix length, expected 48 to 64 such as 48 or /64", quoteToken(opts.Prefix))
 	}
 	var ntp uint64
@@ -80,15 +76,11 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		if opts.MAC != "" || opts.Time != "" {
 			return BadInputf("--seed draws the time and the EUI-64: give it without --mac and --time")
 		}
-		seed, err := strconv.ParseUint(opts.Seed, 10, 64)
-		if err != nil {
-			return BadInputf("--seed %s is not a whole number 0 to 2^64-1", quoteToken(opts.Seed))
+		var err error
+		if r, err = seededRand(opts.Seed); err != nil {
+			return err
 		}
-		r = rand.New(rand.NewPCG(seed, 0))
-		ntp = r.Uint64()
-		for i := range eui {
-			eui[i] = byte(r.Uint32())
-		}
+		ntp, eui = netcalc.ULAInputFrom(r)
 		source = "seed"
 	default:
 		now := time.Now
@@ -107,7 +99,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		if opts.MAC != "" {
 			m, err := netcalc.ParseMAC(opts.MAC)
 			if err != nil {
-				return BadInputf("--mac %s", trimPkg(err))
+				return BadInputf("--mac %s", netcalc.Message(err))
 			}
 			mac = m
 		} else {
@@ -116,14 +108,7 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 				ifaces = opts.Interfaces
 			}
 			if list, err := ifaces(); err == nil {
-				for _, ifc := range list {
-					if len(ifc.HardwareAddr) == 6 || len(ifc.HardwareAddr) == 8 {
-						if nonZero(ifc.HardwareAddr) {
-							mac = ifc.HardwareAddr
-							break
-						}
-					}
-				}
+				mac = netcalc.FirstMAC(list)
 			}
 		}
 		if mac != nil {
@@ -136,19 +121,15 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 		}
 	}
 	p := netcalc.ULA(ntp, eui)
-	if bits > 48 {
-		if r == nil {
-			var b [8]byte
-			if _, err := io.ReadFull(crand.Reader, b[:]); err != nil {
-				return Failedf("reading random bytes: %v", err)
-			}
-			r = rand.New(rand.NewPCG(binary.LittleEndian.Uint64(b[:]), 0))
+	if bits > 48 && r == nil {
+		var err error
+		if r, err = seededRand(""); err != nil {
+			return err
 		}
-		sub, err := netcalc.NthSubnet(p, bits, new(big.Int).SetUint64(r.Uint64N(1<<(bits-48))))
-		if err != nil {
-			return Failed(err) // cannot happen: the index is below the count
-		}
-		p = sub
+	}
+	p, err := netcalc.ULASubnet(p, bits, r)
+	if err != nil {
+		return Failed(err) // cannot happen: bits is 48 to 64
 	}
 	if env.JSON() {
 		return WriteJSON(env.Out, struct {
@@ -160,13 +141,4 @@ func ulaRun(env *Env, opts *ulaOptions) error {
 	}
 	_, err = io.WriteString(env.Out, p.String()+"\n")
 	return err
-}
-
-func nonZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return true
-		}
-	}
-	return false
 }

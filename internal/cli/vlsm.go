@@ -86,9 +86,8 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 	}
 	maxBits := 0
 	if opts.MaxBits != "" {
-		t := strings.TrimPrefix(opts.MaxBits, "/")
-		n, err := strconv.Atoi(t)
-		if err != nil || t == "" || t[0] < '0' || t[0] > '9' || n < parent.Bits() || n > parent.Addr().BitLen() {
+		n, ok := netcalc.ParseLength(opts.MaxBits)
+		if !ok || n < parent.Bits() || n > parent.Addr().BitLen() {
 			return BadInputf("--max-prefix: %s is not a prefix length for %s, want a number %d-%d",
 				quoteToken(opts.MaxBits), parent, parent.Bits(), parent.Addr().BitLen())
 		}
@@ -222,10 +221,7 @@ func vlsmGlyph(order int) string {
 func vlsmBlocks(parent netip.Prefix, reqs []netcalc.Request) string {
 	var parts []string
 	for _, r := range reqs {
-		l, ok := netcalc.BlockForHosts(parent.Addr().Is4(), r.Hosts)
-		if ok && r.MaxBits > 0 {
-			l = min(l, r.MaxBits)
-		}
+		l, ok := r.Block(parent.Addr().Is4())
 		b := "too large for any block"
 		if ok {
 			b = "/" + strconv.Itoa(l)

@@ -10,9 +10,9 @@ import (
 // A host with a default route and a more specific route in table 100 for
 // traffic from 203.0.113.1: the lookup keeps every rule it tried and the
 // deciding table's candidates.
-func ExampleTable_Lookup() {
+func ExampleState_Lookup() {
 	p, a := netip.MustParsePrefix, netip.MustParseAddr
-	tb := fib.Table{
+	tb := fib.State{
 		Routes: []fib.Route{
 			{Dst: p("0.0.0.0/0"), Type: fib.Unicast, Gateway: a("203.0.113.254"), Interface: "eth0", Table: fib.TableMain},
 			{Dst: p("198.51.100.0/24"), Type: fib.Unicast, Gateway: a("203.0.113.253"), Interface: "eth0", Table: 100},

@@ -297,10 +297,11 @@ func selectorsMatch(r Rule, q Query) Match {
 	return m
 }
 
-// Table is the forwarding state of one host: its interfaces, the routes
-// of every table of both families, the policy rules of each family and
-// the neighbour cache. The zero Table has no routes and the default rules.
-type Table struct {
+// State is the forwarding state of one host: its interfaces, the routes
+// of every routing table of both families, the policy rules of each
+// family and the neighbour cache. The zero State has no routes and the
+// default rules.
+type State struct {
 	Interfaces []Interface `json:"interfaces,omitempty"`
 	Routes     []Route     `json:"routes,omitempty"`
 	// Rules4 and Rules6 are the policy rules of each family; nil means the
@@ -313,7 +314,7 @@ type Table struct {
 
 // Rules returns the policy rules of one family (4 or 6), DefaultRules when
 // none are set.
-func (t *Table) Rules(fam int) []Rule {
+func (t *State) Rules(fam int) []Rule {
 	rs := t.Rules4
 	if fam == 6 {
 		rs = t.Rules6
@@ -328,7 +329,7 @@ func (t *Table) Rules(fam int) []Rule {
 // family; an IPv4-mapped address counts as IPv4): the policy rule walk
 // and, in the table that decides, the longest-prefix match. The Decision
 // keeps every step and the deciding table's candidates.
-func (t *Table) Lookup(q Query) Decision {
+func (t *State) Lookup(q Query) Decision {
 	q.Dst, q.Src = q.Dst.Unmap(), q.Src.Unmap()
 	fam := 4
 	if q.Dst.Is6() {
@@ -337,8 +338,13 @@ func (t *Table) Lookup(q Query) Decision {
 	return WalkRules(t.Rules(fam), t.Routes, q)
 }
 
+// Table is the old name of State, kept for callers not yet moved.
+//
+// Deprecated: use State; a Table in this package is a routing table.
+type Table = State
+
 // Interface returns the interface named name.
-func (t *Table) Interface(name string) (Interface, bool) {
+func (t *State) Interface(name string) (Interface, bool) {
 	for _, i := range t.Interfaces {
 		if i.Name == name {
 			return i, true
@@ -349,7 +355,7 @@ func (t *Table) Interface(name string) (Interface, bool) {
 
 // Neighbor returns the neighbour cache entry for addr (zone ignored) on
 // the interface named dev.
-func (t *Table) Neighbor(dev string, addr netip.Addr) (Neighbor, bool) {
+func (t *State) Neighbor(dev string, addr netip.Addr) (Neighbor, bool) {
 	addr = addr.WithZone("")
 	for _, n := range t.Neighbors {
 		if n.Interface == dev && n.Addr.WithZone("") == addr {

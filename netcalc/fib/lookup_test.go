@@ -71,7 +71,7 @@ func TestLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tb := Table{Routes: testRoutes(), Rules4: tt.rules4}
+			tb := State{Routes: testRoutes(), Rules4: tt.rules4}
 			d := tb.Lookup(tt.q)
 			var got []Outcome
 			for _, s := range d.Steps {
@@ -153,7 +153,7 @@ func TestRuleString(t *testing.T) {
 }
 
 func TestTableAccessors(t *testing.T) {
-	tb := Table{
+	tb := State{
 		Interfaces: []Interface{{Index: 2, Name: "d0", HasMAC: true, Up: true}, {Index: 1, Name: "lo", Loopback: true}},
 		Neighbors:  []Neighbor{{Addr: addr("fe80::1"), Interface: "d0", State: Stale}},
 	}
@@ -172,7 +172,7 @@ func TestTableAccessors(t *testing.T) {
 	if _, ok := tb.Neighbor("lo", addr("fe80::1")); ok {
 		t.Errorf("Neighbor(lo, fe80::1) found")
 	}
-	if got := (&Table{}).Rules(6); len(got) != 2 {
-		t.Errorf("zero Table's IPv6 rules = %v; want the 2 default rules", got)
+	if got := (&State{}).Rules(6); len(got) != 2 {
+		t.Errorf("zero State's IPv6 rules = %v; want the 2 default rules", got)
 	}
 }

@@ -331,21 +331,21 @@ func (h *Host) Rules(ctx context.Context, fam int) ([]Rule, error) {
 	return rs, nil
 }
 
-// Table reads the namespace's whole forwarding state into a fib.Table:
+// State reads the namespace's whole forwarding state into a fib.State:
 // the interfaces with their addresses, the routes of every table and the
 // policy rules of both families, and the neighbour table. A simulator can
-// then make lookups (fib.Table.Lookup) without asking the kernel. Reading
+// then make lookups (fib.State.Lookup) without asking the kernel. Reading
 // it needs no privilege.
-func (h *Host) Table(ctx context.Context) (fib.Table, error) {
+func (h *Host) State(ctx context.Context) (fib.State, error) {
 	ls, err := h.Links(ctx)
 	if err != nil {
-		return fib.Table{}, err
+		return fib.State{}, err
 	}
 	as, err := h.Addrs(ctx)
 	if err != nil {
-		return fib.Table{}, err
+		return fib.State{}, err
 	}
-	t := fib.Table{Interfaces: make([]fib.Interface, 0, len(ls))}
+	t := fib.State{Interfaces: make([]fib.Interface, 0, len(ls))}
 	for _, l := range ls {
 		fi := fib.Interface{Index: l.Index, Name: l.Name, MAC: l.MAC, HasMAC: l.HasMAC, MTU: l.MTU,
 			Up: l.up, Loopback: l.loopback, PointToPoint: l.pointToPoint, NoARP: l.noARP}
@@ -359,12 +359,12 @@ func (h *Host) Table(ctx context.Context) (fib.Table, error) {
 	for _, fam := range []int{4, 6} {
 		rs, err := h.Routes(ctx, fam, 0)
 		if err != nil {
-			return fib.Table{}, err
+			return fib.State{}, err
 		}
 		t.Routes = append(t.Routes, rs...)
 		rules, err := h.Rules(ctx, fam)
 		if err != nil {
-			return fib.Table{}, err
+			return fib.State{}, err
 		}
 		if rules == nil {
 			rules = []Rule{} // no rules at all, not the defaults
@@ -377,7 +377,7 @@ func (h *Host) Table(ctx context.Context) (fib.Table, error) {
 	}
 	t.Neighbors, err = h.NeighborTable(ctx, 0)
 	if err != nil {
-		return fib.Table{}, err
+		return fib.State{}, err
 	}
 	return t, nil
 }

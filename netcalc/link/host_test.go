@@ -43,7 +43,7 @@ func TestHostTables(t *testing.T) {
 		t.Errorf("Neighbors = %v; want the 2 unicast entries sorted", ns)
 	}
 
-	tb, err := h.Table(ctx)
+	tb, err := h.State(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,8 +133,8 @@ func checkARPable(op string, target netip.Addr, ifi Interface) error {
 }
 
 // plan resolves the route, interface, next hop and source for target. A
-// local target returns a Result with Local set and a nil error in done.
-func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p plan, done *Result, err error) {
+// local target returns a Resolution with Local set and a nil error in done.
+func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p plan, done *Resolution, err error) {
 	h := r.Host
 	target = target.Unmap()
 	if err := checkTarget(op, target); err != nil {
@@ -179,7 +179,7 @@ func (r *Resolver) plan(ctx context.Context, op string, target netip.Addr) (p pl
 		if owner.loopback {
 			return p, nil, &Error{Op: op, Target: target, Iface: owner.Name, Err: ErrNotARPable, Detail: "a local address on loopback: there is no link layer to ask"}
 		}
-		return p, &Result{Target: target, NextHop: target, OnLink: true, Interface: owner.Name, MAC: owner.MAC, Protocol: protocol(target), Local: true}, nil
+		return p, &Resolution{Target: target, NextHop: target, OnLink: true, Interface: owner.Name, MAC: owner.MAC, Protocol: protocol(target), Local: true}, nil
 	}
 	if d.Route.Type != Unicast {
 		return p, nil, &Error{Op: op, Target: target, Err: ErrInvalidTarget, Detail: "the kernel routes it as " + string(d.Route.Type)}
@@ -247,32 +247,32 @@ func (r *Resolver) firstAddr(index int, v4 bool) netip.Addr {
 }
 
 // Resolve returns the hardware address of target's next hop: target itself
-// when it is on-link, else the gateway of the route to it (Result.OnLink
+// when it is on-link, else the gateway of the route to it (Resolution.OnLink
 // says which). It sends up to Attempts requests, each waiting Timeout or
 // until ctx's deadline if that is earlier, and returns at the first reply.
 // With CacheOnly it reads the neighbour table instead. A target that is
 // one of the host's own addresses is answered with its interface's MAC
-// (Result.Local).
+// (Resolution.Local).
 //
-// With ErrTimeout and ErrNotCached the Result still names the target, next
+// With ErrTimeout and ErrNotCached the Resolution still names the target, next
 // hop, interface and protocol (its MAC is zero); with other errors it is
-// the zero Result.
+// the zero Resolution.
 //
 // Errors are *Error values wrapping ErrTimeout (no reply), ErrNoRoute,
 // ErrPermission (no CAP_NET_RAW: retry with CacheOnly), ErrNotCached,
 // ErrNotARPable (loopback, NOARP, point-to-point or down interface),
 // ErrNoSource, ErrNoInterface or ErrInvalidTarget, or ctx's error.
-func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, error) {
+func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Resolution, error) {
 	op := protocol(target.Unmap())
 	p, local, err := r.plan(ctx, op, target)
 	if err != nil {
-		return Result{}, err
+		return Resolution{}, err
 	}
 	if local != nil {
 		return *local, nil
 	}
 	target = target.Unmap()
-	res := Result{Target: target, NextHop: p.nextHop, OnLink: p.nextHop == target, Interface: p.ifi.Name, Protocol: op}
+	res := Resolution{Target: target, NextHop: p.nextHop, OnLink: p.nextHop == target, Interface: p.ifi.Name, Protocol: op}
 	if r.CacheOnly {
 		return r.cached(res, p)
 	}
@@ -280,9 +280,9 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 	c, err := r.Host.sys.dial(p.ifi, p.src)
 	if err != nil {
 		if isPermission(err) {
-			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrPermission, Cause: err}
+			return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: ErrPermission, Cause: err}
 		}
-		return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("opening a raw socket"), Cause: err}
+		return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("opening a raw socket"), Cause: err}
 	}
 	defer c.close()
 	stop := context.AfterFunc(ctx, func() { c.close() })
@@ -295,32 +295,32 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 		// timeout is tiny. A cancelled ctx still ends a stuck write by
 		// closing the socket.
 		if err := c.setDeadline(time.Time{}); err != nil {
-			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
+			return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
 		}
 		start := r.now()
 		if err := c.request(p.nextHop); err != nil {
 			if ctx.Err() != nil {
-				return Result{}, ctx.Err()
+				return Resolution{}, ctx.Err()
 			}
-			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("sending the request"), Cause: err}
+			return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("sending the request"), Cause: err}
 		}
 		deadline := start.Add(r.timeout())
 		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 			deadline = d
 		}
 		if err := c.setDeadline(deadline); err != nil {
-			return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
+			return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("setting a deadline"), Cause: err}
 		}
 		for {
 			from, mac, err := c.read()
 			if err != nil {
 				if ctx.Err() != nil {
-					return Result{}, ctx.Err()
+					return Resolution{}, ctx.Err()
 				}
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					break // next attempt
 				}
-				return Result{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("reading replies"), Cause: err}
+				return Resolution{}, &Error{Op: op, Target: target, Iface: p.ifi.Name, Err: errors.New("reading replies"), Cause: err}
 			}
 			if from.WithZone("") != p.nextHop.WithZone("") {
 				continue
@@ -342,14 +342,14 @@ func (r *Resolver) Resolve(ctx context.Context, target netip.Addr) (Result, erro
 }
 
 // cached answers from the neighbour table.
-func (r *Resolver) cached(res Result, p plan) (Result, error) {
+func (r *Resolver) cached(res Resolution, p plan) (Resolution, error) {
 	fam := 4
 	if res.Target.Is6() {
 		fam = 6
 	}
 	ns, err := r.Host.sys.neighbors(fam)
 	if err != nil {
-		return Result{}, &Error{Op: res.Protocol, Target: res.Target, Iface: p.ifi.Name, Err: errors.New("reading the neighbour table"), Cause: err}
+		return Resolution{}, &Error{Op: res.Protocol, Target: res.Target, Iface: p.ifi.Name, Err: errors.New("reading the neighbour table"), Cause: err}
 	}
 	for _, n := range ns {
 		if n.Index == p.ifi.Index && n.Addr.WithZone("") == p.nextHop.WithZone("") && n.HasMAC {

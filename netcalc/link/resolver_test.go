@@ -22,32 +22,32 @@ func TestResolve(t *testing.T) {
 		target   string
 		opts     Resolver
 		setup    func(f *fakeSystem)
-		want     Result
+		want     Resolution
 		wantErr  error
 		requests []string // requests sent, in order
 	}{
 		{
 			name:     "on-link",
 			target:   "203.0.113.2",
-			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
+			want:     Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.2"},
 		},
 		{
 			name:     "off-link asks the gateway, not the target",
 			target:   "198.51.100.7",
-			want:     Result{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", Source: addr("203.0.113.1"), MAC: macGW, Protocol: "arp", Attempt: 1},
+			want:     Resolution{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", Source: addr("203.0.113.1"), MAC: macGW, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.254"},
 		},
 		{
 			name:     "IPv4-mapped target is IPv4",
 			target:   "::ffff:203.0.113.2",
-			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
+			want:     Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.2"},
 		},
 		{
 			name:     "ndp",
 			target:   "2001:db8::2",
-			want:     Result{Target: addr("2001:db8::2"), NextHop: addr("2001:db8::2"), OnLink: true, Interface: "eth0", Source: addr("2001:db8::1"), MAC: macPeer, Protocol: "ndp", Attempt: 1},
+			want:     Resolution{Target: addr("2001:db8::2"), NextHop: addr("2001:db8::2"), OnLink: true, Interface: "eth0", Source: addr("2001:db8::1"), MAC: macPeer, Protocol: "ndp", Attempt: 1},
 			requests: []string{"2001:db8::2"},
 		},
 		{
@@ -56,7 +56,7 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) {
 				f.noise = []reply{{addr("203.0.113.77"), MustParseMAC("02:00:00:00:00:77")}}
 			},
-			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
+			want:     Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.2"},
 		},
 		{
@@ -64,7 +64,7 @@ func TestResolve(t *testing.T) {
 			target:   "203.0.113.2",
 			opts:     Resolver{Timeout: 20 * time.Millisecond, Attempts: 3},
 			setup:    func(f *fakeSystem) { f.dropFirst[addr("203.0.113.2")] = 2 },
-			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 3},
+			want:     Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), MAC: macPeer, Protocol: "arp", Attempt: 3},
 			requests: []string{"203.0.113.2", "203.0.113.2", "203.0.113.2"},
 		},
 		{
@@ -74,13 +74,13 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) { // a secondary address
 				f.as = append(f.as, Address{Interface: "eth0", Index: 2, Prefix: netip.MustParsePrefix("203.0.113.9/24"), Scope: "global"})
 			},
-			want:     Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.9"), MAC: macPeer, Protocol: "arp", Attempt: 1},
+			want:     Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.9"), MAC: macPeer, Protocol: "arp", Attempt: 1},
 			requests: []string{"203.0.113.2"},
 		},
 		{
 			name:   "local address answers with our MAC",
 			target: "203.0.113.1",
-			want:   Result{Target: addr("203.0.113.1"), NextHop: addr("203.0.113.1"), OnLink: true, Interface: "eth0", MAC: macEth0, Protocol: "arp", Local: true},
+			want:   Resolution{Target: addr("203.0.113.1"), NextHop: addr("203.0.113.1"), OnLink: true, Interface: "eth0", MAC: macEth0, Protocol: "arp", Local: true},
 		},
 		{
 			name:   "cache only, stale entry",
@@ -89,7 +89,7 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) {
 				f.ns = []Neighbor{{Addr: addr("203.0.113.2"), MAC: macPeer, HasMAC: true, Interface: "eth0", Index: 2, State: "STALE"}}
 			},
-			want: Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", MAC: macPeer, Protocol: "arp", Cached: true, State: "STALE"},
+			want: Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", MAC: macPeer, Protocol: "arp", Cached: true, State: "STALE"},
 		},
 		{
 			name:   "cache only, off-link reads the gateway's entry",
@@ -98,7 +98,7 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) {
 				f.ns = []Neighbor{{Addr: addr("203.0.113.254"), MAC: macGW, HasMAC: true, Interface: "eth0", Index: 2, State: "REACHABLE"}}
 			},
-			want: Result{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", MAC: macGW, Protocol: "arp", Cached: true, State: "REACHABLE"},
+			want: Resolution{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", MAC: macGW, Protocol: "arp", Cached: true, State: "REACHABLE"},
 		},
 		{
 			name:   "cache only, FAILED entry has no MAC",
@@ -107,14 +107,14 @@ func TestResolve(t *testing.T) {
 			setup: func(f *fakeSystem) {
 				f.ns = []Neighbor{{Addr: addr("203.0.113.2"), Interface: "eth0", Index: 2, State: "FAILED"}}
 			},
-			want:    Result{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Protocol: "arp"},
+			want:    Resolution{Target: addr("203.0.113.2"), NextHop: addr("203.0.113.2"), OnLink: true, Interface: "eth0", Protocol: "arp"},
 			wantErr: ErrNotCached,
 		},
 		{
 			name:     "absent host times out after every attempt",
 			target:   "203.0.113.99",
 			opts:     Resolver{Timeout: 10 * time.Millisecond, Attempts: 2},
-			want:     Result{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
+			want:     Resolution{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
 			wantErr:  ErrTimeout,
 			requests: []string{"203.0.113.99", "203.0.113.99"},
 		},
@@ -124,7 +124,7 @@ func TestResolve(t *testing.T) {
 			name:     "tiny timeout still sends every attempt",
 			target:   "203.0.113.99",
 			opts:     Resolver{Timeout: time.Nanosecond, Attempts: 3},
-			want:     Result{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
+			want:     Resolution{Target: addr("203.0.113.99"), NextHop: addr("203.0.113.99"), OnLink: true, Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
 			wantErr:  ErrTimeout,
 			requests: []string{"203.0.113.99", "203.0.113.99", "203.0.113.99"},
 		},
@@ -133,7 +133,7 @@ func TestResolve(t *testing.T) {
 			target:   "198.51.100.7",
 			opts:     Resolver{Timeout: 10 * time.Millisecond, Attempts: 1},
 			setup:    func(f *fakeSystem) { delete(f.live, addr("203.0.113.254")) },
-			want:     Result{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
+			want:     Resolution{Target: addr("198.51.100.7"), NextHop: addr("203.0.113.254"), Interface: "eth0", Source: addr("203.0.113.1"), Protocol: "arp"},
 			wantErr:  ErrTimeout,
 			requests: []string{"203.0.113.254"},
 		},

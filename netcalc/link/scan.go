@@ -38,7 +38,7 @@ const MaxScanHosts = 1 << 16
 // neighbour table instead) and at most MaxScanHosts addresses, and the
 // kernel's route to it must be on-link. Errors are as for Resolve;
 // finding no host is not an error.
-func (r *Resolver) Scan(ctx context.Context, prefix netip.Prefix, opts ScanOptions) ([]Result, error) {
+func (r *Resolver) Scan(ctx context.Context, prefix netip.Prefix, opts ScanOptions) ([]Resolution, error) {
 	prefix = prefix.Masked()
 	if !prefix.IsValid() || !prefix.Addr().Is4() {
 		return nil, &Error{Op: "scan", Err: ErrInvalidTarget, Detail: fmt.Sprintf("%s: scans are IPv4 only", prefix)}
@@ -59,7 +59,7 @@ func (r *Resolver) Scan(ctx context.Context, prefix netip.Prefix, opts ScanOptio
 			return nil, err
 		}
 		if local != nil {
-			return []Result{*local}, nil
+			return []Resolution{*local}, nil
 		}
 	}
 	if p.route.Gateway.IsValid() {
@@ -99,7 +99,7 @@ type hostState struct {
 	sent     int
 	lastSent time.Time
 	answered bool
-	res      Result
+	res      Resolution
 }
 
 type scanner struct {
@@ -117,7 +117,7 @@ type scanner struct {
 	allDone  chan struct{}
 }
 
-func (s *scanner) run(ctx context.Context, hosts []netip.Addr) ([]Result, error) {
+func (s *scanner) run(ctx context.Context, hosts []netip.Addr) ([]Resolution, error) {
 	s.allDone = make(chan struct{})
 	readerDone := make(chan error, 1)
 	go func() { readerDone <- s.read() }()
@@ -141,13 +141,13 @@ func (s *scanner) run(ctx context.Context, hosts []netip.Addr) ([]Result, error)
 	if rerr != nil {
 		return nil, &Error{Op: "scan", Iface: s.ifi.Name, Err: errors.New("reading replies"), Cause: rerr}
 	}
-	var out []Result
+	var out []Resolution
 	for _, st := range s.state {
 		if st.answered {
 			out = append(out, st.res)
 		}
 	}
-	slices.SortFunc(out, func(a, b Result) int { return a.Target.Compare(b.Target) })
+	slices.SortFunc(out, func(a, b Resolution) int { return a.Target.Compare(b.Target) })
 	return out, nil
 }
 
@@ -166,7 +166,7 @@ func (s *scanner) read() error {
 		st, ok := s.state[from]
 		if ok && !st.answered && st.sent > 0 {
 			st.answered = true
-			st.res = Result{Target: from, NextHop: from, OnLink: true, Interface: s.ifi.Name, Source: s.src,
+			st.res = Resolution{Target: from, NextHop: from, OnLink: true, Interface: s.ifi.Name, Source: s.src,
 				MAC: mac, Protocol: "arp", RTT: now.Sub(st.lastSent), Attempt: st.sent}
 			s.answered++
 			s.done += s.r.attempts() - st.sent

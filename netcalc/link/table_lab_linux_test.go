@@ -16,10 +16,10 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-// TestTableLookupLab reads two lab namespaces into a fib.Table
+// TestTableLookupLab reads two lab namespaces into a fib.State
 // (Host.Table) and checks the pure model's lookup against the kernel's:
 // for every question, `ip -j route get` in the namespace and
-// fib.Table.Lookup must agree on whether there is a route, and on its
+// fib.State.Lookup must agree on whether there is a route, and on its
 // table, type, gateway and device. The PolicyRouting lab exercises the
 // rule walk (from, fwmark, iif, unreachable rules); the Tables lab every
 // route type, multipath and onlink routes, IPv4 and IPv6.
@@ -69,7 +69,7 @@ func TestTableLookupLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer h.Close()
-		tb, err := h.Table(context.Background())
+		tb, err := h.State(context.Background())
 		if err != nil {
 			t.Fatalf("Host.Table: %v", err)
 		}

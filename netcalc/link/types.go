@@ -2,8 +2,11 @@ package link
 
 import (
 	"net/netip"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/netcalc/netcalc/netcalc"
 	"github.com/netcalc/netcalc/netcalc/fib"
 )
 
@@ -47,6 +50,56 @@ type Address struct {
 	Prefix netip.Prefix `json:"local"`
 	Scope  string       `json:"scope"`           // "global", "link", "host", ...
 	Flags  []string     `json:"flags,omitempty"` // "permanent", "nodad", "tentative", ...
+}
+
+// Subnet is an address with the subnet its prefix length implies,
+// computed exactly: network, broadcast (IPv4 /0-/30), first and last
+// usable host (zero for none) and the counts, by netcalc.Describe's host
+// rules.
+type Subnet struct {
+	Address
+	Network     netip.Prefix  `json:"network"`
+	Broadcast   netip.Addr    `json:"broadcast,omitzero"`
+	FirstHost   netip.Addr    `json:"first_host,omitzero"`
+	LastHost    netip.Addr    `json:"last_host,omitzero"`
+	Addresses   netcalc.Count `json:"addresses"`
+	UsableHosts netcalc.Count `json:"usable_hosts"`
+}
+
+// Subnet returns the address with its subnet.
+func (a Address) Subnet() Subnet {
+	in := netcalc.Describe(a.Prefix)
+	return Subnet{Address: a, Network: in.Network, Broadcast: in.Broadcast, FirstHost: in.FirstHost,
+		LastHost: in.LastHost, Addresses: in.Addresses, UsableHosts: in.UsableHosts}
+}
+
+// SelectInterfaces returns the interfaces of ls named in names, in the
+// order of names, and the names no interface has.
+func SelectInterfaces(ls []Interface, names []string) (sel []Interface, missing []string) {
+	for _, n := range names {
+		found := false
+		for _, l := range ls {
+			if l.Name == n {
+				sel, found = append(sel, l), true
+			}
+		}
+		if !found {
+			missing = append(missing, n)
+		}
+	}
+	return sel, missing
+}
+
+// AddressesOn returns the addresses of as assigned to an interface named
+// in names, in the order of as.
+func AddressesOn(as []Address, names []string) []Address {
+	var sel []Address
+	for _, a := range as {
+		if slices.Contains(names, a.Interface) {
+			sel = append(sel, a)
+		}
+	}
+	return sel
 }
 
 // RouteType is the rtnetlink route type as `ip route` names it (see
@@ -110,6 +163,39 @@ func (d RouteDecision) NextHop() netip.Addr {
 	return d.Target
 }
 
+// Fields returns the words `ip route get` answers with: the route's type
+// (unless unicast), the target, "from" and the source asked about,
+// gateway, device, preferred source, table, and the "iif" and "mark" asked
+// about.
+func (d RouteDecision) Fields() []string {
+	r := d.Route
+	var b []string
+	if r.Type != Unicast {
+		b = append(b, string(r.Type))
+	}
+	b = append(b, d.Target.String())
+	if d.From.IsValid() {
+		b = append(b, "from", d.From.String())
+	}
+	if r.Gateway.IsValid() {
+		b = append(b, "via", r.Gateway.String())
+	}
+	if r.Interface != "" {
+		b = append(b, "dev", r.Interface)
+	}
+	if r.Source.IsValid() {
+		b = append(b, "src", r.Source.String())
+	}
+	b = append(b, "table", r.TableName())
+	if d.Iif != "" {
+		b = append(b, "iif", d.Iif)
+	}
+	if d.Mark != 0 {
+		b = append(b, "mark", "0x"+strconv.FormatUint(uint64(d.Mark), 16))
+	}
+	return b
+}
+
 // NeighborState is a neighbour table entry's NUD state, named as
 // `ip neigh` names it (see fib.NeighborState).
 type NeighborState = fib.NeighborState
@@ -118,8 +204,8 @@ type NeighborState = fib.NeighborState
 // fib.Neighbor).
 type Neighbor = fib.Neighbor
 
-// Result is the answer to one address resolution.
-type Result struct {
+// Resolution is the answer to one address resolution.
+type Resolution struct {
 	Target netip.Addr `json:"target"`
 	// NextHop is the address that was asked: Target when it is on-link,
 	// else the gateway of the route to Target.
