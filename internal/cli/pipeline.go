@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -216,7 +215,7 @@ func inputMessage(err error) string {
 	if errors.As(err, &pe) {
 		return quoteToken(pe.Input) + ": " + pe.Msg
 	}
-	return strings.TrimPrefix(err.Error(), "netcalc: ")
+	return netcalc.Message(err)
 }
 
 // openList opens the list named by a command line: "-" is standard input,

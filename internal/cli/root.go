@@ -462,7 +462,7 @@ func unknownCommand(cmd *cobra.Command, word string) error {
 	if !cmd.HasParent() && word != "" && (strings.ContainsAny(word, ":/") || word[0] >= '0' && word[0] <= '9') {
 		// meant as an address for the implicit cidr?
 		if _, err := netcalc.ParseSpec(word); err != nil {
-			return fmt.Errorf("%s, nor an address cidr can describe: %s", msg, strings.TrimPrefix(err.Error(), "netcalc: "))
+			return fmt.Errorf("%s, nor an address cidr can describe: %s", msg, netcalc.Message(err))
 		}
 	}
 	if s := cmd.SuggestionsFor(word); len(s) > 0 {

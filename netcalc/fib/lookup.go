@@ -338,11 +338,6 @@ func (t *State) Lookup(q Query) Decision {
 	return WalkRules(t.Rules(fam), t.Routes, q)
 }
 
-// Table is the old name of State, kept for callers not yet moved.
-//
-// Deprecated: use State; a Table in this package is a routing table.
-type Table = State
-
 // Interface returns the interface named name.
 func (t *State) Interface(name string) (Interface, bool) {
 	for _, i := range t.Interfaces {

@@ -332,7 +332,7 @@ type Sim struct {
 
 type simNode struct {
 	n      *Node
-	fib    fib.Table // built on first use: table()
+	fib    fib.State // built on first use: table()
 	fibOK  bool
 	rules  [2]*netfilter.Ruleset // [0] IPv4, [1] IPv6
 	walker [2]*netfilter.Walker
@@ -454,7 +454,7 @@ func tracks(rs *netfilter.Ruleset) bool {
 // table is the node's forwarding table, converted on first use: a trace
 // through a 31,000-node cluster touches a handful of nodes, and building
 // every node's table up front was most of its time and memory.
-func (sn *simNode) table() *fib.Table {
+func (sn *simNode) table() *fib.State {
 	if !sn.fibOK {
 		sn.fib, sn.fibOK = nodeFIB(sn.n), true
 	}
@@ -462,8 +462,8 @@ func (sn *simNode) table() *fib.Table {
 }
 
 // nodeFIB converts a node's tables into the routing model.
-func nodeFIB(n *Node) fib.Table {
-	var ft fib.Table
+func nodeFIB(n *Node) fib.State {
+	var ft fib.State
 	ft.Interfaces = append(ft.Interfaces, fib.Interface{Index: 1, Name: "lo", Up: true, Loopback: true, MTU: 65536})
 	for i, ifc := range n.Interfaces {
 		ft.Interfaces = append(ft.Interfaces, fib.Interface{Index: i + 2, Name: ifc.Name, MAC: fib.MAC(ifc.MAC), HasMAC: true, MTU: ifc.MTU, Up: true, Addrs: ifc.Addrs})
