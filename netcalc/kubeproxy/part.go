@@ -108,7 +108,11 @@ type partTable struct {
 	names    []string
 	declared []bool
 	rules    []*Rule
-	sorted   []sortedChain // after sortChains
+	// After sortChains: the chains in output order, and the rules of
+	// chain c at byChain[start[c]:start[c+1]].
+	sorted  []sortedChain
+	start   []int32
+	byChain []*Rule
 }
 
 // chain names a chain of the table without declaring it.
@@ -159,7 +163,10 @@ func (b *ruleBuilder) raw(args ...string) *ruleBuilder {
 func (b *ruleBuilder) comment(parts ...string) *ruleBuilder {
 	quote := false
 	for _, s := range parts {
-		quote = quote || strings.ContainsAny(s, " \t")
+		if strings.ContainsAny(s, " \t") {
+			quote = true
+			break
+		}
 	}
 	b.buf = append(b.buf, " -m comment --comment "...)
 	if quote {
@@ -324,11 +331,9 @@ func (p *part) chainName(prefix string, parts ...string) string {
 	return p.text.add(b)
 }
 
-// sortedChain is a chain of a part in output order, with its rules.
+// sortedChain is a chain of a part in output order (see sortChains).
 type sortedChain struct {
 	k1, k2   uint64 // the name's first 16 bytes after the rank prefix, for quick comparison
-	name     string
-	rules    []*Rule
 	id       chainID
 	rank     uint8
 	declared bool
@@ -356,8 +361,9 @@ func chainKey(name string) (rank uint8, k1, k2 uint64) {
 	return rank, binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }
 
-// compareChains orders chains by name in output order.
-func compareChains(a, b *sortedChain) int {
+// compareChains orders chains a of table ta and b of tb by name in output
+// order.
+func compareChains(ta *partTable, a *sortedChain, tb *partTable, b *sortedChain) int {
 	switch {
 	case a.rank != b.rank:
 		return int(a.rank) - int(b.rank)
@@ -372,7 +378,7 @@ func compareChains(a, b *sortedChain) int {
 		}
 		return 1
 	}
-	return strings.Compare(a.name, b.name)
+	return strings.Compare(ta.names[a.id], tb.names[b.id])
 }
 
 // sortChains groups the rules of each of the part's tables by chain and
@@ -401,34 +407,39 @@ func (t *partTable) sortChains() {
 	}
 	out := make([]sortedChain, 0, n)
 	for id, name := range t.names {
-		lo, hi := start[id], start[id+1]
-		if !t.declared[id] && lo == hi {
+		if !t.declared[id] && start[id] == start[id+1] {
 			continue // named for a port that did not use it
 		}
-		c := sortedChain{name: name, id: chainID(id), declared: t.declared[id]}
-		if hi > lo {
-			c.rules = byChain[lo:hi:hi]
-		}
+		c := sortedChain{id: chainID(id), declared: t.declared[id]}
 		c.rank, c.k1, c.k2 = chainKey(name)
 		out = append(out, c)
 	}
 	// Equal names (ports that hash alike) stay in the order they were made.
 	slices.SortFunc(out, func(a, b sortedChain) int {
-		if c := compareChains(&a, &b); c != 0 {
+		if c := compareChains(t, &a, t, &b); c != 0 {
 			return c
 		}
 		return int(a.id - b.id)
 	})
-	t.sorted = out
+	t.sorted, t.start, t.byChain = out, start, byChain
 	t.rules = nil
+}
+
+// rulesOf returns the rules of chain c after sortChains.
+func (t *partTable) rulesOf(c chainID) []*Rule {
+	lo, hi := t.start[c], t.start[c+1]
+	if lo == hi {
+		return nil
+	}
+	return t.byChain[lo:hi:hi]
 }
 
 // merge fills t from the parts' sorted chains: chains of one name are
 // joined, their rules in part order, declared if any part declared them.
-func (t *Table) merge(parts [][]sortedChain) {
+func (t *Table) merge(parts []*partTable) {
 	total := 0
-	for _, cs := range parts {
-		total += len(cs)
+	for _, pt := range parts {
+		total += len(pt.sorted)
 	}
 	t.chains = make([]string, 0, total)
 	t.lists = make([][]*Rule, 0, total)
@@ -437,25 +448,26 @@ func (t *Table) merge(parts [][]sortedChain) {
 	heads := make([]int, len(parts))
 	for {
 		var min *sortedChain
-		for i, cs := range parts {
-			if h := heads[i]; h < len(cs) && (min == nil || compareChains(&cs[h], min) < 0) {
-				min = &cs[h]
+		var minT *partTable
+		for i, pt := range parts {
+			if h := heads[i]; h < len(pt.sorted) && (min == nil || compareChains(pt, &pt.sorted[h], minT, min) < 0) {
+				min, minT = &pt.sorted[h], pt
 			}
 		}
 		if min == nil {
 			break
 		}
-		name := min.name
+		name := minT.names[min.id]
 		var rules []*Rule
 		declared, n := false, 0
-		for i, cs := range parts {
-			for ; heads[i] < len(cs) && cs[heads[i]].name == name; heads[i]++ {
-				c := &cs[heads[i]]
+		for i, pt := range parts {
+			for ; heads[i] < len(pt.sorted) && pt.names[pt.sorted[heads[i]].id] == name; heads[i]++ {
+				c := &pt.sorted[heads[i]]
 				declared = declared || c.declared
 				if n == 0 {
-					rules = c.rules
-				} else if len(c.rules) > 0 {
-					rules = append(rules[:len(rules):len(rules)], c.rules...)
+					rules = pt.rulesOf(c.id)
+				} else if rs := pt.rulesOf(c.id); len(rs) > 0 {
+					rules = append(rules[:len(rules):len(rules)], rs...)
 				}
 				n++
 			}

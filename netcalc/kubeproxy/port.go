@@ -70,16 +70,22 @@ func (pt *part) renderPort(sp *svcPort) PortChains {
 	hasEndpoints := false
 	topology := false
 	if usesCluster {
-		clusterEps = make([]endpoint, 0, len(eps))
 		avail, why := pt.topologyFilter(eps)
 		topology = avail != nil
 		ready := 0
-		for _, e := range eps {
-			if e.ready {
+		for i := range eps {
+			if eps[i].ready {
 				ready++
 			}
-			if e.ready && (avail == nil || avail(e)) {
-				clusterEps = append(clusterEps, e)
+		}
+		if !topology && ready == len(eps) {
+			clusterEps = eps // every endpoint: no copy
+		} else {
+			clusterEps = make([]endpoint, 0, ready)
+			for _, e := range eps {
+				if e.ready && (avail == nil || avail(e)) {
+					clusterEps = append(clusterEps, e)
+				}
 			}
 		}
 		if topology {
@@ -293,7 +299,7 @@ func (pt *part) renderPort(sp *svcPort) PortChains {
 		if !rs.large {
 			b.comment(name)
 		}
-		h := b.srcIP(e.ip, false).jump(ChainMarkMasq)
+		h := b.srcIP(e.src.IP, false).jump(ChainMarkMasq)
 		h.masqReason = masqHairpin
 		b = nat.rule(e.cid)
 		if !rs.large {
@@ -364,14 +370,14 @@ func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why s
 			continue
 		}
 		ready = true
-		if len(e.nodeHints) == 0 {
+		if len(e.src.NodeHints) == 0 {
 			allNode = false
-		} else if slices.Contains(e.nodeHints, cfg.Node) {
+		} else if slices.Contains(e.src.NodeHints, cfg.Node) {
 			forNode = true
 		}
-		if len(e.zoneHints) == 0 {
+		if len(e.src.ZoneHints) == 0 {
 			allZone = false
-		} else if slices.Contains(e.zoneHints, cfg.Zone) {
+		} else if slices.Contains(e.src.ZoneHints, cfg.Zone) {
 			forZone = true
 		}
 	}
@@ -379,9 +385,9 @@ func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why s
 	case !ready:
 		return nil, ""
 	case cfg.minor() >= 34 && allNode && forNode:
-		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }, "hints for node " + cfg.Node
+		return func(e endpoint) bool { return slices.Contains(e.src.NodeHints, cfg.Node) }, "hints for node " + cfg.Node
 	case allZone && forZone:
-		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
+		return func(e endpoint) bool { return slices.Contains(e.src.ZoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
 	}
 	return nil, ""
 }

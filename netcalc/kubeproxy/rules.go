@@ -209,8 +209,7 @@ func (rs *Ruleset) WriteTo(w io.Writer) (int64, error) {
 
 // endpoint is an endpoint resolved for one Service port.
 type endpoint struct {
-	ip          netip.Addr
-	port        int
+	src         *Endpoint
 	str         string // "IP:port"
 	chain       string
 	cid         chainID // chain's id in the nat table of the part rendering it
@@ -218,8 +217,6 @@ type endpoint struct {
 	ready       bool
 	serving     bool
 	terminating bool
-	zoneHints   []string
-	nodeHints   []string
 }
 
 // probability strings, %0.10f as kube-proxy's computeProbability.
@@ -296,10 +293,10 @@ func render(cfg *Config, n, minEndpoints int) *Ruleset {
 			rs.Ports = append(rs.Ports, p.out...)
 		}
 	}
-	filters := make([][]sortedChain, len(all))
-	nats := make([][]sortedChain, len(all))
+	filters := make([]*partTable, len(all))
+	nats := make([]*partTable, len(all))
 	for i, p := range all {
-		filters[i], nats[i] = p.filter.sorted, p.nat.sorted
+		filters[i], nats[i] = &p.filter, &p.nat
 	}
 	rs.Filter.merge(filters)
 	rs.NAT.merge(nats)
@@ -478,10 +475,9 @@ func (p *part) resolveEndpoints() {
 				continue
 			}
 			eps = append(eps, endpoint{
-				ip: e.IP, port: port, str: p.hostPort(e.IP, port),
+				src: e, str: p.hostPort(e.IP, port),
 				local: e.Node != "" && e.Node == cfg.Node,
 				ready: e.Ready, serving: e.Serving, terminating: e.Terminating,
-				zoneHints: e.ZoneHints, nodeHints: e.NodeHints,
 			})
 		}
 		// The first of equal "IP:port"s is kept, as the seen-set did.
