@@ -480,10 +480,13 @@ func kubeProxyRulesRun(env *Env, opts *kubeProxyRulesOptions) error {
 	default:
 		return BadInputf("--table: %q is not a table: want nat, filter or all", opts.Table)
 	}
+	gc := startBatchGC()
+	defer gc.restore()
 	cfg, err := loadScenario(env, &opts.kubeProxyScenario)
 	if err != nil {
 		return err
 	}
+	gc.parsed()
 	if mode, _ := kubeProxyMode(opts.Mode); mode == "nftables" {
 		o, err := kubeProxyNFTOptions(&opts.kubeProxyScenario, cfg)
 		if err != nil {
