@@ -113,6 +113,7 @@ type partTable struct {
 	sorted  []sortedChain
 	start   []int32
 	byChain []*Rule
+	lines   []string
 }
 
 // chain names a chain of the table without declaring it.
@@ -251,7 +252,7 @@ func (b *ruleBuilder) jump(target string, extra ...string) *Rule {
 // done ends the rule and adds it to its table.
 func (b *ruleBuilder) done() *Rule {
 	r := b.r
-	r.Text = b.p.text.add(b.buf)
+	r.Text = b.p.text.addLine(b.buf)
 	if b.ce > 0 {
 		r.comment = r.Text[b.cs:b.ce]
 	}
@@ -264,9 +265,24 @@ func (b *ruleBuilder) done() *Rule {
 // a rule's text or a chain name costs no allocation of its own and the
 // garbage collector has a few pointer-free chunks to track instead of
 // hundreds of thousands of strings.
+//
+// A rule's text is followed by a newline in its chunk (addLine), so that
+// the rules of a chain written one after the other are one run of lines
+// that WriteTo writes at once (see partTable.sortChains). A chunk's first
+// byte is left unused: a run never continues from one chunk into another
+// that happens to follow it in memory.
 type textArena struct {
 	chunk []byte
 	size  int
+}
+
+// room makes sure the current chunk has n bytes free.
+func (a *textArena) room(n int) {
+	if cap(a.chunk)-len(a.chunk) < n {
+		// Chunks grow from 4 KB to 256 KB: a small config stays small.
+		a.size = min(max(2*a.size, 4<<10), 256<<10)
+		a.chunk = make([]byte, 1, max(a.size, n+1))
+	}
 }
 
 // add returns b as a string in the arena.
@@ -274,13 +290,21 @@ func (a *textArena) add(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if cap(a.chunk)-len(a.chunk) < len(b) {
-		// Chunks grow from 4 KB to 256 KB: a small config stays small.
-		a.size = min(max(2*a.size, 4<<10), 256<<10)
-		a.chunk = make([]byte, 0, max(a.size, len(b)))
-	}
+	a.room(len(b))
 	off := len(a.chunk)
 	a.chunk = append(a.chunk, b...)
+	return unsafe.String(&a.chunk[off], len(b))
+}
+
+// addLine returns b as a string in the arena, followed there by a newline
+// that is not part of the string.
+func (a *textArena) addLine(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	a.room(len(b) + 1)
+	off := len(a.chunk)
+	a.chunk = append(append(a.chunk, b...), '\n')
 	return unsafe.String(&a.chunk[off], len(b))
 }
 
@@ -293,10 +317,7 @@ func (a *textArena) join(parts ...string) string {
 	if n == 0 {
 		return ""
 	}
-	if cap(a.chunk)-len(a.chunk) < n {
-		a.size = min(max(2*a.size, 4<<10), 256<<10)
-		a.chunk = make([]byte, 0, max(a.size, n))
-	}
+	a.room(n)
 	off := len(a.chunk)
 	for _, s := range parts {
 		a.chunk = append(a.chunk, s...)
@@ -401,9 +422,21 @@ func (t *partTable) sortChains() {
 	}
 	byChain := make([]*Rule, len(t.rules))
 	next := slices.Clone(start[:n])
+	// lines[c] is the text of chain c's rules, each followed by its
+	// newline, when they lie one after the other in the arena, else "".
+	lines := make([]string, n)
 	for _, r := range t.rules {
-		byChain[next[r.cid]] = r
-		next[r.cid]++
+		c := r.cid
+		switch l := lines[c]; {
+		case next[c] == start[c]:
+			lines[c] = unsafe.String(unsafe.StringData(r.Text), len(r.Text)+1)
+		case l != "" && uintptr(unsafe.Pointer(unsafe.StringData(l)))+uintptr(len(l)) == uintptr(unsafe.Pointer(unsafe.StringData(r.Text))):
+			lines[c] = unsafe.String(unsafe.StringData(l), len(l)+len(r.Text)+1)
+		default:
+			lines[c] = "" // and stays so: l is "" from now on
+		}
+		byChain[next[c]] = r
+		next[c]++
 	}
 	out := make([]sortedChain, 0, n)
 	for id, name := range t.names {
@@ -421,7 +454,7 @@ func (t *partTable) sortChains() {
 		}
 		return int(a.id - b.id)
 	})
-	t.sorted, t.start, t.byChain = out, start, byChain
+	t.sorted, t.start, t.byChain, t.lines = out, start, byChain, lines
 	t.rules = nil
 }
 
@@ -443,6 +476,7 @@ func (t *Table) merge(parts []*partTable) {
 	}
 	t.chains = make([]string, 0, total)
 	t.lists = make([][]*Rule, 0, total)
+	t.lines = make([]string, 0, total)
 	t.rules = make(map[string][]*Rule, total)
 	t.declared = nil
 	heads := make([]int, len(parts))
@@ -459,15 +493,17 @@ func (t *Table) merge(parts []*partTable) {
 		}
 		name := minT.names[min.id]
 		var rules []*Rule
+		var lines string
 		declared, n := false, 0
 		for i, pt := range parts {
 			for ; heads[i] < len(pt.sorted) && pt.names[pt.sorted[heads[i]].id] == name; heads[i]++ {
 				c := &pt.sorted[heads[i]]
 				declared = declared || c.declared
 				if n == 0 {
-					rules = pt.rulesOf(c.id)
+					rules, lines = pt.rulesOf(c.id), pt.lines[c.id]
 				} else if rs := pt.rulesOf(c.id); len(rs) > 0 {
 					rules = append(rules[:len(rules):len(rules)], rs...)
+					lines = ""
 				}
 				n++
 			}
@@ -478,6 +514,7 @@ func (t *Table) merge(parts []*partTable) {
 		if declared {
 			t.chains = append(t.chains, name)
 			t.lists = append(t.lists, rules)
+			t.lines = append(t.lines, lines)
 		}
 	}
 }

@@ -21,7 +21,26 @@ func TestRenderPartsAgree(t *testing.T) {
 	sizes := [][2]int{{0, 0}, {1, 1}, {3, 2}, {12, 4}, {25, 3}, {40, 6}, {120, 3}, {400, 3}}
 	for i, sz := range sizes {
 		cfg := randomConfig(rand.New(rand.NewPCG(uint64(i), 7)), sz[0], sz[1])
-		want := dumpRuleset(render(cfg, 1, 0))
+		one := render(cfg, 1, 0)
+		want := dumpRuleset(one)
+		// WriteTo writes a chain's lines at once when they are one run in
+		// memory: the same as rule by rule.
+		runs := 0
+		for _, tb := range []*Table{one.Filter, one.NAT} {
+			for _, l := range tb.lines {
+				if l != "" {
+					runs++
+				}
+			}
+			fast := tb.String()
+			tb.lines = nil
+			if slow := tb.String(); fast != slow {
+				t.Errorf("config %d: %s table written by runs differs from rule by rule:\n%s", i, tb.Name, firstDiff(slow, fast))
+			}
+		}
+		if sz[0] > 0 && runs == 0 {
+			t.Errorf("config %d: no chain written as one run", i)
+		}
 		for _, n := range []int{2, 3, 7} {
 			if got := dumpRuleset(render(cfg, n, 0)); got != want {
 				t.Errorf("config %d (%d Services): %d parts differ from one:\n%s", i, sz[0], n, firstDiff(want, got))

@@ -63,9 +63,11 @@ type Table struct {
 	declared map[string]bool
 	rules    map[string][]*Rule
 	// lists holds the rules of chains[i] at i when Render built the table,
-	// so that WriteTo walks them without a lookup per chain; nil once the
-	// table changes after that.
+	// so that WriteTo walks them without a lookup per chain, and lines
+	// their text as WriteTo writes it when it is one run in memory (""
+	// when not); both nil once the table changes after that.
 	lists [][]*Rule
+	lines []string
 }
 
 func newTable(name string) *Table {
@@ -84,12 +86,12 @@ func (t *Table) addChain(c string) {
 	}
 	t.declared[c] = true
 	t.chains = append(t.chains, c)
-	t.lists = nil
+	t.lists, t.lines = nil, nil
 }
 
 func (t *Table) add(r *Rule) {
 	t.rules[r.Chain] = append(t.rules[r.Chain], r)
-	t.lists = nil
+	t.lists, t.lines = nil, nil
 }
 
 // Chains returns the table's chains in output order: KUBE-NODEPORTS,
@@ -122,11 +124,15 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 		add(bw.WriteString(c))
 		add(bw.WriteString(" - [0:0]\n"))
 	}
-	lists := t.lists
-	if len(lists) != len(t.chains) {
-		lists = nil
+	lists, lines := t.lists, t.lines
+	if len(lists) != len(t.chains) || len(lines) != len(t.chains) {
+		lists, lines = nil, nil
 	}
 	for i, c := range t.chains {
+		if lines != nil && lines[i] != "" {
+			add(bw.WriteString(lines[i]))
+			continue
+		}
 		var rules []*Rule
 		if lists != nil {
 			rules = lists[i]
