@@ -402,6 +402,15 @@ func compareChains(ta *partTable, a *sortedChain, tb *partTable, b *sortedChain)
 	return strings.Compare(ta.names[a.id], tb.names[b.id])
 }
 
+// sameChain reports whether chain a of table ta and chain b of tb have
+// the same name, comparing the names only when their keys are equal.
+func sameChain(ta *partTable, a *sortedChain, tb *partTable, b *sortedChain) bool {
+	if a == b {
+		return true
+	}
+	return a.rank == b.rank && a.k1 == b.k1 && a.k2 == b.k2 && ta.names[a.id] == tb.names[b.id]
+}
+
 // sortChains groups the rules of each of the part's tables by chain and
 // sorts the chains into output order.
 func (p *part) sortChains() {
@@ -496,7 +505,7 @@ func (t *Table) merge(parts []*partTable) {
 		var lines string
 		declared, n := false, 0
 		for i, pt := range parts {
-			for ; heads[i] < len(pt.sorted) && pt.names[pt.sorted[heads[i]].id] == name; heads[i]++ {
+			for ; heads[i] < len(pt.sorted) && sameChain(pt, &pt.sorted[heads[i]], minT, min); heads[i]++ {
 				c := &pt.sorted[heads[i]]
 				declared = declared || c.declared
 				if n == 0 {
