@@ -115,7 +115,30 @@ func (t *Table) NumRules() int {
 // "*name", one ":CHAIN - [0:0]" line per chain, the rules chain by chain,
 // "COMMIT".
 func (t *Table) WriteTo(w io.Writer) (int64, error) {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, bufSize(t.sizeHint()))
+	n := t.write(bw)
+	return n, bw.Flush()
+}
+
+// bufSize is the buffer WriteTo uses for about n bytes: no more than
+// 256 KB, and no more than a small table needs.
+func bufSize(n int) int { return min(max(n, 4<<10), 256<<10) }
+
+// sizeHint estimates the bytes WriteTo writes: about 100 a rule.
+func (t *Table) sizeHint() int {
+	rules := 0
+	if t.lists != nil {
+		for _, l := range t.lists {
+			rules += len(l)
+		}
+	} else {
+		rules = t.NumRules()
+	}
+	return 100*rules + 40*len(t.chains)
+}
+
+// write writes the table to bw and returns the bytes written.
+func (t *Table) write(bw *bufio.Writer) int64 {
 	var n int64
 	add := func(k int, _ error) { n += int64(k) }
 	add(bw.WriteString("*" + t.Name + "\n"))
@@ -146,7 +169,7 @@ func (t *Table) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	add(bw.WriteString("COMMIT\n"))
-	return n, bw.Flush()
+	return n
 }
 
 // String returns the table as WriteTo writes it.
@@ -205,12 +228,10 @@ type PortEndpoint struct {
 // WriteTo writes the filter table then the nat table, as kube-proxy passes
 // them to iptables-restore.
 func (rs *Ruleset) WriteTo(w io.Writer) (int64, error) {
-	n1, err := rs.Filter.WriteTo(w)
-	if err != nil {
-		return n1, err
-	}
-	n2, err := rs.NAT.WriteTo(w)
-	return n1 + n2, err
+	bw := bufio.NewWriterSize(w, bufSize(rs.Filter.sizeHint()+rs.NAT.sizeHint()))
+	n := rs.Filter.write(bw)
+	n += rs.NAT.write(bw)
+	return n, bw.Flush()
 }
 
 // endpoint is an endpoint resolved for one Service port.
