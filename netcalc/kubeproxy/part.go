@@ -456,15 +456,67 @@ func (t *partTable) sortChains() {
 		c.rank, c.k1, c.k2 = chainKey(name)
 		out = append(out, c)
 	}
-	// Equal names (ports that hash alike) stay in the order they were made.
-	slices.SortFunc(out, func(a, b sortedChain) int {
+	t.sortKeys(out)
+	t.sorted, t.start, t.byChain, t.lines = out, start, byChain, lines
+	t.rules = nil
+}
+
+// sortKeys sorts the table's chains cs into output order; equal names
+// (ports that hash alike) stay in the order they were made. Large tables
+// are sorted by (rank, k1) with a stable byte-wise radix sort, skipping
+// the bytes all keys share (the "SEP-" of "KUBE-SEP-..."), and only runs
+// of equal (rank, k1) are then compared in full.
+func (t *partTable) sortKeys(cs []sortedChain) {
+	full := func(a, b sortedChain) int {
 		if c := compareChains(t, &a, t, &b); c != 0 {
 			return c
 		}
 		return int(a.id - b.id)
-	})
-	t.sorted, t.start, t.byChain, t.lines = out, start, byChain, lines
-	t.rules = nil
+	}
+	if len(cs) < 1024 {
+		slices.SortFunc(cs, full)
+		return
+	}
+	src, dst := cs, make([]sortedChain, len(cs))
+	for d := 0; d <= 8; d++ { // bytes of k1 from the last, then rank
+		digit := func(c *sortedChain) byte {
+			if d == 8 {
+				return c.rank
+			}
+			return byte(c.k1 >> (8 * d))
+		}
+		var count [256]int
+		for i := range src {
+			count[digit(&src[i])]++
+		}
+		if count[digit(&src[0])] == len(src) {
+			continue // every key has this byte
+		}
+		pos := 0
+		for b, n := range count {
+			count[b] = pos
+			pos += n
+		}
+		for i := range src {
+			b := digit(&src[i])
+			dst[count[b]] = src[i]
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &cs[0] {
+		copy(cs, src)
+	}
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for j < len(cs) && cs[j].rank == cs[i].rank && cs[j].k1 == cs[i].k1 {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(cs[i:j], full)
+		}
+		i = j
+	}
 }
 
 // rulesOf returns the rules of chain c after sortChains.

@@ -197,3 +197,36 @@ func dumpRuleset(rs *Ruleset) string {
 	fmt.Fprintf(&b, "\nnotes %q\n", rs.Notes)
 	return b.String()
 }
+
+// TestRenderChainOrder checks the chain order of a table large enough for
+// the radix sort against the documented order, compared name by name:
+// KUBE-NODEPORTS, KUBE-SERVICES, the other KUBE- chains, the rest, each
+// group alphabetically and each chain once.
+func TestRenderChainOrder(t *testing.T) {
+	rank := func(c string) int {
+		switch {
+		case c == ChainNodePorts:
+			return 0
+		case c == ChainServices:
+			return 1
+		case strings.HasPrefix(c, "KUBE-"):
+			return 2
+		}
+		return 3
+	}
+	for _, n := range []int{1, 2} {
+		rs := render(bigConfig(3000, 3), n, 0)
+		for _, tb := range []*Table{rs.Filter, rs.NAT} {
+			cs := tb.Chains()
+			for i := 1; i < len(cs); i++ {
+				a, b := cs[i-1], cs[i]
+				if ra, rb := rank(a), rank(b); ra > rb || ra == rb && a >= b {
+					t.Fatalf("%d parts: %s chain %d %s comes after %s", n, tb.Name, i, b, a)
+				}
+			}
+			if tb == rs.NAT && len(cs) != 3000*4+4 {
+				t.Errorf("%d parts: %d nat chains; want %d (a KUBE-SVC- and 3 KUBE-SEP- a Service, 4 fixed)", n, len(cs), 3000*4+4)
+			}
+		}
+	}
+}
