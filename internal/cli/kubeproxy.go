@@ -352,10 +352,13 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	if err != nil {
 		return kubeProxyBadInput(o.File, err)
 	}
+	gc := startBatchGC()
+	defer gc.restore()
 	cfg, err := kubeProxyLoad(env, o, nil)
 	if err != nil {
 		return err
 	}
+	gc.parsed()
 	if mode == kubeproxy.ModeNFTables {
 		nft, err := o.NFTOptions(cfg)
 		if err != nil {

@@ -145,8 +145,9 @@ func (p *parser) service(n node) (Service, error) {
 	if len(eps) > 0 {
 		s.Endpoints = make([]Endpoint, 0, len(eps))
 	}
+	var shared map[string]int // the ports of endpoints that name none (endpointOwn)
 	for _, en := range eps {
-		e, err := endpointOwn(en, &s)
+		e, err := endpointOwn(en, &s, &shared)
 		if err != nil {
 			return s, err
 		}
@@ -154,6 +155,25 @@ func (p *parser) service(n node) (Service, error) {
 	}
 	p.deriveHints(&s)
 	return s, nil
+}
+
+// resolvePorts returns an endpoint's port for every Service port:
+// byName[NAME], else port, else the targetPort, else the port.
+func resolvePorts(s *Service, byName map[string]int, port int) map[string]int {
+	ports := make(map[string]int, len(s.Ports))
+	for _, sp := range s.Ports {
+		switch {
+		case byName[sp.Name] != 0:
+			ports[sp.Name] = byName[sp.Name]
+		case port != 0:
+			ports[sp.Name] = port
+		case sp.TargetPort != 0:
+			ports[sp.Name] = sp.TargetPort
+		default:
+			ports[sp.Name] = sp.Port
+		}
+	}
+	return ports
 }
 
 // deriveHints sets the hints the EndpointSlice controller writes for a
@@ -349,7 +369,9 @@ func servicePort(n node, t ServiceType) (sp ServicePort, noneWanted bool, err er
 
 // endpointOwn reads an endpoint of netcalc's format and resolves its port
 // for every Service port: ports[NAME], else port, else the targetPort.
-func endpointOwn(n node, s *Service) (Endpoint, error) {
+// Endpoints that name no port share one Ports map, *shared, made by the
+// first of them (a map per endpoint was half of a large Config's memory).
+func endpointOwn(n node, s *Service, shared *map[string]int) (Endpoint, error) {
 	var e Endpoint
 	if err := n.Fields("ip", "port", "ports", "node", "zone", "zoneHints", "nodeHints", "ready", "serving", "terminating"); err != nil {
 		return e, err
@@ -392,17 +414,12 @@ func endpointOwn(n node, s *Service) (Endpoint, error) {
 			}
 		}
 	}
-	e.Ports = make(map[string]int, len(s.Ports))
-	for _, sp := range s.Ports {
-		switch {
-		case byName[sp.Name] != 0:
-			e.Ports[sp.Name] = byName[sp.Name]
-		case port != 0:
-			e.Ports[sp.Name] = port
-		case sp.TargetPort != 0:
-			e.Ports[sp.Name] = sp.TargetPort
-		default:
-			e.Ports[sp.Name] = sp.Port
+	if byName == nil && port == 0 && *shared != nil {
+		e.Ports = *shared
+	} else {
+		e.Ports = resolvePorts(s, byName, port)
+		if byName == nil && port == 0 {
+			*shared = e.Ports
 		}
 	}
 	if e.Node, err = n.Get("node").Str(); err != nil {

@@ -20,7 +20,7 @@ const (
 // KUBE-FW- chains of one Service port share it.
 func PortProtoHash(servicePortName, protocol string) string {
 	sum := sha256.Sum256([]byte(servicePortName + protocol))
-	return base32.StdEncoding.EncodeToString(sum[:])[:16]
+	return string(appendHash16(nil, &sum))
 }
 
 // ServiceChain returns the KUBE-SVC- chain of a Service port, e.g.
@@ -34,12 +34,15 @@ func ServiceChain(servicePortName, protocol string) string {
 // servicePortName + protocol + endpoint, where endpoint is "IP:port" as
 // net.JoinHostPort writes it ("[2001:db8::1]:80" for IPv6).
 func EndpointChain(servicePortName, protocol, endpoint string) string {
-	h := sha256.New()
-	h.Write([]byte(servicePortName))
-	h.Write([]byte(protocol))
-	h.Write([]byte(endpoint))
-	var sum [sha256.Size]byte
-	var enc [56]byte // base32 of 32 bytes
-	base32.StdEncoding.Encode(enc[:], h.Sum(sum[:0]))
-	return string(append([]byte(PrefixEndpoint), enc[:16]...))
+	sum := sha256.Sum256([]byte(servicePortName + protocol + endpoint))
+	return string(appendHash16([]byte(PrefixEndpoint), &sum))
+}
+
+// appendHash16 appends the first 16 characters of the standard base32
+// encoding of sum: those of its first 10 bytes (base32 encodes 5 bytes
+// as 8 characters).
+func appendHash16(dst []byte, sum *[sha256.Size]byte) []byte {
+	var enc [16]byte
+	base32.StdEncoding.Encode(enc[:], sum[:10])
+	return append(dst, enc[:]...)
 }

@@ -234,7 +234,9 @@ type ServicePort struct {
 // Endpoint is one backend address. Ports maps a Service port name to the
 // port this endpoint listens on for it; a Service port whose name is missing
 // from Ports does not use the endpoint (as with an EndpointSlice that lacks
-// that port).
+// that port). Parse gives the endpoints of one Service (or EndpointSlice)
+// that listen on the same ports one shared map: copy it before changing
+// one endpoint's ports.
 type Endpoint struct {
 	IP    netip.Addr     `json:"ip"`
 	Ports map[string]int `json:"ports"`

@@ -18,15 +18,17 @@ const (
 
 // renderPort writes the rules of one Service port, following kube-proxy's
 // syncProxyRules (pkg/proxy/iptables/proxier.go) step by step.
-func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endpoint, probs *probCache) PortChains {
-	cfg := rs.cfg
-	filter, nat := rs.Filter, rs.NAT
+func (pt *part) renderPort(sp *svcPort) PortChains {
+	rs, cfg := pt.rs, pt.cfg
+	filter, nat := &pt.filter, &pt.nat
+	s, p, name, eps := sp.svc, sp.port, sp.name, sp.eps
 	proto := p.Protocol.String()
-	hash := PortProtoHash(name, proto)
-	clusterChain := PrefixService + hash
-	localChain := PrefixLocal + hash
-	extChain := PrefixExternal + hash
-	fwChain := PrefixFirewall + hash
+	clusterChain := pt.chainName(PrefixService, name, proto)
+	hash := clusterChain[len(PrefixService):]
+	localChain := pt.text.join(PrefixLocal, hash)
+	extChain := pt.text.join(PrefixExternal, hash)
+	fwChain := pt.text.join(PrefixFirewall, hash)
+	clusterID, localID, extID, fwID := nat.chain(clusterChain), nat.chain(localChain), nat.chain(extChain), nat.chain(fwChain)
 	pc := PortChains{Service: name, Protocol: proto}
 
 	sameFamily := func(a netip.Addr) bool { return a.IsValid() && a.Is6() == cfg.IPv6 }
@@ -68,20 +70,26 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	hasEndpoints := false
 	topology := false
 	if usesCluster {
-		clusterEps = make([]endpoint, 0, len(eps))
-		avail, why := rs.topologyFilter(eps)
+		avail, why := pt.topologyFilter(eps)
 		topology = avail != nil
 		ready := 0
-		for _, e := range eps {
-			if e.ready {
+		for i := range eps {
+			if eps[i].ready {
 				ready++
 			}
-			if e.ready && (avail == nil || avail(e)) {
-				clusterEps = append(clusterEps, e)
+		}
+		if !topology && ready == len(eps) {
+			clusterEps = eps // every endpoint: no copy
+		} else {
+			clusterEps = make([]endpoint, 0, ready)
+			for _, e := range eps {
+				if e.ready && (avail == nil || avail(e)) {
+					clusterEps = append(clusterEps, e)
+				}
 			}
 		}
 		if topology {
-			rs.Notes = append(rs.Notes, fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (%s)", name, len(clusterEps), ready, why))
+			pt.notes = append(pt.notes, fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (%s)", name, len(clusterEps), ready, why))
 		}
 		if len(clusterEps) == 0 {
 			for _, e := range eps {
@@ -131,10 +139,10 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	usesClusterChain := len(clusterEps) > 0 && usesCluster
 	usesLocalChain := len(localEps) > 0 && usesLocal
 
-	internalChain := clusterChain
+	internalChain, internalID := clusterChain, clusterID
 	hasInternal := hasEndpoints
 	if internalLocal {
-		internalChain = localChain
+		internalChain, internalID = localChain, localID
 		if len(localEps) == 0 {
 			hasInternal = false
 		}
@@ -171,141 +179,136 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 	}
 
 	clusterIP := s.clusterIPFor(cfg.IPv6)
-	cip := clusterIP.String()
 
 	// Capture the cluster IP.
 	if hasInternal {
-		nat.add(rs.newRule(ChainServices).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port).jump(internalChain))
+		nat.rule(natServices).comment(name, " cluster IP").proto(proto).dstIP(clusterIP, false).dport(p.Port).jump(internalChain)
 	} else {
-		filter.add(rs.newRule(ChainServices).comment(intComment).proto(proto).dst(cip, false).dport(p.Port).jump(intTarget))
+		filter.rule(filterServices).comment(intComment).proto(proto).dstIP(clusterIP, false).dport(p.Port).jump(intTarget)
 	}
 	// External IPs.
 	for _, a := range extIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" external IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(extChain))
+			nat.rule(natServices).comment(name, " external IP").proto(proto).dstIP(a, false).dport(p.Port).jump(extChain)
 		}
 		if !hasExternal {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
+			filter.rule(filterExternalServices).comment(extComment).proto(proto).dstIP(a, false).dport(p.Port).jump(extTarget)
 		}
 	}
 	// Load-balancer ingress.
 	for _, a := range lbIPs {
 		if hasEndpoints {
-			nat.add(rs.newRule(ChainServices).comment(name+" loadbalancer IP").proto(proto).dst(a.String(), false).dport(p.Port).jump(lbChain))
+			nat.rule(natServices).comment(name, " loadbalancer IP").proto(proto).dstIP(a, false).dport(p.Port).jump(lbChain)
 		}
 		if usesFW {
-			filter.add(rs.newRule(ChainProxyFirewall).comment(name+" traffic not accepted by "+fwChain).proto(proto).dst(a.String(), false).dport(p.Port).jump("DROP"))
+			filter.rule(filterProxyFirewall).comment(name, " traffic not accepted by ", fwChain).proto(proto).dstIP(a, false).dport(p.Port).jump("DROP")
 		}
 	}
 	if !hasExternal {
 		for _, a := range lbIPs {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).proto(proto).dst(a.String(), false).dport(p.Port).jump(extTarget))
+			filter.rule(filterExternalServices).comment(extComment).proto(proto).dstIP(a, false).dport(p.Port).jump(extTarget)
 		}
 	}
 	// NodePorts.
 	if nodePort != 0 {
 		if hasEndpoints {
 			if cfg.LocalhostNodePorts && rs.npa.v4Loopback && !cfg.IPv6 && cfg.NFAcctLocalhost {
-				nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dst("127.0.0.0/8", false).dport(nodePort).
-					raw("-m", "nfacct", "--nfacct-name", NFAcctLocalhostCounter).jump(extChain))
+				nat.rule(natNodePorts).comment(name).proto(proto).dst("127.0.0.0/8", false).dport(nodePort).
+					raw("-m", "nfacct", "--nfacct-name", NFAcctLocalhostCounter).jump(extChain)
 			}
-			nat.add(rs.newRule(ChainNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain))
+			nat.rule(natNodePorts).comment(name).proto(proto).dport(nodePort).jump(extChain)
 		}
 		if !hasExternal {
-			filter.add(rs.newRule(ChainExternalServices).comment(extComment).dstTypeLocal().proto(proto).dport(nodePort).jump(extTarget))
+			filter.rule(filterExternalServices).comment(extComment).dstTypeLocal().proto(proto).dport(nodePort).jump(extTarget)
 		}
 	}
 	// Health-check NodePort (the API sets one only for LoadBalancer
 	// Services with externalTrafficPolicy Local).
 	if s.HealthCheckNodePort != 0 && s.Type == LoadBalancer && s.ExternalTrafficPolicy == PolicyLocal {
-		filter.add(rs.newRule(ChainNodePorts).comment(name + " health check node port").proto("tcp").dport(s.HealthCheckNodePort).jump("ACCEPT"))
+		filter.rule(filterNodePorts).comment(name, " health check node port").proto("tcp").dport(s.HealthCheckNodePort).jump("ACCEPT")
 	}
 
 	// Internal traffic handling.
 	if hasInternal {
-		b := rs.newRule(internalChain).comment(name+" cluster IP").proto(proto).dst(cip, false).dport(p.Port)
 		switch {
 		case cfg.MasqueradeAll:
-			r := b.jump(ChainMarkMasq)
+			r := nat.rule(internalID).comment(name, " cluster IP").proto(proto).dstIP(clusterIP, false).dport(p.Port).jump(ChainMarkMasq)
 			r.masqReason = masqAll
-			nat.add(r)
 		case cfg.ClusterCIDR.IsValid():
-			r := b.src(cfg.ClusterCIDR.String(), true).jump(ChainMarkMasq)
+			r := nat.rule(internalID).comment(name, " cluster IP").proto(proto).dstIP(clusterIP, false).dport(p.Port).
+				srcPrefix(cfg.ClusterCIDR, true).jump(ChainMarkMasq)
 			r.masqReason = masqOffCluster
-			nat.add(r)
 		}
 	}
 	// External traffic handling.
 	if usesExtChain {
 		pc.External = extChain
-		nat.addChain(extChain)
+		nat.addChain(extID)
 		if !externalLocal {
-			r := rs.newRule(extChain).comment("masquerade traffic for " + name + " external destinations").jump(ChainMarkMasq)
+			r := nat.rule(extID).comment("masquerade traffic for ", name, " external destinations").jump(ChainMarkMasq)
 			r.masqReason = masqExternal
-			nat.add(r)
 		} else {
 			if cfg.ClusterCIDR.IsValid() {
-				r := rs.newRule(extChain).comment("pod traffic for "+name+" external destinations").src(cfg.ClusterCIDR.String(), false).jump(clusterChain)
+				r := nat.rule(extID).comment("pod traffic for ", name, " external destinations").srcPrefix(cfg.ClusterCIDR, false).jump(clusterChain)
 				r.note = ReasonPodToExternal
-				nat.add(r)
 			}
-			r := rs.newRule(extChain).comment("masquerade LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(ChainMarkMasq)
+			r := nat.rule(extID).comment("masquerade LOCAL traffic for ", name, " external destinations").srcTypeLocal().jump(ChainMarkMasq)
 			r.masqReason = masqLocalExt
-			nat.add(r)
-			r = rs.newRule(extChain).comment("route LOCAL traffic for " + name + " external destinations").srcTypeLocal().jump(clusterChain)
+			r = nat.rule(extID).comment("route LOCAL traffic for ", name, " external destinations").srcTypeLocal().jump(clusterChain)
 			r.note = ReasonNodeToExternal
-			nat.add(r)
 		}
 		if hasExternal {
-			nat.add(rs.newRule(extChain).jump(externalPolicyChain))
+			nat.rule(extID).jump(externalPolicyChain)
 		}
 	}
 	// Firewall chain.
 	if usesFW {
 		pc.Firewall = fwChain
-		nat.addChain(fwChain)
+		nat.addChain(fwID)
 		allowFromNode := false
 		nodeIP := firstOfFamily(cfg.NodeIPs, cfg.IPv6)
 		for _, r := range srcRanges {
-			nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(r.String(), false).jump(extChain))
+			nat.rule(fwID).comment(name, " loadbalancer IP").srcPrefix(r, false).jump(extChain)
 			if nodeIP.IsValid() && r.Contains(nodeIP) {
 				allowFromNode = true
 			}
 		}
 		if allowFromNode {
 			for _, a := range lbIPs {
-				nat.add(rs.newRule(fwChain).comment(name+" loadbalancer IP").src(a.String(), false).jump(extChain))
+				nat.rule(fwID).comment(name, " loadbalancer IP").srcIP(a, false).jump(extChain)
 			}
 		}
-		nat.add(rs.newRule(fwChain).comment("other traffic to " + name + " will be dropped by KUBE-PROXY-FIREWALL").done())
+		nat.rule(fwID).comment("other traffic to ", name, " will be dropped by KUBE-PROXY-FIREWALL").done()
 	}
 	if usesClusterChain {
 		pc.Cluster = clusterChain
-		nat.addChain(clusterChain)
-		rs.endpointRules(s, name, proto, clusterChain, clusterEps, probs)
+		nat.addChain(clusterID)
+		pt.endpointRules(s, name, proto, clusterID, clusterEps)
 	}
 	if usesLocalChain {
 		pc.Local = localChain
-		nat.addChain(localChain)
-		rs.endpointRules(s, name, proto, localChain, localEps, probs)
+		nat.addChain(localID)
+		pt.endpointRules(s, name, proto, localID, localEps)
+	}
+	if len(reachable) > 0 {
+		pc.Endpoints = make([]PortEndpoint, 0, len(reachable))
 	}
 	for _, e := range reachable {
-		nat.addChain(e.chain)
-		b := rs.newRule(e.chain)
+		nat.addChain(e.cid)
+		b := nat.rule(e.cid)
 		if !rs.large {
 			b.comment(name)
 		}
-		h := b.src(e.ip.String(), false).jump(ChainMarkMasq)
+		h := b.srcIP(e.src.IP, false).jump(ChainMarkMasq)
 		h.masqReason = masqHairpin
-		nat.add(h)
-		b = rs.newRule(e.chain)
+		b = nat.rule(e.cid)
 		if !rs.large {
 			b.comment(name)
 		}
 		if s.SessionAffinity == AffinityClientIP {
 			b.raw("-m", "recent", "--name", e.chain, "--set")
 		}
-		nat.add(b.proto(proto).jump("DNAT", "--to-destination", e.str))
+		b.proto(proto).jump("DNAT", "--to-destination", e.str)
 		pc.Endpoints = append(pc.Endpoints, PortEndpoint{Endpoint: e.str, Chain: e.chain, Local: e.local})
 	}
 	return pc
@@ -313,30 +316,32 @@ func (rs *Ruleset) renderPort(s *Service, p ServicePort, name string, eps []endp
 
 // endpointRules is kube-proxy's writeServiceToEndpointRules: affinity
 // checks first, then one statistic rule per endpoint but the last.
-func (rs *Ruleset) endpointRules(s *Service, name, proto, chain string, eps []endpoint, probs *probCache) {
-	nat := rs.NAT
+func (pt *part) endpointRules(s *Service, name, proto string, chain chainID, eps []endpoint) {
+	nat, large := &pt.nat, pt.rs.large
 	if s.SessionAffinity == AffinityClientIP {
+		var tb [20]byte
+		timeout := string(strconv.AppendInt(tb[:0], int64(s.affinityTimeout()), 10))
 		for _, e := range eps {
-			b := rs.newRule(chain)
-			if !rs.large {
-				b.comment(name + " -> " + e.str)
+			b := nat.rule(chain)
+			if !large {
+				b.comment(name, " -> ", e.str)
 			}
-			b.raw("-m", "recent", "--name", e.chain, "--rcheck", "--seconds", strconv.Itoa(s.affinityTimeout()), "--reap")
+			b.raw("-m", "recent", "--name", e.chain, "--rcheck", "--seconds", timeout, "--reap")
 			b.r.recentCheck = true
-			nat.add(b.jump(e.chain))
+			b.jump(e.chain)
 		}
 	}
 	n := len(eps)
 	for i, e := range eps {
-		b := rs.newRule(chain)
-		if !rs.large {
-			b.comment(name + " -> " + e.str)
+		b := nat.rule(chain)
+		if !large {
+			b.comment(name, " -> ", e.str)
 		}
 		if i < n-1 {
-			b.raw("-m", "statistic", "--mode", "random", "--probability", probs.get(n-i))
+			b.raw("-m", "statistic", "--mode", "random", "--probability", pt.probs.get(n-i))
 			b.r.probability = 1 / float64(n-i)
 		}
-		nat.add(b.jump(e.chain))
+		b.jump(e.chain)
 	}
 }
 
@@ -357,22 +362,22 @@ func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
 // later) apply when every ready endpoint has one and one is for this
 // node; zone hints when every ready endpoint has one and one is for the
 // node's zone.
-func (rs *Ruleset) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why string) {
-	cfg := rs.cfg
+func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why string) {
+	cfg := pt.cfg
 	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
 	for _, e := range eps {
 		if !e.ready {
 			continue
 		}
 		ready = true
-		if len(e.nodeHints) == 0 {
+		if len(e.src.NodeHints) == 0 {
 			allNode = false
-		} else if slices.Contains(e.nodeHints, cfg.Node) {
+		} else if slices.Contains(e.src.NodeHints, cfg.Node) {
 			forNode = true
 		}
-		if len(e.zoneHints) == 0 {
+		if len(e.src.ZoneHints) == 0 {
 			allZone = false
-		} else if slices.Contains(e.zoneHints, cfg.Zone) {
+		} else if slices.Contains(e.src.ZoneHints, cfg.Zone) {
 			forZone = true
 		}
 	}
@@ -380,9 +385,9 @@ func (rs *Ruleset) topologyFilter(eps []endpoint) (avail func(endpoint) bool, wh
 	case !ready:
 		return nil, ""
 	case cfg.minor() >= 34 && allNode && forNode:
-		return func(e endpoint) bool { return slices.Contains(e.nodeHints, cfg.Node) }, "hints for node " + cfg.Node
+		return func(e endpoint) bool { return slices.Contains(e.src.NodeHints, cfg.Node) }, "hints for node " + cfg.Node
 	case allZone && forZone:
-		return func(e endpoint) bool { return slices.Contains(e.zoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
+		return func(e endpoint) bool { return slices.Contains(e.src.ZoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
 	}
 	return nil, ""
 }

@@ -2,15 +2,17 @@ package kubeproxy
 
 import (
 	"bufio"
-
 	"fmt"
-	"github.com/netcalc/netcalc/netcalc/netfilter"
-	"github.com/netcalc/netcalc/netcalc/packet"
 	"io"
 	"net/netip"
+	"runtime"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Fixed chain names.
@@ -43,6 +45,7 @@ type Rule struct {
 	comment     string
 	probability float64 // 0: no statistic match
 	recentCheck bool
+	cid         chainID       // Chain's id in the part that rendered the rule
 	masqReason  string        // why jumping to KUBE-MARK-MASQ
 	note        packet.Reason // why a trace shows the rule matching, "" for none
 }
@@ -54,25 +57,43 @@ func (r *Rule) Probability() float64 { return r.probability }
 // Table is one iptables table: its chains in iptables-save order and the
 // rules of each.
 type Table struct {
-	Name     string
-	chains   []string
+	Name   string
+	chains []string
+	// declared is the set of chains, made when addChain first needs it
+	// (Render builds chains already unique and leaves it nil).
 	declared map[string]bool
 	rules    map[string][]*Rule
+	// lists holds the rules of chains[i] at i when Render built the table,
+	// so that WriteTo walks them without a lookup per chain, and lines
+	// their text as WriteTo writes it when it is one run in memory (""
+	// when not); both nil once the table changes after that.
+	lists [][]*Rule
+	lines []string
 }
 
 func newTable(name string) *Table {
-	return &Table{Name: name, rules: make(map[string][]*Rule), declared: make(map[string]bool)}
+	return &Table{Name: name, rules: make(map[string][]*Rule)}
 }
 
 func (t *Table) addChain(c string) {
+	if t.declared == nil {
+		t.declared = make(map[string]bool, len(t.chains)+1)
+		for _, c := range t.chains {
+			t.declared[c] = true
+		}
+	}
 	if t.declared[c] {
 		return
 	}
 	t.declared[c] = true
 	t.chains = append(t.chains, c)
+	t.lists, t.lines = nil, nil
 }
 
-func (t *Table) add(r *Rule) { t.rules[r.Chain] = append(t.rules[r.Chain], r) }
+func (t *Table) add(r *Rule) {
+	t.rules[r.Chain] = append(t.rules[r.Chain], r)
+	t.lists, t.lines = nil, nil
+}
 
 // Chains returns the table's chains in output order: KUBE-NODEPORTS,
 // KUBE-SERVICES, then the others alphabetically (the order of kube-proxy's
@@ -95,21 +116,61 @@ func (t *Table) NumRules() int {
 // "*name", one ":CHAIN - [0:0]" line per chain, the rules chain by chain,
 // "COMMIT".
 func (t *Table) WriteTo(w io.Writer) (int64, error) {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, bufSize(t.sizeHint()))
+	n := t.write(bw)
+	return n, bw.Flush()
+}
+
+// bufSize is the buffer WriteTo uses for about n bytes: no more than
+// 256 KB, and no more than a small table needs.
+func bufSize(n int) int { return min(max(n, 4<<10), 256<<10) }
+
+// sizeHint estimates the bytes WriteTo writes: about 100 a rule.
+func (t *Table) sizeHint() int {
+	rules := 0
+	if t.lists != nil {
+		for _, l := range t.lists {
+			rules += len(l)
+		}
+	} else {
+		rules = t.NumRules()
+	}
+	return 100*rules + 40*len(t.chains)
+}
+
+// write writes the table to bw and returns the bytes written.
+func (t *Table) write(bw *bufio.Writer) int64 {
 	var n int64
 	add := func(k int, _ error) { n += int64(k) }
 	add(bw.WriteString("*" + t.Name + "\n"))
 	for _, c := range t.chains {
-		add(bw.WriteString(":" + c + " - [0:0]\n"))
+		add(bw.WriteString(":"))
+		add(bw.WriteString(c))
+		add(bw.WriteString(" - [0:0]\n"))
 	}
-	for _, c := range t.chains {
-		for _, r := range t.rules[c] {
+	lists, lines := t.lists, t.lines
+	if len(lists) != len(t.chains) || len(lines) != len(t.chains) {
+		lists, lines = nil, nil
+	}
+	for i, c := range t.chains {
+		if lines != nil && lines[i] != "" {
+			add(bw.WriteString(lines[i]))
+			continue
+		}
+		var rules []*Rule
+		if lists != nil {
+			rules = lists[i]
+		} else {
+			rules = t.rules[c]
+		}
+		for _, r := range rules {
 			add(bw.WriteString(r.Text))
-			add(bw.WriteString("\n"))
+			n++
+			bw.WriteByte('\n')
 		}
 	}
 	add(bw.WriteString("COMMIT\n"))
-	return n, bw.Flush()
+	return n
 }
 
 // String returns the table as WriteTo writes it.
@@ -117,27 +178,6 @@ func (t *Table) String() string {
 	var b strings.Builder
 	t.WriteTo(&b)
 	return b.String()
-}
-
-func (t *Table) sortChains() {
-	rank := func(c string) int {
-		switch {
-		case c == ChainNodePorts:
-			return 0
-		case c == ChainServices:
-			return 1
-		case strings.HasPrefix(c, "KUBE-"):
-			return 2
-		}
-		return 3
-	}
-	sort.Slice(t.chains, func(i, j int) bool {
-		a, b := t.chains[i], t.chains[j]
-		if ra, rb := rank(a), rank(b); ra != rb {
-			return ra < rb
-		}
-		return a < b
-	})
 }
 
 // Ruleset is what kube-proxy loads with one iptables-restore call: the
@@ -157,32 +197,8 @@ type Ruleset struct {
 	// saved is the dump ReadIPTablesSave read: nat and filter tables with
 	// their built-in chains, walked as they are.
 	saved *netfilter.Ruleset
-	b     ruleBuilder
-	slab  []Rule
-	// slabNext is how many more Rules Render expects to need (sizeSlab):
-	// a small config gets a small slab, not 4,096 Rules (450 KB).
-	slabNext int
-}
-
-// maxSlab is the most Rules allocated at once.
-const maxSlab = 4096
-
-// sizeSlab estimates the rules Render writes for cfg (about three per
-// endpoint and four per Service port, plus the fixed ones), so that the
-// first slab is no bigger than the config needs.
-func (rs *Ruleset) sizeSlab(cfg *Config) {
-	n, chains := 32, 16
-	for i := range cfg.Services {
-		s := &cfg.Services[i]
-		n += len(s.Ports) * (6 + 3*len(s.Endpoints))
-		chains += len(s.Ports) * (2 + len(s.Endpoints))
-	}
-	rs.slabNext = n
-	// The nat table holds a chain per Service port and per endpoint: its
-	// maps are made that size at once instead of growing through rehashes.
-	rs.NAT.rules = make(map[string][]*Rule, chains)
-	rs.NAT.declared = make(map[string]bool, chains)
-	rs.NAT.chains = make([]string, 0, chains)
+	// slabRules is how many Rules Render allocated (see sizeSlab).
+	slabRules int
 }
 
 // PortChains names the chains of one Service port.
@@ -213,112 +229,22 @@ type PortEndpoint struct {
 // WriteTo writes the filter table then the nat table, as kube-proxy passes
 // them to iptables-restore.
 func (rs *Ruleset) WriteTo(w io.Writer) (int64, error) {
-	n1, err := rs.Filter.WriteTo(w)
-	if err != nil {
-		return n1, err
-	}
-	n2, err := rs.NAT.WriteTo(w)
-	return n1 + n2, err
+	bw := bufio.NewWriterSize(w, bufSize(rs.Filter.sizeHint()+rs.NAT.sizeHint()))
+	n := rs.Filter.write(bw)
+	n += rs.NAT.write(bw)
+	return n, bw.Flush()
 }
 
 // endpoint is an endpoint resolved for one Service port.
 type endpoint struct {
-	ip          netip.Addr
-	port        int
+	src         *Endpoint
 	str         string // "IP:port"
 	chain       string
+	cid         chainID // chain's id in the nat table of the part rendering it
 	local       bool
 	ready       bool
 	serving     bool
 	terminating bool
-	zoneHints   []string
-	nodeHints   []string
-}
-
-// ruleBuilder accumulates the rule text exactly as kube-proxy writes its
-// arguments, and the parsed match. Its buffer is reused from rule to rule.
-type ruleBuilder struct {
-	r   *Rule
-	buf []byte
-}
-
-// newRule starts a rule. Rules are built one at a time, so the builder and
-// its buffer are reused, and Rules come from a slab: rendering 100,000
-// endpoints allocates little more than each rule's text.
-func (rs *Ruleset) newRule(chain string) *ruleBuilder {
-	if len(rs.slab) == 0 {
-		n := rs.slabNext
-		if n <= 0 || n > maxSlab {
-			n = maxSlab
-		}
-		rs.slab = make([]Rule, n)
-		rs.slabNext = rs.slabNext - n
-	}
-	r := &rs.slab[0]
-	rs.slab = rs.slab[1:]
-	r.Chain = chain
-	rs.b.r = r
-	rs.b.buf = append(append(rs.b.buf[:0], "-A "...), chain...)
-	return &rs.b
-}
-
-func (b *ruleBuilder) raw(args ...string) *ruleBuilder {
-	for _, a := range args {
-		b.buf = append(append(b.buf, ' '), a...)
-	}
-	return b
-}
-
-func (b *ruleBuilder) comment(c string) *ruleBuilder {
-	b.r.comment = c
-	b.buf = append(b.buf, " -m comment --comment "...)
-	if strings.ContainsAny(c, " \t") {
-		b.buf = append(append(append(b.buf, '"'), c...), '"')
-	} else {
-		b.buf = append(b.buf, c...)
-	}
-	return b
-}
-
-func (b *ruleBuilder) proto(p string) *ruleBuilder {
-	return b.raw("-m", p, "-p", p)
-}
-
-func (b *ruleBuilder) dst(text string, neg bool) *ruleBuilder {
-	if neg {
-		b.buf = append(b.buf, " !"...)
-	}
-	return b.raw("-d", text)
-}
-
-func (b *ruleBuilder) src(text string, neg bool) *ruleBuilder {
-	if neg {
-		b.buf = append(b.buf, " !"...)
-	}
-	return b.raw("-s", text)
-}
-
-func (b *ruleBuilder) dport(n int) *ruleBuilder {
-	b.buf = strconv.AppendInt(append(b.buf, " --dport "...), int64(n), 10)
-	return b
-}
-
-func (b *ruleBuilder) dstTypeLocal() *ruleBuilder {
-	return b.raw("-m", "addrtype", "--dst-type", "LOCAL")
-}
-
-func (b *ruleBuilder) srcTypeLocal() *ruleBuilder {
-	return b.raw("-m", "addrtype", "--src-type", "LOCAL")
-}
-
-func (b *ruleBuilder) jump(target string, extra ...string) *Rule {
-	b.r.Target = target
-	return b.raw("-j", target).raw(extra...).done()
-}
-
-func (b *ruleBuilder) done() *Rule {
-	b.r.Text = string(b.buf)
-	return b.r
 }
 
 // probability strings, %0.10f as kube-proxy's computeProbability.
@@ -336,134 +262,271 @@ func (pc *probCache) get(n int) string {
 	return (*pc)[n]
 }
 
+// parallelEndpoints is the number of endpoints from which Render spreads
+// the Service ports over GOMAXPROCS goroutines; below it one goroutine is
+// faster than starting others.
+const parallelEndpoints = 4096
+
 // Render computes the rules kube-proxy's iptables mode writes for cfg on
 // cfg.Node. Services are processed in "namespace/name" order and ports in
 // spec order, so the output is deterministic (kube-proxy itself walks a Go
 // map; its tests sort the result the same way). Render does not validate
 // cfg beyond skipping what kube-proxy skips (headless Services, addresses
 // of the other IP family); use Parse for checked input.
+//
+// Service ports are independent of one another: a large config is split
+// into runs of consecutive ports rendered by parallel goroutines (see
+// part), whose chains are then merged in order, so the result is the same
+// as rendering them one after the other.
 func Render(cfg *Config) *Ruleset {
-	rs := &Ruleset{Filter: newTable("filter"), NAT: newTable("nat"), cfg: cfg}
-	rs.sizeSlab(cfg)
-	filter, nat := rs.Filter, rs.NAT
-	for _, c := range []string{ChainServices, ChainExternalServices, ChainForward, ChainNodePorts, ChainProxyFirewall} {
-		filter.addChain(c)
+	return render(cfg, min(runtime.GOMAXPROCS(0), 8), parallelEndpoints)
+}
+
+// render is Render with the ports split over n goroutines when they have
+// at least minEndpoints endpoints.
+func render(cfg *Config, n, minEndpoints int) *Ruleset {
+	rs := &Ruleset{Filter: &Table{Name: "filter"}, NAT: &Table{Name: "nat"}, cfg: cfg}
+	rs.npa = cfg.nodePortAddresses()
+	head := newPart(rs, nil)
+	head.header()
+
+	ports := head.servicePorts()
+	parts := splitPorts(rs, ports, n, minEndpoints)
+	run(parts, (*part).resolveEndpoints)
+	total := 0
+	for _, p := range parts {
+		total += p.endpoints
 	}
-	for _, c := range []string{ChainServices, ChainNodePorts, ChainPostrouting, ChainMarkMasq} {
-		nat.addChain(c)
+	rs.large = total > LargeClusterEndpoints
+	run(parts, func(p *part) {
+		p.renderPorts()
+		p.sortChains()
+	})
+
+	tail := newPart(rs, nil)
+	tail.trailer()
+	head.sortChains()
+	tail.sortChains()
+	all := append(append([]*part{head}, parts...), tail)
+
+	nPorts := 0
+	for _, p := range all {
+		nPorts += len(p.out)
+		rs.Notes = append(rs.Notes, p.notes...)
+		rs.slabRules += p.slabRules
 	}
-	bit := cfg.MasqueradeBit
-	if bit <= 0 || bit > 31 {
-		bit = DefaultMasqueradeBit
+	if nPorts > 0 {
+		rs.Ports = make([]PortChains, 0, nPorts)
+		for _, p := range all {
+			rs.Ports = append(rs.Ports, p.out...)
+		}
 	}
-	mark := fmt.Sprintf("%#x", uint32(1)<<bit)
-	nat.add(rs.newRule(ChainPostrouting).raw("-m", "mark", "!", "--mark", mark+"/"+mark).jump("RETURN"))
-	nat.add(rs.newRule(ChainPostrouting).jump("MARK", "--xor-mark", mark))
+	filters := make([]*partTable, len(all))
+	nats := make([]*partTable, len(all))
+	for i, p := range all {
+		filters[i], nats[i] = &p.filter, &p.nat
+	}
+	rs.Filter.merge(filters)
+	rs.NAT.merge(nats)
+	return rs
+}
+
+// run calls f on every part, in parallel when there is more than one.
+func run(parts []*part, f func(*part)) {
+	if len(parts) == 1 {
+		f(parts[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Go(func() { f(p) })
+	}
+	wg.Wait()
+}
+
+// header writes the rules that come before any Service's: KUBE-POSTROUTING,
+// KUBE-MARK-MASQ and KUBE-FIREWALL, and declares the fixed chains.
+func (p *part) header() {
+	cfg := p.cfg
+	for _, c := range []chainID{filterServices, filterExternalServices, filterForward, filterNodePorts, filterProxyFirewall} {
+		p.filter.addChain(c)
+	}
+	for _, c := range []chainID{natServices, natNodePorts, natPostrouting, natMarkMasq} {
+		p.nat.addChain(c)
+	}
+	mark := p.rs.mark()
+	p.nat.rule(natPostrouting).raw("-m", "mark", "!", "--mark", mark+"/"+mark).jump("RETURN")
+	p.nat.rule(natPostrouting).jump("MARK", "--xor-mark", mark)
 	var rf []string
 	if cfg.RandomFully || cfg.minor() >= 37 {
 		rf = []string{"--random-fully"}
 	}
-	nat.add(rs.newRule(ChainPostrouting).comment("kubernetes service traffic requiring SNAT").jump("MASQUERADE", rf...))
-	nat.add(rs.newRule(ChainMarkMasq).jump("MARK", "--or-mark", mark))
+	p.nat.rule(natPostrouting).comment("kubernetes service traffic requiring SNAT").jump("MASQUERADE", rf...)
+	p.nat.rule(natMarkMasq).jump("MARK", "--or-mark", mark)
 
-	npa := cfg.nodePortAddresses()
-	rs.npa = npa
-	localhostNP := cfg.LocalhostNodePorts && npa.v4Loopback
-	if !cfg.IPv6 && localhostNP {
-		filter.addChain(ChainFirewall)
-		filter.add(rs.newRule(ChainFirewall).comment("block incoming localnet connections").
+	if !cfg.IPv6 && p.rs.localhostNodePorts() {
+		p.filter.addChain(filterFirewall)
+		p.filter.rule(filterFirewall).comment("block incoming localnet connections").
 			dst("127.0.0.0/8", false).src("127.0.0.0/8", true).
-			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP"))
+			raw("-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT").jump("DROP")
 	}
+}
 
-	svcs := make([]*Service, 0, len(cfg.Services))
-	for i := range cfg.Services {
-		s := &cfg.Services[i]
-		if !s.clusterIPFor(cfg.IPv6).IsValid() {
-			continue
-		}
-		svcs = append(svcs, s)
-	}
-	sort.SliceStable(svcs, func(i, j int) bool { return svcs[i].NamespacedName() < svcs[j].NamespacedName() })
-
-	// Endpoints per Service port, sorted as kube-proxy's byEndpoint sort.
-	type svcPort struct {
-		svc  *Service
-		port ServicePort
-		name string
-		eps  []endpoint
-	}
-	var ports []svcPort
-	total := 0
-	for _, s := range svcs {
-		for _, p := range s.Ports {
-			name := s.PortName(p)
-			proto := p.Protocol.String()
-			seen := make(map[string]bool, len(s.Endpoints))
-			eps := make([]endpoint, 0, len(s.Endpoints))
-			for _, e := range s.Endpoints {
-				port, ok := e.Ports[p.Name]
-				if !ok || !e.IP.IsValid() || e.IP.Is6() != cfg.IPv6 {
-					continue
-				}
-				str := joinHostPort(e.IP, port)
-				if seen[str] {
-					continue
-				}
-				seen[str] = true
-				eps = append(eps, endpoint{
-					ip: e.IP, port: port, str: str,
-					chain: EndpointChain(name, proto, str),
-					local: e.Node != "" && e.Node == cfg.Node,
-					ready: e.Ready, serving: e.Serving, terminating: e.Terminating,
-					zoneHints: e.ZoneHints, nodeHints: e.NodeHints,
-				})
-			}
-			sort.Slice(eps, func(i, j int) bool { return eps[i].str < eps[j].str })
-			total += len(eps)
-			ports = append(ports, svcPort{s, p, name, eps})
-		}
-	}
-	rs.large = total > LargeClusterEndpoints
-	var probs probCache
-
-	for _, sp := range ports {
-		rs.Ports = append(rs.Ports, rs.renderPort(sp.svc, sp.port, sp.name, sp.eps, &probs))
-	}
-
-	// The nodeports jump must be the last rule of KUBE-SERVICES.
+// trailer writes the rules that come after every Service's: the nodeports
+// jump, which must be the last rule of KUBE-SERVICES, and KUBE-FORWARD.
+func (p *part) trailer() {
+	cfg, npa := p.cfg, p.rs.npa
+	localhostNP := p.rs.localhostNodePorts()
 	const lastComment = "kubernetes service nodeports; NOTE: this must be the last rule in this chain"
 	if npa.matchAll {
-		last := rs.newRule(ChainServices).comment(lastComment).dstTypeLocal()
+		last := p.nat.rule(natServices).comment(lastComment).dstTypeLocal()
 		switch {
 		case cfg.IPv6:
 			last.dst("::1/128", true)
 		case !localhostNP:
 			last.dst("127.0.0.0/8", true)
 		}
-		nat.add(last.jump(ChainNodePorts))
+		last.jump(ChainNodePorts)
 	} else {
 		for _, a := range npa.ips {
 			if a.IsLoopback() && (cfg.IPv6 || !localhostNP) {
 				continue // kube-proxy logs an error and skips it
 			}
-			nat.add(rs.newRule(ChainServices).comment(lastComment).dst(a.String(), false).jump(ChainNodePorts))
+			p.nat.rule(natServices).comment(lastComment).dstIP(a, false).jump(ChainNodePorts)
 		}
 	}
 
+	mark := p.rs.mark()
 	if !cfg.ConntrackTCPBeLiberal {
-		inv := rs.newRule(ChainForward).raw("-m", "conntrack", "--ctstate", "INVALID")
+		inv := p.filter.rule(filterForward).raw("-m", "conntrack", "--ctstate", "INVALID")
 		if cfg.NFAcctInvalid {
 			inv.raw("-m", "nfacct", "--nfacct-name", NFAcctInvalidCounter)
 		}
-		filter.add(inv.jump("DROP"))
+		inv.jump("DROP")
 	}
-	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT"))
-	filter.add(rs.newRule(ChainForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT"))
+	p.filter.rule(filterForward).comment("kubernetes forwarding rules").raw("-m", "mark", "--mark", mark+"/"+mark).jump("ACCEPT")
+	p.filter.rule(filterForward).comment("kubernetes forwarding conntrack rule").raw("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED").jump("ACCEPT")
+}
 
-	filter.sortChains()
-	nat.sortChains()
-	return rs
+// mark is the masquerade mark, "0x4000" by default.
+func (rs *Ruleset) mark() string {
+	bit := rs.cfg.MasqueradeBit
+	if bit <= 0 || bit > 31 {
+		bit = DefaultMasqueradeBit
+	}
+	return fmt.Sprintf("%#x", uint32(1)<<bit)
+}
+
+// localhostNodePorts reports whether NodePorts answer on 127.0.0.0/8.
+func (rs *Ruleset) localhostNodePorts() bool {
+	return rs.cfg.LocalhostNodePorts && rs.npa.v4Loopback
+}
+
+// svcPort is one Service port to render.
+type svcPort struct {
+	svc  *Service
+	port ServicePort
+	name string // "namespace/name:port"
+	eps  []endpoint
+}
+
+// servicePorts lists the ports of the Services that get rules, Services
+// in "namespace/name" order and ports in spec order.
+func (p *part) servicePorts() []svcPort {
+	cfg := p.cfg
+	type named struct {
+		name string
+		svc  *Service
+	}
+	svcs := make([]named, 0, len(cfg.Services))
+	n := 0
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		if !s.clusterIPFor(cfg.IPv6).IsValid() {
+			continue
+		}
+		svcs = append(svcs, named{p.text.join(s.Namespace, "/", s.Name), s})
+		n += len(s.Ports)
+	}
+	slices.SortStableFunc(svcs, func(a, b named) int { return strings.Compare(a.name, b.name) })
+	ports := make([]svcPort, 0, n)
+	for _, s := range svcs {
+		for _, sp := range s.svc.Ports {
+			name := s.name
+			if sp.Name != "" {
+				name = p.text.join(s.name, ":", sp.Name)
+			}
+			ports = append(ports, svcPort{svc: s.svc, port: sp, name: name})
+		}
+	}
+	return ports
+}
+
+// splitPorts divides ports into n runs of about the same number of
+// endpoints, one per goroutine, or one run when there are fewer than
+// minEndpoints.
+func splitPorts(rs *Ruleset, ports []svcPort, n, minEndpoints int) []*part {
+	weight := func(sp *svcPort) int { return 4 + len(sp.svc.Endpoints) }
+	total := 0
+	for i := range ports {
+		total += weight(&ports[i])
+	}
+	if total < minEndpoints || n < 2 {
+		n = 1
+	}
+	parts := make([]*part, 0, n)
+	lo, acc := 0, 0
+	for i := range ports {
+		acc += weight(&ports[i])
+		if len(parts) < n-1 && acc*n >= total*(len(parts)+1) {
+			parts = append(parts, newPart(rs, ports[lo:i+1]))
+			lo = i + 1
+		}
+	}
+	return append(parts, newPart(rs, ports[lo:]))
+}
+
+// resolveEndpoints lists the endpoints of each of the part's ports,
+// sorted as kube-proxy's byEndpoint sort, each once, with its KUBE-SEP-
+// chain.
+func (p *part) resolveEndpoints() {
+	cfg := p.cfg
+	for i := range p.ports {
+		sp := &p.ports[i]
+		s := sp.svc
+		proto := sp.port.Protocol.String()
+		eps := make([]endpoint, 0, len(s.Endpoints))
+		for j := range s.Endpoints {
+			e := &s.Endpoints[j]
+			port, ok := e.Ports[sp.port.Name]
+			if !ok || !e.IP.IsValid() || e.IP.Is6() != cfg.IPv6 {
+				continue
+			}
+			eps = append(eps, endpoint{
+				src: e, str: p.hostPort(e.IP, port),
+				local: e.Node != "" && e.Node == cfg.Node,
+				ready: e.Ready, serving: e.Serving, terminating: e.Terminating,
+			})
+		}
+		// The first of equal "IP:port"s is kept, as the seen-set did.
+		slices.SortStableFunc(eps, func(a, b endpoint) int { return strings.Compare(a.str, b.str) })
+		eps = slices.CompactFunc(eps, func(a, b endpoint) bool { return a.str == b.str })
+		for j := range eps {
+			e := &eps[j]
+			e.chain = p.chainName(PrefixEndpoint, sp.name, proto, e.str)
+			e.cid = p.nat.chain(e.chain)
+		}
+		sp.eps = eps
+		p.endpoints += len(eps)
+	}
+}
+
+// renderPorts writes the rules of the part's ports.
+func (p *part) renderPorts() {
+	p.out = make([]PortChains, 0, len(p.ports))
+	for i := range p.ports {
+		p.out = append(p.out, p.renderPort(&p.ports[i]))
+	}
 }
 
 // nodePortAddrs is kube-proxy's NodePortAddresses for the run's family.
