@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func init() { register(newNatCmd) }
@@ -216,7 +217,7 @@ func natText(env *Env, results []nat.Result, t *nat.Table) error {
 	tb.Row("PRO", "INSIDE GLOBAL", "INSIDE LOCAL", "OUTSIDE LOCAL", "OUTSIDE GLOBAL", "STATE", "TIMEOUT")
 	for _, tr := range trs {
 		state := "-"
-		if tr.Proto == nat.TCP {
+		if tr.Proto == packet.TCP {
 			state = tr.Conn.State.String()
 		}
 		tb.Row(tr.Proto.String(), tr.InsideGlobal.String(), tr.InsideLocal.String(),
@@ -330,9 +331,9 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	opts.Proto = strings.ToLower(opts.Proto)
 	switch opts.Proto {
 	case "tcp":
-		fl.Proto = nat.TCP
+		fl.Proto = packet.TCP
 	case "udp":
-		fl.Proto = nat.UDP
+		fl.Proto = packet.UDP
 	default:
 		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(opts.Proto))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // conntrackUnknown is the reason given when the node has no address of the
@@ -64,6 +65,6 @@ func masquerade(addr netip.Addr, p Packet, ep netip.AddrPort, randomFully bool, 
 }
 
 // ctProto returns the conntrack protocol of a Service protocol.
-func ctProto(p Protocol) conntrack.Proto {
-	return map[Protocol]conntrack.Proto{TCP: conntrack.TCP, UDP: conntrack.UDP, SCTP: conntrack.SCTP}[p]
+func ctProto(p Protocol) packet.Protocol {
+	return map[Protocol]packet.Protocol{TCP: packet.TCP, UDP: packet.UDP, SCTP: packet.SCTP}[p]
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Packet is the first packet of a connection, the one kube-proxy's rules
@@ -435,7 +436,7 @@ func (t *Tracer) Trace(p Packet) Result {
 	if t.err != nil {
 		return fail(t.err)
 	}
-	proto, _ := netfilter.ProtoNumber(p.Proto.lower())
+	proto, _ := packet.ParseProtocol(p.Proto.lower())
 	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: proto, SrcPort: p.Src.Port(),
 		DstPort: p.Dst.Port(), State: netfilter.CTNew}
 	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)

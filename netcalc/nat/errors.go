@@ -8,9 +8,6 @@ import (
 
 // Sentinel errors; test for them with errors.Is.
 var (
-	// ErrProto means a protocol name or number is not one netcalc
-	// simulates (conntrack.ErrProto).
-	ErrProto = conntrack.ErrProto
 	// ErrConntrackSyntax means a line is not in `conntrack -L` format
 	// (conntrack.ErrSyntax).
 	ErrConntrackSyntax = conntrack.ErrSyntax

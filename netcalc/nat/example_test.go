@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // A Linux masquerade keeps the source port when it can, and a second host
@@ -55,8 +56,8 @@ func ExamplePreset() {
 // Conn prints an entry exactly as conntrack -L does.
 func ExampleConn_String() {
 	c := nat.Conn{
-		Orig:    nat.Tuple{Proto: nat.UDP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.53"), SrcPort: 5353, DstPort: 53},
-		Reply:   nat.Tuple{Proto: nat.UDP, Src: netip.MustParseAddr("198.51.100.53"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 53, DstPort: 5353},
+		Orig:    nat.Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.53"), SrcPort: 5353, DstPort: 53},
+		Reply:   nat.Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("198.51.100.53"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 53, DstPort: 5353},
 		Timeout: 29,
 	}
 	fmt.Println(c)

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Flows describes random outbound flows for a scale run: N new
@@ -21,7 +23,7 @@ type Flows struct {
 	// Seed seeds the generator; the same seed gives the same flows.
 	Seed uint64
 	// Proto is TCP or UDP; default TCP.
-	Proto Proto
+	Proto packet.Protocol
 	// DstPort is the destination port; default 443.
 	DstPort uint16
 	// Interval is the virtual time between flows; default 0 (all at once).
@@ -34,7 +36,7 @@ func (f Flows) Events() iter.Seq[Event] {
 		rng := rand.New(rand.NewPCG(f.Seed, 0x666c6f7773)) // "flows"
 		proto := f.Proto
 		if proto == 0 {
-			proto = TCP
+			proto = packet.TCP
 		}
 		dport := f.DstPort
 		if dport == 0 {

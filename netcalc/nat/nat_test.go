@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // ev parses "SECONDS DIR PACKET", e.g. "0 out tcp 10.0.0.5:40000 -> 198.51.100.7:443".
@@ -253,7 +255,7 @@ func TestBehaviours(t *testing.T) {
 			preset: PresetLinux,
 			modify: func(c *Config) {
 				c.Kind = DNAT
-				c.Forwards = []Forward{{Proto: TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.10:80")}}
+				c.Forwards = []Forward{{Proto: packet.TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.10:80")}}
 			},
 			events: []string{
 				"0 in tcp 198.51.100.9:5555 -> 203.0.113.7:8080",
@@ -560,11 +562,11 @@ func TestConfigErrors(t *testing.T) {
 func TestPacketErrors(t *testing.T) {
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	tb, _ := New(cfg)
-	mixed := Event{Dir: Outbound, Packet: Tuple{Proto: UDP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("2001:db8::1")}}
+	mixed := Event{Dir: Outbound, Packet: Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("2001:db8::1")}}
 	if _, err := tb.Process(mixed); !errors.Is(err, ErrPacket) {
 		t.Errorf("mixed families: %v; want ErrPacket", err)
 	}
-	v6 := Event{Dir: Outbound, Packet: Tuple{Proto: UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 1, DstPort: 2}}
+	v6 := Event{Dir: Outbound, Packet: Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 1, DstPort: 2}}
 	if _, err := tb.Process(v6); !errors.Is(err, ErrPacket) {
 		t.Errorf("IPv6 through an IPv4 masquerade: %v; want ErrPacket", err)
 	}
@@ -617,7 +619,7 @@ func TestGrowAndSweep(t *testing.T) {
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	tb, _ := New(cfg)
 	fl := Flows{Inside: netip.MustParsePrefix("10.0.0.0/16"), Dest: netip.MustParsePrefix("198.51.100.0/24"),
-		N: 20000, Seed: 5, Proto: UDP, Interval: 10 * time.Millisecond}
+		N: 20000, Seed: 5, Proto: packet.UDP, Interval: 10 * time.Millisecond}
 	var last []Result
 	for e := range fl.Events() {
 		r, err := tb.Process(e)

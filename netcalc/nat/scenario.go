@@ -15,6 +15,9 @@ import (
 
 	"go4.org/netipx"
 	"sigs.k8s.io/yaml"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Scenario is a NAT configuration and the packets to run through it, as
@@ -379,8 +382,8 @@ func (rc rawConfig) config() (Config, error) {
 	}
 	for _, rf := range rc.Forwards {
 		v := fmt.Sprintf("%s %s -> %s", rf.Proto, rf.External, rf.Internal)
-		p, err := ParseProto(rf.Proto)
-		if err != nil {
+		p, err := packet.ParseProtocol(rf.Proto)
+		if err != nil || !conntrack.Simulated(p) {
 			return c, &ConfigError{Field: "forwards", Value: v, Msg: "want proto: tcp or udp"}
 		}
 		ext, err := netip.ParseAddrPort(rf.External)

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // This file is the source-NAT choice (SNAT and MASQUERADE): which
@@ -55,7 +56,7 @@ func (a Allocation) MarshalText() ([]byte, error) { return []byte(a.String()), n
 
 // portRange returns the source-NAT port range for an original port: the
 // configured --to-ports, else Linux's range for the port's class.
-func (c *Config) portRange(p Proto, port uint16) (lo, hi uint16, specified bool) {
+func (c *Config) portRange(p packet.Protocol, port uint16) (lo, hi uint16, specified bool) {
 	if c.PortMax != 0 {
 		return c.PortMin, c.PortMax, true
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func one(s string) netipx.IPRange {
@@ -16,7 +18,7 @@ func one(s string) netipx.IPRange {
 
 func tcp(src, dst string) Tuple {
 	s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
-	return Tuple{Proto: TCP, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
+	return Tuple{Proto: packet.TCP, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
 }
 
 // TestChooseSourceIsTheTablesChoice feeds the same flows to a Table and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // This file is NAT policy over a conntrack table: which external endpoint
@@ -50,7 +51,7 @@ type entry struct{ *conntrack.Entry }
 
 // endpoint is a protocol, address and port (ICMP identifier).
 type endpoint struct {
-	proto Proto
+	proto packet.Protocol
 	addr  netip.Addr
 	port  uint16
 }
@@ -192,7 +193,7 @@ func hashEP(p endpoint) uint64 {
 	return hashEPw(p.proto, w0, w1, p.port)
 }
 
-func hashEPw(proto Proto, w0, w1 uint64, port uint16) uint64 {
+func hashEPw(proto packet.Protocol, w0, w1 uint64, port uint16) uint64 {
 	return mix64(uint64(proto)<<16 | uint64(port) | 1<<60 ^ w1 ^ mix64(w0+0x9e3779b97f4a7c15))
 }
 
@@ -231,7 +232,7 @@ var allocNote = [...]string{AllocKept: howKept, AllocReused: howReused, AllocPre
 	AllocMoved: howMoved, AllocOutside: howOutside, AllocRandom: howRandom}
 
 // isOurs reports whether a is an external address of the NAT.
-func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
+func (t *Table) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
 	if t.ext.contains(a) {
 		return true
 	}
@@ -453,11 +454,11 @@ func (t *Table) check(ev Event) error {
 		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.ct.Now())
 	case ev.Dir != Outbound && ev.Dir != Inbound:
 		return fmt.Errorf("%w: direction %q, want out or in", ErrPacket, ev.Dir)
-	case p.Proto != TCP && p.Proto != UDP && !p.Proto.IsICMP():
+	case p.Proto != packet.TCP && p.Proto != packet.UDP && !p.Proto.IsICMP():
 		return fmt.Errorf("%w: protocol %v, want tcp, udp, icmp or icmpv6", ErrPacket, p.Proto)
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
 		return fmt.Errorf("%w: %v: want source and destination of one address family", ErrPacket, p)
-	case p.Proto == ICMP && !p.Src.Is4(), p.Proto == ICMPv6 && p.Src.Is4():
+	case p.Proto == packet.ICMP && !p.Src.Is4(), p.Proto == packet.ICMPv6 && p.Src.Is4():
 		return fmt.Errorf("%w: %v over %s", ErrPacket, p.Proto, family(p.Src))
 	case p.Src.Zone() != "" || p.Dst.Zone() != "":
 		return fmt.Errorf("%w: %v: addresses with zones are not simulated", ErrPacket, p)
@@ -510,12 +511,12 @@ func (t *Table) Conns() []Conn { return t.ct.Conns() }
 // addresses it (different only for hairpinned connections, where it is
 // the external endpoint the inside host sent to).
 type Translation struct {
-	Proto         Proto          `json:"proto"`
-	InsideLocal   netip.AddrPort `json:"inside_local"`
-	InsideGlobal  netip.AddrPort `json:"inside_global"`
-	OutsideLocal  netip.AddrPort `json:"outside_local"`
-	OutsideGlobal netip.AddrPort `json:"outside_global"`
-	Conn          Conn           `json:"conn"`
+	Proto         packet.Protocol `json:"proto"`
+	InsideLocal   netip.AddrPort  `json:"inside_local"`
+	InsideGlobal  netip.AddrPort  `json:"inside_global"`
+	OutsideLocal  netip.AddrPort  `json:"outside_local"`
+	OutsideGlobal netip.AddrPort  `json:"outside_global"`
+	Conn          Conn            `json:"conn"`
 }
 
 // Translations returns the live connections in the router view, in

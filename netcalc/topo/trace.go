@@ -9,6 +9,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Disposition is how a trace ends, named as Batfish names it.
@@ -724,7 +725,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		if ht.NAT != netfilter.NoNAT && ct >= 0 {
 			continue // nat sees only the first packet of a connection
 		}
-		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
+		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: packet.Protocol(w.pkt.Proto), SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
 		if w.pkt.Proto == protoICMP || w.pkt.Proto == protoICMPv6 {
 			p.SrcPort, p.DstPort = 0, 0
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Conn is one conntrack entry a trace created on a node: the original
@@ -26,7 +27,7 @@ type ctTable struct{ conns []conntrack.Conn }
 
 // tuple returns the conntrack tuple of p; reply says it is an echo reply.
 func tuple(p Packet, reply bool) conntrack.Tuple {
-	t := conntrack.Tuple{Proto: conntrack.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
+	t := conntrack.Tuple{Proto: packet.Protocol(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
 	if p.Proto == protoICMP || p.Proto == protoICMPv6 {
 		t.DstPort = 0
 		t.Type = icmpEchoType(p.Proto, reply)
