@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
@@ -134,28 +135,15 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 		return BadInput(err)
 	}
 	sc, err := nat.ParseScenario(src)
-	if err != nil {
-		var se *nat.ScenarioError
-		if errors.As(err, &se) {
-			msg := strings.TrimPrefix(se.Err.Error(), "nat: ")
-			return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), msg)
-		}
-		return BadInputf("%s: %v", opts.Scenario, err)
-	}
-	t, err := nat.New(sc.Config)
-	if err != nil {
-		return BadInputf("%s%s", natWhere(opts.Scenario, 0), strings.TrimPrefix(err.Error(), "nat: "))
-	}
 	var results []nat.Result
-	for _, ev := range sc.Events {
-		r, err := t.Process(ev)
-		if err != nil && !errors.Is(err, nat.ErrPortExhausted) {
-			return BadInputf("%s%s", natWhere(opts.Scenario, ev.Line), strings.TrimPrefix(err.Error(), "nat: "))
-		}
-		results = append(results, r)
+	var t *nat.Table
+	if err == nil {
+		t, err = sc.Run(func(r nat.Result) error { results = append(results, r); return nil })
 	}
-	if err := t.Advance(sc.Until); err != nil {
-		return BadInput(err)
+	if se := (*nat.ScenarioError)(nil); errors.As(err, &se) {
+		return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), se.Msg())
+	} else if err != nil {
+		return BadInputf("%s: %v", opts.Scenario, err)
 	}
 	if env.JSON() {
 		return natJSON(env, results, t)
@@ -190,7 +178,7 @@ func natText(env *Env, results []nat.Result, t *nat.Table) error {
 		if r.Flags != 0 {
 			pkt += " " + r.Flags.String()
 		}
-		verdict, out, note := string(r.Verdict), "-", r.Note
+		verdict, out, note := string(r.Verdict), "-", natNote(r)
 		if r.Verdict == nat.Drop {
 			verdict = env.Paint(Red, "drop ("+string(r.Reason)+")")
 		} else {
@@ -255,7 +243,7 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 	for _, r := range results {
 		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
 			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
-			Reason: string(r.Reason), New: r.New, Note: r.Note}
+			Reason: string(r.Reason), New: r.New, Note: natNote(r)}
 		if r.Verdict == nat.Accept {
 			j.Out = nat.FormatPacket(r.Out)
 			j.Entry = r.Conn.String()
@@ -275,6 +263,73 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 		}
 	}
 	return nil
+}
+
+// natAlloc words how source NAT chose a port (nat.Allocation).
+var natAlloc = [...]string{nat.AllocKept: "source already in range, kept", nat.AllocReused: "reused mapping",
+	nat.AllocPreserved: "port preserved", nat.AllocMoved: "port taken, searched the range",
+	nat.AllocOutside: "port outside the range, searched it", nat.AllocRandom: "random port"}
+
+// natNote words what decided a packet (the NOTE column): the result's
+// Cause with the endpoints it names.
+func natNote(r nat.Result) string {
+	var s string
+	switch r.Cause {
+	case nat.CauseEstablished:
+		return "established"
+	case nat.CauseReply:
+		return "reply"
+	case nat.CauseUntranslated:
+		return "not translated"
+	case nat.CauseConnExpired:
+		return "connection timed out"
+	case nat.CauseOwnPing:
+		return "the NAT itself answers a ping to " + r.Packet.Dst.String()
+	case nat.CauseNoStatic:
+		return "no static entry for " + r.Packet.Src.String()
+	case nat.CauseOwnAddress:
+		return r.Packet.DstAddrPort().String() + " is this NAT's own address"
+	case nat.CausePortExhausted:
+		return r.Exhausted.Error()
+	case nat.CauseClash:
+		return "would duplicate " + r.Clash.String()
+	case nat.CauseSourceNAT:
+		s = natAlloc[r.Alloc]
+		if r.Packet.Proto.IsICMP() {
+			s = strings.Replace(s, "port", "id", 1)
+		}
+		return s
+	case nat.CauseForward:
+		s = "port forward to " + r.Inside.String()
+	case nat.CauseStatic:
+		in, out := r.Inside.Addr().String(), r.External.Addr().String()
+		if r.Dir == nat.Inbound || r.Hairpin { // found from the outside address
+			in, out = out, in
+		}
+		s = "static " + in + " <-> " + out
+	case nat.CauseMapping:
+		s = "eif: mapping of " + r.Inside.String()
+		if r.Filtering == nat.ADF {
+			s = "adf: " + r.Inside.String() + " sent to " + r.Remote.Addr().String()
+		}
+	case nat.CauseNotPeer:
+		remote := r.Remote.String()
+		if r.Filtering == nat.ADF {
+			remote = r.Remote.Addr().String()
+		}
+		s = fmt.Sprintf("%s: %s is not a peer of %s", r.Filtering, remote, r.External)
+	case nat.CauseMappingExpired:
+		s = "mapping of " + r.External.String() + " timed out"
+	case nat.CauseNoMapping:
+		s = "nothing maps " + r.External.String()
+	}
+	if r.Hairpin {
+		s = "hairpin: " + s
+		if r.Verdict == nat.Accept {
+			s += ", source " + r.Out.SrcAddrPort().String()
+		}
+	}
+	return s
 }
 
 func natRange(c nat.Config) string {
@@ -307,16 +362,11 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 		cfg.Kind = nat.SNAT
 	}
 	if opts.Ports != "" {
-		lo, hi, ok := strings.Cut(opts.Ports, "-")
+		pr, ok := conntrack.ParsePortRange(opts.Ports)
 		if !ok {
-			hi = lo
-		}
-		a, err1 := strconv.ParseUint(lo, 10, 16)
-		b, err2 := strconv.ParseUint(hi, 10, 16)
-		if err1 != nil || err2 != nil || a == 0 || a > b {
 			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
 		}
-		cfg.PortMin, cfg.PortMax = uint16(a), uint16(b)
+		cfg.PortMin, cfg.PortMax = pr.Lo, pr.Hi
 	}
 	fl := nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}
 	if fl.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
@@ -341,10 +391,8 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	for ev := range fl.Events() {
-		if _, err := t.Process(ev); err != nil && !errors.Is(err, nat.ErrPortExhausted) {
-			return Failed(err)
-		}
+	if err := t.Run(fl.Events(), nil); err != nil {
+		return Failed(err)
 	}
 	s := t.Summary()
 	c := t.Config()
@@ -363,7 +411,7 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	}
 	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
-	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
+	for _, r := range []packet.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
 		if n := s.Drops[r]; n > 0 {
 			drops = append(drops, fmt.Sprintf("%s %d", r, n))
 		}

@@ -222,3 +222,11 @@ func (c Conn) AppendTo(b []byte) []byte {
 	}
 	return strconv.AppendUint(b, uint64(use), 10)
 }
+
+// Packet returns t as the flow tuple netcalc's simulators share: the
+// addresses with their ports (for ICMP the echo identifier as the source
+// port and 0 as the destination port, as Tuple holds them). The ICMP type
+// and code are not kept.
+func (t Tuple) Packet() packet.Tuple {
+	return packet.Tuple{Protocol: t.Proto, Src: t.SrcAddrPort(), Dst: t.DstAddrPort()}
+}

@@ -222,11 +222,13 @@ type ConfigError struct {
 
 // Error returns `nat: FIELD "VALUE": MSG`, or `nat: FIELD: MSG` when the
 // field is missing (Value is empty).
-func (e *ConfigError) Error() string {
+func (e *ConfigError) Error() string { return "nat: " + e.msg() }
+
+func (e *ConfigError) msg() string {
 	if e.Value == "" {
-		return fmt.Sprintf("nat: %s: %s", e.Field, e.Msg)
+		return e.Field + ": " + e.Msg
 	}
-	return fmt.Sprintf("nat: %s %q: %s", e.Field, e.Value, e.Msg)
+	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Msg)
 }
 
 // Unwrap returns ErrConfig.

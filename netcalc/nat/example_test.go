@@ -22,14 +22,14 @@ func ExampleTable_Process() {
 	} {
 		p, _, _ := nat.ParsePacket(s, nat.Outbound)
 		r, _ := t.Process(nat.Event{Dir: nat.Outbound, Packet: p})
-		fmt.Printf("%s => %s (%s)\n", s, nat.FormatPacket(r.Out), r.Note)
+		fmt.Printf("%s => %s (%s %s)\n", s, nat.FormatPacket(r.Out), r.Cause, r.Alloc)
 	}
 	for _, c := range t.Conns() {
 		fmt.Println(c)
 	}
 	// Output:
-	// tcp 10.0.0.5:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:40000 -> 198.51.100.7:443 (port preserved)
-	// tcp 10.0.0.6:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:8896 -> 198.51.100.7:443 (port taken, searched the range)
+	// tcp 10.0.0.5:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:40000 -> 198.51.100.7:443 (source-nat preserved)
+	// tcp 10.0.0.6:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:8896 -> 198.51.100.7:443 (source-nat moved)
 	// tcp      6 120 SYN_SENT src=10.0.0.5 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.7 sport=443 dport=40000 mark=0 use=1
 	// tcp      6 120 SYN_SENT src=10.0.0.6 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.7 sport=443 dport=8896 mark=0 use=1
 }

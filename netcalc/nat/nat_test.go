@@ -303,7 +303,7 @@ func TestBehaviours(t *testing.T) {
 					continue
 				}
 				if got := outcome(r); got != tt.want[i] {
-					t.Errorf("event %d %q = %q; want %q (note %q)", i+1, tt.events[i], got, tt.want[i], r.Note)
+					t.Errorf("event %d %q = %q; want %q (cause %v)", i+1, tt.events[i], got, tt.want[i], r.Cause)
 				}
 			}
 		})
@@ -326,7 +326,7 @@ func TestClash(t *testing.T) {
 	}
 	r, err := tb.Process(ev(t, "1 in udp 198.51.100.7:53 -> 203.0.113.7:"+strconv.Itoa(int(second))))
 	if err != nil || r.Reason != Clash {
-		t.Errorf("Process = %v, %v (%s); want a clash drop", r.Verdict, err, r.Note)
+		t.Errorf("Process = %v, %v (%v); want a clash drop", r.Verdict, err, r.Cause)
 	}
 	if n := tb.Len(); n != 2 {
 		t.Errorf("Len = %d; want 2", n)
@@ -344,8 +344,8 @@ func TestCollisionMovesPortDeterministically(t *testing.T) {
 	if moved == 40000 || moved < 1024 {
 		t.Fatalf("second flow got port %d; want a port in 1024-65535 other than 40000", moved)
 	}
-	if res[1].Note != howMoved {
-		t.Errorf("note = %q; want %q", res[1].Note, howMoved)
+	if res[1].Cause != CauseSourceNAT || res[1].Alloc != AllocMoved {
+		t.Errorf("cause %v, alloc %v; want %v, %v", res[1].Cause, res[1].Alloc, CauseSourceNAT, AllocMoved)
 	}
 	again, _ := run(t, cfg, evs...)
 	if again[1].Out != res[1].Out {
@@ -393,8 +393,8 @@ func TestMappingReuse(t *testing.T) {
 			if got := res[3].Out.SrcAddrPort() == first; got != tt.sameThird {
 				t.Errorf("toward the same address, other port: %v after %v; same = %v, want %v", res[3].Out.SrcAddrPort(), first, got, tt.sameThird)
 			}
-			if tt.sameSecnd && res[2].Note != howReused {
-				t.Errorf("note = %q; want %q", res[2].Note, howReused)
+			if tt.sameSecnd && res[2].Alloc != AllocReused {
+				t.Errorf("alloc = %v; want %v", res[2].Alloc, AllocReused)
 			}
 		})
 	}
@@ -640,7 +640,7 @@ func TestGrowAndSweep(t *testing.T) {
 		in := Event{At: tb.Now(), Dir: Inbound, Packet: out.Reverse()}
 		r, err := tb.Process(in)
 		if err != nil || r.Verdict != want {
-			t.Errorf("reply to flow %d: %v %v (%s); want %v", i, r.Verdict, err, r.Note, want)
+			t.Errorf("reply to flow %d: %v %v (%v); want %v", i, r.Verdict, err, r.Cause, want)
 		}
 	}
 }
@@ -706,7 +706,7 @@ func TestStats(t *testing.T) {
 	)
 	s := tb.Stats()
 	want := Stats{Packets: 6, Accepted: 3, Dropped: 3, New: 3, Preserved: 1, Reused: 1, Moved: 1, Exhausted: 1,
-		Drops: map[Reason]int{PortExhausted: 1, Filtered: 1, HairpinOff: 1}}
+		Drops: map[packet.Reason]int{PortExhausted: 1, Filtered: 1, HairpinOff: 1}}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("Stats mismatch (-want +got):\n%s", diff)
 	}

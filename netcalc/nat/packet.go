@@ -19,9 +19,9 @@ type PacketError struct {
 }
 
 // Error returns `nat: packet "INPUT": "TOKEN": MSG`.
-func (e *PacketError) Error() string {
-	return fmt.Sprintf("nat: packet %q: %q: %s", e.Input, e.Token, e.Msg)
-}
+func (e *PacketError) Error() string { return "nat: " + e.msg() }
+
+func (e *PacketError) msg() string { return fmt.Sprintf("packet %q: %q: %s", e.Input, e.Token, e.Msg) }
 
 // Unwrap returns ErrPacket.
 func (e *PacketError) Unwrap() error { return ErrPacket }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,22 +32,30 @@ type Scenario struct {
 	Until time.Duration `json:"until"`
 }
 
-// ScenarioError reports a problem in a scenario file. Line is the 1-based
-// line it was found at (0 when the YAML form hides it, e.g. flow style);
-// Err is the underlying error.
+// ScenarioError reports a problem in a scenario file, or an event of it
+// that cannot be run. Line is the 1-based line it was found at (0 when
+// the YAML form hides it, e.g. flow style, or when the problem is the
+// whole configuration); Err is the underlying error (a *ConfigError,
+// *PacketError, *EventError or a YAML error).
 type ScenarioError struct {
 	Line int
 	Err  error
 }
 
-// Error returns "nat: scenario line N: ..." (or "nat: scenario: ...").
+// Error returns "nat: scenario line N: MSG" (or "nat: scenario: MSG"),
+// where MSG is what Msg returns.
 func (e *ScenarioError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "nat: ")
 	if e.Line > 0 {
-		return fmt.Sprintf("nat: scenario line %d: %s", e.Line, msg)
+		return fmt.Sprintf("nat: scenario line %d: %s", e.Line, e.Msg())
 	}
-	return "nat: scenario: " + msg
+	return "nat: scenario: " + e.Msg()
 }
+
+// Msg returns the problem without the package prefix or the line, in the
+// scenario file's terms: `mapping "cone": want eim, adm or apdm`, `event
+// 2: packet "udp 10.0.0.5 -> 198.51.100.7:53": "10.0.0.5": want ADDR:PORT
+// ([ADDR]:PORT for IPv6)`.
+func (e *ScenarioError) Msg() string { return message(e.Err) }
 
 // Unwrap returns the underlying error; errors.Is(err, ErrScenario) holds
 // as well.
@@ -117,9 +127,9 @@ type eventError struct {
 	err error
 }
 
-func (e *eventError) Error() string {
-	return fmt.Sprintf("event %d: %s", e.n, strings.TrimPrefix(e.err.Error(), "nat: "))
-}
+func (e *eventError) Error() string { return e.msg() }
+
+func (e *eventError) msg() string { return fmt.Sprintf("event %d: %s", e.n, message(e.err)) }
 
 func (e *eventError) Unwrap() error { return e.err }
 
@@ -214,6 +224,50 @@ func ParseScenario(src []byte) (*Scenario, error) {
 		}
 	}
 	return sc, nil
+}
+
+// Run runs the scenario: a new Table for its Config, every event through
+// Process in order, yield called with each Result, then the clock moved
+// to Until. It returns the table, to list at Until. Drops, port
+// exhaustion included, are Results, not errors. A Config New refuses is a
+// *ScenarioError with Line 0, an event the table cannot simulate a
+// *ScenarioError with the event's line; an error from yield ends the run
+// and is returned as it is.
+func (sc *Scenario) Run(yield func(Result) error) (*Table, error) {
+	t, err := New(sc.Config)
+	if err != nil {
+		return nil, &ScenarioError{Err: err}
+	}
+	if err := t.Run(slices.Values(sc.Events), yield); err != nil {
+		var ee *EventError
+		if errors.As(err, &ee) {
+			return nil, &ScenarioError{Line: ee.Event.Line, Err: ee}
+		}
+		return nil, err
+	}
+	if err := t.Advance(sc.Until); err != nil {
+		return nil, &ScenarioError{Err: err}
+	}
+	return t, nil
+}
+
+// Run processes events in order and calls yield, when it is not nil,
+// with each Result. Drops, port exhaustion included, are Results; Run
+// stops at the first other error of Process (an *EventError) or of
+// yield, and returns it.
+func (t *Table) Run(events iter.Seq[Event], yield func(Result) error) error {
+	for ev := range events {
+		r, err := t.Process(ev)
+		if err != nil && !errors.Is(err, ErrPortExhausted) {
+			return err
+		}
+		if yield != nil {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func yamlError(src []byte, err error) error {
@@ -349,8 +403,8 @@ func (rc rawConfig) config() (Config, error) {
 		c.External = r
 	}
 	if rc.Ports != "" {
-		lo, hi, err := parsePorts(rc.Ports)
-		if err != nil {
+		lo, hi, ok := parsePorts(rc.Ports)
+		if !ok {
 			return c, &ConfigError{Field: "ports", Value: rc.Ports, Msg: "want PORT or MIN-MAX with 1 <= MIN <= MAX <= 65535"}
 		}
 		c.PortMin, c.PortMax = lo, hi
@@ -437,17 +491,15 @@ func ParseRange(s string) (netipx.IPRange, error) {
 	return netipx.IPRangeFrom(a, a), nil
 }
 
-func parsePorts(s string) (uint16, uint16, error) {
-	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
-	if !ok {
-		b = a
+// parsePorts parses a scenario's ports: "MIN-MAX" or "PORT", spaces
+// allowed around the numbers.
+func parsePorts(s string) (uint16, uint16, bool) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		s = strings.TrimSpace(a) + "-" + strings.TrimSpace(b)
 	}
-	lo, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 16)
-	hi, err2 := strconv.ParseUint(strings.TrimSpace(b), 10, 16)
-	if err1 != nil || err2 != nil || lo == 0 || lo > hi {
-		return 0, 0, errors.New("bad port range")
-	}
-	return uint16(lo), uint16(hi), nil
+	r, ok := conntrack.ParsePortRange(strings.TrimSpace(s))
+	return r.Lo, r.Hi, ok
 }
 
 // lineIndex finds lines in a block-style YAML file, for error messages.

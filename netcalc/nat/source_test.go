@@ -62,8 +62,8 @@ func TestChooseSourceIsTheTablesChoice(t *testing.T) {
 					exhausted++
 					continue
 				}
-				if got := r.Out.SrcAddrPort(); got != want || r.Alloc != how || r.Note != allocNote[how] {
-					t.Fatalf("flow %d %v: table chose %v (%s), ChooseSource %v (%v)", i, o, got, r.Note, want, how)
+				if got := r.Out.SrcAddrPort(); got != want || r.Alloc != how || r.Cause != CauseSourceNAT {
+					t.Fatalf("flow %d %v: table chose %v (%v), ChooseSource %v (%v)", i, o, got, r.Alloc, want, how)
 				}
 				kinds[how]++
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
@@ -119,7 +118,7 @@ type Stats struct {
 	// Exhausted counts packets dropped because no port was free.
 	Exhausted int `json:"exhausted"`
 	// Drops counts dropped packets by reason.
-	Drops map[Reason]int `json:"drops,omitempty"`
+	Drops map[packet.Reason]int `json:"drops,omitempty"`
 }
 
 // New returns an empty NAT table for cfg at virtual time 0.
@@ -135,7 +134,7 @@ func New(cfg Config) (*Table, error) {
 		static:   map[netip.Addr]netip.Addr{},
 		staticIn: map[netip.Addr]netip.Addr{},
 		rng:      rand.New(rand.NewPCG(c.Seed, 0x6e657463616c63)), // "netcalc"
-		stats:    Stats{Drops: map[Reason]int{}},
+		stats:    Stats{Drops: map[packet.Reason]int{}},
 	}
 	if t.ext.from.IsValid() {
 		t.extW[0], t.extW[1] = addrWords(t.ext.from)
@@ -164,7 +163,7 @@ func (t *Table) Now() time.Duration { return t.ct.Now() }
 // passes. Moving it backwards is an error wrapping ErrPacket.
 func (t *Table) Advance(at time.Duration) error {
 	if now := t.ct.Now(); at < now {
-		return fmt.Errorf("%w: time %v is before the clock (%v); events must be in time order", ErrPacket, at, now)
+		return &EventError{Event: Event{At: at}, Msg: fmt.Sprintf("time %v is before the clock (%v); events must be in time order", at, now)}
 	}
 	t.ct.SetNow(at)
 	return nil
@@ -173,7 +172,7 @@ func (t *Table) Advance(at time.Duration) error {
 // Stats returns the counters so far.
 func (t *Table) Stats() Stats {
 	s := t.stats
-	s.Drops = make(map[Reason]int, len(t.stats.Drops))
+	s.Drops = make(map[packet.Reason]int, len(t.stats.Drops))
 	for k, v := range t.stats.Drops {
 		s.Drops[k] = v
 	}
@@ -218,19 +217,6 @@ func (t *Table) at(i uint32) entry { return entry{t.ct.At(i)} }
 
 func (t *Table) alive(e entry) bool { return t.ct.Alive(e.Entry) }
 
-// how a source-NAT endpoint was chosen, as Result.Note says it
-const (
-	howPreserved = "port preserved"
-	howKept      = "source already in range, kept"
-	howReused    = "reused mapping"
-	howMoved     = "port taken, searched the range"
-	howOutside   = "port outside the range, searched it"
-	howRandom    = "random port"
-)
-
-var allocNote = [...]string{AllocKept: howKept, AllocReused: howReused, AllocPreserved: howPreserved,
-	AllocMoved: howMoved, AllocOutside: howOutside, AllocRandom: howRandom}
-
 // isOurs reports whether a is an external address of the NAT.
 func (t *Table) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
 	if t.ext.contains(a) {
@@ -263,18 +249,24 @@ func (t *Table) prefetch(kp *ktuple, hk uint64) {
 
 // resolveIn finds the inside endpoint for a new inbound packet q: port
 // forward, static entry, or a mapping that the filtering lets q through.
-func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
-	if f, ok := t.forwards[endpoint{q.Proto, q.Dst, q.DstID()}]; ok {
+// It records in r what decided (Cause and the endpoints it names) and
+// returns false with the drop reason when nothing lets q in.
+func (t *Table) resolveIn(r *Result, q Tuple) (endpoint, packet.Reason) {
+	x := endpoint{q.Proto, q.Dst, q.DstID()}
+	r.External = x.addrPort()
+	if f, ok := t.forwards[x]; ok {
 		port := f.Internal.Port()
 		if port == 0 {
 			port = q.DstID()
 		}
-		return endpoint{q.Proto, f.Internal.Addr(), port}, "port forward to " + netip.AddrPortFrom(f.Internal.Addr(), port).String(), ""
+		in := endpoint{q.Proto, f.Internal.Addr(), port}
+		r.Cause, r.Inside = CauseForward, in.addrPort()
+		return in, ""
 	}
 	if in, ok := t.staticIn[q.Dst]; ok {
-		return endpoint{q.Proto, in, q.DstID()}, "static " + q.Dst.String() + " <-> " + in.String(), ""
+		r.Cause, r.Inside = CauseStatic, netip.AddrPortFrom(in, q.DstID())
+		return endpoint{q.Proto, in, q.DstID()}, ""
 	}
-	x := endpoint{q.Proto, q.Dst, q.DstID()}
 	var mapped, dead bool
 	h := hashEP(x)
 	for v := t.ct.Index(idxExt, h); v != 0; v = t.ct.Next(idxExt, v) {
@@ -287,29 +279,23 @@ func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
 			continue
 		}
 		mapped = true
-		switch t.cfg.Filtering {
-		case EIF:
-			return e.internal(), "eif: mapping of " + e.internal().addrPort().String(), ""
-		case ADF:
-			if e.remote().addr == q.Src {
-				return e.internal(), "adf: " + e.internal().addrPort().String() + " sent to " + q.Src.String(), ""
-			}
+		in := e.internal()
+		switch f := t.cfg.Filtering; {
+		case f == EIF, f == ADF && e.remote().addr == q.Src:
+			r.Cause, r.Filtering, r.Inside, r.Remote = CauseMapping, f, in.addrPort(), q.SrcAddrPort()
+			return in, ""
 		}
 	}
 	switch {
 	case mapped:
-		return endpoint{}, fmt.Sprintf("%s: %v is not a peer of %v", t.cfg.Filtering, remoteName(q, t.cfg.Filtering), x.addrPort()), Filtered
+		r.Cause, r.Filtering, r.Remote = CauseNotPeer, t.cfg.Filtering, q.SrcAddrPort()
+		return endpoint{}, Filtered
 	case dead:
-		return endpoint{}, "mapping of " + x.addrPort().String() + " timed out", Expired
+		r.Cause = CauseMappingExpired
+		return endpoint{}, Expired
 	}
-	return endpoint{}, "nothing maps " + x.addrPort().String(), NoMapping
-}
-
-func remoteName(q Tuple, f Filtering) string {
-	if f == ADF {
-		return q.Src.String()
-	}
-	return q.SrcAddrPort().String()
+	r.Cause = CauseNoMapping
+	return endpoint{}, NoMapping
 }
 
 // Process runs one packet through the NAT at ev.At and returns the
@@ -346,19 +332,19 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 
 	if ev.Dir == Inbound {
-		in, note, reason := t.resolveIn(p)
+		in, reason := t.resolveIn(r, p)
 		if reason != "" {
 			if reason == NoMapping && deadExact {
-				reason, note = Expired, "connection timed out"
+				reason, r.Cause, r.External = Expired, CauseConnExpired, netip.AddrPort{}
 			}
-			t.drop(r, reason, note)
+			t.drop(r, reason, r.Cause)
 			return nil
 		}
 		e := conntrack.Entry{Orig: kp, Reply: pack(p.WithDst(in.addr, in.port).Reverse()), Status: fInbound}
 		if t.clash(r, &e) {
 			return nil
 		}
-		t.created(r, e, note)
+		t.created(r, e)
 		return nil
 	}
 
@@ -366,46 +352,45 @@ func (t *Table) process(r *Result, ev Event) error {
 	hairpin := t.isOurs(p.Proto, p.Dst, p.DstID())
 	if hairpin && p.Proto.IsICMP() {
 		// an echo has one identifier for both ends: nothing to hairpin to
-		t.drop(r, NoMapping, "the NAT itself answers a ping to "+p.Dst.String())
+		t.drop(r, NoMapping, CauseOwnPing)
 		return nil
 	}
 	if hairpin && !t.cfg.Hairpin {
-		t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address")
+		t.drop(r, HairpinOff, CauseOwnAddress)
 		return nil
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
-	how := "not translated"
+	r.Cause, r.Inside = CauseUntranslated, src.addrPort()
 	allocated := AllocNone // how allocSrc chose the source, if it did
 	switch out, ok := t.static[p.Src]; {
 	case ok:
-		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
+		src.addr, r.Cause = out, CauseStatic
 	case t.cfg.Kind == Static:
-		t.drop(r, NoMapping, "no static entry for "+p.Src.String())
+		t.drop(r, NoMapping, CauseNoStatic)
 		return nil
 	case t.cfg.Kind == SNAT || t.cfg.Kind == Masquerade:
 		if p.Src.BitLen() != t.ext.from.BitLen() {
-			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
+			return &EventError{Event: ev, Msg: fmt.Sprintf("%v: source NAT to %v cannot translate an %s source", p, t.cfg.External, family(p.Src))}
 		}
 		x, h, err := t.allocSrc(&p, &kp)
 		if err != nil {
 			t.stats.Exhausted++
-			t.drop(r, PortExhausted, err.Error())
+			r.Exhausted, _ = err.(*ExhaustedError)
+			t.drop(r, PortExhausted, CausePortExhausted)
 			return err
 		}
-		src, how, allocated = x, allocNote[h], h
-		if p.Proto.IsICMP() {
-			how = strings.Replace(how, "port", "id", 1)
-		}
+		src, allocated, r.Cause = x, h, CauseSourceNAT
 	}
+	r.External = src.addrPort()
 	translated := p.WithSrc(src.addr, src.port)
 	if hairpin {
-		in, note, reason := t.resolveIn(translated)
+		r.Hairpin, r.Inside, r.External = true, netip.AddrPort{}, netip.AddrPort{}
+		in, reason := t.resolveIn(r, translated)
 		if reason != "" {
-			t.drop(r, reason, "hairpin: "+note)
+			t.drop(r, reason, r.Cause)
 			return nil
 		}
 		translated = translated.WithDst(in.addr, in.port)
-		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
 	e := conntrack.Entry{Orig: kp, Reply: pack(translated.Reverse())}
 	if (allocated == AllocNone || hairpin) && t.clash(r, &e) {
@@ -421,7 +406,7 @@ func (t *Table) process(r *Result, ev Event) error {
 		t.stats.Moved++
 	}
 	r.Alloc = allocated
-	t.created(r, e, how)
+	t.created(r, e)
 	return nil
 }
 
@@ -436,7 +421,10 @@ func (t *Table) clash(r *Result, e *conntrack.Entry) bool {
 	if i == 0 {
 		return false
 	}
-	t.drop(r, Clash, "would duplicate "+t.ct.At(i).Orig.Tuple().String())
+	orig := t.ct.At(i).Orig.Tuple()
+	r.Clash = &orig
+	r.Inside, r.External, r.Remote, r.Filtering, r.Hairpin = netip.AddrPort{}, netip.AddrPort{}, netip.AddrPort{}, "", false
+	t.drop(r, Clash, CauseClash)
 	return true
 }
 
@@ -449,46 +437,47 @@ func family(a netip.Addr) string {
 
 func (t *Table) check(ev Event) error {
 	p := ev.Packet
+	bad := func(format string, a ...any) error { return &EventError{Event: ev, Msg: fmt.Sprintf(format, a...)} }
 	switch {
 	case ev.At < t.ct.Now():
-		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.ct.Now())
+		return bad("time %v is before the previous event (%v); events must be in time order", ev.At, t.ct.Now())
 	case ev.Dir != Outbound && ev.Dir != Inbound:
-		return fmt.Errorf("%w: direction %q, want out or in", ErrPacket, ev.Dir)
+		return bad("direction %q, want out or in", ev.Dir)
 	case p.Proto != packet.TCP && p.Proto != packet.UDP && !p.Proto.IsICMP():
-		return fmt.Errorf("%w: protocol %v, want tcp, udp, icmp or icmpv6", ErrPacket, p.Proto)
+		return bad("protocol %v, want tcp, udp, icmp or icmpv6", p.Proto)
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
-		return fmt.Errorf("%w: %v: want source and destination of one address family", ErrPacket, p)
+		return bad("%v: want source and destination of one address family", p)
 	case p.Proto == packet.ICMP && !p.Src.Is4(), p.Proto == packet.ICMPv6 && p.Src.Is4():
-		return fmt.Errorf("%w: %v over %s", ErrPacket, p.Proto, family(p.Src))
+		return bad("%v over %s", p.Proto, family(p.Src))
 	case p.Src.Zone() != "" || p.Dst.Zone() != "":
-		return fmt.Errorf("%w: %v: addresses with zones are not simulated", ErrPacket, p)
+		return bad("%v: addresses with zones are not simulated", p)
 	}
 	return nil
 }
 
-func (t *Table) drop(r *Result, reason Reason, note string) {
-	r.Verdict, r.Reason, r.Note = Drop, reason, note
+func (t *Table) drop(r *Result, reason packet.Reason, c Cause) {
+	r.Verdict, r.Reason, r.Cause = Drop, reason, c
 	t.stats.Dropped++
 	t.stats.Drops[reason]++
 }
 
-func (t *Table) created(r *Result, e conntrack.Entry, note string) {
+func (t *Table) created(r *Result, e conntrack.Entry) {
 	e.Start = t.ct.Now()
 	i := t.ct.InsertIndexed(e, entry{&e}.internalHash(), entry{&e}.externalHash())
 	t.stats.New++
 	r.New = true
-	t.accepted(r, i, false, note)
+	t.accepted(r, i, false)
 }
 
 func (t *Table) established(r *Result, i uint32, reply bool) {
-	note := "established"
+	r.Cause = CauseEstablished
 	if reply {
-		note = "reply"
+		r.Cause = CauseReply
 	}
-	t.accepted(r, i, reply, note)
+	t.accepted(r, i, reply)
 }
 
-func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
+func (t *Table) accepted(r *Result, i uint32, reply bool) {
 	t.ct.Update(i, reply, r.Flags, r.New)
 	r.Conn = t.ct.Conn(t.ct.At(i))
 	if reply {
@@ -496,7 +485,7 @@ func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
 	} else {
 		r.Out = r.Conn.Reply.Reverse()
 	}
-	r.Verdict, r.Note = Accept, note
+	r.Verdict = Accept
 	t.stats.Accepted++
 }
 

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/nat"
+)
+
+// natTestdata is the repository's testdata/nat directory.
+var natTestdata = filepath.Join("..", "..", "testdata", "nat")
+
+// TestNatGolden runs every scenario in testdata/nat and compares each
+// event (time, direction, packet, outcome and the note natNote words from
+// the Result) and the final conntrack -L lines with NAME.golden; -update
+// rewrites the golden files.
+func TestNatGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(natTestdata, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios in %s: %v", natTestdata, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := nat.ParseScenario(src)
+			if err != nil {
+				t.Fatalf("ParseScenario: %v", err)
+			}
+			var b strings.Builder
+			tb, err := sc.Run(func(r nat.Result) error {
+				outcome := "accept " + nat.FormatPacket(r.Out)
+				if r.Verdict == nat.Drop {
+					outcome = "drop " + string(r.Reason)
+				}
+				fmt.Fprintf(&b, "# %v %s %s: %s (%s)\n", r.At, r.Dir, nat.FormatPacket(r.Packet), outcome, natNote(r))
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			for _, c := range tb.Conns() {
+				b.WriteString(c.String() + "\n")
+			}
+			golden := filepath.Join(natTestdata, name+".golden")
+			if updateGolden() {
+				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if got := b.String(); got != string(want) {
+				t.Errorf("%s differs from the simulation:\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
