@@ -229,16 +229,6 @@ type natEventJSON struct {
 	Entry   string  `json:"conntrack,omitempty"`
 }
 
-type natEntryJSON struct {
-	Type string `json:"type"`
-	nat.Conn
-	InsideLocal   netip.AddrPort `json:"inside_local"`
-	InsideGlobal  netip.AddrPort `json:"inside_global"`
-	OutsideLocal  netip.AddrPort `json:"outside_local"`
-	OutsideGlobal netip.AddrPort `json:"outside_global"`
-	Line          string         `json:"conntrack"`
-}
-
 func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 	for _, r := range results {
 		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
@@ -253,12 +243,7 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 		}
 	}
 	for _, tr := range t.Translations() {
-		j := natEntryJSON{Type: "conn", Conn: tr.Conn, InsideLocal: tr.InsideLocal, InsideGlobal: tr.InsideGlobal,
-			OutsideLocal: tr.OutsideLocal, OutsideGlobal: tr.OutsideGlobal, Line: tr.Conn.String()}
-		if j.Use == 0 {
-			j.Use = 1 // as the line prints it
-		}
-		if err := WriteJSON(env.Out, j); err != nil {
+		if err := WriteJSON(env.Out, tr); err != nil {
 			return err
 		}
 	}
@@ -332,16 +317,10 @@ func natNote(r nat.Result) string {
 	return s
 }
 
-func natRange(c nat.Config) string {
-	if c.External.From() == c.External.To() {
-		return c.External.From().String()
-	}
-	return c.External.String()
-}
-
 func natGenerate(env *Env, opts *natSimulateOptions) error {
-	preset, err := nat.ParsePreset(opts.Preset)
-	if err != nil {
+	sc := nat.Scale{Preset: nat.Preset(opts.Preset), Flows: nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}}
+	var err error
+	if _, err := nat.ParsePreset(opts.Preset); err != nil {
 		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
 	}
 	if opts.Flows < 0 || opts.Flows > 5_000_000 {
@@ -351,63 +330,35 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if opts.Interval < 0 {
 		return BadInputf("--interval: %v is negative, want a duration such as 10ms", opts.Interval)
 	}
-	cfg, _ := preset.Config()
-	cfg.Seed = opts.Seed
-	cfg.SizeHint = opts.Flows
-	cfg.External, err = nat.ParseRange(opts.External)
-	if err != nil {
+	if sc.External, err = nat.ParseRange(opts.External); err != nil {
 		return BadInputf("--external: %q is not an address, range A-B or prefix", opts.External)
-	}
-	if cfg.External.From() != cfg.External.To() {
-		cfg.Kind = nat.SNAT
 	}
 	if opts.Ports != "" {
 		pr, ok := conntrack.ParsePortRange(opts.Ports)
 		if !ok {
 			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
 		}
-		cfg.PortMin, cfg.PortMax = pr.Lo, pr.Hi
+		sc.PortMin, sc.PortMax = pr.Lo, pr.Hi
 	}
-	fl := nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}
-	if fl.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
+	if sc.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
 		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
 	}
-	if fl.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
+	if sc.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
 		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
 	}
-	if fl.Inside.Addr().Is4() != cfg.External.From().Is4() || fl.Dest.Addr().Is4() != fl.Inside.Addr().Is4() {
+	proto := strings.ToLower(opts.Proto)
+	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
+		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(proto))
+	}
+	s, err := sc.Run()
+	if ce := (*nat.ConfigError)(nil); errors.As(err, &ce) && ce.Field == "inside" {
 		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
-	}
-	opts.Proto = strings.ToLower(opts.Proto)
-	switch opts.Proto {
-	case "tcp":
-		fl.Proto = packet.TCP
-	case "udp":
-		fl.Proto = packet.UDP
-	default:
-		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(opts.Proto))
-	}
-	t, err := nat.New(cfg)
-	if err != nil {
+	} else if errors.Is(err, nat.ErrConfig) {
 		return BadInput(err)
-	}
-	if err := t.Run(fl.Events(), nil); err != nil {
+	} else if err != nil {
 		return Failed(err)
-	}
-	s := t.Summary()
-	c := t.Config()
-	if env.JSON() {
-		return WriteJSON(env.Out, struct {
-			Type    string `json:"type"`
-			Preset  string `json:"preset"`
-			Kind    string `json:"kind"`
-			Mapping string `json:"mapping"`
-			Filter  string `json:"filtering"`
-			Ports   string `json:"port_assignment"`
-			Flows   int    `json:"flows"`
-			Seed    uint64 `json:"seed"`
-			nat.Summary
-		}{"summary", string(preset), string(c.Kind), string(c.Mapping), string(c.Filtering), string(c.Ports), opts.Flows, opts.Seed, s})
+	} else if env.JSON() {
+		return WriteJSON(env.Out, s)
 	}
 	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
@@ -419,10 +370,14 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if len(drops) == 0 {
 		drops = append(drops, "none")
 	}
+	external := s.External.String()
+	if s.External.From() == s.External.To() {
+		external = s.External.From().String()
+	}
 	rows := [][]string{
-		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", preset, c.Kind, c.Mapping, c.Filtering, c.Ports)},
-		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", opts.Flows, opts.Proto, fl.Inside, fl.Dest, opts.Seed)},
-		{"external", natRange(c)},
+		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", s.Preset, s.Kind, s.Mapping, s.Filtering, s.Ports)},
+		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", s.Flows, sc.Proto, sc.Inside, sc.Dest, s.Seed)},
+		{"external", external},
 		{"accepted", fmt.Sprintf("%d%s", s.Accepted, pct(s.Accepted))},
 		{"port preserved", fmt.Sprintf("%d%s", s.Preserved, pct(s.Preserved))},
 		{"mapping reused", fmt.Sprintf("%d%s", s.Reused, pct(s.Reused))},

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	"go4.org/netipx"
+
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
@@ -112,4 +114,62 @@ func (t *Table) Summary() Summary {
 	}
 	s.InsideHosts, s.ExternalAddrs, s.ExternalPorts = len(hosts), len(addrs), len(ports)
 	return s
+}
+
+// Scale is a scale run (netcalc nat simulate --flows): Flows through a
+// NAT that behaves as Preset, behind External (one address: masquerade; a
+// pool: snat), with the external ports PortMin-PortMax (both zero:
+// Linux's ranges). Flows.Seed seeds the port search too.
+type Scale struct {
+	Preset           Preset
+	External         netipx.IPRange
+	PortMin, PortMax uint16
+	Flows
+}
+
+// ScaleSummary is what a scale run reports: the NAT's behaviour as it
+// ran, the flows and seed, and the table's Summary.
+type ScaleSummary struct {
+	Type      string         `json:"type"` // "summary"
+	Preset    Preset         `json:"preset"`
+	Kind      Kind           `json:"kind"`
+	Mapping   Mapping        `json:"mapping"`
+	Filtering Filtering      `json:"filtering"`
+	Ports     PortAssignment `json:"port_assignment"`
+	Flows     int            `json:"flows"`
+	Seed      uint64         `json:"seed"`
+	Summary
+	// External is the external range the flows were translated to.
+	External netipx.IPRange `json:"-"`
+}
+
+// Run builds the NAT, sized for the flows, feeds it every flow and
+// summarises the table. A preset that is not one, or a configuration New
+// refuses, is a *ConfigError; inside, destination and external addresses
+// of different families a *ConfigError for "inside".
+func (s Scale) Run() (ScaleSummary, error) {
+	cfg, ok := s.Preset.Config()
+	if !ok {
+		_, err := ParsePreset(string(s.Preset))
+		return ScaleSummary{}, err
+	}
+	v4 := s.Inside.Addr().Is4()
+	if s.Dest.Addr().Is4() != v4 || s.External.From().Is4() != v4 {
+		return ScaleSummary{}, &ConfigError{Field: "inside", Value: s.Inside.String(), Msg: "want the inside, destination and external addresses of one family"}
+	}
+	cfg.Seed, cfg.SizeHint, cfg.External = s.Seed, s.N, s.External
+	cfg.PortMin, cfg.PortMax = s.PortMin, s.PortMax
+	if s.External.From() != s.External.To() {
+		cfg.Kind = SNAT
+	}
+	t, err := New(cfg)
+	if err != nil {
+		return ScaleSummary{}, err
+	}
+	if err := t.Run(s.Events(), nil); err != nil {
+		return ScaleSummary{}, err
+	}
+	c := t.Config()
+	return ScaleSummary{Type: "summary", Preset: s.Preset, Kind: c.Kind, Mapping: c.Mapping, Filtering: c.Filtering,
+		Ports: c.Ports, Flows: s.N, Seed: s.Seed, Summary: t.Summary(), External: c.External}, nil
 }

@@ -115,3 +115,24 @@ func TestScenarioErrorMsg(t *testing.T) {
 		})
 	}
 }
+
+func TestScaleRun(t *testing.T) {
+	sc := Scale{Preset: PresetLinux, External: mustRange("203.0.113.1-203.0.113.2"), PortMin: 20000, PortMax: 20009,
+		Flows: Flows{Inside: netip.MustParsePrefix("10.0.0.0/24"), Dest: netip.MustParsePrefix("198.51.100.7/32"), N: 30, Seed: 3}}
+	s, err := sc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Kind != SNAT || s.Accepted+s.Exhausted != 30 || s.ExternalAddrs != 2 || s.Live != s.Accepted || s.Accepted > 20 {
+		t.Errorf("Run() = %+v; want snat over 2 addresses, at most 20 flows accepted (10 ports each), the rest exhausted", s)
+	}
+	sc.Inside = netip.MustParsePrefix("2001:db8::/64")
+	var ce *ConfigError
+	if _, err := sc.Run(); !errors.As(err, &ce) || ce.Field != "inside" {
+		t.Errorf("Run() with IPv6 inside and IPv4 external = %v; want a *ConfigError for inside", err)
+	}
+	sc.Preset = "cone"
+	if _, err := sc.Run(); !errors.As(err, &ce) || ce.Field != "preset" {
+		t.Errorf("Run() with preset cone = %v; want a *ConfigError for preset", err)
+	}
+}

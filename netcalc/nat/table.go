@@ -1,6 +1,7 @@
 package nat
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -498,14 +499,34 @@ func (t *Table) Conns() []Conn { return t.ct.Conns() }
 // inside global the endpoint the outside sees, outside global the remote
 // endpoint, and outside local the remote endpoint as the inside host
 // addresses it (different only for hairpinned connections, where it is
-// the external endpoint the inside host sent to).
+// the external endpoint the inside host sent to). Its JSON form is the
+// flat record MarshalJSON writes.
 type Translation struct {
-	Proto         packet.Protocol `json:"proto"`
-	InsideLocal   netip.AddrPort  `json:"inside_local"`
-	InsideGlobal  netip.AddrPort  `json:"inside_global"`
-	OutsideLocal  netip.AddrPort  `json:"outside_local"`
-	OutsideGlobal netip.AddrPort  `json:"outside_global"`
-	Conn          Conn            `json:"conn"`
+	// Proto is the connection's protocol (Conn.Orig.Proto).
+	Proto         packet.Protocol
+	InsideLocal   netip.AddrPort
+	InsideGlobal  netip.AddrPort
+	OutsideLocal  netip.AddrPort
+	OutsideGlobal netip.AddrPort
+	Conn          Conn
+}
+
+// MarshalJSON writes the translation as one flat object, the record
+// netcalc prints for a table entry: "type": "conn", the fields of Conn
+// (use 1 when Use is 0, as the conntrack line prints it), the four
+// endpoints, and "conntrack", the entry as one `conntrack -L` line.
+func (tr Translation) MarshalJSON() ([]byte, error) {
+	c := tr.Conn
+	c.Use = max(c.Use, 1)
+	return json.Marshal(struct {
+		Type string `json:"type"`
+		Conn
+		InsideLocal   netip.AddrPort `json:"inside_local"`
+		InsideGlobal  netip.AddrPort `json:"inside_global"`
+		OutsideLocal  netip.AddrPort `json:"outside_local"`
+		OutsideGlobal netip.AddrPort `json:"outside_global"`
+		Line          string         `json:"conntrack"`
+	}{"conn", c, tr.InsideLocal, tr.InsideGlobal, tr.OutsideLocal, tr.OutsideGlobal, c.String()})
 }
 
 // Translations returns the live connections in the router view, in
