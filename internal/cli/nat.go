@@ -250,71 +250,59 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 	return nil
 }
 
-// natAlloc words how source NAT chose a port (nat.Allocation).
-var natAlloc = [...]string{nat.AllocKept: "source already in range, kept", nat.AllocReused: "reused mapping",
-	nat.AllocPreserved: "port preserved", nat.AllocMoved: "port taken, searched the range",
-	nat.AllocOutside: "port outside the range, searched it", nat.AllocRandom: "random port"}
+// natNotes word what decided a packet (nat.Cause, with the allocation for
+// source NAT and the filtering for a mapping) with the endpoints the
+// Result names: {inside}, {external}, {remote}, {remote-addr}, {src},
+// {dst}, {dst-port}, {clash}, {source} (the packet's new source).
+var natNotes = map[string]string{
+	"established": "established", "reply": "reply", "untranslated": "not translated",
+	"connection-expired": "connection timed out", "forward": "port forward to {inside}",
+	"mapping eif": "eif: mapping of {inside}", "mapping adf": "adf: {inside} sent to {remote-addr}",
+	"not-peer adf": "adf: {remote-addr} is not a peer of {external}", "not-peer apdf": "apdf: {remote} is not a peer of {external}",
+	"mapping-expired": "mapping of {external} timed out", "no-mapping": "nothing maps {external}",
+	"own-ping": "the NAT itself answers a ping to {dst}", "no-static": "no static entry for {src}",
+	"own-address": "{dst-port} is this NAT's own address", "clash": "would duplicate {clash}",
+	"static in": "static {external-addr} <-> {inside-addr}", "static out": "static {inside-addr} <-> {external-addr}",
+	"source-nat kept": "source already in range, kept", "source-nat reused": "reused mapping",
+	"source-nat preserved": "port preserved", "source-nat moved": "port taken, searched the range",
+	"source-nat outside": "port outside the range, searched it", "source-nat random": "random port",
+}
 
-// natNote words what decided a packet (the NOTE column): the result's
-// Cause with the endpoints it names.
+// natNote words what decided a packet, for the NOTE column.
 func natNote(r nat.Result) string {
-	var s string
+	key := string(r.Cause)
 	switch r.Cause {
-	case nat.CauseEstablished:
-		return "established"
-	case nat.CauseReply:
-		return "reply"
-	case nat.CauseUntranslated:
-		return "not translated"
-	case nat.CauseConnExpired:
-		return "connection timed out"
-	case nat.CauseOwnPing:
-		return "the NAT itself answers a ping to " + r.Packet.Dst.String()
-	case nat.CauseNoStatic:
-		return "no static entry for " + r.Packet.Src.String()
-	case nat.CauseOwnAddress:
-		return r.Packet.DstAddrPort().String() + " is this NAT's own address"
 	case nat.CausePortExhausted:
 		return r.Exhausted.Error()
-	case nat.CauseClash:
-		return "would duplicate " + r.Clash.String()
+	case nat.CauseMapping, nat.CauseNotPeer:
+		key += " " + string(r.Filtering)
 	case nat.CauseSourceNAT:
-		s = natAlloc[r.Alloc]
-		if r.Packet.Proto.IsICMP() {
-			s = strings.Replace(s, "port", "id", 1)
+		key += " " + r.Alloc.String()
+	case nat.CauseStatic: // found from the outside address, or from the inside one
+		key += " out"
+		if r.Dir == nat.Inbound || r.Hairpin {
+			key = "static in"
 		}
-		return s
-	case nat.CauseForward:
-		s = "port forward to " + r.Inside.String()
-	case nat.CauseStatic:
-		in, out := r.Inside.Addr().String(), r.External.Addr().String()
-		if r.Dir == nat.Inbound || r.Hairpin { // found from the outside address
-			in, out = out, in
-		}
-		s = "static " + in + " <-> " + out
-	case nat.CauseMapping:
-		s = "eif: mapping of " + r.Inside.String()
-		if r.Filtering == nat.ADF {
-			s = "adf: " + r.Inside.String() + " sent to " + r.Remote.Addr().String()
-		}
-	case nat.CauseNotPeer:
-		remote := r.Remote.String()
-		if r.Filtering == nat.ADF {
-			remote = r.Remote.Addr().String()
-		}
-		s = fmt.Sprintf("%s: %s is not a peer of %s", r.Filtering, remote, r.External)
-	case nat.CauseMappingExpired:
-		s = "mapping of " + r.External.String() + " timed out"
-	case nat.CauseNoMapping:
-		s = "nothing maps " + r.External.String()
+	}
+	s := natNotes[key]
+	if r.Cause == nat.CauseSourceNAT && r.Packet.Proto.IsICMP() {
+		s = strings.Replace(s, "port", "id", 1)
 	}
 	if r.Hairpin {
 		s = "hairpin: " + s
 		if r.Verdict == nat.Accept {
-			s += ", source " + r.Out.SrcAddrPort().String()
+			s += ", source {source}"
 		}
 	}
-	return s
+	var clash string
+	if r.Clash != nil {
+		clash = r.Clash.String()
+	}
+	return strings.NewReplacer("{inside}", r.Inside.String(), "{inside-addr}", r.Inside.Addr().String(),
+		"{external}", r.External.String(), "{external-addr}", r.External.Addr().String(),
+		"{remote}", r.Remote.String(), "{remote-addr}", r.Remote.Addr().String(),
+		"{src}", r.Packet.Src.String(), "{dst}", r.Packet.Dst.String(), "{dst-port}", r.Packet.DstAddrPort().String(),
+		"{clash}", clash, "{source}", r.Out.SrcAddrPort().String()).Replace(s)
 }
 
 func natGenerate(env *Env, opts *natSimulateOptions) error {

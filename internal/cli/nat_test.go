@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,26 @@ func TestNatGolden(t *testing.T) {
 				t.Errorf("%s differs from the simulation:\n--- got\n%s--- want\n%s", golden, got, want)
 			}
 		})
+	}
+}
+
+// TestNatNote checks the notes of causes the golden files do not reach.
+func TestNatNote(t *testing.T) {
+	pkt, _, _ := nat.ParsePacket("tcp 10.0.0.5:40000 -> 198.51.100.7:443", nat.Outbound)
+	ping, _, _ := nat.ParsePacket("icmp 10.0.0.5 -> 203.0.113.7 id=7", nat.Outbound)
+	clash := pkt.WithSrc(netip.MustParseAddr("10.0.0.6"), 40000)
+	for _, tt := range []struct {
+		r    nat.Result
+		want string
+	}{
+		{nat.Result{Event: nat.Event{Packet: pkt}, Verdict: nat.Drop, Cause: nat.CauseClash, Clash: &clash}, "would duplicate src=10.0.0.6 dst=198.51.100.7 sport=40000 dport=443"},
+		{nat.Result{Verdict: nat.Drop, Cause: nat.CauseConnExpired}, "connection timed out"},
+		{nat.Result{Event: nat.Event{Packet: ping}, Verdict: nat.Drop, Cause: nat.CauseOwnPing}, "the NAT itself answers a ping to 203.0.113.7"},
+		{nat.Result{Event: nat.Event{Packet: ping}, Verdict: nat.Accept, Cause: nat.CauseSourceNAT, Alloc: nat.AllocMoved}, "id taken, searched the range"},
+		{nat.Result{Verdict: nat.Drop, Cause: nat.CauseMappingExpired, Hairpin: true, External: netip.MustParseAddrPort("203.0.113.7:5353")}, "hairpin: mapping of 203.0.113.7:5353 timed out"},
+	} {
+		if got := natNote(tt.r); got != tt.want {
+			t.Errorf("natNote(%s) = %q; want %q", tt.r.Cause, got, tt.want)
+		}
 	}
 }
