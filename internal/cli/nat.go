@@ -135,10 +135,10 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 		return BadInput(err)
 	}
 	sc, err := nat.ParseScenario(src)
-	var results []nat.Result
-	var t *nat.Table
+	var results []nat.Decision
+	var t *nat.Translator
 	if err == nil {
-		t, err = sc.Run(func(r nat.Result) error { results = append(results, r); return nil })
+		t, err = sc.Run(func(r nat.Decision) error { results = append(results, r); return nil })
 	}
 	if se := (*nat.ScenarioError)(nil); errors.As(err, &se) {
 		return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), se.Msg())
@@ -168,7 +168,7 @@ func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
-func natText(env *Env, results []nat.Result, t *nat.Table) error {
+func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	w := env.Out
 	fmt.Fprintln(w, env.Paint(Bold, "# events"))
 	tb := env.NewTable()
@@ -229,7 +229,7 @@ type natEventJSON struct {
 	Entry   string  `json:"conntrack,omitempty"`
 }
 
-func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
+func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	for _, r := range results {
 		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
 			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
@@ -252,7 +252,7 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 
 // natNotes word what decided a packet (nat.Cause, with the allocation for
 // source NAT and the filtering for a mapping) with the endpoints the
-// Result names: {inside}, {external}, {remote}, {remote-addr}, {src},
+// Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
 // {dst}, {dst-port}, {clash}, {source} (the packet's new source).
 var natNotes = map[string]string{
 	"established": "established", "reply": "reply", "untranslated": "not translated",
@@ -269,7 +269,7 @@ var natNotes = map[string]string{
 }
 
 // natNote words what decided a packet, for the NOTE column.
-func natNote(r nat.Result) string {
+func natNote(r nat.Decision) string {
 	key := string(r.Cause)
 	switch r.Cause {
 	case nat.CausePortExhausted:

@@ -16,7 +16,7 @@ var natTestdata = filepath.Join("..", "..", "testdata", "nat")
 
 // TestNatGolden runs every scenario in testdata/nat and compares each
 // event (time, direction, packet, outcome and the note natNote words from
-// the Result) and the final conntrack -L lines with NAME.golden; -update
+// the Decision) and the final conntrack -L lines with NAME.golden; -update
 // rewrites the golden files.
 func TestNatGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(natTestdata, "*.yaml"))
@@ -35,7 +35,7 @@ func TestNatGolden(t *testing.T) {
 				t.Fatalf("ParseScenario: %v", err)
 			}
 			var b strings.Builder
-			tb, err := sc.Run(func(r nat.Result) error {
+			tb, err := sc.Run(func(r nat.Decision) error {
 				outcome := "accept " + nat.FormatPacket(r.Out)
 				if r.Verdict == nat.Drop {
 					outcome = "drop " + string(r.Reason)
@@ -72,14 +72,14 @@ func TestNatNote(t *testing.T) {
 	ping, _, _ := nat.ParsePacket("icmp 10.0.0.5 -> 203.0.113.7 id=7", nat.Outbound)
 	clash := pkt.WithSrc(netip.MustParseAddr("10.0.0.6"), 40000)
 	for _, tt := range []struct {
-		r    nat.Result
+		r    nat.Decision
 		want string
 	}{
-		{nat.Result{Event: nat.Event{Packet: pkt}, Verdict: nat.Drop, Cause: nat.CauseClash, Clash: &clash}, "would duplicate src=10.0.0.6 dst=198.51.100.7 sport=40000 dport=443"},
-		{nat.Result{Verdict: nat.Drop, Cause: nat.CauseConnExpired}, "connection timed out"},
-		{nat.Result{Event: nat.Event{Packet: ping}, Verdict: nat.Drop, Cause: nat.CauseOwnPing}, "the NAT itself answers a ping to 203.0.113.7"},
-		{nat.Result{Event: nat.Event{Packet: ping}, Verdict: nat.Accept, Cause: nat.CauseSourceNAT, Alloc: nat.AllocMoved}, "id taken, searched the range"},
-		{nat.Result{Verdict: nat.Drop, Cause: nat.CauseMappingExpired, Hairpin: true, External: netip.MustParseAddrPort("203.0.113.7:5353")}, "hairpin: mapping of 203.0.113.7:5353 timed out"},
+		{nat.Decision{Event: nat.Event{Packet: pkt}, Verdict: nat.Drop, Cause: nat.CauseClash, Clash: &clash}, "would duplicate src=10.0.0.6 dst=198.51.100.7 sport=40000 dport=443"},
+		{nat.Decision{Verdict: nat.Drop, Cause: nat.CauseConnExpired}, "connection timed out"},
+		{nat.Decision{Event: nat.Event{Packet: ping}, Verdict: nat.Drop, Cause: nat.CauseOwnPing}, "the NAT itself answers a ping to 203.0.113.7"},
+		{nat.Decision{Event: nat.Event{Packet: ping}, Verdict: nat.Accept, Cause: nat.CauseSourceNAT, Alloc: nat.AllocMoved}, "id taken, searched the range"},
+		{nat.Decision{Verdict: nat.Drop, Cause: nat.CauseMappingExpired, Hairpin: true, External: netip.MustParseAddrPort("203.0.113.7:5353")}, "hairpin: mapping of 203.0.113.7:5353 timed out"},
 	} {
 		if got := natNote(tt.r); got != tt.want {
 			t.Errorf("natNote(%s) = %q; want %q", tt.r.Cause, got, tt.want)

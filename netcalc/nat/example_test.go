@@ -11,7 +11,7 @@ import (
 
 // A Linux masquerade keeps the source port when it can, and a second host
 // using the same port toward the same server is moved to another port.
-func ExampleTable_Process() {
+func ExampleTranslator_Process() {
 	cfg, _ := nat.PresetLinux.Config()
 	cfg.External, _ = nat.ParseRange("203.0.113.7")
 	cfg.Seed = 1

@@ -98,7 +98,7 @@ type Summary struct {
 }
 
 // Summary counts the live table.
-func (t *Table) Summary() Summary {
+func (t *Translator) Summary() Summary {
 	s := Summary{Stats: t.Stats()}
 	hosts := map[netip.Addr]struct{}{}
 	addrs := map[netip.Addr]struct{}{}

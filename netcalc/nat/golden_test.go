@@ -14,7 +14,7 @@ const sharedTestdata = "../../testdata/nat"
 // TestGolden runs every scenario in testdata/nat and compares each event's
 // time, direction, packet and outcome and the final conntrack -L lines
 // with NAME.golden. The golden files also hold each event's note, the
-// words netcalc's command line makes of the Result: internal/cli's
+// words netcalc's command line makes of the Decision: internal/cli's
 // TestNatGolden checks (and with -update rewrites) them in full.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(sharedTestdata, "*.yaml"))
@@ -33,7 +33,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("ParseScenario: %v", err)
 			}
 			var b strings.Builder
-			tb, err := sc.Run(func(r Result) error {
+			tb, err := sc.Run(func(r Decision) error {
 				if r.Cause == "" {
 					t.Errorf("line %d: no Cause in %+v", r.Line, r)
 				}

@@ -17,7 +17,7 @@ import (
 // live entry is found by its original and its reply tuple, no two live
 // entries share a tuple, and outside APDF an external endpoint belongs to
 // one mapping.
-func checkInvariants(t *testing.T, tb *Table) {
+func checkInvariants(t *testing.T, tb *Translator) {
 	t.Helper()
 	seen := map[ktuple]uint32{}
 	owner := map[endpoint]endpoint{}

@@ -204,7 +204,7 @@ func (l *lab) await(t *testing.T, orig Tuple, tracked bool) {
 // send sends one UDP datagram per flow from the inside namespace, each
 // after the router has dealt with the one before (await); res are the
 // simulation's results for the flows, in order.
-func (l *lab) send(t *testing.T, flows []string, res []Result) {
+func (l *lab) send(t *testing.T, flows []string, res []Decision) {
 	t.Helper()
 	testlab.In(t, l.in, func() {
 		for i, f := range flows {

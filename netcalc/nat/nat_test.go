@@ -43,13 +43,13 @@ func preset(t testing.TB, p Preset, ext string) Config {
 
 // run processes the events and returns the results; errors other than
 // port exhaustion fail the test.
-func run(t testing.TB, cfg Config, events ...string) ([]Result, *Table) {
+func run(t testing.TB, cfg Config, events ...string) ([]Decision, *Translator) {
 	t.Helper()
 	tb, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	var out []Result
+	var out []Decision
 	for _, s := range events {
 		r, err := tb.Process(ev(t, s))
 		if err != nil && !errors.Is(err, ErrPortExhausted) {
@@ -61,7 +61,7 @@ func run(t testing.TB, cfg Config, events ...string) ([]Result, *Table) {
 }
 
 // outcome is a result in one string: "accept OUT" or "drop REASON".
-func outcome(r Result) string {
+func outcome(r Decision) string {
 	if r.Verdict == Drop {
 		return "drop " + string(r.Reason)
 	}
@@ -620,7 +620,7 @@ func TestGrowAndSweep(t *testing.T) {
 	tb, _ := New(cfg)
 	fl := Flows{Inside: netip.MustParsePrefix("10.0.0.0/16"), Dest: netip.MustParsePrefix("198.51.100.0/24"),
 		N: 20000, Seed: 5, Proto: packet.UDP, Interval: 10 * time.Millisecond}
-	var last []Result
+	var last []Decision
 	for e := range fl.Events() {
 		r, err := tb.Process(e)
 		if err != nil {

@@ -15,7 +15,7 @@ const (
 	Drop   Verdict = "drop"
 )
 
-// The drop reasons (Result.Reason).
+// The drop reasons (Decision.Reason).
 const (
 	// NoMapping: nothing (no connection, forward, static entry or
 	// mapping) matches the inbound packet's destination, or an inside
@@ -41,7 +41,7 @@ const (
 // Cause says what decided a packet, as a code finer than the drop
 // Reason: which connection, forward, static entry, mapping or source-NAT
 // choice let it through, or which check dropped it. The endpoints it
-// names are in Result's Inside, External and Remote fields, as each
+// names are in Decision's Inside, External and Remote fields, as each
 // constant says; printers turn a Cause into words.
 type Cause string
 
@@ -90,18 +90,18 @@ const (
 	// external endpoint of the NAT and hairpinning is off.
 	CauseOwnAddress Cause = "own-address"
 	// CausePortExhausted (PortExhausted): no external port was free;
-	// Result.Exhausted has the search.
+	// Decision.Exhausted has the search.
 	CausePortExhausted Cause = "port-exhausted"
-	// CauseClash (Clash): the new entry would duplicate Result.Clash,
+	// CauseClash (Clash): the new entry would duplicate Decision.Clash,
 	// the original tuple of a live connection.
 	CauseClash Cause = "clash"
 )
 
-// Result is the NAT's decision for one Event, as data: the verdict and
+// Decision is the NAT's decision for one Event, as data: the verdict and
 // reason codes, the Cause and the endpoints it names, the packet as it
 // leaves and the conntrack entry. It holds no sentences; netcalc's
 // command line words it.
-type Result struct {
+type Decision struct {
 	Event
 	Verdict Verdict `json:"verdict"`
 	// Reason is why the packet was dropped; "" when accepted.
@@ -145,7 +145,7 @@ type Result struct {
 	Conn Conn `json:"conn"`
 }
 
-// The actions of the steps Result.Step returns (packet.Step.Action).
+// The actions of the steps Decision.Step returns (packet.Step.Action).
 const (
 	// ActionTranslate: the packet was accepted and rewritten.
 	ActionTranslate packet.Action = "translate"
@@ -161,7 +161,7 @@ const (
 // when the port search gave up; Before the packet as it arrived and After
 // as it left (nil when dropped). Node, Hook, Table, Chain and Rule stay
 // empty: a NAT table is one box without rules.
-func (r Result) Step() packet.Step {
+func (r Decision) Step() packet.Step {
 	before := r.Packet.Packet()
 	s := packet.Step{Action: ActionDrop, Verdict: "DROP", Reason: r.Reason, Before: &before}
 	if r.Exhausted != nil {

@@ -59,14 +59,14 @@ func TestResultCauses(t *testing.T) {
 		"1 in udp 198.51.100.8:53 -> 203.0.113.7:6000", // nothing maps
 	)
 	ap := netip.MustParseAddrPort
-	for i, want := range []Result{
+	for i, want := range []Decision{
 		{Cause: CauseSourceNAT, Alloc: AllocPreserved, Inside: ap("10.0.0.5:5000"), External: ap("203.0.113.7:5000")},
 		{Cause: CauseMapping, Filtering: ADF, Inside: ap("10.0.0.5:5000"), External: ap("203.0.113.7:5000"), Remote: ap("198.51.100.7:99")},
 		{Cause: CauseNotPeer, Filtering: ADF, External: ap("203.0.113.7:5000"), Remote: ap("198.51.100.8:53")},
 		{Cause: CauseNoMapping, External: ap("203.0.113.7:6000")},
 	} {
 		r := res[i]
-		got := Result{Cause: r.Cause, Alloc: r.Alloc, Filtering: r.Filtering, Inside: r.Inside, External: r.External, Remote: r.Remote}
+		got := Decision{Cause: r.Cause, Alloc: r.Alloc, Filtering: r.Filtering, Inside: r.Inside, External: r.External, Remote: r.Remote}
 		if diff := cmp.Diff(want, got, eqAddrPort); diff != "" {
 			t.Errorf("event %d mismatch (-want +got):\n%s", i+1, diff)
 		}
@@ -92,7 +92,7 @@ func TestScenarioRunErrors(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	sc, _ = ParseScenario([]byte("nat:\n  external: 203.0.113.7\nevents:\n  - {out: \"tcp 10.0.0.5:1 -> 198.51.100.7:2\"}\n"))
-	if _, err := sc.Run(func(Result) error { return stop }); err != stop {
+	if _, err := sc.Run(func(Decision) error { return stop }); err != stop {
 		t.Errorf("Run with a failing yield = %v; want its error", err)
 	}
 }

@@ -226,14 +226,14 @@ func ParseScenario(src []byte) (*Scenario, error) {
 	return sc, nil
 }
 
-// Run runs the scenario: a new Table for its Config, every event through
-// Process in order, yield called with each Result, then the clock moved
+// Run runs the scenario: a new Translator for its Config, every event through
+// Process in order, yield called with each Decision, then the clock moved
 // to Until. It returns the table, to list at Until. Drops, port
 // exhaustion included, are Results, not errors. A Config New refuses is a
 // *ScenarioError with Line 0, an event the table cannot simulate a
 // *ScenarioError with the event's line; an error from yield ends the run
 // and is returned as it is.
-func (sc *Scenario) Run(yield func(Result) error) (*Table, error) {
+func (sc *Scenario) Run(yield func(Decision) error) (*Translator, error) {
 	t, err := New(sc.Config)
 	if err != nil {
 		return nil, &ScenarioError{Err: err}
@@ -252,10 +252,10 @@ func (sc *Scenario) Run(yield func(Result) error) (*Table, error) {
 }
 
 // Run processes events in order and calls yield, when it is not nil,
-// with each Result. Drops, port exhaustion included, are Results; Run
+// with each Decision. Drops, port exhaustion included, are Results; Run
 // stops at the first other error of Process (an *EventError) or of
 // yield, and returns it.
-func (t *Table) Run(events iter.Seq[Event], yield func(Result) error) error {
+func (t *Translator) Run(events iter.Seq[Event], yield func(Decision) error) error {
 	for ev := range events {
 		r, err := t.Process(ev)
 		if err != nil && !errors.Is(err, ErrPortExhausted) {

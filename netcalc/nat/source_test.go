@@ -21,7 +21,7 @@ func tcp(src, dst string) Tuple {
 	return Tuple{Proto: packet.TCP, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
 }
 
-// TestChooseSourceIsTheTablesChoice feeds the same flows to a Table and
+// TestChooseSourceIsTheTablesChoice feeds the same flows to a Translator and
 // to ChooseSource, which sees the table's reply tuples and a twin of its
 // PRNG: both must pick the same source for every new connection, through
 // preserved ports, collisions in a small range and exhaustion.

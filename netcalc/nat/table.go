@@ -84,10 +84,11 @@ func (e entry) remote() endpoint {
 	return endpoint{e.Orig.Proto(), e.Orig.Dst(), e.Orig.DstID()}
 }
 
-// Table is a NAT with its conntrack table and virtual clock. Feed it
-// events in time order with Process. A Table is not safe for concurrent
-// use.
-type Table struct {
+// Translator is a simulated network address translator (RFC 2663's
+// "NAT"): its configuration, its conntrack table and its virtual clock.
+// Feed it events in time order with Process. A Translator is not safe for
+// concurrent use.
+type Translator struct {
 	cfg      Config
 	ext      rangeV
 	forwards map[endpoint]Forward
@@ -100,7 +101,7 @@ type Table struct {
 	stats Stats
 }
 
-// Stats counts what a Table did.
+// Stats counts what a Translator did.
 type Stats struct {
 	Packets  int `json:"packets"`
 	Accepted int `json:"accepted"`
@@ -123,12 +124,12 @@ type Stats struct {
 }
 
 // New returns an empty NAT table for cfg at virtual time 0.
-func New(cfg Config) (*Table, error) {
+func New(cfg Config) (*Translator, error) {
 	c, err := cfg.normalize()
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{
+	t := &Translator{
 		cfg:      c,
 		ext:      rangeV{c.External.From(), c.External.To()},
 		forwards: map[endpoint]Forward{},
@@ -154,15 +155,15 @@ func New(cfg Config) (*Table, error) {
 }
 
 // Config returns the table's configuration with defaults filled in.
-func (t *Table) Config() Config { return t.cfg }
+func (t *Translator) Config() Config { return t.cfg }
 
 // Now returns the virtual clock: the time of the last event, or the time
 // given to Advance.
-func (t *Table) Now() time.Duration { return t.ct.Now() }
+func (t *Translator) Now() time.Duration { return t.ct.Now() }
 
 // Advance moves the virtual clock forward to at, expiring entries as time
 // passes. Moving it backwards is an error wrapping ErrPacket.
-func (t *Table) Advance(at time.Duration) error {
+func (t *Translator) Advance(at time.Duration) error {
 	if now := t.ct.Now(); at < now {
 		return &EventError{Event: Event{At: at}, Msg: fmt.Sprintf("time %v is before the clock (%v); events must be in time order", at, now)}
 	}
@@ -171,7 +172,7 @@ func (t *Table) Advance(at time.Duration) error {
 }
 
 // Stats returns the counters so far.
-func (t *Table) Stats() Stats {
+func (t *Translator) Stats() Stats {
 	s := t.stats
 	s.Drops = make(map[packet.Reason]int, len(t.stats.Drops))
 	for k, v := range t.stats.Drops {
@@ -181,7 +182,7 @@ func (t *Table) Stats() Stats {
 }
 
 // Len returns the number of live (unexpired) connections.
-func (t *Table) Len() int { return t.ct.Len() }
+func (t *Translator) Len() int { return t.ct.Len() }
 
 func hashAddr(h uint64, a netip.Addr) uint64 {
 	w0, w1 := addrWords(a)
@@ -214,12 +215,12 @@ func (e entry) externalHash() uint64 {
 }
 
 // at returns entry i of the conntrack table.
-func (t *Table) at(i uint32) entry { return entry{t.ct.At(i)} }
+func (t *Translator) at(i uint32) entry { return entry{t.ct.At(i)} }
 
-func (t *Table) alive(e entry) bool { return t.ct.Alive(e.Entry) }
+func (t *Translator) alive(e entry) bool { return t.ct.Alive(e.Entry) }
 
 // isOurs reports whether a is an external address of the NAT.
-func (t *Table) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
+func (t *Translator) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
 	if t.ext.contains(a) {
 		return true
 	}
@@ -237,7 +238,7 @@ func (t *Table) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
 // each chain. The loads of each round are independent, so the processor
 // overlaps their cache misses instead of paying them one after the other
 // when allocSrc and link reach them.
-func (t *Table) prefetch(kp *ktuple, hk uint64) {
+func (t *Translator) prefetch(kp *ktuple, hk uint64) {
 	if kp.Proto().IsICMP() || !t.ext.from.IsValid() || kp.V4() != t.ext.from.Is4() {
 		return
 	}
@@ -252,7 +253,7 @@ func (t *Table) prefetch(kp *ktuple, hk uint64) {
 // forward, static entry, or a mapping that the filtering lets q through.
 // It records in r what decided (Cause and the endpoints it names) and
 // returns false with the drop reason when nothing lets q in.
-func (t *Table) resolveIn(r *Result, q Tuple) (endpoint, packet.Reason) {
+func (t *Translator) resolveIn(r *Decision, q Tuple) (endpoint, packet.Reason) {
 	x := endpoint{q.Proto, q.Dst, q.DstID()}
 	r.External = x.addrPort()
 	if f, ok := t.forwards[x]; ok {
@@ -304,13 +305,13 @@ func (t *Table) resolveIn(r *Result, q Tuple) (endpoint, packet.Reason) {
 // ErrPacket error). A packet that cannot get an external port is dropped
 // with Reason PortExhausted and the error is an *ExhaustedError; other
 // drops are decisions, not errors.
-func (t *Table) Process(ev Event) (Result, error) {
-	var r Result
+func (t *Translator) Process(ev Event) (Decision, error) {
+	var r Decision
 	err := t.process(&r, ev)
 	return r, err
 }
 
-func (t *Table) process(r *Result, ev Event) error {
+func (t *Translator) process(r *Decision, ev Event) error {
 	r.Event = ev
 	p := ev.Packet
 	if err := t.check(ev); err != nil {
@@ -417,7 +418,7 @@ func (t *Table) process(r *Result, ev Event) error {
 // filtering behaviour lets in a packet that, de-NATed, would look like
 // another connection of the same inside endpoint (APDM with EIF), or with
 // static and untranslated connections.
-func (t *Table) clash(r *Result, e *conntrack.Entry) bool {
+func (t *Translator) clash(r *Decision, e *conntrack.Entry) bool {
 	i, _, _ := t.ct.Find(&e.Reply, e.Reply.Hash())
 	if i == 0 {
 		return false
@@ -436,7 +437,7 @@ func family(a netip.Addr) string {
 	return "IPv6"
 }
 
-func (t *Table) check(ev Event) error {
+func (t *Translator) check(ev Event) error {
 	p := ev.Packet
 	bad := func(format string, a ...any) error { return &EventError{Event: ev, Msg: fmt.Sprintf(format, a...)} }
 	switch {
@@ -456,13 +457,13 @@ func (t *Table) check(ev Event) error {
 	return nil
 }
 
-func (t *Table) drop(r *Result, reason packet.Reason, c Cause) {
+func (t *Translator) drop(r *Decision, reason packet.Reason, c Cause) {
 	r.Verdict, r.Reason, r.Cause = Drop, reason, c
 	t.stats.Dropped++
 	t.stats.Drops[reason]++
 }
 
-func (t *Table) created(r *Result, e conntrack.Entry) {
+func (t *Translator) created(r *Decision, e conntrack.Entry) {
 	e.Start = t.ct.Now()
 	i := t.ct.InsertIndexed(e, entry{&e}.internalHash(), entry{&e}.externalHash())
 	t.stats.New++
@@ -470,7 +471,7 @@ func (t *Table) created(r *Result, e conntrack.Entry) {
 	t.accepted(r, i, false)
 }
 
-func (t *Table) established(r *Result, i uint32, reply bool) {
+func (t *Translator) established(r *Decision, i uint32, reply bool) {
 	r.Cause = CauseEstablished
 	if reply {
 		r.Cause = CauseReply
@@ -478,7 +479,7 @@ func (t *Table) established(r *Result, i uint32, reply bool) {
 	t.accepted(r, i, reply)
 }
 
-func (t *Table) accepted(r *Result, i uint32, reply bool) {
+func (t *Translator) accepted(r *Decision, i uint32, reply bool) {
 	t.ct.Update(i, reply, r.Flags, r.New)
 	r.Conn = t.ct.Conn(t.ct.At(i))
 	if reply {
@@ -492,7 +493,7 @@ func (t *Table) accepted(r *Result, i uint32, reply bool) {
 
 // Conns returns the live connections in creation order, as `conntrack -L`
 // would list them at the current virtual time.
-func (t *Table) Conns() []Conn { return t.ct.Conns() }
+func (t *Translator) Conns() []Conn { return t.ct.Conns() }
 
 // Translation is one live connection in the router view (Cisco "show ip
 // nat translations"): inside local is the inside host's own endpoint,
@@ -531,7 +532,7 @@ func (tr Translation) MarshalJSON() ([]byte, error) {
 
 // Translations returns the live connections in the router view, in
 // creation order.
-func (t *Table) Translations() []Translation {
+func (t *Translator) Translations() []Translation {
 	idx := t.ct.Live()
 	out := make([]Translation, len(idx))
 	for k, i := range idx {
