@@ -105,6 +105,10 @@ func TestScenarioErrorMsg(t *testing.T) {
 		{"config", "nat:\n  external: 203.0.113.7\n  mapping: cone\n", `mapping "cone": want eim, adm or apdm`, 3},
 		{"packet", "nat:\n  external: 203.0.113.7\nevents:\n  - {out: \"udp 10.0.0.5 -> 198.51.100.7:53\"}\n",
 			`event 1: packet "udp 10.0.0.5 -> 198.51.100.7:53": "10.0.0.5": want ADDR:PORT ([ADDR]:PORT for IPv6)`, 4},
+		// the line of a bad time is found from the typed error's text, also in flow style
+		{"time", "nat: {external: 203.0.113.7}\nevents:\n  - {at: 0, out: \"tcp 10.0.0.5:1 -> 198.51.100.7:2\"}\n  - {at: 1x, out: \"tcp 10.0.0.5:1 -> 198.51.100.7:2\"}\n",
+			`time "1x": want seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s`, 4},
+		{"negative timeout", "nat:\n  external: 203.0.113.7\n  timeouts: {udp: -5}\n", `time "-5": want 0 to 1e9 seconds`, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseScenario([]byte(tt.src))

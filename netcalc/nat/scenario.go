@@ -73,18 +73,24 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 	s := strings.TrimSpace(fmt.Sprint(v))
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		if f < 0 || f > 1e9 || math.IsNaN(f) {
-			return fmt.Errorf("time %q: want 0 to 1e9 seconds", s)
+			return &timeError{text: s, want: "0 to 1e9 seconds"}
 		}
 		*d = duration(time.Duration(math.Round(f * float64(time.Second))))
 		return nil
 	}
 	x, err := time.ParseDuration(s)
 	if err != nil || x < 0 || x > 1e9*time.Second {
-		return fmt.Errorf("time %q: want seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s", s)
+		return &timeError{text: s, want: "seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s"}
 	}
 	*d = duration(x)
 	return nil
 }
+
+// timeError is a scenario time that is not one: text is the value as
+// written, which also finds its line.
+type timeError struct{ text, want string }
+
+func (e *timeError) Error() string { return fmt.Sprintf("time %q: want %s", e.text, e.want) }
 
 type rawScenario struct {
 	NAT    rawConfig  `json:"nat"`
@@ -300,8 +306,8 @@ func yamlError(src []byte, err error) error {
 		msg = fmt.Sprintf("unknown field %q (see netcalc nat simulate --help for the fields)", m[1])
 		line = lines.key(field)
 	}
-	if m := regexp.MustCompile(`time "([^"]+)"`).FindStringSubmatch(msg); line == 0 && m != nil {
-		line = lines.contains(m[1])
+	if te := (*timeError)(nil); line == 0 && errors.As(err, &te) {
+		line = lines.contains(te.text)
 	}
 	return &ScenarioError{Line: line, Err: errors.New(msg)}
 }
