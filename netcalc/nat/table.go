@@ -252,7 +252,7 @@ func (t *Translator) prefetch(kp *ktuple, hk uint64) {
 // resolveIn finds the inside endpoint for a new inbound packet q: port
 // forward, static entry, or a mapping that the filtering lets q through.
 // It records in r what decided (Cause and the endpoints it names) and
-// returns false with the drop reason when nothing lets q in.
+// returns the drop reason ("" when q may enter).
 func (t *Translator) resolveIn(r *Decision, q Tuple) (endpoint, packet.Reason) {
 	x := endpoint{q.Proto, q.Dst, q.DstID()}
 	r.External = x.addrPort()
@@ -303,8 +303,9 @@ func (t *Translator) resolveIn(r *Decision, q Tuple) (endpoint, packet.Reason) {
 // Process runs one packet through the NAT at ev.At and returns the
 // decision. The clock first advances to ev.At (an earlier time is an
 // ErrPacket error). A packet that cannot get an external port is dropped
-// with Reason PortExhausted and the error is an *ExhaustedError; other
-// drops are decisions, not errors.
+// with Reason PortExhausted and the error is an *ExhaustedError (also in
+// Decision.Exhausted); other drops are decisions, not errors. Errors for
+// events it cannot simulate are *EventError.
 func (t *Translator) Process(ev Event) (Decision, error) {
 	var r Decision
 	err := t.process(&r, ev)
