@@ -277,37 +277,37 @@ func (t *Translator) Run(events iter.Seq[Event], yield func(Decision) error) err
 }
 
 func yamlError(src []byte, err error) error {
-	msg := err.Error()
-	for _, p := range []string{"error converting YAML to JSON: ", "error unmarshaling JSON: ", "while decoding JSON: "} {
-		msg = strings.ReplaceAll(msg, p, "")
+	lines := newLineIndex(src)
+	var te *json.UnmarshalTypeError
+	var bad *timeError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+		msg := fmt.Sprintf("%q holds %s, want %s", te.Field, jsonValue(te.Value), jsonKind(te.Type.Kind().String()))
+		if te.Field == "" {
+			msg = fmt.Sprintf("the scenario is %s, want a mapping with nat: and events:", jsonValue(te.Value))
+		}
+		return &ScenarioError{Line: lines.key(field), Err: errors.New(msg)}
+	case errors.As(err, &bad):
+		return &ScenarioError{Line: lines.contains(bad.text), Err: bad}
 	}
-	line := 0
+	// sigs.k8s.io/yaml wraps the YAML parser's and encoding/json's errors
+	// with %w; theirs are plain text, read below: go.yaml.in/yaml/v2's
+	// "yaml: line N: MSG" and encoding/json's `json: unknown field "F"`.
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	msg, line := err.Error(), 0
 	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, "yaml: line "+m[1]+": ", "yaml: ", 1)
 	}
-	if strings.HasPrefix(msg, "yaml: ") {
-		msg = "not valid yaml: " + strings.TrimPrefix(msg, "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "yaml: "); ok {
+		msg = "not valid yaml: " + rest
 	}
-	lines := newLineIndex(src)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
-		got := jsonValue(te.Value)
-		want := jsonKind(te.Type.Kind().String())
-		if te.Field == "" {
-			msg = fmt.Sprintf("the scenario is %s, want a mapping with nat: and events:", got)
-		} else {
-			msg = fmt.Sprintf("%q holds %s, want %s", te.Field, got, want)
-		}
-		line = lines.key(field)
-	} else if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
-		field := m[1][strings.LastIndexByte(m[1], '.')+1:]
+	if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown field %q (see netcalc nat simulate --help for the fields)", m[1])
-		line = lines.key(field)
-	}
-	if te := (*timeError)(nil); line == 0 && errors.As(err, &te) {
-		line = lines.contains(te.text)
+		line = lines.key(m[1][strings.LastIndexByte(m[1], '.')+1:])
 	}
 	return &ScenarioError{Line: line, Err: errors.New(msg)}
 }
