@@ -334,14 +334,15 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if sc.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
 		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
 	}
+	if v4 := sc.Inside.Addr().Is4(); sc.Dest.Addr().Is4() != v4 || sc.External.From().Is4() != v4 {
+		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
+	}
 	proto := strings.ToLower(opts.Proto)
 	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
 		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(proto))
 	}
 	s, err := sc.Run()
-	if ce := (*nat.ConfigError)(nil); errors.As(err, &ce) && ce.Field == "inside" {
-		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
-	} else if errors.Is(err, nat.ErrConfig) {
+	if errors.Is(err, nat.ErrConfig) {
 		return BadInput(err)
 	} else if err != nil {
 		return Failed(err)
