@@ -27,7 +27,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		step := func(at time.Duration, dir nat.Direction, pkt string) nat.Result {
+		step := func(at time.Duration, dir nat.Direction, pkt string) nat.Decision {
 			tp, flags, err := nat.ParsePacket(pkt, dir)
 			if err != nil {
 				log.Fatal(err)

@@ -3,8 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -77,20 +77,6 @@ With no FILE, or "-", the table is read from standard input.`,
 	return cmd
 }
 
-// parsePortRange parses LO-HI (or a single port) with 1 <= LO <= HI <= 65535.
-func parsePortRange(s string) (conntrack.PortRange, error) {
-	lo, hi, ok := strings.Cut(s, "-")
-	if !ok {
-		hi = lo
-	}
-	l, err1 := strconv.ParseUint(lo, 10, 16)
-	h, err2 := strconv.ParseUint(hi, 10, 16)
-	if err1 != nil || err2 != nil || l == 0 || l > h {
-		return conntrack.PortRange{}, BadInputf("--ports: %s is not a port range such as 1024-65535", quoteToken(s))
-	}
-	return conntrack.PortRange{Lo: uint16(l), Hi: uint16(h)}, nil
-}
-
 type conntrackSummaryJSON struct {
 	Type    string `json:"type"` // "summary"
 	Source  string `json:"source"`
@@ -98,12 +84,9 @@ type conntrackSummaryJSON struct {
 }
 
 func conntrackRun(env *Env, opts *conntrackOptions) error {
-	var pr conntrack.PortRange
-	if opts.Ports != "" {
-		var err error
-		if pr, err = parsePortRange(opts.Ports); err != nil {
-			return err
-		}
+	pr, ok := conntrack.ParsePortRange(opts.Ports)
+	if !ok && opts.Ports != "" {
+		return BadInputf("--ports: %s is not a port range such as 1024-65535", quoteToken(opts.Ports))
 	}
 	r, source, err := env.openList(opts.File)
 	if err != nil {
@@ -133,28 +116,22 @@ func conntrackRun(env *Env, opts *conntrackOptions) error {
 }
 
 func conntrackJSON(env *Env, source string, n int, v conntrack.Views) error {
-	objs := []any{conntrackSummaryJSON{Type: "summary", Source: source, Entries: n}}
-	for _, s := range v.States {
-		objs = append(objs, s)
-	}
-	for _, s := range v.Sources {
-		objs = append(objs, s)
-	}
-	for _, s := range v.Externals {
-		objs = append(objs, s)
-	}
-	for _, s := range v.Translations {
-		objs = append(objs, s)
-	}
-	for _, s := range v.PortUsage {
-		objs = append(objs, s)
-	}
-	for _, o := range objs {
+	summary := []any{conntrackSummaryJSON{Type: "summary", Source: source, Entries: n}}
+	for _, o := range slices.Concat(summary, anys(v.States), anys(v.Sources), anys(v.Externals), anys(v.Translations), anys(v.PortUsage)) {
 		if err := WriteJSON(env.Out, o); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// anys returns the elements of xs as a []any.
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 func conntrackText(env *Env, source string, n int, v conntrack.Views) error {

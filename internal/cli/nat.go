@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func init() { register(newNatCmd) }
@@ -133,28 +135,15 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 		return BadInput(err)
 	}
 	sc, err := nat.ParseScenario(src)
-	if err != nil {
-		var se *nat.ScenarioError
-		if errors.As(err, &se) {
-			msg := strings.TrimPrefix(se.Err.Error(), "nat: ")
-			return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), msg)
-		}
+	var results []nat.Decision
+	var t *nat.Translator
+	if err == nil {
+		t, err = sc.Run(func(r nat.Decision) error { results = append(results, r); return nil })
+	}
+	if se := (*nat.ScenarioError)(nil); errors.As(err, &se) {
+		return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), se.Msg())
+	} else if err != nil {
 		return BadInputf("%s: %v", opts.Scenario, err)
-	}
-	t, err := nat.New(sc.Config)
-	if err != nil {
-		return BadInputf("%s%s", natWhere(opts.Scenario, 0), strings.TrimPrefix(err.Error(), "nat: "))
-	}
-	var results []nat.Result
-	for _, ev := range sc.Events {
-		r, err := t.Process(ev)
-		if err != nil && !errors.Is(err, nat.ErrPortExhausted) {
-			return BadInputf("%s%s", natWhere(opts.Scenario, ev.Line), strings.TrimPrefix(err.Error(), "nat: "))
-		}
-		results = append(results, r)
-	}
-	if err := t.Advance(sc.Until); err != nil {
-		return BadInput(err)
 	}
 	if env.JSON() {
 		return natJSON(env, results, t)
@@ -179,7 +168,7 @@ func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
-func natText(env *Env, results []nat.Result, t *nat.Table) error {
+func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	w := env.Out
 	fmt.Fprintln(w, env.Paint(Bold, "# events"))
 	tb := env.NewTable()
@@ -189,7 +178,7 @@ func natText(env *Env, results []nat.Result, t *nat.Table) error {
 		if r.Flags != 0 {
 			pkt += " " + r.Flags.String()
 		}
-		verdict, out, note := string(r.Verdict), "-", r.Note
+		verdict, out, note := string(r.Verdict), "-", natNote(r)
 		if r.Verdict == nat.Drop {
 			verdict = env.Paint(Red, "drop ("+string(r.Reason)+")")
 		} else {
@@ -216,7 +205,7 @@ func natText(env *Env, results []nat.Result, t *nat.Table) error {
 	tb.Row("PRO", "INSIDE GLOBAL", "INSIDE LOCAL", "OUTSIDE LOCAL", "OUTSIDE GLOBAL", "STATE", "TIMEOUT")
 	for _, tr := range trs {
 		state := "-"
-		if tr.Proto == nat.TCP {
+		if tr.Proto == packet.TCP {
 			state = tr.Conn.State.String()
 		}
 		tb.Row(tr.Proto.String(), tr.InsideGlobal.String(), tr.InsideLocal.String(),
@@ -240,21 +229,11 @@ type natEventJSON struct {
 	Entry   string  `json:"conntrack,omitempty"`
 }
 
-type natEntryJSON struct {
-	Type string `json:"type"`
-	nat.Conn
-	InsideLocal   netip.AddrPort `json:"inside_local"`
-	InsideGlobal  netip.AddrPort `json:"inside_global"`
-	OutsideLocal  netip.AddrPort `json:"outside_local"`
-	OutsideGlobal netip.AddrPort `json:"outside_global"`
-	Line          string         `json:"conntrack"`
-}
-
-func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
+func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	for _, r := range results {
 		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
 			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
-			Reason: string(r.Reason), New: r.New, Note: r.Note}
+			Reason: string(r.Reason), New: r.New, Note: natNote(r)}
 		if r.Verdict == nat.Accept {
 			j.Out = nat.FormatPacket(r.Out)
 			j.Entry = r.Conn.String()
@@ -264,28 +243,72 @@ func natJSON(env *Env, results []nat.Result, t *nat.Table) error {
 		}
 	}
 	for _, tr := range t.Translations() {
-		j := natEntryJSON{Type: "conn", Conn: tr.Conn, InsideLocal: tr.InsideLocal, InsideGlobal: tr.InsideGlobal,
-			OutsideLocal: tr.OutsideLocal, OutsideGlobal: tr.OutsideGlobal, Line: tr.Conn.String()}
-		if j.Use == 0 {
-			j.Use = 1 // as the line prints it
-		}
-		if err := WriteJSON(env.Out, j); err != nil {
+		if err := WriteJSON(env.Out, tr); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func natRange(c nat.Config) string {
-	if c.External.From() == c.External.To() {
-		return c.External.From().String()
+// natNotes word what decided a packet (nat.Cause, with the allocation for
+// source NAT and the filtering for a mapping) with the endpoints the
+// Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
+// {dst}, {dst-port}, {clash}, {source} (the packet's new source).
+var natNotes = map[string]string{
+	"established": "established", "reply": "reply", "untranslated": "not translated",
+	"connection-expired": "connection timed out", "forward": "port forward to {inside}",
+	"mapping eif": "eif: mapping of {inside}", "mapping adf": "adf: {inside} sent to {remote-addr}",
+	"not-peer adf": "adf: {remote-addr} is not a peer of {external}", "not-peer apdf": "apdf: {remote} is not a peer of {external}",
+	"mapping-expired": "mapping of {external} timed out", "no-mapping": "nothing maps {external}",
+	"own-ping": "the NAT itself answers a ping to {dst}", "no-static": "no static entry for {src}",
+	"own-address": "{dst-port} is this NAT's own address", "clash": "would duplicate {clash}",
+	"static in": "static {external-addr} <-> {inside-addr}", "static out": "static {inside-addr} <-> {external-addr}",
+	"source-nat kept": "source already in range, kept", "source-nat reused": "reused mapping",
+	"source-nat preserved": "port preserved", "source-nat moved": "port taken, searched the range",
+	"source-nat outside": "port outside the range, searched it", "source-nat random": "random port",
+}
+
+// natNote words what decided a packet, for the NOTE column.
+func natNote(r nat.Decision) string {
+	key := string(r.Cause)
+	switch r.Cause {
+	case nat.CausePortExhausted:
+		return r.Exhausted.Error()
+	case nat.CauseMapping, nat.CauseNotPeer:
+		key += " " + string(r.Filtering)
+	case nat.CauseSourceNAT:
+		key += " " + r.Alloc.String()
+	case nat.CauseStatic: // found from the outside address, or from the inside one
+		key += " out"
+		if r.Dir == nat.Inbound || r.Hairpin {
+			key = "static in"
+		}
 	}
-	return c.External.String()
+	s := natNotes[key]
+	if r.Cause == nat.CauseSourceNAT && r.Packet.Proto.IsICMP() {
+		s = strings.Replace(s, "port", "id", 1)
+	}
+	if r.Hairpin {
+		s = "hairpin: " + s
+		if r.Verdict == nat.Accept {
+			s += ", source {source}"
+		}
+	}
+	var clash string
+	if r.Clash != nil {
+		clash = r.Clash.String()
+	}
+	return strings.NewReplacer("{inside}", r.Inside.String(), "{inside-addr}", r.Inside.Addr().String(),
+		"{external}", r.External.String(), "{external-addr}", r.External.Addr().String(),
+		"{remote}", r.Remote.String(), "{remote-addr}", r.Remote.Addr().String(),
+		"{src}", r.Packet.Src.String(), "{dst}", r.Packet.Dst.String(), "{dst-port}", r.Packet.DstAddrPort().String(),
+		"{clash}", clash, "{source}", r.Out.SrcAddrPort().String()).Replace(s)
 }
 
 func natGenerate(env *Env, opts *natSimulateOptions) error {
-	preset, err := nat.ParsePreset(opts.Preset)
-	if err != nil {
+	sc := nat.Scale{Preset: nat.Preset(opts.Preset), Flows: nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}}
+	var err error
+	if _, err := nat.ParsePreset(opts.Preset); err != nil {
 		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
 	}
 	if opts.Flows < 0 || opts.Flows > 5_000_000 {
@@ -295,74 +318,40 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if opts.Interval < 0 {
 		return BadInputf("--interval: %v is negative, want a duration such as 10ms", opts.Interval)
 	}
-	cfg, _ := preset.Config()
-	cfg.Seed = opts.Seed
-	cfg.SizeHint = opts.Flows
-	cfg.External, err = nat.ParseRange(opts.External)
-	if err != nil {
+	if sc.External, err = nat.ParseRange(opts.External); err != nil {
 		return BadInputf("--external: %q is not an address, range A-B or prefix", opts.External)
 	}
-	if cfg.External.From() != cfg.External.To() {
-		cfg.Kind = nat.SNAT
-	}
 	if opts.Ports != "" {
-		lo, hi, ok := strings.Cut(opts.Ports, "-")
+		pr, ok := conntrack.ParsePortRange(opts.Ports)
 		if !ok {
-			hi = lo
-		}
-		a, err1 := strconv.ParseUint(lo, 10, 16)
-		b, err2 := strconv.ParseUint(hi, 10, 16)
-		if err1 != nil || err2 != nil || a == 0 || a > b {
 			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
 		}
-		cfg.PortMin, cfg.PortMax = uint16(a), uint16(b)
+		sc.PortMin, sc.PortMax = pr.Lo, pr.Hi
 	}
-	fl := nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}
-	if fl.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
+	if sc.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
 		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
 	}
-	if fl.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
+	if sc.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
 		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
 	}
-	if fl.Inside.Addr().Is4() != cfg.External.From().Is4() || fl.Dest.Addr().Is4() != fl.Inside.Addr().Is4() {
+	if v4 := sc.Inside.Addr().Is4(); sc.Dest.Addr().Is4() != v4 || sc.External.From().Is4() != v4 {
 		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
 	}
-	opts.Proto = strings.ToLower(opts.Proto)
-	switch opts.Proto {
-	case "tcp":
-		fl.Proto = nat.TCP
-	case "udp":
-		fl.Proto = nat.UDP
-	default:
-		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(opts.Proto))
+	proto := strings.ToLower(opts.Proto)
+	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
+		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(proto))
 	}
-	t, err := nat.New(cfg)
-	if err != nil {
+	s, err := sc.Run()
+	if errors.Is(err, nat.ErrConfig) {
 		return BadInput(err)
-	}
-	for ev := range fl.Events() {
-		if _, err := t.Process(ev); err != nil && !errors.Is(err, nat.ErrPortExhausted) {
-			return Failed(err)
-		}
-	}
-	s := t.Summary()
-	c := t.Config()
-	if env.JSON() {
-		return WriteJSON(env.Out, struct {
-			Type    string `json:"type"`
-			Preset  string `json:"preset"`
-			Kind    string `json:"kind"`
-			Mapping string `json:"mapping"`
-			Filter  string `json:"filtering"`
-			Ports   string `json:"port_assignment"`
-			Flows   int    `json:"flows"`
-			Seed    uint64 `json:"seed"`
-			nat.Summary
-		}{"summary", string(preset), string(c.Kind), string(c.Mapping), string(c.Filtering), string(c.Ports), opts.Flows, opts.Seed, s})
+	} else if err != nil {
+		return Failed(err)
+	} else if env.JSON() {
+		return WriteJSON(env.Out, s)
 	}
 	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
-	for _, r := range []nat.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
+	for _, r := range []packet.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
 		if n := s.Drops[r]; n > 0 {
 			drops = append(drops, fmt.Sprintf("%s %d", r, n))
 		}
@@ -370,10 +359,14 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if len(drops) == 0 {
 		drops = append(drops, "none")
 	}
+	external := s.External.String()
+	if s.External.From() == s.External.To() {
+		external = s.External.From().String()
+	}
 	rows := [][]string{
-		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", preset, c.Kind, c.Mapping, c.Filtering, c.Ports)},
-		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", opts.Flows, opts.Proto, fl.Inside, fl.Dest, opts.Seed)},
-		{"external", natRange(c)},
+		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", s.Preset, s.Kind, s.Mapping, s.Filtering, s.Ports)},
+		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", s.Flows, sc.Proto, sc.Inside, sc.Dest, s.Seed)},
+		{"external", external},
 		{"accepted", fmt.Sprintf("%d%s", s.Accepted, pct(s.Accepted))},
 		{"port preserved", fmt.Sprintf("%d%s", s.Preserved, pct(s.Preserved))},
 		{"mapping reused", fmt.Sprintf("%d%s", s.Reused, pct(s.Reused))},

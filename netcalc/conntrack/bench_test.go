@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"runtime"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // BenchmarkTable1M inserts 1,000,000 new UDP connections between random
@@ -19,7 +21,7 @@ func BenchmarkTable1M(b *testing.B) {
 	for i := range keys {
 		s := netip.AddrFrom4([4]byte{10, byte(rng.IntN(256)), byte(rng.IntN(256)), byte(rng.IntN(256))})
 		d := netip.AddrFrom4([4]byte{198, 51, 100, byte(rng.IntN(256))})
-		keys[i] = Pack(Tuple{Proto: UDP, Src: s, Dst: d, SrcPort: uint16(32768 + rng.IntN(28232)), DstPort: 53})
+		keys[i] = Pack(Tuple{Proto: packet.UDP, Src: s, Dst: d, SrcPort: uint16(32768 + rng.IntN(28232)), DstPort: 53})
 	}
 	var bytesPerEntry float64
 	for b.Loop() {

@@ -1,81 +1,13 @@
 package conntrack
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 //go:generate go run golang.org/x/tools/cmd/stringer@v0.51.0 -type=TCPState -linecomment
-
-// Proto is an IP protocol number (IANA "Assigned Internet Protocol
-// Numbers"), as conntrack prints it in its second column. The zero Proto is
-// not a protocol netcalc simulates.
-type Proto uint8
-
-// The protocols netcalc simulates.
-const (
-	ICMP   Proto = 1   // RFC 792; the echo identifier plays the port's role
-	TCP    Proto = 6   // RFC 9293
-	UDP    Proto = 17  // RFC 768
-	ICMPv6 Proto = 58  // RFC 4443; the echo identifier plays the port's role
-	SCTP   Proto = 132 // RFC 9260
-)
-
-// String returns the protocol name as conntrack prints it ("tcp", "udp",
-// "icmp", "icmpv6", "sctp"), or "unknown" for other numbers, which is what
-// conntrack prints for protocols it has no tracker for.
-func (p Proto) String() string {
-	switch p {
-	case ICMP:
-		return "icmp"
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	case ICMPv6:
-		return "icmpv6"
-	case SCTP:
-		return "sctp"
-	}
-	return "unknown"
-}
-
-// IsICMP reports whether p is ICMP or ICMPv6, whose tuples carry an echo
-// identifier, type and code instead of ports.
-func (p Proto) IsICMP() bool { return p == ICMP || p == ICMPv6 }
-
-// ParseProto parses a protocol name ("tcp", "udp", "icmp", "icmpv6",
-// "sctp", any case) or its decimal number.
-func ParseProto(s string) (Proto, error) {
-	switch strings.ToLower(s) {
-	case "tcp", "6":
-		return TCP, nil
-	case "udp", "17":
-		return UDP, nil
-	case "icmp", "1":
-		return ICMP, nil
-	case "icmpv6", "ipv6-icmp", "58":
-		return ICMPv6, nil
-	case "sctp", "132":
-		return SCTP, nil
-	}
-	return 0, fmt.Errorf("%w: %q, want tcp, udp, icmp, icmpv6 or sctp", ErrProto, s)
-}
-
-// MarshalText returns the protocol name, as String does.
-func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
-
-// UnmarshalText parses a protocol name as ParseProto does.
-func (p *Proto) UnmarshalText(b []byte) error {
-	v, err := ParseProto(string(b))
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
 
 // TCPState is a conntrack TCP state (nf_conntrack_proto_tcp.c). The zero
 // TCPState is None, used for protocols without states.
@@ -115,13 +47,13 @@ func (s *TCPState) UnmarshalText(b []byte) error {
 // the ICMP type and code; for other protocols Type and Code are zero. The
 // zero Tuple is not valid.
 type Tuple struct {
-	Proto   Proto      `json:"proto"`
-	Src     netip.Addr `json:"src"`
-	Dst     netip.Addr `json:"dst"`
-	SrcPort uint16     `json:"sport"`
-	DstPort uint16     `json:"dport"`
-	Type    uint8      `json:"type,omitempty"`
-	Code    uint8      `json:"code,omitempty"`
+	Proto   packet.Protocol `json:"proto"`
+	Src     netip.Addr      `json:"src"`
+	Dst     netip.Addr      `json:"dst"`
+	SrcPort uint16          `json:"sport"`
+	DstPort uint16          `json:"dport"`
+	Type    uint8           `json:"type,omitempty"`
+	Code    uint8           `json:"code,omitempty"`
 }
 
 // Reverse returns the tuple a reply to t would carry if nothing rewrote
@@ -142,15 +74,15 @@ func (t Tuple) Reverse() Tuple {
 // ReplyType returns the ICMP type answering typ: an echo request (8 for
 // ICMP, 128 for ICMPv6) becomes the echo reply (0, 129) and back; other
 // types are returned unchanged.
-func ReplyType(p Proto, typ uint8) uint8 {
+func ReplyType(p packet.Protocol, typ uint8) uint8 {
 	switch {
-	case p == ICMP && typ == 8:
+	case p == packet.ICMP && typ == 8:
 		return 0
-	case p == ICMP && typ == 0:
+	case p == packet.ICMP && typ == 0:
 		return 8
-	case p == ICMPv6 && typ == 128:
+	case p == packet.ICMPv6 && typ == 128:
 		return 129
-	case p == ICMPv6 && typ == 129:
+	case p == packet.ICMPv6 && typ == 129:
 		return 128
 	}
 	return typ
@@ -267,7 +199,7 @@ func (c Conn) AppendTo(b []byte) []byte {
 	b = append(b, ' ')
 	b = strconv.AppendUint(b, uint64(c.Timeout), 10)
 	b = append(b, ' ')
-	if c.Orig.Proto == TCP {
+	if c.Orig.Proto == packet.TCP {
 		b = append(b, c.State.String()...)
 		b = append(b, ' ')
 	}
@@ -289,4 +221,12 @@ func (c Conn) AppendTo(b []byte) []byte {
 		use = 1
 	}
 	return strconv.AppendUint(b, uint64(use), 10)
+}
+
+// Packet returns t as the flow tuple netcalc's simulators share: the
+// addresses with their ports (for ICMP the echo identifier as the source
+// port and 0 as the destination port, as Tuple holds them). The ICMP type
+// and code are not kept.
+func (t Tuple) Packet() packet.Tuple {
+	return packet.Tuple{Protocol: t.Proto, Src: t.SrcAddrPort(), Dst: t.DstAddrPort()}
 }

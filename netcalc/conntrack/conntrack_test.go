@@ -5,9 +5,11 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-func tup(p Proto, src, dst string) Tuple {
+func tup(p packet.Protocol, src, dst string) Tuple {
 	s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
 	return Tuple{Proto: p, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
 }
@@ -36,13 +38,13 @@ func TestTrackTCP(t *testing.T) {
 	var st Status
 	for i, x := range steps {
 		var d time.Duration
-		s, st, d = Track(TCP, s, st, x.f, x.reply, i == 0, 0, &to)
+		s, st, d = Track(packet.TCP, s, st, x.f, x.reply, i == 0, 0, &to)
 		if s != x.state || (st&Assured != 0) != x.assured || d != x.timeout {
 			t.Fatalf("step %d (%v, reply %v): %v assured=%v %v; want %v assured=%v %v", i, x.f, x.reply, s, st&Assured != 0, d, x.state, x.assured, x.timeout)
 		}
 	}
 	// A first packet without SYN is picked up mid-stream.
-	if s, _, _ := Track(TCP, None, 0, ACK, false, true, 0, &to); s != Established {
+	if s, _, _ := Track(packet.TCP, None, 0, ACK, false, true, 0, &to); s != Established {
 		t.Errorf("mid-stream ACK: %v; want ESTABLISHED", s)
 	}
 }
@@ -51,15 +53,15 @@ func TestTrackTCP(t *testing.T) {
 // packet, then 120 s and [ASSURED].
 func TestTrackUDP(t *testing.T) {
 	to := LinuxTimeouts()
-	_, st, d := Track(UDP, None, 0, 0, false, true, 0, &to)
+	_, st, d := Track(packet.UDP, None, 0, 0, false, true, 0, &to)
 	if st != 0 || d != 30*time.Second {
 		t.Fatalf("first packet: status %v, %v; want 0, 30s", st, d)
 	}
-	_, st, d = Track(UDP, None, st, 0, true, false, time.Second, &to)
+	_, st, d = Track(packet.UDP, None, st, 0, true, false, time.Second, &to)
 	if st != SeenReply || d != 30*time.Second {
 		t.Fatalf("reply after 1 s: status %v, %v; want SeenReply, 30s", st, d)
 	}
-	_, st, d = Track(UDP, None, st, 0, false, false, 3*time.Second, &to)
+	_, st, d = Track(packet.UDP, None, st, 0, false, false, 3*time.Second, &to)
 	if st != SeenReply|Assured || d != 120*time.Second {
 		t.Fatalf("packet after 3 s: status %v, %v; want SeenReply|Assured, 120s", st, d)
 	}
@@ -69,20 +71,20 @@ func TestTrackUDP(t *testing.T) {
 // `conntrack -L` lines: DNAT recorded as the reply source, masquerade as
 // the reply destination.
 func TestFirst(t *testing.T) {
-	orig := tup(TCP, "10.0.0.5:40000", "10.96.0.10:80")
-	reply := tup(TCP, "10.244.1.7:8080", "192.168.1.10:40000")
+	orig := tup(packet.TCP, "10.0.0.5:40000", "10.96.0.10:80")
+	reply := tup(packet.TCP, "10.244.1.7:8080", "192.168.1.10:40000")
 	got := First(orig, reply, 0, Timeouts{}).String()
 	want := "tcp      6 120 SYN_SENT src=10.0.0.5 dst=10.96.0.10 sport=40000 dport=80 [UNREPLIED] src=10.244.1.7 dst=192.168.1.10 sport=8080 dport=40000 mark=0 use=1"
 	if got != want {
 		t.Errorf("TCP:\n got %s\nwant %s", got, want)
 	}
-	u := tup(UDP, "192.168.9.13:12345", "192.168.9.12:25000")
+	u := tup(packet.UDP, "192.168.9.13:12345", "192.168.9.12:25000")
 	got = First(u, u.Reverse().WithSrc(netip.MustParseAddr("192.168.9.11"), 25000), 0, Timeouts{}).String()
 	want = "udp      17 30 src=192.168.9.13 dst=192.168.9.12 sport=12345 dport=25000 [UNREPLIED] src=192.168.9.11 dst=192.168.9.13 sport=25000 dport=12345 mark=0 use=1"
 	if got != want {
 		t.Errorf("UDP:\n got %s\nwant %s", got, want)
 	}
-	sc := tup(SCTP, "10.0.0.5:5000", "10.96.0.20:9000")
+	sc := tup(packet.SCTP, "10.0.0.5:5000", "10.96.0.20:9000")
 	if c := First(sc, sc.Reverse(), 0, Timeouts{}); c.Timeout != 3 || c.State != None {
 		t.Errorf("SCTP INIT: timeout %d state %v; want 3 s (COOKIE_WAIT), no TCP state", c.Timeout, c.State)
 	}
@@ -105,7 +107,7 @@ func TestTable(t *testing.T) {
 	tb := NewTable(0, Timeouts{}, bySrc, nil)
 	var keys []Key
 	for i := range 1000 {
-		o := tup(UDP, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 5000).String(), "198.51.100.1:53")
+		o := tup(packet.UDP, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 5000).String(), "198.51.100.1:53")
 		e := Entry{Orig: Pack(o), Reply: Pack(o.Reverse()), Start: tb.Now()}
 		if i, _, _ := tb.Find(&e.Orig, e.Orig.Hash()); i != 0 {
 			t.Fatalf("%v found before insertion", o)
@@ -146,7 +148,7 @@ func TestTable(t *testing.T) {
 	// New entries reuse the expired slots once the table sweeps.
 	slots := tb.Slots()
 	for i := range 1000 {
-		o := tup(TCP, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 6000).String(), "198.51.100.2:443")
+		o := tup(packet.TCP, netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 6000).String(), "198.51.100.2:443")
 		e := Entry{Orig: Pack(o), Reply: Pack(o.Reverse()), Start: tb.Now()}
 		tb.Update(tb.Insert(e), false, 0, true)
 	}
@@ -157,10 +159,10 @@ func TestTable(t *testing.T) {
 
 func TestKeyRoundTrip(t *testing.T) {
 	for _, tu := range []Tuple{
-		tup(TCP, "10.0.0.5:40000", "198.51.100.7:443"),
-		tup(UDP, "[2001:db8::5]:53000", "[2001:db8:1::53]:53"),
-		{Proto: ICMP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.1"), SrcPort: 7, Type: 8},
-		{Proto: ICMPv6, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 9, Type: 129, Code: 0},
+		tup(packet.TCP, "10.0.0.5:40000", "198.51.100.7:443"),
+		tup(packet.UDP, "[2001:db8::5]:53000", "[2001:db8:1::53]:53"),
+		{Proto: packet.ICMP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.1"), SrcPort: 7, Type: 8},
+		{Proto: packet.ICMPv6, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 9, Type: 129, Code: 0},
 	} {
 		k := Pack(tu)
 		if got := k.Tuple(); got != tu {

@@ -1,5 +1,5 @@
 // Package conntrack holds Linux connection tracking as a mechanism apart
-// from any NAT policy: the tuple and entry model (Proto, Tuple, Conn), the
+// from any NAT policy: the tuple and entry model (Tuple, Conn; the protocol is netcalc/packet's Protocol), the
 // `conntrack -L` line format and its parser, the per-protocol state
 // machine (TCP states, UDP and ICMP timeouts, [UNREPLIED] and [ASSURED]),
 // the default timeouts of Documentation/networking/nf_conntrack-sysctl.rst,

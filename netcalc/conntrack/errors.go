@@ -7,9 +7,6 @@ import (
 
 // Sentinel errors; test for them with errors.Is.
 var (
-	// ErrProto means a protocol name or number is not one netcalc
-	// simulates.
-	ErrProto = errors.New("conntrack: unknown protocol")
 	// ErrSyntax means a line is not in `conntrack -L` format; the error
 	// is a *SyntaxError.
 	ErrSyntax = errors.New("conntrack: not a conntrack line")

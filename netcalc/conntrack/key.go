@@ -3,6 +3,8 @@ package conntrack
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Key is a Tuple packed into five words without pointers, so that a
@@ -49,7 +51,7 @@ func (k *Key) V4() bool { return k.Meta>>56&1 != 0 }
 func (k *Key) SrcPort() uint16 { return uint16(k.Meta) }
 
 // Proto returns the protocol.
-func (k *Key) Proto() Proto { return Proto(k.Meta >> 32) }
+func (k *Key) Proto() packet.Protocol { return packet.Protocol(k.Meta >> 32) }
 
 // Src returns the source address.
 func (k *Key) Src() netip.Addr { return unpackAddr(k.S0, k.S1, k.V4()) }

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // MaxListLine is the longest line ParseList reads; a conntrack line with
@@ -163,7 +165,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 		e.State = f[0]
 		f = f[1:]
 	}
-	p := Proto(e.ProtoNum)
+	p := packet.Protocol(e.ProtoNum)
 	tuples := [2]*Tuple{&e.Orig, &e.Reply}
 	var seen [2]map[string]bool
 	ti := -1

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // StateCount counts the entries of one protocol in one state.
@@ -283,4 +285,20 @@ func parseEndpoint(s string) netip.AddrPort {
 	}
 	a, _ := netip.ParseAddr(s)
 	return netip.AddrPortFrom(a, 0)
+}
+
+// ParsePortRange parses a source NAT port range as iptables --to-ports
+// writes it, "LO-HI", or a single port "P", with 1 <= LO <= HI <= 65535.
+// ok is false when s is not such a range.
+func ParsePortRange(s string) (r PortRange, ok bool) {
+	lo, hi, ok := strings.Cut(s, "-")
+	if !ok {
+		hi = lo
+	}
+	l, err1 := strconv.ParseUint(lo, 10, 16)
+	h, err2 := strconv.ParseUint(hi, 10, 16)
+	if err1 != nil || err2 != nil || l == 0 || l > h {
+		return PortRange{}, false
+	}
+	return PortRange{Lo: uint16(l), Hi: uint16(h)}, true
 }

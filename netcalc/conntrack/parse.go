@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // ParseConn parses one `conntrack -L` line as Conn.String prints it. It
@@ -17,11 +19,11 @@ func ParseConn(line string) (Conn, error) {
 	if len(f) < 3 {
 		return c, &SyntaxError{Token: line, Msg: "want PROTO NUMBER TIMEOUT fields"}
 	}
-	p, err := ParseProto(f[0])
-	if err != nil {
+	p, err := packet.ParseProtocol(f[0])
+	if err != nil || !Simulated(p) {
 		return c, &SyntaxError{Token: f[0], Msg: "want a protocol name (tcp, udp, icmp, icmpv6, sctp)"}
 	}
-	if n, err := strconv.ParseUint(f[1], 10, 8); err != nil || Proto(n) != p {
+	if n, err := strconv.ParseUint(f[1], 10, 8); err != nil || packet.Protocol(n) != p {
 		return c, &SyntaxError{Token: f[1], Msg: "want protocol number " + strconv.Itoa(int(p)) + " for " + p.String()}
 	}
 	t, err := strconv.ParseUint(f[2], 10, 32)
@@ -30,7 +32,7 @@ func ParseConn(line string) (Conn, error) {
 	}
 	c.Timeout = uint32(t)
 	f = f[3:]
-	if p == TCP {
+	if p == packet.TCP {
 		if len(f) == 0 {
 			return c, &SyntaxError{Token: line, Msg: "want a TCP state after the timeout"}
 		}
@@ -135,4 +137,15 @@ func ParseConn(line string) (Conn, error) {
 		c.Use = 0 // String prints 0 as 1; keep the round trip exact
 	}
 	return c, nil
+}
+
+// Simulated reports whether conntrack simulates p's state machine and
+// Conn holds its tuples: TCP, UDP, ICMP, ICMPv6 and SCTP (to its first
+// packet). ParseConn reads only these; ParseList reads any protocol.
+func Simulated(p packet.Protocol) bool {
+	switch p {
+	case packet.TCP, packet.UDP, packet.ICMP, packet.ICMPv6, packet.SCTP:
+		return true
+	}
+	return false
 }

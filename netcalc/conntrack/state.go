@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TCPFlags are the TCP flags of a simulated packet that drive the TCP
@@ -165,12 +167,12 @@ const (
 // the connection expects next), age the time since the entry was created.
 // It returns the new TCP state and status and how long the entry now
 // lives, from to (which must have every field set, see WithDefaults).
-func Track(p Proto, s TCPState, st Status, f TCPFlags, reply, isNew bool, age time.Duration, to *Timeouts) (TCPState, Status, time.Duration) {
+func Track(p packet.Protocol, s TCPState, st Status, f TCPFlags, reply, isNew bool, age time.Duration, to *Timeouts) (TCPState, Status, time.Duration) {
 	if reply {
 		st |= SeenReply
 	}
 	switch p {
-	case TCP:
+	case packet.TCP:
 		if f == 0 {
 			switch {
 			case isNew:
@@ -213,12 +215,12 @@ func Track(p Proto, s TCPState, st Status, f TCPFlags, reply, isNew bool, age ti
 			st |= Assured
 		}
 		return s, st, to.TCP(s)
-	case UDP:
+	case packet.UDP:
 		if st&SeenReply != 0 && age > 2*time.Second {
 			return s, st | Assured, to.UDPStream
 		}
 		return s, st, to.UDP
-	case SCTP:
+	case packet.SCTP:
 		// SCTP is tracked to its first packet only (COOKIE_WAIT).
 		return s, st, to.SCTPCookieWait
 	}
@@ -235,7 +237,7 @@ func First(orig, reply Tuple, f TCPFlags, to Timeouts) Conn {
 	to = to.WithDefaults()
 	s, st, d := Track(orig.Proto, None, 0, f, false, true, 0, &to)
 	c := Conn{Orig: orig, Reply: reply, Timeout: uint32(d / time.Second), Unreplied: st&SeenReply == 0, Use: 1}
-	if orig.Proto == TCP {
+	if orig.Proto == packet.TCP {
 		c.State = s
 	}
 	return c

@@ -5,6 +5,8 @@ import (
 	"iter"
 	"slices"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Links an entry has: its two tuples in the tuple table, like the
@@ -150,7 +152,7 @@ func (t *Table) Conn(e *Entry) Conn {
 	}
 	c := Conn{Orig: e.Orig.Tuple(), Reply: e.Reply.Tuple(), Timeout: uint32(left),
 		Unreplied: e.Status&SeenReply == 0, Assured: e.Status&Assured != 0}
-	if e.Orig.Proto() == TCP {
+	if e.Orig.Proto() == packet.TCP {
 		c.State = e.State
 	}
 	return c

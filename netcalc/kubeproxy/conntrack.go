@@ -19,7 +19,7 @@ import (
 // match. DNAT is recorded as the reply source (the endpoint), masquerade
 // as the reply destination (snat).
 func newConntrack(p packet.Tuple, ep, snat netip.AddrPort) *nat.Conn {
-	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
+	orig := conntrack.Tuple{Proto: p.Protocol, Src: p.Src.Addr(), Dst: p.Dst.Addr(), SrcPort: p.Src.Port(), DstPort: p.Dst.Port()}
 	reply := orig.Reverse().WithSrc(ep.Addr(), ep.Port())
 	if snat.Port() != 0 || snat.Addr().IsValid() {
 		reply.Dst, reply.DstPort = snat.Addr(), snat.Port()
@@ -51,7 +51,7 @@ func masquerade(addr netip.Addr, p packet.Tuple, ep netip.AddrPort, randomFully 
 		}
 	}
 	cfg.External = netipx.IPRangeFrom(ext, ext)
-	orig := conntrack.Tuple{Proto: ctProto(p.Protocol), Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
+	orig := conntrack.Tuple{Proto: p.Protocol, Src: p.Src.Addr(), Dst: ep.Addr(), SrcPort: p.Src.Port(), DstPort: ep.Port()}
 	draw := func() uint32 { return uint32(rng.IntN(65536 - 1024)) }
 	src, _, err := nat.ChooseSource(cfg, orig, nil, draw)
 	if err != nil { // no connection holds a port: cannot be exhausted
@@ -59,7 +59,3 @@ func masquerade(addr netip.Addr, p packet.Tuple, ep netip.AddrPort, randomFully 
 	}
 	return netip.AddrPortFrom(addr, src.Port())
 }
-
-// ctProto returns the conntrack protocol of a packet's protocol (the same
-// IANA number).
-func ctProto(p packet.Protocol) conntrack.Proto { return conntrack.Proto(p) }

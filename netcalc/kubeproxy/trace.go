@@ -530,7 +530,7 @@ func (t *Tracer) Trace(p packet.Tuple) TraceResult {
 	if t.err != nil {
 		return fail(t.err)
 	}
-	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: uint8(p.Protocol), SrcPort: p.Src.Port(),
+	pkt := netfilter.Packet{Src: p.Src.Addr(), Dst: p.Dst.Addr(), Proto: p.Protocol, SrcPort: p.Src.Port(),
 		DstPort: p.Dst.Port(), State: netfilter.CTNew}
 	nr, err := w.run(t.nat, "nat", netfilter.Hook(res.Hook), pkt)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Kind is the kind of translation a NAT performs, named as iptables
@@ -94,9 +96,9 @@ const (
 // Forward is a port forward (DNAT): inbound packets of Proto to External
 // go to Internal. An Internal port of 0 keeps the destination port.
 type Forward struct {
-	Proto    Proto          `json:"proto"`
-	External netip.AddrPort `json:"external"`
-	Internal netip.AddrPort `json:"internal"`
+	Proto    packet.Protocol `json:"proto"`
+	External netip.AddrPort  `json:"external"`
+	Internal netip.AddrPort  `json:"internal"`
 }
 
 // StaticNAT is a 1:1 translation between an inside and an outside address;
@@ -220,11 +222,13 @@ type ConfigError struct {
 
 // Error returns `nat: FIELD "VALUE": MSG`, or `nat: FIELD: MSG` when the
 // field is missing (Value is empty).
-func (e *ConfigError) Error() string {
+func (e *ConfigError) Error() string { return "nat: " + e.msg() }
+
+func (e *ConfigError) msg() string {
 	if e.Value == "" {
-		return fmt.Sprintf("nat: %s: %s", e.Field, e.Msg)
+		return e.Field + ": " + e.Msg
 	}
-	return fmt.Sprintf("nat: %s %q: %s", e.Field, e.Value, e.Msg)
+	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Msg)
 }
 
 // Unwrap returns ErrConfig.
@@ -286,7 +290,7 @@ func (c Config) normalize() (Config, error) {
 	}
 	for _, f := range c.Forwards {
 		v := fmt.Sprintf("%v %v->%v", f.Proto, f.External, f.Internal)
-		if f.Proto != TCP && f.Proto != UDP {
+		if f.Proto != packet.TCP && f.Proto != packet.UDP {
 			return c, &ConfigError{Field: "forwards", Value: v, Msg: "want proto tcp or udp"}
 		}
 		if !f.External.IsValid() || !f.Internal.Addr().IsValid() || f.External.Addr().Is4() != f.Internal.Addr().Is4() {

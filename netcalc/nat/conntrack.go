@@ -9,18 +9,6 @@ import (
 // The connection-tracking model lives in netcalc/conntrack; these names
 // keep nat's API whole for its callers.
 
-// Proto is an IP protocol number (conntrack.Proto).
-type Proto = conntrack.Proto
-
-// The protocols netcalc simulates.
-const (
-	ICMP   = conntrack.ICMP
-	TCP    = conntrack.TCP
-	UDP    = conntrack.UDP
-	ICMPv6 = conntrack.ICMPv6
-	SCTP   = conntrack.SCTP
-)
-
 // TCPState is a conntrack TCP state (conntrack.TCPState).
 type TCPState = conntrack.TCPState
 
@@ -65,9 +53,6 @@ func LinuxTimeouts() Timeouts { return conntrack.LinuxTimeouts() }
 // ConntrackError describes why ParseConn rejected a line
 // (conntrack.SyntaxError).
 type ConntrackError = conntrack.SyntaxError
-
-// ParseProto parses a protocol name or number (conntrack.ParseProto).
-func ParseProto(s string) (Proto, error) { return conntrack.ParseProto(s) }
 
 // ParseConn parses one `conntrack -L` line (conntrack.ParseConn).
 func ParseConn(line string) (Conn, error) { return conntrack.ParseConn(line) }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Lines from the reference (real conntrack -L output) and netcalc's own.
@@ -18,8 +20,8 @@ var conntrackLines = []struct {
 		name: "tcp established",
 		line: "tcp      6 431999 ESTABLISHED src=10.0.13.67 dst=10.0.13.109 sport=63473 dport=22 src=10.0.13.109 dst=10.0.13.67 sport=22 dport=63473 [ASSURED] mark=0 use=1",
 		want: Conn{
-			Orig:    Tuple{Proto: TCP, Src: netip.MustParseAddr("10.0.13.67"), Dst: netip.MustParseAddr("10.0.13.109"), SrcPort: 63473, DstPort: 22},
-			Reply:   Tuple{Proto: TCP, Src: netip.MustParseAddr("10.0.13.109"), Dst: netip.MustParseAddr("10.0.13.67"), SrcPort: 22, DstPort: 63473},
+			Orig:    Tuple{Proto: packet.TCP, Src: netip.MustParseAddr("10.0.13.67"), Dst: netip.MustParseAddr("10.0.13.109"), SrcPort: 63473, DstPort: 22},
+			Reply:   Tuple{Proto: packet.TCP, Src: netip.MustParseAddr("10.0.13.109"), Dst: netip.MustParseAddr("10.0.13.67"), SrcPort: 22, DstPort: 63473},
 			State:   Established,
 			Timeout: 431999,
 			Assured: true,
@@ -29,8 +31,8 @@ var conntrackLines = []struct {
 		name: "udp replied",
 		line: "udp      17 29 src=192.168.0.42 dst=203.0.113.53 sport=51000 dport=53 src=203.0.113.53 dst=192.168.0.42 sport=53 dport=51000 mark=0 use=1",
 		want: Conn{
-			Orig:    Tuple{Proto: UDP, Src: netip.MustParseAddr("192.168.0.42"), Dst: netip.MustParseAddr("203.0.113.53"), SrcPort: 51000, DstPort: 53},
-			Reply:   Tuple{Proto: UDP, Src: netip.MustParseAddr("203.0.113.53"), Dst: netip.MustParseAddr("192.168.0.42"), SrcPort: 53, DstPort: 51000},
+			Orig:    Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("192.168.0.42"), Dst: netip.MustParseAddr("203.0.113.53"), SrcPort: 51000, DstPort: 53},
+			Reply:   Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("203.0.113.53"), Dst: netip.MustParseAddr("192.168.0.42"), SrcPort: 53, DstPort: 51000},
 			Timeout: 29,
 		},
 	},
@@ -38,8 +40,8 @@ var conntrackLines = []struct {
 		name: "udp unreplied snat ipv6",
 		line: "udp      17 30 src=2001:db8::5 dst=2001:db8:1::9 sport=5353 dport=53 [UNREPLIED] src=2001:db8:1::9 dst=2001:db8:ff::1 sport=53 dport=1024 mark=16384 use=2",
 		want: Conn{
-			Orig:      Tuple{Proto: UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::9"), SrcPort: 5353, DstPort: 53},
-			Reply:     Tuple{Proto: UDP, Src: netip.MustParseAddr("2001:db8:1::9"), Dst: netip.MustParseAddr("2001:db8:ff::1"), SrcPort: 53, DstPort: 1024},
+			Orig:      Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::9"), SrcPort: 5353, DstPort: 53},
+			Reply:     Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("2001:db8:1::9"), Dst: netip.MustParseAddr("2001:db8:ff::1"), SrcPort: 53, DstPort: 1024},
 			Timeout:   30,
 			Unreplied: true,
 			Mark:      0x4000,
@@ -50,8 +52,8 @@ var conntrackLines = []struct {
 		name: "icmp echo",
 		line: "icmp     1 29 src=10.0.0.5 dst=198.51.100.1 type=8 code=0 id=7 src=198.51.100.1 dst=203.0.113.7 type=0 code=0 id=7 mark=0 use=1",
 		want: Conn{
-			Orig:    Tuple{Proto: ICMP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.1"), SrcPort: 7, Type: 8},
-			Reply:   Tuple{Proto: ICMP, Src: netip.MustParseAddr("198.51.100.1"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 7},
+			Orig:    Tuple{Proto: packet.ICMP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.1"), SrcPort: 7, Type: 8},
+			Reply:   Tuple{Proto: packet.ICMP, Src: netip.MustParseAddr("198.51.100.1"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 7},
 			Timeout: 29,
 		},
 	},

@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/nat"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // A Linux masquerade keeps the source port when it can, and a second host
 // using the same port toward the same server is moved to another port.
-func ExampleTable_Process() {
+func ExampleTranslator_Process() {
 	cfg, _ := nat.PresetLinux.Config()
 	cfg.External, _ = nat.ParseRange("203.0.113.7")
 	cfg.Seed = 1
@@ -21,14 +22,14 @@ func ExampleTable_Process() {
 	} {
 		p, _, _ := nat.ParsePacket(s, nat.Outbound)
 		r, _ := t.Process(nat.Event{Dir: nat.Outbound, Packet: p})
-		fmt.Printf("%s => %s (%s)\n", s, nat.FormatPacket(r.Out), r.Note)
+		fmt.Printf("%s => %s (%s %s)\n", s, nat.FormatPacket(r.Out), r.Cause, r.Alloc)
 	}
 	for _, c := range t.Conns() {
 		fmt.Println(c)
 	}
 	// Output:
-	// tcp 10.0.0.5:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:40000 -> 198.51.100.7:443 (port preserved)
-	// tcp 10.0.0.6:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:8896 -> 198.51.100.7:443 (port taken, searched the range)
+	// tcp 10.0.0.5:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:40000 -> 198.51.100.7:443 (source-nat preserved)
+	// tcp 10.0.0.6:40000 -> 198.51.100.7:443 => tcp 203.0.113.7:8896 -> 198.51.100.7:443 (source-nat moved)
 	// tcp      6 120 SYN_SENT src=10.0.0.5 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.7 sport=443 dport=40000 mark=0 use=1
 	// tcp      6 120 SYN_SENT src=10.0.0.6 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.7 sport=443 dport=8896 mark=0 use=1
 }
@@ -55,8 +56,8 @@ func ExamplePreset() {
 // Conn prints an entry exactly as conntrack -L does.
 func ExampleConn_String() {
 	c := nat.Conn{
-		Orig:    nat.Tuple{Proto: nat.UDP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.53"), SrcPort: 5353, DstPort: 53},
-		Reply:   nat.Tuple{Proto: nat.UDP, Src: netip.MustParseAddr("198.51.100.53"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 53, DstPort: 5353},
+		Orig:    nat.Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("10.0.0.5"), Dst: netip.MustParseAddr("198.51.100.53"), SrcPort: 5353, DstPort: 53},
+		Reply:   nat.Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("198.51.100.53"), Dst: netip.MustParseAddr("203.0.113.7"), SrcPort: 53, DstPort: 5353},
 		Timeout: 29,
 	}
 	fmt.Println(c)

@@ -5,6 +5,10 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"time"
+
+	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Flows describes random outbound flows for a scale run: N new
@@ -21,7 +25,7 @@ type Flows struct {
 	// Seed seeds the generator; the same seed gives the same flows.
 	Seed uint64
 	// Proto is TCP or UDP; default TCP.
-	Proto Proto
+	Proto packet.Protocol
 	// DstPort is the destination port; default 443.
 	DstPort uint16
 	// Interval is the virtual time between flows; default 0 (all at once).
@@ -34,7 +38,7 @@ func (f Flows) Events() iter.Seq[Event] {
 		rng := rand.New(rand.NewPCG(f.Seed, 0x666c6f7773)) // "flows"
 		proto := f.Proto
 		if proto == 0 {
-			proto = TCP
+			proto = packet.TCP
 		}
 		dport := f.DstPort
 		if dport == 0 {
@@ -94,7 +98,7 @@ type Summary struct {
 }
 
 // Summary counts the live table.
-func (t *Table) Summary() Summary {
+func (t *Translator) Summary() Summary {
 	s := Summary{Stats: t.Stats()}
 	hosts := map[netip.Addr]struct{}{}
 	addrs := map[netip.Addr]struct{}{}
@@ -110,4 +114,62 @@ func (t *Table) Summary() Summary {
 	}
 	s.InsideHosts, s.ExternalAddrs, s.ExternalPorts = len(hosts), len(addrs), len(ports)
 	return s
+}
+
+// Scale is a scale run (netcalc nat simulate --flows): Flows through a
+// NAT that behaves as Preset, behind External (one address: masquerade; a
+// pool: snat), with the external ports PortMin-PortMax (both zero:
+// Linux's ranges). Flows.Seed seeds the port search too.
+type Scale struct {
+	Preset           Preset
+	External         netipx.IPRange
+	PortMin, PortMax uint16
+	Flows
+}
+
+// ScaleSummary is what a scale run reports: the NAT's behaviour as it
+// ran, the flows and seed, and the table's Summary.
+type ScaleSummary struct {
+	Type      string         `json:"type"` // "summary"
+	Preset    Preset         `json:"preset"`
+	Kind      Kind           `json:"kind"`
+	Mapping   Mapping        `json:"mapping"`
+	Filtering Filtering      `json:"filtering"`
+	Ports     PortAssignment `json:"port_assignment"`
+	Flows     int            `json:"flows"`
+	Seed      uint64         `json:"seed"`
+	Summary
+	// External is the external range the flows were translated to.
+	External netipx.IPRange `json:"-"`
+}
+
+// Run builds the NAT, sized for the flows, feeds it every flow and
+// summarises the table. A preset that is not one, or a configuration New
+// refuses, is a *ConfigError; inside, destination and external addresses
+// of different families a *ConfigError for "inside".
+func (s Scale) Run() (ScaleSummary, error) {
+	cfg, ok := s.Preset.Config()
+	if !ok {
+		_, err := ParsePreset(string(s.Preset))
+		return ScaleSummary{}, err
+	}
+	v4 := s.Inside.Addr().Is4()
+	if s.Dest.Addr().Is4() != v4 || s.External.From().Is4() != v4 {
+		return ScaleSummary{}, &ConfigError{Field: "inside", Value: s.Inside.String(), Msg: "want the inside, destination and external addresses of one family"}
+	}
+	cfg.Seed, cfg.SizeHint, cfg.External = s.Seed, s.N, s.External
+	cfg.PortMin, cfg.PortMax = s.PortMin, s.PortMax
+	if s.External.From() != s.External.To() {
+		cfg.Kind = SNAT
+	}
+	t, err := New(cfg)
+	if err != nil {
+		return ScaleSummary{}, err
+	}
+	if err := t.Run(s.Events(), nil); err != nil {
+		return ScaleSummary{}, err
+	}
+	c := t.Config()
+	return ScaleSummary{Type: "summary", Preset: s.Preset, Kind: c.Kind, Mapping: c.Mapping, Filtering: c.Filtering,
+		Ports: c.Ports, Flows: s.N, Seed: s.Seed, Summary: t.Summary(), External: c.External}, nil
 }

@@ -9,13 +9,15 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // checkInvariants verifies the table against a brute-force scan: every
 // live entry is found by its original and its reply tuple, no two live
 // entries share a tuple, and outside APDF an external endpoint belongs to
 // one mapping.
-func checkInvariants(t *testing.T, tb *Table) {
+func checkInvariants(t *testing.T, tb *Translator) {
 	t.Helper()
 	seen := map[ktuple]uint32{}
 	owner := map[endpoint]endpoint{}
@@ -87,7 +89,7 @@ func TestInvariants(t *testing.T) {
 					v.modify(&cfg)
 				}
 				cfg.PortMin, cfg.PortMax = 1024, 1279 // 256 ports
-				cfg.Forwards = []Forward{{Proto: TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.9:80")}}
+				cfg.Forwards = []Forward{{Proto: packet.TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.9:80")}}
 				tb, err := New(cfg)
 				if err != nil {
 					t.Fatal(err)
@@ -103,14 +105,14 @@ func TestInvariants(t *testing.T) {
 					var ev Event
 					switch k := rng.IntN(10); {
 					case k < 6: // outbound from a few hosts and ports
-						proto := []Proto{TCP, UDP, ICMP}[rng.IntN(3)]
+						proto := []packet.Protocol{packet.TCP, packet.UDP, packet.ICMP}[rng.IntN(3)]
 						ev = Event{Dir: Outbound, Packet: Tuple{Proto: proto,
 							Src: netip.AddrFrom4([4]byte{10, 0, 0, byte(1 + rng.IntN(8))}), SrcPort: uint16(1000 + rng.IntN(300)),
 							Dst: netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + rng.IntN(4))}), DstPort: uint16(53 + rng.IntN(2))}}
 						if rng.IntN(10) == 0 { // hairpin attempt
 							ev.Packet.Dst, ev.Packet.DstPort = netip.MustParseAddr("203.0.113.7"), uint16(1024+rng.IntN(256))
 						}
-						if proto == ICMP {
+						if proto == packet.ICMP {
 							ev.Packet.DstPort, ev.Packet.Type = 0, 8
 						}
 					case k < 9 && len(recent) > 0: // an answer, or a stranger
@@ -120,11 +122,11 @@ func TestInvariants(t *testing.T) {
 						}
 						ev = Event{Dir: Inbound, Packet: q}
 					default: // unsolicited
-						ev = Event{Dir: Inbound, Packet: Tuple{Proto: TCP, Src: netip.MustParseAddr("198.51.100.99"), SrcPort: 5555,
+						ev = Event{Dir: Inbound, Packet: Tuple{Proto: packet.TCP, Src: netip.MustParseAddr("198.51.100.99"), SrcPort: 5555,
 							Dst: netip.MustParseAddr("203.0.113.7"), DstPort: []uint16{8080, 1100}[rng.IntN(2)]}}
 					}
 					ev.At = at
-					if ev.Packet.Proto == TCP {
+					if ev.Packet.Proto == packet.TCP {
 						ev.Flags = []TCPFlags{0, 0, 0, SYN, ACK, FIN | ACK, RST}[rng.IntN(7)]
 					}
 					r, err := tb.Process(ev)

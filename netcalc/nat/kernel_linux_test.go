@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/netcalc/netcalc/internal/testlab"
+	"github.com/netcalc/netcalc/netcalc/packet"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/net/icmp"
@@ -192,7 +193,7 @@ func (l *lab) await(t *testing.T, orig Tuple, tracked bool) {
 			ft := f.Forward
 			src, _ := netip.AddrFromSlice(ft.SrcIP)
 			dst, _ := netip.AddrFromSlice(ft.DstIP)
-			if Proto(ft.Protocol) == orig.Proto && src.Unmap() == orig.Src && dst.Unmap() == orig.Dst &&
+			if packet.Protocol(ft.Protocol) == orig.Proto && src.Unmap() == orig.Src && dst.Unmap() == orig.Dst &&
 				(orig.Proto.IsICMP() || ft.SrcPort == orig.SrcPort && ft.DstPort == orig.DstPort) {
 				return
 			}
@@ -203,7 +204,7 @@ func (l *lab) await(t *testing.T, orig Tuple, tracked bool) {
 // send sends one UDP datagram per flow from the inside namespace, each
 // after the router has dealt with the one before (await); res are the
 // simulation's results for the flows, in order.
-func (l *lab) send(t *testing.T, flows []string, res []Result) {
+func (l *lab) send(t *testing.T, flows []string, res []Decision) {
 	t.Helper()
 	testlab.In(t, l.in, func() {
 		for i, f := range flows {

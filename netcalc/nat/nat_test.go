@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // ev parses "SECONDS DIR PACKET", e.g. "0 out tcp 10.0.0.5:40000 -> 198.51.100.7:443".
@@ -41,13 +43,13 @@ func preset(t testing.TB, p Preset, ext string) Config {
 
 // run processes the events and returns the results; errors other than
 // port exhaustion fail the test.
-func run(t testing.TB, cfg Config, events ...string) ([]Result, *Table) {
+func run(t testing.TB, cfg Config, events ...string) ([]Decision, *Translator) {
 	t.Helper()
 	tb, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	var out []Result
+	var out []Decision
 	for _, s := range events {
 		r, err := tb.Process(ev(t, s))
 		if err != nil && !errors.Is(err, ErrPortExhausted) {
@@ -59,7 +61,7 @@ func run(t testing.TB, cfg Config, events ...string) ([]Result, *Table) {
 }
 
 // outcome is a result in one string: "accept OUT" or "drop REASON".
-func outcome(r Result) string {
+func outcome(r Decision) string {
 	if r.Verdict == Drop {
 		return "drop " + string(r.Reason)
 	}
@@ -253,7 +255,7 @@ func TestBehaviours(t *testing.T) {
 			preset: PresetLinux,
 			modify: func(c *Config) {
 				c.Kind = DNAT
-				c.Forwards = []Forward{{Proto: TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.10:80")}}
+				c.Forwards = []Forward{{Proto: packet.TCP, External: netip.MustParseAddrPort("203.0.113.7:8080"), Internal: netip.MustParseAddrPort("10.0.0.10:80")}}
 			},
 			events: []string{
 				"0 in tcp 198.51.100.9:5555 -> 203.0.113.7:8080",
@@ -301,7 +303,7 @@ func TestBehaviours(t *testing.T) {
 					continue
 				}
 				if got := outcome(r); got != tt.want[i] {
-					t.Errorf("event %d %q = %q; want %q (note %q)", i+1, tt.events[i], got, tt.want[i], r.Note)
+					t.Errorf("event %d %q = %q; want %q (cause %v)", i+1, tt.events[i], got, tt.want[i], r.Cause)
 				}
 			}
 		})
@@ -324,7 +326,7 @@ func TestClash(t *testing.T) {
 	}
 	r, err := tb.Process(ev(t, "1 in udp 198.51.100.7:53 -> 203.0.113.7:"+strconv.Itoa(int(second))))
 	if err != nil || r.Reason != Clash {
-		t.Errorf("Process = %v, %v (%s); want a clash drop", r.Verdict, err, r.Note)
+		t.Errorf("Process = %v, %v (%v); want a clash drop", r.Verdict, err, r.Cause)
 	}
 	if n := tb.Len(); n != 2 {
 		t.Errorf("Len = %d; want 2", n)
@@ -342,8 +344,8 @@ func TestCollisionMovesPortDeterministically(t *testing.T) {
 	if moved == 40000 || moved < 1024 {
 		t.Fatalf("second flow got port %d; want a port in 1024-65535 other than 40000", moved)
 	}
-	if res[1].Note != howMoved {
-		t.Errorf("note = %q; want %q", res[1].Note, howMoved)
+	if res[1].Cause != CauseSourceNAT || res[1].Alloc != AllocMoved {
+		t.Errorf("cause %v, alloc %v; want %v, %v", res[1].Cause, res[1].Alloc, CauseSourceNAT, AllocMoved)
 	}
 	again, _ := run(t, cfg, evs...)
 	if again[1].Out != res[1].Out {
@@ -391,8 +393,8 @@ func TestMappingReuse(t *testing.T) {
 			if got := res[3].Out.SrcAddrPort() == first; got != tt.sameThird {
 				t.Errorf("toward the same address, other port: %v after %v; same = %v, want %v", res[3].Out.SrcAddrPort(), first, got, tt.sameThird)
 			}
-			if tt.sameSecnd && res[2].Note != howReused {
-				t.Errorf("note = %q; want %q", res[2].Note, howReused)
+			if tt.sameSecnd && res[2].Alloc != AllocReused {
+				t.Errorf("alloc = %v; want %v", res[2].Alloc, AllocReused)
 			}
 		})
 	}
@@ -560,11 +562,11 @@ func TestConfigErrors(t *testing.T) {
 func TestPacketErrors(t *testing.T) {
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	tb, _ := New(cfg)
-	mixed := Event{Dir: Outbound, Packet: Tuple{Proto: UDP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("2001:db8::1")}}
+	mixed := Event{Dir: Outbound, Packet: Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("2001:db8::1")}}
 	if _, err := tb.Process(mixed); !errors.Is(err, ErrPacket) {
 		t.Errorf("mixed families: %v; want ErrPacket", err)
 	}
-	v6 := Event{Dir: Outbound, Packet: Tuple{Proto: UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 1, DstPort: 2}}
+	v6 := Event{Dir: Outbound, Packet: Tuple{Proto: packet.UDP, Src: netip.MustParseAddr("2001:db8::5"), Dst: netip.MustParseAddr("2001:db8:1::1"), SrcPort: 1, DstPort: 2}}
 	if _, err := tb.Process(v6); !errors.Is(err, ErrPacket) {
 		t.Errorf("IPv6 through an IPv4 masquerade: %v; want ErrPacket", err)
 	}
@@ -617,8 +619,8 @@ func TestGrowAndSweep(t *testing.T) {
 	cfg := preset(t, PresetLinux, "203.0.113.7")
 	tb, _ := New(cfg)
 	fl := Flows{Inside: netip.MustParsePrefix("10.0.0.0/16"), Dest: netip.MustParsePrefix("198.51.100.0/24"),
-		N: 20000, Seed: 5, Proto: UDP, Interval: 10 * time.Millisecond}
-	var last []Result
+		N: 20000, Seed: 5, Proto: packet.UDP, Interval: 10 * time.Millisecond}
+	var last []Decision
 	for e := range fl.Events() {
 		r, err := tb.Process(e)
 		if err != nil {
@@ -638,7 +640,7 @@ func TestGrowAndSweep(t *testing.T) {
 		in := Event{At: tb.Now(), Dir: Inbound, Packet: out.Reverse()}
 		r, err := tb.Process(in)
 		if err != nil || r.Verdict != want {
-			t.Errorf("reply to flow %d: %v %v (%s); want %v", i, r.Verdict, err, r.Note, want)
+			t.Errorf("reply to flow %d: %v %v (%v); want %v", i, r.Verdict, err, r.Cause, want)
 		}
 	}
 }
@@ -704,7 +706,7 @@ func TestStats(t *testing.T) {
 	)
 	s := tb.Stats()
 	want := Stats{Packets: 6, Accepted: 3, Dropped: 3, New: 3, Preserved: 1, Reused: 1, Moved: 1, Exhausted: 1,
-		Drops: map[Reason]int{PortExhausted: 1, Filtered: 1, HairpinOff: 1}}
+		Drops: map[packet.Reason]int{PortExhausted: 1, Filtered: 1, HairpinOff: 1}}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("Stats mismatch (-want +got):\n%s", diff)
 	}

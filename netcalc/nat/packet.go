@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // PacketError reports why ParsePacket rejected its input: Token is the
@@ -18,9 +19,9 @@ type PacketError struct {
 }
 
 // Error returns `nat: packet "INPUT": "TOKEN": MSG`.
-func (e *PacketError) Error() string {
-	return fmt.Sprintf("nat: packet %q: %q: %s", e.Input, e.Token, e.Msg)
-}
+func (e *PacketError) Error() string { return "nat: " + e.msg() }
+
+func (e *PacketError) msg() string { return fmt.Sprintf("packet %q: %q: %s", e.Input, e.Token, e.Msg) }
 
 // Unwrap returns ErrPacket.
 func (e *PacketError) Unwrap() error { return ErrPacket }
@@ -44,8 +45,8 @@ func ParsePacket(s string, dir Direction) (Tuple, TCPFlags, error) {
 	if len(f) < 4 {
 		return bad(s, "want PROTO SRC -> DST [FLAGS]")
 	}
-	p, err := ParseProto(f[0])
-	if err != nil || (p != TCP && p != UDP && !p.IsICMP()) {
+	p, err := packet.ParseProtocol(f[0])
+	if err != nil || (p != packet.TCP && p != packet.UDP && !p.IsICMP()) {
 		return bad(f[0], "want a protocol: tcp, udp, icmp or icmpv6")
 	}
 	t.Proto = p
@@ -74,17 +75,17 @@ func ParsePacket(s string, dir Direction) (Tuple, TCPFlags, error) {
 	if t.Src.Is4() != t.Dst.Is4() {
 		return bad(f[3], "want the same address family as the source "+t.Src.String())
 	}
-	if p == ICMP && !t.Src.Is4() {
+	if p == packet.ICMP && !t.Src.Is4() {
 		return bad(f[0], "icmp is IPv4; use icmpv6 for IPv6 addresses")
 	}
-	if p == ICMPv6 && t.Src.Is4() {
+	if p == packet.ICMPv6 && t.Src.Is4() {
 		return bad(f[0], "icmpv6 is IPv6; use icmp for IPv4 addresses")
 	}
 	var flags TCPFlags
 	reply := dir == Inbound
 	for _, tok := range f[4:] {
 		switch {
-		case p == TCP:
+		case p == packet.TCP:
 			fl, err := ParseTCPFlags(tok)
 			if err != nil {
 				return bad(tok, "want TCP flags: syn, ack, fin, rst or a list such as syn,ack")
@@ -108,7 +109,7 @@ func ParsePacket(s string, dir Direction) (Tuple, TCPFlags, error) {
 	}
 	if p.IsICMP() {
 		t.Type = 8
-		if p == ICMPv6 {
+		if p == packet.ICMPv6 {
 			t.Type = 128
 		}
 		if reply {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +17,9 @@ import (
 
 	"go4.org/netipx"
 	"sigs.k8s.io/yaml"
+
+	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // Scenario is a NAT configuration and the packets to run through it, as
@@ -27,22 +32,30 @@ type Scenario struct {
 	Until time.Duration `json:"until"`
 }
 
-// ScenarioError reports a problem in a scenario file. Line is the 1-based
-// line it was found at (0 when the YAML form hides it, e.g. flow style);
-// Err is the underlying error.
+// ScenarioError reports a problem in a scenario file, or an event of it
+// that cannot be run. Line is the 1-based line it was found at (0 when
+// the YAML form hides it, e.g. flow style, or when the problem is the
+// whole configuration); Err is the underlying error (a *ConfigError,
+// *PacketError, *EventError or a YAML error).
 type ScenarioError struct {
 	Line int
 	Err  error
 }
 
-// Error returns "nat: scenario line N: ..." (or "nat: scenario: ...").
+// Error returns "nat: scenario line N: MSG" (or "nat: scenario: MSG"),
+// where MSG is what Msg returns.
 func (e *ScenarioError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "nat: ")
 	if e.Line > 0 {
-		return fmt.Sprintf("nat: scenario line %d: %s", e.Line, msg)
+		return fmt.Sprintf("nat: scenario line %d: %s", e.Line, e.Msg())
 	}
-	return "nat: scenario: " + msg
+	return "nat: scenario: " + e.Msg()
 }
+
+// Msg returns the problem without the package prefix or the line, in the
+// scenario file's terms: `mapping "cone": want eim, adm or apdm`, `event
+// 2: packet "udp 10.0.0.5 -> 198.51.100.7:53": "10.0.0.5": want ADDR:PORT
+// ([ADDR]:PORT for IPv6)`.
+func (e *ScenarioError) Msg() string { return message(e.Err) }
 
 // Unwrap returns the underlying error; errors.Is(err, ErrScenario) holds
 // as well.
@@ -60,18 +73,24 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 	s := strings.TrimSpace(fmt.Sprint(v))
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
 		if f < 0 || f > 1e9 || math.IsNaN(f) {
-			return fmt.Errorf("time %q: want 0 to 1e9 seconds", s)
+			return &timeError{text: s, want: "0 to 1e9 seconds"}
 		}
 		*d = duration(time.Duration(math.Round(f * float64(time.Second))))
 		return nil
 	}
 	x, err := time.ParseDuration(s)
 	if err != nil || x < 0 || x > 1e9*time.Second {
-		return fmt.Errorf("time %q: want seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s", s)
+		return &timeError{text: s, want: "seconds (30, 0.5) or a duration (1m30s, 250ms), at most 1e9 s"}
 	}
 	*d = duration(x)
 	return nil
 }
+
+// timeError is a scenario time that is not one: text is the value as
+// written, which also finds its line.
+type timeError struct{ text, want string }
+
+func (e *timeError) Error() string { return fmt.Sprintf("time %q: want %s", e.text, e.want) }
 
 type rawScenario struct {
 	NAT    rawConfig  `json:"nat"`
@@ -114,9 +133,9 @@ type eventError struct {
 	err error
 }
 
-func (e *eventError) Error() string {
-	return fmt.Sprintf("event %d: %s", e.n, strings.TrimPrefix(e.err.Error(), "nat: "))
-}
+func (e *eventError) Error() string { return e.msg() }
+
+func (e *eventError) msg() string { return fmt.Sprintf("event %d: %s", e.n, message(e.err)) }
 
 func (e *eventError) Unwrap() error { return e.err }
 
@@ -213,38 +232,82 @@ func ParseScenario(src []byte) (*Scenario, error) {
 	return sc, nil
 }
 
-func yamlError(src []byte, err error) error {
-	msg := err.Error()
-	for _, p := range []string{"error converting YAML to JSON: ", "error unmarshaling JSON: ", "while decoding JSON: "} {
-		msg = strings.ReplaceAll(msg, p, "")
+// Run runs the scenario: a new Translator for its Config, every event through
+// Process in order, yield called with each Decision, then the clock moved
+// to Until. It returns the table, to list at Until. Drops, port
+// exhaustion included, are Results, not errors. A Config New refuses is a
+// *ScenarioError with Line 0, an event the table cannot simulate a
+// *ScenarioError with the event's line; an error from yield ends the run
+// and is returned as it is.
+func (sc *Scenario) Run(yield func(Decision) error) (*Translator, error) {
+	t, err := New(sc.Config)
+	if err != nil {
+		return nil, &ScenarioError{Err: err}
 	}
-	line := 0
+	if err := t.Run(slices.Values(sc.Events), yield); err != nil {
+		var ee *EventError
+		if errors.As(err, &ee) {
+			return nil, &ScenarioError{Line: ee.Event.Line, Err: ee}
+		}
+		return nil, err
+	}
+	if err := t.Advance(sc.Until); err != nil {
+		return nil, &ScenarioError{Err: err}
+	}
+	return t, nil
+}
+
+// Run processes events in order and calls yield, when it is not nil,
+// with each Decision. Drops, port exhaustion included, are Results; Run
+// stops at the first other error of Process (an *EventError) or of
+// yield, and returns it.
+func (t *Translator) Run(events iter.Seq[Event], yield func(Decision) error) error {
+	for ev := range events {
+		r, err := t.Process(ev)
+		if err != nil && !errors.Is(err, ErrPortExhausted) {
+			return err
+		}
+		if yield != nil {
+			if err := yield(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func yamlError(src []byte, err error) error {
+	lines := newLineIndex(src)
+	var te *json.UnmarshalTypeError
+	var bad *timeError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
+		msg := fmt.Sprintf("%q holds %s, want %s", te.Field, jsonValue(te.Value), jsonKind(te.Type.Kind().String()))
+		if te.Field == "" {
+			msg = fmt.Sprintf("the scenario is %s, want a mapping with nat: and events:", jsonValue(te.Value))
+		}
+		return &ScenarioError{Line: lines.key(field), Err: errors.New(msg)}
+	case errors.As(err, &bad):
+		return &ScenarioError{Line: lines.contains(bad.text), Err: bad}
+	}
+	// sigs.k8s.io/yaml wraps the YAML parser's and encoding/json's errors
+	// with %w; theirs are plain text, read below: go.yaml.in/yaml/v2's
+	// "yaml: line N: MSG" and encoding/json's `json: unknown field "F"`.
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	msg, line := err.Error(), 0
 	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, "yaml: line "+m[1]+": ", "yaml: ", 1)
 	}
-	if strings.HasPrefix(msg, "yaml: ") {
-		msg = "not valid yaml: " + strings.TrimPrefix(msg, "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "yaml: "); ok {
+		msg = "not valid yaml: " + rest
 	}
-	lines := newLineIndex(src)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field[strings.LastIndexByte(te.Field, '.')+1:]
-		got := jsonValue(te.Value)
-		want := jsonKind(te.Type.Kind().String())
-		if te.Field == "" {
-			msg = fmt.Sprintf("the scenario is %s, want a mapping with nat: and events:", got)
-		} else {
-			msg = fmt.Sprintf("%q holds %s, want %s", te.Field, got, want)
-		}
-		line = lines.key(field)
-	} else if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
-		field := m[1][strings.LastIndexByte(m[1], '.')+1:]
+	if m := regexp.MustCompile(`unknown field "([^"]+)"`).FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("unknown field %q (see netcalc nat simulate --help for the fields)", m[1])
-		line = lines.key(field)
-	}
-	if m := regexp.MustCompile(`time "([^"]+)"`).FindStringSubmatch(msg); line == 0 && m != nil {
-		line = lines.contains(m[1])
+		line = lines.key(m[1][strings.LastIndexByte(m[1], '.')+1:])
 	}
 	return &ScenarioError{Line: line, Err: errors.New(msg)}
 }
@@ -346,8 +409,8 @@ func (rc rawConfig) config() (Config, error) {
 		c.External = r
 	}
 	if rc.Ports != "" {
-		lo, hi, err := parsePorts(rc.Ports)
-		if err != nil {
+		lo, hi, ok := parsePorts(rc.Ports)
+		if !ok {
 			return c, &ConfigError{Field: "ports", Value: rc.Ports, Msg: "want PORT or MIN-MAX with 1 <= MIN <= MAX <= 65535"}
 		}
 		c.PortMin, c.PortMax = lo, hi
@@ -379,8 +442,8 @@ func (rc rawConfig) config() (Config, error) {
 	}
 	for _, rf := range rc.Forwards {
 		v := fmt.Sprintf("%s %s -> %s", rf.Proto, rf.External, rf.Internal)
-		p, err := ParseProto(rf.Proto)
-		if err != nil {
+		p, err := packet.ParseProtocol(rf.Proto)
+		if err != nil || !conntrack.Simulated(p) {
 			return c, &ConfigError{Field: "forwards", Value: v, Msg: "want proto: tcp or udp"}
 		}
 		ext, err := netip.ParseAddrPort(rf.External)
@@ -434,17 +497,15 @@ func ParseRange(s string) (netipx.IPRange, error) {
 	return netipx.IPRangeFrom(a, a), nil
 }
 
-func parsePorts(s string) (uint16, uint16, error) {
-	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
-	if !ok {
-		b = a
+// parsePorts parses a scenario's ports: "MIN-MAX" or "PORT", spaces
+// allowed around the numbers.
+func parsePorts(s string) (uint16, uint16, bool) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		s = strings.TrimSpace(a) + "-" + strings.TrimSpace(b)
 	}
-	lo, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 16)
-	hi, err2 := strconv.ParseUint(strings.TrimSpace(b), 10, 16)
-	if err1 != nil || err2 != nil || lo == 0 || lo > hi {
-		return 0, 0, errors.New("bad port range")
-	}
-	return uint16(lo), uint16(hi), nil
+	r, ok := conntrack.ParsePortRange(strings.TrimSpace(s))
+	return r.Lo, r.Hi, ok
 }
 
 // lineIndex finds lines in a block-style YAML file, for error messages.

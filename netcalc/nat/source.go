@@ -5,12 +5,13 @@ import (
 	"net/netip"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // This file is the source-NAT choice (SNAT and MASQUERADE): which
 // external address and port a new connection gets, after nf_nat_core.c
 // get_unique_tuple, find_appropriate_src, find_best_ips_proto and
-// nf_nat_l4proto_unique_tuple. Table uses it for every new outbound
+// nf_nat_l4proto_unique_tuple. Translator uses it for every new outbound
 // connection; ChooseSource offers it to simulators that keep their own
 // connection list (kube-proxy's trace).
 
@@ -55,7 +56,7 @@ func (a Allocation) MarshalText() ([]byte, error) { return []byte(a.String()), n
 
 // portRange returns the source-NAT port range for an original port: the
 // configured --to-ports, else Linux's range for the port's class.
-func (c *Config) portRange(p Proto, port uint16) (lo, hi uint16, specified bool) {
+func (c *Config) portRange(p packet.Protocol, port uint16) (lo, hi uint16, specified bool) {
 	if c.PortMax != 0 {
 		return c.PortMin, c.PortMax, true
 	}
@@ -73,11 +74,11 @@ func (c *Config) portRange(p Proto, port uint16) (lo, hi uint16, specified bool)
 // A picker is what the choice needs from the connections that already
 // exist: whether an external endpoint may serve the new connection, an
 // existing mapping to reuse, and random numbers. With t set they come
-// from a Table; otherwise from ChooseSource's caller. (One concrete type,
+// from a Translator; otherwise from ChooseSource's caller. (One concrete type,
 // not an interface, so that the hot path's calls are direct and o stays
 // on the stack.)
 type picker struct {
-	t  *Table
+	t  *Translator
 	o  *Tuple
 	ow *ktuple // o packed, with t
 
@@ -166,7 +167,7 @@ func chooseSource(c *Config, ext *rangeV, o *Tuple, pk *picker) (endpoint, Alloc
 
 // reuse is find_appropriate_src: an existing mapping of the internal
 // endpoint, by mapping behaviour, whose external endpoint is in range and
-// may serve the new connection. Only a Table has mappings.
+// may serve the new connection. Only a Translator has mappings.
 func (p *picker) reuse(lo, hi uint16) (endpoint, bool) {
 	t, o, ow := p.t, p.o, p.ow
 	if t == nil {
@@ -193,13 +194,13 @@ func (p *picker) reuse(lo, hi uint16) (endpoint, bool) {
 
 // allocSrc chooses the external endpoint for a new outbound connection o
 // of the table, whose packed form is ow.
-func (t *Table) allocSrc(o *Tuple, ow *ktuple) (endpoint, Allocation, error) {
+func (t *Translator) allocSrc(o *Tuple, ow *ktuple) (endpoint, Allocation, error) {
 	return chooseSource(&t.cfg, &t.ext, o, &picker{t: t, o: o, ow: ow})
 }
 
 // sameMapping reports whether a connection e belongs to the mapping the
 // new connection from in toward rem would use.
-func (t *Table) sameMapping(e entry, in, rem endpoint) bool {
+func (t *Translator) sameMapping(e entry, in, rem endpoint) bool {
 	if e.internal() != in {
 		return false
 	}
@@ -215,7 +216,7 @@ func (t *Table) sameMapping(e entry, in, rem endpoint) bool {
 // extUsed reports whether the external endpoint x may not serve the new
 // connection o → its reply tuple is taken, or, outside APDF, x belongs to
 // another mapping or a port forward.
-func (t *Table) extUsed(o *Tuple, ow *ktuple, x endpoint) bool {
+func (t *Translator) extUsed(o *Tuple, ow *ktuple, x endpoint) bool {
 	var rk ktuple
 	if o.Proto.IsICMP() {
 		rk = pack(o.WithSrc(x.addr, x.port).Reverse())
@@ -260,7 +261,7 @@ func (t *Table) extUsed(o *Tuple, ow *ktuple, x endpoint) bool {
 // (for MASQUERADE the outgoing interface's primary address), cfg.PortMin
 // and cfg.PortMax (--to-ports; zero: Linux's ranges), cfg.Ports
 // (preserve, --random, --random-fully), cfg.Persistent and cfg.Seed; the
-// other fields are ignored. It is the choice Table makes for a new
+// other fields are ignored. It is the choice Translator makes for a new
 // outbound connection, with the table replaced by taken, which reports
 // whether a reply tuple already belongs to a connection (nil: none does),
 // and by rnd, the random numbers for search offsets (nil: offset 0, the

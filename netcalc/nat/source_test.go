@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go4.org/netipx"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func one(s string) netipx.IPRange {
@@ -16,10 +18,10 @@ func one(s string) netipx.IPRange {
 
 func tcp(src, dst string) Tuple {
 	s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
-	return Tuple{Proto: TCP, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
+	return Tuple{Proto: packet.TCP, Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port()}
 }
 
-// TestChooseSourceIsTheTablesChoice feeds the same flows to a Table and
+// TestChooseSourceIsTheTablesChoice feeds the same flows to a Translator and
 // to ChooseSource, which sees the table's reply tuples and a twin of its
 // PRNG: both must pick the same source for every new connection, through
 // preserved ports, collisions in a small range and exhaustion.
@@ -60,8 +62,8 @@ func TestChooseSourceIsTheTablesChoice(t *testing.T) {
 					exhausted++
 					continue
 				}
-				if got := r.Out.SrcAddrPort(); got != want || r.Alloc != how || r.Note != allocNote[how] {
-					t.Fatalf("flow %d %v: table chose %v (%s), ChooseSource %v (%v)", i, o, got, r.Note, want, how)
+				if got := r.Out.SrcAddrPort(); got != want || r.Alloc != how || r.Cause != CauseSourceNAT {
+					t.Fatalf("flow %d %v: table chose %v (%v), ChooseSource %v (%v)", i, o, got, r.Alloc, want, how)
 				}
 				kinds[how]++
 			}

@@ -1,13 +1,14 @@
 package nat
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/netcalc/netcalc/netcalc/conntrack"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // This file is NAT policy over a conntrack table: which external endpoint
@@ -50,7 +51,7 @@ type entry struct{ *conntrack.Entry }
 
 // endpoint is a protocol, address and port (ICMP identifier).
 type endpoint struct {
-	proto Proto
+	proto packet.Protocol
 	addr  netip.Addr
 	port  uint16
 }
@@ -83,10 +84,11 @@ func (e entry) remote() endpoint {
 	return endpoint{e.Orig.Proto(), e.Orig.Dst(), e.Orig.DstID()}
 }
 
-// Table is a NAT with its conntrack table and virtual clock. Feed it
-// events in time order with Process. A Table is not safe for concurrent
-// use.
-type Table struct {
+// Translator is a simulated network address translator (RFC 2663's
+// "NAT"): its configuration, its conntrack table and its virtual clock.
+// Feed it events in time order with Process. A Translator is not safe for
+// concurrent use.
+type Translator struct {
 	cfg      Config
 	ext      rangeV
 	forwards map[endpoint]Forward
@@ -99,7 +101,7 @@ type Table struct {
 	stats Stats
 }
 
-// Stats counts what a Table did.
+// Stats counts what a Translator did.
 type Stats struct {
 	Packets  int `json:"packets"`
 	Accepted int `json:"accepted"`
@@ -118,23 +120,23 @@ type Stats struct {
 	// Exhausted counts packets dropped because no port was free.
 	Exhausted int `json:"exhausted"`
 	// Drops counts dropped packets by reason.
-	Drops map[Reason]int `json:"drops,omitempty"`
+	Drops map[packet.Reason]int `json:"drops,omitempty"`
 }
 
 // New returns an empty NAT table for cfg at virtual time 0.
-func New(cfg Config) (*Table, error) {
+func New(cfg Config) (*Translator, error) {
 	c, err := cfg.normalize()
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{
+	t := &Translator{
 		cfg:      c,
 		ext:      rangeV{c.External.From(), c.External.To()},
 		forwards: map[endpoint]Forward{},
 		static:   map[netip.Addr]netip.Addr{},
 		staticIn: map[netip.Addr]netip.Addr{},
 		rng:      rand.New(rand.NewPCG(c.Seed, 0x6e657463616c63)), // "netcalc"
-		stats:    Stats{Drops: map[Reason]int{}},
+		stats:    Stats{Drops: map[packet.Reason]int{}},
 	}
 	if t.ext.from.IsValid() {
 		t.extW[0], t.extW[1] = addrWords(t.ext.from)
@@ -153,26 +155,26 @@ func New(cfg Config) (*Table, error) {
 }
 
 // Config returns the table's configuration with defaults filled in.
-func (t *Table) Config() Config { return t.cfg }
+func (t *Translator) Config() Config { return t.cfg }
 
 // Now returns the virtual clock: the time of the last event, or the time
 // given to Advance.
-func (t *Table) Now() time.Duration { return t.ct.Now() }
+func (t *Translator) Now() time.Duration { return t.ct.Now() }
 
 // Advance moves the virtual clock forward to at, expiring entries as time
 // passes. Moving it backwards is an error wrapping ErrPacket.
-func (t *Table) Advance(at time.Duration) error {
+func (t *Translator) Advance(at time.Duration) error {
 	if now := t.ct.Now(); at < now {
-		return fmt.Errorf("%w: time %v is before the clock (%v); events must be in time order", ErrPacket, at, now)
+		return &EventError{Event: Event{At: at}, Msg: fmt.Sprintf("time %v is before the clock (%v); events must be in time order", at, now)}
 	}
 	t.ct.SetNow(at)
 	return nil
 }
 
 // Stats returns the counters so far.
-func (t *Table) Stats() Stats {
+func (t *Translator) Stats() Stats {
 	s := t.stats
-	s.Drops = make(map[Reason]int, len(t.stats.Drops))
+	s.Drops = make(map[packet.Reason]int, len(t.stats.Drops))
 	for k, v := range t.stats.Drops {
 		s.Drops[k] = v
 	}
@@ -180,7 +182,7 @@ func (t *Table) Stats() Stats {
 }
 
 // Len returns the number of live (unexpired) connections.
-func (t *Table) Len() int { return t.ct.Len() }
+func (t *Translator) Len() int { return t.ct.Len() }
 
 func hashAddr(h uint64, a netip.Addr) uint64 {
 	w0, w1 := addrWords(a)
@@ -192,7 +194,7 @@ func hashEP(p endpoint) uint64 {
 	return hashEPw(p.proto, w0, w1, p.port)
 }
 
-func hashEPw(proto Proto, w0, w1 uint64, port uint16) uint64 {
+func hashEPw(proto packet.Protocol, w0, w1 uint64, port uint16) uint64 {
 	return mix64(uint64(proto)<<16 | uint64(port) | 1<<60 ^ w1 ^ mix64(w0+0x9e3779b97f4a7c15))
 }
 
@@ -213,25 +215,12 @@ func (e entry) externalHash() uint64 {
 }
 
 // at returns entry i of the conntrack table.
-func (t *Table) at(i uint32) entry { return entry{t.ct.At(i)} }
+func (t *Translator) at(i uint32) entry { return entry{t.ct.At(i)} }
 
-func (t *Table) alive(e entry) bool { return t.ct.Alive(e.Entry) }
-
-// how a source-NAT endpoint was chosen, as Result.Note says it
-const (
-	howPreserved = "port preserved"
-	howKept      = "source already in range, kept"
-	howReused    = "reused mapping"
-	howMoved     = "port taken, searched the range"
-	howOutside   = "port outside the range, searched it"
-	howRandom    = "random port"
-)
-
-var allocNote = [...]string{AllocKept: howKept, AllocReused: howReused, AllocPreserved: howPreserved,
-	AllocMoved: howMoved, AllocOutside: howOutside, AllocRandom: howRandom}
+func (t *Translator) alive(e entry) bool { return t.ct.Alive(e.Entry) }
 
 // isOurs reports whether a is an external address of the NAT.
-func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
+func (t *Translator) isOurs(p packet.Protocol, a netip.Addr, port uint16) bool {
 	if t.ext.contains(a) {
 		return true
 	}
@@ -249,7 +238,7 @@ func (t *Table) isOurs(p Proto, a netip.Addr, port uint16) bool {
 // each chain. The loads of each round are independent, so the processor
 // overlaps their cache misses instead of paying them one after the other
 // when allocSrc and link reach them.
-func (t *Table) prefetch(kp *ktuple, hk uint64) {
+func (t *Translator) prefetch(kp *ktuple, hk uint64) {
 	if kp.Proto().IsICMP() || !t.ext.from.IsValid() || kp.V4() != t.ext.from.Is4() {
 		return
 	}
@@ -262,18 +251,24 @@ func (t *Table) prefetch(kp *ktuple, hk uint64) {
 
 // resolveIn finds the inside endpoint for a new inbound packet q: port
 // forward, static entry, or a mapping that the filtering lets q through.
-func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
-	if f, ok := t.forwards[endpoint{q.Proto, q.Dst, q.DstID()}]; ok {
+// It records in r what decided (Cause and the endpoints it names) and
+// returns the drop reason ("" when q may enter).
+func (t *Translator) resolveIn(r *Decision, q Tuple) (endpoint, packet.Reason) {
+	x := endpoint{q.Proto, q.Dst, q.DstID()}
+	r.External = x.addrPort()
+	if f, ok := t.forwards[x]; ok {
 		port := f.Internal.Port()
 		if port == 0 {
 			port = q.DstID()
 		}
-		return endpoint{q.Proto, f.Internal.Addr(), port}, "port forward to " + netip.AddrPortFrom(f.Internal.Addr(), port).String(), ""
+		in := endpoint{q.Proto, f.Internal.Addr(), port}
+		r.Cause, r.Inside = CauseForward, in.addrPort()
+		return in, ""
 	}
 	if in, ok := t.staticIn[q.Dst]; ok {
-		return endpoint{q.Proto, in, q.DstID()}, "static " + q.Dst.String() + " <-> " + in.String(), ""
+		r.Cause, r.Inside = CauseStatic, netip.AddrPortFrom(in, q.DstID())
+		return endpoint{q.Proto, in, q.DstID()}, ""
 	}
-	x := endpoint{q.Proto, q.Dst, q.DstID()}
 	var mapped, dead bool
 	h := hashEP(x)
 	for v := t.ct.Index(idxExt, h); v != 0; v = t.ct.Next(idxExt, v) {
@@ -286,43 +281,38 @@ func (t *Table) resolveIn(q Tuple) (endpoint, string, Reason) {
 			continue
 		}
 		mapped = true
-		switch t.cfg.Filtering {
-		case EIF:
-			return e.internal(), "eif: mapping of " + e.internal().addrPort().String(), ""
-		case ADF:
-			if e.remote().addr == q.Src {
-				return e.internal(), "adf: " + e.internal().addrPort().String() + " sent to " + q.Src.String(), ""
-			}
+		in := e.internal()
+		switch f := t.cfg.Filtering; {
+		case f == EIF, f == ADF && e.remote().addr == q.Src:
+			r.Cause, r.Filtering, r.Inside, r.Remote = CauseMapping, f, in.addrPort(), q.SrcAddrPort()
+			return in, ""
 		}
 	}
 	switch {
 	case mapped:
-		return endpoint{}, fmt.Sprintf("%s: %v is not a peer of %v", t.cfg.Filtering, remoteName(q, t.cfg.Filtering), x.addrPort()), Filtered
+		r.Cause, r.Filtering, r.Remote = CauseNotPeer, t.cfg.Filtering, q.SrcAddrPort()
+		return endpoint{}, Filtered
 	case dead:
-		return endpoint{}, "mapping of " + x.addrPort().String() + " timed out", Expired
+		r.Cause = CauseMappingExpired
+		return endpoint{}, Expired
 	}
-	return endpoint{}, "nothing maps " + x.addrPort().String(), NoMapping
-}
-
-func remoteName(q Tuple, f Filtering) string {
-	if f == ADF {
-		return q.Src.String()
-	}
-	return q.SrcAddrPort().String()
+	r.Cause = CauseNoMapping
+	return endpoint{}, NoMapping
 }
 
 // Process runs one packet through the NAT at ev.At and returns the
 // decision. The clock first advances to ev.At (an earlier time is an
 // ErrPacket error). A packet that cannot get an external port is dropped
-// with Reason PortExhausted and the error is an *ExhaustedError; other
-// drops are decisions, not errors.
-func (t *Table) Process(ev Event) (Result, error) {
-	var r Result
+// with Reason PortExhausted and the error is an *ExhaustedError (also in
+// Decision.Exhausted); other drops are decisions, not errors. Errors for
+// events it cannot simulate are *EventError.
+func (t *Translator) Process(ev Event) (Decision, error) {
+	var r Decision
 	err := t.process(&r, ev)
 	return r, err
 }
 
-func (t *Table) process(r *Result, ev Event) error {
+func (t *Translator) process(r *Decision, ev Event) error {
 	r.Event = ev
 	p := ev.Packet
 	if err := t.check(ev); err != nil {
@@ -345,19 +335,19 @@ func (t *Table) process(r *Result, ev Event) error {
 	}
 
 	if ev.Dir == Inbound {
-		in, note, reason := t.resolveIn(p)
+		in, reason := t.resolveIn(r, p)
 		if reason != "" {
 			if reason == NoMapping && deadExact {
-				reason, note = Expired, "connection timed out"
+				reason, r.Cause, r.External = Expired, CauseConnExpired, netip.AddrPort{}
 			}
-			t.drop(r, reason, note)
+			t.drop(r, reason, r.Cause)
 			return nil
 		}
 		e := conntrack.Entry{Orig: kp, Reply: pack(p.WithDst(in.addr, in.port).Reverse()), Status: fInbound}
 		if t.clash(r, &e) {
 			return nil
 		}
-		t.created(r, e, note)
+		t.created(r, e)
 		return nil
 	}
 
@@ -365,46 +355,45 @@ func (t *Table) process(r *Result, ev Event) error {
 	hairpin := t.isOurs(p.Proto, p.Dst, p.DstID())
 	if hairpin && p.Proto.IsICMP() {
 		// an echo has one identifier for both ends: nothing to hairpin to
-		t.drop(r, NoMapping, "the NAT itself answers a ping to "+p.Dst.String())
+		t.drop(r, NoMapping, CauseOwnPing)
 		return nil
 	}
 	if hairpin && !t.cfg.Hairpin {
-		t.drop(r, HairpinOff, p.DstAddrPort().String()+" is this NAT's own address")
+		t.drop(r, HairpinOff, CauseOwnAddress)
 		return nil
 	}
 	src := endpoint{p.Proto, p.Src, p.SrcPort}
-	how := "not translated"
+	r.Cause, r.Inside = CauseUntranslated, src.addrPort()
 	allocated := AllocNone // how allocSrc chose the source, if it did
 	switch out, ok := t.static[p.Src]; {
 	case ok:
-		src.addr, how = out, "static "+p.Src.String()+" <-> "+out.String()
+		src.addr, r.Cause = out, CauseStatic
 	case t.cfg.Kind == Static:
-		t.drop(r, NoMapping, "no static entry for "+p.Src.String())
+		t.drop(r, NoMapping, CauseNoStatic)
 		return nil
 	case t.cfg.Kind == SNAT || t.cfg.Kind == Masquerade:
 		if p.Src.BitLen() != t.ext.from.BitLen() {
-			return fmt.Errorf("%w: %v: source NAT to %v cannot translate an %s source", ErrPacket, p, t.cfg.External, family(p.Src))
+			return &EventError{Event: ev, Msg: fmt.Sprintf("%v: source NAT to %v cannot translate an %s source", p, t.cfg.External, family(p.Src))}
 		}
 		x, h, err := t.allocSrc(&p, &kp)
 		if err != nil {
 			t.stats.Exhausted++
-			t.drop(r, PortExhausted, err.Error())
+			r.Exhausted, _ = err.(*ExhaustedError)
+			t.drop(r, PortExhausted, CausePortExhausted)
 			return err
 		}
-		src, how, allocated = x, allocNote[h], h
-		if p.Proto.IsICMP() {
-			how = strings.Replace(how, "port", "id", 1)
-		}
+		src, allocated, r.Cause = x, h, CauseSourceNAT
 	}
+	r.External = src.addrPort()
 	translated := p.WithSrc(src.addr, src.port)
 	if hairpin {
-		in, note, reason := t.resolveIn(translated)
+		r.Hairpin, r.Inside, r.External = true, netip.AddrPort{}, netip.AddrPort{}
+		in, reason := t.resolveIn(r, translated)
 		if reason != "" {
-			t.drop(r, reason, "hairpin: "+note)
+			t.drop(r, reason, r.Cause)
 			return nil
 		}
 		translated = translated.WithDst(in.addr, in.port)
-		how = "hairpin: " + note + ", source " + src.addrPort().String()
 	}
 	e := conntrack.Entry{Orig: kp, Reply: pack(translated.Reverse())}
 	if (allocated == AllocNone || hairpin) && t.clash(r, &e) {
@@ -420,7 +409,7 @@ func (t *Table) process(r *Result, ev Event) error {
 		t.stats.Moved++
 	}
 	r.Alloc = allocated
-	t.created(r, e, how)
+	t.created(r, e)
 	return nil
 }
 
@@ -430,12 +419,15 @@ func (t *Table) process(r *Result, ev Event) error {
 // filtering behaviour lets in a packet that, de-NATed, would look like
 // another connection of the same inside endpoint (APDM with EIF), or with
 // static and untranslated connections.
-func (t *Table) clash(r *Result, e *conntrack.Entry) bool {
+func (t *Translator) clash(r *Decision, e *conntrack.Entry) bool {
 	i, _, _ := t.ct.Find(&e.Reply, e.Reply.Hash())
 	if i == 0 {
 		return false
 	}
-	t.drop(r, Clash, "would duplicate "+t.ct.At(i).Orig.Tuple().String())
+	orig := t.ct.At(i).Orig.Tuple()
+	r.Clash = &orig
+	r.Inside, r.External, r.Remote, r.Filtering, r.Hairpin = netip.AddrPort{}, netip.AddrPort{}, netip.AddrPort{}, "", false
+	t.drop(r, Clash, CauseClash)
 	return true
 }
 
@@ -446,48 +438,49 @@ func family(a netip.Addr) string {
 	return "IPv6"
 }
 
-func (t *Table) check(ev Event) error {
+func (t *Translator) check(ev Event) error {
 	p := ev.Packet
+	bad := func(format string, a ...any) error { return &EventError{Event: ev, Msg: fmt.Sprintf(format, a...)} }
 	switch {
 	case ev.At < t.ct.Now():
-		return fmt.Errorf("%w: time %v is before the previous event (%v); events must be in time order", ErrPacket, ev.At, t.ct.Now())
+		return bad("time %v is before the previous event (%v); events must be in time order", ev.At, t.ct.Now())
 	case ev.Dir != Outbound && ev.Dir != Inbound:
-		return fmt.Errorf("%w: direction %q, want out or in", ErrPacket, ev.Dir)
-	case p.Proto != TCP && p.Proto != UDP && !p.Proto.IsICMP():
-		return fmt.Errorf("%w: protocol %v, want tcp, udp, icmp or icmpv6", ErrPacket, p.Proto)
+		return bad("direction %q, want out or in", ev.Dir)
+	case p.Proto != packet.TCP && p.Proto != packet.UDP && !p.Proto.IsICMP():
+		return bad("protocol %v, want tcp, udp, icmp or icmpv6", p.Proto)
 	case !p.Src.IsValid() || !p.Dst.IsValid() || p.Src.Is4() != p.Dst.Is4():
-		return fmt.Errorf("%w: %v: want source and destination of one address family", ErrPacket, p)
-	case p.Proto == ICMP && !p.Src.Is4(), p.Proto == ICMPv6 && p.Src.Is4():
-		return fmt.Errorf("%w: %v over %s", ErrPacket, p.Proto, family(p.Src))
+		return bad("%v: want source and destination of one address family", p)
+	case p.Proto == packet.ICMP && !p.Src.Is4(), p.Proto == packet.ICMPv6 && p.Src.Is4():
+		return bad("%v over %s", p.Proto, family(p.Src))
 	case p.Src.Zone() != "" || p.Dst.Zone() != "":
-		return fmt.Errorf("%w: %v: addresses with zones are not simulated", ErrPacket, p)
+		return bad("%v: addresses with zones are not simulated", p)
 	}
 	return nil
 }
 
-func (t *Table) drop(r *Result, reason Reason, note string) {
-	r.Verdict, r.Reason, r.Note = Drop, reason, note
+func (t *Translator) drop(r *Decision, reason packet.Reason, c Cause) {
+	r.Verdict, r.Reason, r.Cause = Drop, reason, c
 	t.stats.Dropped++
 	t.stats.Drops[reason]++
 }
 
-func (t *Table) created(r *Result, e conntrack.Entry, note string) {
+func (t *Translator) created(r *Decision, e conntrack.Entry) {
 	e.Start = t.ct.Now()
 	i := t.ct.InsertIndexed(e, entry{&e}.internalHash(), entry{&e}.externalHash())
 	t.stats.New++
 	r.New = true
-	t.accepted(r, i, false, note)
+	t.accepted(r, i, false)
 }
 
-func (t *Table) established(r *Result, i uint32, reply bool) {
-	note := "established"
+func (t *Translator) established(r *Decision, i uint32, reply bool) {
+	r.Cause = CauseEstablished
 	if reply {
-		note = "reply"
+		r.Cause = CauseReply
 	}
-	t.accepted(r, i, reply, note)
+	t.accepted(r, i, reply)
 }
 
-func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
+func (t *Translator) accepted(r *Decision, i uint32, reply bool) {
 	t.ct.Update(i, reply, r.Flags, r.New)
 	r.Conn = t.ct.Conn(t.ct.At(i))
 	if reply {
@@ -495,32 +488,52 @@ func (t *Table) accepted(r *Result, i uint32, reply bool, note string) {
 	} else {
 		r.Out = r.Conn.Reply.Reverse()
 	}
-	r.Verdict, r.Note = Accept, note
+	r.Verdict = Accept
 	t.stats.Accepted++
 }
 
 // Conns returns the live connections in creation order, as `conntrack -L`
 // would list them at the current virtual time.
-func (t *Table) Conns() []Conn { return t.ct.Conns() }
+func (t *Translator) Conns() []Conn { return t.ct.Conns() }
 
 // Translation is one live connection in the router view (Cisco "show ip
 // nat translations"): inside local is the inside host's own endpoint,
 // inside global the endpoint the outside sees, outside global the remote
 // endpoint, and outside local the remote endpoint as the inside host
 // addresses it (different only for hairpinned connections, where it is
-// the external endpoint the inside host sent to).
+// the external endpoint the inside host sent to). Its JSON form is the
+// flat record MarshalJSON writes.
 type Translation struct {
-	Proto         Proto          `json:"proto"`
-	InsideLocal   netip.AddrPort `json:"inside_local"`
-	InsideGlobal  netip.AddrPort `json:"inside_global"`
-	OutsideLocal  netip.AddrPort `json:"outside_local"`
-	OutsideGlobal netip.AddrPort `json:"outside_global"`
-	Conn          Conn           `json:"conn"`
+	// Proto is the connection's protocol (Conn.Orig.Proto).
+	Proto         packet.Protocol
+	InsideLocal   netip.AddrPort
+	InsideGlobal  netip.AddrPort
+	OutsideLocal  netip.AddrPort
+	OutsideGlobal netip.AddrPort
+	Conn          Conn
+}
+
+// MarshalJSON writes the translation as one flat object, the record
+// netcalc prints for a table entry: "type": "conn", the fields of Conn
+// (use 1 when Use is 0, as the conntrack line prints it), the four
+// endpoints, and "conntrack", the entry as one `conntrack -L` line.
+func (tr Translation) MarshalJSON() ([]byte, error) {
+	c := tr.Conn
+	c.Use = max(c.Use, 1)
+	return json.Marshal(struct {
+		Type string `json:"type"`
+		Conn
+		InsideLocal   netip.AddrPort `json:"inside_local"`
+		InsideGlobal  netip.AddrPort `json:"inside_global"`
+		OutsideLocal  netip.AddrPort `json:"outside_local"`
+		OutsideGlobal netip.AddrPort `json:"outside_global"`
+		Line          string         `json:"conntrack"`
+	}{"conn", c, tr.InsideLocal, tr.InsideGlobal, tr.OutsideLocal, tr.OutsideGlobal, c.String()})
 }
 
 // Translations returns the live connections in the router view, in
 // creation order.
-func (t *Table) Translations() []Translation {
+func (t *Translator) Translations() []Translation {
 	idx := t.ct.Live()
 	out := make([]Translation, len(idx))
 	for k, i := range idx {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/netfilter"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func ExampleWalker_Walk() {
@@ -29,7 +30,7 @@ COMMIT
 	w := &netfilter.Walker{Rules: rs, Random: func() float64 { return 0.75 }}
 	res, err := w.Walk("nat", netfilter.Prerouting, netfilter.Packet{
 		Src: netip.MustParseAddr("198.51.100.99"), Dst: netip.MustParseAddr("203.0.113.10"),
-		Proto: netfilter.ProtoTCP, SrcPort: 40000, DstPort: 80, State: netfilter.CTNew,
+		Proto: packet.TCP, SrcPort: 40000, DstPort: 80, State: netfilter.CTNew,
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // FuzzParse checks that Parse never panics, that every error is a
@@ -60,7 +62,7 @@ func FuzzParse(f *testing.F) {
 		for _, tb := range rs.Tables {
 			for _, h := range Hooks() {
 				if hasHook(tb.Name, h) {
-					w.Walk(tb.Name, h, Packet{Src: client, Dst: server, Proto: ProtoTCP, SrcPort: 1, DstPort: 80, State: CTNew})
+					w.Walk(tb.Name, h, Packet{Src: client, Dst: server, Proto: packet.TCP, SrcPort: 1, DstPort: 80, State: CTNew})
 				}
 			}
 		}

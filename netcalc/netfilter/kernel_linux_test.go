@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netcalc/netcalc/internal/testlab"
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // TestKernelRoundTrip loads rule sets with iptables-restore into a network
@@ -190,7 +191,7 @@ func TestKernelWalk(t *testing.T) {
 					}
 				})
 				got := counted(t, lab, b)
-				res, err := w.Walk("filter", Input, Packet{Src: src, Dst: dst, Proto: ProtoUDP, SrcPort: sp, DstPort: dport,
+				res, err := w.Walk("filter", Input, Packet{Src: src, Dst: dst, Proto: packet.UDP, SrcPort: sp, DstPort: dport,
 					In: "veth-b", State: CTNew})
 				if err != nil {
 					t.Fatal(err)

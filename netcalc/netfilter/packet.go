@@ -4,30 +4,23 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// Protocol numbers (IANA) of the protocols the walker's matches know.
-const (
-	ProtoICMP    uint8 = 1
-	ProtoTCP     uint8 = 6
-	ProtoUDP     uint8 = 17
-	ProtoDCCP    uint8 = 33
-	ProtoICMPv6  uint8 = 58
-	ProtoSCTP    uint8 = 132
-	ProtoUDPLite uint8 = 136
-)
-
-// protoNames are the -p names iptables accepts for the protocols above (it
-// also accepts any /etc/protocols name, which this package does not read).
-var protoNames = map[string]uint8{
-	"icmp": ProtoICMP, "tcp": ProtoTCP, "udp": ProtoUDP, "dccp": ProtoDCCP,
-	"icmpv6": ProtoICMPv6, "ipv6-icmp": ProtoICMPv6, "sctp": ProtoSCTP, "udplite": ProtoUDPLite,
+// protoNames are the -p names iptables accepts (it also accepts any
+// /etc/protocols name, which this package does not read): the names of
+// packet.Protocol and a few more, spelled as iptables spells them.
+var protoNames = map[string]packet.Protocol{
+	"icmp": packet.ICMP, "tcp": packet.TCP, "udp": packet.UDP, "dccp": packet.DCCP,
+	"icmpv6": packet.ICMPv6, "ipv6-icmp": packet.ICMPv6, "sctp": packet.SCTP, "udplite": packet.UDPLite,
 	"esp": 50, "ah": 51, "gre": 47, "mh": 135, "ipv6-mh": 135,
 }
 
-// ProtoNumber returns the protocol number of an iptables -p value: a name
-// from the list above (any case) or a decimal number 0-255; "all" is 0.
-func ProtoNumber(s string) (uint8, bool) {
+// parseProtocol returns the protocol of an iptables -p value: a name from
+// the list above (any case) or a decimal number 0-255; "all" is 0, which
+// matches every protocol.
+func parseProtocol(s string) (packet.Protocol, bool) {
 	ls := strings.ToLower(s)
 	if ls == "all" {
 		return 0, true
@@ -36,7 +29,7 @@ func ProtoNumber(s string) (uint8, bool) {
 		return n, true
 	}
 	n, err := strconv.ParseUint(s, 10, 8)
-	return uint8(n), err == nil
+	return packet.Protocol(n), err == nil
 }
 
 // CTState is a set of conntrack states as the conntrack match's --ctstate
@@ -122,8 +115,8 @@ const (
 // useful packet: set at least Src, Dst and Proto.
 type Packet struct {
 	Src, Dst netip.Addr
-	// Proto is the IP protocol number (ProtoTCP, ...).
-	Proto uint8
+	// Proto is the IP protocol (packet.TCP, ...).
+	Proto packet.Protocol
 	// SrcPort and DstPort are the ports of TCP, UDP, UDP-Lite, SCTP and
 	// DCCP packets.
 	SrcPort, DstPort uint16

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 func TestParseNATRangeErrors(t *testing.T) {
@@ -32,15 +34,15 @@ func TestCTState(t *testing.T) {
 	}
 }
 
-func TestProtoNumber(t *testing.T) {
-	for in, want := range map[string]uint8{"tcp": 6, "UDP": 17, "all": 0, "0": 0, "132": 132, "ipv6-icmp": 58, "icmpv6": 58} {
-		if got, ok := ProtoNumber(in); !ok || got != want {
-			t.Errorf("ProtoNumber(%q) = %d, %v; want %d", in, got, ok, want)
+func TestParseProtocol(t *testing.T) {
+	for in, want := range map[string]packet.Protocol{"tcp": 6, "UDP": 17, "all": 0, "0": 0, "132": 132, "ipv6-icmp": 58, "icmpv6": 58} {
+		if got, ok := parseProtocol(in); !ok || got != want {
+			t.Errorf("parseProtocol(%q) = %d, %v; want %d", in, got, ok, want)
 		}
 	}
 	for _, in := range []string{"", "256", "-1", "tcpx"} {
-		if _, ok := ProtoNumber(in); ok {
-			t.Errorf("ProtoNumber(%q) accepted", in)
+		if _, ok := parseProtocol(in); ok {
+			t.Errorf("parseProtocol(%q) accepted", in)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // maxChainName is the longest chain name iptables accepts
@@ -413,7 +415,7 @@ func (p *parser) parseOptions(r *Rule, toks []token) *ParseError {
 				if short == "-p" && !neg {
 					proto = strings.ToLower(o.Args[0])
 					if n, err := strconv.ParseUint(proto, 10, 8); err == nil {
-						proto = protoName(uint8(n))
+						proto = protoName(packet.Protocol(n))
 					}
 				}
 				r.Matches = append(r.Matches, Match{Options: []Option{o}})
@@ -484,7 +486,7 @@ func plural(n int, what string) string {
 
 // protoName returns the name of the implicit match module of protocol n,
 // or "".
-func protoName(n uint8) string {
+func protoName(n packet.Protocol) string {
 	for name, num := range protoNames {
 		if num == n && protoModules[name] != "" {
 			return protoModules[name]

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 //go:generate go run golang.org/x/tools/cmd/stringer@v0.51.0 -type=Action,VerdictKind -linecomment -output=walk_string.go
@@ -411,7 +413,7 @@ func builtinMatch(o Option, p *Packet) (bool, *valueError) {
 		}
 		ok = pf.Contains(a.Unmap())
 	case "-p":
-		n, known := ProtoNumber(o.Arg())
+		n, known := parseProtocol(o.Arg())
 		if !known {
 			return false, badValue(o.Name, o.Arg(), "a protocol: tcp, udp, sctp, icmp, icmpv6, ..., all or a number")
 		}
@@ -491,7 +493,7 @@ func (w *Walker) module(m Match, p *Packet) (bool, *valueError) {
 	case "comment", "nfacct":
 		return true, nil
 	case "tcp", "udp", "udplite", "sctp", "dccp":
-		want, _ := ProtoNumber(m.Name)
+		want, _ := parseProtocol(m.Name)
 		if p.Proto != want {
 			return false, nil
 		}
@@ -516,7 +518,7 @@ func (w *Walker) module(m Match, p *Packet) (bool, *valueError) {
 		return true, nil
 	case "multiport":
 		switch p.Proto {
-		case ProtoTCP, ProtoUDP, ProtoUDPLite, ProtoSCTP, ProtoDCCP:
+		case packet.TCP, packet.UDP, packet.UDPLite, packet.SCTP, packet.DCCP:
 		default:
 			return false, nil
 		}

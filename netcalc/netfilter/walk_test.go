@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
 // steps summarizes a walk as "CHAIN/RULE action[ target][ miss=M]" lines,
@@ -54,7 +56,7 @@ var (
 )
 
 func tcp(dport uint16) Packet {
-	return Packet{Src: client, Dst: server, Proto: ProtoTCP, SrcPort: 40000, DstPort: dport, In: "veth0", State: CTNew}
+	return Packet{Src: client, Dst: server, Proto: packet.TCP, SrcPort: 40000, DstPort: dport, In: "veth0", State: CTNew}
 }
 
 // draws returns a Random func that yields xs in order and counts calls.
@@ -203,7 +205,7 @@ func TestWalk(t *testing.T) {
 				"-A INPUT -j MARK --set-mark 0x10/0x10",
 				"-A INPUT -m mark ! --mark 0x11 -j DROP",
 				"-A INPUT -m mark --mark 17 -j ACCEPT"),
-			pkt: Packet{Src: client, Dst: server, Proto: ProtoTCP, Mark: 0x8001},
+			pkt: Packet{Src: client, Dst: server, Proto: packet.TCP, Mark: 0x8001},
 			want: []string{"INPUT/0 mark MARK", "INPUT/1 none DROP miss=mark", "INPUT/2 mark MARK", "INPUT/3 mark MARK",
 				"INPUT/4 mark MARK", "INPUT/5 mark MARK", "INPUT/6 none DROP miss=mark", "INPUT/7 verdict ACCEPT"},
 			verdict: VerdictAccept, mark: 0x11,
@@ -225,7 +227,7 @@ func TestWalk(t *testing.T) {
 			rules: filter("DROP",
 				"-A INPUT -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j REJECT",
 				"-A INPUT -m conntrack --ctstate DNAT -j ACCEPT"),
-			pkt:     Packet{Src: client, Dst: server, Proto: ProtoTCP, State: CTNew | CTDNAT},
+			pkt:     Packet{Src: client, Dst: server, Proto: packet.TCP, State: CTNew | CTDNAT},
 			want:    []string{"INPUT/0 none REJECT miss=conntrack", "INPUT/1 verdict ACCEPT"},
 			verdict: VerdictAccept,
 		},

@@ -818,7 +818,7 @@ func (w *walkState) hook(sn *simNode, h netfilter.Hook, in, out string) (Disposi
 		if ht.NAT != netfilter.NoNAT && ct >= 0 {
 			continue // nat sees only the first packet of a connection
 		}
-		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: uint8(w.pkt.Proto), SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
+		p := netfilter.Packet{Src: w.pkt.Src, Dst: w.pkt.Dst, Proto: w.pkt.Proto, SrcPort: w.pkt.SrcPort, DstPort: w.pkt.DstPort, In: in, Out: out, State: state, Mark: w.mark}
 		if w.pkt.Proto.IsICMP() {
 			p.SrcPort, p.DstPort = 0, 0
 		}

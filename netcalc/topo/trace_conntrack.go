@@ -27,7 +27,7 @@ type ctTable struct{ conns []conntrack.Conn }
 
 // tuple returns the conntrack tuple of p; reply says it is an echo reply.
 func tuple(p IPPacket, reply bool) conntrack.Tuple {
-	t := conntrack.Tuple{Proto: conntrack.Proto(p.Proto), Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
+	t := conntrack.Tuple{Proto: p.Proto, Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort}
 	if p.Proto.IsICMP() {
 		t.DstPort = 0
 		t.Type = icmpEchoType(p.Proto, reply)
