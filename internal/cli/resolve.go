@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -246,122 +246,96 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 		}
 	}()
 	limits := resolveLimits(r, opts)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	for _, w := range r.Warnings {
 		env.Warnf("%s", w)
 	}
 
-	jobs := make(chan resolveJob)
-	var readErr error
-	go func() {
-		defer close(jobs)
-		send := func(j resolveJob) error {
-			select {
-			case jobs <- j:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+	// The names go to the library's ordered batch; their positions wait
+	// here, in the same order, for the results.
+	var (
+		mu      sync.Mutex
+		inputs  []Input
+		readErr error
+	)
+	names := func(yield func(string, error) bool) {
+		next := func(in Input, err error) bool {
+			mu.Lock()
+			inputs = append(inputs, in)
+			mu.Unlock()
+			return yield(in.Text, err)
 		}
 		for _, n := range opts.Names {
-			if send(resolveJob{in: Input{Text: n}}) != nil {
+			if !next(Input{Text: n}, nil) {
 				return
 			}
 		}
+		stop := errors.New("stop")
 		for _, l := range lists {
-			if readErr = resolveEachLine(l.r, l.name, send); readErr != nil {
+			err := eachLine(l.r, l.name, true, func(in Input) error {
+				if !next(in, in.err) {
+					return stop
+				}
+				return nil
+			})
+			if err != nil {
+				if err != stop {
+					readErr = err
+				}
 				return
 			}
 		}
-	}()
-
-	// Concurrency workers look names up; the results are printed in input
-	// order through the ordered channel, which also bounds the memory.
-	work := make(chan *resolveJob)
-	ordered := make(chan *resolveJob, opts.Concurrency)
-	go func() {
-		defer close(work)
-		defer close(ordered)
-		for j := range jobs {
-			j.done = make(chan struct{})
-			ordered <- &j
-			work <- &j
-		}
-	}()
-	var wg sync.WaitGroup
-	for i := 0; i < opts.Concurrency; i++ {
-		wg.Go(func() {
-			for j := range work {
-				if j.bad == "" {
-					j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
-					var ne *resolve.NameError
-					if errors.As(j.err, &ne) && !errors.Is(j.err, resolve.ErrNotDNS) {
-						j.bad = j.err.Error()
-					}
-				}
-				j.out = formatResolve(env, opts, limits, j)
-				close(j.done)
-			}
-		})
 	}
 
 	prog := newProgress(env, len(lists) > 0)
 	wrote := false
 	var writeErr error
-	for j := range ordered {
-		<-j.done
-		if writeErr != nil {
-			continue // output is gone (netcalc resolve --file big | head): drain
+	for res, err := range r.LookupAll(ctx, names, opts.Concurrency, types...) {
+		mu.Lock()
+		in := inputs[0]
+		inputs = inputs[1:]
+		mu.Unlock()
+		bad := "" // why the input is bad (exit 2), without its position
+		var ne *resolve.NameError
+		switch {
+		case in.err != nil:
+			bad = fmt.Sprintf("longer than %d bytes, want one name per line", netcalc.MaxListLine)
+		case errors.As(err, &ne) && !errors.Is(err, resolve.ErrNotDNS):
+			bad = err.Error()
 		}
-		if len(j.out) > 0 {
+		if out := formatResolve(env, opts, limits, in, bad, res, err); len(out) > 0 {
 			if wrote && !env.JSON() && !opts.Short {
 				io.WriteString(env.Out, "\n")
 			}
-			if _, err := env.Out.Write(j.out); err != nil {
-				writeErr = err
-				cancel() // stop looking names up
-				continue
+			if _, writeErr = env.Out.Write(out); writeErr != nil {
+				break // stops the lookups; netcalc resolve --file big | head
 			}
 			wrote = true
 		}
-		if j.res != nil {
-			for _, w := range j.res.Warnings {
+		if res != nil {
+			for _, w := range res.Warnings {
 				env.Warnf("%s", w)
 			}
 		}
 		switch {
-		case j.bad != "":
-			env.Report(BadInputf("%s%s", j.in.Where(), j.bad))
-		case j.err != nil:
-			env.Report(Failedf("%s%v", j.in.Where(), j.err))
+		case bad != "":
+			env.Report(BadInputf("%s%s", in.Where(), bad))
+		case err != nil:
+			env.Report(Failedf("%s%v", in.Where(), err))
 		}
 		prog.tick()
 	}
-	wg.Wait()
 	prog.done()
-	if writeErr != nil {
-		if errors.Is(writeErr, syscall.EPIPE) {
-			return env.Finish()
-		}
+	switch {
+	case errors.Is(writeErr, syscall.EPIPE):
+		return env.Finish()
+	case writeErr != nil:
 		return Failed(writeErr)
-	}
-	if readErr != nil && ctx.Err() == nil {
+	case ctx.Err() != nil:
+		return Failed(ctx.Err())
+	case readErr != nil:
 		return readErr
 	}
-	if err := ctx.Err(); err != nil {
-		return Failed(err)
-	}
 	return env.Finish()
-}
-
-type resolveJob struct {
-	in   Input
-	bad  string // why the input is bad (exit 2), without its position; then nothing is looked up
-	res  *resolve.Result
-	err  error
-	out  []byte
-	done chan struct{}
 }
 
 // resolveList is one list of names: a file or standard input.
@@ -381,103 +355,35 @@ func (l resolveList) Close() {
 // file or a directory is bad input (exit 2) before anything is printed.
 func resolveOpenLists(env *Env, paths []string) ([]resolveList, error) {
 	var out []resolveList
-	fail := func(err error) ([]resolveList, error) {
-		for _, l := range out {
-			l.Close()
-		}
-		return nil, err
-	}
 	stdin := false
 	for _, p := range paths {
 		if p == "-" {
-			if stdin {
-				continue // standard input read once
+			if !stdin { // standard input is read once
+				out = append(out, resolveList{name: "stdin", r: env.Stdin})
 			}
 			stdin = true
-			out = append(out, resolveList{name: "stdin", r: env.Stdin})
 			continue
 		}
 		f, err := os.Open(p)
+		if err == nil {
+			if st, serr := f.Stat(); serr == nil && st.IsDir() {
+				f.Close()
+				err = errors.New("is a directory")
+			}
+		}
 		if err != nil {
+			for _, l := range out {
+				l.Close()
+			}
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
-				err = pe.Err
+				return nil, BadInputf("%s: %v, want a list file of names", p, pe.Err)
 			}
-			return fail(BadInputf("%s: %v, want a list file of names", p, err))
-		}
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			f.Close()
-			return fail(BadInputf("%s: is a directory, want a list file", p))
+			return nil, BadInputf("%s: is a directory, want a list file", p)
 		}
 		out = append(out, resolveList{name: p, r: f, f: f})
 	}
 	return out, nil
-}
-
-// resolveEachLine sends one job per name line of r: surrounding white
-// space trimmed, a UTF-8 byte order mark at the start skipped, blank and
-// "#" lines skipped. A line longer than netcalc.MaxListLine bytes becomes a
-// bad job (its start quoted) and reading goes on; a read error ends it.
-func resolveEachLine(r io.Reader, source string, send func(resolveJob) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	for n := 1; ; n++ {
-		line, long, err := resolveReadLine(br)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return Failedf("reading %s: line %d: %v", source, n, err)
-		}
-		if n == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
-		}
-		in := Input{Line: n, Source: source}
-		if long {
-			in.Text = shorten(string(line))
-			if err := send(resolveJob{in: in, bad: fmt.Sprintf("longer than %d bytes, want one name per line", netcalc.MaxListLine)}); err != nil {
-				return nil
-			}
-			continue
-		}
-		in.Text = strings.TrimSpace(string(line))
-		if in.Text == "" || in.Text[0] == '#' {
-			continue
-		}
-		if err := send(resolveJob{in: in}); err != nil {
-			return nil // cancelled: the caller reports why
-		}
-	}
-}
-
-// resolveReadLine returns the next line without its line ending. For a
-// line longer than netcalc.MaxListLine it reads on to the line's end but
-// keeps only the first bytes, and reports long. At the end of the input it
-// returns io.EOF.
-func resolveReadLine(br *bufio.Reader) (line []byte, long bool, err error) {
-	read := false
-	for {
-		chunk, err := br.ReadSlice('\n')
-		read = read || len(chunk) > 0
-		if !long {
-			line = append(line, chunk...)
-			if len(bytes.TrimRight(line, "\r\n")) > netcalc.MaxListLine {
-				long = true
-				line = line[:4*maxQuoted] // enough to quote
-			}
-		}
-		switch {
-		case err == bufio.ErrBufferFull:
-			continue
-		case err == io.EOF && !read:
-			return nil, false, io.EOF
-		case err != nil && err != io.EOF:
-			return nil, false, err
-		}
-		if !long {
-			line = bytes.TrimRight(line, "\r\n")
-		}
-		return line, long, nil
-	}
 }
 
 // confSource names the resolver configuration's origin for --explain.
@@ -595,94 +501,61 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 		return nil, BadInputf("--attempts: %d is out of range, want 1-%d", opts.Attempts, maxAttempts)
 	}
 
-	r := &resolve.Resolver{Libc: libc}
 	hostname, _ := os.Hostname()
 	confEnv := resolve.ConfEnv{Getenv: env.Getenv, Hostname: hostname}
+	paths := resolve.Paths{ResolvConf: opts.ResolvConf, Hosts: opts.HostsFile, NSSwitch: opts.NSSwitch, Env: confEnv, Libc: libc}
+	flags := map[resolve.FileKind]string{resolve.ResolvConfFile: "--resolv-conf", resolve.NSSwitchFile: "--nsswitch", resolve.HostsFile: "--hosts-file"}
+	for kind, flag := range flags {
+		if set(flag[2:]) || (kind == resolve.HostsFile && set("hosts")) {
+			paths.Required = append(paths.Required, kind)
+		}
+	}
 	podMode := false
 	for _, fl := range []string{"pod", "namespace", "dns-policy", "host-network", "dns-config", "cluster-dns", "cluster-domain", "host-resolv-conf"} {
 		podMode = podMode || set(fl)
 	}
-	switch {
-	case podMode && libc.IsMusl():
+	if podMode {
+		// The pod's resolv.conf as kubelet forms it, read by the pod's C
+		// library; the image's nsswitch.conf, not the node's (glibc's
+		// order when it is missing); kubelet's /etc/hosts, not the node's
+		// (none unless --hosts-file names one).
 		opts.confFrom = k8sPodResolvConfName
-		// The pod's file as kubelet forms it, read by musl's rules.
-		var text string
-		if text, err = k8sPodResolvConfFile(env, &opts.Pod); err == nil {
-			r.Config, err = resolve.ParseMuslResolvConf(strings.NewReader(text), k8sPodResolvConfName)
+		var conf resolve.Config
+		if libc.IsMusl() {
+			var text string
+			if text, err = k8sPodResolvConfFile(env, &opts.Pod); err == nil {
+				conf, err = resolve.ParseMuslResolvConf(strings.NewReader(text), k8sPodResolvConfName)
+			}
+		} else {
+			conf, err = k8sPodResolveConfig(env, &opts.Pod, confEnv)
 		}
-	case podMode:
-		opts.confFrom = k8sPodResolvConfName
-		r.Config, err = k8sPodResolveConfig(env, &opts.Pod, confEnv)
-	case libc.IsMusl() && set("resolv-conf"):
-		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
-			return resolve.ParseMuslResolvConf(f, opts.ResolvConf)
-		})
-	case libc.IsMusl():
-		r.Config, err = resolve.LoadMuslResolvConf(opts.ResolvConf)
-	case set("resolv-conf"):
-		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
-			return resolve.ParseResolvConf(f, opts.ResolvConf, confEnv)
-		})
-	default:
-		r.Config, err = resolve.LoadResolvConf(opts.ResolvConf, confEnv)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.Warnings = append(r.Warnings, r.Config.Warnings...)
-
-	switch {
-	case libc.IsMusl():
-		// musl reads no nsswitch.conf: hosts file, then DNS.
-		if set("nsswitch") {
-			r.Warnings = append(r.Warnings, resolve.Warning{File: opts.NSSwitch, Msg: fmt.Sprintf("--nsswitch ignored: %s reads no nsswitch.conf (hosts file, then DNS)", libc)})
-		}
-	case set("nsswitch"):
-		type ord struct {
-			o []resolve.Source
-			w []resolve.Warning
-		}
-		o, err := loadExplicit(opts.NSSwitch, "--nsswitch", func(f *os.File) (ord, error) {
-			o, w, err := resolve.ParseNSSwitch(f, opts.NSSwitch)
-			return ord{o, w}, err
-		})
 		if err != nil {
 			return nil, err
 		}
-		r.Order = o.o
-		r.Warnings = append(r.Warnings, o.w...)
-	case podMode:
-		// The image's nsswitch.conf, not the node's: glibc's order when
-		// the file is missing, hosts file then DNS.
-		r.Order = []resolve.Source{resolve.Files, resolve.DNS}
-	default:
-		o, w, err := resolve.LoadNSSwitch(opts.NSSwitch)
-		if err != nil {
-			return nil, Failed(err)
+		paths.Config = &conf
+		if !set("nsswitch") {
+			paths.Order = []resolve.Source{resolve.Files, resolve.DNS}
 		}
-		r.Order = o
-		r.Warnings = append(r.Warnings, w...)
+		if !slices.Contains(paths.Required, resolve.HostsFile) {
+			paths.Hosts = "-"
+		}
 	}
-
+	if opts.NoHosts {
+		paths.Hosts = "-"
+	}
+	r, err := resolve.FromFiles(paths)
+	var fe *resolve.FileError
 	switch {
-	case opts.NoHosts:
-	case podMode && !set("hosts-file") && !set("hosts"):
-		// A pod's /etc/hosts is kubelet's own, not the node's: none unless
-		// --hosts-file names one.
-	case set("hosts-file") || set("hosts"):
-		r.Hosts, err = loadExplicit(opts.HostsFile, "--hosts-file", func(f *os.File) (*resolve.Hosts, error) {
-			return resolve.ParseHosts(f, opts.HostsFile)
-		})
-		if err != nil {
-			return nil, err
-		}
-	default:
-		r.Hosts, err = resolve.LoadHosts(opts.HostsFile)
-		if err != nil {
-			r.Hosts = nil // no hosts file: nothing to match
-		}
+	case errors.As(err, &fe) && errors.Is(fe.Err, syscall.EISDIR):
+		return nil, BadInputf("%s: %s: is a directory, want a file", flags[fe.Kind], fe.Path)
+	case errors.As(err, &fe):
+		return nil, BadInputf("%s: %s: %v", flags[fe.Kind], fe.Path, fe.Err)
+	case err != nil:
+		return nil, Failed(err)
 	}
-
+	if libc.IsMusl() && set("nsswitch") {
+		r.Warnings = append(r.Warnings, resolve.Warning{File: opts.NSSwitch, Msg: fmt.Sprintf("--nsswitch ignored: %s reads no nsswitch.conf (hosts file, then DNS)", libc)})
+	}
 	if len(servers) > 0 {
 		r.Config.Servers = servers
 	}
@@ -701,33 +574,8 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	if set("attempts") {
 		r.Config.Attempts = opts.Attempts
 	}
-	if opts.TCP {
-		r.Config.UseTCP = true
-	}
+	r.Config.UseTCP = r.Config.UseTCP || opts.TCP
 	return r, nil
-}
-
-// loadExplicit opens a file named by a flag: a missing or unreadable file
-// is bad input.
-func loadExplicit[T any](path, flag string, parse func(*os.File) (T, error)) (T, error) {
-	var zero T
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // "no such file or directory", without Go's "open PATH:"
-		}
-		return zero, BadInputf("%s: %s: %v", flag, path, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return zero, BadInputf("%s: %s: is a directory, want a file", flag, path)
-	}
-	v, err := parse(f)
-	if err != nil {
-		return zero, Failed(err)
-	}
-	return v, nil
 }
 
 // parseServer reads IP, IP:PORT or [IPv6]:PORT (an IPv6 zone allowed);
@@ -778,24 +626,27 @@ func parseServer(s, how string) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a, uint16(n)), nil
 }
 
-// formatResolve renders one job. Errors are not printed here; the caller
-// reports them on standard error. In JSON mode a bad input is the object
-// {"input", "line", "error"}; a lookup is resolve.Result itself, the one
-// schema of the library and the CLI.
-func formatResolve(env *Env, opts *resolveOptions, limits string, j *resolveJob) []byte {
+// formatResolve renders one result; bad says why the input is bad. Errors
+// are not printed here; the caller reports them on standard error. In
+// JSON mode a bad input is the object {"input", "line", "error"}; a
+// lookup is resolve.Result itself, the one schema of the library and the
+// CLI.
+func formatResolve(env *Env, opts *resolveOptions, limits string, in Input, bad string, res *resolve.Result, err error) []byte {
 	var b bytes.Buffer
 	if env.JSON() {
-		if j.bad != "" {
-			WriteJSON(&b, resolveBadJSON{Input: shorten(j.in.Text), Line: j.in.Line, Error: strings.TrimPrefix(j.bad, "resolve: ")})
-		} else {
-			WriteJSON(&b, j.res)
+		switch {
+		case res == nil:
+			WriteJSON(&b, resolveBadJSON{Input: shorten(in.Text), Line: in.Line, Error: bad})
+		case bad != "":
+			WriteJSON(&b, resolveBadJSON{Input: shorten(in.Text), Line: in.Line, Error: res.Error})
+		default:
+			WriteJSON(&b, res)
 		}
 		return b.Bytes()
 	}
-	if j.bad != "" {
+	if bad != "" || res == nil {
 		return nil // nothing was asked
 	}
-	res, err := j.res, j.err
 	if opts.Short {
 		for _, a := range res.Answers {
 			b.WriteString(a.Data)
@@ -898,10 +749,6 @@ func resolveReason(err error) string {
 		return "not sent to unicast DNS"
 	}
 	return err.Error()
-}
-
-func formatRTT(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
 }
 
 // progress draws "resolved N names" on standard error when it is a

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -57,13 +61,60 @@ type Paths struct {
 	Hosts      string // default SystemHosts
 	NSSwitch   string // default SystemNSSwitch
 	Env        ConfEnv
+	// Libc is whose rules the files are read with and whose getaddrinfo
+	// the Resolver reproduces (Resolver.Libc). Default glibc. A musl
+	// version reads ResolvConf with ParseMuslResolvConf (Env does not
+	// apply) and reads no nsswitch.conf.
+	Libc Libc
+	// Config, when non-nil, is the DNS configuration to use instead of
+	// reading ResolvConf (a resolv.conf made by kubelet for a pod, say).
+	Config *Config
+	// Order, when non-nil, is the order of sources to use instead of
+	// reading NSSwitch.
+	Order []Source
+	// Required lists the files that must be readable: a missing or
+	// unreadable one, or a directory, is a *FileError instead of glibc's
+	// fallback for a missing file (the local machine as the server,
+	// "hosts: files dns", no hosts file). Default none: name here the
+	// files a user gave explicitly.
+	Required []FileKind
 }
 
-// FromFiles builds a Resolver from configuration files. Missing system
-// files fall back to glibc's defaults with a warning (see LoadResolvConf,
-// LoadNSSwitch); a missing hosts file means no hosts file.
+// FileKind names a configuration file by its role.
+type FileKind string
+
+// The configuration files FromFiles reads.
+const (
+	ResolvConfFile FileKind = "resolv.conf"
+	HostsFile      FileKind = "hosts"
+	NSSwitchFile   FileKind = "nsswitch.conf"
+)
+
+// FileError reports a configuration file FromFiles could not open: Kind
+// says which, Path is the path given, and Err is the cause without Go's
+// "open PATH:" (fs.ErrNotExist matches a missing file, syscall.EISDIR a
+// directory).
+type FileError struct {
+	Kind FileKind
+	Path string
+	Err  error
+}
+
+// Error returns "resolve: KIND PATH: CAUSE".
+func (e *FileError) Error() string {
+	return "resolve: " + string(e.Kind) + " " + e.Path + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// FromFiles builds a Resolver from configuration files. Missing files
+// that f.Required does not list fall back to glibc's defaults with a
+// warning (see LoadResolvConf, LoadNSSwitch); a missing hosts file means
+// no hosts file. Warnings from the files are in the Resolver's Warnings,
+// resolv.conf's first.
 func FromFiles(f Paths) (*Resolver, error) {
-	r := &Resolver{}
+	r := &Resolver{Libc: f.Libc}
 	if f.ResolvConf == "" {
 		f.ResolvConf = SystemResolvConf
 	}
@@ -73,26 +124,73 @@ func FromFiles(f Paths) (*Resolver, error) {
 	if f.Hosts == "" {
 		f.Hosts = SystemHosts
 	}
-	cfg, err := LoadResolvConf(f.ResolvConf, f.Env)
+	var err error
+	switch {
+	case f.Config != nil:
+		r.Config = *f.Config
+	case f.Libc.IsMusl():
+		r.Config, err = loadFile(f, ResolvConfFile, f.ResolvConf, LoadMuslResolvConf, func(rd io.Reader) (Config, error) {
+			return ParseMuslResolvConf(rd, f.ResolvConf)
+		})
+	default:
+		r.Config, err = loadFile(f, ResolvConfFile, f.ResolvConf,
+			func(p string) (Config, error) { return LoadResolvConf(p, f.Env) },
+			func(rd io.Reader) (Config, error) { return ParseResolvConf(rd, f.ResolvConf, f.Env) })
+	}
 	if err != nil {
 		return nil, err
 	}
-	r.Config = cfg
-	r.Warnings = append(r.Warnings, cfg.Warnings...)
-	order, warns, err := LoadNSSwitch(f.NSSwitch)
-	if err != nil {
-		return nil, err
+	r.Warnings = append(r.Warnings, r.Config.Warnings...)
+	switch {
+	case f.Libc.IsMusl():
+		// musl reads no nsswitch.conf: hosts file, then DNS.
+	case f.Order != nil:
+		r.Order = f.Order
+	default:
+		type order struct {
+			o []Source
+			w []Warning
+		}
+		o, err := loadFile(f, NSSwitchFile, f.NSSwitch,
+			func(p string) (order, error) { o, w, err := LoadNSSwitch(p); return order{o, w}, err },
+			func(rd io.Reader) (order, error) { o, w, err := ParseNSSwitch(rd, f.NSSwitch); return order{o, w}, err })
+		if err != nil {
+			return nil, err
+		}
+		r.Order = o.o
+		r.Warnings = append(r.Warnings, o.w...)
 	}
-	r.Order = order
-	r.Warnings = append(r.Warnings, warns...)
 	if f.Hosts != "-" {
-		h, err := LoadHosts(f.Hosts)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		h, err := loadFile(f, HostsFile, f.Hosts, LoadHosts, func(rd io.Reader) (*Hosts, error) { return ParseHosts(rd, f.Hosts) })
+		if err != nil && (slices.Contains(f.Required, HostsFile) || !errors.Is(err, fs.ErrNotExist)) {
 			return nil, err
 		}
 		r.Hosts = h
 	}
 	return r, nil
+}
+
+// loadFile reads the file of kind at path: with load when f does not
+// require it, else with parse after opening it, a failure to open being a
+// *FileError.
+func loadFile[T any](f Paths, kind FileKind, path string, load func(string) (T, error), parse func(io.Reader) (T, error)) (T, error) {
+	if !slices.Contains(f.Required, kind) {
+		return load(path)
+	}
+	var zero T
+	fd, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "no such file or directory", without "open PATH:"
+		}
+		return zero, &FileError{Kind: kind, Path: path, Err: err}
+	}
+	defer fd.Close()
+	if st, err := fd.Stat(); err == nil && st.IsDir() {
+		return zero, &FileError{Kind: kind, Path: path, Err: syscall.EISDIR}
+	}
+	return parse(fd)
 }
 
 // Default returns the host's own resolver: /etc/resolv.conf, /etc/hosts
