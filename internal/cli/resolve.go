@@ -168,17 +168,10 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 // is meant as a server (an IP address, IP:PORT or [IPv6]:PORT, valid or
 // not) rather than a list file.
 func resolveLooksLikeServer(s string) bool {
-	if strings.HasPrefix(s, "[") {
-		return true
-	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
 	host, _, ok := strings.Cut(s, ":")
-	if _, err := netip.ParseAddr(host); ok && err == nil {
-		return true
-	}
-	return false
+	_, errAddr := netip.ParseAddr(s)
+	_, errHost := netip.ParseAddr(host)
+	return strings.HasPrefix(s, "[") || errAddr == nil || (ok && errHost == nil)
 }
 
 // resolveSeconds is the --timeout value: a Go duration ("3s", "500ms") or a
@@ -242,7 +235,7 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	}
 	defer func() {
 		for _, l := range lists {
-			l.Close()
+			l.r.Close()
 		}
 	}()
 	limits := resolveLimits(r, opts)
@@ -286,7 +279,9 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 		}
 	}
 
-	prog := newProgress(env, len(lists) > 0)
+	// A batch on a terminal shows "resolved N names" on standard error, at
+	// most ten times a second.
+	progress, done, shown := len(lists) > 0 && env.StderrTTY, 0, time.Time{}
 	wrote := false
 	var writeErr error
 	for res, err := range r.LookupAll(ctx, names, opts.Concurrency, types...) {
@@ -322,9 +317,15 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 		case err != nil:
 			env.Report(Failedf("%s%v", in.Where(), err))
 		}
-		prog.tick()
+		if done++; progress && time.Since(shown) >= 100*time.Millisecond {
+			shown = time.Now()
+			_ = env.Out.Flush()
+			fmt.Fprintf(env.Stderr, "\rresolved %d names", done)
+		}
 	}
-	prog.done()
+	if progress && !shown.IsZero() {
+		fmt.Fprintf(env.Stderr, "\rresolved %d names\n", done)
+	}
 	switch {
 	case errors.Is(writeErr, syscall.EPIPE):
 		return env.Finish()
@@ -341,47 +342,35 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 // resolveList is one list of names: a file or standard input.
 type resolveList struct {
 	name string // "stdin" or the file name, for messages
-	r    io.Reader
-	f    *os.File // nil for standard input
-}
-
-func (l resolveList) Close() {
-	if l.f != nil {
-		l.f.Close()
-	}
+	r    io.ReadCloser
 }
 
 // resolveOpenLists opens every list before any lookup, so that a missing
 // file or a directory is bad input (exit 2) before anything is printed.
-func resolveOpenLists(env *Env, paths []string) ([]resolveList, error) {
-	var out []resolveList
-	stdin := false
+func resolveOpenLists(env *Env, paths []string) (out []resolveList, err error) {
+	defer func() {
+		for _, l := range out {
+			if err != nil {
+				l.r.Close()
+			}
+		}
+	}()
 	for _, p := range paths {
 		if p == "-" {
-			if !stdin { // standard input is read once
-				out = append(out, resolveList{name: "stdin", r: env.Stdin})
+			if !slices.ContainsFunc(out, func(l resolveList) bool { return l.name == "stdin" }) {
+				out = append(out, resolveList{"stdin", io.NopCloser(env.Stdin)}) // read once
 			}
-			stdin = true
 			continue
 		}
 		f, err := os.Open(p)
-		if err == nil {
-			if st, serr := f.Stat(); serr == nil && st.IsDir() {
-				f.Close()
-				err = errors.New("is a directory")
-			}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return out, BadInputf("%s: %v, want a list file of names", p, pe.Err)
 		}
-		if err != nil {
-			for _, l := range out {
-				l.Close()
-			}
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				return nil, BadInputf("%s: %v, want a list file of names", p, pe.Err)
-			}
-			return nil, BadInputf("%s: is a directory, want a list file", p)
+		out = append(out, resolveList{p, f})
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return out, BadInputf("%s: is a directory, want a list file", p)
 		}
-		out = append(out, resolveList{name: p, r: f, f: f})
 	}
 	return out, nil
 }
@@ -395,45 +384,34 @@ func (opts *resolveOptions) confSource() string {
 }
 
 // resolveLimits is the --explain line that says how long each query waits
-// and how often the servers are tried.
+// and how often the servers are tried. For musl the timeout is the whole
+// wait for one candidate name, and queries are resent every
+// timeout/attempts to every server at once.
 func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
-	if r.Libc.IsMusl() {
-		return resolveMuslLimits(r, opts)
-	}
 	timeout, from := r.Config.Timeout, opts.confSource()
-	if timeout <= 0 {
+	switch {
+	case opts.set != nil && opts.set("timeout"):
+		from = "--timeout"
+	case timeout <= 0 && !r.Libc.IsMusl():
 		timeout, from = resolve.DefaultTimeout, "glibc's default"
 	}
-	if opts.set != nil && opts.set("timeout") {
-		from = "--timeout"
+	servers := len(r.Config.Servers)
+	switch {
+	case r.Libc.IsMusl() && timeout <= time.Nanosecond:
+		return fmt.Sprintf("; %s: timeout 0 (%s): no query is sent", r.Libc, from)
+	case r.Libc.IsMusl():
+		interval := time.Duration(timeout.Milliseconds()/int64(max(r.Config.Attempts, 1))) * time.Millisecond
+		return fmt.Sprintf("; %s: timeout %v per candidate name in all (%s), queries resent every %v to %s at once",
+			r.Libc, timeout, from, interval, resolveCount(servers, "server"))
+	case servers == 0:
+		servers = 2 // 127.0.0.1 and ::1
 	}
 	attempts := r.Config.Attempts
 	if attempts <= 0 {
 		attempts = resolve.DefaultAttempts
 	}
-	servers := len(r.Config.Servers)
-	if servers == 0 {
-		servers = 2 // 127.0.0.1 and ::1
-	}
 	return fmt.Sprintf("; timeout %v per query (%s), %s over %s",
 		timeout, from, resolveCount(attempts, "attempt"), resolveCount(servers, "server"))
-}
-
-// resolveMuslLimits is resolveLimits for musl: the timeout is the whole
-// wait for one candidate name, and queries are resent every
-// timeout/attempts to every server at once.
-func resolveMuslLimits(r *resolve.Resolver, opts *resolveOptions) string {
-	timeout, from := r.Config.Timeout, opts.confSource()
-	if opts.set != nil && opts.set("timeout") {
-		from = "--timeout"
-	}
-	if timeout <= time.Nanosecond {
-		return fmt.Sprintf("; %s: timeout 0 (%s): no query is sent", r.Libc, from)
-	}
-	attempts := max(r.Config.Attempts, 1)
-	interval := time.Duration(timeout.Milliseconds()/int64(attempts)) * time.Millisecond
-	return fmt.Sprintf("; %s: timeout %v per candidate name in all (%s), queries resent every %v to %s at once",
-		r.Libc, timeout, from, interval, resolveCount(len(r.Config.Servers), "server"))
 }
 
 func resolveCount(n int, word string) string {
@@ -578,52 +556,19 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	return r, nil
 }
 
-// parseServer reads IP, IP:PORT or [IPv6]:PORT (an IPv6 zone allowed);
-// the port defaults to 53. how names the source in errors: "--server" or
-// "@" (a positional @SERVER).
+// parseServer reads a server as resolve.ParseServer does. how names the
+// source in errors: "--server" or "@" (a positional @SERVER).
 func parseServer(s, how string) (netip.AddrPort, error) {
-	bad := func(format string, args ...any) error {
+	ap, err := resolve.ParseServer(s)
+	var se *resolve.ServerError
+	if errors.As(err, &se) {
 		where := "--server: " + quoteToken(s)
 		if how == "@" {
 			where = quoteToken("@" + s)
 		}
-		return BadInputf("%s: %s", where, fmt.Sprintf(format, args...))
+		return ap, BadInputf("%s: %s", where, se.Msg)
 	}
-	host, port, hasPort := s, "", false
-	switch {
-	case strings.HasPrefix(s, "["):
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return netip.AddrPort{}, bad("no closing ], want [IPv6]:PORT")
-		}
-		host = s[1:end]
-		if rest := s[end+1:]; rest != "" {
-			var ok bool
-			if port, ok = strings.CutPrefix(rest, ":"); !ok {
-				return netip.AddrPort{}, bad("%s after ], want :PORT", quoteToken(rest))
-			}
-			hasPort = true
-		}
-	case strings.Count(s, ":") == 1:
-		host, port, hasPort = strings.Cut(s, ":")
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.AddrPort{}, bad("not an IP address, want IP, IP:PORT or [IPv6]:PORT (a name cannot be resolved before the resolver exists)")
-	}
-	if !hasPort {
-		return netip.AddrPortFrom(a, 53), nil
-	}
-	n, err := strconv.ParseUint(port, 10, 64)
-	switch {
-	case port == "" || strings.TrimLeft(port, "0123456789") != "":
-		return netip.AddrPort{}, bad("port %s is not a number, want 1-65535", quoteToken(port))
-	case err != nil || n > 65535:
-		return netip.AddrPort{}, bad("port %s is out of range, want 1-65535", shorten(port))
-	case n == 0:
-		return netip.AddrPort{}, bad("port 0 is not a DNS port, want 1-65535")
-	}
-	return netip.AddrPortFrom(a, uint16(n)), nil
+	return ap, err
 }
 
 // formatResolve renders one result; bad says why the input is bad. Errors
@@ -749,33 +694,4 @@ func resolveReason(err error) string {
 		return "not sent to unicast DNS"
 	}
 	return err.Error()
-}
-
-// progress draws "resolved N names" on standard error when it is a
-// terminal, at most ten times a second.
-type progress struct {
-	env  *Env
-	on   bool
-	n    int
-	last time.Time
-}
-
-func newProgress(env *Env, batch bool) *progress {
-	return &progress{env: env, on: batch && env.StderrTTY}
-}
-
-func (p *progress) tick() {
-	p.n++
-	if !p.on || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	_ = p.env.Out.Flush()
-	fmt.Fprintf(p.env.Stderr, "\rresolved %d names", p.n)
-}
-
-func (p *progress) done() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprintf(p.env.Stderr, "\rresolved %d names\n", p.n)
-	}
 }
