@@ -6,6 +6,7 @@ package resolve
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -53,6 +54,9 @@ type miekgExchanger struct{ pool *connPool }
 var _ exchanger = miekgExchanger{}
 
 func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.AddrPort, tr Transport) (wireReply, error) {
+	if tr == UDP {
+		return x.exchangeUDP(ctx, q, server)
+	}
 	m := new(dns.Msg)
 	m.SetQuestion(q.Name, uint16(q.Type))
 	m.RecursionDesired = true
@@ -65,38 +69,63 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 	// whatever resolv.conf or --timeout said. The caller's deadline is the
 	// per-attempt timeout, so it is the whole budget of this exchange.
 	c := &dns.Client{Net: string(tr), UDPSize: ednsSize, Timeout: exchangeBudget(ctx)}
-	reuse := x.pool != nil && reusable(server, tr)
-	var co *dns.Conn
+	// server.String() brackets IPv6 and keeps zones ("[fe80::1%eth0]:53").
+	co, err := c.DialContext(ctx, server.String())
+	if err != nil {
+		return wireReply{}, classify(ctx, err)
+	}
+	defer co.Close()
+	// The client only honours deadlines; close the connection when ctx is
+	// cancelled so that an interrupt ends the read at once.
+	stop := context.AfterFunc(ctx, func() { co.Close() })
+	defer stop()
+	r, rtt, err := c.ExchangeWithConnContext(ctx, m, co)
+	if err != nil {
+		return wireReply{RTT: rtt}, classify(ctx, err)
+	}
+	return replyOf(q, r, rtt)
+}
+
+// exchangeUDP is exchange over UDP, done by hand rather than by
+// dns.Client (which allocates a message, a client and a read buffer and
+// sets two deadlines per query, a third of a batch's CPU): the query is
+// packed into a pooled buffer, the reply read into it, and replies with
+// another ID are skipped until the deadline, as dns.Client does, because
+// they may answer an earlier query. The exchange takes ctx's deadline (or
+// DefaultTimeout) as its whole budget.
+func (x miekgExchanger) exchangeUDP(ctx context.Context, q wireQuery, server netip.AddrPort) (wireReply, error) {
+	deadline := time.Now().Add(exchangeBudget(ctx))
+	reuse := x.pool != nil && reusable(server, UDP)
+	var co net.Conn
 	if reuse {
 		co = x.pool.get(server)
 	}
 	if co == nil {
 		// server.String() brackets IPv6 and keeps zones ("[fe80::1%eth0]:53").
 		var err error
-		if co, err = c.DialContext(ctx, server.String()); err != nil {
+		d := net.Dialer{Deadline: deadline}
+		if co, err = d.DialContext(ctx, "udp", server.String()); err != nil {
 			return wireReply{}, classify(ctx, err)
 		}
 	}
-	// The client only honours deadlines; close the connection when ctx is
-	// cancelled so that an interrupt ends the read at once.
+	// Deadlines only: close the socket when ctx is cancelled so that an
+	// interrupt ends the read at once.
 	stop := context.AfterFunc(ctx, func() { co.Close() })
-	r, rtt, err := c.ExchangeWithConnContext(ctx, m, co)
+	r, rtt, err := roundTripUDP(co, q, deadline)
 	if !stop() {
 		reuse = false // ctx ended: the socket is closed or about to be
 	}
-	if err == nil && (len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Name) ||
-		r.Question[0].Qtype != uint16(q.Type) || r.Question[0].Qclass != dns.ClassINET) {
-		got := "no question"
-		if len(r.Question) > 0 {
-			got = fmt.Sprintf("%s %s", r.Question[0].Name, Type(r.Question[0].Qtype))
-		}
-		co.Close()
-		return wireReply{RTT: rtt}, fmt.Errorf("%w: asked %s %s, reply is for %s", ErrMismatch, q.Name, q.Type, got)
+	var rep wireReply
+	if err == nil {
+		rep, err = replyOf(q, r, rtt)
 	}
 	if err != nil {
-		// A socket that timed out may still receive the late reply: never
-		// reuse it.
+		// A socket that timed out or got a reply for another question may
+		// still receive the late reply: never reuse it.
 		co.Close()
+		if errors.Is(err, ErrMismatch) {
+			return wireReply{RTT: rtt}, err
+		}
 		return wireReply{RTT: rtt}, classify(ctx, err)
 	}
 	if reuse {
@@ -104,23 +133,116 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 	} else {
 		co.Close()
 	}
+	return rep, nil
+}
+
+// udpBufs holds the buffers of UDP exchanges: ednsSize bytes, the largest
+// reply netcalc asks for (dns.Client reads into as much).
+var udpBufs = sync.Pool{New: func() any { return new([ednsSize]byte) }}
+
+// roundTripUDP sends q over co with a random ID and returns the first
+// reply with that ID, and the time from sending to that reply.
+func roundTripUDP(co net.Conn, q wireQuery, deadline time.Time) (*dns.Msg, time.Duration, error) {
+	buf := udpBufs.Get().(*[ednsSize]byte)
+	defer udpBufs.Put(buf)
+	var idb [2]byte
+	rand.Read(idb[:]) // never fails (crypto/rand)
+	id := uint16(idb[0])<<8 | uint16(idb[1])
+	out, err := packQuery(buf[:], id, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	co.SetDeadline(deadline)
+	if _, err := co.Write(out); err != nil {
+		return nil, time.Since(start), err
+	}
+	r := new(dns.Msg)
+	for {
+		n, err := co.Read(buf[:])
+		switch {
+		case err != nil:
+			return nil, time.Since(start), err
+		case n < 12:
+			return nil, time.Since(start), dns.ErrShortRead
+		}
+		if err := r.Unpack(buf[:n]); err != nil {
+			return nil, time.Since(start), err
+		}
+		if r.Id == id {
+			return r, time.Since(start), nil
+		}
+	}
+}
+
+// packQuery writes into buf the query dns.Msg packs for SetQuestion(name,
+// type), RecursionDesired, AuthenticatedData = q.AD and SetEdns0(ednsSize,
+// false), and returns it (TestPackQuery compares the two).
+func packQuery(buf []byte, id uint16, q wireQuery) ([]byte, error) {
+	flags := byte(0x01) // RD
+	ad := byte(0)
+	if q.AD {
+		ad = 0x20
+	}
+	copy(buf, []byte{byte(id >> 8), byte(id), flags, ad, 0, 1, 0, 0, 0, 0, 0, 1})
+	off, err := dns.PackDomainName(q.Name, buf, 12, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	// QTYPE, QCLASS IN, then the OPT record: root name, type 41, the UDP
+	// size as its class, TTL 0 (no DO bit), no options.
+	tail := []byte{byte(q.Type >> 8), byte(q.Type), 0, 1, 0, 0, 41, ednsSize >> 8, ednsSize & 0xff, 0, 0, 0, 0, 0, 0}
+	if off+len(tail) > len(buf) {
+		return nil, dns.ErrBuf
+	}
+	return buf[:off+copy(buf[off:], tail)], nil
+}
+
+// replyOf checks that r answers q and converts it.
+func replyOf(q wireQuery, r *dns.Msg, rtt time.Duration) (wireReply, error) {
+	if len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Name) ||
+		r.Question[0].Qtype != uint16(q.Type) || r.Question[0].Qclass != dns.ClassINET {
+		got := "no question"
+		if len(r.Question) > 0 {
+			got = fmt.Sprintf("%s %s", r.Question[0].Name, Type(r.Question[0].Qtype))
+		}
+		return wireReply{RTT: rtt}, fmt.Errorf("%w: asked %s %s, reply is for %s", ErrMismatch, q.Name, q.Type, got)
+	}
 	rep := wireReply{
-		Rcode: Rcode(r.Rcode),
-		AA:    r.Authoritative,
-		RA:    r.RecursionAvailable,
-		TC:    r.Truncated,
-		RTT:   rtt,
+		Rcode:   Rcode(r.Rcode),
+		AA:      r.Authoritative,
+		RA:      r.RecursionAvailable,
+		TC:      r.Truncated,
+		RTT:     rtt,
+		Answers: make([]Answer, 0, len(r.Answer)),
 	}
 	for _, rr := range r.Answer {
 		h := rr.Header()
-		rep.Answers = append(rep.Answers, Answer{
-			Name: h.Name,
-			Type: Type(h.Rrtype),
-			TTL:  h.Ttl,
-			Data: strings.TrimPrefix(rr.String(), h.String()),
-		})
+		rep.Answers = append(rep.Answers, Answer{Name: h.Name, Type: Type(h.Rrtype), TTL: h.Ttl, Data: rdata(rr)})
 	}
 	return rep, nil
+}
+
+// rdata is the record's data in zone-file form: rr.String() without the
+// header's text. A and AAAA are formatted directly, as their String
+// methods do, without building the header's text first.
+func rdata(rr dns.RR) string {
+	switch rr := rr.(type) {
+	case *dns.A:
+		if rr.A != nil {
+			return rr.A.String()
+		}
+		return ""
+	case *dns.AAAA:
+		switch {
+		case rr.AAAA == nil:
+			return ""
+		case rr.AAAA.To4() != nil:
+			return "::ffff:" + rr.AAAA.String()
+		}
+		return rr.AAAA.String()
+	}
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
 // exchangeBudget is the time left before ctx's deadline (at least 1 ns,
@@ -149,7 +271,7 @@ func exchangeBudget(ctx context.Context) time.Duration {
 // query. The zero connPool is empty and ready.
 type connPool struct {
 	mu   sync.Mutex
-	idle map[netip.AddrPort][]*dns.Conn
+	idle map[netip.AddrPort][]net.Conn
 }
 
 // reusable reports whether a socket to server over tr may serve several
@@ -164,7 +286,7 @@ func reusable(server netip.AddrPort, tr Transport) bool {
 // are closed).
 const maxIdlePerServer = 256
 
-func (p *connPool) get(server netip.AddrPort) *dns.Conn {
+func (p *connPool) get(server netip.AddrPort) net.Conn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.idle[server]
@@ -176,11 +298,11 @@ func (p *connPool) get(server netip.AddrPort) *dns.Conn {
 	return co
 }
 
-func (p *connPool) put(server netip.AddrPort, co *dns.Conn) {
+func (p *connPool) put(server netip.AddrPort, co net.Conn) {
 	p.mu.Lock()
 	if len(p.idle[server]) < maxIdlePerServer {
 		if p.idle == nil {
-			p.idle = map[netip.AddrPort][]*dns.Conn{}
+			p.idle = map[netip.AddrPort][]net.Conn{}
 		}
 		p.idle[server] = append(p.idle[server], co)
 		co = nil
