@@ -28,6 +28,9 @@ type wireQuery struct {
 	Name string // fully qualified, A-labels
 	Type Type
 	AD   bool // set the AD bit (options trust-ad)
+	// Deadline ends the exchange: the earlier of the per-query timeout and
+	// the caller's deadline. The zero Deadline means DefaultTimeout.
+	Deadline time.Time
 }
 
 // wireReply is netcalc's view of a reply.
@@ -40,7 +43,8 @@ type wireReply struct {
 }
 
 // exchanger sends one query to one server over one transport and waits at
-// most until ctx's deadline for the matching reply. It returns an error
+// most until q.Deadline for the matching reply; cancelling ctx ends it at
+// once. It returns an error
 // wrapping ErrTimeout when no reply came in time and ErrMismatch when the
 // reply's ID or question differ from the query's.
 type exchanger interface {
@@ -66,9 +70,9 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 	// miekg/dns applies its own 2 s default to the dial, the write and the
 	// read unless Client.Timeout is set, and takes the earlier of that and
 	// ctx's deadline: without Timeout every query would end after 2 s
-	// whatever resolv.conf or --timeout said. The caller's deadline is the
-	// per-attempt timeout, so it is the whole budget of this exchange.
-	c := &dns.Client{Net: string(tr), UDPSize: ednsSize, Timeout: exchangeBudget(ctx)}
+	// whatever resolv.conf or --timeout said. q.Deadline is the whole
+	// budget of this exchange.
+	c := &dns.Client{Net: string(tr), UDPSize: ednsSize, Timeout: budget(q.Deadline)}
 	// server.String() brackets IPv6 and keeps zones ("[fe80::1%eth0]:53").
 	co, err := c.DialContext(ctx, server.String())
 	if err != nil {
@@ -87,14 +91,13 @@ func (x miekgExchanger) exchange(ctx context.Context, q wireQuery, server netip.
 }
 
 // exchangeUDP is exchange over UDP, done by hand rather than by
-// dns.Client (which allocates a message, a client and a read buffer and
-// sets two deadlines per query, a third of a batch's CPU): the query is
-// packed into a pooled buffer, the reply read into it, and replies with
-// another ID are skipped until the deadline, as dns.Client does, because
-// they may answer an earlier query. The exchange takes ctx's deadline (or
-// DefaultTimeout) as its whole budget.
+// dns.Client (which allocates a client, a message and a read buffer and
+// sets two deadlines per query): the query is packed into a pooled
+// buffer, the reply read into it, and replies with another ID are skipped
+// until the deadline, as dns.Client does, because they may answer an
+// earlier query. q.Deadline (or DefaultTimeout) is the whole budget.
 func (x miekgExchanger) exchangeUDP(ctx context.Context, q wireQuery, server netip.AddrPort) (wireReply, error) {
-	deadline := time.Now().Add(exchangeBudget(ctx))
+	deadline := time.Now().Add(budget(q.Deadline))
 	reuse := x.pool != nil && reusable(server, UDP)
 	var co net.Conn
 	if reuse {
@@ -245,15 +248,14 @@ func rdata(rr dns.RR) string {
 	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
-// exchangeBudget is the time left before ctx's deadline (at least 1 ns,
-// so that an expired deadline still fails at once instead of meaning "no
-// limit"), or DefaultTimeout when ctx has no deadline.
-func exchangeBudget(ctx context.Context) time.Duration {
-	d, ok := ctx.Deadline()
-	if !ok {
+// budget is the time left before deadline (at least 1 ns, so that an
+// expired deadline still fails at once instead of meaning "no limit"), or
+// DefaultTimeout for the zero deadline.
+func budget(deadline time.Time) time.Duration {
+	if deadline.IsZero() {
 		return DefaultTimeout
 	}
-	return max(time.Until(d), time.Nanosecond)
+	return max(time.Until(deadline), time.Nanosecond)
 }
 
 // connPool keeps idle connected UDP sockets to loopback servers, so that a

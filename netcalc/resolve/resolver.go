@@ -699,10 +699,15 @@ func (r *Resolver) tryServers(ctx context.Context, name string, t Type) (wireRep
 
 // exchangeOne sends one query and records it.
 func (r *Resolver) exchangeOne(ctx context.Context, name string, t Type, s netip.AddrPort, tr Transport) (wireReply, Query, error) {
-	qctx, cancel := context.WithTimeout(ctx, r.Config.timeout())
-	defer cancel()
+	// The per-query timeout is a deadline, not a context per query (whose
+	// registration with ctx cost 5% of a batch's CPU); ctx's deadline wins
+	// when it is earlier, and cancelling ctx still ends the exchange.
 	start := time.Now()
-	rep, err := r.exchanger().exchange(qctx, wireQuery{Name: name, Type: t, AD: r.Config.TrustAD}, s, tr)
+	deadline := start.Add(r.Config.timeout())
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	rep, err := r.exchanger().exchange(ctx, wireQuery{Name: name, Type: t, AD: r.Config.TrustAD, Deadline: deadline}, s, tr)
 	q := Query{Name: name, Type: t, Server: s, Transport: tr, RTT: rep.RTT, Err: err}
 	if q.RTT == 0 {
 		q.RTT = time.Since(start)
