@@ -292,7 +292,7 @@ func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Resu
 		return r.muslLookup(ctx, name, types)
 	}
 	res := &Result{Query: name}
-	if addr, err := netip.ParseAddr(name); err == nil {
+	if addr, err := parseAddr(name); err == nil {
 		return res, r.reverse(ctx, res, addr)
 	}
 	if len(types) == 0 {
@@ -349,6 +349,20 @@ func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Resu
 		return res, lastErr
 	}
 	return res, &LookupError{Name: name, Err: lastErr}
+}
+
+// errNotAddr is parseAddr's error for a name that cannot be an address.
+var errNotAddr = errors.New("not an IP address")
+
+// parseAddr is netip.ParseAddr without the cost of its error (an
+// allocation per name of a batch) for names that cannot be addresses:
+// those without a colon (IPv6) and with a byte other than a digit or a
+// dot (IPv4).
+func parseAddr(s string) (netip.Addr, error) {
+	if strings.IndexByte(s, ':') < 0 && strings.TrimLeft(s, "0123456789.") != "" {
+		return netip.Addr{}, errNotAddr
+	}
+	return netip.ParseAddr(s)
 }
 
 // notDNS returns a *NameError for names that must not go to unicast DNS.
@@ -524,15 +538,7 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		}
 		if answered != nil {
 			res.setDNS(cand, i+1, *answered)
-			seen := map[Answer]bool{}
-			for _, o := range outs {
-				for _, a := range o.answers {
-					if !seen[a] {
-						seen[a] = true
-						res.Answers = append(res.Answers, a)
-					}
-				}
-			}
+			res.Answers = appendNew(res.Answers, outs)
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -556,11 +562,37 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 	return ErrNotFound
 }
 
+// appendNew appends the answers of outs to dst, each once, in order.
+func appendNew(dst []Answer, outs []outcome) []Answer {
+	n := 0
+	for _, o := range outs {
+		n += len(o.answers)
+	}
+	var seen map[Answer]bool
+	if n > 16 {
+		seen = make(map[Answer]bool, n) // else a scan of dst is cheaper
+	}
+	for _, o := range outs {
+		for _, a := range o.answers {
+			switch {
+			case seen == nil && slices.Contains(dst, a):
+			case seen != nil && seen[a]:
+			default:
+				if seen != nil {
+					seen[a] = true
+				}
+				dst = append(dst, a)
+			}
+		}
+	}
+	return dst
+}
+
 // queryType asks for one type of one name, following CNAMEs.
 func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 	var o outcome
 	target := name
-	seen := map[string]bool{strings.ToLower(name): true}
+	var seen map[string]bool // names of the chain, lower case; made for a second hop
 	hops := 0
 	for {
 		rep, srv, tr, qs, err := r.tryServers(ctx, target, t)
@@ -610,6 +642,9 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 				break
 			}
 			hops++
+			if seen == nil {
+				seen = map[string]bool{strings.ToLower(name): true}
+			}
 			k := strings.ToLower(next)
 			if seen[k] || hops > r.maxHops() {
 				o.err = fmt.Errorf("%w (at %s)", ErrCNAMELoop, next)
