@@ -64,6 +64,12 @@ func (r *Resolver) LookupAll(ctx context.Context, names iter.Seq2[string, error]
 		})
 		for range concurrency {
 			wg.Go(func() {
+				// A context per worker: each exchange registers with the
+				// context it is given (to close its socket on cancel), and
+				// one shared by every worker would make that a point of
+				// contention.
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
 				for j := range work {
 					j.res, j.err = r.Lookup(ctx, j.name, types...)
 					close(j.done)

@@ -531,7 +531,7 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		var answered *outcome
 		for j := range outs {
 			o := &outs[j]
-			res.Queries = append(res.Queries, o.queries...)
+			res.Queries = appendQueries(res.Queries, o.queries)
 			if len(o.answers) > 0 && answered == nil {
 				answered = o
 			}
@@ -560,6 +560,16 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		return failed
 	}
 	return ErrNotFound
+}
+
+// appendQueries is append(dst, qs...) that takes qs itself when dst is
+// empty (the usual case: one type, one candidate, one chain step), saving
+// a copy per lookup. qs must not be used afterwards.
+func appendQueries(dst, qs []Query) []Query {
+	if len(dst) == 0 {
+		return qs
+	}
+	return append(dst, qs...)
 }
 
 // appendNew appends the answers of outs to dst, each once, in order.
@@ -596,7 +606,7 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 	hops := 0
 	for {
 		rep, srv, tr, qs, err := r.tryServers(ctx, target, t)
-		o.queries = append(o.queries, qs...)
+		o.queries = appendQueries(o.queries, qs)
 		if err != nil {
 			o.err = err
 			return o
