@@ -156,6 +156,37 @@ func TestLookupAllStops(t *testing.T) {
 			t.Errorf("after break: %d names read, %d exchanges, then %d and %d; want no more, and at most 18 read", r1, c1, r2, c2)
 		}
 	})
+	t.Run("streaming", func(t *testing.T) {
+		// Each name is read only after the previous result came out, as
+		// from a pipe fed by the consumer: reading must not hold up
+		// results.
+		r := &Resolver{ex: &batchExchanger{}}
+		got := make(chan struct{})
+		names := func(yield func(string, error) bool) {
+			for i := range 5 {
+				if !yield(fmt.Sprintf("h%d.test.", i), nil) {
+					return
+				}
+				select {
+				case <-got:
+				case <-time.After(5 * time.Second):
+					t.Error("result not yielded while the next name was awaited")
+					return
+				}
+			}
+		}
+		n := 0
+		for res, err := range r.LookupAll(context.Background(), names, 4, TypeA) {
+			if err != nil || res.Query != fmt.Sprintf("h%d.test.", n) {
+				t.Fatalf("result %d: %v, %v", n, res, err)
+			}
+			n++
+			got <- struct{}{}
+		}
+		if n != 5 {
+			t.Errorf("%d results; want 5", n)
+		}
+	})
 	t.Run("cancel", func(t *testing.T) {
 		x := &batchExchanger{}
 		r := &Resolver{ex: x}
