@@ -114,13 +114,9 @@ func (x miekgExchanger) exchangeUDP(ctx context.Context, q wireQuery, server net
 	// Deadlines only: close the socket when ctx is cancelled so that an
 	// interrupt ends the read at once.
 	stop := context.AfterFunc(ctx, func() { co.Close() })
-	r, rtt, err := roundTripUDP(co, q, deadline)
+	rep, rtt, err := roundTripUDP(co, q, deadline)
 	if !stop() {
 		reuse = false // ctx ended: the socket is closed or about to be
-	}
-	var rep wireReply
-	if err == nil {
-		rep, err = replyOf(q, r, rtt)
 	}
 	if err != nil {
 		// A socket that timed out or got a reply for another question may
@@ -144,8 +140,9 @@ func (x miekgExchanger) exchangeUDP(ctx context.Context, q wireQuery, server net
 var udpBufs = sync.Pool{New: func() any { return new([ednsSize]byte) }}
 
 // roundTripUDP sends q over co with a random ID and returns the first
-// reply with that ID, and the time from sending to that reply.
-func roundTripUDP(co net.Conn, q wireQuery, deadline time.Time) (*dns.Msg, time.Duration, error) {
+// reply with that ID, converted (see replyOf), and the time from sending to
+// that reply.
+func roundTripUDP(co net.Conn, q wireQuery, deadline time.Time) (wireReply, time.Duration, error) {
 	buf := udpBufs.Get().(*[ednsSize]byte)
 	defer udpBufs.Put(buf)
 	var idb [2]byte
@@ -153,29 +150,93 @@ func roundTripUDP(co net.Conn, q wireQuery, deadline time.Time) (*dns.Msg, time.
 	id := uint16(idb[0])<<8 | uint16(idb[1])
 	out, err := packQuery(buf[:], id, q)
 	if err != nil {
-		return nil, 0, err
+		return wireReply{}, 0, err
 	}
 	start := time.Now()
 	co.SetDeadline(deadline)
 	if _, err := co.Write(out); err != nil {
-		return nil, time.Since(start), err
+		return wireReply{}, time.Since(start), err
 	}
-	r := new(dns.Msg)
 	for {
 		n, err := co.Read(buf[:])
 		switch {
 		case err != nil:
-			return nil, time.Since(start), err
+			return wireReply{}, time.Since(start), err
 		case n < 12:
-			return nil, time.Since(start), dns.ErrShortRead
+			return wireReply{}, time.Since(start), dns.ErrShortRead
 		}
+		if rep, qs, rid, ok := parseSimpleReply(buf[:n]); ok {
+			if rid == id {
+				rtt := time.Since(start)
+				rep.RTT = rtt
+				return rep, rtt, checkQuestion(q, qs[:])
+			}
+			continue
+		}
+		r := new(dns.Msg)
 		if err := r.Unpack(buf[:n]); err != nil {
-			return nil, time.Since(start), err
+			return wireReply{}, time.Since(start), err
 		}
 		if r.Id == id {
-			return r, time.Since(start), nil
+			rtt := time.Since(start)
+			rep, err := replyOf(q, r, rtt)
+			return rep, rtt, err
 		}
 	}
+}
+
+// parseSimpleReply reads the replies a batch gets most, without dns.Msg
+// and its records: one question, answers of type A or AAAA only, no
+// authority section, and at most an OPT record without options in the
+// additional section. For anything else ok is false and the caller
+// unpacks the message with dns.Msg; so that the two agree, every check
+// dns.Msg.Unpack makes on such a message is made here too, and any doubt
+// (a short record, a count that overruns the message, an empty rdata)
+// also gives ok false. FuzzParseSimpleReply compares the two.
+func parseSimpleReply(msg []byte) (rep wireReply, qs [1]dns.Question, id uint16, ok bool) {
+	u16 := func(off int) uint16 { return uint16(msg[off])<<8 | uint16(msg[off+1]) }
+	if len(msg) < 12 || u16(4) != 1 || u16(8) != 0 || u16(10) > 1 {
+		return rep, qs, 0, false
+	}
+	id, bits, an, ar := u16(0), u16(2), int(u16(6)), u16(10)
+	name, off, err := dns.UnpackDomainName(msg, 12)
+	if err != nil || off+4 > len(msg) {
+		return rep, qs, 0, false
+	}
+	qs[0] = dns.Question{Name: name, Qtype: u16(off), Qclass: u16(off + 2)}
+	off += 4
+	rep.Rcode = Rcode(bits & 0xf)
+	rep.AA, rep.TC, rep.RA = bits&(1<<10) != 0, bits&(1<<9) != 0, bits&(1<<7) != 0
+	if an > 0 {
+		rep.Answers = make([]Answer, 0, min(an, 16)) // the count is the sender's word
+	}
+	for i := 0; i < an+int(ar); i++ {
+		if off == len(msg) {
+			return rep, qs, 0, false // dns.Msg stops at a count that lies
+		}
+		var h dns.RR_Header
+		if h.Name, off, err = dns.UnpackDomainName(msg, off); err != nil || off+10 > len(msg) {
+			return rep, qs, 0, false
+		}
+		h.Rrtype, h.Ttl, h.Rdlength = u16(off), uint32(u16(off+4))<<16|uint32(u16(off+6)), u16(off+8)
+		off += 10
+		end := off + int(h.Rdlength)
+		if end > len(msg) {
+			return rep, qs, 0, false
+		}
+		switch {
+		case i < an && h.Rrtype == dns.TypeA && h.Rdlength == 4:
+			rep.Answers = append(rep.Answers, Answer{Name: h.Name, Type: TypeA, TTL: h.Ttl, Data: netip.AddrFrom4([4]byte(msg[off:end])).String()})
+		case i < an && h.Rrtype == dns.TypeAAAA && h.Rdlength == 16:
+			rep.Answers = append(rep.Answers, Answer{Name: h.Name, Type: TypeAAAA, TTL: h.Ttl, Data: netip.AddrFrom16([16]byte(msg[off:end])).String()})
+		case i == an && h.Rrtype == dns.TypeOPT && h.Rdlength == 0:
+			rep.Rcode |= Rcode(h.Ttl>>24) << 4 // the extended rcode (RFC 6891 §6.1.3)
+		default:
+			return rep, qs, 0, false
+		}
+		off = end
+	}
+	return rep, qs, id, true
 }
 
 // packQuery writes into buf the query dns.Msg packs for SetQuestion(name,
@@ -201,15 +262,23 @@ func packQuery(buf []byte, id uint16, q wireQuery) ([]byte, error) {
 	return buf[:off+copy(buf[off:], tail)], nil
 }
 
+// checkQuestion returns an error wrapping ErrMismatch unless qs is q's
+// question alone.
+func checkQuestion(q wireQuery, qs []dns.Question) error {
+	if len(qs) != 1 || !strings.EqualFold(qs[0].Name, q.Name) || qs[0].Qtype != uint16(q.Type) || qs[0].Qclass != dns.ClassINET {
+		got := "no question"
+		if len(qs) > 0 {
+			got = fmt.Sprintf("%s %s", qs[0].Name, Type(qs[0].Qtype))
+		}
+		return fmt.Errorf("%w: asked %s %s, reply is for %s", ErrMismatch, q.Name, q.Type, got)
+	}
+	return nil
+}
+
 // replyOf checks that r answers q and converts it.
 func replyOf(q wireQuery, r *dns.Msg, rtt time.Duration) (wireReply, error) {
-	if len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Name) ||
-		r.Question[0].Qtype != uint16(q.Type) || r.Question[0].Qclass != dns.ClassINET {
-		got := "no question"
-		if len(r.Question) > 0 {
-			got = fmt.Sprintf("%s %s", r.Question[0].Name, Type(r.Question[0].Qtype))
-		}
-		return wireReply{RTT: rtt}, fmt.Errorf("%w: asked %s %s, reply is for %s", ErrMismatch, q.Name, q.Type, got)
+	if err := checkQuestion(q, r.Question); err != nil {
+		return wireReply{RTT: rtt}, err
 	}
 	rep := wireReply{
 		Rcode:   Rcode(r.Rcode),
