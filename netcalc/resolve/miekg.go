@@ -204,6 +204,13 @@ func parseSimpleReply(msg []byte) (rep wireReply, qs [1]dns.Question, id uint16,
 		return rep, qs, 0, false
 	}
 	qs[0] = dns.Question{Name: name, Qtype: u16(off), Qclass: u16(off + 2)}
+	// Whether the question's name is written out in full (no pointer), so
+	// that a pointer to it is the name again, within dns.Msg's limit of
+	// pointers per name.
+	plain := true
+	for o := 12; plain && o < off && msg[o] != 0; o += int(msg[o]) + 1 {
+		plain = plain && msg[o]&0xc0 == 0
+	}
 	off += 4
 	rep.Rcode = Rcode(bits & 0xf)
 	rep.AA, rep.TC, rep.RA = bits&(1<<10) != 0, bits&(1<<9) != 0, bits&(1<<7) != 0
@@ -215,7 +222,14 @@ func parseSimpleReply(msg []byte) (rep wireReply, qs [1]dns.Question, id uint16,
 			return rep, qs, 0, false // dns.Msg stops at a count that lies
 		}
 		var h dns.RR_Header
-		if h.Name, off, err = dns.UnpackDomainName(msg, off); err != nil || off+10 > len(msg) {
+		if plain && off+2 <= len(msg) && msg[off] == 0xc0 && msg[off+1] == 12 {
+			// A pointer to the question's name, as servers write an
+			// answer's owner: the same name, without a new string.
+			h.Name, off = name, off+2
+		} else if h.Name, off, err = dns.UnpackDomainName(msg, off); err != nil {
+			return rep, qs, 0, false
+		}
+		if off+10 > len(msg) {
 			return rep, qs, 0, false
 		}
 		h.Rrtype, h.Ttl, h.Rdlength = u16(off), uint32(u16(off+4))<<16|uint32(u16(off+6)), u16(off+8)

@@ -172,6 +172,11 @@ func TestParseSimpleReply(t *testing.T) {
 		}), false},
 		{"MX", mk(func(m *dns.Msg) { m.Answer = []dns.RR{rr("example.test. 60 IN MX 10 mail.example.test.")} }), false},
 	}
+	tests = append(tests, struct {
+		name   string
+		msg    []byte
+		simple bool
+	}{"answer name a pointer to a question name of 126 pointers", pointerChain(), false})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := checkSimpleReply(t, tt.msg); got != tt.simple {
@@ -189,6 +194,20 @@ func TestParseSimpleReply(t *testing.T) {
 	}
 }
 
+// pointerChain is a reply whose question name is "a." behind 126
+// compression pointers, dns.Msg's limit, and whose answer's owner is a
+// pointer to the question's name: 127 pointers, which dns.Msg refuses.
+func pointerChain() []byte {
+	b := []byte{0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0}
+	b = append(b, 0xc0, 34, 0, 1, 0, 1)                                      // question: a pointer to offset 34, type A, class IN
+	b = append(b, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 51, 100, 10) // answer at 18, owner: a pointer to the question's name
+	for i := range 125 {
+		to := 34 + 2*(i+1)
+		b = append(b, 0xc0|byte(to>>8), byte(to)) // 125 more pointers from offset 34
+	}
+	return append(b, 1, 'a', 0)
+}
+
 // FuzzParseSimpleReply checks that parseSimpleReply never reads a message
 // otherwise than dns.Msg.Unpack does.
 func FuzzParseSimpleReply(f *testing.F) {
@@ -200,6 +219,7 @@ func FuzzParseSimpleReply(f *testing.F) {
 	f.Add(b) // a plain answer
 	m.Compress = true
 	b, _ = m.Pack()
-	f.Add(b) // the owner name a compression pointer
+	f.Add(b)              // the owner name a compression pointer
+	f.Add(pointerChain()) // one pointer too many through the question's name
 	f.Fuzz(func(t *testing.T, msg []byte) { checkSimpleReply(t, msg) })
 }

@@ -572,11 +572,15 @@ func appendQueries(dst, qs []Query) []Query {
 	return append(dst, qs...)
 }
 
-// appendNew appends the answers of outs to dst, each once, in order.
+// appendNew appends the answers of outs to dst, each once, in order. It
+// may return the answers of outs itself.
 func appendNew(dst []Answer, outs []outcome) []Answer {
 	n := 0
 	for _, o := range outs {
 		n += len(o.answers)
+	}
+	if len(dst) == 0 && len(outs) == 1 && n <= 16 && !hasDuplicate(outs[0].answers) {
+		return outs[0].answers // the usual case: one type, no duplicate
 	}
 	var seen map[Answer]bool
 	if n > 16 {
@@ -596,6 +600,16 @@ func appendNew(dst []Answer, outs []outcome) []Answer {
 		}
 	}
 	return dst
+}
+
+// hasDuplicate reports whether an answer appears twice in as.
+func hasDuplicate(as []Answer) bool {
+	for i := range as {
+		if slices.Contains(as[i+1:], as[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryType asks for one type of one name, following CNAMEs.
@@ -665,7 +679,11 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 			cur = next
 		}
 		if len(final) > 0 {
-			o.answers = append(o.answers, final...)
+			if len(o.answers) == 0 {
+				o.answers = final // no copy: final is this call's own
+			} else {
+				o.answers = append(o.answers, final...)
+			}
 			o.canonical = cur
 			if t == TypeCNAME {
 				o.canonical = final[len(final)-1].Data
