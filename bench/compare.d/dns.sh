@@ -148,3 +148,4 @@ read -r nt ncpu _ ft fcpu _ wr cr load < <(pairs 21 /dev/null /dev/null \
 awk -v nt="$nt" -v nc="$ncpu" -v ft="$ft" -v fc="$fcpu" -v wr="$wr" -v cr="$cr" -v l="$load" 'BEGIN{
   printf "dns: batch vs floor, 21 pairs          netcalc %.3f s (%.3f CPU-s) | floor %.3f s (%.3f CPU-s) | median pair ratio %.2f (CPU %.2f), load %s\n", nt, nc, ft, fc, wr, cr, l
   printf "  target ratio <= 1.2: %s\n", (wr <= 1.2) ? "met" : "MISSED" }'
+echo "  CPU: $(cpu_model), $(nproc) CPUs"

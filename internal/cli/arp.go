@@ -244,7 +244,7 @@ func arpTarget(ctx context.Context, env *Env, r *link.Resolver, target netip.Add
 	if v.Sent > 1 {
 		fmt.Fprintf(env.Out, "--- %s: %d probes, %d replies, %d%% lost", target, v.Sent, v.Received, p.Loss())
 		if lo, avg, hi, ok := p.RTTStats(); ok {
-			fmt.Fprintf(env.Out, ", rtt min/avg/max %s/%s/%s", fmtRTT(lo), fmtRTT(avg), fmtRTT(hi))
+			fmt.Fprintf(env.Out, ", rtt min/avg/max %s/%s/%s", formatRTT(lo), formatRTT(avg), formatRTT(hi))
 		}
 		fmt.Fprintln(env.Out, " ---")
 	}
@@ -264,7 +264,7 @@ func arpErr(err error, fellBack bool) error {
 func arpLine(env *Env, res link.Resolution) string {
 	mac := env.Paint(Bold, res.MAC.String())
 	props := res.MAC.Kind() + ", " + res.MAC.Admin() + "ly administered"
-	how := "rtt " + fmtRTT(res.RTT)
+	how := "rtt " + formatRTT(res.RTT)
 	if res.Cached {
 		how = "cached, " + string(res.State)
 	}
@@ -275,17 +275,6 @@ func arpLine(env *Env, res link.Resolution) string {
 		return fmt.Sprintf("%s is-at %s on %s (%s; %s)", res.Target, mac, res.Interface, how, props)
 	}
 	return fmt.Sprintf("%s is not on-link; next hop %s on %s is-at %s (%s; %s)", res.Target, res.NextHop, res.Interface, mac, how, props)
-}
-
-// fmtRTT prints a round-trip time with microsecond precision.
-func fmtRTT(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return strconv.FormatFloat(float64(d)/1e3, 'f', 1, 64) + "µs"
-	case d < time.Second:
-		return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + "ms"
-	}
-	return d.Round(time.Millisecond).String()
 }
 
 func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) error {
@@ -337,7 +326,7 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 			t.Row("IP", "MAC", "RTT", "INTERFACE", "MAC KIND")
 		}
 		for _, x := range res {
-			t.Row(x.Target.String(), x.MAC.String(), fmtRTT(x.RTT), x.Interface, x.MAC.Kind()+", "+x.MAC.Admin())
+			t.Row(x.Target.String(), x.MAC.String(), formatRTT(x.RTT), x.Interface, x.MAC.Kind()+", "+x.MAC.Admin())
 		}
 		if err := t.Flush(); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"math"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,17 +168,10 @@ NODATA, timeout), 2 on bad usage or an invalid name or line.`,
 // is meant as a server (an IP address, IP:PORT or [IPv6]:PORT, valid or
 // not) rather than a list file.
 func resolveLooksLikeServer(s string) bool {
-	if strings.HasPrefix(s, "[") {
-		return true
-	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
 	host, _, ok := strings.Cut(s, ":")
-	if _, err := netip.ParseAddr(host); ok && err == nil {
-		return true
-	}
-	return false
+	_, errAddr := netip.ParseAddr(s)
+	_, errHost := netip.ParseAddr(host)
+	return strings.HasPrefix(s, "[") || errAddr == nil || (ok && errHost == nil)
 }
 
 // resolveSeconds is the --timeout value: a Go duration ("3s", "500ms") or a
@@ -242,242 +235,144 @@ func resolveRun(ctx context.Context, env *Env, opts *resolveOptions) error {
 	}
 	defer func() {
 		for _, l := range lists {
-			l.Close()
+			l.r.Close()
 		}
 	}()
 	limits := resolveLimits(r, opts)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	for _, w := range r.Warnings {
 		env.Warnf("%s", w)
 	}
 
-	jobs := make(chan resolveJob)
-	var readErr error
-	go func() {
-		defer close(jobs)
-		send := func(j resolveJob) error {
-			select {
-			case jobs <- j:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+	// The names go to the library's ordered batch; their positions wait
+	// here, in the same order, for the results.
+	var (
+		mu      sync.Mutex
+		inputs  []Input
+		readErr error
+	)
+	names := func(yield func(string, error) bool) {
+		next := func(in Input, err error) bool {
+			mu.Lock()
+			inputs = append(inputs, in)
+			mu.Unlock()
+			return yield(in.Text, err)
 		}
 		for _, n := range opts.Names {
-			if send(resolveJob{in: Input{Text: n}}) != nil {
+			if !next(Input{Text: n}, nil) {
 				return
 			}
 		}
+		stop := errors.New("stop")
 		for _, l := range lists {
-			if readErr = resolveEachLine(l.r, l.name, send); readErr != nil {
+			err := eachLine(l.r, l.name, true, func(in Input) error {
+				if !next(in, in.err) {
+					return stop
+				}
+				return nil
+			})
+			if err != nil {
+				if err != stop {
+					readErr = err
+				}
 				return
 			}
 		}
-	}()
-
-	// Concurrency workers look names up; the results are printed in input
-	// order through the ordered channel, which also bounds the memory.
-	work := make(chan *resolveJob)
-	ordered := make(chan *resolveJob, opts.Concurrency)
-	go func() {
-		defer close(work)
-		defer close(ordered)
-		for j := range jobs {
-			j.done = make(chan struct{})
-			ordered <- &j
-			work <- &j
-		}
-	}()
-	var wg sync.WaitGroup
-	for i := 0; i < opts.Concurrency; i++ {
-		wg.Go(func() {
-			for j := range work {
-				if j.bad == "" {
-					j.res, j.err = r.Lookup(ctx, j.in.Text, types...)
-					var ne *resolve.NameError
-					if errors.As(j.err, &ne) && !errors.Is(j.err, resolve.ErrNotDNS) {
-						j.bad = j.err.Error()
-					}
-				}
-				j.out = formatResolve(env, opts, limits, j)
-				close(j.done)
-			}
-		})
 	}
 
-	prog := newProgress(env, len(lists) > 0)
+	// A batch on a terminal shows "resolved N names" on standard error, at
+	// most ten times a second.
+	progress, done, shown := len(lists) > 0 && env.StderrTTY, 0, time.Time{}
 	wrote := false
 	var writeErr error
-	for j := range ordered {
-		<-j.done
-		if writeErr != nil {
-			continue // output is gone (netcalc resolve --file big | head): drain
+	for res, err := range r.LookupAll(ctx, names, opts.Concurrency, types...) {
+		mu.Lock()
+		in := inputs[0]
+		inputs = inputs[1:]
+		mu.Unlock()
+		bad := "" // why the input is bad (exit 2), without its position
+		var ne *resolve.NameError
+		switch {
+		case in.err != nil:
+			bad = fmt.Sprintf("longer than %d bytes, want one name per line", netcalc.MaxListLine)
+		case errors.As(err, &ne) && !errors.Is(err, resolve.ErrNotDNS):
+			bad = err.Error()
 		}
-		if len(j.out) > 0 {
+		if out := formatResolve(env, opts, limits, in, bad, res, err); len(out) > 0 {
 			if wrote && !env.JSON() && !opts.Short {
 				io.WriteString(env.Out, "\n")
 			}
-			if _, err := env.Out.Write(j.out); err != nil {
-				writeErr = err
-				cancel() // stop looking names up
-				continue
+			if _, writeErr = env.Out.Write(out); writeErr != nil {
+				break // stops the lookups; netcalc resolve --file big | head
 			}
 			wrote = true
 		}
-		if j.res != nil {
-			for _, w := range j.res.Warnings {
+		if res != nil {
+			for _, w := range res.Warnings {
 				env.Warnf("%s", w)
 			}
 		}
 		switch {
-		case j.bad != "":
-			env.Report(BadInputf("%s%s", j.in.Where(), j.bad))
-		case j.err != nil:
-			env.Report(Failedf("%s%v", j.in.Where(), j.err))
+		case bad != "":
+			env.Report(BadInputf("%s%s", in.Where(), bad))
+		case err != nil:
+			env.Report(Failedf("%s%v", in.Where(), err))
 		}
-		prog.tick()
+		if done++; progress && time.Since(shown) >= 100*time.Millisecond {
+			shown = time.Now()
+			_ = env.Out.Flush()
+			fmt.Fprintf(env.Stderr, "\rresolved %d names", done)
+		}
 	}
-	wg.Wait()
-	prog.done()
-	if writeErr != nil {
-		if errors.Is(writeErr, syscall.EPIPE) {
-			return env.Finish()
-		}
+	if progress && !shown.IsZero() {
+		fmt.Fprintf(env.Stderr, "\rresolved %d names\n", done)
+	}
+	switch {
+	case errors.Is(writeErr, syscall.EPIPE):
+		return env.Finish()
+	case writeErr != nil:
 		return Failed(writeErr)
-	}
-	if readErr != nil && ctx.Err() == nil {
+	case ctx.Err() != nil:
+		return Failed(ctx.Err())
+	case readErr != nil:
 		return readErr
 	}
-	if err := ctx.Err(); err != nil {
-		return Failed(err)
-	}
 	return env.Finish()
-}
-
-type resolveJob struct {
-	in   Input
-	bad  string // why the input is bad (exit 2), without its position; then nothing is looked up
-	res  *resolve.Result
-	err  error
-	out  []byte
-	done chan struct{}
 }
 
 // resolveList is one list of names: a file or standard input.
 type resolveList struct {
 	name string // "stdin" or the file name, for messages
-	r    io.Reader
-	f    *os.File // nil for standard input
-}
-
-func (l resolveList) Close() {
-	if l.f != nil {
-		l.f.Close()
-	}
+	r    io.ReadCloser
 }
 
 // resolveOpenLists opens every list before any lookup, so that a missing
 // file or a directory is bad input (exit 2) before anything is printed.
-func resolveOpenLists(env *Env, paths []string) ([]resolveList, error) {
-	var out []resolveList
-	fail := func(err error) ([]resolveList, error) {
+func resolveOpenLists(env *Env, paths []string) (out []resolveList, err error) {
+	defer func() {
 		for _, l := range out {
-			l.Close()
+			if err != nil {
+				l.r.Close()
+			}
 		}
-		return nil, err
-	}
-	stdin := false
+	}()
 	for _, p := range paths {
 		if p == "-" {
-			if stdin {
-				continue // standard input read once
+			if !slices.ContainsFunc(out, func(l resolveList) bool { return l.name == "stdin" }) {
+				out = append(out, resolveList{"stdin", io.NopCloser(env.Stdin)}) // read once
 			}
-			stdin = true
-			out = append(out, resolveList{name: "stdin", r: env.Stdin})
 			continue
 		}
 		f, err := os.Open(p)
-		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return fail(BadInputf("%s: %v, want a list file of names", p, err))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return out, BadInputf("%s: %v, want a list file of names", p, pe.Err)
 		}
+		out = append(out, resolveList{p, f})
 		if st, err := f.Stat(); err == nil && st.IsDir() {
-			f.Close()
-			return fail(BadInputf("%s: is a directory, want a list file", p))
+			return out, BadInputf("%s: is a directory, want a list file", p)
 		}
-		out = append(out, resolveList{name: p, r: f, f: f})
 	}
 	return out, nil
-}
-
-// resolveEachLine sends one job per name line of r: surrounding white
-// space trimmed, a UTF-8 byte order mark at the start skipped, blank and
-// "#" lines skipped. A line longer than netcalc.MaxListLine bytes becomes a
-// bad job (its start quoted) and reading goes on; a read error ends it.
-func resolveEachLine(r io.Reader, source string, send func(resolveJob) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	for n := 1; ; n++ {
-		line, long, err := resolveReadLine(br)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return Failedf("reading %s: line %d: %v", source, n, err)
-		}
-		if n == 1 {
-			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
-		}
-		in := Input{Line: n, Source: source}
-		if long {
-			in.Text = shorten(string(line))
-			if err := send(resolveJob{in: in, bad: fmt.Sprintf("longer than %d bytes, want one name per line", netcalc.MaxListLine)}); err != nil {
-				return nil
-			}
-			continue
-		}
-		in.Text = strings.TrimSpace(string(line))
-		if in.Text == "" || in.Text[0] == '#' {
-			continue
-		}
-		if err := send(resolveJob{in: in}); err != nil {
-			return nil // cancelled: the caller reports why
-		}
-	}
-}
-
-// resolveReadLine returns the next line without its line ending. For a
-// line longer than netcalc.MaxListLine it reads on to the line's end but
-// keeps only the first bytes, and reports long. At the end of the input it
-// returns io.EOF.
-func resolveReadLine(br *bufio.Reader) (line []byte, long bool, err error) {
-	read := false
-	for {
-		chunk, err := br.ReadSlice('\n')
-		read = read || len(chunk) > 0
-		if !long {
-			line = append(line, chunk...)
-			if len(bytes.TrimRight(line, "\r\n")) > netcalc.MaxListLine {
-				long = true
-				line = line[:4*maxQuoted] // enough to quote
-			}
-		}
-		switch {
-		case err == bufio.ErrBufferFull:
-			continue
-		case err == io.EOF && !read:
-			return nil, false, io.EOF
-		case err != nil && err != io.EOF:
-			return nil, false, err
-		}
-		if !long {
-			line = bytes.TrimRight(line, "\r\n")
-		}
-		return line, long, nil
-	}
 }
 
 // confSource names the resolver configuration's origin for --explain.
@@ -489,45 +384,34 @@ func (opts *resolveOptions) confSource() string {
 }
 
 // resolveLimits is the --explain line that says how long each query waits
-// and how often the servers are tried.
+// and how often the servers are tried. For musl the timeout is the whole
+// wait for one candidate name, and queries are resent every
+// timeout/attempts to every server at once.
 func resolveLimits(r *resolve.Resolver, opts *resolveOptions) string {
-	if r.Libc.IsMusl() {
-		return resolveMuslLimits(r, opts)
-	}
 	timeout, from := r.Config.Timeout, opts.confSource()
-	if timeout <= 0 {
+	switch {
+	case opts.set != nil && opts.set("timeout"):
+		from = "--timeout"
+	case timeout <= 0 && !r.Libc.IsMusl():
 		timeout, from = resolve.DefaultTimeout, "glibc's default"
 	}
-	if opts.set != nil && opts.set("timeout") {
-		from = "--timeout"
+	servers := len(r.Config.Servers)
+	switch {
+	case r.Libc.IsMusl() && timeout <= time.Nanosecond:
+		return fmt.Sprintf("; %s: timeout 0 (%s): no query is sent", r.Libc, from)
+	case r.Libc.IsMusl():
+		interval := time.Duration(timeout.Milliseconds()/int64(max(r.Config.Attempts, 1))) * time.Millisecond
+		return fmt.Sprintf("; %s: timeout %v per candidate name in all (%s), queries resent every %v to %s at once",
+			r.Libc, timeout, from, interval, resolveCount(servers, "server"))
+	case servers == 0:
+		servers = 2 // 127.0.0.1 and ::1
 	}
 	attempts := r.Config.Attempts
 	if attempts <= 0 {
 		attempts = resolve.DefaultAttempts
 	}
-	servers := len(r.Config.Servers)
-	if servers == 0 {
-		servers = 2 // 127.0.0.1 and ::1
-	}
 	return fmt.Sprintf("; timeout %v per query (%s), %s over %s",
 		timeout, from, resolveCount(attempts, "attempt"), resolveCount(servers, "server"))
-}
-
-// resolveMuslLimits is resolveLimits for musl: the timeout is the whole
-// wait for one candidate name, and queries are resent every
-// timeout/attempts to every server at once.
-func resolveMuslLimits(r *resolve.Resolver, opts *resolveOptions) string {
-	timeout, from := r.Config.Timeout, opts.confSource()
-	if opts.set != nil && opts.set("timeout") {
-		from = "--timeout"
-	}
-	if timeout <= time.Nanosecond {
-		return fmt.Sprintf("; %s: timeout 0 (%s): no query is sent", r.Libc, from)
-	}
-	attempts := max(r.Config.Attempts, 1)
-	interval := time.Duration(timeout.Milliseconds()/int64(attempts)) * time.Millisecond
-	return fmt.Sprintf("; %s: timeout %v per candidate name in all (%s), queries resent every %v to %s at once",
-		r.Libc, timeout, from, interval, resolveCount(len(r.Config.Servers), "server"))
 }
 
 func resolveCount(n int, word string) string {
@@ -595,94 +479,61 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 		return nil, BadInputf("--attempts: %d is out of range, want 1-%d", opts.Attempts, maxAttempts)
 	}
 
-	r := &resolve.Resolver{Libc: libc}
 	hostname, _ := os.Hostname()
 	confEnv := resolve.ConfEnv{Getenv: env.Getenv, Hostname: hostname}
+	paths := resolve.Paths{ResolvConf: opts.ResolvConf, Hosts: opts.HostsFile, NSSwitch: opts.NSSwitch, Env: confEnv, Libc: libc}
+	flags := map[resolve.FileKind]string{resolve.ResolvConfFile: "--resolv-conf", resolve.NSSwitchFile: "--nsswitch", resolve.HostsFile: "--hosts-file"}
+	for kind, flag := range flags {
+		if set(flag[2:]) || (kind == resolve.HostsFile && set("hosts")) {
+			paths.Required = append(paths.Required, kind)
+		}
+	}
 	podMode := false
 	for _, fl := range []string{"pod", "namespace", "dns-policy", "host-network", "dns-config", "cluster-dns", "cluster-domain", "host-resolv-conf"} {
 		podMode = podMode || set(fl)
 	}
-	switch {
-	case podMode && libc.IsMusl():
+	if podMode {
+		// The pod's resolv.conf as kubelet forms it, read by the pod's C
+		// library; the image's nsswitch.conf, not the node's (glibc's
+		// order when it is missing); kubelet's /etc/hosts, not the node's
+		// (none unless --hosts-file names one).
 		opts.confFrom = k8sPodResolvConfName
-		// The pod's file as kubelet forms it, read by musl's rules.
-		var text string
-		if text, err = k8sPodResolvConfFile(env, &opts.Pod); err == nil {
-			r.Config, err = resolve.ParseMuslResolvConf(strings.NewReader(text), k8sPodResolvConfName)
+		var conf resolve.Config
+		if libc.IsMusl() {
+			var text string
+			if text, err = k8sPodResolvConfFile(env, &opts.Pod); err == nil {
+				conf, err = resolve.ParseMuslResolvConf(strings.NewReader(text), k8sPodResolvConfName)
+			}
+		} else {
+			conf, err = k8sPodResolveConfig(env, &opts.Pod, confEnv)
 		}
-	case podMode:
-		opts.confFrom = k8sPodResolvConfName
-		r.Config, err = k8sPodResolveConfig(env, &opts.Pod, confEnv)
-	case libc.IsMusl() && set("resolv-conf"):
-		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
-			return resolve.ParseMuslResolvConf(f, opts.ResolvConf)
-		})
-	case libc.IsMusl():
-		r.Config, err = resolve.LoadMuslResolvConf(opts.ResolvConf)
-	case set("resolv-conf"):
-		r.Config, err = loadExplicit(opts.ResolvConf, "--resolv-conf", func(f *os.File) (resolve.Config, error) {
-			return resolve.ParseResolvConf(f, opts.ResolvConf, confEnv)
-		})
-	default:
-		r.Config, err = resolve.LoadResolvConf(opts.ResolvConf, confEnv)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.Warnings = append(r.Warnings, r.Config.Warnings...)
-
-	switch {
-	case libc.IsMusl():
-		// musl reads no nsswitch.conf: hosts file, then DNS.
-		if set("nsswitch") {
-			r.Warnings = append(r.Warnings, resolve.Warning{File: opts.NSSwitch, Msg: fmt.Sprintf("--nsswitch ignored: %s reads no nsswitch.conf (hosts file, then DNS)", libc)})
-		}
-	case set("nsswitch"):
-		type ord struct {
-			o []resolve.Source
-			w []resolve.Warning
-		}
-		o, err := loadExplicit(opts.NSSwitch, "--nsswitch", func(f *os.File) (ord, error) {
-			o, w, err := resolve.ParseNSSwitch(f, opts.NSSwitch)
-			return ord{o, w}, err
-		})
 		if err != nil {
 			return nil, err
 		}
-		r.Order = o.o
-		r.Warnings = append(r.Warnings, o.w...)
-	case podMode:
-		// The image's nsswitch.conf, not the node's: glibc's order when
-		// the file is missing, hosts file then DNS.
-		r.Order = []resolve.Source{resolve.Files, resolve.DNS}
-	default:
-		o, w, err := resolve.LoadNSSwitch(opts.NSSwitch)
-		if err != nil {
-			return nil, Failed(err)
+		paths.Config = &conf
+		if !set("nsswitch") {
+			paths.Order = []resolve.Source{resolve.Files, resolve.DNS}
 		}
-		r.Order = o
-		r.Warnings = append(r.Warnings, w...)
+		if !slices.Contains(paths.Required, resolve.HostsFile) {
+			paths.Hosts = "-"
+		}
 	}
-
+	if opts.NoHosts {
+		paths.Hosts = "-"
+	}
+	r, err := resolve.FromFiles(paths)
+	var fe *resolve.FileError
 	switch {
-	case opts.NoHosts:
-	case podMode && !set("hosts-file") && !set("hosts"):
-		// A pod's /etc/hosts is kubelet's own, not the node's: none unless
-		// --hosts-file names one.
-	case set("hosts-file") || set("hosts"):
-		r.Hosts, err = loadExplicit(opts.HostsFile, "--hosts-file", func(f *os.File) (*resolve.Hosts, error) {
-			return resolve.ParseHosts(f, opts.HostsFile)
-		})
-		if err != nil {
-			return nil, err
-		}
-	default:
-		r.Hosts, err = resolve.LoadHosts(opts.HostsFile)
-		if err != nil {
-			r.Hosts = nil // no hosts file: nothing to match
-		}
+	case errors.As(err, &fe) && errors.Is(fe.Err, syscall.EISDIR):
+		return nil, BadInputf("%s: %s: is a directory, want a file", flags[fe.Kind], fe.Path)
+	case errors.As(err, &fe):
+		return nil, BadInputf("%s: %s: %v", flags[fe.Kind], fe.Path, fe.Err)
+	case err != nil:
+		return nil, Failed(err)
 	}
-
+	if libc.IsMusl() && set("nsswitch") {
+		r.Warnings = append(r.Warnings, resolve.Warning{File: opts.NSSwitch, Msg: fmt.Sprintf("--nsswitch ignored: %s reads no nsswitch.conf (hosts file, then DNS)", libc)})
+	}
 	if len(servers) > 0 {
 		r.Config.Servers = servers
 	}
@@ -701,101 +552,46 @@ func newCLIResolver(env *Env, opts *resolveOptions) (*resolve.Resolver, error) {
 	if set("attempts") {
 		r.Config.Attempts = opts.Attempts
 	}
-	if opts.TCP {
-		r.Config.UseTCP = true
-	}
+	r.Config.UseTCP = r.Config.UseTCP || opts.TCP
 	return r, nil
 }
 
-// loadExplicit opens a file named by a flag: a missing or unreadable file
-// is bad input.
-func loadExplicit[T any](path, flag string, parse func(*os.File) (T, error)) (T, error) {
-	var zero T
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // "no such file or directory", without Go's "open PATH:"
-		}
-		return zero, BadInputf("%s: %s: %v", flag, path, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return zero, BadInputf("%s: %s: is a directory, want a file", flag, path)
-	}
-	v, err := parse(f)
-	if err != nil {
-		return zero, Failed(err)
-	}
-	return v, nil
-}
-
-// parseServer reads IP, IP:PORT or [IPv6]:PORT (an IPv6 zone allowed);
-// the port defaults to 53. how names the source in errors: "--server" or
-// "@" (a positional @SERVER).
+// parseServer reads a server as resolve.ParseServer does. how names the
+// source in errors: "--server" or "@" (a positional @SERVER).
 func parseServer(s, how string) (netip.AddrPort, error) {
-	bad := func(format string, args ...any) error {
+	ap, err := resolve.ParseServer(s)
+	var se *resolve.ServerError
+	if errors.As(err, &se) {
 		where := "--server: " + quoteToken(s)
 		if how == "@" {
 			where = quoteToken("@" + s)
 		}
-		return BadInputf("%s: %s", where, fmt.Sprintf(format, args...))
+		return ap, BadInputf("%s: %s", where, se.Msg)
 	}
-	host, port, hasPort := s, "", false
-	switch {
-	case strings.HasPrefix(s, "["):
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return netip.AddrPort{}, bad("no closing ], want [IPv6]:PORT")
-		}
-		host = s[1:end]
-		if rest := s[end+1:]; rest != "" {
-			var ok bool
-			if port, ok = strings.CutPrefix(rest, ":"); !ok {
-				return netip.AddrPort{}, bad("%s after ], want :PORT", quoteToken(rest))
-			}
-			hasPort = true
-		}
-	case strings.Count(s, ":") == 1:
-		host, port, hasPort = strings.Cut(s, ":")
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.AddrPort{}, bad("not an IP address, want IP, IP:PORT or [IPv6]:PORT (a name cannot be resolved before the resolver exists)")
-	}
-	if !hasPort {
-		return netip.AddrPortFrom(a, 53), nil
-	}
-	n, err := strconv.ParseUint(port, 10, 64)
-	switch {
-	case port == "" || strings.TrimLeft(port, "0123456789") != "":
-		return netip.AddrPort{}, bad("port %s is not a number, want 1-65535", quoteToken(port))
-	case err != nil || n > 65535:
-		return netip.AddrPort{}, bad("port %s is out of range, want 1-65535", shorten(port))
-	case n == 0:
-		return netip.AddrPort{}, bad("port 0 is not a DNS port, want 1-65535")
-	}
-	return netip.AddrPortFrom(a, uint16(n)), nil
+	return ap, err
 }
 
-// formatResolve renders one job. Errors are not printed here; the caller
-// reports them on standard error. In JSON mode a bad input is the object
-// {"input", "line", "error"}; a lookup is resolve.Result itself, the one
-// schema of the library and the CLI.
-func formatResolve(env *Env, opts *resolveOptions, limits string, j *resolveJob) []byte {
+// formatResolve renders one result; bad says why the input is bad. Errors
+// are not printed here; the caller reports them on standard error. In
+// JSON mode a bad input is the object {"input", "line", "error"}; a
+// lookup is resolve.Result itself, the one schema of the library and the
+// CLI.
+func formatResolve(env *Env, opts *resolveOptions, limits string, in Input, bad string, res *resolve.Result, err error) []byte {
 	var b bytes.Buffer
 	if env.JSON() {
-		if j.bad != "" {
-			WriteJSON(&b, resolveBadJSON{Input: shorten(j.in.Text), Line: j.in.Line, Error: strings.TrimPrefix(j.bad, "resolve: ")})
-		} else {
-			WriteJSON(&b, j.res)
+		switch {
+		case res == nil:
+			WriteJSON(&b, resolveBadJSON{Input: shorten(in.Text), Line: in.Line, Error: bad})
+		case bad != "":
+			WriteJSON(&b, resolveBadJSON{Input: shorten(in.Text), Line: in.Line, Error: res.Error})
+		default:
+			WriteJSON(&b, res)
 		}
 		return b.Bytes()
 	}
-	if j.bad != "" {
+	if bad != "" || res == nil {
 		return nil // nothing was asked
 	}
-	res, err := j.res, j.err
 	if opts.Short {
 		for _, a := range res.Answers {
 			b.WriteString(a.Data)
@@ -898,37 +694,4 @@ func resolveReason(err error) string {
 		return "not sent to unicast DNS"
 	}
 	return err.Error()
-}
-
-func formatRTT(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
-}
-
-// progress draws "resolved N names" on standard error when it is a
-// terminal, at most ten times a second.
-type progress struct {
-	env  *Env
-	on   bool
-	n    int
-	last time.Time
-}
-
-func newProgress(env *Env, batch bool) *progress {
-	return &progress{env: env, on: batch && env.StderrTTY}
-}
-
-func (p *progress) tick() {
-	p.n++
-	if !p.on || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	_ = p.env.Out.Flush()
-	fmt.Fprintf(p.env.Stderr, "\rresolved %d names", p.n)
-}
-
-func (p *progress) done() {
-	if p.on && !p.last.IsZero() {
-		fmt.Fprintf(p.env.Stderr, "\rresolved %d names\n", p.n)
-	}
 }

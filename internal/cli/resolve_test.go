@@ -352,3 +352,51 @@ func TestResolveNoNameOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveConfigFiles checks how resolve reads the files its flags
+// name (through resolve.FromFiles): a missing or directory file named by a
+// flag is bad input naming the flag, --no-hosts reads no hosts file even
+// when one is named, and musl reads no nsswitch.conf and says so. Every
+// file is a fixture or a temporary path.
+func TestResolveConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	nsswitch := filepath.Join(dir, "nsswitch.conf")
+	if err := os.WriteFile(nsswitch, []byte("hosts: files dns\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"filehost.example.test", "-t", "A", "--short", "--resolv-conf", resolveFixture("basic.conf")}
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantOut    string
+		wantStderr string
+	}{
+		{name: "missing nsswitch.conf", args: []string{"--nsswitch", missing, "--hosts-file", resolveFixture("hosts")}, wantCode: 2,
+			wantStderr: "netcalc: --nsswitch: " + missing + ": no such file or directory\n"},
+		{name: "nsswitch.conf is a directory", args: []string{"--nsswitch", dir, "--hosts-file", resolveFixture("hosts")}, wantCode: 2,
+			wantStderr: "netcalc: --nsswitch: " + dir + ": is a directory, want a file\n"},
+		{name: "missing resolv.conf", args: []string{"--resolv-conf", missing, "--nsswitch", nsswitch}, wantCode: 2,
+			wantStderr: "netcalc: --resolv-conf: " + missing + ": no such file or directory\n"},
+		{name: "no hosts file read with --no-hosts", args: []string{"--hosts-file", missing, "--no-hosts", "--nsswitch", nsswitch, "--timeout", "50ms", "--attempts", "1"},
+			wantCode: 1, wantStderr: "netcalc: resolve: filehost.example.test: no server gave an answer"},
+		{name: "hosts file named", args: []string{"--hosts-file", resolveFixture("hosts"), "--nsswitch", nsswitch},
+			wantOut: "198.51.100.99\n"},
+		{name: "musl reads no nsswitch.conf", args: []string{"--libc", "musl", "--hosts-file", resolveFixture("hosts"), "--nsswitch", missing},
+			wantOut: "198.51.100.99\n", wantStderr: "netcalc: warning: " + missing + ": --nsswitch ignored: musl-1.2.3 reads no nsswitch.conf (hosts file, then DNS)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := resolvetest.Start(t, "")
+			srv.SetRule("*", resolvetest.Rule{Drop: true}) // DNS never answers here
+			args := append(append([]string{"resolve", "--server", srv.Addr.String()}, base...), tt.args...)
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), NewEnv(strings.NewReader(""), &stdout, &stderr, nil), args)
+			if code != tt.wantCode || stdout.String() != tt.wantOut || !strings.HasPrefix(stderr.String(), tt.wantStderr) || (tt.wantStderr == "" && stderr.Len() > 0) {
+				t.Errorf("netcalc %s: exit %d, stdout %q, stderr %q; want exit %d, %q, stderr starting %q",
+					strings.Join(args, " "), code, stdout.String(), stderr.String(), tt.wantCode, tt.wantOut, tt.wantStderr)
+			}
+		})
+	}
+}

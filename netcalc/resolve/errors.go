@@ -55,18 +55,20 @@ func (e *NameError) Error() string {
 const maxQuoted = 80
 
 // quoteName quotes s for an error message, cut to maxQuoted characters.
-func quoteName(s string) string {
+func quoteName(s string) string { return strconv.Quote(cutName(s)) }
+
+// cutName cuts s to maxQuoted characters, with "…" when it is longer.
+func cutName(s string) string {
 	if utf8.RuneCountInString(s) > maxQuoted {
 		n := 0
 		for i := range s {
 			if n == maxQuoted {
-				s = s[:i] + "…"
-				break
+				return s[:i] + "…"
 			}
 			n++
 		}
 	}
-	return strconv.Quote(s)
+	return s
 }
 
 // Unwrap returns the sentinel error.

@@ -73,7 +73,7 @@ func checkName(n string) string {
 	if len(n) > MaxNameLen {
 		return "name of " + strconv.Itoa(len(n)) + " characters, want at most 253"
 	}
-	for _, l := range strings.Split(n, ".") {
+	for l := range strings.SplitSeq(n, ".") {
 		if l == "" {
 			return "empty label (two dots in a row or a leading dot), want 1-63 characters between dots"
 		}
