@@ -215,7 +215,7 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	case Unreachable, Blackhole, Prohibit, Throw:
 		return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: "the route is of type " + string(rt.Type)}
 	}
-	d := RouteDecision{Target: target, From: q.Src, Iif: q.Iif, Oif: q.Oif, Mark: q.Mark, Route: rt, Winner: -1}
+	d := RouteDecision{Target: target, From: q.Src, Iif: q.Iif, Oif: q.Oif, Mark: q.Mark, UID: q.UID, Route: rt, Winner: -1}
 	if !explain {
 		return d, nil
 	}

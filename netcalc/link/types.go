@@ -138,6 +138,9 @@ type RouteDecision struct {
 	Iif  string     `json:"iif,omitempty"`
 	Oif  string     `json:"oif,omitempty"`
 	Mark uint32     `json:"mark,omitempty"`
+	// UID is the user the lookup was made for (0xffffffff for a
+	// forwarded packet); it matters only for uidrange rules.
+	UID uint32 `json:"-"`
 	// Route is the kernel's answer: interface, gateway (zero when the target
 	// is on-link) and preferred source. Its Dst is the target's host prefix.
 	Route Route `json:"route"`
