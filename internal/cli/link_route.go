@@ -163,9 +163,10 @@ func (o *routeOptions) query() (link.RouteQuery, error) {
 	return q, nil
 }
 
-// routeJSON is one route get answer.
+// routeJSON is one route get answer, with the note in words.
 type routeJSON struct {
 	link.RouteDecision
+	Note    string         `json:"note,omitempty"`
 	Rules   []ruleStepJSON `json:"rules"`
 	NextHop netip.Addr     `json:"next_hop"`
 }
@@ -197,7 +198,41 @@ func newRouteJSON(d link.RouteDecision) routeJSON {
 		steps[i] = ruleStepJSON{Matched: st.Matched, Why: ruleWhy(st, q), Table: st.Table, Candidates: st.Candidates,
 			Winner: st.Winner, Result: ruleResult(st), Outcome: st.Outcome, Failed: st.Failed, Rule: st.Rule.Entry(fam)}
 	}
-	return routeJSON{d, steps, d.NextHop()}
+	return routeJSON{d, routeNote(d), steps, d.NextHop()}
+}
+
+// routeNote says where the kernel's answer and the rule walk differ; ""
+// when they agree.
+func routeNote(d link.RouteDecision) string {
+	if !d.Mismatch {
+		return ""
+	}
+	var s string
+	if d.Decided >= 0 && d.Rules[d.Decided].Outcome == fib.Chosen {
+		c := d.Candidates[d.Winner]
+		s = fmt.Sprintf("the kernel's answer (table %s) differs from the rule walk (%s in table %s)", d.Route.TableName(), c.Dst, c.TableName())
+	} else {
+		s = "the rule walk found no route (" + walkRefusal(d.Rules, d.Decided) + ") but the kernel did"
+	}
+	if len(d.Unmodelled) > 0 {
+		s += fmt.Sprintf("; rules %v have selectors netcalc does not model", d.Unmodelled)
+	}
+	return s
+}
+
+// walkRefusal names what ended a rule walk without a route: the rule
+// action ("unreachable rule 200"), the route type ("blackhole route
+// 198.51.100.128/25 in table main"), or no rule at all.
+func walkRefusal(steps []link.RuleStep, decided int) string {
+	if decided < 0 {
+		return "no rule found a route"
+	}
+	st := steps[decided]
+	if st.Outcome == fib.RuleRefused {
+		return fmt.Sprintf("%s rule %d", st.Rule.Action, st.Rule.Priority)
+	}
+	c := st.Candidates[st.Winner]
+	return fmt.Sprintf("%s route %s in table %s", c.Type, c.Dst, c.TableName())
 }
 
 // ruleResult says in words what followed a step of the rule walk.
@@ -371,8 +406,8 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 			}
 			fmt.Fprint(env.Out, Aligned(rows))
 		}
-		if d.Note != "" {
-			fmt.Fprintln(env.Out, "note: "+d.Note)
+		if note := routeNote(d); note != "" {
+			fmt.Fprintln(env.Out, "note: "+note)
 		}
 		if len(d.Candidates) == 0 {
 			continue

@@ -151,3 +151,68 @@ func routeWalkCases() []link.RouteDecision {
 	}
 	return ds
 }
+
+// TestRouteNote checks the note route get writes when the kernel's answer
+// differs from the rule walk, in text and as JSON's "note" (between
+// "winner" and "rules", where the library's field used to be).
+func TestRouteNote(t *testing.T) {
+	pfx, addr := netip.MustParsePrefix, netip.MustParseAddr
+	routes := []link.Route{
+		{Dst: pfx("0.0.0.0/0"), Type: link.Unicast, Gateway: addr("203.0.113.254"), Interface: "d0", Table: 254},
+		{Dst: pfx("198.51.100.64/27"), Type: link.Unicast, Gateway: addr("203.0.113.253"), Interface: "d0", Table: 100},
+		{Dst: pfx("198.51.100.128/25"), Type: link.Blackhole, Table: 254},
+	}
+	rule := func(prio int, r link.Rule) link.Rule {
+		r.Priority, r.SuppressPrefixLength, r.SuppressIfgroup = prio, -1, -1
+		if r.Action == "" {
+			r.Action = link.ActionLookup
+		}
+		return r
+	}
+	defaults := link.DefaultRules(4)
+	with := func(extra ...link.Rule) []link.Rule { return append(append([]link.Rule{}, extra...), defaults...) }
+	dst := addr("198.51.100.70")
+	kernel := link.Route{Dst: pfx("198.51.100.70/32"), Type: link.Unicast, Gateway: addr("203.0.113.254"), Interface: "d0", Table: 254}
+	tests := []struct {
+		name     string
+		rules    []link.Rule
+		dst      netip.Addr
+		mismatch bool
+		want     string
+	}{
+		{"agree", with(), dst, false, ""},
+		{"other table", with(rule(100, link.Rule{Table: 100})), dst, true,
+			"the kernel's answer (table main) differs from the rule walk (198.51.100.64/27 in table 100)"},
+		{"unreachable rule", with(rule(100, link.Rule{Action: link.ActionUnreachable})), dst, true,
+			"the rule walk found no route (unreachable rule 100) but the kernel did"},
+		{"blackhole route", with(), addr("198.51.100.130"), true,
+			"the rule walk found no route (blackhole route 198.51.100.128/25 in table main) but the kernel did"},
+		{"no rule", defaults[:1], dst, true, "the rule walk found no route (no rule found a route) but the kernel did"},
+		{"unmodelled selectors", with(rule(90, link.Rule{L3mdev: true, Table: 100}), rule(100, link.Rule{Table: 100})), dst, true,
+			"the kernel's answer (table main) differs from the rule walk (198.51.100.64/27 in table 100); rules [90] have selectors netcalc does not model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := link.WalkRules(tt.rules, routes, link.RouteQuery{Dst: tt.dst})
+			d := link.RouteDecision{Target: tt.dst, Route: kernel, Rules: w.Steps, Winner: -1, Decided: w.Decided,
+				Unmodelled: w.Unmodelled, Mismatch: tt.mismatch}
+			if w.Decided >= 0 {
+				d.Candidates, d.Winner = w.Steps[w.Decided].Candidates, w.Steps[w.Decided].Winner
+			}
+			if got := routeNote(d); got != tt.want {
+				t.Errorf("routeNote = %q; want %q", got, tt.want)
+			}
+			var b bytes.Buffer
+			if err := WriteJSON(&b, newRouteJSON(d)); err != nil {
+				t.Fatal(err)
+			}
+			wantJSON := `"winner":` + strconv.Itoa(d.Winner) + `,"rules":`
+			if tt.want != "" {
+				wantJSON = `"winner":` + strconv.Itoa(d.Winner) + `,"note":"` + tt.want + `","rules":`
+			}
+			if !bytes.Contains(b.Bytes(), []byte(wantJSON)) {
+				t.Errorf("JSON %s; want it to hold %s", b.String(), wantJSON)
+			}
+		})
+	}
+}
