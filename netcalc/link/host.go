@@ -201,8 +201,8 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	}
 	rt, err := h.sys.routeGet(req)
 	if err != nil {
-		if w, werr := walk(); werr == nil && w.Refused != "" && w.Decided >= 0 {
-			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.Refused}
+		if w, werr := walk(); werr == nil && !w.OK() && w.Decided >= 0 {
+			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.refusal()}
 		}
 		if q.Src.IsValid() && q.Iif == "" && isUnreachable(err) && !h.owns(q.Src) {
 			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute,
@@ -223,7 +223,7 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		return RouteDecision{}, err
 	}
 	d.Rules, d.Decided, d.Unmodelled = w.Steps, w.Decided, w.Unmodelled
-	if w.Decided >= 0 && w.Refused == "" {
+	if w.OK() {
 		st := w.Steps[w.Decided]
 		d.Candidates, d.Winner = st.Candidates, st.Winner
 		c := w.Route

@@ -71,7 +71,7 @@ type RuleStep struct {
 
 // Walk is the kernel's policy routing decision for one packet, worked out
 // from the rules and routes: every rule consulted, in order, up to the
-// one that decided (fib.Decision, with the refusal named).
+// one that decided (fib.Decision).
 type Walk struct {
 	// Query is the packet walked.
 	Query RouteQuery `json:"query"`
@@ -80,12 +80,9 @@ type Walk struct {
 	// refusal; -1 when no rule decided (no route: the kernel answers
 	// "network is unreachable").
 	Decided int `json:"decided"`
-	// Route is the chosen route; valid when Refused is "".
+	// Route is the chosen route when OK, the refusing route when the
+	// deciding step's Outcome is fib.RouteRefused, else zero.
 	Route Route `json:"route"`
-	// Refused is non-empty when the decision is not to route: the rule
-	// action ("unreachable rule 200") or the route type ("blackhole route
-	// 198.51.100.128/25 in table main"), or "no rule found a route".
-	Refused string `json:"refused,omitempty"`
 	// Unmodelled lists rules whose selectors the walk cannot evaluate
 	// (l3mdev, suppress_ifgroup); the kernel's answer may differ.
 	Unmodelled []int `json:"unmodelled,omitempty"`
@@ -96,6 +93,29 @@ type Walk struct {
 // are of q.Dst's family; routes hold every table.
 func WalkRules(rules []Rule, routes []Route, q RouteQuery) Walk {
 	return walkOf(fib.WalkRules(rules, routes, q))
+}
+
+// OK reports whether the walk chose a route: the step that decided has
+// Outcome fib.Chosen. Otherwise that step refused the packet
+// (fib.RuleRefused: its rule's action; fib.RouteRefused: Route's type),
+// or no rule decided (Decided is -1).
+func (w Walk) OK() bool { return w.Decided >= 0 && w.Steps[w.Decided].Outcome == fib.Chosen }
+
+// refusal names what ended w without a route, for an error's detail: the
+// rule action ("unreachable rule 200"), the route type ("blackhole route
+// 198.51.100.128/25 in table main"), or "no rule found a route"; "" when
+// w is OK.
+func (w Walk) refusal() string {
+	switch {
+	case w.OK():
+		return ""
+	case w.Decided < 0:
+		return "no rule found a route"
+	case w.Steps[w.Decided].Outcome == fib.RuleRefused:
+		r := w.Steps[w.Decided].Rule
+		return fmt.Sprintf("%s rule %d", r.Action, r.Priority)
+	}
+	return fmt.Sprintf("%s route %s in table %s", w.Route.Type, w.Route.Dst, w.Route.TableName())
 }
 
 // Query returns the packet d is for, as the rule walk saw it: the
@@ -111,17 +131,8 @@ func walkOf(d fib.Decision) Walk {
 		w.Steps = append(w.Steps, RuleStep{Rule: st.Rule, Matched: st.Match.Matched, Held: st.Match.Held,
 			Table: st.Table, Candidates: st.Candidates, Winner: st.Winner, Outcome: st.Outcome, Failed: st.Match.Failed})
 	}
-	switch d.Outcome() {
-	case fib.Chosen:
+	if o := d.Outcome(); o == fib.Chosen || o == fib.RouteRefused {
 		w.Route = d.Route
-	case fib.RuleRefused:
-		r := d.Steps[d.Decided].Rule
-		w.Refused = fmt.Sprintf("%s rule %d", r.Action, r.Priority)
-	case fib.RouteRefused:
-		w.Route = d.Route
-		w.Refused = fmt.Sprintf("%s route %s in table %s", d.Route.Type, d.Route.Dst, d.Route.TableName())
-	default:
-		w.Refused = "no rule found a route"
 	}
 	return w
 }

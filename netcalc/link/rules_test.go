@@ -50,7 +50,7 @@ func TestWalkRules(t *testing.T) {
 		q       RouteQuery
 		table   int    // table of the chosen route (0 when refused)
 		via     string // its gateway
-		refused string // substring of Walk.Refused
+		refused string // substring of the refusal an error names
 		steps   int    // number of steps walked
 	}{
 		{"defaults use main", defaults, RouteQuery{Dst: dst}, 254, "203.0.113.254", "", 2},
@@ -100,11 +100,11 @@ func TestWalkRules(t *testing.T) {
 				return
 			}
 			if tt.refused != "" {
-				if !strings.Contains(w.Refused, tt.refused) {
-					t.Errorf("Refused = %q; want %q\n%s", w.Refused, tt.refused, strings.Join(trace, "\n"))
+				if w.OK() || !strings.Contains(w.refusal(), tt.refused) {
+					t.Errorf("OK %v, refusal %q; want %q\n%s", w.OK(), w.refusal(), tt.refused, strings.Join(trace, "\n"))
 				}
-			} else if w.Refused != "" || w.Route.Table != tt.table || w.Route.Gateway.String() != tt.via {
-				t.Errorf("route = table %d via %s (refused %q); want table %d via %s\n%s", w.Route.Table, w.Route.Gateway, w.Refused, tt.table, tt.via, strings.Join(trace, "\n"))
+			} else if !w.OK() || w.Route.Table != tt.table || w.Route.Gateway.String() != tt.via {
+				t.Errorf("route = table %d via %s (refusal %q); want table %d via %s\n%s", w.Route.Table, w.Route.Gateway, w.refusal(), tt.table, tt.via, strings.Join(trace, "\n"))
 			}
 			if len(w.Steps) != tt.steps {
 				t.Errorf("%d steps; want %d\n%s", len(w.Steps), tt.steps, strings.Join(trace, "\n"))
