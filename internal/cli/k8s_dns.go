@@ -372,9 +372,17 @@ func k8sLoadClusterDNS(env *Env, opts *k8sDNSOptions) (*k8s.ClusterDNS, error) {
 	}
 	c.Zone, c.TTL, c.Pods = opts.ClusterDomain, opts.TTL, mode
 	for _, n := range c.Notes {
-		env.Errorf("note: %s", n)
+		env.Errorf("note: %s", clusterDNSNote(n))
 	}
 	return c, nil
+}
+
+// clusterDNSNote words a note of k8s.ClusterDNSParse.
+func clusterDNSNote(n k8s.ClusterDNSNote) string {
+	if n.Kind == k8s.NoteEndpointHostname {
+		return fmt.Sprintf("EndpointSlice %s: endpoint hostname %q is not read (kube-proxy's manifest parser drops it); the endpoint is named by its address unless a Pod in the file has spec.hostname %[2]q and spec.subdomain naming the Service", n.Slice, n.Hostname)
+	}
+	return string(n.Kind)
 }
 
 // k8sDNSQuestion turns NAME into a question: an IP address is asked as

@@ -319,7 +319,7 @@ func kubeProxyBadInput(name string, err error) error {
 // endpoints of the other IP family (one note), and a file without Services.
 func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
 	for _, n := range cfg.Notes {
-		env.Errorf("note: %s", n)
+		env.Errorf("note: %s", kubeProxyNote(n))
 	}
 	svcs, eps := cfg.SkippedFamily()
 	if len(svcs)+len(eps) > 0 {
@@ -598,8 +598,32 @@ func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error)
 // do not show (endpoints left out by topology hints).
 func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
 	for _, n := range rs.Notes {
-		env.Errorf("note: %s", n)
+		env.Errorf("note: %s", kubeProxyNote(n))
 	}
+}
+
+// kubeProxyNote words a note of kube-proxy's Parse or Render with the
+// facts its Kind names.
+func kubeProxyNote(n kubeproxy.Note) string {
+	switch n.Kind {
+	case kubeproxy.NoteLeadingZeros:
+		return fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
+			n.File, n.Line, n.Field, n.Value, n.Canonical)
+	case kubeproxy.NoteNodePortAllocated:
+		return fmt.Sprintf("%s Service %s port %d/%s has no nodePort: allocated %d (deterministic: %d + FNV-1a of %q mod %d, next free)",
+			n.ServiceType, n.Service, n.Port, n.Protocol, n.NodePort, kubeproxy.NodePortMin, n.Hashed, kubeproxy.NodePortMax-kubeproxy.NodePortMin+1)
+	case kubeproxy.NoteZoneHints:
+		return fmt.Sprintf("Service %s has trafficDistribution %s: %d endpoint(s) hinted for their own zone, as the EndpointSlice controller does (kube-proxy reads only the hints)",
+			n.Service, n.TrafficDistribution, n.Endpoints)
+	case kubeproxy.NoteTopology:
+		by := "zone"
+		if n.NodeHints {
+			by = "node"
+		}
+		return fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (hints for %s %s)",
+			n.Service, n.Endpoints, n.Ready, by, n.Hint)
+	}
+	return string(n.Kind)
 }
 
 func writeTrace(env *Env, r kubeproxy.TraceResult) {

@@ -163,19 +163,28 @@ func (o *routeOptions) query() (link.RouteQuery, error) {
 	return q, nil
 }
 
-// routeJSON is one route get answer.
+// routeJSON is one route get answer, with the note in words.
 type routeJSON struct {
 	link.RouteDecision
+	Note    string         `json:"note,omitempty"`
 	Rules   []ruleStepJSON `json:"rules"`
 	NextHop netip.Addr     `json:"next_hop"`
 }
 
-// ruleStepJSON is a step of the rule walk whose rule is written as
-// 'netcalc rule -o json' writes it (ip -j rule's names), so one kind of
-// object has one schema.
+// ruleStepJSON is a step of the rule walk (link.RuleStep) with why it
+// matched and what followed in words, and its rule written as 'netcalc
+// rule -o json' writes it (ip -j rule's names), so one kind of object has
+// one schema.
 type ruleStepJSON struct {
-	link.RuleStep
-	Rule fib.RuleEntry `json:"rule"`
+	Matched    bool          `json:"matched"`
+	Why        string        `json:"why"`
+	Table      int           `json:"table,omitempty"`
+	Candidates []link.Route  `json:"candidates,omitempty"`
+	Winner     int           `json:"winner"`
+	Result     string        `json:"result"`
+	Outcome    fib.Outcome   `json:"outcome"`
+	Failed     fib.Selector  `json:"failed,omitempty"`
+	Rule       fib.RuleEntry `json:"rule"`
 }
 
 func newRouteJSON(d link.RouteDecision) routeJSON {
@@ -183,11 +192,163 @@ func newRouteJSON(d link.RouteDecision) routeJSON {
 	if d.Target.Unmap().Is4() {
 		fam = 4
 	}
+	q := d.Query()
 	steps := make([]ruleStepJSON, len(d.Rules))
 	for i, st := range d.Rules {
-		steps[i] = ruleStepJSON{st, st.Rule.Entry(fam)}
+		steps[i] = ruleStepJSON{Matched: st.Matched, Why: ruleWhy(st, q), Table: st.Table, Candidates: st.Candidates,
+			Winner: st.Winner, Result: ruleResult(st), Outcome: st.Outcome, Failed: st.Failed, Rule: st.Rule.Entry(fam)}
 	}
-	return routeJSON{d, steps, d.NextHop()}
+	return routeJSON{d, routeNote(d), steps, d.NextHop()}
+}
+
+// routeNote says where the kernel's answer and the rule walk differ; ""
+// when they agree.
+func routeNote(d link.RouteDecision) string {
+	if !d.Mismatch {
+		return ""
+	}
+	var s string
+	if d.Decided >= 0 && d.Rules[d.Decided].Outcome == fib.Chosen {
+		c := d.Candidates[d.Winner]
+		s = fmt.Sprintf("the kernel's answer (table %s) differs from the rule walk (%s in table %s)", d.Route.TableName(), c.Dst, c.TableName())
+	} else {
+		s = "the rule walk found no route (" + walkRefusal(d.Rules, d.Decided) + ") but the kernel did"
+	}
+	if len(d.Unmodelled) > 0 {
+		s += fmt.Sprintf("; rules %v have selectors netcalc does not model", d.Unmodelled)
+	}
+	return s
+}
+
+// walkRefusal names what ended a rule walk without a route: the rule
+// action ("unreachable rule 200"), the route type ("blackhole route
+// 198.51.100.128/25 in table main"), or no rule at all.
+func walkRefusal(steps []link.RuleStep, decided int) string {
+	if decided < 0 {
+		return "no rule found a route"
+	}
+	st := steps[decided]
+	if st.Outcome == fib.RuleRefused {
+		return fmt.Sprintf("%s rule %d", st.Rule.Action, st.Rule.Priority)
+	}
+	c := st.Candidates[st.Winner]
+	return fmt.Sprintf("%s route %s in table %s", c.Type, c.Dst, c.TableName())
+}
+
+// ruleResult says in words what followed a step of the rule walk.
+func ruleResult(st link.RuleStep) string {
+	r := st.Rule
+	switch st.Outcome {
+	case fib.NextRule:
+		return "next rule"
+	case fib.NoJumpTarget:
+		return fmt.Sprintf("no rule of priority %d to jump to, next rule", r.Goto)
+	case fib.Jump:
+		return fmt.Sprintf("jump to priority %d", r.Goto)
+	case fib.Nop:
+		return "nop, next rule"
+	case fib.RuleRefused:
+		return string(r.Action) + ": the lookup fails"
+	case fib.NoRoute:
+		return "no route in table " + fib.TableName(r.Table) + ", next rule"
+	}
+	c := st.Candidates[st.Winner]
+	switch st.Outcome {
+	case fib.Thrown:
+		return fmt.Sprintf("throw route %s, next rule", c.Dst)
+	case fib.Suppressed:
+		return fmt.Sprintf("%s suppressed (prefix length %d <= suppress_prefixlength %d), next rule", c.Dst, c.Dst.Bits(), r.SuppressPrefixLength)
+	case fib.RouteRefused:
+		return fmt.Sprintf("%s route %s: the lookup fails", c.Type, c.Dst)
+	}
+	return "chosen"
+}
+
+// ruleWhy says in words which selector decided the match of a step's
+// rule for the packet q.
+func ruleWhy(st link.RuleStep, q link.RouteQuery) string {
+	s := selectorWhy(st, q)
+	if st.Rule.Not {
+		return "not: " + s
+	}
+	return s
+}
+
+func selectorWhy(st link.RuleStep, q link.RouteQuery) string {
+	r := st.Rule
+	dst, src := q.Dst.WithZone(""), q.Src.WithZone("")
+	switch st.Failed {
+	case fib.SelectorIif:
+		switch {
+		case r.IifDetached:
+			return "iif " + r.Iif + " does not exist"
+		case q.Iif == "":
+			return "iif " + r.Iif + " != lo (a locally generated packet)"
+		}
+		return "iif " + r.Iif + " != " + q.Iif
+	case fib.SelectorOif:
+		switch {
+		case r.OifDetached:
+			return "oif " + r.Oif + " does not exist"
+		case q.Oif == "":
+			return "oif " + r.Oif + ": no output interface given"
+		}
+		return "oif " + r.Oif + " != " + q.Oif
+	case fib.SelectorMark:
+		return fmt.Sprintf("mark %#x & %#x != %#x", q.Mark, r.Mask, r.Mark&r.Mask)
+	case fib.SelectorTunID:
+		return "tun_id: not a tunnel packet"
+	case fib.SelectorL3mdev:
+		return "l3mdev (VRF): not modelled"
+	case fib.SelectorUID:
+		return fmt.Sprintf("uid %d not in %d-%d", q.UID, r.UIDRange[0], r.UIDRange[1])
+	case fib.SelectorFrom:
+		if !src.IsValid() {
+			return "from " + rulePrefix(r.From) + ": no source address given (add 'from SRC')"
+		}
+		return "from " + rulePrefix(r.From) + " does not contain " + src.String()
+	case fib.SelectorTo:
+		return "to " + rulePrefix(r.To) + " does not contain " + dst.String()
+	case fib.SelectorTos:
+		return "tos: the lookup has tos 0"
+	case fib.SelectorIPProto:
+		return "ipproto: the lookup names no protocol"
+	case fib.SelectorSport:
+		return "sport: the lookup has no port"
+	case fib.SelectorDport:
+		return "dport: the lookup has no port"
+	}
+	if len(st.Held) == 0 {
+		return "all"
+	}
+	iif := q.Iif
+	if iif == "" {
+		iif = "lo"
+	}
+	var ok []string
+	for _, s := range st.Held {
+		switch s {
+		case fib.SelectorIif:
+			ok = append(ok, "iif "+iif)
+		case fib.SelectorOif:
+			ok = append(ok, "oif "+q.Oif)
+		case fib.SelectorMark:
+			ok = append(ok, fmt.Sprintf("mark %#x", q.Mark))
+		case fib.SelectorFrom:
+			ok = append(ok, "from "+src.String())
+		case fib.SelectorTo:
+			ok = append(ok, "to "+dst.String())
+		}
+	}
+	return strings.Join(ok, ", ")
+}
+
+// rulePrefix writes a host prefix as its bare address, as ip rule does.
+func rulePrefix(p netip.Prefix) string {
+	if p.Bits() == p.Addr().BitLen() {
+		return p.Addr().String()
+	}
+	return p.String()
 }
 
 func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
@@ -234,18 +395,19 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 		fmt.Fprintln(env.Out, strings.Join(d.Fields(), " "))
 		if len(d.Rules) > 0 {
 			fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
+			q := d.Query()
 			rows := make([][]string, 0, len(d.Rules))
 			for _, st := range d.Rules {
-				outcome := "no match: " + st.Why
+				outcome := "no match: " + ruleWhy(st, q)
 				if st.Matched {
-					outcome = "matched (" + st.Why + "): " + st.Result
+					outcome = "matched (" + ruleWhy(st, q) + "): " + ruleResult(st)
 				}
 				rows = append(rows, []string{"  " + strconv.Itoa(st.Rule.Priority) + ":", st.Rule.String(), outcome})
 			}
 			fmt.Fprint(env.Out, Aligned(rows))
 		}
-		if d.Note != "" {
-			fmt.Fprintln(env.Out, "note: "+d.Note)
+		if note := routeNote(d); note != "" {
+			fmt.Fprintln(env.Out, "note: "+note)
 		}
 		if len(d.Candidates) == 0 {
 			continue

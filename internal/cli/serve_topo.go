@@ -69,7 +69,7 @@ func serveTopoParse(env *Env, name string, data []byte) (*topo.Topology, error) 
 		return nil, BadInput(err)
 	}
 	for _, n := range t.Notes {
-		env.Errorf("note: %s", n)
+		env.Errorf("note: %s: %s", n.Services, kubeProxyNote(n.Note))
 	}
 	return t, nil
 }

@@ -222,7 +222,7 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		return nil, BadInput(err)
 	}
 	for _, n := range t.Notes {
-		env.Errorf("note: %s", n)
+		env.Errorf("note: %s: %s", n.Services, kubeProxyNote(n.Note))
 	}
 	return t, nil
 }

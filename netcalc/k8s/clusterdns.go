@@ -115,9 +115,32 @@ type ClusterDNS struct {
 	Namespaces []string            `json:"namespaces,omitempty"`
 	Services   []ClusterDNSService `json:"services"`
 	PodList    []ClusterDNSPod     `json:"pod_list,omitempty"`
-	// Notes are what ClusterDNSParse could not take from the file, one
-	// sentence each.
-	Notes []string `json:"notes,omitempty"`
+	// Notes are what ClusterDNSParse could not take from the file, in
+	// file order.
+	Notes []ClusterDNSNote `json:"notes,omitempty"`
+}
+
+// ClusterDNSNoteKind says what a ClusterDNSNote reports, as a code;
+// printers turn it and the note's facts into words.
+type ClusterDNSNoteKind string
+
+// The notes of ClusterDNSParse.
+const (
+	// NoteEndpointHostname: an endpoint of the EndpointSlice Slice has
+	// the hostname Hostname, which is not read (kube-proxy's manifest
+	// parser drops it): the endpoint is named by its address unless a Pod
+	// in the file has spec.hostname Hostname and a spec.subdomain naming
+	// the Service.
+	NoteEndpointHostname ClusterDNSNoteKind = "endpoint-hostname"
+)
+
+// ClusterDNSNote is one thing ClusterDNSParse could not take from the
+// file: a Kind and the facts it names.
+type ClusterDNSNote struct {
+	Kind ClusterDNSNoteKind `json:"kind"`
+	// Slice is the EndpointSlice, "namespace/name".
+	Slice    string `json:"endpoint_slice,omitempty"`
+	Hostname string `json:"hostname,omitempty"`
 }
 
 // ClusterDNSAnswer is the server's reply to one question, as a stub

@@ -91,7 +91,7 @@ func clusterDNSFromKubeProxy(s *kubeproxy.Service, pods []ClusterDNSPod) Cluster
 type clusterDNSExtra struct {
 	pods          []ClusterDNSPod
 	externalNames []ClusterDNSService
-	notes         []string
+	notes         []ClusterDNSNote
 }
 
 // clusterDNSExtras reads the Pods and ExternalName Services of the file.
@@ -156,7 +156,7 @@ func (x *clusterDNSExtra) object(n manifest.Node) error {
 				return err
 			}
 			if h != "" {
-				x.notes = append(x.notes, fmt.Sprintf("EndpointSlice %s/%s: endpoint hostname %q is not read (kube-proxy's manifest parser drops it); the endpoint is named by its address unless a Pod in the file has spec.hostname %[3]q and spec.subdomain naming the Service", ns, name, h))
+				x.notes = append(x.notes, ClusterDNSNote{Kind: NoteEndpointHostname, Slice: ns + "/" + name, Hostname: h})
 			}
 		}
 	case "Service":

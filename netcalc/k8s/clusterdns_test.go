@@ -309,8 +309,8 @@ endpoints:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], `endpoint hostname "web-0" is not read`) {
-		t.Errorf("notes %q; want one about web-0", c.Notes)
+	if want := (ClusterDNSNote{Kind: NoteEndpointHostname, Slice: "shop/hdls-1", Hostname: "web-0"}); len(c.Notes) != 1 || c.Notes[0] != want {
+		t.Errorf("notes %+v; want %+v", c.Notes, want)
 	}
 	if a := c.Answer("10-244-1-5.hdls.shop.svc.cluster.local.", resolve.TypeA); len(a.Answer) != 1 {
 		t.Errorf("the endpoint by its dashed address: %s %v", a.Rcode, a.Answer)

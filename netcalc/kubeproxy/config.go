@@ -2,7 +2,6 @@ package kubeproxy
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
@@ -201,7 +200,7 @@ func (p *parser) deriveHints(s *Service) {
 		}
 	}
 	if n > 0 {
-		p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("Service %s has trafficDistribution %s: %d endpoint(s) hinted for their own zone, as the EndpointSlice controller does (kube-proxy reads only the hints)", s.NamespacedName(), td, n))
+		p.cfg.Notes = append(p.cfg.Notes, Note{Kind: NoteZoneHints, Service: s.NamespacedName(), TrafficDistribution: td, Endpoints: n})
 	}
 }
 

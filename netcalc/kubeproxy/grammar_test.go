@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
@@ -203,8 +204,22 @@ func TestAllocateNodePorts(t *testing.T) {
 			}
 		}
 	}
-	if len(cfg.Notes) != 3 || !strings.Contains(cfg.Notes[0], "allocated") {
-		t.Errorf("notes = %q, want one per allocated port", cfg.Notes)
+	// One note per allocated port, in namespace/name order, naming the
+	// port, its nodePort and the string hashed.
+	var wantNotes []Note
+	for _, name := range []string{"shop/lb", "shop/web"} {
+		for _, s := range cfg.Services {
+			if s.NamespacedName() != name {
+				continue
+			}
+			for _, sp := range s.Ports {
+				wantNotes = append(wantNotes, Note{Kind: NoteNodePortAllocated, Service: name, ServiceType: s.Type, Port: sp.Port,
+					Protocol: packet.TCP, NodePort: sp.NodePort, Hashed: s.PortName(sp) + "/tcp"})
+			}
+		}
+	}
+	if diff := cmp.Diff(wantNotes, cfg.Notes); len(wantNotes) != 3 || diff != "" {
+		t.Errorf("notes: %d wanted (want 3), diff (-want +got):\n%s", len(wantNotes), diff)
 	}
 	// The rules use the allocated port.
 	web := cfg.Services[0].Ports[0].NodePort

@@ -241,8 +241,8 @@ func (p *parser) allocateNodePorts() error {
 					s.PortName(*sp), sp.Protocol.String(), NodePortMin, NodePortMax), Err: ErrInvalid}
 			}
 			used[sp.NodePort] = true
-			p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("%s Service %s port %d/%s has no nodePort: allocated %d (deterministic: %d + FNV-1a of %q mod %d, next free)",
-				s.Type, s.NamespacedName(), sp.Port, sp.Protocol.String(), sp.NodePort, NodePortMin, key, size))
+			p.cfg.Notes = append(p.cfg.Notes, Note{Kind: NoteNodePortAllocated, Service: s.NamespacedName(), ServiceType: s.Type,
+				Port: sp.Port, Protocol: sp.Protocol, NodePort: sp.NodePort, Hashed: key})
 		}
 	}
 	return nil

@@ -150,9 +150,74 @@ type Config struct {
 	Zone string `json:"zone,omitempty"`
 	// Services are the Services to proxy.
 	Services []Service `json:"services"`
-	// Notes are what Parse filled in that the user should hear about, one
-	// sentence each, such as a nodePort it allocated.
-	Notes []string `json:"notes,omitempty"`
+	// Notes are what Parse filled in that the user should hear about, such
+	// as a nodePort it allocated, in the order Parse met them.
+	Notes []Note `json:"notes,omitempty"`
+}
+
+// NoteKind says what a Note reports, as a code; printers turn it and the
+// Note's facts into words.
+type NoteKind string
+
+// The notes of Parse (Config.Notes) and Render (Ruleset.Notes).
+const (
+	// NoteLeadingZeros (Parse): the value Value of Field at File:Line has
+	// leading zeros and was read as Canonical, as kube-proxy reads it (API
+	// servers before 1.22 stored such values).
+	NoteLeadingZeros NoteKind = "leading-zeros"
+	// NoteNodePortAllocated (Parse): the port Port/Protocol of the
+	// ServiceType Service Service has no nodePort and got NodePort:
+	// NodePortMin + FNV-1a-32 of Hashed mod (NodePortMax-NodePortMin+1),
+	// or the next free port after it.
+	NoteNodePortAllocated NoteKind = "nodeport-allocated"
+	// NoteZoneHints (Parse): the TrafficDistribution of Service Service
+	// had Parse hint Endpoints of its endpoints for their own zone, as the
+	// EndpointSlice controller does (kube-proxy reads only the hints).
+	NoteZoneHints NoteKind = "zone-hints"
+	// NoteTopology (Render): topology-aware routing leaves Endpoints of
+	// the Ready ready endpoints of the Service port Service serving
+	// cluster traffic on this node, by the hints for Hint: a node when
+	// NodeHints is true, else a zone.
+	NoteTopology NoteKind = "topology"
+)
+
+// Note is one thing Parse filled in or Render decided that the user should
+// hear about: a Kind and the facts it names (see each NoteKind); the
+// fields another kind has no use for stay zero.
+type Note struct {
+	Kind NoteKind `json:"kind"`
+	// File and Line locate the value (NoteLeadingZeros).
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	// Field is the value's path in the file, such as "spec.clusterIP";
+	// Value is the value as written and Canonical as read
+	// (NoteLeadingZeros).
+	Field     string `json:"field,omitempty"`
+	Value     string `json:"value,omitempty"`
+	Canonical string `json:"canonical,omitempty"`
+	// Service is the Service ("namespace/name") or, for NoteTopology, its
+	// port ("namespace/name:port", as Service.PortName).
+	Service string `json:"service,omitempty"`
+	// ServiceType, Port, Protocol and NodePort are the Service's type, the
+	// port, its protocol and the nodePort allocated; Hashed is the string
+	// hashed to pick it, "namespace/name:portname/protocol"
+	// (NoteNodePortAllocated).
+	ServiceType ServiceType     `json:"service_type,omitempty"`
+	Port        int             `json:"port,omitempty"`
+	Protocol    packet.Protocol `json:"protocol,omitempty"`
+	NodePort    int             `json:"node_port,omitempty"`
+	Hashed      string          `json:"hashed,omitempty"`
+	// TrafficDistribution is the Service's trafficDistribution
+	// (NoteZoneHints).
+	TrafficDistribution string `json:"traffic_distribution,omitempty"`
+	// Endpoints counts the endpoints the note is about: those hinted
+	// (NoteZoneHints), those left serving (NoteTopology).
+	Endpoints int `json:"endpoints,omitempty"`
+	// Ready counts the ready endpoints; Hint is the node (NodeHints true)
+	// or the zone whose hints decided (NoteTopology).
+	Ready     int    `json:"ready,omitempty"`
+	Hint      string `json:"hint,omitempty"`
+	NodeHints bool   `json:"node_hints,omitempty"`
 }
 
 // SkippedFamily names what Render leaves out because it is of the other IP

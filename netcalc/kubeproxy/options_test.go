@@ -3,6 +3,8 @@ package kubeproxy
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // optScenario is one NodePort Service with a local and a remote endpoint
@@ -247,8 +249,9 @@ services:
 		t.Fatal(err)
 	}
 	cfg.Zone = "zone-b"
-	if n := Render(cfg).Notes; len(n) != 1 || n[0] != "ns/web: topology-aware routing: 1 of 3 ready endpoints serve cluster traffic on this node (hints for zone zone-b)" {
-		t.Errorf("Render notes = %q; want one on the topology filter", n)
+	want := []Note{{Kind: NoteTopology, Service: "ns/web", Endpoints: 1, Ready: 3, Hint: "zone-b"}}
+	if diff := cmp.Diff(want, Render(cfg).Notes); diff != "" {
+		t.Errorf("Render notes: want one on the topology filter; diff (-want +got):\n%s", diff)
 	}
 	// PreferSameNode: node hints, honoured from 1.34.
 	sn := strings.Replace(sc, "PreferClose", "PreferSameNode", 1)
@@ -267,8 +270,9 @@ func TestLeadingZeros(t *testing.T) {
 	if got := cfg.Services[0].ClusterIP.String(); got != "172.30.0.41" {
 		t.Errorf("clusterIP = %s; want 172.30.0.41", got)
 	}
-	if len(cfg.Notes) != 5 || !strings.Contains(cfg.Notes[0], `upstream-bad-ips.yaml:17: spec.clusterIP "172.30.0.041" has leading zeros: read as 172.30.0.41`) {
-		t.Errorf("notes = %q; want 5, the first for spec.clusterIP on line 17", cfg.Notes)
+	first := Note{Kind: NoteLeadingZeros, File: "upstream-bad-ips.yaml", Line: 17, Field: "spec.clusterIP", Value: "172.30.0.041", Canonical: "172.30.0.41"}
+	if len(cfg.Notes) != 5 || cfg.Notes[0] != first {
+		t.Errorf("notes = %+v; want 5, the first %+v", cfg.Notes, first)
 	}
 	for _, bad := range []string{"172.30.0.0041", "172.30.0.256", "1.2.3", "0x1.2.3.4"} {
 		if _, err := Parse([]byte("nodeIPs: [\""+bad+"\"]\n"), "x.yaml"); err == nil {

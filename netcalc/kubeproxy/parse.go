@@ -2,7 +2,6 @@ package kubeproxy
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/netcalc/netcalc/netcalc/k8s/manifest"
 )
@@ -55,8 +54,7 @@ type parser struct {
 
 // note records a value with leading zeros read as canonical.
 func (p *parser) note(n manifest.Note) {
-	p.cfg.Notes = append(p.cfg.Notes, fmt.Sprintf("%s:%d: %s %q has leading zeros: read as %s, as kube-proxy reads it (API servers before 1.22 stored such values)",
-		n.File, n.Line, n.Path, n.Value, n.Canonical))
+	p.cfg.Notes = append(p.cfg.Notes, Note{Kind: NoteLeadingZeros, File: n.File, Line: n.Line, Field: n.Path, Value: n.Value, Canonical: n.Canonical})
 }
 
 func (p *parser) document(d *manifest.Document) error {

@@ -32,7 +32,7 @@ type part struct {
 	slabRules int
 	endpoints int // after resolveEndpoints: the endpoints of its ports
 	out       []PortChains
-	notes     []string
+	notes     []Note
 }
 
 // maxSlab is the most Rules allocated at once.

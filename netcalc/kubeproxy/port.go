@@ -1,7 +1,6 @@
 package kubeproxy
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -70,7 +69,7 @@ func (pt *part) renderPort(sp *svcPort) PortChains {
 	hasEndpoints := false
 	topology := false
 	if usesCluster {
-		avail, why := pt.topologyFilter(eps)
+		avail, byNode := pt.topologyFilter(eps)
 		topology = avail != nil
 		ready := 0
 		for i := range eps {
@@ -89,7 +88,11 @@ func (pt *part) renderPort(sp *svcPort) PortChains {
 			}
 		}
 		if topology {
-			pt.notes = append(pt.notes, fmt.Sprintf("%s: topology-aware routing: %d of %d ready endpoints serve cluster traffic on this node (%s)", name, len(clusterEps), ready, why))
+			n := Note{Kind: NoteTopology, Service: name, Endpoints: len(clusterEps), Ready: ready, NodeHints: byNode, Hint: cfg.Zone}
+			if byNode {
+				n.Hint = cfg.Node
+			}
+			pt.notes = append(pt.notes, n)
 		}
 		if len(clusterEps) == 0 {
 			for _, e := range eps {
@@ -358,11 +361,12 @@ func firstOfFamily(addrs []netip.Addr, v6 bool) netip.Addr {
 
 // topologyFilter is kube-proxy's topologyModeFromHints and
 // availableForTopology: nil when every ready endpoint may be used, else
-// the test an endpoint must pass and which hints it checks. Node hints (PreferSameNode, 1.34 and
+// the test an endpoint must pass and whether it checks node hints (else
+// zone hints). Node hints (PreferSameNode, 1.34 and
 // later) apply when every ready endpoint has one and one is for this
 // node; zone hints when every ready endpoint has one and one is for the
 // node's zone.
-func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why string) {
+func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, byNode bool) {
 	cfg := pt.cfg
 	ready, allNode, forNode, allZone, forZone := false, true, false, true, false
 	for _, e := range eps {
@@ -383,11 +387,11 @@ func (pt *part) topologyFilter(eps []endpoint) (avail func(endpoint) bool, why s
 	}
 	switch {
 	case !ready:
-		return nil, ""
+		return nil, false
 	case cfg.minor() >= 34 && allNode && forNode:
-		return func(e endpoint) bool { return slices.Contains(e.src.NodeHints, cfg.Node) }, "hints for node " + cfg.Node
+		return func(e endpoint) bool { return slices.Contains(e.src.NodeHints, cfg.Node) }, true
 	case allZone && forZone:
-		return func(e endpoint) bool { return slices.Contains(e.src.ZoneHints, cfg.Zone) }, "hints for zone " + cfg.Zone
+		return func(e endpoint) bool { return slices.Contains(e.src.ZoneHints, cfg.Zone) }, false
 	}
-	return nil, ""
+	return nil, false
 }

@@ -196,7 +196,7 @@ func dumpRuleset(rs *Ruleset) string {
 	}
 	j, _ := json.Marshal(rs.Ports)
 	b.Write(j)
-	fmt.Fprintf(&b, "\nnotes %q\n", rs.Notes)
+	fmt.Fprintf(&b, "\nnotes %+v\n", rs.Notes)
 	return b.String()
 }
 

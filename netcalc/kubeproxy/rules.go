@@ -188,9 +188,9 @@ type Ruleset struct {
 	// Ports describes each proxied Service port and its chains, in output
 	// order.
 	Ports []PortChains
-	// Notes are what Render decided that the rules do not show, one
-	// sentence each, such as endpoints left out by topology hints.
-	Notes []string
+	// Notes are what Render decided that the rules do not show, such as
+	// endpoints left out by topology hints (NoteTopology).
+	Notes []Note
 	cfg   *Config
 	large bool
 	npa   nodePortAddrs

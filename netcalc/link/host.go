@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
 	"slices"
@@ -202,8 +201,8 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	}
 	rt, err := h.sys.routeGet(req)
 	if err != nil {
-		if w, werr := walk(); werr == nil && w.Refused != "" && w.Decided >= 0 {
-			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.Refused}
+		if w, werr := walk(); werr == nil && !w.OK() && w.Decided >= 0 {
+			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: w.refusal()}
 		}
 		if q.Src.IsValid() && q.Iif == "" && isUnreachable(err) && !h.owns(q.Src) {
 			return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute,
@@ -215,7 +214,7 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	case Unreachable, Blackhole, Prohibit, Throw:
 		return RouteDecision{}, &Error{Op: "route", Target: target, Err: ErrNoRoute, Detail: "the route is of type " + string(rt.Type)}
 	}
-	d := RouteDecision{Target: target, From: q.Src, Iif: q.Iif, Oif: q.Oif, Mark: q.Mark, Route: rt, Winner: -1}
+	d := RouteDecision{Target: target, From: q.Src, Iif: q.Iif, Oif: q.Oif, Mark: q.Mark, UID: q.UID, Route: rt, Winner: -1, Decided: -1}
 	if !explain {
 		return d, nil
 	}
@@ -223,8 +222,8 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 	if err != nil {
 		return RouteDecision{}, err
 	}
-	d.Rules = w.Steps
-	if w.Decided >= 0 && w.Refused == "" {
+	d.Rules, d.Decided, d.Unmodelled = w.Steps, w.Decided, w.Unmodelled
+	if w.OK() {
 		st := w.Steps[w.Decided]
 		d.Candidates, d.Winner = st.Candidates, st.Winner
 		c := w.Route
@@ -234,14 +233,9 @@ func (h *Host) routeGet(ctx context.Context, q RouteQuery, explain bool) (RouteD
 		if rt.Type == c.Type && (c.Type == Local || c.Type == Broadcast) {
 			d.Route.Table = c.Table
 		}
-		if !sameRoute(d.Route, c) {
-			d.Note = fmt.Sprintf("the kernel's answer (table %s) differs from the rule walk (%s in table %s)", d.Route.TableName(), c.Dst, c.TableName())
-		}
+		d.Mismatch = !sameRoute(d.Route, c)
 	} else {
-		d.Note = "the rule walk found no route (" + w.Refused + ") but the kernel did"
-	}
-	if len(w.Unmodelled) > 0 && d.Note != "" {
-		d.Note += fmt.Sprintf("; rules %v have selectors netcalc does not model", w.Unmodelled)
+		d.Mismatch = true
 	}
 	return d, nil
 }

@@ -138,6 +138,9 @@ type RouteDecision struct {
 	Iif  string     `json:"iif,omitempty"`
 	Oif  string     `json:"oif,omitempty"`
 	Mark uint32     `json:"mark,omitempty"`
+	// UID is the user the lookup was made for (0xffffffff for a
+	// forwarded packet); it matters only for uidrange rules.
+	UID uint32 `json:"-"`
 	// Route is the kernel's answer: interface, gateway (zero when the target
 	// is on-link) and preferred source. Its Dst is the target's host prefix.
 	Route Route `json:"route"`
@@ -150,8 +153,18 @@ type RouteDecision struct {
 	// Winner indexes the candidate that the lookup returned; -1 when the
 	// walk found none.
 	Winner int `json:"winner"`
-	// Note is set when the kernel's answer differs from the rule walk.
-	Note string `json:"note,omitempty"`
+	// Mismatch reports whether the kernel's answer differs from the rule
+	// walk's: the walk chose Candidates[Winner] from another table or
+	// route than Route, or it chose none (Rules[Decided] refused, or no
+	// rule decided).
+	Mismatch bool `json:"-"`
+	// Decided indexes the step of Rules that ended the walk with a route
+	// or a refusal; -1 when no rule decided.
+	Decided int `json:"-"`
+	// Unmodelled lists the priorities of rules whose selectors the walk
+	// cannot evaluate (l3mdev, suppress_ifgroup): a reason for a
+	// Mismatch.
+	Unmodelled []int `json:"-"`
 }
 
 // NextHop returns the address whose hardware address a packet to the

@@ -53,6 +53,14 @@ const MaxK8sNodes = 2000
 // MaxK8sPods is the largest number of pods the generator builds.
 const MaxK8sPods = 200000
 
+// Note is a note of the kube-proxy Services file that a k8s block names
+// (kubeproxy.Config.Notes), such as a nodePort Parse allocated: Services
+// is the file as the block names it.
+type Note struct {
+	Services string `json:"services"`
+	kubeproxy.Note
+}
+
 // K8s is the generator block: a cluster of Nodes nodes named node-1 ..
 // node-N, each with eth0 on NodeNetwork, a pod CIDR from ClusterCIDR, its
 // pods and kube-proxy's rules for Services.
@@ -215,7 +223,7 @@ func (p *parser) k8s(t *Topology, v *yaml.Node) error {
 		}
 		k.Services = cfg
 		for _, n := range cfg.Notes {
-			t.Notes = append(t.Notes, s+": "+n)
+			t.Notes = append(t.Notes, Note{Services: s, Note: n})
 		}
 	}
 	if err := generate(t, k); err != nil {

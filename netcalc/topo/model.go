@@ -42,10 +42,9 @@ type Topology struct {
 	Links []*Link `json:"links"`
 	// Generated reports whether a k8s block produced the nodes.
 	Generated bool `json:"generated,omitempty"`
-	// Notes are what Parse filled in that the user should hear about, one
-	// sentence each, such as a nodePort the Services file left to
-	// allocate.
-	Notes  []string `json:"notes,omitempty"`
+	// Notes are what Parse filled in that the user should hear about,
+	// such as a nodePort the Services file left to allocate.
+	Notes  []Note `json:"notes,omitempty"`
 	byName map[string]*Node
 }
 
