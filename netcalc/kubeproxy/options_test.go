@@ -23,10 +23,7 @@ services:
 
 func renderLines(t *testing.T, yaml string, mod func(*Config)) []string {
 	t.Helper()
-	cfg, err := Parse([]byte(yaml), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, yaml, "test.yaml")
 	if mod != nil {
 		mod(cfg)
 	}
@@ -242,10 +239,7 @@ services:
 			}
 		})
 	}
-	cfg, err := Parse([]byte(sc), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, sc, "t.yaml")
 	cfg.Zone = "zone-b"
 	if n := Render(cfg).Notes; len(n) != 1 || n[0] != "ns/web: topology-aware routing: 1 of 3 ready endpoints serve cluster traffic on this node (hints for zone zone-b)" {
 		t.Errorf("Render notes = %q; want one on the topology filter", n)
