@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,18 +59,7 @@ func serveTopoParse(env *Env, name string, data []byte) (*topo.Topology, error) 
 		}
 		return nil, fmt.Errorf("%s: the page reads no files; only the examples' %s", quoteToken(n), "k8s-services.yaml")
 	}
-	t, err := topo.Parse(bytes.NewReader(data), topo.Options{File: name, ReadFile: readFile})
-	if err != nil {
-		var te *topo.Error
-		if errors.As(err, &te) {
-			return nil, BadInput(errors.New(te.Message()))
-		}
-		return nil, BadInput(err)
-	}
-	for _, n := range t.Notes {
-		env.Errorf("note: %s", n)
-	}
-	return t, nil
+	return parseTopology(env, name, data, readFile)
 }
 
 func serveTopoRun(env *Env, sub, name string, data []byte) error {

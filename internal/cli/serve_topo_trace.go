@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -65,21 +64,5 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 		}
 		return topoTraceTopology(env, t, o)
 	}
-	cmd.SetArgs(args)
-	cmd.SetIn(env.Stdin)
-	cmd.SetOut(errb)
-	cmd.SetErr(errb)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
-	err := cmd.ExecuteContext(ctx)
-	if err != nil {
-		var s silentExit
-		if !errors.As(err, &s) {
-			env.Errorf("%s", err.Error())
-			if isUsage(err) {
-				env.Errorf("run 'netcalc topo trace --help' for usage")
-			}
-		}
-	}
-	return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+	return serveExecute(ctx, env, cmd, args, out, errb, "topo trace")
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -200,7 +198,7 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return nil, BadInput(topoReadError(name, err, "a topology YAML file"))
+		return nil, BadInput(readFileError(name, err, "a topology YAML file"))
 	}
 	readFile := func(n string) ([]byte, error) {
 		p := n
@@ -209,10 +207,17 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, topoReadError(p, err, "a YAML file of Services")
+			return nil, readFileError(p, err, "a YAML file of Services")
 		}
 		return b, nil
 	}
+	return parseTopology(env, name, data, readFile)
+}
+
+// parseTopology parses data, the topology file name, whose k8s-services
+// files readFile reads; a bad file is a usage error in the file's words,
+// and the notes the parse made are written to standard error.
+func parseTopology(env *Env, name string, data []byte, readFile func(string) ([]byte, error)) (*topo.Topology, error) {
 	t, err := topo.Parse(bytes.NewReader(data), topo.Options{File: name, ReadFile: readFile})
 	if err != nil {
 		var te *topo.Error
@@ -225,21 +230,6 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		env.Errorf("note: %s", n)
 	}
 	return t, nil
-}
-
-func topoReadError(name string, err error, want string) error {
-	var pe *fs.PathError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: no such file", quoteToken(name))
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied", quoteToken(name))
-	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, want %s", quoteToken(name), want)
-	case errors.As(err, &pe):
-		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
-	}
-	return fmt.Errorf("reading %s: %v", quoteToken(name), err)
 }
 
 type topoFindingJSON struct {

@@ -516,7 +516,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
 			if flowsFile != "" {
 				b, err := os.ReadFile(flowsFile)
 				if err != nil {
-					return BadInput(topoReadError(flowsFile, err, "a flows file"))
+					return BadInput(readFileError(flowsFile, err, "a flows file"))
 				}
 				flows, err = lab.ParseFlows(string(b), t)
 				if err != nil {
