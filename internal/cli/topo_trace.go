@@ -504,11 +504,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
   netcalc topo down examples/topo/gateway.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := loadTopology(env, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := labPrefix(t, prefix)
+			t, p, err := loadLab(env, args[0], prefix)
 			if err != nil {
 				return err
 			}
