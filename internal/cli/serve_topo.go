@@ -23,20 +23,14 @@ var serveTopoExamples = []string{"veth.yaml", "bridge.yaml", "gateway.yaml", "ho
 // examples only: the server reads no files.
 func serveTopo(sub string) web.API {
 	return func(ctx context.Context, q url.Values, body []byte) web.Result {
-		name, data := "topology.yaml", body
 		for k := range q {
 			if k != "example" {
 				return serveBad("%s: unknown parameter of /api/topo-%s, want example (or POST the file)", quoteToken(k), sub)
 			}
 		}
-		if ex := q.Get("example"); ex != "" {
-			b, ok := web.ExampleFile(ex)
-			if !ok || !strings.HasSuffix(ex, ".yaml") {
-				return serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", "))
-			}
-			name, data = ex, b
-		} else if body == nil {
-			return serveBad("topo %s: POST the topology file as the request body, or give example=NAME", sub)
+		name, data, bad, ok := serveTopoFile(q, body, sub)
+		if !ok {
+			return bad
 		}
 		env, out, errb := serveEnv("json")
 		err := serveTopoRun(env, sub, name, data)
@@ -48,6 +42,24 @@ func serveTopo(sub string) web.API {
 		}
 		return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
 	}
+}
+
+// serveTopoFile returns the topology file of a /api/topo-SUB request:
+// example=NAME, one of the embedded examples, or else the POSTed body. A
+// request with neither, or with another example, is answered with bad
+// (ok false).
+func serveTopoFile(q url.Values, body []byte, sub string) (name string, data []byte, bad web.Result, ok bool) {
+	if ex := q.Get("example"); ex != "" {
+		b, found := web.ExampleFile(ex)
+		if !found || !strings.HasSuffix(ex, ".yaml") {
+			return "", nil, serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", ")), false
+		}
+		return ex, b, web.Result{}, true
+	}
+	if body == nil {
+		return "", nil, serveBad("topo %s: POST the topology file as the request body, or give example=NAME", sub), false
+	}
+	return "topology.yaml", body, web.Result{}, true
 }
 
 // serveTopoParse parses a topology as loadTopology does, but the files it
