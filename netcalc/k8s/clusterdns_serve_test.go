@@ -27,16 +27,7 @@ func TestClusterDNSServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	pc, ln := listenLoopbackDNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
 	var seen []string
@@ -113,16 +104,7 @@ func TestClusterDNSServeTruncated(t *testing.T) {
 		svc.Endpoints = append(svc.Endpoints, ClusterDNSEndpoint{Addresses: []netip.Addr{netip.AddrFrom4([4]byte{10, 244, 1, byte(i + 1)})}, Ready: true})
 	}
 	c := &ClusterDNS{Services: []ClusterDNSService{svc}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	pc, ln := listenLoopbackDNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Serve(ctx, pc, ClusterDNSServeOptions{Listener: ln}) }()
@@ -139,4 +121,22 @@ func TestClusterDNSServeTruncated(t *testing.T) {
 	if len(res.Queries) < 2 || !res.Queries[0].Truncated {
 		t.Errorf("queries %+v; want a truncated UDP reply first", res.Queries)
 	}
+}
+
+// listenLoopbackDNS opens a UDP socket on a free loopback port and a TCP
+// listener on the same port, for a test DNS server; both close when the
+// test ends.
+func listenLoopbackDNS(t *testing.T) (net.PacketConn, net.Listener) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return pc, ln
 }
