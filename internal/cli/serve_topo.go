@@ -80,33 +80,7 @@ func serveTopoRun(env *Env, sub, name string, data []byte) error {
 		return err
 	}
 	if sub == "draw" {
-		// as topoDrawRun with -o json
-		for _, n := range t.Nodes {
-			if err := WriteJSON(env.Out, topoNodeJSON{Type: "node", Name: n.Name, Kind: n.Kind, Interfaces: n.Interfaces}); err != nil {
-				return err
-			}
-		}
-		for _, l := range t.Links {
-			if err := WriteJSON(env.Out, topoLinkJSON{Type: "link", Endpoints: []string{l.Endpoints[0].String(), l.Endpoints[1].String()}}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return topoDraw(env, t, &topoTraceOptions{})
 	}
-	// as topoCheckRun with -o json
-	fs := t.Check()
-	topo.SortFindings(fs)
-	errs := 0
-	for _, f := range fs {
-		if f.Severity == topo.SevError {
-			errs++
-		}
-		if err := WriteJSON(env.Out, topoFindingJSON{Type: "finding", Finding: f}); err != nil {
-			return err
-		}
-	}
-	if errs > 0 {
-		return silentExit{ExitFail}
-	}
-	return nil
+	return topoCheck(env, t, name)
 }

@@ -242,6 +242,12 @@ func topoCheckRun(env *Env, opts *topoOptions) error {
 	if err != nil {
 		return err
 	}
+	return topoCheck(env, t, opts.fileName())
+}
+
+// topoCheck prints t's findings and, in text, a summary of the file name;
+// any error finding makes exit 1. serve's /api/topo-check calls it too.
+func topoCheck(env *Env, t *topo.Topology, name string) error {
 	fs := t.Check()
 	topo.SortFindings(fs)
 	errs, warns := 0, 0
@@ -271,7 +277,7 @@ func topoCheckRun(env *Env, opts *topoOptions) error {
 		return err
 	}
 	if !env.JSON() {
-		fmt.Fprintf(env.Out, "%s: %s, %s: %s, %s\n", opts.fileName(), countNoun(len(t.Nodes), "node"), countNoun(len(t.Links), "link"), countNoun(errs, "error"), countNoun(warns, "warning"))
+		fmt.Fprintf(env.Out, "%s: %s, %s: %s, %s\n", name, countNoun(len(t.Nodes), "node"), countNoun(len(t.Links), "link"), countNoun(errs, "error"), countNoun(warns, "warning"))
 	}
 	if errs > 0 {
 		return silentExit{ExitFail}
@@ -316,8 +322,15 @@ func topoDrawRun(env *Env, opts *topoOptions) error {
 	if err != nil {
 		return err
 	}
+	return topoDraw(env, t, o)
+}
+
+// topoDraw prints t as the output format asks, with the path of o's flow
+// highlighted when o names one (dot and mermaid only; topoDrawRun has
+// checked). serve's /api/topo-draw calls it too.
+func topoDraw(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 	var tr *topo.Trace
-	if tracing {
+	if o.from != "" || o.to != "" {
 		f, err := parseTraceFlow(t, o)
 		if err != nil {
 			return err
