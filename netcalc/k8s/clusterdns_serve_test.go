@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,14 +18,7 @@ import (
 // writes for a ClusterFirst pod in namespace shop (nameserver replaced
 // by the test server's address): "api.shop" takes ndots:5's search walk.
 func TestClusterDNSServe(t *testing.T) {
-	data, err := os.ReadFile("testdata/dns/cluster.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ClusterDNSParse(data, "cluster.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := readClusterFixture(t)
 	pc, ln := listenLoopbackDNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
