@@ -168,6 +168,30 @@ func serveEnv(output string) (*Env, *bytes.Buffer, *bytes.Buffer) {
 	return env, out, errb
 }
 
+// serveExecute runs cmd, made on env (serveEnv, whose buffers are out and
+// errb), with args as the command line would give them, and returns what
+// it wrote and its exit code. An error is written as the command line
+// writes it; a usage error also says to run `netcalc NAME --help`.
+func serveExecute(ctx context.Context, env *Env, cmd *cobra.Command, args []string, out, errb *bytes.Buffer, name string) web.Result {
+	cmd.SetArgs(args)
+	cmd.SetIn(env.Stdin)
+	cmd.SetOut(errb)
+	cmd.SetErr(errb)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		var s silentExit
+		if !errors.As(err, &s) {
+			env.Errorf("%s", err.Error())
+			if isUsage(err) {
+				env.Errorf("run 'netcalc %s --help' for usage", name)
+			}
+		}
+	}
+	return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+}
+
 // serveCidr is /api/cidr: each q parameter is one argument of netcalc
 // cidr -o json (explain=1: the text of netcalc cidr --explain). It calls
 // cidr's own formatter, without the argument forms that read input (@FILE, -).
@@ -250,24 +274,7 @@ func serveCobra(name string, flags []string, positional bool, newCmd func(*Env) 
 		}
 
 		env, out, errb := serveEnv("json")
-		cmd := newCmd(env)
-		cmd.SetArgs(args)
-		cmd.SetIn(env.Stdin)
-		cmd.SetOut(errb)
-		cmd.SetErr(errb)
-		cmd.SilenceErrors, cmd.SilenceUsage = true, true
-		cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
-		err := cmd.ExecuteContext(ctx)
-		if err != nil {
-			var s silentExit
-			if !errors.As(err, &s) {
-				env.Errorf("%s", err.Error())
-				if isUsage(err) {
-					env.Errorf("run 'netcalc %s --help' for usage", name)
-				}
-			}
-		}
-		return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+		return serveExecute(ctx, env, newCmd(env), args, out, errb, name)
 	}
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,20 +23,14 @@ var serveTopoExamples = []string{"veth.yaml", "bridge.yaml", "gateway.yaml", "ho
 // examples only: the server reads no files.
 func serveTopo(sub string) web.API {
 	return func(ctx context.Context, q url.Values, body []byte) web.Result {
-		name, data := "topology.yaml", body
 		for k := range q {
 			if k != "example" {
 				return serveBad("%s: unknown parameter of /api/topo-%s, want example (or POST the file)", quoteToken(k), sub)
 			}
 		}
-		if ex := q.Get("example"); ex != "" {
-			b, ok := web.ExampleFile(ex)
-			if !ok || !strings.HasSuffix(ex, ".yaml") {
-				return serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", "))
-			}
-			name, data = ex, b
-		} else if body == nil {
-			return serveBad("topo %s: POST the topology file as the request body, or give example=NAME", sub)
+		name, data, bad, ok := serveTopoFile(q, body, sub)
+		if !ok {
+			return bad
 		}
 		env, out, errb := serveEnv("json")
 		err := serveTopoRun(env, sub, name, data)
@@ -51,6 +44,24 @@ func serveTopo(sub string) web.API {
 	}
 }
 
+// serveTopoFile returns the topology file of a /api/topo-SUB request:
+// example=NAME, one of the embedded examples, or else the POSTed body. A
+// request with neither, or with another example, is answered with bad
+// (ok false).
+func serveTopoFile(q url.Values, body []byte, sub string) (name string, data []byte, bad web.Result, ok bool) {
+	if ex := q.Get("example"); ex != "" {
+		b, found := web.ExampleFile(ex)
+		if !found || !strings.HasSuffix(ex, ".yaml") {
+			return "", nil, serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", ")), false
+		}
+		return ex, b, web.Result{}, true
+	}
+	if body == nil {
+		return "", nil, serveBad("topo %s: POST the topology file as the request body, or give example=NAME", sub), false
+	}
+	return "topology.yaml", body, web.Result{}, true
+}
+
 // serveTopoParse parses a topology as loadTopology does, but the files it
 // names are looked up among the embedded examples only.
 func serveTopoParse(env *Env, name string, data []byte) (*topo.Topology, error) {
@@ -60,18 +71,7 @@ func serveTopoParse(env *Env, name string, data []byte) (*topo.Topology, error) 
 		}
 		return nil, fmt.Errorf("%s: the page reads no files; only the examples' %s", quoteToken(n), "k8s-services.yaml")
 	}
-	t, err := topo.Parse(bytes.NewReader(data), topo.Options{File: name, ReadFile: readFile})
-	if err != nil {
-		var te *topo.Error
-		if errors.As(err, &te) {
-			return nil, BadInput(errors.New(te.Message()))
-		}
-		return nil, BadInput(err)
-	}
-	for _, n := range t.Notes {
-		env.Errorf("note: %s: %s", n.Services, kubeProxyNote(n.Note))
-	}
-	return t, nil
+	return parseTopology(env, name, data, readFile)
 }
 
 func serveTopoRun(env *Env, sub, name string, data []byte) error {
@@ -80,33 +80,7 @@ func serveTopoRun(env *Env, sub, name string, data []byte) error {
 		return err
 	}
 	if sub == "draw" {
-		// as topoDrawRun with -o json
-		for _, n := range t.Nodes {
-			if err := WriteJSON(env.Out, topoNodeJSON{Type: "node", Name: n.Name, Kind: n.Kind, Interfaces: n.Interfaces}); err != nil {
-				return err
-			}
-		}
-		for _, l := range t.Links {
-			if err := WriteJSON(env.Out, topoLinkJSON{Type: "link", Endpoints: []string{l.Endpoints[0].String(), l.Endpoints[1].String()}}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return topoDraw(env, t, &topoTraceOptions{})
 	}
-	// as topoCheckRun with -o json
-	fs := t.Check()
-	topo.SortFindings(fs)
-	errs := 0
-	for _, f := range fs {
-		if f.Severity == topo.SevError {
-			errs++
-		}
-		if err := WriteJSON(env.Out, topoFindingJSON{Type: "finding", Finding: f}); err != nil {
-			return err
-		}
-	}
-	if errs > 0 {
-		return silentExit{ExitFail}
-	}
-	return nil
+	return topoCheck(env, t, name)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -21,7 +20,6 @@ var serveTraceFlags = []string{"from", "to", "proto", "sport", "reply", "explain
 // (same defaults, same usage errors); its run is topoTraceRun with the
 // topology parsed by serveTopoParse, which reads no files.
 func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
-	name, data := "topology.yaml", body
 	var args []string
 	for k, vals := range q {
 		if k == "example" {
@@ -34,14 +32,9 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 			args = append(args, "--"+k+"="+v)
 		}
 	}
-	if ex := q.Get("example"); ex != "" {
-		b, ok := web.ExampleFile(ex)
-		if !ok || !strings.HasSuffix(ex, ".yaml") {
-			return serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", "))
-		}
-		name, data = ex, b
-	} else if body == nil {
-		return serveBad("topo trace: POST the topology file as the request body, or give example=NAME")
+	name, data, bad, ok := serveTopoFile(q, body, "trace")
+	if !ok {
+		return bad
 	}
 	slices.Sort(args)
 	args = append(args, "--", name)
@@ -65,21 +58,5 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 		}
 		return topoTraceTopology(env, t, o)
 	}
-	cmd.SetArgs(args)
-	cmd.SetIn(env.Stdin)
-	cmd.SetOut(errb)
-	cmd.SetErr(errb)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return Usage(flagError(c, err)) })
-	err := cmd.ExecuteContext(ctx)
-	if err != nil {
-		var s silentExit
-		if !errors.As(err, &s) {
-			env.Errorf("%s", err.Error())
-			if isUsage(err) {
-				env.Errorf("run 'netcalc topo trace --help' for usage")
-			}
-		}
-	}
-	return web.Result{Body: out.Bytes(), Stderr: errb.String(), Exit: ExitCode(err, true)}
+	return serveExecute(ctx, env, cmd, args, out, errb, "topo trace")
 }

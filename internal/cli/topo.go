@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -200,7 +198,7 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		data, err = os.ReadFile(file)
 	}
 	if err != nil {
-		return nil, BadInput(topoReadError(name, err, "a topology YAML file"))
+		return nil, BadInput(readFileError(name, err, "a topology YAML file"))
 	}
 	readFile := func(n string) ([]byte, error) {
 		p := n
@@ -209,10 +207,17 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, topoReadError(p, err, "a YAML file of Services")
+			return nil, readFileError(p, err, "a YAML file of Services")
 		}
 		return b, nil
 	}
+	return parseTopology(env, name, data, readFile)
+}
+
+// parseTopology parses data, the topology file name, whose k8s-services
+// files readFile reads; a bad file is a usage error in the file's words,
+// and the notes the parse made are written to standard error.
+func parseTopology(env *Env, name string, data []byte, readFile func(string) ([]byte, error)) (*topo.Topology, error) {
 	t, err := topo.Parse(bytes.NewReader(data), topo.Options{File: name, ReadFile: readFile})
 	if err != nil {
 		var te *topo.Error
@@ -227,21 +232,6 @@ func loadTopology(env *Env, file string) (*topo.Topology, error) {
 	return t, nil
 }
 
-func topoReadError(name string, err error, want string) error {
-	var pe *fs.PathError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: no such file", quoteToken(name))
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%s: permission denied", quoteToken(name))
-	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, want %s", quoteToken(name), want)
-	case errors.As(err, &pe):
-		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
-	}
-	return fmt.Errorf("reading %s: %v", quoteToken(name), err)
-}
-
 type topoFindingJSON struct {
 	Type string `json:"type"`
 	topo.Finding
@@ -252,6 +242,12 @@ func topoCheckRun(env *Env, opts *topoOptions) error {
 	if err != nil {
 		return err
 	}
+	return topoCheck(env, t, opts.fileName())
+}
+
+// topoCheck prints t's findings and, in text, a summary of the file name;
+// any error finding makes exit 1. serve's /api/topo-check calls it too.
+func topoCheck(env *Env, t *topo.Topology, name string) error {
 	fs := t.Check()
 	topo.SortFindings(fs)
 	errs, warns := 0, 0
@@ -281,7 +277,7 @@ func topoCheckRun(env *Env, opts *topoOptions) error {
 		return err
 	}
 	if !env.JSON() {
-		fmt.Fprintf(env.Out, "%s: %s, %s: %s, %s\n", opts.fileName(), countNoun(len(t.Nodes), "node"), countNoun(len(t.Links), "link"), countNoun(errs, "error"), countNoun(warns, "warning"))
+		fmt.Fprintf(env.Out, "%s: %s, %s: %s, %s\n", name, countNoun(len(t.Nodes), "node"), countNoun(len(t.Links), "link"), countNoun(errs, "error"), countNoun(warns, "warning"))
 	}
 	if errs > 0 {
 		return silentExit{ExitFail}
@@ -326,8 +322,15 @@ func topoDrawRun(env *Env, opts *topoOptions) error {
 	if err != nil {
 		return err
 	}
+	return topoDraw(env, t, o)
+}
+
+// topoDraw prints t as the output format asks, with the path of o's flow
+// highlighted when o names one (dot and mermaid only; topoDrawRun has
+// checked). serve's /api/topo-draw calls it too.
+func topoDraw(env *Env, t *topo.Topology, o *topoTraceOptions) error {
 	var tr *topo.Trace
-	if tracing {
+	if o.from != "" || o.to != "" {
 		f, err := parseTraceFlow(t, o)
 		if err != nil {
 			return err

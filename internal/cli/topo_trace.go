@@ -504,11 +504,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
   netcalc topo down examples/topo/gateway.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := loadTopology(env, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := labPrefix(t, prefix)
+			t, p, err := loadLab(env, args[0], prefix)
 			if err != nil {
 				return err
 			}
@@ -516,7 +512,7 @@ exit 2 for bad input or a lab that is not built. Needs root.`,
 			if flowsFile != "" {
 				b, err := os.ReadFile(flowsFile)
 				if err != nil {
-					return BadInput(topoReadError(flowsFile, err, "a flows file"))
+					return BadInput(readFileError(flowsFile, err, "a flows file"))
 				}
 				flows, err = lab.ParseFlows(string(b), t)
 				if err != nil {

@@ -32,12 +32,19 @@ func labError(err error) error {
 	return Failed(errors.New(msg))
 }
 
-func labPrefix(t *topo.Topology, flag string) (string, error) {
+// loadLab reads the topology file and returns it with the prefix of its
+// lab: --name-prefix (flag) or the file's name:, refused when it cannot
+// name namespaces.
+func loadLab(env *Env, file, flag string) (*topo.Topology, string, error) {
+	t, err := loadTopology(env, file)
+	if err != nil {
+		return nil, "", err
+	}
 	p := lab.Prefix(t, flag)
 	if err := checkPrefix(p, flag != ""); err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return p, nil
+	return t, p, nil
 }
 
 // checkPrefix refuses a prefix that cannot name namespaces, naming where it
@@ -80,11 +87,7 @@ kernel's reason (exit 1). Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN).`,
   netcalc topo down examples/topo/gateway.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := loadTopology(env, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := labPrefix(t, prefix)
+			t, p, err := loadLab(env, args[0], prefix)
 			if err != nil {
 				return err
 			}
@@ -108,20 +111,13 @@ kernel's reason (exit 1). Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN).`,
 	return cmd
 }
 
-// downPrefix returns the prefix of down/status: --name-prefix, or FILE's.
+// fileOrPrefix returns the topology and prefix of down/status: FILE's
+// (loadLab), or --name-prefix alone.
 func fileOrPrefix(env *Env, args []string, prefix string) (*topo.Topology, string, error) {
-	var t *topo.Topology
 	if len(args) == 1 {
-		var err error
-		if t, err = loadTopology(env, args[0]); err != nil {
-			return nil, "", err
-		}
+		return loadLab(env, args[0], prefix)
 	}
-	switch {
-	case t != nil:
-		p, err := labPrefix(t, prefix)
-		return t, p, err
-	case prefix == "":
+	if prefix == "" {
 		return nil, "", Usagef("want FILE or --name-prefix PREFIX")
 	}
 	if err := checkPrefix(prefix, true); err != nil {
@@ -347,11 +343,7 @@ in the order up works. The script also writes the marker
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{outputAnnotation: "text"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := loadTopology(env, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := labPrefix(t, prefix)
+			t, p, err := loadLab(env, args[0], prefix)
 			if err != nil {
 				return err
 			}

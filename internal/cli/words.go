@@ -27,9 +27,16 @@ func listSome(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// scenarioReadError says why the scenario file could not be read, in the user's
-// words: no doubled "open FILE" and no Go error types.
+// scenarioReadError says why the scenario file could not be read
+// (readFileError of a YAML file of Services).
 func scenarioReadError(name string, err error) error {
+	return readFileError(name, err, "a YAML file of Services")
+}
+
+// readFileError says why file name could not be read, in the user's
+// words: no doubled "open FILE" and no Go error types; want says what the
+// file should be, for a directory ("a flows file").
+func readFileError(name string, err error, want string) error {
 	var pe *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -37,7 +44,7 @@ func scenarioReadError(name string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("%s: permission denied", quoteToken(name))
 	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%s: is a directory, want a YAML file of Services", quoteToken(name))
+		return fmt.Errorf("%s: is a directory, want %s", quoteToken(name), want)
 	case errors.As(err, &pe):
 		return fmt.Errorf("reading %s: %v", quoteToken(name), pe.Err)
 	}

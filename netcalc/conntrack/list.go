@@ -165,6 +165,17 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 		e.State = f[0]
 		f = f[1:]
 	}
+	se := e.parseFields(f, line)
+	return e, se
+}
+
+// parseFields parses the fields that follow the protocol, timeout and
+// state of a conntrack line (f; line is the whole line, for errors): the
+// original and reply tuples, the [FLAGS] and the entry's KEY=VALUE
+// fields, into e, whose Proto and ProtoNum are set. ParseListed and
+// ParseConn share it. It returns nil or the *SyntaxError of the first
+// field it refused.
+func (e *Listed) parseFields(f []string, line string) *SyntaxError {
 	p := packet.Protocol(e.ProtoNum)
 	tuples := [2]*Tuple{&e.Orig, &e.Reply}
 	var seen [2]map[string]bool
@@ -180,23 +191,23 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 				e.Offload = true
 			case "[SEEN_REPLY]", "[DYING]", "[FIXED_TIMEOUT]", "[EXPECTED]", "[CONFIRMED]":
 			default:
-				return e, &SyntaxError{Token: tok, Msg: "want a flag such as [ASSURED] or [UNREPLIED]"}
+				return &SyntaxError{Token: tok, Msg: "want a flag such as [ASSURED] or [UNREPLIED]"}
 			}
 			continue
 		}
 		key, val, ok := strings.Cut(tok, "=")
 		if !ok {
-			return e, &SyntaxError{Token: tok, Msg: "want KEY=VALUE"}
+			return &SyntaxError{Token: tok, Msg: "want KEY=VALUE"}
 		}
 		switch key {
 		case "src":
 			ti++
 			if ti > 1 {
-				return e, &SyntaxError{Token: tok, Msg: "a third tuple: want only the original and the reply"}
+				return &SyntaxError{Token: tok, Msg: "a third tuple: want only the original and the reply"}
 			}
 			a, err := netip.ParseAddr(val)
 			if err != nil || a.Zone() != "" {
-				return e, &SyntaxError{Token: tok, Msg: "want an IP address"}
+				return &SyntaxError{Token: tok, Msg: "want an IP address"}
 			}
 			fam := "ipv4"
 			if a.Is6() {
@@ -205,7 +216,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 			if e.Family == "" {
 				e.Family = fam
 			} else if e.Family != fam {
-				return e, &SyntaxError{Token: tok, Msg: "want an " + e.Family + " address"}
+				return &SyntaxError{Token: tok, Msg: "want an " + e.Family + " address"}
 			}
 			tuples[ti].Proto = p
 			tuples[ti].Src = a
@@ -214,27 +225,27 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 		case "mark":
 			v, err := strconv.ParseUint(val, 0, 32)
 			if err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a 32-bit mark"}
+				return &SyntaxError{Token: tok, Msg: "want a 32-bit mark"}
 			}
 			e.Mark = uint32(v)
 			continue
 		case "zone", "orig-zone", "reply-zone":
 			v, err := strconv.ParseUint(val, 10, 16)
 			if err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a zone 0-65535"}
+				return &SyntaxError{Token: tok, Msg: "want a zone 0-65535"}
 			}
 			e.Zone = uint16(v)
 			continue
 		case "use":
 			v, err := strconv.ParseUint(val, 10, 32)
 			if err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a reference count"}
+				return &SyntaxError{Token: tok, Msg: "want a reference count"}
 			}
 			e.Use = uint32(v)
 			continue
 		case "secctx":
 			if val == "" {
-				return e, &SyntaxError{Token: tok, Msg: "want a security context"}
+				return &SyntaxError{Token: tok, Msg: "want a security context"}
 			}
 			e.Secctx = val
 			continue
@@ -243,7 +254,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 			continue
 		case "delta-time", "timestamp", "start", "stop":
 			if _, err := strconv.ParseUint(strings.TrimSuffix(val, "]"), 10, 64); err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a number of seconds"}
+				return &SyntaxError{Token: tok, Msg: "want a number of seconds"}
 			}
 			continue
 		case "id":
@@ -251,33 +262,33 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 			// identifier of an ICMP tuple still being filled.
 			if !p.IsICMP() || ti < 0 || seen[ti]["id"] {
 				if _, err := strconv.ParseUint(val, 10, 32); err != nil {
-					return e, &SyntaxError{Token: tok, Msg: "want an entry id"}
+					return &SyntaxError{Token: tok, Msg: "want an entry id"}
 				}
 				continue
 			}
 		}
 		if ti < 0 {
-			return e, &SyntaxError{Token: tok, Msg: "want src= first"}
+			return &SyntaxError{Token: tok, Msg: "want src= first"}
 		}
 		tp := tuples[ti]
 		if seen[ti][key] {
-			return e, &SyntaxError{Token: tok, Msg: "repeated in one tuple"}
+			return &SyntaxError{Token: tok, Msg: "repeated in one tuple"}
 		}
 		seen[ti][key] = true
 		switch key {
 		case "dst":
 			a, err := netip.ParseAddr(val)
 			if err != nil || a.Zone() != "" || a.Is4() != tp.Src.Is4() {
-				return e, &SyntaxError{Token: tok, Msg: "want an IP address of the same family as src"}
+				return &SyntaxError{Token: tok, Msg: "want an IP address of the same family as src"}
 			}
 			tp.Dst = a
 		case "sport", "dport", "id":
 			if (key == "id") != p.IsICMP() || (key != "id" && !hasPorts(e.Proto)) {
-				return e, &SyntaxError{Token: tok, Msg: "want sport/dport for " + portProtos + ", id for icmp"}
+				return &SyntaxError{Token: tok, Msg: "want sport/dport for " + portProtos + ", id for icmp"}
 			}
 			v, err := strconv.ParseUint(val, 10, 16)
 			if err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a number 0-65535"}
+				return &SyntaxError{Token: tok, Msg: "want a number 0-65535"}
 			}
 			if key == "dport" {
 				tp.DstPort = uint16(v)
@@ -287,7 +298,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 		case "type", "code":
 			v, err := strconv.ParseUint(val, 10, 8)
 			if err != nil || !p.IsICMP() {
-				return e, &SyntaxError{Token: tok, Msg: "want an ICMP type or code 0-255 (icmp only)"}
+				return &SyntaxError{Token: tok, Msg: "want an ICMP type or code 0-255 (icmp only)"}
 			}
 			if key == "type" {
 				tp.Type = uint8(v)
@@ -296,15 +307,15 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 			}
 		case "srckey", "dstkey", "version":
 			if e.Proto != "gre" {
-				return e, &SyntaxError{Token: tok, Msg: "want srckey/dstkey for gre only"}
+				return &SyntaxError{Token: tok, Msg: "want srckey/dstkey for gre only"}
 			}
 			if _, err := strconv.ParseUint(val, 0, 32); err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a GRE key"}
+				return &SyntaxError{Token: tok, Msg: "want a GRE key"}
 			}
 		case "packets", "bytes":
 			v, err := strconv.ParseUint(val, 10, 64)
 			if err != nil {
-				return e, &SyntaxError{Token: tok, Msg: "want a counter"}
+				return &SyntaxError{Token: tok, Msg: "want a counter"}
 			}
 			if key == "packets" {
 				e.Packets[ti] = v
@@ -312,13 +323,13 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 				e.Bytes[ti] = v
 			}
 		default:
-			return e, &SyntaxError{Token: tok, Msg: "unknown field"}
+			return &SyntaxError{Token: tok, Msg: "unknown field"}
 		}
 	}
 	if ti != 1 || !e.Orig.Dst.IsValid() || !e.Reply.Dst.IsValid() {
-		return e, &SyntaxError{Token: line, Msg: "want an original and a reply tuple, each with src= and dst="}
+		return &SyntaxError{Token: line, Msg: "want an original and a reply tuple, each with src= and dst="}
 	}
-	return e, nil
+	return nil
 }
 
 const portProtos = "tcp, udp, sctp, dccp, udplite"

@@ -1,18 +1,19 @@
 package conntrack
 
 import (
-	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// ParseConn parses one `conntrack -L` line as Conn.String prints it. It
-// also accepts lines from other conntrack-tools versions: the
-// "packets=" and "bytes=" counters (ignored), "[OFFLOAD]"/"[HW_OFFLOAD]"
-// flags (ignored), "zone=" and "secctx=" (ignored) and missing "mark=" or
-// "use=" fields. Errors are *SyntaxError naming the offending token.
+// ParseConn parses one `conntrack -L` line as Conn.String prints it, for
+// the protocols conntrack simulates. Past the protocol, timeout and TCP
+// state it reads the fields as ParseListed does (one parser), so it also
+// accepts lines from other conntrack-tools versions: counters, zones,
+// labels, the security context, flags such as [OFFLOAD] and missing
+// "mark=" or "use=" fields, which Conn does not keep. Errors are
+// *SyntaxError naming the offending token.
 func ParseConn(line string) (Conn, error) {
 	var c Conn
 	f := strings.Fields(line)
@@ -41,98 +42,13 @@ func ParseConn(line string) (Conn, error) {
 		}
 		f = f[1:]
 	}
-	tuples := []*Tuple{&c.Orig, &c.Reply}
-	ti := -1 // index of the tuple being filled
-	for _, tok := range f {
-		if strings.HasPrefix(tok, "[") {
-			switch tok {
-			case "[UNREPLIED]":
-				c.Unreplied = true
-			case "[ASSURED]":
-				c.Assured = true
-			case "[OFFLOAD]", "[HW_OFFLOAD]", "[SEEN_REPLY]":
-			default:
-				return c, &SyntaxError{Token: tok, Msg: "want [UNREPLIED] or [ASSURED]"}
-			}
-			continue
-		}
-		key, val, ok := strings.Cut(tok, "=")
-		if !ok {
-			return c, &SyntaxError{Token: tok, Msg: "want KEY=VALUE"}
-		}
-		switch key {
-		case "src":
-			ti++
-			if ti > 1 {
-				return c, &SyntaxError{Token: tok, Msg: "a third tuple: want only original and reply"}
-			}
-			a, err := netip.ParseAddr(val)
-			if err != nil || a.Zone() != "" {
-				return c, &SyntaxError{Token: tok, Msg: "want an IP address"}
-			}
-			tuples[ti].Proto = p
-			tuples[ti].Src = a
-			continue
-		case "packets", "bytes", "zone", "secctx", "delta-time", "id":
-			if key != "id" || !p.IsICMP() {
-				continue
-			}
-		case "mark":
-			v, err := strconv.ParseUint(val, 0, 32)
-			if err != nil {
-				return c, &SyntaxError{Token: tok, Msg: "want a 32-bit mark"}
-			}
-			c.Mark = uint32(v)
-			continue
-		case "use":
-			v, err := strconv.ParseUint(val, 10, 32)
-			if err != nil {
-				return c, &SyntaxError{Token: tok, Msg: "want a reference count"}
-			}
-			c.Use = uint32(v)
-			continue
-		}
-		if ti < 0 {
-			return c, &SyntaxError{Token: tok, Msg: "want src= first"}
-		}
-		tp := tuples[ti]
-		switch key {
-		case "dst":
-			a, err := netip.ParseAddr(val)
-			if err != nil || a.Zone() != "" || a.Is4() != tp.Src.Is4() {
-				return c, &SyntaxError{Token: tok, Msg: "want an IP address of the same family as src"}
-			}
-			tp.Dst = a
-		case "sport", "dport", "id":
-			if (key == "id") != p.IsICMP() {
-				return c, &SyntaxError{Token: tok, Msg: "want sport/dport, or id for ICMP"}
-			}
-			v, err := strconv.ParseUint(val, 10, 16)
-			if err != nil {
-				return c, &SyntaxError{Token: tok, Msg: "want a number 0-65535"}
-			}
-			if key == "dport" {
-				tp.DstPort = uint16(v)
-			} else {
-				tp.SrcPort = uint16(v)
-			}
-		case "type", "code":
-			v, err := strconv.ParseUint(val, 10, 8)
-			if err != nil || !p.IsICMP() {
-				return c, &SyntaxError{Token: tok, Msg: "want an ICMP type or code 0-255 (ICMP only)"}
-			}
-			if key == "type" {
-				tp.Type = uint8(v)
-			} else {
-				tp.Code = uint8(v)
-			}
-		default:
-			return c, &SyntaxError{Token: tok, Msg: "unknown field"}
-		}
+	e := Listed{Proto: p.String(), ProtoNum: uint8(p)}
+	if se := e.parseFields(f, line); se != nil {
+		return c, se
 	}
-	if ti != 1 || !c.Orig.Dst.IsValid() || !c.Reply.Dst.IsValid() {
-		return c, &SyntaxError{Token: line, Msg: "want an original and a reply tuple, each with src= and dst="}
-	}
+	c.Orig, c.Reply = e.Orig, e.Reply
+	c.Unreplied, c.Assured = e.Unreplied, e.Assured
+	c.Mark, c.Use = e.Mark, e.Use
 	if c.Use == 1 {
 		c.Use = 0 // String prints 0 as 1; keep the round trip exact
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,24 +18,8 @@ import (
 // writes for a ClusterFirst pod in namespace shop (nameserver replaced
 // by the test server's address): "api.shop" takes ndots:5's search walk.
 func TestClusterDNSServe(t *testing.T) {
-	data, err := os.ReadFile("testdata/dns/cluster.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ClusterDNSParse(data, "cluster.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	c := readClusterFixture(t)
+	pc, ln := listenLoopbackDNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var mu sync.Mutex
 	var seen []string
@@ -113,16 +96,7 @@ func TestClusterDNSServeTruncated(t *testing.T) {
 		svc.Endpoints = append(svc.Endpoints, ClusterDNSEndpoint{Addresses: []netip.Addr{netip.AddrFrom4([4]byte{10, 244, 1, byte(i + 1)})}, Ready: true})
 	}
 	c := &ClusterDNS{Services: []ClusterDNSService{svc}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	pc, ln := listenLoopbackDNS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Serve(ctx, pc, ClusterDNSServeOptions{Listener: ln}) }()
@@ -139,4 +113,22 @@ func TestClusterDNSServeTruncated(t *testing.T) {
 	if len(res.Queries) < 2 || !res.Queries[0].Truncated {
 		t.Errorf("queries %+v; want a truncated UDP reply first", res.Queries)
 	}
+}
+
+// listenLoopbackDNS opens a UDP socket on a free loopback port and a TCP
+// listener on the same port, for a test DNS server; both close when the
+// test ends.
+func listenLoopbackDNS(t *testing.T) (net.PacketConn, net.Listener) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return pc, ln
 }

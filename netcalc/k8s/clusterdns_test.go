@@ -242,10 +242,10 @@ func TestClusterDNSSpec(t *testing.T) {
 	}
 }
 
-// TestClusterDNSParse reads the manifests through kube-proxy's parser:
-// hostnames come from Pods (spec.hostname + spec.subdomain), not-ready
-// endpoints are not served, ExternalName Services are read.
-func TestClusterDNSParse(t *testing.T) {
+// readClusterFixture parses testdata/dns/cluster.yaml, the manifests of
+// the cluster the ClusterDNS tests serve.
+func readClusterFixture(t *testing.T) *ClusterDNS {
+	t.Helper()
 	data, err := os.ReadFile("testdata/dns/cluster.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +254,14 @@ func TestClusterDNSParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestClusterDNSParse reads the manifests through kube-proxy's parser:
+// hostnames come from Pods (spec.hostname + spec.subdomain), not-ready
+// endpoints are not served, ExternalName Services are read.
+func TestClusterDNSParse(t *testing.T) {
+	c := readClusterFixture(t)
 	tests := []struct {
 		qname  string
 		qtype  resolve.Type

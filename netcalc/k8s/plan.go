@@ -650,11 +650,7 @@ func (pl *planner) aksAzureCNI() {
 		if !s.Addr().Is4() {
 			continue
 		}
-		n, _ := size(s).Uint64()
-		usable := uint64(0)
-		if n > 5 {
-			usable = n - 5
-		}
+		usable := cloudUsable(s)
 		nodes := usable / perNode
 		if nodes > 0 {
 			nodes-- // the surge node of upgrades
@@ -753,12 +749,7 @@ func (pl *planner) eks() error {
 		if !s.Addr().Is4() {
 			continue
 		}
-		n, _ := size(s).Uint64()
-		usable := uint64(0)
-		if n > 5 {
-			usable = n - 5
-		}
-		nodes := usable / perNode
+		nodes := cloudUsable(s) / perNode
 		total += nodes
 		pn := PodNetwork{CIDR: s, IPAM: VPCCNI, MaxNodes: netcalc.CountFromUint64(nodes), AddressesPerNode: netcalc.CountFromUint64(perNode),
 			PodIPsPerNode: netcalc.CountFromUint64(podIPs), MaxPodsPerNode: uint64(maxPods), TotalPods: netcalc.CountFromUint64(nodes * uint64(maxPods))}
@@ -793,4 +784,15 @@ func joinPrefixes(l []netip.Prefix) string {
 		s[i] = p.Masked().String()
 	}
 	return strings.Join(s, ",")
+}
+
+// cloudUsable is the number of addresses of an Azure or AWS subnet that
+// can be given out: all but the five both clouds reserve in every subnet
+// (the first four and the last).
+func cloudUsable(s netip.Prefix) uint64 {
+	n, _ := size(s).Uint64()
+	if n <= 5 {
+		return 0
+	}
+	return n - 5
 }

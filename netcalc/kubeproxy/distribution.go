@@ -32,9 +32,35 @@ type Distribution struct {
 // where they went. Expected shares come from the balancing chain: 1/n per
 // endpoint. A Tracer built with the same seed gives the same counts.
 func (t *Tracer) Distribute(p packet.Tuple, n int) Distribution {
-	d := Distribution{Connections: n, Seed: t.seed}
-	counts := map[string]int{}
-	expected := map[string]float64{}
+	return distribute(p, n, t.seed, func(q packet.Tuple, first bool) distSample {
+		r := t.Trace(q)
+		s := distSample{key: verdictKey(r), service: r.Service, affinity: r.Affinity, masquerade: r.Masquerade}
+		if first {
+			for _, c := range r.Choices {
+				s.choices = append(s.choices, Share{Target: c.Endpoint, Expected: c.Share})
+			}
+		}
+		return s
+	})
+}
+
+// distSample is what Distribute counts of one traced connection.
+type distSample struct {
+	// key is the endpoint "IP:port" of a DNAT, else the verdict.
+	key, service         string
+	affinity, masquerade bool
+	// choices are the endpoints the balancing chain offers, with the
+	// share it promises each (Target and Expected), on the first trace.
+	choices []Share
+}
+
+// distribute is Distribute of both proxiers: it traces n connections of p
+// with trace, each from the next source port, and counts where they went
+// against the shares the first trace's choices promise (all to its key
+// when it has none).
+func distribute(p packet.Tuple, n int, seed uint64, trace func(q packet.Tuple, first bool) distSample) Distribution {
+	d := Distribution{Connections: n, Seed: seed}
+	counts, expected := map[string]int{}, map[string]float64{}
 	base := int(p.Src.Port())
 	if base == 0 {
 		base = DefaultSourcePort
@@ -43,21 +69,21 @@ func (t *Tracer) Distribute(p packet.Tuple, n int) Distribution {
 		q := p
 		port := 1024 + (base-1024+i)%(65536-1024)
 		q.Src = netip.AddrPortFrom(p.Src.Addr(), uint16(port))
-		r := t.Trace(q)
+		r := trace(q, i == 0)
 		if i == 0 {
-			d.Service = r.Service
-			for _, c := range r.Choices {
-				expected[c.Endpoint] += c.Share
+			d.Service = r.service
+			for _, c := range r.choices {
+				expected[c.Target] += c.Expected
 			}
-			if len(r.Choices) == 0 {
-				expected[verdictKey(r)] = 1
+			if len(r.choices) == 0 {
+				expected[r.key] = 1
 			}
 		}
-		d.Affinity = d.Affinity || r.Affinity
-		if r.Masquerade {
+		d.Affinity = d.Affinity || r.affinity
+		if r.masquerade {
 			d.Masqueraded++
 		}
-		counts[verdictKey(r)]++
+		counts[r.key]++
 	}
 	keys := map[string]bool{}
 	for k := range counts {

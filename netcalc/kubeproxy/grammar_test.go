@@ -144,10 +144,7 @@ func TestLocalhostNodePortsDefault(t *testing.T) {
 		{"node: a\nlocalhostNodePorts: false\n", false},
 		{"node: a\nlocalhostNodePorts: true\n", true},
 	} {
-		cfg, err := Parse([]byte(tt.in), "x.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := mustParseYAML(t, tt.in, "x.yaml")
 		if cfg.LocalhostNodePorts != tt.want {
 			t.Errorf("%q: LocalhostNodePorts = %v, want %v (kube-proxy's default is true)", tt.in, cfg.LocalhostNodePorts, tt.want)
 		}
@@ -178,10 +175,7 @@ services:
 `
 
 func TestAllocateNodePorts(t *testing.T) {
-	cfg, err := Parse([]byte(nodePortScenario), "np.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, nodePortScenario, "np.yaml")
 	again, _ := Parse([]byte(nodePortScenario), "np.yaml")
 	seen := map[int]bool{}
 	for i, s := range cfg.Services {
@@ -266,16 +260,13 @@ func TestAllocateNodePorts(t *testing.T) {
 }
 
 func TestSkippedFamily(t *testing.T) {
-	cfg, err := Parse([]byte(`
+	cfg := mustParseYAML(t, `
 services:
 - {name: v4, clusterIP: 10.96.0.1, ports: [{port: 80}], endpoints: [{ip: 10.244.0.1}, {ip: "2001:db8::5"}]}
 - {name: v6, clusterIP: "2001:db8:ff::1", ports: [{port: 80}]}
 - {name: dual, clusterIP: 10.96.0.2, clusterIPs: [10.96.0.2, "2001:db8:ff::2"], ports: [{port: 80}], endpoints: [{ip: 10.244.0.2}, {ip: "2001:db8::6"}]}
 - {name: headless, clusterIP: None, ports: [{port: 80}]}
-`), "f.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "f.yaml")
 	svcs, eps := cfg.SkippedFamily()
 	if strings.Join(svcs, ",") != "default/v6" || strings.Join(eps, ",") != "default/v4 2001:db8::5" {
 		t.Errorf("IPv4 run: skipped %q %q", svcs, eps)

@@ -3,52 +3,27 @@
 package kubeproxy
 
 import (
-	"net"
 	"net/netip"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/netcalc/netcalc/internal/testlab"
-	"golang.org/x/sys/unix"
 
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// kernelScenario is a node with one remote endpoint per TCP Service (so the
-// DNAT choice is deterministic), a UDP Service with three endpoints for the
-// statistic draws, and a Service without endpoints.
+// kernelScenario is the kernel tests' node with one remote endpoint per
+// TCP Service (so the DNAT choice is deterministic), a UDP Service with
+// three endpoints for the statistic draws, and a Service without
+// endpoints.
 const kernelScenario = `
 # kube-proxy 1.36 writes MASQUERADE without --random-fully (iptables
 # without support), so the kernel keeps the source port and the whole
 # conntrack line can be compared (TestKernelAgrees also runs 1.37).
 kubeVersion: "1.36"
-node: node-a
-nodeIPs: [198.51.100.10]
-clusterCIDR: 203.0.113.0/25
-services:
-- namespace: shop
-  name: web
-  type: NodePort
-  clusterIP: 203.0.113.200
-  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
-  endpoints:
-  - {ip: 203.0.113.21, node: node-b}
-- namespace: kube-system
-  name: dns
-  clusterIP: 203.0.113.210
-  ports: [{name: dns, protocol: UDP, port: 53}]
-  endpoints:
-  - {ip: 203.0.113.25, node: node-b}
-  - {ip: 203.0.113.35, node: node-c}
-  - {ip: 203.0.113.45, node: node-d}
-- namespace: shop
-  name: legacy
-  clusterIP: 203.0.113.230
-  ports: [{port: 5432}]
-`
+` + kernelServices
 
 // TestKernelAgrees runs real connections through the rendered rules in the
 // Linux kernel and compares with Trace. The test builds a "node" network
@@ -72,20 +47,7 @@ func TestKernelAgrees(t *testing.T) {
 }
 
 func kernelAgrees(t *testing.T, version string) {
-	for _, tool := range []string{"ip", "iptables-restore", "iptables", "iptables-save", "conntrack"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (Debian packages iproute2, iptables, conntrack)", tool)
-		}
-	}
-	l := testlab.New(t)
-	node, wire := l.NS("node"), l.NS("wire")
-	run := func(args ...string) string {
-		t.Helper()
-		return l.Run(args[0], args[1:]...)
-	}
-	l.Veth(node, "kp0", wire, "kp1")
-	l.Addr(node, "kp0", "198.51.100.10/24")
-	l.Route(node, "default", "dev", "kp0")
+	l, node := kernelLab(t, "iproute2, iptables, conntrack", "ip", "iptables-restore", "iptables", "iptables-save", "conntrack")
 
 	cfg, err := Parse([]byte(strings.Replace(kernelScenario, `kubeVersion: "1.36"`, `kubeVersion: "`+version+`"`, 1)), "kernel.yaml")
 	if err != nil {
@@ -105,7 +67,7 @@ func kernelAgrees(t *testing.T, version string) {
 		{"-t", "nat", "-A", "POSTROUTING", "-m", "comment", "--comment", "kubernetes postrouting rules", "-j", "KUBE-POSTROUTING"},
 		{"-t", "filter", "-A", "OUTPUT", "-m", "conntrack", "--ctstate", "NEW", "-m", "comment", "--comment", "kubernetes service portals", "-j", "KUBE-SERVICES"},
 	} {
-		run(append([]string{"ip", "netns", "exec", node, "iptables", "-w", "5"}, j...)...)
+		l.Exec(node, "iptables", append([]string{"-w", "5"}, j...)...)
 	}
 
 	testlab.In(t, node, func() {
@@ -115,48 +77,25 @@ func kernelAgrees(t *testing.T, version string) {
 			syn(t, dst)
 		}
 		// UDP: 300 datagrams, each from a new socket (a new source port).
-		for range 300 {
-			c, err := net.Dial("udp", "203.0.113.210:53")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Write([]byte("q")); err != nil {
-				t.Errorf("send to 203.0.113.210:53: %v", err)
-			}
-			c.Close()
-		}
+		sendUDP(t, "203.0.113.210:53", 300)
 		// No endpoints: REJECTed in the filter table (counted below).
 		syn(t, "203.0.113.230:5432")
 	})
 
-	ct := run("ip", "netns", "exec", node, "conntrack", "-L")
-	line := regexp.MustCompile(`^(\w+)\s+(\d+) (\d+) (.*) use=\d+$`)
-	entry := regexp.MustCompile(`src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)`)
+	ct := l.Exec(node, "conntrack", "-L")
 	tr := NewTracer(rs, 1)
 	udp := map[string]int{}
 	var expected []Choice
 	tcpSeen := 0
-	for _, l := range strings.Split(strings.TrimSpace(ct), "\n") {
-		m := line.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		tuples := entry.FindAllStringSubmatch(m[4], -1)
-		if len(tuples) != 2 {
-			t.Fatalf("cannot read conntrack line %q", l)
-		}
-		sport, _ := strconv.Atoi(tuples[0][3])
-		dport, _ := strconv.Atoi(tuples[0][4])
-		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
-			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Protocol: packet.TCP}
-		switch m[1] {
+	for _, f := range conntrackFlows(t, ct) {
+		p, l := f.Packet, f.Line
+		switch f.Proto {
 		case "udp":
-			p.Protocol = packet.UDP
 			r := tr.Trace(p)
 			expected = r.Choices
-			udp[tuples[1][1]+":"+tuples[1][3]]++
-			if !r.Masquerade || r.SNAT.Addr().String() != tuples[1][2] {
-				t.Errorf("kernel masqueraded UDP to %s; Trace: masquerade %v to %s", tuples[1][2], r.Masquerade, r.SNAT)
+			udp[f.Reply[0]+":"+f.Reply[2]]++
+			if !r.Masquerade || r.SNAT.Addr().String() != f.Reply[1] {
+				t.Errorf("kernel masqueraded UDP to %s; Trace: masquerade %v to %s", f.Reply[1], r.Masquerade, r.SNAT)
 			}
 		case "tcp":
 			tcpSeen++
@@ -210,7 +149,7 @@ func kernelAgrees(t *testing.T, version string) {
 		t.Errorf("kernel DNAT targets %v; want the three endpoints", udp)
 	}
 	// The REJECT rule counted the SYN, and Trace agrees.
-	save := run("ip", "netns", "exec", node, "iptables-save", "-c", "-t", "filter")
+	save := l.Exec(node, "iptables-save", "-c", "-t", "filter")
 	rej := regexp.MustCompile(`(?m)^\[(\d+):\d+\] .*shop/legacy has no endpoints.*-j REJECT`).FindStringSubmatch(save)
 	if rej == nil || rej[1] == "0" {
 		t.Errorf("filter REJECT for shop/legacy did not count a packet:\n%s", save)
@@ -220,11 +159,6 @@ func kernelAgrees(t *testing.T, version string) {
 	}
 }
 
-// syn sends one TCP SYN to dst from a new socket and closes the socket.
-// A non-blocking connect(2) sends the SYN (through the OUTPUT hooks, so
-// conntrack and the nat table see it) before it returns EINPROGRESS; no
-// dial timeout can expire before the SYN leaves, however loaded the
-// machine.
 // lastIndexPrefix returns the index of the last field starting with
 // prefix, or -1.
 func lastIndexPrefix(fields []string, prefix string) int {
@@ -234,18 +168,4 @@ func lastIndexPrefix(fields []string, prefix string) int {
 		}
 	}
 	return -1
-}
-
-func syn(t *testing.T, dst string) {
-	t.Helper()
-	ap := netip.MustParseAddrPort(dst)
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	err = unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()})
-	if err != unix.EINPROGRESS {
-		t.Fatalf("connect to %s: %v; want EINPROGRESS (a SYN sent)", dst, err)
-	}
 }

@@ -138,10 +138,7 @@ func TestNFTInternalExternalMasquerade(t *testing.T) {
 		{"masqueradeAll, no LocalTrafficDetector", true, false, both},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(nftInternalExternalScenario), "internal-external.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := mustParseYAML(t, nftInternalExternalScenario, "internal-external.yaml")
 			cfg.MasqueradeAll = tc.masqueradeAll
 			if tc.detector {
 				cfg.ClusterCIDR = netip.MustParsePrefix("10.0.0.0/8")
@@ -169,10 +166,7 @@ func TestNFTInternalExternalMasquerade(t *testing.T) {
 
 func mustRenderNFT(t *testing.T, scenario string) *NFTRuleset {
 	t.Helper()
-	cfg, err := Parse([]byte(scenario), "flow.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, scenario, "flow.yaml")
 	return RenderNFT(cfg, upstreamNFTOptions(false))
 }
 
@@ -286,13 +280,10 @@ func TestNFTNodePorts(t *testing.T) {
 				svcIP, ep1, ep2, node, alt, pod, ext = "fd00:172:30::41", "fd00:10:180::1", "fd00:10:180::2:1", "2001:db8::1", "2001:db8:1::2", "fd00:10::2", "2600:5200::1"
 				scenario = "node: test-node\nipv6: true\nnodeIPs: [2001:db8::1, 2001:db8:1::2]\nclusterCIDR: fd00:10::/64\n"
 			}
-			cfg, err := Parse([]byte(scenario+`services:
+			cfg := mustParseYAML(t, scenario+`services:
 - {namespace: ns1, name: svc1, type: NodePort, clusterIP: `+svcIP+`, ports: [{name: p80, port: 80, nodePort: 3001}],
    endpoints: [{ip: "`+ep1+`", node: other-node}, {ip: "`+ep2+`", node: test-node}]}
-`), "nodeports.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+`, "nodeports.yaml")
 			opt := upstreamNFTOptions(tc.v6)
 			if tc.addresses != nil {
 				opt.NodePortAddresses = nil

@@ -3,11 +3,9 @@
 package kubeproxy
 
 import (
-	"net"
 	"net/netip"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,32 +16,10 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-// nftKernelScenario: a NodePort Service with one remote endpoint (so the
-// DNAT target is certain), a UDP Service with three endpoints for the
-// numgen draws, a UDP Service with ClientIP affinity and two endpoints,
-// and a Service without endpoints. The Service CIDR 203.0.113.192/26
-// makes 203.0.113.240 an unallocated ClusterIP.
-const nftKernelScenario = `
-node: node-a
-nodeIPs: [198.51.100.10]
-clusterCIDR: 203.0.113.0/25
-services:
-- namespace: shop
-  name: web
-  type: NodePort
-  clusterIP: 203.0.113.200
-  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080}]
-  endpoints:
-  - {ip: 203.0.113.21, node: node-b}
-- namespace: kube-system
-  name: dns
-  clusterIP: 203.0.113.210
-  ports: [{name: dns, protocol: UDP, port: 53}]
-  endpoints:
-  - {ip: 203.0.113.25, node: node-b}
-  - {ip: 203.0.113.35, node: node-c}
-  - {ip: 203.0.113.45, node: node-d}
-- namespace: shop
+// nftKernelScenario is the kernel tests' node (kernelServices) plus a UDP
+// Service with ClientIP affinity and two endpoints. The Service CIDR
+// 203.0.113.192/26 makes 203.0.113.240 an unallocated ClusterIP.
+const nftKernelScenario = kernelServices + `- namespace: shop
   name: sticky
   clusterIP: 203.0.113.220
   sessionAffinity: ClientIP
@@ -51,10 +27,6 @@ services:
   endpoints:
   - {ip: 203.0.113.51, node: node-b}
   - {ip: 203.0.113.52, node: node-c}
-- namespace: shop
-  name: legacy
-  clusterIP: 203.0.113.230
-  ports: [{port: 5432}]
 `
 
 // TestNFTKernelAgrees loads RenderNFT's transaction with nft -f into a
@@ -68,16 +40,7 @@ services:
 // needs root, ip, nft and conntrack (Debian packages iproute2, nftables,
 // conntrack), and skips without them.
 func TestNFTKernelAgrees(t *testing.T) {
-	for _, tool := range []string{"ip", "nft", "conntrack"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (Debian packages iproute2, nftables, conntrack)", tool)
-		}
-	}
-	l := testlab.New(t)
-	node, wire := l.NS("node"), l.NS("wire")
-	l.Veth(node, "kp0", wire, "kp1")
-	l.Addr(node, "kp0", "198.51.100.10/24")
-	l.Route(node, "default", "dev", "kp0")
+	l, node := kernelLab(t, "iproute2, nftables, conntrack", "ip", "nft", "conntrack")
 
 	cfg, err := Parse([]byte(nftKernelScenario), "kernel.yaml")
 	if err != nil {
@@ -95,74 +58,46 @@ func TestNFTKernelAgrees(t *testing.T) {
 		// TCP: one SYN each to the ClusterIP and to the NodePort on the
 		// node's own address; the SYNs are lost on the wire.
 		for _, dst := range []string{"203.0.113.200:80", "198.51.100.10:30080"} {
-			unix.Close(nftSyn(t, dst))
+			syn(t, dst)
 		}
 		// UDP: 300 datagrams to the numgen Service, 20 to the sticky one,
 		// each from a new socket (a new source port).
-		for _, d := range []struct {
-			dst string
-			n   int
-		}{{"203.0.113.210:53", 300}, {"203.0.113.220:7000", 20}} {
-			for range d.n {
-				c, err := net.Dial("udp", d.dst)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := c.Write([]byte("q")); err != nil {
-					t.Errorf("send to %s: %v", d.dst, err)
-				}
-				c.Close()
-			}
-		}
+		sendUDP(t, "203.0.113.210:53", 300)
+		sendUDP(t, "203.0.113.220:7000", 20)
 		// No endpoints: reject-chain answers the SYN with an ICMP port
 		// unreachable, which fails the connect.
-		fd := nftSyn(t, "203.0.113.230:5432")
+		fd := synSocket(t, "203.0.113.230:5432")
 		refused = nftConnectError(fd, 3*time.Second)
 		unix.Close(fd)
 		// Unallocated ClusterIP: cluster-ips-check drops the SYN silently.
-		fd = nftSyn(t, "203.0.113.240:80")
+		fd = synSocket(t, "203.0.113.240:80")
 		dropErr = nftConnectError(fd, 200*time.Millisecond)
 		unix.Close(fd)
 	})
 
 	ct := l.Exec(node, "conntrack", "-L")
-	line := regexp.MustCompile(`^(\w+)\s+(\d+) (\d+) (.*) use=\d+$`)
-	entry := regexp.MustCompile(`src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)`)
 	replyDport := regexp.MustCompile(`(\[UNREPLIED\] src=\S+ dst=\S+ sport=\d+ dport=)\d+`)
 	tr := NewNFTTracer(rs, 1)
 	dns, sticky := map[string]int{}, map[string]int{}
 	var expected []NFTChoice
 	tcpSeen, stickyTraced := 0, 0
 	var stickyFirst netip.AddrPort
-	for _, l := range strings.Split(strings.TrimSpace(ct), "\n") {
-		m := line.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		tuples := entry.FindAllStringSubmatch(m[4], -1)
-		if len(tuples) != 2 {
-			t.Fatalf("cannot read conntrack line %q", l)
-		}
-		sport, _ := strconv.Atoi(tuples[0][3])
-		dport, _ := strconv.Atoi(tuples[0][4])
-		p := packet.Tuple{Src: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][1]), uint16(sport)),
-			Dst: netip.AddrPortFrom(netip.MustParseAddr(tuples[0][2]), uint16(dport)), Protocol: packet.TCP}
-		target := tuples[1][1] + ":" + tuples[1][3]
+	for _, f := range conntrackFlows(t, ct) {
+		p, l := f.Packet, f.Line
+		target := f.Reply[0] + ":" + f.Reply[2]
 		// masquerade fully-random changes the port (the node's own
 		// address stays the source): a reply port other than the
 		// client's shows the kernel masqueraded.
-		kernelMasq := tuples[1][4] != tuples[0][3]
+		kernelMasq := f.Reply[3] != f.Orig[2]
 		switch {
-		case m[1] == "udp" && tuples[0][2] == "203.0.113.210":
-			p.Protocol = packet.UDP
+		case f.Proto == "udp" && f.Orig[1] == "203.0.113.210":
 			r := tr.Trace(p)
 			expected = r.Choices
 			dns[target]++
-			if !kernelMasq || !r.Masquerade || r.SNAT.Addr().String() != tuples[1][2] {
-				t.Errorf("kernel masqueraded UDP to %s; trace: masquerade %v to %s", tuples[1][2], r.Masquerade, r.SNAT)
+			if !kernelMasq || !r.Masquerade || r.SNAT.Addr().String() != f.Reply[1] {
+				t.Errorf("kernel masqueraded UDP to %s; trace: masquerade %v to %s", f.Reply[1], r.Masquerade, r.SNAT)
 			}
-		case m[1] == "udp" && tuples[0][2] == "203.0.113.220":
-			p.Protocol = packet.UDP
+		case f.Proto == "udp" && f.Orig[1] == "203.0.113.220":
 			sticky[target]++
 			r := tr.Trace(p)
 			if kernelMasq != r.Masquerade {
@@ -174,7 +109,7 @@ func TestNFTKernelAgrees(t *testing.T) {
 			} else if !r.Affinity || r.Endpoint != stickyFirst {
 				t.Errorf("trace of sticky connection %d: affinity %v endpoint %s; want affinity to %s", stickyTraced, r.Affinity, r.Endpoint, stickyFirst)
 			}
-		case m[1] == "tcp":
+		case f.Proto == "tcp":
 			tcpSeen++
 			r := tr.Trace(p)
 			if r.Verdict != "DNAT" {
@@ -251,24 +186,6 @@ func TestNFTKernelAgrees(t *testing.T) {
 	if r := tr.Trace(packet.Tuple{Src: node1, Dst: netip.MustParseAddrPort("203.0.113.240:80")}); r.Verdict != "DROP" {
 		t.Errorf("trace to the unallocated ClusterIP = %s; want DROP", r.Verdict)
 	}
-}
-
-// nftSyn sends one TCP SYN to dst from a new non-blocking socket and
-// returns the socket: connect(2) sends the SYN through the output hooks
-// before it returns EINPROGRESS.
-func nftSyn(t *testing.T, dst string) int {
-	t.Helper()
-	ap := netip.MustParseAddrPort(dst)
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()})
-	if err != unix.EINPROGRESS {
-		unix.Close(fd)
-		t.Fatalf("connect to %s: %v; want EINPROGRESS (a SYN sent)", dst, err)
-	}
-	return fd
 }
 
 // nftConnectError waits up to d for the pending connect on fd to end and

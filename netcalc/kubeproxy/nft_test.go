@@ -49,17 +49,10 @@ func nftFixture(name string) string {
 	return filepath.Join("..", "..", "testdata", "kubeproxy", "nft", name)
 }
 
+// mustParseNFT parses the fixture name of testdata/kubeproxy/nft.
 func mustParseNFT(t testing.TB, name string) *Config {
 	t.Helper()
-	data, err := os.ReadFile(nftFixture(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := Parse(data, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return mustParsePath(t, nftFixture(name), name)
 }
 
 // upstreamNFTOptions are the settings of upstream's NewFakeProxier that

@@ -3,7 +3,6 @@ package kubeproxy
 import (
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -433,49 +432,17 @@ func (w *nftWalk) balance(c string, r *nftRule) {
 // where they went against the share numgen promises (1/n per element).
 // A tracer built with the same seed gives the same counts.
 func (t *NFTTracer) Distribute(p packet.Tuple, n int) Distribution {
-	d := Distribution{Connections: n, Seed: t.seed}
-	counts, expected := map[string]int{}, map[string]float64{}
-	base := int(p.Src.Port())
-	if base == 0 {
-		base = DefaultSourcePort
-	}
-	for i := 0; i < n; i++ {
-		q := p
-		q.Src = netip.AddrPortFrom(p.Src.Addr(), uint16(1024+(base-1024+i)%(65536-1024)))
+	return distribute(p, n, t.seed, func(q packet.Tuple, first bool) distSample {
 		r := t.Trace(q)
-		key := r.Verdict
+		s := distSample{key: r.Verdict, service: r.Service, affinity: r.Affinity, masquerade: r.Masquerade}
 		if r.Verdict == "DNAT" {
-			key = r.Endpoint.String()
+			s.key = r.Endpoint.String()
 		}
-		if i == 0 {
-			d.Service = r.Service
+		if first {
 			for _, c := range r.Choices {
-				expected[c.Endpoint.String()] += c.Share
-			}
-			if len(r.Choices) == 0 {
-				expected[key] = 1
+				s.choices = append(s.choices, Share{Target: c.Endpoint.String(), Expected: c.Share})
 			}
 		}
-		d.Affinity = d.Affinity || r.Affinity
-		if r.Masquerade {
-			d.Masqueraded++
-		}
-		counts[key]++
-	}
-	keys := map[string]bool{}
-	for k := range counts {
-		keys[k] = true
-	}
-	for k := range expected {
-		keys[k] = true
-	}
-	for k := range keys {
-		s := Share{Target: k, Count: counts[k], Expected: expected[k]}
-		if n > 0 {
-			s.Observed = float64(s.Count) / float64(n)
-		}
-		d.Shares = append(d.Shares, s)
-	}
-	slices.SortFunc(d.Shares, func(a, b Share) int { return strings.Compare(a.Target, b.Target) })
-	return d
+		return s
+	})
 }

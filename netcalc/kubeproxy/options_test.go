@@ -25,10 +25,7 @@ services:
 
 func renderLines(t *testing.T, yaml string, mod func(*Config)) []string {
 	t.Helper()
-	cfg, err := Parse([]byte(yaml), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, yaml, "test.yaml")
 	if mod != nil {
 		mod(cfg)
 	}
@@ -244,10 +241,7 @@ services:
 			}
 		})
 	}
-	cfg, err := Parse([]byte(sc), "t.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, sc, "t.yaml")
 	cfg.Zone = "zone-b"
 	want := []Note{{Kind: NoteTopology, Service: "ns/web", Endpoints: 1, Ready: 3, Hint: "zone-b"}}
 	if diff := cmp.Diff(want, Render(cfg).Notes); diff != "" {

@@ -69,7 +69,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseDefaults(t *testing.T) {
-	cfg, err := Parse([]byte(`
+	cfg := mustParseYAML(t, `
 node: n1
 services:
 - name: web
@@ -83,10 +83,7 @@ services:
     port: 7000
     ports: {admin: 9999}
     ready: false
-`), "x")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "x")
 	want := Service{Namespace: "default", Name: "web", Type: ClusterIP, ClusterIP: netip.MustParseAddr("10.96.0.5"),
 		SessionAffinity: AffinityNone, ExternalTrafficPolicy: PolicyCluster, InternalTrafficPolicy: PolicyCluster,
 		Ports: []ServicePort{{Name: "http", Protocol: packet.TCP, Port: 80, TargetPort: 8080}, {Name: "admin", Protocol: packet.TCP, Port: 9000}},
@@ -122,7 +119,7 @@ func TestParseManifestsMatchOwnFormat(t *testing.T) {
 // TestDualStack renders one dual-stack Service (clusterIPs, an IPv4 and an
 // IPv6 EndpointSlice) for each family, as kube-proxy's two proxiers do.
 func TestDualStack(t *testing.T) {
-	cfg, err := Parse([]byte(`apiVersion: v1
+	cfg := mustParseYAML(t, `apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: shop}
 spec:
@@ -144,10 +141,7 @@ metadata: {name: web-6, namespace: shop, labels: {kubernetes.io/service-name: we
 addressType: IPv6
 ports: [{name: http, port: 8080}]
 endpoints: [{addresses: ["fd00:10:244:1::5"]}]
-`), "ds.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "ds.yaml")
 	for _, v6 := range []bool{false, true} {
 		cfg.IPv6 = v6
 		nat := Render(cfg).NAT.String()
@@ -170,10 +164,7 @@ endpoints: [{addresses: ["fd00:10:244:1::5"]}]
 
 // TestParseMerge: scenario documents merge, later keys winning.
 func TestParseMerge(t *testing.T) {
-	cfg, err := Parse([]byte("node: a\nclusterCIDR: 10.0.0.0/8\n---\nnode: b\nservices:\n- {name: web, clusterIP: 10.96.0.1, ports: [{port: 80}]}\n---\nservices:\n- {name: api, clusterIP: 10.96.0.2, ports: [{port: 80}]}\n"), "m.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustParseYAML(t, "node: a\nclusterCIDR: 10.0.0.0/8\n---\nnode: b\nservices:\n- {name: web, clusterIP: 10.96.0.1, ports: [{port: 80}]}\n---\nservices:\n- {name: api, clusterIP: 10.96.0.2, ports: [{port: 80}]}\n", "m.yaml")
 	if cfg.Node != "b" || cfg.ClusterCIDR != netip.MustParsePrefix("10.0.0.0/8") || len(cfg.Services) != 2 {
 		t.Errorf("merged config = node %q, CIDR %v, %d services; want b, 10.0.0.0/8, 2", cfg.Node, cfg.ClusterCIDR, len(cfg.Services))
 	}

@@ -204,16 +204,13 @@ func TestAffinitySticks(t *testing.T) {
 // pod's packet is forwarded, the node's own goes out through OUTPUT, and a
 // packet for a NodePort on the node comes in through INPUT.
 func TestTraceFilterHook(t *testing.T) {
-	cfg, err := Parse([]byte(`
+	cfg := mustParseYAML(t, `
 node: node-a
 nodeIPs: [198.51.100.10]
 clusterCIDR: 10.244.0.0/16
 services:
 - {namespace: shop, name: gone, type: NodePort, clusterIP: 10.96.40.4, ports: [{port: 80, nodePort: 30090}]}
-`), "gone.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "gone.yaml")
 	rs := Render(cfg)
 	tests := []struct {
 		name, src, dst, want string

@@ -115,10 +115,7 @@ func TestUpstreamInternalExternalMasquerade(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(upstreamMasqScenario), "upstream-masq.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := mustParseYAML(t, upstreamMasqScenario, "upstream-masq.yaml")
 			cfg.MasqueradeAll = tc.masqueradeAll
 			if !tc.localDetector {
 				cfg.ClusterCIDR = netip.Prefix{}
@@ -187,10 +184,7 @@ services:
 				svcIP, ep1, ep2, cidr = "fd00:172:30::41", "fd00:10:180::1", "fd00:10:180::2:1", "fd00:10::/64"
 				pod, ext, node, alt, lo = "fd00:10::2", "2600:5200::1", "2001:db8::1", "2001:db8:1::2", "::1"
 			}
-			cfg, err := Parse([]byte(strings.NewReplacer("CIP", svcIP, "EP1", ep1, "EP2", ep2).Replace(sc)), "nodeports.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := mustParseYAML(t, strings.NewReplacer("CIP", svcIP, "EP1", ep1, "EP2", ep2).Replace(sc), "nodeports.yaml")
 			cfg.IPv6, cfg.LocalhostNodePorts, cfg.NodePortAddresses = tc.ipv6, tc.localhost, tc.addrs
 			cfg.ClusterCIDR = netip.MustParsePrefix(cidr)
 			rs := Render(cfg)
@@ -317,6 +311,17 @@ type flow struct {
 	masq           bool
 }
 
+// mustParseYAML parses a scenario given in the test, named name in
+// errors, and fails the test if it does not parse.
+func mustParseYAML(t testing.TB, yaml, name string) *Config {
+	t.Helper()
+	cfg, err := Parse([]byte(yaml), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // checkFlows traces each flow through rs and compares with upstream's
 // expectation.
 func checkFlows(t *testing.T, rs *Ruleset, flows []flow) {
@@ -418,10 +423,7 @@ func TestUpstreamFlows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(upstreamNode+tt.yaml), tt.name+".yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := mustParseYAML(t, upstreamNode+tt.yaml, tt.name+".yaml")
 			checkFlows(t, Render(cfg), tt.flows)
 		})
 	}
@@ -454,10 +456,7 @@ func TestUpstreamInternalTrafficPolicy(t *testing.T) {
 				{svc + eps, flow{"pod to ClusterIP", "10.0.0.2", "172.30.1.1", 80, tt.output, false}},
 				{svc + "}\n", flow{"endpoints deleted", "10.0.0.2", "172.30.1.1", 80, "REJECT", false}},
 			} {
-				cfg, err := Parse([]byte(upstreamNode+c.yaml), "itp.yaml")
-				if err != nil {
-					t.Fatal(err)
-				}
+				cfg := mustParseYAML(t, upstreamNode+c.yaml, "itp.yaml")
 				checkFlows(t, Render(cfg), []flow{c.f})
 			}
 		})
@@ -514,15 +513,9 @@ func TestUpstreamTerminatingEndpoints(t *testing.T) {
 			policy := strings.TrimPrefix(tt.test, "TestTerminatingEndpointsTrafficPolicy")
 			svc := "services:\n- {namespace: ns1, name: svc1, type: LoadBalancer, externalTrafficPolicy: " + policy +
 				", clusterIP: 172.30.1.1, loadBalancerIPs: [1.2.3.4], healthCheckNodePort: 30000, ports: [{port: 80, targetPort: 80, nodePort: 0}]"
-			cfg, err := Parse([]byte(upstreamNode+svc+", endpoints: "+tt.endpoints+"}\n"), "terminating.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := mustParseYAML(t, upstreamNode+svc+", endpoints: "+tt.endpoints+"}\n", "terminating.yaml")
 			checkFlows(t, Render(cfg), tt.flows)
-			cfg, err = Parse([]byte(upstreamNode+svc+"}\n"), "terminating.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg = mustParseYAML(t, upstreamNode+svc+"}\n", "terminating.yaml")
 			checkFlows(t, Render(cfg), []flow{
 				{"pod to clusterIP after endpoints deleted", "10.0.0.2", "172.30.1.1", 80, "REJECT", false},
 				{"external to LB after endpoints deleted", "203.0.113.2", "1.2.3.4", 80, "REJECT", false},
@@ -536,7 +529,7 @@ func TestUpstreamTerminatingEndpoints(t *testing.T) {
 // one port number in TCP, UDP and SCTP) and TestNoEndpointsReject
 // (kubernetes v1.37.2).
 func TestUpstreamClusterIPGeneral(t *testing.T) {
-	cfg, err := Parse([]byte(upstreamNode+`services:
+	cfg := mustParseYAML(t, upstreamNode+`services:
 - {namespace: ns1, name: svc1, clusterIP: 172.30.0.41, ports: [{name: http, port: 80}], endpoints: [{ip: 10.180.0.1, node: test-node}]}
 - namespace: ns2
   name: svc2
@@ -550,10 +543,7 @@ func TestUpstreamClusterIPGeneral(t *testing.T) {
   endpoints:
   - {ip: 10.180.0.1, node: test-node, ports: {http: 80, https: 8443, dns-udp: 53, dns-tcp: 5353, dns-sctp: 53}}
   - {ip: 10.180.2.1, node: node2, ports: {http: 80, https: 8443, dns-udp: 53, dns-tcp: 5353, dns-sctp: 53}}
-`), "general.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "general.yaml")
 	checkFlowsProto(t, Render(cfg), []flow{
 		{"simple clusterIP", "10.180.0.2", "172.30.0.41", 80, "10.180.0.1:80", false},
 		{"hairpin to cluster IP", "10.180.0.1", "172.30.0.41", 80, "10.180.0.1:80", true},
@@ -568,13 +558,10 @@ func TestUpstreamClusterIPGeneral(t *testing.T) {
 }
 
 func TestUpstreamNoEndpointsReject(t *testing.T) {
-	cfg, err := Parse([]byte(upstreamNode+`services:
+	cfg := mustParseYAML(t, upstreamNode+`services:
 - {namespace: ns1, name: svc1, type: LoadBalancer, clusterIP: 172.30.0.41, externalIPs: [192.168.99.11], loadBalancerIPs: [1.2.3.4],
    ports: [{name: p80, port: 80, nodePort: 3001}]}
-`), "noendpoints.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+`, "noendpoints.yaml")
 	checkFlows(t, Render(cfg), []flow{
 		{"pod to cluster IP with no endpoints", "10.0.0.2", "172.30.0.41", 80, "REJECT", false},
 		{"external to external IP with no endpoints", "203.0.113.2", "192.168.99.11", 80, "REJECT", false},
@@ -600,10 +587,7 @@ func TestUpstreamHealthCheckNodePort(t *testing.T) {
 		{svc, flow{"firewall accepts HealthCheckNodePort", "1.2.3.4", "192.168.0.2", 30000, "ACCEPT", false}},
 		{"", flow{"HealthCheckNodePort no longer has any rule", "1.2.3.4", "192.168.0.2", 30000, "", false}},
 	} {
-		cfg, err := Parse([]byte(upstreamNode+c.yaml), "hc.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := mustParseYAML(t, upstreamNode+c.yaml, "hc.yaml")
 		cfg.NodePortAddresses = []string{"127.0.0.0/8"}
 		checkFlows(t, Render(cfg), []flow{c.f})
 	}

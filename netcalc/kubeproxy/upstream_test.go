@@ -14,17 +14,21 @@ func fixture(name string) string {
 	return filepath.Join("..", "..", "testdata", "kubeproxy", name)
 }
 
+// mustParseFile parses the fixture name of testdata/kubeproxy.
 func mustParseFile(t testing.TB, name string) *Config {
 	t.Helper()
-	data, err := os.ReadFile(fixture(name))
+	return mustParsePath(t, fixture(name), name)
+}
+
+// mustParsePath parses the scenario file at path, named name in errors,
+// and fails the test if it cannot be read or parsed.
+func mustParsePath(t testing.TB, path, name string) *Config {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse(data, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return mustParseYAML(t, string(data), name)
 }
 
 // readUpstream returns an expected text copied from kube-proxy's tests,

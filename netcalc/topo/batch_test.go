@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -72,26 +71,7 @@ func TestSelect(t *testing.T) {
 // answering node the walker cannot evaluate), the walk comes back with its
 // trace and the error.
 func TestWalkReplyError(t *testing.T) {
-	src := `nodes:
-  a:
-    interfaces:
-      eth0: {addrs: [198.51.100.1/24]}
-    iptables: |
-      *filter
-      :OUTPUT ACCEPT [0:0]
-      -A OUTPUT -m owner --uid-owner 0 -j DROP
-      COMMIT
-  b:
-    interfaces:
-      eth0: {addrs: [198.51.100.2/24]}
-links:
-  - endpoints: ["a:eth0", "b:eth0"]
-`
-	top, err := Parse(strings.NewReader(src), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSim(top, 1)
+	s, err := NewSim(parseString(t, ownerRuleTopology), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,16 +11,23 @@ import (
 	"testing"
 )
 
-// BenchmarkExpand1000 parses the generator block of 1,000 nodes with 30
-// pods each (31,000 namespaces) and writes the plain topology.
-func BenchmarkExpand1000(b *testing.B) {
+// k8s1000 returns testdata/topo/k8s-1000.yaml, the generated cluster of
+// 1,000 nodes, and the Options that read its services file.
+func k8s1000(b *testing.B) ([]byte, Options) {
+	b.Helper()
 	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	opt := Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
+	return data, Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
 		return os.ReadFile(filepath.Join("../../testdata/topo", n))
 	}}
+}
+
+// BenchmarkExpand1000 parses the generator block of 1,000 nodes with 30
+// pods each (31,000 namespaces) and writes the plain topology.
+func BenchmarkExpand1000(b *testing.B) {
+	data, opt := k8s1000(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		t, err := Parse(bytes.NewReader(data), opt)
@@ -36,13 +43,7 @@ func BenchmarkExpand1000(b *testing.B) {
 // BenchmarkParse1000 is BenchmarkExpand1000 without writing: what a trace
 // on the generated cluster pays before its first step.
 func BenchmarkParse1000(b *testing.B) {
-	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	opt := Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
-		return os.ReadFile(filepath.Join("../../testdata/topo", n))
-	}}
+	data, opt := k8s1000(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse(bytes.NewReader(data), opt); err != nil {
@@ -53,13 +54,8 @@ func BenchmarkParse1000(b *testing.B) {
 
 // BenchmarkCheck1000 lints the generated 1,000-node cluster.
 func BenchmarkCheck1000(b *testing.B) {
-	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	t, err := Parse(bytes.NewReader(data), Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
-		return os.ReadFile(filepath.Join("../../testdata/topo", n))
-	}})
+	data, opt := k8s1000(b)
+	t, err := Parse(bytes.NewReader(data), opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -117,13 +113,7 @@ func BenchmarkTraceBatch(b *testing.B) {
 // cluster: parsing the file, preparing the simulation and one trace from
 // a pod to the Service.
 func BenchmarkTrace1000(b *testing.B) {
-	data, err := os.ReadFile("../../testdata/topo/k8s-1000.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	opt := Options{File: "k8s-1000.yaml", ReadFile: func(n string) ([]byte, error) {
-		return os.ReadFile(filepath.Join("../../testdata/topo", n))
-	}}
+	data, opt := k8s1000(b)
 	f := Flow{From: "node-1-pod-1", Proto: packet.TCP, SrcPort: DefaultSrcPort, DstPort: 80}
 	f.Dst = netip.MustParseAddr("10.96.0.80")
 	b.ReportAllocs()

@@ -1,7 +1,6 @@
 package topo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"github.com/netcalc/netcalc/netcalc/packet"
@@ -75,18 +74,7 @@ func batchTopologies(t testing.TB) map[string][]Flow {
 
 func readTraceFileServices(t testing.TB, name string) *Topology {
 	t.Helper()
-	dir := "../../testdata/topo/trace"
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := Parse(bytes.NewReader(data), Options{File: name, ReadFile: func(n string) ([]byte, error) {
-		return os.ReadFile(filepath.Join(dir, n))
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return top
+	return readTopoFile(t, "../../testdata/topo/trace", name)
 }
 
 // TestBatchEqualsSingle: a trace through one Sim reused with Reset, after

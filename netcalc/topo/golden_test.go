@@ -13,7 +13,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/to
 // readExample parses a file of examples/topo, services files from there.
 func readExample(t testing.TB, name string) *Topology {
 	t.Helper()
-	dir := "../../examples/topo"
+	return readTopoFile(t, "../../examples/topo", name)
+}
+
+// readTopoFile parses file name of dir, the services files it names from
+// dir too.
+func readTopoFile(t testing.TB, dir, name string) *Topology {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)

@@ -255,11 +255,9 @@ func TestTraceBridgeNetfilter(t *testing.T) {
 	}
 }
 
-// TestTraceRuleError: a rule the walker cannot evaluate is an error that
-// names the node, table, chain and rule.
-func TestTraceRuleError(t *testing.T) {
-	src := `name: bad
-nodes:
+// ownerRuleTopology is two nodes on one link; a's OUTPUT chain has a
+// rule with an owner match, which the walker cannot evaluate.
+const ownerRuleTopology = `nodes:
   a:
     interfaces:
       eth0: {addrs: [198.51.100.1/24]}
@@ -274,10 +272,11 @@ nodes:
 links:
   - endpoints: ["a:eth0", "b:eth0"]
 `
-	top, err := Parse(strings.NewReader(src), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+
+// TestTraceRuleError: a rule the walker cannot evaluate is an error that
+// names the node, table, chain and rule.
+func TestTraceRuleError(t *testing.T) {
+	top := parseString(t, "name: bad\n"+ownerRuleTopology)
 	s, err := NewSim(top, 1)
 	if err != nil {
 		t.Fatal(err)

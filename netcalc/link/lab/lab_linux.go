@@ -211,30 +211,35 @@ func writeSysctl(k, v string) error {
 	return os.WriteFile(filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/")), []byte(v), 0)
 }
 
+// namespace creates the named namespace name from the host's (on one
+// locked thread, which returns to the caller's namespace), records it as
+// created and keeps its handle as b.ns[key].
+func (b *builder) namespace(host netns.NsHandle, name, key string) error {
+	return b.do("namespace "+name, func() error {
+		return inNS(host, func() error {
+			h, err := netns.NewNamed(name)
+			if err != nil {
+				return err
+			}
+			b.created = append(b.created, name)
+			b.ns[key] = h
+			if h.Equal(host) {
+				return fmt.Errorf("%w: the new namespace is the host's", ErrRefused)
+			}
+			return nil
+		})
+	})
+}
+
 func (b *builder) build(host netns.NsHandle) error {
 	t := b.t
 	// Namespaces: created on one locked thread, which returns to the
 	// caller's namespace after each.
 	for _, n := range t.Nodes {
-		name := NSName(b.p, n.Name)
-		err := b.do("namespace "+name, func() error {
-			return inNS(host, func() error {
-				h, err := netns.NewNamed(name)
-				if err != nil {
-					return err
-				}
-				b.created = append(b.created, name)
-				b.ns[n.Name] = h
-				if h.Equal(host) {
-					return fmt.Errorf("%w: the new namespace is the host's", ErrRefused)
-				}
-				return nil
-			})
-		})
-		if err != nil {
+		if err := b.namespace(host, NSName(b.p, n.Name), n.Name); err != nil {
 			return err
 		}
-		err = b.do("lo and sysctls of "+n.Name, func() error {
+		err := b.do("lo and sysctls of "+n.Name, func() error {
 			nh, err := netlink.NewHandleAt(b.ns[n.Name], unix.NETLINK_ROUTE)
 			if err != nil {
 				return err
@@ -261,19 +266,7 @@ func (b *builder) build(host netns.NsHandle) error {
 		}
 	}
 	if ifs, nodes := unplugged(t); len(ifs) > 0 {
-		name := UnpluggedNS(b.p)
-		err := b.do("namespace "+name, func() error {
-			return inNS(host, func() error {
-				h, err := netns.NewNamed(name)
-				if err != nil {
-					return err
-				}
-				b.created = append(b.created, name)
-				b.ns[":unplugged"] = h
-				return nil
-			})
-		})
-		if err != nil {
+		if err := b.namespace(host, UnpluggedNS(b.p), ":unplugged"); err != nil {
 			return err
 		}
 		for i, ifc := range ifs {

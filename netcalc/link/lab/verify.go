@@ -3,8 +3,10 @@ package lab
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,55 +83,55 @@ func DefaultFlows(t *topo.Topology) []topo.Flow {
 }
 
 // ParseFlows reads a flows file: one flow a line, "NODE ADDR[:PORT]
-// [icmp|tcp|udp] [SPORT]"; blank lines and # comments are skipped.
+// [icmp|tcp|udp] [SPORT]" (topo.FlowSyntax), each read by
+// topo.ParseFlowLine; blank lines and # comments are skipped. A flow run
+// for real also needs a source port the kernel can bind, 1-65535. The
+// first line it refuses is a *FlowsError.
 func ParseFlows(text string, t *topo.Topology) ([]topo.Flow, error) {
 	var fs []topo.Flow
 	for i, line := range strings.Split(text, "\n") {
-		if j := strings.IndexByte(line, '#'); j >= 0 {
-			line = line[:j]
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
+		fl, ok, err := topo.ParseFlowLine(t, line)
+		if !ok {
 			continue
 		}
-		bad := func(tok, want string) error {
-			return fmt.Errorf("line %d: %q: %s", i+1, tok, want)
-		}
-		if len(f) < 2 || len(f) > 4 {
-			return nil, bad(strings.TrimSpace(line), "want NODE ADDR[:PORT] [icmp|tcp|udp] [SPORT]")
-		}
-		fl := topo.Flow{From: f[0], Proto: packet.ICMP, SrcPort: 40000}
-		if t.Node(f[0]) == nil {
-			return nil, bad(f[0], "no such node in the topology")
-		}
-		if len(f) >= 3 {
-			p, err := topo.ParseFlowProtocol(f[2])
-			if err != nil {
-				return nil, bad(f[2], "want icmp, tcp or udp")
+		var fe *topo.FlowError
+		switch {
+		case errors.As(err, &fe):
+			if fe.Field == "sport" {
+				fe = &topo.FlowError{Field: "sport", Token: fe.Token, Want: wantSrcPort}
 			}
-			fl.Proto = p
+		case err != nil:
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		case fl.SrcPort == 0:
+			// ParseFlowLine takes 0, given as the fourth field.
+			before, _, _ := strings.Cut(line, "#")
+			fe = &topo.FlowError{Field: "sport", Token: strings.Fields(before)[3], Want: wantSrcPort}
 		}
-		if ap, err := netip.ParseAddrPort(f[1]); err == nil {
-			fl.Dst, fl.DstPort = ap.Addr(), ap.Port()
-		} else if a, err := netip.ParseAddr(f[1]); err == nil {
-			fl.Dst = a
-		} else {
-			return nil, bad(f[1], "want an address or ADDR:PORT ([ADDR]:PORT for IPv6)")
-		}
-		if (fl.Proto == packet.ICMP) != (fl.DstPort == 0) {
-			return nil, bad(f[1], "icmp takes an address alone, tcp and udp ADDR:PORT")
-		}
-		if len(f) == 4 {
-			var n int
-			if _, err := fmt.Sscan(f[3], &n); err != nil || n < 1 || n > 65535 {
-				return nil, bad(f[3], "want a source port 1-65535")
-			}
-			fl.SrcPort = uint16(n)
+		if fe != nil {
+			return nil, &FlowsError{Line: i + 1, Err: fe}
 		}
 		fs = append(fs, fl)
 	}
 	return fs, nil
 }
+
+// wantSrcPort is FlowError.Want for the source port of a flow run for real.
+const wantSrcPort = "want a source port 1-65535"
+
+// FlowsError is a line of a flows file that ParseFlows refused: its number
+// (from 1) and what is wrong with it.
+type FlowsError struct {
+	Line int
+	Err  *topo.FlowError
+}
+
+// Error returns `line N: "TOKEN": WANT`.
+func (e *FlowsError) Error() string {
+	return "line " + strconv.Itoa(e.Line) + ": " + strconv.Quote(e.Err.Token) + ": " + e.Err.Want
+}
+
+// Unwrap returns the *topo.FlowError.
+func (e *FlowsError) Unwrap() error { return e.Err }
 
 // Verify runs each flow for real in the lab with prefix p (built from t
 // with Up) and compares it with the simulation: the disposition and the

@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -189,6 +190,20 @@ func TestParseFlows(t *testing.T) {
 	for _, bad := range []string{"zz 203.0.113.20", "a 203.0.113.300", "a 203.0.113.20:80", "a 203.0.113.20 tcp", "a 203.0.113.20:1 sctp", "a", "a 203.0.113.20:1 udp 0"} {
 		if _, err := ParseFlows(bad, top); err == nil || !strings.Contains(err.Error(), "line 1") {
 			t.Errorf("%q: err %v, want one naming line 1", bad, err)
+		}
+	}
+	// topo.ParseFlowLine's errors, numbered; the lab's own rule for the
+	// source port (the kernel binds it).
+	for _, c := range []struct{ text, want string }{
+		{"# c\nzz 203.0.113.20", `line 2: "zz": no such node in the topology`},
+		{"a 203.0.113.20:1 udp 0 # the kernel would pick one", `line 1: "0": want a source port 1-65535`},
+		{"a 203.0.113.20:1 udp 70000", `line 1: "70000": want a source port 1-65535`},
+		{"a 203.0.113.20 tcp", `line 1: "203.0.113.20": tcp needs a port: ADDR:PORT`},
+	} {
+		_, err := ParseFlows(c.text, top)
+		var fe *FlowsError
+		if !errors.As(err, &fe) || err.Error() != c.want {
+			t.Errorf("ParseFlows(%q) = %v; want a *FlowsError %q", c.text, err, c.want)
 		}
 	}
 }
