@@ -17,8 +17,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-func init() { register(newNatCmd) }
-
 func newNatCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "nat",

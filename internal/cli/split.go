@@ -14,8 +14,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env) }) }
-
 // planMapWidth is the number of cells in the partition bar, 2^planMapBits.
 const planMapWidth, planMapBits = 64, 6
 
