@@ -3,7 +3,7 @@ package netcalc
 import (
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -161,32 +161,54 @@ var (
 
 // tables returns the registry tables, building them on first use.
 func tables() *registryTables {
-	registryOnce.Do(func() {
-		t := &registryTables{
-			special:    specialRows(),
-			space6:     addressSpace6Rows(),
-			multicast4: entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no),
-			multicast6: entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no),
-		}
-		for _, e := range t.special {
-			by := &t.by6
-			if e.Prefix.Addr().Is4() {
-				by = &t.by4
+	registryOnce.Do(func() { registry = buildTables() })
+	return registry
+}
+
+// buildTables builds the registry tables. (netip values cannot be laid
+// out by the compiler, so the rows are parsed here, once.)
+func buildTables() *registryTables {
+	t := &registryTables{
+		special:    specialRows(),
+		space6:     addressSpace6Rows(),
+		multicast4: entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no),
+		multicast6: entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no),
+	}
+	is4 := func(e Entry) bool { return e.Prefix.Addr().Is4() }
+	bucket(&t.by4, t.special, is4)
+	bucket(&t.by6, t.special, func(e Entry) bool { return !is4(e) })
+	bucket(&t.space6By, t.space6, func(Entry) bool { return true })
+	return t
+}
+
+// bucket puts each of rows that keep accepts, in order, in the buckets of
+// by for the first bytes its prefix spans. The buckets share one array:
+// their sizes are counted first, so the appends do not allocate (one
+// append at a time made most of the 300 allocations of the first lookup).
+func bucket(by *[256][]Entry, rows []Entry, keep func(Entry) bool) {
+	var sizes [256]int
+	total := 0
+	for _, e := range rows {
+		if keep(e) {
+			lo, hi := firstByteSpan(e.Prefix)
+			for b := lo; b <= hi; b++ {
+				sizes[b]++
 			}
+			total += hi - lo + 1
+		}
+	}
+	shared := make([]Entry, total)
+	for b, n := range sizes {
+		by[b], shared = shared[:0:n], shared[n:]
+	}
+	for _, e := range rows {
+		if keep(e) {
 			lo, hi := firstByteSpan(e.Prefix)
 			for b := lo; b <= hi; b++ {
 				by[b] = append(by[b], e)
 			}
 		}
-		for _, e := range t.space6 {
-			lo, hi := firstByteSpan(e.Prefix)
-			for b := lo; b <= hi; b++ {
-				t.space6By[b] = append(t.space6By[b], e)
-			}
-		}
-		registry = t
-	})
-	return registry
+	}
 }
 
 // firstByteSpan returns the first and last values of the first byte of
@@ -207,9 +229,20 @@ func mcastNotGlobal4(b [4]byte) bool {
 	return b[0] == 224 && b[1] == 0 && b[2] == 0 || b[0] == 239 || b[0] == 233 && b[1] == 252 && b[2] == 0
 }
 
+// sortEntries returns es sorted longest prefix first, stably. It sorts
+// the indices and copies each row once: a sort that moves the rows
+// themselves was a third of building the tables.
 func sortEntries(es []Entry) []Entry {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Prefix.Bits() > es[j].Prefix.Bits() })
-	return es
+	order := make([]int, len(es))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return es[j].Prefix.Bits() - es[i].Prefix.Bits() })
+	sorted := make([]Entry, len(es))
+	for k, i := range order {
+		sorted[k] = es[i]
+	}
+	return sorted
 }
 
 // SpecialPurpose returns a copy of the shipped IANA special-purpose
