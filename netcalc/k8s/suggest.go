@@ -70,7 +70,7 @@ func ceilLog2(n uint64) int {
 // The returned Config plans without error findings for the profile, or
 // Suggest fails with ErrNoPlan.
 func Suggest(r Request) (Config, error) {
-	spec, ok := profiles[r.Profile]
+	spec, ok := profiles()[r.Profile]
 	if !ok {
 		return Config{}, cfgErr("unknown profile %q", string(r.Profile))
 	}
