@@ -227,7 +227,7 @@ func TestRegistryBuckets(t *testing.T) {
 			t.Fatalf("special rows out of order: %v before %v", tb.special[i-1].Prefix, tb.special[i].Prefix)
 		}
 	}
-	check := func(name string, by *[256][]Entry, rows []Entry, v4 bool) {
+	check := func(name string, by *buckets, rows []Entry, v4 bool) {
 		for b := range 256 {
 			var want []Entry
 			for _, e := range rows {
@@ -240,8 +240,12 @@ func TestRegistryBuckets(t *testing.T) {
 					want = append(want, e)
 				}
 			}
-			if !slices.Equal(by[b], want) {
-				t.Errorf("%s[%d] = %v, want %v", name, b, by[b], want)
+			var got []Entry
+			for _, i := range by.at(byte(b)) {
+				got = append(got, rows[i])
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s[%d] = %v, want %v", name, b, got, want)
 			}
 		}
 	}
