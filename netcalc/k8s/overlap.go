@@ -3,22 +3,29 @@ package k8s
 import (
 	"net/netip"
 	"strings"
+	"sync"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-// wellKnown are ranges every plan is checked against.
-var wellKnown = []struct {
+// wellKnownRange is a range every plan is checked against.
+type wellKnownRange struct {
 	cidr netip.Prefix
 	name string
 	sev  Severity
 	rule string
-}{
-	{netip.MustParsePrefix("172.17.0.0/16"), "Docker's default bridge docker0", Warning, "overlap-docker"},
-	{netip.MustParsePrefix("169.254.0.0/16"), "IPv4 link-local", Error, "overlap-link-local"},
-	{netip.MustParsePrefix("fe80::/10"), "IPv6 link-local", Error, "overlap-link-local"},
-	{netip.MustParsePrefix("fec0::/10"), "deprecated IPv6 site-local (RFC 3879)", Warning, "kubeadm-site-local"},
 }
+
+// wellKnown are the ranges every plan is checked against, parsed on first
+// use.
+var wellKnown = sync.OnceValue(func() []wellKnownRange {
+	return []wellKnownRange{
+		{netip.MustParsePrefix("172.17.0.0/16"), "Docker's default bridge docker0", Warning, "overlap-docker"},
+		{netip.MustParsePrefix("169.254.0.0/16"), "IPv4 link-local", Error, "overlap-link-local"},
+		{netip.MustParsePrefix("fe80::/10"), "IPv6 link-local", Error, "overlap-link-local"},
+		{netip.MustParsePrefix("fec0::/10"), "deprecated IPv6 site-local (RFC 3879)", Warning, "kubeadm-site-local"},
+	}
+})
 
 // roleName names a range's role in a finding.
 func roleName(r Role) string {
@@ -80,7 +87,7 @@ func (pl *planner) overlaps(masks []int) {
 		if r.Role == RoleAvoid {
 			continue
 		}
-		for _, w := range wellKnown {
+		for _, w := range wellKnown() {
 			in, n, ok := shared(r.CIDR, w.cidr)
 			if !ok {
 				continue
