@@ -326,9 +326,11 @@ func appendPTR(buf []byte, a netip.Addr) []byte {
 	return append(buf, "ip6.arpa."...)
 }
 
+// The NAT64 well-known prefix and 6to4's, from their bytes (parsing them
+// at start-up cost more).
 var (
-	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
-	sixToFour   = netip.MustParsePrefix("2002::/16")
+	nat64Prefix = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x00, 0x64, 0xff, 0x9b}), 96) // 64:ff9b::/96
+	sixToFour   = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x02}), 16)             // 2002::/16
 )
 
 // embedded finds an IPv4 address carried in an IPv6 address.

@@ -94,7 +94,7 @@ func SLAAC(p netip.Prefix, mac net.HardwareAddr) (netip.Addr, error) {
 	return netip.AddrFrom16(b), nil
 }
 
-var linkLocal64 = netip.MustParsePrefix("fe80::/64")
+var linkLocal64 = netip.PrefixFrom(netip.AddrFrom16([16]byte{0xfe, 0x80}), 64) // fe80::/64
 
 // LinkLocal returns the IPv6 link-local address fe80::/64 plus mac's
 // modified EUI-64 interface identifier (RFC 4862 section 5.3), without zone.

@@ -3,7 +3,7 @@ package netcalc
 import (
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -148,11 +148,24 @@ type registryTables struct {
 	// special-purpose entries that may contain it, most specific first:
 	// a lookup checks at most a handful of entries (most buckets are
 	// empty) where a scan of the whole registry checked them all.
-	by4, by6 [256][]Entry
+	by4, by6 buckets
 	// space6By holds, for each first byte, the IPv6 Address Space rows
 	// that may contain it (one, or three under fe00::/8).
-	space6By [256][]Entry
+	space6By buckets
 }
+
+// buckets holds, for each value of a first byte, the indices of the rows
+// of a table that may contain an address starting with it: rows[start[b]:
+// start[b+1]], in table order. Indices into the table, not copies of its
+// rows, keep the tables small: the memory the first lookup writes (its
+// page faults) was most of the time it took.
+type buckets struct {
+	start [257]uint16
+	rows  []uint8
+}
+
+// at returns the indices of bucket b.
+func (bk *buckets) at(b byte) []uint8 { return bk.rows[bk.start[b]:bk.start[int(b)+1]] }
 
 var (
 	registryOnce sync.Once
@@ -161,32 +174,54 @@ var (
 
 // tables returns the registry tables, building them on first use.
 func tables() *registryTables {
-	registryOnce.Do(func() {
-		t := &registryTables{
-			special:    specialRows(),
-			space6:     addressSpace6Rows(),
-			multicast4: entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no),
-			multicast6: entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no),
-		}
-		for _, e := range t.special {
-			by := &t.by6
-			if e.Prefix.Addr().Is4() {
-				by = &t.by4
-			}
-			lo, hi := firstByteSpan(e.Prefix)
-			for b := lo; b <= hi; b++ {
-				by[b] = append(by[b], e)
-			}
-		}
-		for _, e := range t.space6 {
-			lo, hi := firstByteSpan(e.Prefix)
-			for b := lo; b <= hi; b++ {
-				t.space6By[b] = append(t.space6By[b], e)
-			}
-		}
-		registry = t
-	})
+	registryOnce.Do(func() { registry = buildTables() })
 	return registry
+}
+
+// buildTables builds the registry tables. (netip values cannot be laid
+// out by the compiler, so the rows are parsed here, once.)
+func buildTables() *registryTables {
+	t := &registryTables{
+		special:    specialRows(),
+		space6:     addressSpace6Rows(),
+		multicast4: entry("224.0.0.0/4", "Multicast", "RFC 5771", no, yes, yes, na, no),
+		multicast6: entry("ff00::/8", "Multicast", "RFC 4291, Section 2.7", no, yes, yes, na, no),
+	}
+	is4 := func(e Entry) bool { return e.Prefix.Addr().Is4() }
+	t.by4 = bucket(t.special, is4)
+	t.by6 = bucket(t.special, func(e Entry) bool { return !is4(e) })
+	t.space6By = bucket(t.space6, func(Entry) bool { return true })
+	return t
+}
+
+// bucket returns the buckets of the rows (at most 256) that keep accepts,
+// each in the buckets of the first bytes its prefix spans.
+func bucket(rows []Entry, keep func(Entry) bool) buckets {
+	var bk buckets
+	var sizes [256]uint16
+	for _, e := range rows {
+		if keep(e) {
+			lo, hi := firstByteSpan(e.Prefix)
+			for b := lo; b <= hi; b++ {
+				sizes[b]++
+			}
+		}
+	}
+	for b, n := range sizes {
+		bk.start[b+1] = bk.start[b] + n
+	}
+	bk.rows = make([]uint8, bk.start[256])
+	next := bk.start
+	for i, e := range rows {
+		if keep(e) {
+			lo, hi := firstByteSpan(e.Prefix)
+			for b := lo; b <= hi; b++ {
+				bk.rows[next[b]] = uint8(i)
+				next[b]++
+			}
+		}
+	}
+	return bk
 }
 
 // firstByteSpan returns the first and last values of the first byte of
@@ -207,9 +242,20 @@ func mcastNotGlobal4(b [4]byte) bool {
 	return b[0] == 224 && b[1] == 0 && b[2] == 0 || b[0] == 239 || b[0] == 233 && b[1] == 252 && b[2] == 0
 }
 
+// sortEntries returns es sorted longest prefix first, stably. It sorts
+// the indices and copies each row once: a sort that moves the rows
+// themselves was a third of building the tables.
 func sortEntries(es []Entry) []Entry {
-	sort.SliceStable(es, func(i, j int) bool { return es[i].Prefix.Bits() > es[j].Prefix.Bits() })
-	return es
+	order := make([]int, len(es))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return es[j].Prefix.Bits() - es[i].Prefix.Bits() })
+	sorted := make([]Entry, len(es))
+	for k, i := range order {
+		sorted[k] = es[i]
+	}
+	return sorted
 }
 
 // SpecialPurpose returns a copy of the shipped IANA special-purpose
@@ -274,9 +320,9 @@ func AddressSpace6() []Entry { return append([]Entry(nil), tables().space6...) }
 // addressSpaceOf returns the IPv6 Address Space row containing a (an IPv6
 // address without zone).
 func addressSpaceOf(t *registryTables, a netip.Addr) Entry {
-	for _, e := range t.space6By[a.As16()[0]] {
-		if e.Prefix.Contains(a) {
-			return e
+	for _, i := range t.space6By.at(a.As16()[0]) {
+		if e := &t.space6[i]; e.Prefix.Contains(a) {
+			return *e
 		}
 	}
 	panic("netcalc: the IPv6 address space table does not cover " + a.String())
@@ -354,17 +400,17 @@ func ClassifyAddr(a netip.Addr) Classification {
 func classify(a netip.Addr, entries *[]Entry, space *Entry, global *bool, decided *Decision) {
 	a = a.WithZone("")
 	t := tables()
-	var bucket []Entry
+	var bucket []uint8
 	if a.Is4() {
-		bucket = t.by4[a.As4()[0]]
+		bucket = t.by4.at(a.As4()[0])
 	} else {
 		*space = addressSpaceOf(t, a)
-		bucket = t.by6[a.As16()[0]]
+		bucket = t.by6.at(a.As16()[0])
 	}
 	var es []Entry
-	for i := range bucket {
-		if bucket[i].Prefix.Contains(a) {
-			es = append(es, bucket[i])
+	for _, i := range bucket {
+		if e := &t.special[i]; e.Prefix.Contains(a) {
+			es = append(es, *e)
 		}
 	}
 	switch {

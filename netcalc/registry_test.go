@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -214,4 +215,41 @@ for line in sys.stdin:
 	if n != len(addrs) {
 		t.Fatalf("python answered %d lines for %d addresses", n, len(addrs))
 	}
+}
+
+// TestRegistryBuckets checks the lookup buckets against their definition:
+// bucket b of each table holds, in table order, exactly the rows whose
+// prefix contains some address with first byte b, of the table's family.
+func TestRegistryBuckets(t *testing.T) {
+	tb := tables()
+	for i := 1; i < len(tb.special); i++ {
+		if tb.special[i-1].Prefix.Bits() < tb.special[i].Prefix.Bits() {
+			t.Fatalf("special rows out of order: %v before %v", tb.special[i-1].Prefix, tb.special[i].Prefix)
+		}
+	}
+	check := func(name string, by *buckets, rows []Entry, v4 bool) {
+		for b := range 256 {
+			var want []Entry
+			for _, e := range rows {
+				first := e.Prefix.Masked().Addr().AsSlice()[0]
+				mask := byte(0xff)
+				if e.Prefix.Bits() < 8 {
+					mask = ^byte(0xff >> e.Prefix.Bits())
+				}
+				if e.Prefix.Addr().Is4() == v4 && byte(b)&mask == first {
+					want = append(want, e)
+				}
+			}
+			var got []Entry
+			for _, i := range by.at(byte(b)) {
+				got = append(got, rows[i])
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s[%d] = %v, want %v", name, b, got, want)
+			}
+		}
+	}
+	check("by4", &tb.by4, tb.special, true)
+	check("by6", &tb.by6, tb.special, false)
+	check("space6By", &tb.space6By, tb.space6, false)
 }

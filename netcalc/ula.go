@@ -44,11 +44,12 @@ func ULA(ntp uint64, eui [8]byte) netip.Prefix {
 	return netip.PrefixFrom(netip.AddrFrom16(b), 48)
 }
 
-// privateBlocks are the IPv4 private-use blocks of RFC 1918 section 3.
+// privateBlocks are the IPv4 private-use blocks of RFC 1918 section 3
+// (from their bytes: parsing them at start-up cost more).
 var privateBlocks = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, 0, 0}), 8),     // 10.0.0.0/8
+	netip.PrefixFrom(netip.AddrFrom4([4]byte{172, 16, 0, 0}), 12),  // 172.16.0.0/12
+	netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 168, 0, 0}), 16), // 192.168.0.0/16
 }
 
 // PrivateBlocks returns the RFC 1918 private-use IPv4 blocks, 10.0.0.0/8,

@@ -9,11 +9,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() {
-	register(func(env *Env) *cobra.Command { return newAddCmd(env, "add") })
-	register(func(env *Env) *cobra.Command { return newAddCmd(env, "sub") })
-}
-
 type addOptions struct {
 	Files []string // --file
 	Verb  string   // "add" or "sub"

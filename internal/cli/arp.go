@@ -17,8 +17,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newArpCmd(env) }) }
-
 type arpOptions struct {
 	Targets   []string
 	Interface string

@@ -11,8 +11,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newCidrCmd(env) }) }
-
 type cidrOptions struct {
 	Args    []string
 	Files   []string // --file

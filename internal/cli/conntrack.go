@@ -12,8 +12,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/conntrack"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newConntrackCmd(env) }) }
-
 type conntrackOptions struct {
 	File  string
 	Ports string // --ports LO-HI

@@ -10,11 +10,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() {
-	register(func(env *Env) *cobra.Command { return newContainsCmd(env) })
-	register(func(env *Env) *cobra.Command { return newOverlapsCmd(env) })
-}
-
 type containsOptions struct {
 	Container string
 	Items     []string

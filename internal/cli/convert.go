@@ -12,8 +12,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newConvertCmd(env) }) }
-
 type convertOptions struct {
 	Files []string // --file
 	Args  []string

@@ -9,8 +9,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newDistanceCmd(env) }) }
-
 type distanceOptions struct {
 	Files []string // --file
 	Args  []string

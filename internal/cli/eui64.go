@@ -9,8 +9,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newEUI64Cmd(env) }) }
-
 type eui64Options struct {
 	Files   []string // --file
 	Args    []string

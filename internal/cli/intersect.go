@@ -9,8 +9,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newIntersectCmd(env) }) }
-
 type intersectOptions struct {
 	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
 	Files  []string // --file

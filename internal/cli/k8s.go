@@ -15,8 +15,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/k8s"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newK8sCmd(env) }) }
-
 // k8sPlanOptions are the flags of "k8s plan".
 type k8sPlanOptions struct {
 	ClusterCIDRs     []string

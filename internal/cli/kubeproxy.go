@@ -18,8 +18,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newKubeProxyCmd(env) }) }
-
 // kubeProxyOptions are the flags of kube-proxy rules and trace: the input
 // FILE, the node settings that override the file's (needed for plain
 // Kubernetes manifests), and each subcommand's own.

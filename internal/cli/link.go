@@ -12,8 +12,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newLinkCmd(env) }) }
-
 type linkOptions struct {
 	Netns string
 	Names []string

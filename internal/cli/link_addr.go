@@ -8,8 +8,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newAddrCmd(env) }) }
-
 type addrOptions struct {
 	Netns string
 	Names []string

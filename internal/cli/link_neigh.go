@@ -10,8 +10,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newNeighCmd(env) }) }
-
 type neighOptions struct {
 	Netns      string
 	IPv4, IPv6 bool

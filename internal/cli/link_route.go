@@ -14,8 +14,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newRouteCmd(env) }) }
-
 type routeOptions struct {
 	Netns   string
 	Table   string // route (list): --table N|NAME|all
@@ -549,8 +547,6 @@ func routeFacts(p netip.Prefix) string {
 	}
 	return in.Addresses.String() + " addresses, " + in.First.String() + " to " + in.Last.String()
 }
-
-func init() { register(func(env *Env) *cobra.Command { return newRuleCmd(env) }) }
 
 type ruleOptions struct {
 	Netns      string

@@ -6,8 +6,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newListCmd(env) }) }
-
 type listOptions struct {
 	Args   []string
 	Files  []string // --file

@@ -16,8 +16,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newManCmd(env) }) }
-
 type manOptions struct {
 	Dir      string
 	Markdown bool

@@ -13,8 +13,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newMergeCmd(env) }) }
-
 type mergeOptions struct {
 	Args    []string // prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
 	Files   []string // --file

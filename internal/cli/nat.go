@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,8 +17,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
-
-func init() { register(newNatCmd) }
 
 func newNatCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -253,20 +252,23 @@ func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 // natNotes word what decided a packet (nat.Cause, with the allocation for
 // source NAT and the filtering for a mapping) with the endpoints the
 // Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
-// {dst}, {dst-port}, {clash}, {source} (the packet's new source).
-var natNotes = map[string]string{
-	"established": "established", "reply": "reply", "untranslated": "not translated",
-	"connection-expired": "connection timed out", "forward": "port forward to {inside}",
-	"mapping eif": "eif: mapping of {inside}", "mapping adf": "adf: {inside} sent to {remote-addr}",
-	"not-peer adf": "adf: {remote-addr} is not a peer of {external}", "not-peer apdf": "apdf: {remote} is not a peer of {external}",
-	"mapping-expired": "mapping of {external} timed out", "no-mapping": "nothing maps {external}",
-	"own-ping": "the NAT itself answers a ping to {dst}", "no-static": "no static entry for {src}",
-	"own-address": "{dst-port} is this NAT's own address", "clash": "would duplicate {clash}",
-	"static in": "static {external-addr} <-> {inside-addr}", "static out": "static {inside-addr} <-> {external-addr}",
-	"source-nat kept": "source already in range, kept", "source-nat reused": "reused mapping",
-	"source-nat preserved": "port preserved", "source-nat moved": "port taken, searched the range",
-	"source-nat outside": "port outside the range, searched it", "source-nat random": "random port",
-}
+// {dst}, {dst-port}, {clash}, {source} (the packet's new source). Built
+// on first use.
+var natNotes = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"established": "established", "reply": "reply", "untranslated": "not translated",
+		"connection-expired": "connection timed out", "forward": "port forward to {inside}",
+		"mapping eif": "eif: mapping of {inside}", "mapping adf": "adf: {inside} sent to {remote-addr}",
+		"not-peer adf": "adf: {remote-addr} is not a peer of {external}", "not-peer apdf": "apdf: {remote} is not a peer of {external}",
+		"mapping-expired": "mapping of {external} timed out", "no-mapping": "nothing maps {external}",
+		"own-ping": "the NAT itself answers a ping to {dst}", "no-static": "no static entry for {src}",
+		"own-address": "{dst-port} is this NAT's own address", "clash": "would duplicate {clash}",
+		"static in": "static {external-addr} <-> {inside-addr}", "static out": "static {inside-addr} <-> {external-addr}",
+		"source-nat kept": "source already in range, kept", "source-nat reused": "reused mapping",
+		"source-nat preserved": "port preserved", "source-nat moved": "port taken, searched the range",
+		"source-nat outside": "port outside the range, searched it", "source-nat random": "random port",
+	}
+})
 
 // natNote words what decided a packet, for the NOTE column.
 func natNote(r nat.Decision) string {
@@ -284,7 +286,7 @@ func natNote(r nat.Decision) string {
 			key = "static in"
 		}
 	}
-	s := natNotes[key]
+	s := natNotes()[key]
 	if r.Cause == nat.CauseSourceNAT && r.Packet.Proto.IsICMP() {
 		s = strings.Replace(s, "port", "id", 1)
 	}

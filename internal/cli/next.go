@@ -8,11 +8,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() {
-	register(func(env *Env) *cobra.Command { return newNextCmd(env, "next") })
-	register(func(env *Env) *cobra.Command { return newNextCmd(env, "prev") })
-}
-
 type nextOptions struct {
 	Files []string // --file
 	Verb  string   // "next" or "prev"

@@ -6,8 +6,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newNthCmd(env) }) }
-
 type nthOptions struct {
 	Files  []string // --file
 	Index  string

@@ -14,8 +14,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newRandomCmd(env) }) }
-
 type randomOptions struct {
 	Prefix string
 	Avoid  []string

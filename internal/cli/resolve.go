@@ -23,8 +23,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/resolve"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newResolveCmd(env) }) }
-
 type resolveOptions struct {
 	Names       []string
 	Types       []string

@@ -8,8 +8,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newReverseCmd(env) }) }
-
 type reverseOptions struct {
 	Files []string // --file
 	Args  []string

@@ -27,11 +27,56 @@ import (
 // otherwise the module version from the build info is used.
 var Version = ""
 
-// registry holds the constructors of the subcommands; each command file
-// adds itself in an init function with register.
-var registry []func(*Env) *cobra.Command
-
-func register(newCmd func(*Env) *cobra.Command) { registry = append(registry, newCmd) }
+// registry lists the top-level commands other than version: the name each
+// constructor gives its command, with its aliases after a space, and the
+// constructor. It is a literal the compiler lays out in the binary, so
+// start-up runs no code per command (it did when each command file added
+// itself in an init function). onDemand finds the command being run here by
+// name and builds it alone; newRootCmd builds them all, in this order (the
+// order of the files' names). A new command goes here and in commandGroups:
+// TestRegistryNames fails while a constructor is not reachable from here or
+// names its command differently, TestEveryCommandHasAGroup while it is in
+// no group.
+var registry = [...]struct {
+	names  string
+	newCmd func(*Env) *cobra.Command
+}{
+	{"add", func(env *Env) *cobra.Command { return newAddCmd(env, "add") }},
+	{"sub", func(env *Env) *cobra.Command { return newAddCmd(env, "sub") }},
+	{"arp", newArpCmd},
+	{"cidr", newCidrCmd},
+	{"conntrack", newConntrackCmd},
+	{"contains", newContainsCmd},
+	{"overlaps", newOverlapsCmd},
+	{"convert", newConvertCmd},
+	{"distance", newDistanceCmd},
+	{"eui64", newEUI64Cmd},
+	{"intersect", newIntersectCmd},
+	{"k8s", newK8sCmd},
+	{"kube-proxy", newKubeProxyCmd},
+	{"link", newLinkCmd},
+	{"addr", newAddrCmd},
+	{"neigh", newNeighCmd},
+	{"route", newRouteCmd},
+	{"rule", newRuleCmd},
+	{"list", newListCmd},
+	{"man", newManCmd},
+	{"merge summarize aggregate", newMergeCmd},
+	{"nat", newNatCmd},
+	{"next", func(env *Env) *cobra.Command { return newNextCmd(env, "next") }},
+	{"prev", func(env *Env) *cobra.Command { return newNextCmd(env, "prev") }},
+	{"nth", newNthCmd},
+	{"random", newRandomCmd},
+	{"range", newRangeCmd},
+	{"resolve", newResolveCmd},
+	{"reverse", newReverseCmd},
+	{"serve", newServeCmd},
+	{"split", newSplitCmd},
+	{"supernet", newSupernetCmd},
+	{"topo", newTopoCmd},
+	{"ula", newULACmd},
+	{"vlsm", newVlsmCmd},
+}
 
 // outputAnnotation is the cobra annotation naming the output formats a
 // command prints, comma-separated, e.g. "text,json,shell". A command without
@@ -78,7 +123,7 @@ func computesOnly(word string) bool {
 		return true
 	}
 	if i := registryIndex(word); i >= 0 {
-		word, _, _ = strings.Cut(registryNames[i], " ") // the name of an alias
+		word, _, _ = strings.Cut(registry[i].names, " ") // the name of an alias
 	}
 	for _, g := range commandGroups {
 		if (g.id == "addr" || g.id == "sets") && slices.Contains(g.names, word) {
@@ -164,7 +209,7 @@ func execute(ctx context.Context, env *Env, root *cobra.Command, started *bool, 
 // suggestions, cross-references) is unchanged.
 func newRootFor(env *Env, args []string) (*cobra.Command, *bool, []string) {
 	if newCmd, word, implicit := onDemand(args); newCmd != nil {
-		// Check the name: a stale registryNames costs time, never behaviour.
+		// Check the name: a wrong one in registry costs time, never behaviour.
 		if cmd := newCmd(env); cmd.Name() == word || slices.Contains(cmd.Aliases, word) {
 			root, started := newRoot(env)
 			// Never run or listed in a tree built for one other command.
@@ -179,18 +224,6 @@ func newRootFor(env *Env, args []string) (*cobra.Command, *bool, []string) {
 	}
 	root, started := newRootCmd(env)
 	return root, started, implicitCidr(root, args)
-}
-
-// registryNames names the command each constructor in registry makes, in
-// registration order (the order of the files' names, as the compiler runs
-// their init functions), with its aliases after a space. onDemand uses it to
-// build only the command being run; TestRegistryNames keeps it current.
-var registryNames = [...]string{
-	"add", "sub", "arp", "cidr", "conntrack", "contains", "overlaps", "convert",
-	"distance", "eui64", "intersect", "k8s", "kube-proxy", "link", "addr", "neigh",
-	"route", "rule", "list", "man", "merge summarize aggregate", "nat", "next",
-	"prev", "nth", "random", "range", "resolve", "reverse", "serve", "split",
-	"supernet", "topo", "ula", "vlsm",
 }
 
 // wholeTree lists the first words whose commands read the whole tree (man
@@ -234,24 +267,21 @@ func onDemand(args []string) (newCmd func(*Env) *cobra.Command, word string, imp
 		return newVersionCmd, word, false
 	}
 	if i := registryIndex(word); i >= 0 {
-		return registry[i], word, false
+		return registry[i].newCmd, word, false
 	}
 	if _, err := netcalc.ParseSpec(word); err == nil {
 		if i := registryIndex("cidr"); i >= 0 {
-			return registry[i], "cidr", true
+			return registry[i].newCmd, "cidr", true
 		}
 	}
 	return nil, "", false
 }
 
 // registryIndex returns the index in registry of the command named or
-// aliased word by registryNames, or -1.
+// aliased word, or -1.
 func registryIndex(word string) int {
-	if len(registryNames) != len(registry) {
-		return -1 // a command added or removed since registryNames was written
-	}
-	for i, names := range registryNames {
-		for n := range strings.SplitSeq(names, " ") {
+	for i, r := range registry {
+		for n := range strings.SplitSeq(r.names, " ") {
 			if n == word {
 				return i
 			}
@@ -264,8 +294,8 @@ func registryIndex(word string) int {
 func newRootCmd(env *Env) (*cobra.Command, *bool) {
 	root, started := newRoot(env)
 	root.AddCommand(newVersionCmd(env))
-	for _, newCmd := range registry {
-		root.AddCommand(newCmd(env))
+	for _, r := range registry {
+		root.AddCommand(r.newCmd(env))
 	}
 	finishRoot(root)
 	return root, started

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -14,18 +19,70 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// TestRegistryNames keeps registryNames in step with registry: a stale
-// list only makes netcalc slower (onDemand then builds the whole tree), so
-// nothing else would notice.
+// TestRegistryNames checks registry in root.go: each entry's names are
+// the name and aliases of the command its constructor makes (a wrong name
+// only makes netcalc slower, as onDemand then builds the whole tree, so
+// nothing else would notice), and every function of the package that
+// makes a command from an *Env is used somewhere, by registry or by a
+// parent command: a new command missing from registry fails here.
 func TestRegistryNames(t *testing.T) {
 	env := NewEnv(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}, nil)
-	var got []string
-	for _, newCmd := range registry {
-		c := newCmd(env)
-		got = append(got, strings.Join(append([]string{c.Name()}, c.Aliases...), " "))
+	for _, r := range registry {
+		c := r.newCmd(env)
+		if got := strings.Join(append([]string{c.Name()}, c.Aliases...), " "); got != r.names {
+			t.Errorf("registry in internal/cli/root.go names %q, but the command its constructor makes is %q", r.names, got)
+		}
 	}
-	if !slices.Equal(got, registryNames[:]) {
-		t.Errorf("registryNames in internal/cli/root.go is stale; in registration order the commands are\n%q", got)
+
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makers := map[string]bool{} // func(env *Env, ...) *cobra.Command, by name
+	used := map[string]bool{}   // names used outside their own declaration
+	var parsed []*ast.File
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, f)
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Type.Results == nil || len(fd.Type.Results.List) != 1 || fd.Type.Params.NumFields() == 0 {
+				continue
+			}
+			if types.ExprString(fd.Type.Results.List[0].Type) == "*cobra.Command" &&
+				types.ExprString(fd.Type.Params.List[0].Type) == "*Env" {
+				makers[fd.Name.Name] = true
+			}
+		}
+	}
+	for _, f := range parsed {
+		for _, d := range f.Decls {
+			self := ""
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				self = fd.Name.Name
+			}
+			ast.Inspect(d, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && id.Name != self {
+					used[id.Name] = true
+				}
+				return true
+			})
+		}
+	}
+	if len(makers) < len(registry) {
+		t.Fatalf("found %d command constructors, fewer than registry's %d entries", len(makers), len(registry))
+	}
+	for name := range makers {
+		if !used[name] {
+			t.Errorf("%s makes a command but nothing uses it: add it to registry in internal/cli/root.go (and to commandGroups)", name)
+		}
 	}
 }
 

@@ -18,8 +18,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newServeCmd(env) }) }
-
 type serveOptions struct {
 	Listen string
 }

@@ -7,14 +7,13 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"go4.org/netipx"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
-
-func init() { register(func(env *Env) *cobra.Command { return newSplitCmd(env) }) }
 
 // planMapWidth is the number of cells in the partition bar, 2^planMapBits.
 const planMapWidth, planMapBits = 64, 6
@@ -270,7 +269,7 @@ func planWriteTree(env *Env, tree func(func(netcalc.TreeLine) bool)) error {
 		} else {
 			line := l.String()
 			if env.StdoutTTY {
-				line = planBoxTree.Replace(line)
+				line = planBoxTree().Replace(line)
 			}
 			buf = append(append(buf[:0], line...), '\n')
 		}
@@ -281,7 +280,9 @@ func planWriteTree(env *Env, tree func(func(netcalc.TreeLine) bool)) error {
 	return nil
 }
 
-var planBoxTree = strings.NewReplacer("|   ", "│   ", "+-- ", "├── ", "`-- ", "└── ")
+var planBoxTree = sync.OnceValue(func() *strings.Replacer {
+	return strings.NewReplacer("|   ", "│   ", "+-- ", "├── ", "`-- ", "└── ")
+})
 
 // planParseParent parses the prefix to split or plan, masking host bits
 // with a warning.

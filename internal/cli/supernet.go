@@ -8,8 +8,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newSupernetCmd(env) }) }
-
 type supernetOptions struct {
 	Args  []string
 	Files []string // --file

@@ -13,8 +13,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newTopoCmd(env) }) }
-
 // topoOptions holds the arguments of every topo subcommand.
 type topoOptions struct {
 	Sub  string // check, expand, draw, show

@@ -13,8 +13,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newULACmd(env) }) }
-
 type ulaOptions struct {
 	MAC    string
 	Time   string

@@ -12,8 +12,6 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-func init() { register(func(env *Env) *cobra.Command { return newVlsmCmd(env) }) }
-
 type vlsmOptions struct {
 	Parent   string
 	Requests []string // "50" or "NAME=50"

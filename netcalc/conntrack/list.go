@@ -48,15 +48,30 @@ type Listed struct {
 	Bytes   [2]uint64 `json:"bytes,omitempty"`
 }
 
-// protoNames are the protocols conntrack names, by number.
-var protoNames = map[uint8]string{1: "icmp", 6: "tcp", 17: "udp", 33: "dccp", 47: "gre", 58: "icmpv6", 132: "sctp", 136: "udplite"}
+// protoNames are the protocols conntrack names, by number ("" for the
+// others).
+var protoNames = [256]string{1: "icmp", 6: "tcp", 17: "udp", 33: "dccp", 47: "gre", 58: "icmpv6", 132: "sctp", 136: "udplite"}
 
 // states lists the states conntrack prints for the protocols that have
-// them (nf_conntrack_proto_{tcp,sctp,dccp}.c).
-var states = map[string][]string{
-	"tcp":  {"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"},
-	"sctp": {"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED", "SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT", "HEARTBEAT_ACKED"},
-	"dccp": {"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING", "TIMEWAIT", "IGNORE", "INVALID"},
+// them (nf_conntrack_proto_{tcp,sctp,dccp}.c): see statesOf.
+var states = [...]struct {
+	proto string
+	names []string
+}{
+	{"tcp", []string{"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"}},
+	{"sctp", []string{"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED", "SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT", "HEARTBEAT_ACKED"}},
+	{"dccp", []string{"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING", "TIMEWAIT", "IGNORE", "INVALID"}},
+}
+
+// statesOf returns the states conntrack prints for proto, or nil for a
+// protocol without them.
+func statesOf(proto string) []string {
+	for _, s := range states {
+		if s.proto == proto {
+			return s.names
+		}
+	}
+	return nil
 }
 
 // ListError is a line ParseList refused: its number and why.
@@ -141,7 +156,8 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	}
 	e.ProtoNum = uint8(num)
 	e.Proto = f[0]
-	name, known := protoNames[e.ProtoNum]
+	name := protoNames[e.ProtoNum]
+	known := name != ""
 	switch {
 	case known && f[0] != name:
 		return e, &SyntaxError{Token: f[0], Msg: "want " + name + " for protocol " + f[1]}
@@ -154,7 +170,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	}
 	e.Timeout = uint32(t)
 	f = f[3:]
-	if sts, ok := states[e.Proto]; ok {
+	if sts := statesOf(e.Proto); sts != nil {
 		if len(f) == 0 || !contains(sts, f[0]) {
 			tok := line
 			if len(f) > 0 {
@@ -344,8 +360,8 @@ func hasPorts(proto string) bool {
 
 func protoByName(s string) (uint8, bool) {
 	for n, name := range protoNames {
-		if name == s {
-			return n, true
+		if name != "" && name == s {
+			return uint8(n), true
 		}
 	}
 	return 0, false

@@ -278,7 +278,7 @@ func (in *Input) kubeadmCluster(d *doc) error {
 		masks := make([]int, len(c.ClusterCIDRs))
 		set := false
 		for i, p := range c.ClusterCIDRs {
-			masks[i] = profiles[Kubeadm].maskFor(p.Addr().Is4())
+			masks[i] = profiles()[Kubeadm].maskFor(p.Addr().Is4())
 			name := "node-cidr-mask-size-ipv6"
 			if p.Addr().Is4() {
 				name = "node-cidr-mask-size-ipv4"
@@ -309,7 +309,7 @@ func (in *Input) kindCluster(d *doc) error {
 	if fams == nil {
 		return d.bad("networking.ipFamily", fam, "ipv4, ipv6 or dual")
 	}
-	spec := profiles[Kind]
+	spec := profiles()[Kind]
 	for _, f := range []struct {
 		key  string
 		list [2]string
@@ -397,7 +397,7 @@ func (in *Input) k3s(d *doc) error {
 	kcm := args("kube-controller-manager-arg")
 	var masks []int
 	for _, p := range c.ClusterCIDRs {
-		m := profiles[K3s].maskFor(p.Addr().Is4())
+		m := profiles()[K3s].maskFor(p.Addr().Is4())
 		name := "node-cidr-mask-size-ipv6"
 		if p.Addr().Is4() {
 			name = "node-cidr-mask-size-ipv4"

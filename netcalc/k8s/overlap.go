@@ -3,28 +3,43 @@ package k8s
 import (
 	"net/netip"
 	"strings"
+	"sync"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-// wellKnown are ranges every plan is checked against.
-var wellKnown = []struct {
+// wellKnownRange is a range every plan is checked against.
+type wellKnownRange struct {
 	cidr netip.Prefix
 	name string
 	sev  Severity
 	rule string
-}{
-	{netip.MustParsePrefix("172.17.0.0/16"), "Docker's default bridge docker0", Warning, "overlap-docker"},
-	{netip.MustParsePrefix("169.254.0.0/16"), "IPv4 link-local", Error, "overlap-link-local"},
-	{netip.MustParsePrefix("fe80::/10"), "IPv6 link-local", Error, "overlap-link-local"},
-	{netip.MustParsePrefix("fec0::/10"), "deprecated IPv6 site-local (RFC 3879)", Warning, "kubeadm-site-local"},
 }
 
-var roleNames = map[Role]string{
-	RoleCluster:     "pod range",
-	RoleService:     "Service range",
-	RoleNodeNetwork: "node network",
-	RoleAvoid:       "avoided network",
+// wellKnown are the ranges every plan is checked against, parsed on first
+// use.
+var wellKnown = sync.OnceValue(func() []wellKnownRange {
+	return []wellKnownRange{
+		{netip.MustParsePrefix("172.17.0.0/16"), "Docker's default bridge docker0", Warning, "overlap-docker"},
+		{netip.MustParsePrefix("169.254.0.0/16"), "IPv4 link-local", Error, "overlap-link-local"},
+		{netip.MustParsePrefix("fe80::/10"), "IPv6 link-local", Error, "overlap-link-local"},
+		{netip.MustParsePrefix("fec0::/10"), "deprecated IPv6 site-local (RFC 3879)", Warning, "kubeadm-site-local"},
+	}
+})
+
+// roleName names a range's role in a finding.
+func roleName(r Role) string {
+	switch r {
+	case RoleCluster:
+		return "pod range"
+	case RoleService:
+		return "Service range"
+	case RoleNodeNetwork:
+		return "node network"
+	case RoleAvoid:
+		return "avoided network"
+	}
+	return ""
 }
 
 // shared returns the addresses a and b have in common, using netcalc's
@@ -62,9 +77,9 @@ func (pl *planner) overlaps(masks []int) {
 			case a.Role == RoleCluster && b.Role == RoleNodeNetwork && (pl.cfg.Profile == EKS || pl.cfg.Profile == AKSAzureCNI):
 				// VPC CNI: pods are in the node subnets by design.
 			case b.Role == RoleAvoid:
-				pl.add(Error, "overlap-avoid", pair, "%s %s overlaps the avoided network %s: %s shared addresses (%s)", roleNames[a.Role], a.CIDR, b.CIDR, n, in)
+				pl.add(Error, "overlap-avoid", pair, "%s %s overlaps the avoided network %s: %s shared addresses (%s)", roleName(a.Role), a.CIDR, b.CIDR, n, in)
 			default:
-				pl.add(Error, "overlap-node-network", pair, "%s %s overlaps the %s %s: %s shared addresses (%s)", roleNames[a.Role], a.CIDR, roleNames[b.Role], b.CIDR, n, in)
+				pl.add(Error, "overlap-node-network", pair, "%s %s overlaps the %s %s: %s shared addresses (%s)", roleName(a.Role), a.CIDR, roleName(b.Role), b.CIDR, n, in)
 			}
 		}
 	}
@@ -72,7 +87,7 @@ func (pl *planner) overlaps(masks []int) {
 		if r.Role == RoleAvoid {
 			continue
 		}
-		for _, w := range wellKnown {
+		for _, w := range wellKnown() {
 			in, n, ok := shared(r.CIDR, w.cidr)
 			if !ok {
 				continue
@@ -84,7 +99,7 @@ func (pl *planner) overlaps(masks []int) {
 			if w.rule == "overlap-docker" && pl.isAvoided(w.cidr) {
 				continue // the user declared it; overlap-avoid said it
 			}
-			pl.add(sev, w.rule, []netip.Prefix{r.CIDR, w.cidr}, "%s %s overlaps %s %s: %s shared addresses (%s)", roleNames[r.Role], r.CIDR, w.name, w.cidr, n, in)
+			pl.add(sev, w.rule, []netip.Prefix{r.CIDR, w.cidr}, "%s %s overlaps %s %s: %s shared addresses (%s)", roleName(r.Role), r.CIDR, w.name, w.cidr, n, in)
 		}
 	}
 }

@@ -195,7 +195,7 @@ func (pl *planner) add(sev Severity, id string, cidrs []netip.Prefix, format str
 // ErrConfig) is only for input that cannot be planned; problems of the
 // network design are error findings.
 func NewPlan(cfg Config) (*Plan, error) {
-	spec, ok := profiles[cfg.Profile]
+	spec, ok := profiles()[cfg.Profile]
 	if !ok {
 		return nil, cfgErr("unknown profile %q", string(cfg.Profile))
 	}
@@ -623,7 +623,7 @@ func (pl *planner) aksReserved() {
 		for _, f := range []string{"169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"} {
 			q := netip.MustParsePrefix(f)
 			if in, n, ok := shared(r.CIDR, q); ok {
-				pl.add(Error, "aks-reserved", []netip.Prefix{r.CIDR, q}, "%s %s overlaps %s, which AKS reserves: %s shared addresses (%s)", roleNames[r.Role], r.CIDR, q, n, in)
+				pl.add(Error, "aks-reserved", []netip.Prefix{r.CIDR, q}, "%s %s overlaps %s, which AKS reserves: %s shared addresses (%s)", roleName(r.Role), r.CIDR, q, n, in)
 			}
 		}
 	}

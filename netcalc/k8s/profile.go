@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 )
 
 // Profile names a distribution, CNI or cloud whose defaults and extra
@@ -45,10 +46,10 @@ func ParseProfile(s string) (Profile, error) {
 	if t == "" || t == "upstream" {
 		return Upstream, nil
 	}
-	if _, ok := profiles[t]; ok {
+	if _, ok := profiles()[t]; ok {
 		return t, nil
 	}
-	names := make([]string, 0, len(profiles))
+	names := make([]string, 0, len(profiles()))
 	for _, p := range Profiles() {
 		names = append(names, string(p))
 	}
@@ -105,34 +106,37 @@ type profileSpec struct {
 	source    string
 }
 
-var profiles = map[Profile]profileSpec{
-	Upstream: {service: [2]string{"10.0.0.0/24", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
-		source: "kube-apiserver DefaultServiceIPCIDR; kube-controller-manager defaultNodeMaskCIDRIPv4/IPv6; kubelet maxPods 110"},
-	Kubeadm: {service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM, kubeadm: true,
-		source: "kubeadm constants DefaultServicesSubnet 10.96.0.0/12; no pod subnet by default (--pod-network-cidr)"},
-	Kind: {cluster: [2]string{"10.244.0.0/16", "fd00:10:244::/56"}, service: [2]string{"10.96.0.0/16", "fd00:10:96::/112"}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM, kubeadm: true,
-		source: "kind pkg/apis/config/v1alpha4/default.go"},
-	K3s: {cluster: [2]string{"10.42.0.0/16", ""}, service: [2]string{"10.43.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
-		source: "k3s pkg/cli/cmds/server.go --cluster-cidr, --service-cidr"},
-	RKE2: {cluster: [2]string{"10.42.0.0/16", ""}, service: [2]string{"10.43.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
-		source: "rke2 server --cluster-cidr, --service-cidr"},
-	MicroK8s: {cluster: [2]string{"10.1.0.0/16", ""}, service: [2]string{"10.152.183.0/24", ""}, mask: [2]int{26, 122}, maxPods: 110, ipam: CalicoBlocks, kcmIgnore: true,
-		source: "MicroK8s args/kube-apiserver --service-cluster-ip-range, Calico pool 10.1.0.0/16 [2nd]"},
-	Calico: {cluster: [2]string{"192.168.0.0/16", ""}, service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{26, 122}, maxPods: 110, ipam: CalicoBlocks, kubeadm: true, kcmIgnore: true,
-		source: "Calico manifest default pool 192.168.0.0/16, blockSize 26/122; kubeadm Service default"},
-	Cilium: {cluster: [2]string{"10.0.0.0/8", "fd00::/104"}, service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{24, 120}, maxPods: 110, ipam: CiliumPool, kubeadm: true, kcmIgnore: true,
-		source: "Cilium values.yaml clusterPoolIPv4PodCIDRList 10.0.0.0/8 mask 24, clusterPoolIPv6PodCIDRList fd00::/104 mask 120; kubeadm Service default"},
-	GKE: {service: [2]string{"34.118.224.0/20", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: GKEAlias,
-		source: "GKE: Services from 34.118.224.0/20 when no secondary range is given; 110 pods per node on a /24"},
-	AKS: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
-		source: "AKS Service default 10.0.0.0/16 (cilium PR #31504 quoting AKS docs); overlay: a /24 per node; pod range 10.244.0.0/16 [hedge]"},
-	AKSKubenet: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
-		source: "AKS kubenet: pods NATed behind the node, max pods 110, pod range 10.244.0.0/16 [hedge]"},
-	AKSAzureCNI: {service: [2]string{"10.0.0.0/16", ""}, maxPods: 30, ipam: AzureVNet,
-		source: "AKS Azure CNI (node subnet): every pod a VNet address, max pods default 30 (10-250)"},
-	EKS: {service: [2]string{"10.100.0.0/16", ""}, maxPods: 0, ipam: VPCCNI,
-		source: "EKS API serviceIpv4Cidr default 10.100.0.0/16 or 172.20.0.0/16; pods from the VPC subnets"},
-}
+// profiles are the profiles' defaults, built on first use.
+var profiles = sync.OnceValue(func() map[Profile]profileSpec {
+	return map[Profile]profileSpec{
+		Upstream: {service: [2]string{"10.0.0.0/24", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
+			source: "kube-apiserver DefaultServiceIPCIDR; kube-controller-manager defaultNodeMaskCIDRIPv4/IPv6; kubelet maxPods 110"},
+		Kubeadm: {service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM, kubeadm: true,
+			source: "kubeadm constants DefaultServicesSubnet 10.96.0.0/12; no pod subnet by default (--pod-network-cidr)"},
+		Kind: {cluster: [2]string{"10.244.0.0/16", "fd00:10:244::/56"}, service: [2]string{"10.96.0.0/16", "fd00:10:96::/112"}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM, kubeadm: true,
+			source: "kind pkg/apis/config/v1alpha4/default.go"},
+		K3s: {cluster: [2]string{"10.42.0.0/16", ""}, service: [2]string{"10.43.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
+			source: "k3s pkg/cli/cmds/server.go --cluster-cidr, --service-cidr"},
+		RKE2: {cluster: [2]string{"10.42.0.0/16", ""}, service: [2]string{"10.43.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: KCM,
+			source: "rke2 server --cluster-cidr, --service-cidr"},
+		MicroK8s: {cluster: [2]string{"10.1.0.0/16", ""}, service: [2]string{"10.152.183.0/24", ""}, mask: [2]int{26, 122}, maxPods: 110, ipam: CalicoBlocks, kcmIgnore: true,
+			source: "MicroK8s args/kube-apiserver --service-cluster-ip-range, Calico pool 10.1.0.0/16 [2nd]"},
+		Calico: {cluster: [2]string{"192.168.0.0/16", ""}, service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{26, 122}, maxPods: 110, ipam: CalicoBlocks, kubeadm: true, kcmIgnore: true,
+			source: "Calico manifest default pool 192.168.0.0/16, blockSize 26/122; kubeadm Service default"},
+		Cilium: {cluster: [2]string{"10.0.0.0/8", "fd00::/104"}, service: [2]string{"10.96.0.0/12", ""}, mask: [2]int{24, 120}, maxPods: 110, ipam: CiliumPool, kubeadm: true, kcmIgnore: true,
+			source: "Cilium values.yaml clusterPoolIPv4PodCIDRList 10.0.0.0/8 mask 24, clusterPoolIPv6PodCIDRList fd00::/104 mask 120; kubeadm Service default"},
+		GKE: {service: [2]string{"34.118.224.0/20", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: GKEAlias,
+			source: "GKE: Services from 34.118.224.0/20 when no secondary range is given; 110 pods per node on a /24"},
+		AKS: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
+			source: "AKS Service default 10.0.0.0/16 (cilium PR #31504 quoting AKS docs); overlay: a /24 per node; pod range 10.244.0.0/16 [hedge]"},
+		AKSKubenet: {cluster: [2]string{"10.244.0.0/16", ""}, service: [2]string{"10.0.0.0/16", ""}, mask: [2]int{24, 64}, maxPods: 110, ipam: AzureOverlay, kcmIgnore: true,
+			source: "AKS kubenet: pods NATed behind the node, max pods 110, pod range 10.244.0.0/16 [hedge]"},
+		AKSAzureCNI: {service: [2]string{"10.0.0.0/16", ""}, maxPods: 30, ipam: AzureVNet,
+			source: "AKS Azure CNI (node subnet): every pod a VNet address, max pods default 30 (10-250)"},
+		EKS: {service: [2]string{"10.100.0.0/16", ""}, maxPods: 0, ipam: VPCCNI,
+			source: "EKS API serviceIpv4Cidr default 10.100.0.0/16 or 172.20.0.0/16; pods from the VPC subnets"},
+	}
+})
 
 func (s profileSpec) def(list [2]string, is4 bool) (netip.Prefix, bool) {
 	i := 0

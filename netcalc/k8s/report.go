@@ -105,7 +105,7 @@ func Check(in *Input, cfg Config) (*Report, error) {
 			services = append(services, rg.CIDR)
 		}
 	}
-	ipamReadsPodCIDR := profiles[cfg.Profile].ipam == KCM
+	ipamReadsPodCIDR := profiles()[cfg.Profile].ipam == KCM
 	for i, n := range in.Nodes {
 		if len(n.PodCIDRs) == 0 {
 			sev := Warning

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"sync"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
@@ -45,11 +46,14 @@ type Request struct {
 }
 
 // privateSpace is where suggestions are placed: RFC 1918 for IPv4, the
-// ULA range fd00::/8 (RFC 4193 locally assigned) for IPv6.
-var privateSpace = map[bool][]netip.Prefix{
-	true:  {netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16")},
-	false: {netip.MustParsePrefix("fd00::/8")},
-}
+// ULA range fd00::/8 (RFC 4193 locally assigned) for IPv6. Built on
+// first use.
+var privateSpace = sync.OnceValue(func() map[bool][]netip.Prefix {
+	return map[bool][]netip.Prefix{
+		true:  {netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16")},
+		false: {netip.MustParsePrefix("fd00::/8")},
+	}
+})
 
 // ceilLog2 returns the smallest k with 2^k >= n (0 for n <= 1).
 func ceilLog2(n uint64) int {
@@ -70,7 +74,7 @@ func ceilLog2(n uint64) int {
 // The returned Config plans without error findings for the profile, or
 // Suggest fails with ErrNoPlan.
 func Suggest(r Request) (Config, error) {
-	spec, ok := profiles[r.Profile]
+	spec, ok := profiles()[r.Profile]
 	if !ok {
 		return Config{}, cfgErr("unknown profile %q", string(r.Profile))
 	}
@@ -120,7 +124,7 @@ func Suggest(r Request) (Config, error) {
 		NodeNetworks: r.NodeNetworks, Avoid: r.Avoid, Suggested: true}
 	take := func(is4 bool, bitsWanted int) (netip.Prefix, error) {
 		var free netcalc.SetBuilder
-		for _, p := range privateSpace[is4] {
+		for _, p := range privateSpace()[is4] {
 			free.AddPrefix(p)
 		}
 		free.RemoveSet(used)

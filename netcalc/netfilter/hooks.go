@@ -54,35 +54,48 @@ type HookTable struct {
 // hookTables are the tables at each hook in kernel priority order. The
 // conntrack lookup (PriorityConntrack) runs between raw and mangle at
 // PREROUTING and OUTPUT; its confirmation runs last at INPUT and
-// POSTROUTING.
-var hookTables = map[Hook][]HookTable{
-	Prerouting: {
+// POSTROUTING. See tablesAt.
+var hookTables = [...]struct {
+	hook   Hook
+	tables []HookTable
+}{
+	{Prerouting, []HookTable{
 		{"raw", PriorityRaw, NoNAT},
 		{"mangle", PriorityMangle, NoNAT},
 		{"nat", PriorityNATDst, DNAT},
-	},
-	Input: {
+	}},
+	{Input, []HookTable{
 		{"mangle", PriorityMangle, NoNAT},
 		{"filter", PriorityFilter, NoNAT},
 		{"security", PrioritySecurity, NoNAT},
 		{"nat", PriorityNATSrc, SNAT},
-	},
-	Forward: {
+	}},
+	{Forward, []HookTable{
 		{"mangle", PriorityMangle, NoNAT},
 		{"filter", PriorityFilter, NoNAT},
 		{"security", PrioritySecurity, NoNAT},
-	},
-	Output: {
+	}},
+	{Output, []HookTable{
 		{"raw", PriorityRaw, NoNAT},
 		{"mangle", PriorityMangle, NoNAT},
 		{"nat", PriorityNATDst, DNAT},
 		{"filter", PriorityFilter, NoNAT},
 		{"security", PrioritySecurity, NoNAT},
-	},
-	Postrouting: {
+	}},
+	{Postrouting, []HookTable{
 		{"mangle", PriorityMangle, NoNAT},
 		{"nat", PriorityNATSrc, SNAT},
-	},
+	}},
+}
+
+// tablesAt returns the tables at hook h, nil for an unknown hook.
+func tablesAt(h Hook) []HookTable {
+	for _, ht := range hookTables {
+		if ht.hook == h {
+			return ht.tables
+		}
+	}
+	return nil
 }
 
 // Tables returns the tables that have a built-in chain at hook h, in the
@@ -90,12 +103,12 @@ var hookTables = map[Hook][]HookTable{
 // hook. The nat table sees only the first packet of a connection; later
 // packets follow conntrack.
 func Tables(h Hook) []HookTable {
-	return append([]HookTable(nil), hookTables[h]...)
+	return append([]HookTable(nil), tablesAt(h)...)
 }
 
 // hasHook reports whether table has a built-in chain at hook h.
 func hasHook(table string, h Hook) bool {
-	for _, ht := range hookTables[h] {
+	for _, ht := range tablesAt(h) {
 		if ht.Table == table {
 			return true
 		}

@@ -215,21 +215,35 @@ func (t *Table) layoutValid() bool {
 // declares reports whether chain c is written with a ":CHAIN" line: every
 // user-defined chain, and a built-in chain with a policy.
 func (t *Table) declares(c *Chain) bool {
-	return c.Policy != "" || !slices.Contains(builtinChains[t.Name], c.Name)
+	return c.Policy != "" || !slices.Contains(chainsOf(t.Name), c.Name)
 }
 
 // builtinChains are the chains each table starts with, in the order
-// iptables-save writes them.
-var builtinChains = map[string][]string{
-	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
-	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
-	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
-	"raw":      {"PREROUTING", "OUTPUT"},
-	"security": {"INPUT", "FORWARD", "OUTPUT"},
+// iptables-save writes them: see chainsOf.
+var builtinChains = [...]struct {
+	table  string
+	chains []string
+}{
+	{"filter", []string{"INPUT", "FORWARD", "OUTPUT"}},
+	{"nat", []string{"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"}},
+	{"mangle", []string{"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"}},
+	{"raw", []string{"PREROUTING", "OUTPUT"}},
+	{"security", []string{"INPUT", "FORWARD", "OUTPUT"}},
+}
+
+// chainsOf returns the built-in chains of table, nil for a table
+// netfilter does not know.
+func chainsOf(table string) []string {
+	for _, b := range builtinChains {
+		if b.table == table {
+			return b.chains
+		}
+	}
+	return nil
 }
 
 // BuiltinChains returns the built-in chains of table in the order
 // iptables-save writes them, or nil for a table netfilter does not know.
 func BuiltinChains(table string) []string {
-	return slices.Clone(builtinChains[table])
+	return slices.Clone(chainsOf(table))
 }

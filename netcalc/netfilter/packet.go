@@ -11,10 +11,13 @@ import (
 // protoNames are the -p names iptables accepts (it also accepts any
 // /etc/protocols name, which this package does not read): the names of
 // packet.Protocol and a few more, spelled as iptables spells them.
-var protoNames = map[string]packet.Protocol{
-	"icmp": packet.ICMP, "tcp": packet.TCP, "udp": packet.UDP, "dccp": packet.DCCP,
-	"icmpv6": packet.ICMPv6, "ipv6-icmp": packet.ICMPv6, "sctp": packet.SCTP, "udplite": packet.UDPLite,
-	"esp": 50, "ah": 51, "gre": 47, "mh": 135, "ipv6-mh": 135,
+var protoNames = [...]struct {
+	name  string
+	proto packet.Protocol
+}{
+	{"icmp", packet.ICMP}, {"tcp", packet.TCP}, {"udp", packet.UDP}, {"dccp", packet.DCCP},
+	{"icmpv6", packet.ICMPv6}, {"ipv6-icmp", packet.ICMPv6}, {"sctp", packet.SCTP}, {"udplite", packet.UDPLite},
+	{"esp", 50}, {"ah", 51}, {"gre", 47}, {"mh", 135}, {"ipv6-mh", 135},
 }
 
 // parseProtocol returns the protocol of an iptables -p value: a name from
@@ -25,8 +28,10 @@ func parseProtocol(s string) (packet.Protocol, bool) {
 	if ls == "all" {
 		return 0, true
 	}
-	if n, ok := protoNames[ls]; ok {
-		return n, true
+	for _, pn := range protoNames {
+		if pn.name == ls {
+			return pn.proto, true
+		}
 	}
 	n, err := strconv.ParseUint(s, 10, 8)
 	return packet.Protocol(n), err == nil

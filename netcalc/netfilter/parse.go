@@ -142,7 +142,7 @@ func (p *parser) parseChain(s string) *ParseError {
 	if len(f) < 2 {
 		return p.errf(s, "expected a policy after the chain name (ACCEPT, DROP or -)")
 	}
-	builtin := slices.Contains(builtinChains[p.t.Name], name)
+	builtin := slices.Contains(chainsOf(p.t.Name), name)
 	c := &Chain{Name: name}
 	switch pol := f[1]; {
 	case pol == "-":
@@ -319,7 +319,7 @@ func (p *parser) parseRule(s string) *ParseError {
 	}
 	ci, ok := p.chainIdx[name]
 	if !ok {
-		if !slices.Contains(builtinChains[p.t.Name], name) {
+		if !slices.Contains(chainsOf(p.t.Name), name) {
 			return p.errf(name, "chain is not declared in table "+quote(p.t.Name)+": expected a :"+name+" line before its rules")
 		}
 		p.t.Chains = append(p.t.Chains, &Chain{Name: name})
@@ -369,7 +369,7 @@ func (p *parser) parseOptions(r *Rule, toks []token) *ParseError {
 			i++
 		}
 		if inTarget {
-			if _, ok := builtinOptions[o.Name]; ok || isMatchFlag(o.Name) || isTargetFlag(o.Name) {
+			if builtinOption(o.Name) != "" || isMatchFlag(o.Name) || isTargetFlag(o.Name) {
 				return p.errf(t.raw, "expected an option of target "+quote(r.Target.Name)+": matches and a second target cannot follow the target")
 			}
 			r.Target.Options = append(r.Target.Options, o)
@@ -404,7 +404,7 @@ func (p *parser) parseOptions(r *Rule, toks []token) *ParseError {
 			r.Target = Target{Name: o.Args[0], Goto: o.Name == "-g"}
 			inTarget = true
 		default:
-			if short, ok := builtinOptions[o.Name]; ok {
+			if short := builtinOption(o.Name); short != "" {
 				want := 1
 				if short == "-f" {
 					want = 0
@@ -427,7 +427,7 @@ func (p *parser) parseOptions(r *Rule, toks []token) *ParseError {
 				return perr
 			}
 			m := &r.Matches[mi]
-			if want, ok := moduleOptions[m.Name][o.Name]; ok && len(o.Args) != want {
+			if want, ok := moduleOptions()[m.Name][o.Name]; ok && len(o.Args) != want {
 				return p.errf(t.raw, "expected "+plural(want, "argument")+" after "+t.val+" (-m "+m.Name+"), found "+strconv.Itoa(len(o.Args))+bangHint(toks, i, t.val))
 			}
 			m.Options = append(m.Options, o)
@@ -442,12 +442,12 @@ func (p *parser) parseOptions(r *Rule, toks []token) *ParseError {
 // last module the parser does not know.
 func (p *parser) owner(r *Rule, o Option, raw, proto string, implicit *int) (int, *ParseError) {
 	for i := len(r.Matches) - 1; i >= 0; i-- {
-		if _, ok := moduleOptions[r.Matches[i].Name][o.Name]; ok {
+		if _, ok := moduleOptions()[r.Matches[i].Name][o.Name]; ok {
 			return i, nil
 		}
 	}
-	if mod := protoModules[proto]; mod != "" {
-		if _, ok := moduleOptions[mod][o.Name]; ok {
+	if mod := protoModule(proto); mod != "" {
+		if _, ok := moduleOptions()[mod][o.Name]; ok {
 			if *implicit < 0 {
 				r.Matches = append(r.Matches, Match{Name: mod, Implicit: true})
 				*implicit = len(r.Matches) - 1
@@ -457,7 +457,7 @@ func (p *parser) owner(r *Rule, o Option, raw, proto string, implicit *int) (int
 	}
 	for i := len(r.Matches) - 1; i >= 0; i-- {
 		if n := r.Matches[i].Name; n != "" {
-			if _, known := moduleOptions[n]; !known {
+			if _, known := moduleOptions()[n]; !known {
 				return i, nil
 			}
 		}
@@ -487,9 +487,9 @@ func plural(n int, what string) string {
 // protoName returns the name of the implicit match module of protocol n,
 // or "".
 func protoName(n packet.Protocol) string {
-	for name, num := range protoNames {
-		if num == n && protoModules[name] != "" {
-			return protoModules[name]
+	for _, pn := range protoNames {
+		if mod := protoModule(pn.name); pn.proto == n && mod != "" {
+			return mod
 		}
 	}
 	return ""

@@ -333,7 +333,7 @@ func (w *Walker) Walk(table string, hook Hook, p Packet) (Result, error) {
 			if next == nil {
 				return res, werr(tg.Name, "neither a target the walker simulates nor a chain of table "+table, ErrUnknownTarget)
 			}
-			if slices.Contains(builtinChains[table], next.Name) {
+			if slices.Contains(chainsOf(table), next.Name) {
 				return res, werr(tg.Name, "a jump to a built-in chain", ErrUnknownTarget)
 			}
 			if onPath(next.Name) {
@@ -398,14 +398,14 @@ func (w *Walker) match(r *Rule, p *Packet, werr func(what, detail string, err er
 
 func builtinMatch(o Option, p *Packet) (bool, *valueError) {
 	var ok bool
-	switch builtinOptions[o.Name] {
+	switch builtinOption(o.Name) {
 	case "-s", "-d":
 		pf, valid := parseIPPrefix(o.Arg())
 		if !valid {
 			return false, badValue(o.Name, o.Arg(), "an address or ADDRESS/PREFIX (one, not a list)")
 		}
 		a := p.Src
-		if builtinOptions[o.Name] == "-d" {
+		if builtinOption(o.Name) == "-d" {
 			a = p.Dst
 		}
 		if pf.Addr().Is4() != a.Unmap().Is4() {
@@ -606,7 +606,7 @@ func (w *Walker) module(m Match, p *Packet) (bool, *valueError) {
 		}
 		return true, nil
 	}
-	if _, known := moduleOptions[m.Name]; known {
+	if _, known := moduleOptions()[m.Name]; known {
 		return false, &valueError{what: m.Name, detail: "-m " + m.Name + " is not simulated", err: ErrUnknownMatch}
 	}
 	return false, &valueError{what: m.Name, detail: "-m " + m.Name + " is not a match the walker knows", err: ErrUnknownMatch}

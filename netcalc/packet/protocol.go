@@ -23,7 +23,9 @@ const (
 	UDPLite Protocol = 136 // RFC 3828
 )
 
-var protocolNames = map[Protocol]string{
+// protocolNames are the names of the protocols that have one, by number
+// (an array the compiler lays out, nothing built at start-up).
+var protocolNames = [256]string{
 	ICMP: "icmp", TCP: "tcp", UDP: "udp", DCCP: "dccp", ICMPv6: "icmpv6", SCTP: "sctp", UDPLite: "udplite",
 }
 
@@ -31,7 +33,7 @@ var protocolNames = map[Protocol]string{
 // a number without one, which is what conntrack prints for protocols it
 // has no tracker for.
 func (p Protocol) String() string {
-	if s, ok := protocolNames[p]; ok {
+	if s := protocolNames[p]; s != "" {
 		return s
 	}
 	return "unknown"
@@ -60,8 +62,8 @@ func ParseProtocol(s string) (Protocol, error) {
 		return ICMPv6, nil
 	default:
 		for p, name := range protocolNames {
-			if name == l {
-				return p, nil
+			if name != "" && name == l {
+				return Protocol(p), nil
 			}
 		}
 	}
@@ -81,7 +83,7 @@ func (e *ProtocolError) Error() string {
 // MarshalText returns the protocol's name ("tcp"); a number without a name
 // is written as its decimal number, so that UnmarshalText reads it back.
 func (p Protocol) MarshalText() ([]byte, error) {
-	if s, ok := protocolNames[p]; ok {
+	if s := protocolNames[p]; s != "" {
 		return []byte(s), nil
 	}
 	return strconv.AppendUint(nil, uint64(p), 10), nil
