@@ -30,6 +30,9 @@ func (r *Resolver) LookupAll(ctx context.Context, names iter.Seq2[string, error]
 	if concurrency < 1 {
 		concurrency = DefaultConcurrency
 	}
+	if s, ok := r.muxServer(types); ok {
+		return r.lookupAllMux(ctx, names, concurrency, types, s)
+	}
 	return func(yield func(*Result, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
