@@ -520,23 +520,20 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		return &NameError{Name: res.Query, Msg: "every candidate name is longer than 253 characters", Err: ErrBadName}
 	}
 	var nodata, failed error
+	var one [1]outcome // outs of one type, without an allocation
 	for i, cand := range cands {
-		outs := make([]outcome, len(types))
-		if len(types) == 1 || r.Config.SingleRequest {
+		var outs []outcome
+		switch {
+		case len(types) == 1:
+			one[0] = r.queryType(ctx, cand, types[0], x)
+			outs = one[:]
+		case r.Config.SingleRequest:
+			outs = make([]outcome, len(types))
 			for j, t := range types {
 				outs[j] = r.queryType(ctx, cand, t, x)
 			}
-		} else {
-			// The types in parallel, each in a goroutine of its own: with
-			// the exchanger every goroutine may use (a batch's event loop
-			// serves only the lookup's own coroutine; LookupAll does not
-			// give it to lookups that come here).
-			px := r.exchanger()
-			var wg sync.WaitGroup
-			for j, t := range types {
-				wg.Go(func() { outs[j] = r.queryType(ctx, cand, t, px) })
-			}
-			wg.Wait()
+		default:
+			outs = r.queryParallel(ctx, cand, types)
 		}
 		var answered *outcome
 		for j := range outs {
@@ -570,6 +567,21 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		return failed
 	}
 	return ErrNotFound
+}
+
+// queryParallel asks for each type of name in a goroutine of its own,
+// with the exchanger every goroutine may use (a batch's event loop serves
+// only the lookup's own coroutine, and LookupAll does not give it to
+// lookups that come here).
+func (r *Resolver) queryParallel(ctx context.Context, name string, types []Type) []outcome {
+	outs := make([]outcome, len(types))
+	x := r.exchanger()
+	var wg sync.WaitGroup
+	for j, t := range types {
+		wg.Go(func() { outs[j] = r.queryType(ctx, name, t, x) })
+	}
+	wg.Wait()
+	return outs
 }
 
 // appendQueries is append(dst, qs...) that takes qs itself when dst is
@@ -658,7 +670,12 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type, x exchang
 		// Walk the chain inside this answer.
 		cur := target
 		var final []Answer
-		for {
+		if answersOnly(rep.Answers, cur, t) {
+			// The usual answer: every record of the type, for the name
+			// asked. The walk below would copy them all; take them.
+			final = rep.Answers
+		}
+		for len(final) == 0 {
 			var next string
 			for _, a := range rep.Answers {
 				if !strings.EqualFold(a.Name, cur) {
@@ -715,6 +732,17 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type, x exchang
 		// The chain leaves this answer: ask for its end.
 		target = cur
 	}
+}
+
+// answersOnly reports whether as is not empty and every answer in it is
+// of type t for name.
+func answersOnly(as []Answer, name string, t Type) bool {
+	for _, a := range as {
+		if a.Type != t || !strings.EqualFold(a.Name, name) {
+			return false
+		}
+	}
+	return len(as) > 0
 }
 
 // tryServers asks each server in turn, Config.Attempts times over, until
