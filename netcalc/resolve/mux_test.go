@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -168,18 +169,22 @@ func TestOneLoopStops(t *testing.T) {
 		t.Errorf("break: %d results, returned after %v; want 1, at once", n, d)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	// Cancelled (not a deadline: a query's deadline would then be the
+	// context's, and which of the two timers fires first is a race, in
+	// Lookup too).
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	time.AfterFunc(200*time.Millisecond, cancel)
 	start = time.Now()
 	n = 0
 	for res, err := range r.LookupAll(ctx, names(in...), 16, TypeA) {
-		if n > 0 && (err == nil || res == nil || ctx.Err() == nil) {
+		if n > 0 && (res == nil || !errors.Is(err, context.Canceled)) {
 			t.Errorf("result %d: %v; want ctx's error", n, err)
 		}
 		n++
 	}
 	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("cancelled batch returned after %v; want at the context's deadline", d)
+		t.Errorf("cancelled batch returned after %v; want at once", d)
 	}
 	if n == 0 || n > len(in) {
 		t.Errorf("cancelled batch: %d results; want 1-%d (the names read)", n, len(in))
