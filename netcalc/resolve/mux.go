@@ -24,6 +24,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/miekg/dns"
 )
@@ -101,8 +102,11 @@ type mux struct {
 	wbuf      [ednsSize]byte
 	rbuf      [ednsSize]byte
 	readFn    func(fd uintptr) bool
+	writeFn   func(fd uintptr) bool
 	rn        int
 	rerr      error
+	out       []byte // the query writeFn sends
+	werr      error
 	unwoken   bool // a result the consumer waits for is ready; it is not woken yet
 	sinceWake int  // results since the consumer was last woken
 
@@ -197,7 +201,7 @@ func (r *Resolver) lookupAllMux(ctx context.Context, names iter.Seq2[string, err
 			queueCap: qcap, queue: make([]muxName, 0, qcap), slots: make([]batchSlot, 2*concurrency-qcap), waiting: -1,
 		}
 		m.wake.L, m.ready.L, m.space.L = &m.mu, &m.mu, &m.mu
-		m.readFn = m.readSocket
+		m.readFn, m.writeFn = m.readSocket, m.writeSocket
 		m.open()
 		var wg sync.WaitGroup
 		wg.Go(func() { m.read(names) })
@@ -457,7 +461,12 @@ func (m *mux) send(w *muxWorker) {
 	if !w.q.Deadline.IsZero() {
 		deadline = maxTime(w.q.Deadline, w.start.Add(time.Nanosecond))
 	}
-	if _, err := m.conn.Write(out); err != nil {
+	m.out, m.werr = out, nil
+	err = m.raw.Write(m.writeFn)
+	if err == nil {
+		err = m.werr
+	}
+	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			// An earlier query's ICMP port unreachable: nothing listens,
 			// for any query in flight, this one included.
@@ -574,19 +583,48 @@ func (m *mux) receive() {
 // readSocket is the raw read: one datagram into rbuf, without waiting.
 // Before the loop would wait for the socket it wakes the consumer for the
 // results that are ready.
+//
+// readSocket and writeSocket make their system calls raw (the socket is
+// non-blocking: they never wait in the kernel): a system call the
+// scheduler knows of lets sysmon hand the loop's P to another thread when
+// it finds the call still running 20 us later, as a send to a busy local
+// server often is, and waking that thread cost more than the call.
 func (m *mux) readSocket(fd uintptr) bool {
 	for {
-		n, err := syscall.Read(int(fd), m.rbuf[:])
-		switch err {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&m.rbuf[0])), uintptr(len(m.rbuf)))
+		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
 			m.wakeConsumer()
 			return false
+		case 0:
+			m.rn, m.rerr = int(n), nil
+		default:
+			m.rn, m.rerr = 0, m.opError("read", e)
 		}
-		m.rn, m.rerr = n, err
-		if err != nil {
-			m.rn = 0
+		return true
+	}
+}
+
+// opError is e as the net package reports it for a read or write of
+// the socket.
+func (m *mux) opError(op string, e syscall.Errno) error {
+	return &net.OpError{Op: op, Net: "udp", Source: m.conn.LocalAddr(), Addr: m.conn.RemoteAddr(), Err: os.NewSyscallError(op, e)}
+}
+
+// writeSocket is the raw write of m.out, without waiting.
+func (m *mux) writeSocket(fd uintptr) bool {
+	for {
+		_, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&m.out[0])), uintptr(len(m.out)))
+		switch e {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		case 0:
+		default:
+			m.werr = m.opError("write", e)
 		}
 		return true
 	}
