@@ -95,8 +95,7 @@ func TestOneLoopMatchesLookup(t *testing.T) {
 
 	base := []string{
 		"web.example.test.", "web", "alias.example.test.", "outside.example.test.", "dangling.example.test.",
-		"loop1.example.test.", "nope.example.test.", "db.example.test.", "mail.example.test.",
-		"svc.ns1.svc.cluster.local.", "api.corp.test.", "filehost.example.test.", "bücher.example.test.",
+		"loop1.example.test.", "nope.example.test.", "db.example.test.", "api.corp.test.", "filehost.example.test.", "bücher.example.test.",
 		"kubernetes.default.svc.cluster.local.", "FileHost", "198.51.100.10", "2001:db8::10", "!BAD",
 		"bad..name", "hidden.onion", "big.example.test.", "example.test.",
 	}
@@ -111,6 +110,11 @@ func TestOneLoopMatchesLookup(t *testing.T) {
 	for _, typ := range []Type{TypeA, TypeTXT, TypeMX} {
 		checkOneLoop(t, r, in, 6, typ)
 	}
+	// The server's reply "with a wrong ID" carries the query's ID + 1,
+	// which on the loop's shared socket may be another query's in flight
+	// (then checked against that query, and a mismatch): one at a time
+	// here, so that the comparison cannot depend on the IDs drawn.
+	checkOneLoop(t, r, []string{"mail.example.test.", "svc.ns1.svc.cluster.local.", "web.example.test.", "mail.example.test."}, 1, TypeA)
 	// The batch's UDP queries to the first server left from one socket
 	// (one source port); Lookup's from sockets of their own.
 	ports := map[uint16]bool{}
