@@ -17,8 +17,7 @@ const DefaultConcurrency = 32
 //
 // A pair of names with a non-nil error is an input that cannot be looked
 // up (a bad line of a list): it is yielded in its place as (nil, err),
-// without a lookup. names is read by the lookup goroutines, one name at a
-// time, at most 2 x concurrency names ahead of the results yielded so
+// without a lookup. names is read one name at a time, at most 2 x concurrency names ahead of the results yielded so
 // far, so memory stays bounded whatever the number of names.
 //
 // Stopping the iteration (break) or cancelling ctx cancels the lookups in
@@ -26,9 +25,21 @@ const DefaultConcurrency = 32
 // carry ctx's error. LookupAll returns only after every goroutine it
 // started has ended and names has returned, so that state the names
 // iterator writes (such as a read error) may be read after the loop.
+//
+// When OneLoop(types...) holds (a loopback first server, one query at a
+// time per lookup), the lookups run as coroutines of one event loop that
+// sends every query to that server on one UDP socket and reads the
+// replies in turn: the same lookups, queries, timeouts and results as
+// Lookup's, without a goroutine, a socket and a thread wake-up per
+// lookup. A reply is matched to its query by ID (no two queries in flight
+// on the socket share one, and the ID of a query that ended without its
+// reply is not used again on it), then checked as Lookup checks it.
 func (r *Resolver) LookupAll(ctx context.Context, names iter.Seq2[string, error], concurrency int, types ...Type) iter.Seq2[*Result, error] {
 	if concurrency < 1 {
 		concurrency = DefaultConcurrency
+	}
+	if s, ok := r.muxServer(types); ok {
+		return r.lookupAllMux(ctx, names, concurrency, types, s)
 	}
 	return func(yield func(*Result, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)

@@ -268,7 +268,12 @@ func (r *Resolver) maxHops() int {
 // answered, or ctx's error. When several candidates fail differently, the
 // error follows glibc: NODATA over server failure over NXDOMAIN.
 func (r *Resolver) Lookup(ctx context.Context, name string, types ...Type) (*Result, error) {
-	res, err := r.lookup(ctx, name, types)
+	return r.lookupVia(ctx, name, types, r.exchanger())
+}
+
+// lookupVia is Lookup with the exchanges made by x.
+func (r *Resolver) lookupVia(ctx context.Context, name string, types []Type, x exchanger) (*Result, error) {
+	res, err := r.lookup(ctx, name, types, x)
 	if err != nil {
 		res.Error = strings.TrimPrefix(err.Error(), "resolve: ")
 	}
@@ -287,13 +292,13 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Result, error) {
+func (r *Resolver) lookup(ctx context.Context, name string, types []Type, x exchanger) (*Result, error) {
 	if r.Libc.IsMusl() {
 		return r.muslLookup(ctx, name, types)
 	}
 	res := &Result{Query: name}
 	if addr, err := parseAddr(name); err == nil {
-		return res, r.reverse(ctx, res, addr)
+		return res, r.reverse(ctx, res, addr, x)
 	}
 	if len(types) == 0 {
 		types = []Type{TypeA, TypeAAAA}
@@ -331,7 +336,7 @@ func (r *Resolver) lookup(ctx context.Context, name string, types []Type) (*Resu
 			if l := strings.TrimSuffix(strings.ToLower(ascii), "."); l == "local" || (strings.HasSuffix(l, ".local") && strings.Count(l, ".") == 1) {
 				res.Warnings = append(res.Warnings, Warning{Msg: fmt.Sprintf("%s: .local is reserved for multicast DNS (RFC 6762); asking unicast DNS anyway, as glibc does without nss-mdns (Kubernetes' cluster.local relies on it)", quoteName(name))})
 			}
-			err := r.search(ctx, res, ascii, types)
+			err := r.search(ctx, res, ascii, types, x)
 			if err == nil {
 				return res, nil
 			}
@@ -417,7 +422,7 @@ func hasType(ts []Type, t Type) bool {
 }
 
 // reverse looks an address up: hosts file, then PTR.
-func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr) error {
+func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr, x exchanger) error {
 	res.Types = []Type{TypePTR}
 	arpa := ReverseName(addr)
 	var lastErr error
@@ -439,7 +444,7 @@ func (r *Resolver) reverse(ctx context.Context, res *Result, addr netip.Addr) er
 			return nil
 		case DNS:
 			res.Candidates = []string{arpa}
-			out := r.queryType(ctx, arpa, TypePTR)
+			out := r.queryType(ctx, arpa, TypePTR, x)
 			res.Queries = append(res.Queries, out.queries...)
 			if len(out.answers) > 0 {
 				res.setDNS(arpa, 1, out)
@@ -508,25 +513,27 @@ func (res *Result) setDNS(cand string, idx int, o outcome) {
 }
 
 // search walks the candidate names.
-func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types []Type) error {
+func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types []Type, x exchanger) error {
 	cands := r.Config.NameList(ascii)
 	res.Candidates = cands
 	if len(cands) == 0 {
 		return &NameError{Name: res.Query, Msg: "every candidate name is longer than 253 characters", Err: ErrBadName}
 	}
 	var nodata, failed error
+	var one [1]outcome // outs of one type, without an allocation
 	for i, cand := range cands {
-		outs := make([]outcome, len(types))
-		if len(types) == 1 || r.Config.SingleRequest {
+		var outs []outcome
+		switch {
+		case len(types) == 1:
+			one[0] = r.queryType(ctx, cand, types[0], x)
+			outs = one[:]
+		case r.Config.SingleRequest:
+			outs = make([]outcome, len(types))
 			for j, t := range types {
-				outs[j] = r.queryType(ctx, cand, t)
+				outs[j] = r.queryType(ctx, cand, t, x)
 			}
-		} else {
-			var wg sync.WaitGroup
-			for j, t := range types {
-				wg.Go(func() { outs[j] = r.queryType(ctx, cand, t) })
-			}
-			wg.Wait()
+		default:
+			outs = r.queryParallel(ctx, cand, types)
 		}
 		var answered *outcome
 		for j := range outs {
@@ -560,6 +567,21 @@ func (r *Resolver) search(ctx context.Context, res *Result, ascii string, types 
 		return failed
 	}
 	return ErrNotFound
+}
+
+// queryParallel asks for each type of name in a goroutine of its own,
+// with the exchanger every goroutine may use (a batch's event loop serves
+// only the lookup's own coroutine, and LookupAll does not give it to
+// lookups that come here).
+func (r *Resolver) queryParallel(ctx context.Context, name string, types []Type) []outcome {
+	outs := make([]outcome, len(types))
+	x := r.exchanger()
+	var wg sync.WaitGroup
+	for j, t := range types {
+		wg.Go(func() { outs[j] = r.queryType(ctx, name, t, x) })
+	}
+	wg.Wait()
+	return outs
 }
 
 // appendQueries is append(dst, qs...) that takes qs itself when dst is
@@ -613,13 +635,13 @@ func hasDuplicate(as []Answer) bool {
 }
 
 // queryType asks for one type of one name, following CNAMEs.
-func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
+func (r *Resolver) queryType(ctx context.Context, name string, t Type, x exchanger) outcome {
 	var o outcome
 	target := name
 	var seen map[string]bool // names of the chain, lower case; made for a second hop
 	hops := 0
 	for {
-		rep, srv, tr, qs, err := r.tryServers(ctx, target, t)
+		rep, srv, tr, qs, err := r.tryServers(ctx, target, t, x)
 		o.queries = appendQueries(o.queries, qs)
 		if err != nil {
 			o.err = err
@@ -648,7 +670,12 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 		// Walk the chain inside this answer.
 		cur := target
 		var final []Answer
-		for {
+		if answersOnly(rep.Answers, cur, t) {
+			// The usual answer: every record of the type, for the name
+			// asked. The walk below would copy them all; take them.
+			final = rep.Answers
+		}
+		for len(final) == 0 {
 			var next string
 			for _, a := range rep.Answers {
 				if !strings.EqualFold(a.Name, cur) {
@@ -707,9 +734,20 @@ func (r *Resolver) queryType(ctx context.Context, name string, t Type) outcome {
 	}
 }
 
+// answersOnly reports whether as is not empty and every answer in it is
+// of type t for name.
+func answersOnly(as []Answer, name string, t Type) bool {
+	for _, a := range as {
+		if a.Type != t || !strings.EqualFold(a.Name, name) {
+			return false
+		}
+	}
+	return len(as) > 0
+}
+
 // tryServers asks each server in turn, Config.Attempts times over, until
 // one gives a usable reply (an answer, NODATA or NXDOMAIN).
-func (r *Resolver) tryServers(ctx context.Context, name string, t Type) (wireReply, netip.AddrPort, Transport, []Query, error) {
+func (r *Resolver) tryServers(ctx context.Context, name string, t Type, x exchanger) (wireReply, netip.AddrPort, Transport, []Query, error) {
 	servers := r.Config.servers()
 	off := 0
 	if r.Config.Rotate && len(servers) > 1 {
@@ -727,12 +765,12 @@ func (r *Resolver) tryServers(ctx context.Context, name string, t Type) (wireRep
 			if err := ctx.Err(); err != nil {
 				return wireReply{}, s, tr, queries, err
 			}
-			rep, q, err := r.exchangeOne(ctx, name, t, s, tr)
+			rep, q, err := r.exchangeOne(ctx, name, t, s, tr, x)
 			queries = append(queries, q)
 			used := tr
 			if err == nil && rep.TC && tr == UDP {
 				used = TCP
-				rep, q, err = r.exchangeOne(ctx, name, t, s, TCP)
+				rep, q, err = r.exchangeOne(ctx, name, t, s, TCP, x)
 				queries = append(queries, q)
 				if err == nil && rep.TC {
 					err = ErrTruncated
@@ -760,8 +798,8 @@ func (r *Resolver) tryServers(ctx context.Context, name string, t Type) (wireRep
 	return wireReply{}, netip.AddrPort{}, tr, queries, fmt.Errorf("%w (last: %w)", ErrServerFailure, lastErr)
 }
 
-// exchangeOne sends one query and records it.
-func (r *Resolver) exchangeOne(ctx context.Context, name string, t Type, s netip.AddrPort, tr Transport) (wireReply, Query, error) {
+// exchangeOne sends one query with x and records it.
+func (r *Resolver) exchangeOne(ctx context.Context, name string, t Type, s netip.AddrPort, tr Transport, x exchanger) (wireReply, Query, error) {
 	// The per-query timeout is a deadline, not a context per query (whose
 	// registration with ctx cost 5% of a batch's CPU); ctx's deadline wins
 	// when it is earlier, and cancelling ctx still ends the exchange.
@@ -770,7 +808,7 @@ func (r *Resolver) exchangeOne(ctx context.Context, name string, t Type, s netip
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	rep, err := r.exchanger().exchange(ctx, wireQuery{Name: name, Type: t, AD: r.Config.TrustAD, Deadline: deadline}, s, tr)
+	rep, err := x.exchange(ctx, wireQuery{Name: name, Type: t, AD: r.Config.TrustAD, Deadline: deadline}, s, tr)
 	q := Query{Name: name, Type: t, Server: s, Transport: tr, RTT: rep.RTT, Err: err}
 	if q.RTT == 0 {
 		q.RTT = time.Since(start)
