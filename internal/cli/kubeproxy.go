@@ -669,18 +669,11 @@ func writeTrace(env *Env, r kubeproxy.TraceResult) {
 			}
 			rows = append(rows, []string{"  " + c.Endpoint, c.Chain, prob, fmt.Sprintf("%.2f%%", 100*c.Share), mark})
 		}
-		for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
-			fmt.Fprintln(w, strings.TrimRight(l, " "))
-		}
-		fmt.Fprintln(w)
+		writeChoices(w, rows)
 	}
 	switch r.Verdict {
 	case "DNAT":
-		v := "DNAT to " + r.Endpoint.String()
-		if r.Affinity {
-			v += " (ClientIP affinity)"
-		}
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Green, v))
+		writeDNATVerdict(env, r.Endpoint, r.Affinity)
 	case "NONE":
 		fmt.Fprintf(w, "verdict    %s\n", "no kube-proxy rule matches")
 	default:
@@ -706,60 +699,81 @@ func writeTrace(env *Env, r kubeproxy.TraceResult) {
 	}
 }
 
+// writeChoices prints the table of a balancing chain's endpoints (rows,
+// the header first) aligned, without trailing blanks, and a blank line.
+func writeChoices(w io.Writer, rows [][]string) {
+	for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(l, " "))
+	}
+	fmt.Fprintln(w)
+}
+
+// writeDNATVerdict prints the verdict of a packet DNATed to ep, by
+// ClientIP affinity when affinity is true.
+func writeDNATVerdict(env *Env, ep netip.AddrPort, affinity bool) {
+	v := "DNAT to " + ep.String()
+	if affinity {
+		v += " (ClientIP affinity)"
+	}
+	fmt.Fprintf(env.Out, "verdict    %s\n", env.Paint(Green, v))
+}
+
+// kubeProxySteps word what a step of an iptables trace means, with {p}
+// the statistic match's probability; a step not here says its reason.
+var kubeProxySteps = map[packet.Reason]string{
+	kubeproxy.ReasonDrawn:            "statistic: probability {p}, drawn",
+	kubeproxy.ReasonNotDrawn:         "statistic: probability {p}, not drawn",
+	kubeproxy.ReasonAffinity:         "ClientIP affinity: this client used this endpoint recently",
+	kubeproxy.ReasonNotMarked:        "not marked: no SNAT",
+	kubeproxy.ReasonPodToExternal:    "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back",
+	kubeproxy.ReasonNodeToExternal:   "the node itself uses all endpoints of the Service",
+	kubeproxy.ReasonSourceNotAllowed: "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it",
+}
+
 // kubeProxyStepWords says what a step of an iptables trace means, or ""
 // when its rule says it all.
 func kubeProxyStepWords(s packet.Step) string {
-	switch s.Reason {
-	case kubeproxy.ReasonDrawn:
-		return fmt.Sprintf("statistic: probability %.4g, drawn", s.Draw.Probability)
-	case kubeproxy.ReasonNotDrawn:
-		return fmt.Sprintf("statistic: probability %.4g, not drawn", s.Draw.Probability)
-	case kubeproxy.ReasonAffinity:
-		return "ClientIP affinity: this client used this endpoint recently"
-	case kubeproxy.ReasonNotMarked:
-		return "not marked: no SNAT"
-	case kubeproxy.ReasonPodToExternal:
-		return "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
-	case kubeproxy.ReasonNodeToExternal:
-		return "the node itself uses all endpoints of the Service"
-	case kubeproxy.ReasonSourceNotAllowed:
-		return "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"
+	var p string
+	if s.Draw != nil {
+		p = fmt.Sprintf("%.4g", s.Draw.Probability)
 	}
-	return string(s.Reason)
+	return reasonWords(kubeProxySteps, s.Reason, "{p}", p)
+}
+
+// kubeProxyReasons word why an iptables trace ended as it did, with {src}
+// the client address, {cidr} the cluster CIDR, {chain} the filter chain
+// whose policy dropped the packet and {error} why the walk failed.
+var kubeProxyReasons = map[packet.Reason]string{
+	kubeproxy.MasqOffCluster:         "source {src} is outside the cluster CIDR {cidr} (! -s {cidr}): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node",
+	kubeproxy.MasqAll:                "--masquerade-all: every ClusterIP connection is masqueraded",
+	kubeproxy.MasqExternalCluster:    "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)",
+	kubeproxy.MasqLocalExternal:      "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply",
+	kubeproxy.MasqHairpin:            "hairpin: the endpoint {src} is the client itself; without SNAT it would answer itself directly and drop the reply",
+	kubeproxy.ReasonMarked:           "marked for masquerade",
+	kubeproxy.ReasonPolicyDrop:       "the filter {chain} chain's policy is DROP",
+	kubeproxy.ReasonNoRule:           "no kube-proxy rule matches this destination: the packet is routed unchanged",
+	kubeproxy.ReasonLocalPolicy:      "traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address {src}",
+	kubeproxy.ReasonInCluster:        "source {src} is inside the cluster CIDR {cidr}: no SNAT, the endpoint sees the pod address",
+	kubeproxy.ReasonNoMasqueradeJump: "no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees {src}",
+	kubeproxy.ReasonNoNodeAddress:    "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address",
+	kubeproxy.ReasonWalkFailed:       "cannot walk the rules: {error}",
 }
 
 // kubeProxyReasonWords says why an iptables trace ended as it did.
 func kubeProxyReasonWords(why packet.Reason, r kubeproxy.TraceResult) string {
-	src, cidr := r.Packet.Src.Addr(), r.ClusterCIDR
-	switch why {
-	case kubeproxy.MasqOffCluster:
-		return fmt.Sprintf("source %s is outside the cluster CIDR %s (! -s %s): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node", src, cidr, cidr)
-	case kubeproxy.MasqAll:
-		return "--masquerade-all: every ClusterIP connection is masqueraded"
-	case kubeproxy.MasqExternalCluster:
-		return "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)"
-	case kubeproxy.MasqLocalExternal:
-		return "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply"
-	case kubeproxy.MasqHairpin:
-		return fmt.Sprintf("hairpin: the endpoint %s is the client itself; without SNAT it would answer itself directly and drop the reply", src)
-	case kubeproxy.ReasonMarked:
-		return "marked for masquerade"
-	case kubeproxy.ReasonPolicyDrop:
-		return "the filter " + r.PolicyChain + " chain's policy is DROP"
-	case kubeproxy.ReasonNoRule:
-		return "no kube-proxy rule matches this destination: the packet is routed unchanged"
-	case kubeproxy.ReasonLocalPolicy:
-		return fmt.Sprintf("traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address %s", src)
-	case kubeproxy.ReasonInCluster:
-		return fmt.Sprintf("source %s is inside the cluster CIDR %s: no SNAT, the endpoint sees the pod address", src, cidr)
-	case kubeproxy.ReasonNoMasqueradeJump:
-		return fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", src)
-	case kubeproxy.ReasonNoNodeAddress:
-		return "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address"
-	case kubeproxy.ReasonWalkFailed:
-		return "cannot walk the rules: " + r.Error
+	return reasonWords(kubeProxyReasons, why, "{src}", r.Packet.Src.Addr().String(), "{cidr}", fmt.Sprint(r.ClusterCIDR),
+		"{chain}", r.PolicyChain, "{error}", r.Error)
+}
+
+// reasonWords words the code k from table, filling in the {name}
+// placeholders from pairs (name, value, ...) in one pass; a code the
+// table lacks is said as itself.
+func reasonWords[K ~string](table map[K]string, k K, pairs ...string) string {
+	s, ok := table[k]
+	if !ok {
+		return string(k)
 	}
-	return string(why)
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 // writeDistribution prints where --connections N went against what the

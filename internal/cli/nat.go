@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
@@ -30,15 +28,7 @@ func newNatCmd(env *Env) *cobra.Command {
 
 type natSimulateOptions struct {
 	Scenario string // file name, "-" for stdin, "" for generator mode
-	Preset   string
-	Flows    int
-	Seed     uint64
-	Inside   string
-	Dst      string
-	External string
-	Ports    string
-	Proto    string
-	Interval time.Duration
+	nat.ScaleOptions
 	flowsSet bool
 }
 
@@ -102,7 +92,7 @@ ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 	f.IntVar(&opts.Flows, "flows", 0, "generator: `N` random outbound flows")
 	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed `N` of the flows and the port search")
 	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet (`PREFIX`) the flows come from")
-	f.StringVar(&opts.Dst, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
+	f.StringVar(&opts.Dest, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
 	aliasFlag(env, f, "dest", "dst")
 	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external `ADDRESS`, range A-B or prefix (a pool makes the preset use snat)")
 	f.StringVar(&opts.Ports, "ports", "", "generator: external port range `MIN-MAX` (default Linux's ranges)")
@@ -249,9 +239,9 @@ func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	return nil
 }
 
-// natNotes word what decided a packet (nat.Cause, with the allocation for
-// source NAT and the filtering for a mapping) with the endpoints the
-// Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
+// natNotes word what decided a packet (nat.Decision.Detail: the Cause,
+// with the allocation for source NAT and the filtering for a mapping)
+// with the endpoints the Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
 // {dst}, {dst-port}, {clash}, {source} (the packet's new source). Built
 // on first use.
 var natNotes = sync.OnceValue(func() map[string]string {
@@ -272,21 +262,10 @@ var natNotes = sync.OnceValue(func() map[string]string {
 
 // natNote words what decided a packet, for the NOTE column.
 func natNote(r nat.Decision) string {
-	key := string(r.Cause)
-	switch r.Cause {
-	case nat.CausePortExhausted:
+	if r.Cause == nat.CausePortExhausted {
 		return r.Exhausted.Error()
-	case nat.CauseMapping, nat.CauseNotPeer:
-		key += " " + string(r.Filtering)
-	case nat.CauseSourceNAT:
-		key += " " + r.Alloc.String()
-	case nat.CauseStatic: // found from the outside address, or from the inside one
-		key += " out"
-		if r.Dir == nat.Inbound || r.Hairpin {
-			key = "static in"
-		}
 	}
-	s := natNotes()[key]
+	s := natNotes()[r.Detail()]
 	if r.Cause == nat.CauseSourceNAT && r.Packet.Proto.IsICMP() {
 		s = strings.Replace(s, "port", "id", 1)
 	}
@@ -307,41 +286,25 @@ func natNote(r nat.Decision) string {
 		"{clash}", clash, "{source}", r.Out.SrcAddrPort().String()).Replace(s)
 }
 
+// natScaleWords word a generator flag's bad value: %[1]s is the value,
+// %[1]q the value quoted, %[2]s the value quoted and shortened.
+var natScaleWords = map[string]string{
+	"preset":   "--preset: %[1]q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric",
+	"flows":    "--flows: %[1]s is out of range, want 0 to 5000000",
+	"interval": "--interval: %[1]s is negative, want a duration such as 10ms",
+	"external": "--external: %[1]q is not an address, range A-B or prefix",
+	"ports":    "--ports: %[1]q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535",
+	"inside":   "--inside: %[1]q is not a prefix such as 10.0.0.0/16",
+	"dst":      "--dst: %[2]s is not a prefix such as 198.51.100.0/24",
+	"proto":    "--proto: %[2]s is not a protocol the generator sends, want tcp or udp",
+}
+
 func natGenerate(env *Env, opts *natSimulateOptions) error {
-	sc := nat.Scale{Preset: nat.Preset(opts.Preset), Flows: nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}}
-	var err error
-	if _, err := nat.ParsePreset(opts.Preset); err != nil {
-		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
-	}
-	if opts.Flows < 0 || opts.Flows > 5_000_000 {
-		// about 200 bytes of table per flow: 5e6 flows is 1 GB
-		return BadInputf("--flows: %d is out of range, want 0 to 5000000", opts.Flows)
-	}
-	if opts.Interval < 0 {
-		return BadInputf("--interval: %v is negative, want a duration such as 10ms", opts.Interval)
-	}
-	if sc.External, err = nat.ParseRange(opts.External); err != nil {
-		return BadInputf("--external: %q is not an address, range A-B or prefix", opts.External)
-	}
-	if opts.Ports != "" {
-		pr, ok := conntrack.ParsePortRange(opts.Ports)
-		if !ok {
-			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
-		}
-		sc.PortMin, sc.PortMax = pr.Lo, pr.Hi
-	}
-	if sc.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
-		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
-	}
-	if sc.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
-		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
-	}
-	if v4 := sc.Inside.Addr().Is4(); sc.Dest.Addr().Is4() != v4 || sc.External.From().Is4() != v4 {
-		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
-	}
-	proto := strings.ToLower(opts.Proto)
-	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
-		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(proto))
+	sc, err := nat.ParseScale(opts.ScaleOptions)
+	if oe := (*nat.ScaleOptionError)(nil); errors.As(err, &oe) && oe.Field == "family" {
+		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dest, opts.External)
+	} else if errors.As(err, &oe) {
+		return BadInputf(natScaleWords[oe.Field], oe.Value, quoteToken(oe.Value))
 	}
 	s, err := sc.Run()
 	if errors.Is(err, nat.ErrConfig) {

@@ -177,3 +177,24 @@ func (r Decision) Step() packet.Step {
 	}
 	return s
 }
+
+// Detail returns the Cause refined by what it depends on, the key a
+// printer words the decision by: "mapping eif", "not-peer apdf" (with
+// the Filtering), "source-nat preserved" (with the Alloc), "static in"
+// when the static entry was found from its outside address (an inbound
+// or hairpin packet) and "static out" otherwise; any other Cause as
+// itself.
+func (r Decision) Detail() string {
+	switch r.Cause {
+	case CauseMapping, CauseNotPeer:
+		return string(r.Cause) + " " + string(r.Filtering)
+	case CauseSourceNAT:
+		return string(r.Cause) + " " + r.Alloc.String()
+	case CauseStatic:
+		if r.Dir == Inbound || r.Hairpin {
+			return "static in"
+		}
+		return "static out"
+	}
+	return string(r.Cause)
+}
