@@ -203,30 +203,10 @@ func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	return tb.Flush()
 }
 
-type natEventJSON struct {
-	Type    string  `json:"type"`
-	At      float64 `json:"at"`
-	Line    int     `json:"line,omitempty"`
-	Dir     string  `json:"dir"`
-	Packet  string  `json:"packet"`
-	Flags   string  `json:"flags,omitempty"`
-	Verdict string  `json:"verdict"`
-	Reason  string  `json:"reason,omitempty"`
-	Out     string  `json:"out,omitempty"`
-	New     bool    `json:"new"`
-	Note    string  `json:"note,omitempty"`
-	Entry   string  `json:"conntrack,omitempty"`
-}
-
 func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	for _, r := range results {
-		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
-			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
-			Reason: string(r.Reason), New: r.New, Note: natNote(r)}
-		if r.Verdict == nat.Accept {
-			j.Out = nat.FormatPacket(r.Out)
-			j.Entry = r.Conn.String()
-		}
+		j := r.Record()
+		j.Note = natNote(r)
 		if err := WriteJSON(env.Out, j); err != nil {
 			return err
 		}

@@ -198,3 +198,36 @@ func (r Decision) Detail() string {
 	}
 	return string(r.Cause)
 }
+
+// Record is a Decision as one flat JSON object of text fields, the form
+// netcalc nat simulate -o json writes per event: Type "event", At in
+// seconds, the packets in FormatPacket form, the conntrack entry in
+// conntrack -L form. Note is left to the printer, which words the
+// decision (Detail) for people.
+type Record struct {
+	Type    string  `json:"type"`
+	At      float64 `json:"at"`
+	Line    int     `json:"line,omitempty"`
+	Dir     string  `json:"dir"`
+	Packet  string  `json:"packet"`
+	Flags   string  `json:"flags,omitempty"`
+	Verdict string  `json:"verdict"`
+	Reason  string  `json:"reason,omitempty"`
+	Out     string  `json:"out,omitempty"`
+	New     bool    `json:"new"`
+	Note    string  `json:"note,omitempty"`
+	Entry   string  `json:"conntrack,omitempty"`
+}
+
+// Record returns r as a Record with an empty Note; Out and Entry are
+// set only when the packet was accepted.
+func (r Decision) Record() Record {
+	j := Record{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
+		Packet: FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
+		Reason: string(r.Reason), New: r.New}
+	if r.Verdict == Accept {
+		j.Out = FormatPacket(r.Out)
+		j.Entry = r.Conn.String()
+	}
+	return j
+}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
@@ -77,5 +79,31 @@ func TestDecisionDetail(t *testing.T) {
 				t.Errorf("Decision{Cause: %s}.Detail() = %q; want %q", tt.d.Cause, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDecisionRecord(t *testing.T) {
+	sc, err := nat.ParseScenario([]byte(`nat:
+  preset: linux
+  external: 203.0.113.7
+events:
+  - {at: 0, out: "tcp 10.0.0.5:40000 -> 198.51.100.7:443"}
+  - {at: 2, in: "udp 198.51.100.99:53 -> 203.0.113.7:5000"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []nat.Record
+	if _, err := sc.Run(func(d nat.Decision) error { recs = append(recs, d.Record()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := []nat.Record{
+		{Type: "event", At: 0, Line: 5, Dir: "out", Packet: "tcp 10.0.0.5:40000 -> 198.51.100.7:443", Verdict: "accept",
+			Out: "tcp 203.0.113.7:40000 -> 198.51.100.7:443", New: true,
+			Entry: "tcp      6 120 SYN_SENT src=10.0.0.5 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=203.0.113.7 sport=443 dport=40000 mark=0 use=1"},
+		{Type: "event", At: 2, Line: 6, Dir: "in", Packet: "udp 198.51.100.99:53 -> 203.0.113.7:5000", Verdict: "drop", Reason: "no-mapping"},
+	}
+	if diff := cmp.Diff(want, recs); diff != "" {
+		t.Errorf("Record() mismatch (-want +got):\n%s", diff)
 	}
 }
