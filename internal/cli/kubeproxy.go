@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -394,29 +393,24 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 // or (when the port is optional) a bare IP. An out-of-range port says the
 // range.
 func parseAddrPort(flag, s string, portRequired bool) (netip.AddrPort, error) {
+	ap, err := kubeproxy.ParseAddrPort(s, portRequired)
+	var ae *kubeproxy.AddrPortError
+	if !errors.As(err, &ae) {
+		return ap, err
+	}
 	want := "want IP:PORT, e.g. 10.96.0.10:53 or [2001:db8::a]:80"
 	if !portRequired {
 		want = "want IP or IP:PORT, e.g. 10.244.1.7 or 10.244.1.7:40000"
 	}
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		if portRequired {
-			return netip.AddrPort{}, BadInputf("%s: %s has no port: %s", flag, quoteToken(s), want)
-		}
-		return netip.AddrPortFrom(a.Unmap(), 0), nil
+	switch ae.Problem {
+	case kubeproxy.AddrPortNoPort:
+		return ap, BadInputf("%s: %s has no port: %s", flag, quoteToken(s), want)
+	case kubeproxy.AddrPortNotIP:
+		return ap, BadInputf("%s: %s in %s is not an IP address: %s", flag, quoteToken(ae.Token), quoteToken(s), want)
+	case kubeproxy.AddrPortPortRange:
+		return ap, BadInputf("%s: port %s in %s is out of range: want a port 1-65535", flag, quoteToken(ae.Token), quoteToken(s))
 	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return netip.AddrPort{}, BadInputf("%s: %s is not an address: %s", flag, quoteToken(s), want)
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil || a.Zone() != "" {
-		return netip.AddrPort{}, BadInputf("%s: %s in %s is not an IP address: %s", flag, quoteToken(host), quoteToken(s), want)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return netip.AddrPort{}, BadInputf("%s: port %s in %s is out of range: want a port 1-65535", flag, quoteToken(port), quoteToken(s))
-	}
-	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
+	return ap, BadInputf("%s: %s is not an address: %s", flag, quoteToken(s), want)
 }
 
 // connectionsValue is --connections, 1-10000000.
@@ -461,25 +455,11 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if mode == kubeproxy.ModeIPTables && o.Given("mode") {
 			return BadInputf("--nft with --mode iptables: a node's nft ruleset is kube-proxy's nftables mode")
 		}
-		name := stdinName(o.NFT)
-		node, nerr := o.DumpNode(true) // a rules flag is refused before reading, a bad --node-ip after
-		if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) {
-			return kubeProxyBadInput(name, nerr)
-		}
-		data, err := readScenario(env, o.NFT)
+		rs, v6, err := kubeProxyDump(env, o, o.NFT, nil, true, kubeproxy.ReadNFTListing)
 		if err != nil {
 			return err
-		} else if nerr != nil {
-			return kubeProxyBadInput(name, nerr)
 		}
-		rs, err := kubeproxy.ReadNFTListing(bytes.NewReader(data), node)
-		if err != nil {
-			return kubeProxyBadInput(name, err)
-		}
-		if len(node.NodeIPs) == 0 {
-			env.Errorf("note: no --node-ip: only loopback counts as the node's address (fib type local, the masquerade source)")
-		}
-		if err := kubeProxyFamily(o, p, node.IPv6); err != nil {
+		if err := kubeProxyFamily(o, p, v6); err != nil {
 			return err
 		}
 		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
@@ -577,17 +557,40 @@ func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error)
 		renderNotes(env, rs)
 		return rs, cfg.IPv6, nil
 	}
+	return kubeProxyDump(env, o, file, data, false, kubeproxy.ReadIPTablesSave)
+}
+
+// kubeProxyDump reads a node's dump FILE with read (--nft's nft list
+// ruleset when nft is true, else iptables-save output), for the node the
+// flags describe; data is the dump when already read, else nil. It
+// notes when no --node-ip says what the node's addresses are.
+func kubeProxyDump[R any](env *Env, o *kubeProxyOptions, file string, data []byte, nft bool,
+	read func(io.Reader, *kubeproxy.Config) (R, error)) (R, bool, error) {
+	var zero R
 	name := stdinName(file)
-	node, err := o.DumpNode(false)
-	if err != nil {
-		return nil, false, kubeProxyBadInput(name, err)
+	node, nerr := o.DumpNode(nft) // a rules flag is refused before reading, a bad --node-ip after
+	if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) && data == nil {
+		return zero, false, kubeProxyBadInput(name, nerr)
 	}
-	rs, err := kubeproxy.ReadIPTablesSave(bytes.NewReader(data), node)
+	if data == nil {
+		var err error
+		if data, err = readScenario(env, file); err != nil {
+			return zero, false, err
+		}
+	}
+	if nerr != nil {
+		return zero, false, kubeProxyBadInput(name, nerr)
+	}
+	rs, err := read(bytes.NewReader(data), node)
 	if err != nil {
-		return nil, false, kubeProxyBadInput(name, err)
+		return zero, false, kubeProxyBadInput(name, err)
 	}
 	if len(node.NodeIPs) == 0 {
-		env.Errorf("note: no --node-ip: only loopback counts as the node's address (addrtype LOCAL, the MASQUERADE source)")
+		local := "addrtype LOCAL, the MASQUERADE source"
+		if nft {
+			local = "fib type local, the masquerade source"
+		}
+		env.Errorf("note: no --node-ip: only loopback counts as the node's address (%s)", local)
 	}
 	return rs, node.IPv6, nil
 }
