@@ -315,9 +315,7 @@ func kubeProxyBadInput(name string, err error) error {
 // left out without being asked: nodePorts Parse allocated, Services and
 // endpoints of the other IP family (one note), and a file without Services.
 func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
-	for _, n := range cfg.Notes {
-		env.Errorf("note: %s", kubeProxyNote(n))
-	}
+	kubeProxyNotes(env, cfg.Notes)
 	svcs, eps := cfg.SkippedFamily()
 	if len(svcs)+len(eps) > 0 {
 		fam, other, hint := "IPv4", "IPv6", "use --ipv6 for them"
@@ -369,7 +367,7 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 		return err
 	}
 	rs := kubeproxy.Render(cfg)
-	renderNotes(env, rs)
+	kubeProxyNotes(env, rs.Notes)
 	for _, name := range tables {
 		t := map[string]*kubeproxy.Table{"nat": rs.NAT, "filter": rs.Filter}[name]
 		if env.JSON() {
@@ -554,7 +552,7 @@ func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error)
 			return nil, false, err
 		}
 		rs := kubeproxy.Render(cfg)
-		renderNotes(env, rs)
+		kubeProxyNotes(env, rs.Notes)
 		return rs, cfg.IPv6, nil
 	}
 	return kubeProxyDump(env, o, file, data, false, kubeproxy.ReadIPTablesSave)
@@ -595,10 +593,11 @@ func kubeProxyDump[R any](env *Env, o *kubeProxyOptions, file string, data []byt
 	return rs, node.IPv6, nil
 }
 
-// renderNotes tells on standard error what Render decided that the rules
-// do not show (endpoints left out by topology hints).
-func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
-	for _, n := range rs.Notes {
+// kubeProxyNotes tells on standard error what Parse or Render decided
+// that the rules do not show (allocated nodePorts, endpoints left out by
+// topology hints).
+func kubeProxyNotes(env *Env, notes []kubeproxy.Note) {
+	for _, n := range notes {
 		env.Errorf("note: %s", kubeProxyNote(n))
 	}
 }
@@ -674,14 +673,7 @@ func writeTrace(env *Env, r kubeproxy.TraceResult) {
 		}
 		writeChoices(w, rows)
 	}
-	switch r.Verdict {
-	case "DNAT":
-		writeDNATVerdict(env, r.Endpoint, r.Affinity)
-	case "NONE":
-		fmt.Fprintf(w, "verdict    %s\n", "no kube-proxy rule matches")
-	default:
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Red, r.Verdict))
-	}
+	writeVerdict(env, r.Verdict, r.Endpoint, r.Affinity, "no kube-proxy rule matches")
 	if r.Verdict == "DNAT" {
 		m := "no"
 		if r.Masquerade {
@@ -711,14 +703,22 @@ func writeChoices(w io.Writer, rows [][]string) {
 	fmt.Fprintln(w)
 }
 
-// writeDNATVerdict prints the verdict of a packet DNATed to ep, by
-// ClientIP affinity when affinity is true.
-func writeDNATVerdict(env *Env, ep netip.AddrPort, affinity bool) {
-	v := "DNAT to " + ep.String()
-	if affinity {
-		v += " (ClientIP affinity)"
+// writeVerdict prints a trace's verdict line: DNAT to ep (by ClientIP
+// affinity when affinity is true) in green, none for NONE (no rule of
+// kube-proxy's changed the packet), any other verdict in red.
+func writeVerdict(env *Env, verdict string, ep netip.AddrPort, affinity bool, none string) {
+	v := env.Paint(Red, verdict)
+	switch verdict {
+	case "DNAT":
+		v = "DNAT to " + ep.String()
+		if affinity {
+			v += " (ClientIP affinity)"
+		}
+		v = env.Paint(Green, v)
+	case "NONE":
+		v = none
 	}
-	fmt.Fprintf(env.Out, "verdict    %s\n", env.Paint(Green, v))
+	fmt.Fprintf(env.Out, "verdict    %s\n", v)
 }
 
 // kubeProxySteps word what a step of an iptables trace means, with {p}

@@ -103,27 +103,23 @@ func writeNFTTrace(env *Env, r kubeproxy.NFTTraceResult) {
 		}
 		writeChoices(w, rows)
 	}
-	switch r.Verdict {
-	case "DNAT":
-		writeDNATVerdict(env, r.Endpoint, r.Affinity)
-		m := "no"
-		if r.Masquerade {
-			m = "yes (masquerade fully-random), source becomes " + r.SNAT.String()
-		}
-		fmt.Fprintf(w, "masquerade %s\n", m)
-		for _, why := range r.MasqueradeReasons {
-			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
-		}
-		if !r.Masquerade {
-			fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
-		}
-		if r.Conntrack != nil {
-			fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
-		}
-	case "NONE":
-		fmt.Fprintln(w, "verdict    no kube-proxy rule changes this packet: it is routed unchanged")
-	default:
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Red, r.Verdict))
+	writeVerdict(env, r.Verdict, r.Endpoint, r.Affinity, "no kube-proxy rule changes this packet: it is routed unchanged")
+	if r.Verdict != "DNAT" {
+		return
+	}
+	m := "no"
+	if r.Masquerade {
+		m = "yes (masquerade fully-random), source becomes " + r.SNAT.String()
+	}
+	fmt.Fprintf(w, "masquerade %s\n", m)
+	for _, why := range r.MasqueradeReasons {
+		fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
+	}
+	if !r.Masquerade {
+		fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
+	}
+	if r.Conntrack != nil {
+		fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
 	}
 }
 

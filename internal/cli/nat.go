@@ -144,13 +144,10 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 // every list reader writes it, "line N: " for standard input, "FILE: "
 // when the line is not known.
 func natWhere(file string, line int) string {
-	if file == "-" {
-		file = "stdin"
-	}
 	if line == 0 {
-		return file + ": "
+		return stdinName(file) + ": "
 	}
-	return Input{Source: file, Line: line}.Where()
+	return Input{Source: stdinName(file), Line: line}.Where()
 }
 
 func seconds(d time.Duration) string {
