@@ -160,21 +160,18 @@ func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	tb := env.NewTable()
 	tb.Row("TIME", "DIR", "PACKET", "VERDICT", "TRANSLATED", "NOTE")
 	for _, r := range results {
-		pkt := nat.FormatPacket(r.Packet)
+		rec := r.Record()
+		pkt := rec.Packet
 		if r.Flags != 0 {
-			pkt += " " + r.Flags.String()
+			pkt += " " + rec.Flags
 		}
-		verdict, out, note := string(r.Verdict), "-", natNote(r)
+		verdict, note := env.Paint(Green, rec.Verdict), natNote(r)
 		if r.Verdict == nat.Drop {
-			verdict = env.Paint(Red, "drop ("+string(r.Reason)+")")
-		} else {
-			verdict = env.Paint(Green, verdict)
-			out = nat.FormatPacket(r.Out)
-			if r.New {
-				note = "new: " + note
-			}
+			verdict = env.Paint(Red, "drop ("+rec.Reason+")")
+		} else if r.New {
+			note = "new: " + note
 		}
-		tb.Row(seconds(r.At), string(r.Dir), pkt, verdict, out, note)
+		tb.Row(seconds(r.At), rec.Dir, pkt, verdict, dash(rec.Out), note)
 	}
 	if err := tb.Flush(); err != nil {
 		return err
@@ -293,10 +290,8 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	}
 	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
-	for _, r := range []packet.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
-		if n := s.Drops[r]; n > 0 {
-			drops = append(drops, fmt.Sprintf("%s %d", r, n))
-		}
+	for _, d := range s.DropCounts() {
+		drops = append(drops, fmt.Sprintf("%s %d", d.Reason, d.Count))
 	}
 	if len(drops) == 0 {
 		drops = append(drops, "none")

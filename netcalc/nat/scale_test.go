@@ -107,3 +107,14 @@ events:
 		t.Errorf("Record() mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestStatsDropCounts(t *testing.T) {
+	s := nat.Stats{Drops: map[packet.Reason]int{nat.Clash: 2, nat.NoMapping: 5, nat.Filtered: 0, nat.PortExhausted: 1}}
+	want := []nat.DropCount{{nat.PortExhausted, 1}, {nat.NoMapping, 5}, {nat.Clash, 2}}
+	if diff := cmp.Diff(want, s.DropCounts()); diff != "" {
+		t.Errorf("DropCounts() mismatch (-want +got):\n%s", diff)
+	}
+	if got := (nat.Stats{}).DropCounts(); got != nil {
+		t.Errorf("Stats{}.DropCounts() = %v; want nil", got)
+	}
+}
