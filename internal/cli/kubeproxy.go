@@ -245,17 +245,19 @@ func stdinName(file string) string {
 
 // readScenario reads FILE, or standard input for "-".
 func readScenario(env *Env, file string) ([]byte, error) {
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(env.Stdin)
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	data, err := readInput(env, file)
 	if err != nil {
 		return nil, BadInput(scenarioReadError(stdinName(file), err))
 	}
 	return data, nil
+}
+
+// readInput reads file, or standard input for "-".
+func readInput(env *Env, file string) ([]byte, error) {
+	if file == "-" {
+		return io.ReadAll(env.Stdin)
+	}
+	return os.ReadFile(file)
 }
 
 // kubeProxySettingWords say what each setting takes, after its bad value.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,22 +112,11 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 	if opts.flowsSet {
 		return BadInputf("--flows generates its own flows; give either a scenario file or --flows, not both")
 	}
-	var src []byte
-	var err error
-	if opts.Scenario == "-" {
-		src, err = io.ReadAll(env.Stdin)
-	} else {
-		src, err = os.ReadFile(opts.Scenario)
-	}
+	src, err := readInput(env, opts.Scenario)
 	if err != nil {
 		return BadInput(err)
 	}
-	sc, err := nat.ParseScenario(src)
-	var results []nat.Decision
-	var t *nat.Translator
-	if err == nil {
-		t, err = sc.Run(func(r nat.Decision) error { results = append(results, r); return nil })
-	}
+	results, t, err := nat.RunScenario(src)
 	if se := (*nat.ScenarioError)(nil); errors.As(err, &se) {
 		return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), se.Msg())
 	} else if err != nil {

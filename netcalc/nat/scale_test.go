@@ -118,3 +118,23 @@ func TestStatsDropCounts(t *testing.T) {
 		t.Errorf("Stats{}.DropCounts() = %v; want nil", got)
 	}
 }
+
+func TestRunScenario(t *testing.T) {
+	ds, tr, err := nat.RunScenario([]byte(`nat:
+  preset: linux
+  external: 203.0.113.7
+events:
+  - {at: 0, out: "udp 10.0.0.6:5000 -> 198.51.100.53:53"}
+  - {at: 1, in: "udp 198.51.100.53:53 -> 203.0.113.7:5000"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].Verdict != nat.Accept || ds[1].Cause != nat.CauseReply || len(tr.Translations()) != 1 {
+		t.Errorf("RunScenario = %d decisions (%+v), %d entries; want 2 accepted (new, reply) and 1 entry", len(ds), ds, len(tr.Translations()))
+	}
+	_, _, err = nat.RunScenario([]byte("nat:\n  preset: nosuch\n"))
+	if se := (*nat.ScenarioError)(nil); !errors.As(err, &se) {
+		t.Errorf("RunScenario(bad preset) error = %v; want a *ScenarioError", err)
+	}
+}
