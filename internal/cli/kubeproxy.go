@@ -357,11 +357,10 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	}
 	gc.parsed()
 	if mode == kubeproxy.ModeNFTables {
-		nft, err := o.NFTOptions(cfg)
+		rs, err := o.RenderNFT(cfg)
 		if err != nil {
 			return kubeProxyBadInput(o.File, err)
 		}
-		rs := kubeproxy.RenderNFT(cfg, nft)
 		if env.JSON() {
 			return WriteJSON(env.Out, rs)
 		}
@@ -474,11 +473,11 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if err := kubeProxyFamily(o, p, cfg.IPv6); err != nil {
 			return err
 		}
-		nft, err := o.NFTOptions(cfg)
+		rs, err := o.RenderNFT(cfg)
 		if err != nil {
 			return kubeProxyBadInput(o.File, err)
 		}
-		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(kubeproxy.RenderNFT(cfg, nft), o.Seed), writeNFTTrace, nftAffinityWords)
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
 	}
 	rs, v6, err := traceRules(env, o)
 	if err != nil {
