@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -75,12 +74,6 @@ With no FILE, or "-", the table is read from standard input.`,
 	return cmd
 }
 
-type conntrackSummaryJSON struct {
-	Type    string `json:"type"` // "summary"
-	Source  string `json:"source"`
-	Entries int    `json:"entries"`
-}
-
 func conntrackRun(env *Env, opts *conntrackOptions) error {
 	pr, ok := conntrack.ParsePortRange(opts.Ports)
 	if !ok && opts.Ports != "" {
@@ -108,28 +101,14 @@ func conntrackRun(env *Env, opts *conntrackOptions) error {
 	}
 	v := conntrack.View(ents, pr)
 	if env.JSON() {
-		return conntrackJSON(env, source, len(ents), v)
+		for _, o := range v.Records(source, len(ents)) {
+			if err := WriteJSON(env.Out, o); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return conntrackText(env, source, len(ents), v)
-}
-
-func conntrackJSON(env *Env, source string, n int, v conntrack.Views) error {
-	summary := []any{conntrackSummaryJSON{Type: "summary", Source: source, Entries: n}}
-	for _, o := range slices.Concat(summary, anys(v.States), anys(v.Sources), anys(v.Externals), anys(v.Translations), anys(v.PortUsage)) {
-		if err := WriteJSON(env.Out, o); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// anys returns the elements of xs as a []any.
-func anys[T any](xs []T) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
-	}
-	return out
 }
 
 func conntrackText(env *Env, source string, n int, v conntrack.Views) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -246,17 +245,19 @@ func stdinName(file string) string {
 
 // readScenario reads FILE, or standard input for "-".
 func readScenario(env *Env, file string) ([]byte, error) {
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(env.Stdin)
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	data, err := readInput(env, file)
 	if err != nil {
 		return nil, BadInput(scenarioReadError(stdinName(file), err))
 	}
 	return data, nil
+}
+
+// readInput reads file, or standard input for "-".
+func readInput(env *Env, file string) ([]byte, error) {
+	if file == "-" {
+		return io.ReadAll(env.Stdin)
+	}
+	return os.ReadFile(file)
 }
 
 // kubeProxySettingWords say what each setting takes, after its bad value.
@@ -316,9 +317,7 @@ func kubeProxyBadInput(name string, err error) error {
 // left out without being asked: nodePorts Parse allocated, Services and
 // endpoints of the other IP family (one note), and a file without Services.
 func scenarioNotes(env *Env, name string, cfg *kubeproxy.Config) {
-	for _, n := range cfg.Notes {
-		env.Errorf("note: %s", kubeProxyNote(n))
-	}
+	kubeProxyNotes(env, cfg.Notes)
 	svcs, eps := cfg.SkippedFamily()
 	if len(svcs)+len(eps) > 0 {
 		fam, other, hint := "IPv4", "IPv6", "use --ipv6 for them"
@@ -358,11 +357,10 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	}
 	gc.parsed()
 	if mode == kubeproxy.ModeNFTables {
-		nft, err := o.NFTOptions(cfg)
+		rs, err := o.RenderNFT(cfg)
 		if err != nil {
 			return kubeProxyBadInput(o.File, err)
 		}
-		rs := kubeproxy.RenderNFT(cfg, nft)
 		if env.JSON() {
 			return WriteJSON(env.Out, rs)
 		}
@@ -370,7 +368,7 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 		return err
 	}
 	rs := kubeproxy.Render(cfg)
-	renderNotes(env, rs)
+	kubeProxyNotes(env, rs.Notes)
 	for _, name := range tables {
 		t := map[string]*kubeproxy.Table{"nat": rs.NAT, "filter": rs.Filter}[name]
 		if env.JSON() {
@@ -394,29 +392,24 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 // or (when the port is optional) a bare IP. An out-of-range port says the
 // range.
 func parseAddrPort(flag, s string, portRequired bool) (netip.AddrPort, error) {
+	ap, err := kubeproxy.ParseAddrPort(s, portRequired)
+	var ae *kubeproxy.AddrPortError
+	if !errors.As(err, &ae) {
+		return ap, err
+	}
 	want := "want IP:PORT, e.g. 10.96.0.10:53 or [2001:db8::a]:80"
 	if !portRequired {
 		want = "want IP or IP:PORT, e.g. 10.244.1.7 or 10.244.1.7:40000"
 	}
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		if portRequired {
-			return netip.AddrPort{}, BadInputf("%s: %s has no port: %s", flag, quoteToken(s), want)
-		}
-		return netip.AddrPortFrom(a.Unmap(), 0), nil
+	switch ae.Problem {
+	case kubeproxy.AddrPortNoPort:
+		return ap, BadInputf("%s: %s has no port: %s", flag, quoteToken(s), want)
+	case kubeproxy.AddrPortNotIP:
+		return ap, BadInputf("%s: %s in %s is not an IP address: %s", flag, quoteToken(ae.Token), quoteToken(s), want)
+	case kubeproxy.AddrPortPortRange:
+		return ap, BadInputf("%s: port %s in %s is out of range: want a port 1-65535", flag, quoteToken(ae.Token), quoteToken(s))
 	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		return netip.AddrPort{}, BadInputf("%s: %s is not an address: %s", flag, quoteToken(s), want)
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil || a.Zone() != "" {
-		return netip.AddrPort{}, BadInputf("%s: %s in %s is not an IP address: %s", flag, quoteToken(host), quoteToken(s), want)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return netip.AddrPort{}, BadInputf("%s: port %s in %s is out of range: want a port 1-65535", flag, quoteToken(port), quoteToken(s))
-	}
-	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
+	return ap, BadInputf("%s: %s is not an address: %s", flag, quoteToken(s), want)
 }
 
 // connectionsValue is --connections, 1-10000000.
@@ -461,25 +454,11 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if mode == kubeproxy.ModeIPTables && o.Given("mode") {
 			return BadInputf("--nft with --mode iptables: a node's nft ruleset is kube-proxy's nftables mode")
 		}
-		name := stdinName(o.NFT)
-		node, nerr := o.DumpNode(true) // a rules flag is refused before reading, a bad --node-ip after
-		if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) {
-			return kubeProxyBadInput(name, nerr)
-		}
-		data, err := readScenario(env, o.NFT)
+		rs, v6, err := kubeProxyDump(env, o, o.NFT, nil, true, kubeproxy.ReadNFTListing)
 		if err != nil {
 			return err
-		} else if nerr != nil {
-			return kubeProxyBadInput(name, nerr)
 		}
-		rs, err := kubeproxy.ReadNFTListing(bytes.NewReader(data), node)
-		if err != nil {
-			return kubeProxyBadInput(name, err)
-		}
-		if len(node.NodeIPs) == 0 {
-			env.Errorf("note: no --node-ip: only loopback counts as the node's address (fib type local, the masquerade source)")
-		}
-		if err := kubeProxyFamily(o, p, node.IPv6); err != nil {
+		if err := kubeProxyFamily(o, p, v6); err != nil {
 			return err
 		}
 		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
@@ -494,11 +473,11 @@ func kubeProxyTraceRun(env *Env, o *kubeProxyOptions) error {
 		if err := kubeProxyFamily(o, p, cfg.IPv6); err != nil {
 			return err
 		}
-		nft, err := o.NFTOptions(cfg)
+		rs, err := o.RenderNFT(cfg)
 		if err != nil {
 			return kubeProxyBadInput(o.File, err)
 		}
-		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(kubeproxy.RenderNFT(cfg, nft), o.Seed), writeNFTTrace, nftAffinityWords)
+		return kubeProxyTrace(env, o, p, kubeproxy.NewNFTTracer(rs, o.Seed), writeNFTTrace, nftAffinityWords)
 	}
 	rs, v6, err := traceRules(env, o)
 	if err != nil {
@@ -574,28 +553,52 @@ func traceRules(env *Env, o *kubeProxyOptions) (*kubeproxy.Ruleset, bool, error)
 			return nil, false, err
 		}
 		rs := kubeproxy.Render(cfg)
-		renderNotes(env, rs)
+		kubeProxyNotes(env, rs.Notes)
 		return rs, cfg.IPv6, nil
 	}
+	return kubeProxyDump(env, o, file, data, false, kubeproxy.ReadIPTablesSave)
+}
+
+// kubeProxyDump reads a node's dump FILE with read (--nft's nft list
+// ruleset when nft is true, else iptables-save output), for the node the
+// flags describe; data is the dump when already read, else nil. It
+// notes when no --node-ip says what the node's addresses are.
+func kubeProxyDump[R any](env *Env, o *kubeProxyOptions, file string, data []byte, nft bool,
+	read func(io.Reader, *kubeproxy.Config) (R, error)) (R, bool, error) {
+	var zero R
 	name := stdinName(file)
-	node, err := o.DumpNode(false)
-	if err != nil {
-		return nil, false, kubeProxyBadInput(name, err)
+	node, nerr := o.DumpNode(nft) // a rules flag is refused before reading, a bad --node-ip after
+	if ds := (*kubeproxy.DumpSettingError)(nil); errors.As(nerr, &ds) && data == nil {
+		return zero, false, kubeProxyBadInput(name, nerr)
 	}
-	rs, err := kubeproxy.ReadIPTablesSave(bytes.NewReader(data), node)
+	if data == nil {
+		var err error
+		if data, err = readScenario(env, file); err != nil {
+			return zero, false, err
+		}
+	}
+	if nerr != nil {
+		return zero, false, kubeProxyBadInput(name, nerr)
+	}
+	rs, err := read(bytes.NewReader(data), node)
 	if err != nil {
-		return nil, false, kubeProxyBadInput(name, err)
+		return zero, false, kubeProxyBadInput(name, err)
 	}
 	if len(node.NodeIPs) == 0 {
-		env.Errorf("note: no --node-ip: only loopback counts as the node's address (addrtype LOCAL, the MASQUERADE source)")
+		local := "addrtype LOCAL, the MASQUERADE source"
+		if nft {
+			local = "fib type local, the masquerade source"
+		}
+		env.Errorf("note: no --node-ip: only loopback counts as the node's address (%s)", local)
 	}
 	return rs, node.IPv6, nil
 }
 
-// renderNotes tells on standard error what Render decided that the rules
-// do not show (endpoints left out by topology hints).
-func renderNotes(env *Env, rs *kubeproxy.Ruleset) {
-	for _, n := range rs.Notes {
+// kubeProxyNotes tells on standard error what Parse or Render decided
+// that the rules do not show (allocated nodePorts, endpoints left out by
+// topology hints).
+func kubeProxyNotes(env *Env, notes []kubeproxy.Note) {
+	for _, n := range notes {
 		env.Errorf("note: %s", kubeProxyNote(n))
 	}
 }
@@ -669,23 +672,9 @@ func writeTrace(env *Env, r kubeproxy.TraceResult) {
 			}
 			rows = append(rows, []string{"  " + c.Endpoint, c.Chain, prob, fmt.Sprintf("%.2f%%", 100*c.Share), mark})
 		}
-		for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
-			fmt.Fprintln(w, strings.TrimRight(l, " "))
-		}
-		fmt.Fprintln(w)
+		writeChoices(w, rows)
 	}
-	switch r.Verdict {
-	case "DNAT":
-		v := "DNAT to " + r.Endpoint.String()
-		if r.Affinity {
-			v += " (ClientIP affinity)"
-		}
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Green, v))
-	case "NONE":
-		fmt.Fprintf(w, "verdict    %s\n", "no kube-proxy rule matches")
-	default:
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Red, r.Verdict))
-	}
+	writeVerdict(env, r.Verdict, r.Endpoint, r.Affinity, "no kube-proxy rule matches")
 	if r.Verdict == "DNAT" {
 		m := "no"
 		if r.Masquerade {
@@ -706,60 +695,89 @@ func writeTrace(env *Env, r kubeproxy.TraceResult) {
 	}
 }
 
+// writeChoices prints the table of a balancing chain's endpoints (rows,
+// the header first) aligned, without trailing blanks, and a blank line.
+func writeChoices(w io.Writer, rows [][]string) {
+	for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(l, " "))
+	}
+	fmt.Fprintln(w)
+}
+
+// writeVerdict prints a trace's verdict line: DNAT to ep (by ClientIP
+// affinity when affinity is true) in green, none for NONE (no rule of
+// kube-proxy's changed the packet), any other verdict in red.
+func writeVerdict(env *Env, verdict string, ep netip.AddrPort, affinity bool, none string) {
+	v := env.Paint(Red, verdict)
+	switch verdict {
+	case "DNAT":
+		v = "DNAT to " + ep.String()
+		if affinity {
+			v += " (ClientIP affinity)"
+		}
+		v = env.Paint(Green, v)
+	case "NONE":
+		v = none
+	}
+	fmt.Fprintf(env.Out, "verdict    %s\n", v)
+}
+
+// kubeProxySteps word what a step of an iptables trace means, with {p}
+// the statistic match's probability; a step not here says its reason.
+var kubeProxySteps = map[packet.Reason]string{
+	kubeproxy.ReasonDrawn:            "statistic: probability {p}, drawn",
+	kubeproxy.ReasonNotDrawn:         "statistic: probability {p}, not drawn",
+	kubeproxy.ReasonAffinity:         "ClientIP affinity: this client used this endpoint recently",
+	kubeproxy.ReasonNotMarked:        "not marked: no SNAT",
+	kubeproxy.ReasonPodToExternal:    "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back",
+	kubeproxy.ReasonNodeToExternal:   "the node itself uses all endpoints of the Service",
+	kubeproxy.ReasonSourceNotAllowed: "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it",
+}
+
 // kubeProxyStepWords says what a step of an iptables trace means, or ""
 // when its rule says it all.
 func kubeProxyStepWords(s packet.Step) string {
-	switch s.Reason {
-	case kubeproxy.ReasonDrawn:
-		return fmt.Sprintf("statistic: probability %.4g, drawn", s.Draw.Probability)
-	case kubeproxy.ReasonNotDrawn:
-		return fmt.Sprintf("statistic: probability %.4g, not drawn", s.Draw.Probability)
-	case kubeproxy.ReasonAffinity:
-		return "ClientIP affinity: this client used this endpoint recently"
-	case kubeproxy.ReasonNotMarked:
-		return "not marked: no SNAT"
-	case kubeproxy.ReasonPodToExternal:
-		return "a pod reaching an external address of a Local-policy Service uses all endpoints, as if it went out to the load balancer and back"
-	case kubeproxy.ReasonNodeToExternal:
-		return "the node itself uses all endpoints of the Service"
-	case kubeproxy.ReasonSourceNotAllowed:
-		return "source not in loadBalancerSourceRanges: no DNAT; filter KUBE-PROXY-FIREWALL drops it"
+	var p string
+	if s.Draw != nil {
+		p = fmt.Sprintf("%.4g", s.Draw.Probability)
 	}
-	return string(s.Reason)
+	return reasonWords(kubeProxySteps, s.Reason, "{p}", p)
+}
+
+// kubeProxyReasons word why an iptables trace ended as it did, with {src}
+// the client address, {cidr} the cluster CIDR, {chain} the filter chain
+// whose policy dropped the packet and {error} why the walk failed.
+var kubeProxyReasons = map[packet.Reason]string{
+	kubeproxy.MasqOffCluster:         "source {src} is outside the cluster CIDR {cidr} (! -s {cidr}): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node",
+	kubeproxy.MasqAll:                "--masquerade-all: every ClusterIP connection is masqueraded",
+	kubeproxy.MasqExternalCluster:    "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)",
+	kubeproxy.MasqLocalExternal:      "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply",
+	kubeproxy.MasqHairpin:            "hairpin: the endpoint {src} is the client itself; without SNAT it would answer itself directly and drop the reply",
+	kubeproxy.ReasonMarked:           "marked for masquerade",
+	kubeproxy.ReasonPolicyDrop:       "the filter {chain} chain's policy is DROP",
+	kubeproxy.ReasonNoRule:           "no kube-proxy rule matches this destination: the packet is routed unchanged",
+	kubeproxy.ReasonLocalPolicy:      "traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address {src}",
+	kubeproxy.ReasonInCluster:        "source {src} is inside the cluster CIDR {cidr}: no SNAT, the endpoint sees the pod address",
+	kubeproxy.ReasonNoMasqueradeJump: "no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees {src}",
+	kubeproxy.ReasonNoNodeAddress:    "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address",
+	kubeproxy.ReasonWalkFailed:       "cannot walk the rules: {error}",
 }
 
 // kubeProxyReasonWords says why an iptables trace ended as it did.
 func kubeProxyReasonWords(why packet.Reason, r kubeproxy.TraceResult) string {
-	src, cidr := r.Packet.Src.Addr(), r.ClusterCIDR
-	switch why {
-	case kubeproxy.MasqOffCluster:
-		return fmt.Sprintf("source %s is outside the cluster CIDR %s (! -s %s): off-cluster traffic to a ClusterIP is masqueraded so that replies return through this node", src, cidr, cidr)
-	case kubeproxy.MasqAll:
-		return "--masquerade-all: every ClusterIP connection is masqueraded"
-	case kubeproxy.MasqExternalCluster:
-		return "external traffic with externalTrafficPolicy Cluster: masqueraded because the endpoint may be on another node (the client IP is lost)"
-	case kubeproxy.MasqLocalExternal:
-		return "the node itself connects to an external address (--src-type LOCAL): masqueraded so the endpoint can reply"
-	case kubeproxy.MasqHairpin:
-		return fmt.Sprintf("hairpin: the endpoint %s is the client itself; without SNAT it would answer itself directly and drop the reply", src)
-	case kubeproxy.ReasonMarked:
-		return "marked for masquerade"
-	case kubeproxy.ReasonPolicyDrop:
-		return "the filter " + r.PolicyChain + " chain's policy is DROP"
-	case kubeproxy.ReasonNoRule:
-		return "no kube-proxy rule matches this destination: the packet is routed unchanged"
-	case kubeproxy.ReasonLocalPolicy:
-		return fmt.Sprintf("traffic policy Local: only endpoints on this node, no SNAT; the endpoint sees the client address %s", src)
-	case kubeproxy.ReasonInCluster:
-		return fmt.Sprintf("source %s is inside the cluster CIDR %s: no SNAT, the endpoint sees the pod address", src, cidr)
-	case kubeproxy.ReasonNoMasqueradeJump:
-		return fmt.Sprintf("no rule jumped to KUBE-MARK-MASQ: no SNAT, the endpoint sees %s", src)
-	case kubeproxy.ReasonNoNodeAddress:
-		return "MASQUERADE source: the node has no address of this family in the scenario; shown as the unspecified address"
-	case kubeproxy.ReasonWalkFailed:
-		return "cannot walk the rules: " + r.Error
+	return reasonWords(kubeProxyReasons, why, "{src}", r.Packet.Src.Addr().String(), "{cidr}", fmt.Sprint(r.ClusterCIDR),
+		"{chain}", r.PolicyChain, "{error}", r.Error)
+}
+
+// reasonWords words the code k from table, filling in the {name}
+// placeholders from pairs (name, value, ...) in one pass; a code the
+// table lacks is said as itself.
+func reasonWords[K ~string](table map[K]string, k K, pairs ...string) string {
+	s, ok := table[k]
+	if !ok {
+		return string(k)
 	}
-	return string(why)
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 // writeDistribution prints where --connections N went against what the

@@ -101,36 +101,25 @@ func writeNFTTrace(env *Env, r kubeproxy.NFTTraceResult) {
 			}
 			rows = append(rows, []string{"  " + strconv.Itoa(c.Index), c.Endpoint.String(), ch, fmt.Sprintf("%.2f%%", 100*c.Share), mark})
 		}
-		for _, l := range strings.Split(strings.TrimSuffix(Aligned(rows), "\n"), "\n") {
-			fmt.Fprintln(w, strings.TrimRight(l, " "))
-		}
-		fmt.Fprintln(w)
+		writeChoices(w, rows)
 	}
-	switch r.Verdict {
-	case "DNAT":
-		v := "DNAT to " + r.Endpoint.String()
-		if r.Affinity {
-			v += " (ClientIP affinity)"
-		}
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Green, v))
-		m := "no"
-		if r.Masquerade {
-			m = "yes (masquerade fully-random), source becomes " + r.SNAT.String()
-		}
-		fmt.Fprintf(w, "masquerade %s\n", m)
-		for _, why := range r.MasqueradeReasons {
-			fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
-		}
-		if !r.Masquerade {
-			fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
-		}
-		if r.Conntrack != nil {
-			fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
-		}
-	case "NONE":
-		fmt.Fprintln(w, "verdict    no kube-proxy rule changes this packet: it is routed unchanged")
-	default:
-		fmt.Fprintf(w, "verdict    %s\n", env.Paint(Red, r.Verdict))
+	writeVerdict(env, r.Verdict, r.Endpoint, r.Affinity, "no kube-proxy rule changes this packet: it is routed unchanged")
+	if r.Verdict != "DNAT" {
+		return
+	}
+	m := "no"
+	if r.Masquerade {
+		m = "yes (masquerade fully-random), source becomes " + r.SNAT.String()
+	}
+	fmt.Fprintf(w, "masquerade %s\n", m)
+	for _, why := range r.MasqueradeReasons {
+		fmt.Fprintf(w, "  why: %s\n", nftMasqWords(why, r))
+	}
+	if !r.Masquerade {
+		fmt.Fprintf(w, "  why: nothing set the masquerade mark %#x and the connection is no hairpin: the endpoint sees %s\n", r.MasqueradeMark, r.Packet.Src.Addr())
+	}
+	if r.Conntrack != nil {
+		fmt.Fprintf(w, "conntrack  %s\n", r.Conntrack)
 	}
 }
 
@@ -141,19 +130,19 @@ func paintHit(env *Env, hit bool) string {
 	return env.Paint(Dim, "lookup:")
 }
 
+// nftMasqReasons word why a rule asked for masquerading, with {src} the
+// client address, {cidr} the cluster CIDR, {mark} the masquerade mark and
+// {endpoint} the endpoint's address.
+var nftMasqReasons = map[packet.Reason]string{
+	kubeproxy.MasqOffCluster:      "services: source {src} is outside the cluster CIDR {cidr}, so off-cluster traffic to a ClusterIP is marked {mark} and masqueraded (replies return through this node)",
+	kubeproxy.MasqAll:             "services: --masquerade-all marks every ClusterIP connection",
+	kubeproxy.MasqExternalCluster: "external chain: externalTrafficPolicy Cluster marks external traffic, as the endpoint may be on another node (the client address is lost)",
+	kubeproxy.MasqLocalExternal:   "external chain: the node itself connects (fib saddr type local) to a Local-policy Service; masqueraded so the endpoint can reply",
+	kubeproxy.MasqHairpin:         "masquerading: hairpin, the endpoint {endpoint} is the client itself (@hairpin-connections); without SNAT it would answer itself directly",
+}
+
 // nftMasqWords says why a rule asked for masquerading.
 func nftMasqWords(reason packet.Reason, r kubeproxy.NFTTraceResult) string {
-	switch reason {
-	case kubeproxy.MasqOffCluster:
-		return fmt.Sprintf("services: source %s is outside the cluster CIDR %s, so off-cluster traffic to a ClusterIP is marked %#x and masqueraded (replies return through this node)", r.Packet.Src.Addr(), r.ClusterCIDR, r.MasqueradeMark)
-	case kubeproxy.MasqAll:
-		return "services: --masquerade-all marks every ClusterIP connection"
-	case kubeproxy.MasqExternalCluster:
-		return "external chain: externalTrafficPolicy Cluster marks external traffic, as the endpoint may be on another node (the client address is lost)"
-	case kubeproxy.MasqLocalExternal:
-		return "external chain: the node itself connects (fib saddr type local) to a Local-policy Service; masqueraded so the endpoint can reply"
-	case kubeproxy.MasqHairpin:
-		return fmt.Sprintf("masquerading: hairpin, the endpoint %s is the client itself (@hairpin-connections); without SNAT it would answer itself directly", r.Endpoint.Addr())
-	}
-	return string(reason)
+	return reasonWords(nftMasqReasons, reason, "{src}", r.Packet.Src.Addr().String(), "{cidr}", fmt.Sprint(r.ClusterCIDR),
+		"{mark}", fmt.Sprintf("%#x", r.MasqueradeMark), "{endpoint}", r.Endpoint.Addr().String())
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/nat"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
@@ -30,15 +27,7 @@ func newNatCmd(env *Env) *cobra.Command {
 
 type natSimulateOptions struct {
 	Scenario string // file name, "-" for stdin, "" for generator mode
-	Preset   string
-	Flows    int
-	Seed     uint64
-	Inside   string
-	Dst      string
-	External string
-	Ports    string
-	Proto    string
-	Interval time.Duration
+	nat.ScaleOptions
 	flowsSet bool
 }
 
@@ -102,7 +91,7 @@ ports preserved, collisions, reuse, exhaustion, distinct external ports.`,
 	f.IntVar(&opts.Flows, "flows", 0, "generator: `N` random outbound flows")
 	f.Uint64Var(&opts.Seed, "seed", 1, "generator: seed `N` of the flows and the port search")
 	f.StringVar(&opts.Inside, "inside", "10.0.0.0/16", "generator: inside subnet (`PREFIX`) the flows come from")
-	f.StringVar(&opts.Dst, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
+	f.StringVar(&opts.Dest, "dst", "198.51.100.0/24", "generator: subnet (`PREFIX`) the flows go to")
 	aliasFlag(env, f, "dest", "dst")
 	f.StringVar(&opts.External, "external", "203.0.113.1", "generator: external `ADDRESS`, range A-B or prefix (a pool makes the preset use snat)")
 	f.StringVar(&opts.Ports, "ports", "", "generator: external port range `MIN-MAX` (default Linux's ranges)")
@@ -123,22 +112,11 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 	if opts.flowsSet {
 		return BadInputf("--flows generates its own flows; give either a scenario file or --flows, not both")
 	}
-	var src []byte
-	var err error
-	if opts.Scenario == "-" {
-		src, err = io.ReadAll(env.Stdin)
-	} else {
-		src, err = os.ReadFile(opts.Scenario)
-	}
+	src, err := readInput(env, opts.Scenario)
 	if err != nil {
 		return BadInput(err)
 	}
-	sc, err := nat.ParseScenario(src)
-	var results []nat.Decision
-	var t *nat.Translator
-	if err == nil {
-		t, err = sc.Run(func(r nat.Decision) error { results = append(results, r); return nil })
-	}
+	results, t, err := nat.RunScenario(src)
 	if se := (*nat.ScenarioError)(nil); errors.As(err, &se) {
 		return BadInputf("%s%s", natWhere(opts.Scenario, se.Line), se.Msg())
 	} else if err != nil {
@@ -154,13 +132,10 @@ func natSimulateRun(env *Env, opts *natSimulateOptions) error {
 // every list reader writes it, "line N: " for standard input, "FILE: "
 // when the line is not known.
 func natWhere(file string, line int) string {
-	if file == "-" {
-		file = "stdin"
-	}
 	if line == 0 {
-		return file + ": "
+		return stdinName(file) + ": "
 	}
-	return Input{Source: file, Line: line}.Where()
+	return Input{Source: stdinName(file), Line: line}.Where()
 }
 
 func seconds(d time.Duration) string {
@@ -173,21 +148,18 @@ func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	tb := env.NewTable()
 	tb.Row("TIME", "DIR", "PACKET", "VERDICT", "TRANSLATED", "NOTE")
 	for _, r := range results {
-		pkt := nat.FormatPacket(r.Packet)
+		rec := r.Record()
+		pkt := rec.Packet
 		if r.Flags != 0 {
-			pkt += " " + r.Flags.String()
+			pkt += " " + rec.Flags
 		}
-		verdict, out, note := string(r.Verdict), "-", natNote(r)
+		verdict, note := env.Paint(Green, rec.Verdict), natNote(r)
 		if r.Verdict == nat.Drop {
-			verdict = env.Paint(Red, "drop ("+string(r.Reason)+")")
-		} else {
-			verdict = env.Paint(Green, verdict)
-			out = nat.FormatPacket(r.Out)
-			if r.New {
-				note = "new: " + note
-			}
+			verdict = env.Paint(Red, "drop ("+rec.Reason+")")
+		} else if r.New {
+			note = "new: " + note
 		}
-		tb.Row(seconds(r.At), string(r.Dir), pkt, verdict, out, note)
+		tb.Row(seconds(r.At), rec.Dir, pkt, verdict, dash(rec.Out), note)
 	}
 	if err := tb.Flush(); err != nil {
 		return err
@@ -213,30 +185,10 @@ func natText(env *Env, results []nat.Decision, t *nat.Translator) error {
 	return tb.Flush()
 }
 
-type natEventJSON struct {
-	Type    string  `json:"type"`
-	At      float64 `json:"at"`
-	Line    int     `json:"line,omitempty"`
-	Dir     string  `json:"dir"`
-	Packet  string  `json:"packet"`
-	Flags   string  `json:"flags,omitempty"`
-	Verdict string  `json:"verdict"`
-	Reason  string  `json:"reason,omitempty"`
-	Out     string  `json:"out,omitempty"`
-	New     bool    `json:"new"`
-	Note    string  `json:"note,omitempty"`
-	Entry   string  `json:"conntrack,omitempty"`
-}
-
 func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	for _, r := range results {
-		j := natEventJSON{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
-			Packet: nat.FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
-			Reason: string(r.Reason), New: r.New, Note: natNote(r)}
-		if r.Verdict == nat.Accept {
-			j.Out = nat.FormatPacket(r.Out)
-			j.Entry = r.Conn.String()
-		}
+		j := r.Record()
+		j.Note = natNote(r)
 		if err := WriteJSON(env.Out, j); err != nil {
 			return err
 		}
@@ -249,9 +201,9 @@ func natJSON(env *Env, results []nat.Decision, t *nat.Translator) error {
 	return nil
 }
 
-// natNotes word what decided a packet (nat.Cause, with the allocation for
-// source NAT and the filtering for a mapping) with the endpoints the
-// Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
+// natNotes word what decided a packet (nat.Decision.Detail: the Cause,
+// with the allocation for source NAT and the filtering for a mapping)
+// with the endpoints the Decision names: {inside}, {external}, {remote}, {remote-addr}, {src},
 // {dst}, {dst-port}, {clash}, {source} (the packet's new source). Built
 // on first use.
 var natNotes = sync.OnceValue(func() map[string]string {
@@ -272,21 +224,10 @@ var natNotes = sync.OnceValue(func() map[string]string {
 
 // natNote words what decided a packet, for the NOTE column.
 func natNote(r nat.Decision) string {
-	key := string(r.Cause)
-	switch r.Cause {
-	case nat.CausePortExhausted:
+	if r.Cause == nat.CausePortExhausted {
 		return r.Exhausted.Error()
-	case nat.CauseMapping, nat.CauseNotPeer:
-		key += " " + string(r.Filtering)
-	case nat.CauseSourceNAT:
-		key += " " + r.Alloc.String()
-	case nat.CauseStatic: // found from the outside address, or from the inside one
-		key += " out"
-		if r.Dir == nat.Inbound || r.Hairpin {
-			key = "static in"
-		}
 	}
-	s := natNotes()[key]
+	s := natNotes()[r.Detail()]
 	if r.Cause == nat.CauseSourceNAT && r.Packet.Proto.IsICMP() {
 		s = strings.Replace(s, "port", "id", 1)
 	}
@@ -307,41 +248,25 @@ func natNote(r nat.Decision) string {
 		"{clash}", clash, "{source}", r.Out.SrcAddrPort().String()).Replace(s)
 }
 
+// natScaleWords word a generator flag's bad value: %[1]s is the value,
+// %[1]q the value quoted, %[2]s the value quoted and shortened.
+var natScaleWords = map[string]string{
+	"preset":   "--preset: %[1]q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric",
+	"flows":    "--flows: %[1]s is out of range, want 0 to 5000000",
+	"interval": "--interval: %[1]s is negative, want a duration such as 10ms",
+	"external": "--external: %[1]q is not an address, range A-B or prefix",
+	"ports":    "--ports: %[1]q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535",
+	"inside":   "--inside: %[1]q is not a prefix such as 10.0.0.0/16",
+	"dst":      "--dst: %[2]s is not a prefix such as 198.51.100.0/24",
+	"proto":    "--proto: %[2]s is not a protocol the generator sends, want tcp or udp",
+}
+
 func natGenerate(env *Env, opts *natSimulateOptions) error {
-	sc := nat.Scale{Preset: nat.Preset(opts.Preset), Flows: nat.Flows{N: opts.Flows, Seed: opts.Seed, Interval: opts.Interval}}
-	var err error
-	if _, err := nat.ParsePreset(opts.Preset); err != nil {
-		return BadInputf("--preset: %q is not a preset, want linux, full-cone, restricted-cone, port-restricted-cone or symmetric", opts.Preset)
-	}
-	if opts.Flows < 0 || opts.Flows > 5_000_000 {
-		// about 200 bytes of table per flow: 5e6 flows is 1 GB
-		return BadInputf("--flows: %d is out of range, want 0 to 5000000", opts.Flows)
-	}
-	if opts.Interval < 0 {
-		return BadInputf("--interval: %v is negative, want a duration such as 10ms", opts.Interval)
-	}
-	if sc.External, err = nat.ParseRange(opts.External); err != nil {
-		return BadInputf("--external: %q is not an address, range A-B or prefix", opts.External)
-	}
-	if opts.Ports != "" {
-		pr, ok := conntrack.ParsePortRange(opts.Ports)
-		if !ok {
-			return BadInputf("--ports: %q is not a port range, want MIN-MAX with 1 <= MIN <= MAX <= 65535", opts.Ports)
-		}
-		sc.PortMin, sc.PortMax = pr.Lo, pr.Hi
-	}
-	if sc.Inside, err = netip.ParsePrefix(opts.Inside); err != nil {
-		return BadInputf("--inside: %q is not a prefix such as 10.0.0.0/16", opts.Inside)
-	}
-	if sc.Dest, err = netip.ParsePrefix(opts.Dst); err != nil {
-		return BadInputf("--dst: %s is not a prefix such as 198.51.100.0/24", quoteToken(opts.Dst))
-	}
-	if v4 := sc.Inside.Addr().Is4(); sc.Dest.Addr().Is4() != v4 || sc.External.From().Is4() != v4 {
-		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dst, opts.External)
-	}
-	proto := strings.ToLower(opts.Proto)
-	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
-		return BadInputf("--proto: %s is not a protocol the generator sends, want tcp or udp", quoteToken(proto))
+	sc, err := nat.ParseScale(opts.ScaleOptions)
+	if oe := (*nat.ScaleOptionError)(nil); errors.As(err, &oe) && oe.Field == "family" {
+		return BadInputf("--inside %s, --dst %s and --external %s must be of one address family", opts.Inside, opts.Dest, opts.External)
+	} else if errors.As(err, &oe) {
+		return BadInputf(natScaleWords[oe.Field], oe.Value, quoteToken(oe.Value))
 	}
 	s, err := sc.Run()
 	if errors.Is(err, nat.ErrConfig) {
@@ -353,10 +278,8 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	}
 	pct := func(n int) string { return natShare(n, opts.Flows) }
 	drops := []string{}
-	for _, r := range []packet.Reason{nat.PortExhausted, nat.NoMapping, nat.Filtered, nat.Expired, nat.HairpinOff, nat.Clash} {
-		if n := s.Drops[r]; n > 0 {
-			drops = append(drops, fmt.Sprintf("%s %d", r, n))
-		}
+	for _, d := range s.DropCounts() {
+		drops = append(drops, fmt.Sprintf("%s %d", d.Reason, d.Count))
 	}
 	if len(drops) == 0 {
 		drops = append(drops, "none")

@@ -2,6 +2,7 @@ package conntrack
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,5 +160,28 @@ func TestViewSortsNumerically(t *testing.T) {
 	v := View(ents, PortRange{})
 	if v.Sources[0].Addr != "10.0.0.9" || v.Externals[0].Addr != "10.0.0.9:5000" {
 		t.Errorf("%+v %+v", v.Sources, v.Externals)
+	}
+}
+
+// TestViewsRecords checks the JSON Lines order: the summary, then each
+// view's elements in the order the fields are declared.
+func TestViewsRecords(t *testing.T) {
+	v := Views{
+		States:       []StateCount{{Proto: "tcp"}, {Proto: "udp"}},
+		Sources:      []AddrCount{{Addr: "10.0.0.5"}},
+		Externals:    []AddrCount{{Addr: "203.0.113.7:40000"}},
+		Translations: []Translation{{Line: 3}},
+		PortUsage:    []PortUsage{{Proto: "tcp"}},
+	}
+	got := v.Records("stdin", 7)
+	want := []any{ListSummary{Type: "summary", Source: "stdin", Entries: 7}, v.States[0], v.States[1],
+		v.Sources[0], v.Externals[0], v.Translations[0], v.PortUsage[0]}
+	if len(got) != len(want) {
+		t.Fatalf("Records() has %d records; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if g, w := fmt.Sprintf("%T %+v", got[i], got[i]), fmt.Sprintf("%T %+v", want[i], want[i]); g != w {
+			t.Errorf("Records()[%d] = %s; want %s", i, g, w)
+		}
 	}
 }

@@ -89,6 +89,36 @@ type Views struct {
 	PortUsage    []PortUsage   `json:"port_usage"`
 }
 
+// ListSummary is the first record of a listing's views as JSON Lines:
+// Type "summary", where the listing came from and how many entries it
+// held.
+type ListSummary struct {
+	Type    string `json:"type"` // "summary"
+	Source  string `json:"source"`
+	Entries int    `json:"entries"`
+}
+
+// Records returns the views as the records of `netcalc conntrack -o
+// json`, one JSON object a line: a ListSummary of source and entries,
+// then the States, Sources, Externals, Translations and PortUsage
+// elements in that order.
+func (v Views) Records(source string, entries int) []any {
+	out := []any{ListSummary{Type: "summary", Source: source, Entries: entries}}
+	out = appendAll(out, v.States)
+	out = appendAll(out, v.Sources)
+	out = appendAll(out, v.Externals)
+	out = appendAll(out, v.Translations)
+	return appendAll(out, v.PortUsage)
+}
+
+// appendAll appends the elements of xs to out.
+func appendAll[T any](out []any, xs []T) []any {
+	for _, x := range xs {
+		out = append(out, x)
+	}
+	return out
+}
+
 // PortRange is a source NAT port range; the zero PortRange means the
 // kernel's default for MASQUERADE and SNAT without --to-ports.
 type PortRange struct{ Lo, Hi uint16 }

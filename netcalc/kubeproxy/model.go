@@ -2,6 +2,7 @@ package kubeproxy
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -39,6 +40,67 @@ func (e *ProtocolError) Error() string {
 		return fmt.Sprintf("kubeproxy: %q is out of range: protocol numbers are 0-255, and kube-proxy proxies tcp (6), udp (17) and sctp (132)", e.Text)
 	}
 	return fmt.Sprintf("kubeproxy: %q is not a protocol kube-proxy proxies: want tcp, udp or sctp", e.Text)
+}
+
+// ParseAddrPort reads a packet's endpoint: IP:PORT, [IPv6]:PORT, or,
+// when portRequired is false, a bare IP (port 0). The address is unmapped
+// (::ffff:10.0.0.1 is 10.0.0.1); zones are refused. Anything else is an
+// *AddrPortError saying what is wrong.
+func ParseAddrPort(s string, portRequired bool) (netip.AddrPort, error) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		if portRequired {
+			return netip.AddrPort{}, &AddrPortError{Input: s, Problem: AddrPortNoPort}
+		}
+		return netip.AddrPortFrom(a.Unmap(), 0), nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return netip.AddrPort{}, &AddrPortError{Input: s, Problem: AddrPortNotAddress}
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || a.Zone() != "" {
+		return netip.AddrPort{}, &AddrPortError{Input: s, Token: host, Problem: AddrPortNotIP}
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return netip.AddrPort{}, &AddrPortError{Input: s, Token: port, Problem: AddrPortPortRange}
+	}
+	return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
+}
+
+// AddrPortProblem says what is wrong with an endpoint ParseAddrPort
+// refused.
+type AddrPortProblem string
+
+// The problems of an AddrPortError.
+const (
+	// AddrPortNoPort: a bare IP where a port is required.
+	AddrPortNoPort AddrPortProblem = "no port"
+	// AddrPortNotAddress: neither an IP nor HOST:PORT.
+	AddrPortNotAddress AddrPortProblem = "not an address"
+	// AddrPortNotIP: the host part (Token) is not an IP address, or has a
+	// zone.
+	AddrPortNotIP AddrPortProblem = "not an IP address"
+	// AddrPortPortRange: the port part (Token) is not a number 1-65535.
+	AddrPortPortRange AddrPortProblem = "port out of range"
+)
+
+// AddrPortError reports an endpoint ParseAddrPort refused: Input is the
+// text, Token the offending host or port part (AddrPortNotIP,
+// AddrPortPortRange), Problem what is wrong.
+type AddrPortError struct {
+	Input   string
+	Token   string
+	Problem AddrPortProblem
+}
+
+// Error returns "kubeproxy: "INPUT": PROBLEM", with the offending part
+// for a bad host or port.
+func (e *AddrPortError) Error() string {
+	if e.Token != "" {
+		return fmt.Sprintf("kubeproxy: %q: %q: %s", e.Input, e.Token, e.Problem)
+	}
+	return fmt.Sprintf("kubeproxy: %q: %s", e.Input, e.Problem)
 }
 
 // ServiceType is a Service's spec.type.

@@ -306,3 +306,14 @@ func IsIPTablesSave(data []byte) bool {
 	}
 	return false
 }
+
+// RenderNFT renders cfg's nftables ruleset (the package's RenderNFT)
+// with the options NFTOptions derives from s and cfg, whose
+// *SettingError it returns.
+func (s *Settings) RenderNFT(cfg *Config) (*NFTRuleset, error) {
+	o, err := s.NFTOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return RenderNFT(cfg, o), nil
+}

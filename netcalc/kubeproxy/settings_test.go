@@ -239,3 +239,26 @@ func TestRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsRenderNFT(t *testing.T) {
+	cfg := &Config{NodeIPs: []netip.Addr{netip.MustParseAddr("198.51.100.10")}, NodePortAddresses: []string{"primary"}}
+	s := Settings{ServiceCIDRs: []string{"10.96.0.0/12"}}
+	opt, err := s.NFTOptions(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got strings.Builder
+	RenderNFT(cfg, opt).WriteTo(&want)
+	rs, err := s.RenderNFT(cfg)
+	if err != nil {
+		t.Fatalf("Settings.RenderNFT() error = %v", err)
+	}
+	rs.WriteTo(&got)
+	if got.String() != want.String() || !strings.Contains(got.String(), "10.96.0.0/12") {
+		t.Errorf("Settings.RenderNFT() =\n%s\nwant RenderNFT(cfg, NFTOptions) =\n%s", got.String(), want.String())
+	}
+	var se *SettingError
+	if _, err := (&Settings{ServiceCIDRs: []string{"nope"}}).RenderNFT(cfg); !errors.As(err, &se) || se.Value != "nope" {
+		t.Errorf("Settings.RenderNFT() error = %v; want a *SettingError for \"nope\"", err)
+	}
+}

@@ -1,13 +1,17 @@
 package nat
 
 import (
+	"fmt"
 	"iter"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	"go4.org/netipx"
 
+	"github.com/netcalc/netcalc/netcalc/conntrack"
 	"github.com/netcalc/netcalc/netcalc/packet"
 )
 
@@ -172,4 +176,99 @@ func (s Scale) Run() (ScaleSummary, error) {
 	c := t.Config()
 	return ScaleSummary{Type: "summary", Preset: s.Preset, Kind: c.Kind, Mapping: c.Mapping, Filtering: c.Filtering,
 		Ports: c.Ports, Flows: s.N, Seed: s.Seed, Summary: t.Summary(), External: c.External}, nil
+}
+
+// MaxScaleFlows is the most flows ParseScale accepts: a flow holds about
+// 200 bytes of table, so 5,000,000 flows are 1 GB.
+const MaxScaleFlows = 5_000_000
+
+// ScaleOptions are a scale run's settings as a user gives them, in text
+// (netcalc nat simulate's generator flags); ParseScale checks them and
+// returns the Scale they describe.
+type ScaleOptions struct {
+	// Preset names the NAT's behaviour (ParsePreset).
+	Preset string
+	// Flows is the number of flows, 0 to MaxScaleFlows.
+	Flows int
+	// Seed seeds the flows and the port search.
+	Seed uint64
+	// Inside is the prefix the flows come from, e.g. 10.0.0.0/16.
+	Inside string
+	// Dest is the prefix the flows go to, of Inside's family.
+	Dest string
+	// External is the external address, range A-B or prefix (ParseRange),
+	// of Inside's family.
+	External string
+	// Ports is the external port range MIN-MAX; "" means Linux's ranges.
+	Ports string
+	// Proto is tcp or udp, in either case.
+	Proto string
+	// Interval is the virtual time between flows; not negative.
+	Interval time.Duration
+}
+
+// ScaleOptionError reports a ScaleOptions value ParseScale refuses. Field
+// names the option as netcalc's flags do: preset, flows, interval,
+// external, ports, inside, dst or proto, or family when Inside, Dest and
+// External are not of one address family. Value is the value as given
+// (Flows and Interval in decimal and Duration.String form, Proto in lower
+// case; "" for family).
+type ScaleOptionError struct {
+	Field string
+	Value string
+}
+
+// Error returns "nat: invalid configuration: bad FIELD "VALUE"".
+func (e *ScaleOptionError) Error() string {
+	if e.Field == "family" {
+		return "nat: invalid configuration: inside, destination and external addresses of different families"
+	}
+	return fmt.Sprintf("nat: invalid configuration: bad %s %q", e.Field, e.Value)
+}
+
+// Unwrap returns ErrConfig.
+func (e *ScaleOptionError) Unwrap() error { return ErrConfig }
+
+// ParseScale checks o, in the order of ScaleOptionError's fields, and
+// returns the Scale it describes. The first value it refuses is a
+// *ScaleOptionError.
+func ParseScale(o ScaleOptions) (Scale, error) {
+	bad := func(field, value string) (Scale, error) {
+		return Scale{}, &ScaleOptionError{Field: field, Value: value}
+	}
+	sc := Scale{Preset: Preset(o.Preset), Flows: Flows{N: o.Flows, Seed: o.Seed, Interval: o.Interval}}
+	var err error
+	if _, err := ParsePreset(o.Preset); err != nil {
+		return bad("preset", o.Preset)
+	}
+	if o.Flows < 0 || o.Flows > MaxScaleFlows {
+		return bad("flows", strconv.Itoa(o.Flows))
+	}
+	if o.Interval < 0 {
+		return bad("interval", o.Interval.String())
+	}
+	if sc.External, err = ParseRange(o.External); err != nil {
+		return bad("external", o.External)
+	}
+	if o.Ports != "" {
+		pr, ok := conntrack.ParsePortRange(o.Ports)
+		if !ok {
+			return bad("ports", o.Ports)
+		}
+		sc.PortMin, sc.PortMax = pr.Lo, pr.Hi
+	}
+	if sc.Inside, err = netip.ParsePrefix(o.Inside); err != nil {
+		return bad("inside", o.Inside)
+	}
+	if sc.Dest, err = netip.ParsePrefix(o.Dest); err != nil {
+		return bad("dst", o.Dest)
+	}
+	if v4 := sc.Inside.Addr().Is4(); sc.Dest.Addr().Is4() != v4 || sc.External.From().Is4() != v4 {
+		return bad("family", "")
+	}
+	proto := strings.ToLower(o.Proto)
+	if sc.Proto, _ = packet.ParseProtocol(proto); proto != "tcp" && proto != "udp" {
+		return bad("proto", proto)
+	}
+	return sc, nil
 }

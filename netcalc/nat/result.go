@@ -177,3 +177,57 @@ func (r Decision) Step() packet.Step {
 	}
 	return s
 }
+
+// Detail returns the Cause refined by what it depends on, the key a
+// printer words the decision by: "mapping eif", "not-peer apdf" (with
+// the Filtering), "source-nat preserved" (with the Alloc), "static in"
+// when the static entry was found from its outside address (an inbound
+// or hairpin packet) and "static out" otherwise; any other Cause as
+// itself.
+func (r Decision) Detail() string {
+	switch r.Cause {
+	case CauseMapping, CauseNotPeer:
+		return string(r.Cause) + " " + string(r.Filtering)
+	case CauseSourceNAT:
+		return string(r.Cause) + " " + r.Alloc.String()
+	case CauseStatic:
+		if r.Dir == Inbound || r.Hairpin {
+			return "static in"
+		}
+		return "static out"
+	}
+	return string(r.Cause)
+}
+
+// Record is a Decision as one flat JSON object of text fields, the form
+// netcalc nat simulate -o json writes per event: Type "event", At in
+// seconds, the packets in FormatPacket form, the conntrack entry in
+// conntrack -L form. Note is left to the printer, which words the
+// decision (Detail) for people.
+type Record struct {
+	Type    string  `json:"type"`
+	At      float64 `json:"at"`
+	Line    int     `json:"line,omitempty"`
+	Dir     string  `json:"dir"`
+	Packet  string  `json:"packet"`
+	Flags   string  `json:"flags,omitempty"`
+	Verdict string  `json:"verdict"`
+	Reason  string  `json:"reason,omitempty"`
+	Out     string  `json:"out,omitempty"`
+	New     bool    `json:"new"`
+	Note    string  `json:"note,omitempty"`
+	Entry   string  `json:"conntrack,omitempty"`
+}
+
+// Record returns r as a Record with an empty Note; Out and Entry are
+// set only when the packet was accepted.
+func (r Decision) Record() Record {
+	j := Record{Type: "event", At: r.At.Seconds(), Line: r.Line, Dir: string(r.Dir),
+		Packet: FormatPacket(r.Packet), Flags: r.Flags.String(), Verdict: string(r.Verdict),
+		Reason: string(r.Reason), New: r.New}
+	if r.Verdict == Accept {
+		j.Out = FormatPacket(r.Out)
+		j.Entry = r.Conn.String()
+	}
+	return j
+}

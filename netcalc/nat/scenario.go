@@ -257,6 +257,19 @@ func (sc *Scenario) Run(yield func(Decision) error) (*Translator, error) {
 	return t, nil
 }
 
+// RunScenario parses a scenario file's text (ParseScenario) and runs it
+// (Scenario.Run), returning every Decision in event order and the table
+// at Until. Its errors are ParseScenario's and Run's.
+func RunScenario(src []byte) ([]Decision, *Translator, error) {
+	sc, err := ParseScenario(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ds []Decision
+	t, err := sc.Run(func(d Decision) error { ds = append(ds, d); return nil })
+	return ds, t, err
+}
+
 // Run processes events in order and calls yield, when it is not nil,
 // with each Decision. Drops, port exhaustion included, are Results; Run
 // stops at the first other error of Process (an *EventError) or of

@@ -123,6 +123,25 @@ type Stats struct {
 	Drops map[packet.Reason]int `json:"drops,omitempty"`
 }
 
+// DropCount is how many packets were dropped for one Reason.
+type DropCount struct {
+	Reason packet.Reason
+	Count  int
+}
+
+// DropCounts returns the Drops that are not zero, in the order the drop
+// reasons are declared (PortExhausted, NoMapping, Filtered, Expired,
+// HairpinOff, Clash); nil when nothing was dropped.
+func (s Stats) DropCounts() []DropCount {
+	var out []DropCount
+	for _, r := range []packet.Reason{PortExhausted, NoMapping, Filtered, Expired, HairpinOff, Clash} {
+		if n := s.Drops[r]; n > 0 {
+			out = append(out, DropCount{Reason: r, Count: n})
+		}
+	}
+	return out
+}
+
 // New returns an empty NAT table for cfg at virtual time 0.
 func New(cfg Config) (*Translator, error) {
 	c, err := cfg.normalize()
