@@ -643,7 +643,6 @@ func formatResolve(b *bytes.Buffer, env *Env, opts *resolveOptions, limits strin
 		}
 		t.Flush()
 	}
-	return
 }
 
 // resolveBadJSON is the JSON line of a bad input line or argument.

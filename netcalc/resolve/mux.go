@@ -320,9 +320,7 @@ func (m *mux) loop() {
 		// exchange in a goroutine of its own ended.
 		m.mu.Lock()
 		m.parked = parkedNot
-		for _, w := range m.done {
-			m.runq = append(m.runq, w)
-		}
+		m.runq = append(m.runq, m.done...)
 		clear(m.done)
 		m.done = m.done[:0]
 		if !m.stopped {
