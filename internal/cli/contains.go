@@ -93,7 +93,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 		var b netcalc.SetBuilder
 		lr := newListLoader(env)
 		lr.unmap = opts.Unmap
-		lr.load(name, b.AddEntry)
+		lr.load(name, &b)
 		if err := lr.finish(); err != nil {
 			return err
 		}

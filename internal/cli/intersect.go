@@ -59,7 +59,7 @@ func intersectRun(env *Env, opts *intersectOptions) error {
 	for i, arg := range opts.Args {
 		var b netcalc.SetBuilder
 		before := lr.nbad
-		if lr.operand(arg, b.AddEntry) == 0 && lr.nbad == before {
+		if lr.operand(arg, &b) == 0 && lr.nbad == before {
 			name := quoteToken(strings.TrimPrefix(arg, "@"))
 			if arg == "-" || arg == "@-" {
 				name = "standard input"

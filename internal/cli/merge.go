@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -77,20 +76,18 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 	if err := env.waitsOnTerminal("merge", opts.Args, "prefixes, ranges or lists"); err != nil {
 		return err
 	}
-	var b netcalc.SetBuilder
+	var b, x netcalc.SetBuilder // x: the --exclude entries
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
-	lr.into = &b
 	for _, arg := range inputNames(opts.Args) {
-		lr.operand(arg, b.AddEntry)
+		lr.operand(arg, &b)
 	}
-	lr.into = nil
-	for _, x := range opts.Exclude {
-		if name, ok := strings.CutPrefix(x, "@"); ok {
-			lr.load(name, b.RemoveEntry)
+	for _, arg := range opts.Exclude {
+		if name, ok := strings.CutPrefix(arg, "@"); ok {
+			lr.load(name, &x)
 			continue
 		}
-		e, err := netcalc.ParseEntry(x)
+		e, err := netcalc.ParseEntry(arg)
 		if err != nil {
 			lr.bad(BadInputf("--exclude: %s", inputMessage(err)))
 			continue
@@ -98,11 +95,12 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 		if opts.Unmap {
 			e = e.Unmap()
 		}
-		b.RemoveEntry(e)
+		x.AddEntry(e)
 	}
 	if err := lr.finish(); err != nil {
 		return err
 	}
+	b.RemoveSet(x.Set())
 	return printSet(env, b.Set(), opts.Ranges, opts.Total)
 }
 
@@ -124,9 +122,6 @@ type listLoader struct {
 	firstMasked string
 	stdinUsed   bool
 	unmap       bool // turn IPv4-mapped IPv6 entries into IPv4
-	// into, when set, is the builder that add adds to: lists are read
-	// with ListReader.AddTo, plain IPv4 lines going straight into it.
-	into *netcalc.SetBuilder
 }
 
 const maxReportedErrors = 20
@@ -142,25 +137,25 @@ func (l *listLoader) bad(err error) {
 	}
 }
 
-// operand passes to add the entries of one command-line operand of merge
+// operand adds to b the entries of one command-line operand of merge
 // or intersect: "-" or "@-" is standard input, "@FILE" a list file, an
 // address, prefix or range itself, and any other argument that names a
 // file a list file (merge list.txt, as before @FILE). It returns how many
 // items the operand held, bad ones included.
-func (l *listLoader) operand(arg string, add func(netcalc.ListEntry)) int {
+func (l *listLoader) operand(arg string, b *netcalc.SetBuilder) int {
 	if arg == "-" {
-		return l.load("-", add)
+		return l.load("-", b)
 	}
 	if name, ok := strings.CutPrefix(arg, "@"); ok {
-		return l.load(name, add)
+		return l.load(name, b)
 	}
 	e, err := netcalc.ParseEntry(arg)
 	if err == nil {
-		l.entry(e, Input{Text: arg}, add)
+		l.entry(e, Input{Text: arg}, b)
 		return 1
 	}
 	if _, serr := os.Stat(arg); serr == nil {
-		return l.load(arg, add)
+		return l.load(arg, b)
 	}
 	if strings.Trim(arg, "0123456789abcdefABCDEF.:/-% ") != "" {
 		// not an attempt at an address: most likely a file name
@@ -170,10 +165,10 @@ func (l *listLoader) operand(arg string, add func(netcalc.ListEntry)) int {
 	return 1
 }
 
-// load reads the list in the named file ("-" for standard input), passes
-// each entry to add and returns how many lines held an item, bad ones
-// included.
-func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
+// load reads the list in the named file ("-" for standard input) into b
+// with ListReader.AddTo, plain lines going straight into it, and returns
+// how many lines held an item, bad ones included.
+func (l *listLoader) load(name string, b *netcalc.SetBuilder) int {
 	if name == "-" {
 		if l.stdinUsed {
 			l.bad(errors.New(`standard input ("-") can be read only once`))
@@ -187,46 +182,23 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
 		return 0
 	}
 	defer r.Close()
-	lr := netcalc.NewListReader(r, source)
-	if l.into != nil {
-		n, err := lr.AddTo(l.into, func(e netcalc.ListEntry, err error) {
-			if err != nil {
-				le := err.(*netcalc.ListError)
-				l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
-				return
-			}
-			l.entry(e, Input{Line: e.Line, Source: source}, add)
-		})
+	n, err := netcalc.NewListReader(r, source).AddTo(b, func(e netcalc.ListEntry, err error) {
 		if err != nil {
-			l.nbad++
-			l.env.Report(readError(source, n+1, err))
-		}
-		return n
-	}
-	n := 0
-	for {
-		e, err := lr.Next()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			var le *netcalc.ListError
-			if !errors.As(err, &le) {
-				l.nbad++
-				l.env.Report(readError(source, n+1, err))
-				return n
-			}
-			n++
+			le := err.(*netcalc.ListError)
 			l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
-			continue
+			return
 		}
-		n++
-		l.entry(e, Input{Line: e.Line, Source: source}, add)
+		l.entry(e, Input{Line: e.Line, Source: source}, b)
+	})
+	if err != nil {
+		l.nbad++
+		l.env.Report(readError(source, n+1, err))
 	}
+	return n
 }
 
-// entry adds e, read from in, after --unmap and noting host bits.
-func (l *listLoader) entry(e netcalc.ListEntry, in Input, add func(netcalc.ListEntry)) {
+// entry adds e, read from in, to b after --unmap and noting host bits.
+func (l *listLoader) entry(e netcalc.ListEntry, in Input, b *netcalc.SetBuilder) {
 	if l.unmap {
 		e = e.Unmap()
 	}
@@ -240,7 +212,7 @@ func (l *listLoader) entry(e netcalc.ListEntry, in Input, add func(netcalc.ListE
 		}
 		l.masked++
 	}
-	add(e)
+	b.AddEntry(e)
 }
 
 // badInput reports a bad item as BadLine does (every one as a JSON object
