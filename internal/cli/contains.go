@@ -257,29 +257,14 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 	t := env.NewTable()
 	var buf []byte
 	for _, o := range pairs {
-		cidrs := netcalc.RangePrefixes(o.Common)
 		if env.JSON() {
-			buf = append(buf[:0], `{"a":`...)
-			buf = netcalc.AppendJSONString(buf, texts[o.A])
-			buf = append(buf, `,"b":`...)
-			buf = netcalc.AppendJSONString(buf, texts[o.B])
-			buf = append(buf, `,"overlap":[`...)
-			for i, p := range cidrs {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = append(buf, '"')
-				buf = p.AppendTo(buf)
-				buf = append(buf, '"')
-			}
-			buf = append(buf, `],"addresses":"`...)
-			buf = netcalc.RangeCount(o.Common.From(), o.Common.To()).AppendTo(buf)
-			buf = append(buf, "\"}\n"...)
+			buf = append(o.AppendJSON(buf[:0], texts[o.A], texts[o.B]), '\n')
 			if _, err := env.Out.Write(buf); err != nil {
 				return err
 			}
 			continue
 		}
+		cidrs := netcalc.RangePrefixes(o.Common)
 		parts := make([]string, len(cidrs))
 		for i, p := range cidrs {
 			parts[i] = p.String()

@@ -254,13 +254,7 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 	var buf []byte
 	switch {
 	case count && env.JSON():
-		return WriteJSON(env.Out, struct {
-			Addresses string        `json:"addresses"`
-			IPv4      netcalc.Count `json:"ipv4"`
-			IPv6      netcalc.Count `json:"ipv6"`
-			CIDRs     int           `json:"cidrs"`
-			Ranges    int           `json:"ranges"`
-		}{s.BigCount().String(), s.Count4(), s.Count6(), s.NumPrefixes(), s.NumRanges()})
+		return WriteJSON(env.Out, s.Summary())
 	case count:
 		_, err := env.Out.Write([]byte(s.BigCount().String() + "\n"))
 		return err
