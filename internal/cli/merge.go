@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -294,5 +293,3 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 	}
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 
@@ -79,33 +80,21 @@ func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(i
 			order <- b
 			b = next()
 		}
-		readErr = func() error { // eachLine, with the text gathered per batch
-			lr := netcalc.NewLineReader(r, source)
-			for {
-				line, n, err := lr.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					var le *netcalc.ListError
-					if !errors.As(err, &le) {
-						return readError(source, n+1, err)
-					}
-					b.lines = append(b.lines, Input{Text: le.Input, Line: n, Source: source, err: le.Err})
-					spans = append(spans, [2]int{-1, -1})
-				} else {
-					if len(line) == 0 || line[0] == '#' {
-						continue
-					}
-					b.lines = append(b.lines, Input{Line: n, Source: source})
-					spans = append(spans, [2]int{len(arena), len(arena) + len(line)})
-					arena = append(arena, line...)
-				}
-				if len(b.lines) == batchSize {
-					flush()
-				}
+		// eachLine, with the text gathered per batch
+		readErr = scanLines(r, source, true, func(line []byte, n int, le *netcalc.ListError) error {
+			if le != nil {
+				b.lines = append(b.lines, Input{Text: le.Input, Line: n, Source: source, err: le.Err})
+				spans = append(spans, [2]int{-1, -1})
+			} else {
+				b.lines = append(b.lines, Input{Line: n, Source: source})
+				spans = append(spans, [2]int{len(arena), len(arena) + len(line)})
+				arena = append(arena, line...)
 			}
-		}()
+			if len(b.lines) == batchSize {
+				flush()
+			}
+			return nil
+		})
 		if len(b.lines) > 0 {
 			flush()
 		}
@@ -192,7 +181,7 @@ func appendInputError(dst []byte, in Input, msg string) []byte {
 	dst = netcalc.AppendJSONString(dst, in.Text)
 	if in.Line > 0 {
 		dst = append(dst, `,"line":`...)
-		dst = append(dst, itoa(in.Line)...)
+		dst = strconv.AppendInt(dst, int64(in.Line), 10)
 		if in.Source != "" && in.Source != "stdin" {
 			dst = append(dst, `,"file":`...)
 			dst = netcalc.AppendJSONString(dst, in.Source)
