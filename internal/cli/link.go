@@ -63,6 +63,17 @@ func openHost(cmd, netns string) (*link.Host, error) {
 	return nil, linkErr(err)
 }
 
+// withHost calls fn with the link-layer view of the namespace netns, as
+// openHost opens it for command cmd, and closes it after.
+func withHost(cmd, netns string, fn func(h *link.Host) error) error {
+	h, err := openHost(cmd, netns)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return fn(h)
+}
+
 // linkErr maps a netcalc/link error to its exit status: no reply, no route
 // and no cache entry are failed operations (1); everything the user can fix
 // by asking differently, and missing privilege, is bad usage (2).
@@ -84,46 +95,43 @@ func linkErr(err error) error {
 }
 
 func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
-	h, err := openHost("link", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	ls, err := h.Links(cmd.Context())
-	if err != nil {
-		return linkErr(err)
-	}
-	if len(opts.Names) > 0 {
-		var missing []string
-		ls, missing = link.SelectInterfaces(ls, opts.Names)
-		for _, n := range missing {
-			env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
+	return withHost("link", opts.Netns, func(h *link.Host) error {
+		ls, err := h.Links(cmd.Context())
+		if err != nil {
+			return linkErr(err)
 		}
-	}
-	if env.JSON() {
-		for _, l := range ls {
-			if err := WriteJSON(env.Out, l); err != nil {
-				return err
+		if len(opts.Names) > 0 {
+			var missing []string
+			ls, missing = link.SelectInterfaces(ls, opts.Names)
+			for _, n := range missing {
+				env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
 			}
 		}
-		return env.Finish()
-	}
-	t := env.NewTable()
-	if env.StdoutTTY {
-		t.Row("INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "FLAGS", "MASTER", "PEER")
-	}
-	for _, l := range ls {
-		mac := l.MAC.String()
-		if !l.HasMAC && !l.IsLoopback() {
-			mac = "-"
+		if env.JSON() {
+			for _, l := range ls {
+				if err := WriteJSON(env.Out, l); err != nil {
+					return err
+				}
+			}
+			return env.Finish()
 		}
-		t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, l.State, mac, strconv.Itoa(l.MTU),
-			"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
-	}
-	if err := t.Flush(); err != nil {
-		return err
-	}
-	return env.Finish()
+		t := env.NewTable()
+		if env.StdoutTTY {
+			t.Row("INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "FLAGS", "MASTER", "PEER")
+		}
+		for _, l := range ls {
+			mac := l.MAC.String()
+			if !l.HasMAC && !l.IsLoopback() {
+				mac = "-"
+			}
+			t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, l.State, mac, strconv.Itoa(l.MTU),
+				"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+		return env.Finish()
+	})
 }
 
 func linkDash(s string) string {

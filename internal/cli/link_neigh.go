@@ -54,7 +54,7 @@ seconds, refcnt, probes, state as a list), plus "family".
 			if opts.IPv4 && opts.IPv6 {
 				return BadInputf("neigh: --ipv4 and --ipv6 exclude each other; give neither for both families")
 			}
-			return neighRun(cmd, env, opts)
+			return withHost("neigh", opts.Netns, func(h *link.Host) error { return neighList(cmd, env, h, "neigh", opts) })
 		},
 	}
 	addNetnsFlag(cmd, &opts.Netns)
@@ -64,15 +64,6 @@ seconds, refcnt, probes, state as a list), plus "family".
 	f.BoolVar(&opts.All, "all", false, "list the NOARP entries too (ip neigh show nud all)")
 	f.StringVarP(&opts.Interface, "interface", "i", "", "list only the entries of this `IFACE`")
 	return cmd
-}
-
-func neighRun(cmd *cobra.Command, env *Env, opts *neighOptions) error {
-	h, err := openHost("neigh", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return neighList(cmd, env, h, "neigh", opts)
 }
 
 // neighList prints the neighbour table of h for the command name cmdName
