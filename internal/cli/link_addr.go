@@ -73,11 +73,7 @@ func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
 			if in.FirstHost.IsValid() {
 				rng = in.FirstHost.String() + "-" + in.LastHost.String()
 			}
-			flags := "-"
-			if len(a.Flags) > 0 {
-				flags = strings.Join(a.Flags, ",")
-			}
-			t.Row(a.Interface, a.Prefix.String(), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), flags)
+			t.Row(a.Interface, a.Prefix.String(), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), linkDash(strings.Join(a.Flags, ",")))
 		}
 		if err := t.Flush(); err != nil {
 			return err

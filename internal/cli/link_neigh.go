@@ -3,10 +3,10 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -84,13 +84,7 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 	if err != nil {
 		return linkErr(err)
 	}
-	for _, n := range ns {
-		if opts.Interface != "" && n.Interface != opts.Interface {
-			continue
-		}
-		if !opts.All && !n.State.Listed() {
-			continue // as ip neigh: only entries with a resolution state
-		}
+	for _, n := range fib.SelectNeighbors(ns, opts.Interface, opts.All) {
 		if env.JSON() {
 			if err := WriteJSON(env.Out, n.Entry()); err != nil {
 				return err
@@ -109,7 +103,6 @@ func neighAges(n link.Neighbor) string {
 	if n.Probes == 1 {
 		probes = "1 probe"
 	}
-	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", secs(n.Used), secs(n.Confirmed), secs(n.Updated), probes)
+	e := n.Entry()
+	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", e.Used, e.Confirmed, e.Updated, probes)
 }
-
-func secs(d time.Duration) int64 { return int64(d / time.Second) }

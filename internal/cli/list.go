@@ -84,6 +84,16 @@ type listWriter struct {
 	buf []byte
 }
 
+// line ends the line appended to buf, and writes buf out once it holds
+// 63 KiB.
+func (w *listWriter) line() error {
+	w.buf = append(w.buf, '\n')
+	if len(w.buf) < 63<<10 {
+		return nil
+	}
+	return w.flush()
+}
+
 func (w *listWriter) flush() error {
 	if len(w.buf) == 0 {
 		return nil

@@ -250,7 +250,9 @@ func (l *listLoader) finish() error {
 
 // printSet writes s as CIDRs, ranges or a count, in text or JSON Lines.
 func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
-	var buf []byte
+	// Lines are gathered into 64 KiB writes: a write per prefix was a
+	// tenth of a million-line merge.
+	w := &listWriter{env: env, buf: make([]byte, 0, 64<<10)}
 	switch {
 	case count && env.JSON():
 		return WriteJSON(env.Out, s.Summary())
@@ -260,36 +262,25 @@ func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
 	case ranges:
 		for r := range s.AllRanges() {
 			if env.JSON() {
-				buf = netcalc.AppendRangeJSON(buf[:0], r)
+				w.buf = netcalc.AppendRangeJSON(w.buf, r)
 			} else {
-				buf = r.From().AppendTo(buf[:0])
-				buf = append(buf, '-')
-				buf = r.To().AppendTo(buf)
+				w.buf = r.To().AppendTo(append(r.From().AppendTo(w.buf), '-'))
 			}
-			if _, err := env.Out.Write(append(buf, '\n')); err != nil {
+			if err := w.line(); err != nil {
 				return err
 			}
 		}
 	default:
-		// Lines are gathered into 64 KiB writes: a write per prefix was
-		// a tenth of a million-line merge.
-		buf = make([]byte, 0, 64<<10)
 		for p := range s.AllPrefixes() {
 			if env.JSON() {
-				buf = netcalc.AppendPrefixJSON(buf, p)
+				w.buf = netcalc.AppendPrefixJSON(w.buf, p)
 			} else {
-				buf = netcalc.AppendPrefix(buf, p)
+				w.buf = netcalc.AppendPrefix(w.buf, p)
 			}
-			buf = append(buf, '\n')
-			if len(buf) >= 63<<10 {
-				if _, err := env.Out.Write(buf); err != nil {
-					return err
-				}
-				buf = buf[:0]
+			if err := w.line(); err != nil {
+				return err
 			}
 		}
-		_, err := env.Out.Write(buf)
-		return err
 	}
-	return nil
+	return w.flush()
 }
