@@ -7,17 +7,32 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
 
 type mergeOptions struct {
-	Args    []string // prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
-	Files   []string // --file
-	Exclude []string
-	Ranges  bool
-	Total   bool
-	Unmap   bool
+	setOptions // Args: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Exclude    []string
+}
+
+// setOptions are the operands and flags that merge and intersect share.
+type setOptions struct {
+	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Files  []string // --file
+	Ranges bool
+	Total  bool
+	Unmap  bool
+}
+
+// addFlags defines --ranges, --total (alias --count), --unmap and --file.
+func (o *setOptions) addFlags(env *Env, f *pflag.FlagSet) {
+	f.BoolVar(&o.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
+	f.BoolVar(&o.Total, "total", false, "print the number of addresses instead of CIDRs")
+	aliasFlag(env, f, "count", "total")
+	f.BoolVar(&o.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
+	addFileFlag(f, &o.Files)
 }
 
 func newMergeCmd(env *Env) *cobra.Command {
@@ -63,11 +78,7 @@ printed: exit status 2.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE `LIST` (repeatable)")
-	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
-	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
-	aliasFlag(env, f, "count", "total")
-	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
-	addFileFlag(f, &opts.Files)
+	opts.addFlags(env, f)
 	return cmd
 }
 
