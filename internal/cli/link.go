@@ -45,33 +45,24 @@ func addNetnsFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "netns", "", "run inside the network namespace `NAME` (see 'ip netns list'; needs root)")
 }
 
-// openHost opens the link-layer view of the namespace for command cmd,
-// mapping failures to exit codes and a namespace problem to one sentence
-// that names the --netns value.
-func openHost(cmd, netns string) (*link.Host, error) {
+// withHost calls fn with the link-layer view of the namespace netns and
+// closes it after. It maps a failure to open it to an exit code, and a
+// namespace problem to one sentence that names the --netns value, for
+// command cmd.
+func withHost(cmd, netns string, fn func(h *link.Host) error) error {
 	h, err := link.Open(netns)
 	switch {
 	case err == nil:
-		return h, nil
+		defer h.Close()
+		return fn(h)
 	case errors.Is(err, link.ErrNoNamespace) && strings.ContainsAny(netns, "/\x00"):
-		return nil, BadInputf("%s: --netns %s: not a namespace name, expected a name that 'ip netns list' shows", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: not a namespace name, expected a name that 'ip netns list' shows", cmd, quoteToken(netns))
 	case errors.Is(err, link.ErrNoNamespace):
-		return nil, BadInputf("%s: --netns %s: no such network namespace; 'ip netns list' lists them", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: no such network namespace; 'ip netns list' lists them", cmd, quoteToken(netns))
 	case errors.Is(err, link.ErrNetnsPermission):
-		return nil, BadInputf("%s: --netns %s: entering another network namespace needs root (CAP_SYS_ADMIN)", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: entering another network namespace needs root (CAP_SYS_ADMIN)", cmd, quoteToken(netns))
 	}
-	return nil, linkErr(err)
-}
-
-// withHost calls fn with the link-layer view of the namespace netns, as
-// openHost opens it for command cmd, and closes it after.
-func withHost(cmd, netns string, fn func(h *link.Host) error) error {
-	h, err := openHost(cmd, netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return fn(h)
+	return linkErr(err)
 }
 
 // linkErr maps a netcalc/link error to its exit status: no reply, no route

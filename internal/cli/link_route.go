@@ -438,11 +438,7 @@ func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
 	if _, missing := link.SelectInterfaces(ls, []string{name}); len(missing) == 0 {
 		return nil
 	}
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name
-	}
-	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
+	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(link.InterfaceNames(ls), ", "))
 }
 
 // routeVia describes a candidate route's type, gateway and device.
