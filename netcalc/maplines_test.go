@@ -96,3 +96,46 @@ func firstDiff(got, want string) string {
 	}
 	return fmt.Sprintf("got %d lines; want %d", len(g), len(w))
 }
+
+// FuzzMapLines checks MapLines against a serial LineReader loop: the same
+// lines, numbers and too-long lines, in the same order.
+func FuzzMapLines(f *testing.F) {
+	f.Add("10.0.0.1\n\n# comment\n  spaced \r\n")               // blank, comment, white space and CR
+	f.Add("\ufeffbom first\nno newline at the end")             // byte order mark; last line unterminated
+	f.Add("a\n" + strings.Repeat("y", MaxListLine+1) + "\nb\n") // a line too long between two good ones
+	f.Add(strings.Repeat("line\n", 3*mapBatchSize+1))           // several batches, the last of one line
+	f.Add("#only a comment")                                    // nothing to map
+	f.Fuzz(func(t *testing.T, in string) {
+		var want strings.Builder
+		lr := NewLineReader(strings.NewReader(in), "fuzz")
+		for {
+			line, n, err := lr.Next()
+			if err == io.EOF {
+				break
+			}
+			var le *ListError
+			if err != nil && !errors.As(err, &le) {
+				t.Fatalf("LineReader over a string: %v", err)
+			}
+			switch {
+			case le != nil:
+				fmt.Fprintf(&want, "%d!%s\n", n, le.Input)
+			case len(line) > 0 && line[0] != '#':
+				fmt.Fprintf(&want, "%d:%s\n", n, line)
+			}
+		}
+		var got strings.Builder
+		_, _, err := MapLines(strings.NewReader(in), "fuzz", func(text string, n int, bad *ListError, dst []byte) ([]byte, error) {
+			if bad != nil {
+				return fmt.Appendf(dst, "%d!%s\n", n, text), nil
+			}
+			return fmt.Appendf(dst, "%d:%s\n", n, text), nil
+		}, func(b *LineBatch) { got.Write(b.Out) })
+		if err != nil {
+			t.Fatalf("MapLines over a string: %v", err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("MapLines differs from a serial LineReader loop:\n%s", firstDiff(got.String(), want.String()))
+		}
+	})
+}

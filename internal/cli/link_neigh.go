@@ -99,10 +99,6 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 // neighAges gives an entry's ages in whole seconds, as ip -s neigh does,
 // and its probe count.
 func neighAges(n link.Neighbor) string {
-	probes := fmt.Sprintf("%d probes", n.Probes)
-	if n.Probes == 1 {
-		probes = "1 probe"
-	}
 	e := n.Entry()
-	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", e.Used, e.Confirmed, e.Updated, probes)
+	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", e.Used, e.Confirmed, e.Updated, plural(n.Probes, "probe", "probes"))
 }
