@@ -89,3 +89,42 @@ func (s *Set) Cover() (c Cover, ok bool) {
 	c.Extra = c.Addresses.Sub(c.Inputs)
 	return c, true
 }
+
+// SetSummary is the size of a set as merge --total -o json writes it: the
+// number of addresses in decimal (a string, as it may pass 2^64), the
+// count of each family, and how many prefixes and ranges list it.
+type SetSummary struct {
+	Addresses string `json:"addresses"`
+	IPv4      Count  `json:"ipv4"`
+	IPv6      Count  `json:"ipv6"`
+	CIDRs     int    `json:"cidrs"`
+	Ranges    int    `json:"ranges"`
+}
+
+// Summary returns the size of s.
+func (s *Set) Summary() SetSummary {
+	return SetSummary{s.BigCount().String(), s.Count4(), s.Count6(), s.NumPrefixes(), s.NumRanges()}
+}
+
+// AppendJSON appends o as the JSON object overlaps writes for a pair:
+// {"a": TEXT, "b": TEXT, "overlap": [CIDR...], "addresses": "N"}, where a
+// and b are the texts the two ranges were read from and the overlap is the
+// common part as its minimal sorted CIDR list, counted in decimal.
+func (o Overlap) AppendJSON(dst []byte, a, b string) []byte {
+	dst = append(dst, `{"a":`...)
+	dst = AppendJSONString(dst, a)
+	dst = append(dst, `,"b":`...)
+	dst = AppendJSONString(dst, b)
+	dst = append(dst, `,"overlap":[`...)
+	for i, p := range RangePrefixes(o.Common) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = p.AppendTo(dst)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `],"addresses":"`...)
+	dst = RangeCount(o.Common.From(), o.Common.To()).AppendTo(dst)
+	return append(dst, `"}`...)
+}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"go4.org/netipx"
 )
 
 func TestBlockJSON(t *testing.T) {
@@ -53,5 +55,65 @@ func TestSplitMap(t *testing.T) {
 	m, per = s.Map(6)
 	if per.String() != "4" || !strings.Contains(m.String(), "####") {
 		t.Errorf("Map of 256 subnets = %q, %s per cell; want groups of 4", m.String(), per)
+	}
+}
+
+func TestSetSummary(t *testing.T) {
+	s := SetOfPrefixes(MustParsePrefix("198.51.100.0/25"), MustParsePrefix("198.51.100.128/26"), MustParsePrefix("2001:db8::/127"))
+	got, err := json.Marshal(s.Summary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"addresses":"194","ipv4":"192","ipv6":"2","cidrs":3,"ranges":2}`; string(got) != want {
+		t.Errorf("Summary JSON = %s; want %s", got, want)
+	}
+	if got, want := SetOfPrefixes().Summary(), (SetSummary{Addresses: "0"}); got != want {
+		t.Errorf("empty Summary = %+v; want %+v", got, want)
+	}
+}
+
+func TestOverlapJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		want string
+	}{
+		{"two CIDRs", "198.51.100.0/24", "198.51.100.64-198.51.100.191",
+			`{"a":"198.51.100.0/24","b":"198.51.100.64-198.51.100.191","overlap":["198.51.100.64/26","198.51.100.128/26"],"addresses":"128"}`},
+		{"one address, quoted text", "2001:db8::1", `2001:db8::/64 "x"`,
+			`{"a":"2001:db8::1","b":"2001:db8::/64 \"x\"","overlap":["2001:db8::1/128"],"addresses":"1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ra := MustParseEntry(tt.a).Range
+			rb := MustParseEntry(strings.Fields(tt.b)[0]).Range
+			os := Overlaps([]netipx.IPRange{ra, rb})
+			if len(os) != 1 {
+				t.Fatalf("Overlaps(%s, %s) = %v; want one pair", tt.a, tt.b, os)
+			}
+			got := string(os[0].AppendJSON(nil, tt.a, tt.b))
+			if got != tt.want || !json.Valid([]byte(got)) {
+				t.Errorf("AppendJSON = %s; want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTreeLineJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		l    TreeLine
+		want string
+	}{
+		{"branch", TreeLine{Prefix: MustParsePrefix("198.51.100.0/24"), Kind: TreeBranch}, `{"cidr":"198.51.100.0/24","depth":0,"kind":"branch"}`},
+		{"labelled leaf", TreeLine{Prefix: MustParsePrefix("2001:db8::/64"), Depth: 3, Kind: TreeLeaf, Label: `#1 "web"`},
+			`{"cidr":"2001:db8::/64","depth":3,"kind":"leaf","label":"#1 \"web\""}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(tt.l.AppendJSON(nil)); got != tt.want {
+				t.Errorf("AppendJSON = %s; want %s", got, tt.want)
+			}
+		})
 	}
 }

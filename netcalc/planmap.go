@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go4.org/netipx"
@@ -224,6 +225,24 @@ type TreeLine struct {
 	// when more siblings follow at that level, else "    ", then "+-- "
 	// or "`-- " (last child). The root has none.
 	Guide string
+}
+
+// AppendJSON appends l as the JSON object split --tree and vlsm --tree
+// write for a node: {"cidr", "depth", "kind"}, and "label" for a labelled
+// leaf.
+func (l TreeLine) AppendJSON(b []byte) []byte {
+	b = append(b, `{"cidr":"`...)
+	b = l.Prefix.AppendTo(b)
+	b = append(b, `","depth":`...)
+	b = strconv.AppendInt(b, int64(l.Depth), 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, l.Kind...)
+	b = append(b, '"')
+	if l.Label != "" {
+		b = append(b, `,"label":`...)
+		b = AppendJSONString(b, l.Label)
+	}
+	return append(b, '}')
 }
 
 // String returns the guide, the prefix and, for leaves and free space,

@@ -65,6 +65,30 @@ type Plan struct {
 	Unused []netip.Prefix `json:"unused"`
 }
 
+// PlanRecord is one JSON Lines record of a plan, as vlsm -o json writes
+// it: an allocation, {"type": "allocation"} followed by the Allocation's
+// fields, or, last, the space left over, {"type": "unused", "unused":
+// [...]}.
+type PlanRecord struct {
+	Type string `json:"type"` // "allocation" or "unused"
+	*Allocation
+	Unused *[]netip.Prefix `json:"unused,omitempty"` // an empty list when nothing is left
+}
+
+// Records returns p's allocations, in order, then its unused space, as
+// PlanRecords.
+func (p Plan) Records() []PlanRecord {
+	rs := make([]PlanRecord, 0, len(p.Allocations)+1)
+	for i := range p.Allocations {
+		rs = append(rs, PlanRecord{Type: "allocation", Allocation: &p.Allocations[i]})
+	}
+	unused := p.Unused
+	if unused == nil {
+		unused = []netip.Prefix{}
+	}
+	return append(rs, PlanRecord{Type: "unused", Unused: &unused})
+}
+
 // NoFitError is returned by PlanVLSM when the requests do not fit in the
 // parent. It wraps ErrNoRoom.
 type NoFitError struct {

@@ -1,6 +1,7 @@
 package netcalc
 
 import (
+	"encoding/json"
 	"errors"
 	"math/big"
 	"math/rand/v2"
@@ -416,4 +417,44 @@ func FuzzPlanVLSM(f *testing.F) {
 		}
 		planCheck(t, plan, reqs)
 	})
+}
+
+func TestPlanRecords(t *testing.T) {
+	tests := []struct {
+		name   string
+		parent string
+		hosts  []uint64
+		want   string
+	}{
+		{"space left", "198.51.100.0/24", []uint64{50, 20},
+			`{"type":"allocation","order":1,"requested":"50","cidr":"198.51.100.0/26","usable_hosts":"62","first_host":"198.51.100.1","last_host":"198.51.100.62"}` + "\n" +
+				`{"type":"allocation","order":2,"requested":"20","cidr":"198.51.100.64/27","usable_hosts":"30","first_host":"198.51.100.65","last_host":"198.51.100.94"}` + "\n" +
+				`{"type":"unused","unused":["198.51.100.96/27","198.51.100.128/25"]}` + "\n"},
+		{"nothing left", "203.0.113.0/31", []uint64{2},
+			`{"type":"allocation","order":1,"requested":"2","cidr":"203.0.113.0/31","usable_hosts":"2","first_host":"203.0.113.0","last_host":"203.0.113.1"}` + "\n" +
+				`{"type":"unused","unused":[]}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var reqs []Request
+			for _, h := range tt.hosts {
+				reqs = append(reqs, Request{Hosts: CountFromUint64(h)})
+			}
+			p, err := PlanVLSM(MustParsePrefix(tt.parent), reqs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, r := range p.Records() {
+				j, err := json.Marshal(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.Write(append(j, '\n'))
+			}
+			if b.String() != tt.want {
+				t.Errorf("Records of %s %v as JSON =\n%s; want\n%s", tt.parent, tt.hosts, b.String(), tt.want)
+			}
+		})
+	}
 }

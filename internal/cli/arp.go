@@ -81,8 +81,10 @@ entry, 2 bad usage, or no permission and no cached answer.`,
 			case opts.Scan != "" && opts.Cache:
 				return BadInputf("arp: --scan sends probes; read the cache with --cache TARGET instead")
 			}
-			if opts.Cache && len(args) == 0 {
-				return arpCacheList(cmd, env, opts)
+			if opts.Cache && len(args) == 0 { // the neighbour table, as netcalc neigh lists it (-i: one interface)
+				return withHost("arp", opts.Netns, func(h *link.Host) error {
+					return neighList(cmd, env, h, "arp --cache", &neighOptions{Interface: opts.Interface})
+				})
 			}
 			return arpRun(cmd.Context(), env, opts)
 		},
@@ -154,54 +156,40 @@ func (d *durationValue) Set(s string) error {
 
 const permissionAdvice = "needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netcalc)`"
 
-// arpCacheList lists the neighbour table, as netcalc neigh does (-i
-// selects one interface).
-func arpCacheList(cmd *cobra.Command, env *Env, opts *arpOptions) error {
-	h, err := openHost("arp", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return neighList(cmd, env, h, "arp --cache", &neighOptions{Interface: opts.Interface})
-}
-
 func arpRun(ctx context.Context, env *Env, opts *arpOptions) error {
-	h, err := openHost("arp", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	r := &link.Resolver{Host: h, Interface: opts.Interface, Timeout: opts.Timeout, Attempts: opts.Retries + 1, CacheOnly: opts.Cache}
-	if opts.Source != "" {
-		src, err := netip.ParseAddr(opts.Source)
-		if err != nil {
-			return BadInputf("arp: --src: %s is not an IP address", quoteToken(opts.Source))
-		}
-		r.Source = src
-	}
-	if opts.Scan != "" {
-		return arpScan(ctx, env, r, opts)
-	}
-	for _, s := range opts.Targets {
-		a, err := netcalc.ParseAddr(s)
-		if err != nil {
-			perr := linkParseErr("arp", err)
-			env.Report(BadInput(perr))
-			if env.JSON() {
-				if err := WriteJSON(env.Out, link.ProbeReport{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
-					return err
-				}
+	return withHost("arp", opts.Netns, func(h *link.Host) error {
+		r := &link.Resolver{Host: h, Interface: opts.Interface, Timeout: opts.Timeout, Attempts: opts.Retries + 1, CacheOnly: opts.Cache}
+		if opts.Source != "" {
+			src, err := netip.ParseAddr(opts.Source)
+			if err != nil {
+				return BadInputf("arp: --src: %s is not an IP address", quoteToken(opts.Source))
 			}
-			continue
+			r.Source = src
 		}
-		if r, err = arpTarget(ctx, env, r, a, opts.Count); err != nil {
-			return err
+		if opts.Scan != "" {
+			return arpScan(ctx, env, r, opts)
 		}
-		if ctx.Err() != nil {
-			return Failedf("arp: interrupted")
+		for _, s := range opts.Targets {
+			a, err := netcalc.ParseAddr(s)
+			if err != nil {
+				perr := linkParseErr("arp", err)
+				env.Report(BadInput(perr))
+				if env.JSON() {
+					if err := WriteJSON(env.Out, link.ProbeReport{Target: s, RTTs: []int64{}, Error: perr.Error()}); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if r, err = arpTarget(ctx, env, r, a, opts.Count); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return Failedf("arp: interrupted")
+			}
 		}
-	}
-	return env.Finish()
+		return env.Finish()
+	})
 }
 
 // arpTarget probes one target count times, printing as it goes, and
@@ -311,10 +299,7 @@ func arpScan(ctx context.Context, env *Env, r *link.Resolver, opts *arpOptions) 
 	}
 	if env.JSON() {
 		for _, x := range res {
-			m := x.MAC
-			v := link.ProbeReport{Target: x.Target.String(), NextHop: x.NextHop, OnLink: true, Interface: x.Interface, Source: x.Source,
-				MAC: &m, MACKind: m.Kind(), MACAdmin: m.Admin(), Protocol: x.Protocol, Sent: x.Attempt, Received: 1, RTTs: []int64{x.RTT.Nanoseconds()}}
-			if err := WriteJSON(env.Out, v); err != nil {
+			if err := WriteJSON(env.Out, x.ScanReport()); err != nil {
 				return err
 			}
 		}

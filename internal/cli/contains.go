@@ -85,6 +85,7 @@ func containsOrder(env *Env, args []string) error {
 }
 
 func containsRun(env *Env, opts *containsOptions) error {
+	// Refused before the container is read; eachEntry's check then passes.
 	if err := env.waitsOnTerminal("contains", opts.Items, "the addresses, prefixes or ranges to look for"); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 		var b netcalc.SetBuilder
 		lr := newListLoader(env)
 		lr.unmap = opts.Unmap
-		lr.load(name, b.AddEntry)
+		lr.load(name, &b)
 		if err := lr.finish(); err != nil {
 			return err
 		}
@@ -111,15 +112,7 @@ func containsRun(env *Env, opts *containsOptions) error {
 	}
 	t := env.NewTable()
 	var buf []byte
-	note := maskNote{env: env}
-	n, err := env.EachInput(opts.Items, true, func(in Input) error {
-		text := stripComment(in)
-		e, err := netcalc.ParseEntry(text)
-		if err != nil {
-			env.BadLine(in, err)
-			return nil
-		}
-		note.check(in, e)
+	n, err := env.eachEntry("contains", opts.Items, "the addresses, prefixes or ranges to look for", func(text string, e netcalc.ListEntry) error {
 		if opts.Unmap {
 			e = e.Unmap()
 		}
@@ -161,6 +154,29 @@ func containsRun(env *Env, opts *containsOptions) error {
 		env.Report(BadInputf("no input: contains wants at least one address, prefix or range to look for in %s", quoteToken(opts.Container)))
 	}
 	return env.Finish()
+}
+
+// eachEntry calls fn with each input of args, as EachInput reads them,
+// that is an address, prefix or range: its text without a "#" comment and
+// its entry. A bad one is reported with BadLine, the first prefix with host
+// bits set with maskNote. First it refuses, as waitsOnTerminal does, to
+// wait on a terminal for the input of command cmd (what names it). It
+// returns how many inputs there were, bad ones included.
+func (e *Env) eachEntry(cmd string, args []string, what string, fn func(text string, x netcalc.ListEntry) error) (int, error) {
+	if err := e.waitsOnTerminal(cmd, args, what); err != nil {
+		return 0, err
+	}
+	note := maskNote{env: e}
+	return e.EachInput(args, true, func(in Input) error {
+		text := stripComment(in)
+		x, err := netcalc.ParseEntry(text)
+		if err != nil {
+			e.BadLine(in, err)
+			return nil
+		}
+		note.check(in, x)
+		return fn(text, x)
+	})
 }
 
 // maskNote says once per run, on standard error, that a prefix written
@@ -219,20 +235,9 @@ fewer than two inputs.`,
 }
 
 func overlapsRun(env *Env, opts *overlapsOptions) error {
-	if err := env.waitsOnTerminal("overlaps", opts.Args, "prefixes or ranges"); err != nil {
-		return err
-	}
 	var texts []string
 	var ranges []netipx.IPRange
-	note := maskNote{env: env}
-	_, err := env.EachInput(opts.Args, true, func(in Input) error {
-		text := stripComment(in)
-		e, err := netcalc.ParseEntry(text)
-		if err != nil {
-			env.BadLine(in, err)
-			return nil
-		}
-		note.check(in, e)
+	_, err := env.eachEntry("overlaps", opts.Args, "prefixes or ranges", func(text string, e netcalc.ListEntry) error {
 		texts, ranges = append(texts, text), append(ranges, e.Range)
 		return nil
 	})
@@ -252,29 +257,14 @@ func overlapsRun(env *Env, opts *overlapsOptions) error {
 	t := env.NewTable()
 	var buf []byte
 	for _, o := range pairs {
-		cidrs := netcalc.RangePrefixes(o.Common)
 		if env.JSON() {
-			buf = append(buf[:0], `{"a":`...)
-			buf = netcalc.AppendJSONString(buf, texts[o.A])
-			buf = append(buf, `,"b":`...)
-			buf = netcalc.AppendJSONString(buf, texts[o.B])
-			buf = append(buf, `,"overlap":[`...)
-			for i, p := range cidrs {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = append(buf, '"')
-				buf = p.AppendTo(buf)
-				buf = append(buf, '"')
-			}
-			buf = append(buf, `],"addresses":"`...)
-			buf = netcalc.RangeCount(o.Common.From(), o.Common.To()).AppendTo(buf)
-			buf = append(buf, "\"}\n"...)
+			buf = append(o.AppendJSON(buf[:0], texts[o.A], texts[o.B]), '\n')
 			if _, err := env.Out.Write(buf); err != nil {
 				return err
 			}
 			continue
 		}
+		cidrs := netcalc.RangePrefixes(o.Common)
 		parts := make([]string, len(cidrs))
 		for i, p := range cidrs {
 			parts[i] = p.String()

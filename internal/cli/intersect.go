@@ -9,16 +9,8 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-type intersectOptions struct {
-	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
-	Files  []string // --file
-	Ranges bool
-	Total  bool
-	Unmap  bool
-}
-
 func newIntersectCmd(env *Env) *cobra.Command {
-	opts := &intersectOptions{}
+	opts := &setOptions{}
 	cmd := &cobra.Command{
 		Use:   "intersect A B [C...]",
 		Short: "Print the addresses common to all lists, as minimal CIDRs",
@@ -43,23 +35,18 @@ An empty intersection prints nothing and exits 1. An operand with no entries
 			return intersectRun(env, opts)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
-	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
-	aliasFlag(env, f, "count", "total")
-	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
-	addFileFlag(f, &opts.Files)
+	opts.addFlags(env, cmd.Flags())
 	return cmd
 }
 
-func intersectRun(env *Env, opts *intersectOptions) error {
+func intersectRun(env *Env, opts *setOptions) error {
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
 	var acc *netcalc.Set
 	for i, arg := range opts.Args {
 		var b netcalc.SetBuilder
 		before := lr.nbad
-		if lr.operand(arg, b.AddEntry) == 0 && lr.nbad == before {
+		if lr.operand(arg, &b) == 0 && lr.nbad == before {
 			name := quoteToken(strings.TrimPrefix(arg, "@"))
 			if arg == "-" || arg == "@-" {
 				name = "standard input"

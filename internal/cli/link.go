@@ -45,22 +45,24 @@ func addNetnsFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "netns", "", "run inside the network namespace `NAME` (see 'ip netns list'; needs root)")
 }
 
-// openHost opens the link-layer view of the namespace for command cmd,
-// mapping failures to exit codes and a namespace problem to one sentence
-// that names the --netns value.
-func openHost(cmd, netns string) (*link.Host, error) {
+// withHost calls fn with the link-layer view of the namespace netns and
+// closes it after. It maps a failure to open it to an exit code, and a
+// namespace problem to one sentence that names the --netns value, for
+// command cmd.
+func withHost(cmd, netns string, fn func(h *link.Host) error) error {
 	h, err := link.Open(netns)
 	switch {
 	case err == nil:
-		return h, nil
+		defer h.Close()
+		return fn(h)
 	case errors.Is(err, link.ErrNoNamespace) && strings.ContainsAny(netns, "/\x00"):
-		return nil, BadInputf("%s: --netns %s: not a namespace name, expected a name that 'ip netns list' shows", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: not a namespace name, expected a name that 'ip netns list' shows", cmd, quoteToken(netns))
 	case errors.Is(err, link.ErrNoNamespace):
-		return nil, BadInputf("%s: --netns %s: no such network namespace; 'ip netns list' lists them", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: no such network namespace; 'ip netns list' lists them", cmd, quoteToken(netns))
 	case errors.Is(err, link.ErrNetnsPermission):
-		return nil, BadInputf("%s: --netns %s: entering another network namespace needs root (CAP_SYS_ADMIN)", cmd, quoteToken(netns))
+		return BadInputf("%s: --netns %s: entering another network namespace needs root (CAP_SYS_ADMIN)", cmd, quoteToken(netns))
 	}
-	return nil, linkErr(err)
+	return linkErr(err)
 }
 
 // linkErr maps a netcalc/link error to its exit status: no reply, no route
@@ -84,46 +86,43 @@ func linkErr(err error) error {
 }
 
 func linkRun(cmd *cobra.Command, env *Env, opts *linkOptions) error {
-	h, err := openHost("link", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	ls, err := h.Links(cmd.Context())
-	if err != nil {
-		return linkErr(err)
-	}
-	if len(opts.Names) > 0 {
-		var missing []string
-		ls, missing = link.SelectInterfaces(ls, opts.Names)
-		for _, n := range missing {
-			env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
+	return withHost("link", opts.Netns, func(h *link.Host) error {
+		ls, err := h.Links(cmd.Context())
+		if err != nil {
+			return linkErr(err)
 		}
-	}
-	if env.JSON() {
-		for _, l := range ls {
-			if err := WriteJSON(env.Out, l); err != nil {
-				return err
+		if len(opts.Names) > 0 {
+			var missing []string
+			ls, missing = link.SelectInterfaces(ls, opts.Names)
+			for _, n := range missing {
+				env.Report(BadInputf("link: %q: no such interface (see 'netcalc link')", n))
 			}
 		}
-		return env.Finish()
-	}
-	t := env.NewTable()
-	if env.StdoutTTY {
-		t.Row("INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "FLAGS", "MASTER", "PEER")
-	}
-	for _, l := range ls {
-		mac := l.MAC.String()
-		if !l.HasMAC && !l.IsLoopback() {
-			mac = "-"
+		if env.JSON() {
+			for _, l := range ls {
+				if err := WriteJSON(env.Out, l); err != nil {
+					return err
+				}
+			}
+			return env.Finish()
 		}
-		t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, l.State, mac, strconv.Itoa(l.MTU),
-			"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
-	}
-	if err := t.Flush(); err != nil {
-		return err
-	}
-	return env.Finish()
+		t := env.NewTable()
+		if env.StdoutTTY {
+			t.Row("INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "FLAGS", "MASTER", "PEER")
+		}
+		for _, l := range ls {
+			mac := l.MAC.String()
+			if !l.HasMAC && !l.IsLoopback() {
+				mac = "-"
+			}
+			t.Row(strconv.Itoa(l.Index), l.Name, l.Kind, l.State, mac, strconv.Itoa(l.MTU),
+				"<"+strings.Join(l.Flags, ",")+">", linkDash(l.Master), linkDash(l.Peer))
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+		return env.Finish()
+	})
 }
 
 func linkDash(s string) string {

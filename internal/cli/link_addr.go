@@ -37,54 +37,47 @@ With interface names, list only theirs.
 }
 
 func addrRun(cmd *cobra.Command, env *Env, opts *addrOptions) error {
-	h, err := openHost("addr", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	as, err := h.Addrs(cmd.Context())
-	if err != nil {
-		return linkErr(err)
-	}
-	if len(opts.Names) > 0 {
-		ls, err := h.Links(cmd.Context())
+	return withHost("addr", opts.Netns, func(h *link.Host) error {
+		as, err := h.Addrs(cmd.Context())
 		if err != nil {
 			return linkErr(err)
 		}
-		_, missing := link.SelectInterfaces(ls, opts.Names)
-		for _, n := range missing {
-			env.Report(BadInputf("addr: %q: no such interface (see 'netcalc link')", n))
-		}
-		as = link.AddressesOn(as, opts.Names)
-	}
-	t := env.NewTable()
-	if env.StdoutTTY && !env.JSON() {
-		t.Row("INTERFACE", "ADDRESS", "SCOPE", "NETWORK", "BROADCAST", "USABLE RANGE", "HOSTS", "FLAGS")
-	}
-	for _, a := range as {
-		in := a.Subnet()
-		if env.JSON() {
-			if err := WriteJSON(env.Out, in); err != nil {
-				return err
+		if len(opts.Names) > 0 {
+			ls, err := h.Links(cmd.Context())
+			if err != nil {
+				return linkErr(err)
 			}
-			continue
+			_, missing := link.SelectInterfaces(ls, opts.Names)
+			for _, n := range missing {
+				env.Report(BadInputf("addr: %q: no such interface (see 'netcalc link')", n))
+			}
+			as = link.AddressesOn(as, opts.Names)
 		}
-		bcast := "-"
-		if in.Broadcast.IsValid() {
-			bcast = in.Broadcast.String()
+		t := env.NewTable()
+		if env.StdoutTTY && !env.JSON() {
+			t.Row("INTERFACE", "ADDRESS", "SCOPE", "NETWORK", "BROADCAST", "USABLE RANGE", "HOSTS", "FLAGS")
 		}
-		rng := "-"
-		if in.FirstHost.IsValid() {
-			rng = in.FirstHost.String() + "-" + in.LastHost.String()
+		for _, a := range as {
+			in := a.Subnet()
+			if env.JSON() {
+				if err := WriteJSON(env.Out, in); err != nil {
+					return err
+				}
+				continue
+			}
+			bcast := "-"
+			if in.Broadcast.IsValid() {
+				bcast = in.Broadcast.String()
+			}
+			rng := "-"
+			if in.FirstHost.IsValid() {
+				rng = in.FirstHost.String() + "-" + in.LastHost.String()
+			}
+			t.Row(a.Interface, a.Prefix.String(), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), linkDash(strings.Join(a.Flags, ",")))
 		}
-		flags := "-"
-		if len(a.Flags) > 0 {
-			flags = strings.Join(a.Flags, ",")
+		if err := t.Flush(); err != nil {
+			return err
 		}
-		t.Row(a.Interface, a.Prefix.String(), a.Scope, in.Network.String(), bcast, rng, in.UsableHosts.String(), flags)
-	}
-	if err := t.Flush(); err != nil {
-		return err
-	}
-	return env.Finish()
+		return env.Finish()
+	})
 }

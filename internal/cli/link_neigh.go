@@ -3,10 +3,10 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/netcalc/netcalc/netcalc/fib"
 	"github.com/netcalc/netcalc/netcalc/link"
 )
 
@@ -54,7 +54,7 @@ seconds, refcnt, probes, state as a list), plus "family".
 			if opts.IPv4 && opts.IPv6 {
 				return BadInputf("neigh: --ipv4 and --ipv6 exclude each other; give neither for both families")
 			}
-			return neighRun(cmd, env, opts)
+			return withHost("neigh", opts.Netns, func(h *link.Host) error { return neighList(cmd, env, h, "neigh", opts) })
 		},
 	}
 	addNetnsFlag(cmd, &opts.Netns)
@@ -64,15 +64,6 @@ seconds, refcnt, probes, state as a list), plus "family".
 	f.BoolVar(&opts.All, "all", false, "list the NOARP entries too (ip neigh show nud all)")
 	f.StringVarP(&opts.Interface, "interface", "i", "", "list only the entries of this `IFACE`")
 	return cmd
-}
-
-func neighRun(cmd *cobra.Command, env *Env, opts *neighOptions) error {
-	h, err := openHost("neigh", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return neighList(cmd, env, h, "neigh", opts)
 }
 
 // neighList prints the neighbour table of h for the command name cmdName
@@ -93,13 +84,7 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 	if err != nil {
 		return linkErr(err)
 	}
-	for _, n := range ns {
-		if opts.Interface != "" && n.Interface != opts.Interface {
-			continue
-		}
-		if !opts.All && !n.State.Listed() {
-			continue // as ip neigh: only entries with a resolution state
-		}
+	for _, n := range fib.SelectNeighbors(ns, opts.Interface, opts.All) {
 		if env.JSON() {
 			if err := WriteJSON(env.Out, n.Entry()); err != nil {
 				return err
@@ -114,11 +99,6 @@ func neighList(cmd *cobra.Command, env *Env, h *link.Host, cmdName string, opts 
 // neighAges gives an entry's ages in whole seconds, as ip -s neigh does,
 // and its probe count.
 func neighAges(n link.Neighbor) string {
-	probes := fmt.Sprintf("%d probes", n.Probes)
-	if n.Probes == 1 {
-		probes = "1 probe"
-	}
-	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", secs(n.Used), secs(n.Confirmed), secs(n.Updated), probes)
+	e := n.Entry()
+	return fmt.Sprintf("used %ds ago, confirmed %ds ago, updated %ds ago, %s", e.Used, e.Confirmed, e.Updated, plural(n.Probes, "probe", "probes"))
 }
-
-func secs(d time.Duration) int64 { return int64(d / time.Second) }

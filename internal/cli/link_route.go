@@ -354,81 +354,78 @@ func routeGetRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	if err != nil {
 		return err
 	}
-	h, err := openHost("route get", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	for _, dev := range []struct{ kw, name string }{{"iif", q.Iif}, {"oif", q.Oif}} {
-		if dev.name == "" {
-			continue
-		}
-		if err := checkDevice(cmd, h, dev.name); err != nil {
-			return BadInputf("route get: %s %s: %v", dev.kw, quoteToken(dev.name), err)
-		}
-	}
-	printed := false // a blank line separates answers, not errors
-	for _, s := range opts.Targets {
-		a, err := netcalc.ParseAddr(s)
-		if err != nil {
-			env.Report(BadInput(linkParseErr("route get", err)))
-			continue
-		}
-		q.Dst = a
-		d, err := h.RouteGetQuery(cmd.Context(), q)
-		if err != nil {
-			env.Report(linkErr(err))
-			continue
-		}
-		if env.JSON() {
-			if err := WriteJSON(env.Out, newRouteJSON(d)); err != nil {
-				return err
+	return withHost("route get", opts.Netns, func(h *link.Host) error {
+		for _, dev := range []struct{ kw, name string }{{"iif", q.Iif}, {"oif", q.Oif}} {
+			if dev.name == "" {
+				continue
 			}
-			continue
+			if err := checkDevice(cmd, h, dev.name); err != nil {
+				return BadInputf("route get: %s %s: %v", dev.kw, quoteToken(dev.name), err)
+			}
 		}
-		if printed {
-			fmt.Fprintln(env.Out)
-		}
-		printed = true
-		fmt.Fprintln(env.Out, strings.Join(d.Fields(), " "))
-		if len(d.Rules) > 0 {
-			fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
-			q := d.Query()
-			rows := make([][]string, 0, len(d.Rules))
-			for _, st := range d.Rules {
-				outcome := "no match: " + ruleWhy(st, q)
-				if st.Matched {
-					outcome = "matched (" + ruleWhy(st, q) + "): " + ruleResult(st)
+		printed := false // a blank line separates answers, not errors
+		for _, s := range opts.Targets {
+			a, err := netcalc.ParseAddr(s)
+			if err != nil {
+				env.Report(BadInput(linkParseErr("route get", err)))
+				continue
+			}
+			q.Dst = a
+			d, err := h.RouteGetQuery(cmd.Context(), q)
+			if err != nil {
+				env.Report(linkErr(err))
+				continue
+			}
+			if env.JSON() {
+				if err := WriteJSON(env.Out, newRouteJSON(d)); err != nil {
+					return err
 				}
-				rows = append(rows, []string{"  " + strconv.Itoa(st.Rule.Priority) + ":", st.Rule.String(), outcome})
+				continue
 			}
-			fmt.Fprint(env.Out, Aligned(rows))
-		}
-		if note := routeNote(d); note != "" {
-			fmt.Fprintln(env.Out, "note: "+note)
-		}
-		if len(d.Candidates) == 0 {
-			continue
-		}
-		fmt.Fprintf(env.Out, "the routes of table %s containing %s, most specific first; the longest prefix wins:\n", d.Candidates[0].TableName(), d.Target)
-		rows := make([][]string, 0, len(d.Candidates))
-		for j, c := range d.Candidates {
-			mark := " "
-			if j == d.Winner {
-				mark = "*"
+			if printed {
+				fmt.Fprintln(env.Out)
 			}
-			rows = append(rows, []string{" " + mark, c.Dst.String(), routeVia(c), "table " + c.TableName(),
-				"metric " + strconv.Itoa(c.Metric), "/" + strconv.Itoa(c.Dst.Bits())})
+			printed = true
+			fmt.Fprintln(env.Out, strings.Join(d.Fields(), " "))
+			if len(d.Rules) > 0 {
+				fmt.Fprintln(env.Out, "why: the policy rules (ip rule) in priority order, up to the one whose table answered:")
+				q := d.Query()
+				rows := make([][]string, 0, len(d.Rules))
+				for _, st := range d.Rules {
+					outcome := "no match: " + ruleWhy(st, q)
+					if st.Matched {
+						outcome = "matched (" + ruleWhy(st, q) + "): " + ruleResult(st)
+					}
+					rows = append(rows, []string{"  " + strconv.Itoa(st.Rule.Priority) + ":", st.Rule.String(), outcome})
+				}
+				fmt.Fprint(env.Out, Aligned(rows))
+			}
+			if note := routeNote(d); note != "" {
+				fmt.Fprintln(env.Out, "note: "+note)
+			}
+			if len(d.Candidates) == 0 {
+				continue
+			}
+			fmt.Fprintf(env.Out, "the routes of table %s containing %s, most specific first; the longest prefix wins:\n", d.Candidates[0].TableName(), d.Target)
+			rows := make([][]string, 0, len(d.Candidates))
+			for j, c := range d.Candidates {
+				mark := " "
+				if j == d.Winner {
+					mark = "*"
+				}
+				rows = append(rows, []string{" " + mark, c.Dst.String(), routeVia(c), "table " + c.TableName(),
+					"metric " + strconv.Itoa(c.Metric), "/" + strconv.Itoa(c.Dst.Bits())})
+			}
+			out := Aligned(rows)
+			if d.Winner >= 0 {
+				lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+				lines[d.Winner] = env.Paint(Bold, lines[d.Winner]) + "  <- chosen"
+				out = strings.Join(lines, "\n") + "\n"
+			}
+			fmt.Fprint(env.Out, out)
 		}
-		out := Aligned(rows)
-		if d.Winner >= 0 {
-			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-			lines[d.Winner] = env.Paint(Bold, lines[d.Winner]) + "  <- chosen"
-			out = strings.Join(lines, "\n") + "\n"
-		}
-		fmt.Fprint(env.Out, out)
-	}
-	return env.Finish()
+		return env.Finish()
+	})
 }
 
 // checkDevice reports an interface name that does not exist in the
@@ -441,11 +438,7 @@ func checkDevice(cmd *cobra.Command, h *link.Host, name string) error {
 	if _, missing := link.SelectInterfaces(ls, []string{name}); len(missing) == 0 {
 		return nil
 	}
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name
-	}
-	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(names, ", "))
+	return fmt.Errorf("no such interface; the interfaces are %s", strings.Join(link.InterfaceNames(ls), ", "))
 }
 
 // routeVia describes a candidate route's type, gateway and device.
@@ -483,13 +476,10 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	if err != nil {
 		return err
 	}
-	h, err := openHost("route", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Route, error) { return h.Routes(cmd.Context(), fam, table) },
-		func(r link.Route, _ int) any { return r.Entry() }, func(r link.Route) string { return routeListLine(r, table == 0) })
+	return withHost("route", opts.Netns, func(h *link.Host) error {
+		return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Route, error) { return h.Routes(cmd.Context(), fam, table) },
+			func(r link.Route, _ int) any { return r.Entry() }, func(r link.Route) string { return routeListLine(r, table == 0) })
+	})
 }
 
 // listFamilies prints the items list returns for each family asked for
@@ -586,11 +576,8 @@ rule with the field names of 'ip -j rule', plus "family".`,
 }
 
 func ruleRun(cmd *cobra.Command, env *Env, opts *ruleOptions) error {
-	h, err := openHost("rule", opts.Netns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Rule, error) { return h.Rules(cmd.Context(), fam) },
-		func(r link.Rule, fam int) any { return r.Entry(fam) }, func(r link.Rule) string { return strconv.Itoa(r.Priority) + ":\t" + r.String() })
+	return withHost("rule", opts.Netns, func(h *link.Host) error {
+		return listFamilies(env, opts.IPv4, opts.IPv6, func(fam int) ([]link.Rule, error) { return h.Rules(cmd.Context(), fam) },
+			func(r link.Rule, fam int) any { return r.Entry(fam) }, func(r link.Rule) string { return strconv.Itoa(r.Priority) + ":\t" + r.String() })
+	})
 }

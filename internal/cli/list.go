@@ -49,18 +49,8 @@ are still listed, and the exit status is 2.`,
 }
 
 func listRun(env *Env, opts *listOptions) error {
-	if err := env.waitsOnTerminal("list", opts.Args, "prefixes or ranges"); err != nil {
-		return err
-	}
 	w := &listWriter{env: env, buf: make([]byte, 0, 64<<10)}
-	note := maskNote{env: env}
-	_, err := env.EachInput(opts.Args, true, func(in Input) error {
-		e, err := netcalc.ParseEntry(stripComment(in))
-		if err != nil {
-			env.BadLine(in, err)
-			return nil
-		}
-		note.check(in, e)
+	_, err := env.eachEntry("list", opts.Args, "prefixes or ranges", func(_ string, e netcalc.ListEntry) error {
 		first, last := e.Range.From(), e.Range.To()
 		if opts.Usable && e.Prefix.IsValid() {
 			first, last = netcalc.HostRange(e.Prefix)
@@ -92,6 +82,16 @@ func listRun(env *Env, opts *listOptions) error {
 type listWriter struct {
 	env *Env
 	buf []byte
+}
+
+// line ends the line appended to buf, and writes buf out once it holds
+// 63 KiB.
+func (w *listWriter) line() error {
+	w.buf = append(w.buf, '\n')
+	if len(w.buf) < 63<<10 {
+		return nil
+	}
+	return w.flush()
 }
 
 func (w *listWriter) flush() error {

@@ -3,23 +3,36 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/netcalc/netcalc/netcalc"
 )
 
 type mergeOptions struct {
-	Args    []string // prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
-	Files   []string // --file
-	Exclude []string
-	Ranges  bool
-	Total   bool
-	Unmap   bool
+	setOptions // Args: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Exclude    []string
+}
+
+// setOptions are the operands and flags that merge and intersect share.
+type setOptions struct {
+	Args   []string // operands: prefixes, addresses, ranges, @FILE, FILE or "-"; then --file lists
+	Files  []string // --file
+	Ranges bool
+	Total  bool
+	Unmap  bool
+}
+
+// addFlags defines --ranges, --total (alias --count), --unmap and --file.
+func (o *setOptions) addFlags(env *Env, f *pflag.FlagSet) {
+	f.BoolVar(&o.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
+	f.BoolVar(&o.Total, "total", false, "print the number of addresses instead of CIDRs")
+	aliasFlag(env, f, "count", "total")
+	f.BoolVar(&o.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
+	addFileFlag(f, &o.Files)
 }
 
 func newMergeCmd(env *Env) *cobra.Command {
@@ -65,11 +78,7 @@ printed: exit status 2.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.Exclude, "exclude", "x", nil, "remove a prefix, range or @FILE `LIST` (repeatable)")
-	f.BoolVar(&opts.Ranges, "ranges", false, "print first-last ranges instead of CIDRs")
-	f.BoolVar(&opts.Total, "total", false, "print the number of addresses instead of CIDRs")
-	aliasFlag(env, f, "count", "total")
-	f.BoolVar(&opts.Unmap, "unmap", false, "treat IPv4-mapped IPv6 entries (::ffff:10.0.0.1) as IPv4")
-	addFileFlag(f, &opts.Files)
+	opts.addFlags(env, f)
 	return cmd
 }
 
@@ -77,20 +86,18 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 	if err := env.waitsOnTerminal("merge", opts.Args, "prefixes, ranges or lists"); err != nil {
 		return err
 	}
-	var b netcalc.SetBuilder
+	var b, x netcalc.SetBuilder // x: the --exclude entries
 	lr := newListLoader(env)
 	lr.unmap = opts.Unmap
-	lr.into = &b
 	for _, arg := range inputNames(opts.Args) {
-		lr.operand(arg, b.AddEntry)
+		lr.operand(arg, &b)
 	}
-	lr.into = nil
-	for _, x := range opts.Exclude {
-		if name, ok := strings.CutPrefix(x, "@"); ok {
-			lr.load(name, b.RemoveEntry)
+	for _, arg := range opts.Exclude {
+		if name, ok := strings.CutPrefix(arg, "@"); ok {
+			lr.load(name, &x)
 			continue
 		}
-		e, err := netcalc.ParseEntry(x)
+		e, err := netcalc.ParseEntry(arg)
 		if err != nil {
 			lr.bad(BadInputf("--exclude: %s", inputMessage(err)))
 			continue
@@ -98,11 +105,12 @@ func mergeRun(env *Env, opts *mergeOptions) error {
 		if opts.Unmap {
 			e = e.Unmap()
 		}
-		b.RemoveEntry(e)
+		x.AddEntry(e)
 	}
 	if err := lr.finish(); err != nil {
 		return err
 	}
+	b.RemoveSet(x.Set())
 	return printSet(env, b.Set(), opts.Ranges, opts.Total)
 }
 
@@ -124,9 +132,6 @@ type listLoader struct {
 	firstMasked string
 	stdinUsed   bool
 	unmap       bool // turn IPv4-mapped IPv6 entries into IPv4
-	// into, when set, is the builder that add adds to: lists are read
-	// with ListReader.AddTo, plain IPv4 lines going straight into it.
-	into *netcalc.SetBuilder
 }
 
 const maxReportedErrors = 20
@@ -142,25 +147,25 @@ func (l *listLoader) bad(err error) {
 	}
 }
 
-// operand passes to add the entries of one command-line operand of merge
+// operand adds to b the entries of one command-line operand of merge
 // or intersect: "-" or "@-" is standard input, "@FILE" a list file, an
 // address, prefix or range itself, and any other argument that names a
 // file a list file (merge list.txt, as before @FILE). It returns how many
 // items the operand held, bad ones included.
-func (l *listLoader) operand(arg string, add func(netcalc.ListEntry)) int {
+func (l *listLoader) operand(arg string, b *netcalc.SetBuilder) int {
 	if arg == "-" {
-		return l.load("-", add)
+		return l.load("-", b)
 	}
 	if name, ok := strings.CutPrefix(arg, "@"); ok {
-		return l.load(name, add)
+		return l.load(name, b)
 	}
 	e, err := netcalc.ParseEntry(arg)
 	if err == nil {
-		l.entry(e, Input{Text: arg}, add)
+		l.entry(e, Input{Text: arg}, b)
 		return 1
 	}
 	if _, serr := os.Stat(arg); serr == nil {
-		return l.load(arg, add)
+		return l.load(arg, b)
 	}
 	if strings.Trim(arg, "0123456789abcdefABCDEF.:/-% ") != "" {
 		// not an attempt at an address: most likely a file name
@@ -170,10 +175,10 @@ func (l *listLoader) operand(arg string, add func(netcalc.ListEntry)) int {
 	return 1
 }
 
-// load reads the list in the named file ("-" for standard input), passes
-// each entry to add and returns how many lines held an item, bad ones
-// included.
-func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
+// load reads the list in the named file ("-" for standard input) into b
+// with ListReader.AddTo, plain lines going straight into it, and returns
+// how many lines held an item, bad ones included.
+func (l *listLoader) load(name string, b *netcalc.SetBuilder) int {
 	if name == "-" {
 		if l.stdinUsed {
 			l.bad(errors.New(`standard input ("-") can be read only once`))
@@ -187,46 +192,23 @@ func (l *listLoader) load(name string, add func(netcalc.ListEntry)) int {
 		return 0
 	}
 	defer r.Close()
-	lr := netcalc.NewListReader(r, source)
-	if l.into != nil {
-		n, err := lr.AddTo(l.into, func(e netcalc.ListEntry, err error) {
-			if err != nil {
-				le := err.(*netcalc.ListError)
-				l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
-				return
-			}
-			l.entry(e, Input{Line: e.Line, Source: source}, add)
-		})
+	n, err := netcalc.NewListReader(r, source).AddTo(b, func(e netcalc.ListEntry, err error) {
 		if err != nil {
-			l.nbad++
-			l.env.Report(readError(source, n+1, err))
-		}
-		return n
-	}
-	n := 0
-	for {
-		e, err := lr.Next()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			var le *netcalc.ListError
-			if !errors.As(err, &le) {
-				l.nbad++
-				l.env.Report(readError(source, n+1, err))
-				return n
-			}
-			n++
+			le := err.(*netcalc.ListError)
 			l.badInput(Input{Text: le.Input, Line: le.Line, Source: source}, le.Err)
-			continue
+			return
 		}
-		n++
-		l.entry(e, Input{Line: e.Line, Source: source}, add)
+		l.entry(e, Input{Line: e.Line, Source: source}, b)
+	})
+	if err != nil {
+		l.nbad++
+		l.env.Report(readError(source, n+1, err))
 	}
+	return n
 }
 
-// entry adds e, read from in, after --unmap and noting host bits.
-func (l *listLoader) entry(e netcalc.ListEntry, in Input, add func(netcalc.ListEntry)) {
+// entry adds e, read from in, to b after --unmap and noting host bits.
+func (l *listLoader) entry(e netcalc.ListEntry, in Input, b *netcalc.SetBuilder) {
 	if l.unmap {
 		e = e.Unmap()
 	}
@@ -240,7 +222,7 @@ func (l *listLoader) entry(e netcalc.ListEntry, in Input, add func(netcalc.ListE
 		}
 		l.masked++
 	}
-	add(e)
+	b.AddEntry(e)
 }
 
 // badInput reports a bad item as BadLine does (every one as a JSON object
@@ -279,54 +261,37 @@ func (l *listLoader) finish() error {
 
 // printSet writes s as CIDRs, ranges or a count, in text or JSON Lines.
 func printSet(env *Env, s *netcalc.Set, ranges, count bool) error {
-	var buf []byte
+	// Lines are gathered into 64 KiB writes: a write per prefix was a
+	// tenth of a million-line merge.
+	w := &listWriter{env: env, buf: make([]byte, 0, 64<<10)}
 	switch {
 	case count && env.JSON():
-		return WriteJSON(env.Out, struct {
-			Addresses string        `json:"addresses"`
-			IPv4      netcalc.Count `json:"ipv4"`
-			IPv6      netcalc.Count `json:"ipv6"`
-			CIDRs     int           `json:"cidrs"`
-			Ranges    int           `json:"ranges"`
-		}{s.BigCount().String(), s.Count4(), s.Count6(), s.NumPrefixes(), s.NumRanges()})
+		return WriteJSON(env.Out, s.Summary())
 	case count:
 		_, err := env.Out.Write([]byte(s.BigCount().String() + "\n"))
 		return err
 	case ranges:
 		for r := range s.AllRanges() {
 			if env.JSON() {
-				buf = netcalc.AppendRangeJSON(buf[:0], r)
+				w.buf = netcalc.AppendRangeJSON(w.buf, r)
 			} else {
-				buf = r.From().AppendTo(buf[:0])
-				buf = append(buf, '-')
-				buf = r.To().AppendTo(buf)
+				w.buf = r.To().AppendTo(append(r.From().AppendTo(w.buf), '-'))
 			}
-			if _, err := env.Out.Write(append(buf, '\n')); err != nil {
+			if err := w.line(); err != nil {
 				return err
 			}
 		}
 	default:
-		// Lines are gathered into 64 KiB writes: a write per prefix was
-		// a tenth of a million-line merge.
-		buf = make([]byte, 0, 64<<10)
 		for p := range s.AllPrefixes() {
 			if env.JSON() {
-				buf = netcalc.AppendPrefixJSON(buf, p)
+				w.buf = netcalc.AppendPrefixJSON(w.buf, p)
 			} else {
-				buf = netcalc.AppendPrefix(buf, p)
+				w.buf = netcalc.AppendPrefix(w.buf, p)
 			}
-			buf = append(buf, '\n')
-			if len(buf) >= 63<<10 {
-				if _, err := env.Out.Write(buf); err != nil {
-					return err
-				}
-				buf = buf[:0]
+			if err := w.line(); err != nil {
+				return err
 			}
 		}
-		_, err := env.Out.Write(buf)
-		return err
 	}
-	return nil
+	return w.flush()
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -184,26 +184,34 @@ func EachLine(r io.Reader, source string, skipBlank bool, fn func(Input) error) 
 // eachLine is EachLine that passes lines too long to read to fn, with
 // Input.err set.
 func eachLine(r io.Reader, source string, skipBlank bool, fn func(Input) error) error {
+	return scanLines(r, source, skipBlank, func(line []byte, n int, le *netcalc.ListError) error {
+		if le != nil {
+			return fn(Input{Text: le.Input, Line: n, Source: source, err: le.Err})
+		}
+		return fn(Input{Text: string(line), Line: n, Source: source})
+	})
+}
+
+// scanLines is the loop of eachLine and EachLineParallel: it calls fn with
+// each line of r (valid until fn returns) and its 1-based number, or with
+// the ListError of a line too long to read; blank lines and lines starting
+// with '#' are skipped when skipBlank is set. A read error stops it as
+// readError says; fn's error stops it too.
+func scanLines(r io.Reader, source string, skipBlank bool, fn func(line []byte, n int, le *netcalc.ListError) error) error {
 	lr := netcalc.NewLineReader(r, source)
 	for {
 		line, n, err := lr.Next()
 		if err == io.EOF {
 			return nil
 		}
-		if err != nil {
-			var le *netcalc.ListError
-			if !errors.As(err, &le) {
-				return readError(source, n+1, err)
-			}
-			if err := fn(Input{Text: le.Input, Line: n, Source: source, err: le.Err}); err != nil {
-				return err
-			}
+		var le *netcalc.ListError
+		if err != nil && !errors.As(err, &le) {
+			return readError(source, n+1, err)
+		}
+		if le == nil && skipBlank && (len(line) == 0 || line[0] == '#') {
 			continue
 		}
-		if skipBlank && (len(line) == 0 || line[0] == '#') {
-			continue
-		}
-		if err := fn(Input{Text: string(line), Line: n, Source: source}); err != nil {
+		if err := fn(line, n, le); err != nil {
 			return err
 		}
 	}

@@ -5,8 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"runtime"
-	"sync"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -14,152 +13,51 @@ import (
 	"github.com/netcalc/netcalc/netcalc"
 )
 
-// lineResult is what a worker made of one input line.
-type lineResult struct {
-	end int   // end offset of the line's output in the batch buffer
-	err error // reported, in order, after the output, when set
-}
-
-type lineBatch struct {
-	lines   []Input
-	out     []byte
-	results []lineResult
-	done    chan struct{}
-}
-
-// EachLineParallel streams the lines of r through fn on all CPUs and writes
-// the results to env.Out in input order, with memory bounded by a few
-// batches whatever the input size. fn appends the output for one line to
-// dst and returns it, with an error to report (env.Report) in order after
-// that output, or nil. sep is written between two non-empty outputs. Blank lines
-// and '#' comments are skipped, as is a leading UTF-8 byte order mark. A line
-// longer than netcalc.MaxListLine does not reach fn: it is reported in its
-// place, as BadLine does (stderr, and an {"input","line","error"} object
-// in -o json), exit status 2. It returns how many inputs there were, such
-// lines included.
+// EachLineParallel streams the lines of r through fn on all CPUs
+// (netcalc.MapLines) and writes the results to env.Out in input order,
+// with memory bounded by a few batches whatever the input size. fn appends
+// the output for one line to dst and returns it, with an error to report
+// (env.Report) in order after that output, or nil. sep is written between
+// two non-empty outputs. Blank lines and '#' comments are skipped, as is a
+// leading UTF-8 byte order mark. A line longer than netcalc.MaxListLine
+// does not reach fn: it is reported in its place, as BadLine does (stderr,
+// and an {"input","line","error"} object in -o json), exit status 2. It
+// returns how many inputs there were, such lines included.
 func (e *Env) EachLineParallel(r io.Reader, source string, sep string, fn func(in Input, dst []byte) ([]byte, error)) (int, error) {
-	const batchSize = 512
-	workers := runtime.GOMAXPROCS(0)
-	inFlight := workers * 3
-	work := make(chan *lineBatch, inFlight)
-	order := make(chan *lineBatch, inFlight)
-	// Batches are recycled through free, which also bounds memory: the
-	// reader waits for the writer when inFlight batches are out.
-	free := make(chan *lineBatch, inFlight)
-	for i := 0; i < inFlight; i++ {
-		free <- &lineBatch{lines: make([]Input, 0, batchSize), results: make([]lineResult, 0, batchSize), out: make([]byte, 0, 64<<10)}
-	}
-	var readErr error
-
-	go func() { // reader
-		defer close(work)
-		defer close(order)
-		next := func() *lineBatch {
-			b := <-free
-			b.lines, b.results, b.out = b.lines[:0], b.results[:0], b.out[:0]
-			b.done = make(chan struct{})
-			return b
+	wrote := false
+	inputs, last, err := netcalc.MapLines(r, source, func(text string, n int, bad *netcalc.ListError, dst []byte) ([]byte, error) {
+		in := Input{Text: text, Line: n, Source: source}
+		if bad != nil {
+			return e.appendBadLine(dst, in, bad.Err)
 		}
-		b := next()
-		// The lines' text is gathered in one buffer per batch and made
-		// one string when the batch is full: one allocation per batch
-		// rather than one per line. spans[i] is line i's text in arena,
-		// or start -1 for a line whose Text is already set.
-		var arena []byte
-		spans := make([][2]int, 0, batchSize)
-		flush := func() {
-			text := string(arena)
-			for i, sp := range spans {
-				if sp[0] >= 0 {
-					b.lines[i].Text = text[sp[0]:sp[1]]
-				}
-			}
-			arena, spans = arena[:0], spans[:0]
-			work <- b
-			order <- b
-			b = next()
-		}
-		readErr = func() error { // eachLine, with the text gathered per batch
-			lr := netcalc.NewLineReader(r, source)
-			for {
-				line, n, err := lr.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					var le *netcalc.ListError
-					if !errors.As(err, &le) {
-						return readError(source, n+1, err)
-					}
-					b.lines = append(b.lines, Input{Text: le.Input, Line: n, Source: source, err: le.Err})
-					spans = append(spans, [2]int{-1, -1})
-				} else {
-					if len(line) == 0 || line[0] == '#' {
-						continue
-					}
-					b.lines = append(b.lines, Input{Line: n, Source: source})
-					spans = append(spans, [2]int{len(arena), len(arena) + len(line)})
-					arena = append(arena, line...)
-				}
-				if len(b.lines) == batchSize {
-					flush()
-				}
-			}
-		}()
-		if len(b.lines) > 0 {
-			flush()
-		}
-	}()
-
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range work {
-				for _, in := range b.lines {
-					var err error
-					if in.err != nil {
-						b.out, err = e.appendBadLine(b.out, in, in.err)
-					} else {
-						b.out, err = fn(in, b.out)
-					}
-					b.results = append(b.results, lineResult{end: len(b.out), err: err})
-				}
-				close(b.done)
-			}
-		}()
-	}
-
-	wrote, inputs := false, 0
-	for b := range order {
-		inputs += len(b.lines)
-		<-b.done
+		return fn(in, dst)
+	}, func(b *netcalc.LineBatch) {
 		// Consecutive outputs go out in one Write (one copy into the
 		// buffered writer, or none for a large run) until a separator or
 		// an error to report, which must come in order, splits the run.
 		start, run := 0, 0
-		for _, res := range b.results {
-			if res.end > start {
+		for _, res := range b.Results {
+			if res.End > start {
 				if wrote && sep != "" {
-					e.Out.Write(b.out[run:start])
+					e.Out.Write(b.Out[run:start])
 					run = start
 					io.WriteString(e.Out, sep)
 				}
 				wrote = true
 			}
-			start = res.end
-			if res.err != nil {
-				e.Out.Write(b.out[run:start])
+			start = res.End
+			if res.Err != nil {
+				e.Out.Write(b.Out[run:start])
 				run = start
-				e.Report(res.err)
+				e.Report(res.Err)
 			}
 		}
-		e.Out.Write(b.out[run:start])
-		free <- b
+		e.Out.Write(b.Out[run:start])
+	})
+	if err != nil {
+		return inputs, readError(source, last+1, err)
 	}
-	wg.Wait()
-	return inputs, readErr
+	return inputs, nil
 }
 
 // BadLine reports a bad input item: "WHERE: MESSAGE" on standard error
@@ -192,7 +90,7 @@ func appendInputError(dst []byte, in Input, msg string) []byte {
 	dst = netcalc.AppendJSONString(dst, in.Text)
 	if in.Line > 0 {
 		dst = append(dst, `,"line":`...)
-		dst = append(dst, itoa(in.Line)...)
+		dst = strconv.AppendInt(dst, int64(in.Line), 10)
 		if in.Source != "" && in.Source != "stdin" {
 			dst = append(dst, `,"file":`...)
 			dst = netcalc.AppendJSONString(dst, in.Source)

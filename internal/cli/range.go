@@ -42,18 +42,8 @@ still printed, with exit status 2.`,
 }
 
 func rangeRun(env *Env, opts *rangeOptions) error {
-	if err := env.waitsOnTerminal("range", opts.Args, "ranges"); err != nil {
-		return err
-	}
 	var buf []byte
-	note := maskNote{env: env}
-	_, err := env.EachInput(opts.Args, true, func(in Input) error {
-		e, err := netcalc.ParseEntry(stripComment(in))
-		if err != nil {
-			env.BadLine(in, err)
-			return nil
-		}
-		note.check(in, e)
+	_, err := env.eachEntry("range", opts.Args, "ranges", func(_ string, e netcalc.ListEntry) error {
 		for _, p := range netcalc.RangePrefixes(e.Range) {
 			if env.JSON() {
 				buf = append(buf[:0], `{"range":"`...)

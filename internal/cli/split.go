@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -254,18 +253,7 @@ func planWriteTree(env *Env, tree func(func(netcalc.TreeLine) bool)) error {
 	var buf []byte
 	for l := range tree {
 		if env.JSON() {
-			buf = append(buf[:0], `{"cidr":"`...)
-			buf = l.Prefix.AppendTo(buf)
-			buf = append(buf, `","depth":`...)
-			buf = strconv.AppendInt(buf, int64(l.Depth), 10)
-			buf = append(buf, `,"kind":"`...)
-			buf = append(buf, l.Kind...)
-			buf = append(buf, '"')
-			if l.Label != "" {
-				buf = append(buf, `,"label":`...)
-				buf = netcalc.AppendJSONString(buf, l.Label)
-			}
-			buf = append(buf, "}\n"...)
+			buf = append(l.AppendJSON(buf[:0]), '\n')
 		} else {
 			line := l.String()
 			if env.StdoutTTY {

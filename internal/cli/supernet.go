@@ -39,18 +39,8 @@ nothing.`,
 }
 
 func supernetRun(env *Env, opts *supernetOptions) error {
-	if err := env.waitsOnTerminal("supernet", opts.Args, "prefixes, addresses or ranges"); err != nil {
-		return err
-	}
 	var b netcalc.SetBuilder
-	note := maskNote{env: env}
-	n, err := env.EachInput(opts.Args, true, func(in Input) error {
-		e, err := netcalc.ParseEntry(stripComment(in))
-		if err != nil {
-			env.BadLine(in, err)
-			return nil
-		}
-		note.check(in, e)
+	n, err := env.eachEntry("supernet", opts.Args, "prefixes, addresses or ranges", func(_ string, e netcalc.ListEntry) error {
 		b.AddEntry(e)
 		return nil
 	})

@@ -137,7 +137,12 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		return planWriteTree(env, netcalc.PlanTree(plan.Parent, segs))
 	}
 	if env.JSON() {
-		return vlsmWriteJSON(env, plan)
+		for _, r := range plan.Records() {
+			if err := WriteJSON(env.Out, r); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 
 	t := env.NewTable()
@@ -172,27 +177,6 @@ func vlsmRun(env *Env, opts *vlsmOptions) error {
 		planWriteMap(env, netcalc.NewPartitionMap(plan.Parent, segs, planMapWidth), caption)
 	}
 	return nil
-}
-
-// vlsmWriteJSON writes one {"type": "allocation", ...} object per
-// allocation, then {"type": "unused", "unused": [...]}.
-func vlsmWriteJSON(env *Env, plan netcalc.Plan) error {
-	for _, a := range plan.Allocations {
-		if err := WriteJSON(env.Out, struct {
-			Type string `json:"type"`
-			netcalc.Allocation
-		}{"allocation", a}); err != nil {
-			return err
-		}
-	}
-	unused := plan.Unused
-	if unused == nil {
-		unused = []netip.Prefix{}
-	}
-	return WriteJSON(env.Out, struct {
-		Type   string         `json:"type"`
-		Unused []netip.Prefix `json:"unused"`
-	}{"unused", unused})
 }
 
 // vlsmLabel is the tree label of an allocation: "#2 web: 50 hosts (62 usable)",

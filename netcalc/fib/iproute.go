@@ -355,6 +355,20 @@ func (r Rule) Entry(fam int) RuleEntry {
 // `nud all`: every state but NOARP and NONE, which need no resolution.
 func (s NeighborState) Listed() bool { return s != NoARP && s != NoState }
 
+// SelectNeighbors returns the entries of ns that `ip neigh show dev DEV`
+// lists: those on device dev (every device when dev is ""), and of them
+// only the Listed ones unless all is set (`nud all`), in ns's order. It
+// returns a new slice.
+func SelectNeighbors(ns []Neighbor, dev string, all bool) []Neighbor {
+	var out []Neighbor
+	for _, n := range ns {
+		if (dev == "" || n.Interface == dev) && (all || n.State.Listed()) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Fields returns the words `ip neigh` lists the entry with: address,
 // device (when showDev is set; ip leaves it out of a list of one device),
 // hardware address, "router" and the state.

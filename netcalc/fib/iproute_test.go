@@ -223,3 +223,36 @@ func TestNeighborForms(t *testing.T) {
 		t.Errorf("Stale.Listed(), Permanent.Listed() = false; want true")
 	}
 }
+
+func TestSelectNeighbors(t *testing.T) {
+	addr := netip.MustParseAddr
+	ns := []Neighbor{
+		{Addr: addr("198.51.100.1"), Interface: "eth0", State: Reachable},
+		{Addr: addr("224.0.0.1"), Interface: "eth0", State: NoARP},
+		{Addr: addr("198.51.100.2"), Interface: "eth1", State: "STALE,PROBE"},
+		{Addr: addr("2001:db8::1"), Interface: "eth1", State: NoState},
+	}
+	tests := []struct {
+		name string
+		dev  string
+		all  bool
+		want []string
+	}{
+		{"every device, listed only", "", false, []string{"198.51.100.1", "198.51.100.2"}},
+		{"every device, nud all", "", true, []string{"198.51.100.1", "224.0.0.1", "198.51.100.2", "2001:db8::1"}},
+		{"one device", "eth1", false, []string{"198.51.100.2"}},
+		{"one device, nud all", "eth0", true, []string{"198.51.100.1", "224.0.0.1"}},
+		{"no such device", "eth9", true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, n := range SelectNeighbors(ns, tt.dev, tt.all) {
+				got = append(got, n.Addr.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("SelectNeighbors(%q, %v) = %v; want %v", tt.dev, tt.all, got, tt.want)
+			}
+		})
+	}
+}

@@ -160,3 +160,12 @@ func (p Probes) Report(target netip.Addr) ProbeReport {
 	}
 	return v
 }
+
+// ScanReport returns a host that Resolver.Scan found as a ProbeReport:
+// one on-link target that answered once, after res.Attempt requests, in
+// res.RTT.
+func (res Resolution) ScanReport() ProbeReport {
+	m := res.MAC
+	return ProbeReport{Target: res.Target.String(), NextHop: res.NextHop, OnLink: true, Interface: res.Interface, Source: res.Source,
+		MAC: &m, MACKind: m.Kind(), MACAdmin: m.Admin(), Protocol: res.Protocol, Sent: res.Attempt, Received: 1, RTTs: []int64{res.RTT.Nanoseconds()}}
+}

@@ -2,6 +2,7 @@ package link
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -101,5 +102,20 @@ func TestProbesReport(t *testing.T) {
 	v = Probes{Sent: 1, Last: res, Err: ErrTimeout}.Report(res.Target)
 	if v.MAC != nil || v.Error != ErrTimeout.Error() || v.RTTs == nil || v.Interface != "eth0" {
 		t.Errorf("Report of silence = %+v; want no MAC, the error, an empty RTT list", v)
+	}
+}
+
+func TestScanReport(t *testing.T) {
+	addr := netip.MustParseAddr
+	res := Resolution{Target: addr("203.0.113.9"), NextHop: addr("203.0.113.9"), OnLink: true, Interface: "veth0", Source: addr("203.0.113.1"),
+		MAC: macPeer, Protocol: "arp", RTT: 2500, Attempt: 2}
+	got, err := json.Marshal(res.ScanReport())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"target":"203.0.113.9","next_hop":"203.0.113.9","on_link":true,"interface":"veth0","source":"203.0.113.1","mac":%q,`+
+		`"mac_kind":%q,"mac_admin":%q,"protocol":"arp","cached":false,"local":false,"probes":2,"replies":1,"rtt_ns":[2500]}`, macPeer, macPeer.Kind(), macPeer.Admin())
+	if string(got) != want {
+		t.Errorf("ScanReport JSON = %s; want %s", got, want)
 	}
 }

@@ -90,6 +90,15 @@ func SelectInterfaces(ls []Interface, names []string) (sel []Interface, missing 
 	return sel, missing
 }
 
+// InterfaceNames returns the names of ls, in order.
+func InterfaceNames(ls []Interface) []string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
+	}
+	return names
+}
+
 // AddressesOn returns the addresses of as assigned to an interface named
 // in names, in the order of as.
 func AddressesOn(as []Address, names []string) []Address {

@@ -35,6 +35,12 @@ func TestSubnetAndSelection(t *testing.T) {
 	if len(sel) != 2 || sel[0].Name != "eth1" || sel[1].Name != "lo" || len(missing) != 1 || missing[0] != "wg0" {
 		t.Errorf("SelectInterfaces = %v, %v; want [eth1 lo], [wg0]", sel, missing)
 	}
+	if got := strings.Join(InterfaceNames(ls), " "); got != "lo eth0 eth1" {
+		t.Errorf("InterfaceNames = %q; want \"lo eth0 eth1\"", got)
+	}
+	if got := InterfaceNames(nil); len(got) != 0 {
+		t.Errorf("InterfaceNames(nil) = %v; want none", got)
+	}
 	as := []Address{{Interface: "lo"}, {Interface: "eth0"}, {Interface: "eth1"}, {Interface: "eth0"}}
 	if got := AddressesOn(as, []string{"eth0", "wg0"}); len(got) != 2 || got[0].Interface != "eth0" || got[1].Interface != "eth0" {
 		t.Errorf("AddressesOn = %v; want the two eth0 addresses", got)
