@@ -19,9 +19,10 @@ import (
 )
 
 // libcLab is the ground truth for `netcalc resolve --libc`: a real C
-// library's getaddrinfo (testdata/resolve/musl/gai.c) run in a private
-// mount namespace where /etc/resolv.conf, /etc/hosts and
-// /etc/nsswitch.conf are test files, against servers on loopback port 53
+// library's getaddrinfo (testdata/resolve/musl/gai.c, or glibc's getent)
+// run chrooted into a directory of the test's own, whose etc/ holds only
+// the test's resolv.conf, hosts and nsswitch.conf (the program and the
+// shared libraries it loads are copied in), against servers on loopback port 53
 // (a C library cannot ask another port): dnsmasq on 127.53.N.1 and the
 // in-process resolvetest server on 127.53.N.2 (SERVFAIL and truncation on
 // demand); 127.53.N.9 is a dead server. Nothing is ever sent to the
@@ -29,6 +30,7 @@ import (
 type libcLab struct {
 	t       *testing.T
 	dir     string
+	root    string // the chroot: etc/ and the programs run
 	net     string // "127.53.N."
 	dm      *resolvetest.Dnsmasq
 	srv     *resolvetest.Server
@@ -39,14 +41,18 @@ type libcLab struct {
 func newLibcLab(t *testing.T) *libcLab {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root for a private mount namespace (unshare -m, mount --bind) and port 53 on loopback; skipping the C library comparison")
+		t.Skip("needs root for chroot and port 53 on loopback; skipping the C library comparison")
 	}
-	for _, b := range []string{"unshare", "mount", "dnsmasq"} {
+	for _, b := range []string{"chroot", "ldd", "dnsmasq"} {
 		if _, err := exec.LookPath(b); err != nil {
 			t.Skipf("%s not installed; skipping the C library comparison", b)
 		}
 	}
 	l := &libcLab{t: t, dir: t.TempDir()}
+	l.root = filepath.Join(l.dir, "root")
+	if err := os.MkdirAll(filepath.Join(l.root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	conf := filepath.Join("..", "..", "testdata", "resolve", "musl", "dnsmasq.conf")
 	for try := 0; try < 20 && l.dm == nil; try++ {
 		l.net = fmt.Sprintf("127.53.%d.", 1+rand.N(250))
@@ -87,12 +93,14 @@ func (l *libcLab) conf(tmpl string) string {
 	return strings.NewReplacer("NS1", l.net+"1", "NS2", l.net+"2", "DEAD", l.net+"9").Replace(tmpl)
 }
 
-// run runs argv in a private mount namespace with the test files bound
-// over /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf.
+// run runs argv chrooted into l.root, whose etc/resolv.conf, etc/hosts
+// and etc/nsswitch.conf are copies of the test files given.
 func (l *libcLab) run(resolvConf, hosts string, argv ...string) string {
 	l.t.Helper()
-	script := `mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts && mount --bind "$3" /etc/nsswitch.conf && shift 3 && exec "$@"`
-	cmd := exec.Command("unshare", append([]string{"-m", "sh", "-c", script, "sh", resolvConf, hosts, l.nsswich}, argv...)...)
+	for dst, src := range map[string]string{"resolv.conf": resolvConf, "hosts": hosts, "nsswitch.conf": l.nsswich} {
+		l.copyFile(src, filepath.Join(l.root, "etc", dst))
+	}
+	cmd := exec.Command("chroot", append([]string{l.root, l.install(argv[0])}, argv[1:]...)...)
 	out, err := cmd.Output()
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
@@ -102,6 +110,39 @@ func (l *libcLab) run(resolvConf, hosts string, argv ...string) string {
 		l.t.Logf("%v: stderr: %s", argv, ee.Stderr)
 	}
 	return string(out)
+}
+
+// install copies the program at path into the chroot as /bin/NAME, with
+// the shared libraries ldd names at their own paths (none for a static
+// binary), and returns its path inside the chroot.
+func (l *libcLab) install(path string) string {
+	l.t.Helper()
+	inside := "/bin/" + filepath.Base(path)
+	if _, err := os.Stat(filepath.Join(l.root, inside)); err == nil {
+		return inside
+	}
+	l.copyFile(path, filepath.Join(l.root, inside))
+	out, _ := exec.Command("ldd", path).Output() // a static binary: "not a dynamic executable", exit 1
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasPrefix(f, "/") {
+			l.copyFile(f, filepath.Join(l.root, f))
+		}
+	}
+	return inside
+}
+
+func (l *libcLab) copyFile(src, dst string) {
+	l.t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		l.t.Fatal(err)
+	}
 }
 
 // queries returns the queries both servers logged since the last call,
