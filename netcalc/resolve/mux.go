@@ -455,10 +455,7 @@ func (m *mux) send(w *muxWorker) {
 		return
 	}
 	w.start = time.Now()
-	deadline := w.start.Add(DefaultTimeout) // budget(w.q.Deadline) from w.start
-	if !w.q.Deadline.IsZero() {
-		deadline = maxTime(w.q.Deadline, w.start.Add(time.Nanosecond))
-	}
+	deadline := w.start.Add(budget(w.q.Deadline))
 	m.out, m.werr = out, nil
 	err = m.raw.Write(m.writeFn)
 	if err == nil {
@@ -482,13 +479,6 @@ func (m *mux) send(w *muxWorker) {
 		m.deadline = deadline
 		m.conn.SetReadDeadline(deadline)
 	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // newID returns a random ID that no query in flight has and that is not
