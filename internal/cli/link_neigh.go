@@ -51,8 +51,8 @@ seconds, refcnt, probes, state as a list), plus "family".
   sudo netcalc neigh --netns lab1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.IPv4 && opts.IPv6 {
-				return BadInputf("neigh: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			if err := checkFamilyFlags("neigh", opts.IPv4, opts.IPv6); err != nil {
+				return err
 			}
 			return withHost("neigh", opts.Netns, func(h *link.Host) error { return neighList(cmd, env, h, "neigh", opts) })
 		},

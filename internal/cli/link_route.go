@@ -53,8 +53,8 @@ addresses, first, last).
   sudo netcalc route --netns lab1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if list.IPv4 && list.IPv6 {
-				return BadInputf("route: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			if err := checkFamilyFlags("route", list.IPv4, list.IPv6); err != nil {
+				return err
 			}
 			if _, err := parseTable(list.Table); err != nil {
 				return err
@@ -482,6 +482,14 @@ func routeListRun(cmd *cobra.Command, env *Env, opts *routeOptions) error {
 	})
 }
 
+// checkFamilyFlags rejects --ipv4 with --ipv6, for route, rule and neigh.
+func checkFamilyFlags(cmdName string, ipv4, ipv6 bool) error {
+	if ipv4 && ipv6 {
+		return BadInputf("%s: --ipv4 and --ipv6 exclude each other; give neither for both families", cmdName)
+	}
+	return nil
+}
+
 // listFamilies prints the items list returns for each family asked for
 // (both unless ipv4 or ipv6 is set): one JSON object each, or one text
 // line each, under an "IPv4:" or "IPv6:" heading when both are listed.
@@ -563,8 +571,8 @@ rule with the field names of 'ip -j rule', plus "family".`,
   sudo netcalc rule --netns lab1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.IPv4 && opts.IPv6 {
-				return BadInputf("rule: --ipv4 and --ipv6 exclude each other; give neither for both families")
+			if err := checkFamilyFlags("rule", opts.IPv4, opts.IPv6); err != nil {
+				return err
 			}
 			return ruleRun(cmd, env, opts)
 		},
