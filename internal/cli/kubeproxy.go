@@ -349,6 +349,9 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	if err != nil {
 		return kubeProxyBadInput(o.File, err)
 	}
+	if mode == kubeproxy.ModeNFTables && o.Given("table") {
+		return BadInputf("--table with --mode nftables: --table picks an iptables table; the nftables mode has one table, kube-proxy, printed whole")
+	}
 	gc := startBatchGC()
 	defer gc.restore()
 	cfg, err := kubeProxyLoad(env, o, nil)
