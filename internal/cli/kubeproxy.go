@@ -34,7 +34,8 @@ func newKubeProxyCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kube-proxy",
 		Short: "Simulate kube-proxy (iptables and nftables modes): the rules a node holds and a packet's walk through them",
-		Long: `Simulate kube-proxy (iptables mode) on one node, offline.
+		Long: `Simulate kube-proxy (iptables mode, or nftables mode with --mode nftables)
+on one node, offline.
 
 The input FILE is YAML: netcalc's own scenario format (node, nodeIPs,
 clusterCIDR, flags and services with their endpoints), or plain Kubernetes
@@ -113,7 +114,7 @@ func newKubeProxyRulesCmd(env *Env) *cobra.Command {
 	opts := &kubeProxyOptions{}
 	cmd := &cobra.Command{
 		Use:   "rules FILE",
-		Short: "Print the iptables rules kube-proxy writes for these Services",
+		Short: "Print the rules kube-proxy writes for these Services (iptables, or nftables with --mode nftables)",
 		Long: `Print the rules kube-proxy's iptables mode loads with iptables-restore for
 the Services and endpoints in FILE, in iptables-save format: KUBE-SERVICES,
 KUBE-NODEPORTS, the per-port KUBE-SVC-/KUBE-SVL-/KUBE-EXT-/KUBE-FW- chains and
@@ -348,6 +349,9 @@ func kubeProxyRulesRun(env *Env, o *kubeProxyOptions) error {
 	mode, err := kubeproxy.ParseMode(o.Mode)
 	if err != nil {
 		return kubeProxyBadInput(o.File, err)
+	}
+	if mode == kubeproxy.ModeNFTables && o.Given("table") {
+		return BadInputf("--table with --mode nftables: --table picks an iptables table; the nftables mode has one table, kube-proxy, printed whole")
 	}
 	gc := startBatchGC()
 	defer gc.restore()

@@ -218,13 +218,16 @@ func (t *NFTTracer) finish(res NFTTraceResult, w *nftWalk) NFTTraceResult {
 		if cfg.BridgeIP.IsValid() && t.endpointLocal(res.Endpoint) {
 			a = cfg.BridgeIP
 		}
+		// nftables mode always masquerades fully-random; the port is
+		// nat's source choice, as in iptables mode (masquerade).
+		res.SNAT = masquerade(a, res.Packet, res.Endpoint, true, t.rng)
 		if !a.IsValid() {
-			a = netip.IPv4Unspecified()
+			unspec := netip.IPv4Unspecified()
 			if cfg.IPv6 {
-				a = netip.IPv6Unspecified()
+				unspec = netip.IPv6Unspecified()
 			}
+			res.SNAT = netip.AddrPortFrom(unspec, res.SNAT.Port())
 		}
-		res.SNAT = netip.AddrPortFrom(a, uint16(1024+t.rng.IntN(65536-1024)))
 	}
 	res.Conntrack = newConntrack(res.Packet, res.Endpoint, res.SNAT)
 	return res
