@@ -40,18 +40,8 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 	args = append(args, "--", name)
 
 	env, out, errb := serveEnv("json")
-	cmd := newTopoTraceCmd(env)
-	cmd.RunE = func(c *cobra.Command, _ []string) error {
-		fs := c.Flags()
-		o := &topoTraceOptions{}
-		o.from, _ = fs.GetString("from")
-		o.to, _ = fs.GetString("to")
-		o.proto, _ = fs.GetString("proto")
-		o.sport, _ = fs.GetInt("sport")
-		o.reply, _ = fs.GetBool("reply")
-		o.explain, _ = fs.GetBool("explain")
-		o.brNF, _ = fs.GetBool("br-netfilter")
-		o.seed, _ = fs.GetUint64("seed")
+	cmd, o := newTopoTraceCmdOptions(env)
+	cmd.RunE = func(*cobra.Command, []string) error {
 		t, err := serveTopoParse(env, name, data)
 		if err != nil {
 			return err
