@@ -155,6 +155,9 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 		if o.explain && !env.JSON() {
 			return Usagef("--explain with --flows needs -o json: the text output is one line per flow")
 		}
+		if file == "-" && o.flows == "-" {
+			return Usagef(`FILE and --flows are both standard input ("-"), which can be read only once`)
+		}
 	}
 	t, err := loadTopology(env, file)
 	if err != nil {
