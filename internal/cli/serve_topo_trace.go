@@ -11,14 +11,15 @@ import (
 	"github.com/netcalc/netcalc/internal/web"
 )
 
-// serveTraceFlags are the flags of "topo trace" the API takes: all of them.
+// serveTraceFlags are the flags of "topo trace" the API takes: all but
+// --flows, a file (the server reads no files).
 var serveTraceFlags = []string{"from", "to", "proto", "sport", "reply", "explain", "br-netfilter", "seed"}
 
 // serveTopoTrace is /api/topo-trace: netcalc topo trace -o json of the
 // topology POSTed as the body, or of example=NAME, with the query
 // parameters as its flags. topo trace's own cobra command parses the flags
-// (same defaults, same usage errors); its run is topoTraceRun with the
-// topology parsed by serveTopoParse, which reads no files.
+// (same defaults, same usage errors); its run is topoTraceTopology with
+// the topology parsed by serveTopoParse, which reads no files.
 func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 	var args []string
 	for k, vals := range q {
