@@ -401,6 +401,9 @@ func TestServeTopo(t *testing.T) {
 	if a := apiGet(t, srv, "/api/topo-check?example=../../go.mod"); a.exit != 2 || !strings.Contains(a.stderr, "is not an example") {
 		t.Errorf("example=../../go.mod: exit %d stderr %q", a.exit, a.stderr)
 	}
+	if a := apiGet(t, srv, "/api/topo-check?example=k8s-services.yaml"); a.exit != 2 || !strings.Contains(a.stderr, "is not an example") {
+		t.Errorf("example=k8s-services.yaml: exit %d stderr %q", a.exit, a.stderr)
+	}
 }
 
 // TestServeTopoExamplesMatch: the page's copies of examples/topo are the

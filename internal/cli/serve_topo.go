@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/netcalc/netcalc/internal/web"
@@ -51,7 +52,7 @@ func serveTopo(sub string) web.API {
 func serveTopoFile(q url.Values, body []byte, sub string) (name string, data []byte, bad web.Result, ok bool) {
 	if ex := q.Get("example"); ex != "" {
 		b, found := web.ExampleFile(ex)
-		if !found || !strings.HasSuffix(ex, ".yaml") {
+		if !found || !slices.Contains(serveTopoExamples, ex) {
 			return "", nil, serveBad("example: %s is not an example, want one of %s", quoteToken(ex), strings.Join(serveTopoExamples, ", ")), false
 		}
 		return ex, b, web.Result{}, true

@@ -11,14 +11,15 @@ import (
 	"github.com/netcalc/netcalc/internal/web"
 )
 
-// serveTraceFlags are the flags of "topo trace" the API takes: all of them.
+// serveTraceFlags are the flags of "topo trace" the API takes: all but
+// --flows, a file (the server reads no files).
 var serveTraceFlags = []string{"from", "to", "proto", "sport", "reply", "explain", "br-netfilter", "seed"}
 
 // serveTopoTrace is /api/topo-trace: netcalc topo trace -o json of the
 // topology POSTed as the body, or of example=NAME, with the query
 // parameters as its flags. topo trace's own cobra command parses the flags
-// (same defaults, same usage errors); its run is topoTraceRun with the
-// topology parsed by serveTopoParse, which reads no files.
+// (same defaults, same usage errors); its run is topoTraceTopology with
+// the topology parsed by serveTopoParse, which reads no files.
 func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 	var args []string
 	for k, vals := range q {
@@ -40,18 +41,8 @@ func serveTopoTrace(ctx context.Context, q url.Values, body []byte) web.Result {
 	args = append(args, "--", name)
 
 	env, out, errb := serveEnv("json")
-	cmd := newTopoTraceCmd(env)
-	cmd.RunE = func(c *cobra.Command, _ []string) error {
-		fs := c.Flags()
-		o := &topoTraceOptions{}
-		o.from, _ = fs.GetString("from")
-		o.to, _ = fs.GetString("to")
-		o.proto, _ = fs.GetString("proto")
-		o.sport, _ = fs.GetInt("sport")
-		o.reply, _ = fs.GetBool("reply")
-		o.explain, _ = fs.GetBool("explain")
-		o.brNF, _ = fs.GetBool("br-netfilter")
-		o.seed, _ = fs.GetUint64("seed")
+	cmd, o := newTopoTraceCmdOptions(env)
+	cmd.RunE = func(*cobra.Command, []string) error {
 		t, err := serveTopoParse(env, name, data)
 		if err != nil {
 			return err

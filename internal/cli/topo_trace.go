@@ -30,6 +30,15 @@ type topoTraceOptions struct {
 }
 
 func newTopoTraceCmd(env *Env) *cobra.Command {
+	cmd, o := newTopoTraceCmdOptions(env)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) }
+	return cmd
+}
+
+// newTopoTraceCmdOptions returns topo trace's command without its RunE, and the
+// options its flags set: serve's /api/topo-trace runs the same command on a
+// topology it parses itself.
+func newTopoTraceCmdOptions(env *Env) (*cobra.Command, *topoTraceOptions) {
 	o := &topoTraceOptions{}
 	cmd := &cobra.Command{
 		Use:   "trace FILE (--from NODE --to ADDR[:PORT] | --flows FILE)",
@@ -76,7 +85,6 @@ when any flow is not ACCEPTED.`,
   netcalc topo trace examples/topo/k8s.yaml --from client --to 10.96.0.80:80 --proto tcp --reply --explain
   printf 'client 10.96.0.80:80 tcp\nclient 198.51.100.12\n' | netcalc topo trace examples/topo/k8s.yaml --flows -`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return topoTraceRun(env, args[0], o) },
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.from, "from", "", "the `NODE` that sends the packet")
@@ -88,7 +96,7 @@ when any flow is not ACCEPTED.`,
 	fs.BoolVar(&o.brNF, "br-netfilter", false, "bridged frames go through iptables, as with the br_netfilter module loaded (Kubernetes nodes need it)")
 	fs.Uint64Var(&o.seed, "seed", 1, "`N` seeds the statistic match's and --random-fully's random draws")
 	fs.StringVar(&o.flows, "flows", "", "trace each flow of `FILE` (- for standard input), one a line: "+topo.FlowSyntax)
-	return cmd
+	return cmd, o
 }
 
 // parseTraceFlow reads the flow flags.
@@ -146,6 +154,9 @@ func topoTraceRun(env *Env, file string, o *topoTraceOptions) error {
 		}
 		if o.explain && !env.JSON() {
 			return Usagef("--explain with --flows needs -o json: the text output is one line per flow")
+		}
+		if file == "-" && o.flows == "-" {
+			return Usagef(`FILE and --flows are both standard input ("-"), which can be read only once`)
 		}
 	}
 	t, err := loadTopology(env, file)

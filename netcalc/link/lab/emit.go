@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/netcalc/netcalc/netcalc/topo"
 )
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // shq quotes s for a POSIX shell when it needs quoting.
 func shq(s string) string {

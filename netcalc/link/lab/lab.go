@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,7 +216,7 @@ func nodeSysctls(n *topo.Node) [][2]string {
 	for k := range n.Sysctls {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		out = append(out, [2]string{k, n.Sysctls[k]})
 	}
