@@ -293,20 +293,26 @@ func View(ents []Listed, r PortRange) Views {
 	return v
 }
 
+// counts lists m's counts, most entries first, then by address and port
+// numerically; each "address" or "address:port" key is parsed once, not
+// at every comparison of the sort.
 func counts(typ string, m map[string]int) []AddrCount {
-	out := make([]AddrCount, 0, len(m))
-	for a, n := range m {
-		out = append(out, AddrCount{Type: typ, Addr: a, Entries: n})
+	type keyed struct {
+		AddrCount
+		ap netip.AddrPort
 	}
-	slices.SortFunc(out, func(a, b AddrCount) int { return cmp.Or(b.Entries-a.Entries, compareEndpoints(a.Addr, b.Addr)) })
+	ks := make([]keyed, 0, len(m))
+	for a, n := range m {
+		ks = append(ks, keyed{AddrCount{Type: typ, Addr: a, Entries: n}, parseEndpoint(a)})
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		return cmp.Or(b.Entries-a.Entries, a.ap.Compare(b.ap), cmp.Compare(a.Addr, b.Addr))
+	})
+	out := make([]AddrCount, len(ks))
+	for i, k := range ks {
+		out[i] = k.AddrCount
+	}
 	return out
-}
-
-// compareEndpoints orders "address" and "address:port" strings by address
-// then port, numerically.
-func compareEndpoints(a, b string) int {
-	pa, pb := parseEndpoint(a), parseEndpoint(b)
-	return cmp.Or(pa.Compare(pb), cmp.Compare(a, b))
 }
 
 func parseEndpoint(s string) netip.AddrPort {
