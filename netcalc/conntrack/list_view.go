@@ -268,13 +268,14 @@ func View(ents []Listed, r PortRange) Views {
 	})
 	v.Sources = counts("source", src)
 	v.Externals = counts("external", ext)
+	dstsOf := map[extKey][]dstKey{} // one pass over dstPorts, not one per external
+	for dk := range dstPorts {
+		dstsOf[dk.extKey] = append(dstsOf[dk.extKey], dk)
+	}
 	for ek, ports := range extPorts {
 		pu := PortUsage{Type: "port_usage", External: ek.addr, Proto: ek.proto, PortsUsed: len(ports)}
-		for dk, dp := range dstPorts {
-			if dk.extKey != ek {
-				continue
-			}
-			c := dstCap[dk]
+		for _, dk := range dstsOf[ek] {
+			dp, c := dstPorts[dk], dstCap[dk]
 			d := dk.dst.String()
 			if ek.proto == "icmp" || ek.proto == "icmpv6" {
 				d = dk.dst.Addr().String()
