@@ -192,7 +192,7 @@ func (e *Listed) Translate() Translation {
 // endpointString is ADDRESS:PORT, or the address alone for protocols
 // without ports or identifiers.
 func (e *Listed) endpointString(ap netip.AddrPort) string {
-	if hasPorts(e.Proto) || e.Orig.Proto.IsICMP() {
+	if e.hasPorts() || e.Orig.Proto.IsICMP() {
 		return ap.String()
 	}
 	return ap.Addr().String()
@@ -237,7 +237,7 @@ func View(ents []Listed, r PortRange) Views {
 		tr := e.Translate()
 		ext[tr.InsideGlobal]++
 		v.Translations = append(v.Translations, tr)
-		if (tr.NAT != "snat" && tr.NAT != "snat+dnat") || !(hasPorts(e.Proto) || e.Orig.Proto.IsICMP()) {
+		if (tr.NAT != "snat" && tr.NAT != "snat+dnat") || !(e.hasPorts() || e.Orig.Proto.IsICMP()) {
 			continue
 		}
 		ek := extKey{tr.insideGlobal.Addr(), e.Proto}
