@@ -284,14 +284,10 @@ func natGenerate(env *Env, opts *natSimulateOptions) error {
 	if len(drops) == 0 {
 		drops = append(drops, "none")
 	}
-	external := s.External.String()
-	if s.External.From() == s.External.To() {
-		external = s.External.From().String()
-	}
 	rows := [][]string{
 		{"preset", fmt.Sprintf("%s (%s, mapping %s, filtering %s, ports %s)", s.Preset, s.Kind, s.Mapping, s.Filtering, s.Ports)},
 		{"flows", fmt.Sprintf("%d %s from %s to %s, seed %d", s.Flows, sc.Proto, sc.Inside, sc.Dest, s.Seed)},
-		{"external", external},
+		{"external", s.ExternalString()},
 		{"accepted", fmt.Sprintf("%d%s", s.Accepted, pct(s.Accepted))},
 		{"port preserved", fmt.Sprintf("%d%s", s.Preserved, pct(s.Preserved))},
 		{"mapping reused", fmt.Sprintf("%d%s", s.Reused, pct(s.Reused))},

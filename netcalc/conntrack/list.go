@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -147,7 +148,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	if len(f) < 3 {
 		return e, &SyntaxError{Token: line, Msg: "want PROTO NUMBER TIMEOUT and two tuples"}
 	}
-	if _, isName := protoByName(f[0]); !isName && f[0] != "unknown" {
+	if !slices.Contains(protoNames[:], f[0]) && f[0] != "unknown" {
 		return e, &SyntaxError{Token: f[0], Msg: "want a protocol name (tcp, udp, icmp, icmpv6, sctp, dccp, gre, udplite, unknown) or a family (ipv4, ipv6)"}
 	}
 	num, err := strconv.ParseUint(f[1], 10, 8)
@@ -171,7 +172,7 @@ func ParseListed(line string) (Listed, *SyntaxError) {
 	e.Timeout = uint32(t)
 	f = f[3:]
 	if sts := statesOf(e.Proto); sts != nil {
-		if len(f) == 0 || !contains(sts, f[0]) {
+		if len(f) == 0 || !slices.Contains(sts, f[0]) {
 			tok := line
 			if len(f) > 0 {
 				tok = f[0]
@@ -299,7 +300,7 @@ func (e *Listed) parseFields(f []string, line string) *SyntaxError {
 			}
 			tp.Dst = a
 		case "sport", "dport", "id":
-			if (key == "id") != p.IsICMP() || (key != "id" && !hasPorts(e.Proto)) {
+			if (key == "id") != p.IsICMP() || (key != "id" && !e.hasPorts()) {
 				return &SyntaxError{Token: tok, Msg: "want sport/dport for " + portProtos + ", id for icmp"}
 			}
 			v, err := strconv.ParseUint(val, 10, 16)
@@ -350,28 +351,7 @@ func (e *Listed) parseFields(f []string, line string) *SyntaxError {
 
 const portProtos = "tcp, udp, sctp, dccp, udplite"
 
-func hasPorts(proto string) bool {
-	switch proto {
-	case "tcp", "udp", "sctp", "dccp", "udplite":
-		return true
-	}
-	return false
-}
-
-func protoByName(s string) (uint8, bool) {
-	for n, name := range protoNames {
-		if name != "" && name == s {
-			return uint8(n), true
-		}
-	}
-	return 0, false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// hasPorts reports whether e's protocol carries ports
+// (packet.Protocol.HasPorts; ParseListed has checked that the name and
+// number agree).
+func (e *Listed) hasPorts() bool { return packet.Protocol(e.ProtoNum).HasPorts() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -183,5 +184,19 @@ func TestViewsRecords(t *testing.T) {
 		if g, w := fmt.Sprintf("%T %+v", got[i], got[i]), fmt.Sprintf("%T %+v", want[i], want[i]); g != w {
 			t.Errorf("Records()[%d] = %s; want %s", i, g, w)
 		}
+	}
+}
+
+// Equal counts order by address, then port, as numbers: 10.0.0.9 before
+// 10.0.0.10, port 5353 before 40000.
+func TestCountsNumericOrder(t *testing.T) {
+	got := counts("external", map[string]int{"10.0.0.10:1": 1, "10.0.0.9:40000": 1, "10.0.0.9:5353": 1, "10.0.0.1:9": 2})
+	var addrs []string
+	for _, c := range got {
+		addrs = append(addrs, c.Addr)
+	}
+	want := []string{"10.0.0.1:9", "10.0.0.9:5353", "10.0.0.9:40000", "10.0.0.10:1"}
+	if !slices.Equal(addrs, want) {
+		t.Errorf("counts order %v, want %v", addrs, want)
 	}
 }

@@ -192,7 +192,7 @@ func (e *Listed) Translate() Translation {
 // endpointString is ADDRESS:PORT, or the address alone for protocols
 // without ports or identifiers.
 func (e *Listed) endpointString(ap netip.AddrPort) string {
-	if hasPorts(e.Proto) || e.Orig.Proto.IsICMP() {
+	if e.hasPorts() || e.Orig.Proto.IsICMP() {
 		return ap.String()
 	}
 	return ap.Addr().String()
@@ -237,7 +237,7 @@ func View(ents []Listed, r PortRange) Views {
 		tr := e.Translate()
 		ext[tr.InsideGlobal]++
 		v.Translations = append(v.Translations, tr)
-		if (tr.NAT != "snat" && tr.NAT != "snat+dnat") || !(hasPorts(e.Proto) || e.Orig.Proto.IsICMP()) {
+		if (tr.NAT != "snat" && tr.NAT != "snat+dnat") || !(e.hasPorts() || e.Orig.Proto.IsICMP()) {
 			continue
 		}
 		ek := extKey{tr.insideGlobal.Addr(), e.Proto}
@@ -268,13 +268,14 @@ func View(ents []Listed, r PortRange) Views {
 	})
 	v.Sources = counts("source", src)
 	v.Externals = counts("external", ext)
+	dstsOf := map[extKey][]dstKey{} // one pass over dstPorts, not one per external
+	for dk := range dstPorts {
+		dstsOf[dk.extKey] = append(dstsOf[dk.extKey], dk)
+	}
 	for ek, ports := range extPorts {
 		pu := PortUsage{Type: "port_usage", External: ek.addr, Proto: ek.proto, PortsUsed: len(ports)}
-		for dk, dp := range dstPorts {
-			if dk.extKey != ek {
-				continue
-			}
-			c := dstCap[dk]
+		for _, dk := range dstsOf[ek] {
+			dp, c := dstPorts[dk], dstCap[dk]
 			d := dk.dst.String()
 			if ek.proto == "icmp" || ek.proto == "icmpv6" {
 				d = dk.dst.Addr().String()
@@ -293,20 +294,26 @@ func View(ents []Listed, r PortRange) Views {
 	return v
 }
 
+// counts lists m's counts, most entries first, then by address and port
+// numerically; each "address" or "address:port" key is parsed once, not
+// at every comparison of the sort.
 func counts(typ string, m map[string]int) []AddrCount {
-	out := make([]AddrCount, 0, len(m))
-	for a, n := range m {
-		out = append(out, AddrCount{Type: typ, Addr: a, Entries: n})
+	type keyed struct {
+		AddrCount
+		ap netip.AddrPort
 	}
-	slices.SortFunc(out, func(a, b AddrCount) int { return cmp.Or(b.Entries-a.Entries, compareEndpoints(a.Addr, b.Addr)) })
+	ks := make([]keyed, 0, len(m))
+	for a, n := range m {
+		ks = append(ks, keyed{AddrCount{Type: typ, Addr: a, Entries: n}, parseEndpoint(a)})
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		return cmp.Or(b.Entries-a.Entries, a.ap.Compare(b.ap), cmp.Compare(a.Addr, b.Addr))
+	})
+	out := make([]AddrCount, len(ks))
+	for i, k := range ks {
+		out[i] = k.AddrCount
+	}
 	return out
-}
-
-// compareEndpoints orders "address" and "address:port" strings by address
-// then port, numerically.
-func compareEndpoints(a, b string) int {
-	pa, pb := parseEndpoint(a), parseEndpoint(b)
-	return cmp.Or(pa.Compare(pb), cmp.Compare(a, b))
 }
 
 func parseEndpoint(s string) netip.AddrPort {

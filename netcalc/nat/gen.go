@@ -1,6 +1,7 @@
 package nat
 
 import (
+	"encoding/json"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -143,8 +144,28 @@ type ScaleSummary struct {
 	Flows     int            `json:"flows"`
 	Seed      uint64         `json:"seed"`
 	Summary
-	// External is the external range the flows were translated to.
+	// External is the external range the flows were translated to; the
+	// JSON record carries it as "external", in ExternalString's form.
 	External netipx.IPRange `json:"-"`
+}
+
+// ExternalString is External as the user wrote it: one address, or the
+// range A-B of a pool.
+func (s ScaleSummary) ExternalString() string {
+	if s.External.From() == s.External.To() {
+		return s.External.From().String()
+	}
+	return s.External.String()
+}
+
+// MarshalJSON writes the summary record with "external"
+// (ExternalString) after the table's counts.
+func (s ScaleSummary) MarshalJSON() ([]byte, error) {
+	type plain ScaleSummary
+	return json.Marshal(struct {
+		plain
+		External string `json:"external"`
+	}{plain(s), s.ExternalString()})
 }
 
 // Run builds the NAT, sized for the flows, feeds it every flow and

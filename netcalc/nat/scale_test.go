@@ -1,6 +1,7 @@
 package nat_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"testing"
@@ -136,5 +137,36 @@ events:
 	_, _, err = nat.RunScenario([]byte("nat:\n  preset: nosuch\n"))
 	if se := (*nat.ScenarioError)(nil); !errors.As(err, &se) {
 		t.Errorf("RunScenario(bad preset) error = %v; want a *ScenarioError", err)
+	}
+}
+
+// The summary record names the external address or pool, as the text
+// summary does, so a script needs no second run to learn it.
+func TestScaleSummaryJSONExternal(t *testing.T) {
+	for ext, want := range map[string]string{"203.0.113.1": "203.0.113.1", "203.0.113.0/30": "203.0.113.0-203.0.113.3"} {
+		sc, err := nat.ParseScale(nat.ScaleOptions{Preset: "linux", Flows: 3, Seed: 1, Inside: "10.0.0.0/24",
+			Dest: "198.51.100.0/24", External: ext, Proto: "tcp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sc.Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Type     string `json:"type"`
+			External string `json:"external"`
+			Live     int    `json:"live"`
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != "summary" || got.External != want || got.Live != 3 {
+			t.Errorf("--external %s: record %s, want type summary, external %q, live 3", ext, b, want)
+		}
 	}
 }
