@@ -47,19 +47,7 @@ func ParseSpecArgs(args []string) (sp Spec, text string, n int, err error) {
 // or "024" is reported as a bad length of addr rather than as a bad
 // address.
 func isLengthArg(addr, next string) bool {
-	if !strings.ContainsAny(addr, ".:") {
-		return false
-	}
-	t := strings.TrimPrefix(next, "/")
-	if t == "" {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return strings.ContainsAny(addr, ".:") && allDigits(strings.TrimPrefix(next, "/"))
 }
 
 // isMaskArg reports whether next is the mask of addr in the two-argument

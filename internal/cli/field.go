@@ -86,18 +86,23 @@ func (w *fieldWriter) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.buf = append(w.buf, p...)
+	// Lines are consumed from the front and the rest moved down once, not
+	// once per line: one Write can carry a whole batch of records.
+	rest := w.buf
 	for {
-		i := bytes.IndexByte(w.buf, '\n')
+		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
 			break
 		}
-		err := w.line(w.buf[:i])
-		w.buf = append(w.buf[:0], w.buf[i+1:]...)
-		if err != nil {
+		line := rest[:i]
+		rest = rest[i+1:]
+		if err := w.line(line); err != nil {
 			w.err = err
+			w.buf = w.buf[:0]
 			return 0, err
 		}
 	}
+	w.buf = append(w.buf[:0], rest...)
 	return len(p), nil
 }
 

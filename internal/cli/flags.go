@@ -297,6 +297,11 @@ func explainArgs(c *cobra.Command, check cobra.PositionalArgs) cobra.PositionalA
 		if err == nil {
 			return nil
 		}
+		if errors.As(err, new(silentExit)) {
+			// The check reported its own error (env.usageError): probing
+			// it with other arguments would print more errors.
+			return Usage(err)
+		}
 		return Usage(argsError(cmd, check, args, err))
 	}
 }

@@ -61,7 +61,13 @@ Host bits set in PREFIX are cleared, with a warning.`,
 			case len(args) == 0:
 				return env.usageError("split", "split wants the prefix to cut, such as 10.0.0.0/16")
 			case len(args) > 1:
-				return env.usageError("split", "split cuts one prefix, got %d arguments: %s", len(args), quoteToken(strings.Join(args, " ")))
+				const msg = "split cuts one prefix, got %d arguments: %s"
+				if bits, ok := netcalc.ParseLength(args[1]); ok && len(args) == 2 && opts.Prefix == "" && opts.Count == "" && opts.Hosts == "" {
+					// "split 10.0.0.0/16 /20": the length belongs to --prefix.
+					env.Errorf(msg, len(args), quoteToken(strings.Join(args, " ")))
+					return env.usageError("split", "for /%d subnets: netcalc split %s --prefix %d", bits, args[0], bits)
+				}
+				return env.usageError("split", msg, len(args), quoteToken(strings.Join(args, " ")))
 			}
 			opts.Parent = args[0]
 			if !cmd.Flags().Changed("map") {
