@@ -60,6 +60,9 @@ func TestScript(t *testing.T) {
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
+			// LAB: a lab name prefix of this test process, so that root
+			// scripts of two test runs on one machine never share namespaces.
+			e.Setenv("LAB", fmt.Sprintf("nct%d", os.Getpid()))
 			return nil
 		},
 	})
